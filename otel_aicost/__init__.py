@@ -1,0 +1,7 @@
+"""otel-aicost: OpenTelemetry spans, metrics and exact cost for every OpenAI and Azure OpenAI call."""
+
+from .allocation import allocate
+from .budgets import Budget, BudgetExceeded
+from .version import __version__
+
+__all__ = ["Budget", "BudgetExceeded", "__version__", "allocate"]
