@@ -100,10 +100,23 @@ def response(model: str = "gpt-4o-2024-08-06", text: str = "Hi!", input_tokens: 
 def response_events(model: str = "gpt-4o-2024-08-06", pieces: tuple[str, ...] = ("Hi", "!")) -> list[dict[str, Any]]:
     final = response(model=model, text="".join(pieces))
     created = {**final, "status": "in_progress", "output": [], "usage": None}
-    events: list[dict[str, Any]] = [{"type": "response.created", "response": created}]
+    text = "".join(pieces)
+    item = {"type": "message", "id": "msg_1", "status": "in_progress", "role": "assistant", "content": []}
+    part = {"type": "output_text", "text": "", "annotations": []}
+    events: list[dict[str, Any]] = [
+        {"type": "response.created", "response": created},
+        {"type": "response.output_item.added", "output_index": 0, "item": item},
+        {"type": "response.content_part.added", "item_id": "msg_1", "output_index": 0, "content_index": 0,
+         "part": part},
+    ]  # fmt: skip
     for piece in pieces:
         events.append({"type": "response.output_text.delta", "item_id": "msg_1", "output_index": 0,
                        "content_index": 0, "delta": piece, "logprobs": []})  # fmt: skip
+    events.append({"type": "response.output_text.done", "item_id": "msg_1", "output_index": 0,
+                   "content_index": 0, "text": text, "logprobs": []})
+    events.append({"type": "response.content_part.done", "item_id": "msg_1", "output_index": 0, "content_index": 0,
+                   "part": {**part, "text": text}})
+    events.append({"type": "response.output_item.done", "output_index": 0, "item": final["output"][0]})
     events.append({"type": "response.completed", "response": final})
     for number, event in enumerate(events):
         event["sequence_number"] = number
