@@ -43,6 +43,15 @@ def _count(value: Any) -> int | None:
     return value if type(value) is int and 0 <= value <= _MAX_TOKENS else None
 
 
+def _field(obj: Any, name: str) -> Any:
+    """A field of an SDK model, or of the plain dict an older SDK keeps for fields it does not know."""
+    if obj is None:
+        return None
+    if isinstance(obj, dict):
+        return obj.get(name)
+    return getattr(obj, name, None)
+
+
 def _number(value: Any) -> float | int | None:
     kind = type(value)
     return value if kind is float or kind is int else None
@@ -123,14 +132,12 @@ def chat_usage(usage: Any) -> Usage | None:
     """Usage of a chat or legacy completion (``prompt_tokens`` / ``completion_tokens``)."""
     if usage is None:
         return None
-    prompt = _count(getattr(usage, "prompt_tokens", None))
-    completion = _count(getattr(usage, "completion_tokens", None))
+    prompt = _count(_field(usage, "prompt_tokens"))
+    completion = _count(_field(usage, "completion_tokens"))
     if prompt is None and completion is None:
         return None
-    details = getattr(usage, "prompt_tokens_details", None)
-    cached = _count(getattr(details, "cached_tokens", None)) if details is not None else None
-    output_details = getattr(usage, "completion_tokens_details", None)
-    reasoning = _count(getattr(output_details, "reasoning_tokens", None)) if output_details is not None else None
+    cached = _count(_field(_field(usage, "prompt_tokens_details"), "cached_tokens"))
+    reasoning = _count(_field(_field(usage, "completion_tokens_details"), "reasoning_tokens"))
     return _usage(prompt or 0, completion or 0, cached or 0, reasoning or 0)
 
 
@@ -138,14 +145,12 @@ def responses_usage(usage: Any) -> Usage | None:
     """Usage of the Responses API (``input_tokens`` / ``output_tokens``)."""
     if usage is None:
         return None
-    input_tokens = _count(getattr(usage, "input_tokens", None))
-    output_tokens = _count(getattr(usage, "output_tokens", None))
+    input_tokens = _count(_field(usage, "input_tokens"))
+    output_tokens = _count(_field(usage, "output_tokens"))
     if input_tokens is None and output_tokens is None:
         return None
-    details = getattr(usage, "input_tokens_details", None)
-    cached = _count(getattr(details, "cached_tokens", None)) if details is not None else None
-    output_details = getattr(usage, "output_tokens_details", None)
-    reasoning = _count(getattr(output_details, "reasoning_tokens", None)) if output_details is not None else None
+    cached = _count(_field(_field(usage, "input_tokens_details"), "cached_tokens"))
+    reasoning = _count(_field(_field(usage, "output_tokens_details"), "reasoning_tokens"))
     return _usage(input_tokens or 0, output_tokens or 0, cached or 0, reasoning or 0)
 
 
@@ -162,7 +167,7 @@ def _usage(input_tokens: int, output_tokens: int, cached: int, reasoning: int) -
 def read_common(response: Any, facts: ResponseFacts) -> None:
     facts.response_id = _str(getattr(response, "id", None)) or facts.response_id
     facts.response_model = _str(getattr(response, "model", None)) or facts.response_model
-    facts.service_tier = _str(getattr(response, "service_tier", None)) or facts.service_tier
+    facts.service_tier = _str(_field(response, "service_tier")) or facts.service_tier
     facts.system_fingerprint = _str(getattr(response, "system_fingerprint", None)) or facts.system_fingerprint
 
 
