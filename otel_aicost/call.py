@@ -87,6 +87,7 @@ class Call:
     __slots__ = (
         "telemetry", "surface", "endpoint", "kwargs", "request_model", "deployment", "tags", "span", "start",
         "stream", "injected_usage", "reservation", "ended", "first_chunk_at", "last_chunk_at", "chunk_gaps",
+        "enriching",
     )  # fmt: skip
 
     def __init__(self, telemetry: Telemetry, surface: Surface, instance: Any, kwargs: dict[str, Any]) -> None:
@@ -106,6 +107,12 @@ class Call:
         self.chunk_gaps: list[float] | None = None
         self.kwargs = self._inject_stream_usage(kwargs) if self.stream else kwargs
         self.start = time.perf_counter()
+        outer = trace.get_current_span()
+        self.enriching = _is_foreign_call_span(outer)
+        if self.enriching:  # another OpenAI instrumentation wraps outside us: add cost to its span, no second span
+            outer.set_attributes(self._start_attributes())
+            self.span = outer
+            return
         self.span = telemetry.tracer.start_span(
             f"{surface.operation} {self.request_model}" if self.request_model else surface.operation,
             kind=SpanKind.CLIENT,
@@ -218,13 +225,17 @@ class Call:
             span.set_attributes(self._end_attributes(facts, usage, cost, error))
             if telemetry.content.on_span and facts.output_messages is not None:
                 telemetry.content.response_to_span(facts, span)
+        instruments = telemetry.instruments
+        if self.enriching:  # the outer instrumentation owns the span's end, status and its own metrics
+            if cost is not None and cost.total is not None:
+                instruments.cost.record(float(cost.total), metric_attributes)
+            return
         if error is not None:
             span.set_status(Status(StatusCode.ERROR, _describe(error)))
             span.record_exception(error)
         if telemetry.content.on_event:
             telemetry.content.emit_event(self, facts, span)
         span.end()
-        instruments = telemetry.instruments
         duration_attributes = dict(metric_attributes)
         if cost is not None:
             duration_attributes[semconv.PRICING_STATUS] = cost.status
@@ -332,6 +343,20 @@ class Call:
                     if part is not None:
                         attributes[key] = float(part)
         return attributes
+
+
+_CALL_OPERATIONS = (semconv.OP_CHAT, semconv.OP_TEXT_COMPLETION, semconv.OP_EMBEDDINGS)
+
+
+def _is_foreign_call_span(span: Any) -> bool:
+    """Is ``span`` an OpenAI call span of another instrumentation (not an agent or workflow span around calls)?"""
+    if not span.is_recording():
+        return False
+    scope = getattr(span, "instrumentation_scope", None)
+    if scope is None or scope.name == "otel_aicost":
+        return False
+    attributes = getattr(span, "attributes", None)
+    return bool(attributes) and attributes.get(semconv.OPERATION_NAME) in _CALL_OPERATIONS
 
 
 def _requested_tier(kwargs: Mapping[str, Any]) -> str | None:
