@@ -15,41 +15,43 @@ from .call import Call
 from .extract import ResponseFacts, chat_usage, read_common, read_response
 from .safety import report_internal_error
 
+_MAX_CHOICES = 128  # a larger choice index is garbage, not a choice
+
 # --- chunk readers: return True to hide the chunk from the caller --------------------------------------------------
 
 
 def _read_choices_chunk(chunk: Any, facts: ResponseFacts, call: Call, text_field: str) -> bool:
+    # Chunks are built without validation: any field may be missing or of any JSON type (even the chunk itself).
     if facts.response_id is None:
         read_common(chunk, facts)
-    choices = chunk.choices
+    choices = getattr(chunk, "choices", None)
     usage = getattr(chunk, "usage", None)
     if usage is not None:
-        facts.usage = chat_usage(usage)
+        facts.usage = chat_usage(usage) or facts.usage
         read_common(chunk, facts)
-        if call.injected_usage and not choices:
+        if call.injected_usage and isinstance(choices, list) and not choices:
             return True
     elif call.injected_usage:
         _forget_field(chunk, "usage")
-    if choices:
-        parts = facts.output_parts
+    if isinstance(choices, list):
         for choice in choices:
             if text_field == "content":
-                delta = choice.delta
-                text = getattr(delta, "content", None) if delta is not None else None
+                text = getattr(getattr(choice, "delta", None), "content", None)
             else:
                 text = getattr(choice, "text", None)
             if type(text) is str and text:
+                parts = facts.output_parts
                 if parts is None:
                     parts = facts.output_parts = []
                 parts.append(text)
-            reason = choice.finish_reason
-            if reason is not None and type(reason) is str:
-                index = choice.index if type(choice.index) is int else 0
+            reason = getattr(choice, "finish_reason", None)
+            if type(reason) is str:
+                index = getattr(choice, "index", None)
+                index = index if type(index) is int and 0 <= index < _MAX_CHOICES else 0
                 reasons = facts.finish_reasons
-                while len(reasons) <= index and index < 128:
+                while len(reasons) <= index:
                     reasons.append("")
-                if index < 128:
-                    reasons[index] = reason
+                reasons[index] = reason
     return False
 
 
