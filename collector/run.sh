@@ -42,7 +42,8 @@ if [[ "${1:-}" == "validate" ]]; then
   shift
 fi
 
-cmd=("$bin" "${subcommand[@]}" "${configs[@]}" "$@")
+# (the ${a[@]+...} form keeps `set -u` happy with an empty array on bash 3.2, as shipped on macOS)
+cmd=("$bin" ${subcommand[@]+"${subcommand[@]}"} "${configs[@]}" "$@")
 if is_true "${OTEL_AICOST_COLLECTOR_DRY_RUN:-}"; then
   printf '%s\n' "${cmd[*]}"
   exit 0
