@@ -401,3 +401,17 @@ def test_otelcol_contrib_validate(overlays, tmp_path):
                OTEL_AICOST_COLLECTOR_FILE_PATH=str(tmp_path / "collector.jsonl"))
     result = subprocess.run(args, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+def test_readme_defaults_match_the_files():
+    readme = README.read_text(encoding="utf-8")
+    documented = dict(re.findall(r"^\| `([A-Z0-9_]+)` \| ([^|]+?) \|", readme, re.M))
+    for path in ALL_FILES:
+        for match in ENV_REFERENCE.finditer(path.read_text(encoding="utf-8")):
+            name, reference = match.group(1), match.group(0)
+            default = reference[reference.index(":-") + 2 : -1] if ":-" in reference else None
+            assert name in documented, name
+            if default is None:
+                assert documented[name].startswith("none"), (name, documented[name])
+            else:
+                assert documented[name] == f"`{default}`", (name, documented[name], default)
