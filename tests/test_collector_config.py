@@ -307,6 +307,13 @@ def test_request_counter_counts_every_genai_span_by_pricing_status_and_usage_sou
     assert semconv.PRICING_STATUS in keys and semconv.USAGE_SOURCE in keys and semconv.ERROR_TYPE in keys
 
 
+def test_counters_are_monotonic_so_backends_see_counters():
+    # Without `monotonic: true` signaltometrics emits non-monotonic sums, which Prometheus
+    # exposes as gauges (no `_total`) and rate() would treat wrongly.
+    for metric in _span_metrics().values():
+        assert metric["sum"].get("monotonic") is True, metric["name"]
+
+
 def test_counter_attributes_never_drop_a_span():
     # signaltometrics skips a span missing an attribute that has neither default_value nor optional.
     for metric in _span_metrics().values():
