@@ -21,7 +21,7 @@ OVERLAYS = tuple(COLLECTOR_DIR / name for name in ("otlp.yaml", "azuremonitor.ya
 KINDS = ("receivers", "processors", "exporters", "connectors", "extensions")
 SIGNALS = ("traces", "metrics", "logs")
 
-# Component types that exist in otelcol-contrib 0.148.0 under these exact names (checked against
+# Component types that exist in otelcol-contrib 0.150.0 under these exact names (checked against
 # each component's metadata.yaml). A newer name (cumulative_to_delta) or a deprecated alias
 # (otlphttp, otlp as exporter) is a mistake here.
 KNOWN_TYPES = {
