@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from collector_config import (
+from tests.support.collector_config import (
     BASE,
     COLLECTOR_DIR,
     ENV_REFERENCE,

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-COLLECTOR_DIR = Path(__file__).resolve().parent.parent / "collector"
+COLLECTOR_DIR = Path(__file__).resolve().parents[2] / "collector"
 BASE = COLLECTOR_DIR / "base.yaml"
 OVERLAYS = tuple(COLLECTOR_DIR / name for name in ("otlp.yaml", "azuremonitor.yaml", "prometheus.yaml", "file.yaml"))
 
