@@ -245,6 +245,8 @@ class Call:
         duration_attributes = dict(metric_attributes)
         if cost is not None:
             duration_attributes[semconv.PRICING_STATUS] = cost.status
+        if usage is not None:
+            duration_attributes[semconv.USAGE_SOURCE] = usage.source
         instruments.duration.record(duration, duration_attributes)
         if usage is not None:
             input_attributes = dict(metric_attributes)
