@@ -207,3 +207,12 @@ def test_components_always_add_up_to_the_total(inputs, outputs, cached, written,
     assert cost.status == semconv.STATUS_PRICED
     assert cost.input + cost.cache_read + cost.cache_write + cost.output == cost.total
     assert min(cost.input, cost.cache_read, cost.cache_write, cost.output) >= 0
+
+
+def test_priced_cost_is_an_ordinary_cost():
+    import dataclasses
+
+    cost = price(Pricer(Settings()), request_model="gpt-4o")
+    rebuilt = Cost(*(getattr(cost, field.name) for field in dataclasses.fields(Cost)))
+    assert cost == rebuilt and hash(cost) == hash(rebuilt)
+    assert dataclasses.replace(cost, currency="EUR").currency == "EUR"
