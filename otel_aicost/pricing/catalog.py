@@ -90,6 +90,8 @@ class Catalog:
         batch = batch or deployment_type in BATCH_TYPES
         entry = openai_prices.lookup(name, provider="azure" if is_azure else "openai", service_tier=tier,
                                      batch=batch, when=when)  # fmt: skip
+        if entry is None and not is_azure and not openai_prices.available():
+            return self._openai_from_azure_global(name, tier, batch)
         if entry is None:
             return None
         if is_azure:
@@ -97,6 +99,20 @@ class Catalog:
                 return entry.with_notes(f"no Azure {deployment_type} price; OpenAI list price")
             return entry.with_notes("deployment type unknown; no Azure price; OpenAI list price")
         return entry
+
+    def _openai_from_azure_global(self, name: str, tier: str, batch: bool) -> PriceEntry | None:
+        """Where genai-prices cannot run (Python 3.10), OpenAI list prices come from Azure Global Standard,
+        which equals them for OpenAI's models; the source says so."""
+        note = "OpenAI list price from Azure global price (genai-prices unavailable: needs Python 3.11+)"
+        kind = "global_batch" if batch else azure_prices.GLOBAL_STANDARD
+        wanted = "priority" if tier == "priority" and not batch else "default"
+        entry = azure_prices.lookup(name, kind, wanted)
+        if entry is None and wanted == "priority":
+            entry = azure_prices.lookup(name, kind, "default")
+            note += "; no priority price; standard price"
+        if entry is not None and tier == "flex":
+            note += "; no flex price; standard price"
+        return entry.with_notes(note) if entry is not None else None
 
     def model_names(self) -> list[str]:
         """Every model name the shipped catalogs price (OpenAI and Azure), plus the user's override patterns."""

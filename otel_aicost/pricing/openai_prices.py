@@ -37,19 +37,32 @@ def source() -> str:
     return f"genai-prices {version()}"
 
 
+_UNAVAILABLE = object()
+
+
 def _bundled() -> Any:
+    """genai-prices' bundled snapshot, or ``None`` where it cannot be imported (it needs Python 3.11+)."""
     global _snapshot
     if _snapshot is None:
         with _lock:
             if _snapshot is None:
-                from genai_prices import data_snapshot
+                try:
+                    from genai_prices import data_snapshot
+                except ImportError:
+                    _snapshot = _UNAVAILABLE
+                else:
+                    # The bundled data only: a custom snapshot set by someone's UpdatePrices is ignored on purpose.
+                    _snapshot = data_snapshot._bundled_snapshot()  # noqa: SLF001 - the documented offline data
+    return None if _snapshot is _UNAVAILABLE else _snapshot
 
-                # The bundled data only: a custom snapshot set by someone's UpdatePrices is ignored on purpose.
-                _snapshot = data_snapshot._bundled_snapshot()  # noqa: SLF001 - the documented offline data
-    return _snapshot
+
+def available() -> bool:
+    return _bundled() is not None
 
 
 def _find(model: str, provider: str) -> Any | None:
+    if _bundled() is None:
+        return None
     try:
         _provider, info = _bundled().find_provider_model(model, None, provider, None)
     except LookupError:
@@ -135,7 +148,8 @@ def _tiered(value: Any) -> bool:
 
 def model_ids(provider: str = "openai") -> list[str]:
     """Every model id the bundled data prices per token for ``provider``."""
-    for candidate in _bundled().providers:
+    snapshot = _bundled()
+    for candidate in snapshot.providers if snapshot is not None else ():
         if candidate.id == provider:
             return sorted(m.id for m in candidate.models if _has_token_price(m))
     return []
