@@ -19,9 +19,14 @@ USAGE = Usage(input_tokens=12_345, output_tokens=678, cache_read_tokens=8_192, r
 CASES = {
     "openai chat (genai-prices)": PricingRequest("chat", USAGE, "gpt-4o", "gpt-4o-2024-08-06"),
     "openai flex tier": PricingRequest("chat", USAGE, "gpt-5", "gpt-5-2025-08-07", service_tier="flex"),
-    "azure data zone": PricingRequest("chat", USAGE, "chat-prod", "gpt-4o-2024-08-06",
-                                      deployment=Deployment("chat-prod", type="data_zone_standard"),
-                                      provider=semconv.PROVIDER_AZURE),
+    "azure data zone": PricingRequest(
+        "chat",
+        USAGE,
+        "chat-prod",
+        "gpt-4o-2024-08-06",
+        deployment=Deployment("chat-prod", type="data_zone_standard"),
+        provider=semconv.PROVIDER_AZURE,
+    ),
     "unknown model": PricingRequest("chat", USAGE, "no-such-model"),
     "no usage": PricingRequest("chat", None, "gpt-4o"),
 }

@@ -106,7 +106,7 @@ class Pricer:
         """The cost of one call. Never raises."""
         try:
             return self._price(request)
-        except Exception:  # never raise into the application; say so once
+        except Exception:  # noqa: BLE001 - never raise into the application; say so once
             if not self._failed:
                 self._failed = True
                 _log.warning("otel-aicost: could not price a call; it is reported as unknown_model", exc_info=True)
@@ -118,8 +118,14 @@ class Pricer:
             return self._no_usage
         if time.time() >= self._expires:
             self._new_day()
-        key = (request.response_model, request.request_model, request.deployment, request.service_tier,
-               request.provider, request.batch)  # fmt: skip
+        key = (
+            request.response_model,
+            request.request_model,
+            request.deployment,
+            request.service_tier,
+            request.provider,
+            request.batch,
+        )
         resolved = self._cache.get(key)
         if resolved is None:
             resolved = self._resolve(request)
@@ -143,8 +149,9 @@ class Pricer:
         output_cost = multiply(rates.output, output) if output else _ZERO  # type: ignore[union-attr]
         add = _EXACT.add
         total = add(add(add(input_cost, read_cost), write_cost), output_cost)
-        return _priced(self.currency, total, input_cost, read_cost, write_cost, output_cost, resolved.model,
-                       resolved.source)  # fmt: skip
+        return _priced(
+            self.currency, total, input_cost, read_cost, write_cost, output_cost, resolved.model, resolved.source
+        )
 
     def _new_day(self) -> None:
         self._cache.clear()
@@ -155,10 +162,13 @@ class Pricer:
         """The price entry (per 1M tokens, USD) that ``price()`` would use for this call, if any."""
         deployment = self._deployment_of(request)
         return self.catalog.resolve(
-            _candidates(request, deployment), provider=request.provider,
-            deployment_type=deployment.type if deployment else None, service_tier=request.service_tier,
-            region=deployment.region if deployment else None, batch=request.batch,
-        )  # fmt: skip
+            _candidates(request, deployment),
+            provider=request.provider,
+            deployment_type=deployment.type if deployment else None,
+            service_tier=request.service_tier,
+            region=deployment.region if deployment else None,
+            batch=request.batch,
+        )
 
     def _deployment_of(self, request: PricingRequest) -> Deployment | None:
         deployment = request.deployment
@@ -170,16 +180,21 @@ class Pricer:
         deployment = self._deployment_of(request)
         if deployment is not None and deployment.type == "provisioned":
             model = next(iter(_candidates(request, deployment)), None)
-            cost = Cost(semconv.STATUS_PROVISIONED, self.currency, model=model,
-                        source="config (provisioned deployment: billed per PTU-hour, no per-token cost)")  # fmt: skip
+            cost = Cost(
+                semconv.STATUS_PROVISIONED,
+                self.currency,
+                model=model,
+                source="config (provisioned deployment: billed per PTU-hour, no per-token cost)",
+            )
             return _Resolved(cost)
         entry = self.entry(request)
         if entry is None:
             return _Resolved(Cost(semconv.STATUS_UNKNOWN_MODEL, self.currency))
         rates = TokenRates.of(entry, self._factor)
         long_rates = TokenRates.of(entry.long, self._factor) if entry.long is not None else None
-        return _Resolved(None, entry, rates, long_rates, entry.long_threshold or 0, entry.model,
-                         entry.describe_source())  # fmt: skip
+        return _Resolved(
+            None, entry, rates, long_rates, entry.long_threshold or 0, entry.model, entry.describe_source()
+        )
 
 
 _COST_FIELDS = ("status", "currency", "total", "input", "cache_read", "cache_write", "output", "model", "source")
@@ -187,13 +202,22 @@ _SET = [getattr(Cost, name).__set__ for name in _COST_FIELDS]
 _FAST = tuple(Cost.__dataclass_fields__) == _COST_FIELDS  # if Cost gains a field, use its __init__ instead
 
 
-def _priced(currency: str, total: Decimal, input_cost: Decimal, read_cost: Decimal, write_cost: Decimal,
-            output_cost: Decimal, model: str | None, source: str | None) -> Cost:  # fmt: skip
+def _priced(
+    currency: str,
+    total: Decimal,
+    input_cost: Decimal,
+    read_cost: Decimal,
+    write_cost: Decimal,
+    output_cost: Decimal,
+    model: str | None,
+    source: str | None,
+) -> Cost:
     """``Cost(STATUS_PRICED, ...)`` without the frozen-dataclass ``__init__`` (4 µs -> 1.5 µs on the call path):
     the slot descriptors set each field once on a fresh instance, which is what ``__init__`` does."""
     if not _FAST:  # pragma: no cover - only if Cost's fields change without updating this function
-        return Cost(semconv.STATUS_PRICED, currency, total, input_cost, read_cost, write_cost, output_cost, model,
-                    source)  # fmt: skip
+        return Cost(
+            semconv.STATUS_PRICED, currency, total, input_cost, read_cost, write_cost, output_cost, model, source
+        )
     cost = _new(Cost)
     s_status, s_currency, s_total, s_input, s_read, s_write, s_output, s_model, s_source = _SET
     s_status(cost, semconv.STATUS_PRICED)
@@ -225,4 +249,4 @@ def _count(value: Any) -> int:
             return 0
     if value < 0:
         return 0
-    return value if value <= MAX_TOKENS else MAX_TOKENS
+    return min(value, MAX_TOKENS)

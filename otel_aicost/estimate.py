@@ -38,10 +38,17 @@ class Estimate:
     source: str | None = None
 
 
-def estimate_cost(model: str, *, messages: Iterable[Mapping[str, Any]] | None = None, prompt: Any = None,
-                  input_tokens: int | None = None, max_output_tokens: int | None = None,
-                  deployment_type: str | None = None, tools: Iterable[Mapping[str, Any]] | None = None,
-                  pricer: Pricer | None = None) -> Estimate:  # fmt: skip
+def estimate_cost(
+    model: str,
+    *,
+    messages: Iterable[Mapping[str, Any]] | None = None,
+    prompt: Any = None,
+    input_tokens: int | None = None,
+    max_output_tokens: int | None = None,
+    deployment_type: str | None = None,
+    tools: Iterable[Mapping[str, Any]] | None = None,
+    pricer: Pricer | None = None,
+) -> Estimate:
     """Estimate a call's cost. Give one of ``messages`` (chat), ``prompt`` (completions / embeddings input) or
     ``input_tokens``; ``deployment_type`` prices an Azure deployment of that type.
 
@@ -49,8 +56,11 @@ def estimate_cost(model: str, *, messages: Iterable[Mapping[str, Any]] | None = 
     """
     if not isinstance(model, str) or not model.strip():
         raise ValueError("estimate_cost: model must be a model name")
-    given = [name for name, value in (("messages", messages), ("prompt", prompt), ("input_tokens", input_tokens))
-             if value is not None]  # fmt: skip
+    given = [
+        name
+        for name, value in (("messages", messages), ("prompt", prompt), ("input_tokens", input_tokens))
+        if value is not None
+    ]
     if len(given) > 1:
         raise ValueError(f"estimate_cost: give one of messages, prompt or input_tokens, not {' and '.join(given)}")
     if deployment_type is not None and deployment_type not in semconv.DEPLOYMENT_TYPES:
@@ -70,14 +80,32 @@ def estimate_cost(model: str, *, messages: Iterable[Mapping[str, Any]] | None = 
     deployment = Deployment(name=model, model=model, type=deployment_type) if deployment_type else None
     provider = semconv.PROVIDER_AZURE if deployment_type else semconv.PROVIDER_OPENAI
     usage = Usage(input_tokens=counted, output_tokens=max_output_tokens or 0, source=ESTIMATED)
-    cost = pricer.price(PricingRequest(semconv.OP_CHAT, usage, request_model=model, deployment=deployment,
-                                       provider=provider))  # fmt: skip
+    cost = pricer.price(
+        PricingRequest(semconv.OP_CHAT, usage, request_model=model, deployment=deployment, provider=provider)
+    )
     if cost.status != semconv.STATUS_PRICED:
-        return Estimate(model, cost.status, counted, max_output_tokens, currency=cost.currency,
-                        pricing_model=cost.model, source=cost.source)  # fmt: skip
+        return Estimate(
+            model,
+            cost.status,
+            counted,
+            max_output_tokens,
+            currency=cost.currency,
+            pricing_model=cost.model,
+            source=cost.source,
+        )
     input_cost = cost.input + cost.cache_read + cost.cache_write  # type: ignore[operator]
-    return Estimate(model, cost.status, counted, max_output_tokens, input_cost, cost.output, cost.total,
-                    cost.currency, cost.model, cost.source)  # fmt: skip
+    return Estimate(
+        model,
+        cost.status,
+        counted,
+        max_output_tokens,
+        input_cost,
+        cost.output,
+        cost.total,
+        cost.currency,
+        cost.model,
+        cost.source,
+    )
 
 
 def default_pricer() -> Pricer:

@@ -36,21 +36,28 @@ _ENDOFTEXT = "<|endoftext|>"
 _ENCODINGS: dict[str, dict[str, Any]] = {
     CL100K: {
         "sha256": "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
-        "pat_str": r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s""",  # noqa: E501
-        "special_tokens": {_ENDOFTEXT: 100257, "<|fim_prefix|>": 100258, "<|fim_middle|>": 100259,
-                           "<|fim_suffix|>": 100260, "<|endofprompt|>": 100276},  # fmt: skip
+        "pat_str": r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s""",
+        "special_tokens": {
+            _ENDOFTEXT: 100257,
+            "<|fim_prefix|>": 100258,
+            "<|fim_middle|>": 100259,
+            "<|fim_suffix|>": 100260,
+            "<|endofprompt|>": 100276,
+        },
     },
     O200K: {
         "sha256": "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
-        "pat_str": "|".join([
-            r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",  # noqa: E501
-            r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",  # noqa: E501
-            r"""\p{N}{1,3}""",
-            r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
-            r"""\s*[\r\n]+""",
-            r"""\s+(?!\S)""",
-            r"""\s+""",
-        ]),  # fmt: skip
+        "pat_str": "|".join(  # noqa: FLY002 - one alternative per line reads better
+            [
+                r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+                r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+                r"""\p{N}{1,3}""",
+                r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
+                r"""\s*[\r\n]+""",
+                r"""\s+(?!\S)""",
+                r"""\s+""",
+            ]
+        ),
         "special_tokens": {_ENDOFTEXT: 199999, "<|endofprompt|>": 200018},
     },
 }
@@ -71,7 +78,7 @@ def encoding_name_for(model: str | None) -> str:
     gpt-4, gpt-4-turbo, gpt-3.5 and the text-embedding models."""
     name = normalise(model or "")
     name = fine_tuned_base(name) or name
-    if name.startswith("gpt-4o") or name.startswith("gpt-4.") or name.startswith("chatgpt-4o"):
+    if name.startswith(("gpt-4o", "gpt-4.", "chatgpt-4o")):
         return O200K
     if name in _CL100K_NAMES or name.startswith(_CL100K_PREFIXES):
         return CL100K
@@ -106,8 +113,9 @@ def _build(name: str) -> Any:
         if line:
             token, rank = line.split()
             ranks[base64.b64decode(token)] = int(rank)
-    return tiktoken.Encoding(name, pat_str=spec["pat_str"], mergeable_ranks=ranks,
-                             special_tokens=spec["special_tokens"])  # fmt: skip
+    return tiktoken.Encoding(
+        name, pat_str=spec["pat_str"], mergeable_ranks=ranks, special_tokens=spec["special_tokens"]
+    )
 
 
 def encoding_for_model(model: str | None) -> Any:
@@ -143,8 +151,9 @@ def count_output(text: str | Iterable[str], model: str | None = None) -> int:
     return count_text(text, model)
 
 
-def count_messages(messages: Iterable[Mapping[str, Any]], model: str | None = None,
-                   tools: Iterable[Mapping[str, Any]] | None = None) -> int:  # fmt: skip
+def count_messages(
+    messages: Iterable[Mapping[str, Any]], model: str | None = None, tools: Iterable[Mapping[str, Any]] | None = None
+) -> int:
     """Input tokens of a chat request: messages with OpenAI's per-message overhead, plus tools if given."""
     encoding = encoding_for_model(model)
     total = REPLY_PRIMING

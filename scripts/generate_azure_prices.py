@@ -111,12 +111,12 @@ def per_million(value: Decimal) -> str:
 def majority(region_prices: dict[str, Decimal]) -> Decimal:
     """The price most regions pay (ties: the lower); regions that differ are listed separately."""
     counts = Counter(region_prices.values())
-    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[0][0]
+    return min(counts.items(), key=lambda item: (-item[1], item[0]))[0]
 
 
 def main(unpacked_wheel: str) -> None:
     sys.path.insert(0, unpacked_wheel)
-    from azure_genai_prices.meters import parse_catalog  # noqa: PLC0415 - dev-time tool only
+    from azure_genai_prices.meters import parse_catalog
 
     snapshot_file = Path(unpacked_wheel) / "azure_genai_prices" / "data" / "snapshot.json"
     snapshot = json.loads(snapshot_file.read_text(encoding="utf-8"))

@@ -67,15 +67,18 @@ def test_prices_in_the_configured_currency(run, tmp_path):
     assert (row["currency"], row["input"], row["output"]) == ("EUR", "1.25", "5")
 
 
-@pytest.mark.parametrize("args", [
-    ("prices", "no-such-model"),
-    ("prices", "gpt-4o", "--deployment-type", "provisioned"),
-    ("prices", "gpt-4o", "--deployment-type", "galactic"),
-    ("estimate", "--model", "gpt-4o"),
-    ("estimate", "--model", "gpt-4o", "--text", "a", "--file", "x.txt"),
-    ("estimate", "--model", "no-such-model", "--text", "hello"),
-    ("estimate", "--model", "gpt-4o", "--text", "hello", "--max-output", "-3"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("prices", "no-such-model"),
+        ("prices", "gpt-4o", "--deployment-type", "provisioned"),
+        ("prices", "gpt-4o", "--deployment-type", "galactic"),
+        ("estimate", "--model", "gpt-4o"),
+        ("estimate", "--model", "gpt-4o", "--text", "a", "--file", "x.txt"),
+        ("estimate", "--model", "no-such-model", "--text", "hello"),
+        ("estimate", "--model", "gpt-4o", "--text", "hello", "--max-output", "-3"),
+    ],
+)
 def test_bad_input_exits_2_with_a_message_and_no_traceback(run, args):
     result = run(*args)
     assert result.exit_code == 2

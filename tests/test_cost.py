@@ -50,8 +50,13 @@ def test_configured_deployment_model_is_the_last_resort():
 
 def test_deployment_of_unknown_type_prices_as_global_standard_and_says_so():
     pricer = Pricer(Settings())
-    cost = price(pricer, request_model="my-dep", response_model="gpt-4o-2024-08-06",
-                 deployment=Deployment("my-dep"), provider=AZURE)  # fmt: skip
+    cost = price(
+        pricer,
+        request_model="my-dep",
+        response_model="gpt-4o-2024-08-06",
+        deployment=Deployment("my-dep"),
+        provider=AZURE,
+    )
     assert cost.status == semconv.STATUS_PRICED
     assert "global_standard" in cost.source and "unknown" in cost.source
     assert cost.total == (1_000 * D("2.5") + 500 * D(10)) / M
@@ -59,8 +64,13 @@ def test_deployment_of_unknown_type_prices_as_global_standard_and_says_so():
 
 def test_azure_model_without_an_azure_price_falls_back_to_the_openai_list_price_and_says_so():
     pricer = Pricer(Settings())
-    cost = price(pricer, request_model="d", response_model="gpt-4o-audio-preview",
-                 deployment=Deployment("d", type="data_zone_standard"), provider=AZURE)  # fmt: skip
+    cost = price(
+        pricer,
+        request_model="d",
+        response_model="gpt-4o-audio-preview",
+        deployment=Deployment("d", type="data_zone_standard"),
+        provider=AZURE,
+    )
     assert cost.status == semconv.STATUS_PRICED
     assert cost.source.startswith("genai-prices") and "no Azure data_zone_standard price" in cost.source
 
@@ -68,10 +78,20 @@ def test_azure_model_without_an_azure_price_falls_back_to_the_openai_list_price_
 def test_region_specific_azure_price_is_used_when_the_region_differs():
     pricer = Pricer(Settings())
     usage = Usage(input_tokens=1_000_000)
-    eastus = price(pricer, usage=usage, response_model="gpt-4o-2024-08-06",
-                   deployment=Deployment("d", type="regional_standard", region="eastus"), provider=AZURE)
-    north = price(pricer, usage=usage, response_model="gpt-4o-2024-08-06",
-                  deployment=Deployment("d", type="regional_standard", region="northeurope"), provider=AZURE)
+    eastus = price(
+        pricer,
+        usage=usage,
+        response_model="gpt-4o-2024-08-06",
+        deployment=Deployment("d", type="regional_standard", region="eastus"),
+        provider=AZURE,
+    )
+    north = price(
+        pricer,
+        usage=usage,
+        response_model="gpt-4o-2024-08-06",
+        deployment=Deployment("d", type="regional_standard", region="northeurope"),
+        provider=AZURE,
+    )
     assert eastus.total == D("2.75")
     assert north.total > eastus.total and "northeurope" in north.source
 
@@ -118,8 +138,12 @@ def test_overrides_win_exact_beats_glob_and_future_dates_wait():
 
 def test_override_wins_over_azure_prices():
     pricer = Pricer(Settings(prices=(PriceOverride("gpt-4o-2024-08-06", input=D(1), output=D(2)),)))
-    cost = price(pricer, response_model="gpt-4o-2024-08-06", deployment=Deployment("d", type="data_zone_standard"),
-                 provider=AZURE)  # fmt: skip
+    cost = price(
+        pricer,
+        response_model="gpt-4o-2024-08-06",
+        deployment=Deployment("d", type="data_zone_standard"),
+        provider=AZURE,
+    )
     assert cost.source == "config" and cost.total == D(2000) / M
 
 
@@ -150,16 +174,32 @@ def test_repeated_calls_hit_the_cache_and_a_new_day_clears_it():
 
 def test_garbage_counts_are_clamped_not_raised():
     pricer = Pricer(Settings())
-    cost = price(pricer, request_model="gpt-4o",
-                 usage=Usage(input_tokens=-5, output_tokens="12", cache_read_tokens=10**30, cache_write_tokens=None))  # type: ignore[arg-type]
+    cost = price(
+        pricer,
+        request_model="gpt-4o",
+        usage=Usage(input_tokens=-5, output_tokens="12", cache_read_tokens=10**30, cache_write_tokens=None),
+    )  # type: ignore[arg-type]
     assert cost.status == semconv.STATUS_PRICED
     assert cost.total == 12 * D(10) / M  # input -5 -> 0, cache clamped to the (zero) input, output "12" -> 12
 
 
-MODELS = st.sampled_from([
-    "gpt-4o", "gpt-4o-mini-2024-07-18", "o3", "gpt-5", "gpt-5.4", "text-embedding-3-small", "ft:gpt-4o-mini:x::y",
-    "gpt-4o-mini-2024-07-18.ft-abc", "gpt-35-turbo", "my-deployment", "", "FT:", "gpt-4o-2024-05-13",
-]) | st.text(max_size=30)  # fmt: skip
+MODELS = st.sampled_from(
+    [
+        "gpt-4o",
+        "gpt-4o-mini-2024-07-18",
+        "o3",
+        "gpt-5",
+        "gpt-5.4",
+        "text-embedding-3-small",
+        "ft:gpt-4o-mini:x::y",
+        "gpt-4o-mini-2024-07-18.ft-abc",
+        "gpt-35-turbo",
+        "my-deployment",
+        "",
+        "FT:",
+        "gpt-4o-2024-05-13",
+    ]
+) | st.text(max_size=30)
 COUNTS = st.one_of(
     st.integers(min_value=-(10**20), max_value=10**20),
     st.floats(allow_nan=True, allow_infinity=True),
@@ -178,15 +218,36 @@ PRICERS = [
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(PRICERS), MODELS, MODELS, TYPES, REGIONS, TIERS, st.booleans(), st.booleans(),
-       COUNTS, COUNTS, COUNTS, COUNTS, COUNTS)  # fmt: skip
-def test_no_input_produces_a_negative_nan_or_raised_cost(pricer, request_model, response_model, kind, region,
-                                                         tier, azure, batch, inputs, outputs, cached, written,
-                                                         reasoning):  # fmt: skip
+@given(
+    st.sampled_from(PRICERS),
+    MODELS,
+    MODELS,
+    TYPES,
+    REGIONS,
+    TIERS,
+    st.booleans(),
+    st.booleans(),
+    COUNTS,
+    COUNTS,
+    COUNTS,
+    COUNTS,
+    COUNTS,
+)
+def test_no_input_produces_a_negative_nan_or_raised_cost(
+    pricer, request_model, response_model, kind, region, tier, azure, batch, inputs, outputs, cached, written, reasoning
+):
     usage = Usage(inputs, outputs, cached, written, reasoning)  # type: ignore[arg-type]
     deployment = Deployment("dep", type=kind, region=region) if azure or kind else None
-    request = PricingRequest("chat", usage, request_model, response_model, deployment=deployment,
-                             service_tier=tier, provider=AZURE if azure else semconv.PROVIDER_OPENAI, batch=batch)
+    request = PricingRequest(
+        "chat",
+        usage,
+        request_model,
+        response_model,
+        deployment=deployment,
+        service_tier=tier,
+        provider=AZURE if azure else semconv.PROVIDER_OPENAI,
+        batch=batch,
+    )
     cost = pricer.price(request)
     assert cost.status in (semconv.STATUS_PRICED, semconv.STATUS_UNKNOWN_MODEL, semconv.STATUS_PROVISIONED)
     parts = (cost.input, cost.cache_read, cost.cache_write, cost.output)
@@ -207,8 +268,13 @@ def exact_sum(*amounts: Decimal) -> Decimal:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.integers(0, 10**12), st.integers(0, 10**12), st.integers(0, 10**12), st.integers(0, 10**12),
-       st.sampled_from(["gpt-4o", "o3", "gpt-5.4", "text-embedding-3-large", "gpt-4.1-nano"]))  # fmt: skip
+@given(
+    st.integers(0, 10**12),
+    st.integers(0, 10**12),
+    st.integers(0, 10**12),
+    st.integers(0, 10**12),
+    st.sampled_from(["gpt-4o", "o3", "gpt-5.4", "text-embedding-3-large", "gpt-4.1-nano"]),
+)
 def test_components_always_add_up_to_the_total(inputs, outputs, cached, written, model):
     cost = PRICERS[1].price(PricingRequest("chat", Usage(inputs, outputs, cached, written), model))
     assert cost.status == semconv.STATUS_PRICED

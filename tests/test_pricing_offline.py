@@ -19,16 +19,27 @@ BLOCK_NETWORK = textwrap.dedent("""
 
 
 def run(code: str, tmp_path) -> dict:
-    env = {"PATH": "/usr/bin:/bin", "TIKTOKEN_CACHE_DIR": str(tmp_path / "tiktoken-cache"),
-           "DATA_GYM_CACHE_DIR": str(tmp_path / "data-gym-cache"), "HOME": str(tmp_path)}  # fmt: skip
-    result = subprocess.run([sys.executable, "-c", BLOCK_NETWORK + textwrap.dedent(code)], capture_output=True,
-                            text=True, env=env, timeout=120, check=False)  # fmt: skip
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "TIKTOKEN_CACHE_DIR": str(tmp_path / "tiktoken-cache"),
+        "DATA_GYM_CACHE_DIR": str(tmp_path / "data-gym-cache"),
+        "HOME": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", BLOCK_NETWORK + textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def test_import_is_lazy_and_pricing_and_counting_work_with_the_network_blocked(tmp_path):
-    out = run("""
+    out = run(
+        """
         import json, sys
         import otel_aicost
         lazy = not any(name in sys.modules for name in ("genai_prices", "tiktoken"))
@@ -44,7 +55,14 @@ def test_import_is_lazy_and_pricing_and_counting_work_with_the_network_blocked(t
         cl100k = tokens.count_text("hello world", "gpt-4")
         print(json.dumps({"lazy": lazy, "openai": openai.status, "azure": azure.source,
                           "estimate": estimate.input_tokens, "cl100k": cl100k}))
-    """, tmp_path)
-    assert out == {"lazy": True, "openai": "priced", "azure": "azure-retail-prices 2026-08 (data_zone_standard)",
-                   "estimate": 2 + 3 + 1 + 3, "cl100k": 2}  # fmt: skip
+    """,
+        tmp_path,
+    )
+    assert out == {
+        "lazy": True,
+        "openai": "priced",
+        "azure": "azure-retail-prices 2026-08 (data_zone_standard)",
+        "estimate": 2 + 3 + 1 + 3,
+        "cl100k": 2,
+    }
     assert not (tmp_path / "tiktoken-cache").exists() and not (tmp_path / "data-gym-cache").exists()

@@ -17,6 +17,7 @@ from otel_aicost.usage import Usage
 
 D = Decimal
 M = D(1_000_000)
+ONE = D(1)
 
 # name: (input, cached input, output) per 1M tokens. Published list prices.
 OPENAI = {
@@ -67,7 +68,7 @@ AZURE = {
 }
 
 
-def expected(prices: tuple[Decimal, Decimal | None, Decimal], usage: Usage, rate: Decimal = D(1)) -> Decimal:
+def expected(prices: tuple[Decimal, Decimal | None, Decimal], usage: Usage, rate: Decimal = ONE) -> Decimal:
     price_in, price_cached, price_out = prices
     cached_price = price_in if price_cached is None else price_cached
     uncached = usage.input_tokens - usage.cache_read_tokens
@@ -115,10 +116,14 @@ def pricer() -> Pricer:
     return Pricer(Settings())
 
 
-@pytest.mark.parametrize(("key", "operation", "request_model", "response_model", "tier", "batch", "usage"),
-                         OPENAI_CASES, ids=[f"{case[0]}-{i}" for i, case in enumerate(OPENAI_CASES)])  # fmt: skip
-def test_openai_prices_match_the_published_table(pricer, key, operation, request_model, response_model, tier,
-                                                  batch, usage):  # fmt: skip
+@pytest.mark.parametrize(
+    ("key", "operation", "request_model", "response_model", "tier", "batch", "usage"),
+    OPENAI_CASES,
+    ids=[f"{case[0]}-{i}" for i, case in enumerate(OPENAI_CASES)],
+)
+def test_openai_prices_match_the_published_table(
+    pricer, key, operation, request_model, response_model, tier, batch, usage
+):
     request = PricingRequest(operation, usage, request_model, response_model, service_tier=tier, batch=batch)
     cost = pricer.price(request)
     assert cost.status == semconv.STATUS_PRICED, cost
@@ -142,17 +147,24 @@ AZURE_CASES = [
     (("o3", "data_zone_standard"), "data_zone_standard", "francecentral", "o3-2025-04-16", REASONING),
     (("gpt-5", "data_zone_standard"), "data_zone_standard", None, "gpt-5-2025-08-07", REASONING),
     (("text-embedding-3-small", "global_standard"), "global_standard", None, "text-embedding-3-small", EMBED),
-    (("ft:gpt-4o-mini", "regional_standard"), "regional_standard", "northcentralus",
-     "gpt-4o-mini-2024-07-18.ft-0a1b2c3d4e5f", CHAT),
+    (
+        ("ft:gpt-4o-mini", "regional_standard"),
+        "regional_standard",
+        "northcentralus",
+        "gpt-4o-mini-2024-07-18.ft-0a1b2c3d4e5f",
+        CHAT,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("key", "kind", "region", "response_model", "usage"), AZURE_CASES,
-                         ids=[f"{c[0][0]}-{c[1]}" for c in AZURE_CASES])  # fmt: skip
+@pytest.mark.parametrize(
+    ("key", "kind", "region", "response_model", "usage"), AZURE_CASES, ids=[f"{c[0][0]}-{c[1]}" for c in AZURE_CASES]
+)
 def test_azure_prices_match_the_published_table(pricer, key, kind, region, response_model, usage):
     deployment = Deployment(name="my-deployment", type=kind, region=region)
-    request = PricingRequest("chat", usage, "my-deployment", response_model, deployment=deployment,
-                             provider=semconv.PROVIDER_AZURE)  # fmt: skip
+    request = PricingRequest(
+        "chat", usage, "my-deployment", response_model, deployment=deployment, provider=semconv.PROVIDER_AZURE
+    )
     cost = pricer.price(request)
     assert cost.status == semconv.STATUS_PRICED, cost
     assert cost.total == expected(AZURE[key], usage), (key, cost)
@@ -180,8 +192,11 @@ def test_currency_conversion_uses_the_configured_rate():
 
 def test_provisioned_deployment_has_tokens_but_no_per_token_cost(pricer):
     deployment = Deployment(name="ptu-prod", model="gpt-4o-2024-08-06", type="provisioned")
-    cost = pricer.price(PricingRequest("chat", CHAT, "ptu-prod", "gpt-4o-2024-08-06", deployment=deployment,
-                                       provider=semconv.PROVIDER_AZURE))  # fmt: skip
+    cost = pricer.price(
+        PricingRequest(
+            "chat", CHAT, "ptu-prod", "gpt-4o-2024-08-06", deployment=deployment, provider=semconv.PROVIDER_AZURE
+        )
+    )
     assert cost.status == semconv.STATUS_PROVISIONED
     assert cost.total is None and cost.input is None and cost.output is None
 

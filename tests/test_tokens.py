@@ -38,12 +38,15 @@ def test_shipped_files_are_the_published_ones(name):
     assert hashlib.sha256(data).hexdigest() == KNOWN_SHA256[name]
 
 
-@pytest.mark.parametrize(("text", "o200k", "cl100k"), [
-    ("hello world", 2, 2),
-    ("tiktoken is great!", 6, 6),
-    ("antidisestablishmentarianism", 6, 6),
-    ("", 0, 0),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("text", "o200k", "cl100k"),
+    [
+        ("hello world", 2, 2),
+        ("tiktoken is great!", 6, 6),
+        ("antidisestablishmentarianism", 6, 6),
+        ("", 0, 0),
+    ],
+)
 def test_known_token_counts(text, o200k, cl100k):
     assert tokens.count_text(text, "gpt-4o") == o200k
     assert tokens.count_text(text, "gpt-4") == cl100k
@@ -54,14 +57,26 @@ def test_encodings_have_their_published_vocabulary_sizes():
     assert tokens.get_encoding("cl100k_base").n_vocab == 100277
 
 
-@pytest.mark.parametrize(("model", "encoding"), [
-    ("gpt-4o", "o200k_base"), ("gpt-4o-mini-2024-07-18", "o200k_base"), ("gpt-4.1-nano", "o200k_base"),
-    ("gpt-5", "o200k_base"), ("o1", "o200k_base"), ("o3-mini", "o200k_base"), ("o4-mini", "o200k_base"),
-    ("ft:gpt-4o-mini-2024-07-18:org::x", "o200k_base"), ("some-future-model", "o200k_base"),
-    ("gpt-4", "cl100k_base"), ("gpt-4-turbo", "cl100k_base"), ("gpt-3.5-turbo", "cl100k_base"),
-    ("gpt-35-turbo", "cl100k_base"), ("text-embedding-3-small", "cl100k_base"),
-    ("ft:gpt-3.5-turbo-0125:org::x", "cl100k_base"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("model", "encoding"),
+    [
+        ("gpt-4o", "o200k_base"),
+        ("gpt-4o-mini-2024-07-18", "o200k_base"),
+        ("gpt-4.1-nano", "o200k_base"),
+        ("gpt-5", "o200k_base"),
+        ("o1", "o200k_base"),
+        ("o3-mini", "o200k_base"),
+        ("o4-mini", "o200k_base"),
+        ("ft:gpt-4o-mini-2024-07-18:org::x", "o200k_base"),
+        ("some-future-model", "o200k_base"),
+        ("gpt-4", "cl100k_base"),
+        ("gpt-4-turbo", "cl100k_base"),
+        ("gpt-3.5-turbo", "cl100k_base"),
+        ("gpt-35-turbo", "cl100k_base"),
+        ("text-embedding-3-small", "cl100k_base"),
+        ("ft:gpt-3.5-turbo-0125:org::x", "cl100k_base"),
+    ],
+)
 def test_model_to_encoding(model, encoding):
     assert tokens.encoding_name_for(model) == encoding
 
@@ -69,16 +84,28 @@ def test_model_to_encoding(model, encoding):
 # The example of OpenAI's cookbook "How to count tokens with tiktoken": the API reports 129 prompt tokens on
 # gpt-3.5-turbo-0613 / gpt-4 (cl100k_base) and 124 on gpt-4o (o200k_base) for these messages.
 COOKBOOK = [
-    {"role": "system", "content": "You are a helpful, pattern-following assistant that translates corporate jargon "
-                                  "into plain English."},  # fmt: skip
+    {
+        "role": "system",
+        "content": "You are a helpful, pattern-following assistant that translates corporate jargon "
+        "into plain English.",
+    },
     {"role": "system", "name": "example_user", "content": "New synergies will help drive top-line growth."},
     {"role": "system", "name": "example_assistant", "content": "Things working well together will increase revenue."},
-    {"role": "system", "name": "example_user", "content": "Let's circle back when we have more bandwidth to touch "
-                                                          "base on opportunities for increased leverage."},  # fmt: skip
-    {"role": "system", "name": "example_assistant", "content": "Let's talk later when we're less busy about how to "
-                                                               "do better."},  # fmt: skip
-    {"role": "user", "content": "This late pivot means we don't have time to boil the ocean for the client "
-                                "deliverable."},  # fmt: skip
+    {
+        "role": "system",
+        "name": "example_user",
+        "content": "Let's circle back when we have more bandwidth to touch "
+        "base on opportunities for increased leverage.",
+    },
+    {
+        "role": "system",
+        "name": "example_assistant",
+        "content": "Let's talk later when we're less busy about how to do better.",
+    },
+    {
+        "role": "user",
+        "content": "This late pivot means we don't have time to boil the ocean for the client deliverable.",
+    },
 ]
 
 
@@ -89,11 +116,24 @@ def test_message_overhead_matches_what_the_api_reports():
 
 def test_message_parts_names_and_tools_are_counted():
     encoding = tokens.get_encoding("o200k_base")
-    parts = [{"role": "user", "content": [{"type": "text", "text": "hello world"},
-                                          {"type": "image_url", "image_url": {"url": "data:..."}}]}]  # fmt: skip
+    parts = [
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "hello world"},
+                {"type": "image_url", "image_url": {"url": "data:..."}},
+            ],
+        }
+    ]
     assert tokens.count_messages(parts, "gpt-4o") == 3 + 3 + len(encoding.encode("user")) + 2 + tokens.IMAGE_TOKENS
-    tool = {"type": "function", "function": {"name": "get_weather", "description": "Weather for a city",
-                                             "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}  # fmt: skip
+    tool = {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "description": "Weather for a city",
+            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+        },
+    }
     with_tools = tokens.count_messages([{"role": "user", "content": "hi"}], "gpt-4o", tools=[tool])
     without = tokens.count_messages([{"role": "user", "content": "hi"}], "gpt-4o")
     assert with_tools - without == tokens.count_tools([tool], "gpt-4o") > tokens.TOOL_OVERHEAD + tokens.TOOLS_OVERHEAD
@@ -119,8 +159,11 @@ LONG_TEXT = " ".join(
 def test_estimate_is_within_ten_percent_of_the_true_count_for_long_texts(model):
     true_count = len(tokens.encoding_for_model(model).encode(LONG_TEXT))
     assert true_count > 5_000
-    estimate = estimate_cost(model, messages=[{"role": "system", "content": "Summarise."},
-                                              {"role": "user", "content": LONG_TEXT}], max_output_tokens=500)  # fmt: skip
+    estimate = estimate_cost(
+        model,
+        messages=[{"role": "system", "content": "Summarise."}, {"role": "user", "content": LONG_TEXT}],
+        max_output_tokens=500,
+    )
     assert abs(estimate.input_tokens - true_count) <= true_count / 10
     assert estimate.status == "priced"
     assert estimate.total == estimate.input_cost + estimate.max_output_cost
@@ -145,10 +188,15 @@ def test_estimate_cost_reports_unknown_and_provisioned_without_money():
     assert ptu.status == "provisioned" and ptu.total is None
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"input_tokens": -1}, {"max_output_tokens": 1.5}, {"deployment_type": "global"},
-    {"input_tokens": 3, "prompt": "x"},
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"input_tokens": -1},
+        {"max_output_tokens": 1.5},
+        {"deployment_type": "global"},
+        {"input_tokens": 3, "prompt": "x"},
+    ],
+)
 def test_estimate_cost_rejects_impossible_arguments(kwargs):
     with pytest.raises(ValueError, match="estimate_cost"):
         estimate_cost("gpt-4o", **kwargs)

@@ -15,32 +15,50 @@ from ._pricing_common import DEPLOYMENT_TYPE, BadInput, emit, money, settings
 
 @click.command("estimate")
 @click.option("--model", "-m", required=True, help="Model to price, e.g. gpt-4o-mini.")
-@click.option("--file", "-f", "file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Prompt text, or JSON: a list of chat messages or {\"messages\": [...], \"tools\": [...]}.")
+@click.option(
+    "--file",
+    "-f",
+    "file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help='Prompt text, or JSON: a list of chat messages or {"messages": [...], "tools": [...]}.',
+)
 @click.option("--text", "-t", help="Prompt text (sent as one user message).")
 @click.option("--max-output", type=click.IntRange(min=0), help="Output tokens to allow for (worst case).")
 @click.option("--deployment-type", type=DEPLOYMENT_TYPE, help="Azure deployment type to price for.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def command(model: str, file: Path | None, text: str | None, max_output: int | None, deployment_type: str | None,
-            as_json: bool) -> None:  # fmt: skip
+def command(
+    model: str, file: Path | None, text: str | None, max_output: int | None, deployment_type: str | None, as_json: bool
+) -> None:
     """Count the prompt's tokens with tiktoken (offline) and price the worst case: no cache hits, and
     --max-output output tokens."""
     if (file is None) == (text is None):
         raise click.UsageError("give exactly one of --file or --text")
     messages, tools = _read(file) if file is not None else ([{"role": "user", "content": text}], None)
     try:
-        estimate = estimate_cost(model, messages=messages, tools=tools, max_output_tokens=max_output,
-                                 deployment_type=deployment_type, pricer=Pricer(settings()))  # fmt: skip
+        estimate = estimate_cost(
+            model,
+            messages=messages,
+            tools=tools,
+            max_output_tokens=max_output,
+            deployment_type=deployment_type,
+            pricer=Pricer(settings()),
+        )
     except ValueError as error:
         raise BadInput(str(error)) from None
     if estimate.status == "unknown_model":
         raise BadInput(f"unknown model {model!r}: no shipped or configured price (run 'otel-aicost prices')")
     row = {
-        "model": estimate.model, "priced_as": estimate.pricing_model, "status": estimate.status,
-        "input_tokens": estimate.input_tokens, "max_output_tokens": estimate.max_output_tokens,
-        "input_cost": money(estimate.input_cost), "max_output_cost": money(estimate.max_output_cost),
-        "total": money(estimate.total), "currency": estimate.currency, "source": estimate.source,
-    }  # fmt: skip
+        "model": estimate.model,
+        "priced_as": estimate.pricing_model,
+        "status": estimate.status,
+        "input_tokens": estimate.input_tokens,
+        "max_output_tokens": estimate.max_output_tokens,
+        "input_cost": money(estimate.input_cost),
+        "max_output_cost": money(estimate.max_output_cost),
+        "total": money(estimate.total),
+        "currency": estimate.currency,
+        "source": estimate.source,
+    }
     if as_json:
         emit([row], "json", list(row))
         return

@@ -80,8 +80,9 @@ def deployment_types(model: str) -> list[str]:
     return sorted({key.split("/")[0] for key in _load()["models"][entry]["prices"]})
 
 
-def lookup(model: str, deployment_type: str, service_tier: str = "default",
-           region: str | None = None) -> PriceEntry | None:  # fmt: skip
+def lookup(
+    model: str, deployment_type: str, service_tier: str = "default", region: str | None = None
+) -> PriceEntry | None:
     """The Azure price of ``model`` on this deployment type and tier, or ``None`` if Azure publishes none."""
     name = find_model(model)
     if name is None:
@@ -105,8 +106,15 @@ def _cached(name: str, deployment_type: str, service_tier: str, region: str | No
     return _entry(name, short, region, label, long, threshold, notes)
 
 
-def _entry(name: str, row: dict[str, Any], region: str | None, label: str, long: PriceEntry | None,
-           threshold: int | None, notes: tuple[str, ...] = ()) -> PriceEntry | None:  # fmt: skip
+def _entry(
+    name: str,
+    row: dict[str, Any],
+    region: str | None,
+    label: str,
+    long: PriceEntry | None,
+    threshold: int | None,
+    notes: tuple[str, ...] = (),
+) -> PriceEntry | None:
     values = dict(row)
     if region and region in row.get("regions", {}):
         values.update(row["regions"][region])
@@ -118,8 +126,14 @@ def _entry(name: str, row: dict[str, Any], region: str | None, label: str, long:
 
     effective = values.get("effective_from")
     return PriceEntry(
-        model=name, source=label, input=Decimal(values["input"]), output=money("output") or Decimal(0),
-        cached_input=money("cached_input"), cache_write=money("cache_write"),
-        effective_from=date.fromisoformat(effective) if effective else None, long=long, long_threshold=threshold,
+        model=name,
+        source=label,
+        input=Decimal(values["input"]),
+        output=money("output") or Decimal(0),
+        cached_input=money("cached_input"),
+        cache_write=money("cache_write"),
+        effective_from=date.fromisoformat(effective) if effective else None,
+        long=long,
+        long_threshold=threshold,
         notes=notes,
-    )  # fmt: skip
+    )

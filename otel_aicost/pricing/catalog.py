@@ -33,9 +33,17 @@ class Catalog:
     def __init__(self, overrides: Iterable[PriceOverride] = ()) -> None:
         self.overrides = Overrides(overrides)
 
-    def resolve(self, candidates: Sequence[str], *, provider: str = semconv.PROVIDER_OPENAI,
-                deployment_type: str | None = None, service_tier: str | None = None, region: str | None = None,
-                batch: bool = False, when: datetime | None = None) -> PriceEntry | None:  # fmt: skip
+    def resolve(
+        self,
+        candidates: Sequence[str],
+        *,
+        provider: str = semconv.PROVIDER_OPENAI,
+        deployment_type: str | None = None,
+        service_tier: str | None = None,
+        region: str | None = None,
+        batch: bool = False,
+        when: datetime | None = None,
+    ) -> PriceEntry | None:
         """The price for the first of ``candidates`` (response model, request model, deployment model) known.
 
         ``deployment_type`` set (or ``provider`` Azure) means Azure pricing; an unknown type prices as Global
@@ -58,8 +66,9 @@ class Catalog:
                 return entry
         return None
 
-    def _azure(self, name: str, deployment_type: str | None, tier: str, region: str | None,
-               when: datetime) -> PriceEntry | None:  # fmt: skip
+    def _azure(
+        self, name: str, deployment_type: str | None, tier: str, region: str | None, when: datetime
+    ) -> PriceEntry | None:
         notes: list[str] = []
         kind = deployment_type
         if kind not in semconv.DEPLOYMENT_TYPES or kind == semconv.DEPLOYMENT_TYPES[3]:  # unknown or provisioned
@@ -84,12 +93,14 @@ class Catalog:
                 notes.append(f"no {kind} price; global_standard")
         return entry.with_notes(*notes) if entry is not None else None
 
-    def _openai(self, name: str, provider: str, deployment_type: str | None, tier: str, batch: bool,
-                when: datetime) -> PriceEntry | None:  # fmt: skip
+    def _openai(
+        self, name: str, provider: str, deployment_type: str | None, tier: str, batch: bool, when: datetime
+    ) -> PriceEntry | None:
         is_azure = deployment_type is not None or provider == semconv.PROVIDER_AZURE
         batch = batch or deployment_type in BATCH_TYPES
-        entry = openai_prices.lookup(name, provider="azure" if is_azure else "openai", service_tier=tier,
-                                     batch=batch, when=when)  # fmt: skip
+        entry = openai_prices.lookup(
+            name, provider="azure" if is_azure else "openai", service_tier=tier, batch=batch, when=when
+        )
         if entry is None and not is_azure and not openai_prices.available():
             return self._openai_from_azure_global(name, tier, batch)
         if entry is None:

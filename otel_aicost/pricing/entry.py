@@ -50,8 +50,14 @@ class PriceEntry:
             return None if value is None else value * factor
 
         long = self.long.scaled(factor) if self.long is not None else None
-        return _replace(self, input=self.input * factor, output=self.output * factor,
-                        cached_input=times(self.cached_input), cache_write=times(self.cache_write), long=long)  # fmt: skip
+        return _replace(
+            self,
+            input=self.input * factor,
+            output=self.output * factor,
+            cached_input=times(self.cached_input),
+            cache_write=times(self.cache_write),
+            long=long,
+        )
 
 
 def _replace(entry: PriceEntry, **changes: object) -> PriceEntry:

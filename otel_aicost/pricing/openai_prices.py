@@ -52,7 +52,7 @@ def _bundled() -> Any:
                     _snapshot = _UNAVAILABLE
                 else:
                     # The bundled data only: a custom snapshot set by someone's UpdatePrices is ignored on purpose.
-                    _snapshot = data_snapshot._bundled_snapshot()  # noqa: SLF001 - the documented offline data
+                    _snapshot = data_snapshot._bundled_snapshot()
     return None if _snapshot is _UNAVAILABLE else _snapshot
 
 
@@ -70,8 +70,14 @@ def _find(model: str, provider: str) -> Any | None:
     return info
 
 
-def lookup(model: str, *, provider: str = "openai", service_tier: str | None = None, batch: bool = False,
-           when: datetime | None = None) -> PriceEntry | None:  # fmt: skip
+def lookup(
+    model: str,
+    *,
+    provider: str = "openai",
+    service_tier: str | None = None,
+    batch: bool = False,
+    when: datetime | None = None,
+) -> PriceEntry | None:
     """The price of ``model`` at ``when`` (default now) for this tier / batch, or ``None`` if unknown."""
     name = openai_spelling(normalise(model))
     info = _find(name, provider)
@@ -130,11 +136,16 @@ def _entry(model_id: str, prices: Any, effective: date | None) -> PriceEntry | N
 
     def build(threshold: int | None, long: PriceEntry | None, long_threshold: int | None) -> PriceEntry:
         return PriceEntry(
-            model=model_id, source=source(), input=at(raw["input"], threshold),
-            output=at(raw["output"], threshold) or Decimal(0), cached_input=at(raw["cache_read"], threshold),
-            cache_write=at(raw["cache_write"], threshold), effective_from=effective, long=long,
+            model=model_id,
+            source=source(),
+            input=at(raw["input"], threshold),
+            output=at(raw["output"], threshold) or Decimal(0),
+            cached_input=at(raw["cache_read"], threshold),
+            cache_write=at(raw["cache_write"], threshold),
+            effective_from=effective,
+            long=long,
             long_threshold=long_threshold,
-        )  # fmt: skip
+        )
 
     long = None
     if thresholds:

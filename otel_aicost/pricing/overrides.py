@@ -42,9 +42,14 @@ class Overrides:
         if chosen is None:
             return None
         return PriceEntry(
-            model=chosen.model, source=SOURCE, input=chosen.input, output=chosen.output,
-            cached_input=chosen.cached_input, cache_write=chosen.cache_write, effective_from=chosen.effective_from,
-        )  # fmt: skip
+            model=chosen.model,
+            source=SOURCE,
+            input=chosen.input,
+            output=chosen.output,
+            cached_input=chosen.cached_input,
+            cache_write=chosen.cache_write,
+            effective_from=chosen.effective_from,
+        )
 
     def patterns(self) -> list[str]:
         return [override.model for override in self._overrides]
