@@ -96,6 +96,12 @@ class Pricer:
         self._no_usage = Cost(semconv.STATUS_NO_USAGE, self.currency)
         self._failed = False
 
+    def preload(self) -> None:
+        """Load the price data now (about a second: genai-prices builds its pydantic models on import) instead
+        of on the first priced call. Call it at setup, e.g. from a background thread."""
+        self.catalog.resolve(["gpt-4o-mini"])
+        self.catalog.resolve(["gpt-4o-mini"], deployment_type="global_standard")
+
     def deployment(self, name: str | None) -> Deployment | None:
         """The configured deployment of this name, if any."""
         if not name:

@@ -302,3 +302,16 @@ def test_without_genai_prices_openai_prices_come_from_azure_global_and_say_so(mo
     assert "genai-prices unavailable" in cost.source
     assert price(pricer, request_model="gpt-4o", batch=True).total == (1_000 * D("1.25") + 500 * D(5)) / M
     assert price(pricer, request_model="no-such-model").status == semconv.STATUS_UNKNOWN_MODEL
+
+
+def test_region_dependent_price_without_a_region_says_so_and_preload_works():
+    pricer = Pricer(Settings())
+    pricer.preload()
+    cost = price(
+        pricer,
+        response_model="gpt-4o-mini-2024-07-18",
+        deployment=Deployment("d", type="regional_standard"),
+        provider=AZURE,
+    )
+    assert cost.total == (1_000 * D("0.165") + 500 * D("0.66")) / M
+    assert "varies by region" in cost.source

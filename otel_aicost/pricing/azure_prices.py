@@ -103,6 +103,8 @@ def _cached(name: str, deployment_type: str, service_tier: str, region: str | No
     long = _entry(name, long_row, region, label, None, None) if long_row else None
     threshold = int(data["long_context_threshold"]) if long is not None else None
     notes = (f"fine-tuned rate of {name[3:]}",) if name.startswith("ft:") else ()
+    if region is None and short.get("regions"):
+        notes += ("price varies by region; most regions' price (set the deployment's region)",)
     return _entry(name, short, region, label, long, threshold, notes)
 
 
