@@ -122,3 +122,27 @@ def set_default_pricer(pricer: Pricer | None) -> None:
     """Used by ``configure()`` / the instrumentor so estimates price the way calls are priced."""
     global _default
     _default = pricer
+
+
+def estimated_usage(
+    model: str | None,
+    *,
+    messages: Iterable[Mapping[str, Any]] | None = None,
+    prompt: Any = None,
+    tools: Iterable[Mapping[str, Any]] | None = None,
+    output: str | Iterable[str] | None = None,
+) -> Usage | None:
+    """Usage counted locally (``source="estimated"``) for a call whose usage did not arrive, e.g. a stream with
+    ``OTEL_AICOST_STREAM_USAGE=off``: the request's ``messages`` or ``prompt`` and the generated ``output`` text.
+
+    On the call path: never raises; ``None`` if the text cannot be counted (the call is then ``no_usage``).
+    """
+    try:
+        if messages is not None:
+            counted = tokens.count_messages(list(messages), model, tools)
+        else:
+            counted = tokens.count_prompt(prompt, model) + (tokens.count_tools(tools, model) if tools else 0)
+        generated = tokens.count_output(output, model) if output is not None else 0
+    except Exception:  # noqa: BLE001 - a count we cannot make is no usage, never an error in the application
+        return None
+    return Usage(input_tokens=counted, output_tokens=generated, source=ESTIMATED)

@@ -200,3 +200,15 @@ def test_estimate_cost_reports_unknown_and_provisioned_without_money():
 def test_estimate_cost_rejects_impossible_arguments(kwargs):
     with pytest.raises(ValueError, match="estimate_cost"):
         estimate_cost("gpt-4o", **kwargs)
+
+
+def test_estimated_usage_for_a_stream_without_usage():
+    from otel_aicost.estimate import estimated_usage
+
+    usage = estimated_usage("gpt-4", messages=COOKBOOK, output=["Things ", "working well", " together."])
+    assert usage.source == "estimated"
+    assert usage.input_tokens == 129
+    assert usage.output_tokens == tokens.count_text("Things working well together.", "gpt-4")
+    assert estimated_usage("gpt-4o", prompt=["hello world"]).input_tokens == 2
+    assert estimated_usage("gpt-4o", messages=[object()]) is not None  # odd input counts, never raises
+    assert estimated_usage("gpt-4o", messages=5) is None  # type: ignore[arg-type]
