@@ -113,7 +113,7 @@ def period_bounds(period: str, now: float) -> tuple[float, float]:
 class _Account:
     """The running state of one budget. Only touched with the book's lock held."""
 
-    __slots__ = ("budget", "limit", "match", "blocks", "amounts", "start", "end", "spent", "reserved", "fired")
+    __slots__ = ("budget", "limit", "match", "blocks", "amounts", "next", "start", "end", "spent", "reserved", "fired")
 
     def __init__(self, budget: Budget) -> None:
         self.budget = budget
@@ -125,17 +125,19 @@ class _Account:
         self.spent = _ZERO
         self.reserved = _ZERO  # estimates of calls in flight (block budgets only)
         self.fired = 0  # thresholds already crossed this period (they are sorted, spend only grows)
+        self.next: Decimal | None = self.amounts[0]  # the amount of the next threshold, None when all fired
 
     def roll(self, now: float) -> None:
         if now >= self.end:
             self.start, self.end = period_bounds(self.budget.period, now)
-            self.spent, self.fired = _ZERO, 0
+            self.spent, self.fired, self.next = _ZERO, 0, self.amounts[0]
 
-    def matches(self, tags: Mapping[str, str]) -> bool:
-        for key, value in self.match:
-            if tags.get(key) != value:
-                return False
-        return True
+    def add(self, amount: Decimal, book: BudgetBook, crossings: list[ThresholdCrossing]) -> None:
+        self.spent += amount
+        while self.next is not None and self.spent >= self.next:
+            crossings.append(book._crossing(self, self.budget.thresholds[self.fired]))
+            self.fired += 1
+            self.next = self.amounts[self.fired] if self.fired < len(self.amounts) else None
 
 
 class Reservation:
@@ -180,7 +182,14 @@ class BudgetBook:
         return tuple(account.budget for account in self._match(tags))
 
     def _match(self, tags: Mapping[str, str]) -> tuple[_Account, ...]:
-        return tuple(account for account in self._accounts if account.matches(tags))
+        found = []
+        for account in self._accounts:
+            for key, value in account.match:
+                if tags.get(key) != value:
+                    break
+            else:
+                found.append(account)
+        return tuple(found)
 
     def reserve(self, tags: Mapping[str, str], estimate: Decimal | None) -> Reservation | None:
         """Check the call against its ``block`` budgets before it is sent, and hold its estimate.
@@ -194,13 +203,14 @@ class BudgetBook:
         accounts = self._match(tags)
         if not accounts:
             return None
+        blocking = [account for account in accounts if account.blocks]
+        if not blocking:
+            return Reservation(accounts, ())
         amount = _amount(estimate)
         holds: list[tuple[_Account, Decimal]] = []
         now = self._clock()
         with self._lock:
-            for account in accounts:
-                if not account.blocks:
-                    continue
+            for account in blocking:
                 account.roll(now)
                 committed = account.spent + account.reserved
                 if committed + amount > account.limit or committed >= account.limit:
@@ -236,10 +246,7 @@ class BudgetBook:
                     return []
                 for account in accounts:
                     account.roll(now)
-                    account.spent += amount
-                    while account.fired < len(account.amounts) and account.spent >= account.amounts[account.fired]:
-                        crossings.append(self._crossing(account, account.budget.thresholds[account.fired]))
-                        account.fired += 1
+                    account.add(amount, self, crossings)
             return crossings
         except Exception:  # noqa: BLE001 - bookkeeping must never break the user's call
             _LOGGER.debug("budget settle failed", exc_info=True)
@@ -310,6 +317,8 @@ def _unhold(reservation: Reservation) -> None:
 
 def _amount(value: Decimal | float | int | str | None) -> Decimal:
     """A usable non-negative amount; anything else (None, NaN, negative, junk) counts as zero."""
+    if value.__class__ is Decimal and value.is_finite() and value >= 0:  # type: ignore[union-attr]
+        return value  # type: ignore[return-value]
     if value is None:
         return _ZERO
     if not isinstance(value, Decimal):

@@ -496,3 +496,20 @@ def test_recorded_spend_is_the_sum_of_settled_costs(calls, order):
     else:
         with pytest.raises(BudgetExceeded):
             book.reserve({}, D(0))
+
+
+def test_a_book_from_config_file_settings(tmp_path):
+    from otel_aicost.config import load_settings
+
+    path = tmp_path / "otel-aicost.toml"
+    path.write_text(
+        'currency = "EUR"\nusd_rate = 0.92\n[[budgets]]\nname = "search"\nlimit = 1.5\nmatch = { team = "search" }\n'
+        'action = "block"\n',
+        encoding="utf-8",
+    )
+    book = BudgetBook.from_settings(load_settings({"config": str(path)}, environ={}))
+    assert book.currency == "EUR" and [b.name for b in book.budgets] == ["search"]
+    book.settle(book.reserve({"team": "search"}, D("1")), {"team": "search"}, D("1"))
+    with pytest.raises(BudgetExceeded, match="EUR"):
+        book.reserve({"team": "search"}, D("0.6"))
+    assert book.reserve({"team": "ads"}, D("0.6")) is None
