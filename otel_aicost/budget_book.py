@@ -191,12 +191,16 @@ class BudgetBook:
                 found.append(account)
         return tuple(found)
 
-    def reserve(self, tags: Mapping[str, str], estimate: Decimal | None) -> Reservation | None:
+    def reserve(
+        self, tags: Mapping[str, str], estimate: Decimal | Callable[[], Decimal | None] | None
+    ) -> Reservation | None:
         """Check the call against its ``block`` budgets before it is sent, and hold its estimate.
 
         Raises ``BudgetExceeded`` (and holds nothing) when, for a matching block budget, spent + estimates in
         flight + ``estimate`` is above the limit, or the limit is already used up. Returns None when no budget
-        matches. ``estimate`` None (no estimate possible) counts as zero.
+        matches. ``estimate`` None (no estimate possible) counts as zero. ``estimate`` may be a function: it is
+        called (outside the lock) only when a block budget matches, so calls that no block budget watches never
+        pay for counting tokens; if it raises, the estimate counts as zero.
         """
         if not self._accounts:
             return None
@@ -206,6 +210,12 @@ class BudgetBook:
         blocking = [account for account in accounts if account.blocks]
         if not blocking:
             return Reservation(accounts, ())
+        if callable(estimate):
+            try:
+                estimate = estimate()
+            except Exception:  # noqa: BLE001 - a failed estimate must not fail the user's call
+                _LOGGER.debug("budget estimate failed", exc_info=True)
+                estimate = None
         amount = _amount(estimate)
         holds: list[tuple[_Account, Decimal]] = []
         now = self._clock()

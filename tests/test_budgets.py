@@ -513,3 +513,28 @@ def test_a_book_from_config_file_settings(tmp_path):
     with pytest.raises(BudgetExceeded, match="EUR"):
         book.reserve({"team": "search"}, D("0.6"))
     assert book.reserve({"team": "ads"}, D("0.6")) is None
+
+
+def test_an_estimate_function_runs_only_when_a_block_budget_matches():
+    asked: list[str] = []
+
+    def estimate(team: str):
+        def run() -> Decimal:
+            asked.append(team)
+            return D("6")
+
+        return run
+
+    book = BudgetBook([Budget("cap", 10, match={"team": "a"}, action="block"), Budget("watch", 10)], "USD")
+    assert book.reserve({"team": "b"}, estimate("b")) is not None  # only the warn budget matches
+    assert asked == []
+    book.reserve({"team": "a"}, estimate("a"))
+    assert asked == ["a"]
+    with pytest.raises(BudgetExceeded) as raised:
+        book.reserve({"team": "a"}, estimate("a"))
+    assert raised.value.estimate == D("6")
+
+    def broken() -> Decimal:
+        raise RuntimeError("tokenizer exploded")
+
+    assert book.reserve({"team": "a"}, broken) is not None  # counts as zero: 6 held + 0 <= 10
