@@ -15,7 +15,7 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from . import semconv
-from .allocation import current_tags
+from .allocation import current_tags, inbound_tags, propagation, resource_tags
 from .budgets import BudgetExceeded
 from .config import Deployment, Settings
 from .content import ContentCapture
@@ -50,6 +50,7 @@ class Telemetry:
         budgets: Any,
         content: ContentCapture,
         estimator: Any,
+        resource: Any = None,
     ) -> None:
         self.tracer = tracer
         self.instruments = instruments
@@ -59,7 +60,7 @@ class Telemetry:
         self.content = content
         self.estimator = estimator
         self.metric_tags = MetricTags(settings.metric_tags, settings.metric_tag_cap)
-        self.default_tags = dict(settings.tags)
+        self.default_tags = {**resource_tags(resource), **settings.tags}
         self.inject_usage = settings.stream_usage == "auto"
 
     def start(self, surface: Surface, instance: Any, kwargs: dict[str, Any]) -> Call:
@@ -67,7 +68,12 @@ class Telemetry:
 
 
 def _tags(default_tags: Mapping[str, str]) -> Mapping[str, str]:
+    """Defaults (config file, resource) < allow-listed inbound baggage < ``allocate()``."""
     tags = current_tags()
+    if propagation.inbound_keys:
+        inbound = inbound_tags()
+        if inbound:
+            tags = {**inbound, **tags}
     if default_tags:
         return {**default_tags, **tags} if tags else default_tags
     return tags

@@ -13,6 +13,7 @@ from opentelemetry.metrics import get_meter
 from wrapt import wrap_function_wrapper
 
 from . import semconv
+from .allocation import propagation
 from .budget_guard import BudgetGuard
 from .call import Surface, Telemetry
 from .config import Settings, load_settings
@@ -63,7 +64,8 @@ def _targets() -> list[tuple[type, str, Surface, bool]]:
 
 
 def build_telemetry(settings: Settings, **providers: Any) -> Telemetry:
-    tracer = trace.get_tracer(SCOPE, __version__, providers.get("tracer_provider"), schema_url=SCHEMA_URL)
+    tracer_provider = providers.get("tracer_provider") or trace.get_tracer_provider()
+    tracer = trace.get_tracer(SCOPE, __version__, tracer_provider, schema_url=SCHEMA_URL)
     meter = get_meter(SCOPE, __version__, providers.get("meter_provider"), schema_url=SCHEMA_URL)
     logger = None
     if settings.capture_content in ("event_only", "span_and_event"):
@@ -80,6 +82,7 @@ def build_telemetry(settings: Settings, **providers: Any) -> Telemetry:
         budgets=budgets,
         content=ContentCapture(settings.capture_content, logger),
         estimator=StreamEstimator(pricer),
+        resource=getattr(tracer_provider, "resource", None),
     )
 
 
@@ -104,6 +107,8 @@ class OpenAICostInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         config = kwargs.get("config")
         settings = config if isinstance(config, Settings) else load_settings(config)
         telemetry = build_telemetry(settings, **kwargs)
+        propagation.outbound = settings.propagate_baggage
+        propagation.inbound_keys = frozenset(settings.baggage_keys)
         switch = Switch()
         for cls, method, surface, is_async in _targets():
             factory = async_wrapper if is_async else sync_wrapper
@@ -118,3 +123,4 @@ class OpenAICostInstrumentor(BaseInstrumentor):  # type: ignore[misc]
             unwrap(cls, method)
         self._wrapped.clear()
         self._switch = self.telemetry = None
+        propagation.outbound, propagation.inbound_keys = False, frozenset()
