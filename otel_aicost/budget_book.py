@@ -35,6 +35,7 @@ from typing import Any
 
 from . import semconv
 from .budgets import Budget, BudgetExceeded
+from .safety import report_internal_error
 
 _LOGGER = logging.getLogger(semconv.BUDGET_LOGGER)
 _ZERO = Decimal(0)
@@ -92,8 +93,8 @@ def emit(crossing: ThresholdCrossing, span: Any = None, logger: logging.Logger |
             crossing.period_start.isoformat(),
             extra=attributes,
         )
-    except Exception:  # noqa: BLE001 - reporting must never break the user's call
-        _LOGGER.debug("could not report a budget threshold", exc_info=True)
+    except Exception:  # reporting must never break the user's call
+        report_internal_error("budget threshold report")
 
 
 def period_bounds(period: str, now: float) -> tuple[float, float]:
@@ -213,8 +214,8 @@ class BudgetBook:
         if callable(estimate):
             try:
                 estimate = estimate()
-            except Exception:  # noqa: BLE001 - a failed estimate must not fail the user's call
-                _LOGGER.debug("budget estimate failed", exc_info=True)
+            except Exception:  # a failed estimate must not fail the user's call: it counts as zero
+                report_internal_error("budget estimate")
                 estimate = None
         amount = _amount(estimate)
         holds: list[tuple[_Account, Decimal]] = []
@@ -258,8 +259,8 @@ class BudgetBook:
                     account.roll(now)
                     account.add(amount, self, crossings)
             return crossings
-        except Exception:  # noqa: BLE001 - bookkeeping must never break the user's call
-            _LOGGER.debug("budget settle failed", exc_info=True)
+        except Exception:  # bookkeeping must never break the user's call
+            report_internal_error("budget settle")
             return []
 
     def release(self, reservation: Reservation | None) -> None:
@@ -270,8 +271,8 @@ class BudgetBook:
             with self._lock:
                 if reservation._open:
                     _unhold(reservation)
-        except Exception:  # noqa: BLE001
-            _LOGGER.debug("budget release failed", exc_info=True)
+        except Exception:
+            report_internal_error("budget release")
 
     def spent(self) -> dict[str, Decimal]:
         """Spend of the current period per budget name."""
@@ -293,8 +294,8 @@ class BudgetBook:
         def observe(_options: Any) -> Iterable[Observation]:
             try:
                 return [Observation(value, {semconv.BUDGET_NAME: name}) for name, value in self.utilization().items()]
-            except Exception:  # noqa: BLE001
-                _LOGGER.debug("budget gauge failed", exc_info=True)
+            except Exception:
+                report_internal_error("budget gauge")
                 return []
 
         return meter.create_observable_gauge(
@@ -334,7 +335,7 @@ def _amount(value: Decimal | float | int | str | None) -> Decimal:
     if not isinstance(value, Decimal):
         try:
             value = Decimal(str(value))
-        except Exception:  # noqa: BLE001
+        except Exception:
             return _ZERO
     if not value.is_finite() or value < 0:
         return _ZERO

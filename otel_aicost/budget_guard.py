@@ -38,7 +38,7 @@ class BudgetGuard:
         if meter is not None:
             try:
                 book.register_gauge(meter)
-            except Exception:  # noqa: BLE001 - a missing gauge is not worth failing setup
+            except Exception:  # a missing gauge is not worth failing setup
                 _LOGGER.warning("could not register the %s gauge", semconv.BUDGET_UTILIZATION, exc_info=True)
         return cls(book, pricer)
 

@@ -47,7 +47,11 @@ def test_a_blocked_call_never_reaches_the_server(telemetry, instrument, monkeypa
         with pytest.raises(BudgetExceeded) as raised:
             chat(api)  # 0.80 + 0.50 > 1
     assert len(server.requests) == 2
-    assert (raised.value.budget, raised.value.spent, raised.value.estimate) == ("search", Decimal("0.80"), Decimal("0.50"))
+    assert (raised.value.budget, raised.value.spent, raised.value.estimate) == (
+        "search",
+        Decimal("0.80"),
+        Decimal("0.50"),
+    )
     blocked = telemetry.spans()[-1]
     assert blocked.status.status_code is StatusCode.ERROR
     assert blocked.attributes[semconv.ERROR_TYPE].endswith("BudgetExceeded")
@@ -59,7 +63,9 @@ def test_a_blocked_call_never_reaches_the_server(telemetry, instrument, monkeypa
 def test_a_failed_call_gives_its_hold_back(instrument, monkeypatch):
     fixed_prices(monkeypatch, cost="0.40", estimate="0.60")
     instrument(budgets=[{"name": "cap", "limit": 1, "action": "block"}])
-    answers = iter([json_response({"error": {"message": "boom"}}, status=500), json_response(payloads.chat_completion())])
+    answers = iter(
+        [json_response({"error": {"message": "boom"}}, status=500), json_response(payloads.chat_completion())]
+    )
     api = client(Recorder(lambda request: next(answers)))
     with pytest.raises(openai.InternalServerError):
         chat(api)

@@ -20,7 +20,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from otel_aicost import semconv
+from otel_aicost import safety, semconv
 from otel_aicost.budget_book import BudgetBook, ThresholdCrossing, emit, period_bounds
 from otel_aicost.budgets import Budget, BudgetExceeded
 
@@ -169,7 +169,9 @@ def test_each_threshold_fires_once_with_the_spend_that_crossed_it():
     assert book.settle(None, {}, D("4.99")) == []
     first = book.settle(None, {}, D("0.01"))
     assert first == [
-        ThresholdCrossing("b", 0.5, D("5.00"), D("10"), "EUR", "day", datetime(2026, 11, 23, tzinfo=timezone.utc), "warn")
+        ThresholdCrossing(
+            "b", 0.5, D("5.00"), D("10"), "EUR", "day", datetime(2026, 11, 23, tzinfo=timezone.utc), "warn"
+        )
     ]
     both = book.settle(None, {}, D("6"))  # one call crossing two thresholds reports both, in order
     assert [(c.threshold, c.spent) for c in both] == [(0.8, D("11.00")), (1.0, D("11.00"))]
@@ -200,7 +202,13 @@ def test_block_raises_before_the_limit_using_spend_plus_estimate():
     with pytest.raises(BudgetExceeded) as raised:
         book.reserve({}, D("3.01"))
     error = raised.value
-    assert (error.budget, error.spent, error.estimate, error.limit, error.currency) == ("cap", D(7), D("3.01"), D(10), "USD")
+    assert (error.budget, error.spent, error.estimate, error.limit, error.currency) == (
+        "cap",
+        D(7),
+        D("3.01"),
+        D(10),
+        "USD",
+    )
     assert "cap" in str(error) and "3.01" in str(error) and "10" in str(error)
     assert book.spent() == {"cap": D("7")}  # nothing was recorded
     book.settle(book.reserve({}, D("3")), {}, D("3"))  # exactly reaching the limit is allowed
@@ -273,9 +281,9 @@ def test_emit_adds_a_span_event_and_logs_a_warning(caplog):
     crossing = ThresholdCrossing(
         "search", 0.8, D("40.5"), D("50"), "EUR", "day", datetime(2026, 11, 23, tzinfo=timezone.utc), "warn"
     )
-    with caplog.at_level(logging.WARNING, logger="otel_aicost.budgets"):
-        with provider.get_tracer("t").start_as_current_span("chat") as span:
-            emit(crossing, span)
+    tracer = provider.get_tracer("t")
+    with caplog.at_level(logging.WARNING, logger="otel_aicost.budgets"), tracer.start_as_current_span("chat") as span:
+        emit(crossing, span)
     (finished,) = exporter.get_finished_spans()
     (event,) = finished.events
     assert event.name == "aicost.budget.threshold"
@@ -298,14 +306,24 @@ def test_emit_adds_a_span_event_and_logs_a_warning(caplog):
     assert getattr(record, "aicost.budget.name") == "search"
 
 
-def test_emit_never_raises():
+@pytest.fixture
+def swallowing(monkeypatch):
+    """Internal errors swallowed as in production (tests otherwise re-raise them); yields the error counter."""
+    monkeypatch.setattr(safety, "RAISE_INTERNAL_ERRORS", False)
+    before = safety.internal_errors.count
+    yield lambda: safety.internal_errors.count - before
+
+
+def test_emit_never_raises(swallowing):
     class BrokenSpan:
         def is_recording(self):
             raise RuntimeError("boom")
 
     crossing = ThresholdCrossing("b", 1.0, D(1), D(1), "USD", "day", datetime(2026, 1, 1, tzinfo=timezone.utc), "warn")
     emit(crossing, BrokenSpan())
+    assert swallowing() == 1  # counted as our failure, not raised into the user's call
     emit(crossing, None)
+    assert swallowing() == 1
 
 
 def test_utilization_gauge_reports_each_budget_by_name():
@@ -515,7 +533,7 @@ def test_a_book_from_config_file_settings(tmp_path):
     assert book.reserve({"team": "ads"}, D("0.6")) is None
 
 
-def test_an_estimate_function_runs_only_when_a_block_budget_matches():
+def test_an_estimate_function_runs_only_when_a_block_budget_matches(swallowing):
     asked: list[str] = []
 
     def estimate(team: str):
@@ -538,3 +556,4 @@ def test_an_estimate_function_runs_only_when_a_block_budget_matches():
         raise RuntimeError("tokenizer exploded")
 
     assert book.reserve({"team": "a"}, broken) is not None  # counts as zero: 6 held + 0 <= 10
+    assert swallowing() == 1

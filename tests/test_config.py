@@ -127,9 +127,11 @@ EXPECTED_FROM_SPEC = {
         ),
     ),
     "deployments": {
-        "chat-prod": Deployment("chat-prod", model="gpt-4o-2024-08-06", type="data_zone_standard", region="swedencentral")
+        "chat-prod": Deployment(
+            "chat-prod", model="gpt-4o-2024-08-06", type="data_zone_standard", region="swedencentral"
+        )
     },
-    "budgets": (Budget("search-daily", Decimal("50"), "day", {"team": "search"}, (0.8, 1.0), "warn"),),
+    "budgets": (Budget("search-daily", Decimal(50), "day", {"team": "search"}, (0.8, 1.0), "warn"),),
 }
 
 
