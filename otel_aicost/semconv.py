@@ -95,8 +95,15 @@ DEPLOYMENT_TYPES = (
 
 # --- budgets (SPEC section 7) ---
 BUDGET_THRESHOLD_EVENT = "aicost.budget.threshold"
-BUDGET_UTILIZATION = "aicost.budget.utilization"
-BUDGET_NAME = "aicost.budget.name"  # attribute of the utilization gauge
+BUDGET_UTILIZATION = "aicost.budget.utilization"  # gauge (ratio) and event attribute: spent / limit
+BUDGET_NAME = "aicost.budget.name"
+BUDGET_THRESHOLD = "aicost.budget.threshold"  # event attribute: the fraction of the limit crossed, e.g. 0.8
+BUDGET_SPENT = "aicost.budget.spent"
+BUDGET_LIMIT = "aicost.budget.limit"
+BUDGET_PERIOD = "aicost.budget.period"  # hour | day | month
+BUDGET_PERIOD_START = "aicost.budget.period_start"  # ISO 8601, UTC
+BUDGET_ACTION = "aicost.budget.action"  # warn | block
+BUDGET_LOGGER = "otel_aicost.budgets"  # Python logger of threshold warnings (routed to OTel logs by setup)
 
 # --- metrics (SPEC section 4) ---
 METRIC_TOKEN_USAGE = "gen_ai.client.token.usage"
