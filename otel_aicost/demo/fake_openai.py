@@ -221,25 +221,32 @@ class _FakeOpenAIHandler(LoopbackHandler):
         self.abort_connection()
 
     def _send_events(self, events: list[tuple[str | None, dict[str, Any]]], faults: _Faults, done: bool) -> None:
-        """Stream server-sent events with chunked transfer-encoding, keeping the connection alive."""
+        """Stream server-sent events with chunked transfer-encoding, keeping the connection alive.
+
+        Without ``x-fake-chunk-delay-ms`` the events leave in one write (fast for tests and the demo)."""
+        frames = [(f"event: {name}\n" if name else "").encode() + b"data: " +
+                  json.dumps(event, separators=(",", ":")).encode() + b"\n\n" for name, event in events]
+        if faults.malformed:
+            frames.insert(len(frames) // 2, b'data: {"id": "broken", "choices": [\n\n')
         cut = faults.truncate_after
-        stop_at = None if cut is None else max(1, (len(events) // 2) if cut < 0 else min(cut, len(events)))
-        bad_at = len(events) // 2 if faults.malformed else None
+        truncated = cut is not None
+        if truncated:
+            frames = frames[: max(1, len(frames) // 2 if cut < 0 else cut)]
+        elif done:
+            frames.append(b"data: [DONE]\n\n")
         self.start_chunked(200, "text/event-stream; charset=utf-8", {"x-request-id": self.fake._next_id("req_")})
         try:
-            for index, (name, event) in enumerate(events):
-                if stop_at is not None and index >= stop_at:
-                    self.abort_connection()
-                    return
-                if index and faults.chunk_delay:
-                    time.sleep(faults.chunk_delay)
-                if index == bad_at:
-                    self.write_chunk(b'data: {"id": "broken", "choices": [\n\n')
-                prefix = f"event: {name}\n".encode() if name else b""
-                self.write_chunk(prefix + b"data: " + json.dumps(event, separators=(",", ":")).encode() + b"\n\n")
-            if done:
-                self.write_chunk(b"data: [DONE]\n\n")
-            self.end_chunked()
+            if faults.chunk_delay:
+                for index, frame in enumerate(frames):
+                    if index:
+                        time.sleep(faults.chunk_delay)
+                    self.write_chunks([frame])
+            else:
+                self.write_chunks(frames)
+            if truncated:
+                self.abort_connection()
+            else:
+                self.end_chunked()
         except (BrokenPipeError, ConnectionResetError):  # the client stopped reading: fine, like the real API
             self.close_connection = True
 
