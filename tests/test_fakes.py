@@ -33,6 +33,7 @@ HELLO = [{"role": "user", "content": "one two three"}]  # prompt tokens: 3 + (3 
 def server():
     with FakeOpenAI(deployments={"chat-prod": "gpt-4o", "embed-prod": "text-embedding-3-small"}) as fake:
         yield fake
+        assert fake.handler_errors == []
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@
 
 Accepts ``POST /v1/traces``, ``/v1/metrics`` and ``/v1/logs`` as protobuf (``application/x-protobuf``) or
 JSON (``application/json``), gzip or not. ``mode`` makes it misbehave for fault tests:
-``"ok"`` (default), ``"500"``, ``"429"`` (with ``Retry-After: 0``), ``"hang"`` (never answers until the mode
-changes or the receiver closes) and ``"refuse"`` (closes every new connection at once, unread).
-Requests answered with a fault are counted in ``rejected`` and not stored.
+``"ok"`` (default), ``"500"``, ``"429"`` (with ``Retry-After: 0``), ``"hang"`` (never answers; the connection
+is dropped when the mode changes or the receiver closes) and ``"refuse"`` (closes every new connection at
+once, unread). Requests met with a fault are counted in ``rejected`` and not stored.
 """
 
 from __future__ import annotations
@@ -112,9 +112,10 @@ class _OTLPHandler(LoopbackHandler):
         body = self.read_body()
         path = self.path.split("?", 1)[0]
         mode = receiver.mode
-        while mode == "hang" and not receiver.closing.wait(0.05):
-            mode = receiver.mode
-        if receiver.closing.is_set():
+        if mode == "hang":  # hold the request unanswered, then drop it: the exporter has given up by then
+            receiver._reject()
+            while receiver.mode == "hang" and not receiver.closing.wait(0.05):
+                pass
             self.abort_connection()
             return
         if mode in ("500", "429"):
