@@ -10,6 +10,7 @@ import asyncio
 import base64
 import gzip
 import json
+import math
 import struct
 import threading
 import time
@@ -147,6 +148,50 @@ def test_structured_outputs_parse(client):
     assert isinstance(parsed, Person) and parsed.age == 1
 
 
+WEATHER_TOOL = {"type": "function", "function": {"name": "get_weather", "parameters": {
+    "type": "object", "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
+    "required": ["city", "days"]}}}
+
+
+def test_forced_tool_call_plain_and_streamed(client):
+    result = client.chat.completions.create(model="gpt-4o", messages=HELLO, tools=[WEATHER_TOOL],
+                                            tool_choice="required")
+    choice = result.choices[0]
+    assert choice.finish_reason == "tool_calls" and choice.message.content is None
+    (call,) = choice.message.tool_calls
+    assert call.function.name == "get_weather"
+    assert json.loads(call.function.arguments) == {"city": "fake", "days": 1}
+    assert result.usage.completion_tokens == math.ceil(len(call.function.arguments) / 4)  # 4-character pieces
+    chunks = list(client.chat.completions.create(model="gpt-4o", messages=HELLO, tools=[WEATHER_TOOL],
+                                                 tool_choice="required", stream=True))
+    deltas = [c.choices[0].delta.tool_calls[0] for c in chunks if c.choices[0].delta.tool_calls]
+    assert deltas[0].id == call.id and deltas[0].function.name == "get_weather"
+    assert "".join(d.function.arguments or "" for d in deltas) == call.function.arguments
+    assert chunks[-1].choices[0].finish_reason == "tool_calls"
+    auto = client.chat.completions.create(model="gpt-4o", messages=HELLO, tools=[WEATHER_TOOL])
+    assert auto.choices[0].message.tool_calls is None and auto.choices[0].finish_reason == "stop"
+
+
+def test_stream_options_without_stream_is_rejected_like_the_real_api(client):
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.chat.completions.create(model="gpt-4o", messages=HELLO, stream_options={"include_usage": True})
+    assert caught.value.body["param"] == "stream_options"
+
+
+def test_chunk_delay_spaces_stream_chunks(client):
+    started = time.monotonic()
+    stream = client.chat.completions.create(model="gpt-4o", messages=HELLO, stream=True,
+                                            extra_body={"fake_chunks": 3}, extra_headers={"x-fake-chunk-delay-ms": "40"})
+    arrivals = [time.monotonic() for _ in stream]
+    assert len(arrivals) == 5
+    # A lower bound from the request start (a busy machine can only make the client later, never earlier).
+    assert arrivals[-1] - started >= 4 * 0.04
+
+
+def test_models_list(client):
+    assert "gpt-4o-mini" in {m.id for m in client.models.list()}
+
+
 # ---- legacy completions and embeddings -------------------------------------------------------------------------
 def test_legacy_completions_plain_and_stream(client):
     result = client.completions.create(model="gpt-3.5-turbo-instruct", prompt="alpha beta", max_tokens=5)
@@ -265,19 +310,29 @@ def test_error_header_and_instant_retries(server):
     assert server.request_count == 4  # one try and two retries, each reaching the server
 
 
+def count_until_failure(stream):
+    """Iterate a stream that must fail; return how many chunks came first and the exception."""
+    received = 0
+    try:
+        for _ in stream:
+            received += 1
+    except Exception as exc:  # noqa: BLE001 - the test inspects whatever the SDK raised
+        return received, exc
+    raise AssertionError(f"the stream ended normally after {received} chunks")
+
+
 def test_truncated_and_malformed_streams_fail_midway(client):
-    received = []
-    with pytest.raises(Exception) as caught:  # openai 3.x: APIConnectionError; 1.x: httpx.RemoteProtocolError
-        for chunk in client.chat.completions.create(model="fake-truncate", messages=HELLO, stream=True):
-            received.append(chunk)
-    assert type(caught.value).__name__ in ("APIConnectionError", "RemoteProtocolError")
-    assert 0 < len(received) < 10
-    received.clear()
-    with pytest.raises(ValueError):
-        for chunk in client.chat.completions.create(model="gpt-4o", messages=HELLO, stream=True,
-                                                    extra_headers={"x-fake-malformed": "1"}):
-            received.append(chunk)
-    assert 0 < len(received) < 10
+    # 10 chunks: role, 8 content, finish; truncation sends the first half and drops the connection.
+    received, error = count_until_failure(client.chat.completions.create(model="fake-truncate", messages=HELLO,
+                                                                          stream=True))
+    assert received == 5
+    assert type(error).__name__ in ("APIConnectionError", "RemoteProtocolError")  # openai 3.x / 1.x
+    received, error = count_until_failure(client.chat.completions.create(
+        model="gpt-4o", messages=HELLO, stream=True, extra_headers={"x-fake-malformed": "1"}))
+    assert received == 5 and isinstance(error, ValueError)
+    received, error = count_until_failure(client.chat.completions.create(
+        model="gpt-4o", messages=HELLO, stream=True, extra_headers={"x-fake-truncate-after": "2"}))
+    assert received == 2
     with pytest.raises(openai.APIConnectionError):
         client.chat.completions.create(model="gpt-4o", messages=HELLO, extra_headers={"x-fake-truncate-after": "1"})
 

@@ -23,7 +23,10 @@ in :mod:`otel_aicost.demo.fake_payloads`.
 Knobs in the request body (pass them with ``extra_body=``):
 ``fake_words`` / ``fake_chunks`` (output pieces = tokens = content chunks, default 8),
 ``fake_prompt_tokens``, ``fake_cached_tokens``, ``fake_reasoning_tokens`` (override the counts),
-``fake_usage: false`` (no usage at all).
+``fake_usage: false`` (no usage at all). Like the real API, ``stream_options`` without ``"stream": true`` is a 400.
+Chat tool calls are returned when ``tool_choice`` forces one (see fake_payloads).
+
+Run it on its own with ``python -m otel_aicost.demo [--port 8000]``.
 
 Faults, by model name or by request header (``extra_headers=``), the header winning:
 
@@ -116,10 +119,10 @@ class _FakeOpenAIHandler(LoopbackHandler):
     def fake(self) -> FakeOpenAI:
         return self.server.owner  # type: ignore[return-value]
 
-    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+    def do_GET(self) -> None:
         self._dispatch(b"")
 
-    def do_POST(self) -> None:  # noqa: N802 - stdlib naming
+    def do_POST(self) -> None:
         self._dispatch(self.read_body())
 
     def _dispatch(self, raw: bytes) -> None:
@@ -150,6 +153,11 @@ class _FakeOpenAIHandler(LoopbackHandler):
             time.sleep(faults.delay)
         if faults.error:
             self.send_error_body(faults.error, f"Injected error {faults.error} for model {model!r}")
+            return
+        if body.get("stream_options") is not None and not body.get("stream"):
+            # The real API rejects this, so an instrumentation that injects stream_options must not do it here.
+            self.send_error_body(400, "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+                                 param="stream_options")
             return
         self._answer(route["op"], body, deployment, bool(route["azure"]), faults)
 
@@ -195,10 +203,9 @@ class _FakeOpenAIHandler(LoopbackHandler):
             self._send_plain(payloads.chat_completion(gen, ident, created, azure=azure), faults)
 
     # ---- sending -------------------------------------------------------------------------------------------
-    def send_error_body(self, status: int, message: str) -> None:
-        error = {"message": message, "type": ERROR_TYPES.get(status, "server_error" if status >= 500 else
-                                                             "invalid_request_error"),
-                 "param": None, "code": ERROR_CODES.get(status)}
+    def send_error_body(self, status: int, message: str, param: str | None = None) -> None:
+        kind = ERROR_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
+        error = {"message": message, "type": kind, "param": param, "code": ERROR_CODES.get(status)}
         headers = {"x-request-id": self.fake._next_id("req_")}
         if status == 429 or status >= 500:
             headers.update({"retry-after": "0", "retry-after-ms": "1"})
@@ -303,3 +310,20 @@ class FakeOpenAI(LoopbackServer):
     def _next_id(self, prefix: str) -> str:
         with self.lock:
             return f"{prefix}fake{next(self._ids):06d}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve until interrupted: ``python -m otel_aicost.demo [--port PORT]``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Loopback OpenAI-compatible endpoint (no API key, no network).")
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free port)")
+    args = parser.parse_args(argv)
+    with FakeOpenAI(port=args.port) as server:
+        print(f"fake OpenAI on {server.base_url} (Azure endpoint {server.azure_endpoint}); Ctrl-C stops it",
+              flush=True)
+        try:
+            server.closing.wait()
+        except KeyboardInterrupt:
+            pass
+

@@ -8,11 +8,13 @@ Token rules (documented so tests can compute expected numbers independently):
   one message, ``instructions`` one more).
 * legacy completions: ``words(prompt)`` summed over prompts (a token-id list counts its length); at least 1.
 * embeddings: the same per input.
-* output: one *piece* is one token and one stream chunk. Plain text is the words of the last user message
-  repeated until there are ``fake_words`` (or ``fake_chunks``) pieces, default 8; a JSON response format
-  (``json_schema`` / ``json_object``) yields a JSON value cut into 4-character pieces. A limit
-  (``max_tokens``, ``max_completion_tokens``, ``max_output_tokens``) below that cuts the output: finish
-  reason ``length`` (responses: status ``incomplete``).
+* output: one *piece* is one token and one stream chunk (a chat stream adds a role chunk first and a finish
+  chunk last). Plain text is the words of the last user message repeated until there are ``fake_words`` (or
+  ``fake_chunks``) pieces, default 8. A JSON response format (``json_schema`` / ``json_object``) yields a JSON
+  value cut into 4-character pieces, and so do the arguments of a forced tool call (chat ``tool_choice``
+  ``required`` or a named function; finish reason ``tool_calls``). A limit (``max_tokens``,
+  ``max_completion_tokens``, ``max_output_tokens``) below the piece count cuts the output: finish reason
+  ``length`` (responses: status ``incomplete``).
 * ``completion_tokens = n * pieces + reasoning``; reasoning models (``o1``, ``o3``, ``o4-*``, ``gpt-5*``)
   report ``reasoning_tokens = 2 * n * pieces`` unless ``fake_reasoning_tokens`` says otherwise.
 * ``cached_tokens`` is the largest multiple of 128 below the prompt when the prompt is over 1024 tokens,
@@ -27,7 +29,7 @@ import json
 import random
 import re
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 SNAPSHOTS = {
@@ -97,11 +99,15 @@ class Generation:
     service_tier: str
     include_usage: bool
     report_usage: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
+    tool: str | None = None  # the function a forced tool call names; the pieces are then its arguments
 
     @property
     def text(self) -> str:
         return "".join(self.pieces)
+
+    @property
+    def tool_call_id(self) -> str:
+        return "call_fake" + hashlib.sha256(self.text.encode()).hexdigest()[:12]
 
     @property
     def completion_tokens(self) -> int:
@@ -183,6 +189,20 @@ def _pieces(body: dict[str, Any], messages: list[Any], json_format: dict[str, An
     return [(" " if i else "") + source[i % len(source)] for i in range(count)]
 
 
+def forced_tool(body: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """The function a chat request forces (``tool_choice`` ``required`` or a named function), if any.
+
+    The fake never calls a tool on its own: with ``tool_choice`` ``auto`` it answers with text."""
+    functions = [t.get("function", {}) for t in body.get("tools") or [] if t.get("type") == "function"]
+    choice = body.get("tool_choice")
+    if not functions or choice in (None, "auto", "none"):
+        return None
+    if isinstance(choice, dict):
+        wanted = (choice.get("function") or {}).get("name")
+        functions = [f for f in functions if f.get("name") == wanted] or functions
+    return str(functions[0].get("name", "tool")), functions[0].get("parameters") or {}
+
+
 def generate(
     body: dict[str, Any],
     messages: list[Any],
@@ -193,8 +213,11 @@ def generate(
     """Compute the fake output for a chat, completion or responses request body."""
     model = str(body.get("model", ""))
     count = int(body.get("fake_words") or body.get("fake_chunks") or DEFAULT_PIECES)
+    tool = forced_tool(body) if "messages" in body else None
+    if tool is not None:
+        json_format = {"type": "json_schema", "json_schema": {"schema": tool[1]}}
     pieces = _pieces(body, messages, json_format, count)
-    finish = "stop"
+    finish = "stop" if tool is None else "tool_calls"
     if limit is not None and 0 <= limit < len(pieces):
         pieces, finish = pieces[:limit], "length"
     n = max(1, int(body.get("n") or 1))
@@ -218,6 +241,7 @@ def generate(
         service_tier="default" if tier == "auto" else tier,
         include_usage=bool(options.get("include_usage")),
         report_usage=body.get("fake_usage", True) is not False,
+        tool=None if tool is None else tool[0],
     )
 
 
@@ -230,9 +254,13 @@ AZURE_FILTER = {
 def chat_completion(gen: Generation, ident: str, created: int, azure: bool) -> dict[str, Any]:
     choices = []
     for index in range(gen.n):
+        message: dict[str, Any] = {"role": "assistant", "content": gen.text, "refusal": None, "annotations": []}
+        if gen.tool:
+            function = {"name": gen.tool, "arguments": gen.text}
+            message.update(content=None, tool_calls=[{"id": gen.tool_call_id, "type": "function", "function": function}])
         choice: dict[str, Any] = {
             "index": index,
-            "message": {"role": "assistant", "content": gen.text, "refusal": None, "annotations": []},
+            "message": message,
             "logprobs": None,
             "finish_reason": gen.finish_reason,
         }
@@ -286,9 +314,12 @@ def chat_chunks(gen: Generation, ident: str, created: int, azure: bool) -> list[
         )
     for index in range(gen.n):
         chunks.append(chunk(index, {"role": "assistant", "content": "", "refusal": None}))
+    if gen.tool:
+        call = {"index": 0, "id": gen.tool_call_id, "type": "function", "function": {"name": gen.tool, "arguments": ""}}
+        chunks.extend(chunk(index, {"tool_calls": [call]}) for index in range(gen.n))
     for piece in gen.pieces:
-        for index in range(gen.n):
-            chunks.append(chunk(index, {"content": piece}))
+        delta = {"tool_calls": [{"index": 0, "function": {"arguments": piece}}]} if gen.tool else {"content": piece}
+        chunks.extend(chunk(index, delta) for index in range(gen.n))
     for index in range(gen.n):
         chunks.append(chunk(index, {}, gen.finish_reason))
     if gen.include_usage and gen.report_usage:

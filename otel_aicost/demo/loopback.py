@@ -31,7 +31,7 @@ class LoopbackHandler(BaseHTTPRequestHandler):
     sys_version = ""
     server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet: a test double must not write to stderr on every request."""
 
     # ---- reading -------------------------------------------------------------------------------------------
@@ -128,7 +128,7 @@ class _Server(ThreadingHTTPServer):
             return
         with self.owner.lock:
             self.owner.handler_errors.append(error)
-        logger.debug("%s: error while handling a request", type(self.owner).__name__, exc_info=True)
+        logger.debug("%s: error while handling a request", type(self.owner).__name__, exc_info=error)
 
     def verify_request(self, request: Any, client_address: Any) -> bool:
         return self.owner.accept_connection()

@@ -46,7 +46,7 @@ def parse_envelopes(body: bytes) -> list[dict[str, Any]]:
 class _IngestionHandler(LoopbackHandler):
     server_version = "fake-azure-ingestion"
 
-    def do_POST(self) -> None:  # noqa: N802 - stdlib naming
+    def do_POST(self) -> None:
         ingestion: FakeAzureIngestion = self.server.owner  # type: ignore[assignment]
         body = self.read_body()
         path = self.path.split("?", 1)[0]
@@ -68,7 +68,7 @@ class _IngestionHandler(LoopbackHandler):
         count = len(envelopes)
         self.send_json(200, {"itemsReceived": count, "itemsAccepted": count, "errors": []})
 
-    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+    def do_GET(self) -> None:
         self.server.owner._other(self.command, self.path)  # type: ignore[attr-defined]
         self.send_json(404, {"error": "not found"})
 

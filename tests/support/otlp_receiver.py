@@ -107,7 +107,7 @@ class ReceivedLog:
 class _OTLPHandler(LoopbackHandler):
     server_version = "otlp-receiver"
 
-    def do_POST(self) -> None:  # noqa: N802 - stdlib naming
+    def do_POST(self) -> None:
         receiver: OTLPReceiver = self.server.owner  # type: ignore[assignment]
         body = self.read_body()
         path = self.path.split("?", 1)[0]
