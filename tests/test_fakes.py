@@ -278,6 +278,9 @@ def test_azure_deployment_paths(server):
     chunks = list(azure.chat.completions.create(model="chat-prod", messages=HELLO, stream=True))
     assert chunks[0].choices == [] and chunks[0].model == ""  # Azure's prompt-filter chunk
     assert all(c.choices for c in chunks[1:])
+    if hasattr(azure, "responses"):
+        assert azure.responses.create(model="chat-prod", input="x").model == "gpt-4o-2024-08-06"
+        assert server.last_request.path == "/openai/responses"
     embedding = azure.embeddings.create(model="embed-prod", input="a")
     assert embedding.model == "text-embedding-3-small"
     assert server.last_request.path == "/openai/deployments/embed-prod/embeddings"
@@ -335,6 +338,14 @@ def test_truncated_and_malformed_streams_fail_midway(client):
     assert received == 2
     with pytest.raises(openai.APIConnectionError):
         client.chat.completions.create(model="gpt-4o", messages=HELLO, extra_headers={"x-fake-truncate-after": "1"})
+
+
+def test_bad_knobs_are_a_400_not_a_dropped_connection(client, server):
+    with pytest.raises(openai.BadRequestError):
+        client.chat.completions.create(model="gpt-4o", messages=HELLO, extra_body={"fake_chunks": "many"})
+    with pytest.raises(openai.BadRequestError):
+        client.chat.completions.create(model="gpt-4o", messages=HELLO, extra_headers={"x-fake-error": "200"})
+    assert server.handler_errors == []
 
 
 def test_delay_header_waits(client):

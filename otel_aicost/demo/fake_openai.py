@@ -100,7 +100,7 @@ def _faults(model: str, headers: Mapping[str, str]) -> _Faults:
     if headers.get("x-fake-error"):
         faults.error = int(headers["x-fake-error"])
     if model == "fake-truncate":
-        faults.truncate_after = -1  # half of the pieces
+        faults.truncate_after = -1  # half of the events
     if headers.get("x-fake-truncate-after"):
         faults.truncate_after = int(headers["x-fake-truncate-after"])
     faults.malformed = model == "fake-malformed" or headers.get("x-fake-malformed", "") not in ("", "0")
@@ -109,6 +109,8 @@ def _faults(model: str, headers: Mapping[str, str]) -> _Faults:
     if headers.get("x-fake-delay-ms"):
         faults.delay = int(headers["x-fake-delay-ms"]) / 1000
     faults.chunk_delay = int(headers.get("x-fake-chunk-delay-ms") or 0) / 1000
+    if faults.error is not None and not 400 <= faults.error <= 599:
+        raise ValueError(f"x-fake-error must be a status from 400 to 599, not {faults.error}")
     return faults
 
 
@@ -148,7 +150,11 @@ class _FakeOpenAIHandler(LoopbackHandler):
         if deployment and "model" not in body:
             body = {**body, "model": deployment}
         model = str(body.get("model", ""))
-        faults = _faults(model, headers)
+        try:
+            faults = _faults(model, headers)
+        except ValueError as exc:
+            self.send_error_body(400, f"Bad fault-injection header: {exc}")
+            return
         if faults.delay:
             time.sleep(faults.delay)
         if faults.error:
@@ -159,14 +165,19 @@ class _FakeOpenAIHandler(LoopbackHandler):
             self.send_error_body(400, "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
                                  param="stream_options")
             return
-        self._answer(route["op"], body, deployment, bool(route["azure"]), faults)
+        try:
+            self._answer(route["op"], body, deployment, bool(route["azure"]), faults)
+        except (ValueError, TypeError) as exc:  # e.g. "fake_chunks": "many"; nothing has been sent yet
+            self.send_error_body(400, f"Invalid request body: {exc}")
 
     def _answer(self, op: str, body: dict[str, Any], deployment: str | None, azure: bool, faults: _Faults) -> None:
         fake = self.fake
         created = int(time.time())
         stream = bool(body.get("stream"))
-        if deployment and deployment in fake.deployments:
-            body = {**body, "model": fake.deployments[deployment]}
+        # Azure names the deployment in the path, or (v1 and Responses paths) in the model field.
+        deployment_name = deployment or (str(body.get("model", "")) if azure else None)
+        if deployment_name in fake.deployments:
+            body = {**body, "model": fake.deployments[deployment_name]}
         if op == "embeddings":
             self._send_plain(payloads.embeddings(body), faults)
             return
