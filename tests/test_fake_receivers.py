@@ -70,6 +70,23 @@ def test_receiver_flattens_metric_points():
     assert (calls.kind, calls.value, calls.attributes) == ("sum", 3, {"team": "search"})
 
 
+def test_receiver_decodes_log_records():
+    from opentelemetry._logs import SeverityNumber
+    from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
+    from opentelemetry.sdk._logs import LoggerProvider
+    from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
+
+    with OTLPReceiver() as receiver:
+        provider = LoggerProvider()
+        provider.add_log_record_processor(SimpleLogRecordProcessor(OTLPLogExporter(endpoint=receiver.logs_endpoint)))
+        provider.get_logger("fakes.test").emit(body="budget daily at 80%", severity_number=SeverityNumber.WARN,
+                                               severity_text="WARN", attributes={"aicost.budget.name": "daily"})
+        provider.shutdown()
+        (record,) = receiver.wait_for(lambda r: r.logs())
+    assert (record.body, record.severity_text, record.severity_number) == ("budget daily at 80%", "WARN", 13)
+    assert record.attributes == {"aicost.budget.name": "daily"} and record.scope == "fakes.test"
+
+
 def test_receiver_accepts_otlp_json():
     payload = {"resourceSpans": [{"scopeSpans": [{"spans": [{
         "traceId": "0af7651916cd43dd8448eb211c80319c", "spanId": "b7ad6b7169203331", "name": "embeddings x",

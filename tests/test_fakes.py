@@ -406,6 +406,22 @@ def test_concurrent_requests_are_all_recorded():
         assert len(set(ids)) == 80
 
 
+def test_many_concurrent_async_streams():
+    async def run(base_url):
+        async with AsyncOpenAI(base_url=base_url, api_key="k", max_retries=0) as client:
+            async def one(i):
+                stream = await client.chat.completions.create(
+                    model="gpt-4o-mini", messages=[{"role": "user", "content": f"n{i}"}], stream=True)
+                return "".join([c.choices[0].delta.content or "" async for c in stream])
+
+            return await asyncio.gather(*(one(i) for i in range(32)))
+
+    with FakeOpenAI() as fresh:
+        texts = asyncio.run(run(fresh.base_url))
+        assert texts == [" ".join([f"n{i}"] * 8) for i in range(32)]
+        assert fresh.handler_errors == []
+
+
 def test_server_refuses_non_loopback_and_reports_not_running():
     with pytest.raises(ValueError):
         LoopbackServer(host="0.0.0.0")
