@@ -10,8 +10,8 @@ import base64
 import json
 import math
 import struct
-import urllib.error
 import urllib.request
+from typing import Literal
 
 import pytest
 from openai import AzureOpenAI, OpenAI
@@ -131,15 +131,24 @@ def test_chat_stream_usage_chunk_only_when_include_usage(client, server):
     assert wire[-1] == "[DONE]"
 
 
-def test_structured_outputs_parse(client):
-    class Person(BaseModel):
-        name: str
-        age: int
-        tags: list[str]
+class Address(BaseModel):
+    city: str
+    kind: Literal["home", "work"]
 
+
+class Person(BaseModel):
+    name: str
+    age: int
+    tags: list[str]
+    address: Address  # a $ref into $defs
+    nickname: str | None  # anyOf with null
+
+
+def test_structured_outputs_parse(client):
     parse = getattr(client.chat.completions, "parse", None) or client.beta.chat.completions.parse
     parsed = parse(model="gpt-4o", messages=HELLO, response_format=Person).choices[0].message.parsed
-    assert isinstance(parsed, Person) and parsed.age == 1
+    assert parsed == Person(name="fake", age=1, tags=["fake"], address=Address(city="fake", kind="home"),
+                            nickname="fake")
 
 
 WEATHER_TOOL = {"type": "function", "function": {"name": "get_weather", "parameters": {
