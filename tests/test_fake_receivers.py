@@ -17,8 +17,8 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
 from opentelemetry.trace import SpanKind, Status, StatusCode
-from support.fake_azure_ingestion import DEPENDENCY, FakeAzureIngestion
-from support.otlp_receiver import OTLPReceiver
+from tests.support.fake_azure_ingestion import DEPENDENCY, FakeAzureIngestion
+from tests.support.otlp_receiver import OTLPReceiver
 
 pytestmark = pytest.mark.integration
 
