@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -17,6 +18,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
 from opentelemetry.trace import SpanKind, Status, StatusCode
+
 from tests.support.fake_azure_ingestion import DEPENDENCY, FakeAzureIngestion
 from tests.support.otlp_receiver import OTLPReceiver
 

@@ -274,6 +274,10 @@ class FakeOpenAI(LoopbackServer):
 
     ``deployments`` maps Azure deployment names to the model the deployment serves (its snapshot is what the
     responses report); a deployment not listed serves the model of its own name.
+
+    Attributes: ``base_url``, ``azure_endpoint``, ``url``, ``port``; ``requests`` (a snapshot list of
+    :class:`RecordedRequest`), ``request_count``, ``last_request``, ``clear()``; ``connections_accepted`` (TCP
+    connections served) and ``handler_errors`` (exceptions in the fake itself; tests can assert it is empty).
     """
 
     handler_class = _FakeOpenAIHandler
