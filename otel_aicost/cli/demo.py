@@ -25,7 +25,7 @@ def command(data_dir: str, rounds: int) -> None:
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
     from ..demo.fake_openai import FakeOpenAI
-    from ..demo.workload import DEMO_CONFIG, run_workload
+    from ..demo.workload import DEMO_CONFIG, DEMO_DEPLOYMENTS, run_workload
     from ..exporters.file import JsonLinesFileMetricExporter, JsonLinesFileSpanExporter
     from ..instrumentor import OpenAICostInstrumentor
 
@@ -41,7 +41,7 @@ def command(data_dir: str, rounds: int) -> None:
     instrumentor = OpenAICostInstrumentor()
     instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider, config=DEMO_CONFIG)
     try:
-        with FakeOpenAI() as server:
+        with FakeOpenAI(deployments=DEMO_DEPLOYMENTS) as server:
             click.echo(f"Loopback OpenAI endpoint: {server.base_url}", err=True)
             failures = run_workload(server.base_url, server.azure_endpoint, rounds)
     finally:
