@@ -2,6 +2,7 @@
 
 from .allocation import allocate
 from .budgets import Budget, BudgetExceeded
+from .estimate import Estimate, estimate_cost
 from .version import __version__
 
-__all__ = ["Budget", "BudgetExceeded", "__version__", "allocate"]
+__all__ = ["Budget", "BudgetExceeded", "Estimate", "__version__", "allocate", "estimate_cost"]

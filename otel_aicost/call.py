@@ -15,11 +15,12 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from . import semconv
-from .allocation import current_tags
+from .allocation import current_tags, inbound_tags, propagation, resource_tags
 from .budgets import BudgetExceeded
 from .config import Deployment, Settings
 from .content import ContentCapture
-from .cost import Cost, Pricer, PricingRequest
+from .cost import Cost, Pricer, PricingRequest, effective_service_tier
+from .estimate import estimated_usage
 from .endpoint import Endpoint, endpoint_of
 from .extract import ResponseFacts, request_attributes
 from .metrics import Instruments, MetricTags
@@ -49,7 +50,7 @@ class Telemetry:
         pricer: Pricer,
         budgets: Any,
         content: ContentCapture,
-        estimator: Any,
+        resource: Any = None,
     ) -> None:
         self.tracer = tracer
         self.instruments = instruments
@@ -57,9 +58,8 @@ class Telemetry:
         self.pricer = pricer
         self.budgets = budgets
         self.content = content
-        self.estimator = estimator
         self.metric_tags = MetricTags(settings.metric_tags, settings.metric_tag_cap)
-        self.default_tags = dict(settings.tags)
+        self.default_tags = {**resource_tags(resource), **settings.tags}
         self.inject_usage = settings.stream_usage == "auto"
 
     def start(self, surface: Surface, instance: Any, kwargs: dict[str, Any]) -> Call:
@@ -67,7 +67,12 @@ class Telemetry:
 
 
 def _tags(default_tags: Mapping[str, str]) -> Mapping[str, str]:
+    """Defaults (config file, resource) < allow-listed inbound baggage < ``allocate()``."""
     tags = current_tags()
+    if propagation.inbound_keys:
+        inbound = inbound_tags()
+        if inbound:
+            tags = {**inbound, **tags}
     if default_tags:
         return {**default_tags, **tags} if tags else default_tags
     return tags
@@ -215,8 +220,8 @@ class Call:
         duration = time.perf_counter() - self.start
         span = self.span
         usage = facts.usage
-        if usage is None and self.stream and error is None and telemetry.estimator is not None:
-            usage = telemetry.estimator.stream_usage(self, facts)
+        if usage is None and self.stream and (error is None or facts.output_parts):
+            usage = self._estimate_usage(facts)
         cost = self._price(facts, usage) if error is None or usage is not None else None
         if self.reservation is not None or (telemetry.budgets is not None and telemetry.budgets.has_budgets):
             telemetry.budgets.settle(self, cost, span)
@@ -239,6 +244,8 @@ class Call:
         duration_attributes = dict(metric_attributes)
         if cost is not None:
             duration_attributes[semconv.PRICING_STATUS] = cost.status
+        if usage is not None:
+            duration_attributes[semconv.USAGE_SOURCE] = usage.source
         instruments.duration.record(duration, duration_attributes)
         if usage is not None:
             input_attributes = dict(metric_attributes)
@@ -257,6 +264,24 @@ class Call:
                 for gap in self.chunk_gaps:
                     record(gap, metric_attributes)
 
+    def _estimate_usage(self, facts: ResponseFacts) -> Usage | None:
+        """A stream that reported no usage (injection off, or cut short): count it locally with tiktoken."""
+        kwargs = self.kwargs
+        model = facts.response_model or self.request_model
+        messages = kwargs.get("messages")
+        if not isinstance(messages, list):
+            value = kwargs.get("input")
+            messages = value if isinstance(value, list) and all(isinstance(m, Mapping) for m in value) else None
+        prompt = None if messages is not None else (kwargs.get("prompt") or kwargs.get("input"))
+        tools = kwargs.get("tools")
+        return estimated_usage(
+            model,
+            messages=messages,
+            prompt=prompt if isinstance(prompt, (str, list)) else None,
+            tools=tools if isinstance(tools, list) else None,
+            output=facts.output_parts or [],
+        )
+
     def _price(self, facts: ResponseFacts, usage: Usage | None) -> Cost:
         return self.telemetry.pricer.price(
             PricingRequest(
@@ -265,7 +290,7 @@ class Call:
                 request_model=self.request_model,
                 response_model=facts.response_model,
                 deployment=self.deployment,
-                service_tier=facts.service_tier or _requested_tier(self.kwargs),
+                service_tier=effective_service_tier(_requested_tier(self.kwargs), facts.service_tier),
                 provider=self.endpoint.provider,
             )
         )

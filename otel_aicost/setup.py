@@ -92,31 +92,46 @@ def _announce(directory: str) -> None:
         )
 
 
+def install_providers(settings: Settings, environ: Mapping[str, str] | None = None) -> tuple[Any, Any]:
+    """Set SDK tracer and meter providers where the application has none; return the providers in effect."""
+    environ = os.environ if environ is None else environ
+    tracer_provider = trace.get_tracer_provider()
+    meter_provider = metrics.get_meter_provider()
+    own_traces = type(tracer_provider).__name__ == "ProxyTracerProvider"
+    own_metrics = type(meter_provider).__name__ == "_ProxyMeterProvider"
+    if not (own_traces or own_metrics):
+        return tracer_provider, meter_provider
+    resource = Resource.create()
+    span_exporter, metric_exporter = _exporters(choose_exporter(settings, environ), environ)
+    if own_traces:
+        tracer_provider = TracerProvider(resource=resource)
+        if span_exporter is not None:
+            tracer_provider.add_span_processor(BatchSpanProcessor(span_exporter))
+        trace.set_tracer_provider(tracer_provider)
+    if own_metrics:
+        readers = [PeriodicExportingMetricReader(metric_exporter)] if metric_exporter is not None else []
+        meter_provider = MeterProvider(resource=resource, metric_readers=readers)
+        metrics.set_meter_provider(meter_provider)
+    return tracer_provider, meter_provider
+
+
 def configure(**options: Any) -> OpenAICostInstrumentor:
     """Set up tracing and metrics where the application has not, then instrument the OpenAI SDK.
 
     Takes the keys of the config file (SPEC section 6) plus ``config`` (a config file path). Bad configuration
     raises ``ConfigError`` here, naming the file, the key and the problem.
     """
-    environ = os.environ
-    settings = load_settings(options, environ)
-    kind = choose_exporter(settings, environ)
-    resource = Resource.create()
-    tracer_provider = trace.get_tracer_provider()
-    meter_provider = metrics.get_meter_provider()
-    own_traces = type(tracer_provider).__name__ == "ProxyTracerProvider"
-    own_metrics = type(meter_provider).__name__ == "_ProxyMeterProvider"
-    if own_traces or own_metrics:
-        span_exporter, metric_exporter = _exporters(kind, environ)
-        if own_traces:
-            tracer_provider = TracerProvider(resource=resource)
-            if span_exporter is not None:
-                tracer_provider.add_span_processor(BatchSpanProcessor(span_exporter))
-            trace.set_tracer_provider(tracer_provider)
-        if own_metrics:
-            readers = [PeriodicExportingMetricReader(metric_exporter)] if metric_exporter is not None else []
-            meter_provider = MeterProvider(resource=resource, metric_readers=readers)
-            metrics.set_meter_provider(meter_provider)
+    settings = load_settings(options)
+    tracer_provider, meter_provider = install_providers(settings)
     instrumentor = OpenAICostInstrumentor()
     instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider, config=settings)
     return instrumentor
+
+
+class Configurator:
+    """The ``opentelemetry_configurator`` entry point: ``opentelemetry-instrument python app.py`` exports with
+    nothing else installed. (With ``opentelemetry-distro`` installed too, the first configurator found wins;
+    both honor the standard ``OTEL_*`` variables.) The ``aicost_openai`` instrumentor entry point instruments."""
+
+    def configure(self, **kwargs: Any) -> None:
+        install_providers(load_settings())

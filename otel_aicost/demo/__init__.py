@@ -1,0 +1,7 @@
+"""The loopback pieces behind ``otel-aicost demo``: a fake OpenAI-compatible endpoint, no API key needed."""
+
+from __future__ import annotations
+
+from .fake_openai import FakeOpenAI, RecordedRequest
+
+__all__ = ["FakeOpenAI", "RecordedRequest"]
