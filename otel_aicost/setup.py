@@ -18,9 +18,9 @@ from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 from .config import ConfigError, Settings, load_settings
+from .export_health import DropCountingBatchSpanProcessor
 from .instrumentor import OpenAICostInstrumentor
 
 DATA_DIR = "otel-aicost-data"
@@ -106,7 +106,7 @@ def install_providers(settings: Settings, environ: Mapping[str, str] | None = No
     if own_traces:
         tracer_provider = TracerProvider(resource=resource)
         if span_exporter is not None:
-            tracer_provider.add_span_processor(BatchSpanProcessor(span_exporter))
+            tracer_provider.add_span_processor(DropCountingBatchSpanProcessor(span_exporter))
         trace.set_tracer_provider(tracer_provider)
     if own_metrics:
         readers = [PeriodicExportingMetricReader(metric_exporter)] if metric_exporter is not None else []
