@@ -49,10 +49,11 @@ def encode_any_value(value: Any) -> dict:
         return {"doubleValue": encode_double(float(value))}
     if isinstance(value, (bytes, bytearray)):
         return {"bytesValue": base64.b64encode(bytes(value)).decode("ascii")}
-    if isinstance(value, Sequence):
-        return {"arrayValue": {"values": [encode_any_value(item) for item in value]}}
+    if isinstance(value, Sequence):  # empty repeated fields are left out, like every default
+        return {"arrayValue": {"values": [encode_any_value(item) for item in value]} if value else {}}
     if isinstance(value, Mapping):
-        return {"kvlistValue": {"values": [{"key": str(k), "value": encode_any_value(v)} for k, v in value.items()]}}
+        pairs = [{"key": str(k), "value": encode_any_value(v)} for k, v in value.items()]
+        return {"kvlistValue": {"values": pairs} if pairs else {}}
     raise ValueError(f"invalid type {type(value).__name__} for an OTLP value")
 
 
