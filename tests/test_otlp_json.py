@@ -34,7 +34,7 @@ from opentelemetry.trace import Link, NonRecordingSpan, SpanContext, SpanKind, S
 from opentelemetry.trace.span import TraceState
 
 from otel_aicost.exporters.file import to_json_line
-from otel_aicost.exporters.otlp_json import encode_logs, encode_metrics, encode_spans
+from otel_aicost.exporters.otlp_json import encode_logs, encode_metrics, encode_spans, spans_to_json
 
 _ID_KEYS = {"traceId", "spanId", "parentSpanId"}
 
@@ -79,7 +79,7 @@ def assert_same(ours: dict, reference: dict) -> None:
     assert ours == reference
 
 
-def _ours(encoded: dict) -> dict:
+def _ours(encoded: dict | str) -> dict:
     """Our encoding as it lands in the file: through the bytes of one JSON line."""
     line = to_json_line(encoded)
     assert b"\n" not in line
@@ -156,7 +156,8 @@ def _spans():
 
 def test_spans_equal_the_sdk_protobuf_encoding():
     spans = _spans()
-    ours = _ours(encode_spans(spans))
+    ours = _ours(spans_to_json(spans))  # the text the file exporter writes
+    assert encode_spans(spans) == ours
     assert_same(ours, _reference(pb_encode_spans(spans)))
     # And the equality is about something: every span is there, grouped by resource then scope.
     assert sum(len(s["spans"]) for r in ours["resourceSpans"] for s in r["scopeSpans"]) == len(spans)
@@ -191,8 +192,18 @@ def test_span_fields_follow_the_otlp_json_rules():
 
 def test_unicode_is_written_as_utf8_and_lone_surrogates_do_not_break_the_line():
     assert "€".encode() in to_json_line({"v": "€"})
-    line = to_json_line({"v": "bad \ud800 surrogate"})
-    assert json.loads(line) == {"v": "bad \ud800 surrogate"}
+    line = to_json_line({"v": "bad \ud800 surrogate \\"})
+    assert json.loads(line) == {"v": "bad \ud800 surrogate \\"}
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    with provider.get_tracer("t").start_as_current_span("name \udfff", attributes={"k\\\ud800": "v\ud800"}):
+        pass
+    line = to_json_line(spans_to_json(exporter.get_finished_spans()))
+    line.decode("utf-8")  # valid UTF-8
+    span = json.loads(line)["resourceSpans"][0]["scopeSpans"][0]["spans"][0]
+    assert span["name"] == "name \udfff"
+    assert span["attributes"] == [{"key": "k\\\ud800", "value": {"stringValue": "v\ud800"}}]
 
 
 def test_values_otlp_cannot_carry_drop_only_that_attribute():

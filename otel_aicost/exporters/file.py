@@ -34,7 +34,7 @@ from opentelemetry.sdk.metrics.view import Aggregation, ExponentialBucketHistogr
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from .jsonl_writer import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROTATED_FILES, JsonLinesWriter
-from .otlp_json import encode_logs, encode_metrics, encode_spans
+from .otlp_json import encode_logs, encode_metrics, spans_to_json
 
 try:  # SDK >= 1.39 renamed the log exporter interface; accept the older names too
     from opentelemetry.sdk._logs.export import LogRecordExporter as _LogExporterBase
@@ -55,20 +55,29 @@ _logger = logging.getLogger("otel_aicost.exporters")
 DEFAULT_DIRECTORY = "otel-aicost-data"
 
 
-def to_json_line(message: dict) -> bytes:
-    """One compact JSON line in UTF-8 (non-ASCII kept readable, as the Collector writes it)."""
-    text = json.dumps(message, separators=(",", ":"), ensure_ascii=False)
-    try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate in some string: escape instead of failing the batch
-        return json.dumps(message, separators=(",", ":")).encode("ascii")
+def to_json_text(message: dict) -> str:
+    """One compact JSON document, non-ASCII kept readable as the Collector writes it."""
+    return json.dumps(message, separators=(",", ":"), ensure_ascii=False)
+
+
+def to_json_line(text: str | dict) -> bytes:
+    """UTF-8 bytes of one JSON line (without the newline).
+
+    A lone surrogate (invalid in UTF-8) can only sit inside a JSON string; ``backslashreplace`` turns it into
+    the JSON escape ``\\udXXX`` instead of failing the whole batch.
+    """
+    if not isinstance(text, str):
+        text = to_json_text(text)
+    return text.encode("utf-8", "backslashreplace")
 
 
 class _JsonLinesExporter:
     """What the three exporters share: one writer, the dropped counter, no exception ever escaping."""
 
     _stem = ""
-    _encode: Any = None
+
+    def _to_text(self, payload: Any) -> str:
+        raise NotImplementedError
 
     def __init__(
         self,
@@ -90,7 +99,7 @@ class _JsonLinesExporter:
 
     def _export(self, payload: Any, count: int) -> bool:
         try:
-            line = to_json_line(type(self)._encode(payload))
+            line = to_json_line(self._to_text(payload))
         except Exception:  # our own bug must not reach the application: count it, say it once
             _logger.exception("otel-aicost: could not encode %d telemetry items for %s", count, self._writer.path)
             self.dropped += count
@@ -113,7 +122,9 @@ class JsonLinesFileSpanExporter(_JsonLinesExporter, SpanExporter):
     """Spans as ``{"resourceSpans": [...]}`` lines in ``<directory>/traces.jsonl``."""
 
     _stem = "traces"
-    _encode = staticmethod(encode_spans)
+
+    def _to_text(self, payload: Any) -> str:
+        return spans_to_json(payload)
 
     def export(self, spans: Sequence[Any]) -> SpanExportResult:
         if not spans:
@@ -131,7 +142,9 @@ class JsonLinesFileLogExporter(_JsonLinesExporter, _LogExporterBase):
     """Log records as ``{"resourceLogs": [...]}`` lines in ``<directory>/logs.jsonl``."""
 
     _stem = "logs"
-    _encode = staticmethod(encode_logs)
+
+    def _to_text(self, payload: Any) -> str:
+        return to_json_text(encode_logs(payload))
 
     def export(self, batch: Sequence[Any]) -> Any:
         if not batch:
@@ -153,7 +166,9 @@ class JsonLinesFileMetricExporter(_JsonLinesExporter, MetricExporter):
     """
 
     _stem = "metrics"
-    _encode = staticmethod(encode_metrics)
+
+    def _to_text(self, payload: Any) -> str:
+        return to_json_text(encode_metrics(payload))
 
     def __init__(
         self,
