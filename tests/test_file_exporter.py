@@ -325,3 +325,49 @@ def test_metric_and_log_exporters_never_raise_on_a_bad_directory(tmp_path):
     loggers.get_logger("l").emit(body="x")
     loggers.shutdown()
     assert log_exporter.dropped == 1
+
+
+def test_two_processes_sharing_the_directory_keep_every_line(tmp_path):
+    # Two exporters on one directory behave like two worker processes: separate descriptors, one file name.
+    first = JsonLinesFileSpanExporter(tmp_path, max_bytes=3000, max_rotated_files=1000)
+    second = JsonLinesFileSpanExporter(tmp_path, max_bytes=3000, max_rotated_files=1000)
+    providers = [tracer_with(first), tracer_with(second)]
+    for index in range(120):
+        provider, tracer = providers[index % 2]
+        with tracer.start_as_current_span(f"w{index % 2}-{index}"):
+            pass
+    for provider, _ in providers:
+        provider.shutdown()
+    names = [name for path in sorted(tmp_path.iterdir()) for name in span_names(read_lines(path))]
+    assert sorted(names) == sorted(f"w{i % 2}-{i}" for i in range(120))
+    assert first.dropped == second.dropped == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_can_write_even_if_the_lock_was_held_at_fork(tmp_path):
+    exporter = JsonLinesFileSpanExporter(tmp_path)
+    provider, tracer = tracer_with(exporter)
+    with tracer.start_as_current_span("parent"):
+        pass
+    exporter._writer._lock.acquire()  # as if another thread was mid-write when the application forked
+    try:
+        pid = os.fork()
+        if pid == 0:  # child: must not deadlock
+            try:
+                with tracer.start_as_current_span("child"):
+                    pass
+            finally:
+                os._exit(0)
+        deadline = time.monotonic() + 10
+        while (waited := os.waitpid(pid, os.WNOHANG))[0] == 0:
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                pytest.fail("the forked child deadlocked on the writer's lock")
+            time.sleep(0.01)
+        status = waited[1]
+    finally:
+        exporter._writer._lock.release()
+    assert os.waitstatus_to_exitcode(status) == 0
+    provider.shutdown()
+    assert sorted(span_names(read_lines(tmp_path / "traces.jsonl"))) == ["child", "parent"]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -91,6 +92,7 @@ class _JsonLinesExporter:
         )
         self.dropped = 0
         """Items (spans, metric data points, log records) that could not be written."""
+        self._dropped_lock = threading.Lock()
 
     @property
     def path(self) -> os.PathLike[str]:
@@ -102,12 +104,16 @@ class _JsonLinesExporter:
             line = to_json_line(self._to_text(payload))
         except Exception:  # our own bug must not reach the application: count it, say it once
             _logger.exception("otel-aicost: could not encode %d telemetry items for %s", count, self._writer.path)
-            self.dropped += count
+            self._count_dropped(count)
             return False
         if self._writer.write(line):
             return True
-        self.dropped += count
+        self._count_dropped(count)
         return False
+
+    def _count_dropped(self, count: int) -> None:
+        with self._dropped_lock:
+            self.dropped += count
 
     def _force_flush(self) -> bool:
         self._writer.flush()

@@ -19,6 +19,7 @@ import os
 import re
 import threading
 import time
+import weakref
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -61,6 +62,9 @@ class JsonLinesWriter:
         self._needs_newline = False
         self._failing = False
         self._closed = False
+        if hasattr(os, "register_at_fork"):  # a fork while another thread held the lock must not deadlock the child
+            weak_self = weakref.ref(self)
+            os.register_at_fork(after_in_child=lambda: _reset_after_fork(weak_self))
 
     def write(self, line: bytes) -> bool:
         """Append one complete line (without its newline). Returns False when it could not be written."""
@@ -178,6 +182,13 @@ class JsonLinesWriter:
         with self._lock:
             self._closed = True
             self._close_fd()
+
+
+def _reset_after_fork(weak_self: weakref.ref) -> None:
+    writer = weak_self()
+    if writer is not None:
+        writer._lock = threading.Lock()  # the inherited descriptor stays: O_APPEND keeps both processes' lines whole
+        writer._next_reopen_check = 0.0
 
 
 def _last_byte(fd: int, size: int) -> bytes:
