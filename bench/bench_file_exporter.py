@@ -32,33 +32,37 @@ from otel_aicost.exporters.otlp_json import spans_to_json
 
 def make_spans(count: int) -> list:
     exporter = InMemorySpanExporter()
-    provider = TracerProvider(resource=Resource.create({"service.name": "support-bot", "deployment.environment": "prod"}))
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": "support-bot", "deployment.environment": "prod"})
+    )
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     tracer = provider.get_tracer("otel_aicost", "0.1.0")
     for index in range(count):
         with tracer.start_as_current_span("chat gpt-4o-mini", kind=SpanKind.CLIENT) as span:
-            span.set_attributes({
-                "gen_ai.operation.name": "chat",
-                "gen_ai.provider.name": "openai",
-                "gen_ai.request.model": "gpt-4o-mini",
-                "gen_ai.response.model": "gpt-4o-mini-2024-07-18",
-                "gen_ai.response.id": f"chatcmpl-{index:020d}",
-                "gen_ai.response.finish_reasons": ("stop",),
-                "gen_ai.usage.input_tokens": 1200 + index % 100,
-                "gen_ai.usage.output_tokens": 300,
-                "gen_ai.usage.cache_read.input_tokens": 1024,
-                "gen_ai.usage.cost": 0.000384,
-                "aicost.cost.input": 0.00018,
-                "aicost.cost.output": 0.00018,
-                "aicost.cost.currency": "USD",
-                "aicost.pricing.source": "genai-prices",
-                "server.address": "api.openai.com",
-                "server.port": 443,
-                "team": "search",
-                "cost_center": "cc-123",
-                "application": "support-bot",
-                "feature": "answer",
-            })
+            span.set_attributes(
+                {
+                    "gen_ai.operation.name": "chat",
+                    "gen_ai.provider.name": "openai",
+                    "gen_ai.request.model": "gpt-4o-mini",
+                    "gen_ai.response.model": "gpt-4o-mini-2024-07-18",
+                    "gen_ai.response.id": f"chatcmpl-{index:020d}",
+                    "gen_ai.response.finish_reasons": ("stop",),
+                    "gen_ai.usage.input_tokens": 1200 + index % 100,
+                    "gen_ai.usage.output_tokens": 300,
+                    "gen_ai.usage.cache_read.input_tokens": 1024,
+                    "gen_ai.usage.cost": 0.000384,
+                    "aicost.cost.input": 0.00018,
+                    "aicost.cost.output": 0.00018,
+                    "aicost.cost.currency": "USD",
+                    "aicost.pricing.source": "genai-prices",
+                    "server.address": "api.openai.com",
+                    "server.port": 443,
+                    "team": "search",
+                    "cost_center": "cc-123",
+                    "application": "support-bot",
+                    "feature": "answer",
+                }
+            )
             span.add_event("gen_ai.first_chunk", {"gen_ai.response.time_to_first_chunk": 0.21})
     return list(exporter.get_finished_spans())
 
@@ -86,23 +90,34 @@ def main() -> None:
             cases = {
                 "ours (encode to JSON line)": (lambda: [to_json_line(spans_to_json(b)) for b in batches], len(spans)),
                 "protobuf + MessageToJson": (
-                    lambda: [MessageToJson(pb_encode_spans(b), indent=None) for b in batches], len(spans)),
+                    lambda: [MessageToJson(pb_encode_spans(b), indent=None) for b in batches],
+                    len(spans),
+                ),
                 "protobuf + SerializeToString": (
-                    lambda: [pb_encode_spans(b).SerializeToString() for b in batches], len(spans)),
+                    lambda: [pb_encode_spans(b).SerializeToString() for b in batches],
+                    len(spans),
+                ),
             }
             batch_exporter = JsonLinesFileSpanExporter(f"{directory}/b{round_index}")
             single_exporter = JsonLinesFileSpanExporter(f"{directory}/s{round_index}")
-            cases["file, batches of 512"] = (lambda: [batch_exporter.export(b) for b in batches], len(spans))
-            cases["file, one span per export"] = (lambda: [single_exporter.export([s]) for s in singles], len(singles))
+            cases["file, batches of 512"] = (lambda e=batch_exporter: [e.export(b) for b in batches], len(spans))
+            cases["file, one span per export"] = (
+                lambda e=single_exporter: [e.export([s]) for s in singles],
+                len(singles),
+            )
             for name, (function, count) in cases.items():
                 results.setdefault(name, []).append(count / timed(function))
             batch_exporter.shutdown()
             single_exporter.shutdown()
 
-    print(f"{args.spans} GenAI spans, {args.rounds} rounds, median spans/s "
-          f"(one line of 512 spans = {statistics.median(line_sizes) / 1024:.0f} KiB):")
+    print(
+        f"{args.spans} GenAI spans, {args.rounds} rounds, median spans/s "
+        f"(one line of 512 spans = {statistics.median(line_sizes) / 1024:.0f} KiB):"
+    )
     for name, rates in results.items():
-        print(f"  {name:32s} {statistics.median(rates):>12,.0f} spans/s   ({1e6 / statistics.median(rates):6.1f} µs/span)")
+        print(
+            f"  {name:32s} {statistics.median(rates):>12,.0f} spans/s   ({1e6 / statistics.median(rates):6.1f} µs/span)"
+        )
 
 
 if __name__ == "__main__":

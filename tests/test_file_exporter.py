@@ -39,7 +39,9 @@ def read_lines(path: Path) -> list[dict]:
 
 
 def span_names(lines: list[dict]) -> list[str]:
-    return [span["name"] for line in lines for r in line["resourceSpans"] for s in r["scopeSpans"] for span in s["spans"]]
+    return [
+        span["name"] for line in lines for r in line["resourceSpans"] for s in r["scopeSpans"] for span in s["spans"]
+    ]
 
 
 def tracer_with(exporter, simple: bool = True):
@@ -53,7 +55,9 @@ def test_default_directory_and_file_names(tmp_path, monkeypatch):
     spans, metrics, logs = JsonLinesFileSpanExporter(), JsonLinesFileMetricExporter(), JsonLinesFileLogExporter()
     assert DEFAULT_DIRECTORY == "otel-aicost-data"
     assert [Path(e.path) for e in (spans, metrics, logs)] == [
-        Path("otel-aicost-data/traces.jsonl"), Path("otel-aicost-data/metrics.jsonl"), Path("otel-aicost-data/logs.jsonl")
+        Path("otel-aicost-data/traces.jsonl"),
+        Path("otel-aicost-data/metrics.jsonl"),
+        Path("otel-aicost-data/logs.jsonl"),
     ]
     assert not Path("otel-aicost-data").exists()  # nothing is created before there is telemetry to write
 
@@ -82,8 +86,9 @@ def test_metrics_through_a_periodic_reader(tmp_path, monkeypatch):
     provider = MeterProvider(metric_readers=[reader], resource=Resource.create({"service.name": "svc"}))
     meter = provider.get_meter("otel_aicost")
     cost = meter.create_counter("gen_ai.usage.cost", unit="{USD}")
-    duration = meter.create_histogram("gen_ai.client.operation.duration", unit="s",
-                                      explicit_bucket_boundaries_advisory=[0.1, 1.0, 10.0])
+    duration = meter.create_histogram(
+        "gen_ai.client.operation.duration", unit="s", explicit_bucket_boundaries_advisory=[0.1, 1.0, 10.0]
+    )
     cost.add(0.25, {"team": "search"})
     cost.add(0.5, {"team": "search"})
     duration.record(0.5, {"team": "search"})
@@ -123,8 +128,11 @@ def test_logs_through_the_sdk_logs_api_and_the_logging_handler(tmp_path):
     provider = LoggerProvider(resource=Resource.create({"service.name": "svc"}))
     provider.add_log_record_processor(BatchLogRecordProcessor(exporter))
     provider.get_logger("otel_aicost.budgets").emit(
-        body="budget search-daily reached 80%", severity_number=SeverityNumber.WARN, severity_text="WARN",
-        attributes={"aicost.budget.name": "search-daily"}, event_name="aicost.budget.threshold",
+        body="budget search-daily reached 80%",
+        severity_number=SeverityNumber.WARN,
+        severity_text="WARN",
+        attributes={"aicost.budget.name": "search-daily"},
+        event_name="aicost.budget.threshold",
     )
     std_logger = logging.getLogger("test_file_exporter.app")
     handler = LoggingHandler(logger_provider=provider)
@@ -135,11 +143,15 @@ def test_logs_through_the_sdk_logs_api_and_the_logging_handler(tmp_path):
         std_logger.removeHandler(handler)
     provider.shutdown()
     records = [
-        record for line in read_lines(tmp_path / "logs.jsonl")
-        for r in line["resourceLogs"] for s in r["scopeLogs"] for record in s["logRecords"]
+        record
+        for line in read_lines(tmp_path / "logs.jsonl")
+        for r in line["resourceLogs"]
+        for s in r["scopeLogs"]
+        for record in s["logRecords"]
     ]
     assert [r["body"] for r in records] == [
-        {"stringValue": "budget search-daily reached 80%"}, {"stringValue": "payment 42 failed"}
+        {"stringValue": "budget search-daily reached 80%"},
+        {"stringValue": "payment 42 failed"},
     ]
     assert records[0]["severityNumber"] == 13 and records[0]["eventName"] == "aicost.budget.threshold"
     assert records[1]["severityNumber"] == 17
@@ -371,3 +383,12 @@ def test_a_forked_child_can_write_even_if_the_lock_was_held_at_fork(tmp_path):
     assert os.waitstatus_to_exitcode(status) == 0
     provider.shutdown()
     assert sorted(span_names(read_lines(tmp_path / "traces.jsonl"))) == ["child", "parent"]
+
+
+def test_an_encoding_bug_is_counted_and_logged_once_not_raised(tmp_path, caplog):
+    exporter = JsonLinesFileSpanExporter(tmp_path)
+    with caplog.at_level(logging.ERROR, logger="otel_aicost.exporters"):
+        for _ in range(3):
+            assert exporter.export([object(), object()]) == SpanExportResult.FAILURE  # not spans at all
+    assert exporter.dropped == 6
+    assert len([r for r in caplog.records if r.name == "otel_aicost.exporters"]) == 1

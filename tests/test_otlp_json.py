@@ -21,9 +21,10 @@ from opentelemetry._logs import SeverityNumber
 from opentelemetry.exporter.otlp.proto.common._log_encoder import encode_logs as pb_encode_logs
 from opentelemetry.exporter.otlp.proto.common.metrics_encoder import encode_metrics as pb_encode_metrics
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans as pb_encode_spans
+from opentelemetry.metrics import Observation
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
-from opentelemetry.sdk.metrics import Histogram, MeterProvider
+from opentelemetry.sdk.metrics import Counter, Histogram, MeterProvider
 from opentelemetry.sdk.metrics.export import AggregationTemporality, InMemoryMetricReader
 from opentelemetry.sdk.metrics.view import ExponentialBucketHistogramAggregation, View
 from opentelemetry.sdk.resources import Resource
@@ -62,14 +63,18 @@ def _differences(ours, reference, path="$") -> list[str]:
         found = []
         for key in sorted(set(ours) | set(reference)):
             if key not in ours or key not in reference:
-                found.append(f"{path}.{key}: ours={ours.get(key, '<missing>')!r} sdk={reference.get(key, '<missing>')!r}")
+                found.append(
+                    f"{path}.{key}: ours={ours.get(key, '<missing>')!r} sdk={reference.get(key, '<missing>')!r}"
+                )
             else:
                 found += _differences(ours[key], reference[key], f"{path}.{key}")
         return found
     if isinstance(ours, list) and isinstance(reference, list):
         if len(ours) != len(reference):
             return [f"{path}: {len(ours)} items vs {len(reference)}"]
-        return [d for i, (a, b) in enumerate(zip(ours, reference)) for d in _differences(a, b, f"{path}[{i}]")]
+        return [
+            d for i, (a, b) in enumerate(zip(ours, reference, strict=True)) for d in _differences(a, b, f"{path}[{i}]")
+        ]
     return [] if ours == reference and type(ours) is type(reference) else [f"{path}: ours={ours!r} sdk={reference!r}"]
 
 
@@ -107,7 +112,7 @@ HOSTILE_ATTRIBUTES = {
     "floats": (1.5, -2.25),
     "bools": (True, False),
     "empty_tuple": (),
-    "quote\"key": "back\\slash \"quoted\" \n newline \t tab",
+    'quote"key': 'back\\slash "quoted" \n newline \t tab',
 }
 
 
@@ -116,14 +121,20 @@ def _spans():
     resources = [
         Resource.create({"service.name": "checkout", "deployment.environment": "prod"}),
         Resource({"service.name": "other"}, schema_url="https://opentelemetry.io/schemas/1.26.0"),
+        # Equal to the one above but another object (a second provider): OTLP groups it with the first.
+        Resource({"service.name": "other"}, schema_url="https://opentelemetry.io/schemas/1.26.0"),
     ]
     for resource in resources:
         provider = TracerProvider(resource=resource)
         provider.add_span_processor(SimpleSpanProcessor(exporter))
         tracers = [
             provider.get_tracer("otel_aicost", "0.1.0"),
-            provider.get_tracer("scoped", "2", schema_url="https://opentelemetry.io/schemas/1.41.0",
-                                attributes={"scope.attr": "x", "n": 3}),
+            provider.get_tracer(
+                "scoped",
+                "2",
+                schema_url="https://opentelemetry.io/schemas/1.41.0",
+                attributes={"scope.attr": "x", "n": 3},
+            ),
             provider.get_tracer(""),
         ]
         remote_parent = SpanContext(
@@ -137,12 +148,14 @@ def _spans():
         local_link = SpanContext(trace_id=3, span_id=4, is_remote=False)
         for index, tracer in enumerate(tracers):
             for kind in SpanKind:
-                with tracer.start_as_current_span(f"chat gpt-4o-mini {kind.name}", kind=kind,
-                                                  attributes=HOSTILE_ATTRIBUTES) as span:
+                with tracer.start_as_current_span(
+                    f"chat gpt-4o-mini {kind.name}", kind=kind, attributes=HOSTILE_ATTRIBUTES
+                ) as span:
                     span.add_event("aicost.budget.threshold", {"budget": "search-daily", "ratio": 0.8})
                     span.add_event("empty event")
-                    with tracer.start_as_current_span("child", links=[Link(linked, {"why": "retry"}),
-                                                                      Link(local_link)]) as child:
+                    with tracer.start_as_current_span(
+                        "child", links=[Link(linked, {"why": "retry"}), Link(local_link)]
+                    ) as child:
                         child.set_status(Status(StatusCode.ERROR, "RateLimitError: slow down"))
                     if index == 1:
                         span.set_status(Status(StatusCode.OK))
@@ -223,11 +236,7 @@ def test_values_otlp_cannot_carry_drop_only_that_attribute():
 
 
 def _metrics(temporality: AggregationTemporality):
-    reader = InMemoryMetricReader(
-        preferred_temporality=dict.fromkeys(
-            [__import__("opentelemetry.sdk.metrics", fromlist=["Counter"]).Counter, Histogram], temporality
-        )
-    )
+    reader = InMemoryMetricReader(preferred_temporality=dict.fromkeys([Counter, Histogram], temporality))
     provider = MeterProvider(
         metric_readers=[reader],
         resource=Resource.create({"service.name": "svc"}),
@@ -238,14 +247,14 @@ def _metrics(temporality: AggregationTemporality):
     tokens = meter.create_counter("gen_ai.client.token.usage.total", unit="{token}")
     inflight = meter.create_up_down_counter("inflight")
     duration = meter.create_histogram(
-        "gen_ai.client.operation.duration", unit="s",
+        "gen_ai.client.operation.duration",
+        unit="s",
         explicit_bucket_boundaries_advisory=[0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12],
     )
     exponential = meter.create_histogram("exp.latency", unit="ms")
     meter.create_observable_gauge(
         "aicost.budget.utilization",
-        callbacks=[lambda options: [__import__("opentelemetry.metrics", fromlist=["Observation"]).Observation(
-            0.42, {"aicost.budget.name": "search-daily"})]],
+        callbacks=[lambda options: [Observation(0.42, {"aicost.budget.name": "search-daily"})]],
     )
     for team in ("search", "support"):
         attributes = {"team": team, "gen_ai.request.model": "gpt-4o-mini"}
@@ -267,8 +276,12 @@ def test_metrics_equal_the_sdk_protobuf_encoding(temporality):
     assert_same(ours, _reference(pb_encode_metrics(data)))
     metrics = {m["name"]: m for m in ours["resourceMetrics"][0]["scopeMetrics"][0]["metrics"]}
     assert set(metrics) == {
-        "gen_ai.usage.cost", "gen_ai.client.token.usage.total", "inflight", "gen_ai.client.operation.duration",
-        "exp.latency", "aicost.budget.utilization",
+        "gen_ai.usage.cost",
+        "gen_ai.client.token.usage.total",
+        "inflight",
+        "gen_ai.client.operation.duration",
+        "exp.latency",
+        "aicost.budget.utilization",
     }
     assert metrics["gen_ai.usage.cost"]["sum"]["aggregationTemporality"] == int(temporality)
     assert metrics["gen_ai.usage.cost"]["sum"]["isMonotonic"] is True
@@ -289,8 +302,15 @@ def test_logs_equal_the_sdk_protobuf_encoding():
     provider.add_log_record_processor(SimpleLogRecordProcessor(exporter))
     logger = provider.get_logger("otel_aicost.budgets", "0.1.0")
     span_provider = TracerProvider()
-    bodies = ["budget search-daily at 80%", {"budget": "search-daily", "ratio": 0.8, "tags": ["a", "b"]},
-              ["x", 1, 2.5, True], b"\x00\xffbinary", None, 12, math.inf]
+    bodies = [
+        "budget search-daily at 80%",
+        {"budget": "search-daily", "ratio": 0.8, "tags": ["a", "b"]},
+        ["x", 1, 2.5, True],
+        b"\x00\xffbinary",
+        None,
+        12,
+        math.inf,
+    ]
     with span_provider.get_tracer("t").start_as_current_span("call"):
         for index, body in enumerate(bodies):
             logger.emit(

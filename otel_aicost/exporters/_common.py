@@ -19,7 +19,7 @@ INFINITIES = (math.inf, -math.inf)
 
 def encode_double(value: float) -> float | str:
     """A double as proto3 JSON writes it: NaN and infinities become the strings JSON itself cannot hold."""
-    if value != value:  # noqa: PLR0124 - NaN test
+    if value != value:  # only NaN differs from itself
         return "NaN"
     if value in INFINITIES:
         return "Infinity" if value > 0 else "-Infinity"
@@ -75,7 +75,7 @@ def encode_attributes(attributes: Mapping[str, Any] | None) -> list[dict]:
             append({"key": key, "value": {"stringValue": value}})
         elif kind is int and INT64_MIN <= value <= INT64_MAX:
             append({"key": key, "value": {"intValue": str(value)}})
-        elif kind is float and value == value and value not in INFINITIES:  # noqa: PLR0124 - NaN test
+        elif kind is float and value == value and value not in INFINITIES:  # finite (NaN != NaN)
             append({"key": key, "value": {"doubleValue": value}})
         elif kind is bool:
             append({"key": key, "value": {"boolValue": value}})
@@ -135,19 +135,32 @@ def group_by_resource_and_scope(items: Sequence[Any], resource_of: Callable, sco
 
     merged: Grouped = []
     for resource, scope, members in by_identity.values():
-        for known_resource, scopes in merged:
-            if known_resource is resource or known_resource == resource:
-                break
-        else:
-            scopes = []
-            merged.append((resource, scopes))
-        for known_scope, known_members in scopes:
-            if known_scope is scope or known_scope == scope:
-                known_members.extend(members)
-                break
-        else:
-            scopes.append((scope, members))
+        target = _find_or_add(_find_or_add(merged, resource, list), scope, list)
+        if target:  # two distinct objects are equal: fill again item by item, in order, as the SDK encoder does
+            return _group_in_item_order(items, resource_of, scope_of, by_identity)
+        target.extend(members)
     return merged
+
+
+def _group_in_item_order(items: Sequence[Any], resource_of: Callable, scope_of: Callable, by_identity: dict) -> Grouped:
+    merged: Grouped = []
+    targets = {
+        key: _find_or_add(_find_or_add(merged, resource, list), scope, list)
+        for key, (resource, scope, _) in by_identity.items()
+    }
+    for item in items:
+        targets[(id(resource_of(item)), id(scope_of(item)))].append(item)
+    return merged
+
+
+def _find_or_add(pairs: list, key: Any, make: Callable) -> Any:
+    """The value paired with ``key`` (equal, not only identical), added when missing. Lists here are tiny."""
+    for known_key, value in pairs:
+        if known_key is key or known_key == key:
+            return value
+    value = make()
+    pairs.append((key, value))
+    return value
 
 
 def schema_url_of(obj: Any) -> str:

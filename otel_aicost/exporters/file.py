@@ -3,10 +3,10 @@
 Where nothing configures an exporter, ``configure()`` writes telemetry here in the format of the OpenTelemetry
 Collector's ``file`` exporter, one JSON object per line: ``traces.jsonl`` holds ``{"resourceSpans": [...]}``
 lines, ``metrics.jsonl`` ``{"resourceMetrics": [...]}`` lines and ``logs.jsonl`` ``{"resourceLogs": [...]}``
-lines. ``otel-aicost report`` and ``focus`` read the spans (every span carries its own cost); the metrics are a
-faithful OTLP stream, cumulative by default like the OTLP exporter (``OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE``
-and ``OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION`` are honoured), so a Collector's
-``otlpjsonfile`` receiver can replay any of the files.
+lines. ``otel-aicost report`` and ``focus`` read the spans (every span carries its own cost). The metrics are
+a faithful OTLP stream, cumulative by default like the OTLP exporter's (the variables
+``OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`` and ``OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION``
+are honoured), so a Collector's ``otlpjsonfile`` receiver can replay any of the files.
 
 Writing is crash-safe and bounded (see ``jsonl_writer``). Exporters never raise into the application: what
 cannot be written is counted in ``dropped`` (spans, metric data points, log records) and reported once at
@@ -87,12 +87,11 @@ class _JsonLinesExporter:
         max_bytes: int = DEFAULT_MAX_BYTES,
         max_rotated_files: int = DEFAULT_MAX_ROTATED_FILES,
     ) -> None:
-        self._writer = JsonLinesWriter(
-            directory, self._stem, max_bytes=max_bytes, max_rotated_files=max_rotated_files
-        )
+        self._writer = JsonLinesWriter(directory, self._stem, max_bytes=max_bytes, max_rotated_files=max_rotated_files)
         self.dropped = 0
         """Items (spans, metric data points, log records) that could not be written."""
         self._dropped_lock = threading.Lock()
+        self._encode_error_logged = False
 
     @property
     def path(self) -> os.PathLike[str]:
@@ -103,7 +102,9 @@ class _JsonLinesExporter:
         try:
             line = to_json_line(self._to_text(payload))
         except Exception:  # our own bug must not reach the application: count it, say it once
-            _logger.exception("otel-aicost: could not encode %d telemetry items for %s", count, self._writer.path)
+            if not self._encode_error_logged:
+                self._encode_error_logged = True
+                _logger.exception("otel-aicost: could not encode %d telemetry items for %s", count, self._writer.path)
             self._count_dropped(count)
             return False
         if self._writer.write(line):
@@ -213,7 +214,7 @@ def _count_points(metrics_data: MetricsData) -> int:
             for scope_metrics in resource_metrics.scope_metrics
             for metric in scope_metrics.metrics
         )
-    except Exception:  # odd input: still try to export it, count it as one
+    except Exception:  # noqa: BLE001 - odd input: still try to export it, count it as one
         return 1
 
 

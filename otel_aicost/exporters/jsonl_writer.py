@@ -14,6 +14,7 @@ False, the caller counts what it dropped, and one WARNING names the path until a
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -147,10 +148,8 @@ class JsonLinesWriter:
     def _prune_locked(self) -> None:
         rotated = sorted(name for name in os.listdir(self.directory) if self._rotated_name.match(name))
         for name in rotated[: max(0, len(rotated) - self.max_rotated_files)]:
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.directory / name)
-            except FileNotFoundError:
-                pass
 
     def rotated_files(self) -> list[Path]:
         """Rotated files of this stream, oldest first."""
@@ -164,19 +163,15 @@ class JsonLinesWriter:
         if self._fd is not None:
             fd, self._fd = self._fd, None
             self._inode = None
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
 
     def flush(self) -> None:
         """Lines go to the kernel at once; flushing asks it to put them on disk."""
         with self._lock:
             if self._fd is not None:
-                try:
+                with contextlib.suppress(OSError):
                     os.fsync(self._fd)
-                except OSError:
-                    pass
 
     def close(self) -> None:
         with self._lock:

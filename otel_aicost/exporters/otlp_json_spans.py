@@ -119,7 +119,7 @@ def _event(event: Any) -> str:
     dropped = getattr(event, "dropped_attributes", 0)
     if dropped:
         fields.append(f'"droppedAttributesCount":{dropped}')
-    return f'{{{",".join(fields)}}}'
+    return f"{{{','.join(fields)}}}"
 
 
 def _link(link: Any) -> str:
@@ -148,7 +148,7 @@ def _attributes(attributes: Mapping[str, Any] | None) -> str:
             append(f'{{"key":{_string(key)},"value":{{"stringValue":{_string(value)}}}}}')
         elif kind is int and INT64_MIN <= value <= INT64_MAX:
             append(f'{{"key":{_string(key)},"value":{{"intValue":"{value}"}}}}')
-        elif kind is float and value == value and value not in INFINITIES:  # noqa: PLR0124 - NaN test
+        elif kind is float and value == value and value not in INFINITIES:  # finite (NaN != NaN)
             append(f'{{"key":{_string(key)},"value":{{"doubleValue":{value!r}}}}}')
         elif kind is bool:
             append(f'{{"key":{_string(key)},"value":{{"boolValue":{"true" if value else "false"}}}}}')
