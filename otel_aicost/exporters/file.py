@@ -91,7 +91,7 @@ class _JsonLinesExporter:
         self.dropped = 0
         """Items (spans, metric data points, log records) that could not be written."""
         self._dropped_lock = threading.Lock()
-        self._encode_error_logged = False
+        self._bug_logged = False
 
     @property
     def path(self) -> os.PathLike[str]:
@@ -100,15 +100,12 @@ class _JsonLinesExporter:
 
     def _export(self, payload: Any, count: int) -> bool:
         try:
-            line = to_json_line(self._to_text(payload))
+            if self._writer.write(to_json_line(self._to_text(payload))):
+                return True
         except Exception:  # our own bug must not reach the application: count it, say it once
-            if not self._encode_error_logged:
-                self._encode_error_logged = True
-                _logger.exception("otel-aicost: could not encode %d telemetry items for %s", count, self._writer.path)
-            self._count_dropped(count)
-            return False
-        if self._writer.write(line):
-            return True
+            if not self._bug_logged:
+                self._bug_logged = True
+                _logger.exception("otel-aicost: could not export %d telemetry items to %s", count, self._writer.path)
         self._count_dropped(count)
         return False
 

@@ -188,6 +188,9 @@ def _reset_after_fork(weak_self: weakref.ref) -> None:
 
 def _last_byte(fd: int, size: int) -> bytes:
     try:
-        return os.pread(fd, 1, size - 1)
+        if hasattr(os, "pread"):
+            return os.pread(fd, 1, size - 1)
+        os.lseek(fd, size - 1, os.SEEK_SET)  # Windows; writes still append (O_APPEND)
+        return os.read(fd, 1)
     except OSError:  # unreadable: assume clean; at worst one torn line swallows its successor
         return b"\n"
