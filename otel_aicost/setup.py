@@ -3,7 +3,8 @@
 Where nothing says where telemetry goes (no ``OTEL_EXPORTER_OTLP_*ENDPOINT``, no ``OTEL_*_EXPORTER``, no
 ``APPLICATIONINSIGHTS_CONNECTION_STRING``, no ``OTEL_AICOST_EXPORTER``), telemetry is written as OTLP JSON lines
 to ``./otel-aicost-data/`` (the Collector ``file`` exporter's format) and we say so once on stderr.
-The SDK providers flush at interpreter exit on their own.
+``OTEL_METRICS_EXPORTER=prometheus`` serves metrics for a Prometheus server to scrape instead (the ``prometheus``
+extra; traces and logs still go where the rest says). The SDK providers flush at interpreter exit on their own.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 from . import semconv
 from .config import ConfigError, Settings, load_settings
+from .exporters.prometheus import prometheus_reader, wants_prometheus
 from .instrumentor import OpenAICostInstrumentor
 
 DATA_DIR = "otel-aicost-data"
@@ -130,7 +132,7 @@ def install_providers(settings: Settings, environ: Mapping[str, str] | None = No
                 tracer_provider.add_span_processor(BatchSpanProcessor(span_exporter))
             trace.set_tracer_provider(tracer_provider)
         if own_metrics:
-            readers = [PeriodicExportingMetricReader(metric_exporter)] if metric_exporter is not None else []
+            readers = _metric_readers(metric_exporter, environ)
             meter_provider = MeterProvider(resource=resource, metric_readers=readers)
             metrics.set_meter_provider(meter_provider)
         if own_logs:
@@ -140,6 +142,13 @@ def install_providers(settings: Settings, environ: Mapping[str, str] | None = No
             _logs.set_logger_provider(logger_provider)
     _route_budget_warnings(logger_provider)
     return tracer_provider, meter_provider, logger_provider
+
+
+def _metric_readers(metric_exporter: Any, environ: Mapping[str, str]) -> list[Any]:
+    """``OTEL_METRICS_EXPORTER=prometheus`` serves metrics for scraping; otherwise push them to the exporter."""
+    if wants_prometheus(environ):
+        return [prometheus_reader(environ)]
+    return [PeriodicExportingMetricReader(metric_exporter)] if metric_exporter is not None else []
 
 
 def _route_budget_warnings(logger_provider: Any) -> None:

@@ -28,12 +28,17 @@ def write_app(directory: Path, imports: str = "import otel_aicost.auto") -> Path
     return path
 
 
-def run(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    """Run with a clean environment: no OTEL_* from the test process, our internal-error switch off."""
+def environment(env: dict[str, str] | None = None) -> dict[str, str]:
+    """A clean environment: no OTEL_* from the test process, our internal-error switch off; ``env`` on top."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "APPLICATIONINSIGHTS_"))}
     clean.update(env or {})
     clean["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[2]), clean.get("PYTHONPATH", "")])
-    return subprocess.run(args, cwd=cwd, env=clean, capture_output=True, text=True, timeout=timeout)
+    return clean
+
+
+def run(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run with a clean environment (see ``environment``)."""
+    return subprocess.run(args, cwd=cwd, env=environment(env), capture_output=True, text=True, timeout=timeout)
 
 
 def python(*args: str) -> list[str]:
