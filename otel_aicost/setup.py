@@ -71,7 +71,7 @@ def _exporters(kind: str, environ: Mapping[str, str]) -> tuple[Any, Any, Any]:
     from .exporters.file import JsonLinesFileLogExporter, JsonLinesFileMetricExporter, JsonLinesFileSpanExporter
 
     directory = environ.get(ENV_DATA_DIR) or DATA_DIR
-    _announce(directory)
+    _announce(directory, metrics_scraped=wants_prometheus(environ))
     return (
         JsonLinesFileSpanExporter(directory),
         JsonLinesFileMetricExporter(directory),
@@ -100,15 +100,17 @@ def _azure_monitor_exporters(environ: Mapping[str, str]) -> tuple[Any, Any, Any]
     )
 
 
-def _announce(directory: str) -> None:
+def _announce(directory: str, metrics_scraped: bool = False) -> None:
     global _announced
     if not _announced:
         _announced = True
-        print(
-            f"otel-aicost: no telemetry destination configured; writing OTLP JSON lines to "
-            f"{os.path.abspath(directory)}/ (read them with `otel-aicost report`)",
-            file=sys.stderr,
-        )
+        where = f"{os.path.abspath(directory)}/ (read them with `otel-aicost report`)"
+        if metrics_scraped:
+            message = f"otel-aicost: metrics are served for Prometheus; no destination configured for traces and " \
+                      f"logs, writing them as OTLP JSON lines to {where}"
+        else:
+            message = f"otel-aicost: no telemetry destination configured; writing OTLP JSON lines to {where}"
+        print(message, file=sys.stderr)
 
 
 def install_providers(settings: Settings, environ: Mapping[str, str] | None = None) -> tuple[Any, Any, Any]:
