@@ -106,8 +106,10 @@ def _announce(directory: str, metrics_scraped: bool = False) -> None:
         _announced = True
         where = f"{os.path.abspath(directory)}/ (read them with `otel-aicost report`)"
         if metrics_scraped:
-            message = f"otel-aicost: metrics are served for Prometheus; no destination configured for traces and " \
-                      f"logs, writing them as OTLP JSON lines to {where}"
+            message = (
+                f"otel-aicost: metrics are served for Prometheus; no destination configured for traces and "
+                f"logs, writing them as OTLP JSON lines to {where}"
+            )
         else:
             message = f"otel-aicost: no telemetry destination configured; writing OTLP JSON lines to {where}"
         print(message, file=sys.stderr)

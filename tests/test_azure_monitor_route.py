@@ -23,7 +23,7 @@ QUIET_EXPORTER = {
     "APPLICATIONINSIGHTS_CONTROLPLANE_DISABLED": "true",
 }
 
-APP = '''
+APP = """
 import os, sys
 _net = open(os.environ["NET_LOG"], "a", buffering=1)
 
@@ -51,7 +51,7 @@ with FakeOpenAI(deployments={"chat-eu": "gpt-4o"}) as server:
         print("".join(c.choices[0].delta.content or "" for c in stream if c.choices))
     with allocate(team="support"):
         azure.chat.completions.create(model="chat-eu", messages=question)
-'''
+"""
 
 CONFIG = """
 [deployments.chat-eu]
@@ -92,7 +92,7 @@ def app_run(tmp_path_factory):
 
 
 def test_calls_arrive_as_genai_dependencies_with_cost_tokens_and_tags(app_run):
-    result, ingestion, _, _ = app_run
+    _, ingestion, _, _ = app_run
     dependencies = {d["properties"]["gen_ai.request.model"]: d for d in ingestion.dependencies()}
     assert set(dependencies) == {"gpt-4o-mini", "gpt-4o", "chat-eu"}
 

@@ -82,7 +82,9 @@ def test_example_runs_offline_and_writes_priced_spans(ran, name):
 def test_quickstart(ran):
     (span,) = ran["quickstart"].spans()
     assert span["name"] == "chat gpt-4o-mini"
-    assert span["attributes"]["aicost.tag.team"] == "search" and span["attributes"]["aicost.tag.feature"] == "quickstart"
+    assert (
+        span["attributes"]["aicost.tag.team"] == "search" and span["attributes"]["aicost.tag.feature"] == "quickstart"
+    )
     assert "input +" in ran["quickstart"].stdout
 
 
@@ -120,7 +122,8 @@ def test_budget_guard_blocks_the_call_that_would_cross_the_limit(ran):
     blocked = [s for s in research if s["attributes"].get("error.type") == "otel_aicost.BudgetExceeded"]
     assert len(blocked) == 1 and research[-1] is blocked[0], "the loop stops at the first blocked call"
     assert [line for line in result.stdout.splitlines() if line.startswith("call ") and line.endswith(": sent")] == [
-        f"call {n}: sent" for n in range(1, len(sent) + 1)] and sent
+        f"call {n}: sent" for n in range(1, len(sent) + 1)
+    ] and sent
     assert f"call {len(sent) + 1}: blocked, nothing sent" in result.stdout
     assert sum(Decimal(repr(c)) for c in _costs(sent)) <= Decimal("0.0045")
     assert [s["attributes"]["aicost.tag.team"] for s in spans if s not in research] == ["search"]

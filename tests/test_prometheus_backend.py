@@ -23,7 +23,7 @@ from tests.support.prometheus_server import BINARY, PrometheusServer, free_port
 pytest.importorskip("opentelemetry.exporter.prometheus", reason="needs the 'prometheus' extra")
 pytestmark = pytest.mark.integration
 
-APP = '''
+APP = """
 import sys
 import otel_aicost.auto
 import openai
@@ -42,7 +42,7 @@ with FakeOpenAI() as server:
         client.embeddings.create(model="text-embedding-3-small", input=["a", "b"])
 print("ready", flush=True)
 sys.stdin.read()  # keep serving metrics until the test closes stdin
-'''
+"""
 SPEND_BY_TEAM = "sum by (aicost_tag_team) (gen_ai_usage_cost_USD_sum)"
 CALLS_BY_TEAM = "sum by (aicost_tag_team) (gen_ai_usage_cost_USD_count)"
 
@@ -107,4 +107,6 @@ def test_busy_prometheus_port_fails_at_setup_naming_host_and_port():
         busy.listen()
         port = busy.getsockname()[1]
         with pytest.raises(ConfigError, match=f"cannot listen on 127.0.0.1:{port}"):
-            prometheus_reader({"OTEL_EXPORTER_PROMETHEUS_HOST": "127.0.0.1", "OTEL_EXPORTER_PROMETHEUS_PORT": str(port)})
+            prometheus_reader(
+                {"OTEL_EXPORTER_PROMETHEUS_HOST": "127.0.0.1", "OTEL_EXPORTER_PROMETHEUS_PORT": str(port)}
+            )

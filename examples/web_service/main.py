@@ -71,12 +71,15 @@ def traced_request(view):
     def handle(*args, **kwargs):
         header = request.headers.get("X-Team", "").strip().lower()
         team = header if TEAM.match(header) else "unassigned"
-        with tracer.start_as_current_span(
-            f"{request.method} {request.url_rule.rule}",
-            context=propagate.extract(request.headers),
-            kind=SpanKind.SERVER,
-            attributes={"http.request.method": request.method, "url.path": request.path, "aicost.tag.team": team},
-        ) as span, allocate(team=team):
+        with (
+            tracer.start_as_current_span(
+                f"{request.method} {request.url_rule.rule}",
+                context=propagate.extract(request.headers),
+                kind=SpanKind.SERVER,
+                attributes={"http.request.method": request.method, "url.path": request.path, "aicost.tag.team": team},
+            ) as span,
+            allocate(team=team),
+        ):
             response = make_response(view(*args, **kwargs))
             response.headers["X-AI-Cost"] = f"{request_cost.cost_of(span)} USD"
             span.set_attribute("http.response.status_code", response.status_code)

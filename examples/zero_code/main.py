@@ -1,6 +1,6 @@
-"""Zero-code: a plain OpenAI program. No otel_aicost import for telemetry; run it under opentelemetry-instrument.
+"""Zero-code: a plain OpenAI program, no otel_aicost import for telemetry.
 
-    opentelemetry-instrument python examples/zero_code/main.py
+Run it with ``opentelemetry-instrument python examples/zero_code/main.py``.
 """
 
 import os

@@ -9,7 +9,7 @@ from typing import Any
 
 def plain(value: dict[str, Any]) -> Any:
     """An OTLP JSON AnyValue as a Python value (intValue is a string in OTLP JSON)."""
-    (kind, inner), = value.items()
+    ((kind, inner),) = value.items()
     if kind == "intValue":
         return int(inner)
     if kind == "arrayValue":
