@@ -152,12 +152,12 @@ class Call:
         self.injected_usage = True
         return {**kwargs, "stream_options": new_options}
 
-    def _start_attributes(self) -> dict[str, Any]:
+    def _common_attributes(self) -> dict[str, Any]:
+        """The attributes spans and metrics share: operation, provider, request model, server."""
         endpoint = self.endpoint
         attributes: dict[str, Any] = {
             semconv.OPERATION_NAME: self.surface.operation,
             semconv.PROVIDER_NAME: endpoint.provider,
-            semconv.SYSTEM: endpoint.system,
         }
         if self.request_model:
             attributes[semconv.REQUEST_MODEL] = self.request_model
@@ -165,6 +165,12 @@ class Call:
             attributes[semconv.SERVER_ADDRESS] = endpoint.server_address
             if endpoint.server_port:
                 attributes[semconv.SERVER_PORT] = endpoint.server_port
+        return attributes
+
+    def _start_attributes(self) -> dict[str, Any]:
+        endpoint = self.endpoint
+        attributes = self._common_attributes()
+        attributes[semconv.SYSTEM] = endpoint.system
         if self.surface.api_type:
             attributes[semconv.OPENAI_API_TYPE] = self.surface.api_type
         if self.stream:
@@ -296,19 +302,9 @@ class Call:
         )
 
     def _metric_attributes(self, facts: ResponseFacts, error: BaseException | None) -> dict[str, Any]:
-        endpoint = self.endpoint
-        attributes: dict[str, Any] = {
-            semconv.OPERATION_NAME: self.surface.operation,
-            semconv.PROVIDER_NAME: endpoint.provider,
-        }
-        if self.request_model:
-            attributes[semconv.REQUEST_MODEL] = self.request_model
+        attributes = self._common_attributes()
         if facts.response_model:
             attributes[semconv.RESPONSE_MODEL] = facts.response_model
-        if endpoint.server_address:
-            attributes[semconv.SERVER_ADDRESS] = endpoint.server_address
-            if endpoint.server_port:
-                attributes[semconv.SERVER_PORT] = endpoint.server_port
         if self.deployment is not None:
             attributes[semconv.DEPLOYMENT_TYPE] = self.deployment.type or "global_standard"
         if facts.service_tier:

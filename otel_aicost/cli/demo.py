@@ -73,7 +73,7 @@ def format_table(spans: list) -> str:  # type: ignore[type-arg]
             str(a.get(semconv.USAGE_CACHE_READ_INPUT_TOKENS, "")),
             str(a.get(semconv.USAGE_OUTPUT_TOKENS, "")),
             f"{latency:.1f}",
-            f"{cost:.6f}" if cost is not None else "-",
+            f"{cost:.8f}" if cost is not None else "-",
             str(a.get(semconv.ERROR_TYPE) or a.get(semconv.PRICING_STATUS, "")),
         ))  # fmt: skip
     widths = [max(len(header[i]), *(len(row[i]) for row in rows)) if rows else len(header[i]) for i in range(9)]

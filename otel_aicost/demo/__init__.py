@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from .fake_openai import FakeOpenAI, RecordedRequest
+from .stand_in import fake_openai_unless_configured
 
-__all__ = ["FakeOpenAI", "RecordedRequest"]
+__all__ = ["FakeOpenAI", "RecordedRequest", "fake_openai_unless_configured"]
