@@ -21,8 +21,11 @@ TEAMS = ("search", "support")
 KINDS = ("chat", "chat_stream", "embeddings", "responses")
 
 
+TIMEOUT = 60.0  # seconds, connect included: a busy 2-core machine can be slow to accept 64 connections at once
+
+
 def sync_client(base_url: str) -> openai.OpenAI:
-    return openai.OpenAI(base_url=base_url, api_key="load-test-key", max_retries=0)
+    return openai.OpenAI(base_url=base_url, api_key="load-test-key", max_retries=0, timeout=TIMEOUT)
 
 
 def async_client(base_url: str, connections: int = 64) -> openai.AsyncOpenAI:
@@ -31,7 +34,7 @@ def async_client(base_url: str, connections: int = 64) -> openai.AsyncOpenAI:
 
     httpx = getattr(base_client, "httpx2", None) or base_client.httpx
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    return openai.AsyncOpenAI(base_url=base_url, api_key="load-test-key", max_retries=0,
+    return openai.AsyncOpenAI(base_url=base_url, api_key="load-test-key", max_retries=0, timeout=TIMEOUT,
                               http_client=openai.DefaultAsyncHttpxClient(limits=limits))  # fmt: skip
 
 
