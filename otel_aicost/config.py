@@ -193,10 +193,22 @@ def read_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     except ConfigError:
         raise
     except Exception as error:  # each parser has its own error class; all mean the same here
-        raise ConfigError(f"{file}: not valid {suffix[1:].upper()}: {error}") from None
+        raise ConfigError(f"{file}: not valid {suffix[1:].upper()}: {_parse_problem(error)}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{file}: the top level must be a table/mapping, not {type(data).__name__}")
     return data
+
+
+def _parse_problem(error: Exception) -> str:
+    """The parser's reason and position, never the file's text: PyYAML quotes the offending lines, which may hold
+    a secret (a key pasted into the wrong file); TOML and JSON errors carry only the position."""
+    problem = getattr(error, "problem", None)
+    mark = getattr(error, "problem_mark", None)
+    if isinstance(problem, str) and mark is not None:
+        return f"{problem} (at line {mark.line + 1}, column {mark.column + 1})"
+    if hasattr(error, "problem_mark") or hasattr(error, "context_mark"):  # a YAML error without a problem text
+        return type(error).__name__
+    return str(error)
 
 
 def _validate(merged: dict[str, Any], origins: dict[str, _Where], path: str | None) -> Settings:
