@@ -63,11 +63,27 @@ def output_messages(response: Any, finish_reasons: list[str]) -> list[dict[str, 
             reason = finish_reasons[index] if index < len(finish_reasons) else "stop"
             messages.append({"role": "assistant", "parts": _text_parts(text or ""), "finish_reason": reason})
         return messages
-    text = getattr(response, "output_text", None)
-    if isinstance(text, str):
+    text = _output_text(getattr(response, "output", None))
+    if text is not None:
         reason = finish_reasons[0] if finish_reasons else "stop"
         messages.append({"role": "assistant", "parts": _text_parts(text), "finish_reason": reason})
     return messages
+
+
+def _output_text(output: Any) -> str | None:
+    """The text of a Responses API ``output`` list, read the way the SDK's ``output_text`` does, but checking
+    types: the SDK builds responses without validation, and its property raises on a malformed one."""
+    if not isinstance(output, list):
+        return None
+    texts = []
+    for item in output:
+        content = getattr(item, "content", None) if getattr(item, "type", None) == "message" else None
+        if isinstance(content, list):
+            for part in content:
+                text = getattr(part, "text", None)
+                if getattr(part, "type", None) == "output_text" and isinstance(text, str):
+                    texts.append(text)
+    return "".join(texts)
 
 
 class ContentCapture:

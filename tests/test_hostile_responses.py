@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import TracerProvider
@@ -236,13 +237,15 @@ class EndCounter(logging.Handler):
 
 
 class Harness:
-    def __init__(self) -> None:
+    def __init__(self, **config: Any) -> None:
         self.exporter = InMemorySpanExporter()
         self.tracer_provider = TracerProvider()
         self.tracer_provider.add_span_processor(SimpleSpanProcessor(self.exporter))
         self.meter_provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
         self.instrumentor = OpenAICostInstrumentor()
-        self.instrumentor.instrument(tracer_provider=self.tracer_provider, meter_provider=self.meter_provider)
+        self.logger_provider = LoggerProvider()
+        self.instrumentor.instrument(tracer_provider=self.tracer_provider, meter_provider=self.meter_provider,
+                                     logger_provider=self.logger_provider, config=config or None)  # fmt: skip
         self.sdk_warnings = EndCounter()
         logging.getLogger("opentelemetry.sdk.trace").addHandler(self.sdk_warnings)
         self.response: tuple[int, bytes, str] = (200, b"{}", "application/json")
@@ -259,6 +262,7 @@ class Harness:
         self.instrumentor.uninstrument()
         self.tracer_provider.shutdown()
         self.meter_provider.shutdown()
+        self.logger_provider.shutdown()
 
     def compare(self, resource: Any, method: str, kwargs: dict[str, Any], take: int | None = None) -> None:
         """Same request bare and instrumented: same outcome, no internal error, one span ended once."""
@@ -476,3 +480,37 @@ def test_async_chat_stream(harness: Harness, server: Any, take: int | None) -> N
 def test_async_responses(harness: Harness, response: tuple[int, bytes, str]) -> None:
     harness.respond_to, harness.response = None, response
     harness.compare_async(harness.async_client.responses, "create", {"model": "gpt-4o", "input": "hi"})
+
+
+# --- with content capture on: the message readers see the same hostile responses --------------------------------
+
+
+@pytest.fixture(scope="module")
+def capturing() -> Iterator[Harness]:
+    h = Harness(capture_content="span_and_event")
+    yield h
+    h.close()
+
+
+@settings(HOSTILE, max_examples=EXAMPLES // 4)
+@given(response=json_bodies(payloads.chat_completion()))
+def test_chat_completion_with_content_capture(capturing: Harness, response: tuple[int, bytes, str]) -> None:
+    capturing.respond_to, capturing.response = None, response
+    capturing.compare(capturing.client.chat.completions, "create", {"model": "gpt-4o-mini", "messages": MESSAGES})
+
+
+@settings(HOSTILE, max_examples=EXAMPLES // 4)
+@given(response=json_bodies(payloads.response()))
+def test_responses_with_content_capture(capturing: Harness, response: tuple[int, bytes, str]) -> None:
+    capturing.respond_to, capturing.response = None, response
+    capturing.compare(capturing.client.responses, "create", {"model": "gpt-4o", "input": "hi"})
+
+
+@settings(HOSTILE, max_examples=EXAMPLES // 4)
+@given(server=chat_stream_server(), take=st.none() | st.integers(1, 4))
+def test_chat_stream_with_content_capture(capturing: Harness, server: Any, take: int | None) -> None:
+    caller_asks, capturing.respond_to = server
+    kwargs: dict[str, Any] = {"model": "gpt-4o-mini", "messages": MESSAGES, "stream": True}
+    if caller_asks:
+        kwargs["stream_options"] = {"include_usage": True}
+    capturing.compare(capturing.client.chat.completions, "create", kwargs, take)
