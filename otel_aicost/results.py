@@ -37,6 +37,17 @@ def _read(call: Call, response: Any) -> None:
     call.succeed(facts)
 
 
+def _read_raw(call: Call, raw: Any) -> None:
+    """Parse a ``.with_raw_response`` body for its usage. A body the SDK cannot parse is not our failure: the
+    caller's own ``parse()`` raises the same error, so the call ends with it."""
+    try:
+        parsed = raw.parse()
+    except Exception as error:
+        call.fail(error)
+        return
+    _read(call, parsed)
+
+
 def _wrap_parsed(call: Call, parsed: Any) -> Any:
     """Read a parsed result, or wrap it if it is a stream; return what the caller gets."""
     if isinstance(parsed, Stream):
@@ -53,7 +64,7 @@ def handle_result(call: Call, result: Any) -> Any:
         if isinstance(result, LegacyAPIResponse):
             if call.stream:
                 return RawResponseProxy(result, call)
-            _read(call, result.parse())
+            _read_raw(call, result)
             return result
         if isinstance(result, AsyncAPIResponse):
             return AsyncRawResponseProxy(result, call)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import functools
 import inspect
 import json
 import logging
@@ -26,6 +27,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openai._legacy_response import to_raw_response_wrapper
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
@@ -186,12 +188,20 @@ def _dump(value: Any) -> Any:
         return f"dump raised {type(error).__name__}"
 
 
-def _outcome(call: Callable[[], Any], stream: bool, take: int | None) -> tuple[Any, ...]:
-    """What the caller experiences: ("ok", dump) / ("raised", class) / for streams the chunks then the end."""
+def _outcome(call: Callable[[], Any], stream: bool, take: int | None, raw: bool = False) -> tuple[Any, ...]:
+    """What the caller experiences: ("ok", dump) / ("raised", class) / for streams the chunks then the end.
+
+    ``raw``: the call returns a raw response (``.with_raw_response``); the caller then calls ``parse()``.
+    """
     try:
         result = call()
     except Exception as error:
         return ("raised", type(error))
+    if raw:
+        try:
+            result = result.parse()
+        except Exception as error:
+            return ("parse raised", type(error))
     if not stream:
         return ("ok", _dump(result))
     seen = []
@@ -264,15 +274,20 @@ class Harness:
         self.meter_provider.shutdown()
         self.logger_provider.shutdown()
 
-    def compare(self, resource: Any, method: str, kwargs: dict[str, Any], take: int | None = None) -> None:
+    def compare(
+        self, resource: Any, method: str, kwargs: dict[str, Any], take: int | None = None, raw: bool = False
+    ) -> None:
         """Same request bare and instrumented: same outcome, no internal error, one span ended once."""
-        bare = inspect.getattr_static(type(resource), method).__wrapped__
+        bare = functools.partial(inspect.getattr_static(type(resource), method).__wrapped__, resource)
+        instrumented = getattr(resource, method)
+        if raw:
+            bare, instrumented = to_raw_response_wrapper(bare), getattr(resource.with_raw_response, method)
         stream = kwargs.get("stream") is True
-        expected = _outcome(lambda: bare(resource, **kwargs), stream, take)
+        expected = _outcome(lambda: bare(**kwargs), stream, take, raw)
         errors_before = safety.internal_errors.count
         self.exporter.clear()
         self.sdk_warnings.messages.clear()
-        actual = _outcome(lambda: getattr(resource, method)(**kwargs), stream, take)
+        actual = _outcome(lambda: instrumented(**kwargs), stream, take, raw)
         assert actual == expected
         assert safety.internal_errors.count == errors_before
         assert len(self.exporter.get_finished_spans()) == 1
@@ -331,6 +346,15 @@ def test_embeddings(harness: Harness, response: tuple[int, bytes, str], encoding
 def test_responses(harness: Harness, response: tuple[int, bytes, str]) -> None:
     harness.respond_to, harness.response = None, response
     harness.compare(harness.client.responses, "create", {"model": "gpt-4o", "input": "hi"})
+
+
+@settings(HOSTILE, max_examples=EXAMPLES // 4)
+@given(response=json_bodies(payloads.chat_completion()))
+def test_chat_completion_raw_response(harness: Harness, response: tuple[int, bytes, str]) -> None:
+    """``.with_raw_response``: the instrumentation parses the body before the caller does."""
+    harness.respond_to, harness.response = None, response
+    harness.compare(harness.client.chat.completions, "create", {"model": "gpt-4o-mini", "messages": MESSAGES},
+                    raw=True)  # fmt: skip
 
 
 # --- streams ---------------------------------------------------------------------------------------------------------
@@ -460,6 +484,16 @@ def test_completion_stream(harness: Harness, response: tuple[int, bytes, str]) -
     kwargs = {"model": "gpt-3.5-turbo-instruct", "prompt": "hi", "stream": True,
               "stream_options": {"include_usage": True}}  # fmt: skip
     harness.compare(harness.client.completions, "create", kwargs)
+
+
+@settings(HOSTILE, max_examples=EXAMPLES // 4)
+@given(server=chat_stream_server(), take=st.none() | st.integers(1, 4))
+def test_chat_stream_raw_response(harness: Harness, server: Any, take: int | None) -> None:
+    caller_asks, harness.respond_to = server
+    kwargs: dict[str, Any] = {"model": "gpt-4o-mini", "messages": MESSAGES, "stream": True}
+    if caller_asks:
+        kwargs["stream_options"] = {"include_usage": True}
+    harness.compare(harness.client.chat.completions, "create", kwargs, take, raw=True)
 
 
 # --- async: the same readers behind the async wrapper and proxy --------------------------------------------------
