@@ -37,7 +37,7 @@ def main() -> int:
             rig.calls(rig.use(name), 200)  # warm-up
         live_peak = 0
         for _ in range(args.rounds):
-            for name, backend in rig.backends.items():
+            for name in rig.backends:
                 timings = rig.calls(rig.use(name), args.calls)
                 samples[name] += timings
                 medians[name].append(p(timings, 0.5))

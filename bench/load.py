@@ -116,8 +116,10 @@ def main() -> int:
     calls = threads[2] + tasks[2]
     metric_count, metric_sum = cost_metric(reader)
     span_sum = math.fsum(collector.costs)
-    print(f"calls {calls}  spans {collector.spans}  unpriced {collector.unpriced}  cost metric count {metric_count}"
-          f"  metric sum {metric_sum:.12f}  span sum {span_sum:.12f}  diff {abs(metric_sum - span_sum):.2e}")
+    print(
+        f"calls {calls}  spans {collector.spans}  unpriced {collector.unpriced}  cost metric count {metric_count}"
+        f"  metric sum {metric_sum:.12f}  span sum {span_sum:.12f}  diff {abs(metric_sum - span_sum):.2e}"
+    )
     failures = []
     if collector.spans != calls or collector.unpriced or metric_count != calls:
         failures.append("spans, priced spans and cost measurements must all equal the calls")

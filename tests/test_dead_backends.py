@@ -96,7 +96,8 @@ for _ in range(300):
     api.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
 trace.get_tracer_provider().shutdown()
 h = export_health.health
-print(json.dumps({"received": h.received, "queue_full": h.queue_full, "export_failed": h.export_failed, "exported": h.exported}))
+print(json.dumps({"received": h.received, "queue_full": h.queue_full, "export_failed": h.export_failed,
+                  "exported": h.exported}))
 """
 
 

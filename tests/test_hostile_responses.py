@@ -60,15 +60,18 @@ FIELD_NAMES = (
 
 scalars = st.one_of(
     st.sampled_from([None, True, False, -1, 0, 1, 2**31, 2**53 + 1, 2**63, 2**64 + 7, 10**30, -(10**30), 0.5, -2.5,
-                     float("nan"), float("inf"), "12", "-5", "", "null", "stop", "length", "\x00", "gpt-4o", "default"]),
+                     float("nan"), float("inf"), "12", "-5", "", "null", "stop", "length", "\x00", "gpt-4o",
+                     "default"]),
     st.integers(min_value=-(2**70), max_value=2**70),
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=8),
 )  # fmt: skip
 json_values = st.recursive(
     scalars,
-    lambda children: st.lists(children, max_size=3)
-    | st.dictionaries(st.sampled_from(FIELD_NAMES) | st.text(max_size=4), children, max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(st.sampled_from(FIELD_NAMES) | st.text(max_size=4), children, max_size=3)
+    ),
     max_leaves=5,
 )
 
@@ -95,8 +98,12 @@ def _apply(document: Any, path: tuple[Any, ...], delete: bool, value: Any) -> An
         except (KeyError, IndexError, TypeError):
             return document
     last = path[-1]
-    if isinstance(parent, dict) and last in parent or isinstance(parent, list) and isinstance(last, int) and (
-        last < len(parent)
+    if (
+        isinstance(parent, dict)
+        and last in parent
+        or isinstance(parent, list)
+        and isinstance(last, int)
+        and (last < len(parent))
     ):
         if delete:
             del parent[last]
@@ -136,7 +143,8 @@ def damaged(draw: Any, body: bytes) -> bytes:
         return body[: draw(st.integers(0, len(body) - 1))]
     if kind == 8:
         at = draw(st.integers(0, len(body)))
-        return body[:at] + draw(st.sampled_from([b"\xff", b"\xc3\x28", b"\xed\xa0\x80", b"\x80\x80", b"\x00"])) + body[at:]
+        splice = draw(st.sampled_from([b"\xff", b"\xc3\x28", b"\xed\xa0\x80", b"\x80\x80", b"\x00"]))
+        return body[:at] + splice + body[at:]
     if kind == 9:
         return draw(st.binary(max_size=64))
     return body
@@ -159,8 +167,22 @@ def sse_events(draw: Any, canonical: list[Any], named: bool) -> list[bytes]:
     for original in draw(st.lists(st.sampled_from(canonical), max_size=5)):
         kind = draw(st.integers(0, 14))
         if kind == 13:
-            events.append(draw(st.sampled_from([b"data: {not json\n\n", b": comment\n\n", b"data:\n\n", b"retry: 5\n\n",
-                                                 b"id: 7\n\n", b"data: [DONE]x\n\n", b"\n\n", b"event: x\n\n"])))
+            events.append(
+                draw(
+                    st.sampled_from(
+                        [
+                            b"data: {not json\n\n",
+                            b": comment\n\n",
+                            b"data:\n\n",
+                            b"retry: 5\n\n",
+                            b"id: 7\n\n",
+                            b"data: [DONE]x\n\n",
+                            b"\n\n",
+                            b"event: x\n\n",
+                        ]
+                    )
+                )
+            )
             continue
         payload = _dumps(original if kind < 6 else draw(mutated(original)))  # a few hostile events per stream
         name = original.get("type") if named and isinstance(original, dict) else None

@@ -42,8 +42,10 @@ def test_memory_flat_and_nothing_leaks(soak_instrumented):
         one_call(api, number)
     after = live_counts()
     objects_after = len(gc.get_objects())
-    print(f"\nsoak: {CALLS} calls, {exporter.spans} spans; live objects {objects_before} -> {objects_after}; "
-          f"watched {dict(baseline)} -> {dict(after)}")
+    print(
+        f"\nsoak: {CALLS} calls, {exporter.spans} spans; live objects {objects_before} -> {objects_after}; "
+        f"watched {dict(baseline)} -> {dict(after)}"
+    )
 
     assert exporter.spans == CALLS, "one span per call, abandoned streams included"
     assert exporter.without_status == 0
