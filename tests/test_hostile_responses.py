@@ -38,6 +38,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from otel_aicost import safety
 from otel_aicost.instrumentor import OpenAICostInstrumentor
 from tests.support import payloads
+from tests.support.load import HAS_RESPONSES
 from tests.support.mock_openai import async_client, client, httpx
 
 EXAMPLES = int(os.environ.get("AICOST_HOSTILE_EXAMPLES", "2000"))  # CI: 2,000 per surface
@@ -47,6 +48,7 @@ HOSTILE = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
 )
 MESSAGES = [{"role": "user", "content": "hi"}]
+needs_responses = pytest.mark.skipif(not HAS_RESPONSES, reason="this openai version has no Responses API")
 
 # --- what a hostile server says ----------------------------------------------------------------------------------
 
@@ -269,21 +271,31 @@ class EndCounter(logging.Handler):
 
 
 class Harness:
-    def __init__(self, **config: Any) -> None:
+    """One per module: ``OpenAICostInstrumentor`` is a singleton, so there is one instrumentation at a time."""
+
+    def __init__(self) -> None:
         self.exporter = InMemorySpanExporter()
         self.tracer_provider = TracerProvider()
         self.tracer_provider.add_span_processor(SimpleSpanProcessor(self.exporter))
         self.meter_provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
         self.instrumentor = OpenAICostInstrumentor()
         self.logger_provider = LoggerProvider()
-        self.instrumentor.instrument(tracer_provider=self.tracer_provider, meter_provider=self.meter_provider,
-                                     logger_provider=self.logger_provider, config=config or None)  # fmt: skip
+        self.reinstrument()
         self.sdk_warnings = EndCounter()
         logging.getLogger("opentelemetry.sdk.trace").addHandler(self.sdk_warnings)
         self.response: tuple[int, bytes, str] = (200, b"{}", "application/json")
         self.respond_to: Callable[[dict[str, Any]], tuple[int, bytes, str]] | None = None
         self.client = client(self._handle)
         self.async_client = async_client(self._handle)
+
+    def reinstrument(self, **config: Any) -> None:
+        self.instrumentor.uninstrument()
+        self.instrumentor.instrument(
+            tracer_provider=self.tracer_provider,
+            meter_provider=self.meter_provider,
+            logger_provider=self.logger_provider,
+            config=config or None,
+        )
 
     def _handle(self, request: Any) -> Any:
         status, body, content_type = self.respond_to(json.loads(request.content)) if self.respond_to else self.response
@@ -363,6 +375,7 @@ def test_embeddings(harness: Harness, response: tuple[int, bytes, str], encoding
     harness.compare(harness.client.embeddings, "create", kwargs)
 
 
+@needs_responses
 @HOSTILE
 @given(response=json_bodies(payloads.response(cached_tokens=2, reasoning_tokens=1)))
 def test_responses(harness: Harness, response: tuple[int, bytes, str]) -> None:
@@ -476,6 +489,7 @@ def responses_stream_body(draw: Any) -> tuple[int, bytes, str]:
     return 200, _finish_sse(draw, draw(sse_events(RESPONSE_EVENTS, named=True))), "text/event-stream"
 
 
+@needs_responses
 @HOSTILE
 @given(response=responses_stream_body(), take=st.none() | st.integers(1, 4))
 def test_responses_stream(harness: Harness, response: tuple[int, bytes, str], take: int | None) -> None:
@@ -531,6 +545,7 @@ def test_async_chat_stream(harness: Harness, server: Any, take: int | None) -> N
     harness.compare_async(harness.async_client.chat.completions, "create", kwargs, take)
 
 
+@needs_responses
 @settings(HOSTILE, max_examples=EXAMPLES // 4)
 @given(response=json_bodies(payloads.response()))
 def test_async_responses(harness: Harness, response: tuple[int, bytes, str]) -> None:
@@ -542,10 +557,10 @@ def test_async_responses(harness: Harness, response: tuple[int, bytes, str]) -> 
 
 
 @pytest.fixture(scope="module")
-def capturing() -> Iterator[Harness]:
-    h = Harness(capture_content="span_and_event")
-    yield h
-    h.close()
+def capturing(harness: Harness) -> Iterator[Harness]:
+    harness.reinstrument(capture_content="span_and_event")
+    yield harness
+    harness.reinstrument()
 
 
 @settings(HOSTILE, max_examples=EXAMPLES // 4)
@@ -553,8 +568,10 @@ def capturing() -> Iterator[Harness]:
 def test_chat_completion_with_content_capture(capturing: Harness, response: tuple[int, bytes, str]) -> None:
     capturing.respond_to, capturing.response = None, response
     capturing.compare(capturing.client.chat.completions, "create", {"model": "gpt-4o-mini", "messages": MESSAGES})
+    assert "gen_ai.input.messages" in capturing.exporter.get_finished_spans()[0].attributes  # capture is on
 
 
+@needs_responses
 @settings(HOSTILE, max_examples=EXAMPLES // 4)
 @given(response=json_bodies(payloads.response()))
 def test_responses_with_content_capture(capturing: Harness, response: tuple[int, bytes, str]) -> None:

@@ -18,7 +18,8 @@ from otel_aicost import allocate
 
 MESSAGES = [{"role": "user", "content": "How much did that cost?"}]
 TEAMS = ("search", "support")
-KINDS = ("chat", "chat_stream", "embeddings", "responses")
+HAS_RESPONSES = hasattr(openai.OpenAI, "responses")  # openai < 1.66 has no Responses API
+KINDS = ("chat", "chat_stream", "embeddings", "responses") if HAS_RESPONSES else ("chat", "chat_stream", "embeddings")
 
 
 TIMEOUT = 60.0  # seconds, connect included: a busy 2-core machine can be slow to accept 64 connections at once

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+import openai
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -22,7 +23,9 @@ from tests.support import payloads
 from tests.support.mock_openai import client, httpx, sse, sse_response
 
 MESSAGES = [{"role": "user", "content": "hi"}]
-SHAPES = ("chat", "chat_stream", "abandoned_stream", "embeddings", "closed_stream", "responses_stream")
+SHAPES = ("chat", "chat_stream", "abandoned_stream", "embeddings", "closed_stream") + (
+    ("responses_stream",) if hasattr(openai.OpenAI, "responses") else ()  # openai < 1.66 has no Responses API
+)
 # the classes whose instances must not pile up: ours, the SDK's spans, the openai streams
 WATCHED = ("Call", "ResponseFacts", "StreamProxy", "AsyncStreamProxy", "RawResponseProxy", "_Span", "Span",
            "ReadableSpan", "Stream", "ChatCompletion", "ChatCompletionChunk", "CreateEmbeddingResponse")  # fmt: skip
