@@ -126,6 +126,7 @@ def _scan_parallel(files, sink_factory, decoder, workers, progress) -> tuple[Sin
                 size += len(raw)
                 if size >= BATCH_BYTES:
                     _put(tasks, (where, first, batch), procs)
+                    main_stats.bytes += size
                     batch, size = [], 0
                     if progress is not None:
                         progress(main_stats)

@@ -70,7 +70,8 @@ def progress_printer(enabled: bool | None) -> Callable[[ReadStats], None] | None
         return None
 
     def show(stats: ReadStats) -> None:
-        sys.stderr.write(f"\rreading: {stats.bytes / 1e6:,.0f} MB, {stats.lines:,} lines, {stats.spans:,} spans   ")
+        spans = f", {stats.spans:,} spans" if stats.spans else ""  # worker processes count spans at the end
+        sys.stderr.write(f"\rreading: {stats.bytes / 1e6:,.0f} MB, {stats.lines:,} lines{spans}   ")
         sys.stderr.flush()
 
     return show

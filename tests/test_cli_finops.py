@@ -176,3 +176,36 @@ def test_html_report_renders_in_headless_chromium(tmp_path, telemetry):
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert dom.stdout.count('class="main-svg"') >= 3, dom.stderr[-2000:]
+
+
+def test_progress_goes_to_stderr_when_asked(telemetry):
+    result = run(report_command, [str(telemetry), "--progress", "--format", "json"])
+    assert result.exit_code == 0
+    assert "reading:" in result.stderr and "lines" in result.stderr
+    json.loads(result.stdout)  # stdout stays machine-readable
+
+
+def test_time_window_parsing():
+    from datetime import datetime, timezone
+
+    from otel_aicost.telemetry_input import parse_moment
+
+    utc = timezone.utc
+    assert parse_moment("2026-09-21") == datetime(2026, 9, 21, tzinfo=utc)
+    assert parse_moment("2026-09-21", end=True) == datetime(2026, 9, 22, tzinfo=utc)  # the whole day
+    assert parse_moment("2026-09-21T10:30:00Z") == datetime(2026, 9, 21, 10, 30, tzinfo=utc)
+    assert parse_moment("2026-09-21T12:30:00+02:00") == datetime(2026, 9, 21, 10, 30, tzinfo=utc)
+    assert parse_moment("2026-09-21T10:30") == datetime(2026, 9, 21, 10, 30, tzinfo=utc)  # naive means UTC
+
+
+def test_report_window_from_the_command_line(telemetry, calls):
+    from datetime import datetime, timezone
+
+    first_day = datetime.fromtimestamp(min(c.start_ns for c in calls) / 1e9, timezone.utc).date().isoformat()
+    result = run(report_command, [str(telemetry), "--until", first_day, "--format", "json"])
+    assert result.exit_code == 0
+    document = json.loads(result.stdout)
+    end = datetime.fromisoformat(first_day).replace(tzinfo=timezone.utc).timestamp() + 86400
+    inside = [c for c in calls if c.start_ns / 1e9 < end]
+    assert document["totals"][0]["requests"] == len(inside)
+    assert document["input"]["outside_window"] == len(calls) - len(inside)
