@@ -12,6 +12,7 @@ roughly halve the time.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import queue
@@ -64,6 +65,16 @@ def scan(
 
 
 def _scan_here(files, sink_factory, decoder, progress) -> tuple[Sink, ReadStats]:
+    collecting = gc.isenabled()
+    gc.disable()  # decoding makes no reference cycles; the collector's passes cost ~25% of the time
+    try:
+        return _scan_files(files, sink_factory, decoder, progress)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _scan_files(files, sink_factory, decoder, progress) -> tuple[Sink, ReadStats]:
     sink = sink_factory()
     stats = ReadStats()
     add = sink.add
@@ -84,6 +95,7 @@ def _scan_here(files, sink_factory, decoder, progress) -> tuple[Sink, ReadStats]
 
 
 def _worker(tasks, results, sink_factory, decoder) -> None:
+    gc.disable()  # see _scan_here
     try:
         sink = sink_factory()
         stats = ReadStats()
