@@ -274,7 +274,7 @@ def _records(document: dict, path: str, number: int, stats: ReadStats, to_decima
         return
     for resource_span in resource_spans:
         try:
-            resource_attrs = {a["key"]: a["value"] for a in (resource_span.get("resource") or {}).get("attributes") or ()}
+            resource_attrs = {a["key"]: a.get("value") for a in (resource_span.get("resource") or {}).get("attributes") or ()}
             service = _string(resource_attrs.get(semconv.SERVICE_NAME))
             resource_region = _string(resource_attrs.get(semconv.CLOUD_REGION))
             scope_spans = resource_span.get("scopeSpans") or ()
@@ -303,7 +303,7 @@ def _records(document: dict, path: str, number: int, stats: ReadStats, to_decima
 
 
 def _record(span: dict, service: str | None, resource_region: str | None, to_decimal) -> CostRecord | None:
-    attrs = {a["key"]: a["value"] for a in span.get("attributes") or ()}
+    attrs = {a["key"]: a.get("value") for a in span.get("attributes") or ()}  # protojson may omit an empty value
     operation = attrs.get(semconv.OPERATION_NAME)
     if operation is None:
         return None
@@ -312,7 +312,7 @@ def _record(span: dict, service: str | None, resource_region: str | None, to_dec
     status = span.get("status") or {}
     code = status.get("code")
     get = attrs.get
-    tags = {key[_TAG_PREFIX_LEN:]: _string(value) for key, value in attrs.items() if key.startswith(_TAG_PREFIX)}
+    tags = {key[_TAG_PREFIX_LEN:]: _string(attrs[key]) for key in attrs if key[:_TAG_PREFIX_LEN] == _TAG_PREFIX}
     error_type = _string(get(semconv.ERROR_TYPE))
     return CostRecord(
         start_ns=start,

@@ -206,3 +206,13 @@ def test_parallel_scan_matches_a_sequential_read(tmp_path):
     for name in ("files", "lines", "spans", "records", "corrupt_lines"):
         assert getattr(stats_here, name) == getattr(stats_there, name), name
     assert stats_there.corrupt_examples == [f"{tmp_path / 'a.jsonl'}:26: " + stats_here.corrupt_examples[0].split(": ", 1)[1]]
+
+
+def test_attributes_without_a_value_do_not_lose_the_span(tmp_path):
+    item = span(SyntheticCall(tags={"team": "a"}).priced(), 0)
+    item["attributes"] += [{"key": "aicost.tag.empty"}, {"key": "gen_ai.request.seed", "value": {}}]
+    path = tmp_path / "t.jsonl"
+    path.write_text(traces_line([item]) + "\n")
+    (record,), stats = _read([path])
+    assert stats.bad_spans == 0
+    assert record.tags == {"team": "a", "empty": None} and record.cost is not None
