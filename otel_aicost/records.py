@@ -9,10 +9,10 @@ line by line: memory does not grow with the size of the input.
 A line that is not valid JSON (say, the torn last line of a crashed process) is counted in ``ReadStats`` with its
 ``file:line`` and skipped; the rest of the file is read. Nothing is dropped silently.
 
-Money: costs become ``Decimal``. The stdlib parser reads them straight from the JSON text
-(``parse_float=Decimal``); with the optional ``orjson`` (extra ``fast``) a double is turned back into the shortest
-decimal that round-trips (``Decimal(repr(x))``), which is the very text that Python's ``json`` and the
-Collector's protojson write. Both paths give the same Decimal for such input (tested).
+Money: costs become ``Decimal``. msgspec (extra ``fast``, see ``records_fast``) and the stdlib parser read
+them straight from the JSON text (``parse_float=Decimal``); with orjson a double is turned back into the
+shortest decimal that round-trips (``Decimal(repr(x))``), which is the very text that Python's ``json`` and the
+Collector's protojson write. All paths give the same Decimal for such input (tested).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from typing import BinaryIO
 
 from . import semconv
 
-try:  # optional speed-up: pip install 'otel-aicost[fast]'
+try:  # optional speed-up
     import orjson as _orjson
 except ImportError:  # pragma: no cover - depends on the environment
     _orjson = None
@@ -157,7 +157,7 @@ def iter_records(
     """Yield one ``CostRecord`` per GenAI span (a span with ``gen_ai.operation.name``) in ``paths``.
 
     ``stats`` (a ``ReadStats``) is filled in as reading goes; ``progress`` is called with it every
-    ``PROGRESS_EVERY`` spans. ``parser`` is ``auto`` (orjson when installed), ``orjson`` or ``stdlib``.
+    ``PROGRESS_EVERY`` spans. ``parser`` is ``auto`` (the fastest installed), ``msgspec``, ``orjson`` or ``stdlib``.
     For many-core speed over big inputs see ``otel_aicost.scan``, which runs this reader in worker processes.
     """
     stats = stats if stats is not None else ReadStats()
@@ -203,7 +203,7 @@ class LineDecoder:
 
     def __init__(self, parser: str = "auto") -> None:
         self.parser = parser
-        self._loads, self._to_decimal = _parser(parser)
+        self._loads, self._to_decimal, self._fast = _parser(parser)
 
     def __reduce__(self):
         return (LineDecoder, (self.parser,))
@@ -221,6 +221,16 @@ class LineDecoder:
             ):
                 stats.other_lines += 1
                 return
+        fast = self._fast
+        if fast is not None and b'"resourceSpans"' in raw:
+            try:
+                records = fast.decode_line(raw, stats)
+            except fast.DecodeError as exc:
+                stats.note_corrupt(where, number, f"not valid JSON ({_short(exc)})")
+                return
+            if records is not None:
+                yield from records
+                return
         try:
             document = self._loads(raw)
         except ValueError as exc:  # json.JSONDecodeError, orjson.JSONDecodeError, UnicodeDecodeError
@@ -235,16 +245,31 @@ class LineDecoder:
         yield from _records(document, where, number, stats, self._to_decimal)
 
 
-def _parser(name: str) -> tuple[Callable[[bytes], object], Callable[[object], Decimal | None]]:
+def _parser(name: str) -> tuple[Callable[[bytes], object], Callable[[object], Decimal | None], object]:
+    """(generic loads, its decimal reader, fast typed decoder or None) for a parser name."""
     if name == "auto":
-        name = "orjson" if _orjson is not None else "stdlib"
+        name = "msgspec" if _has("msgspec") else "orjson" if _orjson is not None else "stdlib"
+    fast = None
+    if name == "msgspec":
+        from . import records_fast  # needs msgspec: extra 'fast'
+
+        fast = records_fast
+        name = "orjson" if _orjson is not None else "stdlib"  # the fallback for lines that do not fit its types
     if name == "orjson":
         if _orjson is None:
-            raise ValueError("parser 'orjson' asked for but orjson is not installed (pip install 'otel-aicost[fast]')")
-        return _orjson.loads, _decimal
+            raise ValueError("parser 'orjson' asked for but orjson is not installed")
+        return _orjson.loads, _decimal, fast
     if name == "stdlib":
-        return (lambda raw: json.loads(raw, parse_float=Decimal)), _decimal
-    raise ValueError(f"unknown parser {name!r}: use auto, orjson or stdlib")
+        return (lambda raw: json.loads(raw, parse_float=Decimal)), _decimal, fast
+    raise ValueError(f"unknown parser {name!r}: use auto, msgspec, orjson or stdlib")
+
+
+def _has(module: str) -> bool:
+    try:
+        __import__(module)
+    except ImportError:
+        return False
+    return True
 
 
 @contextmanager

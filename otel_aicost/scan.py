@@ -100,8 +100,14 @@ def _worker(tasks, results, sink_factory, decoder) -> None:
         sink = sink_factory()
         stats = ReadStats()
         add = sink.add
+        parent = os.getppid()
         while True:
-            task = tasks.get()
+            try:
+                task = tasks.get(timeout=2)
+            except queue.Empty:
+                if os.getppid() != parent:  # the parent died (killed): do not linger
+                    return
+                continue
             if task is None:
                 break
             where, first, lines = task

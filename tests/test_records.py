@@ -21,7 +21,7 @@ from support.otlp_lines import (
 from otel_aicost.records import ReadError, ReadStats, find_files, iter_records
 from otel_aicost.scan import scan
 
-PARSERS = ["stdlib"] + (["orjson"] if importlib.util.find_spec("orjson") else [])
+PARSERS = ["stdlib"] + [name for name in ("orjson", "msgspec") if importlib.util.find_spec(name)]
 
 
 def _read(paths, parser="stdlib"):
@@ -68,17 +68,30 @@ def test_every_field_of_a_span_comes_through(tmp_path, parser):
     assert record.span_id == f"{5:016x}" and not record.is_error
 
 
-def test_both_parsers_give_the_same_decimals(tmp_path):
-    if len(PARSERS) < 2:
-        pytest.skip("orjson not installed")
+@pytest.mark.parametrize("parser", PARSERS[1:])
+def test_every_parser_gives_the_same_records(tmp_path, parser):
     calls = random_calls(300, seed=3)
     write_lines(tmp_path / "t.jsonl", calls, per_line=37)
-    slow, _ = _read([tmp_path], "stdlib")
-    fast, _ = _read([tmp_path], "orjson")
-    assert [(r.cost, r.cost_input, r.cost_output, r.cost_cache_read) for r in slow] == [
-        (r.cost, r.cost_input, r.cost_output, r.cost_cache_read) for r in fast
-    ]
+    slow, slow_stats = _read([tmp_path], "stdlib")
+    fast, fast_stats = _read([tmp_path], parser)
+    assert fast == slow  # every field, Decimal costs included
     assert [r.cost for r in fast] == [c.cost for c in calls]
+    assert (fast_stats.spans, fast_stats.records) == (slow_stats.spans, slow_stats.records) == (300, 300)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("msgspec") is None, reason="msgspec (extra 'fast') not installed")
+def test_msgspec_falls_back_on_lines_that_do_not_fit_its_types(tmp_path):
+    good = span(SyntheticCall().priced(), 1)
+    odd = span(SyntheticCall().priced(), 2)
+    odd["attributes"].append({"key": "gen_ai.request.model", "value": {"stringValue": 5}})  # int as a string
+    bad = span(SyntheticCall().priced(), 3)
+    bad["attributes"] = [{"no_key": 1}]
+    path = tmp_path / "t.jsonl"
+    path.write_text(traces_line([good, odd, bad]) + "\n")
+    fast, fast_stats = _read([path], "msgspec")
+    slow, slow_stats = _read([path], "stdlib")
+    assert fast == slow and [r.span_id for r in fast] == [good["spanId"], odd["spanId"]]
+    assert fast_stats.bad_spans == slow_stats.bad_spans == 1
 
 
 def test_metrics_logs_and_non_genai_spans_are_skipped_not_counted_as_corrupt(tmp_path):
