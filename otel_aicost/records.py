@@ -18,6 +18,7 @@ Collector's protojson write. All paths give the same Decimal for such input (tes
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import math
 import os
@@ -40,6 +41,7 @@ FILE_SUFFIXES = (".jsonl", ".json", ".jsonl.gz", ".json.gz", ".ndjson", ".ndjson
 MAX_EXAMPLES = 20
 PROGRESS_EVERY = 100_000  # spans between two progress callbacks
 
+_BUFFER = 1 << 20  # collector lines are long (100 spans ~ 200 KB): big reads, fewer copies
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 _TAG_PREFIX = semconv.TAG_PREFIX
@@ -275,14 +277,14 @@ def _has(module: str) -> bool:
 @contextmanager
 def _open(path: Path) -> Iterator[BinaryIO]:
     try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed by the with-block below
+        handle = open(path, "rb", buffering=_BUFFER)  # noqa: SIM115 - closed by the with-block below
     except OSError as exc:
         raise ReadError(f"{path}: {exc.strerror or exc}") from exc
     with handle:
         head = handle.peek(4)[:4]
         if head.startswith(_GZIP_MAGIC):
             with gzip.GzipFile(fileobj=handle, mode="rb") as unzipped:
-                yield unzipped  # type: ignore[misc]
+                yield io.BufferedReader(unzipped, buffer_size=_BUFFER)  # type: ignore[misc]
         elif head == _ZSTD_MAGIC:
             raise ReadError(f"{path}: zstd-compressed files are not supported; decompress first (zstd -d) or use gzip")
         else:
