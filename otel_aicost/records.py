@@ -18,7 +18,6 @@ Collector's protojson write. All paths give the same Decimal for such input (tes
 from __future__ import annotations
 
 import gzip
-import io
 import json
 import math
 import os
@@ -284,7 +283,8 @@ def _open(path: Path) -> Iterator[BinaryIO]:
         head = handle.peek(4)[:4]
         if head.startswith(_GZIP_MAGIC):
             with gzip.GzipFile(fileobj=handle, mode="rb") as unzipped:
-                yield io.BufferedReader(unzipped, buffer_size=_BUFFER)  # type: ignore[misc]
+                # No big read-ahead buffer here: a torn stream must give up every line before the tear.
+                yield unzipped  # type: ignore[misc]
         elif head == _ZSTD_MAGIC:
             raise ReadError(f"{path}: zstd-compressed files are not supported; decompress first (zstd -d) or use gzip")
         else:
