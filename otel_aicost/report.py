@@ -205,7 +205,7 @@ class Report:
     totals: list[GroupSummary]  # one per currency
     stats: ReadStats
     timeline: dict[tuple[int, tuple], Decimal] = field(default_factory=dict)  # (hour start ns, key) -> cost
-    samples: list[tuple[float, int, float, tuple]] = field(default_factory=list)  # latency, tokens, cost, key
+    samples: list[tuple[float, int, float, tuple]] = field(default_factory=list)  # latency, output tokens, cost, key
     filtered_out: int = 0
 
 
@@ -247,7 +247,7 @@ class ReportBuilder:
             self.timeline[slot] = self.timeline.get(slot, 0) + r.cost
         if not r.is_error:  # reservoir sample for the latency scatter (algorithm R)
             self.seen += 1
-            point = (r.duration_s, r.input_tokens + r.output_tokens, float(r.cost or 0), key)
+            point = (r.duration_s, r.output_tokens, float(r.cost or 0), key)
             if len(self.samples) < SAMPLE_SIZE:
                 self.samples.append(point)
             else:

@@ -2,7 +2,7 @@
 
 Charts: spend over time by group (hourly when the data spans at most three days, else daily; the ten costliest
 groups, the rest as "other"), cost by group (stacked by the second ``--by`` dimension when there is one), and
-latency against tokens (a uniform sample of at most 5,000 calls). A summary table follows the charts.
+latency against output tokens (a uniform sample of at most 5,000 successful calls). A summary table follows the charts.
 """
 
 from __future__ import annotations
@@ -102,8 +102,8 @@ def _figures(report: Report):
             )
         )
     scatter.update_layout(
-        title=f"Latency vs tokens (sample of {len(report.samples):,} calls)",
-        xaxis_title="tokens (input + output)",
+        title=f"Latency vs output tokens (sample of {len(report.samples):,} successful calls)",
+        xaxis_title="output tokens",
         yaxis_title="latency (s)",
     )
     return spend, by_group, scatter
