@@ -48,28 +48,37 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
-def measure(command: str, args: list[str]) -> dict:
+def measure(command: str, args: list[str], stdout_path: Path) -> dict:
     started = time.perf_counter()
     cpu_before = os.times()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", RUNNER.format(command), *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    peak = 0
-    while proc.poll() is None:
-        peak = max(peak, sum(_rss_kb(p) for p in _tree(proc.pid)))
-        time.sleep(0.05)
+    with open(stdout_path, "wb") as stdout:
+        proc = subprocess.Popen([sys.executable, "-c", RUNNER.format(command), *args], stdout=stdout, stderr=subprocess.PIPE)
+        peak = _watch(proc)
     elapsed = time.perf_counter() - started
     cpu_after = os.times()
     stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     if proc.returncode != 0:
         raise SystemExit(f"{command} failed ({proc.returncode}):\n{stderr}")
+    if command == "report":
+        totals = json.loads(stdout_path.read_text())["totals"]
+        summary = ", ".join(f"{t['requests']:,} calls, cost {t['cost']} {t['currency']}" for t in totals)
+    else:
+        summary = stderr.strip().splitlines()[0] if stderr.strip() else ""
     return {
         "command": command,
         "seconds": round(elapsed, 1),
         "cpu_seconds": round((cpu_after.children_user + cpu_after.children_system) - (cpu_before.children_user + cpu_before.children_system), 1),
         "peak_rss_mb": round(peak / 1024),
-        "stderr_tail": stderr.strip().splitlines()[-2:],
+        "summary": summary,
     }
+
+
+def _watch(proc: subprocess.Popen) -> int:
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, sum(_rss_kb(p) for p in _tree(proc.pid)))
+        time.sleep(0.05)
+    return peak
 
 
 def main() -> None:
@@ -91,17 +100,19 @@ def main() -> None:
                     cli = [*files, "--by", "team,model", "--format", "json", "--no-progress", *extra]
                 else:
                     cli = [*files, "-o", str(Path(scratch, "focus.csv")), "--no-progress", *extra]
-                result = measure(command, cli)
+                result = measure(command, cli, Path(scratch, "stdout"))
                 result.update(files=len(files), input_mb=round(megabytes), workers=args.workers or "auto")
                 results.append(result)
                 print(
                     f"{command:6}  {len(files)} file(s) {megabytes:8,.0f} MB  {result['seconds']:6.1f} s wall  "
-                    f"{result['cpu_seconds']:6.1f} s cpu  peak RSS {result['peak_rss_mb']:5} MB   {result['stderr_tail'][-1:]}",
+                    f"{result['cpu_seconds']:6.1f} s cpu  peak RSS {result['peak_rss_mb']:5} MB   {result['summary']}",
                     flush=True,
                 )
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
-    (out / "finops.json").write_text(json.dumps(results, indent=2))
+    load = os.getloadavg()
+    (out / "finops.json").write_text(json.dumps({"loadavg_at_end": load, "results": results}, indent=2))
+    print(f"load average at the end: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} (2 cores; others' work inflates wall time)")
 
 
 if __name__ == "__main__":
