@@ -87,6 +87,14 @@ def _key_function(dims: Sequence[str]) -> Callable[[CostRecord], tuple]:
             getters.append(_time_getter(dim))
         else:
             getters.append(_DIMENSIONS[dim])
+    if not getters:
+        return lambda r: (r.currency,)
+    if len(getters) == 1:
+        (first,) = getters
+        return lambda r: (first(r) or NONE, r.currency)
+    if len(getters) == 2:  # the common --by a,b: no generator per call
+        first, second = getters
+        return lambda r: (first(r) or NONE, second(r) or NONE, r.currency)
     return lambda r: tuple(g(r) or NONE for g in getters) + (r.currency,)
 
 
