@@ -23,7 +23,6 @@ Percentiles are exact (nearest rank: always a value some call had) from per-grou
 
 from __future__ import annotations
 
-import math
 import random
 from array import array
 from collections.abc import Callable, Iterable, Sequence
@@ -33,6 +32,7 @@ from decimal import Decimal, InvalidOperation
 
 from . import semconv
 from .records import CostRecord, ReadStats
+from .summary_stats import pearson, percentile
 from .scan import scan
 
 NONE = "(none)"
@@ -326,29 +326,6 @@ def summarize(key: dict[str, str], currency: str, g: _Group) -> GroupSummary:
         latency_output_tokens_correlation=pearson(g.durations, g.out_tokens),
         cost_per_latency_s=_q(g.cost / Decimal(repr(g.priced_duration))) if g.priced_duration > 0 else None,
     )
-
-
-def percentile(ordered: Sequence[float], pct: float) -> float | None:
-    """Nearest-rank percentile of an already sorted sequence: the smallest value with ``pct``% at or below it."""
-    if not ordered:
-        return None
-    rank = max(1, math.ceil(pct / 100 * len(ordered)))
-    return ordered[rank - 1]
-
-
-def pearson(xs: Sequence[float], ys: Sequence[float]) -> float | None:
-    """Pearson correlation (two-pass, stable); None with fewer than 2 points or a constant series."""
-    n = len(xs)
-    if n < 2:
-        return None
-    mean_x = math.fsum(xs) / n
-    mean_y = math.fsum(ys) / n
-    sxx = math.fsum((x - mean_x) ** 2 for x in xs)
-    syy = math.fsum((y - mean_y) ** 2 for y in ys)
-    if sxx <= 0 or syy <= 0:
-        return None
-    sxy = math.fsum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys))
-    return max(-1.0, min(1.0, sxy / math.sqrt(sxx * syy)))
 
 
 def _money(value: float | None) -> Decimal | None:
