@@ -20,7 +20,7 @@ import traceback
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
-from .records import CostRecord, LineDecoder, ReadStats, find_files, read_lines
+from .records import MAX_EXAMPLES, CostRecord, LineDecoder, ReadStats, find_files, read_lines
 
 PARALLEL_MIN_BYTES = 64 * 1024 * 1024  # below this, worker start-up costs more than it saves
 BATCH_BYTES = 4 * 1024 * 1024
@@ -174,7 +174,7 @@ def _scan_parallel(files, sink_factory, decoder, workers, progress) -> tuple[Sin
     merged_stats.lines = main_stats.lines
     merged_stats.lines_by_file = main_stats.lines_by_file
     merged_stats.corrupt_lines += main_stats.corrupt_lines
-    merged_stats.corrupt_examples = (main_stats.corrupt_examples + merged_stats.corrupt_examples)[:20]
+    merged_stats.corrupt_examples = (main_stats.corrupt_examples + merged_stats.corrupt_examples)[:MAX_EXAMPLES]
     for key, value in main_stats.corrupt_by_file.items():
         merged_stats.corrupt_by_file[key] = merged_stats.corrupt_by_file.get(key, 0) + value
     if progress is not None:
