@@ -17,9 +17,9 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from support.otlp_lines import BASE_NS, metrics_line, random_calls, span, traces_line  # noqa: E402
+from tests.support.otlp_lines import BASE_NS, metrics_line, random_calls, span, traces_line  # noqa: E402
 
 try:
     import orjson

@@ -14,8 +14,8 @@ from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
-from support.focus_rules import violations
-from support.otlp_lines import random_calls, write_lines
+from tests.support.focus_rules import violations
+from tests.support.otlp_lines import random_calls, write_lines
 
 from otel_aicost.cli.focus import command as focus_command
 from otel_aicost.cli.report import command as report_command

@@ -9,8 +9,8 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pytest
-from support.focus_rules import violations
-from support.otlp_lines import BASE_NS, SyntheticCall, random_calls, span, traces_line, write_lines
+from tests.support.focus_rules import violations
+from tests.support.otlp_lines import BASE_NS, SyntheticCall, random_calls, span, traces_line, write_lines
 
 from otel_aicost.focus import build_focus
 from otel_aicost.focus_write import write_csv, write_finops_hub, write_parquet

@@ -7,7 +7,7 @@ import importlib.util
 from decimal import Decimal
 
 import pytest
-from support.otlp_lines import (
+from tests.support.otlp_lines import (
     SyntheticCall,
     logs_line,
     metrics_line,
