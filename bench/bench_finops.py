@@ -52,7 +52,9 @@ def measure(command: str, args: list[str], stdout_path: Path) -> dict:
     started = time.perf_counter()
     cpu_before = os.times()
     with open(stdout_path, "wb") as stdout:
-        proc = subprocess.Popen([sys.executable, "-c", RUNNER.format(command), *args], stdout=stdout, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", RUNNER.format(command), *args], stdout=stdout, stderr=subprocess.PIPE
+        )
         peak = _watch(proc)
     elapsed = time.perf_counter() - started
     cpu_after = os.times()
@@ -67,7 +69,11 @@ def measure(command: str, args: list[str], stdout_path: Path) -> dict:
     return {
         "command": command,
         "seconds": round(elapsed, 1),
-        "cpu_seconds": round((cpu_after.children_user + cpu_after.children_system) - (cpu_before.children_user + cpu_before.children_system), 1),
+        "cpu_seconds": round(
+            (cpu_after.children_user + cpu_after.children_system)
+            - (cpu_before.children_user + cpu_before.children_system),
+            1,
+        ),
         "peak_rss_mb": round(peak / 1024),
         "summary": summary,
     }
@@ -84,7 +90,9 @@ def _watch(proc: subprocess.Popen) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="+")
-    parser.add_argument("--workers", type=int, default=None, help="reader processes (default: the command's own choice)")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="reader processes (default: the command's own choice)"
+    )
     parser.add_argument("--only", choices=["report", "focus"], default=None)
     args = parser.parse_args()
     sizes = [args.files[:1]] + ([args.files] if len(args.files) > 1 else [])
@@ -112,7 +120,9 @@ def main() -> None:
     out.mkdir(exist_ok=True)
     load = os.getloadavg()
     (out / "finops.json").write_text(json.dumps({"loadavg_at_end": load, "results": results}, indent=2))
-    print(f"load average at the end: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} (2 cores; others' work inflates wall time)")
+    print(
+        f"load average at the end: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} (2 cores; others' work inflates wall time)"
+    )
 
 
 if __name__ == "__main__":

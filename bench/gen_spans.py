@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.support.otlp_lines import BASE_NS, metrics_line, random_calls, span, traces_line  # noqa: E402
+from tests.support.otlp_lines import BASE_NS, metrics_line, random_calls, span, traces_line
 
 try:
     import orjson
@@ -49,7 +49,9 @@ def main() -> None:
     with opener(args.output, "wt", encoding="utf-8") as out:
         for first in range(0, args.count, CHUNK):
             size = min(CHUNK, args.count - first)
-            calls = random_calls(size, seed=args.seed * 1_000_003 + first, start_ns=BASE_NS, spread_s=args.days * 86_400)
+            calls = random_calls(
+                size, seed=args.seed * 1_000_003 + first, start_ns=BASE_NS, spread_s=args.days * 86_400
+            )
             total += sum((c.cost for c in calls if c.cost is not None), Decimal(0))
             for offset in range(0, size, args.per_line):
                 batch = [span(c, first + offset + i) for i, c in enumerate(calls[offset : offset + args.per_line])]

@@ -112,7 +112,9 @@ class FocusBuilder:
 
     def add(self, r: CostRecord) -> None:
         start = r.start_ns
-        if (self.since_ns is not None and start < self.since_ns) or (self.until_ns is not None and start >= self.until_ns):
+        if (self.since_ns is not None and start < self.since_ns) or (
+            self.until_ns is not None and start >= self.until_ns
+        ):
             self.filtered_out += 1
             return
         self.calls += 1

@@ -301,7 +301,9 @@ def _records(document: dict, path: str, number: int, stats: ReadStats, to_decima
         return
     for resource_span in resource_spans:
         try:
-            resource_attrs = {a["key"]: a.get("value") for a in (resource_span.get("resource") or {}).get("attributes") or ()}
+            resource_attrs = {
+                a["key"]: a.get("value") for a in (resource_span.get("resource") or {}).get("attributes") or ()
+            }
             service = _string(resource_attrs.get(semconv.SERVICE_NAME))
             resource_region = _string(resource_attrs.get(semconv.CLOUD_REGION))
             scope_spans = resource_span.get("scopeSpans") or ()

@@ -9,7 +9,6 @@ caller falls back to the generic decoder, which judges span by span. Same record
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Union
 
 import msgspec
 
@@ -21,28 +20,28 @@ _TAG_PREFIX_LEN = len(_TAG_PREFIX)
 
 
 class _Value(msgspec.Struct):
-    stringValue: Union[str, None] = None  # noqa: N815 - OTLP JSON field names
-    intValue: Union[int, str, None] = None  # noqa: N815
-    doubleValue: Union[Decimal, None] = None  # noqa: N815
-    boolValue: Union[bool, None] = None  # noqa: N815
+    stringValue: str | None = None
+    intValue: int | str | None = None
+    doubleValue: Decimal | None = None
+    boolValue: bool | None = None
 
 
 class _KeyValue(msgspec.Struct):
     key: str
-    value: Union[_Value, None] = None
+    value: _Value | None = None
 
 
 class _Status(msgspec.Struct):
-    code: Union[int, str, None] = None
+    code: int | str | None = None
 
 
 class _Span(msgspec.Struct):
-    traceId: Union[str, None] = None  # noqa: N815
-    spanId: Union[str, None] = None  # noqa: N815
-    startTimeUnixNano: Union[int, str] = 0  # noqa: N815
-    endTimeUnixNano: Union[int, str] = 0  # noqa: N815
+    traceId: str | None = None
+    spanId: str | None = None
+    startTimeUnixNano: int | str = 0
+    endTimeUnixNano: int | str = 0
     attributes: list[_KeyValue] = []
-    status: Union[_Status, None] = None
+    status: _Status | None = None
 
 
 class _ScopeSpans(msgspec.Struct):
@@ -54,12 +53,12 @@ class _Resource(msgspec.Struct):
 
 
 class _ResourceSpans(msgspec.Struct):
-    resource: Union[_Resource, None] = None
-    scopeSpans: list[_ScopeSpans] = []  # noqa: N815
+    resource: _Resource | None = None
+    scopeSpans: list[_ScopeSpans] = []
 
 
 class _TracesData(msgspec.Struct):
-    resourceSpans: list[_ResourceSpans]  # noqa: N815
+    resourceSpans: list[_ResourceSpans]
 
 
 _DECODER = msgspec.json.Decoder(_TracesData)

@@ -32,8 +32,8 @@ from decimal import Decimal, InvalidOperation
 
 from . import semconv
 from .records import CostRecord, ReadStats
-from .summary_stats import pearson, percentile
 from .scan import scan
+from .summary_stats import pearson, percentile
 
 NONE = "(none)"
 SAMPLE_SIZE = 5000
@@ -116,9 +116,25 @@ class _Group:
     """Running sums of one group; mergeable (workers build their own and the parent adds them up)."""
 
     __slots__ = (
-        "requests", "errors", "input", "cached", "cache_write", "output", "reasoning", "priced", "cost",
-        "priced_tokens", "estimated_cost", "savings", "savings_unknown", "priced_duration", "out_tokens_timed",
-        "out_duration", "costs", "durations", "out_tokens",
+        "cache_write",
+        "cached",
+        "cost",
+        "costs",
+        "durations",
+        "errors",
+        "estimated_cost",
+        "input",
+        "out_duration",
+        "out_tokens",
+        "out_tokens_timed",
+        "output",
+        "priced",
+        "priced_duration",
+        "priced_tokens",
+        "reasoning",
+        "requests",
+        "savings",
+        "savings_unknown",
     )  # fmt: skip
 
     def __init__(self) -> None:
@@ -242,7 +258,9 @@ class ReportBuilder:
 
     def add(self, r: CostRecord) -> None:
         start = r.start_ns
-        if (self.since_ns is not None and start < self.since_ns) or (self.until_ns is not None and start >= self.until_ns):
+        if (self.since_ns is not None and start < self.since_ns) or (
+            self.until_ns is not None and start >= self.until_ns
+        ):
             self.filtered_out += 1
             return
         key = self._key(r)

@@ -111,7 +111,9 @@ def _figures(report: Report):
 
 def _table(report: Report) -> str:
     head = [*report.by, "currency", *(name for name, _ in TABLE_COLUMNS)]
-    rows = [[*(s.key.get(d, "") for d in report.by), s.currency, *(f(s) for _, f in TABLE_COLUMNS)] for s in report.groups]
+    rows = [
+        [*(s.key.get(d, "") for d in report.by), s.currency, *(f(s) for _, f in TABLE_COLUMNS)] for s in report.groups
+    ]
     label = ["TOTAL", *([""] * (len(report.by) - 1))] if report.by else []
     rows += [[*label, t.currency, *(f(t) for _, f in TABLE_COLUMNS)] for t in report.totals]
     cells = "".join("<th>" + html.escape(str(h)) + "</th>" for h in head)

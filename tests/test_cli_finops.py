@@ -14,11 +14,11 @@ from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
-from tests.support.focus_rules import violations
-from tests.support.otlp_lines import random_calls, write_lines
 
 from otel_aicost.cli.focus import command as focus_command
 from otel_aicost.cli.report import command as report_command
+from tests.support.focus_rules import violations
+from tests.support.otlp_lines import random_calls, write_lines
 
 HAS_PLOTLY = importlib.util.find_spec("plotly") is not None
 CHROMIUM = "/usr/bin/chromium"
@@ -117,7 +117,9 @@ def test_bad_options_exit_2(telemetry):
 
 def test_focus_command_writes_valid_csv(tmp_path, telemetry, calls):
     out = tmp_path / "focus.csv"
-    result = run(focus_command, [str(telemetry), "-o", str(out), "--granularity", "hour", "--billing-account", "acct-1"])
+    result = run(
+        focus_command, [str(telemetry), "-o", str(out), "--granularity", "hour", "--billing-account", "acct-1"]
+    )
     assert result.exit_code == 0, result.output
     with open(out, newline="") as handle:
         reader = csv.DictReader(handle)
@@ -129,7 +131,9 @@ def test_focus_command_writes_valid_csv(tmp_path, telemetry, calls):
 
 @pytest.mark.skipif(importlib.util.find_spec("pyarrow") is None, reason="pyarrow (extra 'parquet') not installed")
 def test_focus_command_finops_hub(tmp_path, telemetry):
-    result = run(focus_command, [str(telemetry), "-o", str(tmp_path / "hub"), "--layout", "finops-hub", "--scope", "ai/prod"])
+    result = run(
+        focus_command, [str(telemetry), "-o", str(tmp_path / "hub"), "--layout", "finops-hub", "--scope", "ai/prod"]
+    )
     assert result.exit_code == 0, result.output
     found = sorted(p.relative_to(tmp_path / "hub").as_posix() for p in (tmp_path / "hub").rglob("*"))
     assert any(re.fullmatch(r"ingestion/Costs/\d{4}/\d{2}/ai/prod/.+__otel-aicost\.parquet", f) for f in found)
@@ -142,8 +146,8 @@ def test_html_report_is_self_contained_with_its_charts(tmp_path, telemetry):
     result = run(report_command, [str(telemetry), "--by", "team,model", "--html", str(page)])
     assert result.exit_code == 0, result.output
     text = page.read_text(encoding="utf-8")
-    assert not re.search(r"<script[^>]+src=[\"']?https?:", text, re.I)
-    assert not re.search(r"<link[^>]+href=[\"']?https?:", text, re.I)
+    assert not re.search(r"<script[^>]+src=[\"']?https?:", text, re.IGNORECASE)
+    assert not re.search(r"<link[^>]+href=[\"']?https?:", text, re.IGNORECASE)
     for div in ("aicost-spend-over-time", "aicost-cost-by-group", "aicost-latency-vs-tokens"):
         assert f'id="{div}"' in text
     assert "Plotly.newPlot" in text and len(text) > 1_000_000  # plotly.js itself is inside

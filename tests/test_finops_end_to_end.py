@@ -35,9 +35,21 @@ def test_instrumented_calls_report_and_export_exactly(tmp_path):
     instrumentor = OpenAICostInstrumentor()
     instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=MeterProvider([InMemoryMetricReader()]))
     try:
-        mini = client(lambda r: json_response(payloads.chat_completion(prompt_tokens=1200, completion_tokens=300, cached_tokens=1024)))
-        big = client(lambda r: json_response(payloads.chat_completion(model="gpt-4o-2024-08-06", prompt_tokens=100, completion_tokens=50)))
-        unknown = client(lambda r: json_response(payloads.chat_completion(model="no-such-model-xyz", prompt_tokens=10, completion_tokens=5)))
+        mini = client(
+            lambda r: json_response(
+                payloads.chat_completion(prompt_tokens=1200, completion_tokens=300, cached_tokens=1024)
+            )
+        )
+        big = client(
+            lambda r: json_response(
+                payloads.chat_completion(model="gpt-4o-2024-08-06", prompt_tokens=100, completion_tokens=50)
+            )
+        )
+        unknown = client(
+            lambda r: json_response(
+                payloads.chat_completion(model="no-such-model-xyz", prompt_tokens=10, completion_tokens=5)
+            )
+        )
         with allocate(team="search"):
             for _ in range(3):
                 mini.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
@@ -68,4 +80,6 @@ def test_instrumented_calls_report_and_export_exactly(tmp_path):
     assert violations(reader.fieldnames, rows) == []
     assert sum(Decimal(r["BilledCost"]) for r in rows) == 3 * mini_cost + big_cost
     cached = [r for r in rows if r["x_TokenType"] == "cached_input"]
-    assert [(r["ConsumedQuantity"], Decimal(r["BilledCost"])) for r in cached] == [("3072", 3 * 1024 * Decimal("0.075") / M)]
+    assert [(r["ConsumedQuantity"], Decimal(r["BilledCost"])) for r in cached] == [
+        ("3072", 3 * 1024 * Decimal("0.075") / M)
+    ]

@@ -9,11 +9,11 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pytest
-from tests.support.focus_rules import violations
-from tests.support.otlp_lines import BASE_NS, SyntheticCall, random_calls, span, traces_line, write_lines
 
 from otel_aicost.focus import build_focus
 from otel_aicost.focus_write import write_csv, write_finops_hub, write_parquet
+from tests.support.focus_rules import violations
+from tests.support.otlp_lines import BASE_NS, SyntheticCall, random_calls, span, traces_line, write_lines
 
 HAS_PYARROW = importlib.util.find_spec("pyarrow") is not None
 
@@ -64,7 +64,10 @@ def test_csv_is_valid_focus_and_adds_up_exactly(tmp_path, telemetry, calls, gran
     from datetime import datetime
 
     spans = {
-        (datetime.strptime(r["ChargePeriodEnd"], "%Y-%m-%dT%H:%M:%SZ") - datetime.strptime(r["ChargePeriodStart"], "%Y-%m-%dT%H:%M:%SZ")).total_seconds()
+        (
+            datetime.strptime(r["ChargePeriodEnd"], "%Y-%m-%dT%H:%M:%SZ")
+            - datetime.strptime(r["ChargePeriodStart"], "%Y-%m-%dT%H:%M:%SZ")
+        ).total_seconds()
         for r in rows
     }
     assert spans == {period}

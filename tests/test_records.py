@@ -7,6 +7,9 @@ import importlib.util
 from decimal import Decimal
 
 import pytest
+
+from otel_aicost.records import ReadError, ReadStats, find_files, iter_records
+from otel_aicost.scan import scan
 from tests.support.otlp_lines import (
     SyntheticCall,
     logs_line,
@@ -17,9 +20,6 @@ from tests.support.otlp_lines import (
     traces_line,
     write_lines,
 )
-
-from otel_aicost.records import ReadError, ReadStats, find_files, iter_records
-from otel_aicost.scan import scan
 
 PARSERS = ["stdlib"] + [name for name in ("orjson", "msgspec") if importlib.util.find_spec(name)]
 
@@ -55,8 +55,16 @@ def test_every_field_of_a_span_comes_through(tmp_path, parser):
     assert stats.records == 1 and stats.corrupt_lines == 0
     assert record.service == "search-api"
     assert record.provider == "azure.ai.openai"
-    assert (record.request_model, record.response_model, record.model) == ("gpt-4o", "gpt-4o-2024-08-06", "gpt-4o-2024-08-06")
-    assert (record.deployment_name, record.deployment_type, record.region) == ("chat-prod", "data_zone_standard", "swedencentral")
+    assert (record.request_model, record.response_model, record.model) == (
+        "gpt-4o",
+        "gpt-4o-2024-08-06",
+        "gpt-4o-2024-08-06",
+    )
+    assert (record.deployment_name, record.deployment_type, record.region) == (
+        "chat-prod",
+        "data_zone_standard",
+        "swedencentral",
+    )
     assert (record.input_tokens, record.output_tokens, record.cache_read_tokens) == (1500, 300, 1024)
     assert record.cost == call.cost == Decimal("0.00547")  # 476 x 2.5 + 1024 x 1.25 + 300 x 10, per 1M
     assert record.cost_input == call.cost_input and record.cost_cache_read == call.cost_cache_read
@@ -99,7 +107,13 @@ def test_metrics_logs_and_non_genai_spans_are_skipped_not_counted_as_corrupt(tmp
     path = tmp_path / "mixed.jsonl"
     path.write_text(
         "\n".join(
-            [metrics_line(), traces_line([plain_span(index=1)]), traces_line([plain_span(index=2), genai]), logs_line(), ""]
+            [
+                metrics_line(),
+                traces_line([plain_span(index=1)]),
+                traces_line([plain_span(index=2), genai]),
+                logs_line(),
+                "",
+            ]
         )
         + "\n"
     )
@@ -184,7 +198,9 @@ def test_malformed_span_is_counted_and_its_neighbours_survive(tmp_path):
 
 
 def test_error_spans_and_unpriced_calls(tmp_path):
-    failed = SyntheticCall(input_tokens=None, output_tokens=None, pricing_status="no_usage", error_type="RateLimitError")
+    failed = SyntheticCall(
+        input_tokens=None, output_tokens=None, pricing_status="no_usage", error_type="RateLimitError"
+    )
     unknown = SyntheticCall(request_model="mystery", response_model=None, pricing_status="unknown_model")
     path = tmp_path / "t.jsonl"
     path.write_text(traces_line([span(failed, 0), span(unknown, 1)]) + "\n")
@@ -218,7 +234,9 @@ def test_parallel_scan_matches_a_sequential_read(tmp_path):
     assert sorted(here.ids, key=str) == sorted(there.ids, key=str) and len(here.ids) == 400
     for name in ("files", "lines", "spans", "records", "corrupt_lines"):
         assert getattr(stats_here, name) == getattr(stats_there, name), name
-    assert stats_there.corrupt_examples == [f"{tmp_path / 'a.jsonl'}:26: " + stats_here.corrupt_examples[0].split(": ", 1)[1]]
+    assert stats_there.corrupt_examples == [
+        f"{tmp_path / 'a.jsonl'}:26: " + stats_here.corrupt_examples[0].split(": ", 1)[1]
+    ]
 
 
 def test_attributes_without_a_value_do_not_lose_the_span(tmp_path):

@@ -9,9 +9,9 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 import pytest
-from tests.support.otlp_lines import BASE_NS, SyntheticCall, random_calls, write_lines
 
 from otel_aicost.report import build_report, parse_by
+from tests.support.otlp_lines import BASE_NS, SyntheticCall, random_calls, write_lines
 
 
 def nearest_rank(values, pct):
@@ -47,7 +47,9 @@ def expected_group(calls):
         if c.cache_read_tokens:
             uncached = c.input_tokens - c.cache_read_tokens - c.cache_write_tokens
             # The price the generator used, not the one implied by the span: an independent check.
-            price_in, price_cached, _ = __import__("tests.support.otlp_lines", fromlist=["PRICES"]).PRICES[c.response_model]
+            price_in, price_cached, _ = __import__("tests.support.otlp_lines", fromlist=["PRICES"]).PRICES[
+                c.response_model
+            ]
             assert uncached > 0
             savings += c.cache_read_tokens * (price_in - price_cached) / Decimal(1_000_000)
     out_timed = [c for c in ok if c.output_tokens]
@@ -171,7 +173,11 @@ def test_all_cached_input_has_no_implied_price_and_is_counted(tmp_path):
 
 def test_parse_by():
     assert parse_by("team, model,tag.feature,aicost.tag.cost_center,day") == [
-        "tag.team", "model", "tag.feature", "tag.cost_center", "day"
+        "tag.team",
+        "model",
+        "tag.feature",
+        "tag.cost_center",
+        "day",
     ]
     assert parse_by(None) == [] and parse_by("") == []
 

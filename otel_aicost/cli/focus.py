@@ -13,18 +13,45 @@ from ..telemetry_input import InputError, check_stats, end_progress, input_paths
 
 @click.command("focus")
 @click.argument("paths", nargs=-1, type=click.Path(dir_okay=True, file_okay=True))
-@click.option("-o", "--output", required=True, type=click.Path(), help="File to write (a folder with --layout finops-hub).")
-@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default=None, help="Default: from the file name, else csv; parquet for finops-hub.")
-@click.option("--granularity", type=click.Choice(["hour", "day"]), default="day", show_default=True, help="Charge period length.")
-@click.option("--billing-account", default=DEFAULT_BILLING_ACCOUNT, show_default=True, help="BillingAccountId (and Name) of every row.")
+@click.option(
+    "-o", "--output", required=True, type=click.Path(), help="File to write (a folder with --layout finops-hub)."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "parquet"]),
+    default=None,
+    help="Default: from the file name, else csv; parquet for finops-hub.",
+)
+@click.option(
+    "--granularity", type=click.Choice(["hour", "day"]), default="day", show_default=True, help="Charge period length."
+)
+@click.option(
+    "--billing-account",
+    default=DEFAULT_BILLING_ACCOUNT,
+    show_default=True,
+    help="BillingAccountId (and Name) of every row.",
+)
 @click.option("--invoice-issuer", default=None, help="InvoiceIssuerName (default: the provider: OpenAI or Microsoft).")
-@click.option("--layout", type=click.Choice(["plain", "finops-hub"]), default="plain", show_default=True, help="finops-hub: OUTPUT/ingestion/Costs/yyyy/mm/SCOPE/*.parquet + manifest.json.")
+@click.option(
+    "--layout",
+    type=click.Choice(["plain", "finops-hub"]),
+    default="plain",
+    show_default=True,
+    help="finops-hub: OUTPUT/ingestion/Costs/yyyy/mm/SCOPE/*.parquet + manifest.json.",
+)
 @click.option("--scope", default=None, help="finops-hub scope path (default: otel-aicost/BILLING-ACCOUNT).")
 @click.option("--since", metavar="WHEN", help="Start of the window, inclusive: ISO date or date-time (UTC).")
 @click.option("--until", metavar="WHEN", help="End of the window, exclusive; a bare date includes that whole day.")
-@click.option("--progress/--no-progress", default=None, help="Show reading progress on stderr (default: when it is a terminal).")
-@click.option("--workers", type=click.IntRange(min=1), default=None, help="Reader processes (default: all CPUs for big inputs).")
-def command(paths, output, fmt, granularity, billing_account, invoice_issuer, layout, scope, since, until, progress, workers) -> None:
+@click.option(
+    "--progress/--no-progress", default=None, help="Show reading progress on stderr (default: when it is a terminal)."
+)
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=None, help="Reader processes (default: all CPUs for big inputs)."
+)
+def command(
+    paths, output, fmt, granularity, billing_account, invoice_issuer, layout, scope, since, until, progress, workers
+) -> None:
     """Write FOCUS 1.2 rows from OTLP JSON lines files or folders (default ./otel-aicost-data/).
 
     One row per charge period, provider, resource, model, token type (input, cached input, cache write,
@@ -66,9 +93,16 @@ def command(paths, output, fmt, granularity, billing_account, invoice_issuer, la
         raise InputError(str(exc)) from None
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot write {output}: {getattr(exc, 'strerror', None) or exc}") from None
-    totals = ", ".join(f"{format_decimal(cost)} {currency}" for currency, cost in sorted(result.total_cost.items())) or "0"
-    click.echo(f"FOCUS 1.2: {len(result.rows):,} rows from {result.calls:,} GenAI calls, cost {totals} -> {where}", err=True)
+    totals = (
+        ", ".join(f"{format_decimal(cost)} {currency}" for currency, cost in sorted(result.total_cost.items())) or "0"
+    )
+    click.echo(
+        f"FOCUS 1.2: {len(result.rows):,} rows from {result.calls:,} GenAI calls, cost {totals} -> {where}", err=True
+    )
     unpriced = {k: v for k, v in result.status_counts.items() if k != "priced"}
     if unpriced:
         detail = ", ".join(f"{count:,} {status}" for status, count in sorted(unpriced.items()))
-        click.echo(f"  not priced: {detail} (their tokens are in rows with cost 0 and x_PricingStatus; no_usage has no row)", err=True)
+        click.echo(
+            f"  not priced: {detail} (their tokens are in rows with cost 0 and x_PricingStatus; no_usage has no row)",
+            err=True,
+        )

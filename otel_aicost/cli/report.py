@@ -22,10 +22,19 @@ from ..telemetry_input import InputError, check_stats, end_progress, input_paths
 @click.option("--since", metavar="WHEN", help="Start of the window, inclusive: ISO date or date-time (UTC).")
 @click.option("--until", metavar="WHEN", help="End of the window, exclusive; a bare date includes that whole day.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
-@click.option("--html", "html_path", type=click.Path(dir_okay=False, writable=True), help="Also write a self-contained HTML page with charts.")
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Also write a self-contained HTML page with charts.",
+)
 @click.option("--limit", type=int, default=50, show_default=True, help="Table rows to show (json/csv have all).")
-@click.option("--progress/--no-progress", default=None, help="Show reading progress on stderr (default: when it is a terminal).")
-@click.option("--workers", type=click.IntRange(min=1), default=None, help="Reader processes (default: all CPUs for big inputs).")
+@click.option(
+    "--progress/--no-progress", default=None, help="Show reading progress on stderr (default: when it is a terminal)."
+)
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=None, help="Reader processes (default: all CPUs for big inputs)."
+)
 def command(paths, by, since, until, fmt, html_path, limit, progress, workers) -> None:
     """Totals and unit economics of GenAI calls in OTLP JSON lines files or folders (default ./otel-aicost-data/).
 
@@ -38,7 +47,9 @@ def command(paths, by, since, until, fmt, html_path, limit, progress, workers) -
         try:
             import plotly  # noqa: F401
         except ImportError:
-            raise InputError("--html needs plotly: install otel-aicost[html]  (pip install 'otel-aicost[html]')") from None
+            raise InputError(
+                "--html needs plotly: install otel-aicost[html]  (pip install 'otel-aicost[html]')"
+            ) from None
     show = progress_printer(progress)
     result = run_reader(
         report_module.build_report,

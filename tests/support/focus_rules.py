@@ -51,10 +51,26 @@ ALLOWED = {
     "ChargeFrequency": {"One-Time", "Recurring", "Usage-Based"},
     "PricingCategory": {"Standard", "Dynamic", "Committed", "Other"},
     "ServiceCategory": {
-        "AI and Machine Learning", "Analytics", "Business Applications", "Compute", "Databases", "Developer Tools",
-        "Multicloud", "Identity", "Integration", "Internet of Things", "Management and Governance", "Media",
-        "Migration", "Mobile", "Networking", "Security", "Storage", "Web", "Other",
-    },  # fmt: skip
+        "AI and Machine Learning",
+        "Analytics",
+        "Business Applications",
+        "Compute",
+        "Databases",
+        "Developer Tools",
+        "Multicloud",
+        "Identity",
+        "Integration",
+        "Internet of Things",
+        "Management and Governance",
+        "Media",
+        "Migration",
+        "Mobile",
+        "Networking",
+        "Security",
+        "Storage",
+        "Web",
+        "Other",
+    },
 }
 AI_SUBCATEGORIES = {
     "AI Platforms", "Bots", "Generative AI", "Machine Learning", "Natural Language Processing",
@@ -85,7 +101,7 @@ def violations(header: list[str], rows: list[dict[str, str]]) -> list[str]:
             problems.append(f"custom column {name} lacks the x_ prefix")
     for number, row in enumerate(rows, start=2):
 
-        def bad(column: str, why: str) -> None:
+        def bad(column: str, why: str, row: dict = row, number: int = number) -> None:
             problems.append(f"row {number} {column}={row.get(column)!r}: {why}")
 
         for column in NOT_NULL & set(header):
@@ -100,17 +116,21 @@ def violations(header: list[str], rows: list[dict[str, str]]) -> list[str]:
         for column, allowed in ALLOWED.items():
             if column in row and row[column] != "" and row[column] not in allowed:
                 bad(column, "not an allowed value")
-        if row.get("ServiceCategory") == "AI and Machine Learning" and row.get("ServiceSubcategory"):
-            if row["ServiceSubcategory"] not in AI_SUBCATEGORIES:
-                bad("ServiceSubcategory", "not a subcategory of AI and Machine Learning")
+        subcategory = row.get("ServiceSubcategory")
+        if (
+            row.get("ServiceCategory") == "AI and Machine Learning"
+            and subcategory
+            and subcategory not in AI_SUBCATEGORIES
+        ):
+            bad("ServiceSubcategory", "not a subcategory of AI and Machine Learning")
         if not CURRENCY.match(row.get("BillingCurrency", "")):
             bad("BillingCurrency", "not an ISO 4217 code")
         for column in ("ConsumedUnit", "PricingUnit"):
             if row.get(column) and not UNIT.match(row[column]):
                 bad(column, "not in FOCUS unit format")
-        if row.get("ChargeCategory") in ("Usage", "Purchase") and row.get("ChargeClass") != "Correction":
-            if not row.get("PricingCategory"):
-                bad("PricingCategory", "must not be null for Usage/Purchase rows")
+        usage_or_purchase = row.get("ChargeCategory") in ("Usage", "Purchase")
+        if usage_or_purchase and row.get("ChargeClass") != "Correction" and not row.get("PricingCategory"):
+            bad("PricingCategory", "must not be null for Usage/Purchase rows")
         if row.get("ConsumedQuantity"):
             try:
                 if Decimal(row["ConsumedQuantity"]) % 1 != 0:

@@ -14,10 +14,10 @@ from decimal import Decimal
 
 # Synthetic USD prices per 1M tokens: input, cached input, output. Not the real catalog (that is not under test).
 PRICES = {
-    "gpt-4o-2024-08-06": (Decimal("2.5"), Decimal("1.25"), Decimal("10")),
+    "gpt-4o-2024-08-06": (Decimal("2.5"), Decimal("1.25"), Decimal(10)),
     "gpt-4o-mini-2024-07-18": (Decimal("0.15"), Decimal("0.075"), Decimal("0.6")),
     "o3-mini-2025-01-31": (Decimal("1.1"), Decimal("0.55"), Decimal("4.4")),
-    "text-embedding-3-small": (Decimal("0.02"), Decimal("0.02"), Decimal("0")),
+    "text-embedding-3-small": (Decimal("0.02"), Decimal("0.02"), Decimal(0)),
 }
 REQUEST_MODELS = {
     "gpt-4o-2024-08-06": "gpt-4o",
@@ -129,7 +129,7 @@ def span(call: SyntheticCall, index: int = 0) -> dict:
         "name": f"{call.operation} {call.request_model}",
         "kind": 3,
         "startTimeUnixNano": str(call.start_ns),
-        "endTimeUnixNano": str(call.start_ns + int(round(call.duration_s * 1e9))),
+        "endTimeUnixNano": str(call.start_ns + round(call.duration_s * 1e9)),
         "attributes": [attribute(k, v) for k, v in attrs.items()],
         "status": {"code": 2, "message": call.error_type} if call.error_type else {},
     }
@@ -182,7 +182,11 @@ def metrics_line(service: str = "checkout") -> str:
                                     "unit": "USD",
                                     "histogram": {
                                         "dataPoints": [
-                                            {"count": "1", "sum": 0.5, "attributes": [attribute("gen_ai.operation.name", "chat")]}
+                                            {
+                                                "count": "1",
+                                                "sum": 0.5,
+                                                "attributes": [attribute("gen_ai.operation.name", "chat")],
+                                            }
                                         ],
                                         "aggregationTemporality": 2,
                                     },
@@ -198,7 +202,9 @@ def metrics_line(service: str = "checkout") -> str:
 
 def logs_line() -> str:
     """A logs line that the reader must skip."""
-    return json.dumps({"resourceLogs": [{"resource": {}, "scopeLogs": [{"logRecords": [{"body": {"stringValue": "x"}}]}]}]})
+    return json.dumps(
+        {"resourceLogs": [{"resource": {}, "scopeLogs": [{"logRecords": [{"body": {"stringValue": "x"}}]}]}]}
+    )
 
 
 TEAMS = ("search", "checkout", "support", "ads", "platform")
