@@ -44,6 +44,10 @@ SERVER_PORT = "server.port"
 ERROR_TYPE = "error.type"
 AZURE_NAMESPACE = "azure.resource_provider.namespace"
 
+# --- resource / general semconv read by the FinOps reader (records.py) ---
+SERVICE_NAME = "service.name"
+CLOUD_REGION = "cloud.region"
+
 # --- OpenAI-specific (semconv v1.41 openai registry) ---
 OPENAI_API_TYPE = "openai.api.type"
 OPENAI_REQUEST_SERVICE_TIER = "openai.request.service_tier"
