@@ -2,7 +2,8 @@
 
 The real OTLP/HTTP span exporter behind the batch processor ``configure()`` installs
 (``DropCountingBatchSpanProcessor``), pointed at a healthy loopback receiver, a closed port, a receiver that never
-answers, and receivers answering 500 and 429. Calls go to the mock transport, so what is measured is our part.
+answers, receivers answering 500 and 429, and Azure Monitor ingestion answering 500. Calls go to the mock
+transport, so what is measured is our part.
 Latency is compared in the same run, backends interleaved in rounds, and only loosely (p50 within 2x + 1 ms):
 the point is that no call waits on export. The full-size table: ``python bench/dead_backends.py``.
 """
