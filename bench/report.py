@@ -1,0 +1,181 @@
+"""Turn the workers' raw results into medians, overheads, ratios, target checks and a markdown report."""
+
+from __future__ import annotations
+
+import statistics
+
+OURS = "aicost"
+OFFICIAL = "genai-openai"
+# "No memory growth": over the second half of the memory run, ours may not keep more traced memory than bare
+# by more than this many bytes per call (i.e. nothing retained per call).
+GROWTH_BYTES_PER_CALL = 2.0
+
+
+def summarize(timings: list[dict], memory: list[dict], mode_names: list[str], cases: list[str]) -> dict:
+    by = {}
+    for result in timings:
+        by.setdefault((result["mode"], result["case"]), {})[result["round"]] = result
+    cells: dict[str, dict[str, dict]] = {}
+    for case in cases:
+        bare = by.get(("bare", case), {})
+        bare_median = statistics.median(r["us_per_call"] for r in bare.values()) if bare else None
+        for mode in mode_names:
+            rounds = by.get((mode, case), {})
+            if not rounds:
+                continue
+            us = [r["us_per_call"] for r in rounds.values()]
+            paired = [r["us_per_call"] - bare[rnd]["us_per_call"] for rnd, r in rounds.items() if rnd in bare]
+            cell = {
+                "median_us": statistics.median(us),
+                "median_wall_us": statistics.median(r["wall_us_per_call"] for r in rounds.values()),
+                "rounds": len(us),
+                "min_spans_per_call": min(r["spans_per_call"] for r in rounds.values()),
+                "span_names": sorted({n for r in rounds.values() for n in r["span_names"]}),
+                "metric_names": sorted({n for r in rounds.values() for n in r["metric_names"]}),
+            }
+            if mode != "bare" and paired and bare_median:
+                overhead = statistics.median(paired)
+                cell.update(
+                    overhead_us=overhead,
+                    overhead_pct=100.0 * overhead / bare_median,
+                    overhead_min_us=min(paired),
+                    overhead_max_us=max(paired),
+                )
+            cells.setdefault(case, {})[mode] = cell
+
+    ratios: dict[str, dict[str, float]] = {}
+    for case, row in cells.items():
+        ours = row.get(OURS, {}).get("overhead_us")
+        if ours is None:
+            continue
+        for mode, cell in row.items():
+            if mode in ("bare", OURS) or cell.get("overhead_us") is None:
+                continue
+            if cell["overhead_us"] > 0:
+                ratios.setdefault(case, {})[mode] = ours / cell["overhead_us"]
+
+    versions = {}
+    for result in timings + memory:
+        versions.setdefault(result["mode"], result.get("versions", {}))
+
+    mem = {m["mode"]: m for m in memory}
+    return {
+        "cells": cells,
+        "ratios": ratios,
+        "memory": mem,
+        "versions": versions,
+        "targets": _targets(cells, mem),
+    }
+
+
+def _targets(cells: dict, mem: dict) -> list[dict]:
+    targets = []
+    for case, row in cells.items():
+        ours = row.get(OURS, {}).get("overhead_us")
+        peers = {m: c["overhead_us"] for m, c in row.items() if m not in ("bare", OURS) and "overhead_us" in c}
+        if ours is None or not peers:
+            continue
+        worst = [m for m, o in peers.items() if o <= ours]
+        targets.append({
+            "target": f"{case}: ours has the lowest overhead",
+            "ok": not worst,
+            "detail": f"ours {ours:+.0f} µs; lowest peer {min(peers, key=peers.get)} {min(peers.values()):+.0f} µs"
+            + (f"; not beaten: {', '.join(worst)}" if worst else ""),
+        })
+    chat = cells.get("chat", {})
+    if OURS in chat and OFFICIAL in chat and "overhead_us" in chat[OFFICIAL]:
+        ours, official = chat[OURS]["overhead_us"], chat[OFFICIAL]["overhead_us"]
+        targets.append({
+            "target": f"chat: ours ≤ 1/3 of {OFFICIAL}'s overhead",
+            "ok": ours <= official / 3,
+            "detail": f"ours {ours:+.0f} µs vs {OFFICIAL} {official:+.0f} µs (limit {official / 3:+.0f} µs)",
+        })
+    if OURS in mem and "bare" in mem:
+        ours_b = mem[OURS]["traced_bytes_per_call_second_half"]
+        bare_b = mem["bare"]["traced_bytes_per_call_second_half"]
+        targets.append({
+            "target": "memory: no growth",
+            "ok": ours_b - bare_b <= GROWTH_BYTES_PER_CALL,
+            "detail": f"traced memory retained over the second half: ours {ours_b:.2f} B/call, bare {bare_b:.2f}"
+            f" B/call (limit: bare + {GROWTH_BYTES_PER_CALL:g})",
+        })
+    return targets
+
+
+def _fmt_cell(cell: dict | None, is_bare: bool) -> str:
+    if not cell:
+        return "–"
+    flag = "" if is_bare or cell["min_spans_per_call"] >= 1 else " ⚠no span"
+    if is_bare:
+        return f"{cell['median_us']:.0f}"
+    return f"{cell['median_us']:.0f} ({cell['overhead_us']:+.0f}, {cell['overhead_pct']:+.0f}%){flag}"
+
+
+def render_markdown(run: dict, summary: dict, errors: list[dict]) -> str:
+    cells, ratios, mem = summary["cells"], summary["ratios"], summary["memory"]
+    modes = [m for m in ("bare", OURS, "genai-openai", "openai-v2", "openllmetry", "openlit")
+             if any(m in row for row in cells.values()) or m in mem]
+    lines = [
+        "# otel-aicost overhead benchmark",
+        "",
+        f"Run {run['started']} → {run['finished']} · `{run['command']}` · {run['cpus']} CPUs, load average"
+        f" {run['loadavg_before'][0]:.1f} before / {run['loadavg_after'][0]:.1f} after · {run['rounds']} rounds ×"
+        f" {run['calls']} calls per (mode, case) after {run['warmup']} warm-up calls.",
+        "",
+        "Median CPU µs per call (process CPU time, all threads) over rounds; in parentheses the overhead over"
+        " bare (median of the per-round paired differences) in µs and %. Wall-clock medians are in the JSON.",
+        "",
+        "| case | " + " | ".join(modes) + " |",
+        "| --- | " + " | ".join("---:" for _ in modes) + " |",
+    ]
+    for case, row in cells.items():
+        lines.append(f"| {case} | " + " | ".join(_fmt_cell(row.get(m), m == "bare") for m in modes) + " |")
+    peers = [m for m in modes if m not in ("bare", OURS)]
+    if ratios:
+        lines += [
+            "",
+            "Our overhead ÷ the peer's overhead (below 1 = we cost less):",
+            "",
+            "| case | " + " | ".join(peers) + " |",
+            "| --- | " + " | ".join("---:" for _ in peers) + " |",
+        ]
+        for case, row in ratios.items():
+            lines.append(f"| {case} | " + " | ".join(f"{row[p]:.2f}" if p in row else "–" for p in peers) + " |")
+    if mem:
+        lines += [
+            "",
+            f"Memory over {run['memory_calls']} calls (all four cases in turn) after warm-up, measured after a span"
+            " flush, a metric collection and a full GC:",
+            "",
+            "| mode | tracemalloc growth (KiB) | of which second half (KiB) | second half B/call | RSS growth (KiB) |",
+            "| --- | ---: | ---: | ---: | ---: |",
+        ]
+        for mode in modes:
+            if mode in mem:
+                m = mem[mode]
+                lines.append(
+                    f"| {mode} | {m['traced_growth_kib']:.1f} | {m['traced_growth_second_half_kib']:.1f} |"
+                    f" {m['traced_bytes_per_call_second_half']:.2f} | {m['rss_growth_kib']} |"
+                )
+    if summary["targets"]:
+        lines += ["", "Targets:", ""]
+        for t in summary["targets"]:
+            lines.append(f"- {'PASS' if t['ok'] else 'FAIL'} — {t['target']}: {t['detail']}")
+    lines += ["", "Versions:", ""]
+    for mode in modes:
+        v = summary["versions"].get(mode, {})
+        lines.append(f"- {mode}: " + ", ".join(f"{k} {val}" for k, val in v.items()))
+    spans: dict[str, set] = {}
+    for row in cells.values():
+        for m, cell in row.items():
+            if m != "bare":
+                spans.setdefault(m, set()).update(cell["span_names"])
+    if spans:
+        lines += ["", "Spans seen (proof each instrumentation was active): "
+                  + "; ".join(f"{m}: {', '.join(sorted(n)) or 'NONE'}" for m, n in spans.items())]
+    if errors:
+        lines += ["", "Errors:", ""]
+        for e in errors:
+            lines.append(f"- {e.get('mode')} {e.get('case', 'memory')} round {e.get('round', '-')}: "
+                         + e["error"].replace("\n", " ⏎ "))
+    return "\n".join(lines) + "\n"

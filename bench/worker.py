@@ -1,0 +1,209 @@
+"""One measurement in one fresh process: a (mode, case) timing run, or a memory run for one mode.
+
+Started by overhead.py with the Python of the mode's virtual environment; writes one JSON object to --out.
+Can be run by hand to profile a mode:
+
+    .venv/bin/python bench/worker.py --mode aicost --case chat --calls 5000 --profile /tmp/aicost-chat.prof
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+import tracemalloc
+from importlib.metadata import PackageNotFoundError, version
+
+import mock_openai
+import modes
+
+CASES = ("chat", "stream", "async_chat", "embeddings")
+
+
+def _versions(mode: str) -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for dist in ("openai", "opentelemetry-sdk", "wrapt", modes.PEER_PACKAGES.get(mode)):
+        if dist:
+            try:
+                found[dist] = version(dist)
+            except PackageNotFoundError:
+                found[dist] = "not installed"
+    return found
+
+
+class Caller:
+    """Makes one call of a case; the async case runs on one event loop kept for the whole process."""
+
+    def __init__(self) -> None:
+        self.client = mock_openai.sync_client()
+        self.aclient = mock_openai.async_client()
+        self.loop = asyncio.new_event_loop()
+
+    def run(self, case: str, n: int) -> None:
+        if case == "chat":
+            for _ in range(n):
+                mock_openai.chat(self.client)
+        elif case == "stream":
+            for _ in range(n):
+                mock_openai.stream(self.client)
+        elif case == "embeddings":
+            for _ in range(n):
+                mock_openai.embeddings(self.client)
+        elif case == "async_chat":
+            self.loop.run_until_complete(self._async_calls(n))
+        else:
+            raise SystemExit(f"unknown case {case!r}; known: {', '.join(CASES)}")
+
+    async def _async_calls(self, n: int) -> None:
+        for _ in range(n):
+            await mock_openai.async_chat(self.aclient)
+
+    def check(self, case: str) -> None:
+        """The caller sees what the API sent: no instrumentation may add, drop or change chunks."""
+        if case == "stream":
+            got = mock_openai.stream(self.client)
+            if got != mock_openai.STREAM_CHUNKS:
+                raise SystemExit(f"stream: caller saw {got} chunks, expected {mock_openai.STREAM_CHUNKS}")
+        elif case == "chat":
+            if mock_openai.chat(self.client).usage.total_tokens != mock_openai.USAGE["total_tokens"]:
+                raise SystemExit("chat: usage changed")
+
+
+def time_case(args: argparse.Namespace) -> dict:
+    pipe = modes.Pipeline()
+    modes.instrument(args.mode, pipe)
+    caller = Caller()
+    caller.check(args.case)
+    caller.run(args.case, args.warmup)
+    pipe.flush()
+    spans_before = pipe.exporter.spans
+
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+    per_batch = max(1, args.calls // args.batches)
+    batch_us: list[float] = []
+    batch_wall_us: list[float] = []
+    for _ in range(args.batches):
+        gc.collect()
+        if profiler:
+            profiler.enable()
+        wall, cpu = time.perf_counter_ns(), time.process_time_ns()
+        caller.run(args.case, per_batch)
+        cpu, wall = time.process_time_ns() - cpu, time.perf_counter_ns() - wall
+        if profiler:
+            profiler.disable()
+        batch_us.append(cpu / per_batch / 1000.0)
+        batch_wall_us.append(wall / per_batch / 1000.0)
+    pipe.flush()
+    calls = per_batch * args.batches
+    if profiler:
+        profiler.dump_stats(args.profile)
+    return {
+        "kind": "time",
+        "mode": args.mode,
+        "case": args.case,
+        "calls": calls,
+        # CPU time of the whole process (all threads, so the span processor's export thread counts too). On a
+        # shared, oversubscribed machine it is far steadier than wall time, which also counts time spent
+        # waiting for a core; wall time is kept for reference.
+        "us_per_call": statistics.median(batch_us),
+        "wall_us_per_call": statistics.median(batch_wall_us),
+        "batch_us": batch_us,
+        "batch_wall_us": batch_wall_us,
+        "spans_per_call": (pipe.exporter.spans - spans_before) / calls,
+        "span_names": sorted(pipe.exporter.names),
+        "metric_names": pipe.metric_names(),
+        "versions": _versions(args.mode),
+    }
+
+
+def _rss_kib() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def memory(args: argparse.Namespace) -> dict:
+    """Calls cycle through all four cases; memory is read (after flush + full GC) at five checkpoints."""
+    pipe = modes.Pipeline()
+    modes.instrument(args.mode, pipe)
+    caller = Caller()
+    for case in CASES:
+        caller.run(case, max(1, args.warmup // len(CASES)))
+
+    def settle() -> None:
+        pipe.flush()
+        pipe.metric_names()  # a collection, as a periodic reader would do
+        gc.collect()
+
+    tracemalloc.start()
+    settle()
+    checkpoints = []
+    snapshots = []
+    step = args.calls // 4
+    done = 0
+    for i in range(5):
+        if i:
+            for case in CASES:
+                caller.run(case, step // len(CASES))
+            done += (step // len(CASES)) * len(CASES)
+        settle()
+        checkpoints.append({"calls": done, "rss_kib": _rss_kib(), "traced_kib": tracemalloc.get_traced_memory()[0] / 1024})
+        if i in (2, 4):
+            snapshots.append(tracemalloc.take_snapshot())
+    top = [
+        {"where": str(stat.traceback[0]), "size_diff_kib": stat.size_diff / 1024, "count_diff": stat.count_diff}
+        for stat in snapshots[1].compare_to(snapshots[0], "lineno")[:8]
+    ]
+    tracemalloc.stop()
+    first, mid, last = checkpoints[0], checkpoints[2], checkpoints[4]
+    half = last["calls"] - mid["calls"]
+    return {
+        "kind": "memory",
+        "mode": args.mode,
+        "calls": last["calls"],
+        "checkpoints": checkpoints,
+        "rss_growth_kib": last["rss_kib"] - first["rss_kib"],
+        "traced_growth_kib": last["traced_kib"] - first["traced_kib"],
+        "traced_growth_second_half_kib": last["traced_kib"] - mid["traced_kib"],
+        "traced_bytes_per_call_second_half": (last["traced_kib"] - mid["traced_kib"]) * 1024 / half,
+        "top_growth_second_half": top,
+        "spans": pipe.exporter.spans,
+        "versions": _versions(args.mode),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mode", required=True, choices=modes.ALL_MODES)
+    parser.add_argument("--case", choices=CASES, default="chat")
+    parser.add_argument("--memory", action="store_true", help="memory growth run (all cases) instead of timing")
+    parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument("--warmup", type=int, default=300)
+    parser.add_argument("--batches", type=int, default=5, help="timing: median of this many batches")
+    parser.add_argument("--profile", help="timing: write cProfile stats of the timed calls to this file")
+    parser.add_argument("--out", help="write the JSON result here (default: stdout)")
+    args = parser.parse_args(argv)
+    result = memory(args) if args.memory else time_case(args)
+    text = json.dumps(result)
+    if args.out:
+        with open(args.out, "w") as out:
+            out.write(text)
+    else:
+        print(text)
+    if args.profile:
+        import pstats
+
+        pstats.Stats(args.profile, stream=sys.stderr).sort_stats("tottime").print_stats(30)
+
+
+if __name__ == "__main__":
+    main()
