@@ -1,16 +1,36 @@
-"""Cost-allocation tags: ``allocate(team="search")`` tags every GenAI call made inside it."""
+"""Cost-allocation tags: ``allocate(team="search")`` tags every GenAI call made inside it.
+
+Tags live in a context variable, so they follow ``with`` blocks, async tasks and threads started with a copied
+context. With ``propagate_baggage`` on they also go out as W3C baggage to downstream services; inbound baggage is
+read only for the keys in ``baggage_keys``, and only values that are short and plain, so an outside caller cannot
+invent cost centers or explode metric series.
+"""
 
 from __future__ import annotations
 
 import contextvars
 import functools
 import inspect
+import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from opentelemetry import baggage, context
+
 _TAGS: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar("otel_aicost_tags", default={})
+_BAGGAGE_VALUE = re.compile(r"^[A-Za-z0-9_.:/@+\-]{1,64}$")
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Propagation:
+    """Set by the instrumentation from its settings."""
+
+    outbound = False
+    inbound_keys: frozenset[str] = frozenset()
+
+
+propagation = _Propagation()
 
 
 def current_tags() -> Mapping[str, str]:
@@ -18,24 +38,52 @@ def current_tags() -> Mapping[str, str]:
     return _TAGS.get()
 
 
+def inbound_tags() -> dict[str, str]:
+    """Allow-listed tags from the W3C baggage of the current context (e.g. set by an upstream service)."""
+    found = {}
+    for key in propagation.inbound_keys:
+        value = baggage.get_baggage(key)
+        if isinstance(value, str) and _BAGGAGE_VALUE.match(value):
+            found[key] = value
+    return found
+
+
+@contextmanager
+def _scope(tags: Mapping[str, str]) -> Iterator[Mapping[str, str]]:
+    merged = {**_TAGS.get(), **tags}
+    token = _TAGS.set(merged)
+    baggage_token = None
+    if propagation.outbound:
+        ctx = context.get_current()
+        for key, value in tags.items():
+            ctx = baggage.set_baggage(key, value, ctx)
+        baggage_token = context.attach(ctx)
+    try:
+        yield merged
+    finally:
+        if baggage_token is not None:
+            context.detach(baggage_token)
+        _TAGS.reset(token)
+
+
 class allocate:  # noqa: N801 - used like a function: `with allocate(team="x"):` / `@allocate(team="x")`
     """Attach allocation tags to every GenAI call inside; nests (the inner value wins per key).
 
-    Works as a context manager and as a decorator of sync and async functions. Threads started with a copied
-    context (``contextvars.copy_context().run``, ``asyncio.to_thread``) carry the tags.
+    Works as a context manager and as a decorator of sync and async functions.
     """
 
     def __init__(self, **tags: Any) -> None:
         self.tags = {str(key): str(value) for key, value in tags.items()}
-        self._tokens: list[contextvars.Token[Mapping[str, str]]] = []
+        self._scopes: list[Any] = []
 
     def __enter__(self) -> Mapping[str, str]:
-        merged = {**_TAGS.get(), **self.tags}
-        self._tokens.append(_TAGS.set(merged))
+        scope = _scope(self.tags)
+        merged = scope.__enter__()
+        self._scopes.append(scope)
         return merged
 
-    def __exit__(self, *exc_info: object) -> None:
-        _TAGS.reset(self._tokens.pop())
+    def __exit__(self, *exc_info: Any) -> None:
+        self._scopes.pop().__exit__(*exc_info)
 
     def __call__(self, func: F) -> F:
         if inspect.iscoroutinefunction(func):
@@ -55,10 +103,14 @@ class allocate:  # noqa: N801 - used like a function: `with allocate(team="x"):`
         return tagged  # type: ignore[return-value]
 
 
-@contextmanager
-def _scope(tags: Mapping[str, str]) -> Iterator[None]:
-    token = _TAGS.set({**_TAGS.get(), **tags})
-    try:
-        yield
-    finally:
-        _TAGS.reset(token)
+def resource_tags(resource: Any) -> dict[str, str]:
+    """Default tags from the OpenTelemetry resource: ``environment`` and ``application``."""
+    attributes = getattr(resource, "attributes", None) or {}
+    tags = {}
+    environment = attributes.get("deployment.environment.name") or attributes.get("deployment.environment")
+    if isinstance(environment, str) and environment:
+        tags["environment"] = environment
+    service = attributes.get("service.name")
+    if isinstance(service, str) and service and not service.startswith("unknown_service"):
+        tags["application"] = service
+    return tags

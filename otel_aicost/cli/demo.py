@@ -1,0 +1,88 @@
+"""``otel-aicost demo``: a loopback OpenAI endpoint, an instrumented workload, the telemetry it wrote, and its cost."""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from pathlib import Path
+
+import click
+
+from .. import semconv
+
+
+@click.command()
+@click.option("--data-dir", default="otel-aicost-data", show_default=True, type=click.Path(file_okay=False),
+              help="Where the telemetry goes (OTLP JSON lines, the Collector file exporter's format).")  # fmt: skip
+@click.option("--rounds", default=1, show_default=True, type=click.IntRange(1, 1000), help="Repeat the workload.")
+def command(data_dir: str, rounds: int) -> None:
+    """Run an instrumented sample workload against a loopback OpenAI endpoint (no API key needed)."""
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from ..demo.fake_openai import FakeOpenAI
+    from ..demo.workload import DEMO_CONFIG, run_workload
+    from ..exporters.file import JsonLinesFileMetricExporter, JsonLinesFileSpanExporter
+    from ..instrumentor import OpenAICostInstrumentor
+
+    resource = Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME", "otel-aicost-demo")})
+    memory = InMemorySpanExporter()
+    tracer_provider = TracerProvider(resource=resource)
+    tracer_provider.add_span_processor(BatchSpanProcessor(JsonLinesFileSpanExporter(data_dir)))
+    tracer_provider.add_span_processor(SimpleSpanProcessor(memory))
+    meter_provider = MeterProvider(
+        resource=resource,
+        metric_readers=[PeriodicExportingMetricReader(JsonLinesFileMetricExporter(data_dir))],
+    )
+    instrumentor = OpenAICostInstrumentor()
+    instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider, config=DEMO_CONFIG)
+    try:
+        with FakeOpenAI() as server:
+            click.echo(f"Loopback OpenAI endpoint: {server.base_url}", err=True)
+            failures = run_workload(server.base_url, server.azure_endpoint, rounds)
+    finally:
+        instrumentor.uninstrument()
+        tracer_provider.shutdown()
+        meter_provider.shutdown()
+    spans = sorted(memory.get_finished_spans(), key=lambda span: span.start_time or 0)
+    click.echo(format_table(spans))
+    for failure in failures:
+        click.echo(f"  note: {failure}")
+    click.echo(f"\nTelemetry written to {Path(data_dir).resolve()}/ (traces.jsonl, metrics.jsonl)")
+
+
+def format_table(spans: list) -> str:  # type: ignore[type-arg]
+    header = ("operation", "model", "team", "in", "cached", "out", "latency ms", "cost USD", "pricing")
+    rows = []
+    total = Decimal(0)
+    for span in spans:
+        a = span.attributes or {}
+        cost = a.get(semconv.USAGE_COST)
+        if cost is not None:
+            total += Decimal(repr(cost))
+        latency = ((span.end_time or 0) - (span.start_time or 0)) / 1e6
+        rows.append((
+            str(a.get(semconv.OPERATION_NAME, "")),
+            str(a.get(semconv.RESPONSE_MODEL) or a.get(semconv.REQUEST_MODEL, "")),
+            str(a.get(semconv.TAG_PREFIX + "team", "")),
+            str(a.get(semconv.USAGE_INPUT_TOKENS, "")),
+            str(a.get(semconv.USAGE_CACHE_READ_INPUT_TOKENS, "")),
+            str(a.get(semconv.USAGE_OUTPUT_TOKENS, "")),
+            f"{latency:.1f}",
+            f"{cost:.6f}" if cost is not None else "-",
+            str(a.get(semconv.ERROR_TYPE) or a.get(semconv.PRICING_STATUS, "")),
+        ))  # fmt: skip
+    widths = [max(len(header[i]), *(len(row[i]) for row in rows)) if rows else len(header[i]) for i in range(9)]
+    numeric = {3, 4, 5, 6, 7}
+    lines = []
+    for row in [header, *rows]:
+        cells = [cell.rjust(widths[i]) if i in numeric else cell.ljust(widths[i]) for i, cell in enumerate(row)]
+        lines.append("  ".join(cells).rstrip())
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    lines.append(f"\n{len(spans)} requests, total cost {total:.6f} USD")
+    return "\n".join(lines)
+

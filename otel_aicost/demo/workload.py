@@ -1,0 +1,52 @@
+"""The demo's sample workload: what a small app does with OpenAI and Azure OpenAI, run against the loopback fake."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import openai
+
+from ..allocation import allocate
+
+DEMO_CONFIG: dict[str, Any] = {
+    "tags": {"application": "otel-aicost-demo"},
+    "deployments": {"chat-eu": {"model": "gpt-4o-2024-08-06", "type": "data_zone_standard", "region": "swedencentral"}},
+}
+QUESTION = [{"role": "user", "content": "In one sentence: why do FinOps teams care about token costs?"}]
+
+
+def run_workload(base_url: str, azure_endpoint: str, rounds: int = 1) -> list[str]:
+    """Make the demo's calls; return a line per call that failed on purpose."""
+    api = openai.OpenAI(base_url=base_url, api_key="demo-key-not-secret", max_retries=0)
+    azure = openai.AzureOpenAI(
+        azure_endpoint=azure_endpoint, api_version="2024-10-21", api_key="demo-key-not-secret", max_retries=0
+    )
+    steps: list[tuple[dict[str, str], Callable[[], Any]]] = [
+        ({"team": "search", "feature": "answers"},
+         lambda: api.chat.completions.create(model="gpt-4o-mini", messages=QUESTION)),
+        ({"team": "search", "feature": "answers"},
+         lambda: "".join(c.choices[0].delta.content or "" for c in api.chat.completions.create(
+             model="gpt-4o", messages=QUESTION, stream=True, extra_body={"fake_chunks": 24}) if c.choices)),
+        ({"team": "search", "feature": "retrieval"},
+         lambda: api.embeddings.create(model="text-embedding-3-small", input=["token costs", "budgets"])),
+        ({"team": "support", "feature": "triage"},
+         lambda: azure.chat.completions.create(model="chat-eu", messages=QUESTION)),
+        ({"team": "support", "feature": "reasoning"},
+         lambda: api.chat.completions.create(model="o4-mini", messages=QUESTION, reasoning_effort="low")),
+        ({"team": "support", "feature": "cached-context"},
+         lambda: api.chat.completions.create(model="gpt-4.1-mini", messages=QUESTION * 40)),
+    ]  # fmt: skip
+    if hasattr(api, "responses"):
+        steps.append(({"team": "search", "feature": "agent"}, lambda: api.responses.create(model="gpt-4.1", input="hi")))
+    failures = []
+    for _ in range(rounds):
+        for tags, step in steps:
+            with allocate(**tags):
+                step()
+        with allocate(team="search", feature="answers"):
+            try:
+                api.chat.completions.create(model="fake-error-429", messages=QUESTION)
+            except openai.RateLimitError as error:
+                failures.append(f"rate limited on purpose: {type(error).__name__} {error.status_code}")
+    return failures

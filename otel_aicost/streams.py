@@ -1,0 +1,221 @@
+"""Stream proxies: the caller iterates exactly what it would uninstrumented; the span ends exactly once.
+
+Every exit path ends the call: exhaustion, ``break`` then ``close()``/``aclose()``, ``with`` blocks, an exception
+mid-stream, and garbage collection of an abandoned stream. The usage-only chunk that we asked for on the
+caller's behalf (``stream_options.include_usage``) is read and hidden.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import wrapt
+
+from .call import Call
+from .extract import ResponseFacts, chat_usage, read_common, read_response
+from .safety import report_internal_error
+
+# --- chunk readers: return True to hide the chunk from the caller --------------------------------------------------
+
+
+def _read_choices_chunk(chunk: Any, facts: ResponseFacts, call: Call, text_field: str) -> bool:
+    if facts.response_id is None:
+        read_common(chunk, facts)
+    choices = chunk.choices
+    usage = getattr(chunk, "usage", None)
+    if usage is not None:
+        facts.usage = chat_usage(usage)
+        read_common(chunk, facts)
+        if call.injected_usage and not choices:
+            return True
+    elif call.injected_usage:
+        _forget_field(chunk, "usage")
+    if choices:
+        parts = facts.output_parts
+        for choice in choices:
+            if text_field == "content":
+                delta = choice.delta
+                text = getattr(delta, "content", None) if delta is not None else None
+            else:
+                text = getattr(choice, "text", None)
+            if type(text) is str and text:
+                if parts is None:
+                    parts = facts.output_parts = []
+                parts.append(text)
+            reason = choice.finish_reason
+            if reason is not None and type(reason) is str:
+                index = choice.index if type(choice.index) is int else 0
+                reasons = facts.finish_reasons
+                while len(reasons) <= index and index < 128:
+                    reasons.append("")
+                if index < 128:
+                    reasons[index] = reason
+    return False
+
+
+def _forget_field(model: Any, name: str) -> None:
+    """Make ``usage: null`` (present only because we asked for usage) look unset, as without us."""
+    fields_set = getattr(model, "__pydantic_fields_set__", None)
+    if fields_set is not None:
+        fields_set.discard(name)
+
+
+def read_chat_chunk(chunk: Any, facts: ResponseFacts, call: Call) -> bool:
+    return _read_choices_chunk(chunk, facts, call, "content")
+
+
+def read_completion_chunk(chunk: Any, facts: ResponseFacts, call: Call) -> bool:
+    return _read_choices_chunk(chunk, facts, call, "text")
+
+
+_FINAL_EVENTS = ("response.completed", "response.incomplete", "response.failed")
+
+
+def read_responses_event(event: Any, facts: ResponseFacts, call: Call) -> bool:
+    kind = getattr(event, "type", None)
+    if kind == "response.output_text.delta":
+        delta = getattr(event, "delta", None)
+        if type(delta) is str:
+            if facts.output_parts is None:
+                facts.output_parts = []
+            facts.output_parts.append(delta)
+    elif kind in _FINAL_EVENTS or kind == "response.created":
+        response = getattr(event, "response", None)
+        if response is not None:
+            read_response(response, facts)
+    return False
+
+
+READERS = {"chat": read_chat_chunk, "completion": read_completion_chunk, "responses": read_responses_event}
+
+
+def _counts_as_chunk(kind: str, chunk: Any) -> bool:
+    return kind != "responses" or getattr(chunk, "type", None) == "response.output_text.delta"
+
+
+def _finish(call: Call, facts: ResponseFacts, error: BaseException | None) -> None:
+    try:
+        if facts.finish_reasons:
+            facts.finish_reasons = [reason or "error" for reason in facts.finish_reasons]
+        if error is None:
+            call.succeed(facts)
+        else:
+            call.fail(error, facts)
+    except Exception:
+        report_internal_error("stream end")
+
+
+def finish_stream(proxy: StreamProxy | AsyncStreamProxy) -> None:
+    """End a stream's call with what it has seen so far (its raw response was closed under it)."""
+    _finish(proxy._self_call, proxy._self_facts, None)
+
+
+class StreamProxy(wrapt.ObjectProxy):  # type: ignore[misc]
+    """Wraps ``openai.Stream``."""
+
+    def __init__(self, stream: Any, call: Call, kind: str) -> None:
+        super().__init__(stream)
+        self._self_call = call
+        self._self_kind = kind
+        self._self_read = READERS[kind]
+        self._self_facts = ResponseFacts()
+
+    def __iter__(self) -> StreamProxy:
+        return self
+
+    def __next__(self) -> Any:
+        call = self._self_call
+        while True:
+            try:
+                chunk = self.__wrapped__.__next__()
+            except StopIteration:
+                _finish(call, self._self_facts, None)
+                raise
+            except BaseException as error:
+                _finish(call, self._self_facts, error)
+                raise
+            try:
+                if self._self_read(chunk, self._self_facts, call):
+                    continue
+                if _counts_as_chunk(self._self_kind, chunk):
+                    call.chunk_arrived()
+            except Exception:
+                report_internal_error("stream chunk")
+            return chunk
+
+    def close(self) -> None:
+        try:
+            self.__wrapped__.close()
+        finally:
+            _finish(self._self_call, self._self_facts, None)
+
+    def __enter__(self) -> StreamProxy:
+        self.__wrapped__.__enter__()
+        return self
+
+    def __exit__(self, *exc_info: Any) -> Any:
+        try:
+            return self.__wrapped__.__exit__(*exc_info)
+        finally:
+            _finish(self._self_call, self._self_facts, None)
+
+    def __del__(self) -> None:
+        if not self._self_call.ended:
+            _finish(self._self_call, self._self_facts, None)
+
+
+class AsyncStreamProxy(wrapt.ObjectProxy):  # type: ignore[misc]
+    """Wraps ``openai.AsyncStream``."""
+
+    def __init__(self, stream: Any, call: Call, kind: str) -> None:
+        super().__init__(stream)
+        self._self_call = call
+        self._self_kind = kind
+        self._self_read = READERS[kind]
+        self._self_facts = ResponseFacts()
+
+    def __aiter__(self) -> AsyncStreamProxy:
+        return self
+
+    async def __anext__(self) -> Any:
+        call = self._self_call
+        while True:
+            try:
+                chunk = await self.__wrapped__.__anext__()
+            except StopAsyncIteration:
+                _finish(call, self._self_facts, None)
+                raise
+            except BaseException as error:
+                _finish(call, self._self_facts, error)
+                raise
+            try:
+                if self._self_read(chunk, self._self_facts, call):
+                    continue
+                if _counts_as_chunk(self._self_kind, chunk):
+                    call.chunk_arrived()
+            except Exception:
+                report_internal_error("stream chunk")
+            return chunk
+
+    async def close(self) -> None:
+        try:
+            await self.__wrapped__.close()
+        finally:
+            _finish(self._self_call, self._self_facts, None)
+
+    async def aclose(self) -> None:
+        await self.close()
+
+    async def __aenter__(self) -> AsyncStreamProxy:
+        await self.__wrapped__.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> Any:
+        try:
+            return await self.__wrapped__.__aexit__(*exc_info)
+        finally:
+            _finish(self._self_call, self._self_facts, None)
+
+    def __del__(self) -> None:
+        if not self._self_call.ended:
+            _finish(self._self_call, self._self_facts, None)
