@@ -53,14 +53,21 @@ for entry in "${peers[@]}"; do
   python3 -m venv "$dir"
   pip=("$dir/bin/pip" install -q --disable-pip-version-check --pre)
   if [ "$name" = openlit ]; then
-    # openlit 1.45.0 declares openai<3. Install it with the rest of the shared pins, then put the shared openai
-    # (and its httpx2 stack) on top, so it is measured on the same client as everyone else. pip warns about
-    # the declared cap; overhead.py checks in every worker that the peer really produced its spans.
-    grep -viE '^(openai|httpx2|httpcore2)==' "$constraints" > "$venvs/constraints-openlit.txt"
+    # openlit 1.45.0 declares openai<3, and pulls ~13 web-framework instrumentations whose newest releases on
+    # the index pin an older opentelemetry-semantic-conventions than the shared opentelemetry-sdk, so pip
+    # cannot resolve it against the shared pins. Install its runtime dependencies minus those framework
+    # instrumentations (not used here: only its OpenAI instrumentor is enabled), then openlit itself with
+    # --no-deps on top of the shared openai 3.x stack. overhead.py checks in every worker that it really
+    # produced its spans.
+    sdk_version="$(grep -i '^opentelemetry-sdk==' "$constraints" | cut -d= -f3)"
+    semconv_version="$("$project_python" -m pip show opentelemetry-semantic-conventions 2>/dev/null | sed -n 's/^Version: //p')"
+    instr_version="$("$project_python" -m pip show opentelemetry-instrumentation 2>/dev/null | sed -n 's/^Version: //p')"
+    "${pip[@]}" -c "$constraints" openai opentelemetry-api opentelemetry-sdk \
+      "opentelemetry-exporter-otlp==$sdk_version" \
+      "opentelemetry-semantic-conventions==$semconv_version" "opentelemetry-instrumentation==$instr_version" \
+      "anthropic<1" "boto3<2" "botocore<2" "requests<3" "schedule<2" "xmltodict<2"
     # shellcheck disable=SC2086
-    "${pip[@]}" -c "$venvs/constraints-openlit.txt" opentelemetry-api opentelemetry-sdk $pkgs
-    "${pip[@]}" -c "$constraints" openai opentelemetry-api opentelemetry-sdk 2>&1 \
-      | grep -v "dependency resolver does not currently\|requires openai<3\|openai 3.* which is incompatible" || true
+    "${pip[@]}" --no-deps $pkgs
   else
     # shellcheck disable=SC2086
     "${pip[@]}" -c "$constraints" openai opentelemetry-api opentelemetry-sdk $pkgs
