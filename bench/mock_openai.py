@@ -167,6 +167,16 @@ def stream(client: openai.OpenAI) -> int:
     return count
 
 
+def stream_usage(client: openai.OpenAI) -> int:
+    """The same stream, with the caller itself asking for the usage chunk (so every mode gets the same bytes)."""
+    count = 0
+    for _chunk_ in client.chat.completions.create(
+        model=CHAT_MODEL, messages=MESSAGES, stream=True, stream_options={"include_usage": True}
+    ):
+        count += 1
+    return count
+
+
 async def async_chat(client: openai.AsyncOpenAI) -> object:
     return await client.chat.completions.create(model=CHAT_MODEL, messages=MESSAGES, temperature=0.2, max_tokens=64)
 

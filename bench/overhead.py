@@ -27,7 +27,8 @@ import modes
 from report import render_markdown, summarize
 
 HERE = pathlib.Path(__file__).resolve().parent
-CASES = ("chat", "stream", "async_chat", "embeddings")
+CASES = ("chat", "stream", "stream_usage", "async_chat", "embeddings")
+STREAM_CASES = ("stream", "stream_usage")
 
 
 def available_modes(wanted: list[str] | None) -> dict[str, str]:
@@ -72,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--calls", type=int, default=2000, help="timed calls per worker (after warm-up)")
+    parser.add_argument("--stream-calls", type=int, help="timed calls per stream worker (default: calls / 4)")
     parser.add_argument("--warmup", type=int, default=300)
     parser.add_argument("--batches", type=int, default=5, help="a worker reports the median of this many batches")
     parser.add_argument("--modes", nargs="*", help=f"subset of {', '.join(modes.ALL_MODES)} (bare always runs)")
@@ -82,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out-dir", default=str(HERE / "results"))
     args = parser.parse_args(argv)
 
+    if args.stream_calls is None:
+        args.stream_calls = max(1, args.calls // 4)
     pythons = available_modes(args.modes)
     mode_names = list(pythons)
     started = datetime.datetime.now(datetime.timezone.utc)
@@ -95,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
             for mode in order:
                 result = run_worker(
                     pythons[mode],
-                    ["--mode", mode, "--case", case, "--calls", str(args.calls), "--warmup", str(args.warmup),
+                    ["--mode", mode, "--case", case, "--warmup", str(args.warmup),
+                     "--calls", str(args.stream_calls if case in STREAM_CASES else args.calls),
                      "--batches", str(args.batches)],
                     args.nice,
                 )
@@ -135,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         "loadavg_after": os.getloadavg(),
         "rounds": args.rounds,
         "calls": args.calls,
+        "stream_calls": args.stream_calls,
         "warmup": args.warmup,
         "memory_calls": args.memory_calls,
     }

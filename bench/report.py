@@ -120,7 +120,8 @@ def render_markdown(run: dict, summary: dict, errors: list[dict]) -> str:
         "",
         f"Run {run['started']} → {run['finished']} · `{run['command']}` · {run['cpus']} CPUs, load average"
         f" {run['loadavg_before'][0]:.1f} before / {run['loadavg_after'][0]:.1f} after · {run['rounds']} rounds ×"
-        f" {run['calls']} calls per (mode, case) after {run['warmup']} warm-up calls.",
+        f" {run['calls']} calls per (mode, case) ({run['stream_calls']} for the 50-chunk streams) after"
+        f" {run['warmup']} warm-up calls.",
         "",
         "Median CPU µs per call (process CPU time, all threads) over rounds; in parentheses the overhead over"
         " bare (median of the per-round paired differences) in µs and %. Wall-clock medians are in the JSON.",

@@ -33,8 +33,9 @@ echo "shared pins (from $project_python):"; sed 's/^/  /' "$constraints"
 peers=(
   "genai-openai|opentelemetry-instrumentation-genai-openai==1.3b0"
   # 2.4b0 declares opentelemetry-util-genai>=0.4b0.dev, but only imports with an old util: pin 0.4b0.
-  # It also does `from httpx import URL` without declaring httpx (openai<3 brought it; openai 3 uses httpx2).
-  "openai-v2|opentelemetry-instrumentation-openai-v2==2.4b0 opentelemetry-util-genai==0.4b0 httpx"
+  # It also does `from httpx import URL` without declaring httpx (openai<3 brought it; openai 3 uses httpx2);
+  # httpx<1 because --pre would pick the incompatible 1.0 dev releases.
+  "openai-v2|opentelemetry-instrumentation-openai-v2==2.4b0 opentelemetry-util-genai==0.4b0 httpx<1"
   "openllmetry|opentelemetry-instrumentation-openai==0.62.4"
   "openlit|openlit==1.45.0"
 )

@@ -23,7 +23,7 @@ from importlib.metadata import PackageNotFoundError, version
 import mock_openai
 import modes
 
-CASES = ("chat", "stream", "async_chat", "embeddings")
+CASES = ("chat", "stream", "stream_usage", "async_chat", "embeddings")
 
 
 def _versions(mode: str) -> dict[str, str]:
@@ -52,6 +52,9 @@ class Caller:
         elif case == "stream":
             for _ in range(n):
                 mock_openai.stream(self.client)
+        elif case == "stream_usage":
+            for _ in range(n):
+                mock_openai.stream_usage(self.client)
         elif case == "embeddings":
             for _ in range(n):
                 mock_openai.embeddings(self.client)
@@ -70,6 +73,10 @@ class Caller:
             got = mock_openai.stream(self.client)
             if got != mock_openai.STREAM_CHUNKS:
                 raise SystemExit(f"stream: caller saw {got} chunks, expected {mock_openai.STREAM_CHUNKS}")
+        elif case == "stream_usage":
+            got = mock_openai.stream_usage(self.client)
+            if got != mock_openai.STREAM_CHUNKS + 1:
+                raise SystemExit(f"stream_usage: caller saw {got} chunks, expected {mock_openai.STREAM_CHUNKS + 1}")
         elif case == "chat":
             if mock_openai.chat(self.client).usage.total_tokens != mock_openai.USAGE["total_tokens"]:
                 raise SystemExit("chat: usage changed")
