@@ -155,31 +155,33 @@ MESSAGES = [
 ]
 
 
-def chat(client: openai.OpenAI) -> object:
-    return client.chat.completions.create(model=CHAT_MODEL, messages=MESSAGES, temperature=0.2, max_tokens=64)
+# Each case takes the ``create`` to call: ``client.chat.completions.create`` (through whatever instrumentation is
+# installed) or the SDK's original function bound to the same resource (see worker.original_create).
 
 
-def stream(client: openai.OpenAI) -> int:
+def chat(create) -> object:
+    return create(model=CHAT_MODEL, messages=MESSAGES, temperature=0.2, max_tokens=64)
+
+
+def stream(create) -> int:
     """A streamed chat completion, consumed fully, as an application would: returns the chunk count."""
     count = 0
-    for _chunk_ in client.chat.completions.create(model=CHAT_MODEL, messages=MESSAGES, stream=True):
+    for _chunk_ in create(model=CHAT_MODEL, messages=MESSAGES, stream=True):
         count += 1
     return count
 
 
-def stream_usage(client: openai.OpenAI) -> int:
+def stream_usage(create) -> int:
     """The same stream, with the caller itself asking for the usage chunk (so every mode gets the same bytes)."""
     count = 0
-    for _chunk_ in client.chat.completions.create(
-        model=CHAT_MODEL, messages=MESSAGES, stream=True, stream_options={"include_usage": True}
-    ):
+    for _chunk_ in create(model=CHAT_MODEL, messages=MESSAGES, stream=True, stream_options={"include_usage": True}):
         count += 1
     return count
 
 
-async def async_chat(client: openai.AsyncOpenAI) -> object:
-    return await client.chat.completions.create(model=CHAT_MODEL, messages=MESSAGES, temperature=0.2, max_tokens=64)
+async def async_chat(create) -> object:
+    return await create(model=CHAT_MODEL, messages=MESSAGES, temperature=0.2, max_tokens=64)
 
 
-def embeddings(client: openai.OpenAI) -> object:
-    return client.embeddings.create(model=EMBEDDING_MODEL, input="The quick brown fox jumps over the lazy dog")
+def embeddings(create) -> object:
+    return create(model=EMBEDDING_MODEL, input="The quick brown fox jumps over the lazy dog")

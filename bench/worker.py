@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import gc
 import json
 import os
@@ -19,6 +20,7 @@ import sys
 import time
 import tracemalloc
 from importlib.metadata import PackageNotFoundError, version
+from typing import Callable
 
 import mock_openai
 import modes
@@ -37,59 +39,98 @@ def _versions(mode: str) -> dict[str, str]:
     return found
 
 
+def original_create(resource: object) -> Callable:
+    """The SDK's own ``create`` of ``resource``, past every wrapt wrapper an instrumentation put on the class."""
+    function = type(resource).__dict__["create"]
+    while hasattr(function, "_self_wrapper"):  # a wrapt FunctionWrapper (all five modes patch with wrapt)
+        function = function.__wrapped__
+    return functools.partial(function, resource)
+
+
 class Caller:
-    """Makes one call of a case; the async case runs on one event loop kept for the whole process."""
+    """Makes calls of a case, instrumented or raw; the async case runs on one event loop kept for the process."""
 
     def __init__(self) -> None:
-        self.client = mock_openai.sync_client()
-        self.aclient = mock_openai.async_client()
+        client = mock_openai.sync_client()
+        aclient = mock_openai.async_client()
         self.loop = asyncio.new_event_loop()
+        self.creates = {
+            True: {"chat": client.chat.completions.create, "async": aclient.chat.completions.create,
+                   "embeddings": client.embeddings.create},
+            False: {"chat": original_create(client.chat.completions),
+                    "async": original_create(aclient.chat.completions),
+                    "embeddings": original_create(client.embeddings)},
+        }
 
-    def run(self, case: str, n: int) -> None:
+    def run(self, case: str, n: int, instrumented: bool = True) -> None:
+        creates = self.creates[instrumented]
         if case == "chat":
+            create = creates["chat"]
             for _ in range(n):
-                mock_openai.chat(self.client)
+                mock_openai.chat(create)
         elif case == "stream":
+            create = creates["chat"]
             for _ in range(n):
-                mock_openai.stream(self.client)
+                mock_openai.stream(create)
         elif case == "stream_usage":
+            create = creates["chat"]
             for _ in range(n):
-                mock_openai.stream_usage(self.client)
+                mock_openai.stream_usage(create)
         elif case == "embeddings":
+            create = creates["embeddings"]
             for _ in range(n):
-                mock_openai.embeddings(self.client)
+                mock_openai.embeddings(create)
         elif case == "async_chat":
-            self.loop.run_until_complete(self._async_calls(n))
+            self.loop.run_until_complete(self._async_calls(creates["async"], n))
         else:
             raise SystemExit(f"unknown case {case!r}; known: {', '.join(CASES)}")
 
-    async def _async_calls(self, n: int) -> None:
+    @staticmethod
+    async def _async_calls(create: Callable, n: int) -> None:
         for _ in range(n):
-            await mock_openai.async_chat(self.aclient)
+            await mock_openai.async_chat(create)
 
     def check(self, case: str) -> None:
         """The caller sees what the API sent: no instrumentation may add, drop or change chunks."""
+        create = self.creates[True]["chat"]
         if case == "stream":
-            got = mock_openai.stream(self.client)
+            got = mock_openai.stream(create)
             if got != mock_openai.STREAM_CHUNKS:
                 raise SystemExit(f"stream: caller saw {got} chunks, expected {mock_openai.STREAM_CHUNKS}")
         elif case == "stream_usage":
-            got = mock_openai.stream_usage(self.client)
+            got = mock_openai.stream_usage(create)
             if got != mock_openai.STREAM_CHUNKS + 1:
                 raise SystemExit(f"stream_usage: caller saw {got} chunks, expected {mock_openai.STREAM_CHUNKS + 1}")
         elif case == "chat":
-            if mock_openai.chat(self.client).usage.total_tokens != mock_openai.USAGE["total_tokens"]:
+            if mock_openai.chat(create).usage.total_tokens != mock_openai.USAGE["total_tokens"]:
                 raise SystemExit("chat: usage changed")
 
 
+def _timed_batch(caller: Caller, pipe: modes.Pipeline, case: str, n: int, instrumented: bool,
+                 profiler: object = None) -> tuple[float, float]:
+    """µs per call (process CPU, wall) of n calls plus the span flush, so the export work is counted too."""
+    gc.collect()
+    if profiler:
+        profiler.enable()
+    wall, cpu = time.perf_counter_ns(), time.process_time_ns()
+    caller.run(case, n, instrumented)
+    pipe.flush()
+    cpu, wall = time.process_time_ns() - cpu, time.perf_counter_ns() - wall
+    if profiler:
+        profiler.disable()
+    return cpu / n / 1000.0, wall / n / 1000.0
+
+
 def time_case(args: argparse.Namespace) -> dict:
+    """Alternate raw and instrumented batches (ABBA order) in this one process: the paired differences are the
+    overhead, with the machine's load changes cancelled out as far as they can be."""
     pipe = modes.Pipeline()
     modes.instrument(args.mode, pipe)
     caller = Caller()
     caller.check(args.case)
-    caller.run(args.case, args.warmup)
+    caller.run(args.case, args.warmup, instrumented=True)
+    caller.run(args.case, args.warmup, instrumented=False)
     pipe.flush()
-    spans_before = pipe.exporter.spans
 
     profiler = None
     if args.profile:
@@ -97,23 +138,24 @@ def time_case(args: argparse.Namespace) -> dict:
 
         profiler = cProfile.Profile()
     per_batch = max(1, args.calls // args.batches)
-    batch_us: list[float] = []
-    batch_wall_us: list[float] = []
-    for _ in range(args.batches):
-        gc.collect()
-        if profiler:
-            profiler.enable()
-        wall, cpu = time.perf_counter_ns(), time.process_time_ns()
-        caller.run(args.case, per_batch)
-        cpu, wall = time.process_time_ns() - cpu, time.perf_counter_ns() - wall
-        if profiler:
-            profiler.disable()
-        batch_us.append(cpu / per_batch / 1000.0)
-        batch_wall_us.append(wall / per_batch / 1000.0)
-    pipe.flush()
+    instr, raw, instr_wall, raw_wall, raw_spans = [], [], [], [], 0
+    spans_before = pipe.exporter.spans
+    for i in range(args.batches):
+        for instrumented in ((False, True) if i % 2 == 0 else (True, False)):
+            before = pipe.exporter.spans
+            cpu, wall = _timed_batch(caller, pipe, args.case, per_batch, instrumented,
+                                     profiler if instrumented else None)
+            if instrumented:
+                instr.append(cpu)
+                instr_wall.append(wall)
+            else:
+                raw.append(cpu)
+                raw_wall.append(wall)
+                raw_spans += pipe.exporter.spans - before
     calls = per_batch * args.batches
     if profiler:
         profiler.dump_stats(args.profile)
+    paired = [a - b for a, b in zip(instr, raw)]
     return {
         "kind": "time",
         "mode": args.mode,
@@ -122,11 +164,15 @@ def time_case(args: argparse.Namespace) -> dict:
         # CPU time of the whole process (all threads, so the span processor's export thread counts too). On a
         # shared, oversubscribed machine it is far steadier than wall time, which also counts time spent
         # waiting for a core; wall time is kept for reference.
-        "us_per_call": statistics.median(batch_us),
-        "wall_us_per_call": statistics.median(batch_wall_us),
-        "batch_us": batch_us,
-        "batch_wall_us": batch_wall_us,
-        "spans_per_call": (pipe.exporter.spans - spans_before) / calls,
+        "us_per_call": statistics.median(instr),
+        "raw_us_per_call": statistics.median(raw),
+        "paired_overhead_us": statistics.median(paired),
+        "wall_us_per_call": statistics.median(instr_wall),
+        "raw_wall_us_per_call": statistics.median(raw_wall),
+        "batch_us": instr,
+        "raw_batch_us": raw,
+        "spans_per_call": (pipe.exporter.spans - spans_before - raw_spans) / calls,
+        "raw_spans_per_call": raw_spans / calls,
         "span_names": sorted(pipe.exporter.names),
         "metric_names": pipe.metric_names(),
         "versions": _versions(args.mode),
@@ -139,7 +185,7 @@ def _rss_kib() -> int:
 
 
 def memory(args: argparse.Namespace) -> dict:
-    """Calls cycle through all four cases; memory is read (after flush + full GC) at five checkpoints."""
+    """Calls cycle through all the cases; memory is read (after flush + full GC) at five checkpoints."""
     pipe = modes.Pipeline()
     modes.instrument(args.mode, pipe)
     caller = Caller()
@@ -193,9 +239,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--mode", required=True, choices=modes.ALL_MODES)
     parser.add_argument("--case", choices=CASES, default="chat")
     parser.add_argument("--memory", action="store_true", help="memory growth run (all cases) instead of timing")
-    parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument("--calls", type=int, default=2000, help="instrumented calls (as many raw calls again)")
     parser.add_argument("--warmup", type=int, default=300)
-    parser.add_argument("--batches", type=int, default=5, help="timing: median of this many batches")
+    parser.add_argument("--batches", type=int, default=10,
+                        help="timing: this many raw/instrumented batch pairs (calls are split among them)")
     parser.add_argument("--profile", help="timing: write cProfile stats of the timed calls to this file")
     parser.add_argument("--out", help="write the JSON result here (default: stdout)")
     args = parser.parse_args(argv)
