@@ -69,6 +69,37 @@ def run_worker(python: str, worker_args: list[str], nice: int) -> dict:
         os.unlink(out)
 
 
+def render_saved(paths: list[str], out_dir: pathlib.Path) -> int:
+    timings, memory, errors, run = [], [], [], {}
+    for path in paths:
+        data = json.loads(pathlib.Path(path).read_text())
+        timings += data.get("timings", [])
+        memory += data.get("memory", [])
+        errors += data.get("errors", [])
+        got = data.get("run", {})
+        if got.get("rounds") or not run:  # the timing run's description wins
+            run = {**got, **{k: v for k, v in run.items() if k == "memory_calls" and v}}
+        if got.get("memory_calls") and data.get("memory"):
+            run["memory_calls"] = got["memory_calls"]
+    if not run:
+        raise SystemExit("overhead: no run description in " + ", ".join(paths) + " (pass a finished overhead.json)")
+    run["command"] = run.get("command", "?") + " (report merged from " + ", ".join(paths) + ")"
+    modes_seen = [m for m in modes.ALL_MODES if any(r["mode"] == m for r in timings + memory)]
+    cases = [c for c in CASES if any(r["case"] == c for r in timings)]
+    summary = summarize(timings, memory, modes_seen, cases)
+    markdown = render_markdown(run, summary, errors)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "overhead.md").write_text(markdown)
+    _write(out_dir, "overhead.json",
+           {"run": run, "summary": summary, "timings": timings, "memory": memory, "errors": errors})
+    print(markdown)
+    return 0
+
+
+def _write(out_dir: pathlib.Path, name: str, data: dict) -> None:
+    (out_dir / name).write_text(json.dumps(data, indent=1))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=7)
@@ -82,12 +113,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-warmup", type=int, default=2000)
     parser.add_argument("--nice", type=int, default=0, help="run workers under `nice -n N` (negative needs root)")
     parser.add_argument("--out-dir", default=str(HERE / "results"))
+    parser.add_argument("--render", nargs="+", metavar="JSON",
+                        help="measure nothing: merge these overhead.json / overhead.partial.json files (e.g. a"
+                        " timing run and a separate --rounds 0 memory run) and write the report from them")
     args = parser.parse_args(argv)
+    if args.render:
+        return render_saved(args.render, pathlib.Path(args.out_dir))
 
     if args.stream_calls is None:
         args.stream_calls = max(1, args.calls // 4)
     pythons = available_modes(args.modes)
     mode_names = list(pythons)
+    out_dir = pathlib.Path(args.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
     started = datetime.datetime.now(datetime.timezone.utc)
     load_before = os.getloadavg()
     timings: list[dict] = []
@@ -107,11 +145,14 @@ def main(argv: list[str] | None = None) -> int:
                 result.update(round=rnd, mode=mode, case=case)
                 if "error" in result:
                     errors.append(result)
-                    print(f"round {rnd + 1}/{args.rounds} {case:10s} {mode:13s} ERROR {result['error']}", file=sys.stderr)
+                    print(f"round {rnd + 1}/{args.rounds} {case:12s} {mode:13s} ERROR {result['error']}", file=sys.stderr)
                 else:
                     timings.append(result)
-                    print(f"round {rnd + 1}/{args.rounds} {case:10s} {mode:13s} {result['us_per_call']:9.1f} µs"
-                          f"  spans/call {result['spans_per_call']:.2f}", file=sys.stderr)
+                    print(f"round {rnd + 1}/{args.rounds} {case:12s} {mode:13s} {result['us_per_call']:9.1f} µs"
+                          f"  overhead {result['paired_overhead_us']:+8.1f} µs  spans/call {result['spans_per_call']:.2f}",
+                          file=sys.stderr)
+
+        _write(out_dir, "overhead.partial.json", {"timings": timings, "errors": errors})  # survives an interrupted run
 
     memory: list[dict] = []
     if args.memory_calls:
@@ -146,13 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     summary = summarize(timings, memory, mode_names, args.cases)
     markdown = render_markdown(run, summary, errors)
-    out_dir = pathlib.Path(args.out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "overhead.md").write_text(markdown)
-    (out_dir / "overhead.json").write_text(
-        json.dumps({"run": run, "summary": summary, "timings": timings, "memory": memory, "errors": errors},
-                   indent=1)
-    )
+    _write(out_dir, "overhead.json",
+           {"run": run, "summary": summary, "timings": timings, "memory": memory, "errors": errors})
     print(markdown)
     print(f"written: {out_dir / 'overhead.md'} and {out_dir / 'overhead.json'}", file=sys.stderr)
     return 1 if errors else 0
