@@ -4,9 +4,9 @@ Run on demand, never in CI (see bench/README.md):
 
     bash bench/setup_peers.sh && .venv/bin/python bench/overhead.py --rounds 7 --calls 2000
 
-Every (mode, case) measurement runs in a fresh worker process (bench/worker.py) with the Python of the mode's
-own virtual environment. The modes are interleaved: each round runs every case once for every mode, in an order
-that rotates from round to round, so a noisy neighbour slows all modes alike. The report gives per mode and case
+Each round runs, for every mode in an order that rotates from round to round, one fresh worker process
+(bench/worker.py) with the Python of the mode's own virtual environment, which times every case: batches of raw
+SDK calls alternate with batches of instrumented calls, so the paired differences cancel the machine's load. The report gives per mode and case
 the median over rounds of the µs per call, the overhead over bare as the median of the per-round paired
 differences, and ours divided by each peer's overhead; then the memory growth over --memory-calls calls.
 """
@@ -111,6 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", nargs="*", choices=CASES, default=list(CASES))
     parser.add_argument("--memory-calls", type=int, default=20000, help="0 skips the memory runs")
     parser.add_argument("--memory-warmup", type=int, default=2000)
+    parser.add_argument("--memory-modes", nargs="*", help="memory runs for these modes only (bare always runs)")
+    parser.add_argument("--tracemalloc", action="store_true",
+                        help="memory runs also trace Python allocations (exact, about 3x slower)")
     parser.add_argument("--nice", type=int, default=0, help="run workers under `nice -n N` (negative needs root)")
     parser.add_argument("--out-dir", default=str(HERE / "results"))
     parser.add_argument("--render", nargs="+", metavar="JSON",
@@ -131,35 +134,36 @@ def main(argv: list[str] | None = None) -> int:
     timings: list[dict] = []
     errors: list[dict] = []
     for rnd in range(args.rounds):
-        for case in args.cases:
-            shift = rnd % len(mode_names)
-            order = mode_names[shift:] + mode_names[:shift]
-            for mode in order:
-                result = run_worker(
-                    pythons[mode],
-                    ["--mode", mode, "--case", case, "--warmup", str(args.warmup),
-                     "--calls", str(args.stream_calls if case in STREAM_CASES else args.calls),
-                     "--batches", str(args.batches)],
-                    args.nice,
-                )
-                result.update(round=rnd, mode=mode, case=case)
-                if "error" in result:
-                    errors.append(result)
-                    print(f"round {rnd + 1}/{args.rounds} {case:12s} {mode:13s} ERROR {result['error']}", file=sys.stderr)
-                else:
-                    timings.append(result)
-                    print(f"round {rnd + 1}/{args.rounds} {case:12s} {mode:13s} {result['us_per_call']:9.1f} µs"
-                          f"  overhead {result['paired_overhead_us']:+8.1f} µs  spans/call {result['spans_per_call']:.2f}",
-                          file=sys.stderr)
-
+        shift = rnd % len(mode_names)
+        for mode in mode_names[shift:] + mode_names[:shift]:
+            got = run_worker(
+                pythons[mode],
+                ["--mode", mode, "--case", *args.cases, "--warmup", str(args.warmup), "--calls", str(args.calls),
+                 "--stream-calls", str(args.stream_calls), "--batches", str(args.batches)],
+                args.nice,
+            )
+            if isinstance(got, dict):  # an error
+                got.update(round=rnd, mode=mode, case=",".join(args.cases))
+                errors.append(got)
+                print(f"round {rnd + 1}/{args.rounds} {mode:13s} ERROR {got['error']}", file=sys.stderr)
+                continue
+            for result in got:
+                result.update(round=rnd)
+                timings.append(result)
+                print(f"round {rnd + 1}/{args.rounds} {result['case']:12s} {mode:13s} {result['us_per_call']:9.1f} µs"
+                      f"  overhead {result['paired_overhead_us']:+8.1f} µs  spans/call {result['spans_per_call']:.2f}",
+                      file=sys.stderr)
         _write(out_dir, "overhead.partial.json", {"timings": timings, "errors": errors})  # survives an interrupted run
 
     memory: list[dict] = []
     if args.memory_calls:
         for mode in mode_names:
+            if args.memory_modes and mode != "bare" and mode not in args.memory_modes:
+                continue
             result = run_worker(
                 pythons[mode],
-                ["--mode", mode, "--memory", "--calls", str(args.memory_calls), "--warmup", str(args.memory_warmup)],
+                ["--mode", mode, "--memory", "--calls", str(args.memory_calls), "--warmup", str(args.memory_warmup)]
+                + (["--tracemalloc"] if args.tracemalloc else []),
                 args.nice,
             )
             result.update(mode=mode)
@@ -168,9 +172,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"memory {mode:13s} ERROR {result['error']}", file=sys.stderr)
             else:
                 memory.append(result)
-                print(f"memory {mode:13s} traced +{result['traced_growth_kib']:.1f} KiB "
-                      f"(second half {result['traced_bytes_per_call_second_half']:.2f} B/call), "
-                      f"RSS +{result['rss_growth_kib']} KiB", file=sys.stderr)
+                print(f"memory {mode:13s} GC objects +{result['gc_objects_growth']} (second half"
+                      f" {result['gc_objects_growth_second_half']:+d}), RSS +{result['rss_growth_kib']} KiB", file=sys.stderr)
 
     run = {
         "started": started.isoformat(timespec="seconds"),

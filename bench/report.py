@@ -9,6 +9,8 @@ OFFICIAL = "genai-openai"
 # "No memory growth": over the second half of the memory run, ours may not keep more traced memory than bare
 # by more than this many bytes per call (i.e. nothing retained per call).
 GROWTH_BYTES_PER_CALL = 2.0
+# ... and may not keep more live GC-tracked objects than bare by more than this many per 1000 calls.
+GROWTH_OBJECTS_PER_1000_CALLS = 1.0
 
 
 def summarize(timings: list[dict], memory: list[dict], mode_names: list[str], cases: list[str]) -> dict:
@@ -96,14 +98,18 @@ def _targets(cells: dict, mem: dict) -> list[dict]:
             "detail": f"ours {ours:+.0f} µs vs {OFFICIAL} {official:+.0f} µs (limit {official / 3:+.0f} µs)",
         })
     if OURS in mem and "bare" in mem:
-        ours_b = mem[OURS]["traced_bytes_per_call_second_half"]
-        bare_b = mem["bare"]["traced_bytes_per_call_second_half"]
-        targets.append({
-            "target": "memory: no growth",
-            "ok": ours_b - bare_b <= GROWTH_BYTES_PER_CALL,
-            "detail": f"traced memory retained over the second half: ours {ours_b:.2f} B/call, bare {bare_b:.2f}"
-            f" B/call (limit: bare + {GROWTH_BYTES_PER_CALL:g})",
-        })
+        ours_o = mem[OURS]["gc_objects_per_1000_calls_second_half"]
+        bare_o = mem["bare"]["gc_objects_per_1000_calls_second_half"]
+        ok = ours_o - bare_o <= GROWTH_OBJECTS_PER_1000_CALLS
+        detail = (f"live GC objects kept over the second half: ours {ours_o:+.2f} per 1000 calls, bare {bare_o:+.2f}"
+                  f" (limit: bare + {GROWTH_OBJECTS_PER_1000_CALLS:g})")
+        if "traced_bytes_per_call_second_half" in mem[OURS] and "traced_bytes_per_call_second_half" in mem["bare"]:
+            ours_b = mem[OURS]["traced_bytes_per_call_second_half"]
+            bare_b = mem["bare"]["traced_bytes_per_call_second_half"]
+            ok = ok and ours_b - bare_b <= GROWTH_BYTES_PER_CALL
+            detail += (f"; traced memory: ours {ours_b:.2f} B/call, bare {bare_b:.2f} B/call"
+                       f" (limit: bare + {GROWTH_BYTES_PER_CALL:g})")
+        targets.append({"target": "memory: no growth", "ok": ok, "detail": detail})
     return targets
 
 
@@ -140,9 +146,9 @@ def render_markdown(run: dict, summary: dict, errors: list[dict]) -> str:
         "# otel-aicost overhead benchmark",
         "",
         f"Run {run['started']} → {run['finished']} · `{run['command']}` · {run['cpus']} CPUs, load average"
-        f" {run['loadavg_before'][0]:.1f} before / {run['loadavg_after'][0]:.1f} after · {run['rounds']} rounds ×"
-        f" {run['calls']} calls per (mode, case) ({run['stream_calls']} for the 50-chunk streams) after"
-        f" {run['warmup']} warm-up calls.",
+        f" {run['loadavg_before'][0]:.1f} before / {run['loadavg_after'][0]:.1f} after · {run['rounds']} rounds;"
+        f" per round and case each worker makes {run['calls']} instrumented and {run['calls']} raw calls"
+        f" ({run.get('stream_calls')} for the 50-chunk streams) after {run['warmup']} warm-up calls of each.",
         "",
         "Times are process CPU time (all threads, so span export counts) per call, in µs.",
         "",
@@ -179,20 +185,25 @@ def render_markdown(run: dict, summary: dict, errors: list[dict]) -> str:
         for case, row in ratios.items():
             lines.append(f"| {case} | " + " | ".join(f"{row[p]:.2f}" if p in row else "–" for p in peers) + " |")
     if mem:
+        traced = all("traced_growth_kib" in m for m in mem.values())
         lines += [
             "",
-            f"Memory over {run['memory_calls']} calls (all the cases in turn) after warm-up, measured after a span"
-            " flush, a metric collection and a full GC:",
+            f"**Memory** over {run.get('memory_calls')} calls (all the cases in turn) after warm-up, measured after a"
+            " span flush, a metric collection and a full GC. *Second half* is the second half of those calls, so one-time"
+            " caches and warm-up do not count:",
             "",
-            "| mode | tracemalloc growth (KiB) | of which second half (KiB) | second half B/call | RSS growth (KiB) |",
-            "| --- | ---: | ---: | ---: | ---: |",
+            "| mode | live GC objects growth | of which second half | second half per 1000 calls | RSS growth (KiB) |"
+            + (" tracemalloc growth (KiB) | second half B/call |" if traced else ""),
+            "| --- | ---: | ---: | ---: | ---: |" + (" ---: | ---: |" if traced else ""),
         ]
         for mode in modes:
             if mode in mem:
                 m = mem[mode]
                 lines.append(
-                    f"| {mode} | {m['traced_growth_kib']:.1f} | {m['traced_growth_second_half_kib']:.1f} |"
-                    f" {m['traced_bytes_per_call_second_half']:.2f} | {m['rss_growth_kib']} |"
+                    f"| {mode} | {m['gc_objects_growth']:+d} | {m['gc_objects_growth_second_half']:+d} |"
+                    f" {m['gc_objects_per_1000_calls_second_half']:+.2f} | {m['rss_growth_kib']:+d} |"
+                    + (f" {m['traced_growth_kib']:+.1f} | {m['traced_bytes_per_call_second_half']:.2f} |"
+                       if traced else "")
                 )
     if summary["targets"]:
         lines += ["", "Targets:", ""]

@@ -1,9 +1,9 @@
-"""One measurement in one fresh process: a (mode, case) timing run, or a memory run for one mode.
+"""Measurements in one fresh process for one mode: timing of the given cases, or a memory run.
 
 Started by overhead.py with the Python of the mode's virtual environment; writes one JSON object to --out.
 Can be run by hand to profile a mode:
 
-    .venv/bin/python bench/worker.py --mode aicost --case chat --calls 5000 --profile /tmp/aicost-chat.prof
+    .venv/bin/python bench/worker.py --mode aicost --case chat --calls 2000 --profile /tmp/aicost-chat.prof
 """
 
 from __future__ import annotations
@@ -121,15 +121,27 @@ def _timed_batch(caller: Caller, pipe: modes.Pipeline, case: str, n: int, instru
     return cpu / n / 1000.0, wall / n / 1000.0
 
 
-def time_case(args: argparse.Namespace) -> dict:
-    """Alternate raw and instrumented batches (ABBA order) in this one process: the paired differences are the
-    overhead, with the machine's load changes cancelled out as far as they can be."""
+STREAM_CASES = ("stream", "stream_usage")
+
+
+def time_cases(args: argparse.Namespace) -> list[dict]:
     pipe = modes.Pipeline()
     modes.instrument(args.mode, pipe)
     caller = Caller()
-    caller.check(args.case)
-    caller.run(args.case, args.warmup, instrumented=True)
-    caller.run(args.case, args.warmup, instrumented=False)
+    results = []
+    for case in args.case:
+        calls = args.stream_calls if case in STREAM_CASES and args.stream_calls else args.calls
+        results.append(time_case(args, pipe, caller, case, calls))
+    return results
+
+
+def time_case(args: argparse.Namespace, pipe: modes.Pipeline, caller: Caller, case: str, calls: int) -> dict:
+    """Alternate raw and instrumented batches (ABBA order) in this one process: the paired differences are the
+    overhead, with the machine's load changes cancelled out as far as they can be."""
+    caller.check(case)
+    warmup = min(args.warmup, calls)
+    caller.run(case, warmup, instrumented=True)
+    caller.run(case, warmup, instrumented=False)
     pipe.flush()
 
     profiler = None
@@ -137,13 +149,13 @@ def time_case(args: argparse.Namespace) -> dict:
         import cProfile
 
         profiler = cProfile.Profile()
-    per_batch = max(1, args.calls // args.batches)
+    per_batch = max(1, calls // args.batches)
     instr, raw, instr_wall, raw_wall, raw_spans = [], [], [], [], 0
     spans_before = pipe.exporter.spans
     for i in range(args.batches):
         for instrumented in ((False, True) if i % 2 == 0 else (True, False)):
             before = pipe.exporter.spans
-            cpu, wall = _timed_batch(caller, pipe, args.case, per_batch, instrumented,
+            cpu, wall = _timed_batch(caller, pipe, case, per_batch, instrumented,
                                      profiler if instrumented else None)
             if instrumented:
                 instr.append(cpu)
@@ -155,11 +167,13 @@ def time_case(args: argparse.Namespace) -> dict:
     calls = per_batch * args.batches
     if profiler:
         profiler.dump_stats(args.profile)
+    names = dict(pipe.exporter.names)
+    pipe.exporter.names.clear()
     paired = [a - b for a, b in zip(instr, raw)]
     return {
         "kind": "time",
         "mode": args.mode,
-        "case": args.case,
+        "case": case,
         "calls": calls,
         # CPU time of the whole process (all threads, so the span processor's export thread counts too). On a
         # shared, oversubscribed machine it is far steadier than wall time, which also counts time spent
@@ -173,7 +187,7 @@ def time_case(args: argparse.Namespace) -> dict:
         "raw_batch_us": raw,
         "spans_per_call": (pipe.exporter.spans - spans_before - raw_spans) / calls,
         "raw_spans_per_call": raw_spans / calls,
-        "span_names": sorted(pipe.exporter.names),
+        "span_names": sorted(names),
         "metric_names": pipe.metric_names(),
         "versions": _versions(args.mode),
     }
@@ -185,7 +199,8 @@ def _rss_kib() -> int:
 
 
 def memory(args: argparse.Namespace) -> dict:
-    """Calls cycle through all the cases; memory is read (after flush + full GC) at five checkpoints."""
+    """Calls cycle through all the cases; memory is read (after flush + full GC) at five checkpoints: the live
+    objects the GC tracks, the RSS, and (with --tracemalloc, about 3x slower) the traced Python memory."""
     pipe = modes.Pipeline()
     modes.instrument(args.mode, pipe)
     caller = Caller()
@@ -197,7 +212,8 @@ def memory(args: argparse.Namespace) -> dict:
         pipe.metric_names()  # a collection, as a periodic reader would do
         gc.collect()
 
-    tracemalloc.start()
+    if args.tracemalloc:
+        tracemalloc.start()
     settle()
     checkpoints = []
     snapshots = []
@@ -209,44 +225,56 @@ def memory(args: argparse.Namespace) -> dict:
                 caller.run(case, step // len(CASES))
             done += (step // len(CASES)) * len(CASES)
         settle()
-        checkpoints.append({"calls": done, "rss_kib": _rss_kib(), "traced_kib": tracemalloc.get_traced_memory()[0] / 1024})
-        if i in (2, 4):
-            snapshots.append(tracemalloc.take_snapshot())
-    top = [
-        {"where": str(stat.traceback[0]), "size_diff_kib": stat.size_diff / 1024, "count_diff": stat.count_diff}
-        for stat in snapshots[1].compare_to(snapshots[0], "lineno")[:8]
-    ]
-    tracemalloc.stop()
+        point = {"calls": done, "rss_kib": _rss_kib(), "gc_objects": len(gc.get_objects())}
+        if args.tracemalloc:
+            point["traced_kib"] = tracemalloc.get_traced_memory()[0] / 1024
+            if i in (2, 4):
+                snapshots.append(tracemalloc.take_snapshot())
+        checkpoints.append(point)
     first, mid, last = checkpoints[0], checkpoints[2], checkpoints[4]
     half = last["calls"] - mid["calls"]
-    return {
+    result = {
         "kind": "memory",
         "mode": args.mode,
         "calls": last["calls"],
         "checkpoints": checkpoints,
         "rss_growth_kib": last["rss_kib"] - first["rss_kib"],
-        "traced_growth_kib": last["traced_kib"] - first["traced_kib"],
-        "traced_growth_second_half_kib": last["traced_kib"] - mid["traced_kib"],
-        "traced_bytes_per_call_second_half": (last["traced_kib"] - mid["traced_kib"]) * 1024 / half,
-        "top_growth_second_half": top,
+        "gc_objects_growth": last["gc_objects"] - first["gc_objects"],
+        "gc_objects_growth_second_half": last["gc_objects"] - mid["gc_objects"],
+        "gc_objects_per_1000_calls_second_half": (last["gc_objects"] - mid["gc_objects"]) * 1000 / half,
         "spans": pipe.exporter.spans,
         "versions": _versions(args.mode),
     }
+    if args.tracemalloc:
+        result.update(
+            traced_growth_kib=last["traced_kib"] - first["traced_kib"],
+            traced_growth_second_half_kib=last["traced_kib"] - mid["traced_kib"],
+            traced_bytes_per_call_second_half=(last["traced_kib"] - mid["traced_kib"]) * 1024 / half,
+            top_growth_second_half=[
+                {"where": str(stat.traceback[0]), "size_diff_kib": stat.size_diff / 1024,
+                 "count_diff": stat.count_diff}
+                for stat in snapshots[1].compare_to(snapshots[0], "lineno")[:8]
+            ],
+        )
+        tracemalloc.stop()
+    return result
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mode", required=True, choices=modes.ALL_MODES)
-    parser.add_argument("--case", choices=CASES, default="chat")
+    parser.add_argument("--case", nargs="+", choices=CASES, default=["chat"], help="timing: cases, in this order")
     parser.add_argument("--memory", action="store_true", help="memory growth run (all cases) instead of timing")
     parser.add_argument("--calls", type=int, default=2000, help="instrumented calls (as many raw calls again)")
+    parser.add_argument("--stream-calls", type=int, help="timing: calls for the stream cases (default: --calls)")
     parser.add_argument("--warmup", type=int, default=300)
+    parser.add_argument("--tracemalloc", action="store_true", help="memory: also trace Python allocations")
     parser.add_argument("--batches", type=int, default=10,
                         help="timing: this many raw/instrumented batch pairs (calls are split among them)")
     parser.add_argument("--profile", help="timing: write cProfile stats of the timed calls to this file")
     parser.add_argument("--out", help="write the JSON result here (default: stdout)")
     args = parser.parse_args(argv)
-    result = memory(args) if args.memory else time_case(args)
+    result = memory(args) if args.memory else time_cases(args)
     text = json.dumps(result)
     if args.out:
         with open(args.out, "w") as out:
