@@ -14,10 +14,21 @@ ACTIONS = ("warn", "block")
 class BudgetExceeded(Exception):
     """Raised before a request is sent when a ``block`` budget would be exceeded by it."""
 
-    def __init__(self, budget: str, spent: Decimal, estimate: Decimal, limit: Decimal, currency: str = "USD"):
+    def __init__(
+        self,
+        budget: str,
+        spent: Decimal,
+        estimate: Decimal,
+        limit: Decimal,
+        currency: str = "USD",
+        reserved: Decimal = Decimal(0),
+    ):
         self.budget, self.spent, self.estimate, self.limit, self.currency = budget, spent, estimate, limit, currency
+        self.reserved = reserved  # estimates of calls of this budget still in flight
+        in_flight = f" + {reserved} in flight" if reserved else ""
         super().__init__(
-            f"budget '{budget}' would be exceeded: spent {spent} + this call ~{estimate} > limit {limit} {currency}"
+            f"budget '{budget}' would be exceeded: spent {spent}{in_flight} + this call ~{estimate}"
+            f" > limit {limit} {currency}"
         )
 
 
@@ -43,6 +54,7 @@ class Budget:
         if not limit.is_finite() or limit <= 0:
             raise ValueError(f"limit must be a positive number, got {self.limit!r}")
         object.__setattr__(self, "_limit", limit)
+        object.__setattr__(self, "limit", limit)  # always a Decimal once built, whatever was passed
         if self.period not in PERIODS:
             raise ValueError(f"period must be one of {', '.join(PERIODS)}, got {self.period!r}")
         if self.action not in ACTIONS:
@@ -56,7 +68,11 @@ class Budget:
             isinstance(t, (int, float)) and not isinstance(t, bool) and 0 < t <= 10 for t in thresholds
         ):
             raise ValueError(f"thresholds must be fractions of the limit like 0.8, 1.0, got {self.thresholds!r}")
-        object.__setattr__(self, "thresholds", tuple(sorted(float(t) for t in thresholds)))
+        object.__setattr__(self, "thresholds", tuple(sorted({float(t) for t in thresholds})))
+
+    def __hash__(self) -> int:  # ``match`` is a dict, so the generated hash would fail
+        match = self.match or {}
+        return hash((self.name, self._limit, self.period, tuple(sorted(match.items())), self.thresholds, self.action))
 
     @property
     def limit_amount(self) -> Decimal:

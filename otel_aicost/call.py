@@ -19,7 +19,8 @@ from .allocation import current_tags, inbound_tags, propagation, resource_tags
 from .budgets import BudgetExceeded
 from .config import Deployment, Settings
 from .content import ContentCapture
-from .cost import Cost, Pricer, PricingRequest
+from .cost import Cost, Pricer, PricingRequest, effective_service_tier
+from .estimate import estimated_usage
 from .endpoint import Endpoint, endpoint_of
 from .extract import ResponseFacts, request_attributes
 from .metrics import Instruments, MetricTags
@@ -49,7 +50,6 @@ class Telemetry:
         pricer: Pricer,
         budgets: Any,
         content: ContentCapture,
-        estimator: Any,
         resource: Any = None,
     ) -> None:
         self.tracer = tracer
@@ -58,7 +58,6 @@ class Telemetry:
         self.pricer = pricer
         self.budgets = budgets
         self.content = content
-        self.estimator = estimator
         self.metric_tags = MetricTags(settings.metric_tags, settings.metric_tag_cap)
         self.default_tags = {**resource_tags(resource), **settings.tags}
         self.inject_usage = settings.stream_usage == "auto"
@@ -153,12 +152,12 @@ class Call:
         self.injected_usage = True
         return {**kwargs, "stream_options": new_options}
 
-    def _start_attributes(self) -> dict[str, Any]:
+    def _common_attributes(self) -> dict[str, Any]:
+        """The attributes spans and metrics share: operation, provider, request model, server."""
         endpoint = self.endpoint
         attributes: dict[str, Any] = {
             semconv.OPERATION_NAME: self.surface.operation,
             semconv.PROVIDER_NAME: endpoint.provider,
-            semconv.SYSTEM: endpoint.system,
         }
         if self.request_model:
             attributes[semconv.REQUEST_MODEL] = self.request_model
@@ -166,6 +165,12 @@ class Call:
             attributes[semconv.SERVER_ADDRESS] = endpoint.server_address
             if endpoint.server_port:
                 attributes[semconv.SERVER_PORT] = endpoint.server_port
+        return attributes
+
+    def _start_attributes(self) -> dict[str, Any]:
+        endpoint = self.endpoint
+        attributes = self._common_attributes()
+        attributes[semconv.SYSTEM] = endpoint.system
         if self.surface.api_type:
             attributes[semconv.OPENAI_API_TYPE] = self.surface.api_type
         if self.stream:
@@ -221,8 +226,8 @@ class Call:
         duration = time.perf_counter() - self.start
         span = self.span
         usage = facts.usage
-        if usage is None and self.stream and error is None and telemetry.estimator is not None:
-            usage = telemetry.estimator.stream_usage(self, facts)
+        if usage is None and self.stream and (error is None or facts.output_parts):
+            usage = self._estimate_usage(facts)
         cost = self._price(facts, usage) if error is None or usage is not None else None
         if self.reservation is not None or (telemetry.budgets is not None and telemetry.budgets.has_budgets):
             telemetry.budgets.settle(self, cost, span)
@@ -245,6 +250,8 @@ class Call:
         duration_attributes = dict(metric_attributes)
         if cost is not None:
             duration_attributes[semconv.PRICING_STATUS] = cost.status
+        if usage is not None:
+            duration_attributes[semconv.USAGE_SOURCE] = usage.source
         instruments.duration.record(duration, duration_attributes)
         if usage is not None:
             input_attributes = dict(metric_attributes)
@@ -263,6 +270,24 @@ class Call:
                 for gap in self.chunk_gaps:
                     record(gap, metric_attributes)
 
+    def _estimate_usage(self, facts: ResponseFacts) -> Usage | None:
+        """A stream that reported no usage (injection off, or cut short): count it locally with tiktoken."""
+        kwargs = self.kwargs
+        model = facts.response_model or self.request_model
+        messages = kwargs.get("messages")
+        if not isinstance(messages, list):
+            value = kwargs.get("input")
+            messages = value if isinstance(value, list) and all(isinstance(m, Mapping) for m in value) else None
+        prompt = None if messages is not None else (kwargs.get("prompt") or kwargs.get("input"))
+        tools = kwargs.get("tools")
+        return estimated_usage(
+            model,
+            messages=messages,
+            prompt=prompt if isinstance(prompt, (str, list)) else None,
+            tools=tools if isinstance(tools, list) else None,
+            output=facts.output_parts or [],
+        )
+
     def _price(self, facts: ResponseFacts, usage: Usage | None) -> Cost:
         return self.telemetry.pricer.price(
             PricingRequest(
@@ -271,25 +296,15 @@ class Call:
                 request_model=self.request_model,
                 response_model=facts.response_model,
                 deployment=self.deployment,
-                service_tier=facts.service_tier or _requested_tier(self.kwargs),
+                service_tier=effective_service_tier(_requested_tier(self.kwargs), facts.service_tier),
                 provider=self.endpoint.provider,
             )
         )
 
     def _metric_attributes(self, facts: ResponseFacts, error: BaseException | None) -> dict[str, Any]:
-        endpoint = self.endpoint
-        attributes: dict[str, Any] = {
-            semconv.OPERATION_NAME: self.surface.operation,
-            semconv.PROVIDER_NAME: endpoint.provider,
-        }
-        if self.request_model:
-            attributes[semconv.REQUEST_MODEL] = self.request_model
+        attributes = self._common_attributes()
         if facts.response_model:
             attributes[semconv.RESPONSE_MODEL] = facts.response_model
-        if endpoint.server_address:
-            attributes[semconv.SERVER_ADDRESS] = endpoint.server_address
-            if endpoint.server_port:
-                attributes[semconv.SERVER_PORT] = endpoint.server_port
         if self.deployment is not None:
             attributes[semconv.DEPLOYMENT_TYPE] = self.deployment.type or "global_standard"
         if facts.service_tier:

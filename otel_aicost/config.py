@@ -7,18 +7,19 @@ Nothing in this module runs on the call path.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from . import semconv
-from .budgets import Budget
+from .budgets import ACTIONS, PERIODS, Budget
 
 DEFAULT_METRIC_TAGS = ("cost_center", "team", "application", "environment", "feature")
 EXPORTERS = ("otlp", "azuremonitor", "file", "console", "none")
@@ -26,10 +27,30 @@ STREAM_USAGE = ("auto", "off")
 CAPTURE_MODES = ("no_content", "span_only", "event_only", "span_and_event")
 _TAG_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
+_LOGGER = logging.getLogger(__name__)
 
 
 class ConfigError(ValueError):
     """Configuration that cannot work. The message names where it came from, the key and the problem."""
+
+
+@dataclass(frozen=True)
+class _Where:
+    """Where a value came from, for error messages: ``cfg.toml: key 'budgets[0].period'``."""
+
+    source: str
+    key: str
+    show_key: bool = True
+
+    def at(self, suffix: str) -> _Where:
+        return _Where(self.source, f"{self.key}{suffix}")
+
+    def __str__(self) -> str:
+        return f"{self.source}: key '{self.key}'" if self.show_key else self.source
+
+
+def _at(where: _Where | str, suffix: str) -> _Where | str:
+    return where.at(suffix) if isinstance(where, _Where) else f"{where}{suffix}"
 
 
 @dataclass(frozen=True)
@@ -79,19 +100,23 @@ _KEYS = (
 
 
 def load_settings(options: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
-    """Build the settings from the config file, the environment and ``options`` (highest precedence)."""
+    """Build the settings from the config file, the environment and ``options`` (highest precedence).
+
+    ``options`` are ``configure()``/``instrument(config=)`` arguments; a None value means "not given".
+    Raises ``ConfigError`` naming the file (or variable, or argument), the key and the problem.
+    """
     env = os.environ if environ is None else environ
-    options = dict(options or {})
+    options = {key: value for key, value in (options or {}).items() if value is not None}
     path = options.pop("config", None) or env.get(semconv.ENV_CONFIG) or None
     merged: dict[str, Any] = {}
-    origins: dict[str, str] = {}
+    origins: dict[str, _Where] = {}
     if path:
         for key, value in read_config_file(path).items():
-            merged[key], origins[key] = value, f"{path}: key '{key}'"
+            merged[key], origins[key] = value, _Where(str(path), str(key))
     for key, value in _from_environment(env).items():
-        merged[key], origins[key] = value, f"environment variable {key_to_env(key)}"
+        merged[key], origins[key] = value, _Where(f"environment variable {key_to_env(key)}", key, show_key=False)
     for key, value in options.items():
-        merged[key], origins[key] = value, f"configure() argument '{key}'"
+        merged[key], origins[key] = value, _Where("configure() argument", key)
     return _validate(merged, origins, str(path) if path else None)
 
 
@@ -115,10 +140,29 @@ def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
         if key == "metric_tags":
             found[key] = [part.strip() for part in raw.split(",") if part.strip()]
         elif key == "capture_content":
-            found[key] = raw.lower()
+            mode = _capture_mode(raw)
+            if mode is None:  # a standard OTel variable shared with other instrumentations: never fail on it
+                _LOGGER.warning(
+                    "environment variable %s=%r is not one of true, false, %s: message content is not captured",
+                    key_to_env(key), raw, ", ".join(CAPTURE_MODES),
+                )  # fmt: skip
+                mode = "no_content"
+            found[key] = mode
         else:
             found[key] = raw
     return found
+
+
+def _capture_mode(value: Any) -> str | None:
+    """The content capture mode for ``value`` (bool, "true"/"false" or a mode name), None when it is none."""
+    if value is True or value is False:
+        return "span_only" if value else "no_content"
+    if not isinstance(value, str):
+        return None
+    value = value.strip().lower()
+    if value in ("true", "false"):
+        return "span_only" if value == "true" else "no_content"
+    return value if value in CAPTURE_MODES else None
 
 
 def read_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -155,23 +199,27 @@ def read_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     return data
 
 
-def _validate(merged: dict[str, Any], origins: dict[str, str], path: str | None) -> Settings:
-    unknown = sorted(set(merged) - set(_KEYS))
+def _validate(merged: dict[str, Any], origins: dict[str, _Where], path: str | None) -> Settings:
+    unknown = sorted(set(merged) - set(_KEYS), key=str)
     if unknown:
-        key = unknown[0]
-        where = origins.get(key, f"key '{key}'")
-        raise ConfigError(f"{where}: unknown key (known keys: {', '.join(_KEYS)})")
+        raise ConfigError(f"{origins[unknown[0]]}: unknown key (known keys: {', '.join(_KEYS)})")
     values: dict[str, Any] = {"config_path": path}
     for key, value in merged.items():
         values[key] = _check(key, value, origins[key])
     currency = values.get("currency", "USD")
-    if currency != "USD" and "usd_rate" not in values:
+    if currency == "USD":
+        values["usd_rate"] = Decimal(1)  # prices are USD: a rate left in the file for another currency is unused
+    elif "usd_rate" not in values:
         where = origins["currency"]
         raise ConfigError(f"{where}: currency {currency} needs 'usd_rate' (1 USD in {currency}) in the config file")
+    names = [budget.name for budget in values.get("budgets", ())]
+    for index, name in enumerate(names):
+        if name in names[:index]:
+            raise ConfigError(f"{_at(origins['budgets'], f'[{index}].name')}: budget name {name!r} is used twice")
     return Settings(**values)
 
 
-def _check(key: str, value: Any, where: str) -> Any:  # noqa: PLR0911, PLR0912 - one branch per key
+def _check(key: str, value: Any, where: _Where | str) -> Any:  # noqa: PLR0911, PLR0912 - one branch per key
     if key == "currency":
         if not isinstance(value, str) or not _CURRENCY.match(value.upper()):
             raise ConfigError(f"{where}: must be an ISO 4217 code like 'EUR', got {value!r}")
@@ -186,11 +234,10 @@ def _check(key: str, value: Any, where: str) -> Any:  # noqa: PLR0911, PLR0912 -
     if key == "exporter":
         return _choice(value, EXPORTERS, where)
     if key == "capture_content":
-        if value is True or (isinstance(value, str) and value.lower() == "true"):
-            return "span_only"
-        if value is False or (isinstance(value, str) and value.lower() == "false"):
-            return "no_content"
-        return _choice(value, CAPTURE_MODES, where)
+        mode = _capture_mode(value)
+        if mode is None:
+            raise ConfigError(f"{where}: must be true, false or one of {', '.join(CAPTURE_MODES)}, got {value!r}")
+        return mode
     if key in ("metric_tags", "baggage_keys"):
         if isinstance(value, str):
             value = [part.strip() for part in value.split(",") if part.strip()]
@@ -210,38 +257,38 @@ def _check(key: str, value: Any, where: str) -> Any:  # noqa: PLR0911, PLR0912 -
     if key == "prices":
         if not isinstance(value, (list, tuple)):
             raise ConfigError(f"{where}: must be a list of price tables ([[prices]]), got {type(value).__name__}")
-        return tuple(_price(item, f"{where}[{i}]") for i, item in enumerate(value))
+        return tuple(_price(item, _at(where, f"[{i}]")) for i, item in enumerate(value))
     if key == "deployments":
         if not isinstance(value, Mapping):
             raise ConfigError(f"{where}: must be a table of deployment name -> settings")
-        return {name: _deployment(name, item, f"{where}.{name}") for name, item in value.items()}
+        return {str(name): _deployment(name, item, _at(where, f".{name}")) for name, item in value.items()}
     if key == "budgets":
         if not isinstance(value, (list, tuple)):
             raise ConfigError(f"{where}: must be a list of budgets ([[budgets]]), got {type(value).__name__}")
-        return tuple(_budget(item, f"{where}[{i}]") for i, item in enumerate(value))
+        return tuple(_budget(item, _at(where, f"[{i}]")) for i, item in enumerate(value))
     raise AssertionError(key)  # pragma: no cover - _KEYS and this function list the same keys
 
 
-def check_tags(value: Any, where: str) -> dict[str, str]:
+def check_tags(value: Any, where: _Where | str) -> dict[str, str]:
     if not isinstance(value, Mapping):
         raise ConfigError(f"{where}: must be a table of tag key -> value")
     tags: dict[str, str] = {}
     for tag_key, tag_value in value.items():
         if not isinstance(tag_key, str) or not _TAG_KEY.match(tag_key):
-            raise ConfigError(f"{where}.{tag_key}: tag keys are letters, digits, _ . - (at most 64)")
+            raise ConfigError(f"{_at(where, f'.{tag_key}')}: tag keys are letters, digits, _ . - (at most 64)")
         if not isinstance(tag_value, (str, int, float)) or isinstance(tag_value, bool):
-            raise ConfigError(f"{where}.{tag_key}: tag values are strings, got {type(tag_value).__name__}")
+            raise ConfigError(f"{_at(where, f'.{tag_key}')}: tag values are strings, got {type(tag_value).__name__}")
         tags[tag_key] = str(tag_value)
     return tags
 
 
-def _choice(value: Any, allowed: tuple[str, ...], where: str) -> str:
+def _choice(value: Any, allowed: tuple[str, ...], where: _Where | str) -> str:
     if not isinstance(value, str) or value.lower() not in allowed:
         raise ConfigError(f"{where}: must be one of {', '.join(allowed)}, got {value!r}")
     return value.lower()
 
 
-def _decimal(value: Any, where: str) -> Decimal:
+def _decimal(value: Any, where: _Where | str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
         raise ConfigError(f"{where}: must be a number, got {value!r}")
     try:
@@ -253,61 +300,72 @@ def _decimal(value: Any, where: str) -> Decimal:
     return number
 
 
-def _table(value: Any, allowed: tuple[str, ...], required: tuple[str, ...], where: str) -> dict[str, Any]:
+def _table(value: Any, allowed: tuple[str, ...], required: tuple[str, ...], where: _Where | str) -> dict[str, Any]:
     if not isinstance(value, Mapping):
         raise ConfigError(f"{where}: must be a table, got {type(value).__name__}")
     for key in value:
         if key not in allowed:
-            raise ConfigError(f"{where}.{key}: unknown key (known keys: {', '.join(allowed)})")
+            raise ConfigError(f"{_at(where, f'.{key}')}: unknown key (known keys: {', '.join(allowed)})")
     for key in required:
         if key not in value:
             raise ConfigError(f"{where}: missing required key '{key}'")
     return dict(value)
 
 
-def _price(item: Any, where: str) -> PriceOverride:
+def _price(item: Any, where: _Where | str) -> PriceOverride:
     table = _table(item, ("model", "input", "cached_input", "cache_write", "output", "effective_from"),
                    ("model", "input", "output"), where)  # fmt: skip
     if not isinstance(table["model"], str) or not table["model"]:
-        raise ConfigError(f"{where}.model: must be a model name or glob, got {table['model']!r}")
+        raise ConfigError(f"{_at(where, '.model')}: must be a model name or glob, got {table['model']!r}")
     money = {}
     for key in ("input", "cached_input", "cache_write", "output"):
         if key in table:
-            money[key] = _decimal(table[key], f"{where}.{key}")
+            money[key] = _decimal(table[key], _at(where, f".{key}"))
             if money[key] < 0:
-                raise ConfigError(f"{where}.{key}: a price cannot be negative, got {table[key]!r}")
+                raise ConfigError(f"{_at(where, f'.{key}')}: a price cannot be negative, got {table[key]!r}")
     effective = table.get("effective_from")
-    if effective is not None and not isinstance(effective, date):
+    if isinstance(effective, datetime):  # TOML and YAML turn 2026-01-01T00:00:00 into a datetime
+        effective = effective.date()
+    elif effective is not None and not isinstance(effective, date):
         try:
             effective = date.fromisoformat(str(effective))
         except ValueError:
-            raise ConfigError(f"{where}.effective_from: must be a date YYYY-MM-DD, got {effective!r}") from None
+            where_date = _at(where, ".effective_from")
+            raise ConfigError(f"{where_date}: must be a date YYYY-MM-DD, got {effective!r}") from None
     return PriceOverride(model=table["model"], effective_from=effective, **money)
 
 
-def _deployment(name: Any, item: Any, where: str) -> Deployment:
+def _deployment(name: Any, item: Any, where: _Where | str) -> Deployment:
     table = _table(item, ("model", "type", "region"), (), where)
     for key in ("model", "region"):
         if key in table and not isinstance(table[key], str):
-            raise ConfigError(f"{where}.{key}: must be a string, got {table[key]!r}")
+            raise ConfigError(f"{_at(where, f'.{key}')}: must be a string, got {table[key]!r}")
     kind = table.get("type")
     if kind is not None:
-        kind = _choice(kind, semconv.DEPLOYMENT_TYPES, f"{where}.type")
+        kind = _choice(kind, semconv.DEPLOYMENT_TYPES, _at(where, ".type"))
     return Deployment(name=str(name), model=table.get("model"), type=kind, region=table.get("region"))
 
 
-def _budget(item: Any, where: str) -> Budget:
+def _budget(item: Any, where: _Where | str) -> Budget:
     if isinstance(item, Budget):
         return item
     table = _table(item, ("name", "limit", "period", "match", "thresholds", "action"), ("name", "limit"), where)
-    try:
-        return Budget(
-            name=table["name"],
-            limit=_decimal(table["limit"], f"{where}.limit"),
-            period=table.get("period", "day"),
-            match=table.get("match"),
-            thresholds=tuple(table.get("thresholds", (0.8, 1.0))),
-            action=table.get("action", "warn"),
+    name = table["name"]
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError(f"{_at(where, '.name')}: must be a non-empty string, got {name!r}")
+    limit = _decimal(table["limit"], _at(where, ".limit"))
+    if limit <= 0:
+        raise ConfigError(f"{_at(where, '.limit')}: must be a positive amount in the currency, got {table['limit']!r}")
+    period = _choice(table.get("period", "day"), PERIODS, _at(where, ".period"))
+    action = _choice(table.get("action", "warn"), ACTIONS, _at(where, ".action"))
+    match = check_tags(table.get("match", {}), _at(where, ".match"))
+    thresholds = table.get("thresholds", (0.8, 1.0))
+    if (
+        not isinstance(thresholds, (list, tuple))
+        or not thresholds
+        or not all(isinstance(t, (int, float)) and not isinstance(t, bool) and 0 < t <= 10 for t in thresholds)
+    ):
+        raise ConfigError(
+            f"{_at(where, '.thresholds')}: must be a list of fractions of the limit like [0.8, 1.0], got {thresholds!r}"
         )
-    except (TypeError, ValueError) as error:
-        raise ConfigError(f"{where}: {error}") from None
+    return Budget(name=name, limit=limit, period=period, match=match, thresholds=tuple(thresholds), action=action)

@@ -128,30 +128,26 @@ def _output_type(kwargs: Mapping[str, Any]) -> str | None:
 # --- responses --------------------------------------------------------------------------------------------------
 
 
-def chat_usage(usage: Any) -> Usage | None:
-    """Usage of a chat or legacy completion (``prompt_tokens`` / ``completion_tokens``)."""
+def _usage_of(usage: Any, input_name: str, output_name: str, input_details: str, output_details: str) -> Usage | None:
     if usage is None:
         return None
-    prompt = _count(_field(usage, "prompt_tokens"))
-    completion = _count(_field(usage, "completion_tokens"))
-    if prompt is None and completion is None:
+    input_tokens = _count(_field(usage, input_name))
+    output_tokens = _count(_field(usage, output_name))
+    if input_tokens is None and output_tokens is None:
         return None
-    cached = _count(_field(_field(usage, "prompt_tokens_details"), "cached_tokens"))
-    reasoning = _count(_field(_field(usage, "completion_tokens_details"), "reasoning_tokens"))
-    return _usage(prompt or 0, completion or 0, cached or 0, reasoning or 0)
+    cached = _count(_field(_field(usage, input_details), "cached_tokens"))
+    reasoning = _count(_field(_field(usage, output_details), "reasoning_tokens"))
+    return _usage(input_tokens or 0, output_tokens or 0, cached or 0, reasoning or 0)
+
+
+def chat_usage(usage: Any) -> Usage | None:
+    """Usage of a chat or legacy completion (``prompt_tokens`` / ``completion_tokens``)."""
+    return _usage_of(usage, "prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details")
 
 
 def responses_usage(usage: Any) -> Usage | None:
     """Usage of the Responses API (``input_tokens`` / ``output_tokens``)."""
-    if usage is None:
-        return None
-    input_tokens = _count(_field(usage, "input_tokens"))
-    output_tokens = _count(_field(usage, "output_tokens"))
-    if input_tokens is None and output_tokens is None:
-        return None
-    cached = _count(_field(_field(usage, "input_tokens_details"), "cached_tokens"))
-    reasoning = _count(_field(_field(usage, "output_tokens_details"), "reasoning_tokens"))
-    return _usage(input_tokens or 0, output_tokens or 0, cached or 0, reasoning or 0)
+    return _usage_of(usage, "input_tokens", "output_tokens", "input_tokens_details", "output_tokens_details")
 
 
 def _usage(input_tokens: int, output_tokens: int, cached: int, reasoning: int) -> Usage:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import logging
+import threading
 from collections.abc import Collection
 from typing import Any
 
@@ -19,10 +21,10 @@ from .call import Surface, Telemetry
 from .config import Settings, load_settings
 from .content import ContentCapture
 from .cost import Pricer
+from .estimate import set_default_pricer
 from .extract import read_chat_completion, read_embeddings, read_response
 from .metrics import Instruments
 from .package import _instruments
-from .tokens_estimator import StreamEstimator
 from .version import __version__
 from .wrapper import Switch, async_wrapper, sync_wrapper
 
@@ -81,9 +83,25 @@ def build_telemetry(settings: Settings, **providers: Any) -> Telemetry:
         pricer=pricer,
         budgets=budgets,
         content=ContentCapture(settings.capture_content, logger),
-        estimator=StreamEstimator(pricer),
         resource=getattr(tracer_provider, "resource", None),
     )
+
+
+def _preload_in_background(telemetry: Telemetry) -> None:
+    """Load price data (about a second) and, where estimates will be needed, tiktoken encodings, off the call path."""
+
+    def preload() -> None:
+        try:
+            telemetry.pricer.preload()
+            if telemetry.settings.stream_usage == "off" or telemetry.settings.budgets:
+                from .tokens import get_encoding
+
+                get_encoding("o200k_base")
+                get_encoding("cl100k_base")
+        except Exception:  # noqa: BLE001 - the first priced call will load (and report) it instead
+            logging.getLogger("otel_aicost").debug("price preload failed", exc_info=True)
+
+    threading.Thread(target=preload, name="otel-aicost-preload", daemon=True).start()
 
 
 class OpenAICostInstrumentor(BaseInstrumentor):  # type: ignore[misc]
@@ -107,6 +125,8 @@ class OpenAICostInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         config = kwargs.get("config")
         settings = config if isinstance(config, Settings) else load_settings(config)
         telemetry = build_telemetry(settings, **kwargs)
+        set_default_pricer(telemetry.pricer)
+        _preload_in_background(telemetry)
         propagation.outbound = settings.propagate_baggage
         propagation.inbound_keys = frozenset(settings.baggage_keys)
         switch = Switch()
@@ -124,3 +144,4 @@ class OpenAICostInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         self._wrapped.clear()
         self._switch = self.telemetry = None
         propagation.outbound, propagation.inbound_keys = False, frozenset()
+        set_default_pricer(None)

@@ -48,22 +48,7 @@ def _wrap_parsed(call: Call, parsed: Any) -> Any:
 
 
 def handle_result(call: Call, result: Any) -> Any:
-    try:
-        if isinstance(result, LegacyAPIResponse):
-            if call.stream:
-                return RawResponseProxy(result, call)
-            _read(call, result.parse())
-            return result
-        if isinstance(result, APIResponse):
-            return RawResponseProxy(result, call)
-        return _wrap_parsed(call, result)
-    except Exception:
-        report_internal_error("result")
-        _end_quietly(call)
-        return result
-
-
-async def handle_async_result(call: Call, result: Any) -> Any:
+    """What the caller gets back for ``result`` (sync and async clients alike; nothing here awaits)."""
     try:
         if isinstance(result, LegacyAPIResponse):
             if call.stream:
@@ -72,6 +57,8 @@ async def handle_async_result(call: Call, result: Any) -> Any:
             return result
         if isinstance(result, AsyncAPIResponse):
             return AsyncRawResponseProxy(result, call)
+        if isinstance(result, APIResponse):
+            return RawResponseProxy(result, call)
         return _wrap_parsed(call, result)
     except Exception:
         report_internal_error("result")

@@ -36,10 +36,17 @@ TOKEN_TYPE = "gen_ai.token.type"
 INPUT_MESSAGES = "gen_ai.input.messages"
 OUTPUT_MESSAGES = "gen_ai.output.messages"
 SYSTEM_INSTRUCTIONS = "gen_ai.system_instructions"
+TOOL_DEFINITIONS = "gen_ai.tool.definitions"
+TOOL_CALL_ARGUMENTS = "gen_ai.tool.call.arguments"
+TOOL_CALL_RESULT = "gen_ai.tool.call.result"
 SERVER_ADDRESS = "server.address"
 SERVER_PORT = "server.port"
 ERROR_TYPE = "error.type"
 AZURE_NAMESPACE = "azure.resource_provider.namespace"
+
+# --- resource / general semconv read by the FinOps reader (records.py) ---
+SERVICE_NAME = "service.name"
+CLOUD_REGION = "cloud.region"
 
 # --- OpenAI-specific (semconv v1.41 openai registry) ---
 OPENAI_API_TYPE = "openai.api.type"
@@ -92,7 +99,15 @@ DEPLOYMENT_TYPES = (
 
 # --- budgets (SPEC section 7) ---
 BUDGET_THRESHOLD_EVENT = "aicost.budget.threshold"
-BUDGET_UTILIZATION = "aicost.budget.utilization"
+BUDGET_UTILIZATION = "aicost.budget.utilization"  # gauge (ratio) and event attribute: spent / limit
+BUDGET_NAME = "aicost.budget.name"
+BUDGET_THRESHOLD = "aicost.budget.threshold"  # event attribute: the fraction of the limit crossed, e.g. 0.8
+BUDGET_SPENT = "aicost.budget.spent"
+BUDGET_LIMIT = "aicost.budget.limit"
+BUDGET_PERIOD = "aicost.budget.period"  # hour | day | month
+BUDGET_PERIOD_START = "aicost.budget.period_start"  # ISO 8601, UTC
+BUDGET_ACTION = "aicost.budget.action"  # warn | block
+BUDGET_LOGGER = "otel_aicost.budgets"  # Python logger of threshold warnings (routed to OTel logs by setup)
 
 # --- metrics (SPEC section 4) ---
 METRIC_TOKEN_USAGE = "gen_ai.client.token.usage"
@@ -100,6 +115,9 @@ METRIC_OPERATION_DURATION = "gen_ai.client.operation.duration"
 METRIC_TIME_TO_FIRST_CHUNK = "gen_ai.client.operation.time_to_first_chunk"
 METRIC_TIME_PER_OUTPUT_CHUNK = "gen_ai.client.operation.time_per_output_chunk"
 METRIC_COST = "gen_ai.usage.cost"
+# Derived by the Collector (collector/base.yaml, signaltometrics) from span attributes.
+COLLECTOR_METRIC_COST = "aicost.cost"
+COLLECTOR_METRIC_REQUESTS = "aicost.requests"
 
 TOKEN_BUCKETS = (1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864)
 DURATION_BUCKETS = (0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92)

@@ -107,11 +107,11 @@ def _finish(call: Call, facts: ResponseFacts, error: BaseException | None) -> No
 
 def finish_stream(proxy: StreamProxy | AsyncStreamProxy) -> None:
     """End a stream's call with what it has seen so far (its raw response was closed under it)."""
-    _finish(proxy._self_call, proxy._self_facts, None)
+    proxy._self_end(None)
 
 
-class StreamProxy(wrapt.ObjectProxy):  # type: ignore[misc]
-    """Wraps ``openai.Stream``."""
+class _Proxy(wrapt.ObjectProxy):  # type: ignore[misc]
+    """What the sync and async proxies share: reading chunks and ending the call once."""
 
     def __init__(self, stream: Any, call: Call, kind: str) -> None:
         super().__init__(stream)
@@ -120,34 +120,50 @@ class StreamProxy(wrapt.ObjectProxy):  # type: ignore[misc]
         self._self_read = READERS[kind]
         self._self_facts = ResponseFacts()
 
+    def _self_hides(self, chunk: Any) -> bool:
+        """Read a chunk; True if it is the usage chunk we asked for, which the caller must not see."""
+        call = self._self_call
+        try:
+            if self._self_read(chunk, self._self_facts, call):
+                return True
+            if _counts_as_chunk(self._self_kind, chunk):
+                call.chunk_arrived()
+        except Exception:
+            report_internal_error("stream chunk")
+        return False
+
+    def _self_end(self, error: BaseException | None) -> None:
+        _finish(self._self_call, self._self_facts, error)
+
+    def __del__(self) -> None:
+        if not self._self_call.ended:
+            self._self_end(None)
+
+
+class StreamProxy(_Proxy):
+    """Wraps ``openai.Stream``."""
+
     def __iter__(self) -> StreamProxy:
         return self
 
     def __next__(self) -> Any:
-        call = self._self_call
         while True:
             try:
                 chunk = self.__wrapped__.__next__()
             except StopIteration:
-                _finish(call, self._self_facts, None)
+                self._self_end(None)
                 raise
             except BaseException as error:
-                _finish(call, self._self_facts, error)
+                self._self_end(error)
                 raise
-            try:
-                if self._self_read(chunk, self._self_facts, call):
-                    continue
-                if _counts_as_chunk(self._self_kind, chunk):
-                    call.chunk_arrived()
-            except Exception:
-                report_internal_error("stream chunk")
-            return chunk
+            if not self._self_hides(chunk):
+                return chunk
 
     def close(self) -> None:
         try:
             self.__wrapped__.close()
         finally:
-            _finish(self._self_call, self._self_facts, None)
+            self._self_end(None)
 
     def __enter__(self) -> StreamProxy:
         self.__wrapped__.__enter__()
@@ -157,51 +173,33 @@ class StreamProxy(wrapt.ObjectProxy):  # type: ignore[misc]
         try:
             return self.__wrapped__.__exit__(*exc_info)
         finally:
-            _finish(self._self_call, self._self_facts, None)
-
-    def __del__(self) -> None:
-        if not self._self_call.ended:
-            _finish(self._self_call, self._self_facts, None)
+            self._self_end(None)
 
 
-class AsyncStreamProxy(wrapt.ObjectProxy):  # type: ignore[misc]
+class AsyncStreamProxy(_Proxy):
     """Wraps ``openai.AsyncStream``."""
-
-    def __init__(self, stream: Any, call: Call, kind: str) -> None:
-        super().__init__(stream)
-        self._self_call = call
-        self._self_kind = kind
-        self._self_read = READERS[kind]
-        self._self_facts = ResponseFacts()
 
     def __aiter__(self) -> AsyncStreamProxy:
         return self
 
     async def __anext__(self) -> Any:
-        call = self._self_call
         while True:
             try:
                 chunk = await self.__wrapped__.__anext__()
             except StopAsyncIteration:
-                _finish(call, self._self_facts, None)
+                self._self_end(None)
                 raise
             except BaseException as error:
-                _finish(call, self._self_facts, error)
+                self._self_end(error)
                 raise
-            try:
-                if self._self_read(chunk, self._self_facts, call):
-                    continue
-                if _counts_as_chunk(self._self_kind, chunk):
-                    call.chunk_arrived()
-            except Exception:
-                report_internal_error("stream chunk")
-            return chunk
+            if not self._self_hides(chunk):
+                return chunk
 
     async def close(self) -> None:
         try:
             await self.__wrapped__.close()
         finally:
-            _finish(self._self_call, self._self_facts, None)
+            self._self_end(None)
 
     async def aclose(self) -> None:
         await self.close()
@@ -214,8 +212,4 @@ class AsyncStreamProxy(wrapt.ObjectProxy):  # type: ignore[misc]
         try:
             return await self.__wrapped__.__aexit__(*exc_info)
         finally:
-            _finish(self._self_call, self._self_facts, None)
-
-    def __del__(self) -> None:
-        if not self._self_call.ended:
-            _finish(self._self_call, self._self_facts, None)
+            self._self_end(None)

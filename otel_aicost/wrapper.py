@@ -15,7 +15,7 @@ from opentelemetry import context, trace
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
 from .call import Call, Surface, Telemetry
-from .results import handle_async_result, handle_result
+from .results import handle_result
 from .safety import guard, report_internal_error
 
 _IN_CALL: contextvars.ContextVar[bool] = contextvars.ContextVar("otel_aicost_in_call", default=False)
@@ -110,6 +110,6 @@ def async_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any
         finally:
             context.detach(span_context)
             _IN_CALL.reset(in_call)
-        return await handle_async_result(call, result)
+        return handle_result(call, result)
 
     return wrapper

@@ -66,6 +66,7 @@ def test_chat_metrics(telemetry, instrumented):
     assert list(duration.explicit_bounds)[:3] == [0.01, 0.02, 0.04]
     assert duration.attributes["gen_ai.operation.name"] == "chat"
     assert "aicost.pricing.status" in duration.attributes
+    assert duration.attributes["aicost.usage.source"] == "reported"
     assert telemetry.metric("gen_ai.client.operation.duration").unit == "s"
 
 

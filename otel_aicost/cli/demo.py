@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -25,7 +26,7 @@ def command(data_dir: str, rounds: int) -> None:
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
     from ..demo.fake_openai import FakeOpenAI
-    from ..demo.workload import DEMO_CONFIG, run_workload
+    from ..demo.workload import DEMO_CONFIG, DEMO_DEPLOYMENTS, run_workload
     from ..exporters.file import JsonLinesFileMetricExporter, JsonLinesFileSpanExporter
     from ..instrumentor import OpenAICostInstrumentor
 
@@ -38,10 +39,11 @@ def command(data_dir: str, rounds: int) -> None:
         resource=resource,
         metric_readers=[PeriodicExportingMetricReader(JsonLinesFileMetricExporter(data_dir))],
     )
+    started = datetime.now(timezone.utc)
     instrumentor = OpenAICostInstrumentor()
     instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider, config=DEMO_CONFIG)
     try:
-        with FakeOpenAI() as server:
+        with FakeOpenAI(deployments=DEMO_DEPLOYMENTS) as server:
             click.echo(f"Loopback OpenAI endpoint: {server.base_url}", err=True)
             failures = run_workload(server.base_url, server.azure_endpoint, rounds)
     finally:
@@ -53,6 +55,30 @@ def command(data_dir: str, rounds: int) -> None:
     for failure in failures:
         click.echo(f"  note: {failure}")
     click.echo(f"\nTelemetry written to {Path(data_dir).resolve()}/ (traces.jsonl, metrics.jsonl)")
+    finops_outputs(data_dir, started)
+
+
+def finops_outputs(data_dir: str, since: datetime) -> None:
+    """This run's FinOps report, its FOCUS file and its HTML report, read back from the telemetry just written."""
+    from ..focus import build_focus
+    from ..focus_write import write_csv
+    from ..report import build_report
+    from ..report_output import to_table
+
+    report = build_report([data_dir], "team,model", since=since, workers=1)
+    click.echo("\nReport (otel-aicost report --by team,model):\n" + to_table(report))
+    focus_path = Path(data_dir) / "focus-costs.csv"
+    focus = build_focus([data_dir], since=since, workers=1)
+    write_csv(focus.rows, focus_path)
+    click.echo(f"\nFOCUS 1.2 cost rows: {focus_path.resolve()} ({len(focus.rows)} rows; otel-aicost focus -o FILE)")
+    try:
+        from ..report_html import write_html
+
+        html_path = Path(data_dir) / "report.html"
+        write_html(report, str(html_path))
+        click.echo(f"HTML report with charts: {html_path.resolve()}")
+    except Exception as error:  # plotly is an optional extra
+        click.echo(f"HTML report skipped: {error}")
 
 
 def format_table(spans: list) -> str:  # type: ignore[type-arg]
@@ -73,7 +99,7 @@ def format_table(spans: list) -> str:  # type: ignore[type-arg]
             str(a.get(semconv.USAGE_CACHE_READ_INPUT_TOKENS, "")),
             str(a.get(semconv.USAGE_OUTPUT_TOKENS, "")),
             f"{latency:.1f}",
-            f"{cost:.6f}" if cost is not None else "-",
+            f"{cost:.8f}" if cost is not None else "-",
             str(a.get(semconv.ERROR_TYPE) or a.get(semconv.PRICING_STATUS, "")),
         ))  # fmt: skip
     widths = [max(len(header[i]), *(len(row[i]) for row in rows)) if rows else len(header[i]) for i in range(9)]

@@ -9,6 +9,7 @@ import openai
 
 from ..allocation import allocate
 
+DEMO_DEPLOYMENTS = {"chat-eu": "gpt-4o"}  # what the loopback endpoint serves behind the Azure deployment
 DEMO_CONFIG: dict[str, Any] = {
     "tags": {"application": "otel-aicost-demo"},
     "deployments": {"chat-eu": {"model": "gpt-4o-2024-08-06", "type": "data_zone_standard", "region": "swedencentral"}},
@@ -35,7 +36,7 @@ def run_workload(base_url: str, azure_endpoint: str, rounds: int = 1) -> list[st
         ({"team": "support", "feature": "reasoning"},
          lambda: api.chat.completions.create(model="o4-mini", messages=QUESTION, reasoning_effort="low")),
         ({"team": "support", "feature": "cached-context"},
-         lambda: api.chat.completions.create(model="gpt-4.1-mini", messages=QUESTION * 40)),
+         lambda: api.chat.completions.create(model="gpt-4.1-mini", messages=QUESTION * 80)),
     ]  # fmt: skip
     if hasattr(api, "responses"):
         steps.append(({"team": "search", "feature": "agent"}, lambda: api.responses.create(model="gpt-4.1", input="hi")))

@@ -1,0 +1,108 @@
+"""``otel-aicost focus``: FOCUS 1.2 cost rows (CSV or Parquet, or a FinOps hubs ingestion folder) from telemetry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..focus import DEFAULT_BILLING_ACCOUNT, build_focus
+from ..focus_write import MissingExtra, format_decimal, write_csv, write_finops_hub, write_parquet
+from ..telemetry_input import InputError, check_stats, end_progress, input_paths, progress_printer, run_reader, window
+
+
+@click.command("focus")
+@click.argument("paths", nargs=-1, type=click.Path(dir_okay=True, file_okay=True))
+@click.option(
+    "-o", "--output", required=True, type=click.Path(), help="File to write (a folder with --layout finops-hub)."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "parquet"]),
+    default=None,
+    help="Default: from the file name, else csv; parquet for finops-hub.",
+)
+@click.option(
+    "--granularity", type=click.Choice(["hour", "day"]), default="day", show_default=True, help="Charge period length."
+)
+@click.option(
+    "--billing-account",
+    default=DEFAULT_BILLING_ACCOUNT,
+    show_default=True,
+    help="BillingAccountId (and Name) of every row.",
+)
+@click.option("--invoice-issuer", default=None, help="InvoiceIssuerName (default: the provider: OpenAI or Microsoft).")
+@click.option(
+    "--layout",
+    type=click.Choice(["plain", "finops-hub"]),
+    default="plain",
+    show_default=True,
+    help="finops-hub: OUTPUT/ingestion/Costs/yyyy/mm/SCOPE/*.parquet + manifest.json.",
+)
+@click.option("--scope", default=None, help="finops-hub scope path (default: otel-aicost/BILLING-ACCOUNT).")
+@click.option("--since", metavar="WHEN", help="Start of the window, inclusive: ISO date or date-time (UTC).")
+@click.option("--until", metavar="WHEN", help="End of the window, exclusive; a bare date includes that whole day.")
+@click.option(
+    "--progress/--no-progress", default=None, help="Show reading progress on stderr (default: when it is a terminal)."
+)
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=None, help="Reader processes (default: all CPUs for big inputs)."
+)
+def command(
+    paths, output, fmt, granularity, billing_account, invoice_issuer, layout, scope, since, until, progress, workers
+) -> None:
+    """Write FOCUS 1.2 rows from OTLP JSON lines files or folders (default ./otel-aicost-data/).
+
+    One row per charge period, provider, resource, model, token type (input, cached input, cache write,
+    output) and allocation tags; costs add up exactly to the telemetry's gen_ai.usage.cost.
+    """
+    if fmt is None:
+        fmt = "parquet" if layout == "finops-hub" or output.endswith(".parquet") else "csv"
+    if layout == "finops-hub" and fmt != "parquet":
+        raise click.UsageError("--layout finops-hub writes parquet (FinOps hubs ingest parquet); drop --format csv")
+    if fmt == "parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise InputError("parquet output needs pyarrow: install otel-aicost[parquet]") from None
+    start, stop = window(since, until)
+    show = progress_printer(progress)
+    result = run_reader(
+        build_focus,
+        input_paths(paths),
+        granularity=granularity,
+        billing_account=billing_account,
+        invoice_issuer=invoice_issuer,
+        since=start,
+        until=stop,
+        workers=workers,
+        progress=show,
+    )
+    end_progress(show)
+    check_stats(result.stats)
+    try:
+        if layout == "finops-hub":
+            written = write_finops_hub(result.rows, output, scope or f"otel-aicost/{billing_account}")
+            where = ", ".join(str(p) for p in written) or f"nothing (no rows) under {output}"
+        else:
+            Path(output).parent.mkdir(parents=True, exist_ok=True)
+            (write_parquet if fmt == "parquet" else write_csv)(result.rows, output)
+            where = output
+    except MissingExtra as exc:
+        raise InputError(str(exc)) from None
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot write {output}: {getattr(exc, 'strerror', None) or exc}") from None
+    totals = (
+        ", ".join(f"{format_decimal(cost)} {currency}" for currency, cost in sorted(result.total_cost.items())) or "0"
+    )
+    click.echo(
+        f"FOCUS 1.2: {len(result.rows):,} rows from {result.calls:,} GenAI calls, cost {totals} -> {where}", err=True
+    )
+    unpriced = {k: v for k, v in result.status_counts.items() if k != "priced"}
+    if unpriced:
+        detail = ", ".join(f"{count:,} {status}" for status, count in sorted(unpriced.items()))
+        click.echo(
+            f"  not priced: {detail} (their tokens are in rows with cost 0 and x_PricingStatus; no_usage has no row)",
+            err=True,
+        )

@@ -1,0 +1,126 @@
+"""``otel-aicost prices [MODEL]``: what a call would cost per 1M tokens, where the price comes from, its date."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from .. import semconv
+from ..config import Deployment
+from ..cost import Pricer, PricingRequest
+from ..pricing import PriceEntry, azure_prices, openai_prices
+from ._pricing_common import DEPLOYMENT_TYPE, BadInput, emit, money, settings
+
+COLUMNS = (
+    "model",
+    "priced_as",
+    "input",
+    "cached_input",
+    "cache_write",
+    "output",
+    "currency",
+    "source",
+    "effective_from",
+)
+
+
+@click.command("prices")
+@click.argument("model", required=False)
+@click.option("--deployment-type", type=DEPLOYMENT_TYPE, help="Azure deployment type to price for.")
+@click.option("--region", help="Azure region of the deployment (where prices differ by region).")
+@click.option(
+    "--service-tier",
+    type=click.Choice(["default", "flex", "priority"]),
+    default="default",
+    show_default=True,
+    help="OpenAI service tier (Azure: priority processing).",
+)
+@click.option("--batch", is_flag=True, help="OpenAI Batch API price.")
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+def command(
+    model: str | None,
+    deployment_type: str | None,
+    region: str | None,
+    service_tier: str,
+    batch: bool,
+    as_json: bool,
+    fmt: str,
+) -> None:
+    """Prices per 1M tokens (input, cached input, cache write, output) from the shipped catalog and your
+    config file's overrides. With no MODEL, list every model that can be priced."""
+    fmt = "json" if as_json else fmt
+    pricer = Pricer(settings())
+    if model is None:
+        names = azure_names(deployment_type) if deployment_type else openai_prices.model_ids()
+        names = names + [p for p in pricer.catalog.overrides.patterns() if p not in names]
+        rows = [row for name in names if (row := describe(pricer, name, deployment_type, region, service_tier, batch))]
+        emit(rows, fmt, COLUMNS)
+        return
+    if deployment_type == "provisioned":
+        raise BadInput("provisioned deployments are billed per PTU-hour; there is no per-token price")
+    row = describe(pricer, model, deployment_type, region, service_tier, batch)
+    if row is None:
+        raise BadInput(
+            f"unknown model {model!r}: no shipped or configured price (run 'otel-aicost prices' to list "
+            f"known models, or add a [[prices]] entry to your config file)"
+        )
+    if fmt == "table":
+        width = max(len(key) for key in row)
+        for key, value in row.items():
+            if value is not None:
+                click.echo(f"{key.ljust(width)}  {value}")
+        return
+    emit([row], fmt, list(row))
+
+
+def azure_names(deployment_type: str) -> list[str]:
+    kind = "global_standard" if deployment_type == "provisioned" else deployment_type
+    return [name for name in azure_prices.model_names() if kind in azure_prices.deployment_types(name)]
+
+
+def describe(
+    pricer: Pricer, model: str, deployment_type: str | None, region: str | None, service_tier: str, batch: bool
+) -> dict[str, Any] | None:
+    deployment = Deployment(name=model, model=model, type=deployment_type, region=region) if deployment_type else None
+    provider = semconv.PROVIDER_AZURE if deployment_type else semconv.PROVIDER_OPENAI
+    kind = None if deployment_type == "provisioned" else deployment_type
+    if kind is None and deployment is not None:
+        deployment = Deployment(name=model, model=model, type="global_standard", region=region)
+    request = PricingRequest(
+        semconv.OP_CHAT,
+        None,
+        request_model=model,
+        deployment=deployment,
+        service_tier=service_tier,
+        provider=provider,
+        batch=batch,
+    )
+    entry = pricer.entry(request)
+    if entry is None:
+        return None
+    row = _row(model, entry, pricer)
+    if entry.long is not None:
+        long = _row(model, entry.long, pricer)
+        row["long_context_above_input_tokens"] = entry.long_threshold
+        for key in ("input", "cached_input", "cache_write", "output"):
+            row[f"long_context_{key}"] = long[key]
+    return row
+
+
+def _row(model: str, entry: PriceEntry, pricer: Pricer) -> dict[str, Any]:
+    factor = pricer._factor
+    converted = entry.scaled(factor) if pricer.currency != "USD" else entry
+    return {
+        "model": model,
+        "priced_as": entry.model,
+        "input": money(converted.input),
+        "cached_input": money(converted.cached_input if converted.cached_input is not None else converted.input),
+        "cache_write": money(converted.cache_write if converted.cache_write is not None else converted.input),
+        "output": money(converted.output),
+        "currency": pricer.currency,
+        "per": "1M tokens",
+        "source": entry.describe_source(),
+        "effective_from": entry.effective_from.isoformat() if entry.effective_from else None,
+    }

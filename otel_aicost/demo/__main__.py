@@ -1,0 +1,7 @@
+"""``python -m otel_aicost.demo [--port PORT]``: serve the fake OpenAI endpoint until interrupted."""
+
+from __future__ import annotations
+
+from .fake_openai import main
+
+main()
