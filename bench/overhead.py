@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"memory {mode:13s} ERROR {result['error']}", file=sys.stderr)
             else:
                 memory.append(result)
-                print(f"memory {mode:13s} GC objects +{result['gc_objects_growth']} (second half"
+                print(f"memory {mode:13s} GC objects {result['gc_objects_growth']:+d} (second half"
                       f" {result['gc_objects_growth_second_half']:+d}), RSS +{result['rss_growth_kib']} KiB", file=sys.stderr)
 
     run = {
