@@ -127,6 +127,8 @@ def _fmt_overhead(cell: dict | None, mode: str) -> str:
         return "–"
     if mode == "bare":
         return f"{cell['median_raw_us']:.0f} (noise {cell['overhead_us']:+.0f})"
+    if cell["median_raw_us"] < 10:  # the stub case: a percentage of ~1 µs means nothing
+        return f"{cell['overhead_us']:+.0f}{_flags(cell, mode)}"
     return f"{cell['overhead_us']:+.0f} ({cell['overhead_pct']:+.0f}%){_flags(cell, mode)}"
 
 
@@ -135,6 +137,8 @@ def _fmt_xproc(cell: dict | None, mode: str) -> str:
         return "–"
     if mode == "bare":
         return f"{cell['median_us']:.0f}"
+    if cell["median_raw_us"] < 10:
+        return f"{cell['median_us']:.0f} ({cell['xproc_overhead_us']:+.0f})"
     return f"{cell['median_us']:.0f} ({cell['xproc_overhead_us']:+.0f}, {cell['xproc_overhead_pct']:+.0f}%)"
 
 
