@@ -1,0 +1,187 @@
+"""Canned OpenAI responses served through the SDK's own mock HTTP transport (no socket, no network).
+
+The bodies look like the real API's: ids, system fingerprint, service tier, usage with the cached/reasoning
+details. A streamed chat completion has 50 chunks (48 content deltas, a role chunk first and a finish chunk
+last) and, like the real API, the trailing usage-only chunk only when the request sent
+``stream_options.include_usage``. Embeddings answer in the encoding the client asked for (the SDK asks for
+base64 by default).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import struct
+
+try:  # openai 3.x
+    import httpx2 as httpx
+except ImportError:  # openai 1.x / 2.x
+    import httpx
+
+import openai
+
+CHAT_MODEL = "gpt-4o-mini"
+CHAT_RESPONSE_MODEL = "gpt-4o-mini-2024-07-18"
+EMBEDDING_MODEL = "text-embedding-3-small"
+STREAM_CHUNKS = 50
+EMBEDDING_DIMENSIONS = 1536
+CREATED = 1763900000
+
+USAGE = {
+    "prompt_tokens": 24,
+    "completion_tokens": 48,
+    "total_tokens": 72,
+    "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+    "completion_tokens_details": {
+        "reasoning_tokens": 0,
+        "audio_tokens": 0,
+        "accepted_prediction_tokens": 0,
+        "rejected_prediction_tokens": 0,
+    },
+}
+
+_WORDS = ("The", " quick", " brown", " fox", " jumps", " over", " the", " lazy", " dog", ".")
+_ANSWER = "".join(_WORDS[i % len(_WORDS)] for i in range(STREAM_CHUNKS - 2))
+
+_JSON_HEADERS = {"content-type": "application/json", "x-request-id": "req_bench0001", "openai-processing-ms": "312"}
+_SSE_HEADERS = {"content-type": "text/event-stream; charset=utf-8", "x-request-id": "req_bench0002"}
+
+
+def _chat_body() -> bytes:
+    return json.dumps(
+        {
+            "id": "chatcmpl-BENCH0000000000000000000001",
+            "object": "chat.completion",
+            "created": CREATED,
+            "model": CHAT_RESPONSE_MODEL,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": _ANSWER, "refusal": None, "annotations": []},
+                    "logprobs": None,
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": USAGE,
+            "service_tier": "default",
+            "system_fingerprint": "fp_bench01",
+        }
+    ).encode()
+
+
+def _chunk(choices: list, usage: dict | None = None) -> str:
+    chunk = {
+        "id": "chatcmpl-BENCH0000000000000000000002",
+        "object": "chat.completion.chunk",
+        "created": CREATED,
+        "model": CHAT_RESPONSE_MODEL,
+        "service_tier": "default",
+        "system_fingerprint": "fp_bench01",
+        "choices": choices,
+    }
+    if usage is not None:
+        chunk["usage"] = usage
+    return "data: " + json.dumps(chunk) + "\n\n"
+
+
+def _stream_body(include_usage: bool) -> bytes:
+    def delta(d: dict, finish: str | None = None) -> list:
+        return [{"index": 0, "delta": d, "logprobs": None, "finish_reason": finish}]
+
+    events = [_chunk(delta({"role": "assistant", "content": "", "refusal": None}))]
+    events += [_chunk(delta({"content": _WORDS[i % len(_WORDS)]})) for i in range(STREAM_CHUNKS - 2)]
+    events.append(_chunk(delta({}, "stop")))
+    if include_usage:
+        events.append(_chunk([], USAGE))
+    events.append("data: [DONE]\n\n")
+    return "".join(events).encode()
+
+
+def _embedding_body(encoding: str) -> bytes:
+    vector = [((i * 7919) % 2000 - 1000) / 1000.0 for i in range(EMBEDDING_DIMENSIONS)]
+    if encoding == "base64":
+        data = base64.b64encode(struct.pack(f"<{EMBEDDING_DIMENSIONS}f", *vector)).decode()
+    else:
+        data = vector
+    return json.dumps(
+        {
+            "object": "list",
+            "data": [{"object": "embedding", "index": 0, "embedding": data}],
+            "model": EMBEDDING_MODEL,
+            "usage": {"prompt_tokens": 9, "total_tokens": 9},
+        }
+    ).encode()
+
+
+CHAT_BODY = _chat_body()
+STREAM_BODY = _stream_body(include_usage=False)
+STREAM_BODY_WITH_USAGE = _stream_body(include_usage=True)
+EMBEDDING_BODIES = {"base64": _embedding_body("base64"), "float": _embedding_body("float")}
+
+
+def respond(request: httpx.Request) -> httpx.Response:
+    """The fake API: route on the path, read the JSON body like the real server would."""
+    body = json.loads(request.content)
+    path = request.url.path
+    if path.endswith("/chat/completions"):
+        if body.get("stream"):
+            include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+            content = STREAM_BODY_WITH_USAGE if include_usage else STREAM_BODY
+            return httpx.Response(200, headers=_SSE_HEADERS, content=content)
+        return httpx.Response(200, headers=_JSON_HEADERS, content=CHAT_BODY)
+    if path.endswith("/embeddings"):
+        encoding = body.get("encoding_format") or "float"
+        return httpx.Response(200, headers=_JSON_HEADERS, content=EMBEDDING_BODIES[encoding])
+    return httpx.Response(404, headers=_JSON_HEADERS, content=b'{"error": {"message": "not found"}}')
+
+
+async def respond_async(request: httpx.Request) -> httpx.Response:
+    return respond(request)
+
+
+def sync_client() -> openai.OpenAI:
+    http_client = openai.DefaultHttpxClient(transport=httpx.MockTransport(respond))
+    return openai.OpenAI(api_key="sk-bench", base_url="https://api.openai.com/v1", http_client=http_client)
+
+
+def async_client() -> openai.AsyncOpenAI:
+    http_client = openai.DefaultAsyncHttpxClient(transport=httpx.MockTransport(respond_async))
+    return openai.AsyncOpenAI(api_key="sk-bench", base_url="https://api.openai.com/v1", http_client=http_client)
+
+
+MESSAGES = [
+    {"role": "system", "content": "You are a terse assistant."},
+    {"role": "user", "content": "Write one sentence about a fox and a dog."},
+]
+
+
+# Each case takes the ``create`` to call: ``client.chat.completions.create`` (through whatever instrumentation is
+# installed) or the SDK's original function bound to the same resource (see worker.original_create).
+
+
+def chat(create) -> object:
+    return create(model=CHAT_MODEL, messages=MESSAGES, temperature=0.2, max_tokens=64)
+
+
+def stream(create) -> int:
+    """A streamed chat completion, consumed fully, as an application would: returns the chunk count."""
+    count = 0
+    for _chunk_ in create(model=CHAT_MODEL, messages=MESSAGES, stream=True):
+        count += 1
+    return count
+
+
+def stream_usage(create) -> int:
+    """The same stream, with the caller itself asking for the usage chunk (so every mode gets the same bytes)."""
+    count = 0
+    for _chunk_ in create(model=CHAT_MODEL, messages=MESSAGES, stream=True, stream_options={"include_usage": True}):
+        count += 1
+    return count
+
+
+async def async_chat(create) -> object:
+    return await create(model=CHAT_MODEL, messages=MESSAGES, temperature=0.2, max_tokens=64)
+
+
+def embeddings(create) -> object:
+    return create(model=EMBEDDING_MODEL, input="The quick brown fox jumps over the lazy dog")

@@ -1,0 +1,202 @@
+"""Overhead of otel-aicost against no instrumentation and against the peer instrumentations.
+
+Run on demand, never in CI (see bench/README.md):
+
+    bash bench/setup_peers.sh && .venv/bin/python bench/overhead.py --rounds 7 --calls 2000
+
+Each round runs, for every mode in an order that rotates from round to round, one fresh worker process
+(bench/worker.py) with the Python of the mode's own virtual environment, which times every case: batches of raw
+SDK calls alternate with batches of instrumented calls, so the paired differences cancel the machine's load. The report gives per mode and case
+the median over rounds of the µs per call, the overhead over bare as the median of the per-round paired
+differences, and ours divided by each peer's overhead; then the memory growth over --memory-calls calls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib.util
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+import modes
+from report import render_markdown, summarize
+
+HERE = pathlib.Path(__file__).resolve().parent
+CASES = ("chat", "stream", "stream_usage", "async_chat", "embeddings", "chat_wrapper_only")
+STREAM_CASES = ("stream", "stream_usage")
+
+
+def available_modes(wanted: list[str] | None) -> dict[str, str]:
+    """mode -> python executable, for the modes that can run here (a missing one is reported, not fatal)."""
+    pythons: dict[str, str] = {"bare": sys.executable}
+    if importlib.util.find_spec("otel_aicost") and importlib.util.find_spec("otel_aicost.instrumentor"):
+        pythons["aicost"] = sys.executable
+    else:
+        print("overhead: otel_aicost.instrumentor is not importable here; mode 'aicost' skipped", file=sys.stderr)
+    for mode, venv in modes.PEER_VENVS.items():
+        python = HERE / ".venvs" / venv / "bin" / "python"
+        if python.exists():
+            pythons[mode] = str(python)
+        else:
+            print(f"overhead: {python} missing (run bench/setup_peers.sh); mode {mode!r} skipped", file=sys.stderr)
+    if wanted:
+        unknown = set(wanted) - set(modes.ALL_MODES)
+        if unknown:
+            raise SystemExit(f"overhead: unknown modes {sorted(unknown)}; known: {', '.join(modes.ALL_MODES)}")
+        pythons = {m: p for m, p in pythons.items() if m in wanted or m == "bare"}
+    return pythons
+
+
+def run_worker(python: str, worker_args: list[str], nice: int) -> dict:
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
+        out = handle.name
+    command = [python, str(HERE / "worker.py"), *worker_args, "--out", out]
+    if nice:
+        command = ["nice", "-n", str(nice), *command]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, cwd=HERE.parent)
+        if done.returncode != 0:
+            tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-6:])
+            return {"error": f"exit {done.returncode}: {tail}"}
+        with open(out) as result:
+            return json.load(result)
+    finally:
+        os.unlink(out)
+
+
+def render_saved(paths: list[str], out_dir: pathlib.Path) -> int:
+    timings, memory, errors, run = [], [], [], {}
+    for path in paths:
+        data = json.loads(pathlib.Path(path).read_text())
+        timings += data.get("timings", [])
+        memory += data.get("memory", [])
+        errors += data.get("errors", [])
+        got = data.get("run", {})
+        if got.get("rounds") or not run:  # the timing run's description wins
+            run = {**got, **{k: v for k, v in run.items() if k == "memory_calls" and v}}
+        if got.get("memory_calls") and data.get("memory"):
+            run["memory_calls"] = got["memory_calls"]
+    if not run:
+        raise SystemExit("overhead: no run description in " + ", ".join(paths) + " (pass a finished overhead.json)")
+    run["command"] = run.get("command", "?") + " (report merged from " + ", ".join(paths) + ")"
+    modes_seen = [m for m in modes.ALL_MODES if any(r["mode"] == m for r in timings + memory)]
+    cases = [c for c in CASES if any(r["case"] == c for r in timings)]
+    summary = summarize(timings, memory, modes_seen, cases)
+    markdown = render_markdown(run, summary, errors)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "overhead.md").write_text(markdown)
+    _write(out_dir, "overhead.json",
+           {"run": run, "summary": summary, "timings": timings, "memory": memory, "errors": errors})
+    print(markdown)
+    return 0
+
+
+def _write(out_dir: pathlib.Path, name: str, data: dict) -> None:
+    (out_dir / name).write_text(json.dumps(data, indent=1))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--calls", type=int, default=2000, help="timed calls per worker (after warm-up)")
+    parser.add_argument("--stream-calls", type=int, help="timed calls per stream worker (default: calls / 4)")
+    parser.add_argument("--warmup", type=int, default=300)
+    parser.add_argument("--batches", type=int, default=5, help="a worker reports the median of this many batches")
+    parser.add_argument("--modes", nargs="*", help=f"subset of {', '.join(modes.ALL_MODES)} (bare always runs)")
+    parser.add_argument("--cases", nargs="*", choices=CASES, default=list(CASES))
+    parser.add_argument("--memory-calls", type=int, default=20000, help="0 skips the memory runs")
+    parser.add_argument("--memory-warmup", type=int, default=2000)
+    parser.add_argument("--memory-modes", nargs="*", help="memory runs for these modes only (bare always runs)")
+    parser.add_argument("--tracemalloc", action="store_true",
+                        help="memory runs also trace Python allocations (exact, about 3x slower)")
+    parser.add_argument("--nice", type=int, default=0, help="run workers under `nice -n N` (negative needs root)")
+    parser.add_argument("--out-dir", default=str(HERE / "results"))
+    parser.add_argument("--render", nargs="+", metavar="JSON",
+                        help="measure nothing: merge these overhead.json / overhead.partial.json files (e.g. a"
+                        " timing run and a separate --rounds 0 memory run) and write the report from them")
+    args = parser.parse_args(argv)
+    if args.render:
+        return render_saved(args.render, pathlib.Path(args.out_dir))
+
+    if args.stream_calls is None:
+        args.stream_calls = max(1, args.calls // 4)
+    pythons = available_modes(args.modes)
+    mode_names = list(pythons)
+    out_dir = pathlib.Path(args.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    started = datetime.datetime.now(datetime.timezone.utc)
+    load_before = os.getloadavg()
+    timings: list[dict] = []
+    errors: list[dict] = []
+    for rnd in range(args.rounds):
+        shift = rnd % len(mode_names)
+        for mode in mode_names[shift:] + mode_names[:shift]:
+            got = run_worker(
+                pythons[mode],
+                ["--mode", mode, "--case", *args.cases, "--warmup", str(args.warmup), "--calls", str(args.calls),
+                 "--stream-calls", str(args.stream_calls), "--batches", str(args.batches)],
+                args.nice,
+            )
+            if isinstance(got, dict):  # an error
+                got.update(round=rnd, mode=mode, case=",".join(args.cases))
+                errors.append(got)
+                print(f"round {rnd + 1}/{args.rounds} {mode:13s} ERROR {got['error']}", file=sys.stderr)
+                continue
+            for result in got:
+                result.update(round=rnd)
+                timings.append(result)
+                print(f"round {rnd + 1}/{args.rounds} {result['case']:12s} {mode:13s} {result['us_per_call']:9.1f} µs"
+                      f"  overhead {result['paired_overhead_us']:+8.1f} µs  spans/call {result['spans_per_call']:.2f}",
+                      file=sys.stderr)
+        _write(out_dir, "overhead.partial.json", {"timings": timings, "errors": errors})  # survives an interrupted run
+
+    memory: list[dict] = []
+    if args.memory_calls:
+        for mode in mode_names:
+            if args.memory_modes and mode != "bare" and mode not in args.memory_modes:
+                continue
+            result = run_worker(
+                pythons[mode],
+                ["--mode", mode, "--memory", "--calls", str(args.memory_calls), "--warmup", str(args.memory_warmup)]
+                + (["--tracemalloc"] if args.tracemalloc else []),
+                args.nice,
+            )
+            result.update(mode=mode)
+            if "error" in result:
+                errors.append(result)
+                print(f"memory {mode:13s} ERROR {result['error']}", file=sys.stderr)
+            else:
+                memory.append(result)
+                print(f"memory {mode:13s} GC objects {result['gc_objects_growth']:+d} (second half"
+                      f" {result['gc_objects_growth_second_half']:+d}), RSS +{result['rss_growth_kib']} KiB", file=sys.stderr)
+
+    run = {
+        "started": started.isoformat(timespec="seconds"),
+        "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "command": " ".join([".venv/bin/python", "bench/overhead.py", *(argv if argv is not None else sys.argv[1:])]),
+        "cpus": os.cpu_count(),
+        "loadavg_before": load_before,
+        "loadavg_after": os.getloadavg(),
+        "rounds": args.rounds,
+        "calls": args.calls,
+        "stream_calls": args.stream_calls,
+        "warmup": args.warmup,
+        "memory_calls": args.memory_calls,
+    }
+    summary = summarize(timings, memory, mode_names, args.cases)
+    markdown = render_markdown(run, summary, errors)
+    (out_dir / "overhead.md").write_text(markdown)
+    _write(out_dir, "overhead.json",
+           {"run": run, "summary": summary, "timings": timings, "memory": memory, "errors": errors})
+    print(markdown)
+    print(f"written: {out_dir / 'overhead.md'} and {out_dir / 'overhead.json'}", file=sys.stderr)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,233 @@
+"""Turn the workers' raw results into medians, overheads, ratios, target checks and a markdown report."""
+
+from __future__ import annotations
+
+import statistics
+
+OURS = "aicost"
+OFFICIAL = "genai-openai"
+# "No memory growth": over the second half of the memory run, ours may not keep more traced memory than bare
+# by more than this many bytes per call (i.e. nothing retained per call).
+GROWTH_BYTES_PER_CALL = 2.0
+# ... and may not keep more live GC-tracked objects than bare by more than this many per 1000 calls.
+GROWTH_OBJECTS_PER_1000_CALLS = 1.0
+
+
+def summarize(timings: list[dict], memory: list[dict], mode_names: list[str], cases: list[str]) -> dict:
+    by = {}
+    for result in timings:
+        by.setdefault((result["mode"], result["case"]), {})[result["round"]] = result
+    cells: dict[str, dict[str, dict]] = {}
+    for case in cases:
+        bare = by.get(("bare", case), {})
+        bare_median = statistics.median(r["us_per_call"] for r in bare.values()) if bare else None
+        for mode in mode_names:
+            rounds = by.get((mode, case), {})
+            if not rounds:
+                continue
+            raw_median = statistics.median(r["raw_us_per_call"] for r in rounds.values())
+            in_process = [r["paired_overhead_us"] for r in rounds.values()]
+            cell = {
+                "median_us": statistics.median(r["us_per_call"] for r in rounds.values()),
+                "median_raw_us": raw_median,
+                "median_wall_us": statistics.median(r["wall_us_per_call"] for r in rounds.values()),
+                "rounds": len(rounds),
+                # In-process: raw and instrumented batches alternate in the same worker; median over rounds of
+                # each worker's median paired difference. For bare this is the harness's noise floor.
+                "overhead_us": statistics.median(in_process),
+                "overhead_pct": 100.0 * statistics.median(in_process) / raw_median,
+                "overhead_min_us": min(in_process),
+                "overhead_max_us": max(in_process),
+                "min_spans_per_call": min(r["spans_per_call"] for r in rounds.values()),
+                "max_raw_spans_per_call": max(r["raw_spans_per_call"] for r in rounds.values()),
+                "span_names": sorted({n for r in rounds.values() for n in r["span_names"]}),
+                "metric_names": sorted({n for r in rounds.values() for n in r["metric_names"]}),
+            }
+            # Cross-process: this mode's worker against the bare worker of the same round (other venv for peers).
+            paired = [r["us_per_call"] - bare[rnd]["us_per_call"] for rnd, r in rounds.items() if rnd in bare]
+            if mode != "bare" and paired and bare_median:
+                cell["xproc_overhead_us"] = statistics.median(paired)
+                cell["xproc_overhead_pct"] = 100.0 * statistics.median(paired) / bare_median
+            cells.setdefault(case, {})[mode] = cell
+
+    ratios: dict[str, dict[str, float]] = {}
+    for case, row in cells.items():
+        ours = row.get(OURS, {}).get("overhead_us")
+        if ours is None:
+            continue
+        for mode, cell in row.items():
+            if mode in ("bare", OURS) or cell.get("overhead_us") is None:
+                continue
+            if cell["overhead_us"] > 0:
+                ratios.setdefault(case, {})[mode] = ours / cell["overhead_us"]
+
+    versions = {}
+    for result in timings + memory:
+        versions.setdefault(result["mode"], result.get("versions", {}))
+
+    mem = {m["mode"]: m for m in memory}
+    return {
+        "cells": cells,
+        "ratios": ratios,
+        "memory": mem,
+        "versions": versions,
+        "targets": _targets(cells, mem),
+    }
+
+
+def _targets(cells: dict, mem: dict) -> list[dict]:
+    targets = []
+    for case, row in cells.items():
+        ours = row.get(OURS, {}).get("overhead_us")
+        peers = {m: c["overhead_us"] for m, c in row.items() if m not in ("bare", OURS)}
+        if ours is None or not peers:
+            continue
+        worst = [m for m, o in peers.items() if o <= ours]
+        targets.append({
+            "target": f"{case}: ours has the lowest overhead",
+            "ok": not worst,
+            "detail": f"ours {ours:+.0f} µs; lowest peer {min(peers, key=peers.get)} {min(peers.values()):+.0f} µs"
+            + (f"; not beaten: {', '.join(worst)}" if worst else ""),
+        })
+    chat = cells.get("chat", {})
+    if OURS in chat and OFFICIAL in chat and "overhead_us" in chat[OFFICIAL]:
+        ours, official = chat[OURS]["overhead_us"], chat[OFFICIAL]["overhead_us"]
+        targets.append({
+            "target": f"chat: ours ≤ 1/3 of {OFFICIAL}'s overhead",
+            "ok": ours <= official / 3,
+            "detail": f"ours {ours:+.0f} µs vs {OFFICIAL} {official:+.0f} µs (limit {official / 3:+.0f} µs)",
+        })
+    if OURS in mem and "bare" in mem:
+        ours_o = mem[OURS]["gc_objects_per_1000_calls_second_half"]
+        bare_o = mem["bare"]["gc_objects_per_1000_calls_second_half"]
+        ok = ours_o - bare_o <= GROWTH_OBJECTS_PER_1000_CALLS
+        detail = (f"live GC objects kept over the second half: ours {ours_o:+.2f} per 1000 calls, bare {bare_o:+.2f}"
+                  f" (limit: bare + {GROWTH_OBJECTS_PER_1000_CALLS:g})")
+        if "traced_bytes_per_call_second_half" in mem[OURS] and "traced_bytes_per_call_second_half" in mem["bare"]:
+            ours_b = mem[OURS]["traced_bytes_per_call_second_half"]
+            bare_b = mem["bare"]["traced_bytes_per_call_second_half"]
+            ok = ok and ours_b - bare_b <= GROWTH_BYTES_PER_CALL
+            detail += (f"; traced memory: ours {ours_b:.2f} B/call, bare {bare_b:.2f} B/call"
+                       f" (limit: bare + {GROWTH_BYTES_PER_CALL:g})")
+        targets.append({"target": "memory: no growth", "ok": ok, "detail": detail})
+    return targets
+
+
+def _flags(cell: dict, mode: str) -> str:
+    flags = ""
+    if mode != "bare" and cell["min_spans_per_call"] < 1:
+        flags += " ⚠no span"
+    if cell["max_raw_spans_per_call"] > 0:
+        flags += " ⚠raw calls made spans"
+    return flags
+
+
+def _fmt_overhead(cell: dict | None, mode: str) -> str:
+    if not cell:
+        return "–"
+    if mode == "bare":
+        return f"{cell['median_raw_us']:.0f} (noise {cell['overhead_us']:+.0f})"
+    if cell["median_raw_us"] < 10:  # the stub case: a percentage of ~1 µs means nothing
+        return f"{cell['overhead_us']:+.0f}{_flags(cell, mode)}"
+    return f"{cell['overhead_us']:+.0f} ({cell['overhead_pct']:+.0f}%){_flags(cell, mode)}"
+
+
+def _fmt_xproc(cell: dict | None, mode: str) -> str:
+    if not cell:
+        return "–"
+    if mode == "bare":
+        return f"{cell['median_us']:.0f}"
+    if cell["median_raw_us"] < 10:
+        return f"{cell['median_us']:.0f} ({cell['xproc_overhead_us']:+.0f})"
+    return f"{cell['median_us']:.0f} ({cell['xproc_overhead_us']:+.0f}, {cell['xproc_overhead_pct']:+.0f}%)"
+
+
+def render_markdown(run: dict, summary: dict, errors: list[dict]) -> str:
+    cells, ratios, mem = summary["cells"], summary["ratios"], summary["memory"]
+    modes = [m for m in ("bare", OURS, "genai-openai", "openai-v2", "openllmetry", "openlit")
+             if any(m in row for row in cells.values()) or m in mem]
+    lines = [
+        "# otel-aicost overhead benchmark",
+        "",
+        f"Run {run['started']} → {run['finished']} · `{run['command']}` · {run['cpus']} CPUs, load average"
+        f" {run['loadavg_before'][0]:.1f} before / {run['loadavg_after'][0]:.1f} after · {run['rounds']} rounds;"
+        f" per round and case each worker makes {run['calls']} instrumented and {run['calls']} raw calls"
+        f" ({run.get('stream_calls')} for the 50-chunk streams) after {run['warmup']} warm-up calls of each.",
+        "",
+        "Times are process CPU time (all threads, so span export counts) per call, in µs.",
+        "",
+        "**Overhead per call, in-process** (primary): each worker alternates batches of raw calls (the SDK's own"
+        " function, past every wrapper) and instrumented calls; the overhead is the median over rounds of each"
+        " worker's median paired difference, and % is of the raw call. The bare column gives the raw call's µs"
+        " and, as *noise*, the same measurement with no instrumentation at all.",
+        "",
+        "| case | " + " | ".join(modes) + " |",
+        "| --- | " + " | ".join("---:" for _ in modes) + " |",
+    ]
+    for case, row in cells.items():
+        lines.append(f"| {case} | " + " | ".join(_fmt_overhead(row.get(m), m) for m in modes) + " |")
+    lines += [
+        "",
+        "**Cross-process check**: median µs per instrumented call of each mode's worker (peers run in their own"
+        " venvs), and in parentheses its difference from the bare worker of the same round (noisier: separate"
+        " processes run at different moments).",
+        "",
+        "| case | " + " | ".join(modes) + " |",
+        "| --- | " + " | ".join("---:" for _ in modes) + " |",
+    ]
+    for case, row in cells.items():
+        lines.append(f"| {case} | " + " | ".join(_fmt_xproc(row.get(m), m) for m in modes) + " |")
+    peers = [m for m in modes if m not in ("bare", OURS)]
+    if ratios:
+        lines += [
+            "",
+            "Our in-process overhead ÷ the peer's (below 1 = we cost less):",
+            "",
+            "| case | " + " | ".join(peers) + " |",
+            "| --- | " + " | ".join("---:" for _ in peers) + " |",
+        ]
+        for case, row in ratios.items():
+            lines.append(f"| {case} | " + " | ".join(f"{row[p]:.2f}" if p in row else "–" for p in peers) + " |")
+    if mem:
+        traced = all("traced_growth_kib" in m for m in mem.values())
+        lines += [
+            "",
+            f"**Memory** over {run.get('memory_calls')} calls (all the cases in turn) after warm-up, measured after a"
+            " span flush, a metric collection and a full GC. *Second half* is the second half of those calls, so one-time"
+            " caches and warm-up do not count:",
+            "",
+            "| mode | live GC objects growth | of which second half | second half per 1000 calls | RSS growth (KiB) |"
+            + (" tracemalloc growth (KiB) | second half B/call |" if traced else ""),
+            "| --- | ---: | ---: | ---: | ---: |" + (" ---: | ---: |" if traced else ""),
+        ]
+        for mode in modes:
+            if mode in mem:
+                m = mem[mode]
+                lines.append(
+                    f"| {mode} | {m['gc_objects_growth']:+d} | {m['gc_objects_growth_second_half']:+d} |"
+                    f" {m['gc_objects_per_1000_calls_second_half']:+.2f} | {m['rss_growth_kib']:+d} |"
+                    + (f" {m['traced_growth_kib']:+.1f} | {m['traced_bytes_per_call_second_half']:.2f} |"
+                       if traced else "")
+                )
+    if summary["targets"]:
+        lines += ["", "Targets:", ""]
+        for t in summary["targets"]:
+            lines.append(f"- {'PASS' if t['ok'] else 'FAIL'} — {t['target']}: {t['detail']}")
+    lines += ["", "Versions:", ""]
+    for mode in modes:
+        v = summary["versions"].get(mode, {})
+        lines.append(f"- {mode}: " + ", ".join(f"{k} {val}" for k, val in v.items()))
+    spans: dict[str, set] = {}
+    for row in cells.values():
+        for m, cell in row.items():
+            if m != "bare":
+                spans.setdefault(m, set()).update(cell["span_names"])
+    if spans:
+        lines += ["", "Spans seen (proof each instrumentation was active): "
+                  + "; ".join(f"{m}: {', '.join(sorted(n)) or 'NONE'}" for m, n in spans.items())]
+    if errors:
+        lines += ["", "Errors:", ""]
+        for e in errors:
+            lines.append(f"- {e.get('mode')} {e.get('case', 'memory')} round {e.get('round', '-')}: "
+                         + e["error"].replace("\n", " ⏎ "))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,316 @@
+"""Measurements in one fresh process for one mode: timing of the given cases, or a memory run.
+
+Started by overhead.py with the Python of the mode's virtual environment; writes one JSON object to --out.
+Can be run by hand to profile a mode:
+
+    .venv/bin/python bench/worker.py --mode aicost --case chat --calls 2000 --profile /tmp/aicost-chat.prof
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import functools
+import gc
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+import tracemalloc
+from importlib.metadata import PackageNotFoundError, version
+from typing import Callable
+
+import mock_openai
+import modes
+from openai.types.chat import ChatCompletion
+
+CASES = ("chat", "stream", "stream_usage", "async_chat", "embeddings")
+# Not in CASES (the memory run's cycle): the instrumentation's own cost with the SDK's work taken out. The
+# wrapper installed on ``Completions.create`` is called around a stub that returns one pre-parsed ChatCompletion,
+# so there is no HTTP, no parsing, and the machine's noise is far smaller than over a real 1.5 ms call.
+ISOLATED_CASES = ("chat_wrapper_only",)
+
+
+def _versions(mode: str) -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for dist in ("openai", "opentelemetry-sdk", "wrapt", modes.PEER_PACKAGES.get(mode)):
+        if dist:
+            try:
+                found[dist] = version(dist)
+            except PackageNotFoundError:
+                found[dist] = "not installed"
+    return found
+
+
+def original_create(resource: object) -> Callable:
+    """The SDK's own ``create`` of ``resource``, past every wrapt wrapper an instrumentation put on the class."""
+    function = type(resource).__dict__["create"]
+    while hasattr(function, "_self_wrapper"):  # a wrapt FunctionWrapper (all five modes patch with wrapt)
+        function = function.__wrapped__
+    return functools.partial(function, resource)
+
+
+class Caller:
+    """Makes calls of a case, instrumented or raw; the async case runs on one event loop kept for the process."""
+
+    def __init__(self) -> None:
+        client = mock_openai.sync_client()
+        aclient = mock_openai.async_client()
+        self.loop = asyncio.new_event_loop()
+        self.parsed_chat = ChatCompletion.model_validate(json.loads(mock_openai.CHAT_BODY))
+        self.chat_resource = client.chat.completions
+        self.creates = {
+            True: {"chat": client.chat.completions.create, "async": aclient.chat.completions.create,
+                   "embeddings": client.embeddings.create},
+            False: {"chat": original_create(client.chat.completions),
+                    "async": original_create(aclient.chat.completions),
+                    "embeddings": original_create(client.embeddings)},
+        }
+
+    def run(self, case: str, n: int, instrumented: bool = True) -> None:
+        creates = self.creates[instrumented]
+        if case == "chat":
+            create = creates["chat"]
+            for _ in range(n):
+                mock_openai.chat(create)
+        elif case == "stream":
+            create = creates["chat"]
+            for _ in range(n):
+                mock_openai.stream(create)
+        elif case == "stream_usage":
+            create = creates["chat"]
+            for _ in range(n):
+                mock_openai.stream_usage(create)
+        elif case == "embeddings":
+            create = creates["embeddings"]
+            for _ in range(n):
+                mock_openai.embeddings(create)
+        elif case == "async_chat":
+            self.loop.run_until_complete(self._async_calls(creates["async"], n))
+        elif case == "chat_wrapper_only":
+            parsed = self.parsed_chat
+
+            def stub(*_args: object, **_kwargs: object) -> ChatCompletion:
+                return parsed
+
+            create = stub
+            if instrumented:
+                wrapper = getattr(type(self.chat_resource).__dict__["create"], "_self_wrapper", None)
+                if wrapper is not None:  # bare has none: then both sides call the stub
+                    resource = self.chat_resource
+
+                    def create(**kwargs: object) -> object:
+                        return wrapper(stub, resource, (), kwargs)
+
+            for _ in range(n):
+                mock_openai.chat(create)
+        else:
+            raise SystemExit(f"unknown case {case!r}; known: {', '.join(CASES)}")
+
+    @staticmethod
+    async def _async_calls(create: Callable, n: int) -> None:
+        for _ in range(n):
+            await mock_openai.async_chat(create)
+
+    def check(self, case: str) -> None:
+        """The caller sees what the API sent: no instrumentation may add, drop or change chunks."""
+        create = self.creates[True]["chat"]
+        if case == "stream":
+            got = mock_openai.stream(create)
+            if got != mock_openai.STREAM_CHUNKS:
+                raise SystemExit(f"stream: caller saw {got} chunks, expected {mock_openai.STREAM_CHUNKS}")
+        elif case == "stream_usage":
+            got = mock_openai.stream_usage(create)
+            if got != mock_openai.STREAM_CHUNKS + 1:
+                raise SystemExit(f"stream_usage: caller saw {got} chunks, expected {mock_openai.STREAM_CHUNKS + 1}")
+        elif case == "chat":
+            if mock_openai.chat(create).usage.total_tokens != mock_openai.USAGE["total_tokens"]:
+                raise SystemExit("chat: usage changed")
+
+
+def _timed_batch(caller: Caller, pipe: modes.Pipeline, case: str, n: int, instrumented: bool,
+                 profiler: object = None) -> tuple[float, float]:
+    """µs per call (process CPU, wall) of n calls plus the span flush, so the export work is counted too."""
+    gc.collect()
+    if profiler:
+        profiler.enable()
+    wall, cpu = time.perf_counter_ns(), time.process_time_ns()
+    caller.run(case, n, instrumented)
+    pipe.flush()
+    cpu, wall = time.process_time_ns() - cpu, time.perf_counter_ns() - wall
+    if profiler:
+        profiler.disable()
+    return cpu / n / 1000.0, wall / n / 1000.0
+
+
+STREAM_CASES = ("stream", "stream_usage")
+
+
+def time_cases(args: argparse.Namespace) -> list[dict]:
+    pipe = modes.Pipeline()
+    modes.instrument(args.mode, pipe)
+    caller = Caller()
+    results = []
+    for case in args.case:
+        calls = args.stream_calls if case in STREAM_CASES and args.stream_calls else args.calls
+        results.append(time_case(args, pipe, caller, case, calls))
+    return results
+
+
+def time_case(args: argparse.Namespace, pipe: modes.Pipeline, caller: Caller, case: str, calls: int) -> dict:
+    """Alternate raw and instrumented batches (ABBA order) in this one process: the paired differences are the
+    overhead, with the machine's load changes cancelled out as far as they can be."""
+    caller.check(case)
+    warmup = min(args.warmup, calls)
+    caller.run(case, warmup, instrumented=True)
+    caller.run(case, warmup, instrumented=False)
+    pipe.flush()
+
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+    per_batch = max(1, calls // args.batches)
+    instr, raw, instr_wall, raw_wall, raw_spans = [], [], [], [], 0
+    spans_before = pipe.exporter.spans
+    for i in range(args.batches):
+        for instrumented in ((False, True) if i % 2 == 0 else (True, False)):
+            before = pipe.exporter.spans
+            cpu, wall = _timed_batch(caller, pipe, case, per_batch, instrumented,
+                                     profiler if instrumented else None)
+            if instrumented:
+                instr.append(cpu)
+                instr_wall.append(wall)
+            else:
+                raw.append(cpu)
+                raw_wall.append(wall)
+                raw_spans += pipe.exporter.spans - before
+    calls = per_batch * args.batches
+    if profiler:
+        profiler.dump_stats(args.profile)
+    names = dict(pipe.exporter.names)
+    pipe.exporter.names.clear()
+    paired = [a - b for a, b in zip(instr, raw)]
+    return {
+        "kind": "time",
+        "mode": args.mode,
+        "case": case,
+        "calls": calls,
+        # CPU time of the whole process (all threads, so the span processor's export thread counts too). On a
+        # shared, oversubscribed machine it is far steadier than wall time, which also counts time spent
+        # waiting for a core; wall time is kept for reference.
+        "us_per_call": statistics.median(instr),
+        "raw_us_per_call": statistics.median(raw),
+        "paired_overhead_us": statistics.median(paired),
+        "wall_us_per_call": statistics.median(instr_wall),
+        "raw_wall_us_per_call": statistics.median(raw_wall),
+        "batch_us": instr,
+        "raw_batch_us": raw,
+        "spans_per_call": (pipe.exporter.spans - spans_before - raw_spans) / calls,
+        "raw_spans_per_call": raw_spans / calls,
+        "span_names": sorted(names),
+        "metric_names": pipe.metric_names(),
+        "versions": _versions(args.mode),
+    }
+
+
+def _rss_kib() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def memory(args: argparse.Namespace) -> dict:
+    """Calls cycle through all the cases; memory is read (after flush + full GC) at five checkpoints: the live
+    objects the GC tracks, the RSS, and (with --tracemalloc, about 3x slower) the traced Python memory."""
+    pipe = modes.Pipeline()
+    modes.instrument(args.mode, pipe)
+    caller = Caller()
+    for case in CASES:
+        caller.run(case, max(1, args.warmup // len(CASES)))
+
+    def settle() -> None:
+        pipe.flush()
+        pipe.metric_names()  # a collection, as a periodic reader would do
+        gc.collect()
+
+    if args.tracemalloc:
+        tracemalloc.start()
+    settle()
+    checkpoints = []
+    snapshots = []
+    step = args.calls // 4
+    done = 0
+    for i in range(5):
+        if i:
+            for case in CASES:
+                caller.run(case, step // len(CASES))
+            done += (step // len(CASES)) * len(CASES)
+        settle()
+        point = {"calls": done, "rss_kib": _rss_kib(), "gc_objects": len(gc.get_objects())}
+        if args.tracemalloc:
+            point["traced_kib"] = tracemalloc.get_traced_memory()[0] / 1024
+            if i in (2, 4):
+                snapshots.append(tracemalloc.take_snapshot())
+        checkpoints.append(point)
+    first, mid, last = checkpoints[0], checkpoints[2], checkpoints[4]
+    half = last["calls"] - mid["calls"]
+    result = {
+        "kind": "memory",
+        "mode": args.mode,
+        "calls": last["calls"],
+        "checkpoints": checkpoints,
+        "rss_growth_kib": last["rss_kib"] - first["rss_kib"],
+        "gc_objects_growth": last["gc_objects"] - first["gc_objects"],
+        "gc_objects_growth_second_half": last["gc_objects"] - mid["gc_objects"],
+        "gc_objects_per_1000_calls_second_half": (last["gc_objects"] - mid["gc_objects"]) * 1000 / half,
+        "spans": pipe.exporter.spans,
+        "versions": _versions(args.mode),
+    }
+    if args.tracemalloc:
+        result.update(
+            traced_growth_kib=last["traced_kib"] - first["traced_kib"],
+            traced_growth_second_half_kib=last["traced_kib"] - mid["traced_kib"],
+            traced_bytes_per_call_second_half=(last["traced_kib"] - mid["traced_kib"]) * 1024 / half,
+            top_growth_second_half=[
+                {"where": str(stat.traceback[0]), "size_diff_kib": stat.size_diff / 1024,
+                 "count_diff": stat.count_diff}
+                for stat in snapshots[1].compare_to(snapshots[0], "lineno")[:8]
+            ],
+        )
+        tracemalloc.stop()
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mode", required=True, choices=modes.ALL_MODES)
+    parser.add_argument("--case", nargs="+", choices=CASES + ISOLATED_CASES, default=["chat"],
+                        help="timing: cases, in this order")
+    parser.add_argument("--memory", action="store_true", help="memory growth run (all cases) instead of timing")
+    parser.add_argument("--calls", type=int, default=2000, help="instrumented calls (as many raw calls again)")
+    parser.add_argument("--stream-calls", type=int, help="timing: calls for the stream cases (default: --calls)")
+    parser.add_argument("--warmup", type=int, default=300)
+    parser.add_argument("--tracemalloc", action="store_true", help="memory: also trace Python allocations")
+    parser.add_argument("--batches", type=int, default=10,
+                        help="timing: this many raw/instrumented batch pairs (calls are split among them)")
+    parser.add_argument("--profile", help="timing: write cProfile stats of the timed calls to this file")
+    parser.add_argument("--out", help="write the JSON result here (default: stdout)")
+    args = parser.parse_args(argv)
+    result = memory(args) if args.memory else time_cases(args)
+    text = json.dumps(result)
+    if args.out:
+        with open(args.out, "w") as out:
+            out.write(text)
+    else:
+        print(text)
+    if args.profile:
+        import pstats
+
+        pstats.Stats(args.profile, stream=sys.stderr).sort_stats("tottime").print_stats(30)
+
+
+if __name__ == "__main__":
+    main()
