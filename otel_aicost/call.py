@@ -355,14 +355,16 @@ class Call:
                 attributes[semconv.PRICING_SOURCE] = cost.source
             if cost.total is not None:
                 attributes[semconv.USAGE_COST] = float(cost.total)
-                for key, part in (
-                    (semconv.COST_INPUT, cost.input),
-                    (semconv.COST_CACHE_READ, cost.cache_read),
-                    (semconv.COST_CACHE_WRITE, cost.cache_write),
-                    (semconv.COST_OUTPUT, cost.output),
-                ):
-                    if part is not None:
-                        attributes[key] = float(part)
+                if cost.input is not None:
+                    attributes[semconv.COST_INPUT] = float(cost.input)
+                if cost.output is not None:
+                    attributes[semconv.COST_OUTPUT] = float(cost.output)
+                # Cache components only when there is something to say: most calls have none, and every
+                # span attribute costs the SDK time. A missing component is zero; they still add up.
+                if cost.cache_read:
+                    attributes[semconv.COST_CACHE_READ] = float(cost.cache_read)
+                if cost.cache_write:
+                    attributes[semconv.COST_CACHE_WRITE] = float(cost.cache_write)
         return attributes
 
 
