@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from . import semconv
 
@@ -336,43 +336,73 @@ def _record(span: dict, service: str | None, resource_region: str | None, to_dec
     operation = attrs.get(semconv.OPERATION_NAME)
     if operation is None:
         return None
-    start = int(span.get("startTimeUnixNano") or 0)
-    end = int(span.get("endTimeUnixNano") or 0)
     status = span.get("status") or {}
-    code = status.get("code")
+    return build_record(
+        attrs,
+        operation,
+        service=service,
+        resource_region=resource_region,
+        start=int(span.get("startTimeUnixNano") or 0),
+        end=int(span.get("endTimeUnixNano") or 0),
+        status_code=status.get("code"),
+        trace_id=span.get("traceId"),
+        span_id=span.get("spanId"),
+        string=_string,
+        integer=_int,
+        decimal=to_decimal,
+    )
+
+
+def build_record(
+    attrs: dict,
+    operation: Any,
+    *,
+    service: str | None,
+    resource_region: str | None,
+    start: int,
+    end: int,
+    status_code: Any,
+    trace_id: str | None,
+    span_id: str | None,
+    string: Callable[[Any], str | None],
+    integer: Callable[[Any], int],
+    decimal: Callable[[Any], Decimal | None],
+) -> CostRecord:
+    """A ``CostRecord`` from a GenAI span's attributes; ``string``/``integer``/``decimal`` read one attribute
+    value in the decoder's representation (plain JSON dicts here, typed structs in ``records_fast``)."""
     get = attrs.get
-    tags = {key[_TAG_PREFIX_LEN:]: _string(attrs[key]) for key in attrs if key[:_TAG_PREFIX_LEN] == _TAG_PREFIX}
-    error_type = _string(get(semconv.ERROR_TYPE))
+    tags = {key[_TAG_PREFIX_LEN:]: string(attrs[key]) for key in attrs if key[:_TAG_PREFIX_LEN] == _TAG_PREFIX}
+    error_type = string(get(semconv.ERROR_TYPE))
     return CostRecord(
         start_ns=start,
         duration_s=(end - start) / 1e9 if end > start else 0.0,
-        operation=_string(operation) or "",
+        operation=string(operation) or "",
         service=service,
-        provider=_string(get(semconv.PROVIDER_NAME)) or _string(get(semconv.SYSTEM)),
-        request_model=_string(get(semconv.REQUEST_MODEL)),
-        response_model=_string(get(semconv.RESPONSE_MODEL)),
-        deployment_name=_string(get(semconv.DEPLOYMENT_NAME)),
-        deployment_type=_string(get(semconv.DEPLOYMENT_TYPE)),
-        region=_string(get(semconv.CLOUD_REGION)) or resource_region,
-        server_address=_string(get(semconv.SERVER_ADDRESS)),
-        input_tokens=_int(get(semconv.USAGE_INPUT_TOKENS)),
-        output_tokens=_int(get(semconv.USAGE_OUTPUT_TOKENS)),
-        cache_read_tokens=_int(get(semconv.USAGE_CACHE_READ_INPUT_TOKENS)),
-        cache_write_tokens=_int(get(semconv.USAGE_CACHE_CREATION_INPUT_TOKENS)),
-        reasoning_tokens=_int(get(semconv.USAGE_REASONING_OUTPUT_TOKENS)),
-        cost=to_decimal(get(semconv.USAGE_COST)),
-        cost_input=to_decimal(get(semconv.COST_INPUT)),
-        cost_cache_read=to_decimal(get(semconv.COST_CACHE_READ)),
-        cost_cache_write=to_decimal(get(semconv.COST_CACHE_WRITE)),
-        cost_output=to_decimal(get(semconv.COST_OUTPUT)),
-        currency=_string(get(semconv.CURRENCY)) or "USD",
-        pricing_status=_string(get(semconv.PRICING_STATUS)),
-        usage_source=_string(get(semconv.USAGE_SOURCE)),
+        provider=string(get(semconv.PROVIDER_NAME)) or string(get(semconv.SYSTEM)),
+        request_model=string(get(semconv.REQUEST_MODEL)),
+        response_model=string(get(semconv.RESPONSE_MODEL)),
+        deployment_name=string(get(semconv.DEPLOYMENT_NAME)),
+        deployment_type=string(get(semconv.DEPLOYMENT_TYPE)),
+        region=string(get(semconv.CLOUD_REGION)) or resource_region,
+        server_address=string(get(semconv.SERVER_ADDRESS)),
+        input_tokens=integer(get(semconv.USAGE_INPUT_TOKENS)),
+        output_tokens=integer(get(semconv.USAGE_OUTPUT_TOKENS)),
+        cache_read_tokens=integer(get(semconv.USAGE_CACHE_READ_INPUT_TOKENS)),
+        cache_write_tokens=integer(get(semconv.USAGE_CACHE_CREATION_INPUT_TOKENS)),
+        reasoning_tokens=integer(get(semconv.USAGE_REASONING_OUTPUT_TOKENS)),
+        cost=decimal(get(semconv.USAGE_COST)),
+        cost_input=decimal(get(semconv.COST_INPUT)),
+        cost_cache_read=decimal(get(semconv.COST_CACHE_READ)),
+        cost_cache_write=decimal(get(semconv.COST_CACHE_WRITE)),
+        cost_output=decimal(get(semconv.COST_OUTPUT)),
+        currency=string(get(semconv.CURRENCY)) or "USD",
+        pricing_status=string(get(semconv.PRICING_STATUS)),
+        usage_source=string(get(semconv.USAGE_SOURCE)),
         error_type=error_type,
-        is_error=code == 2 or code == "STATUS_CODE_ERROR" or error_type is not None,
+        is_error=status_code == 2 or status_code == "STATUS_CODE_ERROR" or error_type is not None,
         tags=tags,
-        trace_id=span.get("traceId"),
-        span_id=span.get("spanId"),
+        trace_id=trace_id,
+        span_id=span_id,
     )
 
 

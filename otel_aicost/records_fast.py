@@ -13,10 +13,8 @@ from decimal import Decimal
 import msgspec
 
 from . import semconv
-from .records import CostRecord, ReadStats
+from .records import CostRecord, ReadStats, build_record
 
-_TAG_PREFIX = semconv.TAG_PREFIX
-_TAG_PREFIX_LEN = len(_TAG_PREFIX)
 
 
 class _Value(msgspec.Struct):
@@ -97,42 +95,19 @@ def _record(span: _Span, service: str | None, resource_region: str | None) -> Co
     operation = attrs.get(semconv.OPERATION_NAME)
     if operation is None:
         return None
-    get = attrs.get
-    start = int(span.startTimeUnixNano or 0)
-    end = int(span.endTimeUnixNano or 0)
-    code = span.status.code if span.status is not None else None
-    error_type = _string(get(semconv.ERROR_TYPE))
-    tags = {key[_TAG_PREFIX_LEN:]: _string(attrs[key]) for key in attrs if key[:_TAG_PREFIX_LEN] == _TAG_PREFIX}
-    return CostRecord(
-        start_ns=start,
-        duration_s=(end - start) / 1e9 if end > start else 0.0,
-        operation=_string(operation) or "",
+    return build_record(
+        attrs,
+        operation,
         service=service,
-        provider=_string(get(semconv.PROVIDER_NAME)) or _string(get(semconv.SYSTEM)),
-        request_model=_string(get(semconv.REQUEST_MODEL)),
-        response_model=_string(get(semconv.RESPONSE_MODEL)),
-        deployment_name=_string(get(semconv.DEPLOYMENT_NAME)),
-        deployment_type=_string(get(semconv.DEPLOYMENT_TYPE)),
-        region=_string(get(semconv.CLOUD_REGION)) or resource_region,
-        server_address=_string(get(semconv.SERVER_ADDRESS)),
-        input_tokens=_int(get(semconv.USAGE_INPUT_TOKENS)),
-        output_tokens=_int(get(semconv.USAGE_OUTPUT_TOKENS)),
-        cache_read_tokens=_int(get(semconv.USAGE_CACHE_READ_INPUT_TOKENS)),
-        cache_write_tokens=_int(get(semconv.USAGE_CACHE_CREATION_INPUT_TOKENS)),
-        reasoning_tokens=_int(get(semconv.USAGE_REASONING_OUTPUT_TOKENS)),
-        cost=_decimal(get(semconv.USAGE_COST)),
-        cost_input=_decimal(get(semconv.COST_INPUT)),
-        cost_cache_read=_decimal(get(semconv.COST_CACHE_READ)),
-        cost_cache_write=_decimal(get(semconv.COST_CACHE_WRITE)),
-        cost_output=_decimal(get(semconv.COST_OUTPUT)),
-        currency=_string(get(semconv.CURRENCY)) or "USD",
-        pricing_status=_string(get(semconv.PRICING_STATUS)),
-        usage_source=_string(get(semconv.USAGE_SOURCE)),
-        error_type=error_type,
-        is_error=code == 2 or code == "STATUS_CODE_ERROR" or error_type is not None,
-        tags=tags,
+        resource_region=resource_region,
+        start=int(span.startTimeUnixNano or 0),
+        end=int(span.endTimeUnixNano or 0),
+        status_code=span.status.code if span.status is not None else None,
         trace_id=span.traceId,
         span_id=span.spanId,
+        string=_string,
+        integer=_int,
+        decimal=_decimal,
     )
 
 

@@ -93,7 +93,10 @@ class RawResponseProxy(wrapt.ObjectProxy):  # type: ignore[misc]
         self._self_parsed: Any = None
 
     def parse(self, *args: Any, **kwargs: Any) -> Any:
-        parsed = self.__wrapped__.parse(*args, **kwargs)
+        return self._self_take(self.__wrapped__.parse(*args, **kwargs), args, kwargs)
+
+    def _self_take(self, parsed: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """Read (or wrap, if a stream) the first default parse; a parse ``to=`` another type passes as is."""
         if args or kwargs.get("to") is not None:
             return parsed
         if self._self_parsed is None:
@@ -126,16 +129,7 @@ class AsyncRawResponseProxy(RawResponseProxy):
     """``.with_streaming_response`` on async clients: ``parse()`` and ``close()`` are coroutines."""
 
     async def parse(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        parsed = await self.__wrapped__.parse(*args, **kwargs)
-        if args or kwargs.get("to") is not None:
-            return parsed
-        if self._self_parsed is None:
-            try:
-                self._self_parsed = _wrap_parsed(self._self_call, parsed)
-            except Exception:
-                report_internal_error("raw parse")
-                return parsed
-        return self._self_parsed
+        return self._self_take(await self.__wrapped__.parse(*args, **kwargs), args, kwargs)
 
     async def close(self) -> Any:  # type: ignore[override]
         try:
