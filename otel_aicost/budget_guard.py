@@ -59,10 +59,7 @@ def estimate_call(call: Any, pricer: Any) -> Decimal | None:
     Uses ``estimate_cost`` (``otel_aicost.estimate``) with the instrumentation's pricer, so it prices the way the
     call itself will be priced. Only runs when a ``block`` budget watches the call.
     """
-    try:
-        from .estimate import estimate_cost
-    except ImportError:  # pragma: no cover - the estimator ships with the pricing work
-        return None
+    from .estimate import estimate_cost  # looked up per call so that tests can replace it
     kwargs = call.kwargs
     deployment = call.deployment
     model = (deployment.model if deployment is not None and deployment.model else None) or call.request_model
