@@ -18,6 +18,12 @@ from .. import semconv
 @click.option("--rounds", default=1, show_default=True, type=click.IntRange(1, 1000), help="Repeat the workload.")
 def command(data_dir: str, rounds: int) -> None:
     """Run an instrumented sample workload against a loopback OpenAI endpoint (no API key needed)."""
+    try:
+        import openai  # noqa: F401 - the demo drives the real client
+    except ImportError:
+        error = click.ClickException("the demo drives the openai client: pip install 'otel-aicost[demo]'")
+        error.exit_code = 2
+        raise error from None
     from opentelemetry.sdk.metrics import MeterProvider
     from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
     from opentelemetry.sdk.resources import Resource
