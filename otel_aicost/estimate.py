@@ -16,9 +16,11 @@ from typing import Any
 from . import semconv, tokens
 from .config import Deployment, load_settings
 from .cost import Pricer, PricingRequest
+from .safety import renew_lock_after_fork
 from .usage import ESTIMATED, Usage
 
 _lock = threading.Lock()
+renew_lock_after_fork(globals())
 _default: Pricer | None = None
 
 

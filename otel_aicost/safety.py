@@ -41,3 +41,12 @@ def guard(where: str, func: Callable[..., T], *args: Any, default: Any = None, *
     except Exception:
         report_internal_error(where)
         return default  # type: ignore[no-any-return]
+
+
+def renew_lock_after_fork(namespace: dict[str, Any], name: str = "_lock") -> None:
+    """Give a forked child a fresh module lock: a fork while another thread (e.g. the price preload) held it
+    must not leave the child's first priced call waiting forever."""
+    if hasattr(os, "register_at_fork"):
+        import threading
+
+        os.register_at_fork(after_in_child=lambda: namespace.__setitem__(name, threading.Lock()))

@@ -22,6 +22,7 @@ from importlib import resources
 from typing import Any
 
 from .pricing.names import fine_tuned_base, normalise
+from .safety import renew_lock_after_fork
 
 O200K = "o200k_base"
 CL100K = "cl100k_base"
@@ -66,6 +67,7 @@ _CL100K_PREFIXES = ("gpt-4-", "gpt-3.5", "gpt-35", "text-embedding-", "davinci-0
 _CL100K_NAMES = ("gpt-4", "gpt-4-32k")
 
 _lock = threading.Lock()
+renew_lock_after_fork(globals())
 _loaded: dict[str, Any] = {}
 
 

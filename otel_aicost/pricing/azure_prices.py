@@ -16,11 +16,13 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from ..safety import renew_lock_after_fork
 from .entry import PriceEntry
 from .names import fine_tuned_base, normalise, without_date
 
 GLOBAL_STANDARD = "global_standard"
 _lock = threading.Lock()
+renew_lock_after_fork(globals())
 _data: dict[str, Any] | None = None
 
 

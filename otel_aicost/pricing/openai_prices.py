@@ -12,10 +12,12 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
+from ..safety import renew_lock_after_fork
 from .entry import PriceEntry
 from .names import fine_tuned_base, normalise, openai_spelling
 
 _lock = threading.Lock()
+renew_lock_after_fork(globals())
 _snapshot: Any = None
 _version: str | None = None
 
