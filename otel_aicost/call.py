@@ -24,6 +24,7 @@ from .estimate import estimated_usage
 from .endpoint import Endpoint, endpoint_of
 from .extract import ResponseFacts, request_attributes
 from .metrics import Instruments, MetricTags
+from .safety import report_internal_error
 from .usage import Usage
 
 _OK = Status(StatusCode.UNSET)
@@ -219,34 +220,53 @@ class Call:
         self._end(facts or ResponseFacts(), error)
 
     def _end(self, facts: ResponseFacts, error: BaseException | None) -> None:
+        """End the call once: price it, settle budgets, finish the span (always, even if our code fails), then
+        record the metrics."""
         if self.ended:
             return
         self.ended = True
+        try:
+            duration = time.perf_counter() - self.start
+            usage, cost = self._close_span(facts, error)
+            self._record_metrics(facts, error, usage, cost, duration)
+        except Exception:
+            report_internal_error("call end")
+
+    def _close_span(self, facts: ResponseFacts, error: BaseException | None) -> tuple[Usage | None, Cost | None]:
         telemetry = self.telemetry
-        duration = time.perf_counter() - self.start
         span = self.span
-        usage = facts.usage
-        if usage is None and self.stream and (error is None or facts.output_parts):
-            usage = self._estimate_usage(facts)
-        cost = self._price(facts, usage) if error is None or usage is not None else None
-        if self.reservation is not None or (telemetry.budgets is not None and telemetry.budgets.has_budgets):
-            telemetry.budgets.settle(self, cost, span)
+        try:
+            usage = facts.usage
+            if usage is None and self.stream and (error is None or facts.output_parts):
+                usage = self._estimate_usage(facts)
+            cost = self._price(facts, usage) if error is None or usage is not None else None
+            if self.reservation is not None or (telemetry.budgets is not None and telemetry.budgets.has_budgets):
+                telemetry.budgets.settle(self, cost, span)
+            if span.is_recording():
+                span.set_attributes(self._end_attributes(facts, usage, cost, error))
+                if telemetry.content.on_span and facts.output_messages is not None:
+                    telemetry.content.response_to_span(facts, span)
+            if not self.enriching:
+                if error is not None:
+                    span.set_status(Status(StatusCode.ERROR, _describe(error)))
+                    span.record_exception(error)
+                if telemetry.content.on_event:
+                    telemetry.content.emit_event(self, facts, span)
+            return usage, cost
+        finally:
+            if not self.enriching:  # the outer instrumentation owns the end of its span
+                span.end()
+
+    def _record_metrics(
+        self, facts: ResponseFacts, error: BaseException | None, usage: Usage | None, cost: Cost | None,
+        duration: float,
+    ) -> None:  # fmt: skip
+        instruments = self.telemetry.instruments
         metric_attributes = self._metric_attributes(facts, error)
-        if span.is_recording():
-            span.set_attributes(self._end_attributes(facts, usage, cost, error))
-            if telemetry.content.on_span and facts.output_messages is not None:
-                telemetry.content.response_to_span(facts, span)
-        instruments = telemetry.instruments
-        if self.enriching:  # the outer instrumentation owns the span's end, status and its own metrics
+        if self.enriching:  # the outer instrumentation records its own duration and token metrics
             if cost is not None and cost.total is not None:
                 instruments.cost.record(float(cost.total), metric_attributes)
             return
-        if error is not None:
-            span.set_status(Status(StatusCode.ERROR, _describe(error)))
-            span.record_exception(error)
-        if telemetry.content.on_event:
-            telemetry.content.emit_event(self, facts, span)
-        span.end()
         duration_attributes = dict(metric_attributes)
         if cost is not None:
             duration_attributes[semconv.PRICING_STATUS] = cost.status
