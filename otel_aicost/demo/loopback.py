@@ -15,7 +15,9 @@ import logging
 import socket
 import sys
 import threading
+import time
 import zlib
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -158,6 +160,17 @@ class LoopbackServer:
     """Base class: ``with Subclass() as server: server.port``. Subclasses set ``handler_class``."""
 
     handler_class: type[LoopbackHandler] = LoopbackHandler
+
+    def wait_for(self, predicate: Callable[[Any], Any], timeout: float = 5.0) -> Any:
+        """Poll ``predicate(self)`` until it returns something truthy; return it, or raise AssertionError."""
+        deadline = time.monotonic() + timeout
+        while True:
+            result = predicate(self)
+            if result:
+                return result
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{type(self).__name__}: condition not met within {timeout}s (got {result!r})")
+            time.sleep(0.01)
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):

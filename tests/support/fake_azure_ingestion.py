@@ -16,8 +16,6 @@ answers every track request with that status and stores nothing. Any other reque
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from typing import Any
 
 from otel_aicost.demo.loopback import LoopbackHandler, LoopbackServer
@@ -135,13 +133,3 @@ class FakeAzureIngestion(LoopbackServer):
             self.other_requests.clear()
             self.rejected = self.posts = 0
 
-    def wait_for(self, predicate: Callable[[FakeAzureIngestion], Any], timeout: float = 5.0) -> Any:
-        """Poll ``predicate(self)`` until it returns something truthy; return it, or raise AssertionError."""
-        deadline = time.monotonic() + timeout
-        while True:
-            result = predicate(self)
-            if result:
-                return result
-            if time.monotonic() > deadline:
-                raise AssertionError(f"FakeAzureIngestion: condition not met within {timeout}s (got {result!r})")
-            time.sleep(0.01)

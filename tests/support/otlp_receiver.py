@@ -17,7 +17,6 @@ once, unread). Requests met with a fault are counted in ``rejected`` and not sto
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -208,17 +207,6 @@ class OTLPReceiver(LoopbackServer):
         with self.lock:
             self._received.clear()
             self.rejected = 0
-
-    def wait_for(self, predicate: Callable[[OTLPReceiver], Any], timeout: float = 5.0) -> Any:
-        """Poll ``predicate(self)`` until it returns something truthy; return it, or raise AssertionError."""
-        deadline = time.monotonic() + timeout
-        while True:
-            result = predicate(self)
-            if result:
-                return result
-            if time.monotonic() > deadline:
-                raise AssertionError(f"OTLPReceiver: condition not met within {timeout}s (got {result!r})")
-            time.sleep(0.01)
 
     # ---- flattened views -----------------------------------------------------------------------------------
     def spans(self) -> list[ReceivedSpan]:
