@@ -16,7 +16,6 @@ once, unread). Requests met with a fault are counted in ``rejected`` and not sto
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
