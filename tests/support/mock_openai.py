@@ -49,10 +49,10 @@ class Recorder:
         return self.respond(request)
 
 
-def client(handler: Handler, *, azure: bool = False, base_url: str | None = None, **kwargs: Any) -> Any:
-    http_client = httpx.Client(transport=httpx.MockTransport(handler))
+def _build(openai_class: Any, azure_class: Any, http_client: Any, azure: bool, base_url: str | None,
+           kwargs: dict[str, Any]) -> Any:  # fmt: skip
     if azure:
-        return openai.AzureOpenAI(
+        return azure_class(
             api_key="test-key",
             api_version=kwargs.pop("api_version", "2024-10-21"),
             azure_endpoint=base_url or "https://contoso.openai.azure.com",
@@ -60,10 +60,15 @@ def client(handler: Handler, *, azure: bool = False, base_url: str | None = None
             max_retries=0,
             **kwargs,
         )
-    return openai.OpenAI(
+    return openai_class(
         api_key="sk-test", base_url=base_url or "https://api.openai.com/v1", http_client=http_client, max_retries=0,
         **kwargs,
     )
+
+
+def client(handler: Handler, *, azure: bool = False, base_url: str | None = None, **kwargs: Any) -> Any:
+    http_client = httpx.Client(transport=httpx.MockTransport(handler))
+    return _build(openai.OpenAI, openai.AzureOpenAI, http_client, azure, base_url, kwargs)
 
 
 def async_client(handler: Handler, *, azure: bool = False, base_url: str | None = None, **kwargs: Any) -> Any:
@@ -71,19 +76,7 @@ def async_client(handler: Handler, *, azure: bool = False, base_url: str | None 
         return handler(request)
 
     http_client = httpx.AsyncClient(transport=httpx.MockTransport(async_handler))
-    if azure:
-        return openai.AsyncAzureOpenAI(
-            api_key="test-key",
-            api_version=kwargs.pop("api_version", "2024-10-21"),
-            azure_endpoint=base_url or "https://contoso.openai.azure.com",
-            http_client=http_client,
-            max_retries=0,
-            **kwargs,
-        )
-    return openai.AsyncOpenAI(
-        api_key="sk-test", base_url=base_url or "https://api.openai.com/v1", http_client=http_client, max_retries=0,
-        **kwargs,
-    )
+    return _build(openai.AsyncOpenAI, openai.AsyncAzureOpenAI, http_client, azure, base_url, kwargs)
 
 
 def chat_stream_server(**chunk_options: Any) -> Recorder:
