@@ -51,9 +51,10 @@ def command(paths, by, since, until, fmt, html_path, limit, progress, workers) -
                 "--html needs plotly: install otel-aicost[html]  (pip install 'otel-aicost[html]')"
             ) from None
     show = progress_printer(progress)
+    paths = input_paths(paths)
     result = run_reader(
         report_module.build_report,
-        input_paths(paths),
+        paths,
         by,
         since=start,
         until=stop,
@@ -61,7 +62,7 @@ def command(paths, by, since, until, fmt, html_path, limit, progress, workers) -
         progress=show,
     )
     end_progress(show)
-    check_stats(result.stats)
+    check_stats(result.stats, paths)
     if fmt == "json":
         click.echo(to_json(result))
     elif fmt == "csv":
