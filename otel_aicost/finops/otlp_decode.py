@@ -14,6 +14,7 @@ by reason. Metrics and logs lines, and traces without GenAI spans, are skipped u
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import msgspec
@@ -91,7 +92,7 @@ _LOOSE_SCOPE_SPANS = msgspec.json.Decoder(_LooseScopeSpans)
 _RESOURCE = msgspec.json.Decoder(_Resource | None)
 _SPAN = msgspec.json.Decoder(_Span)
 _ANY = msgspec.json.Decoder()
-_SIGNALS = (b'"resourceSpans"', b'"resourceMetrics"', b'"resourceLogs"')
+_SIGNAL_LIST = re.compile(rb'"resource(?:Spans|Metrics|Logs)"\s*:\s*\[')  # the frame of an OTLP line
 
 
 def decode_line(raw: bytes, where: str, number: int, stats: ReadStats) -> list[CostRecord]:
@@ -102,7 +103,7 @@ def decode_line(raw: bytes, where: str, number: int, stats: ReadStats) -> list[C
         if not stripped:
             stats.other_lines += 1
             return []
-        if stripped[:1] == b"{" and stripped[-1:] == b"}" and any(signal in raw for signal in _SIGNALS):
+        if stripped[:1] == b"{" and stripped[-1:] == b"}" and _SIGNAL_LIST.search(raw):
             stats.other_lines += 1  # metrics, logs, non-GenAI traces: not parsed; judged by their frame only
             stats.note_good(where)
             return []

@@ -106,7 +106,7 @@ def check_stats(stats: ReadStats, paths: Sequence[str] = ()) -> None:
         first = next((e for e in stats.corrupt_examples if e.startswith(unreadable[0] + ":")), "")
         raise InputError(
             f"{', '.join(unreadable)}: not OTLP JSON lines (not one line of it is telemetry; first problem: "
-            f"{first.removeprefix(unreadable[0] + ':')}); pass the files the Collector's file exporter or "
+            f"line {first.removeprefix(unreadable[0] + ':')}); pass the files the Collector's file exporter or "
             f"otel-aicost's default exporter write"
         )
     if stats.corrupt_lines or stats.bad_spans:

@@ -10,6 +10,7 @@ import pytest
 from otel_aicost.finops.records import ReadError, ReadStats, find_files, iter_records
 from otel_aicost.finops.scan import scan
 from tests.support.otlp_lines import (
+    BASE_NS,
     SyntheticCall,
     logs_line,
     metrics_line,
@@ -240,3 +241,53 @@ def test_attributes_without_a_value_do_not_lose_the_span(tmp_path):
     (record,), stats = _read([path])
     assert stats.bad_spans == 0
     assert record.tags == {"team": "a", "empty": None} and record.cost is not None
+
+
+def _with(call_index: int, change) -> dict:
+    item = span(SyntheticCall(start_ns=BASE_NS + call_index).priced(), call_index)
+    change(item)
+    return item
+
+
+def _set(key, value):
+    def change(item):
+        for attribute in item["attributes"]:
+            if attribute["key"] == key:
+                attribute["value"] = value
+    return change
+
+
+def test_values_no_call_can_have_are_skipped_and_counted_by_reason(tmp_path):
+    """The crashes and silent absurdities of issue 16: each span is skipped, located and counted by reason."""
+    spans = [
+        _with(0, lambda s: s.update(startTimeUnixNano="x")),
+        _with(1, _set("gen_ai.usage.input_tokens", {"intValue": "9" * 400})),
+        _with(2, _set("gen_ai.usage.input_tokens", {"intValue": int("9" * 400)})),
+        _with(3, lambda s: s.update(startTimeUnixNano="9" * 40)),
+        _with(4, lambda s: s.update(startTimeUnixNano=str(10**19 * 9))),  # year 2255
+        _with(5, _set("gen_ai.usage.cost", {"doubleValue": 1e300})),
+        _with(6, _set("gen_ai.usage.cost", {"doubleValue": -0.5})),
+        _with(7, _set("gen_ai.usage.cost", {"doubleValue": "NaN"})),
+        _with(8, _set("gen_ai.usage.output_tokens", {"intValue": "-3"})),
+        _with(9, lambda s: None),  # untouched
+    ]
+    path = tmp_path / "t.jsonl"
+    path.write_text(traces_line(spans) + "\n" + '{"resourceSpans":"notalist"}\n')
+    records, stats = _read([path])
+    assert [r.span_id for r in records] == [spans[9]["spanId"]]
+    assert records[0].cost == SyntheticCall().priced().cost
+    assert stats.skipped == {"timestamp": 3, "tokens": 3, "cost": 3}
+    assert stats.bad_spans == 9 and stats.corrupt_lines == 1
+    assert stats.skipped_summary() == (
+        "1 corrupt line; 9 spans (3 cost out of range, 3 timestamp out of range, 3 token count out of range)"
+    )
+    assert all(example.startswith(f"{path}:") for example in stats.corrupt_examples)
+    assert f"{path}:2: resourceSpans is not a list" in stats.corrupt_examples
+    assert not any("9" * 30 in example for example in stats.corrupt_examples)  # described, not echoed
+
+
+def test_a_renamed_text_file_is_unreadable_whatever_its_blank_lines(tmp_path):
+    path = tmp_path / "README.jsonl"
+    path.write_text("# Title\n\nSome text.\n\n- item\n")
+    records, stats = _read([path])
+    assert records == [] and stats.unreadable_files == [str(path)]
