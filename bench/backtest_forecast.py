@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from otel_aicost.finops.forecast import forecast_days  # noqa: E402
+from otel_aicost.finops.forecast import forecast_days
 
 
 def synthetic(rng: random.Random, days: int) -> tuple[list[float], int]:

@@ -154,8 +154,21 @@ def _judge(start, granularity, group, cells, history, seen_models) -> Anomaly | 
     cpr_score = _score(cpr, cprs, floor) if cpr is not None and len(cprs) >= MIN_COMPARABLE else 0.0
     metric, score = ("spend", spend_score) if abs(spend_score) >= abs(cpr_score) else ("cost_per_request", cpr_score)
     if abs(score) < THRESHOLD / 2:  # nowhere near: skip the explaining
-        return Anomaly(group, start, granularity, actual.spend, expected_spend, int(actual.requests),
-                       expected_requests, cpr, None, score, metric, "", "")  # fmt: skip
+        return Anomaly(
+            group,
+            start,
+            granularity,
+            actual.spend,
+            expected_spend,
+            int(actual.requests),
+            expected_requests,
+            cpr,
+            None,
+            score,
+            metric,
+            "",
+            "",
+        )
     base = _expected(history)
     contributions = _contributions(actual, base, expected_requests, metric == "spend")
     new_spend = sum(float(c[COST]) for m, c in actual.models.items() if m not in seen_models)
@@ -170,9 +183,21 @@ def _judge(start, granularity, group, cells, history, seen_models) -> Anomaly | 
         detail = _detail(cause, actual, base, expected_requests)
     expected_cpr = statistics.median(cprs) if cprs else None
     return Anomaly(
-        group, start, granularity, actual.spend, expected_spend, int(actual.requests), expected_requests, cpr,
-        expected_cpr, round(score, 2), metric, cause, detail, {k: round(v, 4) for k, v in contributions.items()},
-    )  # fmt: skip
+        group,
+        start,
+        granularity,
+        actual.spend,
+        expected_spend,
+        int(actual.requests),
+        expected_requests,
+        cpr,
+        expected_cpr,
+        round(score, 2),
+        metric,
+        cause,
+        detail,
+        {k: round(v, 4) for k, v in contributions.items()},
+    )
 
 
 def _score(value: float | None, history: Sequence[float], floor: float) -> float:
@@ -294,19 +319,33 @@ def _detail(cause: str, actual: Profile, base: Profile, expected_requests: float
     if cause == "model_mix":
         shares = []
         for model in sorted(set(actual.models) | set(base.models)):
-            a = float(actual.models[model][PRICED]) / actual.requests if model in actual.models and actual.requests else 0
+            a = (
+                float(actual.models[model][PRICED]) / actual.requests
+                if model in actual.models and actual.requests
+                else 0
+            )
             b = float(base.models[model][PRICED]) / base.requests if model in base.models and base.requests else 0
             if abs(a - b) >= 0.05:
                 shares.append(f"{model} {a:.0%} of requests (expected {b:.0%})")
         return "; ".join(shares) or "the share of requests per model changed"
     if cause == "price":
-        return "cost per token changed at the same token counts (price or deployment type)"  # noqa: S105
+        return "cost per token changed at the same token counts (price or deployment type)"
     return ""
 
 
 def _new_group(group: tuple, start: int, granularity: str, actual: Profile) -> Anomaly:
     return Anomaly(
-        group, start, granularity, actual.spend, 0.0, int(actual.requests), 0.0,
-        actual.spend / actual.requests if actual.requests else None, None, MAX_SCORE, "spend", "new_group",
+        group,
+        start,
+        granularity,
+        actual.spend,
+        0.0,
+        int(actual.requests),
+        0.0,
+        actual.spend / actual.requests if actual.requests else None,
+        None,
+        MAX_SCORE,
+        "spend",
+        "new_group",
         f"first calls of this group: {actual.requests:,.0f} requests costing {actual.spend:,.4g}",
-    )  # fmt: skip
+    )

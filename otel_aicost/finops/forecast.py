@@ -28,6 +28,10 @@ import random
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+from .series import COST, DAY_NS, HOUR_NS, BudgetSpec, SeriesBuilder, daily_totals
 
 PATHS = 400
 BURST_MADS = 5.0
@@ -232,3 +236,211 @@ def _centred(errors: list[float]) -> list[float]:
     mean = sum(errors) / len(errors)
     return [e - mean for e in errors]
 
+
+# --- from telemetry: per group and per budget -------------------------------------------------------------------
+
+MONEY_QUANTUM = Decimal("1e-6")
+
+
+@dataclass
+class GroupForecast:
+    """One group: what it spent from ``since`` to the last call seen (``as_of``), and what it will have by ``until``."""
+
+    key: dict[str, str]
+    currency: str
+    spent: Decimal
+    forecast: Decimal  # spent + expected spend from as_of to until
+    low: Decimal  # 80% interval: 10th percentile
+    high: Decimal  # 90th percentile
+    history_days: int
+    method: str
+
+
+@dataclass
+class BudgetForecast:
+    """A config budget: its current period's spend and forecast, and when it is expected to run out."""
+
+    name: str
+    period: str
+    limit: Decimal
+    currency: str
+    spent: Decimal  # in the period that holds as_of
+    forecast: Decimal  # at the end of that period (for ``hour`` budgets: the busiest hour forecast)
+    exhausted_on: date | None  # median path; None: not before ``until``
+    earliest: date | None  # 90th percentile path (one chance in ten it runs out this early)
+    latest: date | None  # 10th percentile path
+
+
+@dataclass
+class ForecastResult:
+    since: datetime
+    until: datetime
+    as_of: datetime
+    groups: list[GroupForecast]
+    budgets: list[BudgetForecast]
+
+
+def end_of_month(moment: datetime) -> datetime:
+    """The first instant of the next UTC month."""
+    return datetime(moment.year + (moment.month == 12), moment.month % 12 + 1, 1, tzinfo=timezone.utc)
+
+
+def forecast_series(
+    series: SeriesBuilder,
+    *,
+    by: Sequence[str],
+    until: datetime | None = None,
+    since: datetime | None = None,
+    now: datetime | None = None,
+) -> ForecastResult:
+    """Forecast every group of ``series`` and every budget it tracked to ``until`` (default: end of this month)."""
+    if series.last_ns is None:
+        raise ValueError("no priced GenAI calls to forecast from")
+    as_of_ns = series.last_ns + 1
+    as_of = _moment(as_of_ns)
+    now = now or datetime.now(timezone.utc)
+    if until is None:  # the end of this month; for telemetry of an earlier month, the end of that month
+        until = end_of_month(as_of if (as_of.year, as_of.month) < (now.year, now.month) else max(now, as_of))
+    if until <= as_of:
+        raise ValueError(f"--until {until.isoformat()} is not after the last call seen ({as_of.isoformat()})")
+    since = since or datetime(as_of.year, as_of.month, 1, tzinfo=timezone.utc)
+    since_ns, until_ns = _ns(since), _ns(until)
+    today = as_of_ns - as_of_ns % DAY_NS
+    fractions = _day_fractions(as_of_ns, until_ns)
+    groups = []
+    for group in series.groups():
+        hourly: dict[int, Decimal] = {}
+        for (hour, key, _model), cell in series.cells.items():
+            if key == group and cell[COST]:
+                hourly[hour] = hourly.get(hour, 0) + cell[COST]
+        if not hourly:
+            continue
+        spent = sum((c for h, c in hourly.items() if since_ns <= h < as_of_ns), Decimal(0))
+        paths, days = _paths(hourly, today, len(fractions))
+        expected, low, high = paths.total(fractions)
+        groups.append(
+            GroupForecast(
+                key=dict(zip(by, group[:-1])),
+                currency=group[-1],
+                spent=spent,
+                forecast=spent + _money(expected),
+                low=spent + _money(low),
+                high=spent + _money(high),
+                history_days=days,
+                method=paths.method,
+            )
+        )
+    groups.sort(key=lambda g: (-g.forecast, tuple(g.key.values())))
+    currency = groups[0].currency if groups else "USD"
+    budgets = [
+        _budget(spec, series.budget_cost.get(spec.name, {}), as_of_ns, until_ns, currency) for spec in series.budgets
+    ]
+    return ForecastResult(since, until, as_of, groups, budgets)
+
+
+def _paths(hourly: dict[int, Decimal], today: int, horizon: int) -> tuple[SamplePaths, int]:
+    """Paths from the complete days before ``today`` (from the series' first full day)."""
+    daily = daily_totals(hourly)
+    first = min(daily)
+    if min(hourly) % DAY_NS > HOUR_NS:  # the first day is partial: it would look like a drop
+        first += DAY_NS
+    history = [float(daily.get(day, 0)) for day in range(first, today, DAY_NS)]
+    weekday = (first // DAY_NS + 3) % 7  # 1970-01-01 was a Thursday
+    if not history:  # less than a day: today so far, scaled to a day, is all there is
+        seen = float(sum(hourly.values()))
+        hours = max(1, (max(hourly) - min(hourly)) // HOUR_NS + 1)
+        history = [seen * 24 / hours]
+    return forecast_days(history, horizon, first_weekday=weekday), len(history)
+
+
+def _day_fractions(as_of_ns: int, until_ns: int) -> list[float]:
+    """Per day from as_of's day to until: the share of it still to come."""
+    out, day = [], as_of_ns - as_of_ns % DAY_NS
+    while day < until_ns:
+        start, end = max(day, as_of_ns), min(day + DAY_NS, until_ns)
+        out.append(max(0, end - start) / DAY_NS)
+        day += DAY_NS
+    return out
+
+
+def _budget(
+    spec: BudgetSpec, hourly: dict[int, Decimal], as_of_ns: int, until_ns: int, currency: str
+) -> BudgetForecast:
+    today = as_of_ns - as_of_ns % DAY_NS
+    as_of = _moment(as_of_ns)
+    limit = spec.limit
+    if spec.period == "month":
+        period_start = _ns(datetime(as_of.year, as_of.month, 1, tzinfo=timezone.utc))
+        period_end = min(_ns(end_of_month(as_of)), max(until_ns, as_of_ns + DAY_NS))
+    elif spec.period == "day":
+        period_start, period_end = today, today + DAY_NS
+    else:
+        hour = as_of_ns - as_of_ns % HOUR_NS
+        period_start, period_end = hour, hour + HOUR_NS
+    spent = sum((c for h, c in hourly.items() if period_start <= h < as_of_ns), Decimal(0))
+    empty = BudgetForecast(spec.name, spec.period, limit, currency, spent, spent, None, None, None)
+    if not hourly:
+        return empty
+    fractions = _day_fractions(as_of_ns, max(until_ns, period_end))
+    paths, _ = _paths(hourly, today, len(fractions))
+    if spec.period == "month":
+        month_days = _day_fractions(as_of_ns, period_end)
+        expected, _, _ = paths.total(month_days)
+        crossing = paths.crossing_day(float(limit - spent), month_days)
+        forecast = spent + _money(expected)
+    else:
+        # per day (or per busiest hour of a day): the first future period whose own spend passes the limit
+        scale = 1.0 if spec.period == "day" else _peak_hour_share(hourly)
+        already = float(spent) if spec.period == "day" else 0.0
+        crossing = _first_period_over(paths, fractions, float(limit), scale, already)
+        forecast = spent + _money(paths.mean[0] * fractions[0] * scale) if paths.mean else spent
+        if spec.period == "hour":
+            forecast = _money(max(paths.mean[:1] or [0.0]) * scale)
+    dates = tuple(
+        None if d is None else (datetime.fromtimestamp(today // 10**9, timezone.utc) + timedelta(days=d)).date()
+        for d in crossing
+    )
+    if spent >= limit:
+        dates = (as_of.date(),) * 3
+    return BudgetForecast(spec.name, spec.period, limit, currency, spent, forecast, *dates)
+
+
+def _first_period_over(paths: SamplePaths, fractions, limit: float, scale: float, already: float) -> tuple:
+    """Day index (median, early, late path) of the first day whose spend (or busiest hour: ``scale``) passes ``limit``.
+
+    Today counts what was ``already`` spent plus the rest of the day still to come.
+    """
+    days = []
+    for path in paths.paths:
+        hit = math.inf
+        for d, value in enumerate(path):
+            amount = value * scale
+            if d == 0 and already:
+                amount = already + value * fractions[0]
+            if amount >= limit:
+                hit = d
+                break
+        days.append(hit)
+    days.sort()
+    return tuple(None if math.isinf(x) else int(x) for x in (quantile(days, q) for q in (0.5, 0.1, 0.9)))
+
+
+def _peak_hour_share(hourly: dict[int, Decimal]) -> float:
+    """The busiest hour of the day's share of a day's spend (from the history's hour-of-day profile)."""
+    by_hour = [0.0] * 24
+    for hour, cost in hourly.items():
+        by_hour[(hour // HOUR_NS) % 24] += float(cost)
+    total = sum(by_hour)
+    return max(by_hour) / total if total else 1 / 24
+
+
+def _money(value: float) -> Decimal:
+    return Decimal(repr(value)).quantize(MONEY_QUANTUM)
+
+
+def _ns(moment: datetime) -> int:
+    return int(moment.timestamp()) * 10**9 + moment.microsecond * 1000
+
+
+def _moment(ns: int) -> datetime:
+    return datetime.fromtimestamp(ns // 10**9, timezone.utc)

@@ -74,7 +74,9 @@ class SeriesBuilder:
 
     def add(self, r) -> None:
         start = r.start_ns
-        if (self.since_ns is not None and start < self.since_ns) or (self.until_ns is not None and start >= self.until_ns):
+        if (self.since_ns is not None and start < self.since_ns) or (
+            self.until_ns is not None and start >= self.until_ns
+        ):
             return
         if self.first_ns is None or start < self.first_ns:
             self.first_ns = start
