@@ -223,9 +223,9 @@ def _unit(history: Sequence[float]) -> float:
     return 0.01 * middle if middle > 0 else 1e-12
 
 
-def _cost_per_request(profile: Profile, parts: Mapping[str, dict[str, float]]) -> float:
+def _cost_per_request(parts: Mapping[str, dict[str, float]]) -> float:
     total = 0.0
-    for model, p in parts.items():
+    for p in parts.values():
         total += p["share"] * (
             p["input"] * (1 - p["cache"]) * p["price_in"]
             + p["input"] * p["cache"] * p["price_cached"]
@@ -282,13 +282,13 @@ def _contributions(actual: Profile, base: Profile, expected_requests: float, wit
     # A model missing on one side takes its figures from the other; only its share differs.
     full_b = {m: {**(a.get(m) or {}), **b[m]} if m in b else {**a[m], **zero} for m in models}
     full_a = {m: {**(b.get(m) or {}), **a[m]} if m in a else {**b[m], **zero} for m in models}
-    base_cpr = _cost_per_request(base, full_b)
+    base_cpr = _cost_per_request(full_b)
     out = {}
     if with_volume:
         out["volume"] = math.log((actual.requests + 1) / (expected_requests + 1))
     for factor, keys in _FACTOR_KEYS.items():
         mixed = {m: {**full_b[m], **{k: full_a[m][k] for k in keys}} for m in models}
-        changed = _cost_per_request(base, mixed)
+        changed = _cost_per_request(mixed)
         out[factor] = math.log(changed / base_cpr) if changed > 0 and base_cpr > 0 else 0.0
     return out
 
