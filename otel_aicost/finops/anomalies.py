@@ -151,7 +151,8 @@ def _judge(start, granularity, group, cells, history, seen_models) -> Anomaly | 
     spend_score = _score(actual.spend, spends, floor)
     cprs = [s / n for s, n in zip(spends, counts) if n]
     cpr = actual.spend / actual.requests if actual.requests else None
-    cpr_score = _score(cpr, cprs, floor) if cpr is not None and len(cprs) >= MIN_COMPARABLE else 0.0
+    # A mean over calls: the call count's noise does not carry into it, the comparable periods' own spread does.
+    cpr_score = _score(cpr, cprs, MIN_SPREAD) if cpr is not None and len(cprs) >= MIN_COMPARABLE else 0.0
     metric, score = ("spend", spend_score) if abs(spend_score) >= abs(cpr_score) else ("cost_per_request", cpr_score)
     if abs(score) < THRESHOLD / 2:  # nowhere near: skip the explaining
         return Anomaly(

@@ -254,6 +254,7 @@ class GroupForecast:
     high: Decimal  # 90th percentile
     history_days: int
     method: str
+    daily: list[Decimal] = field(default_factory=list)  # expected spend per day from as_of's day on
 
 
 @dataclass
@@ -277,6 +278,7 @@ class ForecastResult:
     until: datetime
     as_of: datetime
     groups: list[GroupForecast]
+    totals: list[GroupForecast]  # one per currency
     budgets: list[BudgetForecast]
 
 
@@ -305,37 +307,48 @@ def forecast_series(
         raise ValueError(f"--until {until.isoformat()} is not after the last call seen ({as_of.isoformat()})")
     since = since or datetime(as_of.year, as_of.month, 1, tzinfo=timezone.utc)
     since_ns, until_ns = _ns(since), _ns(until)
-    today = as_of_ns - as_of_ns % DAY_NS
-    fractions = _day_fractions(as_of_ns, until_ns)
-    groups = []
-    for group in series.groups():
-        hourly: dict[int, Decimal] = {}
-        for (hour, key, _model), cell in series.cells.items():
-            if key == group and cell[COST]:
-                hourly[hour] = hourly.get(hour, 0) + cell[COST]
-        if not hourly:
-            continue
-        spent = sum((c for h, c in hourly.items() if since_ns <= h < as_of_ns), Decimal(0))
-        paths, days = _paths(hourly, today, len(fractions))
-        expected, low, high = paths.total(fractions)
-        groups.append(
-            GroupForecast(
-                key=dict(zip(by, group[:-1])),
-                currency=group[-1],
-                spent=spent,
-                forecast=spent + _money(expected),
-                low=spent + _money(low),
-                high=spent + _money(high),
-                history_days=days,
-                method=paths.method,
-            )
-        )
+    per_group: dict[tuple, dict[int, Decimal]] = {}
+    per_currency: dict[str, dict[int, Decimal]] = {}
+    for (hour, key, _model), cell in series.cells.items():
+        cost = cell[COST]
+        if cost:
+            hourly = per_group.setdefault(key, {})
+            hourly[hour] = hourly.get(hour, 0) + cost
+            total = per_currency.setdefault(key[-1], {})
+            total[hour] = total.get(hour, 0) + cost
+    horizon = _Horizon(since_ns, as_of_ns, until_ns)
+    groups = [horizon.group(dict(zip(by, key[:-1])), key[-1], hourly) for key, hourly in per_group.items()]
     groups.sort(key=lambda g: (-g.forecast, tuple(g.key.values())))
-    currency = groups[0].currency if groups else "USD"
+    totals = [horizon.group({}, currency, hourly) for currency, hourly in sorted(per_currency.items())]
+    currency = totals[0].currency if totals else "USD"
     budgets = [
         _budget(spec, series.budget_cost.get(spec.name, {}), as_of_ns, until_ns, currency) for spec in series.budgets
     ]
-    return ForecastResult(since, until, as_of, groups, budgets)
+    return ForecastResult(since, until, as_of, groups, totals, budgets)
+
+
+@dataclass
+class _Horizon:
+    since_ns: int
+    as_of_ns: int
+    until_ns: int
+
+    def group(self, key: dict[str, str], currency: str, hourly: dict[int, Decimal]) -> GroupForecast:
+        spent = sum((c for h, c in hourly.items() if self.since_ns <= h < self.as_of_ns), Decimal(0))
+        fractions = _day_fractions(self.as_of_ns, self.until_ns)
+        paths, days = _paths(hourly, self.as_of_ns - self.as_of_ns % DAY_NS, len(fractions))
+        expected, low, high = paths.total(fractions)
+        return GroupForecast(
+            key=key,
+            currency=currency,
+            spent=spent,
+            forecast=spent + _money(expected),
+            low=spent + _money(low),
+            high=spent + _money(high),
+            history_days=days,
+            method=paths.method,
+            daily=[_money(m * f) for m, f in zip(paths.mean, fractions)],
+        )
 
 
 def _paths(hourly: dict[int, Decimal], today: int, horizon: int) -> tuple[SamplePaths, int]:

@@ -13,10 +13,12 @@ budget matches. A month of hourly cells for a few hundred groups and models fits
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
+
+from otel_aicost.finops.report.build import key_function
 
 HOUR_NS = 3600 * 10**9
 DAY_NS = 24 * HOUR_NS
@@ -53,13 +55,14 @@ class SeriesBuilder:
 
     def __init__(
         self,
-        key: Callable | None = None,
+        by: Sequence[str] = (),
         *,
         budgets: Sequence[BudgetSpec] = (),
         since_ns: int | None = None,
         until_ns: int | None = None,
     ) -> None:
-        self.key = key  # CostRecord -> tuple (the report's group key, currency last); None: one group per currency
+        self.by = list(by)  # the report's dimensions (``report.build.parse_by``); the key ends with the currency
+        self.key = key_function(self.by)
         self.budgets = tuple(budgets)
         self.since_ns, self.until_ns = since_ns, until_ns
         self.cells: dict[tuple[int, tuple, str], list] = {}
@@ -67,10 +70,12 @@ class SeriesBuilder:
         self.first_ns: int | None = None
         self.last_ns: int | None = None
 
-    def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
-        state["key"] = None if self.key is None else getattr(self.key, "picklable", self.key)
-        return state
+    def __getstate__(self) -> dict:  # for the reader's worker processes: the key function is rebuilt
+        return {k: v for k, v in self.__dict__.items() if k != "key"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.key = key_function(self.by)
 
     def add(self, r) -> None:
         start = r.start_ns
@@ -83,7 +88,7 @@ class SeriesBuilder:
         if self.last_ns is None or start > self.last_ns:
             self.last_ns = start
         hour = start - start % HOUR_NS
-        group = self.key(r) if self.key is not None else (r.currency,)
+        group = self.key(r)
         slot = (hour, group, r.response_model or r.request_model or "(none)")
         cell = self.cells.get(slot)
         if cell is None:
@@ -129,17 +134,11 @@ class SeriesBuilder:
 
     # --- views -------------------------------------------------------------------------------------------------
 
-    def groups(self) -> list[tuple]:
-        return sorted({group for _, group, _ in self.cells}, key=lambda g: tuple(str(x) for x in g))
-
-    def by_period(self, group: tuple, period_ns: int = HOUR_NS) -> dict[int, dict[str, list]]:
-        """period start -> model -> cell, for one group (periods without calls are absent)."""
-        out: dict[int, dict[str, list]] = {}
-        for (hour, key, model), cell in self.cells.items():
-            if key != group:
-                continue
-            slot = hour - hour % period_ns
-            models = out.setdefault(slot, {})
+    def periods(self, period_ns: int = HOUR_NS) -> dict[tuple, dict[int, dict[str, list]]]:
+        """group -> period start -> model -> cell (periods without calls are absent)."""
+        out: dict[tuple, dict[int, dict[str, list]]] = {}
+        for (hour, group, model), cell in self.cells.items():
+            models = out.setdefault(group, {}).setdefault(hour - hour % period_ns, {})
             mine = models.get(model)
             if mine is None:
                 models[model] = list(cell)

@@ -11,7 +11,7 @@ import pytest
 
 from otel_aicost.finops.forecast import forecast_days, forecast_series
 from otel_aicost.finops.series import HOUR_NS, BudgetSpec, SeriesBuilder
-from otel_aicost.records import CostRecord
+from otel_aicost.finops.records import CostRecord
 
 NOV_1 = int(datetime(2026, 11, 1, tzinfo=timezone.utc).timestamp()) * 10**9
 
