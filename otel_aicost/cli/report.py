@@ -15,7 +15,7 @@ import click
 from otel_aicost.cli._finops_read import load_budgets, read
 from otel_aicost.finops.report.build import DIMENSIONS, ReportBuilder, parse_by, report_from, to_ns
 from otel_aicost.finops.report.output import COLUMN_NAMES, DEFAULT_COLUMNS, parse_columns, to_csv, to_json, to_table
-from otel_aicost.finops.series import SeriesBuilder
+from otel_aicost.finops.series import SeriesBuilder, TagCosts
 from otel_aicost.finops.telemetry_input import InputError, window
 
 
@@ -26,8 +26,7 @@ from otel_aicost.finops.telemetry_input import InputError, window
     default="model",
     show_default=True,
     metavar="KEYS",
-    help=f"Group by comma-separated keys: {', '.join(DIMENSIONS)}, or a tag key (team, or tag.team); "
-    "'' for one total.",
+    help=f"Group by comma-separated keys: {', '.join(DIMENSIONS)}, or a tag key (team, or tag.team); '' for one total.",
 )
 @click.option("--since", metavar="WHEN", help="Start of the window, inclusive: ISO date or date-time (UTC).")
 @click.option("--until", metavar="WHEN", help="End of the window, exclusive; a bare date includes that whole day.")
@@ -86,6 +85,7 @@ def command(
     budgets = load_budgets(config) if html_path else []
     if html_path:  # the page's timeline, forecast and anomalies: totals per currency, models kept apart
         factories["series"] = partial(SeriesBuilder, [], budgets=budgets, since_ns=since_ns, until_ns=until_ns)
+        factories["tags"] = TagCosts
     if focus_path:
         from otel_aicost.finops.focus.build import FocusBuilder
 
@@ -104,7 +104,7 @@ def command(
         from otel_aicost.finops.report.html import write_html
 
         try:
-            write_html(result, sinks.sinks["series"], html_path)
+            write_html(result, sinks.sinks["series"], html_path, sinks.sinks["tags"])
         except OSError as exc:
             raise InputError(f"cannot write {html_path}: {exc.strerror or exc}") from None
         click.echo(f"HTML report written to {html_path}", err=True)

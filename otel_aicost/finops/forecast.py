@@ -64,6 +64,20 @@ class SamplePaths:
         sums = sorted(sum(w * v for w, v in zip(weights, path)) for path in self.paths)
         return sum(sums) / len(sums), quantile(sums, 0.1), quantile(sums, 0.9)
 
+    def bands(self, fractions: Sequence[float]) -> dict[str, list[float]]:
+        """Per day: 10th and 90th percentiles of the day's spend and of the spend accumulated since day 0."""
+        out: dict[str, list[float]] = {"low": [], "high": [], "cumulative_low": [], "cumulative_high": []}
+        running = [0.0] * len(self.paths)
+        for d, weight in enumerate(fractions):
+            day = sorted(weight * path[d] for path in self.paths)
+            running = [r + weight * path[d] for r, path in zip(running, self.paths)]
+            ordered = sorted(running)
+            out["low"].append(quantile(day, 0.1))
+            out["high"].append(quantile(day, 0.9))
+            out["cumulative_low"].append(quantile(ordered, 0.1))
+            out["cumulative_high"].append(quantile(ordered, 0.9))
+        return out
+
     def crossing_day(self, remaining: float, fractions: Sequence[float] | None = None) -> tuple[int | None, ...]:
         """Index of the day the cumulative spend passes ``remaining``: (median, early = 90th pct path, late = 10th).
 
@@ -255,6 +269,7 @@ class GroupForecast:
     history_days: int
     method: str
     daily: list[Decimal] = field(default_factory=list)  # expected spend per day from as_of's day on
+    bands: dict[str, list[float]] = field(default_factory=dict)  # SamplePaths.bands: 80% ranges per day
 
 
 @dataclass
@@ -348,6 +363,7 @@ class _Horizon:
             history_days=days,
             method=paths.method,
             daily=[_money(m * f) for m, f in zip(paths.mean, fractions)],
+            bands=paths.bands(fractions),
         )
 
 

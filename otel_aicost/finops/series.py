@@ -160,3 +160,21 @@ def daily_totals(hourly: dict[int, Decimal] | Iterable[tuple[int, Decimal]]) -> 
 def iso(ns: int, hourly: bool = False) -> str:
     moment = datetime.fromtimestamp(ns // 10**9, timezone.utc)
     return moment.strftime("%Y-%m-%dT%H:00Z") if hourly else moment.strftime("%Y-%m-%d")
+
+
+class TagCosts:
+    """Scan sink: cost per allocation tag key and value (the HTML page's "cost by tag")."""
+
+    def __init__(self) -> None:
+        self.costs: dict[tuple[str, str], Decimal] = {}
+
+    def add(self, r) -> None:
+        cost = r.cost
+        if cost is not None and r.tags:
+            costs = self.costs
+            for item in r.tags.items():
+                costs[item] = costs.get(item, 0) + cost
+
+    def merge(self, other: TagCosts) -> None:
+        for item, cost in other.costs.items():
+            self.costs[item] = self.costs.get(item, 0) + cost

@@ -87,17 +87,21 @@ def to_csv(report: Report) -> str:
 # --- the terminal table ------------------------------------------------------------------------------------------
 
 
+def money_places(values: Sequence[Decimal | float | None]) -> int:
+    """Decimals for a column of money: three significant digits of its typical (median) non-zero amount, 2 to 6."""
+    nonzero = sorted(abs(float(v)) for v in values if v)
+    if not nonzero:
+        return 2
+    return min(6, max(2, 2 - math.floor(math.log10(nonzero[len(nonzero) // 2]))))
+
+
 def money_cells(values: Sequence[Decimal | float | None]) -> list[str]:
     """One format for a column of money: thousands separators and the same decimals throughout.
 
     Decimals: enough for the typical (median) non-zero amount to show three significant digits, 2 to 6; an amount
     too small for them reads ``<0.000001``, never a different notation.
     """
-    nonzero = sorted(abs(float(v)) for v in values if v)
-    places = 2
-    if nonzero:
-        typical = nonzero[len(nonzero) // 2]
-        places = min(6, max(2, 2 - math.floor(math.log10(typical))))
+    places = money_places(values)
     smallest = 10.0**-places
     out = []
     for v in values:
