@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 from .export_reader import Export, ExportError, read_export
 from .match import DEFAULT_LAG_DAYS, DEFAULT_TOLERANCE, GAP_CLASSES, Group, build_groups, classify
 from .telemetry_side import TelemetrySide, read_telemetry
 
-__all__ = ["GAP_CLASSES", "ExportError", "Reconciliation", "reconcile"]
+__all__ = ["GAP_CLASSES", "ExportError", "Reconciliation", "days_window", "read_export", "read_telemetry", "reconcile"]
 
 
 @dataclass
@@ -43,6 +43,17 @@ class Reconciliation:
         return out
 
 
+def days_window(days: Iterable[date]) -> tuple[datetime | None, datetime | None]:
+    """From the first day's midnight (UTC) to the midnight after the last day."""
+    days = list(days)
+    if not days:
+        return None, None
+    return (
+        datetime.combine(min(days), time(0), timezone.utc),
+        datetime.combine(max(days), time(0), timezone.utc) + timedelta(days=1),
+    )
+
+
 def reconcile(
     export_paths: Iterable[str],
     telemetry_paths: Iterable[str],
@@ -54,15 +65,19 @@ def reconcile(
     lag_days: int = DEFAULT_LAG_DAYS,
     tolerance: Decimal = DEFAULT_TOLERANCE,
     workers: int | None = None,
+    export: Export | None = None,
+    telemetry: TelemetrySide | None = None,
 ) -> Reconciliation:
-    """Read the export and the telemetry, match and classify. The telemetry window defaults to the export's days."""
-    export = read_export(export_paths, cost_column)
+    """Read the export and the telemetry, match and classify. The telemetry window defaults to the export's days.
+
+    ``export`` and ``telemetry`` may be passed already read (the CLI reads telemetry once for the gateway too).
+    """
+    export = export if export is not None else read_export(export_paths, cost_column)
     warnings: list[str] = []
-    if export.rows and since is None:
-        since = datetime.combine(min(r.day for r in export.rows), time(0), timezone.utc)
-    if export.rows and until is None:
-        until = datetime.combine(max(r.day for r in export.rows), time(0), timezone.utc) + timedelta(days=1)
-    telemetry = read_telemetry(telemetry_paths, aliases=aliases, since=since, until=until, workers=workers)
+    if since is None and until is None:
+        since, until = days_window(r.day for r in export.rows)
+    if telemetry is None:
+        telemetry = read_telemetry(telemetry_paths, aliases=aliases, since=since, until=until, workers=workers)
     billed_currencies = {r.currency for r in export.rows}
     currency = next(iter(telemetry.currencies)) if len(telemetry.currencies) == 1 else "USD"
     if telemetry.currencies and billed_currencies and telemetry.currencies != billed_currencies:

@@ -53,6 +53,7 @@ class TelemetrySide:
     stats: ReadStats
     calls: int
     other_endpoints: dict[str, int]  # server address -> calls (not an Azure OpenAI account)
+    rows: dict[tuple, list]  # the FOCUS builder's daily rows, for the gateway comparison
 
 
 def canonical_model(model: str) -> str:
@@ -94,7 +95,7 @@ def from_builder(builder: FocusBuilder, stats: ReadStats, aliases: Mapping[str, 
         if usage is None:
             usage = groups[group_key] = Usage()
         usage.add(tags, Decimal(tokens), cost, calls)
-    return TelemetrySide(groups, currencies, stats, builder.calls, other)
+    return TelemetrySide(groups, currencies, stats, builder.calls, other, builder.rows)
 
 
 def tags_of(tags_json: str) -> dict[str, str]:
