@@ -20,45 +20,210 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
-FOCUSCOST_1_0 = (
-    "BilledCost BillingAccountId BillingAccountName BillingAccountType BillingCurrency BillingPeriodEnd "
-    "BillingPeriodStart ChargeCategory ChargeClass ChargeDescription ChargeFrequency ChargePeriodEnd "
-    "ChargePeriodStart CommitmentDiscountCategory CommitmentDiscountId CommitmentDiscountName "
-    "CommitmentDiscountStatus CommitmentDiscountType ConsumedQuantity ConsumedUnit ContractedCost "
-    "ContractedUnitPrice EffectiveCost InvoiceIssuerName ListCost ListUnitPrice PricingCategory PricingQuantity "
-    "PricingUnit ProviderName PublisherName RegionId RegionName ResourceId ResourceName ResourceType "
-    "ServiceCategory ServiceName SkuId SkuPriceId SubAccountId SubAccountName SubAccountType Tags x_AccountId "
-    "x_AccountName x_AccountOwnerId x_BilledCostInUsd x_BilledUnitPrice x_BillingAccountId x_BillingAccountName "
-    "x_BillingExchangeRate x_BillingExchangeRateDate x_BillingProfileId x_BillingProfileName "
-    "x_ContractedCostInUsd x_CostAllocationRuleName x_CostCenter x_CustomerId x_CustomerName "
-    "x_EffectiveCostInUsd x_EffectiveUnitPrice x_InvoiceId x_InvoiceIssuerId x_InvoiceSectionId "
-    "x_InvoiceSectionName x_ListCostInUsd x_PartnerCreditApplied x_PartnerCreditRate x_PricingBlockSize "
-    "x_PricingCurrency x_PricingSubcategory x_PricingUnitDescription x_PublisherCategory x_PublisherId "
-    "x_ResellerId x_ResellerName x_ResourceGroupName x_ResourceType x_ServicePeriodEnd x_ServicePeriodStart "
-    "x_SkuDescription x_SkuDetails x_SkuIsCreditEligible x_SkuMeterCategory x_SkuMeterId x_SkuMeterName "
-    "x_SkuMeterSubcategory x_SkuOfferId x_SkuOrderId x_SkuOrderName x_SkuPartNumber x_SkuRegion "
-    "x_SkuServiceFamily x_SkuTerm x_SkuTier"
-).split()
-FOCUSCOST_1_2 = (
-    "BilledCost BillingAccountId BillingAccountName BillingAccountType BillingCurrency BillingPeriodEnd "
-    "BillingPeriodStart CapacityReservationId CapacityReservationStatus ChargeCategory ChargeClass "
-    "ChargeDescription ChargeFrequency ChargePeriodEnd ChargePeriodStart CommitmentDiscountCategory "
-    "CommitmentDiscountId CommitmentDiscountName CommitmentDiscountQuantity CommitmentDiscountStatus "
-    "CommitmentDiscountType CommitmentDiscountUnit ConsumedQuantity ConsumedUnit ContractedCost "
-    "ContractedUnitPrice EffectiveCost InvoiceId InvoiceIssuerName ListCost ListUnitPrice PricingCategory "
-    "PricingCurrency PricingQuantity PricingUnit ProviderName PublisherName RegionId RegionName ResourceId "
-    "ResourceName ResourceType ServiceCategory ServiceName ServiceSubcategory SkuId SkuMeter SkuPriceDetails "
-    "SkuPriceId SubAccountId SubAccountName SubAccountType Tags x_AccountId x_AccountName x_AccountOwnerId "
-    "x_AmortizationClass x_BilledCostInUsd x_BilledUnitPrice x_BillingAccountId x_BillingAccountName "
-    "x_BillingExchangeRate x_BillingExchangeRateDate x_BillingProfileId x_BillingProfileName "
-    "x_ContractedCostInUsd x_CostAllocationRuleName x_CostCenter x_CustomerId x_CustomerName "
-    "x_EffectiveCostInUsd x_EffectiveUnitPrice x_InvoiceIssuerId x_InvoiceSectionId x_InvoiceSectionName "
-    "x_ListCostInUsd x_PartnerCreditApplied x_PartnerCreditRate x_PricingBlockSize x_PricingSubcategory "
-    "x_PricingUnitDescription x_PublisherCategory x_PublisherId x_ResellerId x_ResellerName x_ResourceGroupName "
-    "x_ResourceType x_ServiceModel x_ServicePeriodEnd x_ServicePeriodStart x_SkuDescription "
-    "x_SkuIsCreditEligible x_SkuMeterCategory x_SkuMeterId x_SkuMeterSubcategory x_SkuOfferId "
-    "x_SkuOrderId x_SkuOrderName x_SkuPartNumber x_SkuPlanName x_SkuRegion x_SkuServiceFamily x_SkuTerm x_SkuTier"
-).split()
+FOCUSCOST_1_0 = [
+    "BilledCost",
+    "BillingAccountId",
+    "BillingAccountName",
+    "BillingAccountType",
+    "BillingCurrency",
+    "BillingPeriodEnd",
+    "BillingPeriodStart",
+    "ChargeCategory",
+    "ChargeClass",
+    "ChargeDescription",
+    "ChargeFrequency",
+    "ChargePeriodEnd",
+    "ChargePeriodStart",
+    "CommitmentDiscountCategory",
+    "CommitmentDiscountId",
+    "CommitmentDiscountName",
+    "CommitmentDiscountStatus",
+    "CommitmentDiscountType",
+    "ConsumedQuantity",
+    "ConsumedUnit",
+    "ContractedCost",
+    "ContractedUnitPrice",
+    "EffectiveCost",
+    "InvoiceIssuerName",
+    "ListCost",
+    "ListUnitPrice",
+    "PricingCategory",
+    "PricingQuantity",
+    "PricingUnit",
+    "ProviderName",
+    "PublisherName",
+    "RegionId",
+    "RegionName",
+    "ResourceId",
+    "ResourceName",
+    "ResourceType",
+    "ServiceCategory",
+    "ServiceName",
+    "SkuId",
+    "SkuPriceId",
+    "SubAccountId",
+    "SubAccountName",
+    "SubAccountType",
+    "Tags",
+    "x_AccountId",
+    "x_AccountName",
+    "x_AccountOwnerId",
+    "x_BilledCostInUsd",
+    "x_BilledUnitPrice",
+    "x_BillingAccountId",
+    "x_BillingAccountName",
+    "x_BillingExchangeRate",
+    "x_BillingExchangeRateDate",
+    "x_BillingProfileId",
+    "x_BillingProfileName",
+    "x_ContractedCostInUsd",
+    "x_CostAllocationRuleName",
+    "x_CostCenter",
+    "x_CustomerId",
+    "x_CustomerName",
+    "x_EffectiveCostInUsd",
+    "x_EffectiveUnitPrice",
+    "x_InvoiceId",
+    "x_InvoiceIssuerId",
+    "x_InvoiceSectionId",
+    "x_InvoiceSectionName",
+    "x_ListCostInUsd",
+    "x_PartnerCreditApplied",
+    "x_PartnerCreditRate",
+    "x_PricingBlockSize",
+    "x_PricingCurrency",
+    "x_PricingSubcategory",
+    "x_PricingUnitDescription",
+    "x_PublisherCategory",
+    "x_PublisherId",
+    "x_ResellerId",
+    "x_ResellerName",
+    "x_ResourceGroupName",
+    "x_ResourceType",
+    "x_ServicePeriodEnd",
+    "x_ServicePeriodStart",
+    "x_SkuDescription",
+    "x_SkuDetails",
+    "x_SkuIsCreditEligible",
+    "x_SkuMeterCategory",
+    "x_SkuMeterId",
+    "x_SkuMeterName",
+    "x_SkuMeterSubcategory",
+    "x_SkuOfferId",
+    "x_SkuOrderId",
+    "x_SkuOrderName",
+    "x_SkuPartNumber",
+    "x_SkuRegion",
+    "x_SkuServiceFamily",
+    "x_SkuTerm",
+    "x_SkuTier",
+]
+FOCUSCOST_1_2 = [
+    "BilledCost",
+    "BillingAccountId",
+    "BillingAccountName",
+    "BillingAccountType",
+    "BillingCurrency",
+    "BillingPeriodEnd",
+    "BillingPeriodStart",
+    "CapacityReservationId",
+    "CapacityReservationStatus",
+    "ChargeCategory",
+    "ChargeClass",
+    "ChargeDescription",
+    "ChargeFrequency",
+    "ChargePeriodEnd",
+    "ChargePeriodStart",
+    "CommitmentDiscountCategory",
+    "CommitmentDiscountId",
+    "CommitmentDiscountName",
+    "CommitmentDiscountQuantity",
+    "CommitmentDiscountStatus",
+    "CommitmentDiscountType",
+    "CommitmentDiscountUnit",
+    "ConsumedQuantity",
+    "ConsumedUnit",
+    "ContractedCost",
+    "ContractedUnitPrice",
+    "EffectiveCost",
+    "InvoiceId",
+    "InvoiceIssuerName",
+    "ListCost",
+    "ListUnitPrice",
+    "PricingCategory",
+    "PricingCurrency",
+    "PricingQuantity",
+    "PricingUnit",
+    "ProviderName",
+    "PublisherName",
+    "RegionId",
+    "RegionName",
+    "ResourceId",
+    "ResourceName",
+    "ResourceType",
+    "ServiceCategory",
+    "ServiceName",
+    "ServiceSubcategory",
+    "SkuId",
+    "SkuMeter",
+    "SkuPriceDetails",
+    "SkuPriceId",
+    "SubAccountId",
+    "SubAccountName",
+    "SubAccountType",
+    "Tags",
+    "x_AccountId",
+    "x_AccountName",
+    "x_AccountOwnerId",
+    "x_AmortizationClass",
+    "x_BilledCostInUsd",
+    "x_BilledUnitPrice",
+    "x_BillingAccountId",
+    "x_BillingAccountName",
+    "x_BillingExchangeRate",
+    "x_BillingExchangeRateDate",
+    "x_BillingProfileId",
+    "x_BillingProfileName",
+    "x_ContractedCostInUsd",
+    "x_CostAllocationRuleName",
+    "x_CostCenter",
+    "x_CustomerId",
+    "x_CustomerName",
+    "x_EffectiveCostInUsd",
+    "x_EffectiveUnitPrice",
+    "x_InvoiceIssuerId",
+    "x_InvoiceSectionId",
+    "x_InvoiceSectionName",
+    "x_ListCostInUsd",
+    "x_PartnerCreditApplied",
+    "x_PartnerCreditRate",
+    "x_PricingBlockSize",
+    "x_PricingSubcategory",
+    "x_PricingUnitDescription",
+    "x_PublisherCategory",
+    "x_PublisherId",
+    "x_ResellerId",
+    "x_ResellerName",
+    "x_ResourceGroupName",
+    "x_ResourceType",
+    "x_ServiceModel",
+    "x_ServicePeriodEnd",
+    "x_ServicePeriodStart",
+    "x_SkuDescription",
+    "x_SkuIsCreditEligible",
+    "x_SkuMeterCategory",
+    "x_SkuMeterId",
+    "x_SkuMeterSubcategory",
+    "x_SkuOfferId",
+    "x_SkuOrderId",
+    "x_SkuOrderName",
+    "x_SkuPartNumber",
+    "x_SkuPlanName",
+    "x_SkuRegion",
+    "x_SkuServiceFamily",
+    "x_SkuTerm",
+    "x_SkuTier",
+]
 assert len(FOCUSCOST_1_0) == 96 and len(FOCUSCOST_1_2) == 104  # 1.2 names the meter SkuMeter, 1.0 x_SkuMeterName
 
 SUBSCRIPTION = "00000000-0000-0000-0000-0000000000a1"

@@ -100,10 +100,10 @@ SKIPPED = [
     Charge(
         D1, ACCOUNT, "Hot LRS Data Stored", 10, Decimal("0.0184"), unit="1K", service_name="Storage",
         meter_category="Storage",
-        resource=f"/subscriptions/00000000-0000-0000-0000-0000000000a1/resourcegroups/rg-genai/providers/"
+        resource="/subscriptions/00000000-0000-0000-0000-0000000000a1/resourcegroups/rg-genai/providers/"
         "microsoft.storage/storageaccounts/contosologs",
     ),
-    Charge(D1, ACCOUNT, "Provisioned Managed Unit", 1000, Decimal("1"), category="Purchase"),
+    Charge(D1, ACCOUNT, "Provisioned Managed Unit", 1000, Decimal(1), category="Purchase"),
     Charge(D1, ACCOUNT, "gpt-4o-0806-Inp-glbl Tokens", 3476, _price(GPT4O, "input"),
            extra={"x_SourceName": "otel-aicost", "x_SourceType": "telemetry"}),
 ]  # fmt: skip

@@ -15,7 +15,7 @@ from otel_aicost.finops.reconcile.allocate import UNALLOCATED, allocate, split_e
 from otel_aicost.finops.reconcile.export_reader import read_export
 from tests.support import cost_exports
 from tests.support.otlp_lines import write_lines
-from tests.support.reconcile_scenario import ACCOUNT, CALLS, CHARGES, EXPECTED, SKIPPED, D1, D2, D3, billed_total
+from tests.support.reconcile_scenario import ACCOUNT, CALLS, CHARGES, D1, D2, D3, EXPECTED, SKIPPED, billed_total
 
 HAS_PYARROW = importlib.util.find_spec("pyarrow") is not None
 
@@ -90,9 +90,7 @@ def test_showback_splits_every_billed_row_exactly(tmp_path, telemetry):
     )
     # never-instrumented deployment and unknown meter: all unallocated
     assert per_tag[(D2, "gpt-4.1-2025-04-14", "input", UNALLOCATED)] == cost(D2, "gpt 4.1 Inp regnl Tokens")
-    assert per_tag[(D2, "gpt-9 preview Inp glbl Tokens", "", UNALLOCATED)] == cost(
-        D2, "gpt-9 preview Inp glbl Tokens"
-    )
+    assert per_tag[(D2, "gpt-9 preview Inp glbl Tokens", "", UNALLOCATED)] == cost(D2, "gpt-9 preview Inp glbl Tokens")
 
 
 def test_showback_by_cost_basis_adds_up_too(tmp_path, telemetry):
@@ -106,13 +104,15 @@ def test_showback_by_cost_basis_adds_up_too(tmp_path, telemetry):
         (Decimal("0.01"), [Fraction(1, 3)] * 3),
         (Decimal("-12.3456789012345"), [Fraction(1, 7), Fraction(2, 7), Fraction(4, 7)]),
         (Decimal("1E+3"), [Fraction(1, 2), Fraction(1, 2)]),
-        (Decimal("0"), [Fraction(1)]),
+        (Decimal(0), [Fraction(1)]),
     ],
 )
 def test_split_exact_adds_up(total, weights):
     parts = split_exact(total, weights)
     assert sum(parts, Decimal(0)) == total
-    assert all(abs(p - total * Decimal(w.numerator) / Decimal(w.denominator)) < Decimal("1e-9") for p, w in zip(parts, weights))
+    assert all(
+        abs(p - total * Decimal(w.numerator) / Decimal(w.denominator)) < Decimal("1e-9") for p, w in zip(parts, weights)
+    )
 
 
 def test_late_billing_beyond_the_lag_is_not_billed_then_not_instrumented(tmp_path, telemetry):

@@ -10,10 +10,10 @@ from functools import partial
 
 import pytest
 
+from otel_aicost.finops.focus.build import FocusBuilder
 from otel_aicost.finops.reconcile import ExportError
 from otel_aicost.finops.reconcile.gateway import compare, read_gateway, tag_keys
-from otel_aicost.focus import FocusBuilder
-from otel_aicost.scan import scan
+from otel_aicost.finops.scan import scan
 from tests.support.otlp_lines import write_lines
 from tests.support.reconcile_scenario import CALLS
 

@@ -57,4 +57,6 @@ def test_accounts_from_resource_ids_and_hosts():
     assert account_of_host("contoso.services.ai.azure.com") == "contoso"
     assert account_of_host("api.openai.com") is None
     assert account_of_host("apim-contoso.azure-api.net") is None
-    assert account_of_host("apim-contoso.azure-api.net", {"apim-contoso.azure-api.net": "Contoso-AOAI"}) == "contoso-aoai"
+    assert (
+        account_of_host("apim-contoso.azure-api.net", {"apim-contoso.azure-api.net": "Contoso-AOAI"}) == "contoso-aoai"
+    )

@@ -34,7 +34,8 @@ class Reconciliation:
         out: dict[str, dict[str, Decimal]] = {}
         for group in self.groups:
             entry = out.setdefault(
-                group.gap_class, {"groups": Decimal(0), "billed": Decimal(0), "telemetry": Decimal(0), "gap": Decimal(0)}
+                group.gap_class,
+                {"groups": Decimal(0), "billed": Decimal(0), "telemetry": Decimal(0), "gap": Decimal(0)},
             )
             entry["groups"] += 1
             entry["billed"] += group.billed_cost

@@ -70,8 +70,10 @@ def weights_of(group: Group, basis: str) -> dict[str, Fraction]:
             measure[tags] = measure.get(tags, Fraction(0)) + amount
     for tags, tokens in group.carried_tags.items():
         if tokens > 0:
-            unit = Fraction(1) if basis == "tokens" or not group.carried_in else (
-                Fraction(group.carried_in_cost) / Fraction(group.carried_in)
+            unit = (
+                Fraction(1)
+                if basis == "tokens" or not group.carried_in
+                else (Fraction(group.carried_in_cost) / Fraction(group.carried_in))
             )
             measure[tags] = measure.get(tags, Fraction(0)) + tokens * unit
     explained = own * keep + Fraction(group.carried_in)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -176,9 +175,9 @@ def _raw_rows(path: Path) -> Iterator[tuple[str, dict]]:
 def _csv_rows(path: Path) -> Iterator[tuple[str, dict]]:
     with open(path, "rb") as probe:
         gzipped = probe.read(2) == b"\x1f\x8b"
+    opener = gzip.open if gzipped else open
     try:
-        binary = gzip.open(path, "rb") if gzipped else open(path, "rb")
-        with io.TextIOWrapper(binary, encoding="utf-8-sig", newline="") as text:
+        with opener(path, "rt", encoding="utf-8-sig", newline="") as text:
             reader = csv.DictReader(text)
             if not reader.fieldnames:
                 raise ExportError(f"{path}: empty file (no header row)")
@@ -193,12 +192,13 @@ def _csv_rows(path: Path) -> Iterator[tuple[str, dict]]:
 
 def _parquet_rows(path: Path) -> Iterator[tuple[str, dict]]:
     try:
+        import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError:
         raise ExportError(f"{path}: reading Parquet needs pyarrow: pip install 'otel-aicost[parquet]'") from None
     try:
         parquet = pq.ParquetFile(path)
-    except Exception as exc:  # pyarrow raises its own error types for a file that is not Parquet
+    except (OSError, ValueError, pa.ArrowException) as exc:
         raise ExportError(f"{path}: cannot read as Parquet ({exc})") from None
     _check_columns(path, parquet.schema_arrow.names)
     number = 0

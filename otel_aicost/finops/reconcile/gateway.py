@@ -94,8 +94,10 @@ def _csv_records(path: str, text: str) -> list[tuple[str, dict]]:
 
 
 def _from_json(path: str, document: object) -> list[GatewayPoint]:
-    if isinstance(document, dict) and isinstance(document.get("value"), list) and any(
-        isinstance(m, dict) and "timeseries" in m for m in document["value"]
+    if (
+        isinstance(document, dict)
+        and isinstance(document.get("value"), list)
+        and any(isinstance(m, dict) and "timeseries" in m for m in document["value"])
     ):
         return _from_metrics_api(path, document["value"])
     if isinstance(document, dict) and isinstance(document.get("tables"), list):

@@ -3,7 +3,7 @@
 Cost Management names each charge by its meter (FOCUS ``SkuMeter``; ``x_SkuMeterName`` in FOCUS 1.0 exports):
 ``gpt-4o-0806-Inp-glbl Tokens``, ``gpt 4.1 cached Inp Data Zone Tokens``, ``5.4 pp cd inp Gl 1M Tokens``...
 The spelling is not regular, so the model and deployment type come from the price data we ship
-(``pricing/data/azure.json``: every meter listed under the model and ``deployment_type/tier/context`` it
+(``cost/pricing/data/azure.json``: every meter listed under the model and ``deployment_type/tier/context`` it
 prices), never from guessing. Only the direction is read from the words of the name: ``cd wr`` is a cache
 write, ``cached``/``cchd``/``cd`` cached input, ``out``/``outp``/``outpt``/``opt``/``output`` output,
 anything else input (embedding meters name no direction). A test checks this reading against every price row
@@ -41,7 +41,7 @@ class Meter:
 def meter_key(name: str) -> str:
     """The lookup form of a meter name: lower case, single spaces, without the trailing ``Tokens``."""
     key = " ".join(name.lower().split())
-    return key[: -len(" tokens")] if key.endswith(" tokens") else key
+    return key.removesuffix(" tokens")
 
 
 def direction_of(name: str) -> str:
@@ -63,10 +63,15 @@ def parse_meter(name: str | None) -> Meter | None:
 
 
 @lru_cache(maxsize=1)
+def _models() -> dict:
+    text = resources.files("otel_aicost.cost.pricing").joinpath("data/azure.json").read_text("utf-8")
+    return json.loads(text)["models"]
+
+
+@lru_cache(maxsize=1)
 def _catalog() -> dict[str, Meter]:
-    text = resources.files("otel_aicost.pricing").joinpath("data/azure.json").read_text("utf-8")
     catalog: dict[str, Meter] = {}
-    for model, entry in json.loads(text)["models"].items():
+    for model, entry in _models().items():
         for key, row in entry["prices"].items():
             deployment_type, tier, context = key.split("/")
             for name in row.get("meters", ()):
@@ -76,7 +81,4 @@ def _catalog() -> dict[str, Meter]:
 
 def price_rows() -> dict[tuple[str, str], dict]:
     """``(model, deployment_type/tier/context) -> price row`` of the shipped data (for checks)."""
-    text = resources.files("otel_aicost.pricing").joinpath("data/azure.json").read_text("utf-8")
-    return {
-        (model, key): row for model, entry in json.loads(text)["models"].items() for key, row in entry["prices"].items()
-    }
+    return {(model, key): row for model, entry in _models().items() for key, row in entry["prices"].items()}

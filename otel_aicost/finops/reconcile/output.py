@@ -11,7 +11,9 @@ from decimal import Decimal
 from ..focus.write import format_decimal
 from . import Reconciliation
 from .allocate import Share, tag_label
+from .gateway import COMPLETION, PROMPT, GatewayGroup
 
+SHARE_QUANTUM = Decimal("1e-12")  # the share is informative; BilledCost carries the exact split
 GROUP_COLUMNS = (
     "day", "account", "model", "deployment_type", "direction", "currency", "billed_cost", "telemetry_cost", "gap",
     "billed_tokens", "telemetry_tokens", "carried_tokens", "gap_class", "meters", "note",
@@ -59,7 +61,9 @@ def showback_rows(shares: Iterable[Share], basis: str) -> Iterator[dict]:
             "Tags": "" if s.tags == "unallocated" else s.tags,
             "x_AllocationTags": tag_label(s.tags),
             "x_AllocationBasis": basis,
-            "x_AllocationShare": Decimal(s.fraction.numerator) / Decimal(s.fraction.denominator),
+            "x_AllocationShare": (Decimal(s.fraction.numerator) / Decimal(s.fraction.denominator)).quantize(
+                SHARE_QUANTUM
+            ),
             "x_RowBilledCost": row.cost,
             "ResourceId": row.resource_id,
             "SubAccountId": row.extra.get("SubAccountId", ""),
@@ -71,6 +75,43 @@ def showback_rows(shares: Iterable[Share], basis: str) -> Iterator[dict]:
             "x_GapClass": group.gap_class,
             "x_SourceRow": row.where,
         }
+
+
+GATEWAY_COLUMNS = (
+    "day", "dimensions", "gateway_prompt_tokens", "telemetry_prompt_tokens", "gateway_completion_tokens",
+    "telemetry_completion_tokens", "gap_tokens", "flag",
+)  # fmt: skip
+
+
+def gateway_rows(groups: Iterable[GatewayGroup], plain: bool = False) -> list[dict]:
+    rows = []
+    for g in groups:
+        row = {
+            "day": g.day.isoformat(),
+            "dimensions": g.label,
+            "gateway_prompt_tokens": g.gateway[PROMPT],
+            "telemetry_prompt_tokens": g.telemetry[PROMPT],
+            "gateway_completion_tokens": g.gateway[COMPLETION],
+            "telemetry_completion_tokens": g.telemetry[COMPLETION],
+            "gap_tokens": sum(g.gateway.values()) - sum(g.telemetry.values()),
+            "flag": g.flag,
+        }
+        rows.append({k: _cell(v) if plain and isinstance(v, Decimal) else v for k, v in row.items()})
+    return rows
+
+
+def gateway_table(groups: list[GatewayGroup], keys: list[str]) -> str:
+    rows = gateway_rows(groups)
+    headers = ("day", "dimensions", "gw prompt", "tel prompt", "gw completion", "tel completion", "gap", "flag")
+    cells = [[_short(v) for v in row.values()] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    lines = [f"gateway dimensions compared: {', '.join(keys) or '(none: totals per day)'}"]
+    lines.append("  ".join(h.ljust(w) for h, w in zip(headers, widths)))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in cells]
+    flagged = [g for g in groups if g.flag != "ok"]
+    lines.append(f"{len(flagged)} of {len(groups)} group(s) flagged (bypassed_gateway: telemetry saw more; "
+                 "bypassed_instrumentation: the gateway metered more)")  # fmt: skip
+    return "\n".join(lines)
 
 
 def _cell(value: object) -> str:

@@ -17,11 +17,11 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from functools import partial
 
-from ...focus import FocusBuilder
-from ...pricing.azure_prices import find_model
-from ...records import ReadStats
-from ...report import to_ns
-from ...scan import scan
+from ...cost.pricing.azure_prices import find_model
+from ..focus.build import FocusBuilder
+from ..records import ReadStats
+from ..report.build import to_ns
+from ..scan import scan
 from .accounts import account_of_host
 from .meters import OUTPUT
 
