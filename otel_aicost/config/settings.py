@@ -20,6 +20,7 @@ from typing import Any
 
 from otel_aicost import semconv
 from otel_aicost.budgets.rules import ACTIONS, PERIODS, Budget
+from otel_aicost.config.errors import ConfigError
 from otel_aicost.quoting import show
 
 DEFAULT_METRIC_TAGS = ("cost_center", "team", "application", "environment", "feature")
@@ -29,10 +30,6 @@ CAPTURE_MODES = ("no_content", "span_only", "event_only", "span_and_event")
 _TAG_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _LOGGER = logging.getLogger(__name__)
-
-
-class ConfigError(ValueError):
-    """Configuration that cannot work. The message names where it came from, the key and the problem."""
 
 
 @dataclass(frozen=True)
