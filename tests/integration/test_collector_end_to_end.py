@@ -270,8 +270,10 @@ def test_a_killed_backend_gets_what_the_collector_queued_once_it_is_back(tmp_pat
     try:
         with Collector(binary, tmp_path, {"OTEL_AICOST_COLLECTOR_OTLP_ENDPOINT": receiver.url}) as collector:
             first = run_app(tmp_path, collector, "first")
-            receiver.wait_for(lambda r: len(r.spans()) >= GENAI_CALLS, timeout=30)
+            receiver.wait_for(lambda r: len(r.spans()) >= GENAI_CALLS
+                              and metric_sum(r, "aicost.requests") >= GENAI_CALLS, timeout=30)  # fmt: skip
             assert received_ids(receiver) == first.ids
+            assert metric_sum(receiver, "aicost.cost") == pytest.approx(first.cost(), abs=1e-9)
 
             receiver.close()  # the backend dies
             second = run_app(tmp_path, collector, "second")  # the app is unaffected: the Collector took it

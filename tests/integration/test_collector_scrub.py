@@ -21,7 +21,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
 from otel_aicost import semconv
-from otel_aicost.config import DEFAULT_METRIC_TAGS
+from otel_aicost.config.settings import DEFAULT_METRIC_TAGS
 from tests.support.collector import Collector, require_binary
 from tests.support.otlp_receiver import OTLPReceiver
 
