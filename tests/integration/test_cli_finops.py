@@ -18,22 +18,20 @@ from click.testing import CliRunner
 from otel_aicost.cli.focus import command as focus_command
 from otel_aicost.cli.report import command as report_command
 from tests.support.focus_rules import violations
-from tests.support.otlp_lines import random_calls, write_lines
+from tests.support.otlp_lines import write_lines
 
 HAS_PLOTLY = importlib.util.find_spec("plotly") is not None
 CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="module")
-def calls():
-    return random_calls(600, seed=55)
+def calls(synthetic_telemetry):
+    return synthetic_telemetry(600, seed=55, per_line=30)[0]
 
 
 @pytest.fixture(scope="module")
-def telemetry(tmp_path_factory, calls):
-    folder = tmp_path_factory.mktemp("cli")
-    write_lines(folder / "spans.jsonl", calls, per_line=30)
-    return folder
+def telemetry(synthetic_telemetry):
+    return synthetic_telemetry(600, seed=55, per_line=30)[1]
 
 
 def run(command, args, cwd=None):

@@ -20,16 +20,13 @@ def nearest_rank(values, pct):
 
 
 @pytest.fixture(scope="module")
-def calls():
-    return random_calls(2000, seed=21)
+def calls(synthetic_telemetry):
+    return synthetic_telemetry(2000, seed=21, per_line=50, files=2)[0]
 
 
 @pytest.fixture(scope="module")
-def telemetry(tmp_path_factory, calls):
-    folder = tmp_path_factory.mktemp("telemetry")
-    write_lines(folder / "part-1.jsonl", calls[:1200], per_line=50)
-    write_lines(folder / "part-2.jsonl", calls[1200:], per_line=50)
-    return folder
+def telemetry(synthetic_telemetry):
+    return synthetic_telemetry(2000, seed=21, per_line=50, files=2)[1]
 
 
 def correlation(xs, ys):
