@@ -118,7 +118,7 @@ METRIC_OPERATION_DURATION = "gen_ai.client.operation.duration"
 METRIC_TIME_TO_FIRST_CHUNK = "gen_ai.client.operation.time_to_first_chunk"
 METRIC_TIME_PER_OUTPUT_CHUNK = "gen_ai.client.operation.time_per_output_chunk"
 METRIC_COST = "gen_ai.usage.cost"
-# Derived by the Collector (collector/base.yaml, signaltometrics) from span attributes.
+# Derived by the Collector (collector/base.yaml, signal_to_metrics) from span attributes.
 COLLECTOR_METRIC_COST = "aicost.cost"
 COLLECTOR_METRIC_REQUESTS = "aicost.requests"
 
