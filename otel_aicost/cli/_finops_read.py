@@ -3,6 +3,7 @@ budgets from the config, and the check of ``--by`` against the tag keys the call
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 
 from otel_aicost.finops.one_pass import Sinks, read_once
@@ -28,9 +29,10 @@ def read(
     progress: bool | None,
 ) -> tuple[Sinks, ReadStats]:
     """Read ``paths`` (default ./otel-aicost-data/) once into one sink per factory; exit 2 on bad input or --by."""
-    show = progress_printer(progress)
+    show = _after_a_while(progress_printer(progress)) if progress is None else progress_printer(progress)
     sinks, stats = run_reader(read_once, input_paths(paths), factories, workers=workers, progress=show)
-    end_progress(show)
+    if show is not None and getattr(show, "shown", True):
+        end_progress(show)
     check_stats(stats)
     if stats.records:
         try:
@@ -38,6 +40,21 @@ def read(
         except ValueError as error:
             raise InputError(str(error)) from None
     return sinks, stats
+
+
+def _after_a_while(show: Callable[[ReadStats], None] | None, seconds: float = 2.0):
+    """On a terminal, by default: progress only once reading has taken ``seconds`` (small inputs stay quiet)."""
+    if show is None:
+        return None
+    started = time.monotonic()
+
+    def maybe(stats: ReadStats) -> None:
+        if maybe.shown or time.monotonic() - started >= seconds:
+            maybe.shown = True
+            show(stats)
+
+    maybe.shown = False
+    return maybe
 
 
 def load_budgets(config: str | None) -> list[BudgetSpec]:
