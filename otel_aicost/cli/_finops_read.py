@@ -31,12 +31,11 @@ def read(
     """Read ``paths`` (default ./otel-aicost-data/) once into one sink per factory; exit 2 on bad input or --by."""
     show = _after_a_while(progress_printer(progress)) if progress is None else progress_printer(progress)
     tagged = any(d.startswith("tag.") for d in dims)
-    sinks, stats = run_reader(
-        read_once, input_paths(paths), factories, track_tags=tagged, workers=workers, progress=show
-    )
+    paths = input_paths(paths)
+    sinks, stats = run_reader(read_once, paths, factories, track_tags=tagged, workers=workers, progress=show)
     if show is not None and getattr(show, "shown", True):
         end_progress(show)
-    check_stats(stats)
+    check_stats(stats, paths)
     if stats.records and tagged:
         try:
             check_by(dims, sinks.tag_keys)

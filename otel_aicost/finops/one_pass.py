@@ -68,11 +68,10 @@ def read_once(
     *,
     track_tags: bool = False,
     workers: int | None = None,
-    parser: str = "auto",
     progress: Callable[[ReadStats], None] | None = None,
 ) -> tuple[Sinks, ReadStats]:
     """Read ``paths`` once into one sink per factory (picklable: classes, ``functools.partial``).
 
     ``track_tags``: collect the tag keys the calls carry (``Sinks.tag_keys``), to check a ``--by`` against.
     """
-    return scan(paths, partial(Sinks, dict(factories), track_tags), workers=workers, parser=parser, progress=progress)
+    return scan(paths, partial(Sinks, dict(factories), track_tags), workers=workers, progress=progress)
