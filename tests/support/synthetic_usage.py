@@ -34,7 +34,7 @@ def _cell(model, requests, input_per, output_per, cache_rate, price_factor, rng)
     cell[0] = cell[2] = requests
     cell[3], cell[4], cell[5] = inputs, cached, outputs
     cell[6] = Decimal(repr(round(c_in + c_cached + c_out, 10)))
-    cell[7], cell[8], cell[9] = c_in, c_cached, c_out
+    cell[7], cell[8], cell[9] = (Decimal(repr(c)) for c in (c_in, c_cached, c_out))
     return cell
 
 
