@@ -23,6 +23,7 @@ from otel_aicost.budgets.rules import ACTIONS, PERIODS, Budget
 
 DEFAULT_METRIC_TAGS = ("cost_center", "team", "application", "environment", "feature")
 EXPORTERS = ("otlp", "azuremonitor", "file", "console", "none")
+SUMMARY = ("off", "stderr")  # OTEL_AICOST_SUMMARY: a table of calls and spend at exit
 STREAM_USAGE = ("auto", "off")
 CAPTURE_MODES = ("no_content", "span_only", "event_only", "span_and_event")
 _TAG_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$")
@@ -87,6 +88,7 @@ class Settings:
     deployments: Mapping[str, Deployment] = field(default_factory=dict)
     budgets: tuple[Budget, ...] = ()
     exporter: str | None = None
+    summary: str = "off"
     capture_content: str = "no_content"
     baggage_keys: tuple[str, ...] = ()
     propagate_baggage: bool = False
@@ -95,7 +97,7 @@ class Settings:
 
 _KEYS = (
     "currency", "usd_rate", "stream_usage", "metric_tags", "metric_tag_cap", "tags", "prices", "deployments",
-    "budgets", "exporter", "capture_content", "baggage_keys", "propagate_baggage",
+    "budgets", "exporter", "summary", "capture_content", "baggage_keys", "propagate_baggage",
 )  # fmt: skip
 
 
@@ -126,13 +128,14 @@ def key_to_env(key: str) -> str:
         "metric_tags": semconv.ENV_METRIC_TAGS,
         "currency": semconv.ENV_CURRENCY,
         "exporter": semconv.ENV_EXPORTER,
+        "summary": semconv.ENV_SUMMARY,
         "capture_content": semconv.ENV_CAPTURE_CONTENT,
     }.get(key, key)
 
 
 def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
     found: dict[str, Any] = {}
-    for key in ("stream_usage", "metric_tags", "currency", "exporter", "capture_content"):
+    for key in ("stream_usage", "metric_tags", "currency", "exporter", "summary", "capture_content"):
         raw = env.get(key_to_env(key))
         if raw is None or raw.strip() == "":
             continue
@@ -245,6 +248,8 @@ def _check(key: str, value: Any, where: _Where | str) -> Any:  # noqa: PLR0911, 
         return _choice(value, STREAM_USAGE, where)
     if key == "exporter":
         return _choice(value, EXPORTERS, where)
+    if key == "summary":
+        return _choice(value, SUMMARY, where)
     if key == "capture_content":
         mode = _capture_mode(value)
         if mode is None:
