@@ -3,7 +3,7 @@
 The SDK providers' own exit hooks wait for each signal in turn, and an OTLP exporter retries a dead backend until
 its timeout: a 20-call script used to wait 12 s at exit. ``configure()`` creates its providers with
 ``shutdown_on_exit=False`` and registers ``flush_at_exit`` instead: the three providers shut down in parallel
-threads, and the interpreter goes on exiting after ``OTEL_AICOST_EXIT_TIMEOUT`` seconds (default 5, or the OTLP
+threads, and the interpreter goes on exiting after ``OTEL_AICOST_EXIT_TIMEOUT`` seconds (default 3, or the OTLP
 timeout when that is shorter: ``OTEL_EXPORTER_OTLP_TIMEOUT`` and its per-signal forms, in milliseconds).
 When something could not be sent, one WARNING line on the ``otel_aicost`` logger counts it per signal.
 """
@@ -20,12 +20,12 @@ from typing import Any
 from otel_aicost.config.settings import ConfigError
 
 ENV_EXIT_TIMEOUT = "OTEL_AICOST_EXIT_TIMEOUT"
-DEFAULT_EXIT_TIMEOUT = 5.0  # seconds
+DEFAULT_EXIT_TIMEOUT = 3.0  # seconds
 _logger = logging.getLogger("otel_aicost")
 
 
 def exit_timeout(environ: Mapping[str, str], otlp_timeouts: Iterable[float] = ()) -> float:
-    """Seconds the exit may wait: ``OTEL_AICOST_EXIT_TIMEOUT``, else 5 s or the longest OTLP timeout if shorter."""
+    """Seconds the exit may wait: ``OTEL_AICOST_EXIT_TIMEOUT``, else 3 s or the longest OTLP timeout if shorter."""
     raw = (environ.get(ENV_EXIT_TIMEOUT) or "").strip()
     if raw:
         try:
