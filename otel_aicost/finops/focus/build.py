@@ -277,12 +277,11 @@ def build_focus(
     since: datetime | None = None,
     until: datetime | None = None,
     workers: int | None = None,
-    parser: str = "auto",
     progress: Callable[[ReadStats], None] | None = None,
 ) -> FocusResult:
     """Read ``paths`` and return FOCUS 1.2 rows aggregated per ``granularity`` (``hour`` or ``day``)."""
     builder, stats = scan(
-        paths, _FocusFactory(granularity, to_ns(since), to_ns(until)), workers=workers, parser=parser, progress=progress
+        paths, _FocusFactory(granularity, to_ns(since), to_ns(until)), workers=workers, progress=progress
     )
     return FocusResult(
         rows=focus_rows(builder, billing_account, invoice_issuer),
