@@ -45,8 +45,12 @@ class ExitFlush:
         self.providers = providers
         self.timeout = timeout
         self.waited = 0.0
+        self.done = False
 
     def __call__(self) -> None:
+        if self.done:
+            return
+        self.done = True
         start = time.monotonic()
         threads = [
             threading.Thread(target=_shutdown, args=(provider,), name="otel-aicost-exit", daemon=True)
@@ -75,7 +79,7 @@ def unsent_line(waited: float, timeout: float) -> str:
     from otel_aicost.export import health
 
     counts = [
-        (sum(h.unsent_unreported for h in health.span_healths), "spans"),
+        (sum(h.unsent for h in health.span_healths), "spans"),
         (health.metric_points.unsent, health.metric_points.unit),
         (health.log_records.unsent, health.log_records.unit),
     ]

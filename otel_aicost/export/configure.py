@@ -97,8 +97,8 @@ def install_providers(settings: Settings, environ: Mapping[str, str] | None = No
             logger_provider = _logger_provider(resource, built["logs"])
             _logs.set_logger_provider(logger_provider)
             created.append(logger_provider)
-        at_exit.register(created, at_exit.exit_timeout(environ, _otlp_timeouts(chosen, own, environ)))
-        fork.register(resource, meter_provider if own["metrics"] else None)
+        flush = at_exit.register(created, at_exit.exit_timeout(environ, _otlp_timeouts(chosen, own, environ)))
+        fork.register(resource, meter_provider if own["metrics"] else None, flush)
     if settings.summary == "stderr":
         summary.install(tracer_provider)
     _route_budget_warnings(logger_provider)

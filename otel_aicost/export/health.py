@@ -61,12 +61,6 @@ class ExportHealth:
         """Spans handed to the processor and not delivered (dropped, still queued or in an export)."""
         return max(0, self.received - self.exported)
 
-    @property
-    def unsent_unreported(self) -> int:
-        """``unsent`` unless a drop report already said exactly that (no need to say it twice at exit)."""
-        unsent = self.unsent
-        return 0 if unsent == self._reported and unsent == self.dropped else unsent
-
     def reset(self) -> None:
         """Zero every count: a forked child starts with its own (``fork``)."""
         queue = self.queue

@@ -95,7 +95,7 @@ def missing() -> list[str]:
     from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 
     gone = []
-    if not isinstance(getattr(BoundedAttributes({"a": 1}), "_dict", None), dict):
+    if not isinstance(getattr(BoundedAttributes(attributes={"a": 1}), "_dict", None), dict):
         gone.append("BoundedAttributes._dict")
     from opentelemetry.sdk.trace import TracerProvider
 
