@@ -19,7 +19,7 @@ from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
 
-from otel_aicost.instrumentor import OpenAICostInstrumentor  # noqa: E402
+from otel_aicost.instrumentation.instrumentor import OpenAICostInstrumentor  # noqa: E402
 from tests.support.telemetry import Telemetry  # noqa: E402
 
 

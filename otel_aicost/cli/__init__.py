@@ -6,7 +6,7 @@ import importlib
 
 import click
 
-from ..version import __version__
+from otel_aicost.version import __version__
 
 COMMANDS = ("prices", "estimate", "report", "focus", "demo")
 
