@@ -12,8 +12,10 @@ ESTIMATED = "estimated"
 class Usage:
     """Token counts of one call.
 
-    ``input_tokens`` includes cached and cache-write tokens; ``output_tokens`` includes reasoning tokens
-    (the way OpenAI reports them). The breakdowns are subsets, never added on top.
+    ``input_tokens`` includes cached, cache-write, audio and image tokens; ``output_tokens`` includes reasoning
+    and audio tokens (the way OpenAI reports them). The breakdowns are subsets, never added on top:
+    ``cache_write_12h_tokens`` of ``cache_write_tokens`` (writes kept 12 hours, billed apart from 30-minute ones),
+    ``cache_read_audio_tokens`` of both ``cache_read_tokens`` and ``input_audio_tokens``.
     """
 
     input_tokens: int = 0
@@ -22,3 +24,9 @@ class Usage:
     cache_write_tokens: int = 0
     reasoning_tokens: int = 0
     source: str = REPORTED
+    cache_write_12h_tokens: int = 0
+    input_audio_tokens: int = 0
+    cache_read_audio_tokens: int = 0
+    input_image_tokens: int = 0
+    output_audio_tokens: int = 0
+    output_image_tokens: int = 0

@@ -73,8 +73,8 @@ class Case:
 
     def expected(self) -> dict[str, Decimal]:
         r = self.rates
-        cached = self.cached if r.cached is not None else 0
-        cached_audio = self.audio_cached if r.audio_cached is not None else 0
+        cached = self.cached  # without a cached rate, cached tokens cost the input rate (never less than we know)
+        cached_audio = self.audio_cached
         text_cached = cached - cached_audio
         uncached_audio = self.audio_in - cached_audio
         text_in = self.inp - cached - self.write - uncached_audio - self.image_in
@@ -124,8 +124,8 @@ CASES = [
     openai("oai-gpt-5.6-terra", "gpt-5.6-terra", Rates("2.00", "0.20", "12.00", write="2.50")),
     openai("oai-gpt-6-sol", "gpt-6-sol", Rates("2.00", "0.20", "10.00", write="2.50")),
     openai("oai-gpt-6-luna", "gpt-6-luna", Rates("0.10", "0.01", "0.50", write="0.125")),
-    openai("oai-emb-3-small", "text-embedding-3-small", Rates("0.02"), cached=0, out=0),
-    openai("oai-emb-3-large", "text-embedding-3-large", Rates("0.13"), cached=0, out=0),
+    openai("oai-emb-3-small", "text-embedding-3-small", Rates("0.02"), inp=6_000, cached=0, out=0),
+    openai("oai-emb-3-large", "text-embedding-3-large", Rates("0.13"), inp=6_000, cached=0, out=0),
     # --- [OAI] Batch API (tier "batch"), same dates ------------------------------------------------------------------
     openai("oai-batch-gpt-4o-mini", "gpt-4o-mini", Rates("0.075", None, "0.30"), cached=0, batch=True),
     openai("oai-batch-gpt-4.1", "gpt-4.1", Rates("1.00", None, "4.00"), cached=0, batch=True),
@@ -227,8 +227,8 @@ CASES = [
     openai("oai-ft-4.1-mini", "ft:gpt-4.1-mini-2025-04-14:acme::2", Rates("0.80", "0.20", "3.20")),
     openai("oai-ft-4.1-nano", "ft:gpt-4.1-nano-2025-04-14:acme::3", Rates("0.20", "0.05", "0.80")),
     openai("oai-ft-o4-mini", "ft:o4-mini-2025-04-16:acme::4", Rates("4.00", "1.00", "16.00")),
-    openai("oai-ft-gpt-4-0613", "ft:gpt-4-0613:acme::5", Rates("30.00", None, "60.00"), cached=0),
-    openai("oai-ft-gpt-35-0125", "ft:gpt-3.5-turbo-0125:acme::6", Rates("3.00", None, "6.00"), cached=0),
+    openai("oai-ft-gpt-4-0613", "ft:gpt-4-0613:acme::5", Rates("30.00", None, "60.00"), inp=6_000, cached=0, out=1_000),
+    openai("oai-ft-gpt-35-0125", "ft:gpt-3.5-turbo-0125:acme::6", Rates("3.00", None, "6.00"), inp=6_000, cached=0, out=1_000),
     # --- [RES] regional processing endpoints ---------------------------------------------------------------------
     openai("res-eu-gpt-5.4", "gpt-5.4", Rates("2.75", "0.275", "16.50"), host="eu.api.openai.com"),
     openai("res-us-gpt-5.5", "gpt-5.5", Rates("5.50", "0.55", "33.00"), host="us.api.openai.com"),
@@ -255,7 +255,7 @@ CASES = [
     # o4-mini 0416 Inp glbl 0.0011/1K, Outp glbl 0.0044/1K, cached Inp glbl 0.000275/1K
     azure("az-gs-o4-mini", "o4-mini-2025-04-16", "global_standard", Rates("1.10", "0.275", "4.40")),
     # text-embedding-3-small-glbl 2e-05/1K
-    azure("az-gs-emb-3-small", "text-embedding-3-small", "global_standard", Rates("0.02"), cached=0, out=0),
+    azure("az-gs-emb-3-small", "text-embedding-3-small", "global_standard", Rates("0.02"), inp=6_000, cached=0, out=0),
     # 5.6 sol ShortCo Inp Std Gl 5.0, Opt 30.0, Cd Inp 0.5, Cd Wr 6.25 (/1M)
     azure(
         "az-gs-gpt-5.6-sol-write",
@@ -294,7 +294,7 @@ CASES = [
     # 5.6 luna ShortCo Inp Std DZ 1.1, Opt 6.6, Cd Inp 0.11 (/1M)
     azure("az-dz-gpt-5.6-luna", "gpt-5.6-luna", "data_zone_standard", Rates("1.10", "0.11", "6.60")),
     # text embedding 3 small DZ 2.2e-05/1K (the 13 US/EU regions)
-    azure("az-dz-emb-3-small", "text-embedding-3-small", "data_zone_standard", Rates("0.022"), cached=0, out=0),
+    azure("az-dz-emb-3-small", "text-embedding-3-small", "data_zone_standard", Rates("0.022"), inp=6_000, cached=0, out=0),
     # 4o mini 0718 ft inp Dz 0.000165/1K, opt Dz 0.00066/1K, cd inp Dz 8.3e-05/1K (the renamed fine-tune meters)
     azure("az-dz-ft-4o-mini", "gpt-4o-mini-2024-07-18.ft-0123abcd", "data_zone_standard", Rates("0.165", "0.083", "0.66")),
     # 4.1 ft inp Dz 0.0022/1K, opt Dz 0.0088/1K, cd inp Dz 0.00055/1K

@@ -199,6 +199,8 @@ def classify(meter_name: str) -> dict | None:
         modality = text_like[0] if text_like else "audio"
     else:
         modality = "text"
+    if kind is None and write:
+        kind = "input"  # "Cd Wr" meters name no direction: a cache write is input
     if kind is None and rest and rest[0] == "embedding":
         kind = "input"  # embeddings meters name no direction: input is all they bill
     if kind is None or not rest:
