@@ -24,8 +24,9 @@ from typing import Any
 
 from otel_aicost import semconv
 from otel_aicost.config.settings import Deployment, Settings
-from otel_aicost.instrumentation.usage import Usage
+from otel_aicost.instrumentation.usage import REPORTED, Usage
 from otel_aicost.cost import limits
+from otel_aicost.cost.outputs import OutputStats
 from otel_aicost.cost.pricing.catalog import Catalog, residency_of
 from otel_aicost.cost.pricing.entry import PriceEntry, TokenRates
 
@@ -113,6 +114,7 @@ class Pricer:
         self._no_usage = Cost(semconv.STATUS_NO_USAGE, self.currency)
         self._failed = False
         self._implausible_said: set[str] = set()
+        self.outputs: OutputStats | None = None  # set by a budget guard: each model's outputs, for its estimates
 
     def preload(self) -> None:
         """Load the price data now (about a second: genai-prices builds its pydantic models on import) instead
@@ -147,6 +149,8 @@ class Pricer:
         output = _count(usage.output_tokens)
         if inputs > resolved.max_input or output > resolved.max_output:
             return self._implausible(resolved, inputs, output)
+        if self.outputs is not None and usage.source == REPORTED:
+            self.outputs.observe(request.request_model, output)
         cache_read = min(_count(usage.cache_read_tokens), inputs)
         cache_write = min(_count(usage.cache_write_tokens), inputs - cache_read)
         rates = resolved.rates
