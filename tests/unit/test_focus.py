@@ -13,21 +13,19 @@ import pytest
 from otel_aicost.finops.focus.build import build_focus
 from otel_aicost.finops.focus.write import write_csv, write_finops_hub, write_parquet
 from tests.support.focus_rules import violations
-from tests.support.otlp_lines import BASE_NS, SyntheticCall, random_calls, span, traces_line, write_lines
+from tests.support.otlp_lines import BASE_NS, SyntheticCall, span, traces_line, write_lines
 
 HAS_PYARROW = importlib.util.find_spec("pyarrow") is not None
 
 
 @pytest.fixture(scope="module")
-def calls():
-    return random_calls(1500, seed=33)
+def calls(synthetic_telemetry):
+    return synthetic_telemetry(1500, seed=33, per_line=40)[0]
 
 
 @pytest.fixture(scope="module")
-def telemetry(tmp_path_factory, calls):
-    folder = tmp_path_factory.mktemp("focus")
-    write_lines(folder / "t.jsonl", calls, per_line=40)
-    return folder
+def telemetry(synthetic_telemetry):
+    return synthetic_telemetry(1500, seed=33, per_line=40)[1]
 
 
 def read_csv(path):
