@@ -286,8 +286,8 @@ class Pricer:
         self._expires = now - (now % 86400) + 86400  # the next UTC midnight
 
     def entry(self, request: PricingRequest) -> PriceEntry | None:
-        """The price entry (per 1M tokens, USD) that ``price()`` would use for this call, if any (before the
-        validity check: an ended promotion is returned as it is)."""
+        """The price entry (per 1M tokens, USD) that ``price()`` would use for this call, if any (an ended
+        promotion is returned as it is: ``price()`` makes that call ``stale_price``)."""
         deployment = self._deployment_of(request)
         return self.catalog.resolve(
             _candidates(request, deployment),
@@ -332,14 +332,17 @@ class Pricer:
         if found is None:
             return _Resolved(Cost(semconv.STATUS_UNKNOWN_MODEL, self.currency, deployment_type_source=type_source))
         day = (request.when or datetime.now(timezone.utc)).date()
-        entry = found.at(day)
-        if entry is None:
+        if found.ended(day):
             source = f"{found.describe_source()}; valid until {found.valid_until}, no price known after it"
-            cost = Cost(semconv.STATUS_STALE_PRICE, self.currency, model=found.model, source=source,
-                        deployment_type_source=type_source)
+            cost = Cost(
+                semconv.STATUS_STALE_PRICE,
+                self.currency,
+                model=found.model,
+                source=source,
+                deployment_type_source=type_source,
+            )
             return _Resolved(cost)
-        if entry is not found:
-            entry = entry.with_notes(f"price valid until {found.valid_until} ended; the rate that follows it")
+        entry = found
         rates = TokenRates.of(entry, self._factor)
         long_rates = TokenRates.of(entry.long, self._factor) if entry.long is not None else None
         ceiling_in, ceiling_out = limits.ceilings(_candidates(request, deployment) + [entry.model])

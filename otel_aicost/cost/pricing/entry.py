@@ -29,8 +29,8 @@ class PriceEntry:
     at the rate they are a kind of (cached input at ``input``, cache writes at ``input``, 12-hour writes at
     ``cache_write``, audio and image tokens at the text rate): never less than we know. ``long`` is the price for
     the whole call when its input exceeds ``long_threshold`` tokens (OpenAI and Azure bill long-context calls
-    wholly at the higher rate). ``valid_until`` is the last day a price with a known end (a promotion) applies;
-    ``then`` the price that follows it, when known.
+    wholly at the higher rate). ``valid_until`` is the last day a price with a known end (a promotion) applies:
+    a source that knows the rate that follows lists it as its own price from the next day (``effective_from``).
     """
 
     model: str
@@ -47,7 +47,6 @@ class PriceEntry:
     image_output: Decimal | None = None
     effective_from: date | None = None
     valid_until: date | None = None
-    then: PriceEntry | None = None
     long: PriceEntry | None = None
     long_threshold: int | None = None
     notes: tuple[str, ...] = field(default=())
@@ -72,16 +71,11 @@ class PriceEntry:
             value = getattr(self, name)
             changes[name] = None if value is None else value * factor
         changes["long"] = self.long.scaled(factor) if self.long is not None else None
-        changes["then"] = self.then.scaled(factor) if self.then is not None else None
         return replace(self, **changes)
 
-    def at(self, day: date) -> PriceEntry | None:
-        """The entry in force on ``day``: itself, the price that follows an ended one, or None (ended, nothing
-        known after it: the call is ``stale_price``)."""
-        entry: PriceEntry | None = self
-        while entry is not None and entry.valid_until is not None and day > entry.valid_until:
-            entry = entry.then
-        return entry
+    def ended(self, day: date) -> bool:
+        """Has this price ended before ``day`` (a promotion past its end, nothing known after it)?"""
+        return self.valid_until is not None and day > self.valid_until
 
 
 def replace(entry: PriceEntry, **changes: object) -> PriceEntry:

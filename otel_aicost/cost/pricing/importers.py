@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from otel_aicost.cost.pricing import azure_meters
@@ -59,13 +60,17 @@ def kind_of(data: Any) -> str:
 
 
 def convert(data: Any, name: str, today: date | None = None) -> dict[str, Any]:
-    """The local catalog (``imported.FORMAT``) of a downloaded price file, validated."""
+    """The local catalog (``imported.FORMAT``) of the price file ``name`` (its path), validated; ``CatalogError``
+    messages start with ``name``."""
     today = today or datetime.now(timezone.utc).date()
-    kind = kind_of(data)
+    try:
+        kind = kind_of(data)
+    except CatalogError as error:
+        raise CatalogError(f"{name}: {error}") from None
     openai, azure = {"litellm": _litellm, "genai-prices": _genai_prices, "azure-retail": _azure_retail}[kind](data)
     catalog = {
         "format": FORMAT,
-        "source": f"{kind} {name} imported {today.isoformat()}",
+        "source": f"{kind} {Path(name).name} imported {today.isoformat()}",
         "imported_at": today.isoformat(),
         "unit": "USD per 1M tokens",
         "openai": openai,
