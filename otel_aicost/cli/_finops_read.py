@@ -29,9 +29,10 @@ def read(
 ) -> tuple[Sinks, ReadStats]:
     """Read ``paths`` (default ./otel-aicost-data/) once into one sink per factory; exit 2 on bad input or --by."""
     show = progress_printer(progress)
-    sinks, stats = run_reader(read_once, input_paths(paths), factories, workers=workers, progress=show)
+    paths = input_paths(paths)
+    sinks, stats = run_reader(read_once, paths, factories, workers=workers, progress=show)
     end_progress(show)
-    check_stats(stats)
+    check_stats(stats, paths)
     if stats.records:
         try:
             check_by(dims, sinks.tag_keys)

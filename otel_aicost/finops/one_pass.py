@@ -49,8 +49,7 @@ def read_once(
     factories: Mapping[str, Callable],
     *,
     workers: int | None = None,
-    parser: str = "auto",
     progress: Callable[[ReadStats], None] | None = None,
 ) -> tuple[Sinks, ReadStats]:
     """Read ``paths`` once into one sink per factory (picklable: classes, ``functools.partial``)."""
-    return scan(paths, partial(Sinks, dict(factories)), workers=workers, parser=parser, progress=progress)
+    return scan(paths, partial(Sinks, dict(factories)), workers=workers, progress=progress)

@@ -380,7 +380,6 @@ def build_report(
     since: datetime | None = None,
     until: datetime | None = None,
     workers: int | None = None,
-    parser: str = "auto",
     progress: Callable[[ReadStats], None] | None = None,
 ) -> Report:
     """Read ``paths`` and build the report grouped ``by`` dimensions (see ``parse_by``); window [since, until)."""
@@ -389,7 +388,6 @@ def build_report(
         paths,
         _BuilderFactory(dims, to_ns(since), to_ns(until)),
         workers=workers,
-        parser=parser,
         progress=progress,
     )
     return report_from(builder, stats, since, until)

@@ -55,6 +55,7 @@ def to_json(report: Report) -> str:
             "outside_window": report.filtered_out,
             "corrupt_lines": stats.corrupt_lines,
             "malformed_spans": stats.bad_spans,
+            "skipped_spans_by_reason": dict(sorted(stats.skipped.items())),
             "problems": stats.corrupt_examples,
         },
         "groups": [_summary_dict(g) for g in report.groups],
@@ -233,7 +234,7 @@ def to_table(
     out.append(
         f"{stats.records:,} GenAI calls from {stats.files} file(s), {stats.lines:,} lines"
         + (f"; {report.filtered_out:,} outside the time window" if report.filtered_out else "")
-        + (f"; {stats.corrupt_lines} corrupt line(s) skipped" if stats.corrupt_lines else "")
+        + (f"; skipped {stats.skipped_summary()}" if stats.corrupt_lines or stats.bad_spans else "")
     )
     return "\n".join(out)
 
