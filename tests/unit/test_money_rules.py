@@ -276,3 +276,19 @@ def test_implausible_usage_never_adds_to_a_budget(inputs, outputs, model):
     BudgetGuard(book, pricer).settle(SimpleNamespace(reservation=None, tags={}), cost, None)
     assert cost.status in (semconv.STATUS_IMPLAUSIBLE_USAGE, semconv.STATUS_UNKNOWN_MODEL)
     assert book.spent() == {"cap": D(0)}
+
+
+def test_the_report_shows_the_share_of_cost_priced_on_an_assumed_deployment_type():
+    from otel_aicost.finops.cost_record import CostRecord
+    from otel_aicost.finops.report.build import ReportBuilder
+    from otel_aicost.finops.report.output import COLUMN_NAMES
+
+    builder = ReportBuilder(by=["deployment_type"])
+    for source, cost in (("assumed", "3"), ("declared", "1"), (None, "0")):
+        builder.add(
+            CostRecord(0, 0.1, "chat", deployment_type="global_standard", deployment_type_source=source,
+                       cost=D(cost), pricing_status="priced")
+        )  # fmt: skip
+    groups, totals = builder.summaries()
+    assert totals[0].assumed_share == 0.75
+    assert "assumed_type" in COLUMN_NAMES
