@@ -8,7 +8,7 @@ import click
 
 from otel_aicost.version import __version__
 
-COMMANDS = ("prices", "estimate", "report", "focus", "demo")
+COMMANDS = ("prices", "estimate", "report", "focus", "reconcile", "forecast", "anomalies", "demo")
 
 
 class _Commands(click.Group):

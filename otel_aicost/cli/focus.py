@@ -68,9 +68,10 @@ def command(
             raise InputError("parquet output needs pyarrow: install otel-aicost[parquet]") from None
     start, stop = window(since, until)
     show = progress_printer(progress)
+    paths = input_paths(paths)
     result = run_reader(
         build_focus,
-        input_paths(paths),
+        paths,
         granularity=granularity,
         billing_account=billing_account,
         invoice_issuer=invoice_issuer,
@@ -80,7 +81,7 @@ def command(
         progress=show,
     )
     end_progress(show)
-    check_stats(result.stats)
+    check_stats(result.stats, paths)
     try:
         if layout == "finops-hub":
             written = write_finops_hub(result.rows, output, scope or f"otel-aicost/{billing_account}")

@@ -90,12 +90,13 @@ class Settings:
     capture_content: str = "no_content"
     baggage_keys: tuple[str, ...] = ()
     propagate_baggage: bool = False
+    gateway_headers: bool = False
     config_path: str | None = None
 
 
 _KEYS = (
     "currency", "usd_rate", "stream_usage", "metric_tags", "metric_tag_cap", "tags", "prices", "deployments",
-    "budgets", "exporter", "capture_content", "baggage_keys", "propagate_baggage",
+    "budgets", "exporter", "capture_content", "baggage_keys", "propagate_baggage", "gateway_headers",
 )  # fmt: skip
 
 
@@ -127,12 +128,13 @@ def key_to_env(key: str) -> str:
         "currency": semconv.ENV_CURRENCY,
         "exporter": semconv.ENV_EXPORTER,
         "capture_content": semconv.ENV_CAPTURE_CONTENT,
+        "gateway_headers": semconv.ENV_GATEWAY_HEADERS,
     }.get(key, key)
 
 
 def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
     found: dict[str, Any] = {}
-    for key in ("stream_usage", "metric_tags", "currency", "exporter", "capture_content"):
+    for key in ("stream_usage", "metric_tags", "currency", "exporter", "capture_content", "gateway_headers"):
         raw = env.get(key_to_env(key))
         if raw is None or raw.strip() == "":
             continue
@@ -261,6 +263,13 @@ def _check(key: str, value: Any, where: _Where | str) -> Any:  # noqa: PLR0911, 
             raise ConfigError(f"{where}: must be a whole number of at least 1, got {value!r}")
         return value
     if key == "propagate_baggage":
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: must be true or false, got {value!r}")
+        return value
+    if key == "gateway_headers":  # also from OTEL_AICOST_GATEWAY_HEADERS, hence the words
+        words = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
+        if isinstance(value, str) and value.strip().lower() in words:
+            return words[value.strip().lower()]
         if not isinstance(value, bool):
             raise ConfigError(f"{where}: must be true or false, got {value!r}")
         return value

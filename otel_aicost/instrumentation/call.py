@@ -8,6 +8,7 @@ The wrapper (``wrapper.py``), ``results.py`` and the stream proxies (``streams.p
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 from opentelemetry import trace
@@ -49,10 +50,13 @@ class Call:
         if self.enriching:  # another OpenAI instrumentation wraps outside us: add cost to its span, no second span
             outer.set_attributes(start_attributes(request, telemetry.content))
             self.span = outer
-            return
-        self.span = telemetry.tracer.start_span(
-            span_name(request), kind=SpanKind.CLIENT, attributes=start_attributes(request, telemetry.content)
-        )
+        else:
+            self.span = telemetry.tracer.start_span(
+                span_name(request), kind=SpanKind.CLIENT, attributes=start_attributes(request, telemetry.content)
+            )
+        if telemetry.gateway_headers is not None:  # opt-in: tags and trace context for an API gateway
+            kwargs = telemetry.gateway_headers.add(request.kwargs, request.tags, self.span)
+            self.request = replace(request, kwargs=kwargs)
 
     # what budgets and content capture read of a call
     surface = property(lambda self: self.request.surface)

@@ -11,6 +11,7 @@ from otel_aicost.cost.pricer import Pricer
 from otel_aicost.instrumentation.allocation import resource_tags
 from otel_aicost.instrumentation.call import Call
 from otel_aicost.instrumentation.content import ContentCapture
+from otel_aicost.instrumentation.gateway_headers import GatewayHeaders
 from otel_aicost.instrumentation.metrics import Instruments, MetricTags
 from otel_aicost.instrumentation.request import build_request
 from otel_aicost.instrumentation.surfaces import Surface
@@ -34,6 +35,7 @@ class Telemetry:
         self.budgets = budgets
         self.content = content
         self.metric_tags = MetricTags(settings.metric_tags, settings.metric_tag_cap)
+        self.gateway_headers = GatewayHeaders(settings.metric_tags) if settings.gateway_headers else None
         self.default_tags = {**resource_tags(resource), **settings.tags}
         self.inject_usage = settings.stream_usage == "auto"
 

@@ -20,16 +20,13 @@ def nearest_rank(values, pct):
 
 
 @pytest.fixture(scope="module")
-def calls():
-    return random_calls(2000, seed=21)
+def calls(synthetic_telemetry):
+    return synthetic_telemetry(2000, seed=21, per_line=50, files=2)[0]
 
 
 @pytest.fixture(scope="module")
-def telemetry(tmp_path_factory, calls):
-    folder = tmp_path_factory.mktemp("telemetry")
-    write_lines(folder / "part-1.jsonl", calls[:1200], per_line=50)
-    write_lines(folder / "part-2.jsonl", calls[1200:], per_line=50)
-    return folder
+def telemetry(synthetic_telemetry):
+    return synthetic_telemetry(2000, seed=21, per_line=50, files=2)[1]
 
 
 def correlation(xs, ys):
@@ -66,7 +63,8 @@ def expected_group(calls):
         "p95": nearest_rank([c.cost for c in priced], 95) if priced else None,
         "tokens": sum((c.input_tokens or 0) + (c.output_tokens or 0) for c in priced),
         "savings": savings,
-        "unpriced_share": (len(calls) - len(priced)) / len(calls),
+        # failed calls are errors, not unpriced (issue 15): the share is over successful calls
+        "unpriced_share": sum(1 for c in ok if c.pricing_status != "priced") / len(ok) if ok else 0.0,
         "estimated_cost": sum((c.cost for c in priced if c.usage_source == "estimated"), Decimal(0)),
         "lat_p50": nearest_rank([c.duration_s for c in ok], 50),
         "lat_p95": nearest_rank([c.duration_s for c in ok], 95),

@@ -1,8 +1,9 @@
-"""Exact summary statistics over columns of floats: nearest-rank percentiles and Pearson correlation."""
+"""Summary statistics over columns of floats: nearest-rank percentiles and Pearson correlation."""
 
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Sequence
 
 
@@ -15,15 +16,8 @@ def percentile(ordered: Sequence[float], pct: float) -> float | None:
 
 
 def pearson(xs: Sequence[float], ys: Sequence[float]) -> float | None:
-    """Pearson correlation (two-pass, stable); None with fewer than 2 points or a constant series."""
-    n = len(xs)
-    if n < 2:
+    """Pearson correlation (``statistics.correlation``); None with fewer than 2 points or a constant series."""
+    try:
+        return statistics.correlation(xs, ys)
+    except statistics.StatisticsError:
         return None
-    mean_x = math.fsum(xs) / n
-    mean_y = math.fsum(ys) / n
-    sxx = math.fsum((x - mean_x) ** 2 for x in xs)
-    syy = math.fsum((y - mean_y) ** 2 for y in ys)
-    if sxx <= 0 or syy <= 0:
-        return None
-    sxy = math.fsum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys))
-    return max(-1.0, min(1.0, sxy / math.sqrt(sxx * syy)))
