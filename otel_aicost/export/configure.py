@@ -27,6 +27,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
 from otel_aicost import semconv
+from otel_aicost.config.errors import ConfigError, say_once
 from otel_aicost.config.settings import Settings, load_settings
 from otel_aicost.export import at_exit, fork, health, summary
 from otel_aicost.export.console_lines import ReadableConsoleSpanExporter
@@ -175,4 +176,7 @@ class Configurator:
     both honor the standard ``OTEL_*`` variables.) The ``aicost_openai`` instrumentor entry point instruments."""
 
     def configure(self, **kwargs: Any) -> None:
-        install_providers(load_settings())
+        try:
+            install_providers(load_settings())
+        except ConfigError as error:  # zero-code: one line, and the app runs (see config/errors.py)
+            say_once(error)

@@ -14,46 +14,28 @@ from opentelemetry.instrumentation.utils import unwrap
 from opentelemetry.metrics import get_meter
 from wrapt import wrap_function_wrapper
 
-from otel_aicost import semconv
 from otel_aicost.instrumentation.allocation import propagation
 from otel_aicost.budgets.guard import BudgetGuard
-from otel_aicost.instrumentation.call import Surface, Telemetry
+from otel_aicost.config.errors import ConfigError, say_once
 from otel_aicost.config.settings import Settings, load_settings
 from otel_aicost.instrumentation.content import ContentCapture
 from otel_aicost.cost.pricer import Pricer
 from otel_aicost.cost.estimate import set_default_pricer
-from otel_aicost.instrumentation.extract import read_chat_completion, read_embeddings, read_response
 from otel_aicost.instrumentation.metrics import Instruments
 from otel_aicost.instrumentation.package import _instruments
+from otel_aicost.instrumentation.surfaces import Surface, all_patches
+from otel_aicost.instrumentation.telemetry import Telemetry
 from otel_aicost.version import __version__
 from otel_aicost.instrumentation.wrapper import Switch, async_wrapper, sync_wrapper
 
 SCHEMA_URL = "https://opentelemetry.io/schemas/1.41.0"
 SCOPE = "otel_aicost"
 
-CHAT = Surface(semconv.OP_CHAT, read_chat_completion, "chat", semconv.API_CHAT_COMPLETIONS)
-TEXT_COMPLETION = Surface(semconv.OP_TEXT_COMPLETION, read_chat_completion, "completion")
-EMBEDDINGS = Surface(semconv.OP_EMBEDDINGS, read_embeddings)
-RESPONSES = Surface(semconv.OP_CHAT, read_response, "responses", semconv.API_RESPONSES)
-
-# (module, sync class, async class, method, surface). Rows whose module or method the installed SDK lacks are
-# skipped. `chat.completions.stream()` and `responses.stream()` call `create`, and `.with_raw_response` /
-# `.with_streaming_response` call the (wrapped) method too, so those are covered by these rows.
-PATCHES: tuple[tuple[str, str, str, str, Surface], ...] = (
-    ("openai.resources.chat.completions", "Completions", "AsyncCompletions", "create", CHAT),
-    ("openai.resources.chat.completions", "Completions", "AsyncCompletions", "parse", CHAT),
-    ("openai.resources.beta.chat.completions", "Completions", "AsyncCompletions", "parse", CHAT),
-    ("openai.resources.completions", "Completions", "AsyncCompletions", "create", TEXT_COMPLETION),
-    ("openai.resources.embeddings", "Embeddings", "AsyncEmbeddings", "create", EMBEDDINGS),
-    ("openai.resources.responses", "Responses", "AsyncResponses", "create", RESPONSES),
-    ("openai.resources.responses", "Responses", "AsyncResponses", "parse", RESPONSES),
-)
-
 
 def _targets() -> list[tuple[type, str, Surface, bool]]:
-    """(class, method, surface, is_async) for every row the installed SDK has."""
+    """(class, method, surface, is_async) for every row of every surface module that the installed SDK has."""
     found = []
-    for module_name, sync_class, async_class, method, surface in PATCHES:
+    for module_name, sync_class, async_class, method, surface in all_patches():
         try:
             module = importlib.import_module(module_name)
         except ImportError:
@@ -115,15 +97,27 @@ class OpenAICostInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     def __init__(self) -> None:
         super().__init__()
         self._switch: Switch | None = None
+        self._zero_code = False
         self._wrapped: list[tuple[type, str]] = []
         self.telemetry: Telemetry | None = None
+
+    def instrument(self, **kwargs: Any) -> Any:
+        # The opentelemetry-instrument loader is the one caller passing skip_dep_check (which instrument() pops).
+        self._zero_code = bool(kwargs.get("skip_dep_check"))
+        return super().instrument(**kwargs)
 
     def instrumentation_dependencies(self) -> Collection[str]:
         return _instruments
 
     def _instrument(self, **kwargs: Any) -> None:
         config = kwargs.get("config")
-        settings = config if isinstance(config, Settings) else load_settings(config)
+        try:
+            settings = config if isinstance(config, Settings) else load_settings(config)
+        except ConfigError as error:
+            if not self._zero_code:  # called in code: fail at setup, loudly
+                raise
+            say_once(error)  # under opentelemetry-instrument: one line, and the app runs
+            return
         telemetry = build_telemetry(settings, **kwargs)
         set_default_pricer(telemetry.pricer)
         _preload_in_background(telemetry)
