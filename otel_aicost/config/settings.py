@@ -97,6 +97,7 @@ class Settings:
     baggage_keys: tuple[str, ...] = ()
     propagate_baggage: bool = False
     gateway_headers: bool = False
+    openinference: bool = False
     config_path: str | None = None
     prices_file: str | None = None  # a local price catalog written by `otel-aicost prices import`
 
@@ -104,7 +105,7 @@ class Settings:
 _KEYS = (
     "currency", "usd_rate", "stream_usage", "metric_tags", "metric_tag_cap", "tags", "prices", "deployments",
     "budgets", "exporter", "summary", "capture_content", "baggage_keys", "propagate_baggage", "gateway_headers",
-    "prices_file",
+    "prices_file", "openinference",
 )  # fmt: skip
 
 
@@ -138,6 +139,7 @@ def key_to_env(key: str) -> str:
         "summary": semconv.ENV_SUMMARY,
         "capture_content": semconv.ENV_CAPTURE_CONTENT,
         "gateway_headers": semconv.ENV_GATEWAY_HEADERS,
+        "openinference": semconv.ENV_OPENINFERENCE,
         "prices_file": semconv.ENV_PRICES,
     }.get(key, key)
 
@@ -145,7 +147,7 @@ def key_to_env(key: str) -> str:
 def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for key in ("stream_usage", "metric_tags", "currency", "exporter", "summary", "capture_content", "gateway_headers",
-                "prices_file"):
+                "prices_file", "openinference"):
         raw = env.get(key_to_env(key))
         if raw is None or raw.strip() == "":
             continue
@@ -233,7 +235,7 @@ def _check(key: str, value: Any, where: _Where | str) -> Any:  # noqa: PLR0911, 
         if not isinstance(value, bool):
             raise ConfigError(f"{where}: must be true or false, got {show(value)}")
         return value
-    if key == "gateway_headers":  # also from OTEL_AICOST_GATEWAY_HEADERS, hence the words
+    if key in ("gateway_headers", "openinference"):  # also from environment variables, hence the words
         words = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
         if isinstance(value, str) and value.strip().lower() in words:
             return words[value.strip().lower()]
