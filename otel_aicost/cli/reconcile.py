@@ -72,16 +72,18 @@ def _percent(value: str, option: str) -> Decimal:
 )  # fmt: skip
 @click.option("--lag-days", type=click.IntRange(0, 31), default=DEFAULT_LAG_DAYS, show_default=True,
               help="How many days late usage may be billed.")  # fmt: skip
-@click.option("--tolerance", default=str(DEFAULT_TOLERANCE * 100), show_default=True, metavar="PERCENT",
+@click.option("--tolerance", default=str((DEFAULT_TOLERANCE * 100).normalize()), show_default=True, metavar="PERCENT",
               help="Relative difference still counted as a match.")  # fmt: skip
 @click.option(
     "--gateway-tolerance",
-    default=str(GATEWAY_TOLERANCE * 100),
+    default=str((GATEWAY_TOLERANCE * 100).normalize()),
     show_default=True,
     metavar="PERCENT",
     help="Gateway vs telemetry difference still counted as ok (the gateway estimates streamed calls).",
 )
-@click.option("--since", metavar="WHEN", help="Telemetry window start (default: the export's first day).")
+@click.option(
+    "--since", metavar="WHEN", help="Telemetry window start (default: --lag-days before the export's first day)."
+)
 @click.option("--until", metavar="WHEN", help="Telemetry window end, exclusive (default: after the export's last day).")
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Telemetry reader processes.")
 def command(paths, exports, gateway, fmt, allocate_, basis, output, cost_column, accounts, lag_days, tolerance,
