@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from otel_aicost.finops.focus.write import format_decimal
 from otel_aicost.finops.reconcile import ExportError, days_window, read_export, read_telemetry, reconcile
 from otel_aicost.finops.reconcile.allocate import BASES, allocate
 from otel_aicost.finops.reconcile.gateway import DEFAULT_TOLERANCE as GATEWAY_TOLERANCE
@@ -160,4 +161,8 @@ def _write_showback(result, basis: str, output: str) -> None:
             to_csv(rows, SHOWBACK_COLUMNS, out)
     except OSError as exc:
         raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
-    click.echo(f"showback: {len(rows):,} rows, allocated {allocated} = billed {billed} -> {output}", err=True)
+    click.echo(
+        f"showback: {len(rows):,} rows, allocated {format_decimal(allocated)} of billed {format_decimal(billed)} "
+        f"-> {output}",
+        err=True,
+    )
