@@ -234,3 +234,19 @@ def test_usage_before_the_exports_first_day_billed_on_it_is_billed_later(tmp_pat
     assert got[(D3, "o3-mini-2025-01-31", "global_standard", "output")] == "billed_later"
     assert got[(D3, "o3-mini-2025-01-31", "global_standard", "input")] == "billed_later"
     assert min(day for day, *_ in got) == D3  # days before the bill are read, not shown
+
+
+def test_a_bill_in_euros_is_compared_in_usd_and_shown_back_in_euros(tmp_path, telemetry):
+    rate = Decimal("0.92")
+    rows = []
+    for c in CHARGES:
+        row = cost_exports.row(c)
+        row.update(BillingCurrency="EUR", BilledCost=c.cost * rate, x_BillingExchangeRate=rate)  # x_*InUsd stay USD
+        rows.append(row)
+    cost_exports.write_csv(tmp_path / "eur.csv", rows)
+    result = reconcile([str(tmp_path / "eur.csv")], [str(telemetry)])
+    assert classes(result) == EXPECTED
+    assert "x_BilledCostInUsd" in result.warnings[0]
+    shares = list(allocate(result.groups))
+    assert {s.row.currency for s in shares} == {"EUR"}
+    assert sum((s.cost for s in shares), Decimal(0)) == billed_total() * rate

@@ -85,13 +85,21 @@ def reconcile(
         telemetry = read_telemetry(telemetry_paths, aliases=aliases, since=since, until=until, workers=workers)
     billed_currencies = {r.currency for r in export.rows}
     currency = next(iter(telemetry.currencies)) if len(telemetry.currencies) == 1 else "USD"
+    in_usd = False
     if telemetry.currencies and billed_currencies and telemetry.currencies != billed_currencies:
-        warnings.append(
-            f"the bill is in {', '.join(sorted(billed_currencies))}, telemetry in "
-            f"{', '.join(sorted(telemetry.currencies))}: costs are compared as they are (set otel-aicost's "
-            "currency and usd_rate to the billing currency for a like-for-like comparison)"
-        )
-    groups = build_groups(export.rows, telemetry.groups, currency)
+        in_usd = telemetry.currencies == {"USD"} and all(r.usd_cost is not None for r in export.rows)
+        if in_usd:
+            warnings.append(
+                f"the bill is in {', '.join(sorted(billed_currencies))}, telemetry in USD: compared with the "
+                f"export's x_{cost_column}InUsd; showback splits the billing-currency amounts"
+            )
+        else:
+            warnings.append(
+                f"the bill is in {', '.join(sorted(billed_currencies))}, telemetry in "
+                f"{', '.join(sorted(telemetry.currencies))}: costs are compared as they are (set otel-aicost's "
+                "currency and usd_rate to the billing currency for a like-for-like comparison)"
+            )
+    groups = build_groups(export.rows, telemetry.groups, currency, in_usd)
     classify(groups, lag_days, tolerance)
     if export.rows:
         first_day = min(r.day for r in export.rows)
