@@ -101,8 +101,9 @@ def detect(
         cells = periods.get(start, {})
         comparable = [p for p in _comparable(start, step, first) if p not in anomalous]
         if len(comparable) >= MIN_COMPARABLE and (cells or any(periods.get(p) for p in comparable)):
-            anomaly = _judge(start, granularity, group, cells, [periods.get(p, {}) for p in comparable], seen_models)
-            if anomaly is not None and abs(anomaly.score) >= threshold:
+            history = [periods.get(p, {}) for p in comparable]
+            anomaly = _judge(start, granularity, group, cells, history, seen_models, threshold)
+            if anomaly is not None:
                 found.append(anomaly)
                 anomalous.add(start)
         seen_models.update(m for m, c in cells.items() if c[PRICED])
@@ -141,7 +142,7 @@ def _expected(history: Sequence[Mapping[str, list]]) -> Profile:
     return Profile(sum(c[PRICED] for c in models.values()) / n, {m: [v / n for v in c] for m, c in models.items()})
 
 
-def _judge(start, granularity, group, cells, history, seen_models) -> Anomaly | None:
+def _judge(start, granularity, group, cells, history, seen_models, threshold) -> Anomaly | None:
     actual = _profile(cells)
     spends = [sum(float(c[COST]) for c in h.values()) for h in history]
     counts = [sum(c[PRICED] for c in h.values()) for h in history]
@@ -154,22 +155,8 @@ def _judge(start, granularity, group, cells, history, seen_models) -> Anomaly | 
     # A mean over calls: the call count's noise does not carry into it, the comparable periods' own spread does.
     cpr_score = _score(cpr, cprs, MIN_SPREAD) if cpr is not None and len(cprs) >= MIN_COMPARABLE else 0.0
     metric, score = ("spend", spend_score) if abs(spend_score) >= abs(cpr_score) else ("cost_per_request", cpr_score)
-    if abs(score) < THRESHOLD / 2:  # nowhere near: skip the explaining
-        return Anomaly(
-            group,
-            start,
-            granularity,
-            actual.spend,
-            expected_spend,
-            int(actual.requests),
-            expected_requests,
-            cpr,
-            None,
-            score,
-            metric,
-            "",
-            "",
-        )
+    if abs(score) < threshold:
+        return None
     base = _expected(history)
     contributions = _contributions(actual, base, expected_requests, metric == "spend")
     new_spend = sum(float(c[COST]) for m, c in actual.models.items() if m not in seen_models)
