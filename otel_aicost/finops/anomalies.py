@@ -83,9 +83,13 @@ def detect(
     granularity: str = "hour",
     group: tuple = (),
     data_start_ns: int | None = None,
+    data_end_ns: int | None = None,
     threshold: float = THRESHOLD,
 ) -> list[Anomaly]:
-    """Anomalies of one group. ``periods``: period start (ns) -> model -> series cell (``series.SeriesBuilder``)."""
+    """Anomalies of one group. ``periods``: period start (ns) -> model -> series cell (``series.SeriesBuilder``).
+
+    ``data_end_ns``: when the telemetry stops; a period it cuts short is not judged (it would look like a fall).
+    """
     step = HOUR_NS if granularity == "hour" else DAY_NS
     if not periods:
         return []
@@ -99,6 +103,8 @@ def detect(
         found.append(_new_group(group, first, granularity, actual))
     for start in range(first, last + 1, step):
         cells = periods.get(start, {})
+        if data_end_ns is not None and start + step > data_end_ns:
+            break  # the telemetry ends inside this period
         comparable = [p for p in _comparable(start, step, first) if p not in anomalous]
         if len(comparable) >= MIN_COMPARABLE and (cells or any(periods.get(p) for p in comparable)):
             history = [periods.get(p, {}) for p in comparable]

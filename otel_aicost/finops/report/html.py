@@ -168,7 +168,8 @@ def _forecast(series: SeriesBuilder, now: datetime | None) -> ForecastResult | N
 def _anomalies(series: SeriesBuilder, currency: str) -> list[Anomaly]:
     """Hourly anomalies of the total (marked on the day they fall in when the chart shows days)."""
     periods = series.periods(HOUR_NS).get((currency,), {})
-    return detect(periods, granularity="hour", group=(currency,))
+    end = None if series.last_ns is None else series.last_ns + 1
+    return detect(periods, granularity="hour", group=(currency,), data_end_ns=end)
 
 
 def _section(title: str, body: str, div_id: str | None = None) -> str:
