@@ -11,6 +11,25 @@ from otel_aicost.finops.focus.write import MissingExtra, format_decimal, write_c
 from otel_aicost.finops.telemetry_input import InputError, check_stats, end_progress, input_paths, progress_printer, run_reader, window
 
 
+SUFFIXES = {".csv": "csv", ".parquet": "parquet"}
+
+
+def output_format(output: str, fmt: str | None, layout: str) -> str:
+    """csv or parquet, from --format or the file's suffix; a suffix that promises another format is an error."""
+    if layout == "finops-hub":
+        return fmt or "parquet"
+    suffix = Path(output).suffix.lower()
+    implied = SUFFIXES.get(suffix)
+    if suffix and implied is None:
+        raise click.BadParameter(
+            f"{output!s}: FOCUS rows are written as CSV or Parquet, not {suffix}; name the file .csv or .parquet",
+            param_hint="-o/--output",
+        )
+    if fmt is not None and implied is not None and fmt != implied:
+        raise click.BadParameter(f"{output}: the name says {implied} but --format is {fmt}", param_hint="-o/--output")
+    return fmt or implied or "csv"
+
+
 @click.command("focus")
 @click.argument("paths", nargs=-1, type=click.Path(dir_okay=True, file_okay=True))
 @click.option(
@@ -47,7 +66,11 @@ from otel_aicost.finops.telemetry_input import InputError, check_stats, end_prog
     "--progress/--no-progress", default=None, help="Show reading progress on stderr (default: when it is a terminal)."
 )
 @click.option(
-    "--workers", type=click.IntRange(min=1), default=None, help="Reader processes (default: all CPUs for big inputs)."
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Reader processes (default: all CPUs for big inputs; 1 with --granularity hour, whose per-hour sums each "
+    "process would hold: 198 MB instead of 571 MB for 1M spans).",
 )
 def command(
     paths, output, fmt, granularity, billing_account, invoice_issuer, layout, scope, since, until, progress, workers
@@ -57,8 +80,9 @@ def command(
     One row per charge period, provider, resource, model, token type (input, cached input, cache write,
     output) and allocation tags; costs add up exactly to the telemetry's gen_ai.usage.cost.
     """
-    if fmt is None:
-        fmt = "parquet" if layout == "finops-hub" or output.endswith(".parquet") else "csv"
+    fmt = output_format(output, fmt, layout)
+    if workers is None and granularity == "hour":
+        workers = 1  # bounded memory: every reader process would hold its own copy of the per-hour sums
     if layout == "finops-hub" and fmt != "parquet":
         raise click.UsageError("--layout finops-hub writes parquet (FinOps hubs ingest parquet); drop --format csv")
     if fmt == "parquet":

@@ -49,9 +49,6 @@ DEFAULT_BILLING_ACCOUNT = "otel-aicost"
 TOKEN_INPUT, TOKEN_CACHED, TOKEN_CACHE_WRITE, TOKEN_OUTPUT, TOKEN_UNSPECIFIED = (
     "input", "cached_input", "cache_write", "output", "unspecified",
 )  # fmt: skip
-_KINDS = (TOKEN_INPUT, TOKEN_CACHED, TOKEN_CACHE_WRITE, TOKEN_OUTPUT, TOKEN_UNSPECIFIED)
-_ZERO = Decimal(0)
-_NO_COSTS = (_ZERO,) * 5
 METER_NAMES = {
     TOKEN_INPUT: "Input Tokens",
     TOKEN_CACHED: "Cached Input Tokens",
@@ -72,10 +69,11 @@ MANDATORY_COLUMNS = (
     "PricingUnit", "ProviderName", "PublisherName", "ServiceCategory", "ServiceName",
 )  # fmt: skip
 OPTIONAL_COLUMNS = (
-    "ChargeFrequency", "ConsumedQuantity", "ConsumedUnit", "ContractedUnitPrice", "InvoiceId", "ListUnitPrice",
-    "PricingCategory", "PricingCurrency", "PricingCurrencyContractedUnitPrice", "PricingCurrencyEffectiveCost",
-    "PricingCurrencyListUnitPrice", "RegionId", "RegionName", "ResourceId", "ResourceName", "ResourceType",
-    "ServiceSubcategory", "SkuId", "SkuMeter", "SkuPriceDetails", "SkuPriceId", "Tags",
+    "ChargeFrequency", "CommitmentDiscountStatus", "ConsumedQuantity", "ConsumedUnit", "ContractedUnitPrice",
+    "InvoiceId", "ListUnitPrice", "PricingCategory", "PricingCurrency", "PricingCurrencyContractedUnitPrice",
+    "PricingCurrencyEffectiveCost", "PricingCurrencyListUnitPrice", "RegionId", "RegionName", "ResourceId",
+    "ResourceName", "ResourceType", "ServiceSubcategory", "SkuId", "SkuMeter", "SkuPriceDetails", "SkuPriceId",
+    "Tags",
 )  # fmt: skip
 # Ours. The x_Source* columns tell FinOps hubs that these rows are telemetry, not the provider's bill (hub
 # ingestion fills them from ProviderName when absent, which would make them look like Microsoft's billed rows).
@@ -111,119 +109,116 @@ class FocusBuilder:
         self.granularity = granularity
         self.period_ns = HOUR_NS if granularity == "hour" else DAY_NS
         self.since_ns, self.until_ns = since_ns, until_ns
-        self._windowed = since_ns is not None or until_ns is not None
-        # Per row key without the token type: one slot per token type (``_KINDS``), each None or
-        # [tokens, cost, calls, reasoning tokens]. One dict lookup per call instead of one per token type;
-        # ``rows`` gives the flat view.
-        self._cells: dict[tuple, list] = {}
-        self._rows: dict[tuple, list] | None = None
+        # (period start ns, dimensions id, token type) -> [tokens, cost, calls, reasoning tokens]. The dimensions
+        # (currency, provider, server, deployment, region, model, deployment type, tags JSON, pricing status) are
+        # interned in ``dims``, and period starts shared: a key is 3 fields, not 11 (memory, --granularity hour).
+        # ``items()`` gives the rows with their whole key, sorted.
+        self.rows: dict[tuple[int, int, str], list] = {}
+        self.dims: list[tuple] = []
         self.total_cost: dict[str, Decimal] = {}  # per currency, straight from gen_ai.usage.cost
         self.calls = 0
         self.status_counts: dict[str, int] = {}
         self.filtered_out = 0
+        self._transient()
+
+    def _transient(self) -> None:
         self._tags_json: dict[tuple, str] = {}
+        self._dims_index: dict[tuple, int] = {dims: i for i, dims in enumerate(self.dims)}
+        self._periods: dict[int, int] = {}
 
     def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k not in ("_tags_json", "_rows")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_tags_json", "_dims_index", "_periods")}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
-        self._tags_json = {}
-        self._rows = None
+        self._transient()
 
-    @property
-    def rows(self) -> dict[tuple, list]:
-        """Row key (period, currency, provider, server, deployment, region, model, deployment type, tags JSON,
-        pricing status, token type) -> [tokens, cost, calls, reasoning tokens]."""
-        if self._rows is None:
-            self._rows = {
-                base + (_KINDS[i],): row for base, slots in self._cells.items() for i, row in enumerate(slots) if row
-            }
-        return self._rows
+    def _dims_id(self, dims: tuple) -> int:
+        found = self._dims_index.get(dims)
+        if found is None:
+            found = self._dims_index[dims] = len(self.dims)
+            self.dims.append(dims)
+        return found
 
-    def add(self, r: CostRecord) -> None:  # runs once per call read: kept lean (see bench/README.md)
+    def items(self) -> Iterator[tuple[tuple, list]]:
+        """``(key, [tokens, cost, calls, reasoning])`` sorted by key; the key: period start (ns), currency,
+        provider, server, deployment, region, model, deployment type, tags JSON, pricing status, token type."""
+        order = sorted(range(len(self.dims)), key=self.dims.__getitem__)
+        rank = [0] * len(self.dims)
+        for position, dims_id in enumerate(order):
+            rank[dims_id] = position
+        for key in sorted(self.rows, key=lambda k: (k[0], rank[k[1]], k[2])):
+            yield (key[0], *self.dims[key[1]], key[2]), self.rows[key]
+
+    def add(self, r: CostRecord) -> None:
         start = r.start_ns
-        if self._windowed and (
-            (self.since_ns is not None and start < self.since_ns)
-            or (self.until_ns is not None and start >= self.until_ns)
+        if (self.since_ns is not None and start < self.since_ns) or (
+            self.until_ns is not None and start >= self.until_ns
         ):
             self.filtered_out += 1
             return
         self.calls += 1
-        self._rows = None
-        cost = r.cost
-        status = r.pricing_status or (semconv.STATUS_PRICED if cost is not None else semconv.STATUS_NO_USAGE)
-        counts = self.status_counts
-        counts[status] = counts.get(status, 0) + 1
-        if status != semconv.STATUS_PRICED:
-            cost = None
-        items = tuple(r.tags.items())
-        tags = self._tags_json.get(items)
+        status = r.pricing_status or (semconv.STATUS_PRICED if r.cost is not None else semconv.STATUS_NO_USAGE)
+        self.status_counts[status] = self.status_counts.get(status, 0) + 1
+        cost = r.cost if status == semconv.STATUS_PRICED else None
+        tag_items = tuple(sorted(r.tags.items()))
+        tags = self._tags_json.get(tag_items)
         if tags is None:
-            tags = self._tags_json[items] = json.dumps(dict(sorted(items)), ensure_ascii=False, sort_keys=True)
-        base = (
-            start - start % self.period_ns, r.currency, r.provider or "", r.server_address or "",
-            r.deployment_name or "", r.region or "", r.response_model or r.request_model or "",
-            r.deployment_type or "", tags, status,
-        )  # fmt: skip
-        slots = self._cells.get(base)
-        if slots is None:
-            slots = self._cells[base] = [None, None, None, None, None]
-        cached, written, output = r.cache_read_tokens, r.cache_write_tokens, r.output_tokens
-        uncached = r.input_tokens - cached - written
-        uncached = max(uncached, 0)
-        tokens = (uncached, cached, written, output, 0)
-        if cost is None:
-            costs = _NO_COSTS
-        else:
+            tags = self._tags_json[tag_items] = json.dumps(dict(tag_items), ensure_ascii=False, sort_keys=True)
+        period = start - start % self.period_ns
+        period = self._periods.setdefault(period, period)
+        dims_id = self._dims_id((
+            r.currency, r.provider or "", r.server_address or "", r.deployment_name or "", r.region or "",
+            r.response_model or r.request_model or "", r.deployment_type or "", tags, status,
+        ))  # fmt: skip
+        uncached = max(0, r.input_tokens - r.cache_read_tokens - r.cache_write_tokens)
+        parts = [
+            (TOKEN_INPUT, uncached, r.cost_input),
+            (TOKEN_CACHED, r.cache_read_tokens, r.cost_cache_read),
+            (TOKEN_CACHE_WRITE, r.cache_write_tokens, r.cost_cache_write),
+            (TOKEN_OUTPUT, r.output_tokens, r.cost_output),
+        ]
+        if cost is not None:
             self.total_cost[r.currency] = self.total_cost.get(r.currency, 0) + cost
-            parts = (r.cost_input, r.cost_cache_read, r.cost_cache_write, r.cost_output)
-            known = Decimal(0)
-            for part in parts:
-                if part is not None:
-                    known += part
-            costs = [_ZERO if part is None else part for part in parts]
-            costs.append(_ZERO)
-            residual = cost - known
-            if residual:  # goes to output, else to the type with most tokens, else to "unspecified"
-                if output or parts[3] is not None:
+            residual = cost - sum((c for _, _, c in parts if c is not None), Decimal(0))
+            if residual:
+                if r.output_tokens or r.cost_output is not None:
                     index = 3
-                elif uncached or cached or written:
-                    index = max(range(4), key=tokens.__getitem__)
+                elif any(tokens for _, tokens, _ in parts):
+                    index = max(range(4), key=lambda i: parts[i][1])
                 else:
-                    index = 4
-                costs[index] = costs[index] + residual
-        for i in range(5):
-            count, part_cost = tokens[i], costs[i]
-            if not count and not part_cost:
+                    index = len(parts)
+                    parts.append((TOKEN_UNSPECIFIED, 0, Decimal(0)))
+                kind, tokens, part_cost = parts[index]
+                parts[index] = (kind, tokens, (part_cost or Decimal(0)) + residual)
+        rows = self.rows
+        for kind, tokens, part_cost in parts:
+            part_cost = part_cost if cost is not None and part_cost is not None else Decimal(0)
+            if not tokens and not part_cost:
                 continue
-            row = slots[i]
+            key = (period, dims_id, kind)
+            row = rows.get(key)
             if row is None:
-                row = slots[i] = [0, Decimal(0), 0, 0]
-            row[0] += count
+                row = rows[key] = [0, Decimal(0), 0, 0]
+            row[0] += tokens
             row[1] += part_cost
             row[2] += 1
-            if i == 3:
+            if kind == TOKEN_OUTPUT:
                 row[3] += r.reasoning_tokens
 
     def merge(self, other: FocusBuilder) -> None:
-        self._rows = None
-        for base, slots in other._cells.items():
-            mine = self._cells.get(base)
-            if mine is None:
-                self._cells[base] = slots
-                continue
-            for i, row in enumerate(slots):
-                if row is None:
-                    continue
-                if mine[i] is None:
-                    mine[i] = row
-                else:
-                    target = mine[i]
-                    target[0] += row[0]
-                    target[1] += row[1]
-                    target[2] += row[2]
-                    target[3] += row[3]
+        ids = [self._dims_id(dims) for dims in other.dims]
+        for (period, dims_id, kind), (tokens, cost, calls, reasoning) in other.rows.items():
+            period = self._periods.setdefault(period, period)
+            key = (period, ids[dims_id], kind)
+            row = self.rows.get(key)
+            if row is None:
+                self.rows[key] = [tokens, cost, calls, reasoning]
+            else:
+                row[0] += tokens
+                row[1] += cost
+                row[2] += calls
+                row[3] += reasoning
         for currency, cost in other.total_cost.items():
             self.total_cost[currency] = self.total_cost.get(currency, 0) + cost
         for status, count in other.status_counts.items():
@@ -266,8 +261,7 @@ class FocusRows:
 
 def focus_rows(builder: FocusBuilder, billing_account: str, invoice_issuer: str | None) -> Iterator[dict]:
     """The FOCUS rows of ``builder``, sorted by period and dimensions, one at a time."""
-    for key in sorted(builder.rows):
-        tokens, cost, calls, reasoning = builder.rows[key]
+    for key, (tokens, cost, calls, reasoning) in builder.items():
         period, currency, provider, server, deployment, region, model, deployment_type, tags, status, kind = key
         provider_name, publisher, service, resource_type = PROVIDERS.get(
             provider, (provider or "Unknown", provider or "Unknown", provider or "Unknown", "API endpoint")
@@ -311,6 +305,7 @@ def focus_rows(builder: FocusBuilder, billing_account: str, invoice_issuer: str 
                 "ServiceCategory": SERVICE_CATEGORY,
                 "ServiceName": service,
                 "ChargeFrequency": "Usage-Based",
+                "CommitmentDiscountStatus": None,  # no commitment discount known to telemetry
                 "ConsumedQuantity": Decimal(tokens),
                 "ConsumedUnit": CONSUMED_UNIT,
                 "ContractedUnitPrice": unit_price if priced else None,
