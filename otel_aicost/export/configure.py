@@ -32,6 +32,7 @@ from otel_aicost.instrumentation.instrumentor import OpenAICostInstrumentor
 DATA_DIR = "otel-aicost-data"
 ENV_DATA_DIR = "OTEL_AICOST_DATA_DIR"  # where the embedded default writes (not in SPEC: an addition)
 _announced = False
+_exporter_in_effect: str | None = None  # what install_providers set up, for a second configure() to compare
 
 
 def choose_exporter(settings: Settings, environ: Mapping[str, str]) -> str:
@@ -128,8 +129,10 @@ def install_providers(settings: Settings, environ: Mapping[str, str] | None = No
     own_metrics = type(meter_provider).__name__ == "_ProxyMeterProvider"
     own_logs = type(logger_provider).__name__ in ("ProxyLoggerProvider", "NoOpLoggerProvider")
     if own_traces or own_metrics or own_logs:
+        global _exporter_in_effect
         resource = Resource.create()
-        span_exporter, metric_exporter, log_exporter = _exporters(choose_exporter(settings, environ), environ)
+        _exporter_in_effect = choose_exporter(settings, environ)
+        span_exporter, metric_exporter, log_exporter = _exporters(_exporter_in_effect, environ)
         if own_traces:
             tracer_provider = TracerProvider(resource=resource)
             if span_exporter is not None:
@@ -170,6 +173,14 @@ def configure(**options: Any) -> OpenAICostInstrumentor:
     settings = load_settings(options)
     tracer_provider, meter_provider, logger_provider = install_providers(settings)
     instrumentor = OpenAICostInstrumentor()
+    if instrumentor.is_instrumented_by_opentelemetry:  # a second configure() (after otel_aicost.auto, say)
+        if settings.exporter and settings.exporter != _exporter_in_effect:
+            in_effect = repr(_exporter_in_effect) if _exporter_in_effect else "the application's own providers"
+            raise ConfigError(
+                f"configure(exporter={settings.exporter!r}): telemetry already goes to {in_effect}; exporters "
+                "are set up once per process, so call configure() once, before any other set-up"
+            )
+        instrumentor.uninstrument()  # its other settings (budgets, tags, prices, capture, ...) apply from here on
     instrumentor.instrument(
         tracer_provider=tracer_provider,
         meter_provider=meter_provider,

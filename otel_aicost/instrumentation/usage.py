@@ -22,3 +22,4 @@ class Usage:
     cache_write_tokens: int = 0
     reasoning_tokens: int = 0
     source: str = REPORTED
+    cache_read_reported: bool = False  # the API reported a cached-token count (0 included): put it on the span
