@@ -91,8 +91,8 @@ def finops_outputs(data_dir: str, since: datetime) -> None:
     click.echo("\nReport (otel-aicost report --by team,model):\n" + to_table(report))
     focus_path = Path(data_dir) / "focus-costs.csv"
     rows = focus_rows(sinks.sinks["focus"], DEFAULT_BILLING_ACCOUNT, None)
-    write_csv(rows, focus_path)
-    click.echo(f"\nFOCUS 1.2 cost rows: {focus_path.resolve()} ({len(rows)} rows; otel-aicost focus -o FILE)")
+    count = write_csv(rows, focus_path)
+    click.echo(f"\nFOCUS 1.2 cost rows: {focus_path.resolve()} ({count} rows; otel-aicost focus -o FILE)")
     html_path = Path(data_dir) / "report.html"
     write_html(report, sinks.sinks["series"], str(html_path), sinks.sinks["tags"])
     click.echo(f"HTML report with charts: {html_path.resolve()}")

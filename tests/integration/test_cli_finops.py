@@ -158,7 +158,8 @@ def test_report_html_and_focus_from_one_read(tmp_path, telemetry, calls, monkeyp
     result = run(report_command, [str(telemetry), "--html", str(page), "--focus", str(rows), "--format", "json"])
     assert result.exit_code == 0, result.output
     assert len(reads) == 1 and page.exists()
-    focus_rows = list(csv.DictReader(rows.open()))
+    with rows.open(encoding="utf-8") as handle:
+        focus_rows = list(csv.DictReader(handle))
     assert sum(Decimal(r["BilledCost"]) for r in focus_rows) == total_cost(calls)
     assert Decimal(json.loads(result.stdout)["totals"][0]["cost"]) == total_cost(calls)
 
@@ -194,3 +195,51 @@ def test_report_window_from_the_command_line(telemetry, calls):
     inside = [c for c in calls if c.start_ns / 1e9 < end]
     assert document["totals"][0]["requests"] == len(inside)
     assert document["input"]["outside_window"] == len(calls) - len(inside)
+
+
+# --- CLI answers that used to mislead (issue 16) --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "extra", "problem"),
+    [
+        ("costs.xlsx", [], "not .xlsx; name the file .csv or .parquet"),
+        ("costs.json", [], "not .json"),
+        ("costs.csv", ["--format", "parquet"], "the name says csv but --format is parquet"),
+    ],
+)
+def test_focus_refuses_a_file_name_that_promises_another_format(tmp_path, telemetry, name, extra, problem):
+    result = run(focus_command, [str(telemetry), "-o", str(tmp_path / name), *extra])
+    assert result.exit_code == 2 and problem in result.output and "Traceback" not in result.output
+    assert not (tmp_path / name).exists()
+
+
+def test_a_folder_without_telemetry_is_named(tmp_path):
+    (tmp_path / "notes.txt").write_text("hello")
+    for command, extra in ((report_command, []), (focus_command, ["-o", str(tmp_path / "f.csv")])):
+        result = run(command, [str(tmp_path), *extra])
+        assert result.exit_code == 2 and f"no telemetry files found in {tmp_path}" in result.output
+
+
+@pytest.mark.parametrize("content", [b"# My project\n\nSome words.\n\n- a list\n", b"\x89PNG\r\n\x1a\n\x00\x00\xff"])
+def test_a_file_that_is_not_telemetry_exits_2_whatever_it_holds(tmp_path, content):
+    path = tmp_path / "README.jsonl"
+    path.write_bytes(content)
+    for command, extra in ((report_command, []), (focus_command, ["-o", str(tmp_path / "f.csv")])):
+        result = run(command, [str(path), *extra])
+        assert result.exit_code == 2 and f"{path}: not OTLP JSON lines" in result.output, result.output
+
+
+def test_an_unexpected_error_is_one_line_unless_debug(monkeypatch, telemetry):
+    from otel_aicost.cli import main
+    from otel_aicost.finops import one_pass
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug of ours")
+
+    monkeypatch.setattr(one_pass, "scan", broken)
+    result = CliRunner().invoke(main, ["report", str(telemetry)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "otel-aicost: internal error (RuntimeError: a bug of ours). This is a bug" in result.output
+    result = CliRunner().invoke(main, ["--debug", "report", str(telemetry)])
+    assert isinstance(result.exception, RuntimeError)

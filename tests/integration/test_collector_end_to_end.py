@@ -138,6 +138,9 @@ PROMQL = {
     "requests": "sum(aicost_requests_total)",
     "requests_by_status": "sum by (aicost_pricing_status) (aicost_requests_total)",
     "cost_labels": "aicost_cost_USD_total",
+    # The app's own metrics through the Collector, by the names collector/alerts/aicost-rules.yaml uses.
+    "app_cost_by_team": "sum by (aicost_tag_team) (gen_ai_usage_cost_USD_sum)",
+    "app_calls_by_status": "sum by (aicost_pricing_status) (gen_ai_client_operation_duration_seconds_count)",
 }
 
 
@@ -165,6 +168,8 @@ def everywhere(tmp_path_factory):
                                   and metric_sum(r, "aicost.requests") >= GENAI_CALLS, timeout=30)  # fmt: skip
                 prometheus.wait_for(PROMQL["requests"],
                                     lambda result: result and float(result[0]["value"][1]) >= GENAI_CALLS)
+                prometheus.wait_for(PROMQL["app_calls_by_status"],
+                                    lambda result: sum(float(r["value"][1]) for r in result) >= GENAI_CALLS)
                 scraped = {name: prometheus.query(query) for name, query in PROMQL.items()}
             # Stopping the Collector flushes the file exporter and the Azure exporter's batch.
             assert collector.stop() == 0, collector.log_text()[-3000:]
@@ -224,6 +229,17 @@ def test_prometheus_scrapes_the_cost_counters_from_the_collector(everywhere):
         assert value == pytest.approx(sent.cost(team), abs=1e-9), team
     assert float(scraped["requests"][0]["value"][1]) == GENAI_CALLS
     assert all("aicost_tag_customer" not in r["metric"] for r in scraped["cost_labels"])
+
+
+def test_prometheus_sees_the_apps_own_metrics_under_the_names_the_alert_rules_use(everywhere):
+    sent, scraped = everywhere.sent, everywhere.prometheus
+    spend = {r["metric"]["aicost_tag_team"]: float(r["value"][1]) for r in scraped["app_cost_by_team"]}
+    assert set(spend) == {"search", "support"}
+    for team, value in spend.items():
+        assert value == pytest.approx(sent.cost(team), abs=1e-9), team
+    calls = {r["metric"].get("aicost_pricing_status"): float(r["value"][1]) for r in scraped["app_calls_by_status"]}
+    expected = Counter(span["attributes"].get("aicost.pricing.status") for span in sent.spans)
+    assert calls == {status: float(count) for status, count in expected.items()}
 
 
 def test_file_exporter_output_reads_back_in_the_report(everywhere):

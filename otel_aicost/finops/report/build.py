@@ -233,7 +233,6 @@ class Report:
     groups: list[GroupSummary]
     totals: list[GroupSummary]  # one per currency
     stats: ReadStats
-    timeline: dict[tuple[int, tuple], Decimal] = field(default_factory=dict)  # (hour start ns, key) -> cost
     samples: list[tuple[float, int, float, tuple]] = field(default_factory=list)  # latency, output tokens, cost, key
     filtered_out: int = 0
 
@@ -245,7 +244,6 @@ class ReportBuilder:
         self.by = list(by)
         self.since_ns, self.until_ns = since_ns, until_ns
         self.groups: dict[tuple, _Group] = {}
-        self.timeline: dict[tuple[int, tuple], Decimal] = {}
         self.samples: list[tuple[float, int, float, tuple]] = []
         self.seen = 0  # records offered to the sample
         self.filtered_out = 0
@@ -273,9 +271,6 @@ class ReportBuilder:
         if group is None:
             group = self.groups[key] = _Group()
         group.add(r)
-        if r.cost is not None:
-            slot = (start - start % HOUR_NS, key)
-            self.timeline[slot] = self.timeline.get(slot, 0) + r.cost
         if not r.is_error:  # reservoir sample for the latency scatter (algorithm R)
             self.seen += 1
             point = (r.duration_s, r.output_tokens, float(r.cost or 0), key)
@@ -293,8 +288,6 @@ class ReportBuilder:
                 self.groups[key] = group
             else:
                 mine.merge(group)
-        for slot, cost in other.timeline.items():
-            self.timeline[slot] = self.timeline.get(slot, 0) + cost
         # Merge two uniform samples into one, keeping each side in proportion to what it saw.
         total = self.seen + other.seen
         if total:
@@ -403,7 +396,6 @@ def report_from(builder: ReportBuilder, stats: ReadStats, since: datetime | None
         groups=groups,
         totals=totals,
         stats=stats,
-        timeline=builder.timeline,
         samples=builder.samples,
         filtered_out=builder.filtered_out,
     )
