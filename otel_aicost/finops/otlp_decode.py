@@ -240,6 +240,7 @@ def _record(span: _Span, service: str | None, resource_region: str | None) -> Co
         response_model=_string(get(semconv.RESPONSE_MODEL)),
         deployment_name=_string(get(semconv.DEPLOYMENT_NAME)),
         deployment_type=_string(get(semconv.DEPLOYMENT_TYPE)),
+        deployment_type_source=_string(get(semconv.DEPLOYMENT_TYPE_SOURCE)),
         region=_string(get(semconv.CLOUD_REGION)) or resource_region,
         server_address=_string(get(semconv.SERVER_ADDRESS)),
         input_tokens=_tokens(get(semconv.USAGE_INPUT_TOKENS), semconv.USAGE_INPUT_TOKENS),

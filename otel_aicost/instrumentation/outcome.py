@@ -49,6 +49,7 @@ def price(pricer: Pricer, request: Request, facts: Facts, usage: Usage | None) -
             deployment=request.deployment,
             service_tier=effective_service_tier(requested_tier(request.params), facts.service_tier),
             provider=request.endpoint.provider,
+            server_address=request.endpoint.server_address,
         )
     )
 
