@@ -9,8 +9,10 @@ from opentelemetry.trace import StatusCode
 from tests.integration.conformance.recordings import Recording
 
 MESSAGES = [{"role": "user", "content": "What is the weather in Paris?"}]
-TOOLS = [{"type": "function", "function": {"name": "get_weather", "description": "Weather of a city",
-                                           "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]
+TOOLS = [{"type": "function", "function": {  # strict: older SDKs' stream helpers parse only strict tools
+    "name": "get_weather", "description": "Weather of a city", "strict": True,
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"],
+                   "additionalProperties": False}}}]  # fmt: skip
 
 
 def request(recording: Recording, **extra: Any) -> dict[str, Any]:

@@ -106,7 +106,8 @@ def chat_stream(pieces: tuple[str, ...] = ("Hello", "!", " How", " can", " I", "
     base = _chat_base("chatcmpl-BXf2aa7T", "chat.completion.chunk")
     events: list[tuple[str | None, Any]] = []
     if azure:
-        events.append((None, {"choices": [], "created": 0, "id": "", "model": "", "object": "", "prompt_filter_results": [
+        events.append((None, {"choices": [], "created": 0, "id": "", "model": "", "object": "",
+                              "prompt_filter_results": [
             {"prompt_index": 0, "content_filter_results": {"hate": {"filtered": False, "severity": "safe"}}}]}))
     filters = {"content_filter_results": {"hate": {"filtered": False, "severity": "safe"}}} if azure else {}
 
@@ -130,7 +131,8 @@ def chat_stream(pieces: tuple[str, ...] = ("Hello", "!", " How", " can", " I", "
 
 
 def completion() -> Recording:
-    body = {"id": "cmpl-BXf3", "object": "text_completion", "created": CREATED, "model": "gpt-3.5-turbo-instruct:20230824-v2",
+    body = {"id": "cmpl-BXf3", "object": "text_completion", "created": CREATED,
+            "model": "gpt-3.5-turbo-instruct:20230824-v2",
             "choices": [{"text": "\n\nHello there", "index": 0, "logprobs": None, "finish_reason": "stop"}],
             "usage": {"prompt_tokens": 5, "completion_tokens": 4, "total_tokens": 9}}  # fmt: skip
     return Recording("completion", "/completions", "gpt-3.5-turbo-instruct", body=body, usage=(5, 4, 0),
@@ -168,7 +170,8 @@ def _response(status: str, output: list[Any], usage: Any) -> dict[str, Any]:
             "model": "gpt-4o-mini-2024-07-18", "output": output, "parallel_tool_calls": True,
             "previous_response_id": None, "reasoning": {"effort": None, "summary": None}, "service_tier": "default",
             "store": True, "temperature": 1.0, "text": {"format": {"type": "text"}}, "tool_choice": "auto",
-            "tools": [], "top_p": 1.0, "truncation": "disabled", "usage": usage, "user": None, "metadata": {}}  # fmt: skip
+            "tools": [], "top_p": 1.0, "truncation": "disabled", "usage": usage, "user": None,
+            "metadata": {}}  # fmt: skip
 
 
 def _message_item(text: str, status: str = "completed") -> dict[str, Any]:

@@ -59,7 +59,10 @@ def test_open_stream_at_exit_is_exported(replay, tmp_path, name, how):
         pytest.skip("this openai version has no Responses API")
     replay.serve(recording)
     kwargs = {"model": recording.model}
-    kwargs.update({"input": "Hi"} if recording.path == "/responses" else {"messages": [{"role": "user", "content": "Hi"}]})
+    if recording.path == "/responses":
+        kwargs["input"] = "Hi"
+    else:
+        kwargs["messages"] = [{"role": "user", "content": "Hi"}]
     out = tmp_path / "spans.jsonl"
     script = tmp_path / "app.py"
     script.write_text(SCRIPT)

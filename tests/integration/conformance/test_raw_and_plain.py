@@ -186,6 +186,8 @@ def test_reply_failing_validation_is_not_in_telemetry(conform, telemetry, raw):
 
     def case(client, run):
         chat = client.chat.completions if hasattr(client.chat.completions, "parse") else client.beta.chat.completions
+        if raw and not hasattr(chat, "with_raw_response"):
+            pytest.skip("this openai version has no raw response for parse()")
         with pytest.raises(Exception) as caught:
             if raw:
                 chat.with_raw_response.parse(**request(recording, response_format=Wrong)).parse()
