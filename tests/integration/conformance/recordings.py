@@ -94,6 +94,10 @@ def chat(content: str = "Hello! How can I help you today?", tool_calls: list[Any
     body = {**_chat_base("chatcmpl-BXf1KZ0Q", "chat.completion"), "choices": [{
         "index": 0, "message": message, "logprobs": None, "finish_reason": "tool_calls" if tool_calls else "stop",
     }], "usage": _chat_usage(*usage)}  # fmt: skip
+    if name.startswith("azure"):  # Azure adds its content filter verdicts
+        verdict = {"hate": {"filtered": False, "severity": "safe"}, "violence": {"filtered": False, "severity": "safe"}}
+        body["prompt_filter_results"] = [{"prompt_index": 0, "content_filter_results": verdict}]
+        body["choices"][0]["content_filter_results"] = verdict
     return Recording(name, "/chat/completions", "gpt-4o-mini", body=body, usage=usage, text=content)
 
 
@@ -243,6 +247,7 @@ STREAMS = {r.name: r for r in (
 )}  # fmt: skip
 PLAIN = {r.name: r for r in (
     chat(), chat(tool_calls=[WEATHER_CALL], usage=(60, 15, 0), name="chat_tools"),
-    chat(content="{\"city\":\"Paris\",\"celsius\":21}", name="chat_json"), completion(), embeddings(), response(),
+    chat(content="{\"city\":\"Paris\",\"celsius\":21}", name="chat_json"), chat(name="azure_chat"), completion(),
+    embeddings(), response(),
     response(tool_call=True),
 )}  # fmt: skip
