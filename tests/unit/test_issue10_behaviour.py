@@ -142,3 +142,21 @@ def test_responses_tool_calls_and_conversation(telemetry, instrumented):
     attributes = telemetry.span().attributes
     assert attributes["gen_ai.response.finish_reasons"] == ("tool_calls",)
     assert attributes["gen_ai.conversation.id"] == "conv_123"
+
+
+def test_a_close_that_raises_is_recorded(telemetry, instrumented, monkeypatch):
+    original = openai.Stream.close
+
+    def failing_close(self):
+        original(self)
+        raise ConnectionError("close failed")
+
+    monkeypatch.setattr(openai.Stream, "close", failing_close)
+    stream = client(lambda r: sse_response(sse(payloads.chat_chunks()))).chat.completions.create(
+        model="gpt-4o-mini", messages=MESSAGES, stream=True)
+    next(iter(stream))
+    with pytest.raises(ConnectionError):
+        stream.close()
+    span = telemetry.span()
+    assert span.attributes["error.type"] == "ConnectionError"
+    assert span.status.description == "close failed"
