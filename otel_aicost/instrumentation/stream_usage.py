@@ -22,7 +22,6 @@ from otel_aicost.instrumentation.endpoint import Endpoint
 RAW_RESPONSE_HEADER = "x-stainless-raw-response"  # set by the SDK's .with_raw_response / .with_streaming_response
 
 
-
 def _key(endpoint: Endpoint) -> tuple[Any, ...]:
     return (endpoint.provider, endpoint.server_address, endpoint.server_port, endpoint.deployment,
             endpoint.api_version)  # fmt: skip
