@@ -201,3 +201,19 @@ def test_reply_failing_validation_is_not_in_telemetry(conform, telemetry, raw):
                            [(event.name, dict(event.attributes)) for event in span.events]])  # fmt: skip
     assert "Paris" not in exported and "celsius" not in exported
     assert "validation error for Wrong" in span.status.description
+
+
+def test_connection_refused(telemetry, instrument):
+    """No server at all: the caller gets the SDK's own APIConnectionError; the span records it."""
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    instrument()
+    api = openai.OpenAI(api_key="k", base_url=f"http://127.0.0.1:{port}/v1", max_retries=0)
+    with pytest.raises(openai.APIConnectionError):
+        api.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}])
+    api.close()
+    span = telemetry.span()
+    assert span.attributes["error.type"] == "openai.APIConnectionError"
