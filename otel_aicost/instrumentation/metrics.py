@@ -9,6 +9,7 @@ from typing import Any
 from opentelemetry.metrics import Meter
 
 from otel_aicost import semconv
+from otel_aicost.instrumentation.histogram_records import record, record_many
 
 OTHER = "_other"
 _MAX_VALUE_LENGTH = 128
@@ -89,27 +90,25 @@ def record_call(
     """Record one ended call's histograms. ``attributes`` are its metric attributes (changed in place)."""
     if enriching:  # the outer instrumentation records its own duration and token metrics
         if cost is not None and cost.total is not None:
-            instruments.cost.record(float(cost.total), attributes)
+            record(instruments.cost, float(cost.total), attributes)
         return
     duration_attributes = dict(attributes)
     if cost is not None:
         duration_attributes[semconv.PRICING_STATUS] = cost.status
     if usage is not None:
         duration_attributes[semconv.USAGE_SOURCE] = usage.source
-    instruments.duration.record(duration, duration_attributes)
+    record(instruments.duration, duration, duration_attributes)
     if usage is not None:
         input_attributes = dict(attributes)
         input_attributes[semconv.TOKEN_TYPE] = semconv.TOKEN_INPUT
-        instruments.token_usage.record(usage.input_tokens, input_attributes)
+        record(instruments.token_usage, usage.input_tokens, input_attributes)
         if operation != semconv.OP_EMBEDDINGS:
             attributes[semconv.TOKEN_TYPE] = semconv.TOKEN_OUTPUT
-            instruments.token_usage.record(usage.output_tokens, attributes)
+            record(instruments.token_usage, usage.output_tokens, attributes)
             del attributes[semconv.TOKEN_TYPE]
     if cost is not None and cost.total is not None:
-        instruments.cost.record(float(cost.total), attributes)
+        record(instruments.cost, float(cost.total), attributes)
     if first_chunk_delay is not None:
-        instruments.time_to_first_chunk.record(first_chunk_delay, attributes)
-        if chunk_gaps:
-            record = instruments.time_per_output_chunk.record
-            for gap in chunk_gaps:
-                record(gap, attributes)
+        record(instruments.time_to_first_chunk, first_chunk_delay, attributes)
+        if chunk_gaps:  # one batch per stream, exported exactly as one record per gap
+            record_many(instruments.time_per_output_chunk, chunk_gaps, attributes)

@@ -1,0 +1,98 @@
+"""A deterministic speed guard: the extra Python function calls one instrumented call makes over the bare client,
+counted by cProfile (no timing), must stay within the committed budget below. A change that adds work to the hot
+path fails here; raise a budget only with a reason in the commit message. Timings live in ``bench/overhead.py``.
+
+The count covers everything the instrumentation sets off on the caller's thread: our code, the span (with a
+``SimpleSpanProcessor`` and the in-memory exporter, so the export is counted too) and the metric records.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import gc
+import json
+import pstats
+from collections.abc import Callable
+
+import pytest
+
+from tests.support import mock_openai, payloads
+
+# Extra Python function calls per call over the bare client, measured with openai 1.40 and 3.57 and the SDK
+# 1.30 and 1.45 (the highest count of the four, plus a little slack for dictionary-ordering differences).
+BUDGET = {"chat": 640, "stream": 3550, "embeddings": 520}
+CALLS = 4
+
+
+def raw(function: Callable) -> Callable:
+    """The SDK's own method, past the wrapt wrapper on the class: the bare call in the same process."""
+    while hasattr(function, "_self_wrapper"):
+        function = function.__wrapped__
+    return function
+
+
+def counted(call: Callable[[], object]) -> int:
+    for _ in range(3):  # warm caches: price lookups, attribute sets, lazy imports
+        call()
+    gc.collect()
+    gc.disable()
+    profile = cProfile.Profile()
+    try:
+        profile.enable()
+        for _ in range(CALLS):
+            call()
+        profile.disable()
+    finally:
+        gc.enable()
+    return pstats.Stats(profile).total_calls  # type: ignore[attr-defined]
+
+
+def cases(client: object) -> dict[str, tuple[Callable[[], object], Callable[[], object]]]:
+    chat = client.chat.completions
+    embeddings = client.embeddings
+    raw_chat = raw(type(chat).__dict__["create"])
+    raw_embeddings = raw(type(embeddings).__dict__["create"])
+    messages = [{"role": "user", "content": "Hi"}]
+
+    def consume(stream: object) -> None:
+        for _ in stream:
+            pass
+
+    return {
+        "chat": (
+            lambda: chat.create(model="gpt-4o-mini", messages=messages),
+            lambda: raw_chat(chat, model="gpt-4o-mini", messages=messages),
+        ),
+        "stream": (
+            lambda: consume(chat.create(model="gpt-4o-mini", messages=messages, stream=True)),
+            lambda: consume(raw_chat(chat, model="gpt-4o-mini", messages=messages, stream=True)),
+        ),
+        "embeddings": (
+            lambda: embeddings.create(model="text-embedding-3-small", input="Hi"),
+            lambda: raw_embeddings(embeddings, model="text-embedding-3-small", input="Hi"),
+        ),
+    }
+
+
+def respond(request: object) -> object:
+    body = json.loads(request.content)
+    if "embeddings" in str(request.url):
+        return mock_openai.json_response(payloads.embeddings())
+    if body.get("stream"):
+        asked = bool((body.get("stream_options") or {}).get("include_usage"))
+        pieces = [f" word{i}" for i in range(48)]
+        return mock_openai.sse_response(mock_openai.sse(payloads.chat_chunks(pieces=pieces, include_usage=asked)))
+    return mock_openai.json_response(payloads.chat_completion())
+
+
+@pytest.mark.parametrize("case", sorted(BUDGET))
+def test_extra_python_calls_per_call_within_budget(instrumented, telemetry, case: str) -> None:
+    instrumented_call, bare_call = cases(mock_openai.client(respond))[case]
+    bare = counted(bare_call)
+    ours = counted(instrumented_call)
+    extra = (ours - bare) / CALLS
+    assert telemetry.exporter.get_finished_spans(), "the instrumented calls made no span"
+    print(f"{case}: bare {bare / CALLS:.0f} calls, instrumented {ours / CALLS:.0f}, extra {extra:.0f}")
+    assert extra <= BUDGET[case], (
+        f"{case}: {extra:.0f} extra Python calls per call, budget {BUDGET[case]}: something added work to the hot path"
+    )

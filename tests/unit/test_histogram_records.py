@@ -1,0 +1,200 @@
+"""``record_many`` and ``record`` export exactly what one ``Histogram.record()`` per value exports (oracle: the SDK's own
+per-record path on a second, identically configured provider): bucket counts, sums to the last bit, min, max,
+exemplars, views, delta collections and the cardinality limit."""
+
+from __future__ import annotations
+
+import math
+import random
+from importlib.metadata import version
+
+import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.metrics import Histogram, MeterProvider
+from opentelemetry.sdk.metrics.export import AggregationTemporality, InMemoryMetricReader
+from opentelemetry.sdk.metrics.view import ExponentialBucketHistogramAggregation, View
+from opentelemetry.sdk.trace import TracerProvider
+
+from otel_aicost import semconv
+from otel_aicost.instrumentation import histogram_records
+from otel_aicost.instrumentation.histogram_records import record, record_many
+
+ATTRIBUTES = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o-mini", "aicost.tag.team": "a"}
+
+
+def gaps(seed: int, n: int = 49) -> list[float]:
+    rng = random.Random(seed)
+    values = [rng.choice([rng.uniform(0, 0.02), rng.expovariate(30), rng.uniform(0, 3)]) for _ in range(n)]
+    values[:3] = [0.0, semconv.DURATION_BUCKETS[2], semconv.DURATION_BUCKETS[-1] * 2]  # zero, on a bound, overflow
+    return values
+
+
+def provider(**reader_kwargs: object) -> tuple[MeterProvider, InMemoryMetricReader]:
+    views = reader_kwargs.pop("views", ())
+    exemplar_filter = reader_kwargs.pop("exemplar_filter", None)
+    reader = InMemoryMetricReader(**reader_kwargs)
+    kwargs = {"exemplar_filter": exemplar_filter} if exemplar_filter is not None else {}
+    return MeterProvider(metric_readers=[reader], views=list(views), **kwargs), reader
+
+
+def histogram(meter_provider: MeterProvider) -> Histogram:
+    return meter_provider.get_meter("otel_aicost").create_histogram(
+        semconv.METRIC_TIME_PER_OUTPUT_CHUNK, unit="s",
+        explicit_bucket_boundaries_advisory=list(semconv.DURATION_BUCKETS),
+    )  # fmt: skip
+
+
+def exported(reader: InMemoryMetricReader) -> list[dict[str, object]]:
+    points = []
+    data = reader.get_metrics_data()
+    for resource_metrics in data.resource_metrics if data else ():
+        for scope_metrics in resource_metrics.scope_metrics:
+            for metric in scope_metrics.metrics:
+                for point in metric.data.data_points:
+                    fields = {
+                        name: _nan_equal(getattr(point, name))
+                        for name in ("count", "sum", "min", "max", "bucket_counts", "explicit_bounds", "scale")
+                        if hasattr(point, name)
+                    }
+                    fields["attributes"] = dict(point.attributes)
+                    fields["metric"] = metric.name
+                    fields["exemplars"] = sorted(
+                        (e.value, dict(e.filtered_attributes or {}), e.span_id) for e in getattr(point, "exemplars", ())
+                    )
+                    points.append(fields)
+    return sorted(points, key=repr)
+
+
+def _nan_equal(value: object) -> object:
+    return "nan" if isinstance(value, float) and math.isnan(value) else value
+
+
+def both_ways(streams: list[tuple[list[float], dict[str, str]]], collect_between: bool = False, **config: object):
+    """The same streams recorded one SDK record() per value, with record_many and with our record() per value; what
+    each exports (the last two must equal the first)."""
+    results = []
+    for how in ("sdk", "many", "one"):
+        meter_provider, reader = provider(**dict(config))
+        instrument = histogram(meter_provider)
+        collected = []
+        for values, attributes in streams:
+            if how == "many":
+                record_many(instrument, values, attributes)
+            elif how == "one":
+                for value in values:
+                    record(instrument, value, attributes)
+            else:
+                for value in values:
+                    instrument.record(value, attributes)
+            if collect_between:
+                collected.append(exported(reader))
+        collected.append(exported(reader))
+        results.append(collected)
+        meter_provider.shutdown()
+    assert results[2] == results[0], "record() exported something else than the SDK's own record()"
+    return results[:2]
+
+
+def test_the_fast_path_is_taken_on_the_sdk_it_was_checked_on() -> None:
+    """Feature detection must not silently fall back on the SDK the fast path was written for (then every test
+    below would only compare the plain path with itself); older SDKs (1.30: no ``_hash_attributes``) take the
+    plain path, and the tests below prove that it exports the same too."""
+    meter_provider, _ = provider()
+    instrument = histogram(meter_provider)
+    record_many(instrument, [0.1, 0.2], ATTRIBUTES)
+    sdk = tuple(int(part) for part in version("opentelemetry-sdk").split(".")[:2])
+    if sdk >= (1, 45):
+        assert histogram_records._plans[instrument] is not None
+    else:
+        assert histogram_records._hash_attributes is not None or histogram_records._plans[instrument] is None
+
+
+def test_same_buckets_sum_min_max_as_one_record_per_value() -> None:
+    per_record, batched = both_ways([(gaps(1), ATTRIBUTES), (gaps(2), ATTRIBUTES), (gaps(3, 7), {"other": "x"})])
+    assert batched == per_record
+    assert sum(point["count"] for point in batched[-1]) == 49 + 49 + 7
+
+
+def test_delta_temporality_collections_in_between() -> None:
+    delta = {Histogram: AggregationTemporality.DELTA}
+    streams = [(gaps(4), ATTRIBUTES), (gaps(5), ATTRIBUTES), (gaps(6), ATTRIBUTES)]
+    per_record, batched = both_ways(streams, collect_between=True, preferred_temporality=delta)
+    assert batched == per_record
+
+
+def test_views_with_attribute_keys_and_other_aggregations() -> None:
+    views = (
+        View(instrument_name=semconv.METRIC_TIME_PER_OUTPUT_CHUNK, attribute_keys={"gen_ai.request.model"}),
+        View(instrument_name=semconv.METRIC_TIME_PER_OUTPUT_CHUNK, name="exponential",
+             aggregation=ExponentialBucketHistogramAggregation()),
+    )  # fmt: skip
+    per_record, batched = both_ways([(gaps(7), ATTRIBUTES), (gaps(8), {"gen_ai.request.model": "b"})], views=views)
+    assert batched == per_record
+    assert {point["metric"] for point in batched[-1]} == {semconv.METRIC_TIME_PER_OUTPUT_CHUNK, "exponential"}
+
+
+class LongGapsOnly:
+    """An exemplar filter that looks at the value: it must be asked once per value."""
+
+    def should_sample(self, value: float, time_unix_nano: int, attributes: object, context: object) -> bool:
+        return value > 0.5
+
+
+@pytest.mark.parametrize("exemplar_filter", ["always_on", "trace_based", "by_value"])
+def test_exemplars_under_a_sampled_span(exemplar_filter: str) -> None:
+    from opentelemetry.sdk.metrics._internal.exemplar import AlwaysOnExemplarFilter, TraceBasedExemplarFilter
+
+    chosen = {"always_on": AlwaysOnExemplarFilter, "trace_based": TraceBasedExemplarFilter, "by_value": LongGapsOnly}
+    tracer = TracerProvider().get_tracer("test")
+    with tracer.start_as_current_span("stream"):
+        per_record, batched = both_ways([(gaps(9), ATTRIBUTES)], exemplar_filter=chosen[exemplar_filter]())
+    assert batched == per_record
+    assert any(point["exemplars"] for point in batched[-1])
+    assert trace.get_current_span() is trace.INVALID_SPAN
+
+
+def test_the_cardinality_limit_overflows_the_same_way() -> None:
+    try:
+        view = View(instrument_name="*", aggregation_cardinality_limit=3)
+    except TypeError:
+        pytest.skip("this SDK has no per-view cardinality limit")
+    streams = [(gaps(10 + i, 5), {**ATTRIBUTES, "aicost.tag.team": f"t{i}"}) for i in range(6)]
+    per_record, batched = both_ways(streams, views=(view,))
+    assert batched == per_record
+    assert any(point["attributes"].get("otel.metric.overflow") for point in batched[-1])
+
+
+def test_values_the_sdk_drops_take_the_plain_path() -> None:
+    per_record, batched = both_ways([([0.1, -1.0, float("nan"), float("inf"), 0.2], ATTRIBUTES)])
+    assert batched == per_record
+    assert batched[-1][0]["count"] in (2, 4)  # SDK 1.30 keeps NaN and infinity
+
+
+def test_a_no_op_histogram_is_recorded_through_its_own_record() -> None:
+    calls = []
+
+    class Foreign:
+        def record(self, value: float, attributes: object) -> None:
+            calls.append(value)
+
+    record_many(Foreign(), [0.1, 0.2], ATTRIBUTES)
+    assert calls == [0.1, 0.2]
+
+
+def test_repeated_attribute_sets_of_every_kind() -> None:
+    """Int token counts, int attributes, and values our hash cache must not conflate (1, True, 1.0) or cannot take
+    (lists, None: the SDK cleans those)."""
+    streams = [
+        ([12, 3, 7], {**ATTRIBUTES, "server.port": 443}),
+        ([5], {**ATTRIBUTES, "server.port": 1}),
+        ([6], {**ATTRIBUTES, "server.port": True}),
+        ([7], {**ATTRIBUTES, "server.port": 1.0}),
+        ([8], {**ATTRIBUTES, "tuple": ("a", "b")}),
+        ([9], {**ATTRIBUTES, "none": None}),
+        ([10, 11], {**ATTRIBUTES, "server.port": 443}),
+    ]
+    if histogram_records._hash_attributes is not None:  # SDK 1.30 itself fails on a list value
+        streams.append(([12], {**ATTRIBUTES, "list": ["a", "b"]}))
+    per_record, batched = both_ways(streams)
+    assert batched == per_record
+    assert len(batched[-1]) >= 4  # SDK 1.30 itself merges 1, 1.0 and True
