@@ -6,7 +6,6 @@ Nothing in this module runs on the call path.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import os
@@ -15,19 +14,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
 from otel_aicost import semconv
-from otel_aicost.budgets.rules import ACTIONS, PERIODS, Budget
+from otel_aicost.budgets.rules import TAG_KEY, Budget, BudgetError
 from otel_aicost.config.errors import ConfigError
+from otel_aicost.config.files import read_config_file
 from otel_aicost.quoting import show
 
 DEFAULT_METRIC_TAGS = ("cost_center", "team", "application", "environment", "feature")
 EXPORTERS = ("otlp", "azuremonitor", "file", "console", "none")
+SUMMARY = ("off", "stderr")  # OTEL_AICOST_SUMMARY: a table of calls and spend at exit
 STREAM_USAGE = ("auto", "off")
 CAPTURE_MODES = ("no_content", "span_only", "event_only", "span_and_event")
-_TAG_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$")
+_TAG_KEY = TAG_KEY
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _LOGGER = logging.getLogger(__name__)
 
@@ -92,18 +92,20 @@ class Settings:
     deployments: Mapping[str, Deployment] = field(default_factory=dict)
     budgets: tuple[Budget, ...] = ()
     exporter: str | None = None
+    summary: str = "off"
     capture_content: str = "no_content"
     baggage_keys: tuple[str, ...] = ()
     propagate_baggage: bool = False
     gateway_headers: bool = False
+    openinference: bool = False
     config_path: str | None = None
     prices_file: str | None = None  # a local price catalog written by `otel-aicost prices import`
 
 
 _KEYS = (
     "currency", "usd_rate", "stream_usage", "metric_tags", "metric_tag_cap", "tags", "prices", "deployments",
-    "budgets", "exporter", "capture_content", "baggage_keys", "propagate_baggage", "gateway_headers",
-    "prices_file",
+    "budgets", "exporter", "summary", "capture_content", "baggage_keys", "propagate_baggage", "gateway_headers",
+    "prices_file", "openinference",
 )  # fmt: skip
 
 
@@ -134,16 +136,18 @@ def key_to_env(key: str) -> str:
         "metric_tags": semconv.ENV_METRIC_TAGS,
         "currency": semconv.ENV_CURRENCY,
         "exporter": semconv.ENV_EXPORTER,
+        "summary": semconv.ENV_SUMMARY,
         "capture_content": semconv.ENV_CAPTURE_CONTENT,
         "gateway_headers": semconv.ENV_GATEWAY_HEADERS,
+        "openinference": semconv.ENV_OPENINFERENCE,
         "prices_file": semconv.ENV_PRICES,
     }.get(key, key)
 
 
 def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
     found: dict[str, Any] = {}
-    for key in ("stream_usage", "metric_tags", "currency", "exporter", "capture_content", "gateway_headers",
-                "prices_file"):
+    for key in ("stream_usage", "metric_tags", "currency", "exporter", "summary", "capture_content", "gateway_headers",
+                "prices_file", "openinference"):
         raw = env.get(key_to_env(key))
         if raw is None or raw.strip() == "":
             continue
@@ -174,57 +178,6 @@ def _capture_mode(value: Any) -> str | None:
     if value in ("true", "false"):
         return "span_only" if value == "true" else "no_content"
     return value if value in CAPTURE_MODES else None
-
-
-def read_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Parse a TOML, YAML or JSON config file into a mapping; fail with the file name and the parser's reason."""
-    file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ConfigError(f"{file}: cannot read config file: {error.strerror or error}") from None
-    except UnicodeDecodeError as error:
-        raise ConfigError(
-            f"{file}: not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset {error.start}); "
-            "save the config file as UTF-8"
-        ) from None
-    suffix = file.suffix.lower()
-    try:
-        if suffix == ".toml":
-            try:
-                import tomllib
-            except ModuleNotFoundError:  # Python 3.10
-                import tomli as tomllib  # type: ignore[no-redef]
-            data = tomllib.loads(text)
-        elif suffix in (".yaml", ".yml"):
-            try:
-                import yaml
-            except ModuleNotFoundError:
-                raise ConfigError(f"{file}: YAML config needs PyYAML: pip install 'otel-aicost[yaml]'") from None
-            data = yaml.safe_load(text) or {}
-        elif suffix == ".json":
-            data = json.loads(text)
-        else:
-            raise ConfigError(f"{file}: unknown config file type '{suffix}' (use .toml, .yaml, .yml or .json)")
-    except ConfigError:
-        raise
-    except Exception as error:  # each parser has its own error class; all mean the same here
-        raise ConfigError(f"{file}: not valid {suffix[1:].upper()}: {_parse_problem(error)}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{file}: the top level must be a table/mapping, not {type(data).__name__}")
-    return data
-
-
-def _parse_problem(error: Exception) -> str:
-    """The parser's reason and position, never the file's text: PyYAML quotes the offending lines, which may hold
-    a secret (a key pasted into the wrong file); TOML and JSON errors carry only the position."""
-    problem = getattr(error, "problem", None)
-    mark = getattr(error, "problem_mark", None)
-    if isinstance(problem, str) and mark is not None:
-        return f"{problem} (at line {mark.line + 1}, column {mark.column + 1})"
-    if hasattr(error, "problem_mark") or hasattr(error, "context_mark"):  # a YAML error without a problem text
-        return type(error).__name__
-    return str(error)
 
 
 def _validate(merged: dict[str, Any], origins: dict[str, _Where], path: str | None) -> Settings:
@@ -261,6 +214,8 @@ def _check(key: str, value: Any, where: _Where | str) -> Any:  # noqa: PLR0911, 
         return _choice(value, STREAM_USAGE, where)
     if key == "exporter":
         return _choice(value, EXPORTERS, where)
+    if key == "summary":
+        return _choice(value, SUMMARY, where)
     if key == "capture_content":
         mode = _capture_mode(value)
         if mode is None:
@@ -280,7 +235,7 @@ def _check(key: str, value: Any, where: _Where | str) -> Any:  # noqa: PLR0911, 
         if not isinstance(value, bool):
             raise ConfigError(f"{where}: must be true or false, got {show(value)}")
         return value
-    if key == "gateway_headers":  # also from OTEL_AICOST_GATEWAY_HEADERS, hence the words
+    if key in ("gateway_headers", "openinference"):  # also from environment variables, hence the words
         words = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
         if isinstance(value, str) and value.strip().lower() in words:
             return words[value.strip().lower()]
@@ -405,28 +360,10 @@ def _deployment(name: Any, item: Any, where: _Where | str) -> Deployment:
 
 
 def _budget(item: Any, where: _Where | str) -> Budget:
+    """A budget table, by the rules of ``budgets.rules`` (the same for ``Budget(...)`` in code)."""
     if isinstance(item, Budget):
         return item
-    table = _table(item, ("name", "limit", "period", "match", "thresholds", "action"), ("name", "limit"), where)
-    name = table["name"]
-    if not isinstance(name, str) or not name.strip():
-        raise ConfigError(f"{_at(where, '.name')}: must be a non-empty string, got {show(name)}")
-    limit = _decimal(table["limit"], _at(where, ".limit"))
-    if limit <= 0:
-        raise ConfigError(
-            f"{_at(where, '.limit')}: must be a positive amount in the currency, got {show(table['limit'])}"
-        )
-    period = _choice(table.get("period", "day"), PERIODS, _at(where, ".period"))
-    action = _choice(table.get("action", "warn"), ACTIONS, _at(where, ".action"))
-    match = check_tags(table.get("match", {}), _at(where, ".match"))
-    thresholds = table.get("thresholds", (0.8, 1.0))
-    if (
-        not isinstance(thresholds, (list, tuple))
-        or not thresholds
-        or not all(isinstance(t, (int, float)) and not isinstance(t, bool) and 0 < t <= 10 for t in thresholds)
-    ):
-        raise ConfigError(
-            f"{_at(where, '.thresholds')}: must be a list of fractions of the limit like [0.8, 1.0], "
-            f"got {show(thresholds)}"
-        )
-    return Budget(name=name, limit=limit, period=period, match=match, thresholds=tuple(thresholds), action=action)
+    try:
+        return Budget.from_table(item)
+    except BudgetError as error:
+        raise ConfigError(f"{_at(where, '.' + error.path) if error.path else where}: {error.problem}") from None

@@ -54,6 +54,7 @@ class BilledRow:
     period_end: datetime | None
     currency: str
     cost: Decimal
+    usd_cost: Decimal | None  # x_BilledCostInUsd / x_EffectiveCostInUsd, for telemetry priced in USD
     tokens: Decimal | None
     meter_name: str
     resource_id: str
@@ -308,6 +309,7 @@ def _take(export: Export, where: str, raw: dict, cost_column: str) -> None:
             period_end=end,
             currency=currency.upper(),
             cost=cost,
+            usd_cost=_decimal(where, raw, f"x_{column}InUsd"),
             tokens=tokens,
             meter_name=meter,
             resource_id=resource_id,
