@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
+from otel_aicost.config.tables import TableError, validate
 from otel_aicost.quoting import show
 
 PERIODS = ("hour", "day", "month")
@@ -37,12 +38,7 @@ class BudgetExceeded(Exception):
         )
 
 
-class BudgetError(ValueError):
-    """A budget that cannot work. ``path`` is where in its table: ``period``, ``match.team``, or '' (the table)."""
-
-    def __init__(self, path: str, problem: str) -> None:
-        super().__init__(f"{path}: {problem}" if path else problem)
-        self.path, self.problem = path, problem
+BudgetError = TableError  # a bad budget: ``path`` in its table (``period``, ``match.team``) and the problem
 
 
 @dataclass(frozen=True)
@@ -85,27 +81,9 @@ FIELDS = ("name", "limit", "period", "match", "thresholds", "action")
 
 
 def budget_fields(table: Any) -> dict[str, Any]:
-    """The validated fields of a budget from a table: typed with pydantic (``extra="forbid"``: an unknown key is
-    an error, and each error has its path, e.g. ``match.team``). Raises ``BudgetError``."""
-    from pydantic import ValidationError  # imported on first use: most processes define no budget
-
-    if not isinstance(table, Mapping):
-        raise BudgetError("", f"must be a table, got {type(table).__name__}")
-    try:
-        model = _model().model_validate(dict(table))
-    except ValidationError as error:
-        raise _budget_error(error.errors()[0]) from None
+    """The validated fields of a budget from a table (pydantic, ``extra="forbid"``). Raises ``BudgetError``."""
+    model = validate(_model(), table)
     return {name: getattr(model, name) for name in FIELDS}
-
-
-def _budget_error(problem: Mapping[str, Any]) -> BudgetError:
-    location = [str(part) for part in problem["loc"] if part != "[key]"]
-    if problem["type"] == "missing":
-        return BudgetError(".".join(location[:-1]), f"missing required key '{location[-1]}'")
-    if problem["type"] == "extra_forbidden":
-        return BudgetError(".".join(location), f"unknown key (known keys: {', '.join(FIELDS)})")
-    cause = (problem.get("ctx") or {}).get("error")
-    return BudgetError(".".join(location), str(cause) if cause is not None else problem["msg"])
 
 
 @functools.cache

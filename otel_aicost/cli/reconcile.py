@@ -118,7 +118,7 @@ def command(paths, exports, gateway, fmt, allocate_, basis, output, cost_column,
         days = [r.day for r in export.rows] if export else []
         start, stop = days_window(days + [p.day for p in points], lead_days=lag_days if days else 0)
     telemetry = run_reader(read_telemetry, telemetry_paths, aliases=aliases, since=start, until=stop, workers=workers)
-    check_stats(telemetry.stats)
+    check_stats(telemetry.stats, telemetry_paths)
     document: dict = {}
     if export is not None:
         result = reconcile(

@@ -6,30 +6,30 @@ Nothing in this module runs on the call path.
 
 from __future__ import annotations
 
-import logging
 import math
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from otel_aicost import semconv
 from otel_aicost.budgets.rules import TAG_KEY, Budget, BudgetError
 from otel_aicost.config.errors import ConfigError
+from otel_aicost.config import models
+from otel_aicost.config.environment import CAPTURE_MODES, capture_mode, from_environment, key_to_env
 from otel_aicost.config.files import read_config_file
+from otel_aicost.config.tables import TableError, validate
 from otel_aicost.quoting import show
 
 DEFAULT_METRIC_TAGS = ("cost_center", "team", "application", "environment", "feature")
 EXPORTERS = ("otlp", "azuremonitor", "file", "console", "none")
 SUMMARY = ("off", "stderr")  # OTEL_AICOST_SUMMARY: a table of calls and spend at exit
 STREAM_USAGE = ("auto", "off")
-CAPTURE_MODES = ("no_content", "span_only", "event_only", "span_and_event")
 _TAG_KEY = TAG_KEY
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
-_LOGGER = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -123,61 +123,11 @@ def load_settings(options: Mapping[str, Any] | None = None, environ: Mapping[str
     if path:
         for key, value in read_config_file(path).items():
             merged[key], origins[key] = value, _Where(str(path), str(key))
-    for key, value in _from_environment(env).items():
+    for key, value in from_environment(env).items():
         merged[key], origins[key] = value, _Where(f"environment variable {key_to_env(key)}", key, show_key=False)
     for key, value in options.items():
         merged[key], origins[key] = value, _Where("configure() argument", key)
     return _validate(merged, origins, str(path) if path else None)
-
-
-def key_to_env(key: str) -> str:
-    return {
-        "stream_usage": semconv.ENV_STREAM_USAGE,
-        "metric_tags": semconv.ENV_METRIC_TAGS,
-        "currency": semconv.ENV_CURRENCY,
-        "exporter": semconv.ENV_EXPORTER,
-        "summary": semconv.ENV_SUMMARY,
-        "capture_content": semconv.ENV_CAPTURE_CONTENT,
-        "gateway_headers": semconv.ENV_GATEWAY_HEADERS,
-        "openinference": semconv.ENV_OPENINFERENCE,
-        "prices_file": semconv.ENV_PRICES,
-    }.get(key, key)
-
-
-def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for key in ("stream_usage", "metric_tags", "currency", "exporter", "summary", "capture_content", "gateway_headers",
-                "prices_file", "openinference"):
-        raw = env.get(key_to_env(key))
-        if raw is None or raw.strip() == "":
-            continue
-        raw = raw.strip()
-        if key == "metric_tags":
-            found[key] = [part.strip() for part in raw.split(",") if part.strip()]
-        elif key == "capture_content":
-            mode = _capture_mode(raw)
-            if mode is None:  # a standard OTel variable shared with other instrumentations: never fail on it
-                _LOGGER.warning(
-                    "environment variable %s=%s is not one of true, false, %s: message content is not captured",
-                    key_to_env(key), show(raw), ", ".join(CAPTURE_MODES),
-                )  # fmt: skip
-                mode = "no_content"
-            found[key] = mode
-        else:
-            found[key] = raw
-    return found
-
-
-def _capture_mode(value: Any) -> str | None:
-    """The content capture mode for ``value`` (bool, "true"/"false" or a mode name), None when it is none."""
-    if value is True or value is False:
-        return "span_only" if value else "no_content"
-    if not isinstance(value, str):
-        return None
-    value = value.strip().lower()
-    if value in ("true", "false"):
-        return "span_only" if value == "true" else "no_content"
-    return value if value in CAPTURE_MODES else None
 
 
 def _validate(merged: dict[str, Any], origins: dict[str, _Where], path: str | None) -> Settings:
@@ -217,7 +167,7 @@ def _check(key: str, value: Any, where: _Where | str) -> Any:  # noqa: PLR0911, 
     if key == "summary":
         return _choice(value, SUMMARY, where)
     if key == "capture_content":
-        mode = _capture_mode(value)
+        mode = capture_mode(value)
         if mode is None:
             raise ConfigError(f"{where}: must be true, false or one of {', '.join(CAPTURE_MODES)}, got {show(value)}")
         return mode
@@ -292,47 +242,17 @@ def _decimal(value: Any, where: _Where | str) -> Decimal:
     return number
 
 
-def _table(value: Any, allowed: tuple[str, ...], required: tuple[str, ...], where: _Where | str) -> dict[str, Any]:
-    if not isinstance(value, Mapping):
-        raise ConfigError(f"{where}: must be a table, got {type(value).__name__}")
-    for key in value:
-        if key not in allowed:
-            raise ConfigError(f"{_at(where, f'.{key}')}: unknown key (known keys: {', '.join(allowed)})")
-    for key in required:
-        if key not in value:
-            raise ConfigError(f"{where}: missing required key '{key}'")
-    return dict(value)
-
-
-PRICE_RATES = (
-    "input", "cached_input", "cache_write", "cache_write_12h", "output", "audio_input", "cached_audio_input",
-    "audio_output", "image_input", "image_output",
-)  # fmt: skip
-
-
 def _price(item: Any, where: _Where | str) -> PriceOverride:
-    table = _table(item, ("model", *PRICE_RATES, "effective_from", "valid_until"), ("model", "input", "output"), where)
-    if not isinstance(table["model"], str) or not table["model"]:
-        raise ConfigError(f"{_at(where, '.model')}: must be a model name or glob, got {show(table['model'])}")
-    money = {}
-    for key in PRICE_RATES:
-        if key in table:
-            money[key] = _decimal(table[key], _at(where, f".{key}"))
-            if money[key] < 0:
-                raise ConfigError(f"{_at(where, f'.{key}')}: a price cannot be negative, got {show(table[key])}")
-    dates = {key: _date(table.get(key), _at(where, f".{key}")) for key in ("effective_from", "valid_until")}
-    return PriceOverride(model=table["model"], **dates, **money)
+    """A [[prices]] table, typed (``models.price_table``): unknown keys and bad values fail with their path."""
+    table = _typed(models.price_table(), item, where)
+    return PriceOverride(**table.model_dump())
 
 
-def _date(value: Any, where: _Where | str) -> date | None:
-    if isinstance(value, datetime):  # TOML and YAML turn 2026-01-01T00:00:00 into a datetime
-        return value.date()
-    if value is None or isinstance(value, date):
-        return value
+def _typed(model: Any, item: Any, where: _Where | str) -> Any:
     try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise ConfigError(f"{where}: must be a date YYYY-MM-DD, got {show(value)}") from None
+        return validate(model, item)
+    except TableError as error:
+        raise ConfigError(f"{_at(where, '.' + error.path) if error.path else where}: {error.problem}") from None
 
 
 def _prices_file(value: Any, where: _Where | str) -> str:
@@ -349,14 +269,9 @@ def _prices_file(value: Any, where: _Where | str) -> str:
 
 
 def _deployment(name: Any, item: Any, where: _Where | str) -> Deployment:
-    table = _table(item, ("model", "type", "region"), (), where)
-    for key in ("model", "region"):
-        if key in table and not isinstance(table[key], str):
-            raise ConfigError(f"{_at(where, f'.{key}')}: must be a string, got {show(table[key])}")
-    kind = table.get("type")
-    if kind is not None:
-        kind = _choice(kind, semconv.DEPLOYMENT_TYPES, _at(where, ".type"))
-    return Deployment(name=str(name), model=table.get("model"), type=kind, region=table.get("region"))
+    """A [deployments.NAME] table, typed (``models.deployment_table``)."""
+    table = _typed(models.deployment_table(), item, where)
+    return Deployment(name=str(name), model=table.model, type=table.type, region=table.region)
 
 
 def _budget(item: Any, where: _Where | str) -> Budget:
