@@ -105,7 +105,8 @@ SCREENFUL = 30  # per-call rows up to this many calls; beyond it one row per kin
 def call_kind(attributes) -> str:  # type: ignore[no-untyped-def]
     """What kind of call a span is, for a reader: "chat", "chat stream", "azure chat", "responses", "... cached"."""
     a = attributes or {}
-    kind = "responses" if a.get(semconv.OPENAI_API_TYPE) == semconv.API_RESPONSES else str(a.get(semconv.OPERATION_NAME, ""))
+    responses = a.get(semconv.OPENAI_API_TYPE) == semconv.API_RESPONSES
+    kind = "responses" if responses else str(a.get(semconv.OPERATION_NAME, ""))
     if a.get(semconv.PROVIDER_NAME) == semconv.PROVIDER_AZURE:
         kind = f"azure {kind}"
     if a.get(semconv.REQUEST_STREAM):
@@ -126,7 +127,8 @@ def format_table(spans: list) -> str:  # type: ignore[type-arg]
         total += cost or 0
         calls.append((
             (call_kind(a), str(a.get(semconv.RESPONSE_MODEL) or a.get(semconv.REQUEST_MODEL, "")),
-             str(a.get(semconv.TAG_PREFIX + "team", "")), str(a.get(semconv.ERROR_TYPE) or a.get(semconv.PRICING_STATUS, ""))),
+             str(a.get(semconv.TAG_PREFIX + "team", "")),
+             str(a.get(semconv.ERROR_TYPE) or a.get(semconv.PRICING_STATUS, ""))),
             [int(a.get(key) or 0) for key in
              (semconv.USAGE_INPUT_TOKENS, semconv.USAGE_CACHE_READ_INPUT_TOKENS, semconv.USAGE_OUTPUT_TOKENS)],
             ((span.end_time or 0) - (span.start_time or 0)) / 1e6,
@@ -149,8 +151,8 @@ def format_table(spans: list) -> str:  # type: ignore[type-arg]
         header = ("calls", *header[:6], "mean latency ms", *header[7:])
     rows = []
     for (kind, model, team, outcome), n, tokens, latency, cost in items:
-        row = (kind, model, team, *(str(t) for t in tokens), f"{latency:.1f}", f"{cost:.8f}" if cost is not None else "-",
-               outcome)  # fmt: skip
+        shown_cost = f"{cost:.8f}" if cost is not None else "-"
+        row = (kind, model, team, *(str(t) for t in tokens), f"{latency:.1f}", shown_cost, outcome)
         rows.append((str(n), *row) if grouped else row)
     columns = len(header)
     widths = [max(len(header[i]), *(len(row[i]) for row in rows)) if rows else len(header[i]) for i in range(columns)]

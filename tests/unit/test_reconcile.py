@@ -250,3 +250,13 @@ def test_a_bill_in_euros_is_compared_in_usd_and_shown_back_in_euros(tmp_path, te
     shares = list(allocate(result.groups))
     assert {s.row.currency for s in shares} == {"EUR"}
     assert sum((s.cost for s in shares), Decimal(0)) == billed_total() * rate
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2026-09-21T00:00:00.0000000Z", "2026-09-21 00:00:00", "2026-09-21", "09/21/2026", "2026-09-21T02:00:00+02:00"],
+)
+def test_dates_as_exports_write_them(tmp_path, text):
+    row = cost_exports.row(CHARGES[0]) | {"ChargePeriodStart": text}
+    cost_exports.write_csv(tmp_path / "d.csv", [row])
+    assert read_export([str(tmp_path / "d.csv")]).rows[0].day == D1
