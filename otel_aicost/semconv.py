@@ -63,6 +63,21 @@ OP_TEXT_COMPLETION = "text_completion"
 OP_EMBEDDINGS = "embeddings"
 API_CHAT_COMPLETIONS = "chat_completions"
 API_RESPONSES = "responses"
+# Surfaces semconv v1.41 names no operation for: images, speech and transcriptions are "generate_content" (its
+# multimodal generation value) told apart by openai.api.type; the rest are our own documented values.
+OP_GENERATE_CONTENT = "generate_content"
+OP_MODERATIONS = "moderations"
+OP_CREATE_BATCH = "create_batch"
+OP_BATCH_OUTPUT = "read_batch_output"
+OP_REALTIME_SESSION = "realtime_session"
+API_IMAGES = "images"
+API_SPEECH = "audio.speech"
+API_TRANSCRIPTIONS = "audio.transcriptions"
+API_TRANSLATIONS = "audio.translations"
+API_MODERATIONS = "moderations"
+API_BATCHES = "batches"
+API_REALTIME = "realtime"
+BATCH_ID = "openai.batch.id"  # documented choice: the batch a span's calls belong to
 PROVIDER_OPENAI = "openai"
 PROVIDER_AZURE = "azure.ai.openai"
 SYSTEM_OPENAI = "openai"
@@ -77,6 +92,13 @@ COST_INPUT = "aicost.cost.input"
 COST_CACHE_READ = "aicost.cost.cache_read"
 COST_CACHE_WRITE = "aicost.cost.cache_write"
 COST_OUTPUT = "aicost.cost.output"
+COST_UNITS = "aicost.cost.units"  # per-image, per-minute or per-character charges
+COST_TOOLS = "aicost.cost.tools"  # built-in tool fees (Responses API)
+# What a per-unit call billed (documented choice, no semconv name): 3 images, 1.5 minutes, 1200 characters.
+UNITS_QUANTITY = "aicost.units.quantity"
+UNITS_UNIT = "aicost.units.unit"  # images | minutes | characters
+UNITS_SOURCE = "aicost.units.source"  # reported | request | file_header | estimated
+TOOL_CALLS_PREFIX = "aicost.tool_calls."  # + tool type: web_search, file_search, code_interpreter, image_generation
 CURRENCY = "aicost.currency"
 PRICING_STATUS = "aicost.pricing.status"
 PRICING_MODEL = "aicost.pricing.model"
@@ -90,6 +112,7 @@ STATUS_PRICED = "priced"
 STATUS_UNKNOWN_MODEL = "unknown_model"
 STATUS_NO_USAGE = "no_usage"
 STATUS_PROVISIONED = "provisioned"
+STATUS_FREE = "free"  # a call the API does not bill (moderations, batch and file management)
 
 DEPLOYMENT_TYPES = (
     "global_standard",

@@ -20,6 +20,8 @@ from typing import Any
 
 from otel_aicost import semconv
 from otel_aicost.config.settings import Deployment, Settings
+from otel_aicost.cost import fees
+from otel_aicost.cost.fees import ToolCall, Units
 from otel_aicost.cost.pricing.catalog import Catalog
 from otel_aicost.cost.pricing.entry import PriceEntry, TokenRates
 from otel_aicost.instrumentation.usage import Usage
@@ -44,6 +46,8 @@ class Cost:
     output: Decimal | None = None
     model: str | None = None  # the price-table entry used
     source: str | None = None  # e.g. "genai-prices 0.2.3", "config"
+    units: Decimal | None = None  # per-image, per-minute or per-character charges (cost/fees.py)
+    tools: Decimal | None = None  # built-in tool fees (cost/fees.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +62,9 @@ class PricingRequest:
     service_tier: str | None = None  # the tier the response says it ran on, else the requested one
     provider: str = semconv.PROVIDER_OPENAI
     batch: bool = False  # an OpenAI Batch API result (Azure batch is a deployment type)
+    units: Units | None = None  # what a per-unit model bills (images, seconds, characters)
+    tools: tuple[ToolCall, ...] = ()  # built-in tool calls, each with its fee
+    free: bool = False  # a call the API does not bill
 
 
 def effective_service_tier(requested: str | None, responded: str | None) -> str | None:
@@ -111,7 +118,14 @@ class Pricer:
     def price(self, request: PricingRequest) -> Cost:
         """The cost of one call. Never raises."""
         try:
-            return self._price(request)
+            if request.free:
+                return fees.free(Cost, self.currency)
+            cost = self._price(request)
+            if request.units is not None or request.tools:
+                models = _candidates(request, self._deployment_of(request))
+                azure = request.provider == semconv.PROVIDER_AZURE
+                cost = fees.add_fees(cost, request.units, request.tools, models, azure, self._factor)
+            return cost
         except Exception:  # noqa: BLE001 - never raise into the application; say so once
             if not self._failed:
                 self._failed = True
@@ -203,7 +217,9 @@ class Pricer:
         )
 
 
-_COST_FIELDS = ("status", "currency", "total", "input", "cache_read", "cache_write", "output", "model", "source")
+_COST_FIELDS = (
+    "status", "currency", "total", "input", "cache_read", "cache_write", "output", "model", "source", "units", "tools",
+)  # fmt: skip
 _SET = [getattr(Cost, name).__set__ for name in _COST_FIELDS]
 _FAST = tuple(Cost.__dataclass_fields__) == _COST_FIELDS  # if Cost gains a field, use its __init__ instead
 
@@ -225,7 +241,7 @@ def _priced(
             semconv.STATUS_PRICED, currency, total, input_cost, read_cost, write_cost, output_cost, model, source
         )
     cost = _new(Cost)
-    s_status, s_currency, s_total, s_input, s_read, s_write, s_output, s_model, s_source = _SET
+    s_status, s_currency, s_total, s_input, s_read, s_write, s_output, s_model, s_source, s_units, s_tools = _SET
     s_status(cost, semconv.STATUS_PRICED)
     s_currency(cost, currency)
     s_total(cost, total)
@@ -235,6 +251,8 @@ def _priced(
     s_output(cost, output_cost)
     s_model(cost, model)
     s_source(cost, source)
+    s_units(cost, None)
+    s_tools(cost, None)
     return cost
 
 
