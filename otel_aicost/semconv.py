@@ -92,6 +92,9 @@ COST_INPUT = "aicost.cost.input"
 COST_CACHE_READ = "aicost.cost.cache_read"
 COST_CACHE_WRITE = "aicost.cost.cache_write"
 COST_OUTPUT = "aicost.cost.output"
+COST_AUDIO_INPUT = "aicost.cost.audio_input"
+COST_AUDIO_OUTPUT = "aicost.cost.audio_output"
+COST_IMAGE_OUTPUT = "aicost.cost.image_output"
 COST_UNITS = "aicost.cost.units"  # per-image, per-minute or per-character charges
 COST_TOOLS = "aicost.cost.tools"  # built-in tool fees (Responses API)
 # What a per-unit call billed (documented choice, no semconv name): 3 images, 1.5 minutes, 1200 characters.
@@ -106,12 +109,15 @@ PRICING_SOURCE = "aicost.pricing.source"
 USAGE_SOURCE = "aicost.usage.source"
 DEPLOYMENT_NAME = "aicost.deployment.name"
 DEPLOYMENT_TYPE = "aicost.deployment.type"
+DEPLOYMENT_TYPE_SOURCE = "aicost.deployment.type_source"  # declared | detected | assumed
 TAG_PREFIX = "aicost.tag."
 
 STATUS_PRICED = "priced"
 STATUS_UNKNOWN_MODEL = "unknown_model"
 STATUS_NO_USAGE = "no_usage"
 STATUS_PROVISIONED = "provisioned"
+STATUS_IMPLAUSIBLE_USAGE = "implausible_usage"  # beyond what the model can bill in one call: not priced
+STATUS_STALE_PRICE = "stale_price"  # the only known price ended before the call
 STATUS_FREE = "free"  # a call the API does not bill (moderations, batch and file management)
 
 DEPLOYMENT_TYPES = (
@@ -164,5 +170,7 @@ ENV_STREAM_USAGE = "OTEL_AICOST_STREAM_USAGE"
 ENV_METRIC_TAGS = "OTEL_AICOST_METRIC_TAGS"
 ENV_CURRENCY = "OTEL_AICOST_CURRENCY"
 ENV_EXPORTER = "OTEL_AICOST_EXPORTER"
+ENV_SUMMARY = "OTEL_AICOST_SUMMARY"
+ENV_PRICES = "OTEL_AICOST_PRICES"  # a local price catalog written by `otel-aicost prices import`
 ENV_CAPTURE_CONTENT = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
 ENV_GATEWAY_HEADERS = "OTEL_AICOST_GATEWAY_HEADERS"

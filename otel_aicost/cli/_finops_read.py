@@ -3,6 +3,7 @@ budgets from the config, and the check of ``--by`` against the tag keys the call
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 
 from otel_aicost.finops.one_pass import Sinks, read_once
@@ -28,17 +29,34 @@ def read(
     progress: bool | None,
 ) -> tuple[Sinks, ReadStats]:
     """Read ``paths`` (default ./otel-aicost-data/) once into one sink per factory; exit 2 on bad input or --by."""
-    show = progress_printer(progress)
+    show = _after_a_while(progress_printer(progress)) if progress is None else progress_printer(progress)
+    tagged = any(d.startswith("tag.") for d in dims)
     paths = input_paths(paths)
-    sinks, stats = run_reader(read_once, paths, factories, workers=workers, progress=show)
-    end_progress(show)
+    sinks, stats = run_reader(read_once, paths, factories, track_tags=tagged, workers=workers, progress=show)
+    if show is not None and getattr(show, "shown", True):
+        end_progress(show)
     check_stats(stats, paths)
-    if stats.records:
+    if stats.records and tagged:
         try:
             check_by(dims, sinks.tag_keys)
         except ValueError as error:
             raise InputError(str(error)) from None
     return sinks, stats
+
+
+def _after_a_while(show: Callable[[ReadStats], None] | None, seconds: float = 2.0):
+    """On a terminal, by default: progress only once reading has taken ``seconds`` (small inputs stay quiet)."""
+    if show is None:
+        return None
+    started = time.monotonic()
+
+    def maybe(stats: ReadStats) -> None:
+        if maybe.shown or time.monotonic() - started >= seconds:
+            maybe.shown = True
+            show(stats)
+
+    maybe.shown = False
+    return maybe
 
 
 def load_budgets(config: str | None) -> list[BudgetSpec]:

@@ -129,9 +129,9 @@ def command(paths, exports, gateway, fmt, allocate_, basis, output, cost_column,
         if allocate_:
             _write_showback(result, basis, output)
     if gateway:
-        known = {k for key in telemetry.rows for k in json.loads(key[8] or "{}")} | set(DEFAULT_METRIC_TAGS)
+        known = {k for dims in telemetry.builder.dims for k in json.loads(dims[7] or "{}")} | set(DEFAULT_METRIC_TAGS)
         keys = tag_keys(points, known)
-        groups = compare(points, telemetry.rows, keys, _percent(gateway_tolerance, "--gateway-tolerance"))
+        groups = compare(points, telemetry.builder.items(), keys, _percent(gateway_tolerance, "--gateway-tolerance"))
         if fmt == "csv":
             to_csv(gateway_rows(groups), GATEWAY_COLUMNS, sys.stdout)
         elif fmt == "json":

@@ -129,9 +129,9 @@ def _write_focus(builder, path: str, fmt: str) -> None:
     rows = focus_rows(builder, DEFAULT_BILLING_ACCOUNT, None)
     try:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        (write_parquet if fmt == "parquet" else write_csv)(rows, path)
+        count = (write_parquet if fmt == "parquet" else write_csv)(rows, path)
     except MissingExtra as exc:
         raise InputError(str(exc)) from None
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot write {path}: {getattr(exc, 'strerror', None) or exc}") from None
-    click.echo(f"FOCUS 1.2: {len(rows):,} rows -> {path}", err=True)
+    click.echo(f"FOCUS 1.2: {count:,} rows -> {path}", err=True)

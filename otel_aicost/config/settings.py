@@ -25,6 +25,7 @@ from otel_aicost.quoting import show
 
 DEFAULT_METRIC_TAGS = ("cost_center", "team", "application", "environment", "feature")
 EXPORTERS = ("otlp", "azuremonitor", "file", "console", "none")
+SUMMARY = ("off", "stderr")  # OTEL_AICOST_SUMMARY: a table of calls and spend at exit
 STREAM_USAGE = ("auto", "off")
 CAPTURE_MODES = ("no_content", "span_only", "event_only", "span_and_event")
 _TAG_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$")
@@ -61,6 +62,13 @@ class PriceOverride:
     cached_input: Decimal | None = None
     cache_write: Decimal | None = None
     effective_from: date | None = None
+    valid_until: date | None = None  # the last day this price applies (a promotion); after it: stale_price
+    cache_write_12h: Decimal | None = None
+    audio_input: Decimal | None = None
+    cached_audio_input: Decimal | None = None
+    audio_output: Decimal | None = None
+    image_input: Decimal | None = None
+    image_output: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -85,16 +93,19 @@ class Settings:
     deployments: Mapping[str, Deployment] = field(default_factory=dict)
     budgets: tuple[Budget, ...] = ()
     exporter: str | None = None
+    summary: str = "off"
     capture_content: str = "no_content"
     baggage_keys: tuple[str, ...] = ()
     propagate_baggage: bool = False
     gateway_headers: bool = False
     config_path: str | None = None
+    prices_file: str | None = None  # a local price catalog written by `otel-aicost prices import`
 
 
 _KEYS = (
     "currency", "usd_rate", "stream_usage", "metric_tags", "metric_tag_cap", "tags", "prices", "deployments",
-    "budgets", "exporter", "capture_content", "baggage_keys", "propagate_baggage", "gateway_headers",
+    "budgets", "exporter", "summary", "capture_content", "baggage_keys", "propagate_baggage", "gateway_headers",
+    "prices_file",
 )  # fmt: skip
 
 
@@ -125,14 +136,17 @@ def key_to_env(key: str) -> str:
         "metric_tags": semconv.ENV_METRIC_TAGS,
         "currency": semconv.ENV_CURRENCY,
         "exporter": semconv.ENV_EXPORTER,
+        "summary": semconv.ENV_SUMMARY,
         "capture_content": semconv.ENV_CAPTURE_CONTENT,
         "gateway_headers": semconv.ENV_GATEWAY_HEADERS,
+        "prices_file": semconv.ENV_PRICES,
     }.get(key, key)
 
 
 def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
     found: dict[str, Any] = {}
-    for key in ("stream_usage", "metric_tags", "currency", "exporter", "capture_content", "gateway_headers"):
+    for key in ("stream_usage", "metric_tags", "currency", "exporter", "summary", "capture_content", "gateway_headers",
+                "prices_file"):
         raw = env.get(key_to_env(key))
         if raw is None or raw.strip() == "":
             continue
@@ -250,6 +264,8 @@ def _check(key: str, value: Any, where: _Where | str) -> Any:  # noqa: PLR0911, 
         return _choice(value, STREAM_USAGE, where)
     if key == "exporter":
         return _choice(value, EXPORTERS, where)
+    if key == "summary":
+        return _choice(value, SUMMARY, where)
     if key == "capture_content":
         mode = _capture_mode(value)
         if mode is None:
@@ -282,6 +298,8 @@ def _check(key: str, value: Any, where: _Where | str) -> Any:  # noqa: PLR0911, 
         if not isinstance(value, (list, tuple)):
             raise ConfigError(f"{where}: must be a list of price tables ([[prices]]), got {type(value).__name__}")
         return tuple(_price(item, _at(where, f"[{i}]")) for i, item in enumerate(value))
+    if key == "prices_file":
+        return _prices_file(value, where)
     if key == "deployments":
         if not isinstance(value, Mapping):
             raise ConfigError(f"{where}: must be a table of deployment name -> settings")
@@ -336,27 +354,48 @@ def _table(value: Any, allowed: tuple[str, ...], required: tuple[str, ...], wher
     return dict(value)
 
 
+PRICE_RATES = (
+    "input", "cached_input", "cache_write", "cache_write_12h", "output", "audio_input", "cached_audio_input",
+    "audio_output", "image_input", "image_output",
+)  # fmt: skip
+
+
 def _price(item: Any, where: _Where | str) -> PriceOverride:
-    table = _table(item, ("model", "input", "cached_input", "cache_write", "output", "effective_from"),
-                   ("model", "input", "output"), where)  # fmt: skip
+    table = _table(item, ("model", *PRICE_RATES, "effective_from", "valid_until"), ("model", "input", "output"), where)
     if not isinstance(table["model"], str) or not table["model"]:
         raise ConfigError(f"{_at(where, '.model')}: must be a model name or glob, got {show(table['model'])}")
     money = {}
-    for key in ("input", "cached_input", "cache_write", "output"):
+    for key in PRICE_RATES:
         if key in table:
             money[key] = _decimal(table[key], _at(where, f".{key}"))
             if money[key] < 0:
                 raise ConfigError(f"{_at(where, f'.{key}')}: a price cannot be negative, got {show(table[key])}")
-    effective = table.get("effective_from")
-    if isinstance(effective, datetime):  # TOML and YAML turn 2026-01-01T00:00:00 into a datetime
-        effective = effective.date()
-    elif effective is not None and not isinstance(effective, date):
-        try:
-            effective = date.fromisoformat(str(effective))
-        except ValueError:
-            where_date = _at(where, ".effective_from")
-            raise ConfigError(f"{where_date}: must be a date YYYY-MM-DD, got {show(effective)}") from None
-    return PriceOverride(model=table["model"], effective_from=effective, **money)
+    dates = {key: _date(table.get(key), _at(where, f".{key}")) for key in ("effective_from", "valid_until")}
+    return PriceOverride(model=table["model"], **dates, **money)
+
+
+def _date(value: Any, where: _Where | str) -> date | None:
+    if isinstance(value, datetime):  # TOML and YAML turn 2026-01-01T00:00:00 into a datetime
+        return value.date()
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ConfigError(f"{where}: must be a date YYYY-MM-DD, got {show(value)}") from None
+
+
+def _prices_file(value: Any, where: _Where | str) -> str:
+    """A price catalog from ``otel-aicost prices import``, checked now so a bad one fails at setup."""
+    from otel_aicost.cost.pricing import imported  # here: the pricing package imports this module
+
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}: must be the path of a file written by 'otel-aicost prices import'")
+    try:
+        imported.load(value)
+    except imported.CatalogError as error:
+        raise ConfigError(f"{where}: {error}") from None
+    return value
 
 
 def _deployment(name: Any, item: Any, where: _Where | str) -> Deployment:

@@ -6,8 +6,7 @@ per group (the ``--by`` key) and per model it keeps what the spend identity need
     spend = requests x tokens per request x price per token,
 
 that is: calls, failed calls, priced calls, and over priced calls the input, cached input and output tokens, the
-exact cost (``Decimal``) and its input, cached input and output components (floats: they only explain, they are
-never summed into money shown to anyone). Per budget of the config it keeps the hourly cost of the calls the
+exact cost (``Decimal``) and its input, cached input and output components. Per budget of the config it keeps the hourly cost of the calls the
 budget matches. A month of hourly cells for a few hundred groups and models fits in a few MB.
 """
 
@@ -27,8 +26,11 @@ DAY_NS = 24 * HOUR_NS
 REQUESTS, ERRORS, PRICED, INPUT, CACHED, OUTPUT, COST, COST_INPUT, COST_CACHED, COST_OUTPUT = range(10)
 
 
+NEVER = 1 << 80  # later than any start time
+
+
 def new_cell() -> list:
-    return [0, 0, 0, 0, 0, 0, Decimal(0), 0.0, 0.0, 0.0]
+    return [0, 0, 0, 0, 0, 0, Decimal(0), Decimal(0), Decimal(0), Decimal(0)]
 
 
 def add_cells(mine: list, other: list) -> None:
@@ -67,8 +69,8 @@ class SeriesBuilder:
         self.since_ns, self.until_ns = since_ns, until_ns
         self.cells: dict[tuple[int, tuple, str], list] = {}
         self.budget_cost: dict[str, dict[int, Decimal]] = {b.name: {} for b in self.budgets}
-        self.first_ns: int | None = None
-        self.last_ns: int | None = None
+        self.first_seen, self.last_seen = NEVER, -1  # start of the first and last call (ns)
+        self._windowed = since_ns is not None or until_ns is not None
 
     def __getstate__(self) -> dict:  # for the reader's worker processes: the key function is rebuilt
         return {k: v for k, v in self.__dict__.items() if k != "key"}
@@ -77,19 +79,24 @@ class SeriesBuilder:
         self.__dict__.update(state)
         self.key = key_function(self.by)
 
-    def add(self, r) -> None:
+    @property
+    def first_ns(self) -> int | None:
+        return None if self.first_seen == NEVER else self.first_seen
+
+    @property
+    def last_ns(self) -> int | None:
+        return None if self.last_seen < 0 else self.last_seen
+
+    def add(self, r) -> None:  # the hot path: ~1 us a call, see bench/README.md
         start = r.start_ns
-        if (self.since_ns is not None and start < self.since_ns) or (
-            self.until_ns is not None and start >= self.until_ns
+        if self._windowed and (
+            (self.since_ns is not None and start < self.since_ns)
+            or (self.until_ns is not None and start >= self.until_ns)
         ):
             return
-        if self.first_ns is None or start < self.first_ns:
-            self.first_ns = start
-        if self.last_ns is None or start > self.last_ns:
-            self.last_ns = start
-        hour = start - start % HOUR_NS
-        group = self.key(r)
-        slot = (hour, group, r.response_model or r.request_model or "(none)")
+        self.first_seen = min(self.first_seen, start)
+        self.last_seen = max(self.last_seen, start)
+        slot = (start - start % HOUR_NS, self.key(r), r.response_model or r.request_model or "(none)")
         cell = self.cells.get(slot)
         if cell is None:
             cell = self.cells[slot] = new_cell()
@@ -97,7 +104,7 @@ class SeriesBuilder:
         if r.is_error:
             cell[ERRORS] += 1
         cost = r.cost
-        if cost is None or r.pricing_status not in (None, "priced"):
+        if cost is None or (r.pricing_status is not None and r.pricing_status != "priced"):
             return
         cell[PRICED] += 1
         cell[INPUT] += r.input_tokens
@@ -105,16 +112,17 @@ class SeriesBuilder:
         cell[OUTPUT] += r.output_tokens
         cell[COST] += cost
         if r.cost_input is not None:
-            cell[COST_INPUT] += float(r.cost_input)
+            cell[COST_INPUT] += r.cost_input
         if r.cost_cache_read is not None:
-            cell[COST_CACHED] += float(r.cost_cache_read)
+            cell[COST_CACHED] += r.cost_cache_read
         if r.cost_output is not None:
-            cell[COST_OUTPUT] += float(r.cost_output)
-        for budget in self.budgets:
-            tags = r.tags
-            if all(tags.get(k) == v for k, v in budget.match):
-                costs = self.budget_cost[budget.name]
-                costs[hour] = costs.get(hour, 0) + cost
+            cell[COST_OUTPUT] += r.cost_output
+        if self.budgets:
+            hour, tags = slot[0], r.tags
+            for budget in self.budgets:
+                if all(tags.get(k) == v for k, v in budget.match):
+                    costs = self.budget_cost[budget.name]
+                    costs[hour] = costs.get(hour, 0) + cost
 
     def merge(self, other: SeriesBuilder) -> None:
         for slot, cell in other.cells.items():
@@ -127,10 +135,8 @@ class SeriesBuilder:
             mine_costs = self.budget_cost.setdefault(name, {})
             for hour, cost in costs.items():
                 mine_costs[hour] = mine_costs.get(hour, 0) + cost
-        for value in (other.first_ns, other.last_ns):
-            if value is not None:
-                self.first_ns = value if self.first_ns is None else min(self.first_ns, value)
-                self.last_ns = value if self.last_ns is None else max(self.last_ns, value)
+        self.first_seen = min(self.first_seen, other.first_seen)
+        self.last_seen = max(self.last_seen, other.last_seen)
 
     # --- views -------------------------------------------------------------------------------------------------
 

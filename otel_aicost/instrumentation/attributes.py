@@ -160,6 +160,14 @@ def cost_attributes(cost: Cost) -> dict[str, Any]:
             attributes[semconv.COST_CACHE_READ] = float(cost.cache_read)
         if cost.cache_write:
             attributes[semconv.COST_CACHE_WRITE] = float(cost.cache_write)
+        if cost.audio_input:
+            attributes[semconv.COST_AUDIO_INPUT] = float(cost.audio_input)
+        if cost.audio_output:
+            attributes[semconv.COST_AUDIO_OUTPUT] = float(cost.audio_output)
+        if cost.image_output:
+            attributes[semconv.COST_IMAGE_OUTPUT] = float(cost.image_output)
+    if cost.deployment_type_source:
+        attributes[semconv.DEPLOYMENT_TYPE_SOURCE] = cost.deployment_type_source
         if cost.units:
             attributes[semconv.COST_UNITS] = float(cost.units)
         if cost.tools:

@@ -58,6 +58,7 @@ def price(pricer: Pricer, request: Request, facts: Facts, usage: Usage | None) -
             deployment=request.deployment,
             service_tier=effective_service_tier(requested_tier(request.kwargs), facts.service_tier),
             provider=request.endpoint.provider,
+            server_address=request.endpoint.server_address,
             units=facts.units,
             tools=facts.tool_calls,
             free=surface.free,

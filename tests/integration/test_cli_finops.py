@@ -158,7 +158,8 @@ def test_report_html_and_focus_from_one_read(tmp_path, telemetry, calls, monkeyp
     result = run(report_command, [str(telemetry), "--html", str(page), "--focus", str(rows), "--format", "json"])
     assert result.exit_code == 0, result.output
     assert len(reads) == 1 and page.exists()
-    focus_rows = list(csv.DictReader(rows.open()))
+    with rows.open(encoding="utf-8") as handle:
+        focus_rows = list(csv.DictReader(handle))
     assert sum(Decimal(r["BilledCost"]) for r in focus_rows) == total_cost(calls)
     assert Decimal(json.loads(result.stdout)["totals"][0]["cost"]) == total_cost(calls)
 

@@ -13,7 +13,9 @@ Per group (and in total, per currency):
   in ``savings_unknown_requests``). Savings are an estimate, rounded to 1e-12;
 * unpriced share: share of the successful calls not priced (``unknown_model``, ``no_usage``, ``provisioned``);
   failed calls are counted in ``errors``, never as unpriced; estimated
-  share: share of the cost whose token counts were estimated locally (``aicost.usage.source=estimated``);
+  share: share of the cost whose token counts were estimated locally (``aicost.usage.source=estimated``); assumed
+  share: share of the cost priced on an assumed Azure deployment type (``aicost.deployment.type_source=assumed``:
+  a deployment not declared in the config, priced as Global Standard, under-counting Data Zone and Regional);
 * latency p50/p95 over successful calls; output tokens per second = sum of output tokens / sum of durations of
   successful calls that produced output; latency vs tokens: Pearson correlation of duration and output
   tokens over successful calls; cost per second of latency = cost / sum of durations of priced calls.
@@ -137,6 +139,7 @@ class _Group:
         "savings",
         "savings_unknown",
         "unpriced",
+        "assumed_cost",
     )  # fmt: skip
 
     def __init__(self) -> None:
@@ -145,6 +148,7 @@ class _Group:
         self.out_tokens_timed = self.unpriced = 0
         self.cost = Decimal(0)
         self.estimated_cost = Decimal(0)
+        self.assumed_cost = Decimal(0)
         self.savings = Decimal(0)
         self.priced_duration = self.out_duration = 0.0
         self.costs = array("d")  # per priced call
@@ -178,6 +182,8 @@ class _Group:
             self.priced_duration += r.duration_s
             if r.usage_source == "estimated":
                 self.estimated_cost += cost
+            if r.deployment_type_source == "assumed":
+                self.assumed_cost += cost
             if r.cache_read_tokens:
                 uncached = r.input_tokens - r.cache_read_tokens - r.cache_write_tokens
                 if uncached > 0 and r.cost_input is not None and r.cost_cache_read is not None:
@@ -223,6 +229,7 @@ class GroupSummary:
     output_tokens_per_s: float | None
     latency_output_tokens_correlation: float | None
     cost_per_latency_s: Decimal | None
+    assumed_share: float = 0.0
 
 
 @dataclass
@@ -233,7 +240,6 @@ class Report:
     groups: list[GroupSummary]
     totals: list[GroupSummary]  # one per currency
     stats: ReadStats
-    timeline: dict[tuple[int, tuple], Decimal] = field(default_factory=dict)  # (hour start ns, key) -> cost
     samples: list[tuple[float, int, float, tuple]] = field(default_factory=list)  # latency, output tokens, cost, key
     filtered_out: int = 0
 
@@ -245,7 +251,6 @@ class ReportBuilder:
         self.by = list(by)
         self.since_ns, self.until_ns = since_ns, until_ns
         self.groups: dict[tuple, _Group] = {}
-        self.timeline: dict[tuple[int, tuple], Decimal] = {}
         self.samples: list[tuple[float, int, float, tuple]] = []
         self.seen = 0  # records offered to the sample
         self.filtered_out = 0
@@ -273,9 +278,6 @@ class ReportBuilder:
         if group is None:
             group = self.groups[key] = _Group()
         group.add(r)
-        if r.cost is not None:
-            slot = (start - start % HOUR_NS, key)
-            self.timeline[slot] = self.timeline.get(slot, 0) + r.cost
         if not r.is_error:  # reservoir sample for the latency scatter (algorithm R)
             self.seen += 1
             point = (r.duration_s, r.output_tokens, float(r.cost or 0), key)
@@ -293,8 +295,6 @@ class ReportBuilder:
                 self.groups[key] = group
             else:
                 mine.merge(group)
-        for slot, cost in other.timeline.items():
-            self.timeline[slot] = self.timeline.get(slot, 0) + cost
         # Merge two uniform samples into one, keeping each side in proportion to what it saw.
         total = self.seen + other.seen
         if total:
@@ -348,6 +348,7 @@ def summarize(key: dict[str, str], currency: str, g: _Group) -> GroupSummary:
         output_tokens_per_s=g.out_tokens_timed / g.out_duration if g.out_duration > 0 else None,
         latency_output_tokens_correlation=pearson(g.durations, g.out_tokens),
         cost_per_latency_s=_q(g.cost / Decimal(repr(g.priced_duration))) if g.priced_duration > 0 else None,
+        assumed_share=float(g.assumed_cost / g.cost) if g.cost else 0.0,
     )
 
 
@@ -403,7 +404,6 @@ def report_from(builder: ReportBuilder, stats: ReadStats, since: datetime | None
         groups=groups,
         totals=totals,
         stats=stats,
-        timeline=builder.timeline,
         samples=builder.samples,
         filtered_out=builder.filtered_out,
     )

@@ -12,7 +12,7 @@ from typing import Any
 from otel_aicost import semconv
 from otel_aicost.instrumentation.facts import Chunk, Facts
 from otel_aicost.instrumentation.sdk import forget_field
-from otel_aicost.instrumentation.usage import Usage
+from otel_aicost.instrumentation.usage import Usage, breakdown
 
 _MAX_TOKENS = 2**53  # larger counts are garbage, not usage
 
@@ -115,8 +115,9 @@ def usage_of(usage: Any, input_name: str, output_name: str, input_details: str, 
     output_tokens = count(field(usage, output_name))
     if input_tokens is None and output_tokens is None:
         return None
-    cached = count(field(field(usage, input_details), "cached_tokens"))
-    reasoning = count(field(field(usage, output_details), "reasoning_tokens"))
+    inputs, outputs = field(usage, input_details), field(usage, output_details)
+    cached = count(field(inputs, "cached_tokens"))
+    reasoning = count(field(outputs, "reasoning_tokens"))
     input_tokens, output_tokens = input_tokens or 0, output_tokens or 0
     # Subsets can never exceed their totals; a response saying otherwise is clamped, not trusted.
     return Usage(
@@ -124,6 +125,7 @@ def usage_of(usage: Any, input_name: str, output_name: str, input_details: str, 
         output_tokens=output_tokens,
         cache_read_tokens=min(cached or 0, input_tokens),
         reasoning_tokens=min(reasoning or 0, output_tokens),
+        **breakdown(inputs, outputs, input_tokens, output_tokens),  # audio, image, cache writes (issue 11)
     )
 
 
