@@ -29,6 +29,7 @@ class Facts:
     units: Units | None = None  # what a per-unit model bills (images, seconds of audio, characters)
     tool_calls: tuple[ToolCall, ...] = ()  # built-in tool calls of a Responses API response
     extra: tuple[tuple[str, Any], ...] = ()  # surface-specific span attributes (e.g. a batch id)
+    batch_calls: tuple[tuple[str | None, str, Usage], ...] = ()  # a batch output file's calls: (model, operation, usage)
 
 
 NO_FACTS = Facts()
@@ -49,6 +50,7 @@ def merge(old: Facts, new: Facts) -> Facts:
         units=new.units or old.units,
         tool_calls=new.tool_calls or old.tool_calls,
         extra=new.extra or old.extra,
+        batch_calls=new.batch_calls or old.batch_calls,
     )
 
 
@@ -106,4 +108,5 @@ class StreamFacts:
             units=facts.units,
             tool_calls=facts.tool_calls,
             extra=facts.extra,
+            batch_calls=facts.batch_calls,
         )
