@@ -166,10 +166,10 @@ def cost_attributes(cost: Cost) -> dict[str, Any]:
             attributes[semconv.COST_AUDIO_OUTPUT] = float(cost.audio_output)
         if cost.image_output:
             attributes[semconv.COST_IMAGE_OUTPUT] = float(cost.image_output)
-    if cost.deployment_type_source:
-        attributes[semconv.DEPLOYMENT_TYPE_SOURCE] = cost.deployment_type_source
         if cost.units:
             attributes[semconv.COST_UNITS] = float(cost.units)
         if cost.tools:
             attributes[semconv.COST_TOOLS] = float(cost.tools)
+    if cost.deployment_type_source:
+        attributes[semconv.DEPLOYMENT_TYPE_SOURCE] = cost.deployment_type_source
     return attributes

@@ -156,7 +156,10 @@ def _speech_usage(body: bytes) -> Usage | None:
     except ValueError:
         return None
     usage = event.get("usage") if isinstance(event, dict) else None
-    return usage_of(usage, "input_tokens", "output_tokens", "input_token_details", "output_token_details")
+    found = usage_of(usage, "input_tokens", "output_tokens", "input_token_details", "output_token_details")
+    if found is not None and found.output_tokens and "output_audio_tokens" in getattr(Usage, "__dataclass_fields__", {}):
+        return replace(found, output_audio_tokens=found.output_tokens)  # type: ignore[call-arg]  # speech is audio
+    return found
 
 
 def read_speech(response: Any) -> Facts:
