@@ -424,3 +424,39 @@ def test_tags_and_budgets_apply_to_per_unit_calls(telemetry, instrument):
     assert [event.name for event in span.events] == ["aicost.budget.threshold"]
     (point,) = telemetry.points("aicost.budget.utilization")
     assert point.value == pytest.approx(float(2 * DALLE3_HD_TALL / D("0.2")))
+
+
+# --- FOCUS and the report -----------------------------------------------------------------------------------------
+
+
+def test_focus_rows_carry_the_unit_and_add_up(telemetry, instrumented, tmp_path):
+    from otel_aicost.export.otlp_json import encode_spans
+    from otel_aicost.finops.focus.build import build_focus
+    from otel_aicost.finops.report.build import build_report
+
+    api = client(route)
+    api.images.generate(model="dall-e-3", prompt="a cat", n=2, size="1024x1792", quality="hd")
+    api.audio.transcriptions.create(model="whisper-1", file=("a.mp3", b"\xff" * 1000))
+    api.audio.speech.create(model="tts-1", voice="alloy", input="Hello there")
+    api.moderations.create(input="hi")
+    if hasattr(api, "responses"):
+        tools_api = client(lambda request: json_response(tool_response()))
+        tools_api.responses.create(model="gpt-4.1", input="go", tools=[{"type": "web_search_preview"}])
+    spans = telemetry.spans()
+    (tmp_path / "t.jsonl").write_text(json.dumps(encode_spans(spans)) + "\n")
+    result = build_focus([str(tmp_path)])
+    rows = list(result.rows)
+    by_unit = {row["ConsumedUnit"]: row for row in rows if row["ConsumedUnit"] != "Tokens"}
+    assert by_unit["Images"]["ConsumedQuantity"] == 2 and by_unit["Images"]["BilledCost"] == pytest.approx(
+        2 * DALLE3_HD_TALL)  # fmt: skip
+    assert by_unit["Images"]["PricingUnit"] == "Images"
+    assert by_unit["Images"]["ListUnitPrice"] == DALLE3_HD_TALL
+    assert by_unit["Minutes"]["ConsumedQuantity"] == D("1.5")
+    assert by_unit["Characters"]["ConsumedQuantity"] == len("Hello there")
+    if hasattr(api, "responses"):
+        assert by_unit["Calls"]["ConsumedQuantity"] == 5  # 2 web, 1 file search, 1 container, 1 image
+    total = sum(D(repr(span.attributes["gen_ai.usage.cost"])) for span in spans)
+    assert sum(row["BilledCost"] for row in rows) == result.total_cost["USD"] == total
+    report = build_report([str(tmp_path)], by=["unit"])
+    groups = {group.key["unit"]: group for group in report.groups}
+    assert {"images", "minutes", "characters"} <= set(groups)
