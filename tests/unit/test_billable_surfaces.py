@@ -31,6 +31,7 @@ import pytest
 
 from otel_aicost.demo import fake_payloads as build
 from otel_aicost.instrumentation.allocation import allocate
+from tests.support import payloads
 from tests.support.mock_openai import async_client, client, httpx, json_response, sse, sse_response
 
 D = Decimal
@@ -363,30 +364,15 @@ def test_batch_output_priced_at_batch_rates_with_the_batch_id(telemetry, instrum
 needs_responses = pytest.mark.skipif(not hasattr(openai.OpenAI, "responses"), reason="SDK has no Responses API")
 
 
+TOOLS = [{"type": "web_search_preview"}, {"type": "file_search", "vector_store_ids": ["vs_1"]},
+         {"type": "code_interpreter", "container": {"type": "auto"}},
+         {"type": "image_generation", "quality": "low", "size": "1024x1024"}]  # fmt: skip
+
+
 def tool_response() -> dict:
-    body = json.loads(json.dumps(_RESPONSE))
-    body["output"] = [
-        {"type": "web_search_call", "id": "ws_1", "status": "completed", "action": {"type": "search", "query": "x"}},
-        {"type": "web_search_call", "id": "ws_2", "status": "completed", "action": {"type": "search", "query": "y"}},
-        {"type": "file_search_call", "id": "fs_1", "status": "completed", "queries": ["q"], "results": None},
-        {"type": "code_interpreter_call", "id": "ci_1", "status": "completed", "container_id": "cntr_1",
-         "code": "1+1", "outputs": []},
-        {"type": "code_interpreter_call", "id": "ci_2", "status": "completed", "container_id": "cntr_1",
-         "code": "2+2", "outputs": []},
-        {"type": "image_generation_call", "id": "ig_1", "status": "completed", "result": build.TINY_PNG},
-        *body["output"],
-    ]  # fmt: skip
-    return body
-
-
-_RESPONSE = {
-    "id": "resp_tools", "object": "response", "created_at": 1700000000, "model": "gpt-4.1-2025-04-14",
-    "status": "completed", "parallel_tool_calls": True, "tool_choice": "auto", "tools": [],
-    "output": [{"type": "message", "id": "msg_1", "role": "assistant", "status": "completed",
-                "content": [{"type": "output_text", "text": "Done.", "annotations": []}]}],
-    "usage": {"input_tokens": 1000, "output_tokens": 100, "total_tokens": 1100,
-              "input_tokens_details": {"cached_tokens": 0}, "output_tokens_details": {"reasoning_tokens": 0}},
-}  # fmt: skip
+    """gpt-4.1 with 1000 input / 100 output tokens that called each built-in tool (the builder records two web
+    searches, one file search, two code interpreter calls in one container, one image)."""
+    return payloads.response("gpt-4.1-2025-04-14", "Done.", 1000, 100, tools=TOOLS)
 
 
 @needs_responses
@@ -394,8 +380,7 @@ _RESPONSE = {
 def test_tool_fees_are_their_own_component(telemetry, instrument, azure):
     instrument(deployments={"agent": {"model": "gpt-4.1", "type": "global_standard"}})
     api = client(lambda request: json_response(tool_response()), azure=azure)
-    tools = [{"type": "web_search_preview"}, {"type": "image_generation", "quality": "low", "size": "1024x1024"}]
-    result = api.responses.create(model="agent" if azure else "gpt-4.1", input="go", tools=tools)
+    result = api.responses.create(model="agent" if azure else "gpt-4.1", input="go", tools=TOOLS)
     assert result.output_text == "Done."
     attributes = telemetry.span().attributes
     assert attributes["aicost.tool_calls.web_search"] == 2
