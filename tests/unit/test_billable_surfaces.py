@@ -61,7 +61,8 @@ def has_param(method, name: str) -> bool:
 def route(request):
     """One recorded-shape answer per endpoint (the request's own JSON or multipart fields choose it)."""
     path = request.url.path
-    body = json.loads(request.content) if request.headers.get("content-type", "").startswith("application/json") else {}
+    is_json = request.content and request.headers.get("content-type", "").startswith("application/json")
+    body = json.loads(request.content) if is_json else {}
     if path.endswith("/images/generations"):
         if body.get("stream"):
             return sse_response(sse(build.image_events(body["model"], quality=body.get("quality", "low")), done=False))

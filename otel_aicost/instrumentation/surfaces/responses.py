@@ -58,7 +58,8 @@ def _tool_calls(output: Any) -> tuple[ToolCall, ...]:
     counts: dict[tuple[str, str | None, str | None], int] = {}
     containers: set[str] = set()
     for item in output:
-        tool = _TOOL_ITEMS.get(field(item, "type"))  # type: ignore[arg-type]
+        kind = field(item, "type")
+        tool = _TOOL_ITEMS.get(kind) if type(kind) is str else None
         if tool is None:
             continue
         quality = size = None
