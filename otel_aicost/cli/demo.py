@@ -130,7 +130,8 @@ def format_table(spans: list) -> str:  # type: ignore[type-arg]
         total += cost or 0
         calls.append((
             (call_kind(a), str(a.get(semconv.RESPONSE_MODEL) or a.get(semconv.REQUEST_MODEL, "")),
-             str(a.get(semconv.TAG_PREFIX + "team", "")), str(a.get(semconv.ERROR_TYPE) or a.get(semconv.PRICING_STATUS, ""))),
+             str(a.get(semconv.TAG_PREFIX + "team", "")),
+             str(a.get(semconv.ERROR_TYPE) or a.get(semconv.PRICING_STATUS, ""))),
             [int(a.get(key) or 0) for key in
              (semconv.USAGE_INPUT_TOKENS, semconv.USAGE_CACHE_READ_INPUT_TOKENS, semconv.USAGE_OUTPUT_TOKENS)],
             ((span.end_time or 0) - (span.start_time or 0)) / 1e6,
@@ -153,8 +154,8 @@ def format_table(spans: list) -> str:  # type: ignore[type-arg]
         header = ("calls", *header[:6], "mean latency ms", *header[7:])
     rows = []
     for (kind, model, team, outcome), n, tokens, latency, cost in items:
-        row = (kind, model, team, *(str(t) for t in tokens), f"{latency:.1f}", f"{cost:.8f}" if cost is not None else "-",
-               outcome)  # fmt: skip
+        shown_cost = f"{cost:.8f}" if cost is not None else "-"
+        row = (kind, model, team, *(str(t) for t in tokens), f"{latency:.1f}", shown_cost, outcome)
         rows.append((str(n), *row) if grouped else row)
     columns = len(header)
     widths = [max(len(header[i]), *(len(row[i]) for row in rows)) if rows else len(header[i]) for i in range(columns)]

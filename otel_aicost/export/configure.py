@@ -87,7 +87,7 @@ def install_providers(settings: Settings, environ: Mapping[str, str] | None = No
         resource = _resource()
         created = []
         if own["traces"]:
-            tracer_provider = _tracer_provider(resource, built["traces"])
+            tracer_provider = _tracer_provider(resource, built["traces"], openinference=settings.openinference)
             trace.set_tracer_provider(tracer_provider)
             created.append(tracer_provider)
         if own["metrics"]:
@@ -114,12 +114,16 @@ def _otlp_timeouts(chosen: Mapping[str, Route], own: Mapping[str, bool], environ
     ]
 
 
-def _tracer_provider(resource: Resource, exporters: list[Any]) -> TracerProvider:
+def _tracer_provider(resource: Resource, exporters: list[Any], openinference: bool = False) -> TracerProvider:
     provider = TracerProvider(resource=resource, shutdown_on_exit=False)
     for index, exporter in enumerate(exporters):
         if isinstance(exporter, ReadableConsoleSpanExporter):  # a line as each call ends, not in batches
             provider.add_span_processor(SimpleSpanProcessor(exporter))
             continue
+        if openinference:  # OTEL_AICOST_OPENINFERENCE: the names Arize Phoenix prices by
+            from otel_aicost.export.openinference import OpenInferenceSpanExporter
+
+            exporter = OpenInferenceSpanExporter(exporter)
         span_health = health.health if index == 0 else ExportHealth()
         if span_health not in health.span_healths:
             health.span_healths.append(span_health)

@@ -64,7 +64,7 @@ def _build_one(name: str, route: Route, environ: Mapping[str, str]) -> Any:
 def _entry_point(name: str, route: Route, environ: Mapping[str, str]) -> Any:
     group = f"opentelemetry_{route.signal}_exporter"
     found = [point for point in entry_points(group=group) if point.name == name]
-    problem = "" if found else "not installed"
+    problem = "" if found else "is not installed"
     if found:
         try:
             return found[0].load()
@@ -74,7 +74,7 @@ def _entry_point(name: str, route: Route, environ: Mapping[str, str]) -> Any:
     extra = _EXTRAS.get(name)
     hint = f": pip install 'otel-aicost[{extra}]'" if extra else ""
     asked = "grpc" if name == "otlp_proto_grpc" else name
-    raise ConfigError(f"{variable}: the {route.signal} exporter {asked!r} is {problem}{hint}")
+    raise ConfigError(f"{variable}: the {route.signal} exporter {asked!r} {problem}{hint}")
 
 
 def _azure_monitor(signal: str, environ: Mapping[str, str]) -> Any:

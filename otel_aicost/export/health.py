@@ -7,6 +7,12 @@ exporter's own error log. ``configure()`` adds counts: the processor counts the 
 increment on the ending thread), the exporter wrapper counts what each export delivered or lost,
 and a WARNING on the ``otel_aicost`` logger gives the totals, at most once a minute and at shutdown, written from
 the export thread, never on the application's call path. ``health`` holds the totals for health checks.
+
+Newer SDKs (1.41+) also count for themselves, through public metrics: with
+``OTEL_PYTHON_SDK_INTERNAL_METRICS_ENABLED=true`` their processors report ``otel.sdk.processor.span.processed``
+(``error.type=queue_full`` for drops) and the queue size to the application's meter provider, which
+``configure()`` sets, so they reach the metrics backend. Our counts remain for the exit line, for older SDKs,
+and without a metrics pipeline; the one private read they need (the queue) is in ``sdk_internals``.
 """
 
 from __future__ import annotations

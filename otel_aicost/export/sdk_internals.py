@@ -58,12 +58,12 @@ def reset_metric_state(meter_provider: Any) -> bool:
         _logger.warning("otel-aicost: this OpenTelemetry SDK hides its metric state; a forked child may "
                         "report its parent's counts again")  # fmt: skip
         return False
-    if hasattr(consumer, "add_metric_reader"):  # SDK 1.39+: a fresh, empty storage per reader
+    if hasattr(consumer, "add_metric_reader"):  # newer SDKs: a fresh, empty storage per reader
         for reader in list(storages):
             consumer.remove_metric_reader(reader)
             consumer.add_metric_reader(reader)
         return True
-    from opentelemetry.sdk.metrics._internal.metric_reader_storage import MetricReaderStorage  # SDK < 1.39
+    from opentelemetry.sdk.metrics._internal.metric_reader_storage import MetricReaderStorage  # older SDKs
 
     with_limit = len(inspect.signature(MetricReaderStorage).parameters) > 3
     consumer._reader_storages = {

@@ -70,10 +70,20 @@ def test_the_default_bound_is_a_few_seconds_and_shorter_otlp_timeouts_shorten_it
 
 def test_a_healthy_backend_gets_everything_and_nothing_is_reported(tmp_path):
     with OTLPReceiver() as receiver:
-        result = _run(tmp_path, {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint})
+        result = _run(tmp_path, {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
+                                 "OTEL_PYTHON_SDK_INTERNAL_METRICS_ENABLED": "true"})  # fmt: skip
         assert result.returncode == 0, result.stderr
         spans = receiver.spans()
         metrics = receiver.metrics()
     assert len(spans) == 20
     assert sum(point.count for point in metrics["gen_ai.client.operation.duration"]) == 20
     assert "not sent" not in result.stderr and "dropped" not in result.stderr
+    if sdk_has_processor_metrics():  # the SDK's own public processor metrics reach the same backend
+        processed = metrics["otel.sdk.processor.span.processed"]
+        assert sum(p.value for p in processed if "error.type" not in p.attributes) == 20
+
+
+def sdk_has_processor_metrics() -> bool:
+    from opentelemetry.sdk import environment_variables
+
+    return hasattr(environment_variables, "OTEL_PYTHON_SDK_INTERNAL_METRICS_ENABLED")

@@ -21,6 +21,7 @@ from tests.support.reconcile_scenario import CALLS
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "focus_validator.py"
 
 
+@pytest.mark.slow  # installs the validator in its own venv once; nothing here depends on the openai version
 def test_focus_validator_passes_our_csv_and_parquet(tmp_path):
     write_lines(tmp_path / "t.jsonl", random_calls(300, seed=5) + CALLS)
     result = build_focus([str(tmp_path / "t.jsonl")], workers=1)

@@ -80,3 +80,23 @@ def test_an_empty_summary_prints_nothing():
     out = io.StringIO()
     SummaryProcessor().print_table(out)
     assert out.getvalue() == ""
+
+
+def test_openinference_names_carry_the_priced_model_not_the_azure_deployment():
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from otel_aicost.export.openinference import OpenInferenceSpanExporter
+
+    memory = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(OpenInferenceSpanExporter(memory)))
+    tracer = provider.get_tracer("t")
+    embedding = {"gen_ai.operation.name": "embeddings", "gen_ai.request.model": "embed-prod",
+                 "gen_ai.response.model": "text-embedding-3-small", "gen_ai.usage.input_tokens": 42}  # fmt: skip
+    for attributes in (CALL, embedding, {"http.method": "GET"}):
+        tracer.start_span("s", attributes=attributes).end()
+    chat, embed, other = (dict(span.attributes) for span in memory.get_finished_spans())
+    assert chat == {**CALL, "llm.model_name": "gpt-4o-mini-2024-07-18"}
+    assert embed == {**embedding, "llm.model_name": "text-embedding-3-small",
+                     "embedding.model_name": "text-embedding-3-small", "llm.token_count.total": 42}  # fmt: skip
+    assert other == {"http.method": "GET"}

@@ -29,7 +29,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from .export_reader import ExportError
+from .export_reader import ExportError, iso_moment
 
 PROMPT, COMPLETION, TOTAL = "prompt", "completion", "total"
 METRICS = {"prompt tokens": PROMPT, "completion tokens": COMPLETION, "total tokens": TOTAL}
@@ -188,7 +188,7 @@ def _day(where: str, column: str | None, value: object) -> date:
         if "/" in text:  # the Logs portal's CSV export: "9/21/2026, 10:00:00.000 AM" (UTC)
             moment = datetime.strptime(text, "%m/%d/%Y, %I:%M:%S.%f %p")
         else:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T", 1))
+            moment = iso_moment(text)
     except ValueError:
         raise ExportError(f"{where}: column {column}: {value!r} is not a date-time") from None
     if moment.tzinfo is not None:
