@@ -107,7 +107,8 @@ def call_kind(attributes) -> str:  # type: ignore[no-untyped-def]
     a = attributes or {}
     api_type = a.get(semconv.OPENAI_API_TYPE)
     # The API (responses, images, audio.speech, batches, ...) names a call better than its operation, except chat.
-    kind = str(api_type) if api_type and api_type != semconv.API_CHAT_COMPLETIONS else str(a.get(semconv.OPERATION_NAME, ""))
+    named = api_type and api_type != semconv.API_CHAT_COMPLETIONS
+    kind = str(api_type) if named else str(a.get(semconv.OPERATION_NAME, ""))
     if a.get(semconv.TOOL_CALLS_PREFIX + "web_search"):
         kind += " + web search"
     if a.get(semconv.PROVIDER_NAME) == semconv.PROVIDER_AZURE:

@@ -166,7 +166,8 @@ def tool_rate(tool: str, model: str | None, azure: bool) -> Decimal | None:
     if tool == TOOL_WEB_SEARCH:
         if azure:
             return D("0.014")
-        older = bool(model) and any(model == f or model.startswith(f + "-") for f in _WEB_SEARCH_4)  # type: ignore[union-attr]
+        name = model or ""
+        older = any(name == family or name.startswith(family + "-") for family in _WEB_SEARCH_4)
         return D("0.025") if older else D("0.01")
     if tool == TOOL_FILE_SEARCH:
         return D("0.0025")

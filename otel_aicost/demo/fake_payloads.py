@@ -404,7 +404,8 @@ IMAGE_TOKENS = {"low": 272, "medium": 1056, "high": 4160}  # output tokens of a 
 
 
 def image_response(model: str, n: int = 1, size: str | None = None, quality: str | None = None,
-                   prompt_tokens: int = 10, image_input_tokens: int = 0, created: int = 1700000000) -> dict[str, Any]:  # fmt: skip
+                   prompt_tokens: int = 10, image_input_tokens: int = 0,
+                   created: int = 1700000000) -> dict[str, Any]:  # fmt: skip
     """``images.generate`` / ``edit`` / ``create_variation``: ``n`` images; GPT Image models add usage."""
     body: dict[str, Any] = {"created": created, "data": [{"b64_json": TINY_PNG} for _ in range(n)]}
     if model.startswith("gpt-image"):

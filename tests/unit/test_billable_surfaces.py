@@ -66,14 +66,16 @@ def route(request):
     if path.endswith("/images/generations"):
         if body.get("stream"):
             return sse_response(sse(build.image_events(body["model"], quality=body.get("quality", "low")), done=False))
-        return json_response(build.image_response(body["model"], body.get("n", 1), body.get("size"), body.get("quality")))
+        image = build.image_response(body["model"], body.get("n", 1), body.get("size"), body.get("quality"))
+        return json_response(image)
     if path.endswith(("/images/edits", "/images/variations")):
         return json_response(build.image_response("dall-e-2", 2))
     if path.endswith("/audio/speech"):
         if body.get("stream_format") == "sse":
             return httpx.Response(200, content=build.speech_events(input_tokens=4),
                                   headers={"content-type": "text/event-stream"})  # fmt: skip
-        return httpx.Response(200, content=build.speech_audio(len(body["input"])), headers={"content-type": "audio/wav"})
+        audio = build.speech_audio(len(body["input"]))
+        return httpx.Response(200, content=audio, headers={"content-type": "audio/wav"})
     if path.endswith(("/audio/transcriptions", "/audio/translations")):
         form = request.content
         if b'name="stream"' in form and b"true" in form.split(b'name="stream"')[1][:40]:

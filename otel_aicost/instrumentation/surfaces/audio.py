@@ -40,8 +40,8 @@ def _audio_usage(usage: Any) -> Usage | None:
     if found is None:
         return None
     audio = count(field(field(usage, "input_token_details"), "audio_tokens"))
-    if audio and "input_audio_tokens" in getattr(Usage, "__dataclass_fields__", {}):
-        return replace(found, input_audio_tokens=min(audio, found.input_tokens))  # type: ignore[call-arg]
+    if audio:
+        return replace(found, input_audio_tokens=min(audio, found.input_tokens))
     return found
 
 
@@ -157,8 +157,8 @@ def _speech_usage(body: bytes) -> Usage | None:
         return None
     usage = event.get("usage") if isinstance(event, dict) else None
     found = usage_of(usage, "input_tokens", "output_tokens", "input_token_details", "output_token_details")
-    if found is not None and found.output_tokens and "output_audio_tokens" in getattr(Usage, "__dataclass_fields__", {}):
-        return replace(found, output_audio_tokens=found.output_tokens)  # type: ignore[call-arg]  # speech is audio
+    if found is not None and found.output_tokens:
+        return replace(found, output_audio_tokens=found.output_tokens)  # speech output is all audio
     return found
 
 

@@ -31,7 +31,7 @@ def images_request(kwargs: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def image_usage(usage: Any) -> Usage | None:
-    """GPT Image token usage, with its image-token breakdown where ``Usage`` carries one."""
+    """GPT Image token usage, with its image-token breakdown (priced at the image rates)."""
     found = usage_of(usage, "input_tokens", "output_tokens", "input_tokens_details", "output_tokens_details")
     if found is None:
         return None
@@ -44,8 +44,6 @@ def image_usage(usage: Any) -> Usage | None:
         image_out = found.output_tokens  # older shapes: every output token is an image token
     if image_out:
         details["output_image_tokens"] = min(image_out, found.output_tokens)
-    known = getattr(Usage, "__dataclass_fields__", {})
-    details = {name: value for name, value in details.items() if name in known}
     return replace(found, **details) if details else found
 
 
