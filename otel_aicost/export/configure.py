@@ -41,6 +41,7 @@ from otel_aicost.instrumentation.instrumentor import OpenAICostInstrumentor
 __all__ = ["DATA_DIR", "ENV_DATA_DIR", "Configurator", "configure", "install_providers"]
 
 _announced = False
+_routes_in_effect: Any = None  # where install_providers sent each signal, for a second configure() to compare
 
 
 def _announce(defaulted: list[str]) -> None:
@@ -81,8 +82,10 @@ def install_providers(settings: Settings, environ: Mapping[str, str] | None = No
         "logs": type(logger_provider).__name__ in ("ProxyLoggerProvider", "NoOpLoggerProvider"),
     }
     if any(own.values()):
-        chosen = routes(settings.exporter, environ)
-        built = {signal: build(chosen[signal], environ) for signal in SIGNALS if own[signal]}  # fails before any is set
+        global _routes_in_effect
+        chosen = _routes_in_effect = routes(settings.exporter, environ)
+        exit_timeout = at_exit.exit_timeout(environ, _otlp_timeouts(chosen, own, environ))  # errors before any is set
+        built = {signal: build(chosen[signal], environ) for signal in SIGNALS if own[signal]}
         _announce([signal for signal in SIGNALS if own[signal] and chosen[signal].by_default])
         resource = _resource()
         created = []
@@ -98,7 +101,7 @@ def install_providers(settings: Settings, environ: Mapping[str, str] | None = No
             logger_provider = _logger_provider(resource, built["logs"])
             _logs.set_logger_provider(logger_provider)
             created.append(logger_provider)
-        flush = at_exit.register(created, at_exit.exit_timeout(environ, _otlp_timeouts(chosen, own, environ)))
+        flush = at_exit.register(created, exit_timeout)
         fork.register(resource, meter_provider if own["metrics"] else None, flush)
     if settings.summary == "stderr":
         summary.install(tracer_provider)
@@ -163,8 +166,15 @@ def configure(**options: Any) -> OpenAICostInstrumentor:
     raises ``ConfigError`` here, naming the file, the key and the problem.
     """
     settings = load_settings(options)
-    tracer_provider, meter_provider, logger_provider = install_providers(settings)
     instrumentor = OpenAICostInstrumentor()
+    if instrumentor.is_instrumented_by_opentelemetry:  # a second configure() (after otel_aicost.auto, say)
+        if settings.exporter and routes(settings.exporter, os.environ) != _routes_in_effect:
+            raise ConfigError(
+                f"configure(exporter={settings.exporter!r}): telemetry already goes elsewhere; exporters are set "
+                "up once per process, so call configure() once, before any other set-up"
+            )
+        instrumentor.uninstrument()  # its other settings (budgets, tags, prices, capture, ...) apply from here on
+    tracer_provider, meter_provider, logger_provider = install_providers(settings)
     instrumentor.instrument(
         tracer_provider=tracer_provider,
         meter_provider=meter_provider,
