@@ -10,8 +10,8 @@ import time
 import timeit
 from decimal import Decimal
 
-from otel_aicost.budget_book import BudgetBook
-from otel_aicost.budgets import Budget
+from otel_aicost.budgets.book import BudgetBook
+from otel_aicost.budgets.rules import Budget
 
 TAGS = {"team": "search", "feature": "answers", "environment": "prod"}
 ESTIMATE, COST = Decimal("0.00042"), Decimal("0.000391")

@@ -26,8 +26,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
-from otel_aicost.exporters.file import JsonLinesFileSpanExporter, to_json_line
-from otel_aicost.exporters.otlp_json import spans_to_json
+from otel_aicost.export.file import JsonLinesFileSpanExporter, to_json_line
+from otel_aicost.export.otlp_json import spans_to_json
 
 
 def make_spans(count: int) -> list:

@@ -11,9 +11,9 @@ import time
 from decimal import Decimal
 
 from otel_aicost import semconv
-from otel_aicost.config import Deployment, Settings
-from otel_aicost.cost import Pricer, PricingRequest
-from otel_aicost.usage import Usage
+from otel_aicost.config.settings import Deployment, Settings
+from otel_aicost.cost.pricer import Pricer, PricingRequest
+from otel_aicost.instrumentation.usage import Usage
 
 USAGE = Usage(input_tokens=12_345, output_tokens=678, cache_read_tokens=8_192, reasoning_tokens=256)
 CASES = {

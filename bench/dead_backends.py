@@ -1,6 +1,6 @@
 """Call latency with a healthy vs a dead telemetry backend, full size. Run: python bench/dead_backends.py
 
-Same setup as ``tests/test_dead_backends.py``: the real OTLP/HTTP span exporter behind the batch processor that
+Same setup as ``tests/integration/test_dead_backends.py``: the real OTLP/HTTP span exporter behind the batch processor that
 ``configure()`` installs, pointed at a healthy loopback receiver, a closed port, a receiver that never answers,
 and receivers answering 500 and 429; the calls themselves go to a mock transport so only our part is measured.
 Backends are interleaved in rounds. Prints p50/p99 per backend, the spans dropped, and the peak of live spans;

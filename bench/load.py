@@ -23,7 +23,7 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader  # noqa: E402
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider  # noqa: E402
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult  # noqa: E402
 
-from otel_aicost.instrumentor import OpenAICostInstrumentor  # noqa: E402
+from otel_aicost.instrumentation.instrumentor import OpenAICostInstrumentor  # noqa: E402
 from tests.support.load import run_tasks, run_threads, sync_client  # noqa: E402
 
 

@@ -9,9 +9,10 @@ base64 by default).
 
 from __future__ import annotations
 
-import base64
+import importlib.util
 import json
-import struct
+import sys
+from pathlib import Path
 
 try:  # openai 3.x
     import httpx2 as httpx
@@ -41,76 +42,43 @@ USAGE = {
 }
 
 _WORDS = ("The", " quick", " brown", " fox", " jumps", " over", " the", " lazy", " dog", ".")
-_ANSWER = "".join(_WORDS[i % len(_WORDS)] for i in range(STREAM_CHUNKS - 2))
 
 _JSON_HEADERS = {"content-type": "application/json", "x-request-id": "req_bench0001", "openai-processing-ms": "312"}
 _SSE_HEADERS = {"content-type": "text/event-stream; charset=utf-8", "x-request-id": "req_bench0002"}
 
 
+def _load_builders():
+    """The demo's payload builders (stdlib only), loaded by path: peer venvs have no otel_aicost installed."""
+    path = Path(__file__).resolve().parents[1] / "otel_aicost" / "demo" / "fake_payloads.py"
+    spec = importlib.util.spec_from_file_location("aicost_fake_payloads", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+build = _load_builders()
+
+
+def _generation(include_usage: bool) -> object:
+    pieces = [_WORDS[i % len(_WORDS)] for i in range(STREAM_CHUNKS - 2)]
+    return build.Generation(model=CHAT_RESPONSE_MODEL, pieces=pieces, finish_reason="stop", n=1, prompt_tokens=0,
+                            cached_tokens=0, reasoning_tokens=0, service_tier="default", include_usage=include_usage,
+                            usage=USAGE, system_fingerprint="fp_bench01")  # fmt: skip
+
+
 def _chat_body() -> bytes:
-    return json.dumps(
-        {
-            "id": "chatcmpl-BENCH0000000000000000000001",
-            "object": "chat.completion",
-            "created": CREATED,
-            "model": CHAT_RESPONSE_MODEL,
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": _ANSWER, "refusal": None, "annotations": []},
-                    "logprobs": None,
-                    "finish_reason": "stop",
-                }
-            ],
-            "usage": USAGE,
-            "service_tier": "default",
-            "system_fingerprint": "fp_bench01",
-        }
-    ).encode()
-
-
-def _chunk(choices: list, usage: dict | None = None) -> str:
-    chunk = {
-        "id": "chatcmpl-BENCH0000000000000000000002",
-        "object": "chat.completion.chunk",
-        "created": CREATED,
-        "model": CHAT_RESPONSE_MODEL,
-        "service_tier": "default",
-        "system_fingerprint": "fp_bench01",
-        "choices": choices,
-    }
-    if usage is not None:
-        chunk["usage"] = usage
-    return "data: " + json.dumps(chunk) + "\n\n"
+    return json.dumps(build.chat_completion(_generation(False), "chatcmpl-BENCH01", CREATED, azure=False)).encode()
 
 
 def _stream_body(include_usage: bool) -> bytes:
-    def delta(d: dict, finish: str | None = None) -> list:
-        return [{"index": 0, "delta": d, "logprobs": None, "finish_reason": finish}]
-
-    events = [_chunk(delta({"role": "assistant", "content": "", "refusal": None}))]
-    events += [_chunk(delta({"content": _WORDS[i % len(_WORDS)]})) for i in range(STREAM_CHUNKS - 2)]
-    events.append(_chunk(delta({}, "stop")))
-    if include_usage:
-        events.append(_chunk([], USAGE))
-    events.append("data: [DONE]\n\n")
-    return "".join(events).encode()
+    chunks = build.chat_chunks(_generation(include_usage), "chatcmpl-BENCH02", CREATED, azure=False)
+    return ("".join(f"data: {json.dumps(chunk)}\n\n" for chunk in chunks) + "data: [DONE]\n\n").encode()
 
 
 def _embedding_body(encoding: str) -> bytes:
-    vector = [((i * 7919) % 2000 - 1000) / 1000.0 for i in range(EMBEDDING_DIMENSIONS)]
-    if encoding == "base64":
-        data = base64.b64encode(struct.pack(f"<{EMBEDDING_DIMENSIONS}f", *vector)).decode()
-    else:
-        data = vector
-    return json.dumps(
-        {
-            "object": "list",
-            "data": [{"object": "embedding", "index": 0, "embedding": data}],
-            "model": EMBEDDING_MODEL,
-            "usage": {"prompt_tokens": 9, "total_tokens": 9},
-        }
-    ).encode()
+    request = {"model": EMBEDDING_MODEL, "input": "bench", "fake_prompt_tokens": 9, "encoding_format": encoding}
+    return json.dumps(build.embeddings(request)).encode()
 
 
 CHAT_BODY = _chat_body()

@@ -95,7 +95,7 @@ def instrument(mode: str, pipe: Pipeline) -> None:
     if mode == "bare":
         return
     if mode == "aicost":
-        from otel_aicost.instrumentor import OpenAICostInstrumentor
+        from otel_aicost.instrumentation.instrumentor import OpenAICostInstrumentor
 
         OpenAICostInstrumentor().instrument(tracer_provider=tp, meter_provider=mp)
     elif mode == "genai-openai":

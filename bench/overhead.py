@@ -34,7 +34,7 @@ STREAM_CASES = ("stream", "stream_usage")
 def available_modes(wanted: list[str] | None) -> dict[str, str]:
     """mode -> python executable, for the modes that can run here (a missing one is reported, not fatal)."""
     pythons: dict[str, str] = {"bare": sys.executable}
-    if importlib.util.find_spec("otel_aicost") and importlib.util.find_spec("otel_aicost.instrumentor"):
+    if importlib.util.find_spec("otel_aicost") and importlib.util.find_spec("otel_aicost.instrumentation.instrumentor"):
         pythons["aicost"] = sys.executable
     else:
         print("overhead: otel_aicost.instrumentor is not importable here; mode 'aicost' skipped", file=sys.stderr)

@@ -1,6 +1,6 @@
 """Soak, full size: 200,000 instrumented calls, memory sampled as they go. Run: python bench/soak.py
 
-The workload of ``tests/test_soak.py`` (chat, streams read to the end, closed early and abandoned without
+The workload of ``tests/integration/test_soak.py`` (chat, streams read to the end, closed early and abandoned without
 ``close()``, embeddings, Responses streams; mock transport, spans counted and dropped). Every tenth of the run
 prints the resident memory, the live Python objects and the live instances of our classes and the SDK's spans.
 ``--tracemalloc`` also traces Python allocations (slower, more exact). Exits 1 if, after the first tenth
@@ -21,8 +21,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from opentelemetry import context, trace  # noqa: E402
 
-from otel_aicost import wrapper  # noqa: E402
-from otel_aicost.instrumentor import OpenAICostInstrumentor  # noqa: E402
+from otel_aicost.instrumentation import wrapper  # noqa: E402
+from otel_aicost.instrumentation.instrumentor import OpenAICostInstrumentor  # noqa: E402
 from tests.support.soak import live_counts, make_client, one_call, providers  # noqa: E402
 
 OURS = ("Call", "ResponseFacts", "StreamProxy", "AsyncStreamProxy", "RawResponseProxy", "_Span", "Span")

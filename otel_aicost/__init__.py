@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .allocation import allocate
-from .budgets import Budget, BudgetExceeded
-from .estimate import Estimate, estimate_cost
-from .version import __version__
+from otel_aicost.instrumentation.allocation import allocate
+from otel_aicost.budgets.rules import Budget, BudgetExceeded
+from otel_aicost.cost.estimate import Estimate, estimate_cost
+from otel_aicost.version import __version__
 
 __all__ = [
     "Budget",
@@ -28,11 +28,11 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     # Loaded on first use: they import the OpenTelemetry SDK and the openai package.
     if name == "OpenAICostInstrumentor":
-        from .instrumentor import OpenAICostInstrumentor
+        from otel_aicost.instrumentation.instrumentor import OpenAICostInstrumentor
 
         return OpenAICostInstrumentor
     if name == "configure":
-        from .setup import configure
+        from otel_aicost.export.configure import configure
 
         return configure
     raise AttributeError(f"module 'otel_aicost' has no attribute {name!r}")

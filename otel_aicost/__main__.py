@@ -1,3 +1,3 @@
-from .cli import main
+from otel_aicost.cli import main
 
 main()

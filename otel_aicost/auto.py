@@ -1,5 +1,5 @@
 """``import otel_aicost.auto``: one line, and every OpenAI call of this process is traced, measured and priced."""
 
-from .setup import configure
+from otel_aicost.export.configure import configure
 
 instrumentor = configure()

@@ -1,8 +1,11 @@
 """Every attribute, metric name, unit and bucket list we emit. Names users' dashboards depend on live here only.
 
 GenAI names follow semantic conventions v1.41 (the last release that carried them); cost names are those
-fixed by the project's SPEC (``gen_ai.usage.cost`` is the name OpenLIT, LiteLLM and Langfuse read).
+fixed by the project's SPEC (``gen_ai.usage.cost`` is the name OpenLIT, LiteLLM and Langfuse read). Stable
+non-GenAI names come from ``opentelemetry-semantic-conventions`` (installed with the SDK).
 """
+
+from opentelemetry.semconv.attributes import error_attributes, server_attributes, service_attributes
 
 # --- GenAI span attributes (semconv v1.41) ---
 OPERATION_NAME = "gen_ai.operation.name"
@@ -39,13 +42,13 @@ SYSTEM_INSTRUCTIONS = "gen_ai.system_instructions"
 TOOL_DEFINITIONS = "gen_ai.tool.definitions"
 TOOL_CALL_ARGUMENTS = "gen_ai.tool.call.arguments"
 TOOL_CALL_RESULT = "gen_ai.tool.call.result"
-SERVER_ADDRESS = "server.address"
-SERVER_PORT = "server.port"
-ERROR_TYPE = "error.type"
+SERVER_ADDRESS = server_attributes.SERVER_ADDRESS
+SERVER_PORT = server_attributes.SERVER_PORT
+ERROR_TYPE = error_attributes.ERROR_TYPE
 AZURE_NAMESPACE = "azure.resource_provider.namespace"
 
 # --- resource / general semconv read by the FinOps reader (records.py) ---
-SERVICE_NAME = "service.name"
+SERVICE_NAME = service_attributes.SERVICE_NAME
 CLOUD_REGION = "cloud.region"
 
 # --- OpenAI-specific (semconv v1.41 openai registry) ---

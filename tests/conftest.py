@@ -19,7 +19,8 @@ from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
 
-from otel_aicost.instrumentor import OpenAICostInstrumentor  # noqa: E402
+from otel_aicost.instrumentation.instrumentor import OpenAICostInstrumentor  # noqa: E402
+from tests.support.otlp_lines import random_calls, write_lines  # noqa: E402
 from tests.support.telemetry import Telemetry  # noqa: E402
 
 
@@ -55,3 +56,23 @@ def instrument(telemetry):
 @pytest.fixture
 def instrumented(instrument):
     return instrument()
+
+
+@pytest.fixture(scope="session")
+def synthetic_telemetry(tmp_path_factory):
+    """``synthetic_telemetry(count, seed, per_line=50, files=1) -> (calls, folder)``: random GenAI calls (the truth,
+    ``tests.support.otlp_lines.SyntheticCall``) written once per session as OTLP JSON lines files in a folder."""
+    made: dict[tuple, tuple] = {}
+
+    def make(count: int, seed: int, per_line: int = 50, files: int = 1):
+        key = (count, seed, per_line, files)
+        if key not in made:
+            calls = random_calls(count, seed=seed)
+            folder = tmp_path_factory.mktemp(f"telemetry-{count}-{seed}")
+            size = -(-count // files)
+            for part in range(files):
+                write_lines(folder / f"part-{part + 1}.jsonl", calls[part * size : (part + 1) * size], per_line=per_line)
+            made[key] = (calls, folder)
+        return made[key]
+
+    return make

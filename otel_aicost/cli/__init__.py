@@ -6,9 +6,9 @@ import importlib
 
 import click
 
-from ..version import __version__
+from otel_aicost.version import __version__
 
-COMMANDS = ("prices", "estimate", "report", "focus", "demo")
+COMMANDS = ("prices", "estimate", "report", "focus", "reconcile", "demo")
 
 
 class _Commands(click.Group):

@@ -11,8 +11,8 @@ from typing import Any
 
 import click
 
-from .. import semconv
-from ..config import ConfigError, Settings, load_settings
+from otel_aicost import semconv
+from otel_aicost.config.settings import ConfigError, Settings, load_settings
 
 
 class BadInput(click.ClickException):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .. import semconv
+from otel_aicost import semconv
 
 
 @click.command()
@@ -31,10 +31,10 @@ def command(data_dir: str, rounds: int) -> None:
     from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-    from ..demo.fake_openai import FakeOpenAI
-    from ..demo.workload import DEMO_CONFIG, DEMO_DEPLOYMENTS, run_workload
-    from ..exporters.file import JsonLinesFileMetricExporter, JsonLinesFileSpanExporter
-    from ..instrumentor import OpenAICostInstrumentor
+    from otel_aicost.demo.fake_openai import FakeOpenAI
+    from otel_aicost.demo.workload import DEMO_CONFIG, DEMO_DEPLOYMENTS, run_workload
+    from otel_aicost.export.file import JsonLinesFileMetricExporter, JsonLinesFileSpanExporter
+    from otel_aicost.instrumentation.instrumentor import OpenAICostInstrumentor
 
     resource = Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME", "otel-aicost-demo")})
     memory = InMemorySpanExporter()
@@ -66,10 +66,10 @@ def command(data_dir: str, rounds: int) -> None:
 
 def finops_outputs(data_dir: str, since: datetime) -> None:
     """This run's FinOps report, its FOCUS file and its HTML report, read back from the telemetry just written."""
-    from ..focus import build_focus
-    from ..focus_write import write_csv
-    from ..report import build_report
-    from ..report_output import to_table
+    from otel_aicost.finops.focus.build import build_focus
+    from otel_aicost.finops.focus.write import write_csv
+    from otel_aicost.finops.report.build import build_report
+    from otel_aicost.finops.report.output import to_table
 
     report = build_report([data_dir], "team,model", since=since, workers=1)
     click.echo("\nReport (otel-aicost report --by team,model):\n" + to_table(report))
@@ -78,7 +78,7 @@ def finops_outputs(data_dir: str, since: datetime) -> None:
     write_csv(focus.rows, focus_path)
     click.echo(f"\nFOCUS 1.2 cost rows: {focus_path.resolve()} ({len(focus.rows)} rows; otel-aicost focus -o FILE)")
     try:
-        from ..report_html import write_html
+        from otel_aicost.finops.report.html import write_html
 
         html_path = Path(data_dir) / "report.html"
         write_html(report, str(html_path))

@@ -8,9 +8,9 @@ from typing import Any
 
 import click
 
-from ..cost import Pricer
-from ..estimate import estimate_cost
-from ._pricing_common import DEPLOYMENT_TYPE, BadInput, emit, money, settings
+from otel_aicost.cost.pricer import Pricer
+from otel_aicost.cost.estimate import estimate_cost
+from otel_aicost.cli._pricing_common import DEPLOYMENT_TYPE, BadInput, emit, money, settings
 
 
 @click.command("estimate")

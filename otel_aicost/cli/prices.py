@@ -6,11 +6,13 @@ from typing import Any
 
 import click
 
-from .. import semconv
-from ..config import Deployment
-from ..cost import Pricer, PricingRequest
-from ..pricing import PriceEntry, azure_prices, openai_prices
-from ._pricing_common import DEPLOYMENT_TYPE, BadInput, emit, money, settings
+from otel_aicost import semconv
+from otel_aicost.config.settings import Deployment
+from otel_aicost.cost.pricer import Pricer, PricingRequest
+from otel_aicost.cost.pricing import PriceEntry
+from otel_aicost.cost.pricing import azure_prices
+from otel_aicost.cost.pricing import openai_prices
+from otel_aicost.cli._pricing_common import DEPLOYMENT_TYPE, BadInput, emit, money, settings
 
 COLUMNS = (
     "model",

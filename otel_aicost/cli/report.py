@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from .. import report as report_module
-from ..report_output import to_csv, to_json, to_table
-from ..telemetry_input import InputError, check_stats, end_progress, input_paths, progress_printer, run_reader, window
+from otel_aicost.finops.report import build as report_module
+from otel_aicost.finops.report.output import to_csv, to_json, to_table
+from otel_aicost.finops.telemetry_input import InputError, check_stats, end_progress, input_paths, progress_printer, run_reader, window
 
 
 @click.command("report")
@@ -69,7 +69,7 @@ def command(paths, by, since, until, fmt, html_path, limit, progress, workers) -
     else:
         click.echo(to_table(result, limit=limit))
     if html_path:
-        from ..report_html import write_html
+        from otel_aicost.finops.report.html import write_html
 
         try:
             write_html(result, html_path)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .fake_openai import FakeOpenAI, RecordedRequest
-from .stand_in import fake_openai_unless_configured
+from otel_aicost.demo.fake_openai import FakeOpenAI, RecordedRequest
+from otel_aicost.demo.stand_in import fake_openai_unless_configured
 
 __all__ = ["FakeOpenAI", "RecordedRequest", "fake_openai_unless_configured"]

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from .fake_openai import main
+from otel_aicost.demo.fake_openai import main
 
 main()

@@ -55,9 +55,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from . import fake_payloads as payloads
-from .fake_responses import ResponseBuilder, responses_generation
-from .loopback import LoopbackHandler, LoopbackServer
+from otel_aicost.demo import fake_payloads as payloads
+from otel_aicost.demo.fake_responses import ResponseBuilder, responses_generation
+from otel_aicost.demo.loopback import LoopbackHandler, LoopbackServer
 
 ROUTE = re.compile(r"^(?P<azure>/openai)?(?:/deployments/(?P<deployment>[^/]+))?(?:/v1)?/(?P<op>chat/completions|"
                    r"completions|embeddings|responses|models)$")

@@ -100,6 +100,12 @@ class Generation:
     include_usage: bool
     report_usage: bool = True
     tool: str | None = None  # the function a forced tool call names; the pieces are then its arguments
+    usage: dict[str, Any] | None = None  # an exact usage object to report instead of the one the rules give
+    system_fingerprint: str | None = None  # instead of the one derived from the model
+
+    @property
+    def fingerprint(self) -> str:
+        return self.system_fingerprint or fingerprint(self.model)
 
     @property
     def text(self) -> str:
@@ -114,6 +120,8 @@ class Generation:
         return self.n * len(self.pieces) + self.reasoning_tokens
 
     def chat_usage(self) -> dict[str, Any]:
+        if self.usage is not None:
+            return self.usage
         return {
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
@@ -128,6 +136,8 @@ class Generation:
         }
 
     def responses_usage(self) -> dict[str, Any]:
+        if self.usage is not None:
+            return self.usage
         return {
             "input_tokens": self.prompt_tokens,
             "input_tokens_details": {"cached_tokens": self.cached_tokens, "cache_write_tokens": 0},
@@ -274,7 +284,7 @@ def chat_completion(gen: Generation, ident: str, created: int, azure: bool) -> d
         "model": gen.model,
         "choices": choices,
         "service_tier": gen.service_tier,
-        "system_fingerprint": fingerprint(gen.model),
+        "system_fingerprint": gen.fingerprint,
     }
     if gen.report_usage:
         payload["usage"] = gen.chat_usage()
@@ -291,7 +301,7 @@ def chat_chunks(gen: Generation, ident: str, created: int, azure: bool) -> list[
         "created": created,
         "model": gen.model,
         "service_tier": gen.service_tier,
-        "system_fingerprint": fingerprint(gen.model),
+        "system_fingerprint": gen.fingerprint,
     }
     if gen.include_usage:
         base["usage"] = None
@@ -334,8 +344,7 @@ def completion(gen: Generation, ident: str, created: int) -> dict[str, Any]:
     ]
     payload = {"id": ident, "object": "text_completion", "created": created, "model": gen.model, "choices": choices}
     if gen.report_usage:
-        usage = gen.chat_usage()
-        payload["usage"] = {k: usage[k] for k in ("prompt_tokens", "completion_tokens", "total_tokens")}
+        payload["usage"] = _completion_usage(gen)
     return payload
 
 
@@ -350,10 +359,13 @@ def completion_chunks(gen: Generation, ident: str, created: int) -> list[dict[st
     chunks = [chunk(i, piece) for piece in gen.pieces for i in range(gen.n)]
     chunks += [chunk(i, "", gen.finish_reason) for i in range(gen.n)]
     if gen.include_usage and gen.report_usage:
-        usage = gen.chat_usage()
-        chunks.append({**base, "choices": [], "usage": {k: usage[k] for k in ("prompt_tokens", "completion_tokens",
-                                                                              "total_tokens")}})
+        chunks.append({**base, "choices": [], "usage": _completion_usage(gen)})
     return chunks
+
+
+def _completion_usage(gen: Generation) -> dict[str, Any]:
+    usage = gen.chat_usage()
+    return {k: usage[k] for k in ("prompt_tokens", "completion_tokens", "total_tokens") if k in usage}
 
 
 # ---- embeddings ------------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
-from .fake_openai import FakeOpenAI
+from otel_aicost.demo.fake_openai import FakeOpenAI
 
 DUMMY_KEY = "loopback-fake-no-key-needed"
 AZURE_API_VERSION = "2024-10-21"

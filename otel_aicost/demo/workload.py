@@ -7,7 +7,7 @@ from typing import Any
 
 import openai
 
-from ..allocation import allocate
+from otel_aicost.instrumentation.allocation import allocate
 
 DEMO_DEPLOYMENTS = {"chat-eu": "gpt-4o"}  # what the loopback endpoint serves behind the Azure deployment
 DEMO_CONFIG: dict[str, Any] = {

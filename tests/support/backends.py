@@ -15,8 +15,8 @@ from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExport
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 
-from otel_aicost.export_health import DropCountingBatchSpanProcessor, ExportHealth
-from otel_aicost.instrumentor import OpenAICostInstrumentor
+from otel_aicost.export.health import DropCountingBatchSpanProcessor, ExportHealth
+from otel_aicost.instrumentation.instrumentor import OpenAICostInstrumentor
 from tests.support import payloads
 from tests.support.fake_azure_ingestion import FakeAzureIngestion
 from tests.support.mock_openai import client, json_response

@@ -1,4 +1,4 @@
-"""Helpers for tests/test_collector_config.py: load the shipped Collector files, merge them the
+"""Helpers for tests/integration/test_collector_config.py: load the shipped Collector files, merge them the
 way the Collector merges several ``--config`` files, and check a merged configuration's graph.
 
 The checks mirror what ``otelcol-contrib validate`` rejects (pipelines naming undefined

@@ -1,6 +1,6 @@
 """A mixed workload for load and soak runs: chat, chat streams, embeddings and Responses calls, tagged by team.
 
-Shared by ``tests/test_load.py`` / ``tests/test_soak.py`` (reduced sizes) and ``bench/load.py`` /
+Shared by ``tests/integration/test_load.py`` / ``tests/integration/test_soak.py`` (reduced sizes) and ``bench/load.py`` /
 ``bench/soak.py`` (full sizes). Calls go to the loopback ``FakeOpenAI`` (or any OpenAI-compatible base URL).
 """
 

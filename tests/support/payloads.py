@@ -1,8 +1,42 @@
-"""Canned OpenAI response bodies, shaped like the real API's."""
+"""Canned OpenAI response bodies for tests, with the usage the test names.
+
+They are built by the demo's fake endpoint builders (``otel_aicost.demo.fake_payloads`` / ``fake_responses``), so
+the tests, the demo and the benchmarks answer with one set of shapes; here only the figures are chosen.
+"""
 
 from __future__ import annotations
 
 from typing import Any
+
+from otel_aicost.demo import fake_payloads as build
+from otel_aicost.demo.fake_responses import ResponseBuilder
+
+CREATED = 1700000000
+FINGERPRINT = "fp_abc"
+
+
+def _generation(model: str, pieces: list[str], usage: dict[str, Any] | None, *, n: int = 1,
+                finish_reason: str = "stop", service_tier: str = "default",
+                include_usage: bool = False) -> build.Generation:  # fmt: skip
+    return build.Generation(
+        model=model, pieces=pieces, finish_reason=finish_reason, n=n, prompt_tokens=0, cached_tokens=0,
+        reasoning_tokens=0, service_tier=service_tier, include_usage=include_usage, usage=usage,
+        system_fingerprint=FINGERPRINT,
+    )  # fmt: skip
+
+
+def _chat_usage(prompt_tokens: int, completion_tokens: int, cached_tokens: int | None = None,
+                reasoning_tokens: int | None = None) -> dict[str, Any]:  # fmt: skip
+    usage: dict[str, Any] = {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+    }
+    if cached_tokens is not None:
+        usage["prompt_tokens_details"] = {"cached_tokens": cached_tokens, "audio_tokens": 0}
+    if reasoning_tokens is not None:
+        usage["completion_tokens_details"] = {"reasoning_tokens": reasoning_tokens}
+    return usage
 
 
 def chat_completion(
@@ -16,28 +50,12 @@ def chat_completion(
     service_tier: str | None = "default",
     choices: int = 1,
 ) -> dict[str, Any]:
-    usage: dict[str, Any] = {
-        "prompt_tokens": prompt_tokens,
-        "completion_tokens": completion_tokens,
-        "total_tokens": prompt_tokens + completion_tokens,
-    }
-    if cached_tokens is not None:
-        usage["prompt_tokens_details"] = {"cached_tokens": cached_tokens, "audio_tokens": 0}
-    if reasoning_tokens is not None:
-        usage["completion_tokens_details"] = {"reasoning_tokens": reasoning_tokens}
-    body = {
-        "id": "chatcmpl-123",
-        "object": "chat.completion",
-        "created": 1700000000,
-        "model": model,
-        "system_fingerprint": "fp_abc",
-        "choices": [
-            {"index": i, "message": {"role": "assistant", "content": content}, "finish_reason": finish_reason}
-            for i in range(choices)
-        ],
-        "usage": usage,
-    }
-    if service_tier is not None:
+    usage = _chat_usage(prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens)
+    gen = _generation(model, [content], usage, n=choices, finish_reason=finish_reason)
+    body = build.chat_completion(gen, "chatcmpl-123", CREATED, azure=False)
+    if service_tier is None:
+        del body["service_tier"]
+    else:
         body["service_tier"] = service_tier
     return body
 
@@ -51,73 +69,36 @@ def chat_chunks(
     cached_tokens: int = 0,
 ) -> list[dict[str, Any]]:
     """Chunks as the API streams them; the usage chunk (and ``usage: null`` on others) only when asked."""
-    base = {"id": "chatcmpl-s1", "object": "chat.completion.chunk", "created": 1700000000, "model": model,
-            "system_fingerprint": "fp_abc", "service_tier": "default"}  # fmt: skip
-    chunks = [{**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]}]
-    for piece in pieces:
-        chunks.append({**base, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]})
-    chunks.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
-    if include_usage:
-        for chunk in chunks:
-            chunk["usage"] = None
-        chunks.append({**base, "choices": [], "usage": {
-            "prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-            "total_tokens": prompt_tokens + completion_tokens,
-            "prompt_tokens_details": {"cached_tokens": cached_tokens}}})  # fmt: skip
-    return chunks
+    usage = _chat_usage(prompt_tokens, completion_tokens)
+    usage["prompt_tokens_details"] = {"cached_tokens": cached_tokens}
+    gen = _generation(model, list(pieces), usage, include_usage=include_usage)
+    return build.chat_chunks(gen, "chatcmpl-s1", CREATED, azure=False)
 
 
 def completion(model: str = "gpt-3.5-turbo-instruct", text: str = "Hi") -> dict[str, Any]:
-    return {
-        "id": "cmpl-1", "object": "text_completion", "created": 1700000000, "model": model,
-        "choices": [{"index": 0, "text": text, "finish_reason": "stop", "logprobs": None}],
-        "usage": {"prompt_tokens": 4, "completion_tokens": 2, "total_tokens": 6},
-    }  # fmt: skip
+    gen = _generation(model, [text], _chat_usage(4, 2))
+    return build.completion(gen, "cmpl-1", CREATED)
 
 
 def embeddings(model: str = "text-embedding-3-small", dimensions: int = 8, prompt_tokens: int = 7) -> dict[str, Any]:
-    return {
-        "object": "list",
-        "data": [{"object": "embedding", "index": 0, "embedding": [0.1] * dimensions}],
-        "model": model,
-        "usage": {"prompt_tokens": prompt_tokens, "total_tokens": prompt_tokens},
-    }
+    request = {"model": model, "input": "hello", "dimensions": dimensions, "fake_prompt_tokens": prompt_tokens}
+    return build.embeddings(request)
+
+
+def _responses(model: str, pieces: tuple[str, ...], input_tokens: int, output_tokens: int, cached_tokens: int,
+               reasoning_tokens: int) -> ResponseBuilder:  # fmt: skip
+    usage = {"input_tokens": input_tokens, "input_tokens_details": {"cached_tokens": cached_tokens},
+             "output_tokens": output_tokens, "output_tokens_details": {"reasoning_tokens": reasoning_tokens},
+             "total_tokens": input_tokens + output_tokens}  # fmt: skip
+    return ResponseBuilder(_generation(model, list(pieces), usage), {}, "resp_1", CREATED, reasoning=False)
 
 
 def response(model: str = "gpt-4o-2024-08-06", text: str = "Hi!", input_tokens: int = 20, output_tokens: int = 6,
              cached_tokens: int = 0, reasoning_tokens: int = 0, status: str = "completed") -> dict[str, Any]:  # fmt: skip
-    return {
-        "id": "resp_1", "object": "response", "created_at": 1700000000, "status": status, "model": model,
-        "output": [{"type": "message", "id": "msg_1", "status": "completed", "role": "assistant",
-                    "content": [{"type": "output_text", "text": text, "annotations": []}]}],
-        "parallel_tool_calls": True, "tool_choice": "auto", "tools": [], "service_tier": "default",
-        "usage": {"input_tokens": input_tokens, "input_tokens_details": {"cached_tokens": cached_tokens},
-                  "output_tokens": output_tokens, "output_tokens_details": {"reasoning_tokens": reasoning_tokens},
-                  "total_tokens": input_tokens + output_tokens},
-    }  # fmt: skip
+    body = _responses(model, (text,), input_tokens, output_tokens, cached_tokens, reasoning_tokens).response(final=True)
+    body["status"] = status
+    return body
 
 
 def response_events(model: str = "gpt-4o-2024-08-06", pieces: tuple[str, ...] = ("Hi", "!")) -> list[dict[str, Any]]:
-    final = response(model=model, text="".join(pieces))
-    created = {**final, "status": "in_progress", "output": [], "usage": None}
-    text = "".join(pieces)
-    item = {"type": "message", "id": "msg_1", "status": "in_progress", "role": "assistant", "content": []}
-    part = {"type": "output_text", "text": "", "annotations": []}
-    events: list[dict[str, Any]] = [
-        {"type": "response.created", "response": created},
-        {"type": "response.output_item.added", "output_index": 0, "item": item},
-        {"type": "response.content_part.added", "item_id": "msg_1", "output_index": 0, "content_index": 0,
-         "part": part},
-    ]  # fmt: skip
-    for piece in pieces:
-        events.append({"type": "response.output_text.delta", "item_id": "msg_1", "output_index": 0,
-                       "content_index": 0, "delta": piece, "logprobs": []})  # fmt: skip
-    events.append({"type": "response.output_text.done", "item_id": "msg_1", "output_index": 0,
-                   "content_index": 0, "text": text, "logprobs": []})
-    events.append({"type": "response.content_part.done", "item_id": "msg_1", "output_index": 0, "content_index": 0,
-                   "part": {**part, "text": text}})
-    events.append({"type": "response.output_item.done", "output_index": 0, "item": final["output"][0]})
-    events.append({"type": "response.completed", "response": final})
-    for number, event in enumerate(events):
-        event["sequence_number"] = number
-    return events
+    return _responses(model, pieces, 20, 6, 0, 0).events()

@@ -1,6 +1,6 @@
 """A soak workload: many calls of every shape, some streams abandoned, and counts of what stays alive.
 
-Shared by ``tests/test_soak.py`` (5,000 calls) and ``bench/soak.py`` (200,000 calls). Calls go to the SDK's mock
+Shared by ``tests/integration/test_soak.py`` (5,000 calls) and ``bench/soak.py`` (200,000 calls). Calls go to the SDK's mock
 transport, so nothing but the SDK and us allocates; spans go to an exporter that only counts them.
 """
 

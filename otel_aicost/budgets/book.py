@@ -1,0 +1,342 @@
+"""Spend per budget per period, kept in process (SPEC section 7).
+
+The instrumentation calls, around every GenAI call::
+
+    reservation = book.reserve(tags, estimate)      # before the request leaves; may raise BudgetExceeded
+    try:
+        response = send()
+    except BaseException:
+        book.release(reservation)                   # the call failed: it costs nothing here
+        raise
+    for crossing in book.settle(reservation, tags, cost):   # cost None when unpriced
+        emit(crossing, span)
+
+A ``block`` budget holds each call's estimate from ``reserve`` until ``settle``/``release``, so concurrent
+calls see each other: the check is spent + estimates in flight + this estimate > limit, done and recorded
+under one lock. Calls only exceed a block budget when their actual cost is above their estimate.
+
+All methods hold a plain ``threading.Lock`` for a few microseconds and never await or do I/O, so they are
+safe from many threads and from coroutines of any number of event loops. Periods are UTC hours, days and
+calendar months; the spend of a new period starts at zero (estimates of calls still in flight carry over,
+and their cost counts in the period in which they finish). Periods only move forward: a clock that steps
+back keeps the current period.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+from otel_aicost import semconv
+from otel_aicost.budgets.rules import Budget, BudgetExceeded
+from otel_aicost.instrumentation.safety import report_internal_error
+
+_LOGGER = logging.getLogger(semconv.BUDGET_LOGGER)
+_ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class ThresholdCrossing:
+    """One budget threshold crossed by one call. Each fires once per budget per period."""
+
+    budget: str
+    threshold: float
+    spent: Decimal
+    limit: Decimal
+    currency: str
+    period: str
+    period_start: datetime
+    action: str
+
+    @property
+    def utilization(self) -> float:
+        return float(self.spent / self.limit)
+
+    def attributes(self) -> dict[str, Any]:
+        """The attributes of the ``aicost.budget.threshold`` span event (and of the log record)."""
+        return {
+            semconv.BUDGET_NAME: self.budget,
+            semconv.BUDGET_THRESHOLD: self.threshold,
+            semconv.BUDGET_SPENT: float(self.spent),
+            semconv.BUDGET_LIMIT: float(self.limit),
+            semconv.BUDGET_UTILIZATION: self.utilization,
+            semconv.CURRENCY: self.currency,
+            semconv.BUDGET_PERIOD: self.period,
+            semconv.BUDGET_PERIOD_START: self.period_start.isoformat(),
+            semconv.BUDGET_ACTION: self.action,
+        }
+
+
+def emit(crossing: ThresholdCrossing, span: Any = None, logger: logging.Logger | None = None) -> None:
+    """Report a crossing: span event ``aicost.budget.threshold`` and a WARNING on ``otel_aicost.budgets``.
+
+    Never raises.
+    """
+    try:
+        attributes = crossing.attributes()
+        if span is not None and span.is_recording():
+            span.add_event(semconv.BUDGET_THRESHOLD_EVENT, attributes)
+        (logger or _LOGGER).warning(
+            "budget '%s' reached %d%% of its %s limit: spent %s of %s %s (period from %s)",
+            crossing.budget,
+            round(crossing.threshold * 100),
+            crossing.period,
+            crossing.spent,
+            crossing.limit,
+            crossing.currency,
+            crossing.period_start.isoformat(),
+            extra=attributes,
+        )
+    except Exception:  # reporting must never break the user's call
+        report_internal_error("budget threshold report")
+
+
+def period_bounds(period: str, now: float) -> tuple[float, float]:
+    """Start and end (epoch seconds) of the UTC hour, day or calendar month holding ``now``."""
+    moment = datetime.fromtimestamp(now, timezone.utc)
+    if period == "hour":
+        start = moment.replace(minute=0, second=0, microsecond=0)
+        return start.timestamp(), start.timestamp() + 3600
+    start = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    if period == "day":
+        return start.timestamp(), start.timestamp() + 86400
+    start = start.replace(day=1)
+    end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
+    return start.timestamp(), end.timestamp()
+
+
+class _Account:
+    """The running state of one budget. Only touched with the book's lock held."""
+
+    __slots__ = ("budget", "limit", "match", "blocks", "amounts", "next", "start", "end", "spent", "reserved", "fired")
+
+    def __init__(self, budget: Budget) -> None:
+        self.budget = budget
+        self.limit = budget.limit_amount
+        self.match = tuple((budget.match or {}).items())
+        self.blocks = budget.action == "block"
+        self.amounts = tuple(Decimal(str(t)) * self.limit for t in budget.thresholds)  # ascending
+        self.start = self.end = float("-inf")
+        self.spent = _ZERO
+        self.reserved = _ZERO  # estimates of calls in flight (block budgets only)
+        self.fired = 0  # thresholds already crossed this period (they are sorted, spend only grows)
+        self.next: Decimal | None = self.amounts[0]  # the amount of the next threshold, None when all fired
+
+    def roll(self, now: float) -> None:
+        if now >= self.end:
+            self.start, self.end = period_bounds(self.budget.period, now)
+            self.spent, self.fired, self.next = _ZERO, 0, self.amounts[0]
+
+    def add(self, amount: Decimal, book: BudgetBook, crossings: list[ThresholdCrossing]) -> None:
+        self.spent += amount
+        while self.next is not None and self.spent >= self.next:
+            crossings.append(book._crossing(self, self.budget.thresholds[self.fired]))
+            self.fired += 1
+            self.next = self.amounts[self.fired] if self.fired < len(self.amounts) else None
+
+
+class Reservation:
+    """What ``reserve`` holds for one call; pass it to ``settle`` or ``release`` exactly once (more is harmless)."""
+
+    __slots__ = ("_accounts", "_holds", "_open")
+
+    def __init__(self, accounts: tuple[_Account, ...], holds: tuple[tuple[_Account, Decimal], ...]) -> None:
+        self._accounts = accounts
+        self._holds = holds
+        self._open = True
+
+    @property
+    def budgets(self) -> tuple[Budget, ...]:
+        return tuple(account.budget for account in self._accounts)
+
+
+class BudgetBook:
+    """Spend tracking and enforcement for a fixed set of budgets, in ``currency``."""
+
+    def __init__(self, budgets: Sequence[Budget], currency: str = "USD", clock: Callable[[], float] = time.time):
+        names = [budget.name for budget in budgets]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"budget names must be unique, repeated: {', '.join(duplicates)}")
+        self.budgets = tuple(budgets)
+        self.currency = currency
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._accounts = tuple(_Account(budget) for budget in self.budgets)
+
+    @classmethod
+    def from_settings(cls, settings: Any, clock: Callable[[], float] = time.time) -> BudgetBook:
+        """The book for ``Settings.budgets`` in ``Settings.currency``."""
+        return cls(settings.budgets, settings.currency, clock)
+
+    def __bool__(self) -> bool:
+        return bool(self._accounts)
+
+    def matching(self, tags: Mapping[str, str]) -> tuple[Budget, ...]:
+        """The budgets a call with these allocation tags counts against."""
+        return tuple(account.budget for account in self._match(tags))
+
+    def _match(self, tags: Mapping[str, str]) -> tuple[_Account, ...]:
+        found = []
+        for account in self._accounts:
+            for key, value in account.match:
+                if tags.get(key) != value:
+                    break
+            else:
+                found.append(account)
+        return tuple(found)
+
+    def reserve(
+        self, tags: Mapping[str, str], estimate: Decimal | Callable[[], Decimal | None] | None
+    ) -> Reservation | None:
+        """Check the call against its ``block`` budgets before it is sent, and hold its estimate.
+
+        Raises ``BudgetExceeded`` (and holds nothing) when, for a matching block budget, spent + estimates in
+        flight + ``estimate`` is above the limit, or the limit is already used up. Returns None when no budget
+        matches. ``estimate`` None (no estimate possible) counts as zero. ``estimate`` may be a function: it is
+        called (outside the lock) only when a block budget matches, so calls that no block budget watches never
+        pay for counting tokens; if it raises, the estimate counts as zero.
+        """
+        if not self._accounts:
+            return None
+        accounts = self._match(tags)
+        if not accounts:
+            return None
+        blocking = [account for account in accounts if account.blocks]
+        if not blocking:
+            return Reservation(accounts, ())
+        if callable(estimate):
+            try:
+                estimate = estimate()
+            except Exception:  # a failed estimate must not fail the user's call: it counts as zero
+                report_internal_error("budget estimate")
+                estimate = None
+        amount = _amount(estimate)
+        holds: list[tuple[_Account, Decimal]] = []
+        now = self._clock()
+        with self._lock:
+            for account in blocking:
+                account.roll(now)
+                committed = account.spent + account.reserved
+                if committed + amount > account.limit or committed >= account.limit:
+                    raise BudgetExceeded(
+                        account.budget.name, account.spent, amount, account.limit, self.currency, account.reserved
+                    )
+                holds.append((account, amount))
+            for account, held in holds:
+                account.reserved += held
+        return Reservation(accounts, tuple(holds))
+
+    def settle(
+        self, reservation: Reservation | None, tags: Mapping[str, str], cost: Decimal | None
+    ) -> list[ThresholdCrossing]:
+        """Record a finished call: add ``cost`` to its budgets, drop its hold, return the thresholds it crossed.
+
+        The budgets are those matched at ``reserve`` time, or matched by ``tags`` when ``reservation`` is None.
+        ``cost`` None (unpriced) adds nothing. Never raises.
+        """
+        if reservation is None and not self._accounts:
+            return []
+        try:
+            accounts = self._match(tags) if reservation is None else reservation._accounts
+            amount = None if cost is None else _amount(cost)
+            crossings: list[ThresholdCrossing] = []
+            now = self._clock()
+            with self._lock:
+                if reservation is not None:
+                    if not reservation._open:
+                        return []
+                    _unhold(reservation)
+                if amount is None:
+                    return []
+                for account in accounts:
+                    account.roll(now)
+                    account.add(amount, self, crossings)
+            return crossings
+        except Exception:  # bookkeeping must never break the user's call
+            report_internal_error("budget settle")
+            return []
+
+    def release(self, reservation: Reservation | None) -> None:
+        """Drop the hold of a call that failed (it adds no spend). Never raises."""
+        if reservation is None:
+            return
+        try:
+            with self._lock:
+                if reservation._open:
+                    _unhold(reservation)
+        except Exception:
+            report_internal_error("budget release")
+
+    def spent(self) -> dict[str, Decimal]:
+        """Spend of the current period per budget name."""
+        return {account.budget.name: spent for account, spent in self._current()}
+
+    def utilization(self) -> dict[str, float]:
+        """Spend of the current period / limit, per budget name (what the gauge reports)."""
+        return {account.budget.name: float(spent / account.limit) for account, spent in self._current()}
+
+    def _current(self) -> list[tuple[_Account, Decimal]]:
+        now = self._clock()
+        with self._lock:
+            return [(a, a.spent if now < a.end else _ZERO) for a in self._accounts]
+
+    def register_gauge(self, meter: Any) -> Any:
+        """Create the ``aicost.budget.utilization`` observable gauge (one point per budget) on ``meter``."""
+        from opentelemetry.metrics import Observation
+
+        def observe(_options: Any) -> Iterable[Observation]:
+            try:
+                return [Observation(value, {semconv.BUDGET_NAME: name}) for name, value in self.utilization().items()]
+            except Exception:
+                report_internal_error("budget gauge")
+                return []
+
+        return meter.create_observable_gauge(
+            semconv.BUDGET_UTILIZATION,
+            callbacks=[observe],
+            unit="1",
+            description="Spend of the current period as a fraction of the budget's limit",
+        )
+
+    def _crossing(self, account: _Account, threshold: float) -> ThresholdCrossing:
+        budget = account.budget
+        return ThresholdCrossing(
+            budget=budget.name,
+            threshold=threshold,
+            spent=account.spent,
+            limit=account.limit,
+            currency=self.currency,
+            period=budget.period,
+            period_start=datetime.fromtimestamp(account.start, timezone.utc),
+            action=budget.action,
+        )
+
+
+def _unhold(reservation: Reservation) -> None:
+    """Give back the estimates a reservation holds (lock held by the caller)."""
+    reservation._open = False
+    for account, held in reservation._holds:
+        account.reserved -= held
+
+
+def _amount(value: Decimal | float | int | str | None) -> Decimal:
+    """A usable non-negative amount; anything else (None, NaN, negative, junk) counts as zero."""
+    if value.__class__ is Decimal and value.is_finite() and value >= 0:  # type: ignore[union-attr]
+        return value  # type: ignore[return-value]
+    if value is None:
+        return _ZERO
+    if not isinstance(value, Decimal):
+        try:
+            value = Decimal(str(value))
+        except Exception:
+            return _ZERO
+    if not value.is_finite() or value < 0:
+        return _ZERO
+    return value

@@ -1,0 +1,1 @@
+"""Settings from defaults, the config file, ``OTEL_AICOST_*`` variables and ``configure()`` arguments (``settings``)."""

@@ -1,0 +1,136 @@
+"""Which price applies: overrides, then Azure deployment-type prices, then genai-prices (OpenAI list prices).
+
+``Catalog.resolve`` is the slow path (dictionary and regex work, first use imports genai-prices); the
+``Pricer`` in ``otel_aicost.cost`` caches its answers, so a model is resolved once per day and deployment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timezone
+
+from otel_aicost import semconv
+from otel_aicost.config.settings import PriceOverride
+from otel_aicost.cost.pricing import azure_prices
+from otel_aicost.cost.pricing import openai_prices
+from otel_aicost.cost.pricing.entry import PriceEntry
+from otel_aicost.cost.pricing.overrides import Overrides
+
+BATCH_TYPES = ("global_batch", "data_zone_batch")
+STANDARD_OF_BATCH = {"global_batch": "global_standard", "data_zone_batch": "data_zone_standard"}
+
+
+def service_tier_of(tier: str | None) -> str:
+    """``flex`` / ``priority`` as priced; everything else (``auto``, ``default``, ``scale``, None) is standard."""
+    if tier is None:
+        return "default"
+    tier = tier.strip().lower()
+    return tier if tier in ("flex", "priority") else "default"
+
+
+class Catalog:
+    """All price sources in the order they win. Stateless apart from the user's overrides."""
+
+    def __init__(self, overrides: Iterable[PriceOverride] = ()) -> None:
+        self.overrides = Overrides(overrides)
+
+    def resolve(
+        self,
+        candidates: Sequence[str],
+        *,
+        provider: str = semconv.PROVIDER_OPENAI,
+        deployment_type: str | None = None,
+        service_tier: str | None = None,
+        region: str | None = None,
+        batch: bool = False,
+        when: datetime | None = None,
+    ) -> PriceEntry | None:
+        """The price for the first of ``candidates`` (response model, request model, deployment model) known.
+
+        ``deployment_type`` set (or ``provider`` Azure) means Azure pricing; an unknown type prices as Global
+        Standard and says so in the entry's notes.
+        """
+        when = when or datetime.now(timezone.utc)
+        names = [name for name in dict.fromkeys(c for c in candidates if c and c.strip())]
+        if self.overrides:
+            for name in names:
+                entry = self.overrides.lookup(name, when.date())
+                if entry is not None:
+                    return entry
+        tier = service_tier_of(service_tier)
+        azure = deployment_type is not None or provider == semconv.PROVIDER_AZURE
+        for name in names:
+            entry = self._azure(name, deployment_type, tier, region, when) if azure else None
+            if entry is None:
+                entry = self._openai(name, provider, deployment_type, tier, batch, when)
+            if entry is not None:
+                return entry
+        return None
+
+    def _azure(
+        self, name: str, deployment_type: str | None, tier: str, region: str | None, when: datetime
+    ) -> PriceEntry | None:
+        notes: list[str] = []
+        kind = deployment_type
+        if kind not in semconv.DEPLOYMENT_TYPES or kind == semconv.DEPLOYMENT_TYPES[3]:  # unknown or provisioned
+            if kind != "provisioned":
+                notes.append("deployment type unknown; priced as global_standard")
+            kind = azure_prices.GLOBAL_STANDARD
+        wanted = "priority" if tier == "priority" else "default"
+        if tier == "flex":
+            notes.append("Azure has no flex tier; standard price")
+        entry = azure_prices.lookup(name, kind, wanted, region)
+        if entry is None and wanted == "priority":
+            entry = azure_prices.lookup(name, kind, "default", region)
+            if entry is not None:
+                notes.append("no priority price; standard price")
+        if entry is None and kind in BATCH_TYPES and kind != "global_batch":
+            entry = azure_prices.lookup(name, "global_batch", "default", region)
+            if entry is not None:
+                notes.append(f"no {kind} price; global_batch")
+        if entry is None and kind not in BATCH_TYPES and kind != azure_prices.GLOBAL_STANDARD:
+            entry = azure_prices.lookup(name, azure_prices.GLOBAL_STANDARD, wanted, region)
+            if entry is not None:
+                notes.append(f"no {kind} price; global_standard")
+        return entry.with_notes(*notes) if entry is not None else None
+
+    def _openai(
+        self, name: str, provider: str, deployment_type: str | None, tier: str, batch: bool, when: datetime
+    ) -> PriceEntry | None:
+        is_azure = deployment_type is not None or provider == semconv.PROVIDER_AZURE
+        batch = batch or deployment_type in BATCH_TYPES
+        entry = openai_prices.lookup(
+            name, provider="azure" if is_azure else "openai", service_tier=tier, batch=batch, when=when
+        )
+        if entry is None and not is_azure and not openai_prices.available():
+            return self._openai_from_azure_global(name, tier, batch)
+        if entry is None:
+            return None
+        if is_azure:
+            if deployment_type in semconv.DEPLOYMENT_TYPES:
+                return entry.with_notes(f"no Azure {deployment_type} price; OpenAI list price")
+            return entry.with_notes("deployment type unknown; no Azure price; OpenAI list price")
+        return entry
+
+    def _openai_from_azure_global(self, name: str, tier: str, batch: bool) -> PriceEntry | None:
+        """Where genai-prices cannot run (Python 3.10), OpenAI list prices come from Azure Global Standard,
+        which equals them for OpenAI's models; the source says so."""
+        note = "OpenAI list price from Azure global price (genai-prices unavailable: needs Python 3.11+)"
+        kind = "global_batch" if batch else azure_prices.GLOBAL_STANDARD
+        wanted = "priority" if tier == "priority" and not batch else "default"
+        entry = azure_prices.lookup(name, kind, wanted)
+        if entry is None and wanted == "priority":
+            entry = azure_prices.lookup(name, kind, "default")
+            note += "; no priority price; standard price"
+        if entry is not None and tier == "flex":
+            note += "; no flex price; standard price"
+        return entry.with_notes(note) if entry is not None else None
+
+    def model_names(self) -> list[str]:
+        """Every model name the shipped catalogs price (OpenAI and Azure), plus the user's override patterns."""
+        names = set(openai_prices.model_ids()) | set(azure_prices.model_names())
+        return sorted(names) + [p for p in self.overrides.patterns() if p not in names]
+
+
+def today() -> date:
+    return datetime.now(timezone.utc).date()

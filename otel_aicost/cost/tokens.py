@@ -1,0 +1,212 @@
+"""Token counts with tiktoken, offline: the ``o200k_base`` and ``cl100k_base`` files ship in this package.
+
+The encodings are built from the shipped files (checked against the sha256 tiktoken itself expects), never
+through tiktoken's download path or its cache directory. Loading one takes about a second, so it happens on
+first use, once per process.
+
+Chat messages are counted the way OpenAI documents it (openai-cookbook "How to count tokens with tiktoken"):
+3 tokens per message, 1 more when the message has a ``name``, 3 to prime the reply. Tool definitions are an
+approximation (OpenAI does not document how it renders them): the tokens of each function's name, description
+and JSON parameters, plus ``TOOL_OVERHEAD`` per tool and ``TOOLS_OVERHEAD`` once. Images count
+``IMAGE_TOKENS`` each (the low-detail rate); this is an estimate, not what the API will report.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from importlib import resources
+from typing import Any
+
+from otel_aicost.cost.pricing.names import fine_tuned_base, normalise
+from otel_aicost.instrumentation.safety import renew_lock_after_fork
+
+O200K = "o200k_base"
+CL100K = "cl100k_base"
+TOKENS_PER_MESSAGE = 3
+TOKENS_PER_NAME = 1
+REPLY_PRIMING = 3
+TOOL_OVERHEAD = 8
+TOOLS_OVERHEAD = 12
+IMAGE_TOKENS = 85
+
+_ENDOFTEXT = "<|endoftext|>"
+_ENCODINGS: dict[str, dict[str, Any]] = {
+    CL100K: {
+        "sha256": "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
+        "pat_str": r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s""",
+        "special_tokens": {
+            _ENDOFTEXT: 100257,
+            "<|fim_prefix|>": 100258,
+            "<|fim_middle|>": 100259,
+            "<|fim_suffix|>": 100260,
+            "<|endofprompt|>": 100276,
+        },
+    },
+    O200K: {
+        "sha256": "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
+        "pat_str": "|".join(  # noqa: FLY002 - one alternative per line reads better
+            [
+                r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+                r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+                r"""\p{N}{1,3}""",
+                r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
+                r"""\s*[\r\n]+""",
+                r"""\s+(?!\S)""",
+                r"""\s+""",
+            ]
+        ),
+        "special_tokens": {_ENDOFTEXT: 199999, "<|endofprompt|>": 200018},
+    },
+}
+# Older OpenAI families use cl100k_base; everything from gpt-4o on (and unknown future names) uses o200k_base.
+_CL100K_PREFIXES = ("gpt-4-", "gpt-3.5", "gpt-35", "text-embedding-", "davinci-002", "babbage-002")
+_CL100K_NAMES = ("gpt-4", "gpt-4-32k")
+
+_lock = threading.Lock()
+renew_lock_after_fork(globals())
+_loaded: dict[str, Any] = {}
+
+
+class EncodingFileError(RuntimeError):
+    """A shipped encoding file is missing or does not match its known sha256 (a broken install)."""
+
+
+def encoding_name_for(model: str | None) -> str:
+    """``o200k_base`` for gpt-4o, gpt-4.1, gpt-4.5, gpt-5, o-series and unknown names; ``cl100k_base`` for
+    gpt-4, gpt-4-turbo, gpt-3.5 and the text-embedding models."""
+    name = normalise(model or "")
+    name = fine_tuned_base(name) or name
+    if name.startswith(("gpt-4o", "gpt-4.", "chatgpt-4o")):
+        return O200K
+    if name in _CL100K_NAMES or name.startswith(_CL100K_PREFIXES):
+        return CL100K
+    return O200K
+
+
+def get_encoding(name: str) -> Any:
+    """The ``tiktoken.Encoding`` of ``o200k_base`` or ``cl100k_base``, built from the shipped file."""
+    encoding = _loaded.get(name)
+    if encoding is not None:
+        return encoding
+    if name not in _ENCODINGS:
+        raise ValueError(f"unknown encoding {name!r}; shipped: {', '.join(sorted(_ENCODINGS))}")
+    with _lock:
+        if name not in _loaded:
+            _loaded[name] = _build(name)
+    return _loaded[name]
+
+
+def _build(name: str) -> Any:
+    import tiktoken
+
+    spec = _ENCODINGS[name]
+    try:
+        data = resources.files("otel_aicost.cost.encodings").joinpath(f"{name}.tiktoken").read_bytes()
+    except OSError as error:
+        raise EncodingFileError(f"otel_aicost/encodings/{name}.tiktoken: cannot read: {error}") from None
+    if hashlib.sha256(data).hexdigest() != spec["sha256"]:
+        raise EncodingFileError(f"otel_aicost/encodings/{name}.tiktoken: sha256 mismatch (damaged install)")
+    ranks: dict[bytes, int] = {}
+    for line in data.splitlines():
+        if line:
+            token, rank = line.split()
+            ranks[base64.b64decode(token)] = int(rank)
+    return tiktoken.Encoding(
+        name, pat_str=spec["pat_str"], mergeable_ranks=ranks, special_tokens=spec["special_tokens"]
+    )
+
+
+def encoding_for_model(model: str | None) -> Any:
+    return get_encoding(encoding_name_for(model))
+
+
+def count_text(text: str, model: str | None = None) -> int:
+    """Tokens of plain text (special-token strings in it count as ordinary text, as the API treats them)."""
+    if not text:
+        return 0
+    return len(encoding_for_model(model).encode_ordinary(text))
+
+
+def count_prompt(prompt: Any, model: str | None = None) -> int:
+    """Tokens of a completions / embeddings ``prompt`` / ``input``: a string, a list of strings, a list of token
+    ids, or a list of lists of token ids."""
+    if prompt is None:
+        return 0
+    if isinstance(prompt, str):
+        return count_text(prompt, model)
+    if isinstance(prompt, Sequence):
+        if all(isinstance(item, int) for item in prompt):
+            return len(prompt)
+        return sum(count_prompt(item, model) for item in prompt)
+    return 0
+
+
+def count_output(text: str | Iterable[str], model: str | None = None) -> int:
+    """Tokens of generated text, e.g. the deltas of a stream whose usage did not arrive (joined first, since
+    token boundaries do not follow chunk boundaries)."""
+    if not isinstance(text, str):
+        text = "".join(part for part in text if isinstance(part, str))
+    return count_text(text, model)
+
+
+def count_messages(
+    messages: Iterable[Mapping[str, Any]], model: str | None = None, tools: Iterable[Mapping[str, Any]] | None = None
+) -> int:
+    """Input tokens of a chat request: messages with OpenAI's per-message overhead, plus tools if given."""
+    encoding = encoding_for_model(model)
+    total = REPLY_PRIMING
+    for message in messages:
+        total += TOKENS_PER_MESSAGE
+        if not isinstance(message, Mapping):
+            continue
+        for key, value in message.items():
+            total += _count_value(encoding, value)
+            if key == "name":
+                total += TOKENS_PER_NAME
+    if tools:
+        total += count_tools(tools, model)
+    return total
+
+
+def count_tools(tools: Iterable[Mapping[str, Any]], model: str | None = None) -> int:
+    """Approximate tokens of ``tools`` definitions (see the module docstring)."""
+    encoding = encoding_for_model(model)
+    total = 0
+    for tool in tools:
+        if not isinstance(tool, Mapping):
+            continue
+        function = tool.get("function", tool)
+        if not isinstance(function, Mapping):
+            continue
+        total += TOOL_OVERHEAD
+        for key in ("name", "description"):
+            value = function.get(key)
+            if isinstance(value, str):
+                total += len(encoding.encode_ordinary(value))
+        parameters = function.get("parameters")
+        if parameters:
+            total += len(encoding.encode_ordinary(json.dumps(parameters, separators=(",", ":"), default=str)))
+    return total + TOOLS_OVERHEAD if total else 0
+
+
+def _count_value(encoding: Any, value: Any) -> int:
+    if value is None or isinstance(value, bool):
+        return 0
+    if isinstance(value, str):
+        return len(encoding.encode_ordinary(value))
+    if isinstance(value, Mapping):
+        kind = value.get("type")
+        if kind in ("image_url", "input_image", "image"):
+            return IMAGE_TOKENS
+        if isinstance(value.get("text"), str):
+            return len(encoding.encode_ordinary(value["text"]))
+        return sum(_count_value(encoding, item) for key, item in value.items() if key != "type")
+    if isinstance(value, (list, tuple)):
+        return sum(_count_value(encoding, item) for item in value)
+    if isinstance(value, (int, float)):
+        return len(encoding.encode_ordinary(str(value)))
+    return 0

@@ -1,0 +1,303 @@
+"""FOCUS 1.2 cost rows from GenAI telemetry: ``build_focus(paths) -> FocusResult`` (writing: ``focus_write``).
+
+One row per charge period (hour or day, UTC), currency, provider, resource (Azure deployment or API endpoint),
+region, model, deployment type, token type, allocation tags and pricing status. Token types and the cost
+component each one carries:
+
+========================  ============================================  ==========================
+x_TokenType               ConsumedQuantity (tokens)                      cost
+========================  ============================================  ==========================
+``input``                 input - cached input - cache write             ``aicost.cost.input``
+``cached_input``          ``gen_ai.usage.cache_read.input_tokens``       ``aicost.cost.cache_read``
+``cache_write``           ``gen_ai.usage.cache_creation.input_tokens``   ``aicost.cost.cache_write``
+``output``                output (reasoning included)                    ``aicost.cost.output``
+========================  ============================================  ==========================
+
+Exactness: the total of a call is ``gen_ai.usage.cost``. When its components do not add up to it to the last
+digit (or are missing), the difference goes to the output row (or to an ``unspecified`` row when the call has
+no tokens), so the rows of every call add up to exactly its total and the file adds up to exactly the telemetry.
+BilledCost = EffectiveCost = ListCost = ContractedCost: telemetry knows the price it was given, no invoice
+discounts. Calls without a price (``unknown_model``, ``provisioned``) still get rows for their tokens, with cost 0,
+PricingCategory ``Other`` and ``x_PricingStatus`` saying why; ``no_usage`` calls have nothing to bill and no row.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from otel_aicost import semconv
+from otel_aicost.finops.records import CostRecord, ReadStats
+from otel_aicost.finops.report.build import to_ns
+from otel_aicost.finops.scan import scan
+
+FOCUS_VERSION = "1.2"
+SERVICE_CATEGORY = "AI and Machine Learning"
+SERVICE_SUBCATEGORY = "Generative AI"
+CONSUMED_UNIT = "Tokens"
+PRICING_UNIT = "1000 Tokens"
+PRICING_BLOCK = Decimal(1000)
+UNIT_PRICE_QUANTUM = Decimal("1e-15")
+HOUR_NS = 3600 * 10**9
+DAY_NS = 24 * HOUR_NS
+DEFAULT_BILLING_ACCOUNT = "otel-aicost"
+
+TOKEN_INPUT, TOKEN_CACHED, TOKEN_CACHE_WRITE, TOKEN_OUTPUT, TOKEN_UNSPECIFIED = (
+    "input", "cached_input", "cache_write", "output", "unspecified",
+)  # fmt: skip
+METER_NAMES = {
+    TOKEN_INPUT: "Input Tokens",
+    TOKEN_CACHED: "Cached Input Tokens",
+    TOKEN_CACHE_WRITE: "Cache Write Tokens",
+    TOKEN_OUTPUT: "Output Tokens",
+    TOKEN_UNSPECIFIED: "Tokens",
+}
+PROVIDERS = {  # gen_ai.provider.name -> (ProviderName, PublisherName, ServiceName, ResourceType)
+    semconv.PROVIDER_OPENAI: ("OpenAI", "OpenAI", "OpenAI API", "OpenAI API endpoint"),
+    semconv.PROVIDER_AZURE: ("Microsoft", "Microsoft", "Azure OpenAI", "Azure OpenAI deployment"),
+}
+
+# Every FOCUS 1.2 mandatory column, then the conditional/recommended ones we can fill, then ours (x_).
+MANDATORY_COLUMNS = (
+    "BilledCost", "BillingAccountId", "BillingAccountName", "BillingCurrency", "BillingPeriodEnd",
+    "BillingPeriodStart", "ChargeCategory", "ChargeClass", "ChargeDescription", "ChargePeriodEnd",
+    "ChargePeriodStart", "ContractedCost", "EffectiveCost", "InvoiceIssuerName", "ListCost", "PricingQuantity",
+    "PricingUnit", "ProviderName", "PublisherName", "ServiceCategory", "ServiceName",
+)  # fmt: skip
+OPTIONAL_COLUMNS = (
+    "ChargeFrequency", "ConsumedQuantity", "ConsumedUnit", "ContractedUnitPrice", "ListUnitPrice",
+    "PricingCategory", "RegionId", "RegionName", "ResourceId", "ResourceName", "ResourceType",
+    "ServiceSubcategory", "SkuId", "SkuMeter", "SkuPriceId", "Tags",
+)  # fmt: skip
+CUSTOM_COLUMNS = (
+    "x_TokenType", "x_Model", "x_DeploymentType", "x_PricingStatus", "x_RequestCount", "x_ReasoningTokens",
+    "x_FocusVersion", "x_DataSource",
+)  # fmt: skip
+COLUMNS = MANDATORY_COLUMNS + OPTIONAL_COLUMNS + CUSTOM_COLUMNS
+DECIMAL_COLUMNS = (
+    "BilledCost", "ContractedCost", "EffectiveCost", "ListCost", "PricingQuantity", "ConsumedQuantity",
+    "ContractedUnitPrice", "ListUnitPrice",
+)  # fmt: skip
+DATETIME_COLUMNS = ("BillingPeriodEnd", "BillingPeriodStart", "ChargePeriodEnd", "ChargePeriodStart")
+INTEGER_COLUMNS = ("x_RequestCount", "x_ReasoningTokens")
+
+
+class FocusBuilder:
+    """The FOCUS sink: sums tokens, cost and calls per row key; mergeable across worker processes."""
+
+    def __init__(self, granularity: str = "day", since_ns: int | None = None, until_ns: int | None = None) -> None:
+        if granularity not in ("hour", "day"):
+            raise ValueError(f"granularity must be hour or day, not {granularity!r}")
+        self.granularity = granularity
+        self.period_ns = HOUR_NS if granularity == "hour" else DAY_NS
+        self.since_ns, self.until_ns = since_ns, until_ns
+        # key -> [tokens, cost, calls, reasoning tokens]
+        self.rows: dict[tuple, list] = {}
+        self.total_cost: dict[str, Decimal] = {}  # per currency, straight from gen_ai.usage.cost
+        self.calls = 0
+        self.status_counts: dict[str, int] = {}
+        self.filtered_out = 0
+        self._tags_json: dict[tuple, str] = {}
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_tags_json"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._tags_json = {}
+
+    def add(self, r: CostRecord) -> None:
+        start = r.start_ns
+        if (self.since_ns is not None and start < self.since_ns) or (
+            self.until_ns is not None and start >= self.until_ns
+        ):
+            self.filtered_out += 1
+            return
+        self.calls += 1
+        status = r.pricing_status or (semconv.STATUS_PRICED if r.cost is not None else semconv.STATUS_NO_USAGE)
+        self.status_counts[status] = self.status_counts.get(status, 0) + 1
+        cost = r.cost if status == semconv.STATUS_PRICED else None
+        tag_items = tuple(sorted(r.tags.items()))
+        tags = self._tags_json.get(tag_items)
+        if tags is None:
+            tags = self._tags_json[tag_items] = json.dumps(dict(tag_items), ensure_ascii=False, sort_keys=True)
+        base = (
+            start - start % self.period_ns, r.currency, r.provider or "", r.server_address or "",
+            r.deployment_name or "", r.region or "", r.response_model or r.request_model or "",
+            r.deployment_type or "", tags, status,
+        )  # fmt: skip
+        uncached = max(0, r.input_tokens - r.cache_read_tokens - r.cache_write_tokens)
+        parts = [
+            (TOKEN_INPUT, uncached, r.cost_input),
+            (TOKEN_CACHED, r.cache_read_tokens, r.cost_cache_read),
+            (TOKEN_CACHE_WRITE, r.cache_write_tokens, r.cost_cache_write),
+            (TOKEN_OUTPUT, r.output_tokens, r.cost_output),
+        ]
+        if cost is not None:
+            self.total_cost[r.currency] = self.total_cost.get(r.currency, 0) + cost
+            residual = cost - sum((c for _, _, c in parts if c is not None), Decimal(0))
+            if residual:
+                if r.output_tokens or r.cost_output is not None:
+                    index = 3
+                elif any(tokens for _, tokens, _ in parts):
+                    index = max(range(4), key=lambda i: parts[i][1])
+                else:
+                    index = len(parts)
+                    parts.append((TOKEN_UNSPECIFIED, 0, Decimal(0)))
+                kind, tokens, part_cost = parts[index]
+                parts[index] = (kind, tokens, (part_cost or Decimal(0)) + residual)
+        rows = self.rows
+        for kind, tokens, part_cost in parts:
+            part_cost = part_cost if cost is not None and part_cost is not None else Decimal(0)
+            if not tokens and not part_cost:
+                continue
+            key = base + (kind,)
+            row = rows.get(key)
+            if row is None:
+                row = rows[key] = [0, Decimal(0), 0, 0]
+            row[0] += tokens
+            row[1] += part_cost
+            row[2] += 1
+            if kind == TOKEN_OUTPUT:
+                row[3] += r.reasoning_tokens
+
+    def merge(self, other: FocusBuilder) -> None:
+        for key, (tokens, cost, calls, reasoning) in other.rows.items():
+            row = self.rows.get(key)
+            if row is None:
+                self.rows[key] = [tokens, cost, calls, reasoning]
+            else:
+                row[0] += tokens
+                row[1] += cost
+                row[2] += calls
+                row[3] += reasoning
+        for currency, cost in other.total_cost.items():
+            self.total_cost[currency] = self.total_cost.get(currency, 0) + cost
+        for status, count in other.status_counts.items():
+            self.status_counts[status] = self.status_counts.get(status, 0) + count
+        self.calls += other.calls
+        self.filtered_out += other.filtered_out
+
+
+@dataclass
+class FocusResult:
+    rows: list[dict]  # column -> value: Decimal, datetime (UTC), int, str or None
+    total_cost: dict[str, Decimal]  # per currency, summed straight from the telemetry
+    calls: int
+    status_counts: dict[str, int]
+    stats: ReadStats
+    filtered_out: int = 0
+
+
+def focus_rows(builder: FocusBuilder, billing_account: str, invoice_issuer: str | None) -> list[dict]:
+    """The FOCUS rows of ``builder``, sorted by period and dimensions."""
+    out = []
+    for key in sorted(builder.rows):
+        tokens, cost, calls, reasoning = builder.rows[key]
+        period, currency, provider, server, deployment, region, model, deployment_type, tags, status, kind = key
+        provider_name, publisher, service, resource_type = PROVIDERS.get(
+            provider, (provider or "Unknown", provider or "Unknown", provider or "Unknown", "API endpoint")
+        )
+        start = datetime.fromtimestamp(period // 10**9, timezone.utc)
+        end = datetime.fromtimestamp((period + builder.period_ns) // 10**9, timezone.utc)
+        month_start = start.replace(day=1, hour=0, minute=0, second=0)
+        days = calendar.monthrange(start.year, start.month)[1]
+        month_end = datetime.fromtimestamp(month_start.timestamp() + days * 86400, timezone.utc)
+        if deployment:
+            resource_id = f"{server}/openai/deployments/{deployment}" if server else f"deployments/{deployment}"
+        else:
+            resource_id = server or None
+        sku = f"{model}:{deployment_type}" if deployment_type else model
+        quantity = Decimal(tokens) / PRICING_BLOCK
+        unit_price = (cost / quantity).quantize(UNIT_PRICE_QUANTUM).normalize() if quantity else None
+        priced = status == semconv.STATUS_PRICED
+        meter = METER_NAMES[kind]
+        out.append(
+            {
+                "BilledCost": cost,
+                "BillingAccountId": billing_account,
+                "BillingAccountName": billing_account,
+                "BillingCurrency": currency,
+                "BillingPeriodEnd": month_end,
+                "BillingPeriodStart": month_start,
+                "ChargeCategory": "Usage",
+                "ChargeClass": None,
+                "ChargeDescription": f"{model or 'unknown model'} {meter.lower()} ({service})",
+                "ChargePeriodEnd": end,
+                "ChargePeriodStart": start,
+                "ContractedCost": cost,
+                "EffectiveCost": cost,
+                "InvoiceIssuerName": invoice_issuer or provider_name,
+                "ListCost": cost,
+                "PricingQuantity": quantity,
+                "PricingUnit": PRICING_UNIT,
+                "ProviderName": provider_name,
+                "PublisherName": publisher,
+                "ServiceCategory": SERVICE_CATEGORY,
+                "ServiceName": service,
+                "ChargeFrequency": "Usage-Based",
+                "ConsumedQuantity": Decimal(tokens),
+                "ConsumedUnit": CONSUMED_UNIT,
+                "ContractedUnitPrice": unit_price if priced else None,
+                "ListUnitPrice": unit_price if priced else None,
+                "PricingCategory": "Standard" if priced else "Other",
+                "RegionId": region or None,
+                "RegionName": region or None,
+                "ResourceId": resource_id,
+                "ResourceName": deployment or server or None,
+                "ResourceType": resource_type if resource_id else None,
+                "ServiceSubcategory": SERVICE_SUBCATEGORY,
+                "SkuId": sku or None,
+                "SkuMeter": f"{model} {meter}".strip(),
+                "SkuPriceId": f"{sku}:{kind}" if sku else None,
+                "Tags": tags,
+                "x_TokenType": kind,
+                "x_Model": model or None,
+                "x_DeploymentType": deployment_type or None,
+                "x_PricingStatus": status,
+                "x_RequestCount": calls,
+                "x_ReasoningTokens": reasoning if kind == TOKEN_OUTPUT else None,
+                "x_FocusVersion": FOCUS_VERSION,
+                "x_DataSource": "otel-aicost telemetry",
+            }
+        )
+    return out
+
+
+def build_focus(
+    paths: Iterable[str],
+    *,
+    granularity: str = "day",
+    billing_account: str = DEFAULT_BILLING_ACCOUNT,
+    invoice_issuer: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    workers: int | None = None,
+    parser: str = "auto",
+    progress: Callable[[ReadStats], None] | None = None,
+) -> FocusResult:
+    """Read ``paths`` and return FOCUS 1.2 rows aggregated per ``granularity`` (``hour`` or ``day``)."""
+    builder, stats = scan(
+        paths, _FocusFactory(granularity, to_ns(since), to_ns(until)), workers=workers, parser=parser, progress=progress
+    )
+    return FocusResult(
+        rows=focus_rows(builder, billing_account, invoice_issuer),
+        total_cost=builder.total_cost,
+        calls=builder.calls,
+        status_counts=builder.status_counts,
+        stats=stats,
+        filtered_out=builder.filtered_out,
+    )
+
+
+class _FocusFactory:
+    def __init__(self, granularity: str, since_ns: int | None, until_ns: int | None) -> None:
+        FocusBuilder(granularity)  # fail here, in the parent, on a bad granularity
+        self.args = (granularity, since_ns, until_ns)
+
+    def __call__(self) -> FocusBuilder:
+        return FocusBuilder(*self.args)

@@ -1,0 +1,114 @@
+"""What the ``report`` and ``focus`` commands share: input paths, time window, progress and problem reporting.
+
+Errors are ``click`` exceptions with exit code 2 and a one-line message: no traceback ever reaches the user.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import click
+
+from otel_aicost.finops.records import DEFAULT_DATA_DIR, ReadError, ReadStats
+
+
+class InputError(click.ClickException):
+    """Bad input (missing path, unreadable or corrupt file): click prints ``Error: ...``, exit code 2."""
+
+    exit_code = 2
+
+
+def input_paths(paths: Sequence[str]) -> list[str]:
+    """The given paths, or ``./otel-aicost-data/`` when none is given (it must exist)."""
+    if paths:
+        return list(paths)
+    default = Path(DEFAULT_DATA_DIR)
+    if not default.is_dir():
+        raise InputError(
+            f"no PATH given and no ./{DEFAULT_DATA_DIR}/ folder here; pass telemetry files or folders "
+            "(OTLP JSON lines, e.g. the Collector file exporter's output)"
+        )
+    return [str(default)]
+
+
+def parse_moment(text: str | None, *, end: bool = False, option: str = "--since") -> datetime | None:
+    """ISO date or date-time, UTC unless it says otherwise. A bare date as the end of a window means the whole day."""
+    if text is None:
+        return None
+    value = text.strip()
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            moment = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+            return moment + timedelta(days=1) if end else moment
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not an ISO date (2026-11-01) or date-time (2026-11-01T12:00:00Z)", param_hint=option
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def window(since: str | None, until: str | None) -> tuple[datetime | None, datetime | None]:
+    start = parse_moment(since, option="--since")
+    stop = parse_moment(until, end=True, option="--until")
+    if start is not None and stop is not None and stop <= start:
+        raise click.BadParameter(f"--until ({until}) must be after --since ({since})", param_hint="--until")
+    return start, stop
+
+
+def progress_printer(enabled: bool | None) -> Callable[[ReadStats], None] | None:
+    """A progress callback writing to stderr; ``None`` (auto) shows it only when stderr is a terminal."""
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if not enabled:
+        return None
+
+    def show(stats: ReadStats) -> None:
+        spans = f", {stats.spans:,} spans" if stats.spans else ""  # worker processes count spans at the end
+        sys.stderr.write(f"\rreading: {stats.bytes / 1e6:,.0f} MB, {stats.lines:,} lines{spans}   ")
+        sys.stderr.flush()
+
+    return show
+
+
+def end_progress(enabled: Callable | None) -> None:
+    if enabled is not None:
+        sys.stderr.write("\n")
+
+
+def run_reader(func, *args, **kwargs):
+    """Call a reading function, turning input problems into exit code 2."""
+    try:
+        return func(*args, **kwargs)
+    except ReadError as exc:
+        raise InputError(str(exc)) from None
+    except OSError as exc:
+        raise InputError(f"{getattr(exc, 'filename', '') or ''}: {exc.strerror or exc}".lstrip(": ")) from None
+
+
+def check_stats(stats: ReadStats) -> None:
+    """Fail on files that held nothing readable; warn (stderr) about corrupt lines that were skipped."""
+    if stats.files == 0:
+        raise InputError("no telemetry files found (looked for *.json, *.jsonl and their .gz forms)")
+    unreadable = stats.unreadable_files
+    if unreadable:
+        first = stats.corrupt_examples[0] if stats.corrupt_examples else ""
+        raise InputError(
+            f"not OTLP JSON lines: {', '.join(unreadable)} (every line is corrupt; first problem: {first})"
+        )
+    if stats.corrupt_lines:
+        click.echo(
+            f"otel-aicost: warning: skipped {stats.corrupt_lines} corrupt line(s) (the rest was read):", err=True
+        )
+        for example in stats.corrupt_examples:
+            click.echo(f"  {example}", err=True)
+        if stats.corrupt_lines > len(stats.corrupt_examples):
+            click.echo(f"  ... and {stats.corrupt_lines - len(stats.corrupt_examples)} more", err=True)
+    if stats.bad_spans:
+        click.echo(f"otel-aicost: warning: skipped {stats.bad_spans} malformed span(s)", err=True)

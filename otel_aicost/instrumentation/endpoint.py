@@ -1,0 +1,68 @@
+"""Where a client sends its calls: provider, server address and port, Azure deployment. Computed once per client."""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+from typing import Any
+
+from otel_aicost import semconv
+
+_AZURE_HOST_SUFFIXES = (".openai.azure.com", ".cognitiveservices.azure.com")
+_cache: weakref.WeakKeyDictionary[Any, tuple[Any, Endpoint]] = weakref.WeakKeyDictionary()
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    provider: str
+    system: str
+    server_address: str | None
+    server_port: int | None
+    is_azure: bool
+    deployment: str | None  # from the URL path (``.../deployments/NAME``), Azure only
+    api_version: str | None
+
+
+def endpoint_of(client: Any) -> Endpoint:
+    """The endpoint of an ``openai`` client (cached; recomputed if its base URL changes)."""
+    base_url = getattr(client, "_base_url", None)
+    cached = _cache.get(client)
+    if cached is not None and cached[0] is base_url:
+        return cached[1]
+    endpoint = _compute(client, base_url)
+    try:
+        _cache[client] = (base_url, endpoint)
+    except TypeError:  # not weak-referenceable: compute every time
+        pass
+    return endpoint
+
+
+def _compute(client: Any, base_url: Any) -> Endpoint:
+    host = getattr(base_url, "host", None) or None
+    scheme = getattr(base_url, "scheme", "https")
+    port = getattr(base_url, "port", None) or (443 if scheme == "https" else 80)
+    path = str(getattr(base_url, "path", "") or "")
+    is_azure = _is_azure_client(client) or (
+        isinstance(host, str) and host.lower().endswith(_AZURE_HOST_SUFFIXES)
+    )
+    deployment = None
+    if is_azure and "/deployments/" in path:
+        deployment = path.split("/deployments/", 1)[1].split("/", 1)[0] or None
+    api_version = getattr(client, "_api_version", None)
+    return Endpoint(
+        provider=semconv.PROVIDER_AZURE if is_azure else semconv.PROVIDER_OPENAI,
+        system=semconv.SYSTEM_AZURE if is_azure else semconv.SYSTEM_OPENAI,
+        server_address=host if isinstance(host, str) else None,
+        server_port=port if isinstance(port, int) else None,
+        is_azure=is_azure,
+        deployment=deployment,
+        api_version=api_version if isinstance(api_version, str) else None,
+    )
+
+
+def _is_azure_client(client: Any) -> bool:
+    try:
+        from openai.lib.azure import AsyncAzureOpenAI, AzureOpenAI
+    except ImportError:  # pragma: no cover - every supported openai has it
+        return False
+    return isinstance(client, (AzureOpenAI, AsyncAzureOpenAI))

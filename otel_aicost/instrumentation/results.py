@@ -1,0 +1,138 @@
+"""What the SDK returned, handed back to the caller as it was: a parsed object, a stream, or a raw response.
+
+Parsed objects are read and the call ends. Streams come back inside a proxy that ends the call when the stream
+ends. ``.with_raw_response`` (``LegacyAPIResponse``) non-streaming results are parsed once (the SDK caches the
+parse, so the caller's own ``.parse()`` returns the same object); raw streams and ``.with_streaming_response``
+results come back inside a proxy whose ``parse()`` reads (or wraps) what it returns.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import wrapt
+
+from otel_aicost.instrumentation.call import Call
+from otel_aicost.instrumentation.content import output_messages
+from otel_aicost.instrumentation.extract import ResponseFacts
+from otel_aicost.instrumentation.safety import report_internal_error
+from otel_aicost.instrumentation.streams import AsyncStreamProxy, StreamProxy, finish_stream
+
+try:
+    from openai import AsyncStream, Stream
+    from openai._legacy_response import LegacyAPIResponse
+    from openai._response import APIResponse, AsyncAPIResponse
+except ImportError:  # pragma: no cover - openai missing: nothing is ever wrapped
+    Stream = AsyncStream = LegacyAPIResponse = APIResponse = AsyncAPIResponse = ()  # type: ignore[assignment,misc]
+
+
+def _read(call: Call, response: Any) -> None:
+    facts = ResponseFacts()
+    try:
+        call.surface.read(response, facts)
+        if call.telemetry.content.enabled:
+            facts.output_messages = output_messages(response, facts.finish_reasons)
+    except Exception:
+        report_internal_error("response read")
+    call.succeed(facts)
+
+
+def _read_raw(call: Call, raw: Any) -> None:
+    """Parse a ``.with_raw_response`` body for its usage. A body the SDK cannot parse is not our failure: the
+    caller's own ``parse()`` raises the same error, so the call ends with it."""
+    try:
+        parsed = raw.parse()
+    except Exception as error:
+        call.fail(error)
+        return
+    _read(call, parsed)
+
+
+def _wrap_parsed(call: Call, parsed: Any) -> Any:
+    """Read a parsed result, or wrap it if it is a stream; return what the caller gets."""
+    if isinstance(parsed, Stream):
+        return StreamProxy(parsed, call, call.surface.stream_kind or "chat")
+    if isinstance(parsed, AsyncStream):
+        return AsyncStreamProxy(parsed, call, call.surface.stream_kind or "chat")
+    _read(call, parsed)
+    return parsed
+
+
+def handle_result(call: Call, result: Any) -> Any:
+    """What the caller gets back for ``result`` (sync and async clients alike; nothing here awaits)."""
+    try:
+        if isinstance(result, LegacyAPIResponse):
+            if call.stream:
+                return RawResponseProxy(result, call)
+            _read_raw(call, result)
+            return result
+        if isinstance(result, AsyncAPIResponse):
+            return AsyncRawResponseProxy(result, call)
+        if isinstance(result, APIResponse):
+            return RawResponseProxy(result, call)
+        return _wrap_parsed(call, result)
+    except Exception:
+        report_internal_error("result")
+        _end_quietly(call)
+        return result
+
+
+def _end_quietly(call: Call) -> None:
+    try:
+        call.succeed(ResponseFacts())
+    except Exception:
+        report_internal_error("result end")
+
+
+class RawResponseProxy(wrapt.ObjectProxy):  # type: ignore[misc]
+    """A raw response whose ``parse()`` we read; the call ends at the first parse, ``close()`` or collection."""
+
+    def __init__(self, raw: Any, call: Call) -> None:
+        super().__init__(raw)
+        self._self_call = call
+        self._self_parsed: Any = None
+
+    def parse(self, *args: Any, **kwargs: Any) -> Any:
+        return self._self_take(self.__wrapped__.parse(*args, **kwargs), args, kwargs)
+
+    def _self_take(self, parsed: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """Read (or wrap, if a stream) the first default parse; a parse ``to=`` another type passes as is."""
+        if args or kwargs.get("to") is not None:
+            return parsed
+        if self._self_parsed is None:
+            try:
+                self._self_parsed = _wrap_parsed(self._self_call, parsed)
+            except Exception:
+                report_internal_error("raw parse")
+                return parsed
+        return self._self_parsed
+
+    def close(self) -> Any:
+        try:
+            return self.__wrapped__.close()
+        finally:
+            self._self_end()
+
+    def _self_end(self) -> None:
+        parsed = self._self_parsed
+        if isinstance(parsed, (StreamProxy, AsyncStreamProxy)):
+            finish_stream(parsed)
+        else:
+            _end_quietly(self._self_call)
+
+    def __del__(self) -> None:
+        if not self._self_call.ended and not isinstance(self._self_parsed, (StreamProxy, AsyncStreamProxy)):
+            _end_quietly(self._self_call)
+
+
+class AsyncRawResponseProxy(RawResponseProxy):
+    """``.with_streaming_response`` on async clients: ``parse()`` and ``close()`` are coroutines."""
+
+    async def parse(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        return self._self_take(await self.__wrapped__.parse(*args, **kwargs), args, kwargs)
+
+    async def close(self) -> Any:  # type: ignore[override]
+        try:
+            return await self.__wrapped__.close()
+        finally:
+            self._self_end()

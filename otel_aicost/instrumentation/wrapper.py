@@ -1,0 +1,115 @@
+"""The one sync and one async wrapper around every instrumented SDK method.
+
+Order of work: pass straight through when switched off, suppressed, or already inside one of our calls; start the
+call (our failures here fall back to the bare call); check budgets (``BudgetExceeded`` is meant for the caller);
+run the user's call with our span current; hand the result to ``results.py`` behind the guard.
+The user's exceptions are re-raised unchanged.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from typing import Any
+
+from opentelemetry import context, trace
+from opentelemetry.instrumentation.utils import is_instrumentation_enabled
+
+from otel_aicost.instrumentation.call import Call, Surface, Telemetry
+from otel_aicost.instrumentation.results import handle_result
+from otel_aicost.instrumentation.safety import guard, report_internal_error
+
+_IN_CALL: contextvars.ContextVar[bool] = contextvars.ContextVar("otel_aicost_in_call", default=False)
+
+
+class Switch:
+    """Turned off by ``uninstrument()``: the SDK caches bound methods, so a wrapper can outlive unwrapping."""
+
+    __slots__ = ("active",)
+
+    def __init__(self) -> None:
+        self.active = True
+
+
+def _start(telemetry: Telemetry, surface: Surface, instance: Any, kwargs: dict[str, Any]) -> Call | None:
+    try:
+        return telemetry.start(surface, instance, kwargs)
+    except Exception:
+        report_internal_error("call start")
+        return None
+
+
+def _rejects_stream_options(call: Call, error: BaseException) -> bool:
+    """An endpoint that refuses the ``stream_options`` we added gets the caller's original request."""
+    if not call.injected_usage or getattr(error, "status_code", None) != 400:
+        return False
+    return "stream_options" in str(error)
+
+
+def _bypass_inner_instrumentation(wrapped: Any) -> Any:
+    """If another OpenTelemetry OpenAI instrumentation wraps inside us, call what it wraps: one span per call."""
+    inner = getattr(wrapped, "_self_wrapper", None)
+    if inner is not None and getattr(inner, "__module__", "").startswith("opentelemetry.instrumentation"):
+        return wrapped.__wrapped__
+    return wrapped
+
+
+def sync_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any:
+    def wrapper(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        if not switch.active or _IN_CALL.get() or not is_instrumentation_enabled():
+            return wrapped(*args, **kwargs)
+        call = _start(telemetry, surface, instance, kwargs)
+        if call is None:
+            return wrapped(*args, **kwargs)
+        call.reserve_budget()
+        wrapped = _bypass_inner_instrumentation(wrapped)
+        in_call = _IN_CALL.set(True)
+        span_context = context.attach(trace.set_span_in_context(call.span))
+        try:
+            try:
+                result = wrapped(*args, **call.kwargs)
+            except Exception as error:
+                if not _rejects_stream_options(call, error):
+                    raise
+                call.injected_usage = False
+                call.kwargs = kwargs
+                result = wrapped(*args, **kwargs)
+        except BaseException as error:
+            guard("call failure", call.fail, error)
+            raise
+        finally:
+            context.detach(span_context)
+            _IN_CALL.reset(in_call)
+        return handle_result(call, result)
+
+    return wrapper
+
+
+def async_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any:
+    async def wrapper(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        if not switch.active or _IN_CALL.get() or not is_instrumentation_enabled():
+            return await wrapped(*args, **kwargs)
+        call = _start(telemetry, surface, instance, kwargs)
+        if call is None:
+            return await wrapped(*args, **kwargs)
+        call.reserve_budget()
+        wrapped = _bypass_inner_instrumentation(wrapped)
+        in_call = _IN_CALL.set(True)
+        span_context = context.attach(trace.set_span_in_context(call.span))
+        try:
+            try:
+                result = await wrapped(*args, **call.kwargs)
+            except Exception as error:
+                if not _rejects_stream_options(call, error):
+                    raise
+                call.injected_usage = False
+                call.kwargs = kwargs
+                result = await wrapped(*args, **kwargs)
+        except BaseException as error:
+            guard("call failure", call.fail, error)
+            raise
+        finally:
+            context.detach(span_context)
+            _IN_CALL.reset(in_call)
+        return handle_result(call, result)
+
+    return wrapper

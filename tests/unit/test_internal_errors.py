@@ -1,0 +1,43 @@
+"""A bug in our own code at the end of a call: the caller's result is untouched and the span still ends once."""
+
+from __future__ import annotations
+
+import pytest
+
+from otel_aicost.instrumentation import safety
+from otel_aicost.instrumentation.call import Call
+from tests.support import payloads
+from tests.support.mock_openai import chat_stream_server, client, json_response
+
+MESSAGES = [{"role": "user", "content": "hi"}]
+
+
+@pytest.fixture
+def production_mode(monkeypatch):
+    """Internal errors are logged and counted, as in production (tests otherwise re-raise them)."""
+    monkeypatch.setattr(safety, "RAISE_INTERNAL_ERRORS", False)
+    return safety.internal_errors.count
+
+
+def _broken(*args, **kwargs):
+    raise RuntimeError("bug in otel-aicost")
+
+
+@pytest.mark.parametrize("broken", ["_end_attributes", "_metric_attributes", "_price"])
+def test_plain_call(telemetry, instrumented, production_mode, monkeypatch, broken):
+    monkeypatch.setattr(Call, broken, _broken)
+    result = client(lambda r: json_response(payloads.chat_completion())).chat.completions.create(
+        model="gpt-4o-mini", messages=MESSAGES
+    )
+    assert result.choices[0].message.content == "Hello there"
+    assert len(telemetry.spans()) == 1
+    assert safety.internal_errors.count == production_mode + 1
+
+
+def test_stream(telemetry, instrumented, production_mode, monkeypatch):
+    monkeypatch.setattr(Call, "_end_attributes", _broken)
+    chunks = list(client(chat_stream_server()).chat.completions.create(model="gpt-4o-mini", messages=MESSAGES,
+                                                                        stream=True))  # fmt: skip
+    assert "".join(c.choices[0].delta.content or "" for c in chunks) == "Hello there"
+    assert len(telemetry.spans()) == 1
+    assert safety.internal_errors.count == production_mode + 1

@@ -1,0 +1,214 @@
+"""Shipped tiktoken encodings: the real files, loaded without tiktoken's download path, and counts that match."""
+
+from __future__ import annotations
+
+import hashlib
+from importlib import resources
+
+import pytest
+
+from otel_aicost.cost import tokens
+from otel_aicost.cost.estimate import estimate_cost
+
+# sha256 of OpenAI's published files, as tiktoken itself expects them (tiktoken_ext/openai_public.py).
+KNOWN_SHA256 = {
+    "o200k_base": "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
+    "cl100k_base": "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
+}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def no_download(request):
+    """tiktoken's own loaders fail for the whole module: nothing may go through them."""
+    import tiktoken.load
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("tiktoken's download/cache path was used")
+
+    saved = (tiktoken.load.read_file, tiktoken.load.read_file_cached)
+    tiktoken.load.read_file = tiktoken.load.read_file_cached = refuse
+    tokens._loaded.clear()
+    yield
+    tiktoken.load.read_file, tiktoken.load.read_file_cached = saved
+
+
+@pytest.mark.parametrize("name", sorted(KNOWN_SHA256))
+def test_shipped_files_are_the_published_ones(name):
+    data = resources.files("otel_aicost.cost.encodings").joinpath(f"{name}.tiktoken").read_bytes()
+    assert hashlib.sha256(data).hexdigest() == KNOWN_SHA256[name]
+
+
+@pytest.mark.parametrize(
+    ("text", "o200k", "cl100k"),
+    [
+        ("hello world", 2, 2),
+        ("tiktoken is great!", 6, 6),
+        ("antidisestablishmentarianism", 6, 6),
+        ("", 0, 0),
+    ],
+)
+def test_known_token_counts(text, o200k, cl100k):
+    assert tokens.count_text(text, "gpt-4o") == o200k
+    assert tokens.count_text(text, "gpt-4") == cl100k
+
+
+def test_encodings_have_their_published_vocabulary_sizes():
+    assert tokens.get_encoding("o200k_base").n_vocab == 200019
+    assert tokens.get_encoding("cl100k_base").n_vocab == 100277
+
+
+@pytest.mark.parametrize(
+    ("model", "encoding"),
+    [
+        ("gpt-4o", "o200k_base"),
+        ("gpt-4o-mini-2024-07-18", "o200k_base"),
+        ("gpt-4.1-nano", "o200k_base"),
+        ("gpt-5", "o200k_base"),
+        ("o1", "o200k_base"),
+        ("o3-mini", "o200k_base"),
+        ("o4-mini", "o200k_base"),
+        ("ft:gpt-4o-mini-2024-07-18:org::x", "o200k_base"),
+        ("some-future-model", "o200k_base"),
+        ("gpt-4", "cl100k_base"),
+        ("gpt-4-turbo", "cl100k_base"),
+        ("gpt-3.5-turbo", "cl100k_base"),
+        ("gpt-35-turbo", "cl100k_base"),
+        ("text-embedding-3-small", "cl100k_base"),
+        ("ft:gpt-3.5-turbo-0125:org::x", "cl100k_base"),
+    ],
+)
+def test_model_to_encoding(model, encoding):
+    assert tokens.encoding_name_for(model) == encoding
+
+
+# The example of OpenAI's cookbook "How to count tokens with tiktoken": the API reports 129 prompt tokens on
+# gpt-3.5-turbo-0613 / gpt-4 (cl100k_base) and 124 on gpt-4o (o200k_base) for these messages.
+COOKBOOK = [
+    {
+        "role": "system",
+        "content": "You are a helpful, pattern-following assistant that translates corporate jargon "
+        "into plain English.",
+    },
+    {"role": "system", "name": "example_user", "content": "New synergies will help drive top-line growth."},
+    {"role": "system", "name": "example_assistant", "content": "Things working well together will increase revenue."},
+    {
+        "role": "system",
+        "name": "example_user",
+        "content": "Let's circle back when we have more bandwidth to touch "
+        "base on opportunities for increased leverage.",
+    },
+    {
+        "role": "system",
+        "name": "example_assistant",
+        "content": "Let's talk later when we're less busy about how to do better.",
+    },
+    {
+        "role": "user",
+        "content": "This late pivot means we don't have time to boil the ocean for the client deliverable.",
+    },
+]
+
+
+def test_message_overhead_matches_what_the_api_reports():
+    assert tokens.count_messages(COOKBOOK, "gpt-4") == 129
+    assert tokens.count_messages(COOKBOOK, "gpt-4o") == 124
+
+
+def test_message_parts_names_and_tools_are_counted():
+    encoding = tokens.get_encoding("o200k_base")
+    parts = [
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "hello world"},
+                {"type": "image_url", "image_url": {"url": "data:..."}},
+            ],
+        }
+    ]
+    assert tokens.count_messages(parts, "gpt-4o") == 3 + 3 + len(encoding.encode("user")) + 2 + tokens.IMAGE_TOKENS
+    tool = {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "description": "Weather for a city",
+            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+        },
+    }
+    with_tools = tokens.count_messages([{"role": "user", "content": "hi"}], "gpt-4o", tools=[tool])
+    without = tokens.count_messages([{"role": "user", "content": "hi"}], "gpt-4o")
+    assert with_tools - without == tokens.count_tools([tool], "gpt-4o") > tokens.TOOL_OVERHEAD + tokens.TOOLS_OVERHEAD
+
+
+def test_prompts_and_streamed_output():
+    assert tokens.count_prompt(["hello world", "hello world"], "gpt-4") == 4
+    assert tokens.count_prompt([15339, 1917], "gpt-4") == 2  # token ids count as themselves
+    assert tokens.count_prompt([[1, 2, 3], [4]], "gpt-4") == 4
+    chunks = ["The qu", "ick brown", " fox jumps over the lazy dog."]
+    assert tokens.count_output(chunks, "gpt-4") == tokens.count_text("".join(chunks), "gpt-4") == 10
+
+
+LONG_TEXT = " ".join(
+    f"Paragraph {n}: the quarterly FinOps review found that cached prompts cut input spend by {n % 7 + 3}0%, "
+    f"while reasoning-heavy workloads on o-series models doubled output tokens; the team will re-run the "
+    f"benchmark with priority processing and compare Data Zone against Global Standard deployments."
+    for n in range(200)
+)
+
+
+@pytest.mark.parametrize("model", ["gpt-4o", "gpt-4", "o3"])
+def test_estimate_is_within_ten_percent_of_the_true_count_for_long_texts(model):
+    true_count = len(tokens.encoding_for_model(model).encode(LONG_TEXT))
+    assert true_count > 5_000
+    estimate = estimate_cost(
+        model,
+        messages=[{"role": "system", "content": "Summarise."}, {"role": "user", "content": LONG_TEXT}],
+        max_output_tokens=500,
+    )
+    assert abs(estimate.input_tokens - true_count) <= true_count / 10
+    assert estimate.status == "priced"
+    assert estimate.total == estimate.input_cost + estimate.max_output_cost
+
+
+def test_estimate_cost_prices_the_worst_case():
+    from decimal import Decimal
+
+    estimate = estimate_cost("gpt-4o-mini", input_tokens=10_000, max_output_tokens=2_000)
+    assert estimate.input_cost == 10_000 * Decimal("0.15") / 1_000_000  # no cache discount assumed
+    assert estimate.max_output_cost == 2_000 * Decimal("0.60") / 1_000_000
+    assert estimate.total == estimate.input_cost + estimate.max_output_cost
+    azure = estimate_cost("gpt-4o-mini", input_tokens=10_000, deployment_type="data_zone_standard")
+    assert azure.input_cost == 10_000 * Decimal("0.165") / 1_000_000 and azure.max_output_cost == 0
+    assert estimate_cost("gpt-4o", prompt="hello world").input_tokens == 2
+
+
+def test_estimate_cost_reports_unknown_and_provisioned_without_money():
+    unknown = estimate_cost("not-a-model", input_tokens=5)
+    assert unknown.status == "unknown_model" and unknown.total is None
+    ptu = estimate_cost("gpt-4o", input_tokens=5, deployment_type="provisioned")
+    assert ptu.status == "provisioned" and ptu.total is None
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"input_tokens": -1},
+        {"max_output_tokens": 1.5},
+        {"deployment_type": "global"},
+        {"input_tokens": 3, "prompt": "x"},
+    ],
+)
+def test_estimate_cost_rejects_impossible_arguments(kwargs):
+    with pytest.raises(ValueError, match="estimate_cost"):
+        estimate_cost("gpt-4o", **kwargs)
+
+
+def test_estimated_usage_for_a_stream_without_usage():
+    from otel_aicost.cost.estimate import estimated_usage
+
+    usage = estimated_usage("gpt-4", messages=COOKBOOK, output=["Things ", "working well", " together."])
+    assert usage.source == "estimated"
+    assert usage.input_tokens == 129
+    assert usage.output_tokens == tokens.count_text("Things working well together.", "gpt-4")
+    assert estimated_usage("gpt-4o", prompt=["hello world"]).input_tokens == 2
+    assert estimated_usage("gpt-4o", messages=[object()]) is not None  # odd input counts, never raises
+    assert estimated_usage("gpt-4o", messages=5) is None  # type: ignore[arg-type]
