@@ -9,9 +9,12 @@ so the cases compare directly:
   auto(otlp)       import openai; import otel_aicost.auto               with OTEL_EXPORTER_OTLP_ENDPOINT set:
                                                                         the same exporters as openai+sdk
   auto(file)       import openai; import otel_aicost.auto               nothing configured: the embedded default
+  price data load  estimate_cost(...) in a fresh process                what loading the shipped prices costs,
+                                                                        whenever it happens (first priced call)
 
-"added" = median(auto) - median(openai+sdk). Cases are interleaved round by round so that the load of a shared
-machine hits them alike; the medians and the spread (p25-p75) are printed side by side.
+"added" = median(auto) - median(openai+sdk), in wall time and in CPU time (all threads of the process, so work
+pushed to a background thread still counts). On a shared machine CPU time is the steadier figure. Cases are
+interleaved round by round so that the load hits them alike; medians and spreads (p25-p75) side by side.
 
     python bench/startup.py --runs 15                   # the table
     python bench/startup.py --importtime                # plus the slowest otel_aicost imports (python -X importtime)
@@ -60,13 +63,15 @@ CASES: dict[str, tuple[str, dict[str, str]]] = {
     "openai+sdk": (SDK_SETUP, OTLP_ENV),
     "auto(otlp)": ("import openai\nimport otel_aicost.auto", OTLP_ENV),
     "auto(file)": ("import openai\nimport otel_aicost.auto", {}),
+    # What the first priced call pays (or a background thread, where one loads it): the price data, cold.
+    "price data load": ("from otel_aicost import estimate_cost\nestimate_cost('gpt-4o', input_tokens=1000)", {}),
 }
 
 TIMED = """
 import os, sys, time
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 exec(compile(sys.argv[1], "<case>", "exec"))
-sys.stdout.write(f"{time.perf_counter() - start:.6f}\\n")
+sys.stdout.write(f"{time.perf_counter() - start:.6f} {time.process_time() - cpu:.6f}\\n")
 sys.stdout.flush()
 os._exit(0)  # start-up only: skip the exit-time flush of the providers
 """
@@ -79,13 +84,15 @@ def clean_env(extra: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def run_once(python: str, code: str, extra_env: dict[str, str], cwd: str) -> float:
+def run_once(python: str, code: str, extra_env: dict[str, str], cwd: str) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of every thread of the process) spent in ``code`` in a fresh interpreter."""
     out = subprocess.run(
         [python, "-c", TIMED, code], env=clean_env(extra_env), cwd=cwd, capture_output=True, text=True, check=False
     )
     if out.returncode != 0:
         raise SystemExit(f"case failed:\n{code}\n{out.stderr}")
-    return float(out.stdout.strip().splitlines()[-1])
+    wall, cpu = out.stdout.strip().splitlines()[-1].split()
+    return float(wall), float(cpu)
 
 
 def importtime(python: str, cwd: str, top: int) -> None:
@@ -116,22 +123,28 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as cwd:  # outside any checkout; the embedded default writes here
         for code, env in CASES.values():  # warm the file cache and the .pyc files
             run_once(args.python, code, env, cwd)
-        samples: dict[str, list[float]] = {name: [] for name in CASES}
+        samples: dict[str, list[tuple[float, float]]] = {name: [] for name in CASES}
         for _ in range(args.runs):
             for name, (code, env) in CASES.items():
                 samples[name].append(run_once(args.python, code, env, cwd))
 
-        def median_ms(name: str) -> float:
-            return statistics.median(samples[name]) * 1000
+        def median_ms(name: str, column: int) -> float:
+            return statistics.median(sample[column] for sample in samples[name]) * 1000
+
+        def spread(name: str, column: int) -> str:
+            values = [sample[column] * 1000 for sample in samples[name]]
+            q = statistics.quantiles(values, n=4) if len(values) > 1 else [values[0]] * 3
+            return f"{q[0]:.0f}-{q[2]:.0f}"
 
         print(f"{args.python}: {args.runs} fresh processes per case, load average {os.getloadavg()[0]:.1f}")
-        print(f"{'case':<12} {'median ms':>10} {'p25':>8} {'p75':>8}")
-        for name, values in samples.items():
-            q = statistics.quantiles(values, n=4) if len(values) > 1 else [values[0]] * 3
-            print(f"{name:<12} {median_ms(name):>10.1f} {q[0] * 1000:>8.1f} {q[2] * 1000:>8.1f}")
-        base = median_ms("openai+sdk")
+        print(f"{'case':<20} {'wall ms':>8} {'p25-p75':>11} {'CPU ms':>8} {'p25-p75':>11}")
+        for name in CASES:
+            print(f"{name:<20} {median_ms(name, 0):>8.0f} {spread(name, 0):>11} {median_ms(name, 1):>8.0f} "
+                  f"{spread(name, 1):>11}")  # fmt: skip
         for name in ("auto(otlp)", "auto(file)"):
-            print(f"added by {name} over openai+sdk: {median_ms(name) - base:+.1f} ms (target <= 150 ms)")
+            wall = median_ms(name, 0) - median_ms("openai+sdk", 0)
+            cpu = median_ms(name, 1) - median_ms("openai+sdk", 1)
+            print(f"added by {name} over openai+sdk: {wall:+.0f} ms wall, {cpu:+.0f} ms CPU (target <= 150 ms)")
         if args.importtime:
             importtime(args.python, cwd, args.top)
 

@@ -62,8 +62,12 @@ class Telemetry:
         self.metric_tags = MetricTags(settings.metric_tags, settings.metric_tag_cap)
         self.default_tags = {**resource_tags(resource), **settings.tags}
         self.inject_usage = settings.stream_usage == "auto"
+        self.on_first_call: Callable[[], None] | None = None
 
     def start(self, surface: Surface, instance: Any, kwargs: dict[str, Any]) -> Call:
+        if self.on_first_call is not None:
+            warm_up, self.on_first_call = self.on_first_call, None
+            warm_up()
         return Call(self, surface, instance, kwargs)
 
 
