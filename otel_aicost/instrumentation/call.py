@@ -282,9 +282,11 @@ class Call:
             input_attributes[semconv.TOKEN_TYPE] = semconv.TOKEN_INPUT
             instruments.token_usage.record(usage.input_tokens, input_attributes)
             if self.surface.operation != semconv.OP_EMBEDDINGS:
-                metric_attributes[semconv.TOKEN_TYPE] = semconv.TOKEN_OUTPUT
-                instruments.token_usage.record(usage.output_tokens, metric_attributes)
-                del metric_attributes[semconv.TOKEN_TYPE]
+                # A dict of its own: SDKs before about 1.39 keep the dict passed to record() as the data point's
+                # attributes, so changing it afterwards would relabel the point.
+                output_attributes = dict(metric_attributes)
+                output_attributes[semconv.TOKEN_TYPE] = semconv.TOKEN_OUTPUT
+                instruments.token_usage.record(usage.output_tokens, output_attributes)
         if cost is not None and cost.total is not None:
             instruments.cost.record(float(cost.total), metric_attributes)
         if self.first_chunk_at is not None:
