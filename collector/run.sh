@@ -6,7 +6,8 @@
 #   OTEL_AICOST_COLLECTOR_PROMETHEUS=true        -> prometheus.yaml
 #   OTEL_AICOST_COLLECTOR_FILE=true              -> file.yaml (creates the output folder)
 #
-# OTEL_AICOST_COLLECTOR_BIN names the binary (default: otelcol-contrib). Extra arguments are
+# OTEL_AICOST_COLLECTOR_BIN names the binary (default: otelcol-contrib; the one this repository builds:
+# OTEL_AICOST_COLLECTOR_BIN=$(scripts/build-collector.sh) collector/run.sh). Extra arguments are
 # passed on, e.g. `collector/run.sh validate` or `collector/run.sh --feature-gates=...`.
 # OTEL_AICOST_COLLECTOR_DRY_RUN=true prints the command instead of running it.
 set -euo pipefail

@@ -118,7 +118,7 @@ METRIC_OPERATION_DURATION = "gen_ai.client.operation.duration"
 METRIC_TIME_TO_FIRST_CHUNK = "gen_ai.client.operation.time_to_first_chunk"
 METRIC_TIME_PER_OUTPUT_CHUNK = "gen_ai.client.operation.time_per_output_chunk"
 METRIC_COST = "gen_ai.usage.cost"
-# Derived by the Collector (collector/base.yaml, signaltometrics) from span attributes.
+# Derived by the Collector (collector/base.yaml, signal_to_metrics) from span attributes.
 COLLECTOR_METRIC_COST = "aicost.cost"
 COLLECTOR_METRIC_REQUESTS = "aicost.requests"
 
@@ -142,3 +142,4 @@ ENV_METRIC_TAGS = "OTEL_AICOST_METRIC_TAGS"
 ENV_CURRENCY = "OTEL_AICOST_CURRENCY"
 ENV_EXPORTER = "OTEL_AICOST_EXPORTER"
 ENV_CAPTURE_CONTENT = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
+ENV_GATEWAY_HEADERS = "OTEL_AICOST_GATEWAY_HEADERS"

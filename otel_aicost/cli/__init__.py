@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 import click
 
 from otel_aicost.version import __version__
 
-COMMANDS = ("prices", "estimate", "report", "focus", "reconcile", "demo")
+COMMANDS = ("prices", "estimate", "report", "focus", "reconcile", "forecast", "anomalies", "demo")
 
 
 class _Commands(click.Group):
@@ -32,6 +33,24 @@ class _Commands(click.Group):
                 return None
             raise
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """Bad input is a ``ClickException`` (a clear line, exit 2); anything else is a bug of ours: one line that
+        says so, exit 1, and the traceback only with ``--debug``."""
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:  # noqa: BLE001 - turned into one line, or re-raised with --debug
+            if ctx.params.get("debug"):
+                raise
+            text = str(error).splitlines()[0][:200] if str(error) else ""
+            click.echo(
+                f"otel-aicost: internal error ({type(error).__name__}{': ' + text if text else ''}). This is a bug: "
+                "please report it with the output of the same command run as 'otel-aicost --debug ...'.",
+                err=True,
+            )
+            ctx.exit(1)
+
 
 def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     """``--version``: the package version and the date of the price data it ships (prices are never fetched)."""
@@ -53,5 +72,6 @@ def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> N
 @click.group(cls=_Commands)
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version,
               help="Show the version and the date of the shipped price data, then exit.")  # fmt: skip
-def main() -> None:
+@click.option("--debug", is_flag=True, help="Show the full traceback of an unexpected error.")
+def main(debug: bool) -> None:
     """Exact cost for every OpenAI and Azure OpenAI call: prices, estimates, reports and FOCUS export."""

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import json
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +15,7 @@ import click
 
 from otel_aicost import semconv
 from otel_aicost.config.settings import ConfigError, Settings, load_settings
+from otel_aicost.quoting import show
 
 
 class BadInput(click.ClickException):
@@ -29,6 +32,19 @@ def settings() -> Settings:
         return load_settings()
     except ConfigError as error:
         raise BadInput(str(error)) from None
+
+
+def unknown_model(model: str, known: Iterable[str]) -> BadInput:
+    """The error for a model nothing can price, with the closest known names ("did you mean gpt-4o?")."""
+    names = sorted(set(known))
+    squeeze = {re.sub(r"[^a-z0-9]", "", name.lower()): name for name in names}
+    same = squeeze.get(re.sub(r"[^a-z0-9]", "", model.lower()))
+    close = [same] if same else difflib.get_close_matches(model.lower(), names, n=3, cutoff=0.75)
+    hint = f"did you mean {' or '.join(close)}? " if close else ""
+    return BadInput(
+        f"unknown model {show(model)}: no shipped or configured price; {hint}(run 'otel-aicost prices' to list "
+        "known models, or add a [[prices]] entry to your config file)"
+    )
 
 
 def money(value: Decimal | None) -> str | None:

@@ -66,25 +66,36 @@ def command(data_dir: str, rounds: int) -> None:
 
 def finops_outputs(data_dir: str, since: datetime) -> None:
     """This run's FinOps report, its FOCUS file and its HTML report, read back from the telemetry just written."""
-    from otel_aicost.finops.focus.build import build_focus
-    from otel_aicost.finops.focus.write import write_csv
-    from otel_aicost.finops.report.build import build_report
-    from otel_aicost.finops.report.output import to_table
+    from functools import partial
 
-    report = build_report([data_dir], "team,model", since=since, workers=1)
+    from otel_aicost.finops.focus.build import DEFAULT_BILLING_ACCOUNT, FocusBuilder, focus_rows
+    from otel_aicost.finops.focus.write import write_csv
+    from otel_aicost.finops.one_pass import read_once
+    from otel_aicost.finops.report.build import ReportBuilder, parse_by, report_from, to_ns
+    from otel_aicost.finops.report.html import write_html
+    from otel_aicost.finops.report.output import to_table
+    from otel_aicost.finops.series import SeriesBuilder, TagCosts
+
+    start = to_ns(since)
+    sinks, stats = read_once(  # one read for the table, the FOCUS rows and the HTML page
+        [data_dir],
+        {
+            "report": partial(ReportBuilder, parse_by("team,model"), start),
+            "series": partial(SeriesBuilder, [], since_ns=start),
+            "tags": TagCosts,
+            "focus": partial(FocusBuilder, "day", start),
+        },
+        workers=1,
+    )
+    report = report_from(sinks.sinks["report"], stats, since, None)
     click.echo("\nReport (otel-aicost report --by team,model):\n" + to_table(report))
     focus_path = Path(data_dir) / "focus-costs.csv"
-    focus = build_focus([data_dir], since=since, workers=1)
-    write_csv(focus.rows, focus_path)
-    click.echo(f"\nFOCUS 1.2 cost rows: {focus_path.resolve()} ({len(focus.rows)} rows; otel-aicost focus -o FILE)")
-    try:
-        from otel_aicost.finops.report.html import write_html
-
-        html_path = Path(data_dir) / "report.html"
-        write_html(report, str(html_path))
-        click.echo(f"HTML report with charts: {html_path.resolve()}")
-    except Exception as error:  # plotly is an optional extra
-        click.echo(f"HTML report skipped: {error}")
+    rows = focus_rows(sinks.sinks["focus"], DEFAULT_BILLING_ACCOUNT, None)
+    count = write_csv(rows, focus_path)
+    click.echo(f"\nFOCUS 1.2 cost rows: {focus_path.resolve()} ({count} rows; otel-aicost focus -o FILE)")
+    html_path = Path(data_dir) / "report.html"
+    write_html(report, sinks.sinks["series"], str(html_path), sinks.sinks["tags"])
+    click.echo(f"HTML report with charts: {html_path.resolve()}")
 
 
 def format_table(spans: list) -> str:  # type: ignore[type-arg]
@@ -117,4 +128,3 @@ def format_table(spans: list) -> str:  # type: ignore[type-arg]
     lines.insert(1, "  ".join("-" * width for width in widths))
     lines.append(f"\n{len(spans)} requests, total cost {total:.6f} USD")
     return "\n".join(lines)
-

@@ -10,7 +10,7 @@ import click
 
 from otel_aicost.cost.pricer import Pricer
 from otel_aicost.cost.estimate import estimate_cost
-from otel_aicost.cli._pricing_common import DEPLOYMENT_TYPE, BadInput, emit, money, settings
+from otel_aicost.cli._pricing_common import DEPLOYMENT_TYPE, BadInput, emit, money, settings, unknown_model
 
 
 @click.command("estimate")
@@ -30,23 +30,29 @@ def command(
     model: str, file: Path | None, text: str | None, max_output: int | None, deployment_type: str | None, as_json: bool
 ) -> None:
     """Count the prompt's tokens with tiktoken (offline) and price the worst case: no cache hits, and
-    --max-output output tokens."""
+    --max-output output tokens (without it, the output is not counted: the total is the input's cost).
+    Embeddings models count the raw text, as the API bills it."""
     if (file is None) == (text is None):
         raise click.UsageError("give exactly one of --file or --text")
-    messages, tools = _read(file) if file is not None else ([{"role": "user", "content": text}], None)
+    embeddings = "embedding" in model.lower()
+    if embeddings and file is not None and file.suffix.lower() == ".json":
+        raise click.UsageError("embeddings input is text: give --text or a text file, not chat messages (.json)")
+    if embeddings:  # the raw input is what embeddings bill: no chat framing
+        request: dict[str, Any] = {"prompt": text if text is not None else _read_text(file)}  # type: ignore[arg-type]
+    else:
+        messages, tools = _read(file) if file is not None else ([{"role": "user", "content": text}], None)
+        request = {"messages": messages, "tools": tools}
+    pricer = Pricer(settings())
     try:
         estimate = estimate_cost(
-            model,
-            messages=messages,
-            tools=tools,
-            max_output_tokens=max_output,
-            deployment_type=deployment_type,
-            pricer=Pricer(settings()),
+            model, **request, max_output_tokens=max_output, deployment_type=deployment_type, pricer=pricer
         )
     except ValueError as error:
         raise BadInput(str(error)) from None
     if estimate.status == "unknown_model":
-        raise BadInput(f"unknown model {model!r}: no shipped or configured price (run 'otel-aicost prices')")
+        from otel_aicost.cli.prices import known_names
+
+        raise unknown_model(model, known_names(pricer))
     row = {
         "model": estimate.model,
         "priced_as": estimate.pricing_model,
@@ -54,8 +60,9 @@ def command(
         "input_tokens": estimate.input_tokens,
         "max_output_tokens": estimate.max_output_tokens,
         "input_cost": money(estimate.input_cost),
-        "max_output_cost": money(estimate.max_output_cost),
+        "max_output_cost": money(estimate.max_output_cost) if max_output is not None and not embeddings else None,
         "total": money(estimate.total),
+        "excludes": _excluded(embeddings, max_output),
         "currency": estimate.currency,
         "source": estimate.source,
     }
@@ -68,11 +75,24 @@ def command(
             click.echo(f"{key.ljust(width)}  {value}")
 
 
-def _read(file: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]] | None]:
+def _excluded(embeddings: bool, max_output: int | None) -> str | None:
+    """What the total leaves out, said plainly (None when it is the whole worst case)."""
+    if embeddings:
+        return None  # embeddings bill their input only
+    if max_output is None:
+        return "output tokens: not counted; pass --max-output N for the worst case with N output tokens"
+    return None
+
+
+def _read_text(file: Path) -> str:
     try:
-        content = file.read_text(encoding="utf-8")
+        return file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise BadInput(f"{file}: cannot read: {error}") from None
+        raise BadInput(f"{file}: cannot read as UTF-8 text: {error}") from None
+
+
+def _read(file: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]] | None]:
+    content = _read_text(file)
     if file.suffix.lower() == ".json":
         try:
             data = json.loads(content)

@@ -11,6 +11,25 @@ from otel_aicost.finops.focus.write import MissingExtra, format_decimal, write_c
 from otel_aicost.finops.telemetry_input import InputError, check_stats, end_progress, input_paths, progress_printer, run_reader, window
 
 
+SUFFIXES = {".csv": "csv", ".parquet": "parquet"}
+
+
+def output_format(output: str, fmt: str | None, layout: str) -> str:
+    """csv or parquet, from --format or the file's suffix; a suffix that promises another format is an error."""
+    if layout == "finops-hub":
+        return fmt or "parquet"
+    suffix = Path(output).suffix.lower()
+    implied = SUFFIXES.get(suffix)
+    if suffix and implied is None:
+        raise click.BadParameter(
+            f"{output!s}: FOCUS rows are written as CSV or Parquet, not {suffix}; name the file .csv or .parquet",
+            param_hint="-o/--output",
+        )
+    if fmt is not None and implied is not None and fmt != implied:
+        raise click.BadParameter(f"{output}: the name says {implied} but --format is {fmt}", param_hint="-o/--output")
+    return fmt or implied or "csv"
+
+
 @click.command("focus")
 @click.argument("paths", nargs=-1, type=click.Path(dir_okay=True, file_okay=True))
 @click.option(
@@ -57,8 +76,7 @@ def command(
     One row per charge period, provider, resource, model, token type (input, cached input, cache write,
     output) and allocation tags; costs add up exactly to the telemetry's gen_ai.usage.cost.
     """
-    if fmt is None:
-        fmt = "parquet" if layout == "finops-hub" or output.endswith(".parquet") else "csv"
+    fmt = output_format(output, fmt, layout)
     if layout == "finops-hub" and fmt != "parquet":
         raise click.UsageError("--layout finops-hub writes parquet (FinOps hubs ingest parquet); drop --format csv")
     if fmt == "parquet":
@@ -68,9 +86,10 @@ def command(
             raise InputError("parquet output needs pyarrow: install otel-aicost[parquet]") from None
     start, stop = window(since, until)
     show = progress_printer(progress)
+    paths = input_paths(paths)
     result = run_reader(
         build_focus,
-        input_paths(paths),
+        paths,
         granularity=granularity,
         billing_account=billing_account,
         invoice_issuer=invoice_issuer,
@@ -80,7 +99,7 @@ def command(
         progress=show,
     )
     end_progress(show)
-    check_stats(result.stats)
+    check_stats(result.stats, paths)
     try:
         if layout == "finops-hub":
             written = write_finops_hub(result.rows, output, scope or f"otel-aicost/{billing_account}")

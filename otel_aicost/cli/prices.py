@@ -12,7 +12,7 @@ from otel_aicost.cost.pricer import Pricer, PricingRequest
 from otel_aicost.cost.pricing import PriceEntry
 from otel_aicost.cost.pricing import azure_prices
 from otel_aicost.cost.pricing import openai_prices
-from otel_aicost.cli._pricing_common import DEPLOYMENT_TYPE, BadInput, emit, money, settings
+from otel_aicost.cli._pricing_common import DEPLOYMENT_TYPE, BadInput, emit, money, settings, unknown_model
 
 COLUMNS = (
     "model",
@@ -58,16 +58,17 @@ def command(
         names = azure_names(deployment_type) if deployment_type else openai_prices.model_ids()
         names = names + [p for p in pricer.catalog.overrides.patterns() if p not in names]
         rows = [row for name in names if (row := describe(pricer, name, deployment_type, region, service_tier, batch))]
-        emit(rows, fmt, COLUMNS)
+        for row in rows:  # a catalog prefix ('ft:gpt-3.5-turbo-') is a pattern, not a model: show it as a glob
+            if row["model"][-1:] in "-:." and row["model"]:
+                row["model"] = row["priced_as"] = row["model"] + "*"
+        columns = [c for c in COLUMNS if c != "cache_write" or any(r.get(c) is not None for r in rows)]
+        emit(rows, fmt, columns)
         return
     if deployment_type == "provisioned":
         raise BadInput("provisioned deployments are billed per PTU-hour; there is no per-token price")
     row = describe(pricer, model, deployment_type, region, service_tier, batch)
     if row is None:
-        raise BadInput(
-            f"unknown model {model!r}: no shipped or configured price (run 'otel-aicost prices' to list "
-            f"known models, or add a [[prices]] entry to your config file)"
-        )
+        raise unknown_model(model, known_names(pricer))
     if fmt == "table":
         width = max(len(key) for key in row)
         for key, value in row.items():
@@ -75,6 +76,12 @@ def command(
                 click.echo(f"{key.ljust(width)}  {value}")
         return
     emit([row], fmt, list(row))
+
+
+def known_names(pricer: Pricer) -> list[str]:
+    """Every model name and pattern the catalog and the config know, for "did you mean"."""
+    names = [*openai_prices.model_ids(), *azure_prices.model_names(), *pricer.catalog.overrides.patterns()]
+    return [name for name in names if name[-1:] not in ("-", ":", ".")]  # catalog prefixes are no model names
 
 
 def azure_names(deployment_type: str) -> list[str]:
@@ -119,7 +126,7 @@ def _row(model: str, entry: PriceEntry, pricer: Pricer) -> dict[str, Any]:
         "priced_as": entry.model,
         "input": money(converted.input),
         "cached_input": money(converted.cached_input if converted.cached_input is not None else converted.input),
-        "cache_write": money(converted.cache_write if converted.cache_write is not None else converted.input),
+        "cache_write": money(converted.cache_write),  # None (shown "-"): the model bills no cache writes
         "output": money(converted.output),
         "currency": pricer.currency,
         "per": "1M tokens",

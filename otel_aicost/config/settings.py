@@ -20,6 +20,8 @@ from typing import Any
 
 from otel_aicost import semconv
 from otel_aicost.budgets.rules import ACTIONS, PERIODS, Budget
+from otel_aicost.config.errors import ConfigError
+from otel_aicost.quoting import show
 
 DEFAULT_METRIC_TAGS = ("cost_center", "team", "application", "environment", "feature")
 EXPORTERS = ("otlp", "azuremonitor", "file", "console", "none")
@@ -28,10 +30,6 @@ CAPTURE_MODES = ("no_content", "span_only", "event_only", "span_and_event")
 _TAG_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _LOGGER = logging.getLogger(__name__)
-
-
-class ConfigError(ValueError):
-    """Configuration that cannot work. The message names where it came from, the key and the problem."""
 
 
 @dataclass(frozen=True)
@@ -90,12 +88,13 @@ class Settings:
     capture_content: str = "no_content"
     baggage_keys: tuple[str, ...] = ()
     propagate_baggage: bool = False
+    gateway_headers: bool = False
     config_path: str | None = None
 
 
 _KEYS = (
     "currency", "usd_rate", "stream_usage", "metric_tags", "metric_tag_cap", "tags", "prices", "deployments",
-    "budgets", "exporter", "capture_content", "baggage_keys", "propagate_baggage",
+    "budgets", "exporter", "capture_content", "baggage_keys", "propagate_baggage", "gateway_headers",
 )  # fmt: skip
 
 
@@ -127,12 +126,13 @@ def key_to_env(key: str) -> str:
         "currency": semconv.ENV_CURRENCY,
         "exporter": semconv.ENV_EXPORTER,
         "capture_content": semconv.ENV_CAPTURE_CONTENT,
+        "gateway_headers": semconv.ENV_GATEWAY_HEADERS,
     }.get(key, key)
 
 
 def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
     found: dict[str, Any] = {}
-    for key in ("stream_usage", "metric_tags", "currency", "exporter", "capture_content"):
+    for key in ("stream_usage", "metric_tags", "currency", "exporter", "capture_content", "gateway_headers"):
         raw = env.get(key_to_env(key))
         if raw is None or raw.strip() == "":
             continue
@@ -143,8 +143,8 @@ def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
             mode = _capture_mode(raw)
             if mode is None:  # a standard OTel variable shared with other instrumentations: never fail on it
                 _LOGGER.warning(
-                    "environment variable %s=%r is not one of true, false, %s: message content is not captured",
-                    key_to_env(key), raw, ", ".join(CAPTURE_MODES),
+                    "environment variable %s=%s is not one of true, false, %s: message content is not captured",
+                    key_to_env(key), show(raw), ", ".join(CAPTURE_MODES),
                 )  # fmt: skip
                 mode = "no_content"
             found[key] = mode
@@ -172,6 +172,11 @@ def read_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
         text = file.read_text(encoding="utf-8")
     except OSError as error:
         raise ConfigError(f"{file}: cannot read config file: {error.strerror or error}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"{file}: not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset {error.start}); "
+            "save the config file as UTF-8"
+        ) from None
     suffix = file.suffix.lower()
     try:
         if suffix == ".toml":
@@ -227,19 +232,19 @@ def _validate(merged: dict[str, Any], origins: dict[str, _Where], path: str | No
     names = [budget.name for budget in values.get("budgets", ())]
     for index, name in enumerate(names):
         if name in names[:index]:
-            raise ConfigError(f"{_at(origins['budgets'], f'[{index}].name')}: budget name {name!r} is used twice")
+            raise ConfigError(f"{_at(origins['budgets'], f'[{index}].name')}: budget name {show(name)} is used twice")
     return Settings(**values)
 
 
 def _check(key: str, value: Any, where: _Where | str) -> Any:  # noqa: PLR0911, PLR0912 - one branch per key
     if key == "currency":
         if not isinstance(value, str) or not _CURRENCY.match(value.upper()):
-            raise ConfigError(f"{where}: must be an ISO 4217 code like 'EUR', got {value!r}")
+            raise ConfigError(f"{where}: must be an ISO 4217 code like 'EUR', got {show(value)}")
         return value.upper()
     if key == "usd_rate":
         rate = _decimal(value, where)
         if rate <= 0:
-            raise ConfigError(f"{where}: must be a positive number, got {value!r}")
+            raise ConfigError(f"{where}: must be a positive number, got {show(value)}")
         return rate
     if key == "stream_usage":
         return _choice(value, STREAM_USAGE, where)
@@ -248,19 +253,26 @@ def _check(key: str, value: Any, where: _Where | str) -> Any:  # noqa: PLR0911, 
     if key == "capture_content":
         mode = _capture_mode(value)
         if mode is None:
-            raise ConfigError(f"{where}: must be true, false or one of {', '.join(CAPTURE_MODES)}, got {value!r}")
+            raise ConfigError(f"{where}: must be true, false or one of {', '.join(CAPTURE_MODES)}, got {show(value)}")
         return mode
     if key in ("metric_tags", "baggage_keys"):
         if isinstance(value, str):
             value = [part.strip() for part in value.split(",") if part.strip()]
         if not isinstance(value, (list, tuple)) or not all(isinstance(k, str) and _TAG_KEY.match(k) for k in value):
-            raise ConfigError(f"{where}: must be a list of tag keys (letters, digits, _ . -), got {value!r}")
+            raise ConfigError(f"{where}: must be a list of tag keys (letters, digits, _ . -), got {show(value)}")
         return tuple(value)
     if key == "metric_tag_cap":
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ConfigError(f"{where}: must be a whole number of at least 1, got {value!r}")
+            raise ConfigError(f"{where}: must be a whole number of at least 1, got {show(value)}")
         return value
     if key == "propagate_baggage":
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: must be true or false, got {show(value)}")
+        return value
+    if key == "gateway_headers":  # also from OTEL_AICOST_GATEWAY_HEADERS, hence the words
+        words = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
+        if isinstance(value, str) and value.strip().lower() in words:
+            return words[value.strip().lower()]
         if not isinstance(value, bool):
             raise ConfigError(f"{where}: must be true or false, got {value!r}")
         return value
@@ -296,19 +308,19 @@ def check_tags(value: Any, where: _Where | str) -> dict[str, str]:
 
 def _choice(value: Any, allowed: tuple[str, ...], where: _Where | str) -> str:
     if not isinstance(value, str) or value.lower() not in allowed:
-        raise ConfigError(f"{where}: must be one of {', '.join(allowed)}, got {value!r}")
+        raise ConfigError(f"{where}: must be one of {', '.join(allowed)}, got {show(value)}")
     return value.lower()
 
 
 def _decimal(value: Any, where: _Where | str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
-        raise ConfigError(f"{where}: must be a number, got {value!r}")
+        raise ConfigError(f"{where}: must be a number, got {show(value)}")
     try:
         number = Decimal(str(value))
     except InvalidOperation:
-        raise ConfigError(f"{where}: must be a number, got {value!r}") from None
+        raise ConfigError(f"{where}: must be a number, got {show(value)}") from None
     if not number.is_finite() or (isinstance(value, float) and not math.isfinite(value)):
-        raise ConfigError(f"{where}: must be a finite number, got {value!r}")
+        raise ConfigError(f"{where}: must be a finite number, got {show(value)}")
     return number
 
 
@@ -328,13 +340,13 @@ def _price(item: Any, where: _Where | str) -> PriceOverride:
     table = _table(item, ("model", "input", "cached_input", "cache_write", "output", "effective_from"),
                    ("model", "input", "output"), where)  # fmt: skip
     if not isinstance(table["model"], str) or not table["model"]:
-        raise ConfigError(f"{_at(where, '.model')}: must be a model name or glob, got {table['model']!r}")
+        raise ConfigError(f"{_at(where, '.model')}: must be a model name or glob, got {show(table['model'])}")
     money = {}
     for key in ("input", "cached_input", "cache_write", "output"):
         if key in table:
             money[key] = _decimal(table[key], _at(where, f".{key}"))
             if money[key] < 0:
-                raise ConfigError(f"{_at(where, f'.{key}')}: a price cannot be negative, got {table[key]!r}")
+                raise ConfigError(f"{_at(where, f'.{key}')}: a price cannot be negative, got {show(table[key])}")
     effective = table.get("effective_from")
     if isinstance(effective, datetime):  # TOML and YAML turn 2026-01-01T00:00:00 into a datetime
         effective = effective.date()
@@ -343,7 +355,7 @@ def _price(item: Any, where: _Where | str) -> PriceOverride:
             effective = date.fromisoformat(str(effective))
         except ValueError:
             where_date = _at(where, ".effective_from")
-            raise ConfigError(f"{where_date}: must be a date YYYY-MM-DD, got {effective!r}") from None
+            raise ConfigError(f"{where_date}: must be a date YYYY-MM-DD, got {show(effective)}") from None
     return PriceOverride(model=table["model"], effective_from=effective, **money)
 
 
@@ -351,7 +363,7 @@ def _deployment(name: Any, item: Any, where: _Where | str) -> Deployment:
     table = _table(item, ("model", "type", "region"), (), where)
     for key in ("model", "region"):
         if key in table and not isinstance(table[key], str):
-            raise ConfigError(f"{_at(where, f'.{key}')}: must be a string, got {table[key]!r}")
+            raise ConfigError(f"{_at(where, f'.{key}')}: must be a string, got {show(table[key])}")
     kind = table.get("type")
     if kind is not None:
         kind = _choice(kind, semconv.DEPLOYMENT_TYPES, _at(where, ".type"))
@@ -364,10 +376,12 @@ def _budget(item: Any, where: _Where | str) -> Budget:
     table = _table(item, ("name", "limit", "period", "match", "thresholds", "action"), ("name", "limit"), where)
     name = table["name"]
     if not isinstance(name, str) or not name.strip():
-        raise ConfigError(f"{_at(where, '.name')}: must be a non-empty string, got {name!r}")
+        raise ConfigError(f"{_at(where, '.name')}: must be a non-empty string, got {show(name)}")
     limit = _decimal(table["limit"], _at(where, ".limit"))
     if limit <= 0:
-        raise ConfigError(f"{_at(where, '.limit')}: must be a positive amount in the currency, got {table['limit']!r}")
+        raise ConfigError(
+            f"{_at(where, '.limit')}: must be a positive amount in the currency, got {show(table['limit'])}"
+        )
     period = _choice(table.get("period", "day"), PERIODS, _at(where, ".period"))
     action = _choice(table.get("action", "warn"), ACTIONS, _at(where, ".action"))
     match = check_tags(table.get("match", {}), _at(where, ".match"))
@@ -378,6 +392,7 @@ def _budget(item: Any, where: _Where | str) -> Budget:
         or not all(isinstance(t, (int, float)) and not isinstance(t, bool) and 0 < t <= 10 for t in thresholds)
     ):
         raise ConfigError(
-            f"{_at(where, '.thresholds')}: must be a list of fractions of the limit like [0.8, 1.0], got {thresholds!r}"
+            f"{_at(where, '.thresholds')}: must be a list of fractions of the limit like [0.8, 1.0], "
+            f"got {show(thresholds)}"
         )
     return Budget(name=name, limit=limit, period=period, match=match, thresholds=tuple(thresholds), action=action)

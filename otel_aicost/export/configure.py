@@ -24,6 +24,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 
 from otel_aicost import semconv
+from otel_aicost.config.errors import say_once
 from otel_aicost.config.settings import ConfigError, Settings, load_settings
 from otel_aicost.export.health import DropCountingBatchSpanProcessor
 from otel_aicost.export.prometheus import prometheus_reader, wants_prometheus
@@ -185,4 +186,9 @@ class Configurator:
     both honor the standard ``OTEL_*`` variables.) The ``aicost_openai`` instrumentor entry point instruments."""
 
     def configure(self, **kwargs: Any) -> None:
-        install_providers(load_settings())
+        try:
+            settings = load_settings()
+        except ConfigError as error:  # zero-code: one line, and the app runs (see config/errors.py)
+            say_once(error)
+            return
+        install_providers(settings)

@@ -20,7 +20,8 @@ import traceback
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
-from otel_aicost.finops.records import MAX_EXAMPLES, CostRecord, LineDecoder, ReadStats, find_files, read_lines
+from otel_aicost.finops.otlp_decode import decode_line
+from otel_aicost.finops.records import MAX_EXAMPLES, CostRecord, ReadStats, find_files, read_lines
 
 PARALLEL_MIN_BYTES = 64 * 1024 * 1024  # below this, worker start-up costs more than it saves
 BATCH_BYTES = 4 * 1024 * 1024
@@ -46,7 +47,6 @@ def scan(
     sink_factory: Callable[[], Sink],
     *,
     workers: int | None = None,
-    parser: str = "auto",
     progress: Callable[[ReadStats], None] | None = None,
 ) -> tuple[Sink, ReadStats]:
     """Feed every GenAI record in ``paths`` into one sink made by ``sink_factory`` (picklable); return it.
@@ -55,7 +55,7 @@ def scan(
     1 reads in this process. Raises ``records.ReadError`` for missing or unreadable paths.
     """
     files = find_files(paths)
-    decoder = LineDecoder(parser)
+    decoder = decode_line
     if workers is None:
         size = sum(f.stat().st_size for f in files)
         workers = default_workers() if size >= PARALLEL_MIN_BYTES else 1

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from otel_aicost.finops.records import DEFAULT_DATA_DIR, ReadError, ReadStats
+from otel_aicost.finops.records import DEFAULT_DATA_DIR, FILE_SUFFIXES, ReadError, ReadStats
 
 
 class InputError(click.ClickException):
@@ -92,23 +92,27 @@ def run_reader(func, *args, **kwargs):
         raise InputError(f"{getattr(exc, 'filename', '') or ''}: {exc.strerror or exc}".lstrip(": ")) from None
 
 
-def check_stats(stats: ReadStats) -> None:
-    """Fail on files that held nothing readable; warn (stderr) about corrupt lines that were skipped."""
+def check_stats(stats: ReadStats, paths: Sequence[str] = ()) -> None:
+    """Fail when nothing readable was found; warn (stderr) about what was skipped, by reason, with the first few
+    places (``file:line: what``)."""
     if stats.files == 0:
-        raise InputError("no telemetry files found (looked for *.json, *.jsonl and their .gz forms)")
+        searched = ", ".join(paths) if paths else "the given paths"
+        raise InputError(
+            f"no telemetry files found in {searched} (looked for {', '.join('*' + s for s in FILE_SUFFIXES)}); "
+            f"pass the folder the Collector's file exporter writes to, or ./{DEFAULT_DATA_DIR}/"
+        )
     unreadable = stats.unreadable_files
     if unreadable:
-        first = stats.corrupt_examples[0] if stats.corrupt_examples else ""
+        first = next((e for e in stats.corrupt_examples if e.startswith(unreadable[0] + ":")), "")
         raise InputError(
-            f"not OTLP JSON lines: {', '.join(unreadable)} (every line is corrupt; first problem: {first})"
+            f"{', '.join(unreadable)}: not OTLP JSON lines (not one line of it is telemetry; first problem: "
+            f"line {first.removeprefix(unreadable[0] + ':')}); pass the files the Collector's file exporter or "
+            f"otel-aicost's default exporter write"
         )
-    if stats.corrupt_lines:
-        click.echo(
-            f"otel-aicost: warning: skipped {stats.corrupt_lines} corrupt line(s) (the rest was read):", err=True
-        )
+    if stats.corrupt_lines or stats.bad_spans:
+        click.echo(f"otel-aicost: warning: skipped {stats.skipped_summary()}; the rest was read:", err=True)
         for example in stats.corrupt_examples:
             click.echo(f"  {example}", err=True)
-        if stats.corrupt_lines > len(stats.corrupt_examples):
-            click.echo(f"  ... and {stats.corrupt_lines - len(stats.corrupt_examples)} more", err=True)
-    if stats.bad_spans:
-        click.echo(f"otel-aicost: warning: skipped {stats.bad_spans} malformed span(s)", err=True)
+        skipped = stats.corrupt_lines + stats.bad_spans
+        if skipped > len(stats.corrupt_examples):
+            click.echo(f"  ... and {skipped - len(stats.corrupt_examples):,} more", err=True)

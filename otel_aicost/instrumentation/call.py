@@ -23,6 +23,7 @@ from otel_aicost.cost.pricer import Cost, Pricer, PricingRequest, effective_serv
 from otel_aicost.cost.estimate import estimated_usage
 from otel_aicost.instrumentation.endpoint import Endpoint, endpoint_of
 from otel_aicost.instrumentation.extract import ResponseFacts, request_attributes
+from otel_aicost.instrumentation.gateway_headers import GatewayHeaders
 from otel_aicost.instrumentation.metrics import Instruments, MetricTags
 from otel_aicost.instrumentation.safety import report_internal_error
 from otel_aicost.instrumentation.usage import Usage
@@ -60,6 +61,7 @@ class Telemetry:
         self.budgets = budgets
         self.content = content
         self.metric_tags = MetricTags(settings.metric_tags, settings.metric_tag_cap)
+        self.gateway_headers = GatewayHeaders(settings.metric_tags) if settings.gateway_headers else None
         self.default_tags = {**resource_tags(resource), **settings.tags}
         self.inject_usage = settings.stream_usage == "auto"
         self.on_first_call: Callable[[], None] | None = None
@@ -122,12 +124,14 @@ class Call:
         if self.enriching:  # another OpenAI instrumentation wraps outside us: add cost to its span, no second span
             outer.set_attributes(self._start_attributes())
             self.span = outer
-            return
-        self.span = telemetry.tracer.start_span(
-            f"{surface.operation} {self.request_model}" if self.request_model else surface.operation,
-            kind=SpanKind.CLIENT,
-            attributes=self._start_attributes(),
-        )
+        else:
+            self.span = telemetry.tracer.start_span(
+                f"{surface.operation} {self.request_model}" if self.request_model else surface.operation,
+                kind=SpanKind.CLIENT,
+                attributes=self._start_attributes(),
+            )
+        if telemetry.gateway_headers is not None:  # opt-in: tags and trace context for an API gateway
+            self.kwargs = telemetry.gateway_headers.add(self.kwargs, self.tags, self.span)
 
     # --- request side ---
 

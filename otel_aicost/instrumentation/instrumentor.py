@@ -20,6 +20,7 @@ from otel_aicost import semconv
 from otel_aicost.instrumentation.allocation import propagation
 from otel_aicost.budgets.guard import BudgetGuard
 from otel_aicost.instrumentation.call import Surface, Telemetry
+from otel_aicost.config.errors import ConfigError, say_once
 from otel_aicost.config.settings import Settings, load_settings
 from otel_aicost.instrumentation.content import ContentCapture
 from otel_aicost.cost.pricer import Pricer
@@ -133,15 +134,27 @@ class OpenAICostInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     def __init__(self) -> None:
         super().__init__()
         self._switch: Switch | None = None
+        self._zero_code = False
         self._wrapped: list[tuple[type, str]] = []
         self.telemetry: Telemetry | None = None
+
+    def instrument(self, **kwargs: Any) -> Any:
+        # The opentelemetry-instrument loader is the one caller passing skip_dep_check (which instrument() pops).
+        self._zero_code = bool(kwargs.get("skip_dep_check"))
+        return super().instrument(**kwargs)
 
     def instrumentation_dependencies(self) -> Collection[str]:
         return _instruments
 
     def _instrument(self, **kwargs: Any) -> None:
         config = kwargs.get("config")
-        settings = config if isinstance(config, Settings) else load_settings(config)
+        try:
+            settings = config if isinstance(config, Settings) else load_settings(config)
+        except ConfigError as error:
+            if not self._zero_code:  # called in code: fail at setup, loudly
+                raise
+            say_once(error)  # under opentelemetry-instrument: one line, and the app runs
+            return
         telemetry = build_telemetry(settings, **kwargs)
         set_default_pricer(telemetry.pricer)
         telemetry.on_first_call = partial(_preload_in_background, telemetry)

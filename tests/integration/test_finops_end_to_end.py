@@ -81,5 +81,5 @@ def test_instrumented_calls_report_and_export_exactly(tmp_path):
     assert sum(Decimal(r["BilledCost"]) for r in rows) == 3 * mini_cost + big_cost
     cached = [r for r in rows if r["x_TokenType"] == "cached_input"]
     assert [(r["ConsumedQuantity"], Decimal(r["BilledCost"])) for r in cached] == [
-        ("3072", 3 * 1024 * Decimal("0.075") / M)
+        ("3072.0", 3 * 1024 * Decimal("0.075") / M)
     ]

@@ -81,6 +81,8 @@ def test_promql_spend_by_team_matches_the_spans(tmp_path):
             if app.poll() is None:
                 app.kill()
     stderr = app.stderr.read()
+    app.stdout.close()
+    app.stderr.close()
     assert app.returncode == 0, stderr
     assert "metrics are served for Prometheus; no destination configured for traces and logs" in stderr
     assert [float(t["value"][1]) for t in targets] == [1.0]

@@ -79,3 +79,20 @@ def test_bad_config_file_fails_at_setup_naming_file_and_key(tmp_path):
     assert result.returncode != 0
     assert "ConfigError" in result.stderr
     assert str(config) in result.stderr and "usd_rate" in result.stderr
+
+
+def test_zero_code_with_a_bad_config_says_one_line_and_the_app_runs(tmp_path):
+    config = tmp_path / "aicost.toml"
+    config.write_text('currency = "sk-proj-0123456789abcdefghijklmnop"\n')
+    app = tmp_path / "app.py"
+    app.write_text("import openai\nprint('the app ran')\n")
+    venv_bin = str(Path(script("python")).parent)
+    env = {"OTEL_AICOST_CONFIG": str(config), "PATH": f"{venv_bin}:/usr/bin:/bin", "OTEL_TRACES_EXPORTER": "none",
+           "OTEL_METRICS_EXPORTER": "none", "OTEL_LOGS_EXPORTER": "none"}  # fmt: skip
+    result = run([script("opentelemetry-instrument"), "python", str(app)], tmp_path, env)
+    assert result.returncode == 0 and result.stdout == "the app ran\n"
+    assert result.stderr.splitlines() == [
+        f"otel-aicost: not instrumenting this process: {config}: key 'currency': must be an ISO 4217 code like "
+        "'EUR', got a string of 34 characters. Fix the config file (or unset OTEL_AICOST_CONFIG); the application "
+        "runs without cost telemetry."
+    ]

@@ -110,3 +110,36 @@ def test_estimate_from_a_messages_file(run, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
     assert run("estimate", "-m", "gpt-4o", "-f", str(bad)).exit_code == 2
+
+
+# --- answers that used to mislead (issue 16) ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("typo", "meant"), [("gpt4o", "gpt-4o"), ("o3mini", "o3-mini"), ("text-embeding-3-small", "text-embedding-3-small")])
+def test_an_unknown_model_offers_the_closest_names(run, typo, meant):
+    for args in (("prices", typo), ("estimate", "-m", typo, "-t", "hi")):
+        result = run(*args)
+        assert result.exit_code == 2 and f"did you mean {meant}" in result.output, result.output
+
+
+def test_the_listing_shows_catalog_prefixes_as_globs_and_no_invented_cache_write_rate(run):
+    rows = json.loads(run("prices", "--json").output)
+    names = [row["model"] for row in rows]
+    assert not [name for name in names if name[-1] in "-:."]
+    assert "ft:gpt-3.5-turbo-*" in names
+    by_model = {row["model"]: row for row in rows}
+    assert by_model["gpt-4o"]["cache_write"] is None  # OpenAI bills no cache writes: no rate, not the input's
+
+
+def test_estimate_for_embeddings_counts_the_raw_input(run):
+    (row,) = json.loads(run("estimate", "-m", "text-embedding-3-small", "-t", "hello world", "--json").output)
+    assert row["input_tokens"] == 2 and row["input_cost"] == "0.00000004"  # 2 x 0.02 / 1M
+    assert row["excludes"] is None and row["max_output_cost"] is None
+
+
+def test_estimate_without_max_output_says_the_output_is_not_counted(run):
+    result = run("estimate", "-m", "gpt-4o", "-t", "hello world")
+    assert result.exit_code == 0
+    lines = dict(line.split(None, 1) for line in result.output.splitlines())
+    assert lines["excludes"].startswith("output tokens: not counted; pass --max-output N")
+    assert "max_output_cost" not in lines and lines["total"] == lines["input_cost"]

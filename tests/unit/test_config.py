@@ -435,3 +435,32 @@ def test_bad_capture_content_variable_warns_and_captures_nothing(tmp_path, caplo
     (record,) = caplog.records
     assert record.levelno == logging.WARNING
     assert CAPTURE in record.getMessage() and repr(raw) in record.getMessage()
+
+
+# --- files and values a user gets wrong (issue 16) ----------------------------------------------------------------
+
+
+def test_a_config_file_that_is_not_utf8_names_the_file(tmp_path):
+    path = tmp_path / "otel-aicost.toml"
+    path.write_bytes('currency = "EUR"\n# caf\xe9\n'.encode("latin-1"))
+    with pytest.raises(ConfigError) as raised:
+        load(path)
+    assert str(raised.value).startswith(f"{path}: not UTF-8 text (byte 0xe9 at offset 22)")
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("sk-proj-AbCdEf0123456789AbCdEf0123456789AbCdEf012345", "got a string of 52 characters"),
+        ("ghp_0123456789abcdefghij0123456789abcdef", "got a string of 40 characters"),
+        ("a" * 40, "got a string of 40 characters"),
+        ("Euro", "got 'Euro'"),
+        (["EUR", "USD"], "got a list of 2 items"),
+    ],
+)
+def test_a_wrong_value_is_quoted_only_when_short_and_not_secret_looking(tmp_path, value, shown):
+    with pytest.raises(ConfigError) as raised:
+        load(write(tmp_path, "json", {"currency": value}))
+    message = str(raised.value)
+    assert message.endswith(shown), message
+    assert not (isinstance(value, str) and len(value) > 8 and value in message)

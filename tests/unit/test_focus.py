@@ -48,7 +48,10 @@ def test_csv_is_valid_focus_and_adds_up_exactly(tmp_path, telemetry, calls, gran
     # Tokens by type add up too, against the generator's own numbers.
     tokens = defaultdict(int)
     for r in rows:
-        tokens[r["x_TokenType"]] += int(r["ConsumedQuantity"])
+        assert "." in r["ConsumedQuantity"]  # a decimal column, even for whole numbers (1200.0)
+        quantity = Decimal(r["ConsumedQuantity"])
+        assert quantity == quantity.to_integral_value()
+        tokens[r["x_TokenType"]] += int(quantity)
     with_usage = [c for c in calls if c.pricing_status != "no_usage"]
     assert tokens["cached_input"] == sum(c.cache_read_tokens for c in with_usage)
     assert tokens["input"] == sum(c.input_tokens - c.cache_read_tokens for c in with_usage)
@@ -180,3 +183,61 @@ def test_finops_hub_layout(tmp_path):
     for path in written:
         assert (path.parent / "manifest.json").exists()
         assert pq.read_table(path).num_rows == 2  # input and output rows of one call
+
+
+def test_rows_identify_themselves_as_telemetry_for_finops_hubs(tmp_path):
+    calls = [
+        SyntheticCall(server_address="acct.openai.azure.com", provider="azure.ai.openai",
+                      deployment_type="data_zone_standard", deployment_name="chat").priced(),
+        SyntheticCall(response_model="mystery-model", request_model="mystery-model", pricing_status="unknown_model"),
+    ]  # fmt: skip
+    write_lines(tmp_path / "t.jsonl", calls)
+    rows = list(build_focus([str(tmp_path / "t.jsonl")], workers=1).rows)
+    assert {(r["x_SourceName"], r["x_SourceType"], r["x_SourceProvider"]) for r in rows} == {
+        ("otel-aicost", "telemetry", "otel-aicost")
+    }
+    assert all(r["InvoiceId"] is None for r in rows)
+    azure_input = next(r for r in rows if r["ProviderName"] == "Microsoft" and r["x_TokenType"] == "input")
+    # the columns FinOps hubs keep (Costs_raw) carry model, token type and deployment type
+    assert json.loads(azure_input["SkuPriceDetails"]) == {
+        "x_DeploymentType": "data_zone_standard", "x_Model": "gpt-4o-2024-08-06", "x_TokenType": "input",
+    }  # fmt: skip
+    assert azure_input["SkuMeter"] == "gpt-4o-2024-08-06 Input Tokens"
+    assert (azure_input["x_SkuMeterCategory"], azure_input["x_SkuMeterSubcategory"], azure_input["x_SkuTier"]) == (
+        "Azure OpenAI", "gpt-4o-2024-08-06", "data_zone_standard",
+    )  # fmt: skip
+    assert azure_input["PricingCurrency"] == "USD"
+    assert azure_input["PricingCurrencyEffectiveCost"] == azure_input["EffectiveCost"]
+    # SkuPriceDetails is null exactly where SkuPriceId is (FOCUS 1.2 SkuPriceDetails nullability)
+    assert all((r["SkuPriceDetails"] is None) == (r["SkuPriceId"] is None) for r in rows)
+
+
+def test_rows_are_made_as_they_are_written(telemetry):
+    """The rows are not held: each iteration makes them anew from the builder's sums (bounded memory)."""
+    import types
+
+    result = build_focus([str(telemetry)], workers=1)
+    first = iter(result.rows)
+    assert isinstance(first, types.GeneratorType)
+    assert len(result.rows) == sum(1 for _ in first) == sum(1 for _ in result.rows)
+
+
+@pytest.mark.skipif(not HAS_PYARROW, reason="pyarrow (extra 'parquet') not installed")
+def test_parquet_schema_is_fixed_whatever_the_data(tmp_path):
+    import pyarrow.parquet as pq
+
+    small = [SyntheticCall(input_tokens=1, output_tokens=1).priced()]
+    odd = [SyntheticCall(input_tokens=7, output_tokens=3, cost=Decimal("1.234567890123456789012"),
+                         cost_input=Decimal("0.000000000000000000001"), cost_output=None)]  # fmt: skip
+    schemas = []
+    for name, calls in (("a", small), ("b", odd)):
+        write_lines(tmp_path / f"{name}.jsonl", calls)
+        result = build_focus([str(tmp_path / f"{name}.jsonl")], workers=1)
+        write_parquet(result.rows, tmp_path / f"{name}.parquet")
+        schemas.append(pq.read_schema(tmp_path / f"{name}.parquet"))
+    assert schemas[0] == schemas[1]
+    assert str(schemas[0].field("BilledCost").type) == "decimal128(38, 24)"
+    assert str(schemas[0].field("ConsumedQuantity").type) == "decimal128(38, 6)"
+    table = pq.read_table(tmp_path / "b.parquet")
+    assert sum(table.column("BilledCost").to_pylist()) == result.total_cost["USD"]  # the span's double, exactly
+    assert Decimal("1e-21") in table.column("BilledCost").to_pylist()  # a tiny component keeps its digits

@@ -196,3 +196,19 @@ def test_missing_columns_and_non_exports(tmp_path):
         read_export([str(tmp_path / "spans.csv.gz")])
     with pytest.raises(ExportError, match="no such file or folder"):
         read_export([str(tmp_path / "nope")])
+
+
+@pytest.mark.skipif(not HAS_PYARROW, reason="pyarrow (extra 'parquet') not installed")
+def test_a_hub_holding_our_focus_rows_beside_the_bill_never_double_counts(tmp_path, telemetry):
+    from otel_aicost.finops.focus.build import build_focus
+    from otel_aicost.finops.focus.write import write_finops_hub
+
+    hub = tmp_path / "hub"
+    rows = [cost_exports.row(c) for c in CHARGES + SKIPPED]
+    cost_exports.write_parquet(hub / "ingestion" / "Costs" / "2026" / "09" / "subscriptions" / "a1" / "x.parquet", rows)
+    ours = build_focus([str(telemetry)], workers=1)
+    write_finops_hub(ours.rows, hub, "otel-aicost/telemetry", ingestion_id="run1")
+    result = reconcile([str(hub)], [str(telemetry)])
+    assert classes(result) == EXPECTED
+    skipped = result.export.skipped["telemetry rows (written by otel-aicost, not billed)"][0]
+    assert skipped == len(ours.rows) + 1  # ours, and the scenario's one row marked the same way

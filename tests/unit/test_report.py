@@ -63,7 +63,8 @@ def expected_group(calls):
         "p95": nearest_rank([c.cost for c in priced], 95) if priced else None,
         "tokens": sum((c.input_tokens or 0) + (c.output_tokens or 0) for c in priced),
         "savings": savings,
-        "unpriced_share": (len(calls) - len(priced)) / len(calls),
+        # failed calls are errors, not unpriced (issue 15): the share is over successful calls
+        "unpriced_share": sum(1 for c in ok if c.pricing_status != "priced") / len(ok) if ok else 0.0,
         "estimated_cost": sum((c.cost for c in priced if c.usage_source == "estimated"), Decimal(0)),
         "lat_p50": nearest_rank([c.duration_s for c in ok], 50),
         "lat_p95": nearest_rank([c.duration_s for c in ok], 95),

@@ -1,4 +1,4 @@
-"""FOCUS 1.2 cost rows from GenAI telemetry: ``build_focus(paths) -> FocusResult`` (writing: ``focus_write``).
+"""FOCUS 1.2 cost rows from GenAI telemetry: ``build_focus(paths) -> FocusResult`` (writing: ``write``).
 
 One row per charge period (hour or day, UTC), currency, provider, resource (Azure deployment or API endpoint),
 region, model, deployment type, token type, allocation tags and pricing status. Token types and the cost
@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import calendar
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from otel_aicost import semconv
+from otel_aicost import semconv, version
 from otel_aicost.finops.records import CostRecord, ReadStats
 from otel_aicost.finops.report.build import to_ns
 from otel_aicost.finops.scan import scan
@@ -69,19 +69,32 @@ MANDATORY_COLUMNS = (
     "PricingUnit", "ProviderName", "PublisherName", "ServiceCategory", "ServiceName",
 )  # fmt: skip
 OPTIONAL_COLUMNS = (
-    "ChargeFrequency", "ConsumedQuantity", "ConsumedUnit", "ContractedUnitPrice", "ListUnitPrice",
-    "PricingCategory", "RegionId", "RegionName", "ResourceId", "ResourceName", "ResourceType",
-    "ServiceSubcategory", "SkuId", "SkuMeter", "SkuPriceId", "Tags",
+    "ChargeFrequency", "ConsumedQuantity", "ConsumedUnit", "ContractedUnitPrice", "InvoiceId", "ListUnitPrice",
+    "PricingCategory", "PricingCurrency", "PricingCurrencyContractedUnitPrice", "PricingCurrencyEffectiveCost",
+    "PricingCurrencyListUnitPrice", "RegionId", "RegionName", "ResourceId", "ResourceName", "ResourceType",
+    "ServiceSubcategory", "SkuId", "SkuMeter", "SkuPriceDetails", "SkuPriceId", "Tags",
 )  # fmt: skip
+# Ours. The x_Source* columns tell FinOps hubs that these rows are telemetry, not the provider's bill (hub
+# ingestion fills them from ProviderName when absent, which would make them look like Microsoft's billed rows).
+# Hubs keep only a fixed set of x_ columns (Costs_raw); of ours, x_SkuMeterCategory (the service),
+# x_SkuMeterSubcategory (the model), x_SkuTier (the deployment type), x_PricingBlockSize and
+# x_PricingUnitDescription survive ingestion, as do SkuMeter (model and token type) and SkuPriceDetails
+# (x_Model, x_TokenType, x_DeploymentType). The other x_ columns are for every other FOCUS reader.
 CUSTOM_COLUMNS = (
-    "x_TokenType", "x_Model", "x_DeploymentType", "x_PricingStatus", "x_RequestCount", "x_ReasoningTokens",
-    "x_FocusVersion", "x_DataSource",
+    "x_SourceName", "x_SourceType", "x_SourceProvider", "x_SourceVersion", "x_SkuMeterCategory",
+    "x_SkuMeterSubcategory", "x_SkuTier", "x_PricingBlockSize", "x_PricingUnitDescription", "x_TokenType",
+    "x_Model", "x_DeploymentType", "x_PricingStatus", "x_RequestCount", "x_ReasoningTokens", "x_FocusVersion",
+    "x_DataSource",
 )  # fmt: skip
 COLUMNS = MANDATORY_COLUMNS + OPTIONAL_COLUMNS + CUSTOM_COLUMNS
-DECIMAL_COLUMNS = (
-    "BilledCost", "ContractedCost", "EffectiveCost", "ListCost", "PricingQuantity", "ConsumedQuantity",
-    "ContractedUnitPrice", "ListUnitPrice",
+MONEY_COLUMNS = (
+    "BilledCost", "ContractedCost", "EffectiveCost", "ListCost", "ContractedUnitPrice", "ListUnitPrice",
+    "PricingCurrencyContractedUnitPrice", "PricingCurrencyEffectiveCost", "PricingCurrencyListUnitPrice",
 )  # fmt: skip
+QUANTITY_COLUMNS = ("PricingQuantity", "ConsumedQuantity", "x_PricingBlockSize")
+DECIMAL_COLUMNS = MONEY_COLUMNS + QUANTITY_COLUMNS
+SOURCE_NAME = "otel-aicost"  # x_SourceName; reconcile skips rows that carry it
+SOURCE_TYPE = "telemetry"
 DATETIME_COLUMNS = ("BillingPeriodEnd", "BillingPeriodStart", "ChargePeriodEnd", "ChargePeriodStart")
 INTEGER_COLUMNS = ("x_RequestCount", "x_ReasoningTokens")
 
@@ -185,7 +198,7 @@ class FocusBuilder:
 
 @dataclass
 class FocusResult:
-    rows: list[dict]  # column -> value: Decimal, datetime (UTC), int, str or None
+    rows: FocusRows  # iterable (again and again) of dicts column -> Decimal, datetime (UTC), int, str or None
     total_cost: dict[str, Decimal]  # per currency, summed straight from the telemetry
     calls: int
     status_counts: dict[str, int]
@@ -193,9 +206,30 @@ class FocusResult:
     filtered_out: int = 0
 
 
-def focus_rows(builder: FocusBuilder, billing_account: str, invoice_issuer: str | None) -> list[dict]:
-    """The FOCUS rows of ``builder``, sorted by period and dimensions."""
-    out = []
+class FocusRows:
+    """The FOCUS rows of a builder, made one at a time as they are iterated (sorted by period and dimensions).
+
+    Nothing but the builder's sums is held: a row dict lives only until the writer has written it, so memory
+    does not grow with the number of rows (``--granularity hour`` over months of calls).
+    """
+
+    def __init__(self, builder: FocusBuilder, billing_account: str, invoice_issuer: str | None) -> None:
+        self.builder, self.billing_account, self.invoice_issuer = builder, billing_account, invoice_issuer
+
+    def __len__(self) -> int:
+        return len(self.builder.rows)
+
+    def __iter__(self) -> Iterator[dict]:
+        return focus_rows(self.builder, self.billing_account, self.invoice_issuer)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FocusRows) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def focus_rows(builder: FocusBuilder, billing_account: str, invoice_issuer: str | None) -> Iterator[dict]:
+    """The FOCUS rows of ``builder``, sorted by period and dimensions, one at a time."""
     for key in sorted(builder.rows):
         tokens, cost, calls, reasoning = builder.rows[key]
         period, currency, provider, server, deployment, region, model, deployment_type, tags, status, kind = key
@@ -216,7 +250,8 @@ def focus_rows(builder: FocusBuilder, billing_account: str, invoice_issuer: str 
         unit_price = (cost / quantity).quantize(UNIT_PRICE_QUANTUM).normalize() if quantity else None
         priced = status == semconv.STATUS_PRICED
         meter = METER_NAMES[kind]
-        out.append(
+        price_id = f"{sku}:{kind}" if sku else None
+        yield (
             {
                 "BilledCost": cost,
                 "BillingAccountId": billing_account,
@@ -243,8 +278,13 @@ def focus_rows(builder: FocusBuilder, billing_account: str, invoice_issuer: str 
                 "ConsumedQuantity": Decimal(tokens),
                 "ConsumedUnit": CONSUMED_UNIT,
                 "ContractedUnitPrice": unit_price if priced else None,
+                "InvoiceId": None,  # telemetry is on no invoice; reconcile matches rows to the bill
                 "ListUnitPrice": unit_price if priced else None,
                 "PricingCategory": "Standard" if priced else "Other",
+                "PricingCurrency": currency,  # prices are converted to the billing currency before pricing
+                "PricingCurrencyContractedUnitPrice": unit_price if priced else None,
+                "PricingCurrencyEffectiveCost": cost,
+                "PricingCurrencyListUnitPrice": unit_price if priced else None,
                 "RegionId": region or None,
                 "RegionName": region or None,
                 "ResourceId": resource_id,
@@ -253,8 +293,18 @@ def focus_rows(builder: FocusBuilder, billing_account: str, invoice_issuer: str 
                 "ServiceSubcategory": SERVICE_SUBCATEGORY,
                 "SkuId": sku or None,
                 "SkuMeter": f"{model} {meter}".strip(),
-                "SkuPriceId": f"{sku}:{kind}" if sku else None,
+                "SkuPriceDetails": _price_details(model, kind, deployment_type) if price_id else None,
+                "SkuPriceId": price_id,
                 "Tags": tags,
+                "x_SourceName": SOURCE_NAME,
+                "x_SourceType": SOURCE_TYPE,
+                "x_SourceProvider": SOURCE_NAME,
+                "x_SourceVersion": version.__version__,
+                "x_SkuMeterCategory": service,
+                "x_SkuMeterSubcategory": model or None,
+                "x_SkuTier": deployment_type or None,
+                "x_PricingBlockSize": PRICING_BLOCK,
+                "x_PricingUnitDescription": PRICING_UNIT,
                 "x_TokenType": kind,
                 "x_Model": model or None,
                 "x_DeploymentType": deployment_type or None,
@@ -265,7 +315,14 @@ def focus_rows(builder: FocusBuilder, billing_account: str, invoice_issuer: str 
                 "x_DataSource": "otel-aicost telemetry",
             }
         )
-    return out
+
+
+def _price_details(model: str, kind: str, deployment_type: str) -> str:
+    """SkuPriceDetails: what the price is for, as FOCUS key-value JSON (custom keys prefixed ``x_``)."""
+    details = {"x_Model": model, "x_TokenType": kind}
+    if deployment_type:
+        details["x_DeploymentType"] = deployment_type
+    return json.dumps(details, sort_keys=True)
 
 
 def build_focus(
@@ -277,15 +334,14 @@ def build_focus(
     since: datetime | None = None,
     until: datetime | None = None,
     workers: int | None = None,
-    parser: str = "auto",
     progress: Callable[[ReadStats], None] | None = None,
 ) -> FocusResult:
     """Read ``paths`` and return FOCUS 1.2 rows aggregated per ``granularity`` (``hour`` or ``day``)."""
     builder, stats = scan(
-        paths, _FocusFactory(granularity, to_ns(since), to_ns(until)), workers=workers, parser=parser, progress=progress
+        paths, _FocusFactory(granularity, to_ns(since), to_ns(until)), workers=workers, progress=progress
     )
     return FocusResult(
-        rows=focus_rows(builder, billing_account, invoice_issuer),
+        rows=FocusRows(builder, billing_account, invoice_issuer),
         total_cost=builder.total_cost,
         calls=builder.calls,
         status_counts=builder.status_counts,

@@ -1,10 +1,17 @@
 """Write FOCUS rows: CSV, Parquet (extra ``parquet``: pyarrow) and the FinOps hubs ingestion layout.
 
-CSV: decimals in plain notation (no exponent), date/times as ``YYYY-MM-DDTHH:MM:SSZ``, empty cell for null.
-Parquet: explicit types (decimal128 for money and quantities, timestamp[us, UTC] for periods), so tools and
-validators need not guess. FinOps hubs: ``ingestion/Costs/{yyyy}/{mm}/{scope}/{ingestion id}__otel-aicost.parquet``
-per billing month, then an empty ``manifest.json`` beside it, which is what starts hub ingestion for
-custom FOCUS data (FinOps toolkit docs, hubs data processing).
+Every writer streams: it takes any iterable of rows (``FocusRows`` makes them one at a time) and holds at most
+one batch of ``BATCH_ROWS`` rows, so memory does not grow with the number of rows.
+
+CSV: decimals in plain notation (no exponent) and always with a decimal point (``1200.0``, not ``1200``, so that
+readers that infer types, the FOCUS validator among them, see a decimal column, not an integer one), date/times
+as ``YYYY-MM-DDTHH:MM:SSZ``, empty cell for null.
+Parquet: explicit, fixed types, the same in every file: decimal128(38, 24) for money and unit prices,
+decimal128(38, 6) for quantities, timestamp[us, UTC] for periods. A value with more decimal places than its
+column holds (a cost below 1e-24) is rounded half-even there. FinOps hubs:
+``ingestion/Costs/{yyyy}/{mm}/{scope}/{ingestion id}__otel-aicost.parquet`` per billing month, then an empty
+``manifest.json`` beside it, which is what starts hub ingestion for custom FOCUS data (FinOps toolkit docs, hubs
+data processing).
 """
 
 from __future__ import annotations
@@ -12,12 +19,17 @@ from __future__ import annotations
 import csv
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from itertools import islice
 from pathlib import Path
 
-from otel_aicost.finops.focus.build import COLUMNS, DATETIME_COLUMNS, DECIMAL_COLUMNS, INTEGER_COLUMNS
+from otel_aicost.finops.focus.build import COLUMNS, DATETIME_COLUMNS, INTEGER_COLUMNS, MONEY_COLUMNS, QUANTITY_COLUMNS
+
+MONEY_SCALE = 24
+QUANTITY_SCALE = 6
+BATCH_ROWS = 8192
 
 
 class MissingExtra(RuntimeError):
@@ -31,6 +43,12 @@ def format_decimal(value: Decimal) -> str:
     return text if text not in ("-0", "") else "0"
 
 
+def format_csv_decimal(value: Decimal) -> str:
+    """Plain notation with a decimal point: ``1200.0``, ``0.0025``, ``0.0``."""
+    text = format_decimal(value)
+    return text if "." in text else text + ".0"
+
+
 def format_datetime(value: datetime) -> str:
     return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -39,18 +57,22 @@ def _cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        return format_decimal(value)
+        return format_csv_decimal(value)
     if isinstance(value, datetime):
         return format_datetime(value)
     return str(value)
 
 
-def write_csv(rows: Sequence[dict], path: str | os.PathLike[str]) -> None:
+def write_csv(rows: Iterable[dict], path: str | os.PathLike[str]) -> int:
+    """Write ``rows``; return how many."""
+    count = 0
     with open(path, "w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow(COLUMNS)
         for row in rows:
             writer.writerow([_cell(row[c]) for c in COLUMNS])
+            count += 1
+    return count
 
 
 def _pyarrow():
@@ -62,24 +84,15 @@ def _pyarrow():
     return pa, pq
 
 
-def _scale(values: Sequence[Decimal | None]) -> int:
-    """Decimal places that hold every value exactly (at least 2)."""
-    scale = 2
-    for value in values:
-        if value is not None:
-            exponent = value.as_tuple().exponent
-            if isinstance(exponent, int) and -exponent > scale:
-                scale = -exponent
-    return min(scale, 30)
-
-
-def arrow_table(rows: Sequence[dict]):
+def arrow_schema():
+    """The one Parquet schema of every FOCUS file we write."""
     pa, _ = _pyarrow()
-    arrays, fields = [], []
+    fields = []
     for column in COLUMNS:
-        values = [row[column] for row in rows]
-        if column in DECIMAL_COLUMNS:
-            kind = pa.decimal128(38, _scale(values))
+        if column in MONEY_COLUMNS:
+            kind = pa.decimal128(38, MONEY_SCALE)
+        elif column in QUANTITY_COLUMNS:
+            kind = pa.decimal128(38, QUANTITY_SCALE)
         elif column in DATETIME_COLUMNS:
             kind = pa.timestamp("us", tz="UTC")
         elif column in INTEGER_COLUMNS:
@@ -87,13 +100,76 @@ def arrow_table(rows: Sequence[dict]):
         else:
             kind = pa.string()
         fields.append(pa.field(column, kind))
-        arrays.append(pa.array(values, type=kind))
-    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+    return pa.schema(fields)
 
 
-def write_parquet(rows: Sequence[dict], path: str | os.PathLike[str]) -> None:
-    _, pq = _pyarrow()
-    pq.write_table(arrow_table(rows), str(path), compression="zstd")
+_QUANTUM = {column: Decimal(1).scaleb(-MONEY_SCALE) for column in MONEY_COLUMNS} | {
+    column: Decimal(1).scaleb(-QUANTITY_SCALE) for column in QUANTITY_COLUMNS
+}
+
+
+def _fit(column: str, value: Decimal | None) -> Decimal | None:
+    if value is None:
+        return None
+    exponent = value.as_tuple().exponent
+    quantum = _QUANTUM[column]
+    if isinstance(exponent, int) and exponent >= quantum.as_tuple().exponent:
+        return value
+    with localcontext() as context:
+        context.prec = 38
+        return value.quantize(quantum, rounding=ROUND_HALF_EVEN)
+
+
+def _batches(rows: Iterable[dict]) -> Iterator[list[dict]]:
+    iterator = iter(rows)
+    while batch := list(islice(iterator, BATCH_ROWS)):
+        yield batch
+
+
+def _record_batch(pa, schema, rows: list[dict]):
+    arrays = []
+    for field in schema:
+        values = [row[field.name] for row in rows]
+        if field.name in _QUANTUM:
+            values = [_fit(field.name, v) for v in values]
+        arrays.append(pa.array(values, type=field.type))
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+class _ParquetFile:
+    """One Parquet file written batch by batch; it appears under its name only once complete."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.pa, pq = _pyarrow()
+        self.schema = arrow_schema()
+        self.path = Path(path)
+        self.partial = self.path.with_name(self.path.name + ".tmp")
+        self.writer = pq.ParquetWriter(str(self.partial), self.schema, compression="zstd")
+        self.rows = 0
+
+    def write(self, rows: list[dict]) -> None:
+        self.writer.write_batch(_record_batch(self.pa, self.schema, rows))
+        self.rows += len(rows)
+
+    def close(self) -> None:
+        if self.rows == 0:  # an empty file still has the schema
+            self.writer.write_table(self.schema.empty_table())
+        self.writer.close()
+        os.replace(self.partial, self.path)
+
+
+def write_parquet(rows: Iterable[dict], path: str | os.PathLike[str]) -> int:
+    """Write ``rows``; return how many."""
+    out = _ParquetFile(path)
+    try:
+        for batch in _batches(rows):
+            out.write(batch)
+    except BaseException:
+        out.writer.close()
+        out.partial.unlink(missing_ok=True)
+        raise
+    out.close()
+    return out.rows
 
 
 def safe_scope(scope: str) -> str:
@@ -106,23 +182,40 @@ def safe_scope(scope: str) -> str:
 
 
 def write_finops_hub(
-    rows: Sequence[dict], root: str | os.PathLike[str], scope: str, ingestion_id: str | None = None
+    rows: Iterable[dict], root: str | os.PathLike[str], scope: str, ingestion_id: str | None = None
 ) -> list[Path]:
-    """Write one parquet file per billing month under ``root/ingestion/Costs/yyyy/mm/scope/``; return them."""
+    """Write one parquet file per billing month under ``root/ingestion/Costs/yyyy/mm/scope/``; return them.
+
+    ``rows`` come sorted by period (``FocusRows`` does that), so each month's file is written and finished
+    before the next one starts.
+    """
     ingestion_id = ingestion_id or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    by_month: dict[tuple[int, int], list[dict]] = {}
+    scope_path = safe_scope(scope)
+    written: list[Path] = []
+    files: dict[tuple[int, int], _ParquetFile] = {}
+    pending: dict[tuple[int, int], list[dict]] = {}
+
+    def flush(month: tuple[int, int]) -> None:
+        if pending.get(month):
+            if month not in files:
+                folder = Path(root, "ingestion", "Costs", f"{month[0]:04d}", f"{month[1]:02d}", scope_path)
+                folder.mkdir(parents=True, exist_ok=True)
+                files[month] = _ParquetFile(folder / f"{ingestion_id}__otel-aicost.parquet")
+            files[month].write(pending[month])
+            pending[month] = []
+
     for row in rows:
         start = row["BillingPeriodStart"]
-        by_month.setdefault((start.year, start.month), []).append(row)
-    written = []
-    scope_path = safe_scope(scope)
-    for (year, month), month_rows in sorted(by_month.items()):
-        folder = Path(root, "ingestion", "Costs", f"{year:04d}", f"{month:02d}", scope_path)
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / f"{ingestion_id}__otel-aicost.parquet"
-        partial = target.with_suffix(".parquet.tmp")
-        write_parquet(month_rows, partial)
-        os.replace(partial, target)
-        (folder / "manifest.json").write_bytes(b"")  # written last: its arrival triggers ingestion
-        written.append(target)
+        month = (start.year, start.month)
+        batch = pending.setdefault(month, [])
+        batch.append(row)
+        if len(batch) >= BATCH_ROWS:
+            flush(month)
+    for month in sorted(pending):
+        flush(month)
+    for month in sorted(files):
+        out = files[month]
+        out.close()
+        (out.path.parent / "manifest.json").write_bytes(b"")  # written last: its arrival triggers ingestion
+        written.append(out.path)
     return written

@@ -11,7 +11,8 @@ Per group (and in total, per currency):
   ``aicost.cost.input / (input - cached - cache write tokens)``, times the cached tokens, minus what they cost
   (``aicost.cost.cache_read``). Calls whose input was all cached imply no input price and add nothing (counted
   in ``savings_unknown_requests``). Savings are an estimate, rounded to 1e-12;
-* unpriced share: share of requests not priced (``unknown_model``, ``no_usage``, ``provisioned``); estimated
+* unpriced share: share of the successful calls not priced (``unknown_model``, ``no_usage``, ``provisioned``);
+  failed calls are counted in ``errors``, never as unpriced; estimated
   share: share of the cost whose token counts were estimated locally (``aicost.usage.source=estimated``);
 * latency p50/p95 over successful calls; output tokens per second = sum of output tokens / sum of durations of
   successful calls that produced output; latency vs tokens: Pearson correlation of duration and output
@@ -32,8 +33,8 @@ from decimal import Decimal, InvalidOperation
 
 from otel_aicost import semconv
 from otel_aicost.finops.records import CostRecord, ReadStats
-from otel_aicost.finops.scan import scan
 from otel_aicost.finops.report.stats import pearson, percentile
+from otel_aicost.finops.scan import scan
 
 NONE = "(none)"
 SAMPLE_SIZE = 5000
@@ -77,7 +78,7 @@ def parse_by(text: str | Sequence[str] | None) -> list[str]:
     return dims
 
 
-def _key_function(dims: Sequence[str]) -> Callable[[CostRecord], tuple]:
+def key_function(dims: Sequence[str]) -> Callable[[CostRecord], tuple]:
     getters = []
     for dim in dims:
         if dim.startswith("tag."):
@@ -135,12 +136,13 @@ class _Group:
         "requests",
         "savings",
         "savings_unknown",
+        "unpriced",
     )  # fmt: skip
 
     def __init__(self) -> None:
         self.requests = self.errors = self.input = self.cached = self.cache_write = 0
         self.output = self.reasoning = self.priced = self.priced_tokens = self.savings_unknown = 0
-        self.out_tokens_timed = 0
+        self.out_tokens_timed = self.unpriced = 0
         self.cost = Decimal(0)
         self.estimated_cost = Decimal(0)
         self.savings = Decimal(0)
@@ -165,7 +167,10 @@ class _Group:
                 self.out_tokens_timed += r.output_tokens
                 self.out_duration += r.duration_s
         cost = r.cost
-        if cost is not None and r.pricing_status in (None, semconv.STATUS_PRICED):
+        if cost is None or r.pricing_status not in (None, semconv.STATUS_PRICED):
+            if not r.is_error:
+                self.unpriced += 1
+        else:
             self.priced += 1
             self.cost += cost
             self.costs.append(float(cost))
@@ -228,7 +233,6 @@ class Report:
     groups: list[GroupSummary]
     totals: list[GroupSummary]  # one per currency
     stats: ReadStats
-    timeline: dict[tuple[int, tuple], Decimal] = field(default_factory=dict)  # (hour start ns, key) -> cost
     samples: list[tuple[float, int, float, tuple]] = field(default_factory=list)  # latency, output tokens, cost, key
     filtered_out: int = 0
 
@@ -240,11 +244,10 @@ class ReportBuilder:
         self.by = list(by)
         self.since_ns, self.until_ns = since_ns, until_ns
         self.groups: dict[tuple, _Group] = {}
-        self.timeline: dict[tuple[int, tuple], Decimal] = {}
         self.samples: list[tuple[float, int, float, tuple]] = []
         self.seen = 0  # records offered to the sample
         self.filtered_out = 0
-        self._key = _key_function(self.by)
+        self._key = key_function(self.by)
         self._random = random.Random(0)
 
     def __getstate__(self) -> dict:
@@ -253,7 +256,7 @@ class ReportBuilder:
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
-        self._key = _key_function(self.by)
+        self._key = key_function(self.by)
         self._random = random.Random(0)
 
     def add(self, r: CostRecord) -> None:
@@ -268,9 +271,6 @@ class ReportBuilder:
         if group is None:
             group = self.groups[key] = _Group()
         group.add(r)
-        if r.cost is not None:
-            slot = (start - start % HOUR_NS, key)
-            self.timeline[slot] = self.timeline.get(slot, 0) + r.cost
         if not r.is_error:  # reservoir sample for the latency scatter (algorithm R)
             self.seen += 1
             point = (r.duration_s, r.output_tokens, float(r.cost or 0), key)
@@ -288,8 +288,6 @@ class ReportBuilder:
                 self.groups[key] = group
             else:
                 mine.merge(group)
-        for slot, cost in other.timeline.items():
-            self.timeline[slot] = self.timeline.get(slot, 0) + cost
         # Merge two uniform samples into one, keeping each side in proportion to what it saw.
         total = self.seen + other.seen
         if total:
@@ -336,7 +334,7 @@ def summarize(key: dict[str, str], currency: str, g: _Group) -> GroupSummary:
         cost_per_1k_tokens=_q(g.cost * 1000 / g.priced_tokens) if g.priced_tokens else None,
         cached_savings=g.savings,
         savings_unknown_requests=g.savings_unknown,
-        unpriced_share=(g.requests - g.priced) / g.requests if g.requests else 0.0,
+        unpriced_share=g.unpriced / (g.requests - g.errors) if g.requests > g.errors else 0.0,
         estimated_share=float(g.estimated_cost / g.cost) if g.cost else 0.0,
         latency_p50_s=percentile(durations, 50),
         latency_p95_s=percentile(durations, 95),
@@ -375,7 +373,6 @@ def build_report(
     since: datetime | None = None,
     until: datetime | None = None,
     workers: int | None = None,
-    parser: str = "auto",
     progress: Callable[[ReadStats], None] | None = None,
 ) -> Report:
     """Read ``paths`` and build the report grouped ``by`` dimensions (see ``parse_by``); window [since, until)."""
@@ -384,21 +381,35 @@ def build_report(
         paths,
         _BuilderFactory(dims, to_ns(since), to_ns(until)),
         workers=workers,
-        parser=parser,
         progress=progress,
     )
+    return report_from(builder, stats, since, until)
+
+
+def report_from(builder: ReportBuilder, stats: ReadStats, since: datetime | None, until: datetime | None) -> Report:
+    """The ``Report`` of a filled builder."""
     groups, totals = builder.summaries()
     return Report(
-        by=dims,
+        by=builder.by,
         since=since,
         until=until,
         groups=groups,
         totals=totals,
         stats=stats,
-        timeline=builder.timeline,
         samples=builder.samples,
         filtered_out=builder.filtered_out,
     )
+
+
+def check_by(dims: Sequence[str], tag_keys: Iterable[str]) -> None:
+    """Raise ``ValueError`` for a tag dimension no call carries: a typo, most likely. Says what exists."""
+    seen = sorted(set(tag_keys))
+    unknown = [d[4:] for d in dims if d.startswith("tag.") and d[4:] not in seen]
+    if unknown:
+        raise ValueError(
+            f"unknown --by key {', '.join(repr(u) for u in unknown)}: no call carries such a tag. "
+            f"Dimensions: {', '.join(DIMENSIONS)}; tag keys seen: {', '.join(seen) or 'none'}"
+        )
 
 
 class _BuilderFactory:

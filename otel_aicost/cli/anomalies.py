@@ -1,0 +1,156 @@
+"""``otel-aicost anomalies``: hours or days whose spend or cost per call departs from the expected, with the cause."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from functools import partial
+
+import click
+
+from otel_aicost.cli._finops_read import read
+from otel_aicost.finops.anomalies import CAUSE_WORDS, THRESHOLD, Anomaly, detect
+from otel_aicost.finops.report.build import DIMENSIONS, parse_by, to_ns
+from otel_aicost.finops.report.output import money_cells
+from otel_aicost.finops.series import DAY_NS, HOUR_NS, SeriesBuilder, iso
+from otel_aicost.finops.telemetry_input import window
+
+
+def find_anomalies(series: SeriesBuilder, granularity: str, threshold: float = THRESHOLD) -> list[Anomaly]:
+    """Every group's anomalies, most recent first."""
+    step = HOUR_NS if granularity == "hour" else DAY_NS
+    found = []
+    for group, periods in series.periods(step).items():
+        found += detect(
+            periods, granularity=granularity, group=group, data_start_ns=series.first_ns, threshold=threshold
+        )
+    found.sort(key=lambda a: (-a.start_ns, -abs(a.score)))
+    return found
+
+
+@click.command("anomalies")
+@click.argument("paths", nargs=-1, type=click.Path(dir_okay=True, file_okay=True))
+@click.option(
+    "--by",
+    default="",
+    metavar="KEYS",
+    help=f"Look per group: {', '.join(DIMENSIONS)} or a tag key (team). Default: the total.",
+)
+@click.option("--granularity", type=click.Choice(["hour", "day"]), default="hour", show_default=True)
+@click.option("--since", metavar="WHEN", help="Start of the window, inclusive: ISO date or date-time (UTC).")
+@click.option("--until", metavar="WHEN", help="End of the window, exclusive; a bare date includes that whole day.")
+@click.option(
+    "--threshold",
+    type=click.FloatRange(min=1),
+    default=THRESHOLD,
+    show_default=True,
+    help="Score (robust standard deviations) from which a period is reported.",
+)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option("--progress/--no-progress", default=None, help="Reading progress on stderr (default: on a terminal).")
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=None, help="Reader processes (default: all CPUs for big inputs)."
+)
+def command(paths, by, granularity, since, until, threshold, fmt, progress, workers) -> None:
+    """Periods whose spend or cost per call departs from comparable earlier ones, each with its score and cause.
+
+    Cause: the factor of spend = calls x tokens per call x price per token that moved: request volume, input or
+    output tokens per call, model mix, cache hit rate, price, or a new model or group.
+    """
+    dims = parse_by(by)
+    start, stop = window(since, until)
+    factory = partial(SeriesBuilder, dims, since_ns=to_ns(start), until_ns=to_ns(stop))
+    sinks, _ = read(paths, {"series": factory}, dims=dims, workers=workers, progress=progress)
+    found = find_anomalies(sinks.sinks["series"], granularity, threshold)
+    if fmt == "json":
+        click.echo(
+            json.dumps({"by": dims, "granularity": granularity, "anomalies": [_dict(a, dims) for a in found]}, indent=2)
+        )
+    elif fmt == "csv":
+        click.echo(to_csv(found, dims), nl=False)
+    else:
+        click.echo(to_table(found, dims, granularity))
+
+
+def _dict(a: Anomaly, dims: list[str]) -> dict:
+    return {
+        "start": iso(a.start_ns, hourly=True),
+        "group": dict(zip(dims, a.group[:-1])) if a.group else {},
+        "currency": a.group[-1] if a.group else None,
+        "spend": round(a.spend, 8),
+        "expected_spend": round(a.expected_spend, 8),
+        "requests": a.requests,
+        "expected_requests": a.expected_requests,
+        "score": a.score,
+        "metric": a.metric,
+        "cause": a.cause,
+        "detail": a.detail,
+        "contributions": a.contributions,
+    }
+
+
+def to_csv(found: list[Anomaly], dims: list[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    names = [
+        "start",
+        *dims,
+        "currency",
+        "spend",
+        "expected_spend",
+        "requests",
+        "expected_requests",
+        "score",
+        "metric",
+        "cause",
+        "detail",
+    ]
+    writer.writerow(names)
+    for a in found:
+        d = _dict(a, dims)
+        writer.writerow(
+            [d["start"], *(d["group"].get(k, "") for k in dims), d["currency"], *(d[n] for n in names[len(dims) + 2 :])]
+        )
+    return buffer.getvalue()
+
+
+def to_table(found: list[Anomaly], dims: list[str], granularity: str) -> str:
+    if not found:
+        return (
+            f"No anomalous {granularity}s: every period is within {THRESHOLD:g} robust deviations of comparable ones."
+        )
+    currencies = {a.group[-1] for a in found if a.group}
+    currency = next(iter(currencies)) if len(currencies) == 1 else "in each currency"
+    columns = [
+        (
+            "when (UTC)",
+            [
+                iso(a.start_ns, hourly=True).replace("T", " ").rstrip("Z") if granularity == "hour" else iso(a.start_ns)
+                for a in found
+            ],
+        ),
+    ]
+    if dims:
+        columns.append(("group", [" / ".join(a.group[:-1]) for a in found]))
+    columns += [
+        (f"spend ({currency})", money_cells([a.spend for a in found])),
+        ("expected", money_cells([a.expected_spend for a in found])),
+        ("score", [f"{a.score:+.1f}" for a in found]),
+        ("cause", [CAUSE_WORDS.get(a.cause, a.cause) for a in found]),
+        ("what moved", [a.detail for a in found]),
+    ]
+    widths = [max([len(h), *(len(c) for c in cells)]) for h, cells in columns]
+    left = {0, 1 if dims else -1, len(columns) - 2, len(columns) - 1}
+
+    def line(cells):
+        return "  ".join(
+            c.ljust(w) if i in left else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))
+        ).rstrip()
+
+    out = [line([h for h, _ in columns]), line(["-" * w for w in widths])]
+    out += [line([cells[i] for _, cells in columns]) for i in range(len(found))]
+    out.append(
+        f"{len(found)} anomalous {granularity}(s), most recent first; score: robust standard deviations from comparable {granularity}s"
+    )
+    return "\n".join(out)

@@ -1,0 +1,77 @@
+"""One read of the telemetry for every output asked for: ``read_once(paths, {"report": factory, ...})``.
+
+``report --html r.html --focus f.csv`` needs the report's aggregates, the hourly series behind the forecast and the
+anomalies, and the FOCUS rows. Decoding the JSON is nearly all the work (see ``scan``), so the records are decoded
+once and handed to each sink in turn; in worker processes each worker holds one ``Sinks`` and the parent merges them
+sink by sink. The tag keys seen are collected on the way, so that a ``--by`` key no call carries can be rejected
+with the keys that do exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
+
+from otel_aicost.finops.records import ReadStats
+from otel_aicost.finops.scan import scan
+
+
+class Sinks:
+    """A scan sink that feeds several named sinks (and, when asked, collects the tag keys seen)."""
+
+    def __init__(self, factories: Mapping[str, Callable], track_tags: bool = False) -> None:
+        self.sinks = {name: factory() for name, factory in factories.items()}
+        self.track_tags = track_tags
+        self.tag_keys: set[str] = set()
+        self._bind()
+
+    def __getstate__(self) -> dict:
+        return {"sinks": self.sinks, "track_tags": self.track_tags, "tag_keys": self.tag_keys}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._bind()
+
+    def _bind(self) -> None:
+        """``self.add``: the cheapest function that does the job (it runs once per call read)."""
+        adds = [sink.add for sink in self.sinks.values()]
+        if self.track_tags:
+            seen = self.tag_keys
+
+            def add(record) -> None:
+                tags = record.tags
+                if tags:
+                    seen.update(tags)
+                for one in adds:
+                    one(record)
+
+        elif len(adds) == 1:
+            add = adds[0]
+        else:
+
+            def add(record) -> None:
+                for one in adds:
+                    one(record)
+
+        self.add = add
+
+    def merge(self, other: Sinks) -> None:
+        for name, sink in self.sinks.items():
+            sink.merge(other.sinks[name])
+        self.tag_keys |= other.tag_keys
+        self._bind()  # keep ``add`` pointing at this Sinks' own set
+
+
+def read_once(
+    paths: Iterable[str],
+    factories: Mapping[str, Callable],
+    *,
+    track_tags: bool = False,
+    workers: int | None = None,
+    progress: Callable[[ReadStats], None] | None = None,
+) -> tuple[Sinks, ReadStats]:
+    """Read ``paths`` once into one sink per factory (picklable: classes, ``functools.partial``).
+
+    ``track_tags``: collect the tag keys the calls carry (``Sinks.tag_keys``), to check a ``--by`` against.
+    """
+    return scan(paths, partial(Sinks, dict(factories), track_tags), workers=workers, progress=progress)
