@@ -5,7 +5,8 @@
 Spans look like ours: a GenAI client span with ~20 attributes (model, tokens, cost, tags) and one event.
 Compared, per round (interleaved, medians of CPU time reported):
   * ours: the hand-written OTLP/JSON text encoder (encode only, UTF-8 bytes of the line);
-  * protobuf: the SDK's OTLP protobuf encoder + ``json_format.MessageToJson`` (what we avoided; ids in base64);
+  * library: the SDK's OTLP protobuf encoder + ``json_format.MessageToDict`` + ids to hex + ``json.dumps``
+    (``otlp_json.library_encode_spans``: the same line through the official encoders, issue 9 item 3);
   * protobuf-bytes: the SDK's protobuf encoder + ``SerializeToString`` (what the OTLP/HTTP exporter does);
   * file batch 512: ``JsonLinesFileSpanExporter.export`` of 512-span batches (BatchSpanProcessor's default);
   * file batch 1: one span per export (SimpleSpanProcessor).
@@ -18,7 +19,6 @@ import statistics
 import tempfile
 import time
 
-from google.protobuf.json_format import MessageToJson
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans as pb_encode_spans
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
@@ -27,7 +27,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from otel_aicost.export.file import JsonLinesFileSpanExporter, to_json_line
-from otel_aicost.export.otlp_json import spans_to_json
+from otel_aicost.export.otlp_json import library_encode_spans, spans_to_json, to_json_text
 
 
 def make_spans(count: int) -> list:
@@ -89,8 +89,8 @@ def main() -> None:
         for round_index in range(args.rounds):
             cases = {
                 "ours (encode to JSON line)": (lambda: [to_json_line(spans_to_json(b)) for b in batches], len(spans)),
-                "protobuf + MessageToJson": (
-                    lambda: [MessageToJson(pb_encode_spans(b), indent=None) for b in batches],
+                "library (protobuf + json_format)": (
+                    lambda: [to_json_line(to_json_text(library_encode_spans(b))) for b in batches],
                     len(spans),
                 ),
                 "protobuf + SerializeToString": (

@@ -2,7 +2,7 @@
 
     python bench/gen_spans.py 1000000 /tmp/spans-a.jsonl --seed 7
     python bench/gen_spans.py 1000000 /tmp/spans-b.jsonl --seed 8
-    python bench/bench_finops.py /tmp/spans-a.jsonl /tmp/spans-b.jsonl [--workers N]
+    python bench/bench_finops.py /tmp/spans-a.jsonl /tmp/spans-b.jsonl [--workers N] [--only focus --granularity hour]
 
 Runs each command in a fresh process, first over the first file (1M spans), then over all files (2M spans).
 Peak memory is the largest total resident set of the command's whole process tree (the command and its
@@ -94,6 +94,7 @@ def main() -> None:
         "--workers", type=int, default=None, help="reader processes (default: the command's own choice)"
     )
     parser.add_argument("--only", choices=["report", "focus"], default=None)
+    parser.add_argument("--granularity", choices=["day", "hour"], default="day", help="focus charge period")
     args = parser.parse_args()
     sizes = [args.files[:1]] + ([args.files] if len(args.files) > 1 else [])
     extra = ["--workers", str(args.workers)] if args.workers else []
@@ -107,9 +108,12 @@ def main() -> None:
                 if command == "report":
                     cli = [*files, "--by", "team,model", "--format", "json", "--no-progress", *extra]
                 else:
-                    cli = [*files, "-o", str(Path(scratch, "focus.csv")), "--no-progress", *extra]
+                    cli = [*files, "-o", str(Path(scratch, "focus.csv")), "--granularity", args.granularity,
+                           "--no-progress", *extra]  # fmt: skip
                 result = measure(command, cli, Path(scratch, "stdout"))
                 result.update(files=len(files), input_mb=round(megabytes), workers=args.workers or "auto")
+                if command == "focus":
+                    result["granularity"] = args.granularity
                 results.append(result)
                 print(
                     f"{command:6}  {len(files)} file(s) {megabytes:8,.0f} MB  {result['seconds']:6.1f} s wall  "

@@ -25,7 +25,7 @@ from otel_aicost.instrumentation import wrapper  # noqa: E402
 from otel_aicost.instrumentation.instrumentor import OpenAICostInstrumentor  # noqa: E402
 from tests.support.soak import live_counts, make_client, one_call, providers  # noqa: E402
 
-OURS = ("Call", "ResponseFacts", "StreamProxy", "AsyncStreamProxy", "RawResponseProxy", "_Span", "Span")
+OURS = ("Call", "StreamFacts", "StreamProxy", "AsyncStreamProxy", "RawResponseProxy", "_Span", "Span")
 
 
 def rss_mib() -> float:

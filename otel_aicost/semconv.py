@@ -77,6 +77,9 @@ COST_INPUT = "aicost.cost.input"
 COST_CACHE_READ = "aicost.cost.cache_read"
 COST_CACHE_WRITE = "aicost.cost.cache_write"
 COST_OUTPUT = "aicost.cost.output"
+COST_AUDIO_INPUT = "aicost.cost.audio_input"
+COST_AUDIO_OUTPUT = "aicost.cost.audio_output"
+COST_IMAGE_OUTPUT = "aicost.cost.image_output"
 CURRENCY = "aicost.currency"
 PRICING_STATUS = "aicost.pricing.status"
 PRICING_MODEL = "aicost.pricing.model"
@@ -84,12 +87,15 @@ PRICING_SOURCE = "aicost.pricing.source"
 USAGE_SOURCE = "aicost.usage.source"
 DEPLOYMENT_NAME = "aicost.deployment.name"
 DEPLOYMENT_TYPE = "aicost.deployment.type"
+DEPLOYMENT_TYPE_SOURCE = "aicost.deployment.type_source"  # declared | detected | assumed
 TAG_PREFIX = "aicost.tag."
 
 STATUS_PRICED = "priced"
 STATUS_UNKNOWN_MODEL = "unknown_model"
 STATUS_NO_USAGE = "no_usage"
 STATUS_PROVISIONED = "provisioned"
+STATUS_IMPLAUSIBLE_USAGE = "implausible_usage"  # beyond what the model can bill in one call: not priced
+STATUS_STALE_PRICE = "stale_price"  # the only known price ended before the call
 
 DEPLOYMENT_TYPES = (
     "global_standard",
@@ -141,5 +147,8 @@ ENV_STREAM_USAGE = "OTEL_AICOST_STREAM_USAGE"
 ENV_METRIC_TAGS = "OTEL_AICOST_METRIC_TAGS"
 ENV_CURRENCY = "OTEL_AICOST_CURRENCY"
 ENV_EXPORTER = "OTEL_AICOST_EXPORTER"
+ENV_SUMMARY = "OTEL_AICOST_SUMMARY"
+ENV_OPENINFERENCE = "OTEL_AICOST_OPENINFERENCE"  # also send OpenInference llm.* names (Arize Phoenix), export only
+ENV_PRICES = "OTEL_AICOST_PRICES"  # a local price catalog written by `otel-aicost prices import`
 ENV_CAPTURE_CONTENT = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
 ENV_GATEWAY_HEADERS = "OTEL_AICOST_GATEWAY_HEADERS"

@@ -1,111 +1,69 @@
-"""Generate ``otel_aicost/pricing/data/azure.json`` from the dated Azure retail-price snapshot.
+"""Generate ``otel_aicost/cost/pricing/data/azure.json``: Azure OpenAI prices per deployment type, tier and modality.
 
-The snapshot is the one bundled in the ``azure-genai-prices`` wheel (MIT), a compacted copy of Azure's public
-Retail Prices API (https://prices.azure.com/api/retail/prices). This script is run by hand when prices are
-refreshed; nothing here runs at run time and otel-aicost does not depend on azure-genai-prices.
+Two registry packages are read (run by hand when prices are refreshed; nothing here runs at run time):
 
-    pip download azure-genai-prices==0.2.0 --no-deps -d /tmp/azp
-    mkdir -p /tmp/azp/x && cd /tmp/azp/x && unzip -o ../azure_genai_prices-0.2.0-py3-none-any.whl
-    python scripts/generate_azure_prices.py /tmp/azp/x
+* the Azure Retail Prices API snapshot bundled in ``azure-genai-prices`` (MIT): the meters themselves, which win;
+* LiteLLM's price table (``litellm``, MIT) for models the meter snapshot does not have yet (it is months older
+  than LiteLLM's table); those rows say so in their ``source``.
 
-It uses the package's own meter-name parser (``azure_genai_prices.meters.parse_catalog``) to turn Azure meter
-names into (model, price kind, deployment, billing mode, context) and keeps the OpenAI text and embedding models
-that otel-aicost prices, under the model names the API returns (``gpt-4o-2024-08-06``, not ``gpt 4o 0806``).
+    pip download azure-genai-prices==0.2.0 litellm==1.110.2 --no-deps -d /tmp/azp
+    cd /tmp/azp && unzip -o -q azure_genai_prices-0.2.0-py3-none-any.whl -d agp
+    unzip -o -q litellm-1.110.2-*.whl litellm/model_prices_and_context_window_backup.json -d ll
+    python scripts/generate_azure_prices.py /tmp/azp/agp /tmp/azp/ll/litellm/model_prices_and_context_window_backup.json
+
+Meter names are read by ``otel_aicost.cost.pricing.azure_meters`` (also used by ``otel-aicost prices import``).
+Every meter that prices tokens but names no model it knows is printed at the end, so nothing is dropped silently.
+
+Where Azure publishes no batch meter for a model, its batch price is derived as 50% of the standard price of
+the same deployment type (Azure's published batch discount) and the row says ``derived``.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from collections import Counter
+from collections import Counter, defaultdict
 from decimal import Decimal
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parent.parent / "otel_aicost" / "pricing" / "data" / "azure.json"
+from otel_aicost.cost.pricing.azure_meters import (
+    BATCH_OF,
+    DEPLOYMENT_TYPES,
+    MODELS,
+    classify,
+    unit_divisor,
+)
+
+OUT = Path(__file__).resolve().parent.parent / "otel_aicost" / "cost" / "pricing" / "data" / "azure.json"
 MILLION = Decimal(1_000_000)
+LONG_CONTEXT = 272_000
+PRODUCTS = ("Azure OpenAI",)  # "Azure OpenAI", "Azure OpenAI GPT5", "... Reasoning", "... Embedding", "... Media"
 
-# Azure meter model id (as parsed by azure-genai-prices) -> (our entry name, names the API returns for it).
-# Several meter ids can feed one entry (Azure spells the same model differently per deployment type).
-MODELS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "gpt-4o": ("gpt-4o-2024-08-06", ("gpt-4o", "gpt-4o-2024-08-06")),
-    "gpt-4o-0513": ("gpt-4o-2024-05-13", ("gpt-4o-2024-05-13",)),
-    "gpt-4o-1120": ("gpt-4o-2024-11-20", ("gpt-4o-2024-11-20",)),
-    "gpt-4o-mini-0718": ("gpt-4o-mini-2024-07-18", ("gpt-4o-mini", "gpt-4o-mini-2024-07-18")),
-    "gpt-4.1": ("gpt-4.1-2025-04-14", ("gpt-4.1", "gpt-4.1-2025-04-14")),
-    "gpt-4.1-mini": ("gpt-4.1-mini-2025-04-14", ("gpt-4.1-mini", "gpt-4.1-mini-2025-04-14")),
-    "gpt-4.1-nano": ("gpt-4.1-nano-2025-04-14", ("gpt-4.1-nano", "gpt-4.1-nano-2025-04-14")),
-    "gpt-4.5-0227": ("gpt-4.5-preview-2025-02-27", ("gpt-4.5-preview", "gpt-4.5-preview-2025-02-27")),
-    "gpt-4-8k": ("gpt-4-0613", ("gpt-4", "gpt-4-0613")),
-    "gpt-4-32k": ("gpt-4-32k-0613", ("gpt-4-32k", "gpt-4-32k-0613")),
-    "gpt-4-turbo-128k": ("gpt-4-turbo-2024-04-09", ("gpt-4-turbo", "gpt-4-turbo-2024-04-09")),
-    "gpt-4-turbo128k": ("gpt-4-turbo-2024-04-09", ("gpt-4-turbo", "gpt-4-turbo-2024-04-09")),
-    "gpt-35-turbo16k-0125": ("gpt-35-turbo-0125", ("gpt-35-turbo", "gpt-35-turbo-0125", "gpt-3.5-turbo-0125")),
-    "gpt-35-turbo-16k-0125": ("gpt-35-turbo-0125", ("gpt-35-turbo", "gpt-35-turbo-0125", "gpt-3.5-turbo-0125")),
-    "gpt-35-turbo-instruct": ("gpt-35-turbo-instruct-0914", ("gpt-35-turbo-instruct", "gpt-3.5-turbo-instruct")),
-    "gpt-5": ("gpt-5-2025-08-07", ("gpt-5", "gpt-5-2025-08-07")),
-    "gpt-5-mini": ("gpt-5-mini-2025-08-07", ("gpt-5-mini", "gpt-5-mini-2025-08-07")),
-    "gpt-5-nano": ("gpt-5-nano-2025-08-07", ("gpt-5-nano", "gpt-5-nano-2025-08-07")),
-    "gpt-5-pro": ("gpt-5-pro", ("gpt-5-pro", "gpt-5-pro-2025-10-06")),
-    "gpt-5-chat": ("gpt-5-chat", ("gpt-5-chat", "gpt-5-chat-latest")),
-    "gpt-5-codex": ("gpt-5-codex", ("gpt-5-codex",)),
-    "gpt-5.1": ("gpt-5.1", ("gpt-5.1", "gpt-5.1-2025-11-13")),
-    "gpt-5.1-chat": ("gpt-5.1-chat", ("gpt-5.1-chat", "gpt-5.1-chat-latest")),
-    "gpt-5.1-codex": ("gpt-5.1-codex", ("gpt-5.1-codex",)),
-    "gpt-5.1-codex-max": ("gpt-5.1-codex-max", ("gpt-5.1-codex-max",)),
-    "gpt-5.1-codex-mini": ("gpt-5.1-codex-mini", ("gpt-5.1-codex-mini",)),
-    "gpt-5.2": ("gpt-5.2", ("gpt-5.2", "gpt-5.2-2025-12-11")),
-    "gpt-5.2-chat": ("gpt-5.2-chat", ("gpt-5.2-chat", "gpt-5.2-chat-latest")),
-    "gpt-5.2-codex": ("gpt-5.2-codex", ("gpt-5.2-codex",)),
-    "gpt-5.2-pro": ("gpt-5.2-pro", ("gpt-5.2-pro",)),
-    "gpt-5.3-chat": ("gpt-5.3-chat", ("gpt-5.3-chat", "gpt-5.3-chat-latest")),
-    "gpt-5.3-codex": ("gpt-5.3-codex", ("gpt-5.3-codex",)),
-    "gpt-5.4": ("gpt-5.4", ("gpt-5.4",)),
-    "gpt-5.4-mini": ("gpt-5.4-mini", ("gpt-5.4-mini",)),
-    "gpt-5.4-nano": ("gpt-5.4-nano", ("gpt-5.4-nano",)),
-    "gpt-5.4-pro": ("gpt-5.4-pro", ("gpt-5.4-pro",)),
-    "gpt-5.5": ("gpt-5.5", ("gpt-5.5",)),
-    "gpt-5.6-luna": ("gpt-5.6-luna", ("gpt-5.6-luna",)),
-    "gpt-5.6-sol": ("gpt-5.6-sol", ("gpt-5.6-sol",)),
-    "gpt-5.6-terra": ("gpt-5.6-terra", ("gpt-5.6-terra",)),
-    "o1-1217": ("o1-2024-12-17", ("o1", "o1-2024-12-17")),
-    "o1-mini": ("o1-mini-2024-09-12", ("o1-mini", "o1-mini-2024-09-12")),
-    "o1-preview": ("o1-preview-2024-09-12", ("o1-preview", "o1-preview-2024-09-12")),
-    "o1-pro": ("o1-pro-2025-03-19", ("o1-pro", "o1-pro-2025-03-19")),
-    "o3-0416": ("o3-2025-04-16", ("o3", "o3-2025-04-16")),
-    "o3-mini-0131": ("o3-mini-2025-01-31", ("o3-mini", "o3-mini-2025-01-31")),
-    "o3-pro": ("o3-pro-2025-06-10", ("o3-pro", "o3-pro-2025-06-10")),
-    "o3-deep-research-0626": ("o3-deep-research-2025-06-26", ("o3-deep-research", "o3-deep-research-2025-06-26")),
-    "o4-mini-0416": ("o4-mini-2025-04-16", ("o4-mini", "o4-mini-2025-04-16")),
-    "codex-mini": ("codex-mini", ("codex-mini", "codex-mini-latest")),
-    "computer-use": ("computer-use-preview", ("computer-use-preview", "computer-use-preview-2025-03-11")),
-    "oss-120b": ("gpt-oss-120b", ("gpt-oss-120b",)),
-    "text-embedding-3-large": ("text-embedding-3-large", ("text-embedding-3-large",)),
-    "text-embedding-3-small": ("text-embedding-3-small", ("text-embedding-3-small",)),
-    "text-embedding-ada-002": ("text-embedding-ada-002", ("text-embedding-ada-002", "ada")),
-    # Fine-tuned inference: priced on Azure's own fine-tuned meters, keyed by "ft:" + base model.
-    "gpt-4o-0806-ft": ("ft:gpt-4o-2024-08-06", ("ft:gpt-4o-2024-08-06", "ft:gpt-4o")),
-    "gpt-4o-mini-0718-ft": ("ft:gpt-4o-mini-2024-07-18", ("ft:gpt-4o-mini-2024-07-18", "ft:gpt-4o-mini")),
-    "gpt-4.1-ft": ("ft:gpt-4.1-2025-04-14", ("ft:gpt-4.1-2025-04-14", "ft:gpt-4.1")),
-    "gpt-4.1-mini-ft": ("ft:gpt-4.1-mini-2025-04-14", ("ft:gpt-4.1-mini-2025-04-14", "ft:gpt-4.1-mini")),
-    "gpt-4.1-nano-ft": ("ft:gpt-4.1-nano-2025-04-14", ("ft:gpt-4.1-nano-2025-04-14", "ft:gpt-4.1-nano")),
-    "o4-mini-ft": ("ft:o4-mini-2025-04-16", ("ft:o4-mini-2025-04-16", "ft:o4-mini")),
+# LiteLLM keys for models the meter snapshot lacks: entry name -> (aliases, global key, data-zone key or None).
+LITELLM_MODELS: dict[str, tuple[tuple[str, ...], str, str | None]] = {
+    "gpt-5.5-pro": (("gpt-5.5-pro", "gpt-5.5-pro-2026-04-23"), "azure/gpt-5.5-pro", None),
+    "gpt-6-astra": (("gpt-6-astra", "gpt-6-astra-2026-09-03"), "azure/gpt-6-astra", "azure/eu/gpt-6-astra"),
+    "gpt-6-sol": (("gpt-6-sol", "gpt-6-sol-2026-09-22", "gpt-6"), "azure/gpt-6-sol", "azure/eu/gpt-6-sol"),
+    "gpt-6-luna": (("gpt-6-luna", "gpt-6-luna-2026-09-22"), "azure/gpt-6-luna", "azure/eu/gpt-6-luna"),
+    "gpt-6.1-sol": (("gpt-6.1-sol", "gpt-6.1-sol-2026-09-29", "gpt-6.1"), "azure/gpt-6.1-sol", "azure/eu/gpt-6.1-sol"),
+    "gpt-6.1-terra": (("gpt-6.1-terra",), "azure/gpt-6.1-terra", "azure/eu/gpt-6.1-terra"),
+    "model-router": (("model-router", "model-router-2025-11-18"), "azure/model-router", None),
 }
-
-DEPLOYMENT = {  # (azure-genai-prices deployment, billing mode) -> (our deployment type, service tier)
-    ("global", "standard"): ("global_standard", "default"),
-    ("global", "priority"): ("global_standard", "priority"),
-    ("global", "batch"): ("global_batch", "default"),
-    ("data_zone", "standard"): ("data_zone_standard", "default"),
-    ("data_zone", "priority"): ("data_zone_standard", "priority"),
-    ("data_zone", "batch"): ("data_zone_batch", "default"),
-    ("regional", "standard"): ("regional_standard", "default"),
+LITELLM_FIELDS = {  # our field -> LiteLLM per-token field (its tier / long-context suffixes are added)
+    "input": "input_cost_per_token",
+    "cached_input": "cache_read_input_token_cost",
+    "cache_write": "cache_creation_input_token_cost",
+    "output": "output_cost_per_token",
+    "audio_input": "input_cost_per_audio_token",
+    "cached_audio_input": "cache_read_input_audio_token_cost",
+    "audio_output": "output_cost_per_audio_token",
+    "image_input": "input_cost_per_image_token",
 }
-KINDS = {"input": "input", "cache_read": "cached_input", "cache_write": "cache_write", "output": "output"}
+PRICE_FIELDS = tuple(LITELLM_FIELDS) + ("cached_image_input",)
 
 
 def per_million(value: Decimal) -> str:
-    text = format((value * MILLION).normalize(), "f")
-    return text
+    return format((value * MILLION).normalize(), "f")
 
 
 def majority(region_prices: dict[str, Decimal]) -> Decimal:
@@ -114,55 +72,128 @@ def majority(region_prices: dict[str, Decimal]) -> Decimal:
     return min(counts.items(), key=lambda item: (-item[1], item[0]))[0]
 
 
-def main(unpacked_wheel: str) -> None:
-    sys.path.insert(0, unpacked_wheel)
-    from azure_genai_prices.meters import parse_catalog
-
-    snapshot_file = Path(unpacked_wheel) / "azure_genai_prices" / "data" / "snapshot.json"
-    snapshot = json.loads(snapshot_file.read_text(encoding="utf-8"))
+def from_meters(snapshot: dict) -> tuple[dict, list[str]]:
     fetched = snapshot["fetched_at"][:10]
-    table, _report = parse_catalog(snapshot["items"], products=("Azure OpenAI",), as_of=fetched)
-
-    entries: dict[str, dict] = {}
-    for (meter_model, kind, deployment, mode, context), meter in sorted(table.items()):
-        if meter_model not in MODELS or kind not in KINDS or (deployment, mode) not in DEPLOYMENT:
+    # (entry, deployment type, tier, context, field) -> region -> (effective, price, meter)
+    cells: dict[tuple, dict[str, tuple[str, Decimal, str]]] = defaultdict(dict)
+    unknown: set[str] = set()
+    for item in snapshot["items"]:
+        if not item.get("productName", "").startswith(PRODUCTS) or item.get("retailPrice", 0) <= 0:
             continue
-        name, aliases = MODELS[meter_model]
-        entry = entries.setdefault(name, {"aliases": sorted(set(aliases)), "meters": [], "prices": {}})
-        if meter_model not in entry["meters"]:
-            entry["meters"].append(meter_model)
-        deployment_type, tier = DEPLOYMENT[(deployment, mode)]
-        key = f"{deployment_type}/{tier}/{context}"
-        row = entry["prices"].setdefault(key, {"regions": {}})
-        prices = {region: price for region, price in meter.region_prices.items() if region}
-        if not prices:
-            prices = dict(meter.region_prices)
-        default = majority(prices)
-        field = KINDS[kind]
-        row[field] = per_million(default)
-        dates = sorted(set(meter.region_effective_dates.values()))
-        row["effective_from"] = max([row.get("effective_from", ""), dates[-1] if dates else ""])
-        row.setdefault("meters", []).append(meter.meter_name)
+        meter = item["meterName"]
+        facts = classify(meter)
+        if facts is None:
+            continue
+        if facts["key"] not in MODELS:
+            unknown.add(f"{meter}  ->  {facts['key']!r}")
+            continue
+        if (facts["deployment"], facts["mode"]) not in DEPLOYMENT_TYPES:
+            continue
+        name, _aliases = MODELS[facts["key"]]
+        deployment_type, tier = DEPLOYMENT_TYPES[(facts["deployment"], facts["mode"])]
+        price = Decimal(str(item["retailPrice"])) / unit_divisor(item.get("unitOfMeasure", "1"))
+        effective = (item.get("effectiveStartDate") or "")[:10]
+        cell = cells[(name, deployment_type, tier, facts["context"], facts["field"])]
+        for region in item.get("regions") or [item.get("armRegionName", "")]:
+            region = (region or "").strip().lower()
+            previous = cell.get(region)
+            # Superseded rows stay in the feed: the latest that has taken effect wins.
+            if effective <= fetched and (previous is None or effective > previous[0]):
+                cell[region] = (effective, price, meter)
+    entries: dict[str, dict] = {}
+    for (name, deployment_type, tier, context, field), regions in sorted(cells.items()):
+        aliases = next(a for n, a in MODELS.values() if n == name)
+        entry = entries.setdefault(name, {"aliases": sorted(set(aliases)), "prices": {}})
+        row = entry["prices"].setdefault(f"{deployment_type}/{tier}/{context}", {"regions": {}, "meters": []})
+        prices = {region: value[1] for region, value in regions.items() if region} or {
+            region: value[1] for region, value in regions.items()
+        }
+        usual = majority(prices)
+        row[field] = per_million(usual)
+        row["effective_from"] = max(row.get("effective_from", ""), max(value[0] for value in regions.values()))
+        for meter in sorted({value[2] for value in regions.values()}):
+            if meter not in row["meters"]:
+                row["meters"].append(meter)
         for region, price in sorted(prices.items()):
-            if price != default:
+            if price != usual:
                 row["regions"].setdefault(region, {})[field] = per_million(price)
+    return entries, sorted(unknown)
+
+
+def derive_batch(entries: dict) -> None:
+    """A batch deployment type without its own meters: 50% of the same type's standard price, said so."""
+    for entry in entries.values():
+        prices = entry["prices"]
+        for key, row in list(prices.items()):
+            deployment_type, tier, context = key.split("/")
+            batch = BATCH_OF.get(deployment_type)
+            if batch is None or tier != "default" or f"{batch}/default/{context}" in prices:
+                continue
+            derived = {f: format((Decimal(row[f]) / 2).normalize(), "f") for f in PRICE_FIELDS if f in row}
+            if "input" not in derived:
+                continue
+            derived["effective_from"] = row["effective_from"]
+            derived["derived"] = f"no {batch} meter: 50% of {deployment_type} (Azure's batch discount)"
+            prices[f"{batch}/default/{context}"] = derived
+
+
+def from_litellm(table: dict, version: str, covered: set[str]) -> dict:
+    entries: dict[str, dict] = {}
+    for name, (aliases, global_key, zone_key) in LITELLM_MODELS.items():
+        if name in covered or global_key not in table:
+            continue
+        entry = {"aliases": sorted(set(aliases)), "source": f"litellm {version} ({global_key})", "prices": {}}
+        for deployment_type, key in (("global_standard", global_key), ("data_zone_standard", zone_key)):
+            row = table.get(key) if key else None
+            if row is None:
+                continue
+            for tier, suffix in (("default", ""), ("priority", "_priority"), ("batch", "_batches")):
+                for context, long_suffix in (("short", ""), ("long", f"_above_{LONG_CONTEXT // 1000}k_tokens")):
+                    cell = {}
+                    for field, litellm_field in LITELLM_FIELDS.items():
+                        value = row.get(f"{litellm_field}{long_suffix}{suffix}")
+                        if isinstance(value, (int, float)):
+                            cell[field] = per_million(Decimal(str(value)))
+                    if "input" not in cell:
+                        continue
+                    cell["litellm_key"] = key
+                    if tier == "batch":
+                        target = f"{BATCH_OF[deployment_type]}/default/{context}"
+                    else:
+                        target = f"{deployment_type}/{tier}/{context}"
+                    entry["prices"][target] = cell
+        entries[name] = entry
+    return entries
+
+
+def main(unpacked_wheel: str, litellm_table: str, litellm_version: str = "1.110.2") -> None:
+    snapshot = json.loads((Path(unpacked_wheel) / "azure_genai_prices" / "data" / "snapshot.json").read_text("utf-8"))
+    entries, unknown = from_meters(snapshot)
+    derive_batch(entries)
     for entry in entries.values():
         for row in entry["prices"].values():
-            if not row["regions"]:
-                del row["regions"]
+            if not row.get("regions"):
+                row.pop("regions", None)
+    table = json.loads(Path(litellm_table).read_text("utf-8"))
+    supplement = from_litellm(table, litellm_version, set(entries))
     data = {
         "source": "azure-retail-prices",
-        "source_detail": "Azure Retail Prices API (prices.azure.com), snapshot bundled in azure-genai-prices 0.2.0",
-        "snapshot_date": fetched,
+        "source_detail": "Azure Retail Prices API (prices.azure.com), snapshot bundled in azure-genai-prices 0.2.0;"
+        f" models it lacks from litellm {litellm_version}'s table (their rows name it)",
+        "snapshot_date": snapshot["fetched_at"][:10],
         "unit": "USD per 1M tokens",
         "generator": "scripts/generate_azure_prices.py",
         "keys": "deployment_type/service_tier/context; context 'long' applies when input tokens exceed 272000",
-        "long_context_threshold": 272000,
-        "models": dict(sorted(entries.items())),
+        "long_context_threshold": LONG_CONTEXT,
+        "models": dict(sorted({**entries, **supplement}.items())),
     }
-    OUT.write_text(json.dumps(data, indent=1, sort_keys=False) + "\n", encoding="utf-8")
-    print(f"wrote {OUT} ({len(entries)} models, snapshot {fetched})")
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {OUT}: {len(entries)} models from meters, {len(supplement)} from litellm")
+    if unknown:
+        print(f"{len(unknown)} token meters name no model in MODELS (not priced):")
+        print("\n".join(f"  {line}" for line in unknown))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "/tmp/azp/x")
+    main(*sys.argv[1:])

@@ -13,7 +13,11 @@ The instrumentation calls, around every GenAI call::
 
 A ``block`` budget holds each call's estimate from ``reserve`` until ``settle``/``release``, so concurrent
 calls see each other: the check is spent + estimates in flight + this estimate > limit, done and recorded
-under one lock. Calls only exceed a block budget when their actual cost is above their estimate.
+under one lock. While other calls are in flight, a call is also refused when spent + twice the estimates in
+flight (its own included) is above the limit: estimates are estimates, and this headroom means calls in flight
+together cannot take the spend past the limit unless one costs more than twice its estimate. Near the limit
+calls therefore run one at a time, and the last one may finish above it: the promise is that a block budget
+overshoots by at most one call's true cost.
 
 All methods hold a plain ``threading.Lock`` for a few microseconds and never await or do I/O, so they are
 safe from many threads and from coroutines of any number of event loops. Periods are UTC hours, days and
@@ -39,6 +43,7 @@ from otel_aicost.instrumentation.safety import report_internal_error
 
 _LOGGER = logging.getLogger(semconv.BUDGET_LOGGER)
 _ZERO = Decimal(0)
+HEADROOM = 2  # calls in flight together may each cost up to twice their estimate before the limit is at risk
 
 
 @dataclass(frozen=True)
@@ -198,7 +203,8 @@ class BudgetBook:
         """Check the call against its ``block`` budgets before it is sent, and hold its estimate.
 
         Raises ``BudgetExceeded`` (and holds nothing) when, for a matching block budget, spent + estimates in
-        flight + ``estimate`` is above the limit, or the limit is already used up. Returns None when no budget
+        flight + ``estimate`` is above the limit, the limit is already used up, or other calls are in flight and
+        spent + ``HEADROOM`` x (estimates in flight + ``estimate``) is above the limit. Returns None when no budget
         matches. ``estimate`` None (no estimate possible) counts as zero. ``estimate`` may be a function: it is
         called (outside the lock) only when a block budget matches, so calls that no block budget watches never
         pay for counting tokens; if it raises, the estimate counts as zero.
@@ -224,7 +230,8 @@ class BudgetBook:
             for account in blocking:
                 account.roll(now)
                 committed = account.spent + account.reserved
-                if committed + amount > account.limit or committed >= account.limit:
+                crowded = account.reserved > 0 and account.spent + HEADROOM * (account.reserved + amount) > account.limit
+                if committed + amount > account.limit or committed >= account.limit or crowded:
                     raise BudgetExceeded(
                         account.budget.name, account.spent, amount, account.limit, self.currency, account.reserved
                     )

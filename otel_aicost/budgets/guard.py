@@ -3,6 +3,10 @@
 ``Call.reserve_budget`` calls ``reserve(tags, call)`` before the request is sent (``BudgetExceeded`` goes to the
 caller); ``Call._end`` calls ``settle(call, cost, span)`` once when the call ends, successful or not (a failed
 call has no cost, which releases its hold). The bookkeeping is ``BudgetBook``; this module only knows calls.
+
+A call that sets no ``max_tokens`` reserves a realistic output: the 95th percentile of the outputs this process
+has seen for its model (the pricer observes them once a budget exists), else the model's max output capped at
+``outputs.FIRST_CALLS_CAP`` tokens. The difference to the real cost is released when the call settles.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from typing import Any
 from otel_aicost import semconv
 from otel_aicost.budgets.book import BudgetBook, Reservation, emit
 from otel_aicost.config.settings import Settings
+from otel_aicost.cost import limits
+from otel_aicost.cost.outputs import OutputStats
 
 _LOGGER = logging.getLogger(__name__)
 _MAX_OUTPUT_KEYS = ("max_completion_tokens", "max_output_tokens", "max_tokens")
@@ -40,6 +46,8 @@ class BudgetGuard:
                 book.register_gauge(meter)
             except Exception:  # a missing gauge is not worth failing setup
                 _LOGGER.warning("could not register the %s gauge", semconv.BUDGET_UTILIZATION, exc_info=True)
+        if pricer is not None and getattr(pricer, "outputs", None) is None:
+            pricer.outputs = OutputStats()  # the pricer now notes each model's outputs for the estimates
         return cls(book, pricer)
 
     def reserve(self, tags: Any, call: Any) -> Reservation | None:
@@ -69,6 +77,8 @@ def estimate_call(call: Any, pricer: Any) -> Decimal | None:
     max_output = next((kwargs[key] for key in _MAX_OUTPUT_KEYS if type(kwargs.get(key)) is int), None)
     if max_output is None and operation == semconv.OP_TEXT_COMPLETION:
         max_output = _LEGACY_COMPLETION_MAX_TOKENS
+    elif max_output is None and operation != semconv.OP_EMBEDDINGS:
+        max_output = expected_output(pricer, call.request_model, model)
     choices = kwargs.get("n")
     if max_output is not None and type(choices) is int and choices > 1:
         max_output *= choices
@@ -92,3 +102,14 @@ def estimate_call(call: Any, pricer: Any) -> Decimal | None:
         **request,
     )
     return estimate.total if estimate.status == semconv.STATUS_PRICED else None
+
+
+def expected_output(pricer: Any, request_model: str | None, model: str) -> int:
+    """Output tokens to reserve for a call that sets no limit: observed p95, else the capped max output."""
+    stats = getattr(pricer, "outputs", None)
+    if stats is None:
+        stats = _NO_OBSERVATIONS
+    return stats.estimate(request_model or model, limits.max_output(model))
+
+
+_NO_OBSERVATIONS = OutputStats()

@@ -1,14 +1,20 @@
-"""In-process budgets (SPEC section 7)."""
+"""In-process budgets (SPEC section 7): ``Budget`` and its rules, defined once for code and config files."""
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Any
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from otel_aicost.config.tables import TableError, validate
+from otel_aicost.quoting import show
 
 PERIODS = ("hour", "day", "month")
 ACTIONS = ("warn", "block")
+TAG_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$")
 
 
 class BudgetExceeded(Exception):
@@ -32,9 +38,16 @@ class BudgetExceeded(Exception):
         )
 
 
+BudgetError = TableError  # a bad budget: ``path`` in its table (``period``, ``match.team``) and the problem
+
+
 @dataclass(frozen=True)
 class Budget:
-    """A spending limit over a period for the calls whose allocation tags match ``match``."""
+    """A spending limit over a period for the calls whose allocation tags match ``match``.
+
+    Built in code (``Budget("search", 50, match={"team": "search"})``) or from a config file table: both go
+    through ``budget_fields``, the one place the rules live. A bad budget raises ``BudgetError`` (a ValueError).
+    """
 
     name: str
     limit: Decimal | float | int | str
@@ -45,30 +58,10 @@ class Budget:
     _limit: Decimal = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name:
-            raise ValueError(f"budget name must be a non-empty string, got {self.name!r}")
-        try:
-            limit = Decimal(str(self.limit))
-        except Exception:
-            raise ValueError(f"limit must be a number, got {self.limit!r}") from None
-        if not limit.is_finite() or limit <= 0:
-            raise ValueError(f"limit must be a positive number, got {self.limit!r}")
-        object.__setattr__(self, "_limit", limit)
-        object.__setattr__(self, "limit", limit)  # always a Decimal once built, whatever was passed
-        if self.period not in PERIODS:
-            raise ValueError(f"period must be one of {', '.join(PERIODS)}, got {self.period!r}")
-        if self.action not in ACTIONS:
-            raise ValueError(f"action must be one of {', '.join(ACTIONS)}, got {self.action!r}")
-        match: Any = self.match or {}
-        if not isinstance(match, Mapping) or not all(isinstance(k, str) for k in match):
-            raise ValueError(f"match must be a table of tag key -> value, got {self.match!r}")
-        object.__setattr__(self, "match", {k: str(v) for k, v in match.items()})
-        thresholds = tuple(self.thresholds)
-        if not thresholds or not all(
-            isinstance(t, (int, float)) and not isinstance(t, bool) and 0 < t <= 10 for t in thresholds
-        ):
-            raise ValueError(f"thresholds must be fractions of the limit like 0.8, 1.0, got {self.thresholds!r}")
-        object.__setattr__(self, "thresholds", tuple(sorted({float(t) for t in thresholds})))
+        table = {name: getattr(self, name) for name in FIELDS}
+        for name, value in budget_fields(table).items():
+            object.__setattr__(self, name, value)  # limit always a Decimal, match a dict, thresholds sorted
+        object.__setattr__(self, "_limit", self.limit)
 
     def __hash__(self) -> int:  # ``match`` is a dict, so the generated hash would fail
         match = self.match or {}
@@ -77,3 +70,92 @@ class Budget:
     @property
     def limit_amount(self) -> Decimal:
         return self._limit
+
+    @classmethod
+    def from_table(cls, table: Any) -> Budget:
+        """A budget from a config file table (a mapping with the keys of ``FIELDS``; unknown keys are errors)."""
+        return cls(**budget_fields(table))
+
+
+FIELDS = ("name", "limit", "period", "match", "thresholds", "action")
+
+
+def budget_fields(table: Any) -> dict[str, Any]:
+    """The validated fields of a budget from a table (pydantic, ``extra="forbid"``). Raises ``BudgetError``."""
+    model = validate(_model(), table)
+    return {name: getattr(model, name) for name in FIELDS}
+
+
+@functools.cache
+def _model() -> Any:
+    """The pydantic model of a budget table, built on first use (pydantic is imported then, not at start-up)."""
+    from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainValidator
+
+    class BudgetTable(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+
+        name: Annotated[str, PlainValidator(_name)]
+        limit: Annotated[Decimal, PlainValidator(_limit)]
+        period: Annotated[str, PlainValidator(functools.partial(_choice, PERIODS))] = "day"
+        match: Annotated[
+            dict[Annotated[str, PlainValidator(_tag_key)], Annotated[str, PlainValidator(_tag_value)]],
+            BeforeValidator(_mapping),
+        ] = {}
+        thresholds: Annotated[tuple[float, ...], PlainValidator(_thresholds)] = (0.8, 1.0)
+        action: Annotated[str, PlainValidator(functools.partial(_choice, ACTIONS))] = "warn"
+
+    return BudgetTable
+
+
+def _name(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"must be a non-empty string, got {show(value)}")
+    return value
+
+
+def _limit(value: Any) -> Decimal:
+    try:
+        if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+            raise InvalidOperation
+        limit = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError(f"must be a number, got {show(value)}") from None
+    if not limit.is_finite() or limit <= 0:
+        raise ValueError(f"must be a positive amount in the currency, got {show(value)}")
+    return limit
+
+
+def _choice(allowed: tuple[str, ...], value: Any) -> str:
+    if not isinstance(value, str) or value.lower() not in allowed:
+        raise ValueError(f"must be one of {', '.join(allowed)}, got {show(value)}")
+    return value.lower()
+
+
+def _mapping(value: Any) -> Any:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ValueError("must be a table of tag key -> value")
+    return value
+
+
+def _tag_key(value: Any) -> str:
+    if not isinstance(value, str) or not TAG_KEY.match(value):
+        raise ValueError("tag keys are letters, digits, _ . - (at most 64)")
+    return value
+
+
+def _tag_value(value: Any) -> str:
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise ValueError(f"tag values are strings, got {type(value).__name__}")
+    return str(value)
+
+
+def _thresholds(value: Any) -> tuple[float, ...]:
+    if (
+        not isinstance(value, (list, tuple))
+        or not value
+        or not all(isinstance(t, (int, float)) and not isinstance(t, bool) and 0 < t <= 10 for t in value)
+    ):
+        raise ValueError(f"must be a list of fractions of the limit like [0.8, 1.0], got {show(value)}")
+    return tuple(sorted({float(t) for t in value}))

@@ -23,10 +23,19 @@ def find_anomalies(series: SeriesBuilder, granularity: str, threshold: float = T
     found = []
     for group, periods in series.periods(step).items():
         found += detect(
-            periods, granularity=granularity, group=group, data_start_ns=series.first_ns, threshold=threshold
+            periods,
+            granularity=granularity,
+            group=group,
+            data_start_ns=series.first_ns,
+            data_end_ns=_end(series),
+            threshold=threshold,
         )
     found.sort(key=lambda a: (-a.start_ns, -abs(a.score)))
     return found
+
+
+def _end(series: SeriesBuilder) -> int | None:
+    return None if series.last_ns is None else series.last_ns + 1
 
 
 @click.command("anomalies")

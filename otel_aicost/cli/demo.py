@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -58,8 +59,8 @@ def command(data_dir: str, rounds: int) -> None:
         meter_provider.shutdown()
     spans = sorted(memory.get_finished_spans(), key=lambda span: span.start_time or 0)
     click.echo(format_table(spans))
-    for failure in failures:
-        click.echo(f"  note: {failure}")
+    for failure, count in Counter(failures).items():
+        click.echo(f"  note: {failure}" + (f" (x{count})" if count > 1 else ""))
     click.echo(f"\nTelemetry written to {Path(data_dir).resolve()}/ (traces.jsonl, metrics.jsonl)")
     finops_outputs(data_dir, started)
 
@@ -98,33 +99,71 @@ def finops_outputs(data_dir: str, since: datetime) -> None:
     click.echo(f"HTML report with charts: {html_path.resolve()}")
 
 
+SCREENFUL = 30  # per-call rows up to this many calls; beyond it one row per kind of call, with a count
+
+
+def call_kind(attributes) -> str:  # type: ignore[no-untyped-def]
+    """What kind of call a span is, for a reader: "chat", "chat stream", "azure chat", "responses", "... cached"."""
+    a = attributes or {}
+    responses = a.get(semconv.OPENAI_API_TYPE) == semconv.API_RESPONSES
+    kind = "responses" if responses else str(a.get(semconv.OPERATION_NAME, ""))
+    if a.get(semconv.PROVIDER_NAME) == semconv.PROVIDER_AZURE:
+        kind = f"azure {kind}"
+    if a.get(semconv.REQUEST_STREAM):
+        kind += " stream"
+    if a.get(semconv.USAGE_CACHE_READ_INPUT_TOKENS):
+        kind += " cached"
+    return kind
+
+
 def format_table(spans: list) -> str:  # type: ignore[type-arg]
-    header = ("operation", "model", "team", "in", "cached", "out", "latency ms", "cost USD", "pricing")
-    rows = []
+    """One row per call; beyond a screenful, one row per (kind, model, team, outcome) with the number of calls."""
+    calls = []
     total = Decimal(0)
     for span in spans:
         a = span.attributes or {}
         cost = a.get(semconv.USAGE_COST)
-        if cost is not None:
-            total += Decimal(repr(cost))
-        latency = ((span.end_time or 0) - (span.start_time or 0)) / 1e6
-        rows.append((
-            str(a.get(semconv.OPERATION_NAME, "")),
-            str(a.get(semconv.RESPONSE_MODEL) or a.get(semconv.REQUEST_MODEL, "")),
-            str(a.get(semconv.TAG_PREFIX + "team", "")),
-            str(a.get(semconv.USAGE_INPUT_TOKENS, "")),
-            str(a.get(semconv.USAGE_CACHE_READ_INPUT_TOKENS, "")),
-            str(a.get(semconv.USAGE_OUTPUT_TOKENS, "")),
-            f"{latency:.1f}",
-            f"{cost:.8f}" if cost is not None else "-",
-            str(a.get(semconv.ERROR_TYPE) or a.get(semconv.PRICING_STATUS, "")),
+        cost = Decimal(repr(cost)) if cost is not None else None
+        total += cost or 0
+        calls.append((
+            (call_kind(a), str(a.get(semconv.RESPONSE_MODEL) or a.get(semconv.REQUEST_MODEL, "")),
+             str(a.get(semconv.TAG_PREFIX + "team", "")),
+             str(a.get(semconv.ERROR_TYPE) or a.get(semconv.PRICING_STATUS, ""))),
+            [int(a.get(key) or 0) for key in
+             (semconv.USAGE_INPUT_TOKENS, semconv.USAGE_CACHE_READ_INPUT_TOKENS, semconv.USAGE_OUTPUT_TOKENS)],
+            ((span.end_time or 0) - (span.start_time or 0)) / 1e6,
+            cost,
         ))  # fmt: skip
-    widths = [max(len(header[i]), *(len(row[i]) for row in rows)) if rows else len(header[i]) for i in range(9)]
-    numeric = {3, 4, 5, 6, 7}
+    grouped = len(calls) > SCREENFUL
+    if grouped:
+        groups: dict[tuple, list] = {}  # type: ignore[type-arg]
+        for key, tokens, latency, cost in calls:
+            group = groups.setdefault(key, [0, [0, 0, 0], 0.0, None])
+            group[0] += 1
+            group[1] = [mine + theirs for mine, theirs in zip(group[1], tokens)]
+            group[2] += latency
+            group[3] = cost if group[3] is None else group[3] + (cost or 0)
+        items = [(key, n, tokens, latency / n, cost) for key, (n, tokens, latency, cost) in groups.items()]
+    else:
+        items = [(key, 1, tokens, latency, cost) for key, tokens, latency, cost in calls]
+    header = ("call", "model", "team", "in", "cached", "out", "latency ms", "cost USD", "pricing")
+    if grouped:
+        header = ("calls", *header[:6], "mean latency ms", *header[7:])
+    rows = []
+    for (kind, model, team, outcome), n, tokens, latency, cost in items:
+        shown_cost = f"{cost:.8f}" if cost is not None else "-"
+        row = (kind, model, team, *(str(t) for t in tokens), f"{latency:.1f}", shown_cost, outcome)
+        rows.append((str(n), *row) if grouped else row)
+    columns = len(header)
+    widths = [max(len(header[i]), *(len(row[i]) for row in rows)) if rows else len(header[i]) for i in range(columns)]
+    numeric = {0, 4, 5, 6, 7, 8} if grouped else {3, 4, 5, 6, 7}
     lines = []
     for row in [header, *rows]:
         cells = [cell.rjust(widths[i]) if i in numeric else cell.ljust(widths[i]) for i, cell in enumerate(row)]
         lines.append("  ".join(cells).rstrip())
     lines.insert(1, "  ".join("-" * width for width in widths))
-    lines.append(f"\n{len(spans)} requests, total cost {total:.6f} USD")
+    summary = f"\n{len(spans)} requests, total cost {total:.6f} USD"
+    if grouped:
+        summary += f" (over {SCREENFUL} calls: one row per kind of call, summed)"
+    lines.append(summary)
     return "\n".join(lines)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from otel_aicost.finops.focus.write import format_decimal
 from otel_aicost.finops.reconcile import ExportError, days_window, read_export, read_telemetry, reconcile
 from otel_aicost.finops.reconcile.allocate import BASES, allocate
 from otel_aicost.finops.reconcile.gateway import DEFAULT_TOLERANCE as GATEWAY_TOLERANCE
@@ -72,16 +73,18 @@ def _percent(value: str, option: str) -> Decimal:
 )  # fmt: skip
 @click.option("--lag-days", type=click.IntRange(0, 31), default=DEFAULT_LAG_DAYS, show_default=True,
               help="How many days late usage may be billed.")  # fmt: skip
-@click.option("--tolerance", default=str(DEFAULT_TOLERANCE * 100), show_default=True, metavar="PERCENT",
+@click.option("--tolerance", default=str((DEFAULT_TOLERANCE * 100).normalize()), show_default=True, metavar="PERCENT",
               help="Relative difference still counted as a match.")  # fmt: skip
 @click.option(
     "--gateway-tolerance",
-    default=str(GATEWAY_TOLERANCE * 100),
+    default=str((GATEWAY_TOLERANCE * 100).normalize()),
     show_default=True,
     metavar="PERCENT",
     help="Gateway vs telemetry difference still counted as ok (the gateway estimates streamed calls).",
 )
-@click.option("--since", metavar="WHEN", help="Telemetry window start (default: the export's first day).")
+@click.option(
+    "--since", metavar="WHEN", help="Telemetry window start (default: --lag-days before the export's first day)."
+)
 @click.option("--until", metavar="WHEN", help="Telemetry window end, exclusive (default: after the export's last day).")
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Telemetry reader processes.")
 def command(paths, exports, gateway, fmt, allocate_, basis, output, cost_column, accounts, lag_days, tolerance,
@@ -100,6 +103,8 @@ def command(paths, exports, gateway, fmt, allocate_, basis, output, cost_column,
         raise click.UsageError("--allocate writes showback rows: give -o FILE")
     if allocate_ and not exports:
         raise click.UsageError("--allocate splits the bill: give --export PATH")
+    if fmt == "csv" and exports and gateway:
+        raise click.UsageError("--format csv writes one table: run --export and --gateway separately")
     relative = _percent(tolerance, "--tolerance")
     aliases = _aliases(accounts)
     start, stop = window(since, until)
@@ -111,9 +116,10 @@ def command(paths, exports, gateway, fmt, allocate_, basis, output, cost_column,
         raise InputError(str(exc)) from None
     if start is None and stop is None:
         days = [r.day for r in export.rows] if export else []
-        start, stop = days_window(days + [p.day for p in points])
+        start, stop = days_window(days + [p.day for p in points], lead_days=lag_days if days else 0)
     telemetry = run_reader(read_telemetry, telemetry_paths, aliases=aliases, since=start, until=stop, workers=workers)
-    check_stats(telemetry.stats)
+    check_stats(telemetry.stats, telemetry_paths)
+    document: dict = {}
     if export is not None:
         result = reconcile(
             exports, telemetry_paths, cost_column=cost_column, since=start, until=stop, lag_days=lag_days,
@@ -121,7 +127,7 @@ def command(paths, exports, gateway, fmt, allocate_, basis, output, cost_column,
         )  # fmt: skip
         rows = group_rows(result)
         if fmt == "json":
-            click.echo(to_json(result, rows))
+            document.update(json.loads(to_json(result, rows)))
         elif fmt == "csv":
             to_csv(rows, GROUP_COLUMNS, sys.stdout)
         else:
@@ -129,15 +135,17 @@ def command(paths, exports, gateway, fmt, allocate_, basis, output, cost_column,
         if allocate_:
             _write_showback(result, basis, output)
     if gateway:
-        known = {k for key in telemetry.rows for k in json.loads(key[8] or "{}")} | set(DEFAULT_METRIC_TAGS)
+        known = {k for dims in telemetry.builder.dims for k in json.loads(dims[7] or "{}")} | set(DEFAULT_METRIC_TAGS)
         keys = tag_keys(points, known)
-        groups = compare(points, telemetry.rows, keys, _percent(gateway_tolerance, "--gateway-tolerance"))
+        groups = compare(points, telemetry.builder.items(), keys, _percent(gateway_tolerance, "--gateway-tolerance"))
         if fmt == "csv":
             to_csv(gateway_rows(groups), GATEWAY_COLUMNS, sys.stdout)
         elif fmt == "json":
-            click.echo(json.dumps({"dimensions": keys, "gateway": gateway_rows(groups, plain=True)}, indent=2))
+            document.update({"gateway_dimensions": keys, "gateway": gateway_rows(groups, plain=True)})
         else:
-            click.echo(gateway_table(groups, keys))
+            click.echo(("\n" if export is not None else "") + gateway_table(groups, keys))
+    if fmt == "json":
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
 
 
 def _write_showback(result, basis: str, output: str) -> None:
@@ -153,4 +161,8 @@ def _write_showback(result, basis: str, output: str) -> None:
             to_csv(rows, SHOWBACK_COLUMNS, out)
     except OSError as exc:
         raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
-    click.echo(f"showback: {len(rows):,} rows, allocated {allocated} = billed {billed} -> {output}", err=True)
+    click.echo(
+        f"showback: {len(rows):,} rows, allocated {format_decimal(allocated)} of billed {format_decimal(billed)} "
+        f"-> {output}",
+        err=True,
+    )

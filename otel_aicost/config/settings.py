@@ -6,30 +6,30 @@ Nothing in this module runs on the call path.
 
 from __future__ import annotations
 
-import json
-import logging
 import math
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
 from otel_aicost import semconv
-from otel_aicost.budgets.rules import ACTIONS, PERIODS, Budget
+from otel_aicost.budgets.rules import TAG_KEY, Budget, BudgetError
 from otel_aicost.config.errors import ConfigError
+from otel_aicost.config import models
+from otel_aicost.config.environment import CAPTURE_MODES, capture_mode, from_environment, key_to_env
+from otel_aicost.config.files import read_config_file
+from otel_aicost.config.tables import TableError, validate
 from otel_aicost.quoting import show
 
 DEFAULT_METRIC_TAGS = ("cost_center", "team", "application", "environment", "feature")
 EXPORTERS = ("otlp", "azuremonitor", "file", "console", "none")
+SUMMARY = ("off", "stderr")  # OTEL_AICOST_SUMMARY: a table of calls and spend at exit
 STREAM_USAGE = ("auto", "off")
-CAPTURE_MODES = ("no_content", "span_only", "event_only", "span_and_event")
-_TAG_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$")
+_TAG_KEY = TAG_KEY
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
-_LOGGER = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,13 @@ class PriceOverride:
     cached_input: Decimal | None = None
     cache_write: Decimal | None = None
     effective_from: date | None = None
+    valid_until: date | None = None  # the last day this price applies (a promotion); after it: stale_price
+    cache_write_12h: Decimal | None = None
+    audio_input: Decimal | None = None
+    cached_audio_input: Decimal | None = None
+    audio_output: Decimal | None = None
+    image_input: Decimal | None = None
+    image_output: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -85,16 +92,20 @@ class Settings:
     deployments: Mapping[str, Deployment] = field(default_factory=dict)
     budgets: tuple[Budget, ...] = ()
     exporter: str | None = None
+    summary: str = "off"
     capture_content: str = "no_content"
     baggage_keys: tuple[str, ...] = ()
     propagate_baggage: bool = False
     gateway_headers: bool = False
+    openinference: bool = False
     config_path: str | None = None
+    prices_file: str | None = None  # a local price catalog written by `otel-aicost prices import`
 
 
 _KEYS = (
     "currency", "usd_rate", "stream_usage", "metric_tags", "metric_tag_cap", "tags", "prices", "deployments",
-    "budgets", "exporter", "capture_content", "baggage_keys", "propagate_baggage", "gateway_headers",
+    "budgets", "exporter", "summary", "capture_content", "baggage_keys", "propagate_baggage", "gateway_headers",
+    "prices_file", "openinference",
 )  # fmt: skip
 
 
@@ -112,108 +123,11 @@ def load_settings(options: Mapping[str, Any] | None = None, environ: Mapping[str
     if path:
         for key, value in read_config_file(path).items():
             merged[key], origins[key] = value, _Where(str(path), str(key))
-    for key, value in _from_environment(env).items():
+    for key, value in from_environment(env).items():
         merged[key], origins[key] = value, _Where(f"environment variable {key_to_env(key)}", key, show_key=False)
     for key, value in options.items():
         merged[key], origins[key] = value, _Where("configure() argument", key)
     return _validate(merged, origins, str(path) if path else None)
-
-
-def key_to_env(key: str) -> str:
-    return {
-        "stream_usage": semconv.ENV_STREAM_USAGE,
-        "metric_tags": semconv.ENV_METRIC_TAGS,
-        "currency": semconv.ENV_CURRENCY,
-        "exporter": semconv.ENV_EXPORTER,
-        "capture_content": semconv.ENV_CAPTURE_CONTENT,
-        "gateway_headers": semconv.ENV_GATEWAY_HEADERS,
-    }.get(key, key)
-
-
-def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for key in ("stream_usage", "metric_tags", "currency", "exporter", "capture_content", "gateway_headers"):
-        raw = env.get(key_to_env(key))
-        if raw is None or raw.strip() == "":
-            continue
-        raw = raw.strip()
-        if key == "metric_tags":
-            found[key] = [part.strip() for part in raw.split(",") if part.strip()]
-        elif key == "capture_content":
-            mode = _capture_mode(raw)
-            if mode is None:  # a standard OTel variable shared with other instrumentations: never fail on it
-                _LOGGER.warning(
-                    "environment variable %s=%s is not one of true, false, %s: message content is not captured",
-                    key_to_env(key), show(raw), ", ".join(CAPTURE_MODES),
-                )  # fmt: skip
-                mode = "no_content"
-            found[key] = mode
-        else:
-            found[key] = raw
-    return found
-
-
-def _capture_mode(value: Any) -> str | None:
-    """The content capture mode for ``value`` (bool, "true"/"false" or a mode name), None when it is none."""
-    if value is True or value is False:
-        return "span_only" if value else "no_content"
-    if not isinstance(value, str):
-        return None
-    value = value.strip().lower()
-    if value in ("true", "false"):
-        return "span_only" if value == "true" else "no_content"
-    return value if value in CAPTURE_MODES else None
-
-
-def read_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Parse a TOML, YAML or JSON config file into a mapping; fail with the file name and the parser's reason."""
-    file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ConfigError(f"{file}: cannot read config file: {error.strerror or error}") from None
-    except UnicodeDecodeError as error:
-        raise ConfigError(
-            f"{file}: not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset {error.start}); "
-            "save the config file as UTF-8"
-        ) from None
-    suffix = file.suffix.lower()
-    try:
-        if suffix == ".toml":
-            try:
-                import tomllib
-            except ModuleNotFoundError:  # Python 3.10
-                import tomli as tomllib  # type: ignore[no-redef]
-            data = tomllib.loads(text)
-        elif suffix in (".yaml", ".yml"):
-            try:
-                import yaml
-            except ModuleNotFoundError:
-                raise ConfigError(f"{file}: YAML config needs PyYAML: pip install 'otel-aicost[yaml]'") from None
-            data = yaml.safe_load(text) or {}
-        elif suffix == ".json":
-            data = json.loads(text)
-        else:
-            raise ConfigError(f"{file}: unknown config file type '{suffix}' (use .toml, .yaml, .yml or .json)")
-    except ConfigError:
-        raise
-    except Exception as error:  # each parser has its own error class; all mean the same here
-        raise ConfigError(f"{file}: not valid {suffix[1:].upper()}: {_parse_problem(error)}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{file}: the top level must be a table/mapping, not {type(data).__name__}")
-    return data
-
-
-def _parse_problem(error: Exception) -> str:
-    """The parser's reason and position, never the file's text: PyYAML quotes the offending lines, which may hold
-    a secret (a key pasted into the wrong file); TOML and JSON errors carry only the position."""
-    problem = getattr(error, "problem", None)
-    mark = getattr(error, "problem_mark", None)
-    if isinstance(problem, str) and mark is not None:
-        return f"{problem} (at line {mark.line + 1}, column {mark.column + 1})"
-    if hasattr(error, "problem_mark") or hasattr(error, "context_mark"):  # a YAML error without a problem text
-        return type(error).__name__
-    return str(error)
 
 
 def _validate(merged: dict[str, Any], origins: dict[str, _Where], path: str | None) -> Settings:
@@ -250,8 +164,10 @@ def _check(key: str, value: Any, where: _Where | str) -> Any:  # noqa: PLR0911, 
         return _choice(value, STREAM_USAGE, where)
     if key == "exporter":
         return _choice(value, EXPORTERS, where)
+    if key == "summary":
+        return _choice(value, SUMMARY, where)
     if key == "capture_content":
-        mode = _capture_mode(value)
+        mode = capture_mode(value)
         if mode is None:
             raise ConfigError(f"{where}: must be true, false or one of {', '.join(CAPTURE_MODES)}, got {show(value)}")
         return mode
@@ -269,7 +185,7 @@ def _check(key: str, value: Any, where: _Where | str) -> Any:  # noqa: PLR0911, 
         if not isinstance(value, bool):
             raise ConfigError(f"{where}: must be true or false, got {show(value)}")
         return value
-    if key == "gateway_headers":  # also from OTEL_AICOST_GATEWAY_HEADERS, hence the words
+    if key in ("gateway_headers", "openinference"):  # also from environment variables, hence the words
         words = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
         if isinstance(value, str) and value.strip().lower() in words:
             return words[value.strip().lower()]
@@ -282,6 +198,8 @@ def _check(key: str, value: Any, where: _Where | str) -> Any:  # noqa: PLR0911, 
         if not isinstance(value, (list, tuple)):
             raise ConfigError(f"{where}: must be a list of price tables ([[prices]]), got {type(value).__name__}")
         return tuple(_price(item, _at(where, f"[{i}]")) for i, item in enumerate(value))
+    if key == "prices_file":
+        return _prices_file(value, where)
     if key == "deployments":
         if not isinstance(value, Mapping):
             raise ConfigError(f"{where}: must be a table of deployment name -> settings")
@@ -324,75 +242,43 @@ def _decimal(value: Any, where: _Where | str) -> Decimal:
     return number
 
 
-def _table(value: Any, allowed: tuple[str, ...], required: tuple[str, ...], where: _Where | str) -> dict[str, Any]:
-    if not isinstance(value, Mapping):
-        raise ConfigError(f"{where}: must be a table, got {type(value).__name__}")
-    for key in value:
-        if key not in allowed:
-            raise ConfigError(f"{_at(where, f'.{key}')}: unknown key (known keys: {', '.join(allowed)})")
-    for key in required:
-        if key not in value:
-            raise ConfigError(f"{where}: missing required key '{key}'")
-    return dict(value)
-
-
 def _price(item: Any, where: _Where | str) -> PriceOverride:
-    table = _table(item, ("model", "input", "cached_input", "cache_write", "output", "effective_from"),
-                   ("model", "input", "output"), where)  # fmt: skip
-    if not isinstance(table["model"], str) or not table["model"]:
-        raise ConfigError(f"{_at(where, '.model')}: must be a model name or glob, got {show(table['model'])}")
-    money = {}
-    for key in ("input", "cached_input", "cache_write", "output"):
-        if key in table:
-            money[key] = _decimal(table[key], _at(where, f".{key}"))
-            if money[key] < 0:
-                raise ConfigError(f"{_at(where, f'.{key}')}: a price cannot be negative, got {show(table[key])}")
-    effective = table.get("effective_from")
-    if isinstance(effective, datetime):  # TOML and YAML turn 2026-01-01T00:00:00 into a datetime
-        effective = effective.date()
-    elif effective is not None and not isinstance(effective, date):
-        try:
-            effective = date.fromisoformat(str(effective))
-        except ValueError:
-            where_date = _at(where, ".effective_from")
-            raise ConfigError(f"{where_date}: must be a date YYYY-MM-DD, got {show(effective)}") from None
-    return PriceOverride(model=table["model"], effective_from=effective, **money)
+    """A [[prices]] table, typed (``models.price_table``): unknown keys and bad values fail with their path."""
+    table = _typed(models.price_table(), item, where)
+    return PriceOverride(**table.model_dump())
+
+
+def _typed(model: Any, item: Any, where: _Where | str) -> Any:
+    try:
+        return validate(model, item)
+    except TableError as error:
+        raise ConfigError(f"{_at(where, '.' + error.path) if error.path else where}: {error.problem}") from None
+
+
+def _prices_file(value: Any, where: _Where | str) -> str:
+    """A price catalog from ``otel-aicost prices import``, checked now so a bad one fails at setup."""
+    from otel_aicost.cost.pricing import imported  # here: the pricing package imports this module
+
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}: must be the path of a file written by 'otel-aicost prices import'")
+    try:
+        imported.load(value)
+    except imported.CatalogError as error:
+        raise ConfigError(f"{where}: {error}") from None
+    return value
 
 
 def _deployment(name: Any, item: Any, where: _Where | str) -> Deployment:
-    table = _table(item, ("model", "type", "region"), (), where)
-    for key in ("model", "region"):
-        if key in table and not isinstance(table[key], str):
-            raise ConfigError(f"{_at(where, f'.{key}')}: must be a string, got {show(table[key])}")
-    kind = table.get("type")
-    if kind is not None:
-        kind = _choice(kind, semconv.DEPLOYMENT_TYPES, _at(where, ".type"))
-    return Deployment(name=str(name), model=table.get("model"), type=kind, region=table.get("region"))
+    """A [deployments.NAME] table, typed (``models.deployment_table``)."""
+    table = _typed(models.deployment_table(), item, where)
+    return Deployment(name=str(name), model=table.model, type=table.type, region=table.region)
 
 
 def _budget(item: Any, where: _Where | str) -> Budget:
+    """A budget table, by the rules of ``budgets.rules`` (the same for ``Budget(...)`` in code)."""
     if isinstance(item, Budget):
         return item
-    table = _table(item, ("name", "limit", "period", "match", "thresholds", "action"), ("name", "limit"), where)
-    name = table["name"]
-    if not isinstance(name, str) or not name.strip():
-        raise ConfigError(f"{_at(where, '.name')}: must be a non-empty string, got {show(name)}")
-    limit = _decimal(table["limit"], _at(where, ".limit"))
-    if limit <= 0:
-        raise ConfigError(
-            f"{_at(where, '.limit')}: must be a positive amount in the currency, got {show(table['limit'])}"
-        )
-    period = _choice(table.get("period", "day"), PERIODS, _at(where, ".period"))
-    action = _choice(table.get("action", "warn"), ACTIONS, _at(where, ".action"))
-    match = check_tags(table.get("match", {}), _at(where, ".match"))
-    thresholds = table.get("thresholds", (0.8, 1.0))
-    if (
-        not isinstance(thresholds, (list, tuple))
-        or not thresholds
-        or not all(isinstance(t, (int, float)) and not isinstance(t, bool) and 0 < t <= 10 for t in thresholds)
-    ):
-        raise ConfigError(
-            f"{_at(where, '.thresholds')}: must be a list of fractions of the limit like [0.8, 1.0], "
-            f"got {show(thresholds)}"
-        )
-    return Budget(name=name, limit=limit, period=period, match=match, thresholds=tuple(thresholds), action=action)
+    try:
+        return Budget.from_table(item)
+    except BudgetError as error:
+        raise ConfigError(f"{_at(where, '.' + error.path) if error.path else where}: {error.problem}") from None

@@ -1,13 +1,16 @@
 """What one call cost: ``Pricer.price(...) -> Cost``. Pure Decimal arithmetic; no OpenTelemetry here.
 
 Rules (SPEC section 3): the call is priced by the response model, else the request model, else the model of
-the configured Azure deployment. Input tokens include cached and cache-write tokens: cache reads are charged at
-the cached price, cache writes at the cache-write price, the rest at the input price. Output tokens include
-reasoning tokens, which are never added again. Batch deployments and the ``flex`` / ``priority`` service tiers
-use their own prices; ``provisioned`` deployments have no per-token cost; no usage is ``no_usage``, never 0.
+the configured Azure deployment. Input tokens include cached, cache-write, audio and image tokens: cache reads
+are charged at the cached price (cached audio at the cached audio price), cache writes at the cache-write price
+(12-hour writes at theirs), uncached audio at the audio price, image tokens at the image price, the rest at the
+input price. Output tokens include reasoning and audio tokens: audio output at the audio price, the rest at the
+output price; reasoning is never added again. Batch deployments and the ``flex`` / ``priority`` service tiers use
+their own prices; ``provisioned`` deployments have no per-token cost; no usage is ``no_usage``, never 0.
 
-Garbage token counts never raise: negative counts and counts that are not numbers count as 0, cache counts are
-clamped to the input they are part of, and counts above ``MAX_TOKENS`` are clamped to it.
+Garbage token counts never raise: negative counts and counts that are not numbers count as 0 and breakdowns are
+clamped to the totals they are part of. Usage beyond what the model can bill in one call (``limits``) is
+``implausible_usage``: recorded, not priced, never charged to a budget, and said once per model in the log.
 """
 
 from __future__ import annotations
@@ -15,20 +18,26 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from decimal import Context, Decimal
 from typing import Any
 
 from otel_aicost import semconv
 from otel_aicost.config.settings import Deployment, Settings
-from otel_aicost.cost.pricing.catalog import Catalog
+from otel_aicost.instrumentation.usage import REPORTED, Usage
+from otel_aicost.cost import limits
+from otel_aicost.cost.outputs import OutputStats
+from otel_aicost.cost.pricing.catalog import Catalog, residency_of
 from otel_aicost.cost.pricing.entry import PriceEntry, TokenRates
-from otel_aicost.instrumentation.usage import Usage
 
-MAX_TOKENS = 10**15  # no call has this many; beyond it a count is garbage and is clamped
 _EXACT = Context(prec=80)  # wide enough that no product or sum of ours is ever rounded
 _CACHE_LIMIT = 4096
 _ZERO = Decimal(0)
 _log = logging.getLogger(__name__)
+
+TYPE_DECLARED = "declared"  # aicost.deployment.type_source values
+TYPE_DETECTED = "detected"
+TYPE_ASSUMED = "assumed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +53,10 @@ class Cost:
     output: Decimal | None = None
     model: str | None = None  # the price-table entry used
     source: str | None = None  # e.g. "genai-prices 0.2.3", "config"
+    audio_input: Decimal | None = None
+    audio_output: Decimal | None = None
+    image_output: Decimal | None = None
+    deployment_type_source: str | None = None  # Azure: declared | detected | assumed
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +71,8 @@ class PricingRequest:
     service_tier: str | None = None  # the tier the response says it ran on, else the requested one
     provider: str = semconv.PROVIDER_OPENAI
     batch: bool = False  # an OpenAI Batch API result (Azure batch is a deployment type)
+    server_address: str | None = None  # OpenAI regional processing hosts (eu./us.api.openai.com) cost more
+    when: datetime | None = None  # when the call was made (default: now); decides dated and promotional prices
 
 
 def effective_service_tier(requested: str | None, responded: str | None) -> str | None:
@@ -67,34 +82,39 @@ def effective_service_tier(requested: str | None, responded: str | None) -> str 
 
 @dataclass(frozen=True, slots=True)
 class _Resolved:
-    """A cached answer for one (models, deployment, tier) combination."""
+    """A cached answer for one (models, deployment, tier, host) combination."""
 
-    cost: Cost | None  # the whole answer when the call is not priced per token (unknown, provisioned)
+    cost: Cost | None  # the whole answer when the call is not priced per token (unknown, provisioned, stale)
     entry: PriceEntry | None = None
     rates: TokenRates | None = None
     long_rates: TokenRates | None = None
     long_threshold: int = 0
     model: str | None = None
     source: str | None = None
+    type_source: str | None = None
+    max_input: int = limits.UNKNOWN_MAX_INPUT
+    max_output: int = limits.UNKNOWN_MAX_OUTPUT
 
 
 class Pricer:
     """Prices calls from the shipped catalog and the user's overrides. Built once per instrumentation.
 
-    ``price()`` is on every call's path: the price entry of a (models, deployment, tier) combination is resolved
-    once and cached (until the next UTC midnight, so dated price changes and override ``effective_from`` dates
-    take effect); a cached call is a few Decimal multiplications.
+    ``price()`` is on every call's path: the price entry of a (models, deployment, tier, host) combination is
+    resolved once and cached (until the next UTC midnight, so dated price changes, promotions' ends and override
+    ``effective_from`` dates take effect); a cached call is a few Decimal multiplications.
     """
 
     def __init__(self, settings: Settings, catalog: Catalog | None = None) -> None:
         self.settings = settings
-        self.catalog = catalog if catalog is not None else Catalog(settings.prices)
+        self.catalog = catalog if catalog is not None else Catalog.from_settings(settings)
         self.currency = settings.currency
         self._factor = Decimal(1) if settings.currency == "USD" else settings.usd_rate
         self._cache: dict[tuple[Any, ...], _Resolved] = {}
         self._expires = 0.0
         self._no_usage = Cost(semconv.STATUS_NO_USAGE, self.currency)
         self._failed = False
+        self._implausible_said: set[str] = set()
+        self.outputs: OutputStats | None = None  # set by a budget guard: each model's outputs, for its estimates
 
     def preload(self) -> None:
         """Load the price data now (about a second: genai-prices builds its pydantic models on import) instead
@@ -122,6 +142,124 @@ class Pricer:
         usage = request.usage
         if usage is None:
             return self._no_usage
+        resolved = self.resolved(request)
+        if resolved.cost is not None:
+            return resolved.cost
+        inputs = _count(usage.input_tokens)
+        output = _count(usage.output_tokens)
+        if inputs > resolved.max_input or output > resolved.max_output:
+            return self._implausible(resolved, inputs, output)
+        if self.outputs is not None and usage.source == REPORTED:
+            self.outputs.observe(request.request_model, output)
+        cache_read = min(_count(usage.cache_read_tokens), inputs)
+        cache_write = min(_count(usage.cache_write_tokens), inputs - cache_read)
+        rates = resolved.rates
+        if resolved.long_rates is not None and inputs > resolved.long_threshold:
+            rates = resolved.long_rates
+        multiply = _EXACT.multiply
+        add = _EXACT.add
+        if usage.input_audio_tokens or usage.output_audio_tokens or usage.input_image_tokens or usage.cache_write_12h_tokens or usage.output_image_tokens:
+            return self._multimodal(usage, resolved, rates, inputs, output, cache_read, cache_write)  # type: ignore[arg-type]
+        uncached = inputs - cache_read - cache_write
+        input_cost = multiply(rates.input, uncached) if uncached else _ZERO  # type: ignore[union-attr]
+        read_cost = multiply(rates.cache_read, cache_read) if cache_read else _ZERO  # type: ignore[union-attr]
+        write_cost = multiply(rates.cache_write, cache_write) if cache_write else _ZERO  # type: ignore[union-attr]
+        output_cost = multiply(rates.output, output) if output else _ZERO  # type: ignore[union-attr]
+        total = add(add(add(input_cost, read_cost), write_cost), output_cost)
+        return _priced(
+            self.currency,
+            total,
+            input_cost,
+            read_cost,
+            write_cost,
+            output_cost,
+            resolved.model,
+            resolved.source,
+            _ZERO,
+            _ZERO,
+            _ZERO,
+            resolved.type_source,
+        )
+
+    def _multimodal(
+        self,
+        usage: Usage,
+        resolved: _Resolved,
+        rates: TokenRates,
+        inputs: int,
+        output: int,
+        cache_read: int,
+        cache_write: int,
+    ) -> Cost:
+        """Audio, image and 12-hour cache-write tokens priced at their own rates (the slower, rarer path)."""
+        write_12h = min(_count(usage.cache_write_12h_tokens), cache_write)
+        audio_in = min(_count(usage.input_audio_tokens), inputs - cache_write)
+        audio_cached = min(_count(usage.cache_read_audio_tokens), audio_in, cache_read)
+        room = inputs - cache_read - cache_write
+        audio_uncached = min(audio_in - audio_cached, room)
+        image_in = min(_count(usage.input_image_tokens), room - audio_uncached)
+        text_in = room - audio_uncached - image_in
+        audio_out = min(_count(usage.output_audio_tokens), output)
+        image_out = min(_count(usage.output_image_tokens), output - audio_out)
+        text_out = output - audio_out - image_out
+
+        def cost(*pairs: tuple[Decimal, int]) -> Decimal:
+            total = _ZERO
+            for rate, tokens in pairs:
+                if tokens:
+                    total = _EXACT.add(total, _EXACT.multiply(rate, tokens))
+            return total
+
+        input_cost = cost((rates.input, text_in), (rates.image_input, image_in))
+        read_cost = cost((rates.cache_read, cache_read - audio_cached), (rates.audio_cache_read, audio_cached))
+        write_cost = cost((rates.cache_write, cache_write - write_12h), (rates.cache_write_12h, write_12h))
+        output_cost = cost((rates.output, text_out))
+        audio_input = cost((rates.audio_input, audio_uncached))
+        audio_output = cost((rates.audio_output, audio_out))
+        image_output = cost((rates.image_output, image_out))
+        total = _ZERO
+        for part in (input_cost, read_cost, write_cost, output_cost, audio_input, audio_output, image_output):
+            total = _EXACT.add(total, part)
+        return Cost(
+            semconv.STATUS_PRICED,
+            self.currency,
+            total,
+            input_cost,
+            read_cost,
+            write_cost,
+            output_cost,
+            resolved.model,
+            resolved.source,
+            audio_input,
+            audio_output,
+            image_output,
+            resolved.type_source,
+        )
+
+    def _implausible(self, resolved: _Resolved, inputs: int, output: int) -> Cost:
+        model = resolved.model or "?"
+        if model not in self._implausible_said:
+            self._implausible_said.add(model)
+            _log.warning(
+                "otel-aicost: %s reported %d input / %d output tokens, beyond what it can bill in one call "
+                "(%d / %d with margin); recorded as reported, not priced, not charged to budgets "
+                "(said once per model)",
+                model,
+                inputs,
+                output,
+                resolved.max_input,
+                resolved.max_output,
+            )
+        return Cost(
+            semconv.STATUS_IMPLAUSIBLE_USAGE,
+            self.currency,
+            model=resolved.model,
+            source=resolved.source,
+            deployment_type_source=resolved.type_source,
+        )
+
+    def resolved(self, request: PricingRequest) -> _Resolved:
+        """The cached price resolution of this call's (models, deployment, tier, host, day)."""
         if time.time() >= self._expires:
             self._new_day()
         key = (
@@ -131,6 +269,8 @@ class Pricer:
             request.service_tier,
             request.provider,
             request.batch,
+            request.server_address,
+            request.when.date() if request.when is not None else None,
         )
         resolved = self._cache.get(key)
         if resolved is None:
@@ -138,26 +278,7 @@ class Pricer:
             if len(self._cache) >= _CACHE_LIMIT:
                 self._cache.clear()
             self._cache[key] = resolved
-        if resolved.cost is not None:
-            return resolved.cost
-        inputs = _count(usage.input_tokens)
-        cache_read = min(_count(usage.cache_read_tokens), inputs)
-        cache_write = min(_count(usage.cache_write_tokens), inputs - cache_read)
-        output = _count(usage.output_tokens)
-        rates = resolved.rates
-        if resolved.long_rates is not None and inputs > resolved.long_threshold:
-            rates = resolved.long_rates
-        multiply = _EXACT.multiply
-        uncached = inputs - cache_read - cache_write
-        input_cost = multiply(rates.input, uncached) if uncached else _ZERO  # type: ignore[union-attr]
-        read_cost = multiply(rates.cache_read, cache_read) if cache_read else _ZERO  # type: ignore[union-attr]
-        write_cost = multiply(rates.cache_write, cache_write) if cache_write else _ZERO  # type: ignore[union-attr]
-        output_cost = multiply(rates.output, output) if output else _ZERO  # type: ignore[union-attr]
-        add = _EXACT.add
-        total = add(add(add(input_cost, read_cost), write_cost), output_cost)
-        return _priced(
-            self.currency, total, input_cost, read_cost, write_cost, output_cost, resolved.model, resolved.source
-        )
+        return resolved
 
     def _new_day(self) -> None:
         self._cache.clear()
@@ -165,7 +286,8 @@ class Pricer:
         self._expires = now - (now % 86400) + 86400  # the next UTC midnight
 
     def entry(self, request: PricingRequest) -> PriceEntry | None:
-        """The price entry (per 1M tokens, USD) that ``price()`` would use for this call, if any."""
+        """The price entry (per 1M tokens, USD) that ``price()`` would use for this call, if any (an ended
+        promotion is returned as it is: ``price()`` makes that call ``stale_price``)."""
         deployment = self._deployment_of(request)
         return self.catalog.resolve(
             _candidates(request, deployment),
@@ -174,6 +296,8 @@ class Pricer:
             service_tier=request.service_tier,
             region=deployment.region if deployment else None,
             batch=request.batch,
+            residency=residency_of(request.server_address) if request.provider == semconv.PROVIDER_OPENAI else None,
+            when=request.when,
         )
 
     def _deployment_of(self, request: PricingRequest) -> Deployment | None:
@@ -182,8 +306,18 @@ class Pricer:
             return self.deployment(deployment.name) or deployment
         return deployment
 
+    def type_source(self, request: PricingRequest) -> str | None:
+        """How the Azure deployment type that prices this call was known (``aicost.deployment.type_source``)."""
+        if request.provider != semconv.PROVIDER_AZURE and request.deployment is None:
+            return None
+        deployment = self._deployment_of(request)
+        if deployment is not None and deployment.type:
+            return TYPE_DECLARED
+        return TYPE_ASSUMED
+
     def _resolve(self, request: PricingRequest) -> _Resolved:
         deployment = self._deployment_of(request)
+        type_source = self.type_source(request)
         if deployment is not None and deployment.type == "provisioned":
             model = next(iter(_candidates(request, deployment)), None)
             cost = Cost(
@@ -191,50 +325,61 @@ class Pricer:
                 self.currency,
                 model=model,
                 source="config (provisioned deployment: billed per PTU-hour, no per-token cost)",
+                deployment_type_source=type_source,
             )
             return _Resolved(cost)
-        entry = self.entry(request)
-        if entry is None:
-            return _Resolved(Cost(semconv.STATUS_UNKNOWN_MODEL, self.currency))
+        found = self.entry(request)
+        if found is None:
+            return _Resolved(Cost(semconv.STATUS_UNKNOWN_MODEL, self.currency, deployment_type_source=type_source))
+        day = (request.when or datetime.now(timezone.utc)).date()
+        if found.ended(day):
+            source = f"{found.describe_source()}; valid until {found.valid_until}, no price known after it"
+            cost = Cost(
+                semconv.STATUS_STALE_PRICE,
+                self.currency,
+                model=found.model,
+                source=source,
+                deployment_type_source=type_source,
+            )
+            return _Resolved(cost)
+        entry = found
         rates = TokenRates.of(entry, self._factor)
         long_rates = TokenRates.of(entry.long, self._factor) if entry.long is not None else None
+        ceiling_in, ceiling_out = limits.ceilings(_candidates(request, deployment) + [entry.model])
+        if request.operation == semconv.OP_EMBEDDINGS:
+            ceiling_in *= limits.EMBEDDING_INPUTS_PER_CALL  # one call embeds up to 2048 inputs
         return _Resolved(
-            None, entry, rates, long_rates, entry.long_threshold or 0, entry.model, entry.describe_source()
+            None,
+            entry,
+            rates,
+            long_rates,
+            entry.long_threshold or 0,
+            entry.model,
+            entry.describe_source(),
+            type_source,
+            ceiling_in,
+            ceiling_out,
         )
 
 
-_COST_FIELDS = ("status", "currency", "total", "input", "cache_read", "cache_write", "output", "model", "source")
+_COST_FIELDS = (
+    "status", "currency", "total", "input", "cache_read", "cache_write", "output", "model", "source",
+    "audio_input", "audio_output", "image_output", "deployment_type_source",
+)  # fmt: skip
 _SET = [getattr(Cost, name).__set__ for name in _COST_FIELDS]
 _FAST = tuple(Cost.__dataclass_fields__) == _COST_FIELDS  # if Cost gains a field, use its __init__ instead
 
 
-def _priced(
-    currency: str,
-    total: Decimal,
-    input_cost: Decimal,
-    read_cost: Decimal,
-    write_cost: Decimal,
-    output_cost: Decimal,
-    model: str | None,
-    source: str | None,
-) -> Cost:
+def _priced(*values: Any) -> Cost:
     """``Cost(STATUS_PRICED, ...)`` without the frozen-dataclass ``__init__`` (4 µs -> 1.5 µs on the call path):
-    the slot descriptors set each field once on a fresh instance, which is what ``__init__`` does."""
+    the slot descriptors set each field once on a fresh instance, which is what ``__init__`` does. ``values``
+    are the fields after ``status``, in order."""
     if not _FAST:  # pragma: no cover - only if Cost's fields change without updating this function
-        return Cost(
-            semconv.STATUS_PRICED, currency, total, input_cost, read_cost, write_cost, output_cost, model, source
-        )
+        return Cost(semconv.STATUS_PRICED, *values)
     cost = _new(Cost)
-    s_status, s_currency, s_total, s_input, s_read, s_write, s_output, s_model, s_source = _SET
-    s_status(cost, semconv.STATUS_PRICED)
-    s_currency(cost, currency)
-    s_total(cost, total)
-    s_input(cost, input_cost)
-    s_read(cost, read_cost)
-    s_write(cost, write_cost)
-    s_output(cost, output_cost)
-    s_model(cost, model)
-    s_source(cost, source)
+    _SET[0](cost, semconv.STATUS_PRICED)
+    for setter, value in zip(_SET[1:], values):
+        setter(cost, value)
     return cost
 
 
@@ -247,12 +392,10 @@ def _candidates(request: PricingRequest, deployment: Deployment | None) -> list[
 
 
 def _count(value: Any) -> int:
-    """A token count we can price: an int in [0, MAX_TOKENS]; anything else counts as 0."""
+    """A token count we can price: a non-negative int; anything else counts as 0."""
     if type(value) is not int:
         try:
             value = int(value)
         except (TypeError, ValueError, OverflowError):
             return 0
-    if value < 0:
-        return 0
-    return min(value, MAX_TOKENS)
+    return value if value > 0 else 0

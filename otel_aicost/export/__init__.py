@@ -1,18 +1,30 @@
-"""Where telemetry goes: ``configure`` (providers and exporters from the environment), ``health`` (dropped spans
-counted), and the exporters shipped here: the embedded default OTLP JSON lines files (``file``, ``jsonl_writer``,
-``otlp_json*``) and the Prometheus reader (``prometheus``)."""
+"""Where telemetry goes: ``configure`` (providers from the environment), ``routing`` (which exporter per signal,
+SPEC section 14), ``exporters`` (built from entry points), ``at_exit`` (a bounded exit), ``fork`` (a child counts
+its own calls), ``health`` (what was dropped or not sent), ``summary`` and ``console_lines`` (readable cost for
+people), the embedded default (``file``, ``jsonl_writer``, ``otlp_json*``), ``prometheus`` (set-up errors of the
+exporter package's reader) and ``sdk_internals`` (every private SDK read, in one place).
+
+The names below load on first use, so importing a submodule stays light.
+"""
 
 from __future__ import annotations
 
-from otel_aicost.export.file import DEFAULT_DIRECTORY, JsonLinesFileLogExporter, JsonLinesFileMetricExporter, JsonLinesFileSpanExporter
-from otel_aicost.export.otlp_json import encode_logs, encode_metrics, encode_spans
+import importlib
+from typing import Any
 
-__all__ = [
-    "DEFAULT_DIRECTORY",
-    "JsonLinesFileLogExporter",
-    "JsonLinesFileMetricExporter",
-    "JsonLinesFileSpanExporter",
-    "encode_logs",
-    "encode_metrics",
-    "encode_spans",
-]
+_WHERE = {
+    "DEFAULT_DIRECTORY": "file",
+    "JsonLinesFileLogExporter": "file",
+    "JsonLinesFileMetricExporter": "file",
+    "JsonLinesFileSpanExporter": "file",
+    "encode_logs": "otlp_json",
+    "encode_metrics": "otlp_json",
+    "encode_spans": "otlp_json",
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

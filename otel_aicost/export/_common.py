@@ -8,7 +8,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from opentelemetry.attributes import BoundedAttributes
+from otel_aicost.export.sdk_internals import attribute_items
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ def encode_attributes(attributes: Mapping[str, Any] | None) -> list[dict]:
     if not attributes:
         return []
     # The SDK's BoundedAttributes is a Python-level Mapping: iterating its own dict is several times faster.
-    items = attributes._dict.items() if type(attributes) is BoundedAttributes else attributes.items()
+    items = attribute_items(attributes)
     encoded = []
     append = encoded.append
     for key, value in items:

@@ -1,10 +1,12 @@
-"""``configure()``: providers where the application has none, exporters chosen from the environment, then instrument.
+"""``configure()``: providers where the application has none, exporters chosen per signal, then instrument.
 
-Where nothing says where telemetry goes (no ``OTEL_EXPORTER_OTLP_*ENDPOINT``, no ``OTEL_*_EXPORTER``, no
-``APPLICATIONINSIGHTS_CONNECTION_STRING``, no ``OTEL_AICOST_EXPORTER``), telemetry is written as OTLP JSON lines
-to ``./otel-aicost-data/`` (the Collector ``file`` exporter's format) and we say so once on stderr.
-``OTEL_METRICS_EXPORTER=prometheus`` serves metrics for a Prometheus server to scrape instead (the ``prometheus``
-extra; traces and logs still go where the rest says). The SDK providers flush at interpreter exit on their own.
+Each signal goes where the standard variables send it (``routing``; SPEC section 14), built from the exporter
+entry points (``exporters``); a signal nothing routes is written as OTLP JSON lines to ``./otel-aicost-data/``
+(the Collector ``file`` exporter's format), which we say once on stderr. The providers are created with
+``shutdown_on_exit=False``: ``at_exit`` flushes them in parallel within a few seconds and says what was not
+sent; ``fork`` gives a forked child its own metric state and ``service.instance.id``.
+``OTEL_AICOST_SUMMARY=stderr`` prints a table of spend at exit (``summary``). The same ``install_providers``
+serves ``configure()`` and ``opentelemetry-instrument`` (the ``Configurator`` entry point), so both agree.
 """
 
 from __future__ import annotations
@@ -19,101 +21,49 @@ from opentelemetry import _logs, metrics, trace
 from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler
 from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
 from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
 from otel_aicost import semconv
-from otel_aicost.config.errors import say_once
-from otel_aicost.config.settings import ConfigError, Settings, load_settings
-from otel_aicost.export.health import DropCountingBatchSpanProcessor
-from otel_aicost.export.prometheus import prometheus_reader, wants_prometheus
+from otel_aicost.config.errors import ConfigError, say_once
+from otel_aicost.config.settings import Settings, load_settings
+from otel_aicost.export import at_exit, fork, health, summary
+from otel_aicost.export.console_lines import ReadableConsoleSpanExporter
+from otel_aicost.export.exporters import build, otlp_timeout_seconds
+from otel_aicost.export.file import DEFAULT_DIRECTORY as DATA_DIR
+from otel_aicost.export.file import ENV_DATA_DIR, data_directory
+from otel_aicost.export.health import DropCountingBatchSpanProcessor, ExportHealth
+from otel_aicost.export.routing import SIGNALS, Route, routes
 from otel_aicost.instrumentation.instrumentor import OpenAICostInstrumentor
 
-DATA_DIR = "otel-aicost-data"
-ENV_DATA_DIR = "OTEL_AICOST_DATA_DIR"  # where the embedded default writes (not in SPEC: an addition)
+__all__ = ["DATA_DIR", "ENV_DATA_DIR", "Configurator", "configure", "install_providers"]
+
 _announced = False
 
 
-def choose_exporter(settings: Settings, environ: Mapping[str, str]) -> str:
-    """The exporter the environment asks for; ``file`` (the embedded default) when nothing does."""
-    if settings.exporter:
-        return settings.exporter
-    if any(environ.get(name) for name in (
-        "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
-    )):  # fmt: skip
-        return "otlp"
-    if environ.get("APPLICATIONINSIGHTS_CONNECTION_STRING"):
-        return "azuremonitor"
-    traces = (environ.get("OTEL_TRACES_EXPORTER") or "").split(",")[0].strip().lower()
-    if traces in ("otlp", "console", "none"):
-        return traces
-    return "file"
-
-
-def _exporters(kind: str, environ: Mapping[str, str]) -> tuple[Any, Any, Any]:
-    """(span, metric, log) exporters for ``kind``; all ``None`` for ``none``."""
-    if kind == "none":
-        return None, None, None
-    if kind == "otlp":
-        from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
-        from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-
-        return OTLPSpanExporter(), OTLPMetricExporter(), OTLPLogExporter()
-    if kind == "console":
-        from opentelemetry.sdk._logs.export import ConsoleLogExporter
-        from opentelemetry.sdk.metrics.export import ConsoleMetricExporter
-        from opentelemetry.sdk.trace.export import ConsoleSpanExporter
-
-        return ConsoleSpanExporter(), ConsoleMetricExporter(), ConsoleLogExporter()
-    if kind == "azuremonitor":
-        return _azure_monitor_exporters(environ)
-    from otel_aicost.export.file import JsonLinesFileLogExporter, JsonLinesFileMetricExporter, JsonLinesFileSpanExporter
-
-    directory = environ.get(ENV_DATA_DIR) or DATA_DIR
-    _announce(directory, metrics_scraped=wants_prometheus(environ))
-    return (
-        JsonLinesFileSpanExporter(directory),
-        JsonLinesFileMetricExporter(directory),
-        JsonLinesFileLogExporter(directory),
-    )
-
-
-def _azure_monitor_exporters(environ: Mapping[str, str]) -> tuple[Any, Any, Any]:
-    try:
-        from azure.monitor.opentelemetry.exporter import (  # type: ignore[import-not-found]
-            AzureMonitorLogExporter,
-            AzureMonitorMetricExporter,
-            AzureMonitorTraceExporter,
-        )
-    except ImportError:
-        raise ConfigError(
-            "exporter 'azuremonitor' needs the Azure Monitor exporter: pip install 'otel-aicost[azure]'"
-        ) from None
-    connection_string = environ.get("APPLICATIONINSIGHTS_CONNECTION_STRING")
-    if not connection_string:
-        raise ConfigError("exporter 'azuremonitor': APPLICATIONINSIGHTS_CONNECTION_STRING is not set")
-    return (
-        AzureMonitorTraceExporter(connection_string=connection_string),
-        AzureMonitorMetricExporter(connection_string=connection_string),
-        AzureMonitorLogExporter(connection_string=connection_string),
-    )
-
-
-def _announce(directory: str, metrics_scraped: bool = False) -> None:
+def _announce(defaulted: list[str]) -> None:
+    """Say once on stderr which signals go to the embedded default files, and where."""
     global _announced
-    if not _announced:
-        _announced = True
-        where = f"{os.path.abspath(directory)}/ (read them with `otel-aicost report`)"
-        if metrics_scraped:
-            message = (
-                f"otel-aicost: metrics are served for Prometheus; no destination configured for traces and "
-                f"logs, writing them as OTLP JSON lines to {where}"
-            )
-        else:
-            message = f"otel-aicost: no telemetry destination configured; writing OTLP JSON lines to {where}"
-        print(message, file=sys.stderr)
+    if _announced or not defaulted:
+        return
+    _announced = True
+    where = f"{os.path.abspath(data_directory())}/ (read them with `otel-aicost report`)"
+    if len(defaulted) == len(SIGNALS):
+        message = f"otel-aicost: no telemetry destination configured; writing OTLP JSON lines to {where}"
+    else:
+        names = " and ".join(defaulted)
+        message = f"otel-aicost: no destination configured for {names}; writing them as OTLP JSON lines to {where}"
+    print(message, file=sys.stderr)
+
+
+def _resource() -> Resource:
+    """The SDK's resource from the environment, with a ``service.instance.id`` (a UUID) unless one is set."""
+    resource = Resource.create()
+    if fork.SERVICE_INSTANCE_ID not in resource.attributes:
+        resource = resource.merge(Resource({fork.SERVICE_INSTANCE_ID: fork.new_instance_id()}))
+    return resource
 
 
 def install_providers(settings: Settings, environ: Mapping[str, str] | None = None) -> tuple[Any, Any, Any]:
@@ -125,35 +75,79 @@ def install_providers(settings: Settings, environ: Mapping[str, str] | None = No
     tracer_provider = trace.get_tracer_provider()
     meter_provider = metrics.get_meter_provider()
     logger_provider = _logs.get_logger_provider()
-    own_traces = type(tracer_provider).__name__ == "ProxyTracerProvider"
-    own_metrics = type(meter_provider).__name__ == "_ProxyMeterProvider"
-    own_logs = type(logger_provider).__name__ in ("ProxyLoggerProvider", "NoOpLoggerProvider")
-    if own_traces or own_metrics or own_logs:
-        resource = Resource.create()
-        span_exporter, metric_exporter, log_exporter = _exporters(choose_exporter(settings, environ), environ)
-        if own_traces:
-            tracer_provider = TracerProvider(resource=resource)
-            if span_exporter is not None:
-                tracer_provider.add_span_processor(DropCountingBatchSpanProcessor(span_exporter))
+    own = {
+        "traces": type(tracer_provider).__name__ == "ProxyTracerProvider",
+        "metrics": type(meter_provider).__name__ == "_ProxyMeterProvider",
+        "logs": type(logger_provider).__name__ in ("ProxyLoggerProvider", "NoOpLoggerProvider"),
+    }
+    if any(own.values()):
+        chosen = routes(settings.exporter, environ)
+        built = {signal: build(chosen[signal], environ) for signal in SIGNALS if own[signal]}  # fails before any is set
+        _announce([signal for signal in SIGNALS if own[signal] and chosen[signal].by_default])
+        resource = _resource()
+        created = []
+        if own["traces"]:
+            tracer_provider = _tracer_provider(resource, built["traces"], openinference=settings.openinference)
             trace.set_tracer_provider(tracer_provider)
-        if own_metrics:
-            readers = _metric_readers(metric_exporter, environ)
-            meter_provider = MeterProvider(resource=resource, metric_readers=readers)
+            created.append(tracer_provider)
+        if own["metrics"]:
+            meter_provider = _meter_provider(resource, built["metrics"])
             metrics.set_meter_provider(meter_provider)
-        if own_logs:
-            logger_provider = LoggerProvider(resource=resource)
-            if log_exporter is not None:
-                logger_provider.add_log_record_processor(BatchLogRecordProcessor(log_exporter))
+            created.append(meter_provider)
+        if own["logs"]:
+            logger_provider = _logger_provider(resource, built["logs"])
             _logs.set_logger_provider(logger_provider)
+            created.append(logger_provider)
+        flush = at_exit.register(created, at_exit.exit_timeout(environ, _otlp_timeouts(chosen, own, environ)))
+        fork.register(resource, meter_provider if own["metrics"] else None, flush)
+    if settings.summary == "stderr":
+        summary.install(tracer_provider)
     _route_budget_warnings(logger_provider)
     return tracer_provider, meter_provider, logger_provider
 
 
-def _metric_readers(metric_exporter: Any, environ: Mapping[str, str]) -> list[Any]:
-    """``OTEL_METRICS_EXPORTER=prometheus`` serves metrics for scraping; otherwise push them to the exporter."""
-    if wants_prometheus(environ):
-        return [prometheus_reader(environ)]
-    return [PeriodicExportingMetricReader(metric_exporter)] if metric_exporter is not None else []
+def _otlp_timeouts(chosen: Mapping[str, Route], own: Mapping[str, bool], environ: Mapping[str, str]) -> list[float]:
+    return [
+        otlp_timeout_seconds(signal, environ)
+        for signal in SIGNALS
+        if own[signal] and any(name.startswith("otlp_") for name in chosen[signal].exporters)
+    ]
+
+
+def _tracer_provider(resource: Resource, exporters: list[Any], openinference: bool = False) -> TracerProvider:
+    provider = TracerProvider(resource=resource, shutdown_on_exit=False)
+    for index, exporter in enumerate(exporters):
+        if isinstance(exporter, ReadableConsoleSpanExporter):  # a line as each call ends, not in batches
+            provider.add_span_processor(SimpleSpanProcessor(exporter))
+            continue
+        if openinference:  # OTEL_AICOST_OPENINFERENCE: the names Arize Phoenix prices by
+            from otel_aicost.export.openinference import OpenInferenceSpanExporter
+
+            exporter = OpenInferenceSpanExporter(exporter)
+        span_health = health.health if index == 0 else ExportHealth()
+        if span_health not in health.span_healths:
+            health.span_healths.append(span_health)
+        provider.add_span_processor(DropCountingBatchSpanProcessor(exporter, span_health))
+    return provider
+
+
+def _meter_provider(resource: Resource, exporters: list[Any]) -> MeterProvider:
+    readers = [
+        exporter
+        if isinstance(exporter, MetricReader)  # the Prometheus reader is scraped, not pushed
+        else PeriodicExportingMetricReader(health.count_exports(exporter, health.metric_points, health.count_points))
+        for exporter in exporters
+    ]
+    return MeterProvider(resource=resource, metric_readers=readers, shutdown_on_exit=False)
+
+
+def _logger_provider(resource: Resource, exporters: list[Any]) -> LoggerProvider:
+    provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
+    for exporter in exporters:
+        provider.add_log_record_processor(
+            BatchLogRecordProcessor(health.count_exports(exporter, health.log_records, len))
+        )
+    return provider
 
 
 def _route_budget_warnings(logger_provider: Any) -> None:
@@ -187,8 +181,6 @@ class Configurator:
 
     def configure(self, **kwargs: Any) -> None:
         try:
-            settings = load_settings()
+            install_providers(load_settings())
         except ConfigError as error:  # zero-code: one line, and the app runs (see config/errors.py)
             say_once(error)
-            return
-        install_providers(settings)

@@ -34,8 +34,9 @@ from opentelemetry.sdk.metrics.export import AggregationTemporality, MetricExpor
 from opentelemetry.sdk.metrics.view import Aggregation, ExponentialBucketHistogramAggregation
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
+from otel_aicost.export.health import count_points
 from otel_aicost.export.jsonl_writer import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROTATED_FILES, JsonLinesWriter
-from otel_aicost.export.otlp_json import encode_logs, encode_metrics, spans_to_json
+from otel_aicost.export.otlp_json import encode_logs, encode_metrics, spans_to_json, to_json_text
 
 try:  # SDK >= 1.39 renamed the log exporter interface; accept the older names too
     from opentelemetry.sdk._logs.export import LogRecordExporter as _LogExporterBase
@@ -54,11 +55,12 @@ __all__ = [
 _logger = logging.getLogger("otel_aicost.exporters")
 
 DEFAULT_DIRECTORY = "otel-aicost-data"
+ENV_DATA_DIR = "OTEL_AICOST_DATA_DIR"
 
 
-def to_json_text(message: dict) -> str:
-    """One compact JSON document, non-ASCII kept readable as the Collector writes it."""
-    return json.dumps(message, separators=(",", ":"), ensure_ascii=False)
+def data_directory() -> str:
+    """``OTEL_AICOST_DATA_DIR``, else ``./otel-aicost-data``: where the embedded default writes."""
+    return os.environ.get(ENV_DATA_DIR) or DEFAULT_DIRECTORY
 
 
 def to_json_line(text: str | dict) -> bytes:
@@ -82,12 +84,14 @@ class _JsonLinesExporter:
 
     def __init__(
         self,
-        directory: str | os.PathLike[str] = DEFAULT_DIRECTORY,
+        directory: str | os.PathLike[str] | None = None,
         *,
         max_bytes: int = DEFAULT_MAX_BYTES,
         max_rotated_files: int = DEFAULT_MAX_ROTATED_FILES,
     ) -> None:
-        self._writer = JsonLinesWriter(directory, self._stem, max_bytes=max_bytes, max_rotated_files=max_rotated_files)
+        self._writer = JsonLinesWriter(
+            directory or data_directory(), self._stem, max_bytes=max_bytes, max_rotated_files=max_rotated_files
+        )
         self.dropped = 0
         """Items (spans, metric data points, log records) that could not be written."""
         self._dropped_lock = threading.Lock()
@@ -176,7 +180,7 @@ class JsonLinesFileMetricExporter(_JsonLinesExporter, MetricExporter):
 
     def __init__(
         self,
-        directory: str | os.PathLike[str] = DEFAULT_DIRECTORY,
+        directory: str | os.PathLike[str] | None = None,
         *,
         max_bytes: int = DEFAULT_MAX_BYTES,
         max_rotated_files: int = DEFAULT_MAX_ROTATED_FILES,
@@ -191,7 +195,7 @@ class JsonLinesFileMetricExporter(_JsonLinesExporter, MetricExporter):
         )
 
     def export(self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: Any) -> MetricExportResult:
-        count = _count_points(metrics_data)
+        count = count_points(metrics_data)
         if not count:
             return MetricExportResult.SUCCESS
         return MetricExportResult.SUCCESS if self._export(metrics_data, count) else MetricExportResult.FAILURE
@@ -201,18 +205,6 @@ class JsonLinesFileMetricExporter(_JsonLinesExporter, MetricExporter):
 
     def shutdown(self, timeout_millis: float = 30_000, **kwargs: Any) -> None:
         self._shutdown()
-
-
-def _count_points(metrics_data: MetricsData) -> int:
-    try:
-        return sum(
-            len(metric.data.data_points)
-            for resource_metrics in metrics_data.resource_metrics
-            for scope_metrics in resource_metrics.scope_metrics
-            for metric in scope_metrics.metrics
-        )
-    except Exception:  # noqa: BLE001 - odd input: still try to export it, count it as one
-        return 1
 
 
 _CUMULATIVE = AggregationTemporality.CUMULATIVE

@@ -7,6 +7,12 @@ exporter's own error log. ``configure()`` adds counts: the processor counts the 
 increment on the ending thread), the exporter wrapper counts what each export delivered or lost,
 and a WARNING on the ``otel_aicost`` logger gives the totals, at most once a minute and at shutdown, written from
 the export thread, never on the application's call path. ``health`` holds the totals for health checks.
+
+Newer SDKs (1.41+) also count for themselves, through public metrics: with
+``OTEL_PYTHON_SDK_INTERNAL_METRICS_ENABLED=true`` their processors report ``otel.sdk.processor.span.processed``
+(``error.type=queue_full`` for drops) and the queue size to the application's meter provider, which
+``configure()`` sets, so they reach the metrics backend. Our counts remain for the exit line, for older SDKs,
+and without a metrics pipeline; the one private read they need (the queue) is in ``sdk_internals``.
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ from typing import Any
 
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+
+from otel_aicost.export import sdk_internals
 
 logger = logging.getLogger("otel_aicost")
 REPORT_INTERVAL = 60.0  # seconds between two drop reports
@@ -53,6 +61,17 @@ class ExportHealth:
     @property
     def dropped(self) -> int:
         return self.queue_full + self.export_failed
+
+    @property
+    def unsent(self) -> int:
+        """Spans handed to the processor and not delivered (dropped, still queued or in an export)."""
+        return max(0, self.received - self.exported)
+
+    def reset(self) -> None:
+        """Zero every count: a forked child starts with its own (``fork``)."""
+        queue = self.queue
+        self.__init__()  # type: ignore[misc]
+        self.queue = queue
 
     def count_received(self) -> None:
         with self._lock:
@@ -118,15 +137,6 @@ class CountingSpanExporter(SpanExporter):
         return self.exporter.force_flush(timeout_millis)
 
 
-def _bounded_queue(processor: BatchSpanProcessor) -> collections.deque[Any] | None:
-    """The processor's span queue (SDK 1.34+ keeps it in ``_batch_processor._queue``, older ones in ``queue``)."""
-    for owner, name in ((getattr(processor, "_batch_processor", None), "_queue"), (processor, "queue")):
-        queue = getattr(owner, name, None)
-        if isinstance(queue, collections.deque) and queue.maxlen is not None:
-            return queue
-    return None
-
-
 class DropCountingBatchSpanProcessor(BatchSpanProcessor):
     """``BatchSpanProcessor`` whose ``health`` says how many spans it dropped, and why.
 
@@ -137,10 +147,77 @@ class DropCountingBatchSpanProcessor(BatchSpanProcessor):
     def __init__(self, exporter: SpanExporter, export_health: ExportHealth | None = None, **options: Any) -> None:
         self.health = export_health or health
         super().__init__(CountingSpanExporter(exporter, self.health), **options)
-        self.health.queue = _bounded_queue(self)
+        self.health.queue = sdk_internals.span_queue(self)
 
     def on_end(self, span: ReadableSpan) -> None:
         super().on_end(span)
         context = span.context
         if context is not None and context.trace_flags.sampled:  # what the processor itself accepts
             self.health.count_received()
+
+
+class Tally:
+    """Items (metric data points, log records) an exporter delivered, lost, or is still sending."""
+
+    def __init__(self, unit: str) -> None:
+        self.unit = unit
+        self.sent = 0
+        self.failed = 0
+        self.in_flight = 0
+        self._lock = threading.Lock()
+
+    @property
+    def unsent(self) -> int:
+        return self.failed + self.in_flight
+
+    def reset(self) -> None:
+        """Zero the counts (in a forked child: the lock may have been held by a thread that is gone)."""
+        self._lock = threading.Lock()
+        self.sent = self.failed = self.in_flight = 0
+
+
+def count_exports(exporter: Any, tally: Tally, count: Any) -> Any:
+    """Make ``exporter.export`` keep ``tally`` (``count(batch)`` items per call); returns the same exporter.
+
+    The method is replaced on this one instance, so the exporter keeps its type and everything the SDK reads
+    from it (a metric exporter's preferred temporality and aggregation).
+    """
+    export = exporter.export
+
+    def counted(batch: Any, *args: Any, **kwargs: Any) -> Any:
+        items = count(batch)
+        with tally._lock:
+            tally.in_flight += items
+        ok = False
+        try:
+            result = export(batch, *args, **kwargs)
+            ok = getattr(result, "name", "") == "SUCCESS"
+            return result
+        finally:
+            with tally._lock:
+                tally.in_flight -= items
+                if ok:
+                    tally.sent += items
+                else:
+                    tally.failed += items
+
+    exporter.export = counted
+    return exporter
+
+
+def count_points(metrics_data: Any) -> int:
+    try:
+        return sum(
+            len(metric.data.data_points)
+            for resource_metrics in metrics_data.resource_metrics
+            for scope_metrics in resource_metrics.scope_metrics
+            for metric in scope_metrics.metrics
+        )
+    except Exception:  # noqa: BLE001 - odd input: count it as one
+        return 1
+
+
+metric_points = Tally("metric points")
+log_records = Tally("log records")
+span_healths: list[ExportHealth] = [health]
+"""Every ``ExportHealth`` in use by ``configure()``'s span processors (the first is ``health``)."""

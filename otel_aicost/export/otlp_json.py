@@ -1,35 +1,60 @@
-"""OTLP/JSON encoding of SDK spans, metrics and log records, written by hand for speed.
+"""OTLP/JSON encoding of SDK metrics and log records by the SDK's own encoders; spans by ``otlp_json_spans``.
 
-The output is the OTLP JSON protobuf mapping the OpenTelemetry Collector's ``file`` exporter writes:
-lowerCamelCase field names, trace and span ids as lowercase hex, 64-bit integers as decimal strings,
-enums as integers, fields at their default value left out. The data and its grouping (resource, then
-instrumentation scope) are the same as what the SDK's own OTLP protobuf encoders send, so a line here
-describes exactly what a Collector would have received and written; a test proves it field by field.
+Metrics and logs: ``opentelemetry-exporter-otlp-proto-common`` builds the protobuf messages the OTLP exporters
+send (grouped by resource and scope) and ``google.protobuf.json_format`` turns them into the OTLP/JSON mapping
+the OpenTelemetry Collector's ``file`` exporter writes and its ``otlpjsonfile`` receiver reads: lowerCamelCase
+field names, 64-bit integers as decimal strings, enums as integers, fields at their default left out. One rule
+of OTLP/JSON differs from generic proto3 JSON: trace and span ids are lowercase hex, not base64;
+``_ids_to_hex`` rewrites them where OTLP has ids (spans, links, log records, exemplars).
 
-Going through protobuf and ``json_format`` would be several times slower and base64 the ids.
+Spans keep a hand-written encoder (``otlp_json_spans``): one span per call makes them the hot path of the
+export thread, and the library route costs about ten times as much CPU there (``bench/bench_file_exporter.py``:
+about 380 µs per span against 38 µs, numbers in ``bench/README.md``). Metrics (one export per interval) and
+logs (budget warnings) are too few for that to matter.
 """
 
 from __future__ import annotations
 
+import base64
 import json
-import logging
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
-from otel_aicost.export._common import (
-    encode_any_value,
-    encode_resource,
-    encode_scope,
-    group_by_resource_and_scope,
-    put_attributes,
-    schema_url_of,
-)
-from otel_aicost.export.otlp_json_metrics import encode_metrics
 from otel_aicost.export.otlp_json_spans import spans_to_json
 
-__all__ = ["encode_logs", "encode_metrics", "encode_spans", "spans_to_json"]
+__all__ = ["encode_logs", "encode_metrics", "encode_spans", "library_encode_spans", "spans_to_json", "to_json_text"]
 
-_logger = logging.getLogger(__name__)
+_ID_FIELDS = ("traceId", "spanId", "parentSpanId")
+_POINT_KINDS = ("sum", "gauge", "histogram", "exponentialHistogram", "summary")
+to_json_text = partial(json.dumps, separators=(",", ":"), ensure_ascii=False)
+
+
+def _to_dict(message: Any) -> dict:
+    from google.protobuf.json_format import MessageToDict
+
+    return MessageToDict(message, use_integers_for_enums=True)
+
+
+def _hex(record: dict) -> None:
+    for field in _ID_FIELDS:
+        value = record.get(field)
+        if value is not None:
+            record[field] = base64.b64decode(value).hex()
+
+
+def _ids_to_hex(request: dict, resources: str, scopes: str, items: str) -> dict:
+    for resource in request.get(resources, ()):
+        for scope in resource.get(scopes, ()):
+            for item in scope.get(items, ()):
+                _hex(item)
+                for link in item.get("links", ()):
+                    _hex(link)
+                for kind in _POINT_KINDS:  # metrics: exemplars carry the ids of the span they were taken in
+                    for point in item.get(kind, {}).get("dataPoints", ()):
+                        for exemplar in point.get("exemplars", ()):
+                            _hex(exemplar)
+    return request
 
 
 def encode_spans(spans: Sequence[Any]) -> dict:
@@ -40,69 +65,22 @@ def encode_spans(spans: Sequence[Any]) -> dict:
     return json.loads(spans_to_json(spans))
 
 
-# --- logs ---------------------------------------------------------------------------------------------------
+def library_encode_spans(spans: Sequence[Any]) -> dict:
+    """``encode_spans`` by the SDK's protobuf encoder and ``json_format``: the reference, and the benchmark's rival."""
+    from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans as to_protobuf
+
+    return _ids_to_hex(_to_dict(to_protobuf(spans)), "resourceSpans", "scopeSpans", "spans")
 
 
-def _log_record(item: Any) -> dict:
-    record = item.log_record
-    encoded: dict = {}
-    if record.timestamp:
-        encoded["timeUnixNano"] = str(record.timestamp)
-    if record.observed_timestamp:
-        encoded["observedTimeUnixNano"] = str(record.observed_timestamp)
-    severity = getattr(record.severity_number, "value", None)
-    if severity:
-        encoded["severityNumber"] = severity
-    if record.severity_text:
-        encoded["severityText"] = record.severity_text
-    try:
-        encoded["body"] = encode_any_value(record.body)
-    except ValueError as error:
-        _logger.debug("dropping log body: %s", error)
-        encoded["body"] = {}
-    put_attributes(encoded, record.attributes)
-    dropped = getattr(item, "dropped_attributes", None)
-    if dropped is None:
-        dropped = getattr(record, "dropped_attributes", 0)
-    if dropped:
-        encoded["droppedAttributesCount"] = dropped
-    flags = int(record.trace_flags or 0)
-    if flags:
-        encoded["flags"] = flags
-    if record.trace_id:
-        encoded["traceId"] = f"{record.trace_id:032x}"
-    if record.span_id:
-        encoded["spanId"] = f"{record.span_id:016x}"
-    event_name = getattr(record, "event_name", None)
-    if event_name:
-        encoded["eventName"] = event_name
-    return encoded
+def encode_metrics(metrics_data: Any) -> dict:
+    """An ExportMetricsServiceRequest (``{"resourceMetrics": [...]}``) for the SDK's ``MetricsData``."""
+    from opentelemetry.exporter.otlp.proto.common.metrics_encoder import encode_metrics as to_protobuf
 
-
-def _log_resource(item: Any) -> Any:
-    resource = getattr(item, "resource", None)  # SDK >= 1.39: ReadableLogRecord.resource
-    return resource if resource is not None else getattr(item.log_record, "resource", None)
-
-
-def _log_scope(item: Any) -> Any:
-    return item.instrumentation_scope or None
+    return _ids_to_hex(_to_dict(to_protobuf(metrics_data)), "resourceMetrics", "scopeMetrics", "metrics")
 
 
 def encode_logs(batch: Sequence[Any]) -> dict:
-    """An ExportLogsServiceRequest (``{"resourceLogs": [...]}``) for a batch of SDK log records.
+    """An ExportLogsServiceRequest (``{"resourceLogs": [...]}``) for a batch of SDK log records."""
+    from opentelemetry.exporter.otlp.proto.common._log_encoder import encode_logs as to_protobuf
 
-    Accepts the SDK's ``ReadableLogRecord`` (1.39+) and the older ``LogData`` alike.
-    """
-    resource_logs = []
-    for resource, scopes in group_by_resource_and_scope(batch, _log_resource, _log_scope):
-        scope_logs = []
-        for scope, members in scopes:
-            entry: dict = {"scope": encode_scope(scope), "logRecords": [_log_record(item) for item in members]}
-            if schema_url_of(scope):
-                entry["schemaUrl"] = scope.schema_url
-            scope_logs.append(entry)
-        resource_entry: dict = {"resource": encode_resource(resource), "scopeLogs": scope_logs}
-        if schema_url_of(resource):
-            resource_entry["schemaUrl"] = resource.schema_url
-        resource_logs.append(resource_entry)
-    return {"resourceLogs": resource_logs}
+    return _ids_to_hex(_to_dict(to_protobuf(batch)), "resourceLogs", "scopeLogs", "logRecords")

@@ -13,7 +13,7 @@ from functools import partial
 from json.encoder import encode_basestring as _string  # type: ignore[attr-defined]  # C-accelerated
 from typing import Any
 
-from opentelemetry.attributes import BoundedAttributes
+from otel_aicost.export.sdk_internals import attribute_items, span_attributes
 
 from otel_aicost.export._common import (
     INFINITIES,
@@ -78,8 +78,7 @@ def _span(span: Any) -> str:
         parts.append(f',"startTimeUnixNano":"{span.start_time}"')
     if span.end_time:
         parts.append(f',"endTimeUnixNano":"{span.end_time}"')
-    # ``span.attributes`` wraps the BoundedAttributes in a proxy; the object itself iterates much faster.
-    attributes = _attributes(getattr(span, "_attributes", None) or span.attributes)
+    attributes = _attributes(span_attributes(span))
     if attributes:
         parts.append(f',"attributes":[{attributes}]')
     if span.dropped_attributes:
@@ -139,7 +138,7 @@ def _attributes(attributes: Mapping[str, Any] | None) -> str:
     """The KeyValue list's items, comma-separated (no brackets); empty text when there are none."""
     if not attributes:
         return ""
-    items = attributes._dict.items() if type(attributes) is BoundedAttributes else attributes.items()
+    items = attribute_items(attributes)
     parts = []
     append = parts.append
     for key, value in items:

@@ -83,9 +83,13 @@ def detect(
     granularity: str = "hour",
     group: tuple = (),
     data_start_ns: int | None = None,
+    data_end_ns: int | None = None,
     threshold: float = THRESHOLD,
 ) -> list[Anomaly]:
-    """Anomalies of one group. ``periods``: period start (ns) -> model -> series cell (``series.SeriesBuilder``)."""
+    """Anomalies of one group. ``periods``: period start (ns) -> model -> series cell (``series.SeriesBuilder``).
+
+    ``data_end_ns``: when the telemetry stops; a period it cuts short is not judged (it would look like a fall).
+    """
     step = HOUR_NS if granularity == "hour" else DAY_NS
     if not periods:
         return []
@@ -99,10 +103,13 @@ def detect(
         found.append(_new_group(group, first, granularity, actual))
     for start in range(first, last + 1, step):
         cells = periods.get(start, {})
+        if data_end_ns is not None and start + step > data_end_ns:
+            break  # the telemetry ends inside this period
         comparable = [p for p in _comparable(start, step, first) if p not in anomalous]
         if len(comparable) >= MIN_COMPARABLE and (cells or any(periods.get(p) for p in comparable)):
-            anomaly = _judge(start, granularity, group, cells, [periods.get(p, {}) for p in comparable], seen_models)
-            if anomaly is not None and abs(anomaly.score) >= threshold:
+            history = [periods.get(p, {}) for p in comparable]
+            anomaly = _judge(start, granularity, group, cells, history, seen_models, threshold)
+            if anomaly is not None:
                 found.append(anomaly)
                 anomalous.add(start)
         seen_models.update(m for m, c in cells.items() if c[PRICED])
@@ -141,7 +148,7 @@ def _expected(history: Sequence[Mapping[str, list]]) -> Profile:
     return Profile(sum(c[PRICED] for c in models.values()) / n, {m: [v / n for v in c] for m, c in models.items()})
 
 
-def _judge(start, granularity, group, cells, history, seen_models) -> Anomaly | None:
+def _judge(start, granularity, group, cells, history, seen_models, threshold) -> Anomaly | None:
     actual = _profile(cells)
     spends = [sum(float(c[COST]) for c in h.values()) for h in history]
     counts = [sum(c[PRICED] for c in h.values()) for h in history]
@@ -154,22 +161,8 @@ def _judge(start, granularity, group, cells, history, seen_models) -> Anomaly | 
     # A mean over calls: the call count's noise does not carry into it, the comparable periods' own spread does.
     cpr_score = _score(cpr, cprs, MIN_SPREAD) if cpr is not None and len(cprs) >= MIN_COMPARABLE else 0.0
     metric, score = ("spend", spend_score) if abs(spend_score) >= abs(cpr_score) else ("cost_per_request", cpr_score)
-    if abs(score) < THRESHOLD / 2:  # nowhere near: skip the explaining
-        return Anomaly(
-            group,
-            start,
-            granularity,
-            actual.spend,
-            expected_spend,
-            int(actual.requests),
-            expected_requests,
-            cpr,
-            None,
-            score,
-            metric,
-            "",
-            "",
-        )
+    if abs(score) < threshold:
+        return None
     base = _expected(history)
     contributions = _contributions(actual, base, expected_requests, metric == "spend")
     new_spend = sum(float(c[COST]) for m, c in actual.models.items() if m not in seen_models)

@@ -23,6 +23,7 @@ class CostRecord:
     response_model: str | None = None
     deployment_name: str | None = None
     deployment_type: str | None = None
+    deployment_type_source: str | None = None  # declared | detected | assumed (aicost.deployment.type_source)
     region: str | None = None
     server_address: str | None = None
     input_tokens: int = 0

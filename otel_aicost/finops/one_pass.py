@@ -47,6 +47,21 @@ class Sinks:
 
         elif len(adds) == 1:
             add = adds[0]
+        elif len(adds) == 2:
+            first, second = adds
+
+            def add(record) -> None:
+                first(record)
+                second(record)
+
+        elif len(adds) == 3:
+            first, second, third = adds
+
+            def add(record) -> None:
+                first(record)
+                second(record)
+                third(record)
+
         else:
 
             def add(record) -> None:

@@ -27,6 +27,7 @@ from otel_aicost.quoting import show
 
 _TAG_PREFIX = semconv.TAG_PREFIX
 _TAG_PREFIX_LEN = len(_TAG_PREFIX)
+_NOT_GENAI = object()  # a span without gen_ai.operation.name (with it but no value, it is a GenAI span)
 
 
 class _Value(msgspec.Struct, gc=False):
@@ -107,6 +108,12 @@ def decode_line(raw: bytes, where: str, number: int, stats: ReadStats) -> list[C
             stats.other_lines += 1  # metrics, logs, non-GenAI traces: not parsed; judged by their frame only
             stats.note_good(where)
             return []
+    if not raw.isascii():  # msgspec checks the strings it keeps, not the keys and values it skips
+        try:
+            raw.decode()
+        except UnicodeDecodeError as exc:
+            stats.note_corrupt(where, number, f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})")
+            return []
     try:
         document = _TRACES.decode(raw)
     except msgspec.ValidationError:
@@ -139,18 +146,34 @@ def _decode_loosely(raw: bytes, where: str, number: int, stats: ReadStats) -> li
     except msgspec.ValidationError:
         _judge_other(raw, where, number, stats)
         return []
+    except msgspec.DecodeError as exc:  # a type misfit came before a syntax error: the line is not JSON after all
+        stats.note_corrupt(where, number, f"not valid JSON ({_short(exc)})")
+        return []
     stats.note_good(where)
     records: list[CostRecord] = []
     for r, raw_resource_span in enumerate(document.resourceSpans):
         try:
             resource_span = _LOOSE_RESOURCE_SPANS.decode(raw_resource_span)
-            service, region = _resource(_RESOURCE.decode(resource_span.resource))
-            scope_spans = [_LOOSE_SCOPE_SPANS.decode(item) for item in resource_span.scopeSpans]
-        except msgspec.ValidationError as exc:
+        except msgspec.ValidationError as exc:  # scopeSpans is not a list: no span in it to count
             stats.note_skipped(where, number, "malformed", f"resourceSpans[{r}] ({_short(exc)})")
             continue
-        for scope_span in scope_spans:
-            for raw_span in scope_span.spans:
+        try:
+            service, region = _resource(_RESOURCE.decode(resource_span.resource))
+            resource_problem = None
+        except msgspec.ValidationError as exc:  # its spans are counted and skipped one by one below
+            service = region = None
+            resource_problem = f"its resource is malformed ({_short(exc)})"
+        for k, raw_scope_span in enumerate(resource_span.scopeSpans):
+            try:
+                spans = _LOOSE_SCOPE_SPANS.decode(raw_scope_span).spans
+            except msgspec.ValidationError as exc:
+                stats.note_skipped(where, number, "malformed", f"resourceSpans[{r}].scopeSpans[{k}] ({_short(exc)})")
+                continue
+            for raw_span in spans:
+                if resource_problem is not None:
+                    stats.spans += 1
+                    stats.note_skipped(where, number, "malformed", resource_problem)
+                    continue
                 try:
                     span = _SPAN.decode(raw_span)
                 except msgspec.ValidationError as exc:
@@ -199,8 +222,8 @@ def _add(span: _Span, service, region, where: str, number: int, stats: ReadStats
 def _record(span: _Span, service: str | None, resource_region: str | None) -> CostRecord | None:
     attrs = {kv.key: kv.value for kv in span.attributes}
     get = attrs.get
-    operation = get(semconv.OPERATION_NAME)
-    if operation is None:
+    operation = get(semconv.OPERATION_NAME, _NOT_GENAI)
+    if operation is _NOT_GENAI:
         return None
     start = plausible.timestamp(span.startTimeUnixNano, "startTimeUnixNano", required=True)
     end = plausible.timestamp(span.endTimeUnixNano, "endTimeUnixNano", required=False)
@@ -217,6 +240,7 @@ def _record(span: _Span, service: str | None, resource_region: str | None) -> Co
         response_model=_string(get(semconv.RESPONSE_MODEL)),
         deployment_name=_string(get(semconv.DEPLOYMENT_NAME)),
         deployment_type=_string(get(semconv.DEPLOYMENT_TYPE)),
+        deployment_type_source=_string(get(semconv.DEPLOYMENT_TYPE_SOURCE)),
         region=_string(get(semconv.CLOUD_REGION)) or resource_region,
         server_address=_string(get(semconv.SERVER_ADDRESS)),
         input_tokens=_tokens(get(semconv.USAGE_INPUT_TOKENS), semconv.USAGE_INPUT_TOKENS),

@@ -169,18 +169,29 @@ def iso(ns: int, hourly: bool = False) -> str:
 
 
 class TagCosts:
-    """Scan sink: cost per allocation tag key and value (the HTML page's "cost by tag")."""
+    """Scan sink: cost per allocation tag key and value (the HTML page's "cost by tag").
+
+    Per call it adds to the call's whole set of tags (one dict operation); ``costs`` spreads them per key and value.
+    """
 
     def __init__(self) -> None:
-        self.costs: dict[tuple[str, str], Decimal] = {}
+        self.by_tags: dict[tuple, Decimal] = {}
 
     def add(self, r) -> None:
         cost = r.cost
-        if cost is not None and r.tags:
-            costs = self.costs
-            for item in r.tags.items():
-                costs[item] = costs.get(item, 0) + cost
+        if cost is not None:
+            items = tuple(r.tags.items())
+            by_tags = self.by_tags
+            by_tags[items] = by_tags.get(items, 0) + cost
 
     def merge(self, other: TagCosts) -> None:
-        for item, cost in other.costs.items():
-            self.costs[item] = self.costs.get(item, 0) + cost
+        for items, cost in other.by_tags.items():
+            self.by_tags[items] = self.by_tags.get(items, 0) + cost
+
+    @property
+    def costs(self) -> dict[tuple[str, str], Decimal]:
+        out: dict[tuple[str, str], Decimal] = {}
+        for items, cost in self.by_tags.items():
+            for item in items:
+                out[item] = out.get(item, 0) + cost
+        return out

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from otel_aicost.finops.records import DEFAULT_DATA_DIR, FILE_SUFFIXES, ReadError, ReadStats
+from otel_aicost.quoting import show
 
 
 class InputError(click.ClickException):
@@ -47,7 +48,7 @@ def parse_moment(text: str | None, *, end: bool = False, option: str = "--since"
         moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         raise click.BadParameter(
-            f"{text!r} is not an ISO date (2026-11-01) or date-time (2026-11-01T12:00:00Z)", param_hint=option
+            f"{show(text)} is not an ISO date (2026-11-01) or date-time (2026-11-01T12:00:00Z)", param_hint=option
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)

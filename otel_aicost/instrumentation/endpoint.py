@@ -25,7 +25,7 @@ class Endpoint:
 
 def endpoint_of(client: Any) -> Endpoint:
     """The endpoint of an ``openai`` client (cached; recomputed if its base URL changes)."""
-    base_url = getattr(client, "_base_url", None)
+    base_url = getattr(client, "base_url", None)  # public: an httpx URL
     cached = _cache.get(client)
     if cached is not None and cached[0] is base_url:
         return cached[1]
@@ -48,7 +48,7 @@ def _compute(client: Any, base_url: Any) -> Endpoint:
     deployment = None
     if is_azure and "/deployments/" in path:
         deployment = path.split("/deployments/", 1)[1].split("/", 1)[0] or None
-    api_version = getattr(client, "_api_version", None)
+    api_version = _api_version(client)
     return Endpoint(
         provider=semconv.PROVIDER_AZURE if is_azure else semconv.PROVIDER_OPENAI,
         system=semconv.SYSTEM_AZURE if is_azure else semconv.SYSTEM_OPENAI,
@@ -58,6 +58,15 @@ def _compute(client: Any, base_url: Any) -> Endpoint:
         deployment=deployment,
         api_version=api_version if isinstance(api_version, str) else None,
     )
+
+
+def _api_version(client: Any) -> Any:
+    """The Azure ``api-version`` query parameter every request carries (the public ``default_query``)."""
+    try:
+        query = client.default_query
+    except Exception:  # noqa: BLE001 - not an openai client
+        return None
+    return query.get("api-version") if isinstance(query, dict) else None
 
 
 def _is_azure_client(client: Any) -> bool:

@@ -16,41 +16,22 @@ from opentelemetry.instrumentation.utils import unwrap
 from opentelemetry.metrics import get_meter
 from wrapt import when_imported, wrap_function_wrapper
 
-from otel_aicost import semconv
 from otel_aicost.instrumentation.allocation import propagation
 from otel_aicost.budgets.guard import BudgetGuard
-from otel_aicost.instrumentation.call import Surface, Telemetry
 from otel_aicost.config.errors import ConfigError, say_once
 from otel_aicost.config.settings import Settings, load_settings
 from otel_aicost.instrumentation.content import ContentCapture
 from otel_aicost.cost.pricer import Pricer
 from otel_aicost.cost.estimate import set_default_pricer
-from otel_aicost.instrumentation.extract import read_chat_completion, read_embeddings, read_response
 from otel_aicost.instrumentation.metrics import Instruments
 from otel_aicost.instrumentation.package import _instruments
+from otel_aicost.instrumentation.surfaces import all_patches
+from otel_aicost.instrumentation.telemetry import Telemetry
 from otel_aicost.version import __version__
 from otel_aicost.instrumentation.wrapper import Switch, async_wrapper, sync_wrapper
 
 SCHEMA_URL = "https://opentelemetry.io/schemas/1.41.0"
 SCOPE = "otel_aicost"
-
-CHAT = Surface(semconv.OP_CHAT, read_chat_completion, "chat", semconv.API_CHAT_COMPLETIONS)
-TEXT_COMPLETION = Surface(semconv.OP_TEXT_COMPLETION, read_chat_completion, "completion")
-EMBEDDINGS = Surface(semconv.OP_EMBEDDINGS, read_embeddings)
-RESPONSES = Surface(semconv.OP_CHAT, read_response, "responses", semconv.API_RESPONSES)
-
-# (module, sync class, async class, method, surface). Rows whose module or method the installed SDK lacks are
-# skipped. `chat.completions.stream()` and `responses.stream()` call `create`, and `.with_raw_response` /
-# `.with_streaming_response` call the (wrapped) method too, so those are covered by these rows.
-PATCHES: tuple[tuple[str, str, str, str, Surface], ...] = (
-    ("openai.resources.chat.completions", "Completions", "AsyncCompletions", "create", CHAT),
-    ("openai.resources.chat.completions", "Completions", "AsyncCompletions", "parse", CHAT),
-    ("openai.resources.beta.chat.completions", "Completions", "AsyncCompletions", "parse", CHAT),
-    ("openai.resources.completions", "Completions", "AsyncCompletions", "create", TEXT_COMPLETION),
-    ("openai.resources.embeddings", "Embeddings", "AsyncEmbeddings", "create", EMBEDDINGS),
-    ("openai.resources.responses", "Responses", "AsyncResponses", "create", RESPONSES),
-    ("openai.resources.responses", "Responses", "AsyncResponses", "parse", RESPONSES),
-)
 
 
 def _when_class_imported(module_name: str, class_name: str, callback: Callable[[type], None]) -> None:
@@ -109,6 +90,7 @@ def _preload_in_background(telemetry: Telemetry) -> None:
     application's own start-up does not share the CPU with it, and a pre-fork server (gunicorn --preload) forks
     before any loading thread exists."""
 
+
     def preload() -> None:
         try:
             telemetry.pricer.preload()
@@ -162,7 +144,7 @@ class OpenAICostInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         propagation.inbound_keys = frozenset(settings.baggage_keys)
         switch = Switch()
         self._switch, self.telemetry = switch, telemetry
-        for module_name, sync_class, async_class, method, surface in PATCHES:
+        for module_name, sync_class, async_class, method, surface in all_patches():
             for class_name, factory in ((sync_class, sync_wrapper), (async_class, async_wrapper)):
                 wrapper = factory(telemetry, surface, switch)
                 _when_class_imported(module_name, class_name, partial(self._wrap, switch, method, wrapper))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
+from typing import Any
 
 from opentelemetry.metrics import Meter
 
@@ -79,3 +80,38 @@ class MetricTags:
                 return OTHER
             seen.add(value)
         return value
+
+
+def record_call(
+    instruments: Instruments, attributes: dict[str, object], *, operation: str, duration: float, usage: Any,
+    cost: Any, enriching: bool, first_chunk_delay: float | None, chunk_gaps: list[float] | None,
+) -> None:  # fmt: skip
+    """Record one ended call's histograms. ``attributes`` are its metric attributes (changed in place)."""
+    if enriching:  # the outer instrumentation records its own duration and token metrics
+        if cost is not None and cost.total is not None:
+            instruments.cost.record(float(cost.total), attributes)
+        return
+    duration_attributes = dict(attributes)
+    if cost is not None:
+        duration_attributes[semconv.PRICING_STATUS] = cost.status
+    if usage is not None:
+        duration_attributes[semconv.USAGE_SOURCE] = usage.source
+    instruments.duration.record(duration, duration_attributes)
+    if usage is not None:
+        input_attributes = dict(attributes)
+        input_attributes[semconv.TOKEN_TYPE] = semconv.TOKEN_INPUT
+        instruments.token_usage.record(usage.input_tokens, input_attributes)
+        if operation != semconv.OP_EMBEDDINGS:
+            # A dict of its own: older SDKs (1.35 here) keep the dict passed to record() as the data point's
+            # attributes, so changing it afterwards would relabel the point.
+            output_attributes = dict(attributes)
+            output_attributes[semconv.TOKEN_TYPE] = semconv.TOKEN_OUTPUT
+            instruments.token_usage.record(usage.output_tokens, output_attributes)
+    if cost is not None and cost.total is not None:
+        instruments.cost.record(float(cost.total), attributes)
+    if first_chunk_delay is not None:
+        instruments.time_to_first_chunk.record(first_chunk_delay, attributes)
+        if chunk_gaps:
+            record = instruments.time_per_output_chunk.record
+            for gap in chunk_gaps:
+                record(gap, attributes)

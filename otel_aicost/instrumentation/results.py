@@ -8,30 +8,30 @@ results come back inside a proxy whose ``parse()`` reads (or wraps) what it retu
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import wrapt
 
 from otel_aicost.instrumentation.call import Call
 from otel_aicost.instrumentation.content import output_messages
-from otel_aicost.instrumentation.extract import ResponseFacts
+from otel_aicost.instrumentation.facts import NO_FACTS, Facts
+from otel_aicost.instrumentation.sdk import LegacyAPIResponse
 from otel_aicost.instrumentation.safety import report_internal_error
 from otel_aicost.instrumentation.streams import AsyncStreamProxy, StreamProxy, finish_stream
 
 try:
-    from openai import AsyncStream, Stream
-    from openai._legacy_response import LegacyAPIResponse
-    from openai._response import APIResponse, AsyncAPIResponse
+    from openai import APIResponse, AsyncAPIResponse, AsyncStream, Stream
 except ImportError:  # pragma: no cover - openai missing: nothing is ever wrapped
-    Stream = AsyncStream = LegacyAPIResponse = APIResponse = AsyncAPIResponse = ()  # type: ignore[assignment,misc]
+    Stream = AsyncStream = APIResponse = AsyncAPIResponse = ()  # type: ignore[assignment,misc]
 
 
 def _read(call: Call, response: Any) -> None:
-    facts = ResponseFacts()
+    facts: Facts = NO_FACTS
     try:
-        call.surface.read(response, facts)
+        facts = call.request.surface.read(response)
         if call.telemetry.content.enabled:
-            facts.output_messages = output_messages(response, facts.finish_reasons)
+            facts = replace(facts, output_messages=tuple(output_messages(response, list(facts.finish_reasons))))
     except Exception:
         report_internal_error("response read")
     call.succeed(facts)
@@ -51,9 +51,9 @@ def _read_raw(call: Call, raw: Any) -> None:
 def _wrap_parsed(call: Call, parsed: Any) -> Any:
     """Read a parsed result, or wrap it if it is a stream; return what the caller gets."""
     if isinstance(parsed, Stream):
-        return StreamProxy(parsed, call, call.surface.stream_kind or "chat")
+        return StreamProxy(parsed, call)
     if isinstance(parsed, AsyncStream):
-        return AsyncStreamProxy(parsed, call, call.surface.stream_kind or "chat")
+        return AsyncStreamProxy(parsed, call)
     _read(call, parsed)
     return parsed
 
@@ -79,7 +79,7 @@ def handle_result(call: Call, result: Any) -> Any:
 
 def _end_quietly(call: Call) -> None:
     try:
-        call.succeed(ResponseFacts())
+        call.succeed(NO_FACTS)
     except Exception:
         report_internal_error("result end")
 

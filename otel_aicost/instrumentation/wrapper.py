@@ -14,9 +14,13 @@ from typing import Any
 from opentelemetry import context, trace
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
-from otel_aicost.instrumentation.call import Call, Surface, Telemetry
+from otel_aicost.instrumentation.call import Call
+from otel_aicost.instrumentation.request import without_injected_usage
 from otel_aicost.instrumentation.results import handle_result
 from otel_aicost.instrumentation.safety import guard, report_internal_error
+from otel_aicost.instrumentation.sdk import inner_wrapper
+from otel_aicost.instrumentation.surfaces import Surface
+from otel_aicost.instrumentation.telemetry import Telemetry
 
 _IN_CALL: contextvars.ContextVar[bool] = contextvars.ContextVar("otel_aicost_in_call", default=False)
 
@@ -47,7 +51,7 @@ def _rejects_stream_options(call: Call, error: BaseException) -> bool:
 
 def _bypass_inner_instrumentation(wrapped: Any) -> Any:
     """If another OpenTelemetry OpenAI instrumentation wraps inside us, call what it wraps: one span per call."""
-    inner = getattr(wrapped, "_self_wrapper", None)
+    inner = inner_wrapper(wrapped)
     if inner is not None and getattr(inner, "__module__", "").startswith("opentelemetry.instrumentation"):
         return wrapped.__wrapped__
     return wrapped
@@ -70,8 +74,7 @@ def sync_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any:
             except Exception as error:
                 if not _rejects_stream_options(call, error):
                     raise
-                call.injected_usage = False
-                call.kwargs = kwargs
+                call.request = without_injected_usage(call.request, kwargs)
                 result = wrapped(*args, **kwargs)
         except BaseException as error:
             guard("call failure", call.fail, error)
@@ -101,8 +104,7 @@ def async_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any
             except Exception as error:
                 if not _rejects_stream_options(call, error):
                     raise
-                call.injected_usage = False
-                call.kwargs = kwargs
+                call.request = without_injected_usage(call.request, kwargs)
                 result = await wrapped(*args, **kwargs)
         except BaseException as error:
             guard("call failure", call.fail, error)

@@ -15,7 +15,8 @@ from collections import defaultdict
 import pytest
 
 from otel_aicost.config.settings import ConfigError
-from otel_aicost.export.prometheus import prometheus_reader
+from otel_aicost.export.exporters import build
+from otel_aicost.export.routing import route
 from tests.support.apps import environment
 from tests.support.jsonl import spans_in
 from tests.support.prometheus_server import BINARY, PrometheusServer, free_port
@@ -84,7 +85,7 @@ def test_promql_spend_by_team_matches_the_spans(tmp_path):
     app.stdout.close()
     app.stderr.close()
     assert app.returncode == 0, stderr
-    assert "metrics are served for Prometheus; no destination configured for traces and logs" in stderr
+    assert "no destination configured for traces and logs; writing them as OTLP JSON lines" in stderr
     assert [float(t["value"][1]) for t in targets] == [1.0]
 
     span_cost: dict[str, float] = defaultdict(float)
@@ -96,12 +97,21 @@ def test_promql_spend_by_team_matches_the_spans(tmp_path):
         assert spend[team] == pytest.approx(cost, rel=1e-9), team
 
 
-def test_bad_prometheus_port_fails_at_setup_naming_the_variable():
+def _build_prometheus_reader(monkeypatch, **variables):
+    """The exporter package's own ``prometheus`` entry point, built as ``configure()`` builds it."""
+    for name, value in {"OTEL_METRICS_EXPORTER": "prometheus", **variables}.items():
+        monkeypatch.setenv(name, value)
+    import os
+
+    return build(route("metrics", None, os.environ), os.environ)
+
+
+def test_bad_prometheus_port_fails_at_setup_naming_the_variable(monkeypatch):
     with pytest.raises(ConfigError, match="OTEL_EXPORTER_PROMETHEUS_PORT.*'http'"):
-        prometheus_reader({"OTEL_EXPORTER_PROMETHEUS_PORT": "http"})
+        _build_prometheus_reader(monkeypatch, OTEL_EXPORTER_PROMETHEUS_PORT="http")
 
 
-def test_busy_prometheus_port_fails_at_setup_naming_host_and_port():
+def test_busy_prometheus_port_fails_at_setup_naming_host_and_port(monkeypatch):
     import socket
 
     with socket.socket() as busy:
@@ -109,6 +119,6 @@ def test_busy_prometheus_port_fails_at_setup_naming_host_and_port():
         busy.listen()
         port = busy.getsockname()[1]
         with pytest.raises(ConfigError, match=f"cannot listen on 127.0.0.1:{port}"):
-            prometheus_reader(
-                {"OTEL_EXPORTER_PROMETHEUS_HOST": "127.0.0.1", "OTEL_EXPORTER_PROMETHEUS_PORT": str(port)}
+            _build_prometheus_reader(
+                monkeypatch, OTEL_EXPORTER_PROMETHEUS_HOST="127.0.0.1", OTEL_EXPORTER_PROMETHEUS_PORT=str(port)
             )

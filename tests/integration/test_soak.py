@@ -19,7 +19,7 @@ from tests.support.soak import live_counts, make_client, one_call, providers
 
 CALLS = int(os.environ.get("AICOST_SOAK_CALLS", "5000"))
 WARM_UP = 600
-OURS = ("Call", "ResponseFacts", "StreamProxy", "AsyncStreamProxy", "RawResponseProxy", "_Span", "Span")
+OURS = ("Call", "StreamFacts", "StreamProxy", "AsyncStreamProxy", "RawResponseProxy", "_Span", "Span")
 
 
 @pytest.fixture

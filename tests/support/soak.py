@@ -27,7 +27,7 @@ SHAPES = ("chat", "chat_stream", "abandoned_stream", "embeddings", "closed_strea
     ("responses_stream",) if hasattr(openai.OpenAI, "responses") else ()  # openai < 1.66 has no Responses API
 )
 # the classes whose instances must not pile up: ours, the SDK's spans, the openai streams
-WATCHED = ("Call", "ResponseFacts", "StreamProxy", "AsyncStreamProxy", "RawResponseProxy", "_Span", "Span",
+WATCHED = ("Call", "StreamFacts", "StreamProxy", "AsyncStreamProxy", "RawResponseProxy", "_Span", "Span",
            "ReadableSpan", "Stream", "ChatCompletion", "ChatCompletionChunk", "CreateEmbeddingResponse")  # fmt: skip
 
 _CHAT = json.dumps(payloads.chat_completion()).encode()

@@ -45,3 +45,10 @@ def test_a_group_that_appears_later_is_new():
     found = detect(periods, granularity="hour", group=("team-x",), data_start_ns=MONDAY)
     assert [a.cause for a in found] == ["new_group"]
     assert found[0].start_ns == MONDAY + 5 * DAY_NS
+
+
+def test_the_hour_the_telemetry_stops_in_is_not_a_fall():
+    last = MONDAY + (25 * 24 + 15) * HOUR_NS  # a Friday, 15:00: the data stops six minutes into it
+    periods = {start: cells for start, cells in synthetic_usage(7, {last: "outage"}).items() if start <= last}
+    assert [a.cause for a in detect(periods, granularity="hour") if a.start_ns == last] == ["volume"]
+    assert detect(periods, granularity="hour", data_end_ns=last + 6 * 60 * 10**9) == []

@@ -15,7 +15,7 @@ from otel_aicost import allocate
 from otel_aicost.budgets import guard as budget_guard
 from otel_aicost import semconv
 from otel_aicost.budgets.rules import BudgetExceeded
-from otel_aicost.instrumentation.call import Surface
+from otel_aicost.instrumentation.surfaces import Surface
 from otel_aicost.config.settings import Deployment
 from otel_aicost.cost.pricer import Cost, Pricer
 from tests.support import payloads

@@ -75,7 +75,7 @@ def test_gateway_only(files, tmp_path):
     result = run([files / "spans.jsonl", "--gateway", tmp_path / "gw.csv", "--format", "json"])
     assert result.exit_code == 0, result.output
     document = json.loads(result.output)
-    assert document["dimensions"] == ["team"]
+    assert document["gateway_dimensions"] == ["team"]
     flags = {(g["day"], g["dimensions"]): g["flag"] for g in document["gateway"]}
     # the api.openai.com call of 09-21 (team=search) never went through the gateway
     assert flags.pop(("2026-09-21", "team=search")) == "bypassed_gateway"
@@ -91,6 +91,7 @@ def test_gateway_only(files, tmp_path):
         (["--export", "{f}/export.csv", "--allocate"], "give -o FILE"),
         (["--export", "{f}/export.csv", "--account", "nonsense"], "expected HOST=ACCOUNT"),
         (["--export", "{f}/export.csv", "--tolerance", "lots"], "not a percentage"),
+        (["--export", "{f}/export.csv", "--gateway", "{f}/export.csv", "--format", "csv"], "writes one table"),
     ],
 )
 def test_bad_input_exits_2_without_traceback(files, args, message):
@@ -107,3 +108,26 @@ def test_malformed_export_names_file_line_and_column(files, tmp_path):
     result = run([files / "spans.jsonl", "--export", tmp_path / "bad.csv"])
     assert result.exit_code == 2
     assert f"{tmp_path / 'bad.csv'}:6: column BilledCost: 'n/a' is not a number" in result.output
+
+
+def test_export_and_gateway_together_make_one_json_document(files, tmp_path):
+    (tmp_path / "gw.csv").write_text(
+        'timestamp,name,valueSum,customDimensions\n2026-09-21T01:00:00Z,Total Tokens,5,"{}"\n'
+    )
+    result = run([files / "spans.jsonl", "--export", files / "export.csv", "--gateway", tmp_path / "gw.csv",
+                  "--format", "json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    assert document["groups"] and document["gateway"] and document["gateway_dimensions"] == []
+
+
+def test_effective_cost_column(files, tmp_path):
+    rows = [cost_exports.row(c) for c in CHARGES]
+    for row in rows:  # amortized: a commitment covers half of every charge
+        row["EffectiveCost"] = row["BilledCost"] / 2
+    cost_exports.write_csv(tmp_path / "amortized.csv", rows)
+    result = run([files / "spans.jsonl", "--export", tmp_path / "amortized.csv", "--cost-column", "EffectiveCost",
+                  "--format", "json"])  # fmt: skip
+    document = json.loads(result.output)
+    assert sum(Decimal(g["billed_cost"]) for g in document["groups"]) == billed_total() / 2
+    assert {g["gap_class"] for g in document["groups"] if g["model"] == "gpt-4o-2024-08-06"} >= {"price_difference"}

@@ -67,7 +67,7 @@ def test_azure_model_without_an_azure_price_falls_back_to_the_openai_list_price_
     cost = price(
         pricer,
         request_model="d",
-        response_model="gpt-4o-audio-preview",
+        response_model="gpt-4o-search-preview",
         deployment=Deployment("d", type="data_zone_standard"),
         provider=AZURE,
     )
@@ -249,7 +249,12 @@ def test_no_input_produces_a_negative_nan_or_raised_cost(
         batch=batch,
     )
     cost = pricer.price(request)
-    assert cost.status in (semconv.STATUS_PRICED, semconv.STATUS_UNKNOWN_MODEL, semconv.STATUS_PROVISIONED)
+    assert cost.status in (
+        semconv.STATUS_PRICED,
+        semconv.STATUS_UNKNOWN_MODEL,
+        semconv.STATUS_PROVISIONED,
+        semconv.STATUS_IMPLAUSIBLE_USAGE,
+    )
     parts = (cost.input, cost.cache_read, cost.cache_write, cost.output)
     if cost.status != semconv.STATUS_PRICED:
         assert cost.total is None and all(part is None for part in parts)
@@ -269,14 +274,15 @@ def exact_sum(*amounts: Decimal) -> Decimal:
 
 @settings(max_examples=200, deadline=None)
 @given(
-    st.integers(0, 10**12),
-    st.integers(0, 10**12),
-    st.integers(0, 10**12),
-    st.integers(0, 10**12),
+    st.integers(0, 10**6),  # what one call of these models can bill (more is implausible_usage, tested apart)
+    st.integers(0, 10**5),
+    st.integers(0, 10**6),
+    st.integers(0, 10**6),
     st.sampled_from(["gpt-4o", "o3", "gpt-5.4", "text-embedding-3-large", "gpt-4.1-nano"]),
 )
 def test_components_always_add_up_to_the_total(inputs, outputs, cached, written, model):
-    cost = PRICERS[1].price(PricingRequest("chat", Usage(inputs, outputs, cached, written), model))
+    operation = "embeddings" if "embedding" in model else "chat"
+    cost = PRICERS[1].price(PricingRequest(operation, Usage(inputs, outputs, cached, written), model))
     assert cost.status == semconv.STATUS_PRICED
     assert exact_sum(cost.input, cost.cache_read, cost.cache_write, cost.output) == cost.total
     assert min(cost.input, cost.cache_read, cost.cache_write, cost.output) >= 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from otel_aicost.instrumentation import safety
-from otel_aicost.instrumentation.call import Call
+from otel_aicost.instrumentation import call as call_module
 from tests.support import payloads
 from tests.support.mock_openai import chat_stream_server, client, json_response
 
@@ -23,9 +23,9 @@ def _broken(*args, **kwargs):
     raise RuntimeError("bug in otel-aicost")
 
 
-@pytest.mark.parametrize("broken", ["_end_attributes", "_metric_attributes", "_price"])
+@pytest.mark.parametrize("broken", ["end_attributes", "metric_attributes", "price"])
 def test_plain_call(telemetry, instrumented, production_mode, monkeypatch, broken):
-    monkeypatch.setattr(Call, broken, _broken)
+    monkeypatch.setattr(call_module, broken, _broken)
     result = client(lambda r: json_response(payloads.chat_completion())).chat.completions.create(
         model="gpt-4o-mini", messages=MESSAGES
     )
@@ -35,7 +35,7 @@ def test_plain_call(telemetry, instrumented, production_mode, monkeypatch, broke
 
 
 def test_stream(telemetry, instrumented, production_mode, monkeypatch):
-    monkeypatch.setattr(Call, "_end_attributes", _broken)
+    monkeypatch.setattr(call_module, "end_attributes", _broken)
     chunks = list(client(chat_stream_server()).chat.completions.create(model="gpt-4o-mini", messages=MESSAGES,
                                                                         stream=True))  # fmt: skip
     assert "".join(c.choices[0].delta.content or "" for c in chunks) == "Hello there"

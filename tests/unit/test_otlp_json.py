@@ -1,4 +1,5 @@
-"""The hand-written OTLP/JSON encoders describe exactly what the SDK's own OTLP protobuf encoders send.
+"""Our OTLP/JSON (the hand-written span encoder; metrics and logs through the library plus our id rewrite)
+describes exactly what the SDK's own OTLP protobuf encoders send.
 
 Reference: ``opentelemetry.exporter.otlp.proto.common`` encoders -> protobuf -> ``json_format.MessageToDict``.
 The only representational differences of the proto3 JSON mapping that the OTLP/JSON spec overrides are

@@ -162,8 +162,9 @@ AZURE_CASES = [
 )
 def test_azure_prices_match_the_published_table(pricer, key, kind, region, response_model, usage):
     deployment = Deployment(name="my-deployment", type=kind, region=region)
+    operation = "embeddings" if "embedding" in response_model else "chat"
     request = PricingRequest(
-        "chat", usage, "my-deployment", response_model, deployment=deployment, provider=semconv.PROVIDER_AZURE
+        operation, usage, "my-deployment", response_model, deployment=deployment, provider=semconv.PROVIDER_AZURE
     )
     cost = pricer.price(request)
     assert cost.status == semconv.STATUS_PRICED, cost
@@ -214,5 +215,5 @@ def test_unknown_model_is_unknown_not_zero(pricer):
 
 
 def test_fine_tuned_model_without_a_fine_tuned_price_is_not_priced_at_its_base_rate(pricer):
-    cost = pricer.price(PricingRequest("chat", CHAT, "ft:gpt-4.1-2025-04-14:acme::abc"))
+    cost = pricer.price(PricingRequest("chat", CHAT, "ft:o3-2025-04-16:acme::abc"))
     assert cost.status == semconv.STATUS_UNKNOWN_MODEL

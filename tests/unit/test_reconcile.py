@@ -212,3 +212,51 @@ def test_a_hub_holding_our_focus_rows_beside_the_bill_never_double_counts(tmp_pa
     assert classes(result) == EXPECTED
     skipped = result.export.skipped["telemetry rows (written by otel-aicost, not billed)"][0]
     assert skipped == len(ours.rows) + 1  # ours, and the scenario's one row marked the same way
+
+
+def test_tokens_from_pricing_quantity_and_block_size_when_consumed_quantity_is_absent(tmp_path):
+    """Newer meters bill per 1M tokens: PricingQuantity x x_PricingBlockSize (or x_PricingUnitDescription)."""
+    charge = cost_exports.Charge(D1, ACCOUNT, "GPT 5 Mini Inpt Glbl 1M Tokens", 2500, Decimal("0.25"), unit="1M")
+    with_block = cost_exports.row(charge) | {"ConsumedQuantity": ""}
+    description_only = cost_exports.row(charge) | {"ConsumedQuantity": "", "x_PricingBlockSize": ""}
+    cost_exports.write_csv(tmp_path / "m.csv", [with_block, description_only])
+    export = read_export([str(tmp_path / "m.csv")])
+    assert [r.tokens for r in export.rows] == [Decimal(2500), Decimal(2500)]
+    assert export.rows[0].cost == Decimal("0.000625")
+
+
+def test_usage_before_the_exports_first_day_billed_on_it_is_billed_later(tmp_path, telemetry):
+    """An export starting 09-23 bills o3-mini used on 09-22: the telemetry window reaches back --lag-days."""
+    rows = [cost_exports.row(c) for c in CHARGES if c.day >= D3]
+    cost_exports.write_csv(tmp_path / "from-0923.csv", rows)
+    result = reconcile([str(tmp_path / "from-0923.csv")], [str(telemetry)])
+    got = classes(result)
+    assert got[(D3, "o3-mini-2025-01-31", "global_standard", "output")] == "billed_later"
+    assert got[(D3, "o3-mini-2025-01-31", "global_standard", "input")] == "billed_later"
+    assert min(day for day, *_ in got) == D3  # days before the bill are read, not shown
+
+
+def test_a_bill_in_euros_is_compared_in_usd_and_shown_back_in_euros(tmp_path, telemetry):
+    rate = Decimal("0.92")
+    rows = []
+    for c in CHARGES:
+        row = cost_exports.row(c)
+        row.update(BillingCurrency="EUR", BilledCost=c.cost * rate, x_BillingExchangeRate=rate)  # x_*InUsd stay USD
+        rows.append(row)
+    cost_exports.write_csv(tmp_path / "eur.csv", rows)
+    result = reconcile([str(tmp_path / "eur.csv")], [str(telemetry)])
+    assert classes(result) == EXPECTED
+    assert "x_BilledCostInUsd" in result.warnings[0]
+    shares = list(allocate(result.groups))
+    assert {s.row.currency for s in shares} == {"EUR"}
+    assert sum((s.cost for s in shares), Decimal(0)) == billed_total() * rate
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2026-09-21T00:00:00.0000000Z", "2026-09-21 00:00:00", "2026-09-21", "09/21/2026", "2026-09-21T02:00:00+02:00"],
+)
+def test_dates_as_exports_write_them(tmp_path, text):
+    row = cost_exports.row(CHARGES[0]) | {"ChargePeriodStart": text}
+    cost_exports.write_csv(tmp_path / "d.csv", [row])
+    assert read_export([str(tmp_path / "d.csv")]).rows[0].day == D1

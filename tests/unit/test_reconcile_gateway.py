@@ -33,7 +33,7 @@ def telemetry_rows(tmp_path_factory):
     folder = tmp_path_factory.mktemp("gw")
     write_lines(folder / "t.jsonl", CALLS)
     builder, _ = scan([str(folder)], partial(FocusBuilder, "day"))
-    return builder.rows
+    return list(builder.items())
 
 
 def custom_metrics_csv(path, tokens, extra=(), portal_dates=False):

@@ -13,6 +13,8 @@ def test_every_price_row_has_exactly_the_directions_of_its_meters():
     rows = price_rows()
     assert len(rows) > 100
     for (model, key), row in rows.items():
+        if "derived" in row or "litellm_key" in row:
+            continue  # rows without meters of their own: a derived batch price, a model newer than the snapshot
         priced = {d for d in DIRECTIONS if d in row}
         meters = [parse_meter(name) for name in row["meters"]]
         assert all(m is not None for m in meters), (model, key)

@@ -1,23 +1,25 @@
-"""Which price applies: overrides, then Azure deployment-type prices, then genai-prices (OpenAI list prices).
+"""Which price applies: overrides, an imported catalog, Azure deployment-type prices, then OpenAI list prices.
 
 ``Catalog.resolve`` is the slow path (dictionary and regex work, first use imports genai-prices); the
-``Pricer`` in ``otel_aicost.cost`` caches its answers, so a model is resolved once per day and deployment.
+``Pricer`` in ``otel_aicost.cost.pricer`` caches its answers, so a model is resolved once per day and deployment.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timezone
+from decimal import Decimal
 
 from otel_aicost import semconv
 from otel_aicost.config.settings import PriceOverride
-from otel_aicost.cost.pricing import azure_prices
-from otel_aicost.cost.pricing import openai_prices
+from otel_aicost.cost.pricing import azure_prices, imported, openai_prices, supplement
 from otel_aicost.cost.pricing.entry import PriceEntry
 from otel_aicost.cost.pricing.overrides import Overrides
 
 BATCH_TYPES = ("global_batch", "data_zone_batch")
 STANDARD_OF_BATCH = {"global_batch": "global_standard", "data_zone_batch": "data_zone_standard"}
+# OpenAI's regional processing (data residency) hosts: requests there cost more on newer models.
+REGIONAL_HOSTS = {"eu.api.openai.com": "eu", "us.api.openai.com": "us"}
 
 
 def service_tier_of(tier: str | None) -> str:
@@ -28,11 +30,22 @@ def service_tier_of(tier: str | None) -> str:
     return tier if tier in ("flex", "priority") else "default"
 
 
-class Catalog:
-    """All price sources in the order they win. Stateless apart from the user's overrides."""
+def residency_of(host: str | None) -> str | None:
+    """``eu`` / ``us`` for OpenAI's regional processing hosts, else None."""
+    return REGIONAL_HOSTS.get(host.strip().lower()) if isinstance(host, str) else None
 
-    def __init__(self, overrides: Iterable[PriceOverride] = ()) -> None:
+
+class Catalog:
+    """All price sources in the order they win. Stateless apart from the user's overrides and imported file."""
+
+    def __init__(self, overrides: Iterable[PriceOverride] = (), local: imported.LocalCatalog | None = None) -> None:
         self.overrides = Overrides(overrides)
+        self.local = local
+
+    @classmethod
+    def from_settings(cls, settings: object) -> Catalog:
+        path = getattr(settings, "prices_file", None)
+        return cls(getattr(settings, "prices", ()), imported.load(path) if path else None)
 
     def resolve(
         self,
@@ -43,12 +56,14 @@ class Catalog:
         service_tier: str | None = None,
         region: str | None = None,
         batch: bool = False,
+        residency: str | None = None,
         when: datetime | None = None,
     ) -> PriceEntry | None:
         """The price for the first of ``candidates`` (response model, request model, deployment model) known.
 
         ``deployment_type`` set (or ``provider`` Azure) means Azure pricing; an unknown type prices as Global
-        Standard and says so in the entry's notes.
+        Standard and says so in the entry's notes. ``residency`` (``eu``/``us``) adds OpenAI's regional
+        processing uplift where the model has one.
         """
         when = when or datetime.now(timezone.utc)
         names = [name for name in dict.fromkeys(c for c in candidates if c and c.strip())]
@@ -59,20 +74,30 @@ class Catalog:
                     return entry
         tier = service_tier_of(service_tier)
         azure = deployment_type is not None or provider == semconv.PROVIDER_AZURE
+        if self.local is not None:
+            for name in names:
+                entry = self.local.lookup(name, azure=azure, deployment_type=deployment_type)
+                if entry is not None:
+                    return entry
         for name in names:
-            entry = self._azure(name, deployment_type, tier, region, when) if azure else None
+            entry = self._azure(name, deployment_type, tier, region) if azure else None
             if entry is None:
                 entry = self._openai(name, provider, deployment_type, tier, batch, when)
             if entry is not None:
-                return entry
+                return self._regional(entry, names, residency) if residency and not azure else entry
         return None
 
-    def _azure(
-        self, name: str, deployment_type: str | None, tier: str, region: str | None, when: datetime
-    ) -> PriceEntry | None:
+    def _regional(self, entry: PriceEntry, names: Sequence[str], residency: str) -> PriceEntry:
+        uplift = supplement.regional_uplift(*names, entry.model)
+        if uplift is None:
+            return entry.with_notes(f"regional processing ({residency}): no uplift for this model")
+        percent = format(((uplift - 1) * 100).normalize(), "f")
+        return entry.scaled(uplift).with_notes(f"regional processing ({residency}): +{percent}%")
+
+    def _azure(self, name: str, deployment_type: str | None, tier: str, region: str | None) -> PriceEntry | None:
         notes: list[str] = []
         kind = deployment_type
-        if kind not in semconv.DEPLOYMENT_TYPES or kind == semconv.DEPLOYMENT_TYPES[3]:  # unknown or provisioned
+        if kind not in semconv.DEPLOYMENT_TYPES or kind == "provisioned":
             if kind != "provisioned":
                 notes.append("deployment type unknown; priced as global_standard")
             kind = azure_prices.GLOBAL_STANDARD
@@ -84,10 +109,11 @@ class Catalog:
             entry = azure_prices.lookup(name, kind, "default", region)
             if entry is not None:
                 notes.append("no priority price; standard price")
-        if entry is None and kind in BATCH_TYPES and kind != "global_batch":
-            entry = azure_prices.lookup(name, "global_batch", "default", region)
-            if entry is not None:
-                notes.append(f"no {kind} price; global_batch")
+        if entry is None and kind in BATCH_TYPES:
+            standard = azure_prices.lookup(name, STANDARD_OF_BATCH[kind], "default", region)
+            if standard is not None:  # the generator derives these; a model without a standard row lands here
+                entry = standard.scaled(Decimal("0.5"))
+                notes.append(f"no {kind} price: 50% of {STANDARD_OF_BATCH[kind]} (Azure's batch discount)")
         if entry is None and kind not in BATCH_TYPES and kind != azure_prices.GLOBAL_STANDARD:
             entry = azure_prices.lookup(name, azure_prices.GLOBAL_STANDARD, wanted, region)
             if entry is not None:
@@ -99,9 +125,14 @@ class Catalog:
     ) -> PriceEntry | None:
         is_azure = deployment_type is not None or provider == semconv.PROVIDER_AZURE
         batch = batch or deployment_type in BATCH_TYPES
+        wanted = "batch" if batch else tier
         entry = openai_prices.lookup(
             name, provider="azure" if is_azure else "openai", service_tier=tier, batch=batch, when=when
         )
+        if entry is None:
+            entry = supplement.lookup(name, wanted)
+        else:
+            entry = supplement.fill(entry, name, wanted)
         if entry is None and not is_azure and not openai_prices.available():
             return self._openai_from_azure_global(name, tier, batch)
         if entry is None:
@@ -129,6 +160,8 @@ class Catalog:
     def model_names(self) -> list[str]:
         """Every model name the shipped catalogs price (OpenAI and Azure), plus the user's override patterns."""
         names = set(openai_prices.model_ids()) | set(azure_prices.model_names())
+        if self.local is not None:
+            names |= set(self.local.model_names())
         return sorted(names) + [p for p in self.overrides.patterns() if p not in names]
 
 

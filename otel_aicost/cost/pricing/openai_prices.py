@@ -97,18 +97,37 @@ def lookup(
         context["service_tier"] = service_tier
     standard = info.get_prices(when)
     prices = info.get_prices(when, context) if context else standard
+    halve = False
     if context and _same(prices, standard):
-        wanted = "batch" if batch else service_tier
-        notes.append(f"no {wanted} price; standard price")
+        if batch:
+            halve = True  # the Batch API is half price on every model; genai-prices lists only some
+            notes.append("no batch price listed: 50% of standard (Batch API discount)")
+        else:
+            notes.append(f"no {service_tier} price; standard price")
     if base is not None:
         notes.append(f"fine-tuned rate of {base}")
     entry = _entry(info.id, prices, _effective(info, when))
+    if entry is not None and halve:
+        entry = entry.scaled(Decimal("0.5"))
     return entry.with_notes(*notes) if entry is not None else None
 
 
+# genai-prices ModelPrice attribute -> PriceEntry field
+FIELDS = {
+    "input_mtok": "input",
+    "cache_read_mtok": "cached_input",
+    "cache_write_mtok": "cache_write",
+    "output_mtok": "output",
+    "input_audio_mtok": "audio_input",
+    "cache_audio_read_mtok": "cached_audio_input",
+    "output_audio_mtok": "audio_output",
+    "input_image_mtok": "image_input",
+    "output_image_mtok": "image_output",
+}
+
+
 def _same(left: Any, right: Any) -> bool:
-    keys = ("input_mtok", "cache_read_mtok", "cache_write_mtok", "output_mtok")
-    return all(getattr(left, key, None) == getattr(right, key, None) for key in keys)
+    return all(getattr(left, key, None) == getattr(right, key, None) for key in FIELDS)
 
 
 def _effective(info: Any, when: datetime) -> date | None:
@@ -122,7 +141,7 @@ def _effective(info: Any, when: datetime) -> date | None:
 
 
 def _entry(model_id: str, prices: Any, effective: date | None) -> PriceEntry | None:
-    raw = {key: getattr(prices, f"{key}_mtok", None) for key in ("input", "cache_read", "cache_write", "output")}
+    raw = {field: getattr(prices, key, None) for key, field in FIELDS.items()}
     if raw["input"] is None:
         return None  # priced per character, second or hour (tts, whisper): not a token price
     thresholds = sorted({tier.start for value in raw.values() if _tiered(value) for tier in value.tiers})
@@ -137,16 +156,15 @@ def _entry(model_id: str, prices: Any, effective: date | None) -> PriceEntry | N
         return price
 
     def build(threshold: int | None, long: PriceEntry | None, long_threshold: int | None) -> PriceEntry:
+        values = {field: at(value, threshold) for field, value in raw.items()}
+        values["output"] = values["output"] or Decimal(0)
         return PriceEntry(
             model=model_id,
             source=source(),
-            input=at(raw["input"], threshold),
-            output=at(raw["output"], threshold) or Decimal(0),
-            cached_input=at(raw["cache_read"], threshold),
-            cache_write=at(raw["cache_write"], threshold),
             effective_from=effective,
             long=long,
             long_threshold=long_threshold,
+            **values,
         )
 
     long = None

@@ -1,6 +1,7 @@
 """The user's own prices (``[[prices]]`` in the config file): exact name or glob, optional effective date.
 
-They win over every shipped price. Among overrides that match a model, an exact name beats a glob; among those,
+They win over every shipped price. Rates are USD per 1M tokens whatever the configured currency: calls are
+priced in USD and converted with ``usd_rate``, overrides included. Among overrides that match a model, an exact name beats a glob; among those,
 the one with the latest ``effective_from`` that has started wins; ties go to the first in the file.
 """
 
@@ -11,7 +12,7 @@ from datetime import date
 from fnmatch import fnmatchcase
 
 from otel_aicost.config.settings import PriceOverride
-from otel_aicost.cost.pricing.entry import PriceEntry
+from otel_aicost.cost.pricing.entry import OPTIONAL_RATES, PriceEntry
 from otel_aicost.cost.pricing.names import normalise
 
 SOURCE = "config"
@@ -46,9 +47,9 @@ class Overrides:
             source=SOURCE,
             input=chosen.input,
             output=chosen.output,
-            cached_input=chosen.cached_input,
-            cache_write=chosen.cache_write,
             effective_from=chosen.effective_from,
+            valid_until=chosen.valid_until,
+            **{name: getattr(chosen, name) for name in OPTIONAL_RATES},
         )
 
     def patterns(self) -> list[str]:

@@ -69,10 +69,11 @@ MANDATORY_COLUMNS = (
     "PricingUnit", "ProviderName", "PublisherName", "ServiceCategory", "ServiceName",
 )  # fmt: skip
 OPTIONAL_COLUMNS = (
-    "ChargeFrequency", "ConsumedQuantity", "ConsumedUnit", "ContractedUnitPrice", "InvoiceId", "ListUnitPrice",
-    "PricingCategory", "PricingCurrency", "PricingCurrencyContractedUnitPrice", "PricingCurrencyEffectiveCost",
-    "PricingCurrencyListUnitPrice", "RegionId", "RegionName", "ResourceId", "ResourceName", "ResourceType",
-    "ServiceSubcategory", "SkuId", "SkuMeter", "SkuPriceDetails", "SkuPriceId", "Tags",
+    "ChargeFrequency", "CommitmentDiscountStatus", "ConsumedQuantity", "ConsumedUnit", "ContractedUnitPrice",
+    "InvoiceId", "ListUnitPrice", "PricingCategory", "PricingCurrency", "PricingCurrencyContractedUnitPrice",
+    "PricingCurrencyEffectiveCost", "PricingCurrencyListUnitPrice", "RegionId", "RegionName", "ResourceId",
+    "ResourceName", "ResourceType", "ServiceSubcategory", "SkuId", "SkuMeter", "SkuPriceDetails", "SkuPriceId",
+    "Tags",
 )  # fmt: skip
 # Ours. The x_Source* columns tell FinOps hubs that these rows are telemetry, not the provider's bill (hub
 # ingestion fills them from ProviderName when absent, which would make them look like Microsoft's billed rows).
@@ -108,20 +109,46 @@ class FocusBuilder:
         self.granularity = granularity
         self.period_ns = HOUR_NS if granularity == "hour" else DAY_NS
         self.since_ns, self.until_ns = since_ns, until_ns
-        # key -> [tokens, cost, calls, reasoning tokens]
-        self.rows: dict[tuple, list] = {}
+        # (period start ns, dimensions id, token type) -> [tokens, cost, calls, reasoning tokens]. The dimensions
+        # (currency, provider, server, deployment, region, model, deployment type, tags JSON, pricing status) are
+        # interned in ``dims``, and period starts shared: a key is 3 fields, not 11 (memory, --granularity hour).
+        # ``items()`` gives the rows with their whole key, sorted.
+        self.rows: dict[tuple[int, int, str], list] = {}
+        self.dims: list[tuple] = []
         self.total_cost: dict[str, Decimal] = {}  # per currency, straight from gen_ai.usage.cost
         self.calls = 0
         self.status_counts: dict[str, int] = {}
         self.filtered_out = 0
+        self._transient()
+
+    def _transient(self) -> None:
         self._tags_json: dict[tuple, str] = {}
+        self._dims_index: dict[tuple, int] = {dims: i for i, dims in enumerate(self.dims)}
+        self._periods: dict[int, int] = {}
 
     def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "_tags_json"}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_tags_json", "_dims_index", "_periods")}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
-        self._tags_json = {}
+        self._transient()
+
+    def _dims_id(self, dims: tuple) -> int:
+        found = self._dims_index.get(dims)
+        if found is None:
+            found = self._dims_index[dims] = len(self.dims)
+            self.dims.append(dims)
+        return found
+
+    def items(self) -> Iterator[tuple[tuple, list]]:
+        """``(key, [tokens, cost, calls, reasoning])`` sorted by key; the key: period start (ns), currency,
+        provider, server, deployment, region, model, deployment type, tags JSON, pricing status, token type."""
+        order = sorted(range(len(self.dims)), key=self.dims.__getitem__)
+        rank = [0] * len(self.dims)
+        for position, dims_id in enumerate(order):
+            rank[dims_id] = position
+        for key in sorted(self.rows, key=lambda k: (k[0], rank[k[1]], k[2])):
+            yield (key[0], *self.dims[key[1]], key[2]), self.rows[key]
 
     def add(self, r: CostRecord) -> None:
         start = r.start_ns
@@ -138,11 +165,12 @@ class FocusBuilder:
         tags = self._tags_json.get(tag_items)
         if tags is None:
             tags = self._tags_json[tag_items] = json.dumps(dict(tag_items), ensure_ascii=False, sort_keys=True)
-        base = (
-            start - start % self.period_ns, r.currency, r.provider or "", r.server_address or "",
-            r.deployment_name or "", r.region or "", r.response_model or r.request_model or "",
-            r.deployment_type or "", tags, status,
-        )  # fmt: skip
+        period = start - start % self.period_ns
+        period = self._periods.setdefault(period, period)
+        dims_id = self._dims_id((
+            r.currency, r.provider or "", r.server_address or "", r.deployment_name or "", r.region or "",
+            r.response_model or r.request_model or "", r.deployment_type or "", tags, status,
+        ))  # fmt: skip
         uncached = max(0, r.input_tokens - r.cache_read_tokens - r.cache_write_tokens)
         parts = [
             (TOKEN_INPUT, uncached, r.cost_input),
@@ -168,7 +196,7 @@ class FocusBuilder:
             part_cost = part_cost if cost is not None and part_cost is not None else Decimal(0)
             if not tokens and not part_cost:
                 continue
-            key = base + (kind,)
+            key = (period, dims_id, kind)
             row = rows.get(key)
             if row is None:
                 row = rows[key] = [0, Decimal(0), 0, 0]
@@ -179,7 +207,10 @@ class FocusBuilder:
                 row[3] += r.reasoning_tokens
 
     def merge(self, other: FocusBuilder) -> None:
-        for key, (tokens, cost, calls, reasoning) in other.rows.items():
+        ids = [self._dims_id(dims) for dims in other.dims]
+        for (period, dims_id, kind), (tokens, cost, calls, reasoning) in other.rows.items():
+            period = self._periods.setdefault(period, period)
+            key = (period, ids[dims_id], kind)
             row = self.rows.get(key)
             if row is None:
                 self.rows[key] = [tokens, cost, calls, reasoning]
@@ -230,8 +261,7 @@ class FocusRows:
 
 def focus_rows(builder: FocusBuilder, billing_account: str, invoice_issuer: str | None) -> Iterator[dict]:
     """The FOCUS rows of ``builder``, sorted by period and dimensions, one at a time."""
-    for key in sorted(builder.rows):
-        tokens, cost, calls, reasoning = builder.rows[key]
+    for key, (tokens, cost, calls, reasoning) in builder.items():
         period, currency, provider, server, deployment, region, model, deployment_type, tags, status, kind = key
         provider_name, publisher, service, resource_type = PROVIDERS.get(
             provider, (provider or "Unknown", provider or "Unknown", provider or "Unknown", "API endpoint")
@@ -275,6 +305,7 @@ def focus_rows(builder: FocusBuilder, billing_account: str, invoice_issuer: str 
                 "ServiceCategory": SERVICE_CATEGORY,
                 "ServiceName": service,
                 "ChargeFrequency": "Usage-Based",
+                "CommitmentDiscountStatus": None,  # no commitment discount known to telemetry
                 "ConsumedQuantity": Decimal(tokens),
                 "ConsumedUnit": CONSUMED_UNIT,
                 "ContractedUnitPrice": unit_price if priced else None,

@@ -44,13 +44,13 @@ class Reconciliation:
         return out
 
 
-def days_window(days: Iterable[date]) -> tuple[datetime | None, datetime | None]:
-    """From the first day's midnight (UTC) to the midnight after the last day."""
+def days_window(days: Iterable[date], lead_days: int = 0) -> tuple[datetime | None, datetime | None]:
+    """From midnight (UTC) ``lead_days`` before the first day to the midnight after the last day."""
     days = list(days)
     if not days:
         return None, None
     return (
-        datetime.combine(min(days), time(0), timezone.utc),
+        datetime.combine(min(days), time(0), timezone.utc) - timedelta(days=lead_days),
         datetime.combine(max(days), time(0), timezone.utc) + timedelta(days=1),
     )
 
@@ -69,24 +69,39 @@ def reconcile(
     export: Export | None = None,
     telemetry: TelemetrySide | None = None,
 ) -> Reconciliation:
-    """Read the export and the telemetry, match and classify. The telemetry window defaults to the export's days.
+    """Read the export and the telemetry, match and classify.
+
+    The telemetry window defaults to the export's days and the ``lag_days`` before them (usage of those days may
+    be billed on the export's first days); telemetry-only groups before the export's first day are not shown:
+    the bill does not cover them.
 
     ``export`` and ``telemetry`` may be passed already read (the CLI reads telemetry once for the gateway too).
     """
     export = export if export is not None else read_export(export_paths, cost_column)
     warnings: list[str] = []
     if since is None and until is None:
-        since, until = days_window(r.day for r in export.rows)
+        since, until = days_window((r.day for r in export.rows), lead_days=lag_days)
     if telemetry is None:
         telemetry = read_telemetry(telemetry_paths, aliases=aliases, since=since, until=until, workers=workers)
     billed_currencies = {r.currency for r in export.rows}
     currency = next(iter(telemetry.currencies)) if len(telemetry.currencies) == 1 else "USD"
+    in_usd = False
     if telemetry.currencies and billed_currencies and telemetry.currencies != billed_currencies:
-        warnings.append(
-            f"the bill is in {', '.join(sorted(billed_currencies))}, telemetry in "
-            f"{', '.join(sorted(telemetry.currencies))}: costs are compared as they are (set otel-aicost's "
-            "currency and usd_rate to the billing currency for a like-for-like comparison)"
-        )
-    groups = build_groups(export.rows, telemetry.groups, currency)
+        in_usd = telemetry.currencies == {"USD"} and all(r.usd_cost is not None for r in export.rows)
+        if in_usd:
+            warnings.append(
+                f"the bill is in {', '.join(sorted(billed_currencies))}, telemetry in USD: compared with the "
+                f"export's x_{cost_column}InUsd; showback splits the billing-currency amounts"
+            )
+        else:
+            warnings.append(
+                f"the bill is in {', '.join(sorted(billed_currencies))}, telemetry in "
+                f"{', '.join(sorted(telemetry.currencies))}: costs are compared as they are (set otel-aicost's "
+                "currency and usd_rate to the billing currency for a like-for-like comparison)"
+            )
+    groups = build_groups(export.rows, telemetry.groups, currency, in_usd)
     classify(groups, lag_days, tolerance)
+    if export.rows:
+        first_day = min(r.day for r in export.rows)
+        groups = [g for g in groups if g.billed or g.day >= first_day]
     return Reconciliation(groups, export, telemetry, since, until, warnings)

@@ -23,6 +23,7 @@ import csv
 import gzip
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -35,6 +36,7 @@ DATA_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".snappy.parquet", ".gz.parquet"
 COST_COLUMNS = ("BilledCost", "EffectiveCost")
 METER_COLUMNS = ("SkuMeter", "x_SkuMeterName")  # FOCUS 1.2, FOCUS 1.0 (Cost Management names)
 REQUIRED = ("ChargePeriodStart", "BillingCurrency")
+_FRACTION = re.compile(r"\.(\d+)")
 OUR_SOURCE_NAME = "otel-aicost"
 OUR_SOURCE_TYPE = "telemetry"
 BLOCK_SIZES = {"1k": 1000, "1m": 1_000_000, "1000": 1000, "1000000": 1_000_000, "10k": 10_000, "100k": 100_000}
@@ -54,6 +56,7 @@ class BilledRow:
     period_end: datetime | None
     currency: str
     cost: Decimal
+    usd_cost: Decimal | None  # x_BilledCostInUsd / x_EffectiveCostInUsd, for telemetry priced in USD
     tokens: Decimal | None
     meter_name: str
     resource_id: str
@@ -245,6 +248,15 @@ def _decimal(where: str, raw: dict, column: str) -> Decimal | None:
     return number
 
 
+def iso_moment(text: str) -> datetime:
+    """ISO 8601 as exports write it: ``Z``, a space for ``T``, 7-digit fractions (.NET) included, on Python 3.10 too."""
+    text = text.strip().replace("Z", "+00:00").replace("z", "+00:00")
+    if len(text) > 10 and text[10] == " ":
+        text = text[:10] + "T" + text[11:]
+    text = _FRACTION.sub(lambda m: "." + (m.group(1) + "000000")[:6], text, count=1)
+    return datetime.fromisoformat(text)
+
+
 def _moment(where: str, raw: dict, column: str, required: bool) -> datetime | None:
     value = raw.get(column)
     if value is None or value == "":
@@ -260,7 +272,7 @@ def _moment(where: str, raw: dict, column: str, required: bool) -> datetime | No
         if "/" in text:  # Cost Management's US-style dates in older exports: MM/DD/YYYY
             moment = datetime.strptime(text.split(" ")[0], "%m/%d/%Y")
         else:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+            moment = iso_moment(text)
     except ValueError:
         raise ExportError(f"{where}: column {column}: {text!r} is not a date") from None
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
@@ -308,6 +320,7 @@ def _take(export: Export, where: str, raw: dict, cost_column: str) -> None:
             period_end=end,
             currency=currency.upper(),
             cost=cost,
+            usd_cost=_decimal(where, raw, f"x_{column}InUsd"),
             tokens=tokens,
             meter_name=meter,
             resource_id=resource_id,

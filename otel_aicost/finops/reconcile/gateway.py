@@ -11,7 +11,7 @@ export of either place they land:
 - Azure Monitor metrics (``az monitor metrics list`` / REST JSON: ``value[].timeseries[].metadatavalues`` and
   ``data[].total``).
 
-``compare(points, builder_rows, keys)`` sets each day x dimension-values group against the telemetry's tokens
+``compare(points, builder.items(), keys)`` sets each day x dimension-values group against the telemetry's tokens
 (prompt = input tokens including cached, completion = output tokens) and flags it:
 ``ok``; ``bypassed_gateway`` (telemetry saw more tokens than the gateway metered: calls that went straight to
 the backend, or an API without the policy); ``bypassed_instrumentation`` (the gateway metered more: callers
@@ -29,7 +29,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from .export_reader import ExportError
+from .export_reader import ExportError, iso_moment
 
 PROMPT, COMPLETION, TOTAL = "prompt", "completion", "total"
 METRICS = {"prompt tokens": PROMPT, "completion tokens": COMPLETION, "total tokens": TOTAL}
@@ -188,7 +188,7 @@ def _day(where: str, column: str | None, value: object) -> date:
         if "/" in text:  # the Logs portal's CSV export: "9/21/2026, 10:00:00.000 AM" (UTC)
             moment = datetime.strptime(text, "%m/%d/%Y, %I:%M:%S.%f %p")
         else:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T", 1))
+            moment = iso_moment(text)
     except ValueError:
         raise ExportError(f"{where}: column {column}: {value!r} is not a date-time") from None
     if moment.tzinfo is not None:
@@ -214,11 +214,11 @@ def tag_keys(points: Iterable[GatewayPoint], known: Iterable[str]) -> list[str]:
 
 def compare(
     points: list[GatewayPoint],
-    telemetry_rows: dict[tuple, list],
+    telemetry_rows: Iterable[tuple[tuple, list]],
     keys: list[str],
     tolerance: Decimal = DEFAULT_TOLERANCE,
 ) -> list[GatewayGroup]:
-    """Groups of day x values of ``keys``; ``telemetry_rows`` are ``FocusBuilder.rows`` of daily granularity."""
+    """Groups of day x values of ``keys``; ``telemetry_rows``: ``FocusBuilder.items()`` of daily granularity."""
     groups: dict[tuple, GatewayGroup] = {}
 
     def group(day: date, values: dict[str, str]) -> GatewayGroup:
@@ -236,7 +236,7 @@ def compare(
         target = group(p.day, dict(p.dims))
         target.gateway[COMPLETION if p.metric == COMPLETION else PROMPT] += p.tokens
     days = {p.day for p in points}
-    for key, (tokens, _cost, _calls, _reasoning) in telemetry_rows.items():
+    for key, (tokens, _cost, _calls, _reasoning) in telemetry_rows:
         period, tags, kind = key[0], key[8], key[10]
         day = datetime.fromtimestamp(period // 10**9, timezone.utc).date()
         if day not in days or not tokens:

@@ -76,24 +76,31 @@ class Group:
         return sorted({row.meter_name for row in self.billed})
 
 
-def build_groups(rows: Iterable[BilledRow], telemetry: dict[tuple, Usage], telemetry_currency: str) -> list[Group]:
-    """One group per key on either side, billed rows and telemetry usage in it (not yet classified)."""
+def build_groups(
+    rows: Iterable[BilledRow], telemetry: dict[tuple, Usage], telemetry_currency: str, in_usd: bool = False
+) -> list[Group]:
+    """One group per key on either side, billed rows and telemetry usage in it (not yet classified).
+
+    ``in_usd``: compare the bill's USD amounts (``usd_cost``) with telemetry priced in USD; the rows keep their
+    billing-currency cost for showback.
+    """
     groups: dict[tuple, Group] = {}
     for row in rows:
         meter = parse_meter(row.meter_name)
         account = row.account or "(no account)"
+        currency = "USD" if in_usd else row.currency
         if meter is None:
             key = (row.day, account, row.meter_name or "(no meter)", "", "", UNMATCHED_METER)
             group = groups.get(key)
             if group is None:
-                group = groups[key] = Group(row.day, account, key[2], "", "", row.currency, gap_class=UNMATCHED_METER)
+                group = groups[key] = Group(row.day, account, key[2], "", "", currency, gap_class=UNMATCHED_METER)
         else:
             key = (row.day, account, meter.model, meter.deployment_type, meter.direction)
             group = groups.get(key)
             if group is None:
-                group = groups[key] = Group(*key, row.currency)
+                group = groups[key] = Group(*key, currency)
         group.billed.append(row)
-        group.billed_cost += row.cost
+        group.billed_cost += row.usd_cost if in_usd and row.usd_cost is not None else row.cost
         group.billed_tokens += row.tokens or 0
     for key, usage in telemetry.items():
         group = groups.get(key)

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from otel_aicost.cost.pricing import azure_meters
+
 INPUT, CACHED_INPUT, CACHE_WRITE, OUTPUT = "input", "cached_input", "cache_write", "output"
 DIRECTIONS = (INPUT, CACHED_INPUT, CACHE_WRITE, OUTPUT)
 
@@ -45,6 +47,11 @@ def meter_key(name: str) -> str:
 
 
 def direction_of(name: str) -> str:
+    """The token direction a meter bills, read by the same meter reader as the price data (audio, image and
+    cached variants count in their direction); names it cannot read fall back to their words."""
+    facts = azure_meters.classify(name)
+    if facts is not None:
+        return _DIRECTION_OF_FIELD[facts["field"]]
     words = set(_WORD.split(name.lower()))
     if words & _WRITE_WORDS:
         return CACHE_WRITE
@@ -53,6 +60,14 @@ def direction_of(name: str) -> str:
     if words & _OUTPUT_WORDS:
         return OUTPUT
     return INPUT
+
+
+_DIRECTION_OF_FIELD = {
+    "input": INPUT, "audio_input": INPUT, "image_input": INPUT,
+    "cached_input": CACHED_INPUT, "cached_audio_input": CACHED_INPUT, "cached_image_input": CACHED_INPUT,
+    "cache_write": CACHE_WRITE,
+    "output": OUTPUT, "audio_output": OUTPUT, "image_output": OUTPUT,
+}  # fmt: skip
 
 
 def parse_meter(name: str | None) -> Meter | None:

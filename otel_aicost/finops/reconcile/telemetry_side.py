@@ -53,7 +53,7 @@ class TelemetrySide:
     stats: ReadStats
     calls: int
     other_endpoints: dict[str, int]  # server address -> calls (not an Azure OpenAI account)
-    rows: dict[tuple, list]  # the FOCUS builder's daily rows, for the gateway comparison
+    builder: FocusBuilder  # its daily rows, for the gateway comparison
 
 
 def canonical_model(model: str) -> str:
@@ -78,7 +78,7 @@ def from_builder(builder: FocusBuilder, stats: ReadStats, aliases: Mapping[str, 
     other: dict[str, int] = {}
     currencies: set[str] = set()
     models: dict[str, str] = {}
-    for key, (tokens, cost, calls, _reasoning) in builder.rows.items():
+    for key, (tokens, cost, calls, _reasoning) in builder.items():
         period, currency, _provider, server, _deployment, _region, model, deployment_type, tags, _status, kind = key
         account = account_of_host(server, aliases)
         if account is None:
@@ -95,7 +95,7 @@ def from_builder(builder: FocusBuilder, stats: ReadStats, aliases: Mapping[str, 
         if usage is None:
             usage = groups[group_key] = Usage()
         usage.add(tags, Decimal(tokens), cost, calls)
-    return TelemetrySide(groups, currencies, stats, builder.calls, other, builder.rows)
+    return TelemetrySide(groups, currencies, stats, builder.calls, other, builder)
 
 
 def tags_of(tags_json: str) -> dict[str, str]:

@@ -13,7 +13,9 @@ Per group (and in total, per currency):
   in ``savings_unknown_requests``). Savings are an estimate, rounded to 1e-12;
 * unpriced share: share of the successful calls not priced (``unknown_model``, ``no_usage``, ``provisioned``);
   failed calls are counted in ``errors``, never as unpriced; estimated
-  share: share of the cost whose token counts were estimated locally (``aicost.usage.source=estimated``);
+  share: share of the cost whose token counts were estimated locally (``aicost.usage.source=estimated``); assumed
+  share: share of the cost priced on an assumed Azure deployment type (``aicost.deployment.type_source=assumed``:
+  a deployment not declared in the config, priced as Global Standard, under-counting Data Zone and Regional);
 * latency p50/p95 over successful calls; output tokens per second = sum of output tokens / sum of durations of
   successful calls that produced output; latency vs tokens: Pearson correlation of duration and output
   tokens over successful calls; cost per second of latency = cost / sum of durations of priced calls.
@@ -137,6 +139,7 @@ class _Group:
         "savings",
         "savings_unknown",
         "unpriced",
+        "assumed_cost",
     )  # fmt: skip
 
     def __init__(self) -> None:
@@ -145,6 +148,7 @@ class _Group:
         self.out_tokens_timed = self.unpriced = 0
         self.cost = Decimal(0)
         self.estimated_cost = Decimal(0)
+        self.assumed_cost = Decimal(0)
         self.savings = Decimal(0)
         self.priced_duration = self.out_duration = 0.0
         self.costs = array("d")  # per priced call
@@ -178,6 +182,8 @@ class _Group:
             self.priced_duration += r.duration_s
             if r.usage_source == "estimated":
                 self.estimated_cost += cost
+            if r.deployment_type_source == "assumed":
+                self.assumed_cost += cost
             if r.cache_read_tokens:
                 uncached = r.input_tokens - r.cache_read_tokens - r.cache_write_tokens
                 if uncached > 0 and r.cost_input is not None and r.cost_cache_read is not None:
@@ -223,6 +229,7 @@ class GroupSummary:
     output_tokens_per_s: float | None
     latency_output_tokens_correlation: float | None
     cost_per_latency_s: Decimal | None
+    assumed_share: float = 0.0
 
 
 @dataclass
@@ -341,6 +348,7 @@ def summarize(key: dict[str, str], currency: str, g: _Group) -> GroupSummary:
         output_tokens_per_s=g.out_tokens_timed / g.out_duration if g.out_duration > 0 else None,
         latency_output_tokens_correlation=pearson(g.durations, g.out_tokens),
         cost_per_latency_s=_q(g.cost / Decimal(repr(g.priced_duration))) if g.priced_duration > 0 else None,
+        assumed_share=float(g.assumed_cost / g.cost) if g.cost else 0.0,
     )
 
 

@@ -168,7 +168,8 @@ def _forecast(series: SeriesBuilder, now: datetime | None) -> ForecastResult | N
 def _anomalies(series: SeriesBuilder, currency: str) -> list[Anomaly]:
     """Hourly anomalies of the total (marked on the day they fall in when the chart shows days)."""
     periods = series.periods(HOUR_NS).get((currency,), {})
-    return detect(periods, granularity="hour", group=(currency,))
+    end = None if series.last_ns is None else series.last_ns + 1
+    return detect(periods, granularity="hour", group=(currency,), data_end_ns=end)
 
 
 def _section(title: str, body: str, div_id: str | None = None) -> str:
@@ -348,13 +349,14 @@ def _by_model(cost_by_model, ranked, colour, currency, money) -> str:
 
 
 def _tag_section(tags: TagCosts | None, colour, currency, money) -> str:
-    if tags is None or not tags.costs:
+    costs = tags.costs if tags is not None else {}
+    if not costs:
         return _section("Cost by tag", "<p>No allocation tags on the calls.</p>")
     by_key: dict[str, Decimal] = {}
-    for (key, _), cost in tags.costs.items():
+    for (key, _), cost in costs.items():
         by_key[key] = by_key.get(key, Decimal(0)) + cost
     key = "team" if "team" in by_key else max(by_key, key=lambda k: by_key[k])
-    values = sorted(((v, c) for (k, v), c in tags.costs.items() if k == key), key=lambda vc: -vc[1])
+    values = sorted(((v, c) for (k, v), c in costs.items() if k == key), key=lambda vc: -vc[1])
     rows = [(v, float(c), colour(v)) for v, c in values[:TOP_MODELS]]
     rest = sum(float(c) for _, c in values[TOP_MODELS:])
     if rest:

@@ -154,6 +154,7 @@ COLUMNS = (
     _money_column("cost_per_request_p50", "median per call ({cur})", "cost_per_request_p50"),
     _money_column("cost_per_request_p95", "p95 per call ({cur})", "cost_per_request_p95"),
     Column("estimated", "estimated usage", lambda rows: _shares([r.estimated_share for r in rows])),
+    Column("assumed_type", "assumed deployment type", lambda rows: _shares([r.assumed_share for r in rows])),
     Column("latency_p95", "p95 latency", lambda rows: _numbers([r.latency_p95_s for r in rows], 2, "s")),
     Column("output_tokens_per_s", "output tokens/s", lambda rows: _numbers([r.output_tokens_per_s for r in rows], 1)),
     Column(

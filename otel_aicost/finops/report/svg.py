@@ -135,23 +135,9 @@ def stacked_bars(
             )
             base += value
     if band:
-        first, mean, low, high = band
-        xs = [x(first + i) for i in range(len(mean))]
-        outline = [f"{a:.1f},{y(v):.1f}" for a, v in zip(xs, high)] + [
-            f"{a:.1f},{y(v):.1f}" for a, v in reversed(list(zip(xs, low)))
-        ]
-        parts.append(
-            f'<polygon points="{" ".join(outline)}" fill="{BAND}"><title>80% range of the forecast</title></polygon>'
-        )
-        path = " ".join(f"{a:.1f},{y(v):.1f}" for a, v in zip(xs, mean))
-        parts.append(
-            f'<polyline points="{path}" fill="none" stroke="#0072B2" stroke-width="2" stroke-dasharray="6 4"/>'
-        )
+        _band(parts, band, x, y)
     for name, value, colour in lines:
-        parts.append(
-            f'<line x1="{frame.left}" x2="{frame.width - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" stroke="{colour}" '
-            f'stroke-width="2" stroke-dasharray="2 3"><title>{esc(name)}: {esc(value_text(value))}</title></line>'
-        )
+        _limit(parts, frame, y, name, value, colour, value_text(value))
         parts.append(
             f'<text x="{frame.width - RIGHT - 4}" y="{y(value) - 5:.1f}" text-anchor="end" class="note" fill="{colour}">{esc(name)}</text>'
         )
@@ -188,18 +174,8 @@ def lines_with_band(
         return frame.left + slot * (i + 0.5)
 
     if band:
-        first, mean, low, high = band
-        xs = [x(first + i) for i in range(len(mean))]
-        outline = [f"{a:.1f},{y(v):.1f}" for a, v in zip(xs, high)] + [
-            f"{a:.1f},{y(v):.1f}" for a, v in reversed(list(zip(xs, low)))
-        ]
-        parts.append(
-            f'<polygon points="{" ".join(outline)}" fill="{BAND}"><title>80% range of the forecast</title></polygon>'
-        )
-        path = " ".join(f"{a:.1f},{y(v):.1f}" for a, v in zip(xs, mean))
-        parts.append(
-            f'<polyline points="{path}" fill="none" stroke="#0072B2" stroke-width="2" stroke-dasharray="6 4"/>'
-        )
+        _, mean, low, high = band
+        xs = _band(parts, band, x, y)
         parts.append(
             f'<text x="{xs[-1] - 4:.1f}" y="{y(mean[-1]) - 8:.1f}" text-anchor="end" class="note">forecast {esc(value_text(mean[-1]))}'
             f" ({esc(value_text(low[-1]))} to {esc(value_text(high[-1]))})</text>"
@@ -210,15 +186,35 @@ def lines_with_band(
             f'<polyline points="{" ".join(f"{a:.1f},{b:.1f}" for a, b in points)}" fill="none" stroke="{INK}" stroke-width="2.5"/>'
         )
     for name, value, colour in limits:
-        parts.append(
-            f'<line x1="{frame.left}" x2="{frame.width - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" stroke="{colour}" '
-            f'stroke-width="2" stroke-dasharray="2 3"><title>{esc(name)}: {esc(value_text(value))}</title></line>'
-        )
+        _limit(parts, frame, y, name, value, colour, value_text(value))
         parts.append(
             f'<text x="{frame.left + 6}" y="{y(value) - 5:.1f}" class="note" fill="{colour}">{esc(name)}</text>'
         )
     parts += _x_labels(frame, labels, x)
     return _svg(frame, parts, y_title)
+
+
+def _band(parts: list[str], band, x: Callable[[int], float], y: Callable[[float], float]) -> list[float]:
+    """The forecast: its 80% range shaded, its expected value dashed; returns the x of each day."""
+    first, mean, low, high = band
+    xs = [x(first + i) for i in range(len(mean))]
+    outline = [f"{a:.1f},{y(v):.1f}" for a, v in zip(xs, high)]
+    outline += [f"{a:.1f},{y(v):.1f}" for a, v in reversed(list(zip(xs, low)))]
+    parts.append(
+        f'<polygon points="{" ".join(outline)}" fill="{BAND}"><title>80% range of the forecast</title></polygon>'
+    )
+    path = " ".join(f"{a:.1f},{y(v):.1f}" for a, v in zip(xs, mean))
+    parts.append(f'<polyline points="{path}" fill="none" stroke="#0072B2" stroke-width="2" stroke-dasharray="6 4"/>')
+    return xs
+
+
+def _limit(
+    parts: list[str], frame: Frame, y: Callable[[float], float], name: str, value: float, colour: str, hover: str
+):
+    parts.append(
+        f'<line x1="{frame.left}" x2="{frame.width - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" stroke="{colour}" '
+        f'stroke-width="2" stroke-dasharray="2 3"><title>{esc(name)}: {esc(hover)}</title></line>'
+    )
 
 
 def horizontal_bars(

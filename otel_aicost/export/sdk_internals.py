@@ -1,0 +1,120 @@
+"""Every read or write of the OpenTelemetry SDK's private attributes, in one place, each with the versions checked.
+
+The SDK offers no public way to do these things. Each function degrades to a safe answer when the private
+attribute is gone, and ``tests/unit/test_sdk_internals.py`` fails loudly on an SDK where one is missing, so an SDK
+upgrade that moves them is noticed in CI, not by a user. Checked against opentelemetry-sdk 1.30 to 1.45.
+
+| function | private | why no public API does | when missing |
+| --- | --- | --- | --- |
+| ``attribute_items`` | ``BoundedAttributes._dict`` | iterating the Mapping is several times slower on the span encoder's hot path | the public Mapping |
+| ``span_attributes`` | ``ReadableSpan._attributes`` | ``span.attributes`` is a ``MappingProxyType`` copy-free view that iterates slower | the public view |
+| ``span_queue`` | ``BatchSpanProcessor._batch_processor._queue`` (1.34+), ``.queue`` (older) | no queue length (``otel.sdk.processor.span.queue.size`` needs a metrics pipeline of its own) | queued spans count as unsent until a flush |
+| ``reset_metric_state`` | ``MeterProvider._measurement_consumer`` (its reader storages) | after ``fork()`` the child must not re-export the parent's cumulative state; ``remove_metric_reader`` shuts the reader down | the child keeps the parent's state (logged once) |
+| ``set_resource_attribute`` | ``Resource._attributes`` | resources are immutable, but providers and tracers already hold this one object | the child keeps the parent's ``service.instance.id`` |
+"""
+
+from __future__ import annotations
+
+import collections
+import inspect
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from opentelemetry.attributes import BoundedAttributes
+
+_logger = logging.getLogger("otel_aicost")
+CHECKED_SDK_VERSIONS = ">=1.30,<=1.45"
+
+
+def attribute_items(attributes: Mapping[str, Any]) -> Iterable[tuple[str, Any]]:
+    """The (key, value) pairs of span, resource or scope attributes, fast for the SDK's ``BoundedAttributes``."""
+    if type(attributes) is BoundedAttributes:
+        inner = getattr(attributes, "_dict", None)
+        if isinstance(inner, dict):
+            return inner.items()
+    return attributes.items()
+
+
+def span_attributes(span: Any) -> Mapping[str, Any]:
+    """A ``ReadableSpan``'s attributes without the read-only proxy ``span.attributes`` wraps them in."""
+    return getattr(span, "_attributes", None) or span.attributes
+
+
+def span_queue(processor: Any) -> collections.deque[Any] | None:
+    """The bounded queue of an SDK ``BatchSpanProcessor``, or None when this SDK keeps it elsewhere."""
+    for owner, name in ((getattr(processor, "_batch_processor", None), "_queue"), (processor, "queue")):
+        queue = getattr(owner, name, None)
+        if isinstance(queue, collections.deque) and queue.maxlen is not None:
+            return queue
+    return None
+
+
+def reset_metric_state(meter_provider: Any) -> bool:
+    """Forget every aggregated metric point of an SDK ``MeterProvider`` (instruments keep working). True if done."""
+    consumer = getattr(meter_provider, "_measurement_consumer", None)
+    storages = getattr(consumer, "_reader_storages", None)
+    if not isinstance(storages, Mapping):
+        _logger.warning("otel-aicost: this OpenTelemetry SDK hides its metric state; a forked child may "
+                        "report its parent's counts again")  # fmt: skip
+        return False
+    if hasattr(consumer, "add_metric_reader"):  # newer SDKs: a fresh, empty storage per reader
+        for reader in list(storages):
+            consumer.remove_metric_reader(reader)
+            consumer.add_metric_reader(reader)
+        return True
+    from opentelemetry.sdk.metrics._internal.metric_reader_storage import MetricReaderStorage  # older SDKs
+
+    with_limit = len(inspect.signature(MetricReaderStorage).parameters) > 3
+    consumer._reader_storages = {
+        reader: MetricReaderStorage(
+            consumer._sdk_config,
+            reader._instrument_class_temporality,
+            reader._instrument_class_aggregation,
+            *((reader._instrument_class_cardinality_limit,) if with_limit else ()),
+        )
+        for reader in storages
+    }
+    return True
+
+
+def set_resource_attribute(resource: Any, key: str, value: str) -> bool:
+    """Change one attribute of an existing ``Resource`` in place (every provider holding it sees the change)."""
+    attributes = getattr(resource, "_attributes", None)
+    inner = getattr(attributes, "_dict", None)
+    if not isinstance(inner, dict):
+        return False
+    inner[key] = value
+    return True
+
+
+def missing() -> list[str]:
+    """The private attributes this SDK no longer has (what ``tests/unit/test_sdk_internals.py`` asserts empty)."""
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+
+    gone = []
+    if not isinstance(getattr(BoundedAttributes(attributes={"a": 1}), "_dict", None), dict):
+        gone.append("BoundedAttributes._dict")
+    from opentelemetry.sdk.trace import TracerProvider
+
+    tracer_provider = TracerProvider()
+    with tracer_provider.get_tracer("check").start_as_current_span("s") as span:
+        span.set_attribute("a", 1)
+    if not isinstance(getattr(span, "_attributes", None), BoundedAttributes):
+        gone.append("ReadableSpan._attributes")
+    processor = BatchSpanProcessor(SpanExporter())
+    try:
+        if span_queue(processor) is None:
+            gone.append("BatchSpanProcessor queue")
+    finally:
+        processor.shutdown()
+    provider = MeterProvider()
+    consumer = getattr(provider, "_measurement_consumer", None)
+    if not isinstance(getattr(consumer, "_reader_storages", None), Mapping):
+        gone.append("MeterProvider._measurement_consumer._reader_storages")
+    provider.shutdown()
+    if not isinstance(getattr(getattr(Resource({"a": "b"}), "_attributes", None), "_dict", None), dict):
+        gone.append("Resource._attributes._dict")
+    return gone

@@ -1,0 +1,155 @@
+"""Span and metric attributes of a call, built by plain functions from its frozen request and response facts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from otel_aicost import semconv
+from otel_aicost.cost.pricer import Cost
+from otel_aicost.instrumentation.facts import Facts
+from otel_aicost.instrumentation.request import Request
+from otel_aicost.instrumentation.usage import Usage
+
+
+def error_type(error: BaseException) -> str:
+    kind = type(error)
+    module = kind.__module__
+    if module.startswith("openai"):
+        return "openai." + kind.__qualname__
+    if module.startswith("otel_aicost"):
+        return "otel_aicost." + kind.__qualname__
+    return kind.__qualname__ if module == "builtins" else f"{module}.{kind.__qualname__}"
+
+
+def describe(error: BaseException) -> str:
+    message = str(error)
+    return message if len(message) <= 512 else message[:509] + "..."
+
+
+def span_name(request: Request) -> str:
+    operation = request.surface.operation
+    return f"{operation} {request.request_model}" if request.request_model else operation
+
+
+def common_attributes(request: Request) -> dict[str, Any]:
+    """The attributes spans and metrics share: operation, provider, request model, server."""
+    endpoint = request.endpoint
+    attributes: dict[str, Any] = {
+        semconv.OPERATION_NAME: request.surface.operation,
+        semconv.PROVIDER_NAME: endpoint.provider,
+    }
+    if request.request_model:
+        attributes[semconv.REQUEST_MODEL] = request.request_model
+    if endpoint.server_address:
+        attributes[semconv.SERVER_ADDRESS] = endpoint.server_address
+        if endpoint.server_port:
+            attributes[semconv.SERVER_PORT] = endpoint.server_port
+    return attributes
+
+
+def start_attributes(request: Request, content: Any) -> dict[str, Any]:
+    endpoint = request.endpoint
+    surface = request.surface
+    attributes = common_attributes(request)
+    attributes[semconv.SYSTEM] = endpoint.system
+    if surface.api_type:
+        attributes[semconv.OPENAI_API_TYPE] = surface.api_type
+    if request.stream:
+        attributes[semconv.REQUEST_STREAM] = True
+    if endpoint.is_azure:
+        attributes[semconv.AZURE_NAMESPACE] = "Microsoft.CognitiveServices"
+        if request.deployment is not None:
+            attributes[semconv.DEPLOYMENT_NAME] = request.deployment.name
+            attributes[semconv.DEPLOYMENT_TYPE] = request.deployment.type or "global_standard"
+    attributes.update(surface.request(request.kwargs))
+    for key, value in request.tags.items():
+        attributes[semconv.TAG_PREFIX + key] = value
+    if content.on_span:
+        content.request_to_span(surface, request.kwargs, attributes)
+    return attributes
+
+
+def metric_attributes(request: Request, facts: Facts, error: BaseException | None, metric_tags: Any) -> dict[str, Any]:
+    attributes = common_attributes(request)
+    if facts.response_model:
+        attributes[semconv.RESPONSE_MODEL] = facts.response_model
+    if request.deployment is not None:
+        attributes[semconv.DEPLOYMENT_TYPE] = request.deployment.type or "global_standard"
+    if facts.service_tier:
+        attributes[semconv.OPENAI_RESPONSE_SERVICE_TIER] = facts.service_tier
+    if error is not None:
+        attributes[semconv.ERROR_TYPE] = error_type(error)
+    if request.tags:
+        metric_tags.add_to(attributes, request.tags)
+    return attributes
+
+
+def end_attributes(
+    request: Request, facts: Facts, usage: Usage | None, cost: Cost | None, error: BaseException | None,
+    time_to_first_chunk: float | None,
+) -> dict[str, Any]:  # fmt: skip
+    attributes: dict[str, Any] = {}
+    if facts.response_id:
+        attributes[semconv.RESPONSE_ID] = facts.response_id
+    if facts.response_model:
+        attributes[semconv.RESPONSE_MODEL] = facts.response_model
+    if facts.finish_reasons:
+        attributes[semconv.RESPONSE_FINISH_REASONS] = facts.finish_reasons
+    if facts.service_tier:
+        attributes[semconv.OPENAI_RESPONSE_SERVICE_TIER] = facts.service_tier
+    if facts.system_fingerprint:
+        attributes[semconv.OPENAI_RESPONSE_SYSTEM_FINGERPRINT] = facts.system_fingerprint
+    if facts.dimension_count is not None:
+        attributes[semconv.EMBEDDINGS_DIMENSION_COUNT] = facts.dimension_count
+    if time_to_first_chunk is not None:
+        attributes[semconv.RESPONSE_TIME_TO_FIRST_CHUNK] = time_to_first_chunk
+    if error is not None:
+        attributes[semconv.ERROR_TYPE] = error_type(error)
+    if usage is not None:
+        attributes.update(usage_attributes(usage, request.surface.operation))
+    if cost is not None:
+        attributes.update(cost_attributes(cost))
+    return attributes
+
+
+def usage_attributes(usage: Usage, operation: str) -> dict[str, Any]:
+    attributes: dict[str, Any] = {semconv.USAGE_INPUT_TOKENS: usage.input_tokens}
+    if operation != semconv.OP_EMBEDDINGS:
+        attributes[semconv.USAGE_OUTPUT_TOKENS] = usage.output_tokens
+    if usage.cache_read_tokens:
+        attributes[semconv.USAGE_CACHE_READ_INPUT_TOKENS] = usage.cache_read_tokens
+    if usage.cache_write_tokens:
+        attributes[semconv.USAGE_CACHE_CREATION_INPUT_TOKENS] = usage.cache_write_tokens
+    if usage.reasoning_tokens:
+        attributes[semconv.USAGE_REASONING_OUTPUT_TOKENS] = usage.reasoning_tokens
+    attributes[semconv.USAGE_SOURCE] = usage.source
+    return attributes
+
+
+def cost_attributes(cost: Cost) -> dict[str, Any]:
+    attributes: dict[str, Any] = {semconv.PRICING_STATUS: cost.status, semconv.CURRENCY: cost.currency}
+    if cost.model:
+        attributes[semconv.PRICING_MODEL] = cost.model
+    if cost.source:
+        attributes[semconv.PRICING_SOURCE] = cost.source
+    if cost.total is not None:
+        attributes[semconv.USAGE_COST] = float(cost.total)
+        if cost.input is not None:
+            attributes[semconv.COST_INPUT] = float(cost.input)
+        if cost.output is not None:
+            attributes[semconv.COST_OUTPUT] = float(cost.output)
+        # Cache components only when there is something to say: most calls have none, and every
+        # span attribute costs the SDK time. A missing component is zero; they still add up.
+        if cost.cache_read:
+            attributes[semconv.COST_CACHE_READ] = float(cost.cache_read)
+        if cost.cache_write:
+            attributes[semconv.COST_CACHE_WRITE] = float(cost.cache_write)
+        if cost.audio_input:
+            attributes[semconv.COST_AUDIO_INPUT] = float(cost.audio_input)
+        if cost.audio_output:
+            attributes[semconv.COST_AUDIO_OUTPUT] = float(cost.audio_output)
+        if cost.image_output:
+            attributes[semconv.COST_IMAGE_OUTPUT] = float(cost.image_output)
+    if cost.deployment_type_source:
+        attributes[semconv.DEPLOYMENT_TYPE_SOURCE] = cost.deployment_type_source
+    return attributes

@@ -1,0 +1,99 @@
+"""What a response (or a stream's chunks) told us, as frozen values the readers return and the call ends with.
+
+Readers never fill a shared bag: a response reader returns one ``Facts``; a chunk reader returns one ``Chunk``
+(or None) and the stream proxy folds the chunks into ``Facts`` with ``StreamFacts`` explicitly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from otel_aicost.instrumentation.usage import Usage
+
+_MAX_CHOICES = 128  # a larger choice index is garbage, not a choice
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    response_id: str | None = None
+    response_model: str | None = None
+    finish_reasons: tuple[str, ...] = ()
+    usage: Usage | None = None
+    service_tier: str | None = None
+    system_fingerprint: str | None = None
+    dimension_count: int | None = None
+    output_parts: tuple[str, ...] = ()  # streamed text, for a local count when the stream reported no usage
+    output_messages: tuple[Any, ...] | None = None  # only when content capture is on
+
+
+NO_FACTS = Facts()
+
+
+def merge(old: Facts, new: Facts) -> Facts:
+    """``new`` over ``old``: every field ``new`` knows wins, the others stay."""
+    return Facts(
+        response_id=new.response_id or old.response_id,
+        response_model=new.response_model or old.response_model,
+        finish_reasons=new.finish_reasons or old.finish_reasons,
+        usage=new.usage or old.usage,
+        service_tier=new.service_tier or old.service_tier,
+        system_fingerprint=new.system_fingerprint or old.system_fingerprint,
+        dimension_count=new.dimension_count if new.dimension_count is not None else old.dimension_count,
+        output_parts=old.output_parts + new.output_parts,
+        output_messages=new.output_messages if new.output_messages is not None else old.output_messages,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """What one stream chunk (or event) told us."""
+
+    facts: Facts | None = None  # response-level facts it carries (id, model, usage, ...)
+    texts: tuple[str, ...] = ()  # output text it adds
+    finish: tuple[tuple[int, str], ...] = ()  # (choice index, finish reason)
+    hide: bool = False  # the usage-only chunk we asked for: the caller must not see it
+    counts: bool = True  # an output chunk for the time-to-first-chunk and per-chunk metrics
+
+
+class StreamFacts:
+    """The facts of one stream so far: the proxy adds each chunk, then takes ``facts()`` once at the end."""
+
+    __slots__ = ("facts", "parts", "reasons", "first")
+
+    def __init__(self) -> None:
+        self.facts = NO_FACTS
+        self.parts: list[str] = []
+        self.reasons: list[str] = []
+        self.first = True
+
+    def add(self, chunk: Chunk) -> None:
+        self.first = False
+        if chunk.facts is not None:
+            self.facts = merge(self.facts, chunk.facts)
+        if chunk.texts:
+            self.parts.extend(chunk.texts)
+        for index, reason in chunk.finish:
+            index = index if 0 <= index < _MAX_CHOICES else 0
+            reasons = self.reasons
+            while len(reasons) <= index:
+                reasons.append("")
+            reasons[index] = reason
+
+    def result(self) -> Facts:
+        """The stream's facts; a choice that never finished reads ``error``."""
+        facts = self.facts
+        reasons = tuple(reason or "error" for reason in self.reasons) or tuple(
+            reason or "error" for reason in facts.finish_reasons
+        )
+        return Facts(
+            response_id=facts.response_id,
+            response_model=facts.response_model,
+            finish_reasons=reasons,
+            usage=facts.usage,
+            service_tier=facts.service_tier,
+            system_fingerprint=facts.system_fingerprint,
+            dimension_count=facts.dimension_count,
+            output_parts=facts.output_parts + tuple(self.parts),
+            output_messages=facts.output_messages,
+        )

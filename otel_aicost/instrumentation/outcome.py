@@ -1,0 +1,59 @@
+"""A call's usage and cost from its request and response facts: reported usage, else a local count for streams."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from otel_aicost.cost.estimate import estimated_usage
+from otel_aicost.cost.pricer import Cost, Pricer, PricingRequest, effective_service_tier
+from otel_aicost.instrumentation.facts import Facts
+from otel_aicost.instrumentation.request import Request
+from otel_aicost.instrumentation.usage import Usage
+
+
+def usage_of(request: Request, facts: Facts, error: BaseException | None) -> Usage | None:
+    """The reported usage; for a stream that reported none (injection off, or cut short after some output), a
+    local tiktoken count."""
+    usage = facts.usage
+    if usage is None and request.stream and (error is None or facts.output_parts):
+        usage = estimate(request, facts)
+    return usage
+
+
+def estimate(request: Request, facts: Facts) -> Usage | None:
+    kwargs = request.kwargs
+    model = facts.response_model or request.request_model
+    messages = kwargs.get("messages")
+    if not isinstance(messages, list):
+        value = kwargs.get("input")
+        messages = value if isinstance(value, list) and all(isinstance(m, Mapping) for m in value) else None
+    prompt = None if messages is not None else (kwargs.get("prompt") or kwargs.get("input"))
+    tools = kwargs.get("tools")
+    return estimated_usage(
+        model,
+        messages=messages,
+        prompt=prompt if isinstance(prompt, (str, list)) else None,
+        tools=tools if isinstance(tools, list) else None,
+        output=list(facts.output_parts),
+    )
+
+
+def price(pricer: Pricer, request: Request, facts: Facts, usage: Usage | None) -> Cost:
+    return pricer.price(
+        PricingRequest(
+            operation=request.surface.operation,
+            usage=usage,
+            request_model=request.request_model,
+            response_model=facts.response_model,
+            deployment=request.deployment,
+            service_tier=effective_service_tier(requested_tier(request.kwargs), facts.service_tier),
+            provider=request.endpoint.provider,
+            server_address=request.endpoint.server_address,
+        )
+    )
+
+
+def requested_tier(kwargs: Mapping[str, Any]) -> str | None:
+    tier = kwargs.get("service_tier")
+    return tier if type(tier) is str else None

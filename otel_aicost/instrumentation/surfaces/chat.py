@@ -1,0 +1,27 @@
+"""Chat Completions: ``chat.completions.create`` / ``parse`` (and ``beta.chat.completions.parse``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from otel_aicost import semconv
+from otel_aicost.instrumentation.facts import Chunk
+from otel_aicost.instrumentation.surfaces.shared import read_choices_chunk, read_choices_response
+from otel_aicost.instrumentation.surfaces.surface import Patch, Surface
+
+
+def read_chunk(chunk: Any, injected_usage: bool, need_common: bool) -> Chunk:
+    return read_choices_chunk(chunk, injected_usage, need_common, "content")
+
+
+CHAT = Surface(
+    semconv.OP_CHAT, read_choices_response, read_chunk, api_type=semconv.API_CHAT_COMPLETIONS, stream_usage=True
+)
+
+# `chat.completions.stream()` calls `create`, and `.with_raw_response` / `.with_streaming_response` call the
+# (wrapped) method too, so those are covered by these rows.
+PATCHES = (
+    Patch("openai.resources.chat.completions", "Completions", "AsyncCompletions", "create", CHAT),
+    Patch("openai.resources.chat.completions", "Completions", "AsyncCompletions", "parse", CHAT),
+    Patch("openai.resources.beta.chat.completions", "Completions", "AsyncCompletions", "parse", CHAT),
+)

@@ -1,0 +1,19 @@
+"""Legacy text completions: ``completions.create``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from otel_aicost import semconv
+from otel_aicost.instrumentation.facts import Chunk
+from otel_aicost.instrumentation.surfaces.shared import read_choices_chunk, read_choices_response
+from otel_aicost.instrumentation.surfaces.surface import Patch, Surface
+
+
+def read_chunk(chunk: Any, injected_usage: bool, need_common: bool) -> Chunk:
+    return read_choices_chunk(chunk, injected_usage, need_common, "text")
+
+
+TEXT_COMPLETION = Surface(semconv.OP_TEXT_COMPLETION, read_choices_response, read_chunk, stream_usage=True)
+
+PATCHES = (Patch("openai.resources.completions", "Completions", "AsyncCompletions", "create", TEXT_COMPLETION),)

@@ -1,0 +1,41 @@
+"""Embeddings: ``embeddings.create``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from otel_aicost import semconv
+from otel_aicost.instrumentation.facts import Facts
+from otel_aicost.instrumentation.surfaces.shared import count, request_attributes, text
+from otel_aicost.instrumentation.surfaces.surface import Patch, Surface
+from otel_aicost.instrumentation.usage import Usage
+
+
+def embeddings_request(kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    attributes = request_attributes(kwargs)
+    encoding = text(kwargs.get("encoding_format"))
+    if encoding is not None:
+        attributes[semconv.REQUEST_ENCODING_FORMATS] = (encoding,)
+    return attributes
+
+
+def read(response: Any) -> Facts:
+    usage = getattr(response, "usage", None)
+    prompt = count(getattr(usage, "prompt_tokens", None)) if usage is not None else None
+    dimensions = None
+    data = getattr(response, "data", None)
+    if isinstance(data, list) and data:
+        vector = getattr(data[0], "embedding", None)
+        if isinstance(vector, list):
+            dimensions = len(vector)
+    return Facts(
+        response_model=text(getattr(response, "model", None)),
+        usage=Usage(input_tokens=prompt) if prompt is not None else None,
+        dimension_count=dimensions,
+    )
+
+
+EMBEDDINGS = Surface(semconv.OP_EMBEDDINGS, read, request=embeddings_request)
+
+PATCHES = (Patch("openai.resources.embeddings", "Embeddings", "AsyncEmbeddings", "create", EMBEDDINGS),)

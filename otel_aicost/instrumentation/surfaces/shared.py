@@ -1,0 +1,188 @@
+"""Safe reads every surface shares: typed field access, usage, the common response fields and request parameters.
+
+Responses are parsed by the SDK without validation, so any field may be missing or of the wrong type:
+every read here checks the type and treats anything unexpected as absent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from otel_aicost import semconv
+from otel_aicost.instrumentation.facts import Chunk, Facts
+from otel_aicost.instrumentation.sdk import forget_field
+from otel_aicost.instrumentation.usage import Usage, breakdown
+
+_MAX_TOKENS = 2**53  # larger counts are garbage, not usage
+
+
+def text(value: Any) -> str | None:
+    return value if type(value) is str and value else None
+
+
+def count(value: Any) -> int | None:
+    return value if type(value) is int and 0 <= value <= _MAX_TOKENS else None
+
+
+def field(obj: Any, name: str) -> Any:
+    """A field of an SDK model, or of the plain dict an older SDK keeps for fields it does not know."""
+    if obj is None:
+        return None
+    if isinstance(obj, dict):
+        return obj.get(name)
+    return getattr(obj, name, None)
+
+
+def _number(value: Any) -> float | int | None:
+    kind = type(value)
+    return value if kind is float or kind is int else None
+
+
+# --- requests ---------------------------------------------------------------------------------------------------
+
+_SCALAR_PARAMS = (
+    ("temperature", semconv.REQUEST_TEMPERATURE),
+    ("top_p", semconv.REQUEST_TOP_P),
+    ("frequency_penalty", semconv.REQUEST_FREQUENCY_PENALTY),
+    ("presence_penalty", semconv.REQUEST_PRESENCE_PENALTY),
+)
+
+
+def request_attributes(kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``gen_ai.request.*`` attributes of the generation parameters present in the call."""
+    attributes: dict[str, Any] = {}
+    for name, key in _SCALAR_PARAMS:
+        value = _number(kwargs.get(name))
+        if value is not None:
+            attributes[key] = value
+    for name in ("max_completion_tokens", "max_tokens", "max_output_tokens"):
+        max_tokens = count(kwargs.get(name))
+        if max_tokens is not None:
+            attributes[semconv.REQUEST_MAX_TOKENS] = max_tokens
+            break
+    seed = kwargs.get("seed")
+    if type(seed) is int:
+        attributes[semconv.REQUEST_SEED] = seed
+    n = kwargs.get("n")
+    if type(n) is int and n != 1:
+        attributes[semconv.REQUEST_CHOICE_COUNT] = n
+    stop = kwargs.get("stop")
+    if type(stop) is str:
+        attributes[semconv.REQUEST_STOP_SEQUENCES] = (stop,)
+    elif isinstance(stop, (list, tuple)) and all(type(s) is str for s in stop):
+        attributes[semconv.REQUEST_STOP_SEQUENCES] = tuple(stop)
+    tier = text(kwargs.get("service_tier"))
+    if tier is not None and tier != "auto":
+        attributes[semconv.OPENAI_REQUEST_SERVICE_TIER] = tier
+    effort = text(kwargs.get("reasoning_effort"))
+    reasoning = kwargs.get("reasoning")
+    if effort is None and isinstance(reasoning, Mapping):
+        effort = text(reasoning.get("effort"))
+    if effort is not None:
+        attributes[semconv.REQUEST_REASONING_LEVEL] = effort
+    previous = text(kwargs.get("previous_response_id"))
+    if previous is not None:
+        attributes[semconv.REQUEST_PREVIOUS_RESPONSE_ID] = previous
+    output_type = _output_type(kwargs)
+    if output_type is not None:
+        attributes[semconv.OUTPUT_TYPE] = output_type
+    return attributes
+
+
+def _output_type(kwargs: Mapping[str, Any]) -> str | None:
+    response_format = kwargs.get("response_format")
+    if isinstance(response_format, type):  # a pydantic model passed to parse()
+        return "json"
+    if isinstance(response_format, Mapping):
+        kind = response_format.get("type")
+        return "json" if kind in ("json_object", "json_schema") else ("text" if kind == "text" else None)
+    text_options = kwargs.get("text")
+    if isinstance(text_options, Mapping) and isinstance(text_options.get("format"), Mapping):
+        return "json" if text_options["format"].get("type") in ("json_object", "json_schema") else "text"
+    if isinstance(kwargs.get("text_format"), type):
+        return "json"
+    return None
+
+
+# --- responses --------------------------------------------------------------------------------------------------
+
+
+def usage_of(usage: Any, input_name: str, output_name: str, input_details: str, output_details: str) -> Usage | None:
+    if usage is None:
+        return None
+    input_tokens = count(field(usage, input_name))
+    output_tokens = count(field(usage, output_name))
+    if input_tokens is None and output_tokens is None:
+        return None
+    inputs, outputs = field(usage, input_details), field(usage, output_details)
+    cached = count(field(inputs, "cached_tokens"))
+    reasoning = count(field(outputs, "reasoning_tokens"))
+    input_tokens, output_tokens = input_tokens or 0, output_tokens or 0
+    # Subsets can never exceed their totals; a response saying otherwise is clamped, not trusted.
+    return Usage(
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        cache_read_tokens=min(cached or 0, input_tokens),
+        reasoning_tokens=min(reasoning or 0, output_tokens),
+        **breakdown(inputs, outputs, input_tokens, output_tokens),  # audio, image, cache writes (issue 11)
+    )
+
+
+def chat_usage(usage: Any) -> Usage | None:
+    """Usage of a chat or legacy completion (``prompt_tokens`` / ``completion_tokens``)."""
+    return usage_of(usage, "prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details")
+
+
+def common_facts(response: Any, usage: Usage | None = None, finish_reasons: tuple[str, ...] = ()) -> Facts:
+    """Id, model, service tier and fingerprint of a response or chunk, with the usage and reasons given."""
+    return Facts(
+        response_id=text(getattr(response, "id", None)),
+        response_model=text(getattr(response, "model", None)),
+        service_tier=text(field(response, "service_tier")),
+        system_fingerprint=text(getattr(response, "system_fingerprint", None)),
+        usage=usage,
+        finish_reasons=finish_reasons,
+    )
+
+
+def choice_reasons(response: Any) -> tuple[str, ...]:
+    """Finish reasons of a chat or legacy completion, one per choice."""
+    choices = getattr(response, "choices", None)
+    if isinstance(choices, list):
+        return tuple(reason for c in choices if (reason := text(getattr(c, "finish_reason", None))))
+    return ()
+
+
+def read_choices_response(response: Any) -> Facts:
+    """A chat completion or legacy completion."""
+    return common_facts(response, chat_usage(getattr(response, "usage", None)), choice_reasons(response))
+
+
+def read_choices_chunk(chunk: Any, injected_usage: bool, need_common: bool, text_field: str) -> Chunk:
+    """A chat or legacy-completion stream chunk. Chunks are built without validation: any field may be missing
+    or of any JSON type (even the chunk itself)."""
+    choices = getattr(chunk, "choices", None)
+    usage = getattr(chunk, "usage", None)
+    facts = common_facts(chunk) if need_common else None
+    hide = False
+    if usage is not None:
+        facts = common_facts(chunk, chat_usage(usage))
+        hide = injected_usage and isinstance(choices, list) and not choices
+    elif injected_usage:
+        forget_field(chunk, "usage")
+    parts: list[str] = []
+    finish: list[tuple[int, str]] = []
+    if isinstance(choices, list):
+        for choice in choices:
+            if text_field == "content":
+                delta = getattr(getattr(choice, "delta", None), "content", None)
+            else:
+                delta = getattr(choice, "text", None)
+            if type(delta) is str and delta:
+                parts.append(delta)
+            reason = getattr(choice, "finish_reason", None)
+            if type(reason) is str:
+                index = getattr(choice, "index", None)
+                finish.append((index if type(index) is int else 0, reason))
+    return Chunk(facts=facts, texts=tuple(parts), finish=tuple(finish), hide=hide)

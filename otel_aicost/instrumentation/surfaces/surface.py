@@ -1,0 +1,33 @@
+"""What a surface module declares: its ``Surface`` (how to read it) and its ``Patch`` rows (which SDK methods)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from otel_aicost.instrumentation.facts import Chunk, Facts
+from otel_aicost.instrumentation.surfaces.shared import request_attributes
+
+
+@dataclass(frozen=True)
+class Surface:
+    """One instrumented SDK method family: what operation it is and how to read its requests and responses."""
+
+    operation: str
+    read: Callable[[Any], Facts]  # a parsed response -> its facts
+    # a stream chunk -> what it tells (chunk, injected_usage, need_common); None for surfaces that never stream
+    read_chunk: Callable[[Any, bool, bool], Chunk] | None = None
+    api_type: str | None = None
+    request: Callable[[Mapping[str, Any]], dict[str, Any]] = request_attributes  # kwargs -> gen_ai.request.*
+    stream_usage: bool = False  # its streams take ``stream_options.include_usage``
+
+
+class Patch(NamedTuple):
+    """One SDK method to wrap, sync and async. Rows whose module or method the installed SDK lacks are skipped."""
+
+    module: str
+    sync_class: str
+    async_class: str
+    method: str
+    surface: Surface

@@ -1,0 +1,44 @@
+"""The private SDK attributes ``instrumentation/sdk.py`` reads still exist: fail loudly the day one disappears."""
+
+from __future__ import annotations
+
+import wrapt
+
+from otel_aicost.instrumentation import sdk
+from otel_aicost.instrumentation.endpoint import endpoint_of
+from tests.support import payloads
+from tests.support.mock_openai import client, json_response, sse, sse_response
+
+
+def test_resources_know_their_client():
+    api = client(lambda request: None)
+    assert sdk.client_of(api.chat.completions) is api
+    assert sdk.client_of(api.embeddings) is api
+
+
+def test_raw_responses_are_the_legacy_class():
+    api = client(lambda request: json_response(payloads.chat_completion()))
+    raw = api.chat.completions.with_raw_response.create(model="gpt-4o-mini", messages=[])
+    assert isinstance(sdk.LegacyAPIResponse, type) and isinstance(raw, sdk.LegacyAPIResponse)
+
+
+def test_wrapt_keeps_the_wrapper_function():
+    def wrapper(wrapped, instance, args, kwargs):
+        return wrapped(*args, **kwargs)
+
+    assert sdk.inner_wrapper(wrapt.FunctionWrapper(len, wrapper)) is wrapper
+    assert sdk.inner_wrapper(len) is None
+
+
+def test_forget_field_makes_a_field_look_unset():
+    api = client(lambda request: sse_response(sse(payloads.chat_chunks(include_usage=False))))
+    chunk = next(iter(api.chat.completions.create(model="gpt-4o-mini", messages=[], stream=True)))
+    chunk_with_usage = chunk.model_copy(update={"usage": None})
+    sdk.forget_field(chunk_with_usage, "usage")
+    assert "usage" not in chunk_with_usage.model_fields_set
+
+
+def test_public_reads_give_the_endpoint():
+    endpoint = endpoint_of(client(lambda request: None, azure=True, api_version="2024-10-21"))
+    assert endpoint.is_azure and endpoint.api_version == "2024-10-21"
+    assert endpoint.server_address == "contoso.openai.azure.com"
