@@ -3,7 +3,8 @@
     python -m build -o /tmp/dist . && python bench/install_sizes.py /tmp/dist/otel_aicost-*.whl
 
 "core" is everything `pip install otel_aicost-*.whl` adds to a fresh venv's site-packages (pip itself excluded),
-with its largest distributions; each extra is what `pip install 'wheel[extra]'` adds on top of the core. Needs the
+with its largest distributions, and what it adds to a venv that has `openai` already (pydantic, httpx, ...); each
+extra is what `pip install 'wheel[extra]'` adds on top of the core. Needs the
 package index (or a warm pip cache); takes a few minutes.
 """
 
@@ -16,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-EXTRAS = ("instruments", "demo", "yaml", "azure", "prometheus", "parquet", "finops")
+EXTRAS = ("instruments", "demo", "yaml", "azure", "prometheus", "grpc", "parquet", "finops")
 
 
 def site_packages(venv: Path) -> Path:
@@ -58,6 +59,10 @@ def main() -> None:
         print(f"core: {mib(sum(added.values()))} over a bare venv; largest entries:")
         for name, size in sorted(added.items(), key=lambda item: -item[1])[: args.top]:
             print(f"  {mib(size):>10}  {name}")
+        with_openai = install(Path(tmp, "openai"), "openai")
+        subprocess.run([str(Path(tmp, "openai", "bin", "pip")), "install", "-q", str(wheel)], check=True)
+        app = distributions(Path(tmp, "openai"))
+        print(f"core added to an app that has openai already: {mib(sum(s for n, s in app.items() if n not in with_openai))}")
         for extra in EXTRAS:
             with_extra = install(Path(tmp, extra), f"{wheel}[{extra}]")
             extra_added = {name: size for name, size in with_extra.items() if name not in core}
