@@ -42,6 +42,8 @@ SYSTEM_INSTRUCTIONS = "gen_ai.system_instructions"
 TOOL_DEFINITIONS = "gen_ai.tool.definitions"
 TOOL_CALL_ARGUMENTS = "gen_ai.tool.call.arguments"
 TOOL_CALL_RESULT = "gen_ai.tool.call.result"
+CONVERSATION_ID = "gen_ai.conversation.id"
+INFERENCE_DETAILS_EVENT = "gen_ai.client.inference.operation.details"
 SERVER_ADDRESS = server_attributes.SERVER_ADDRESS
 SERVER_PORT = server_attributes.SERVER_PORT
 ERROR_TYPE = error_attributes.ERROR_TYPE
@@ -105,6 +107,10 @@ DEPLOYMENT_TYPES = (
     "global_batch",
     "data_zone_batch",
 )
+
+# --- streams (SPEC section 5) ---
+# span event: the endpoint refused the stream_options we added; the request was sent again without them
+EVENT_STREAM_OPTIONS_REFUSED = "aicost.stream_options.refused"
 
 # --- budgets (SPEC section 7) ---
 BUDGET_THRESHOLD_EVENT = "aicost.budget.threshold"

@@ -41,6 +41,7 @@ from otel_aicost.instrumentation.instrumentor import OpenAICostInstrumentor
 __all__ = ["DATA_DIR", "ENV_DATA_DIR", "Configurator", "configure", "install_providers"]
 
 _announced = False
+_routes_in_effect: Any = None  # where install_providers sent each signal, for a second configure() to compare
 
 
 def _announce(defaulted: list[str]) -> None:
@@ -81,7 +82,8 @@ def install_providers(settings: Settings, environ: Mapping[str, str] | None = No
         "logs": type(logger_provider).__name__ in ("ProxyLoggerProvider", "NoOpLoggerProvider"),
     }
     if any(own.values()):
-        chosen = routes(settings.exporter, environ)
+        global _routes_in_effect
+        chosen = _routes_in_effect = routes(settings.exporter, environ)
         built = {signal: build(chosen[signal], environ) for signal in SIGNALS if own[signal]}  # fails before any is set
         _announce([signal for signal in SIGNALS if own[signal] and chosen[signal].by_default])
         resource = _resource()
@@ -163,8 +165,15 @@ def configure(**options: Any) -> OpenAICostInstrumentor:
     raises ``ConfigError`` here, naming the file, the key and the problem.
     """
     settings = load_settings(options)
-    tracer_provider, meter_provider, logger_provider = install_providers(settings)
     instrumentor = OpenAICostInstrumentor()
+    if instrumentor.is_instrumented_by_opentelemetry:  # a second configure() (after otel_aicost.auto, say)
+        if settings.exporter and routes(settings.exporter, os.environ) != _routes_in_effect:
+            raise ConfigError(
+                f"configure(exporter={settings.exporter!r}): telemetry already goes elsewhere; exporters are set "
+                "up once per process, so call configure() once, before any other set-up"
+            )
+        instrumentor.uninstrument()  # its other settings (budgets, tags, prices, capture, ...) apply from here on
+    tracer_provider, meter_provider, logger_provider = install_providers(settings)
     instrumentor.instrument(
         tracer_provider=tracer_provider,
         meter_provider=meter_provider,

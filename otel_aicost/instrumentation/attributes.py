@@ -21,11 +21,6 @@ def error_type(error: BaseException) -> str:
     return kind.__qualname__ if module == "builtins" else f"{module}.{kind.__qualname__}"
 
 
-def describe(error: BaseException) -> str:
-    message = str(error)
-    return message if len(message) <= 512 else message[:509] + "..."
-
-
 def span_name(request: Request) -> str:
     operation = request.surface.operation
     return f"{operation} {request.request_model}" if request.request_model else operation
@@ -61,7 +56,7 @@ def start_attributes(request: Request, content: Any) -> dict[str, Any]:
         if request.deployment is not None:
             attributes[semconv.DEPLOYMENT_NAME] = request.deployment.name
             attributes[semconv.DEPLOYMENT_TYPE] = request.deployment.type or "global_standard"
-    attributes.update(surface.request(request.kwargs))
+    attributes.update(surface.request(request.params))
     for key, value in request.tags.items():
         attributes[semconv.TAG_PREFIX + key] = value
     if content.on_span:
@@ -116,7 +111,7 @@ def usage_attributes(usage: Usage, operation: str) -> dict[str, Any]:
     attributes: dict[str, Any] = {semconv.USAGE_INPUT_TOKENS: usage.input_tokens}
     if operation != semconv.OP_EMBEDDINGS:
         attributes[semconv.USAGE_OUTPUT_TOKENS] = usage.output_tokens
-    if usage.cache_read_tokens:
+    if usage.cache_read_tokens or usage.cache_read_reported:
         attributes[semconv.USAGE_CACHE_READ_INPUT_TOKENS] = usage.cache_read_tokens
     if usage.cache_write_tokens:
         attributes[semconv.USAGE_CACHE_CREATION_INPUT_TOKENS] = usage.cache_write_tokens

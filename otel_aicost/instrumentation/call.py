@@ -17,14 +17,13 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from otel_aicost import semconv
 from otel_aicost.budgets.rules import BudgetExceeded
 from otel_aicost.cost.pricer import Cost
-from otel_aicost.instrumentation.attributes import (
-    describe, end_attributes, metric_attributes, span_name, start_attributes,
-)  # fmt: skip
+from otel_aicost.instrumentation.attributes import end_attributes, metric_attributes, span_name, start_attributes
 from otel_aicost.instrumentation.facts import NO_FACTS, Facts
 from otel_aicost.instrumentation.metrics import record_call
 from otel_aicost.instrumentation.outcome import price, usage_of
 from otel_aicost.instrumentation.request import Request
 from otel_aicost.instrumentation.safety import report_internal_error
+from otel_aicost.instrumentation.scrub import report
 from otel_aicost.instrumentation.usage import Usage
 
 _CALL_OPERATIONS = (semconv.OP_CHAT, semconv.OP_TEXT_COMPLETION, semconv.OP_EMBEDDINGS)
@@ -131,8 +130,9 @@ class Call:
                     telemetry.content.response_to_span(facts, span)
             if not self.enriching:
                 if error is not None:
-                    span.set_status(Status(StatusCode.ERROR, describe(error)))
-                    span.record_exception(error)
+                    description, exception_attributes = report(error, telemetry.content.enabled)
+                    span.set_status(Status(StatusCode.ERROR, description))
+                    span.record_exception(error, attributes=exception_attributes)
                 if telemetry.content.on_event:
                     telemetry.content.emit_event(self, facts, span)
             return usage, cost

@@ -23,6 +23,7 @@ from otel_aicost.config.settings import Settings, load_settings
 from otel_aicost.instrumentation.content import ContentCapture
 from otel_aicost.cost.pricer import Pricer
 from otel_aicost.cost.estimate import set_default_pricer
+from otel_aicost.instrumentation.ending import register_exit_hook
 from otel_aicost.instrumentation.metrics import Instruments
 from otel_aicost.instrumentation.package import _instruments
 from otel_aicost.instrumentation.surfaces import all_patches
@@ -114,11 +115,15 @@ class OpenAICostInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     """
 
     def __init__(self) -> None:
+        # BaseInstrumentor makes this class a singleton: every construction returns the one instance, and runs
+        # __init__ again. Its state is set up once, so `OpenAICostInstrumentor().uninstrument()` from anywhere
+        # unwraps what was wrapped, and instrumenting again never wraps twice.
         super().__init__()
-        self._switch: Switch | None = None
-        self._zero_code = False
-        self._wrapped: list[tuple[type, str]] = []
-        self.telemetry: Telemetry | None = None
+        if not hasattr(self, "_wrapped"):
+            self._switch: Switch | None = None
+            self._zero_code = False
+            self._wrapped: list[tuple[type, str]] = []
+            self.telemetry: Telemetry | None = None
 
     def instrument(self, **kwargs: Any) -> Any:
         # The opentelemetry-instrument loader is the one caller passing skip_dep_check (which instrument() pops).
@@ -142,6 +147,7 @@ class OpenAICostInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         telemetry.on_first_call = partial(_preload_in_background, telemetry)
         propagation.outbound = settings.propagate_baggage
         propagation.inbound_keys = frozenset(settings.baggage_keys)
+        register_exit_hook()
         switch = Switch()
         self._switch, self.telemetry = switch, telemetry
         for module_name, sync_class, async_class, method, surface in all_patches():

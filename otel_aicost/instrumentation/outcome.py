@@ -47,7 +47,7 @@ def price(pricer: Pricer, request: Request, facts: Facts, usage: Usage | None) -
             request_model=request.request_model,
             response_model=facts.response_model,
             deployment=request.deployment,
-            service_tier=effective_service_tier(requested_tier(request.kwargs), facts.service_tier),
+            service_tier=effective_service_tier(requested_tier(request.params), facts.service_tier),
             provider=request.endpoint.provider,
             server_address=request.endpoint.server_address,
         )

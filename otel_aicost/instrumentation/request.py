@@ -21,6 +21,7 @@ class Request:
     surface: Surface
     endpoint: Endpoint
     kwargs: Mapping[str, Any]  # what is sent: the caller's arguments, plus stream_options when we asked for usage
+    params: Mapping[str, Any]  # the parameters the API receives: ``kwargs`` with ``extra_body`` merged over them
     request_model: str | None
     deployment: Deployment | None
     tags: Mapping[str, str]
@@ -33,11 +34,14 @@ def build_request(telemetry: Any, surface: Surface, instance: Any, kwargs: dict[
     model = kwargs.get("model")
     request_model = model if type(model) is str and model else None
     stream = kwargs.get("stream") is True
-    sent = _with_stream_usage(surface, endpoint, kwargs) if stream and telemetry.inject_usage else None
+    asks = stream and surface.stream_usage and telemetry.inject_usage
+    sent = telemetry.stream_usage.ask(endpoint, kwargs) if asks else None
+    sent_kwargs = sent if sent is not None else kwargs
     return Request(
         surface=surface,
         endpoint=endpoint,
-        kwargs=sent if sent is not None else kwargs,
+        kwargs=sent_kwargs,
+        params=_params(sent_kwargs),
         request_model=request_model,
         deployment=_deployment(telemetry.pricer, endpoint, request_model),
         tags=_tags(telemetry.default_tags),
@@ -46,9 +50,21 @@ def build_request(telemetry: Any, surface: Surface, instance: Any, kwargs: dict[
     )
 
 
-def without_injected_usage(request: Request, kwargs: Mapping[str, Any]) -> Request:
-    """The request as the caller gave it (``kwargs``), for an endpoint that refused our ``stream_options``."""
-    return replace(request, kwargs=kwargs, injected_usage=False)
+def without_injected_usage(request: Request, given: Mapping[str, Any]) -> Request:
+    """The request with the caller's own ``stream_options`` (``given``: the caller's kwargs), for an endpoint that
+    refused ours."""
+    kwargs = dict(request.kwargs)
+    if "stream_options" in given:
+        kwargs["stream_options"] = given["stream_options"]
+    else:
+        del kwargs["stream_options"]
+    return replace(request, kwargs=kwargs, params=_params(kwargs), injected_usage=False)
+
+
+def _params(kwargs: Mapping[str, Any]) -> Mapping[str, Any]:
+    """What the API receives: the SDK merges ``extra_body`` over the named parameters."""
+    extra = kwargs.get("extra_body")
+    return {**kwargs, **extra} if isinstance(extra, Mapping) and extra else kwargs
 
 
 def _deployment(pricer: Any, endpoint: Endpoint, request_model: str | None) -> Deployment | None:
@@ -56,26 +72,6 @@ def _deployment(pricer: Any, endpoint: Endpoint, request_model: str | None) -> D
         return None
     name = endpoint.deployment or request_model
     return pricer.deployment(name) or (Deployment(name=name) if name else None)
-
-
-def _with_stream_usage(surface: Surface, endpoint: Endpoint, kwargs: dict[str, Any]) -> dict[str, Any] | None:
-    """The kwargs asking a chat/completion stream for its usage chunk when the caller did not (SPEC section 5),
-    or None when we leave the request as it is."""
-    if not surface.stream_usage:
-        return None
-    options = kwargs.get("stream_options")
-    if isinstance(options, Mapping):
-        if "include_usage" in options:
-            return None
-        new_options = {**options, "include_usage": True}
-    elif options is None or not options:  # absent, None, or the SDK's NOT_GIVEN/omit sentinel
-        new_options = {"include_usage": True}
-    else:
-        return None
-    api_version = endpoint.api_version
-    if api_version is not None and api_version[:10] < "2024-09-01":  # older Azure API versions reject it
-        return None
-    return {**kwargs, "stream_options": new_options}
 
 
 def _tags(default_tags: Mapping[str, str]) -> Mapping[str, str]:

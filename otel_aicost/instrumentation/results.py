@@ -1,9 +1,11 @@
 """What the SDK returned, handed back to the caller as it was: a parsed object, a stream, or a raw response.
 
 Parsed objects are read and the call ends. Streams come back inside a proxy that ends the call when the stream
-ends. ``.with_raw_response`` (``LegacyAPIResponse``) non-streaming results are parsed once (the SDK caches the
-parse, so the caller's own ``.parse()`` returns the same object); raw streams and ``.with_streaming_response``
-results come back inside a proxy whose ``parse()`` reads (or wraps) what it returns.
+ends (``streams.py``). ``.with_raw_response`` (``LegacyAPIResponse``) non-streaming results are parsed once (the
+SDK caches the parse, so the caller's own ``.parse()`` returns the same object). Raw streams and
+``.with_streaming_response`` results come back inside a proxy whose ``parse()`` reads (or wraps) what it returns;
+a body the caller reads as bytes or lines instead is read by a tap on its byte stream (``taps.py``), byte for byte
+what the bare SDK gives, and the call ends when the response closes.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ import wrapt
 from otel_aicost.instrumentation.call import Call
 from otel_aicost.instrumentation.content import output_messages
 from otel_aicost.instrumentation.facts import NO_FACTS, Facts
-from otel_aicost.instrumentation.sdk import LegacyAPIResponse
 from otel_aicost.instrumentation.safety import report_internal_error
-from otel_aicost.instrumentation.streams import AsyncStreamProxy, StreamProxy, finish_stream
+from otel_aicost.instrumentation.sdk import LegacyAPIResponse
+from otel_aicost.instrumentation.streams import AsyncStreamProxy, StreamProxy, StreamState
+from otel_aicost.instrumentation.taps import JsonBody, SseDecoder, tap
 
 try:
     from openai import APIResponse, AsyncAPIResponse, AsyncStream, Stream
@@ -48,12 +51,17 @@ def _read_raw(call: Call, raw: Any) -> None:
     _read(call, parsed)
 
 
-def _wrap_parsed(call: Call, parsed: Any) -> Any:
+def _wrap_stream(call: Call, stream: Any, state: StreamState | None = None) -> Any:
+    """A stream in its proxy, with a tap on its HTTP response that ends the call when the response closes."""
+    state = state or StreamState(call)
+    tap(getattr(stream, "response", None), state.response_closed)
+    return (AsyncStreamProxy if isinstance(stream, AsyncStream) else StreamProxy)(stream, state)
+
+
+def _wrap_parsed(call: Call, parsed: Any, state: StreamState | None = None) -> Any:
     """Read a parsed result, or wrap it if it is a stream; return what the caller gets."""
-    if isinstance(parsed, Stream):
-        return StreamProxy(parsed, call)
-    if isinstance(parsed, AsyncStream):
-        return AsyncStreamProxy(parsed, call)
+    if isinstance(parsed, (Stream, AsyncStream)):
+        return _wrap_stream(call, parsed, state)
     _read(call, parsed)
     return parsed
 
@@ -62,7 +70,7 @@ def handle_result(call: Call, result: Any) -> Any:
     """What the caller gets back for ``result`` (sync and async clients alike; nothing here awaits)."""
     try:
         if isinstance(result, LegacyAPIResponse):
-            if call.stream:
+            if call.request.stream:
                 return RawResponseProxy(result, call)
             _read_raw(call, result)
             return result
@@ -85,12 +93,23 @@ def _end_quietly(call: Call) -> None:
 
 
 class RawResponseProxy(wrapt.ObjectProxy):  # type: ignore[misc]
-    """A raw response whose ``parse()`` we read; the call ends at the first parse, ``close()`` or collection."""
+    """A raw response. The call ends at its first ``parse()`` (or, for a stream, when the parsed stream ends), when
+    its HTTP response closes (``close()``, the end of its ``with`` block, the body read to its end), or when it is
+    collected; a body read as bytes or lines is decoded on the side for its usage."""
 
     def __init__(self, raw: Any, call: Call) -> None:
         super().__init__(raw)
         self._self_call = call
         self._self_parsed: Any = None
+        http_response = getattr(raw, "http_response", None)
+        if call.request.stream:
+            self._self_state: StreamState | None = StreamState(call)
+            self._self_body: JsonBody | None = None
+            self._self_tap = tap(http_response, self._self_state.response_closed, SseDecoder(self._self_state.take))
+        else:
+            self._self_state = None
+            self._self_body = JsonBody()
+            self._self_tap = tap(http_response, self._self_body_closed, self._self_body)
 
     def parse(self, *args: Any, **kwargs: Any) -> Any:
         return self._self_take(self.__wrapped__.parse(*args, **kwargs), args, kwargs)
@@ -101,11 +120,24 @@ class RawResponseProxy(wrapt.ObjectProxy):  # type: ignore[misc]
             return parsed
         if self._self_parsed is None:
             try:
-                self._self_parsed = _wrap_parsed(self._self_call, parsed)
+                if self._self_tap is not None:
+                    self._self_tap.stop_decoding()
+                self._self_parsed = _wrap_parsed(self._self_call, parsed, self._self_state)
             except Exception:
                 report_internal_error("raw parse")
                 return parsed
         return self._self_parsed
+
+    def _self_body_closed(self) -> None:
+        """A non-streamed body read without ``parse()``: the call's facts come from the JSON the server sent."""
+        call = self._self_call
+        if call.ended:
+            return
+        document = self._self_body.document() if self._self_body is not None else None
+        if document is None:
+            _end_quietly(call)
+        else:
+            _read(call, document)
 
     def close(self) -> Any:
         try:
@@ -114,15 +146,14 @@ class RawResponseProxy(wrapt.ObjectProxy):  # type: ignore[misc]
             self._self_end()
 
     def _self_end(self) -> None:
-        parsed = self._self_parsed
-        if isinstance(parsed, (StreamProxy, AsyncStreamProxy)):
-            finish_stream(parsed)
+        if self._self_state is not None:
+            self._self_state.end(None)
         else:
-            _end_quietly(self._self_call)
+            self._self_body_closed()
 
     def __del__(self) -> None:
-        if not self._self_call.ended and not isinstance(self._self_parsed, (StreamProxy, AsyncStreamProxy)):
-            _end_quietly(self._self_call)
+        if not self._self_call.ended:
+            self._self_end()
 
 
 class AsyncRawResponseProxy(RawResponseProxy):

@@ -2,7 +2,7 @@
 against. Public APIs are used everywhere else (``client.base_url``, ``client.default_query``, ``openai.Stream``,
 ``openai.APIResponse``). ``tests/unit/test_sdk_adapter.py`` fails loudly the day one of these disappears.
 
-Checked against openai 1.40.0 and 3.57.0, wrapt 1.16 and 1.17, pydantic 2.x.
+Checked against openai 1.40.0 and 3.57.0, wrapt 2.5.2, pydantic 2.14.4.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ def client_of(resource: Any) -> Any:
 
 
 def inner_wrapper(wrapped: Any) -> Any:
-    """The wrapper function of a ``wrapt`` function wrapper (``_self_wrapper``, wrapt 1.x), else None."""
+    """The wrapper function of a ``wrapt`` function wrapper (``_self_wrapper``, wrapt 2.5.2), else None."""
     return getattr(wrapped, "_self_wrapper", None)
 
 

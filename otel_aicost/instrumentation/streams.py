@@ -1,43 +1,60 @@
-"""Stream proxies: the caller iterates exactly what it would uninstrumented; the span ends exactly once.
+"""Stream proxies: the caller iterates exactly what it would uninstrumented; the span ends exactly once, when the
+stream ends, whichever way it ends.
 
-Every exit path ends the call: exhaustion, ``break`` then ``close()``/``aclose()``, ``with`` blocks, an exception
-mid-stream, and garbage collection of an abandoned stream. The usage-only chunk that we asked for on the
-caller's behalf (``stream_options.include_usage``) is read and hidden.
+A ``StreamState`` holds one stream's call and what its chunks said; the chunk proxy (``StreamProxy``) and the byte
+tap on its HTTP response (``taps.py``) share it. Exits: exhaustion; an error mid-stream; ``close()``/``aclose()``
+(an exception it raises is recorded); a ``with`` block (the exception leaving it is recorded); the SDK's stream
+helpers (``chat.completions.stream()``, ``responses.stream()``), which close the HTTP response: the tap sees that
+close and ends the call at once; garbage collection of an abandoned stream; interpreter exit (``ending.py``).
+The usage-only chunk we asked for on the caller's behalf (``stream_options.include_usage``) is read and hidden.
 """
 
 from __future__ import annotations
 
+import sys
+from dataclasses import replace
 from typing import Any
 
 import wrapt
 
 from otel_aicost.instrumentation.call import Call
-from otel_aicost.instrumentation.facts import StreamFacts
+from otel_aicost.instrumentation.content import StreamOutput
+from otel_aicost.instrumentation.ending import still_open
+from otel_aicost.instrumentation.facts import Chunk, StreamFacts
 from otel_aicost.instrumentation.safety import report_internal_error
 
-
-def finish_stream(proxy: StreamProxy | AsyncStreamProxy) -> None:
-    """End a stream's call with what it has seen so far (its raw response was closed under it)."""
-    proxy._self_end(None)
+_NOT_ERRORS = (GeneratorExit, StopIteration, StopAsyncIteration)
 
 
-class _Proxy(wrapt.ObjectProxy):  # type: ignore[misc]
-    """What the sync and async proxies share: reading chunks and ending the call once."""
+def error_in_flight() -> BaseException | None:
+    """The exception being raised through the caller's code right now (a ``with`` block's exit), if any."""
+    error = sys.exc_info()[1]
+    return None if error is None or isinstance(error, _NOT_ERRORS) else error
 
-    def __init__(self, stream: Any, call: Call) -> None:
-        super().__init__(stream)
-        self._self_call = call
-        self._self_read = call.request.surface.read_chunk
-        self._self_facts = StreamFacts()
 
-    def _self_hides(self, chunk: Any) -> bool:
+class StreamState:
+    """One stream's call and what its chunks said so far."""
+
+    __slots__ = ("call", "read", "seen", "output", "in_next", "__weakref__")
+
+    def __init__(self, call: Call) -> None:
+        self.call = call
+        self.read = call.request.surface.read_chunk
+        self.seen = StreamFacts()
+        self.output = StreamOutput() if call.telemetry.content.enabled else None
+        self.in_next = False  # inside the proxy's next: the proxy ends the call itself
+        still_open(self)
+
+    def take(self, chunk: Any) -> bool:
         """Read a chunk and merge what it says; True if it is the usage chunk we asked for, which the caller must
         not see."""
-        call = self._self_call
+        call = self.call
         try:
-            seen = self._self_facts
-            read = self._self_read(chunk, call.request.injected_usage, seen.facts.response_id is None)
+            seen = self.seen
+            read: Chunk = self.read(chunk, call.request.injected_usage, seen.facts.response_id is None)
             seen.add(read)
+            if self.output is not None:
+                self.output.add(chunk)
             if read.hide:
                 return True
             if read.counts:
@@ -46,12 +63,14 @@ class _Proxy(wrapt.ObjectProxy):  # type: ignore[misc]
             report_internal_error("stream chunk")
         return False
 
-    def _self_end(self, error: BaseException | None) -> None:
-        call = self._self_call
+    def end(self, error: BaseException | None = None) -> None:
+        call = self.call
         if call.ended:
             return
         try:
-            facts = self._self_facts.result()
+            facts = self.seen.result()
+            if self.output is not None:
+                facts = replace(facts, output_messages=tuple(self.output.messages(facts.finish_reasons)))
             if error is None:
                 call.succeed(facts)
             else:
@@ -59,9 +78,27 @@ class _Proxy(wrapt.ObjectProxy):  # type: ignore[misc]
         except Exception:
             report_internal_error("stream end")
 
+    def response_closed(self) -> None:
+        """The HTTP response was closed (a helper's ``close()`` or ``with`` exit, or the body read to its end)."""
+        if not self.in_next:
+            self.end(error_in_flight())
+
+    def end_at_exit(self) -> None:
+        self.end(None)
+
+
+class _Proxy(wrapt.ObjectProxy):  # type: ignore[misc]
+    """What the sync and async proxies share."""
+
+    def __init__(self, stream: Any, state: StreamState) -> None:
+        super().__init__(stream)
+        self._self_state = state
+
+    def _self_end(self, error: BaseException | None) -> None:
+        self._self_state.end(error)
+
     def __del__(self) -> None:
-        if not self._self_call.ended:
-            self._self_end(None)
+        self._self_state.end(None)
 
 
 class StreamProxy(_Proxy):
@@ -71,33 +108,37 @@ class StreamProxy(_Proxy):
         return self
 
     def __next__(self) -> Any:
+        state = self._self_state
         while True:
+            state.in_next = True
             try:
                 chunk = self.__wrapped__.__next__()
             except StopIteration:
-                self._self_end(None)
+                state.end(None)
                 raise
             except BaseException as error:
-                self._self_end(error)
+                state.end(error)
                 raise
-            if not self._self_hides(chunk):
+            finally:
+                state.in_next = False
+            if not state.take(chunk):
                 return chunk
 
     def close(self) -> None:
         try:
             self.__wrapped__.close()
-        finally:
-            self._self_end(None)
+        except BaseException as error:
+            self._self_end(error)
+            raise
+        self._self_end(error_in_flight())
 
     def __enter__(self) -> StreamProxy:
         self.__wrapped__.__enter__()
         return self
 
-    def __exit__(self, *exc_info: Any) -> Any:
-        try:
-            return self.__wrapped__.__exit__(*exc_info)
-        finally:
-            self._self_end(None)
+    def __exit__(self, kind: Any, error: Any, traceback: Any) -> Any:
+        self._self_end(error if isinstance(error, BaseException) and not isinstance(error, _NOT_ERRORS) else None)
+        return self.__wrapped__.__exit__(kind, error, traceback)
 
 
 class AsyncStreamProxy(_Proxy):
@@ -107,23 +148,29 @@ class AsyncStreamProxy(_Proxy):
         return self
 
     async def __anext__(self) -> Any:
+        state = self._self_state
         while True:
+            state.in_next = True
             try:
                 chunk = await self.__wrapped__.__anext__()
             except StopAsyncIteration:
-                self._self_end(None)
+                state.end(None)
                 raise
             except BaseException as error:
-                self._self_end(error)
+                state.end(error)
                 raise
-            if not self._self_hides(chunk):
+            finally:
+                state.in_next = False
+            if not state.take(chunk):
                 return chunk
 
     async def close(self) -> None:
         try:
             await self.__wrapped__.close()
-        finally:
-            self._self_end(None)
+        except BaseException as error:
+            self._self_end(error)
+            raise
+        self._self_end(error_in_flight())
 
     async def aclose(self) -> None:
         await self.close()
@@ -132,8 +179,6 @@ class AsyncStreamProxy(_Proxy):
         await self.__wrapped__.__aenter__()
         return self
 
-    async def __aexit__(self, *exc_info: Any) -> Any:
-        try:
-            return await self.__wrapped__.__aexit__(*exc_info)
-        finally:
-            self._self_end(None)
+    async def __aexit__(self, kind: Any, error: Any, traceback: Any) -> Any:
+        self._self_end(error if isinstance(error, BaseException) and not isinstance(error, _NOT_ERRORS) else None)
+        return await self.__wrapped__.__aexit__(kind, error, traceback)

@@ -15,6 +15,7 @@ from otel_aicost.instrumentation.content import ContentCapture
 from otel_aicost.instrumentation.gateway_headers import GatewayHeaders
 from otel_aicost.instrumentation.metrics import Instruments, MetricTags
 from otel_aicost.instrumentation.request import build_request
+from otel_aicost.instrumentation.stream_usage import StreamUsage
 from otel_aicost.instrumentation.surfaces import Surface
 
 
@@ -39,6 +40,7 @@ class Telemetry:
         self.gateway_headers = GatewayHeaders(settings.metric_tags) if settings.gateway_headers else None
         self.default_tags = {**resource_tags(resource), **settings.tags}
         self.inject_usage = settings.stream_usage == "auto"
+        self.stream_usage = StreamUsage()
         self.on_first_call: Callable[[], None] | None = None  # loads the price data: set by the instrumentor
 
     def start(self, surface: Surface, instance: Any, kwargs: dict[str, Any]) -> Call:

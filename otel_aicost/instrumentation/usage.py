@@ -31,6 +31,7 @@ class Usage:
     input_image_tokens: int = 0
     output_audio_tokens: int = 0
     output_image_tokens: int = 0
+    cache_read_reported: bool = False  # the API reported a cached-token count (0 included): put it on the span
 
 
 def breakdown(input_details: Any, output_details: Any, input_tokens: int, output_tokens: int) -> dict[str, int]:

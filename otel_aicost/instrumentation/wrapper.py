@@ -14,6 +14,8 @@ from typing import Any
 from opentelemetry import context, trace
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
+from otel_aicost import semconv
+from otel_aicost.instrumentation.attributes import error_type
 from otel_aicost.instrumentation.call import Call
 from otel_aicost.instrumentation.request import without_injected_usage
 from otel_aicost.instrumentation.results import handle_result
@@ -42,11 +44,14 @@ def _start(telemetry: Telemetry, surface: Surface, instance: Any, kwargs: dict[s
         return None
 
 
-def _rejects_stream_options(call: Call, error: BaseException) -> bool:
-    """An endpoint that refuses the ``stream_options`` we added gets the caller's original request."""
-    if not call.injected_usage or getattr(error, "status_code", None) != 400:
+def _resend_without_stream_options(call: Call, error: BaseException, given: dict[str, Any]) -> bool:
+    """An endpoint that refuses the ``stream_options`` we added gets the caller's original request once more
+    (``stream_usage.py``): recorded on the span, counted, and the endpoint is not asked again."""
+    if not call.request.injected_usage or not call.telemetry.stream_usage.refused_by(call.request.endpoint, error):
         return False
-    return "stream_options" in str(error)
+    call.span.add_event(semconv.EVENT_STREAM_OPTIONS_REFUSED, {semconv.ERROR_TYPE: error_type(error)})
+    call.request = without_injected_usage(call.request, given)
+    return True
 
 
 def _bypass_inner_instrumentation(wrapped: Any) -> Any:
@@ -72,10 +77,10 @@ def sync_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any:
             try:
                 result = wrapped(*args, **call.kwargs)
             except Exception as error:
-                if not _rejects_stream_options(call, error):
+                if not guard("stream_options refusal", _resend_without_stream_options, call, error, kwargs,
+                             default=False):
                     raise
-                call.request = without_injected_usage(call.request, kwargs)
-                result = wrapped(*args, **kwargs)
+                result = wrapped(*args, **call.kwargs)
         except BaseException as error:
             guard("call failure", call.fail, error)
             raise
@@ -102,10 +107,10 @@ def async_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any
             try:
                 result = await wrapped(*args, **call.kwargs)
             except Exception as error:
-                if not _rejects_stream_options(call, error):
+                if not guard("stream_options refusal", _resend_without_stream_options, call, error, kwargs,
+                             default=False):
                     raise
-                call.request = without_injected_usage(call.request, kwargs)
-                result = await wrapped(*args, **kwargs)
+                result = await wrapped(*args, **call.kwargs)
         except BaseException as error:
             guard("call failure", call.fail, error)
             raise

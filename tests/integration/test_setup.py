@@ -96,3 +96,21 @@ def test_zero_code_with_a_bad_config_says_one_line_and_the_app_runs(tmp_path):
         "'EUR', got a string of 34 characters. Fix the config file (or unset OTEL_AICOST_CONFIG); the application "
         "runs without cost telemetry."
     ]
+
+
+def test_second_configure_applies_its_settings(tmp_path):
+    """``configure(...)`` after ``import otel_aicost.auto``: its settings take effect (issue 10), not ignored."""
+    imports = ("import otel_aicost.auto\nimport otel_aicost\n"
+               "otel_aicost.configure(tags={'team': 'search'})")  # fmt: skip
+    result = run(python(str(write_app(tmp_path, imports))), tmp_path)
+    assert result.returncode == 0, result.stderr
+    spans = _spans_in(tmp_path / "otel-aicost-data" / "traces.jsonl")
+    assert len(spans) == 2
+    assert all(_attributes(span)["aicost.tag.team"] == "search" for span in spans)
+
+
+def test_second_configure_asking_another_exporter_fails_loudly(tmp_path):
+    imports = "import otel_aicost.auto\nimport otel_aicost\notel_aicost.configure(exporter='console')"
+    result = run(python(str(write_app(tmp_path, imports))), tmp_path)
+    assert result.returncode != 0
+    assert "configure(exporter='console')" in result.stderr and "once per process" in result.stderr

@@ -60,6 +60,6 @@ def test_event_only(telemetry):
     assert "gen_ai.input.messages" not in span.attributes
     (record,) = exporter.get_finished_logs()
     log = record.log_record
-    assert log.attributes["event.name"] == "gen_ai.client.inference.operation.details"
-    assert log.body["gen_ai.input.messages"][1]["parts"][0]["content"] == "Say hello"
+    assert log.event_name == "gen_ai.client.inference.operation.details"  # semconv v1.41: the record's event name
+    assert log.attributes["gen_ai.input.messages"][1]["parts"][0]["content"] == "Say hello"
     assert log.trace_id == span.context.trace_id

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from otel_aicost import semconv
 from otel_aicost.instrumentation.facts import Chunk, Facts
-from otel_aicost.instrumentation.surfaces.shared import common_facts, text, usage_of
+from otel_aicost.instrumentation.surfaces.shared import common_facts, request_attributes, text, usage_of
 from otel_aicost.instrumentation.surfaces.surface import Patch, Surface
 
 _STATUS_REASONS = {"completed": "stop", "failed": "error", "cancelled": "error"}
+_TOOL_CALLS = ("function_call", "custom_tool_call")  # calls the caller's code must answer
 _INCOMPLETE_REASONS = {"max_output_tokens": "length", "content_filter": "content_filter"}
 
 
@@ -22,10 +24,21 @@ def _finish_reasons(response: Any) -> tuple[str, ...]:
         reason = _STATUS_REASONS[status]
         output = getattr(response, "output", None)
         if reason == "stop" and isinstance(output, list):
-            if any(getattr(item, "type", None) == "function_call" for item in output):
-                reason = "tool_call"
+            if any(getattr(item, "type", None) in _TOOL_CALLS for item in output):
+                reason = "tool_calls"  # what Chat Completions reports for the same reply
         return (reason,)
     return ()
+
+
+def responses_request(kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    attributes = request_attributes(kwargs)
+    conversation = kwargs.get("conversation")
+    if isinstance(conversation, Mapping):
+        conversation = conversation.get("id")
+    conversation_id = text(conversation)
+    if conversation_id is not None:
+        attributes[semconv.CONVERSATION_ID] = conversation_id
+    return attributes
 
 
 def read(response: Any) -> Facts:
@@ -54,7 +67,7 @@ def read_chunk(event: Any, injected_usage: bool, need_common: bool) -> Chunk:
     return _NOT_OUTPUT
 
 
-RESPONSES = Surface(semconv.OP_CHAT, read, read_chunk, api_type=semconv.API_RESPONSES)
+RESPONSES = Surface(semconv.OP_CHAT, read, read_chunk, api_type=semconv.API_RESPONSES, request=responses_request)
 
 PATCHES = (
     Patch("openai.resources.responses", "Responses", "AsyncResponses", "create", RESPONSES),

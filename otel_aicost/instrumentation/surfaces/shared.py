@@ -125,6 +125,7 @@ def usage_of(usage: Any, input_name: str, output_name: str, input_details: str, 
         output_tokens=output_tokens,
         cache_read_tokens=min(cached or 0, input_tokens),
         reasoning_tokens=min(reasoning or 0, output_tokens),
+        cache_read_reported=cached is not None,
         **breakdown(inputs, outputs, input_tokens, output_tokens),  # audio, image, cache writes (issue 11)
     )
 

@@ -1,0 +1,169 @@
+"""A tap on an HTTP response's byte stream: it sees the response close, and reads the bytes of raw responses.
+
+``client.….with_raw_response.create(stream=True)`` and ``.with_streaming_response`` hand the caller the HTTP body
+itself (``iter_bytes()``, ``iter_lines()``, ``read()``, …). The tap wraps ``http_response.stream`` (the httpx byte
+stream every read goes through) and passes every byte on unchanged, so the caller reads exactly what the bare
+SDK gives; for a body nobody parses it decodes a copy (server-sent events or one JSON document) for the usage the
+server sent. Every stream also gets a tap: when its HTTP response is closed (by a stream helper's ``close()`` or
+``with`` exit, by ``raw.close()``, or by reading the body to its end) the call ends at once.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import wrapt
+
+from otel_aicost.instrumentation.safety import report_internal_error
+
+_MAX_JSON_BODY = 16 * 1024 * 1024  # a larger non-streamed body is not decoded for usage (the call is unpriced)
+
+
+class JsonView:
+    """Attribute access over decoded JSON, so the surfaces' readers read it as they read SDK objects."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._data = data
+
+    def __getattr__(self, name: str) -> Any:
+        return view(self._data.get(name))
+
+
+def view(value: Any) -> Any:
+    if isinstance(value, dict):
+        return JsonView(value)
+    if isinstance(value, list):
+        return [view(item) for item in value]
+    return value
+
+
+class SseDecoder:
+    """Server-sent events, fed byte by byte chunk; each event's JSON ``data`` goes to ``on_event``."""
+
+    __slots__ = ("on_event", "buffer", "data")
+
+    def __init__(self, on_event: Any) -> None:
+        self.on_event = on_event
+        self.buffer = b""
+        self.data: list[bytes] = []
+
+    def feed(self, part: bytes) -> None:
+        self.buffer += part
+        *lines, self.buffer = self.buffer.split(b"\n")
+        for line in lines:
+            line = line.rstrip(b"\r")
+            if not line:
+                self._dispatch()
+            elif line.startswith(b"data:"):
+                self.data.append(line[5:].lstrip(b" "))
+
+    def flush(self) -> None:
+        if self.buffer:
+            self.feed(b"\n")
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        if not self.data:
+            return
+        data, self.data = b"\n".join(self.data), []
+        if data.startswith(b"[DONE]"):
+            return
+        try:
+            decoded = json.loads(data)
+        except ValueError:
+            return
+        if isinstance(decoded, dict):
+            self.on_event(view(decoded))
+
+
+class JsonBody:
+    """One JSON document, kept until the response closes (up to ``_MAX_JSON_BODY``)."""
+
+    __slots__ = ("parts", "size")
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    def feed(self, part: bytes) -> None:
+        self.size += len(part)
+        if self.size <= _MAX_JSON_BODY:
+            self.parts.append(part)
+
+    def flush(self) -> None:
+        pass
+
+    def document(self) -> Any:
+        if self.size > _MAX_JSON_BODY or not self.parts:
+            return None
+        try:
+            decoded = json.loads(b"".join(self.parts))
+        except ValueError:
+            return None
+        return view(decoded) if isinstance(decoded, dict) else None
+
+
+class ByteTap(wrapt.ObjectProxy):  # type: ignore[misc]
+    """Wraps an httpx byte stream: bytes pass unchanged (and feed ``decoder`` while one is set); ``on_close`` runs
+    when the response closes the stream."""
+
+    def __init__(self, stream: Any, on_close: Any, decoder: Any = None) -> None:
+        super().__init__(stream)
+        self._self_on_close = on_close
+        self._self_decoder = decoder
+
+    def stop_decoding(self) -> None:
+        self._self_decoder = None
+
+    def _self_feed(self, part: bytes) -> None:
+        decoder = self._self_decoder
+        if decoder is not None:
+            try:
+                decoder.feed(part)
+            except Exception:
+                self._self_decoder = None
+                report_internal_error("raw body")
+
+    def _self_closed(self) -> None:
+        decoder = self._self_decoder
+        try:
+            if decoder is not None:
+                decoder.flush()
+            self._self_on_close()
+        except Exception:
+            report_internal_error("response close")
+
+    def __iter__(self) -> Any:
+        for part in self.__wrapped__:
+            self._self_feed(part)
+            yield part
+
+    async def __aiter__(self) -> Any:
+        async for part in self.__wrapped__:
+            self._self_feed(part)
+            yield part
+
+    def close(self) -> None:
+        try:
+            self.__wrapped__.close()
+        finally:
+            self._self_closed()
+
+    async def aclose(self) -> None:
+        try:
+            await self.__wrapped__.aclose()
+        finally:
+            self._self_closed()
+
+
+def tap(http_response: Any, on_close: Any, decoder: Any = None) -> ByteTap | None:
+    """Put a tap on ``http_response`` (public ``httpx.Response.stream``); None if it has no stream to tap."""
+    stream = getattr(http_response, "stream", None)
+    if stream is None or isinstance(stream, ByteTap):
+        return None
+    wrapped = ByteTap(stream, on_close, decoder)
+    http_response.stream = wrapped
+    return wrapped

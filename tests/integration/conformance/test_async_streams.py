@@ -1,0 +1,146 @@
+"""Streams, async: the same consumption paths on ``AsyncOpenAI``, bare SDK against instrumented."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.integration.conformance.cases import check_span, dump, helper, request, resource
+from tests.integration.conformance.recordings import STREAMS
+
+STREAM_NAMES = sorted(STREAMS)
+HELPER_NAMES = [name for name in STREAM_NAMES if not name.startswith("completion")]
+
+
+def arun(case):
+    """The async case as a sync one: run it, then close the client (its sockets) in the same event loop."""
+
+    async def run_and_close(client, run):
+        try:
+            await case(client, run)
+        finally:
+            await client.close()
+
+    return lambda client, run: asyncio.run(run_and_close(client, run))
+
+
+def _skip_without_responses(recording):
+    import openai
+
+    if recording.path == "/responses" and not hasattr(openai.AsyncOpenAI(api_key="x"), "responses"):
+        pytest.skip("this openai version has no Responses API")
+
+
+@pytest.mark.parametrize("name", STREAM_NAMES)
+def test_iterate(conform, telemetry, name):
+    recording = STREAMS[name]
+    _skip_without_responses(recording)
+
+    async def case(client, run):
+        stream = await resource(client, recording).create(**request(recording, stream=True))
+        run.seen = [dump(chunk) async for chunk in stream]
+        run.checkpoint()
+
+    assert conform(recording, arun(case), is_async=True).checkpoints == [1, 1]
+    check_span(telemetry, recording)
+
+
+@pytest.mark.parametrize("name", STREAM_NAMES)
+def test_break_then_close(conform, telemetry, name):
+    recording = STREAMS[name]
+    _skip_without_responses(recording)
+
+    async def case(client, run):
+        stream = await resource(client, recording).create(**request(recording, stream=True))
+        async for chunk in stream:
+            run.seen.append(dump(chunk))
+            break
+        run.checkpoint()
+        await stream.close()
+        run.checkpoint()
+
+    assert conform(recording, arun(case), is_async=True).checkpoints == [0, 1, 1]
+    check_span(telemetry, recording, exact=False)
+
+
+@pytest.mark.parametrize("name", STREAM_NAMES)
+def test_exception_in_async_with_block(conform, telemetry, name):
+    recording = STREAMS[name]
+    _skip_without_responses(recording)
+
+    async def case(client, run):
+        with pytest.raises(ValueError, match="user bug"):
+            async with await resource(client, recording).create(**request(recording, stream=True)) as stream:
+                async for chunk in stream:
+                    run.seen.append(dump(chunk))
+                    raise ValueError("user bug")
+        run.checkpoint()
+
+    assert conform(recording, arun(case), is_async=True).checkpoints == [1, 1]
+    check_span(telemetry, recording, error="ValueError", exact=False)
+
+
+@pytest.mark.parametrize("name", HELPER_NAMES)
+def test_helper_read_to_the_end(conform, telemetry, name):
+    recording = STREAMS[name]
+    _skip_without_responses(recording)
+
+    async def case(client, run):
+        async with helper(client, recording) as stream:
+            run.seen = [event.type async for event in stream]
+            run.checkpoint()
+
+    assert conform(recording, arun(case), is_async=True).checkpoints == [1, 1]
+    check_span(telemetry, recording)
+
+
+@pytest.mark.parametrize("name", HELPER_NAMES)
+def test_helper_left_early(conform, telemetry, name):
+    recording = STREAMS[name]
+    _skip_without_responses(recording)
+
+    async def case(client, run):
+        async with helper(client, recording) as stream:
+            async for event in stream:
+                run.seen.append(event.type)
+                break
+            run.checkpoint()
+        run.checkpoint()
+
+    assert conform(recording, arun(case), is_async=True).checkpoints == [0, 1, 1]
+    check_span(telemetry, recording, exact=False)
+
+
+@pytest.mark.parametrize("name", HELPER_NAMES)
+def test_helper_exception_in_async_with_block(conform, telemetry, name):
+    recording = STREAMS[name]
+    _skip_without_responses(recording)
+
+    async def case(client, run):
+        with pytest.raises(ValueError, match="user bug"):
+            async with helper(client, recording) as stream:
+                async for event in stream:
+                    run.seen.append(event.type)
+                    raise ValueError("user bug")
+        run.checkpoint()
+
+    assert conform(recording, arun(case), is_async=True).checkpoints == [1, 1]
+    check_span(telemetry, recording, error="ValueError", exact=False)
+
+
+@pytest.mark.parametrize("name", STREAM_NAMES)
+def test_streaming_response_read_by_lines(conform, telemetry, name):
+    recording = STREAMS[name]
+    _skip_without_responses(recording)
+    options = {} if recording.usage_always else {"stream_options": {"include_usage": True}}
+
+    async def case(client, run):
+        kwargs = request(recording, stream=True, **options)
+        async with resource(client, recording).with_streaming_response.create(**kwargs) as response:
+            run.seen = [line async for line in response.iter_lines()]
+            run.checkpoint()
+        run.checkpoint()
+
+    assert conform(recording, arun(case), is_async=True).checkpoints == [1, 1, 1]
+    check_span(telemetry, recording)
