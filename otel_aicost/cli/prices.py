@@ -17,7 +17,7 @@ from otel_aicost.config.settings import Deployment
 from otel_aicost.cost.pricer import Pricer, PricingRequest
 from otel_aicost.cost.pricing import PriceEntry
 from otel_aicost.cost.pricing import azure_prices
-from otel_aicost.cost.pricing import openai_prices
+from otel_aicost.cost.pricing import openai_prices, supplement
 from otel_aicost.cost.pricing.entry import OPTIONAL_RATES
 from otel_aicost.cli._pricing_common import DEPLOYMENT_TYPE, BadInput, emit, money, settings, unknown_model
 
@@ -84,7 +84,7 @@ def command(
         raise BadInput(f"unexpected argument {file!r} (only 'prices import FILE' takes a second argument)")
     pricer = Pricer(settings())
     if model is None:
-        names = azure_names(deployment_type) if deployment_type else openai_prices.model_ids()
+        names = azure_names(deployment_type) if deployment_type else openai_names()
         names = names + [p for p in pricer.catalog.overrides.patterns() if p not in names]
         rows = [row for name in names if (row := describe(pricer, name, deployment_type, region, service_tier, batch))]
         for row in rows:  # a catalog prefix ('ft:gpt-3.5-turbo-') is a pattern, not a model: show it as a glob
@@ -112,8 +112,16 @@ def command(
 
 def known_names(pricer: Pricer) -> list[str]:
     """Every model name and pattern the catalog and the config know, for "did you mean"."""
-    names = [*openai_prices.model_ids(), *azure_prices.model_names(), *pricer.catalog.overrides.patterns()]
+    names = [*openai_names(), *azure_prices.model_names(), *pricer.catalog.overrides.patterns()]
+    if pricer.catalog.local is not None:
+        names += pricer.catalog.local.model_names()
     return [name for name in names if name[-1:] not in ("-", ":", ".")]  # catalog prefixes are no model names
+
+
+def openai_names() -> list[str]:
+    """OpenAI models priced by genai-prices or, for those it does not know, by the shipped supplement."""
+    known = openai_prices.model_ids()
+    return known + [name for name in supplement.model_names() if name not in set(known)]
 
 
 def azure_names(deployment_type: str) -> list[str]:

@@ -54,6 +54,8 @@ def test_an_input_only_reservation_would_overshoot_the_same_load(server, telemet
 
     monkeypatch.setattr(guard, "expected_output", lambda *args: 0)
     figures = run(server, telemetry, instrument)
+    for group, numbers in figures.items():
+        print(f"\ninput-only reservation ({group}): {numbers}")
     assert any(n["spent"] > n["limit"] + n["one_call"] for n in figures.values()), figures
 
 

@@ -153,7 +153,7 @@ def test_prices_import_writes_a_catalog_that_prices_calls_and_names_itself(tmp_p
     out = tmp_path / "catalog.json"
     result = CliRunner().invoke(cli, ["prices", "import", str(source), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    settings = load_settings({}, environ={semconv.ENV_PRICES: str(out)})
+    settings = load_settings({}, environ={"OTEL_AICOST_PRICES": str(out)})
     pricer = Pricer(settings)
     usage = Usage(1_000_000, 1_000_000)
     if name == "azure.json":
@@ -292,3 +292,9 @@ def test_the_report_shows_the_share_of_cost_priced_on_an_assumed_deployment_type
     groups, totals = builder.summaries()
     assert totals[0].assumed_share == 0.75
     assert "assumed_type" in COLUMN_NAMES
+    from otel_aicost.finops.report.build import report_from
+    from otel_aicost.finops.report.output import to_table
+    from otel_aicost.finops.records import ReadStats
+
+    table = to_table(report_from(builder, ReadStats(), None, None))
+    assert "75.0% of the USD cost was priced on an assumed Azure deployment type" in table

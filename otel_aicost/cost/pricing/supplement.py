@@ -52,6 +52,11 @@ def _find(model: str) -> tuple[str, dict[str, Any]] | None:
     return None
 
 
+def model_names() -> list[str]:
+    """The models the supplement prices on its own (those genai-prices does not know, fine-tuned ones...)."""
+    return sorted(name for name, entry in _load()["models"].items() if entry.get("prices"))
+
+
 def regional_uplift(*models: str) -> Decimal | None:
     """The multiplier OpenAI's regional processing endpoints charge for the first of ``models`` that has one."""
     for model in models:

@@ -231,6 +231,12 @@ def to_table(
         out.append(f"... {more} more groups (--limit, or --format csv or json for all)")
     if hidden:
         out.append(f"{len(hidden)} more columns with --wide or --columns: {', '.join(reversed(hidden))}")
+    assumed = [t for t in report.totals if t.assumed_share > 0]
+    for total in assumed:  # an under-count nobody would see in the default columns: always said
+        out.append(
+            f"{total.assumed_share:.1%} of the {total.currency} cost was priced on an assumed Azure deployment type "
+            "(global_standard): declare the deployments in the config ([deployments.NAME] type = ...)"
+        )
     stats = report.stats
     out.append(
         f"{stats.records:,} GenAI calls from {stats.files} file(s), {stats.lines:,} lines"
