@@ -198,3 +198,43 @@ def test_repeated_attribute_sets_of_every_kind() -> None:
     per_record, batched = both_ways(streams)
     assert batched == per_record
     assert len(batched[-1]) >= 4  # SDK 1.30 itself merges 1, 1.0 and True
+
+
+def test_instrumented_calls_export_the_same_points_with_and_without_the_fast_path(monkeypatch) -> None:
+    """Real instrumented calls (chat, a 50-chunk stream, embeddings) through the real client: the same series,
+    counts, token and cost points as with the plain SDK path (timings differ run to run: counts only)."""
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from otel_aicost.instrumentation.instrumentor import OpenAICostInstrumentor
+    from tests.unit.test_call_budget import cases, respond
+    from tests.support import mock_openai
+
+    def run(fast: bool) -> list[dict[str, object]]:
+        if not fast:
+            monkeypatch.setattr(histogram_records, "_hash_attributes", None)
+        meter_provider, reader = provider()
+        tracer_provider = TracerProvider()
+        spans = InMemorySpanExporter()
+        tracer_provider.add_span_processor(SimpleSpanProcessor(spans))
+        instrumentor = OpenAICostInstrumentor()
+        instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider)
+        try:
+            for instrumented_call, _ in cases(mock_openai.client(respond)).values():
+                instrumented_call()
+                instrumented_call()
+        finally:
+            instrumentor.uninstrument()
+            monkeypatch.undo()
+        assert len(spans.get_finished_spans()) == 6
+        points = exported(reader)
+        for point in points:
+            if point["metric"] not in (semconv.METRIC_TOKEN_USAGE, semconv.METRIC_COST):
+                for timing in ("sum", "min", "max", "bucket_counts", "exemplars"):
+                    point.pop(timing, None)
+        return sorted(points, key=repr)  # again: the order was by the timings too
+
+    fast = run(True)
+    assert fast == run(False)
+    chunk_gaps = [p for p in fast if p["metric"] == semconv.METRIC_TIME_PER_OUTPUT_CHUNK]
+    assert [p["count"] for p in chunk_gaps] == [2 * 49]

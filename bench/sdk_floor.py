@@ -1,0 +1,102 @@
+"""The SDK floor: the CPU cost of emitting exactly what otel-aicost emits per call, with the SDK alone.
+
+One instrumented call of each case is captured (span name, kind, attributes; every metric point's instrument,
+attributes and value). Then the same span and the same records are made straight through the SDK, on the same
+pipeline as ``overhead.py`` (``modes.Pipeline``: batch span processor, in-memory metric reader), with no
+instrumentation code at all. Ours can only approach this from above, except where it records less often than
+once per value (the stream's chunk gaps: one batch per stream, see ``instrumentation/histogram_records.py``).
+
+    .venv/bin/python bench/sdk_floor.py --calls 2000 --rounds 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import mock_openai
+import modes
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from otel_aicost import semconv
+from otel_aicost.instrumentation.instrumentor import OpenAICostInstrumentor
+
+BUCKETS = {
+    semconv.METRIC_TOKEN_USAGE: semconv.TOKEN_BUCKETS,
+    semconv.METRIC_COST: semconv.COST_BUCKETS,
+}
+
+
+def capture(case: str) -> tuple[object, list[tuple[str, str, float, dict]]]:
+    """The span and the metric records one instrumented call of ``case`` makes."""
+    exporter = InMemorySpanExporter()
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
+    reader = InMemoryMetricReader()
+    meter_provider = MeterProvider(metric_readers=[reader])
+    instrumentor = OpenAICostInstrumentor()
+    instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider)
+    try:
+        client = mock_openai.sync_client()
+        messages = [{"role": "user", "content": "Hi"}]
+        if case == "chat":
+            client.chat.completions.create(model=mock_openai.CHAT_MODEL, messages=messages)
+        elif case == "stream":
+            for _ in client.chat.completions.create(model=mock_openai.CHAT_MODEL, messages=messages, stream=True):
+                pass
+        else:
+            client.embeddings.create(model=mock_openai.EMBEDDING_MODEL, input="Hi")
+    finally:
+        instrumentor.uninstrument()
+    (span,) = exporter.get_finished_spans()
+    records = []
+    for resource_metrics in reader.get_metrics_data().resource_metrics:
+        for scope_metrics in resource_metrics.scope_metrics:
+            for metric in scope_metrics.metrics:
+                for point in metric.data.data_points:
+                    value = point.sum / point.count
+                    records += [(metric.name, metric.unit, value, dict(point.attributes))] * point.count
+    return span, records
+
+
+def floor(pipe: modes.Pipeline, span: object, records: list, calls: int) -> float:
+    """CPU µs per call for the span and records alone."""
+    tracer = pipe.tracer_provider.get_tracer("otel_aicost")
+    meter = pipe.meter_provider.get_meter("otel_aicost")
+    histograms = {}
+    for name, unit, _, _ in records:
+        boundaries = list(BUCKETS.get(name, semconv.DURATION_BUCKETS))
+        histograms[name] = meter.create_histogram(name, unit=unit, explicit_bucket_boundaries_advisory=boundaries)
+    bound = [(histograms[name].record, value, attributes) for name, _, value, attributes in records]
+    attributes = dict(span.attributes)
+    start = time.process_time()
+    for _ in range(calls):
+        tracer.start_span(span.name, kind=span.kind, attributes=attributes).end()
+        for record, value, point_attributes in bound:
+            record(value, point_attributes)
+    pipe.tracer_provider.force_flush()
+    return (time.process_time() - start) / calls * 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    pipe = modes.Pipeline()
+    for case in ("chat", "stream", "embeddings"):
+        span, records = capture(case)
+        floor(pipe, span, records, 200)  # warm-up
+        per_call = [floor(pipe, span, records, args.calls) for _ in range(args.rounds)]
+        print(f"{case}: {len(span.attributes)} span attributes, {len(records)} metric records: "
+              f"median {statistics.median(per_call):.0f} µs CPU per call (rounds: "
+              f"{', '.join(f'{v:.0f}' for v in per_call)})")
+
+
+if __name__ == "__main__":
+    main()
