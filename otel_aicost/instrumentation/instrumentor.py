@@ -33,18 +33,19 @@ SCHEMA_URL = "https://opentelemetry.io/schemas/1.41.0"
 SCOPE = "otel_aicost"
 
 
-def _targets() -> list[tuple[type, str, Surface, bool]]:
-    """(class, method, surface, is_async) for every row of every surface module that the installed SDK has."""
+def _targets() -> list[tuple[type, str, Surface, bool, Any]]:
+    """(class, method, surface, is_async, wrapper factory) for every row of every surface module that the installed
+    SDK has."""
     found = []
-    for module_name, sync_class, async_class, method, surface in all_patches():
+    for row in all_patches():
         try:
-            module = importlib.import_module(module_name)
+            module = importlib.import_module(row.module)
         except ImportError:
             continue
-        for class_name, is_async in ((sync_class, False), (async_class, True)):
+        for class_name, is_async in ((row.sync_class, False), (row.async_class, True)):
             cls = getattr(module, class_name, None)
-            if cls is not None and method in vars(cls):
-                found.append((cls, method, surface, is_async))
+            if cls is not None and row.method in vars(cls):
+                found.append((cls, row.method, row.surface, is_async, row.wrapper))
     return found
 
 
@@ -130,9 +131,12 @@ class OpenAICostInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         propagation.inbound_keys = frozenset(settings.baggage_keys)
         register_exit_hook()
         switch = Switch()
-        for cls, method, surface, is_async in _targets():
-            factory = async_wrapper if is_async else sync_wrapper
-            wrap_function_wrapper(cls, method, factory(telemetry, surface, switch))
+        for cls, method, surface, is_async, special in _targets():
+            if special is not None:
+                wrapper = special(telemetry, surface, switch, is_async)
+            else:
+                wrapper = (async_wrapper if is_async else sync_wrapper)(telemetry, surface, switch)
+            wrap_function_wrapper(cls, method, wrapper)
             self._wrapped.append((cls, method))
         self._switch, self.telemetry = switch, telemetry
 
