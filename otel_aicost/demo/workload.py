@@ -17,6 +17,16 @@ DEMO_CONFIG: dict[str, Any] = {
 QUESTION = [{"role": "user", "content": "In one sentence: why do FinOps teams care about token costs?"}]
 
 
+DEMO_AUDIO = b"RIFF" + b"\x00" * 40  # the fake endpoint reports the duration; the bytes are never played
+
+
+def _batch(api: Any) -> bytes:
+    """A batch's life as an app sees it: create, check, read the output file (priced at batch rates)."""
+    batch = api.batches.create(input_file_id="file-demo", endpoint="/v1/chat/completions", completion_window="24h")
+    batch = api.batches.retrieve(batch.id)
+    return api.files.content(batch.output_file_id).content
+
+
 def run_workload(base_url: str, azure_endpoint: str, rounds: int = 1) -> list[str]:
     """Make the demo's calls; return a line per call that failed on purpose."""
     api = openai.OpenAI(base_url=base_url, api_key="demo-key-not-secret", max_retries=0)
@@ -40,6 +50,20 @@ def run_workload(base_url: str, azure_endpoint: str, rounds: int = 1) -> list[st
     ]  # fmt: skip
     if hasattr(api, "responses"):
         steps.append(({"team": "search", "feature": "agent"}, lambda: api.responses.create(model="gpt-4.1", input="hi")))
+        steps.append(({"team": "search", "feature": "research"}, lambda: api.responses.create(
+            model="gpt-4.1", input="find it", tools=[{"type": "web_search_preview"}])))
+    steps += [
+        ({"team": "marketing", "feature": "images"},
+         lambda: api.images.generate(model="dall-e-3", prompt="a cost chart", size="1024x1024", quality="hd")),
+        ({"team": "marketing", "feature": "images"},
+         lambda: api.images.generate(model="gpt-image-1", prompt="a cost chart", quality="low")),
+        ({"team": "support", "feature": "voice"},
+         lambda: api.audio.transcriptions.create(model="whisper-1", file=("call.wav", DEMO_AUDIO))),
+        ({"team": "support", "feature": "voice"},
+         lambda: api.audio.speech.create(model="tts-1", voice="alloy", input="Your ticket is resolved.").content),
+        ({"team": "support", "feature": "triage"}, lambda: api.moderations.create(input="is this fine?")),
+        ({"team": "analytics", "feature": "nightly-batch"}, lambda: _batch(api)),
+    ]  # fmt: skip
     failures = []
     for _ in range(rounds):
         for tags, step in steps:

@@ -84,7 +84,8 @@ def install_providers(settings: Settings, environ: Mapping[str, str] | None = No
     if any(own.values()):
         global _routes_in_effect
         chosen = _routes_in_effect = routes(settings.exporter, environ)
-        built = {signal: build(chosen[signal], environ) for signal in SIGNALS if own[signal]}  # fails before any is set
+        exit_timeout = at_exit.exit_timeout(environ, _otlp_timeouts(chosen, own, environ))  # errors before any is set
+        built = {signal: build(chosen[signal], environ) for signal in SIGNALS if own[signal]}
         _announce([signal for signal in SIGNALS if own[signal] and chosen[signal].by_default])
         resource = _resource()
         created = []
@@ -100,7 +101,7 @@ def install_providers(settings: Settings, environ: Mapping[str, str] | None = No
             logger_provider = _logger_provider(resource, built["logs"])
             _logs.set_logger_provider(logger_provider)
             created.append(logger_provider)
-        flush = at_exit.register(created, at_exit.exit_timeout(environ, _otlp_timeouts(chosen, own, environ)))
+        flush = at_exit.register(created, exit_timeout)
         fork.register(resource, meter_provider if own["metrics"] else None, flush)
     if settings.summary == "stderr":
         summary.install(tracer_provider)

@@ -63,3 +63,14 @@ def test_otlp_timeouts_are_milliseconds_per_signal_then_generic():
     assert otlp_timeout_seconds("metrics", {}) == 10.0
     with pytest.raises(ConfigError, match="OTEL_EXPORTER_OTLP_TIMEOUT='soon'"):
         otlp_timeout_seconds("traces", {"OTEL_EXPORTER_OTLP_TIMEOUT": "soon"})
+
+
+def test_exit_timeout_is_the_variable_else_three_seconds_or_a_shorter_otlp_timeout():
+    from otel_aicost.export.at_exit import exit_timeout
+
+    assert exit_timeout({}) == 3.0
+    assert exit_timeout({}, [10.0, 1.5]) == 3.0, "the longest OTLP timeout in use, capped at 3 s"
+    assert exit_timeout({}, [2.0]) == 2.0
+    assert exit_timeout({"OTEL_AICOST_EXIT_TIMEOUT": "0.5"}, [10.0]) == 0.5
+    with pytest.raises(ConfigError, match="OTEL_AICOST_EXIT_TIMEOUT='-1'"):
+        exit_timeout({"OTEL_AICOST_EXIT_TIMEOUT": "-1"})
