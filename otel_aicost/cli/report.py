@@ -112,7 +112,7 @@ def _focus_format(path: str) -> str:
     try:
         import pyarrow  # noqa: F401
     except ImportError:
-        raise InputError("parquet output needs pyarrow: install otel-aicost[parquet]") from None
+        raise InputError("Parquet output needs pyarrow: pip install 'otel-aicost[parquet]'") from None
     return "parquet"
 
 
