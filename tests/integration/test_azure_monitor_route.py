@@ -147,7 +147,9 @@ def test_budget_warning_arrives_as_a_trace_message(app_run):
     messages = [e["data"]["baseData"] for e in ingestion.envelopes(MESSAGE)]
     # The log record (the span event arrives as a message too, without a severity; the order of the two
     # depends on which signal's export finished first at exit)
-    warnings = [m for m in messages if m["properties"].get("aicost.budget.name") == "search-tiny" and "severityLevel" in m]
+    warnings = [
+        m for m in messages if m["properties"].get("aicost.budget.name") == "search-tiny" and "severityLevel" in m
+    ]
     assert warnings, messages
     assert warnings[0]["severityLevel"] == 2  # Warning
     assert warnings[0]["properties"]["logger_name"] == "otel_aicost.budgets"
