@@ -72,7 +72,7 @@ def unit_rate(units: Units, model: str | None, azure: bool) -> UnitRate | None:
 def units_cost(units: Units, rate: UnitRate, factor: Decimal) -> Decimal:
     quantity = min(max(units.quantity, _ZERO), MAX_UNITS)
     if units.kind == "seconds":
-        amount = _EXACT.multiply(rate.price, _EXACT.divide(quantity, _MINUTE))
+        amount = _EXACT.divide(_EXACT.multiply(rate.price, quantity), _MINUTE)  # multiply first: exact cents
     elif units.kind == unit_prices.UNIT_CHARACTERS:
         amount = _EXACT.divide(_EXACT.multiply(rate.price, quantity), _MILLION)
     else:

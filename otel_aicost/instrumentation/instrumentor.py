@@ -150,10 +150,13 @@ class OpenAICostInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         register_exit_hook()
         switch = Switch()
         self._switch, self.telemetry = switch, telemetry
-        for module_name, sync_class, async_class, method, surface in all_patches():
-            for class_name, factory in ((sync_class, sync_wrapper), (async_class, async_wrapper)):
-                wrapper = factory(telemetry, surface, switch)
-                _when_class_imported(module_name, class_name, partial(self._wrap, switch, method, wrapper))
+        for row in all_patches():
+            for class_name, is_async in ((row.sync_class, False), (row.async_class, True)):
+                if row.wrapper is not None:  # a row that is not one call (realtime sessions) brings its own
+                    wrapper = row.wrapper(telemetry, row.surface, switch, is_async)
+                else:
+                    wrapper = (async_wrapper if is_async else sync_wrapper)(telemetry, row.surface, switch)
+                _when_class_imported(row.module, class_name, partial(self._wrap, switch, row.method, wrapper))
 
     def _wrap(self, switch: Switch, method: str, wrapper: Any, cls: type) -> None:
         """Wrap ``cls.method`` if this instrumentation is still on and the class defines the method."""

@@ -147,7 +147,9 @@ def test_budget_warning_arrives_as_a_trace_message(app_run):
     messages = [e["data"]["baseData"] for e in ingestion.envelopes(MESSAGE)]
     # The log record (the span event arrives as a message too, without a severity; the order of the two
     # depends on which signal's export finished first at exit)
-    warnings = [m for m in messages if m["properties"].get("aicost.budget.name") == "search-tiny" and "severityLevel" in m]
+    warnings = [
+        m for m in messages if m["properties"].get("aicost.budget.name") == "search-tiny" and "severityLevel" in m
+    ]
     assert warnings, messages
     assert int(warnings[0]["severityLevel"]) == 2  # Warning (a string from the exporters built for SDK 1.39)
     # Newer exporters name the logger; 1.0.0b48, the newest one for the oldest supported SDK (1.39), does not.

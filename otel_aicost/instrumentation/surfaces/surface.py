@@ -37,3 +37,6 @@ class Patch(NamedTuple):
     async_class: str
     method: str
     surface: Surface
+    # (telemetry, surface, switch, is_async) -> a wrapt wrapper, for methods that are not one call (realtime
+    # sessions); None: the standard call wrapper
+    wrapper: Callable[..., Any] | None = None
