@@ -18,13 +18,16 @@ used only where all of them exist and every view of the instrument aggregates in
 (another aggregation, a no-op or foreign meter, a disabled meter, an internal that moved) takes the plain path,
 one ``record()`` per value, with a debug log naming why.
 
-| private | checked |
-| --- | --- |
-| ``Histogram._measurement_consumer._reader_storages``, ``._sdk_config.exemplar_filter`` | opentelemetry-sdk 1.45 |
-| ``MetricReaderStorage._get_or_init_view_instrument_match`` | 1.45 |
-| ``_ViewInstrumentMatch._view._attribute_keys``, ``._aggregation``, ``._lock``, ``._reset_on_collect``, ``._get_or_create_aggregation`` | 1.45 |
-| ``_view_instrument_match._hash_attributes`` | 1.45 |
-| ``_ExplicitBucketHistogramAggregation._lock``, ``._value``, ``._sum``, ``._min``, ``._max``, ``._record_min_max``, ``._boundaries``, ``._get_empty_bucket_counts``, ``._sample_exemplar`` | 1.45 |
+Every private it reads (checked against opentelemetry-sdk 1.45; SDK 1.30 and 1.39 lack ``_hash_attributes`` and take
+the plain path):
+
+- ``Histogram._measurement_consumer``: its ``_reader_storages`` and ``_sdk_config.exemplar_filter``
+- ``MetricReaderStorage._get_or_init_view_instrument_match``
+- ``_ViewInstrumentMatch``: ``_view._attribute_keys``, ``_aggregation``, ``_lock``, ``_reset_on_collect``,
+  ``_attributes_aggregation``, ``_get_or_create_aggregation``
+- ``_view_instrument_match._hash_attributes``
+- ``_ExplicitBucketHistogramAggregation``: ``_lock``, ``_value``, ``_sum``, ``_min``, ``_max``, ``_record_min_max``,
+  ``_boundaries``, ``_get_empty_bucket_counts``, ``_sample_exemplar``
 """
 
 from __future__ import annotations
@@ -53,7 +56,11 @@ try:  # the SDK's own internals; any of them missing means the plain path everyw
     from opentelemetry.sdk.metrics._internal.measurement import Measurement
 
     # the SDK's exemplar filters that decide from the context alone, not the value: asked once per batch
-    _CONTEXT_ONLY_FILTERS: tuple[type, ...] = (AlwaysOffExemplarFilter, AlwaysOnExemplarFilter, TraceBasedExemplarFilter)
+    _CONTEXT_ONLY_FILTERS: tuple[type, ...] = (
+        AlwaysOffExemplarFilter,
+        AlwaysOnExemplarFilter,
+        TraceBasedExemplarFilter,
+    )
 except ImportError:  # pragma: no cover - depends on the SDK installed
     _hash_attributes = None
     _CONTEXT_ONLY_FILTERS = ()

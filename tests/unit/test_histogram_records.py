@@ -1,5 +1,5 @@
-"""``record_many`` and ``record`` export exactly what one ``Histogram.record()`` per value exports (oracle: the SDK's own
-per-record path on a second, identically configured provider): bucket counts, sums to the last bit, min, max,
+"""``record_many`` and ``record`` export exactly what one ``Histogram.record()`` per value exports (oracle: the SDK's
+own per-record path on a second, identically configured provider): bucket counts, sums to the last bit, min, max,
 exemplars, views, delta collections and the cardinality limit."""
 
 from __future__ import annotations
