@@ -38,6 +38,7 @@ D = Decimal
 M = D(1_000_000)
 
 DALLE3_HD_TALL = D("0.12")  # [OAI]
+DALLE3_HD_SQUARE = D("0.08")  # [OAI]
 DALLE2_512 = D("0.018")  # [OAI]
 AZURE_DALLE3_STANDARD = D("4.19617e-08") * 1024 * 1024  # [LL] per pixel -> 0.0440000...
 WHISPER_PER_SECOND = D("0.0001")  # [LL]
@@ -352,7 +353,11 @@ def test_batch_output_priced_at_batch_rates_with_the_batch_id(telemetry, instrum
     content = api.files.content(batch.output_file_id)
     assert content.content == build.batch_output([("gpt-4o-mini-2024-07-18", 1000, 100)] * 3)
     api.files.content("file-other")
-    create, retrieve, read, other = telemetry.spans()
+    with api.files.with_streaming_response.content("file-out-1") as streamed:
+        streamed.read()  # read by the caller, never by us: not known to be free
+    create, retrieve, read, other, unread = telemetry.spans()
+    assert unread.attributes["aicost.pricing.status"] == "no_usage"
+    assert other.attributes["openai.batch.output"] is False
     assert (create.name, retrieve.name, read.name) == ("create_batch", "retrieve_batch", "read_file")
     for free in (create, retrieve, other):
         assert free.attributes["aicost.pricing.status"] == "free"
@@ -448,3 +453,23 @@ def test_focus_rows_carry_the_unit_and_add_up(telemetry, instrumented, tmp_path)
     report = build_report([str(tmp_path)], by=["unit"])
     groups = {group.key["unit"]: group for group in report.groups}
     assert {"images", "minutes", "characters"} <= set(groups)
+
+
+def test_a_block_budget_stops_an_image_call_it_cannot_afford(telemetry, instrument):
+    from otel_aicost.budgets.rules import BudgetExceeded
+
+    instrument(budgets=[{"name": "art", "limit": 0.1, "action": "block"}])
+    sent = []
+
+    def counting(request):
+        sent.append(request.url.path)
+        return route(request)
+
+    api = client(counting)
+    api.images.generate(model="dall-e-3", prompt="a cat", quality="hd")  # 0.08 of 0.10
+    with pytest.raises(BudgetExceeded) as raised:
+        api.images.generate(model="dall-e-3", prompt="a cat", quality="hd")  # another 0.08 would exceed it
+    assert raised.value.estimate == DALLE3_HD_SQUARE
+    assert len(sent) == 1  # the second request never left
+    api.audio.speech.create(model="tts-1", voice="alloy", input="short")  # 5 characters fit
+    assert len(sent) == 2
