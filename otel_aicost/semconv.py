@@ -65,6 +65,23 @@ OP_TEXT_COMPLETION = "text_completion"
 OP_EMBEDDINGS = "embeddings"
 API_CHAT_COMPLETIONS = "chat_completions"
 API_RESPONSES = "responses"
+# Surfaces semconv v1.41 names no operation for: images, speech and transcriptions are "generate_content" (its
+# multimodal generation value) told apart by openai.api.type; the rest are our own documented values.
+OP_GENERATE_CONTENT = "generate_content"
+OP_MODERATIONS = "moderations"
+OP_CREATE_BATCH = "create_batch"
+OP_RETRIEVE_BATCH = "retrieve_batch"
+OP_FILE_CONTENT = "read_file"  # files.content: a batch output file is priced at batch rates
+OP_REALTIME_SESSION = "realtime_session"
+API_IMAGES = "images"
+API_SPEECH = "audio.speech"
+API_TRANSCRIPTIONS = "audio.transcriptions"
+API_TRANSLATIONS = "audio.translations"
+API_MODERATIONS = "moderations"
+API_BATCHES = "batches"
+API_FILES = "files"
+API_REALTIME = "realtime"
+BATCH_ID = "openai.batch.id"  # documented choice: the batch a span's calls belong to
 PROVIDER_OPENAI = "openai"
 PROVIDER_AZURE = "azure.ai.openai"
 SYSTEM_OPENAI = "openai"
@@ -82,6 +99,13 @@ COST_OUTPUT = "aicost.cost.output"
 COST_AUDIO_INPUT = "aicost.cost.audio_input"
 COST_AUDIO_OUTPUT = "aicost.cost.audio_output"
 COST_IMAGE_OUTPUT = "aicost.cost.image_output"
+COST_UNITS = "aicost.cost.units"  # per-image, per-minute or per-character charges
+COST_TOOLS = "aicost.cost.tools"  # built-in tool fees (Responses API)
+# What a per-unit call billed (documented choice, no semconv name): 3 images, 1.5 minutes, 1200 characters.
+UNITS_QUANTITY = "aicost.units.quantity"
+UNITS_UNIT = "aicost.units.unit"  # images | minutes | characters
+UNITS_SOURCE = "aicost.units.source"  # reported | request | file_header | estimated
+TOOL_CALLS_PREFIX = "aicost.tool_calls."  # + tool type: web_search, file_search, code_interpreter, image_generation
 CURRENCY = "aicost.currency"
 PRICING_STATUS = "aicost.pricing.status"
 PRICING_MODEL = "aicost.pricing.model"
@@ -98,6 +122,7 @@ STATUS_NO_USAGE = "no_usage"
 STATUS_PROVISIONED = "provisioned"
 STATUS_IMPLAUSIBLE_USAGE = "implausible_usage"  # beyond what the model can bill in one call: not priced
 STATUS_STALE_PRICE = "stale_price"  # the only known price ended before the call
+STATUS_FREE = "free"  # a call the API does not bill (moderations, batch and file management)
 
 DEPLOYMENT_TYPES = (
     "global_standard",
@@ -146,15 +171,3 @@ COST_BUCKETS = (
     0.1, 0.25, 0.5,
     1.0, 2.5, 5.0, 10.0,
 )  # fmt: skip
-
-# --- environment variables (SPEC section 6) ---
-ENV_CONFIG = "OTEL_AICOST_CONFIG"
-ENV_STREAM_USAGE = "OTEL_AICOST_STREAM_USAGE"
-ENV_METRIC_TAGS = "OTEL_AICOST_METRIC_TAGS"
-ENV_CURRENCY = "OTEL_AICOST_CURRENCY"
-ENV_EXPORTER = "OTEL_AICOST_EXPORTER"
-ENV_SUMMARY = "OTEL_AICOST_SUMMARY"
-ENV_OPENINFERENCE = "OTEL_AICOST_OPENINFERENCE"  # also send OpenInference llm.* names (Arize Phoenix), export only
-ENV_PRICES = "OTEL_AICOST_PRICES"  # a local price catalog written by `otel-aicost prices import`
-ENV_CAPTURE_CONTENT = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
-ENV_GATEWAY_HEADERS = "OTEL_AICOST_GATEWAY_HEADERS"

@@ -4,14 +4,15 @@
 
 focus-validator 2.2.1 needs Python >= 3.12 and pins packages that conflict with ours (numpy<2; pyarrow<21 must be
 added by hand), so it never enters the project's own environment: this script finds a Python >= 3.12 on the
-machine (``python3.13``/``python3.12`` on PATH, pyenv's versions, Debian's), makes ``.venv-focus-validator``
-with the pinned validator, runs it from its own site-packages folder (it opens ``rules/currency_codes.csv``
+machine (3.12 first: the pinned numpy<2 has wheels for it, not for 3.13; PATH, pyenv's versions, Debian's),
+makes ``.venv-focus-validator`` with the pinned validator (compiled packages from wheels only: nothing is ever
+built here), runs it from its own site-packages folder (it opens ``rules/currency_codes.csv``
 relative to the working directory) with ``--block-download`` (no rules fetched at run time), and reads its
 results: its exit code is 0 even when rules fail.
 
 ``--criteria ours`` (default) declares the provider capabilities that telemetry-derived rows have; rules that
 need others are "not applicable" and skipped. Exit codes: 0 no failing rule beyond ``KNOWN_FALSE_POSITIVES``,
-1 other failures, 3 no Python >= 3.12 here (nothing was run).
+1 other failures, 3 not run (no Python >= 3.12 here, or the pinned wheels cannot be installed: it never compiles).
 """
 
 from __future__ import annotations
@@ -52,15 +53,12 @@ REASON = re.compile(r"reason=([^,]+)")
 
 def find_python() -> str | None:
     """A Python >= 3.12 interpreter on this machine, or None."""
-    candidates = [shutil.which(name) for name in ("python3.13", "python3.12")]
+    # 3.12 first: the validator pins numpy<2, which has wheels for 3.12 but not 3.13 (no compiling here, ever)
     pyenv_root = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
-    candidates += sorted(glob.glob(f"{pyenv_root}/versions/3.1[2-9]*/bin/python3"), reverse=True)
-    candidates += [
-        "/usr/bin/python3.13",
-        "/usr/bin/python3.12",
-        "/usr/local/bin/python3.13",
-        "/usr/local/bin/python3.12",
-    ]
+    candidates = [shutil.which("python3.12"), *sorted(glob.glob(f"{pyenv_root}/versions/3.12*/bin/python3"))]
+    candidates += ["/usr/bin/python3.12", "/usr/local/bin/python3.12", shutil.which("python3.13")]
+    candidates += sorted(glob.glob(f"{pyenv_root}/versions/3.1[3-9]*/bin/python3"))
+    candidates += ["/usr/bin/python3.13", "/usr/local/bin/python3.13"]
     for candidate in candidates:
         if not candidate or not os.path.exists(candidate):
             continue
@@ -76,13 +74,20 @@ def find_python() -> str | None:
     return None
 
 
-def ensure_venv(python: str) -> Path:
+def ensure_venv(python: str) -> Path | None:
+    """The validator's venv, made on first use from wheels only (never a source build); None if that fails."""
     validator = VENV / "bin" / "focus-validator"
-    if not validator.exists():
-        subprocess.run([python, "-m", "venv", str(VENV)], check=True)
-        subprocess.run(
-            [str(VENV / "bin" / "pip"), "install", "-q", "--disable-pip-version-check", *PACKAGES], check=True
-        )
+    if validator.exists():
+        return validator
+    pip = [str(VENV / "bin" / "pip"), "install", "-q", "--disable-pip-version-check", "--prefer-binary"]
+    pip.append("--only-binary=numpy,pandas,pyarrow,polars,polars-runtime-32,duckdb")  # compiled: wheels or nothing
+    try:
+        subprocess.run([python, "-m", "venv", "--clear", str(VENV)], check=True, timeout=300)
+        subprocess.run([*pip, *PACKAGES], check=True, timeout=900)
+    except (OSError, subprocess.SubprocessError) as exc:
+        shutil.rmtree(VENV, ignore_errors=True)
+        print(f"cannot install {' '.join(PACKAGES)} from wheels with {python}: {exc}")
+        return None
     return validator
 
 
@@ -121,6 +126,8 @@ def main() -> int:
         print("focus-validator needs Python >= 3.12 and none was found (python3.12/3.13, pyenv, Debian): not run")
         return 3
     validator = ensure_venv(python)
+    if validator is None:
+        return 3
     unexpected = 0
     for data_file in args.files:
         results, output = run(validator, data_file, args.criteria)

@@ -74,6 +74,9 @@ def estimate_call(call: Any, pricer: Any) -> Decimal | None:
     if not model:
         return None
     operation = call.surface.operation
+    units = _units_estimate(call, pricer, deployment)
+    if units is not None:
+        return units
     max_output = next((kwargs[key] for key in _MAX_OUTPUT_KEYS if type(kwargs.get(key)) is int), None)
     if max_output is None and operation == semconv.OP_TEXT_COMPLETION:
         max_output = _LEGACY_COMPLETION_MAX_TOKENS
@@ -102,6 +105,25 @@ def estimate_call(call: Any, pricer: Any) -> Decimal | None:
         **request,
     )
     return estimate.total if estimate.status == semconv.STATUS_PRICED else None
+
+
+def _units_estimate(call: Any, pricer: Any, deployment: Any) -> Decimal | None:
+    """A per-unit call's price from what it asks for (images by n, quality and size; characters of speech; an
+    upload's duration), or None for token-priced calls."""
+    complete = call.surface.complete
+    if complete is None:
+        return None
+    from otel_aicost.cost.pricer import PricingRequest
+    from otel_aicost.instrumentation.facts import NO_FACTS
+
+    units = complete(call.kwargs, NO_FACTS).units
+    if units is None:
+        return None
+    cost = pricer.price(PricingRequest(
+        operation=call.surface.operation, usage=None, request_model=call.request_model, deployment=deployment,
+        units=units, provider=call.endpoint.provider,
+    ))  # fmt: skip
+    return cost.total if cost.status == semconv.STATUS_PRICED else None
 
 
 def expected_output(pricer: Any, request_model: str | None, model: str) -> int:

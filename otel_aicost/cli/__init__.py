@@ -52,8 +52,26 @@ class _Commands(click.Group):
             ctx.exit(1)
 
 
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``--version``: the package version and the date of the price data it ships (prices are never fetched)."""
+    if not value or ctx.resilient_parsing:
+        return
+    from otel_aicost.cost.pricing import azure_prices, openai_prices
+
+    openai = openai_prices.version()
+    openai_line = (
+        f"genai-prices {openai} (pinned)"
+        if openai != "unknown"
+        else "genai-prices not installed (Python 3.10): the Azure snapshot's list prices"
+    )
+    click.echo(f"otel-aicost, version {__version__}")
+    click.echo(f"price data: Azure retail prices of {azure_prices.snapshot_date()}; OpenAI list prices: {openai_line}")
+    ctx.exit()
+
+
 @click.group(cls=_Commands)
-@click.version_option(__version__, prog_name="otel-aicost")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version,
+              help="Show the version and the date of the shipped price data, then exit.")  # fmt: skip
 @click.option("--debug", is_flag=True, help="Show the full traceback of an unexpected error.")
 def main(debug: bool) -> None:
     """Exact cost for every OpenAI and Azure OpenAI call: prices, estimates, reports and FOCUS export."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 
+import click
+
 from otel_aicost.finops.one_pass import Sinks, read_once
 from otel_aicost.finops.records import ReadStats
 from otel_aicost.finops.report.build import check_by
@@ -68,3 +70,19 @@ def load_budgets(config: str | None) -> list[BudgetSpec]:
     except (ConfigError, OSError) as error:
         raise InputError(str(error)) from None
     return [BudgetSpec.of(budget) for budget in settings.budgets]
+
+
+def reading_options(command):
+    """PATH... plus --progress and --workers: how every command that reads telemetry reads it."""
+    command = click.option(
+        "--workers",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Reader processes (default: all CPUs for big inputs).",
+    )(command)
+    command = click.option(
+        "--progress/--no-progress",
+        default=None,
+        help="Reading progress on stderr (default: on a terminal, once reading takes more than two seconds).",
+    )(command)
+    return click.argument("paths", nargs=-1, type=click.Path(dir_okay=True, file_okay=True))(command)

@@ -9,7 +9,7 @@ from functools import partial
 
 import click
 
-from otel_aicost.cli._finops_read import read
+from otel_aicost.cli._finops_read import read, reading_options
 from otel_aicost.finops.anomalies import CAUSE_WORDS, THRESHOLD, Anomaly, detect
 from otel_aicost.finops.report.build import DIMENSIONS, parse_by, to_ns
 from otel_aicost.finops.report.output import money_cells
@@ -39,7 +39,7 @@ def _end(series: SeriesBuilder) -> int | None:
 
 
 @click.command("anomalies")
-@click.argument("paths", nargs=-1, type=click.Path(dir_okay=True, file_okay=True))
+@reading_options
 @click.option(
     "--by",
     default="",
@@ -57,10 +57,6 @@ def _end(series: SeriesBuilder) -> int | None:
     help="Score (robust standard deviations) from which a period is reported.",
 )
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
-@click.option("--progress/--no-progress", default=None, help="Reading progress on stderr (default: on a terminal).")
-@click.option(
-    "--workers", type=click.IntRange(min=1), default=None, help="Reader processes (default: all CPUs for big inputs)."
-)
 def command(paths, by, granularity, since, until, threshold, fmt, progress, workers) -> None:
     """Periods whose spend or cost per call departs from comparable earlier ones, each with its score and cause.
 

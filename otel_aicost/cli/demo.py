@@ -105,8 +105,12 @@ SCREENFUL = 30  # per-call rows up to this many calls; beyond it one row per kin
 def call_kind(attributes) -> str:  # type: ignore[no-untyped-def]
     """What kind of call a span is, for a reader: "chat", "chat stream", "azure chat", "responses", "... cached"."""
     a = attributes or {}
-    responses = a.get(semconv.OPENAI_API_TYPE) == semconv.API_RESPONSES
-    kind = "responses" if responses else str(a.get(semconv.OPERATION_NAME, ""))
+    api_type = a.get(semconv.OPENAI_API_TYPE)
+    # The API (responses, images, audio.speech, batches, ...) names a call better than its operation, except chat.
+    named = api_type and api_type != semconv.API_CHAT_COMPLETIONS
+    kind = str(api_type) if named else str(a.get(semconv.OPERATION_NAME, ""))
+    if a.get(semconv.TOOL_CALLS_PREFIX + "web_search"):
+        kind += " + web search"
     if a.get(semconv.PROVIDER_NAME) == semconv.PROVIDER_AZURE:
         kind = f"azure {kind}"
     if a.get(semconv.REQUEST_STREAM):

@@ -89,7 +89,7 @@ def command(
         try:
             import pyarrow  # noqa: F401
         except ImportError:
-            raise InputError("parquet output needs pyarrow: install otel-aicost[parquet]") from None
+            raise InputError("Parquet output needs pyarrow: pip install 'otel-aicost[parquet]'") from None
     start, stop = window(since, until)
     show = progress_printer(progress)
     paths = input_paths(paths)

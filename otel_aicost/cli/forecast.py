@@ -9,7 +9,7 @@ from functools import partial
 
 import click
 
-from otel_aicost.cli._finops_read import load_budgets, read
+from otel_aicost.cli._finops_read import load_budgets, read, reading_options
 from otel_aicost.finops.forecast import ForecastResult, forecast_series
 from otel_aicost.finops.report.build import DIMENSIONS, parse_by
 from otel_aicost.finops.report.output import money_cells
@@ -18,7 +18,7 @@ from otel_aicost.finops.telemetry_input import InputError, parse_moment
 
 
 @click.command("forecast")
-@click.argument("paths", nargs=-1, type=click.Path(dir_okay=True, file_okay=True))
+@reading_options
 @click.option(
     "--by",
     default="model",
@@ -37,10 +37,6 @@ from otel_aicost.finops.telemetry_input import InputError, parse_moment
     help="Config file with [[budgets]] (default: OTEL_AICOST_CONFIG).",
 )
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
-@click.option("--progress/--no-progress", default=None, help="Reading progress on stderr (default: on a terminal).")
-@click.option(
-    "--workers", type=click.IntRange(min=1), default=None, help="Reader processes (default: all CPUs for big inputs)."
-)
 def command(paths, by, until, since, config, fmt, progress, workers) -> None:
     """Spend so far and forecast to --until per group, with an 80% interval; each budget's expected run-out day.
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from otel_aicost.cli._finops_read import load_budgets, read
+from otel_aicost.cli._finops_read import load_budgets, read, reading_options
 from otel_aicost.finops.report.build import DIMENSIONS, ReportBuilder, parse_by, report_from, to_ns
 from otel_aicost.finops.report.output import COLUMN_NAMES, DEFAULT_COLUMNS, parse_columns, to_csv, to_json, to_table
 from otel_aicost.finops.series import SeriesBuilder, TagCosts
@@ -20,7 +20,7 @@ from otel_aicost.finops.telemetry_input import InputError, window
 
 
 @click.command("report")
-@click.argument("paths", nargs=-1, type=click.Path(dir_okay=True, file_okay=True))
+@reading_options
 @click.option(
     "--by",
     default="model",
@@ -56,12 +56,6 @@ from otel_aicost.finops.telemetry_input import InputError, window
     "--config",
     type=click.Path(dir_okay=False),
     help="Config file whose [[budgets]] the HTML page draws (default: OTEL_AICOST_CONFIG).",
-)
-@click.option(
-    "--progress/--no-progress", default=None, help="Show reading progress on stderr (default: when it is a terminal)."
-)
-@click.option(
-    "--workers", type=click.IntRange(min=1), default=None, help="Reader processes (default: all CPUs for big inputs)."
 )
 def command(
     paths, by, since, until, fmt, columns, wide, limit, html_path, focus_path, config, progress, workers
@@ -118,7 +112,7 @@ def _focus_format(path: str) -> str:
     try:
         import pyarrow  # noqa: F401
     except ImportError:
-        raise InputError("parquet output needs pyarrow: install otel-aicost[parquet]") from None
+        raise InputError("Parquet output needs pyarrow: pip install 'otel-aicost[parquet]'") from None
     return "parquet"
 
 

@@ -8,8 +8,19 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from otel_aicost import semconv
 from otel_aicost.quoting import show
+
+# The variables (SPEC section 6); telemetry names live in semconv.py, these are settings.
+ENV_CONFIG = "OTEL_AICOST_CONFIG"
+ENV_STREAM_USAGE = "OTEL_AICOST_STREAM_USAGE"
+ENV_METRIC_TAGS = "OTEL_AICOST_METRIC_TAGS"
+ENV_CURRENCY = "OTEL_AICOST_CURRENCY"
+ENV_EXPORTER = "OTEL_AICOST_EXPORTER"
+ENV_SUMMARY = "OTEL_AICOST_SUMMARY"
+ENV_OPENINFERENCE = "OTEL_AICOST_OPENINFERENCE"  # also send OpenInference llm.* names (Arize Phoenix), export only
+ENV_PRICES = "OTEL_AICOST_PRICES"  # a local price catalog written by `otel-aicost prices import`
+ENV_CAPTURE_CONTENT = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
+ENV_GATEWAY_HEADERS = "OTEL_AICOST_GATEWAY_HEADERS"
 
 CAPTURE_MODES = ("no_content", "span_only", "event_only", "span_and_event")
 _LOGGER = logging.getLogger("otel_aicost.config.settings")  # the logger name users may have configured
@@ -17,15 +28,15 @@ _LOGGER = logging.getLogger("otel_aicost.config.settings")  # the logger name us
 
 def key_to_env(key: str) -> str:
     return {
-        "stream_usage": semconv.ENV_STREAM_USAGE,
-        "metric_tags": semconv.ENV_METRIC_TAGS,
-        "currency": semconv.ENV_CURRENCY,
-        "exporter": semconv.ENV_EXPORTER,
-        "summary": semconv.ENV_SUMMARY,
-        "capture_content": semconv.ENV_CAPTURE_CONTENT,
-        "gateway_headers": semconv.ENV_GATEWAY_HEADERS,
-        "openinference": semconv.ENV_OPENINFERENCE,
-        "prices_file": semconv.ENV_PRICES,
+        "stream_usage": ENV_STREAM_USAGE,
+        "metric_tags": ENV_METRIC_TAGS,
+        "currency": ENV_CURRENCY,
+        "exporter": ENV_EXPORTER,
+        "summary": ENV_SUMMARY,
+        "capture_content": ENV_CAPTURE_CONTENT,
+        "gateway_headers": ENV_GATEWAY_HEADERS,
+        "openinference": ENV_OPENINFERENCE,
+        "prices_file": ENV_PRICES,
     }.get(key, key)
 
 

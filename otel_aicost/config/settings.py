@@ -15,11 +15,10 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from otel_aicost import semconv
 from otel_aicost.budgets.rules import TAG_KEY, Budget, BudgetError
 from otel_aicost.config.errors import ConfigError
 from otel_aicost.config import models
-from otel_aicost.config.environment import CAPTURE_MODES, capture_mode, from_environment, key_to_env
+from otel_aicost.config.environment import ENV_CONFIG, CAPTURE_MODES, capture_mode, from_environment, key_to_env
 from otel_aicost.config.files import read_config_file
 from otel_aicost.config.tables import TableError, validate
 from otel_aicost.quoting import show
@@ -117,7 +116,7 @@ def load_settings(options: Mapping[str, Any] | None = None, environ: Mapping[str
     """
     env = os.environ if environ is None else environ
     options = {key: value for key, value in (options or {}).items() if value is not None}
-    path = options.pop("config", None) or env.get(semconv.ENV_CONFIG) or None
+    path = options.pop("config", None) or env.get(ENV_CONFIG) or None
     merged: dict[str, Any] = {}
     origins: dict[str, _Where] = {}
     if path:

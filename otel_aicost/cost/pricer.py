@@ -28,6 +28,8 @@ from otel_aicost.instrumentation.usage import REPORTED, Usage
 from otel_aicost.cost import limits
 from otel_aicost.cost.outputs import OutputStats
 from otel_aicost.cost.pricing.catalog import Catalog, residency_of
+from otel_aicost.cost import fees
+from otel_aicost.cost.fees import ToolCall, Units
 from otel_aicost.cost.pricing.entry import PriceEntry, TokenRates
 
 _EXACT = Context(prec=80)  # wide enough that no product or sum of ours is ever rounded
@@ -57,6 +59,8 @@ class Cost:
     audio_output: Decimal | None = None
     image_output: Decimal | None = None
     deployment_type_source: str | None = None  # Azure: declared | detected | assumed
+    units: Decimal | None = None  # per-image, per-minute or per-character charges (cost/fees.py)
+    tools: Decimal | None = None  # built-in tool fees (cost/fees.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +77,9 @@ class PricingRequest:
     batch: bool = False  # an OpenAI Batch API result (Azure batch is a deployment type)
     server_address: str | None = None  # OpenAI regional processing hosts (eu./us.api.openai.com) cost more
     when: datetime | None = None  # when the call was made (default: now); decides dated and promotional prices
+    units: Units | None = None  # what a per-unit model bills (images, seconds, characters)
+    tools: tuple[ToolCall, ...] = ()  # built-in tool calls, each with its fee
+    free: bool = False  # a call the API does not bill
 
 
 def effective_service_tier(requested: str | None, responded: str | None) -> str | None:
@@ -131,7 +138,14 @@ class Pricer:
     def price(self, request: PricingRequest) -> Cost:
         """The cost of one call. Never raises."""
         try:
-            return self._price(request)
+            if request.free:
+                return fees.free(Cost, self.currency)
+            cost = self._price(request)
+            if request.units is not None or request.tools:
+                models = _candidates(request, self._deployment_of(request))
+                azure = request.provider == semconv.PROVIDER_AZURE
+                cost = fees.add_fees(cost, request.units, request.tools, models, azure, self._factor)
+            return cost
         except Exception:  # noqa: BLE001 - never raise into the application; say so once
             if not self._failed:
                 self._failed = True
@@ -364,7 +378,7 @@ class Pricer:
 
 _COST_FIELDS = (
     "status", "currency", "total", "input", "cache_read", "cache_write", "output", "model", "source",
-    "audio_input", "audio_output", "image_output", "deployment_type_source",
+    "audio_input", "audio_output", "image_output", "deployment_type_source", "units", "tools",
 )  # fmt: skip
 _SET = [getattr(Cost, name).__set__ for name in _COST_FIELDS]
 _FAST = tuple(Cost.__dataclass_fields__) == _COST_FIELDS  # if Cost gains a field, use its __init__ instead
@@ -391,7 +405,7 @@ def _priced(
                     source, audio_input, audio_output, image_output, type_source)  # fmt: skip
     cost = _new(Cost)
     (s_status, s_currency, s_total, s_input, s_read, s_write, s_output, s_model, s_source, s_audio_in, s_audio_out,
-     s_image_out, s_type_source) = _SET  # fmt: skip
+     s_image_out, s_type_source) = _SET[:13]  # fmt: skip
     s_status(cost, semconv.STATUS_PRICED)
     s_currency(cost, currency)
     s_total(cost, total)
@@ -405,6 +419,9 @@ def _priced(
     s_audio_out(cost, audio_output)
     s_image_out(cost, image_output)
     s_type_source(cost, type_source)
+    s_units, s_tools = _SET[13:]  # set by cost/fees.py only
+    s_units(cost, None)
+    s_tools(cost, None)
     return cost
 
 

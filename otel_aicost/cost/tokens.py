@@ -1,8 +1,11 @@
 """Token counts with tiktoken, offline: the ``o200k_base`` and ``cl100k_base`` files ship in this package.
 
 The encodings are built from the shipped files (checked against the sha256 tiktoken itself expects), never
-through tiktoken's download path or its cache directory. Loading one takes about a second, so it happens on
-first use, once per process.
+through tiktoken's download path or its cache directory. ``tiktoken.load.load_tiktoken_bpe`` is not used on
+purpose: it copies the file into a temp-dir cache shared by every process (``data-gym-cache``) and would read a
+stale or planted copy from there; we read the package resource and verify its sha256 ourselves. Loading one
+takes about a second, so it happens on first use, once per process, under a lock (``functools.cache`` would let
+two threads load it twice at the same time) that a forked child renews.
 
 Chat messages are counted the way OpenAI documents it (openai-cookbook "How to count tokens with tiktoken"):
 3 tokens per message, 1 more when the message has a ``name``, 3 to prime the reply. Tool definitions are an

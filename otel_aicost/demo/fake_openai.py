@@ -16,6 +16,11 @@ legacy completions end with ``data: [DONE]`` and carry the usage-only chunk (emp
 ``stream_options.include_usage`` is true, every other chunk then having ``"usage": null``; Azure deployment
 streams start with the chunk of prompt filter results that has no choices; the Responses API streams
 ``response.created`` ... ``response.completed``. ``GET /v1/models`` lists the known aliases.
+Also ``/v1/images/{generations,edits,variations}`` (GPT Image usage, or DALL-E ``data`` only; ``stream``),
+``/v1/audio/speech`` (WAV bytes, or ``stream_format=sse`` events with usage), ``/v1/audio/{transcriptions,
+translations}`` (whisper ``usage.seconds`` 42, verbose ``duration``, plain ``text``, or token usage for
+``*-transcribe``; ``stream``), ``/v1/moderations``, ``/v1/batches[/{id}]`` and ``/v1/files/{id}/content`` (a
+batch output file of two gpt-4o-mini calls).
 Responses report a dated snapshot for known aliases (``gpt-4o-mini`` -> ``gpt-4o-mini-2024-07-18``), a
 ``system_fingerprint`` and the ``service_tier`` (``auto`` becomes ``default``). Token counts follow the rules
 in :mod:`otel_aicost.demo.fake_payloads`.
@@ -46,6 +51,7 @@ model                    header                       effect
 
 from __future__ import annotations
 
+import email
 import itertools
 import json
 import re
@@ -60,7 +66,10 @@ from otel_aicost.demo.fake_responses import ResponseBuilder, responses_generatio
 from otel_aicost.demo.loopback import LoopbackHandler, LoopbackServer
 
 ROUTE = re.compile(r"^(?P<azure>/openai)?(?:/deployments/(?P<deployment>[^/]+))?(?:/v1)?/(?P<op>chat/completions|"
-                   r"completions|embeddings|responses|models)$")
+                   r"completions|embeddings|responses|models|images/generations|images/edits|images/variations|"
+                   r"audio/speech|audio/transcriptions|audio/translations|moderations|batches(?:/[^/]+)?|"
+                   r"files/[^/]+/content)$")
+MEDIA_OPS = ("images/", "audio/", "moderations", "batches", "files/")
 ERROR_MODEL = re.compile(r"^fake-error-(\d{3})$")
 SLOW_SECONDS = 0.25
 ERROR_TYPES = {400: "invalid_request_error", 401: "invalid_request_error", 403: "permission_denied",
@@ -136,6 +145,9 @@ class _FakeOpenAIHandler(LoopbackHandler):
         headers = {k.lower(): v for k, v in self.headers.items()}
         self.fake._record(RecordedRequest(self.command, parts.path, dict(parse_qsl(parts.query)), headers, body))
         route = ROUTE.match(parts.path)
+        if route is not None and route["op"].startswith(MEDIA_OPS):
+            self._answer_media(route["op"], _form(headers.get("content-type", ""), raw, body), route["deployment"])
+            return
         if route is None or (route["op"] == "models") != (self.command == "GET"):
             self.send_error_body(404, f"Unknown request URL: {self.command} {parts.path}")
             return
@@ -213,6 +225,46 @@ class _FakeOpenAIHandler(LoopbackHandler):
         else:
             self._send_plain(payloads.chat_completion(gen, ident, created, azure=azure), faults)
 
+    def _answer_media(self, op: str, body: Any, deployment: str | None) -> None:
+        """Images, audio, moderations, batches and file contents (shapes in :mod:`fake_payloads`)."""
+        body = body if isinstance(body, dict) else {}
+        model = str(body.get("model") or self.fake.deployments.get(deployment or "", deployment or ""))
+        model = self.fake.deployments.get(model, model)
+        headers = {"x-request-id": self.fake._next_id("req_")}
+        if op.startswith("images/"):
+            n = int(body.get("n") or 1)
+            if body.get("stream") in (True, "true"):
+                events = payloads.image_events(model, quality=str(body.get("quality") or "low"),
+                                               edit=op == "images/edits")  # fmt: skip
+                self._send_events([(e["type"], e) for e in events], _Faults(), done=False)
+                return
+            image_model = model if op == "images/generations" else (model or "dall-e-2")
+            self.send_json(200, payloads.image_response(image_model, n, body.get("size"), body.get("quality")), headers)
+        elif op == "audio/speech":
+            if body.get("stream_format") == "sse":
+                self.send_bytes(200, payloads.speech_events(len(str(body.get("input", "")).split())),
+                                "text/event-stream", headers)  # fmt: skip
+            else:
+                self.send_bytes(200, payloads.speech_audio(len(str(body.get("input", "")))), "audio/wav", headers)
+        elif op.startswith("audio/"):
+            if body.get("stream") == "true":
+                events = payloads.transcription_events()
+                self._send_events([(e["type"], e) for e in events], _Faults(), done=False)
+            elif body.get("response_format") == "text":
+                self.send_bytes(200, b"Hello from the fake endpoint.", "text/plain", headers)
+            else:
+                verbose = body.get("response_format") == "verbose_json"
+                self.send_json(200, payloads.transcription(model, seconds=body.get("fake_seconds", 42.0),
+                                                           verbose=verbose), headers)  # fmt: skip
+        elif op == "moderations":
+            self.send_json(200, payloads.moderation(model or "omni-moderation-latest", self.fake._next_id("modr-")))
+        elif op.startswith("batches"):
+            batch_id = op.partition("/")[2] or "batch_fake"
+            self.send_json(200, payloads.batch(batch_id, output_file_id=f"file-out-{batch_id}"), headers)
+        else:  # files/{id}/content: a batch's output file
+            calls = [("gpt-4o-mini-2024-07-18", 1200, 150), ("gpt-4o-mini-2024-07-18", 800, 90)]
+            self.send_bytes(200, payloads.batch_output(calls), "application/octet-stream", headers)
+
     # ---- sending -------------------------------------------------------------------------------------------
     def send_error_body(self, status: int, message: str, param: str | None = None) -> None:
         kind = ERROR_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
@@ -267,6 +319,22 @@ class _FakeOpenAIHandler(LoopbackHandler):
                 self.end_chunked()
         except (BrokenPipeError, ConnectionResetError):  # the client stopped reading: fine, like the real API
             self.close_connection = True
+
+
+def _form(content_type: str, raw: bytes, body: Any) -> Any:
+    """A multipart form's text fields as a dict (file fields are skipped), else the JSON body as it was parsed."""
+    if not content_type.startswith("multipart/form-data"):
+        return body
+    message = email.message_from_bytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw)
+    fields: dict[str, Any] = {}
+    for part in message.walk():
+        name = part.get_param("name", header="content-disposition")
+        if name and part.get_filename() is None:
+            fields[str(name)] = (part.get_payload(decode=True) or b"").decode(errors="replace")
+    for key in ("n",):
+        if str(fields.get(key, "")).isdigit():
+            fields[key] = int(fields[key])
+    return fields
 
 
 class FakeOpenAI(LoopbackServer):

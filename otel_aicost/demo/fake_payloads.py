@@ -394,3 +394,126 @@ def embeddings(body: dict[str, Any]) -> dict[str, Any]:
     if body.get("fake_usage", True) is not False:
         payload["usage"] = {"prompt_tokens": tokens, "total_tokens": tokens}
     return payload
+
+
+# --- images, audio, moderations, batches (issue 18) -------------------------------------------------------------
+# Shapes recorded from the API reference (openai-python 3.57 types): GPT Image models report token usage
+# (``input_tokens_details`` text/image, ``output_tokens_details``), DALL-E models none.
+TINY_PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16).decode()
+IMAGE_TOKENS = {"low": 272, "medium": 1056, "high": 4160}  # output tokens of a square GPT Image image, by quality
+
+
+def image_response(model: str, n: int = 1, size: str | None = None, quality: str | None = None,
+                   prompt_tokens: int = 10, image_input_tokens: int = 0,
+                   created: int = 1700000000) -> dict[str, Any]:  # fmt: skip
+    """``images.generate`` / ``edit`` / ``create_variation``: ``n`` images; GPT Image models add usage."""
+    body: dict[str, Any] = {"created": created, "data": [{"b64_json": TINY_PNG} for _ in range(n)]}
+    if model.startswith("gpt-image"):
+        quality = quality if quality in IMAGE_TOKENS else "medium"
+        output = IMAGE_TOKENS[quality] * n
+        body.update({
+            "background": "opaque", "output_format": "png", "quality": quality, "size": size or "1024x1024",
+            "usage": {"input_tokens": prompt_tokens + image_input_tokens, "output_tokens": output,
+                      "total_tokens": prompt_tokens + image_input_tokens + output,
+                      "input_tokens_details": {"text_tokens": prompt_tokens, "image_tokens": image_input_tokens},
+                      "output_tokens_details": {"text_tokens": 0, "image_tokens": output}},
+        })  # fmt: skip
+    else:
+        body["data"] = [{"url": f"https://images.example/{i}.png", "revised_prompt": "a cat"} for i in range(n)]
+    return body
+
+
+def image_events(model: str, size: str = "1024x1024", quality: str = "low", prompt_tokens: int = 10,
+                 edit: bool = False) -> list[dict[str, Any]]:  # fmt: skip
+    """A GPT Image stream: one partial image, then the completed image with its usage."""
+    prefix = "image_edit" if edit else "image_generation"
+    output = IMAGE_TOKENS.get(quality, IMAGE_TOKENS["medium"])
+    common = {"b64_json": TINY_PNG, "background": "opaque", "created_at": 1700000000, "output_format": "png",
+              "quality": quality, "size": size}  # fmt: skip
+    return [
+        {**common, "type": f"{prefix}.partial_image", "partial_image_index": 0},
+        {**common, "type": f"{prefix}.completed",
+         "usage": {"input_tokens": prompt_tokens, "output_tokens": output, "total_tokens": prompt_tokens + output,
+                   "input_tokens_details": {"text_tokens": prompt_tokens, "image_tokens": 0}}},
+    ]  # fmt: skip
+
+
+def transcription(model: str, text: str = "Hello from the fake endpoint.", seconds: float | None = None,
+                  audio_tokens: int = 50, verbose: bool = False) -> dict[str, Any]:  # fmt: skip
+    """``audio.transcriptions.create`` (and translations): ``gpt-4o-*-transcribe`` report token usage; ``whisper-1``
+    reports ``usage.type=duration`` when ``seconds`` is given (``verbose``: ``duration`` instead)."""
+    body: dict[str, Any] = {"text": text}
+    if "transcribe" in model or model.startswith("gpt-"):
+        output = len(text.split())
+        body["usage"] = {"type": "tokens", "input_tokens": audio_tokens + 3, "output_tokens": output,
+                         "total_tokens": audio_tokens + 3 + output,
+                         "input_token_details": {"audio_tokens": audio_tokens, "text_tokens": 3}}  # fmt: skip
+    elif verbose:
+        body.update({"task": "transcribe", "language": "english", "duration": seconds or 0.0, "segments": []})
+    elif seconds is not None:
+        body["usage"] = {"type": "duration", "seconds": seconds}
+    return body
+
+
+def transcription_events(text: str = "Hello there", audio_tokens: int = 50) -> list[dict[str, Any]]:
+    """A ``stream=True`` transcription: one delta per word, then ``transcript.text.done`` with usage."""
+    words_ = text.split()
+    events: list[dict[str, Any]] = [{"type": "transcript.text.delta", "delta": w + " "} for w in words_]
+    events.append({"type": "transcript.text.done", "text": text,
+                   "usage": {"type": "tokens", "input_tokens": audio_tokens + 3, "output_tokens": len(words_),
+                             "total_tokens": audio_tokens + 3 + len(words_),
+                             "input_token_details": {"audio_tokens": audio_tokens, "text_tokens": 3}}})  # fmt: skip
+    return events
+
+
+def speech_audio(characters: int) -> bytes:
+    """``audio.speech.create``: binary audio (a WAV of silence, 1 ms per character)."""
+    rate, frames = 8000, 8 * characters
+    data = b"\x00\x00" * frames
+    header = b"RIFF" + struct.pack("<I", 36 + len(data)) + b"WAVEfmt " + struct.pack(
+        "<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16) + b"data" + struct.pack("<I", len(data))  # fmt: skip
+    return header + data
+
+
+def speech_events(input_tokens: int, audio_tokens: int = 120) -> bytes:
+    """``stream_format="sse"`` speech: audio deltas, then ``speech.audio.done`` with token usage."""
+    events = [{"type": "speech.audio.delta", "audio": TINY_PNG},
+              {"type": "speech.audio.done", "usage": {"input_tokens": input_tokens, "output_tokens": audio_tokens,
+                                                      "total_tokens": input_tokens + audio_tokens}}]  # fmt: skip
+    return "".join(f"data: {json.dumps(e)}\n\n" for e in events).encode()
+
+
+def moderation(model: str = "omni-moderation-latest", ident: str = "modr-1") -> dict[str, Any]:
+    categories = ["harassment", "hate", "self-harm", "sexual", "violence"]
+    return {"id": ident, "model": snapshot(model) if model in SNAPSHOTS else f"{model}",
+            "results": [{"flagged": False, "categories": {c: False for c in categories},
+                         "category_scores": {c: 0.001 for c in categories}}]}  # fmt: skip
+
+
+def batch(ident: str = "batch_1", status: str = "completed", endpoint: str = "/v1/chat/completions",
+          output_file_id: str | None = "file-out-1") -> dict[str, Any]:  # fmt: skip
+    return {"id": ident, "object": "batch", "endpoint": endpoint, "input_file_id": "file-in-1",
+            "completion_window": "24h", "status": status, "created_at": 1700000000,
+            "output_file_id": output_file_id if status == "completed" else None, "error_file_id": None,
+            "request_counts": {"total": 2, "completed": 2, "failed": 0}}  # fmt: skip
+
+
+def batch_output(calls: list[tuple[str, int, int]], kind: str = "chat.completion") -> bytes:
+    """A batch output file: one JSON line per (model, prompt tokens, completion tokens) call, the way the Batch
+    API writes them (``custom_id``, ``response.status_code``, ``response.body``)."""
+    lines = []
+    for index, (model, prompt, completion) in enumerate(calls):
+        if kind == "response":
+            body: dict[str, Any] = {"id": f"resp_{index}", "object": "response", "model": model, "status": "completed",
+                                    "output": [], "usage": {"input_tokens": prompt, "output_tokens": completion,
+                                                            "total_tokens": prompt + completion}}  # fmt: skip
+        else:
+            body = {"id": f"chatcmpl-{index}", "object": "chat.completion", "created": 1700000000, "model": model,
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"},
+                                 "finish_reason": "stop"}],
+                    "usage": {"prompt_tokens": prompt, "completion_tokens": completion,
+                              "total_tokens": prompt + completion}}  # fmt: skip
+        line = {"id": f"batch_req_{index}", "custom_id": f"request-{index}",
+                "response": {"status_code": 200, "request_id": f"req_{index}", "body": body}, "error": None}
+        lines.append(json.dumps(line))
+    return ("\n".join(lines) + "\n").encode()

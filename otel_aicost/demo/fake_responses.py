@@ -28,6 +28,37 @@ def responses_generation(body: dict[str, Any]) -> Generation:
     return gen
 
 
+TOOL_ITEMS = {  # a built-in tool in the request's ``tools`` -> the output items one call of it adds
+    "web_search_preview": ("web_search_call", 2), "web_search": ("web_search_call", 2),
+    "file_search": ("file_search_call", 1), "code_interpreter": ("code_interpreter_call", 2),
+    "image_generation": ("image_generation_call", 1),
+}  # fmt: skip
+
+
+def tool_items(tools: Any) -> list[dict[str, Any]]:
+    """Output items of the built-in tools asked for: two web searches, one file search, two code interpreter
+    calls in one container, one generated image (with the tool's quality and size), as the API records them."""
+    items: list[dict[str, Any]] = []
+    for tool in tools if isinstance(tools, list) else []:
+        kind = tool.get("type") if isinstance(tool, dict) else None
+        if kind not in TOOL_ITEMS:
+            continue
+        item_type, count = TOOL_ITEMS[kind]
+        for index in range(count):
+            item: dict[str, Any] = {"type": item_type, "id": f"{item_type}_{index}", "status": "completed"}
+            if item_type == "web_search_call":
+                item["action"] = {"type": "search", "query": f"query {index}"}
+            elif item_type == "file_search_call":
+                item.update({"queries": ["query"], "results": None})
+            elif item_type == "code_interpreter_call":
+                item.update({"container_id": "cntr_fake", "code": "print(1)", "outputs": []})
+            else:
+                item.update({"result": "iVBORw0KGgo=", "quality": tool.get("quality", "auto"),
+                             "size": tool.get("size", "auto")})  # fmt: skip
+            items.append(item)
+    return items
+
+
 class ResponseBuilder:
     """Builds the response object and its stream events for one generation."""
 
@@ -62,6 +93,7 @@ class ResponseBuilder:
             if self.reasoning_id:
                 output.append(self.reasoning_item())
             output.append(self.message_item(status, self.gen.text))
+            output.extend(tool_items(body.get("tools")))
         return {
             "id": self.ident,
             "object": "response",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,23 @@ DEMO_CONFIG: dict[str, Any] = {
     "deployments": {"chat-eu": {"model": "gpt-4o-2024-08-06", "type": "data_zone_standard", "region": "swedencentral"}},
 }
 QUESTION = [{"role": "user", "content": "In one sentence: why do FinOps teams care about token costs?"}]
+
+
+DEMO_AUDIO = b"RIFF" + b"\x00" * 40  # the fake endpoint reports the duration; the bytes are never played
+
+
+def _batch(api: Any) -> bytes:
+    """A batch's life as an app sees it: create, check, read the output file (priced at batch rates)."""
+    batch = api.batches.create(input_file_id="file-demo", endpoint="/v1/chat/completions", completion_window="24h")
+    batch = api.batches.retrieve(batch.id)
+    return api.files.content(batch.output_file_id).content
+
+
+def _reasoning_effort(api: Any, effort: str) -> dict[str, Any]:
+    """``reasoning_effort=``, or the same field in the request body on SDKs before the parameter (openai 1.40)."""
+    if "reasoning_effort" in inspect.signature(api.chat.completions.create).parameters:
+        return {"reasoning_effort": effort}
+    return {"extra_body": {"reasoning_effort": effort}}
 
 
 def run_workload(base_url: str, azure_endpoint: str, rounds: int = 1) -> list[str]:
@@ -34,12 +52,26 @@ def run_workload(base_url: str, azure_endpoint: str, rounds: int = 1) -> list[st
         ({"team": "support", "feature": "triage"},
          lambda: azure.chat.completions.create(model="chat-eu", messages=QUESTION)),
         ({"team": "support", "feature": "reasoning"},
-         lambda: api.chat.completions.create(model="o4-mini", messages=QUESTION, reasoning_effort="low")),
+         lambda: api.chat.completions.create(model="o4-mini", messages=QUESTION, **_reasoning_effort(api, "low"))),
         ({"team": "support", "feature": "cached-context"},
          lambda: api.chat.completions.create(model="gpt-4.1-mini", messages=QUESTION * 80)),
     ]  # fmt: skip
     if hasattr(api, "responses"):
         steps.append(({"team": "search", "feature": "agent"}, lambda: api.responses.create(model="gpt-4.1", input="hi")))
+        steps.append(({"team": "search", "feature": "research"}, lambda: api.responses.create(
+            model="gpt-4.1", input="find it", tools=[{"type": "web_search_preview"}])))
+    steps += [
+        ({"team": "marketing", "feature": "images"},
+         lambda: api.images.generate(model="dall-e-3", prompt="a cost chart", size="1024x1024", quality="hd")),
+        ({"team": "marketing", "feature": "images"},
+         lambda: api.images.generate(model="gpt-image-1", prompt="a cost chart", quality="low")),
+        ({"team": "support", "feature": "voice"},
+         lambda: api.audio.transcriptions.create(model="whisper-1", file=("call.wav", DEMO_AUDIO))),
+        ({"team": "support", "feature": "voice"},
+         lambda: api.audio.speech.create(model="tts-1", voice="alloy", input="Your ticket is resolved.").content),
+        ({"team": "support", "feature": "triage"}, lambda: api.moderations.create(input="is this fine?")),
+        ({"team": "analytics", "feature": "nightly-batch"}, lambda: _batch(api)),
+    ]  # fmt: skip
     failures = []
     for _ in range(rounds):
         for tags, step in steps:

@@ -36,6 +36,11 @@ class CostRecord:
     cost_cache_read: Decimal | None = None
     cost_cache_write: Decimal | None = None
     cost_output: Decimal | None = None
+    unit: str | None = None  # a per-unit call's billed unit: images | minutes | characters (aicost.units.unit)
+    unit_quantity: Decimal | None = None  # how many of them (aicost.units.quantity)
+    cost_units: Decimal | None = None  # aicost.cost.units
+    tool_calls: int = 0  # built-in tool calls (aicost.tool_calls.*), billed in aicost.cost.tools
+    cost_tools: Decimal | None = None
     currency: str = "USD"
     pricing_status: str | None = None
     usage_source: str | None = None

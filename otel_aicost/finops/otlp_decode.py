@@ -219,6 +219,10 @@ def _add(span: _Span, service, region, where: str, number: int, stats: ReadStats
         records.append(record)
 
 
+_TOOLS_PREFIX = semconv.TOOL_CALLS_PREFIX
+_TOOLS_PREFIX_LEN = len(_TOOLS_PREFIX)
+
+
 def _record(span: _Span, service: str | None, resource_region: str | None) -> CostRecord | None:
     attrs = {kv.key: kv.value for kv in span.attributes}
     get = attrs.get
@@ -255,6 +259,11 @@ def _record(span: _Span, service: str | None, resource_region: str | None) -> Co
         cost_cache_read=_cost(get(semconv.COST_CACHE_READ), semconv.COST_CACHE_READ),
         cost_cache_write=_cost(get(semconv.COST_CACHE_WRITE), semconv.COST_CACHE_WRITE),
         cost_output=_cost(get(semconv.COST_OUTPUT), semconv.COST_OUTPUT),
+        unit=_string(get(semconv.UNITS_UNIT)),
+        unit_quantity=_cost(get(semconv.UNITS_QUANTITY), semconv.UNITS_QUANTITY),
+        cost_units=_cost(get(semconv.COST_UNITS), semconv.COST_UNITS),
+        tool_calls=sum(_tokens(attrs[key], key) for key in attrs if key[:_TOOLS_PREFIX_LEN] == _TOOLS_PREFIX),
+        cost_tools=_cost(get(semconv.COST_TOOLS), semconv.COST_TOOLS),
         currency=_string(get(semconv.CURRENCY)) or "USD",
         pricing_status=_string(get(semconv.PRICING_STATUS)),
         usage_source=_string(get(semconv.USAGE_SOURCE)),

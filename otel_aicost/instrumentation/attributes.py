@@ -102,8 +102,24 @@ def end_attributes(
         attributes[semconv.ERROR_TYPE] = error_type(error)
     if usage is not None:
         attributes.update(usage_attributes(usage, request.surface.operation))
+    if facts.units is not None or facts.tool_calls or facts.extra:
+        attributes.update(unit_attributes(facts))
     if cost is not None:
         attributes.update(cost_attributes(cost))
+    return attributes
+
+
+def unit_attributes(facts: Facts) -> dict[str, Any]:
+    """What a per-unit call billed, the built-in tool calls by type, and surface-specific attributes."""
+    attributes: dict[str, Any] = dict(facts.extra)
+    units = facts.units
+    if units is not None:
+        attributes[semconv.UNITS_QUANTITY] = float(units.billed_quantity)
+        attributes[semconv.UNITS_UNIT] = units.unit
+        attributes[semconv.UNITS_SOURCE] = units.source
+    for call in facts.tool_calls:
+        key = semconv.TOOL_CALLS_PREFIX + call.tool
+        attributes[key] = attributes.get(key, 0) + call.count
     return attributes
 
 
@@ -145,6 +161,10 @@ def cost_attributes(cost: Cost) -> dict[str, Any]:
             attributes[semconv.COST_AUDIO_OUTPUT] = float(cost.audio_output)
         if cost.image_output:
             attributes[semconv.COST_IMAGE_OUTPUT] = float(cost.image_output)
+        if cost.units:
+            attributes[semconv.COST_UNITS] = float(cost.units)
+        if cost.tools:
+            attributes[semconv.COST_TOOLS] = float(cost.tools)
     if cost.deployment_type_source:
         attributes[semconv.DEPLOYMENT_TYPE_SOURCE] = cost.deployment_type_source
     return attributes

@@ -20,7 +20,7 @@ from otel_aicost.cost.pricer import Cost
 from otel_aicost.instrumentation.attributes import end_attributes, metric_attributes, span_name, start_attributes
 from otel_aicost.instrumentation.facts import NO_FACTS, Facts
 from otel_aicost.instrumentation.metrics import record_call
-from otel_aicost.instrumentation.outcome import price, usage_of
+from otel_aicost.instrumentation.outcome import complete, price, usage_of
 from otel_aicost.instrumentation.request import Request
 from otel_aicost.instrumentation.safety import report_internal_error
 from otel_aicost.instrumentation.scrub import report
@@ -119,6 +119,7 @@ class Call:
         request = self.request
         span = self.span
         try:
+            facts = complete(request, facts) if error is None else facts
             usage = usage_of(request, facts, error)
             cost = price(telemetry.pricer, request, facts, usage) if error is None or usage is not None else None
             if self.reservation is not None or (telemetry.budgets is not None and telemetry.budgets.has_budgets):

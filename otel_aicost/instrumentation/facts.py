@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from otel_aicost.cost.fees import ToolCall, Units
 from otel_aicost.instrumentation.usage import Usage
 
 _MAX_CHOICES = 128  # a larger choice index is garbage, not a choice
@@ -25,6 +26,10 @@ class Facts:
     dimension_count: int | None = None
     output_parts: tuple[str, ...] = ()  # streamed text, for a local count when the stream reported no usage
     output_messages: tuple[Any, ...] | None = None  # only when content capture is on
+    units: Units | None = None  # what a per-unit model bills (images, seconds of audio, characters)
+    tool_calls: tuple[ToolCall, ...] = ()  # built-in tool calls of a Responses API response
+    extra: tuple[tuple[str, Any], ...] = ()  # surface-specific span attributes (e.g. a batch id)
+    batch_calls: tuple[tuple[str | None, str, Usage], ...] = ()  # a batch output file's calls: (model, operation, usage)
 
 
 NO_FACTS = Facts()
@@ -42,6 +47,10 @@ def merge(old: Facts, new: Facts) -> Facts:
         dimension_count=new.dimension_count if new.dimension_count is not None else old.dimension_count,
         output_parts=old.output_parts + new.output_parts,
         output_messages=new.output_messages if new.output_messages is not None else old.output_messages,
+        units=new.units or old.units,
+        tool_calls=new.tool_calls or old.tool_calls,
+        extra=new.extra or old.extra,
+        batch_calls=new.batch_calls or old.batch_calls,
     )
 
 
@@ -96,4 +105,8 @@ class StreamFacts:
             dimension_count=facts.dimension_count,
             output_parts=facts.output_parts + tuple(self.parts),
             output_messages=facts.output_messages,
+            units=facts.units,
+            tool_calls=facts.tool_calls,
+            extra=facts.extra,
+            batch_calls=facts.batch_calls,
         )

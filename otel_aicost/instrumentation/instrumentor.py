@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 import logging
 import threading
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from functools import partial
+from types import ModuleType
 from typing import Any
 
 from opentelemetry import trace
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type: ignore[attr-defined]
 from opentelemetry.instrumentation.utils import unwrap
 from opentelemetry.metrics import get_meter
-from wrapt import wrap_function_wrapper
+from wrapt import when_imported, wrap_function_wrapper
 
 from otel_aicost.instrumentation.allocation import propagation
 from otel_aicost.budgets.guard import BudgetGuard
@@ -24,7 +26,7 @@ from otel_aicost.cost.estimate import set_default_pricer
 from otel_aicost.instrumentation.ending import register_exit_hook
 from otel_aicost.instrumentation.metrics import Instruments
 from otel_aicost.instrumentation.package import _instruments
-from otel_aicost.instrumentation.surfaces import Surface, all_patches
+from otel_aicost.instrumentation.surfaces import all_patches
 from otel_aicost.instrumentation.telemetry import Telemetry
 from otel_aicost.version import __version__
 from otel_aicost.instrumentation.wrapper import Switch, async_wrapper, sync_wrapper
@@ -33,19 +35,31 @@ SCHEMA_URL = "https://opentelemetry.io/schemas/1.41.0"
 SCOPE = "otel_aicost"
 
 
-def _targets() -> list[tuple[type, str, Surface, bool]]:
-    """(class, method, surface, is_async) for every row of every surface module that the installed SDK has."""
-    found = []
-    for module_name, sync_class, async_class, method, surface in all_patches():
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        for class_name, is_async in ((sync_class, False), (async_class, True)):
+def _when_class_imported(module_name: str, class_name: str, callback: Callable[[type], None]) -> None:
+    """Call ``callback(cls)`` once ``module_name.class_name`` exists: now if it is loaded, else when the application
+    imports it. Instrumenting never imports an SDK module the application has not used itself: the Responses
+    resources alone cost tens of milliseconds of pydantic model building at start-up. Newer SDKs load resource
+    classes lazily through a package ``__getattr__`` (``_EXPORTS``); we wait for the submodule that defines the
+    class. (Post-import hooks cannot be removed; ``callback`` checks that the instrumentation is still on.)"""
+
+    def on_module(module: ModuleType) -> None:
+        cls = vars(module).get(class_name)
+        lazy = getattr(module, "_EXPORTS", None)
+        if cls is None and isinstance(lazy, dict) and class_name in lazy:
+            submodule, symbol = lazy[class_name]
+            submodule = importlib.util.resolve_name(submodule, module.__name__)
+            when_imported(submodule)(lambda defining: _call_with(getattr(defining, symbol, None), callback))
+            return
+        if cls is None:  # another lazy style, or not in this SDK version
             cls = getattr(module, class_name, None)
-            if cls is not None and method in vars(cls):
-                found.append((cls, method, surface, is_async))
-    return found
+        _call_with(cls, callback)
+
+    when_imported(module_name)(on_module)  # a module this SDK version lacks is never imported: the row is skipped
+
+
+def _call_with(cls: Any, callback: Callable[[type], None]) -> None:
+    if isinstance(cls, type):
+        callback(cls)
 
 
 def build_telemetry(settings: Settings, **providers: Any) -> Telemetry:
@@ -71,7 +85,12 @@ def build_telemetry(settings: Settings, **providers: Any) -> Telemetry:
 
 
 def _preload_in_background(telemetry: Telemetry) -> None:
-    """Load price data (about a second) and, where estimates will be needed, tiktoken encodings, off the call path."""
+    """Load price data (a quarter of a second of CPU) and, where estimates will be needed, tiktoken encodings.
+
+    Started by the first instrumented call, not at start-up: the load overlaps that call's request, the
+    application's own start-up does not share the CPU with it, and a pre-fork server (gunicorn --preload) forks
+    before any loading thread exists."""
+
 
     def preload() -> None:
         try:
@@ -125,16 +144,25 @@ class OpenAICostInstrumentor(BaseInstrumentor):  # type: ignore[misc]
             return
         telemetry = build_telemetry(settings, **kwargs)
         set_default_pricer(telemetry.pricer)
-        _preload_in_background(telemetry)
+        telemetry.on_first_call = partial(_preload_in_background, telemetry)
         propagation.outbound = settings.propagate_baggage
         propagation.inbound_keys = frozenset(settings.baggage_keys)
         register_exit_hook()
         switch = Switch()
-        for cls, method, surface, is_async in _targets():
-            factory = async_wrapper if is_async else sync_wrapper
-            wrap_function_wrapper(cls, method, factory(telemetry, surface, switch))
-            self._wrapped.append((cls, method))
         self._switch, self.telemetry = switch, telemetry
+        for row in all_patches():
+            for class_name, is_async in ((row.sync_class, False), (row.async_class, True)):
+                if row.wrapper is not None:  # a row that is not one call (realtime sessions) brings its own
+                    wrapper = row.wrapper(telemetry, row.surface, switch, is_async)
+                else:
+                    wrapper = (async_wrapper if is_async else sync_wrapper)(telemetry, row.surface, switch)
+                _when_class_imported(row.module, class_name, partial(self._wrap, switch, row.method, wrapper))
+
+    def _wrap(self, switch: Switch, method: str, wrapper: Any, cls: type) -> None:
+        """Wrap ``cls.method`` if this instrumentation is still on and the class defines the method."""
+        if switch is self._switch and switch.active and method in vars(cls) and (cls, method) not in self._wrapped:
+            wrap_function_wrapper(cls, method, wrapper)
+            self._wrapped.append((cls, method))
 
     def _uninstrument(self, **kwargs: Any) -> None:
         if self._switch is not None:

@@ -102,9 +102,11 @@ def record_call(
         input_attributes[semconv.TOKEN_TYPE] = semconv.TOKEN_INPUT
         instruments.token_usage.record(usage.input_tokens, input_attributes)
         if operation != semconv.OP_EMBEDDINGS:
-            attributes[semconv.TOKEN_TYPE] = semconv.TOKEN_OUTPUT
-            instruments.token_usage.record(usage.output_tokens, attributes)
-            del attributes[semconv.TOKEN_TYPE]
+            # A dict of its own: older SDKs (1.35 here) keep the dict passed to record() as the data point's
+            # attributes, so changing it afterwards would relabel the point.
+            output_attributes = dict(attributes)
+            output_attributes[semconv.TOKEN_TYPE] = semconv.TOKEN_OUTPUT
+            instruments.token_usage.record(usage.output_tokens, output_attributes)
     if cost is not None and cost.total is not None:
         instruments.cost.record(float(cost.total), attributes)
     if first_chunk_delay is not None:

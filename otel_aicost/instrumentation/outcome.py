@@ -39,10 +39,19 @@ def estimate(request: Request, facts: Facts) -> Usage | None:
     )
 
 
+def complete(request: Request, facts: Facts) -> Facts:
+    """The facts with what only the request tells (units billed by per-unit surfaces)."""
+    completing = request.surface.complete
+    return completing(request.kwargs, facts) if completing is not None else facts
+
+
 def price(pricer: Pricer, request: Request, facts: Facts, usage: Usage | None) -> Cost:
+    surface = request.surface
+    if surface.price is not None:
+        return surface.price(pricer, request, facts, usage)
     return pricer.price(
         PricingRequest(
-            operation=request.surface.operation,
+            operation=surface.operation,
             usage=usage,
             request_model=request.request_model,
             response_model=facts.response_model,
@@ -50,6 +59,9 @@ def price(pricer: Pricer, request: Request, facts: Facts, usage: Usage | None) -
             service_tier=effective_service_tier(requested_tier(request.params), facts.service_tier),
             provider=request.endpoint.provider,
             server_address=request.endpoint.server_address,
+            units=facts.units,
+            tools=facts.tool_calls,
+            free=surface.free,
         )
     )
 

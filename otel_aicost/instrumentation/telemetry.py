@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from opentelemetry import trace
@@ -40,6 +41,10 @@ class Telemetry:
         self.default_tags = {**resource_tags(resource), **settings.tags}
         self.inject_usage = settings.stream_usage == "auto"
         self.stream_usage = StreamUsage()
+        self.on_first_call: Callable[[], None] | None = None  # loads the price data: set by the instrumentor
 
     def start(self, surface: Surface, instance: Any, kwargs: dict[str, Any]) -> Call:
+        if self.on_first_call is not None:
+            warm_up, self.on_first_call = self.on_first_call, None
+            warm_up()
         return Call(self, build_request(self, surface, instance, kwargs))

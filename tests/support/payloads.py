@@ -94,8 +94,13 @@ def _responses(model: str, pieces: tuple[str, ...], input_tokens: int, output_to
 
 
 def response(model: str = "gpt-4o-2024-08-06", text: str = "Hi!", input_tokens: int = 20, output_tokens: int = 6,
-             cached_tokens: int = 0, reasoning_tokens: int = 0, status: str = "completed") -> dict[str, Any]:  # fmt: skip
-    body = _responses(model, (text,), input_tokens, output_tokens, cached_tokens, reasoning_tokens).response(final=True)
+             cached_tokens: int = 0, reasoning_tokens: int = 0, status: str = "completed",
+             tools: list[dict[str, Any]] | None = None) -> dict[str, Any]:  # fmt: skip
+    """A Responses API body; ``tools``: the built-in tools asked for, whose call items it then records."""
+    builder = _responses(model, (text,), input_tokens, output_tokens, cached_tokens, reasoning_tokens)
+    if tools:
+        builder.body = {**builder.body, "tools": tools}
+    body = builder.response(final=True)
     body["status"] = status
     return body
 

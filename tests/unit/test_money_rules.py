@@ -153,7 +153,7 @@ def test_prices_import_writes_a_catalog_that_prices_calls_and_names_itself(tmp_p
     out = tmp_path / "catalog.json"
     result = CliRunner().invoke(cli, ["prices", "import", str(source), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    settings = load_settings({}, environ={semconv.ENV_PRICES: str(out)})
+    settings = load_settings({}, environ={"OTEL_AICOST_PRICES": str(out)})
     pricer = Pricer(settings)
     usage = Usage(1_000_000, 1_000_000)
     if name == "azure.json":

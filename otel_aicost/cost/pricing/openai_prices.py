@@ -2,7 +2,9 @@
 
 Only ``genai_prices.data_snapshot`` is used: the bundled snapshot, resolved once per model and cached by the
 caller. ``UpdatePrices`` (the only part that fetches) is never started. Importing ``genai_prices`` costs
-~0.7 s (pydantic models for 47 providers), so it happens on the first lookup, not at import time.
+~0.7 s (pydantic models for 47 providers), so it happens on the first lookup, not at import time, once, under a
+lock: ``functools.cache`` would let the background preload and a first call import it twice at the same time,
+and a child forked while it was held gets a fresh lock (``renew_lock_after_fork``).
 """
 
 from __future__ import annotations

@@ -49,7 +49,11 @@ DEFAULT_BILLING_ACCOUNT = "otel-aicost"
 TOKEN_INPUT, TOKEN_CACHED, TOKEN_CACHE_WRITE, TOKEN_OUTPUT, TOKEN_UNSPECIFIED = (
     "input", "cached_input", "cache_write", "output", "unspecified",
 )  # fmt: skip
+UNIT_KINDS = {  # x_TokenType of per-unit charges (aicost.cost.units) and tool fees -> ConsumedUnit
+    "images": "Images", "minutes": "Minutes", "characters": "Characters", "tool_calls": "Calls",
+}  # fmt: skip
 METER_NAMES = {
+    "images": "Images", "minutes": "Audio Minutes", "characters": "Characters", "tool_calls": "Tool Calls",
     TOKEN_INPUT: "Input Tokens",
     TOKEN_CACHED: "Cached Input Tokens",
     TOKEN_CACHE_WRITE: "Cache Write Tokens",
@@ -178,6 +182,10 @@ class FocusBuilder:
             (TOKEN_CACHE_WRITE, r.cache_write_tokens, r.cost_cache_write),
             (TOKEN_OUTPUT, r.output_tokens, r.cost_output),
         ]
+        if r.unit in UNIT_KINDS and r.unit_quantity is not None:
+            parts.append((r.unit, r.unit_quantity, r.cost_units))
+        if r.tool_calls:
+            parts.append(("tool_calls", r.tool_calls, r.cost_tools))
         if cost is not None:
             self.total_cost[r.currency] = self.total_cost.get(r.currency, 0) + cost
             residual = cost - sum((c for _, _, c in parts if c is not None), Decimal(0))
@@ -185,7 +193,7 @@ class FocusBuilder:
                 if r.output_tokens or r.cost_output is not None:
                     index = 3
                 elif any(tokens for _, tokens, _ in parts):
-                    index = max(range(4), key=lambda i: parts[i][1])
+                    index = max(range(len(parts)), key=lambda i: parts[i][1])
                 else:
                     index = len(parts)
                     parts.append((TOKEN_UNSPECIFIED, 0, Decimal(0)))
@@ -276,7 +284,9 @@ def focus_rows(builder: FocusBuilder, billing_account: str, invoice_issuer: str 
         else:
             resource_id = server or None
         sku = f"{model}:{deployment_type}" if deployment_type else model
-        quantity = Decimal(tokens) / PRICING_BLOCK
+        unit = UNIT_KINDS.get(kind)  # images, minutes, characters, tool calls: priced per 1, not per 1000 tokens
+        block = Decimal(1) if unit else PRICING_BLOCK
+        quantity = Decimal(tokens) / block
         unit_price = (cost / quantity).quantize(UNIT_PRICE_QUANTUM).normalize() if quantity else None
         priced = status == semconv.STATUS_PRICED
         meter = METER_NAMES[kind]
@@ -299,7 +309,7 @@ def focus_rows(builder: FocusBuilder, billing_account: str, invoice_issuer: str 
                 "InvoiceIssuerName": invoice_issuer or provider_name,
                 "ListCost": cost,
                 "PricingQuantity": quantity,
-                "PricingUnit": PRICING_UNIT,
+                "PricingUnit": unit or PRICING_UNIT,
                 "ProviderName": provider_name,
                 "PublisherName": publisher,
                 "ServiceCategory": SERVICE_CATEGORY,
@@ -307,7 +317,7 @@ def focus_rows(builder: FocusBuilder, billing_account: str, invoice_issuer: str 
                 "ChargeFrequency": "Usage-Based",
                 "CommitmentDiscountStatus": None,  # no commitment discount known to telemetry
                 "ConsumedQuantity": Decimal(tokens),
-                "ConsumedUnit": CONSUMED_UNIT,
+                "ConsumedUnit": unit or CONSUMED_UNIT,
                 "ContractedUnitPrice": unit_price if priced else None,
                 "InvoiceId": None,  # telemetry is on no invoice; reconcile matches rows to the bill
                 "ListUnitPrice": unit_price if priced else None,
@@ -334,8 +344,8 @@ def focus_rows(builder: FocusBuilder, billing_account: str, invoice_issuer: str 
                 "x_SkuMeterCategory": service,
                 "x_SkuMeterSubcategory": model or None,
                 "x_SkuTier": deployment_type or None,
-                "x_PricingBlockSize": PRICING_BLOCK,
-                "x_PricingUnitDescription": PRICING_UNIT,
+                "x_PricingBlockSize": block,
+                "x_PricingUnitDescription": unit or PRICING_UNIT,
                 "x_TokenType": kind,
                 "x_Model": model or None,
                 "x_DeploymentType": deployment_type or None,

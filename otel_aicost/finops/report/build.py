@@ -57,6 +57,7 @@ _DIMENSIONS: dict[str, Callable[[CostRecord], str | None]] = {
     "pricing_status": lambda r: r.pricing_status,
     "usage_source": lambda r: r.usage_source,
     "server": lambda r: r.server_address,
+    "unit": lambda r: r.unit or ("tokens" if r.input_tokens or r.output_tokens else None),  # what the call billed
 }
 TIME_DIMENSIONS = ("hour", "day", "month")
 DIMENSIONS = tuple(_DIMENSIONS) + TIME_DIMENSIONS

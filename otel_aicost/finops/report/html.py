@@ -390,13 +390,15 @@ def _unit_prices(cells, top, colour, currency) -> str:
 
 
 def _latency(report: Report, colour) -> str:
-    points = []
-    for latency, tokens, cost, key in report.samples:
+    points, labels = [], set()
+    for latency, tokens, _cost, key in report.samples:
         label = " / ".join(str(p) for p in key[:-1]) or "all"
+        labels.add(label)
         points.append((float(tokens), latency, colour(label), f"{label}: {tokens:,} output tokens, {latency:.2f} s"))
     if not points:
         return "<p>No successful calls.</p>"
-    shown = sorted({p[3].split(":")[0] for p in points}, key=lambda label: list(colour.given).index(label))
+    order = list(colour.given)
+    shown = sorted(labels, key=order.index)
     legend = "".join(f'<span><i style="background:{colour(n)}"></i>{html.escape(n)}</span>' for n in shown[:12])
     return f'<div class="legend">{legend}</div>' + scatter(points, x_title="output tokens", y_title="latency (seconds)")
 

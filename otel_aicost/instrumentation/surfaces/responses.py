@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from otel_aicost import semconv
+from otel_aicost.cost.fees import ToolCall
 from otel_aicost.instrumentation.facts import Chunk, Facts
-from otel_aicost.instrumentation.surfaces.shared import common_facts, request_attributes, text, usage_of
+from otel_aicost.instrumentation.surfaces.shared import common_facts, field, request_attributes, text, usage_of
 from otel_aicost.instrumentation.surfaces.surface import Patch, Surface
 
 _STATUS_REASONS = {"completed": "stop", "failed": "error", "cancelled": "error"}
@@ -47,7 +49,60 @@ def read(response: Any) -> Facts:
         getattr(response, "usage", None), "input_tokens", "output_tokens", "input_tokens_details",
         "output_tokens_details",
     )  # fmt: skip
-    return common_facts(response, usage, _finish_reasons(response))
+    facts = common_facts(response, usage, _finish_reasons(response))
+    tool_calls = _tool_calls(getattr(response, "output", None))
+    return replace(facts, tool_calls=tool_calls) if tool_calls else facts
+
+
+# Output items of the built-in tools that bill per call (code interpreter: per container, however many calls).
+_TOOL_ITEMS = {
+    "web_search_call": "web_search",
+    "file_search_call": "file_search",
+    "code_interpreter_call": "code_interpreter",
+    "image_generation_call": "image_generation",
+}
+
+
+def _tool_calls(output: Any) -> tuple[ToolCall, ...]:
+    """The built-in tool calls of a response's output, counted by type (image generation: by quality and size)."""
+    if not isinstance(output, list):
+        return ()
+    counts: dict[tuple[str, str | None, str | None], int] = {}
+    containers: set[str] = set()
+    for item in output:
+        kind = field(item, "type")
+        tool = _TOOL_ITEMS.get(kind) if type(kind) is str else None
+        if tool is None:
+            continue
+        quality = size = None
+        if tool == "code_interpreter":
+            container = text(field(item, "container_id"))
+            if container is not None:
+                if container in containers:
+                    continue
+                containers.add(container)
+        elif tool == "image_generation":
+            quality, size = text(field(item, "quality")), text(field(item, "size"))
+        key = (tool, quality, size)
+        counts[key] = counts.get(key, 0) + 1
+    return tuple(ToolCall(tool, n, quality, size) for (tool, quality, size), n in counts.items())
+
+
+def complete(kwargs: Mapping[str, Any], facts: Facts) -> Facts:
+    """Image generation calls whose item does not say their quality or size take the tool's configured ones."""
+    if not any(call.tool == "image_generation" and not (call.quality and call.size) for call in facts.tool_calls):
+        return facts
+    tools = kwargs.get("tools")
+    config = next((t for t in tools if isinstance(t, Mapping) and t.get("type") == "image_generation"), None) if (
+        isinstance(tools, list)) else None  # fmt: skip
+    quality = text(config.get("quality")) if config else None
+    size = text(config.get("size")) if config else None
+    calls = tuple(
+        replace(call, quality=call.quality or quality, size=call.size or size) if call.tool == "image_generation"
+        else call
+        for call in facts.tool_calls
+    )  # fmt: skip
+    return replace(facts, tool_calls=calls)
 
 
 _FINAL_EVENTS = ("response.completed", "response.incomplete", "response.failed", "response.created")
@@ -67,7 +122,9 @@ def read_chunk(event: Any, injected_usage: bool, need_common: bool) -> Chunk:
     return _NOT_OUTPUT
 
 
-RESPONSES = Surface(semconv.OP_CHAT, read, read_chunk, api_type=semconv.API_RESPONSES, request=responses_request)
+RESPONSES = Surface(
+    semconv.OP_CHAT, read, read_chunk, api_type=semconv.API_RESPONSES, request=responses_request, complete=complete
+)
 
 PATCHES = (
     Patch("openai.resources.responses", "Responses", "AsyncResponses", "create", RESPONSES),

@@ -21,6 +21,12 @@ class Surface:
     api_type: str | None = None
     request: Callable[[Mapping[str, Any]], dict[str, Any]] = request_attributes  # kwargs -> gen_ai.request.*
     stream_usage: bool = False  # its streams take ``stream_options.include_usage``
+    # (kwargs, facts) -> facts completed from the request: units billed (images asked for, characters of speech
+    # input, an uploaded file's duration); None for token-only surfaces
+    complete: Callable[[Mapping[str, Any], Facts], Facts] | None = None
+    free: bool = False  # the API does not bill these calls: status ``free``, cost 0
+    # (pricer, request, facts, usage) -> Cost, for surfaces priced otherwise than one call of one model
+    price: Callable[..., Any] | None = None
 
 
 class Patch(NamedTuple):
@@ -31,3 +37,6 @@ class Patch(NamedTuple):
     async_class: str
     method: str
     surface: Surface
+    # (telemetry, surface, switch, is_async) -> a wrapt wrapper, for methods that are not one call (realtime
+    # sessions); None: the standard call wrapper
+    wrapper: Callable[..., Any] | None = None
