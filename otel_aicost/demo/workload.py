@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +28,13 @@ def _batch(api: Any) -> bytes:
     return api.files.content(batch.output_file_id).content
 
 
+def _reasoning_effort(api: Any, effort: str) -> dict[str, Any]:
+    """``reasoning_effort=``, or the same field in the request body on SDKs before the parameter (openai 1.40)."""
+    if "reasoning_effort" in inspect.signature(api.chat.completions.create).parameters:
+        return {"reasoning_effort": effort}
+    return {"extra_body": {"reasoning_effort": effort}}
+
+
 def run_workload(base_url: str, azure_endpoint: str, rounds: int = 1) -> list[str]:
     """Make the demo's calls; return a line per call that failed on purpose."""
     api = openai.OpenAI(base_url=base_url, api_key="demo-key-not-secret", max_retries=0)
@@ -44,7 +52,7 @@ def run_workload(base_url: str, azure_endpoint: str, rounds: int = 1) -> list[st
         ({"team": "support", "feature": "triage"},
          lambda: azure.chat.completions.create(model="chat-eu", messages=QUESTION)),
         ({"team": "support", "feature": "reasoning"},
-         lambda: api.chat.completions.create(model="o4-mini", messages=QUESTION, reasoning_effort="low")),
+         lambda: api.chat.completions.create(model="o4-mini", messages=QUESTION, **_reasoning_effort(api, "low"))),
         ({"team": "support", "feature": "cached-context"},
          lambda: api.chat.completions.create(model="gpt-4.1-mini", messages=QUESTION * 80)),
     ]  # fmt: skip

@@ -2,9 +2,10 @@
 
 The SDK providers' own exit hooks wait for each signal in turn, and an OTLP exporter retries a dead backend until
 its timeout: a 20-call script used to wait 12 s at exit. ``configure()`` creates its providers with
-``shutdown_on_exit=False`` and registers ``flush_at_exit`` instead: the three providers shut down in parallel
-threads, and the interpreter goes on exiting after ``OTEL_AICOST_EXIT_TIMEOUT`` seconds (default 3, or the OTLP
-timeout when that is shorter: ``OTEL_EXPORTER_OTLP_TIMEOUT`` and its per-signal forms, in milliseconds).
+``shutdown_on_exit=False`` and registers ``ExitFlush`` instead: the providers shut down in threads (traces and
+logs in parallel, then metrics), and the interpreter goes on exiting after ``OTEL_AICOST_EXIT_TIMEOUT`` seconds
+(default 3, or the OTLP timeout when that is shorter: ``OTEL_EXPORTER_OTLP_TIMEOUT`` and its per-signal forms,
+in milliseconds).
 When something could not be sent, one WARNING line on the ``otel_aicost`` logger counts it per signal.
 """
 
@@ -39,7 +40,11 @@ def exit_timeout(environ: Mapping[str, str], otlp_timeouts: Iterable[float] = ()
 
 
 class ExitFlush:
-    """Shut the given providers down in parallel within ``timeout`` seconds; report what was not sent."""
+    """Shut the given providers down within ``timeout`` seconds; report what was not sent.
+
+    Traces and logs shut down in parallel; metrics start when both are done (their last exports record the SDK's
+    own processor metrics), or at half the time at the latest, so a dead trace backend cannot starve them.
+    """
 
     def __init__(self, providers: list[Any], timeout: float) -> None:
         self.providers = providers
@@ -52,19 +57,29 @@ class ExitFlush:
             return
         self.done = True
         start = time.monotonic()
-        threads = [
-            threading.Thread(target=_shutdown, args=(provider,), name="otel-aicost-exit", daemon=True)
-            for provider in self.providers
-        ]
-        for thread in threads:
-            thread.start()
         deadline = start + self.timeout
+        first = [_started(p) for p in self.providers if not _is_meter_provider(p)]
+        meters = [p for p in self.providers if _is_meter_provider(p)]
+        if meters:
+            for thread in first:
+                thread.join(max(0.0, start + self.timeout / 2 - time.monotonic()))
+        threads = first + [_started(p) for p in meters]
         for thread in threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         self.waited = time.monotonic() - start
         line = unsent_line(self.waited, self.timeout)
         if line:
             _logger.warning(line)
+
+
+def _is_meter_provider(provider: Any) -> bool:
+    return hasattr(provider, "get_meter")
+
+
+def _started(provider: Any) -> threading.Thread:
+    thread = threading.Thread(target=_shutdown, args=(provider,), name="otel-aicost-exit", daemon=True)
+    thread.start()
+    return thread
 
 
 def _shutdown(provider: Any) -> None:

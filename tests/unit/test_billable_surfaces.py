@@ -353,7 +353,11 @@ def test_batch_output_priced_at_batch_rates_with_the_batch_id(telemetry, instrum
     content = api.files.content(batch.output_file_id)
     assert content.content == build.batch_output([("gpt-4o-mini-2024-07-18", 1000, 100)] * 3)
     api.files.content("file-other")
-    create, retrieve, read, other = telemetry.spans()
+    with api.files.with_streaming_response.content("file-out-1") as streamed:
+        streamed.read()  # read by the caller, never by us: not known to be free
+    create, retrieve, read, other, unread = telemetry.spans()
+    assert unread.attributes["aicost.pricing.status"] == "no_usage"
+    assert other.attributes["openai.batch.output"] is False
     assert (create.name, retrieve.name, read.name) == ("create_batch", "retrieve_batch", "read_file")
     for free in (create, retrieve, other):
         assert free.attributes["aicost.pricing.status"] == "free"

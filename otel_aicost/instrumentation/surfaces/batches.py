@@ -25,6 +25,7 @@ _OUTPUT_FILES: OrderedDict[str, str] = OrderedDict()  # output file id -> batch 
 _MAX_REMEMBERED = 1024
 _FILE_URL = re.compile(r"/files/([^/]+)/content")
 _MAX_LINES = 1_000_000
+_BATCH_OUTPUT = "openai.batch.output"  # false on a file read that is not a batch's output
 
 
 def _remember(batch: Any) -> None:
@@ -115,7 +116,7 @@ def read_file_content(response: Any) -> Facts:
     extra: list[tuple[str, Any]] = [("openai.file.id", file_id)] if file_id else []
     calls = _batch_calls(content) if isinstance(content, bytes) else None
     if calls is None:
-        return Facts(extra=tuple(extra))
+        return Facts(extra=(*extra, (_BATCH_OUTPUT, False)))
     batch_id = _OUTPUT_FILES.get(file_id or "")
     if batch_id:
         extra.append((semconv.BATCH_ID, batch_id))
@@ -130,9 +131,12 @@ def read_file_content(response: Any) -> Facts:
 
 
 def price_file_content(pricer: Any, request: Any, facts: Facts, usage: Usage | None) -> Cost:
-    """A batch output file: each model's calls at its batch rates, summed; any other file: free."""
+    """A batch output file: each model's calls at its batch rates, summed; a file read that is not one: free; a
+    body never read here (``with_streaming_response``): ``no_usage``, since it may have been a batch's output."""
     if not facts.batch_calls:
-        return fees.free(Cost, pricer.currency)
+        if (_BATCH_OUTPUT, False) in facts.extra:
+            return fees.free(Cost, pricer.currency)
+        return Cost(semconv.STATUS_NO_USAGE, pricer.currency)
     # One price per call: a model's limits (implausible usage) hold per call, never for a file's sum.
     costs = [
         pricer.price(
