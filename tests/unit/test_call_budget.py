@@ -16,11 +16,14 @@ from collections.abc import Callable
 
 import pytest
 
+from otel_aicost.instrumentation import histogram_records
 from tests.support import mock_openai, payloads
 
-# Extra Python function calls per call over the bare client, measured with openai 1.40 and 3.57 and the SDK
-# 1.30 and 1.45 (the highest count of the four, plus a little slack for dictionary-ordering differences).
-BUDGET = {"chat": 640, "stream": 3550, "embeddings": 520}
+# Extra Python function calls per call over the bare client (measured: chat 616, stream 2,511, embeddings 499 with
+# openai 3.57 and SDK 1.45; 610, 3,429, 483 with openai 1.40 and SDK 1.39), plus a little slack. SDKs without the
+# batch path of histogram_records (older than 1.45) record each chunk gap on its own: their own stream budget.
+BUDGET = {"chat": 640, "stream": 2600, "embeddings": 520}
+PLAIN_SDK_STREAM_BUDGET = 3550
 CALLS = 4
 
 
@@ -93,6 +96,9 @@ def test_extra_python_calls_per_call_within_budget(instrumented, telemetry, case
     extra = (ours - bare) / CALLS
     assert telemetry.exporter.get_finished_spans(), "the instrumented calls made no span"
     print(f"{case}: bare {bare / CALLS:.0f} calls, instrumented {ours / CALLS:.0f}, extra {extra:.0f}")
-    assert extra <= BUDGET[case], (
-        f"{case}: {extra:.0f} extra Python calls per call, budget {BUDGET[case]}: something added work to the hot path"
+    budget = BUDGET[case]
+    if case == "stream" and histogram_records._hash_attributes is None:
+        budget = PLAIN_SDK_STREAM_BUDGET
+    assert extra <= budget, (
+        f"{case}: {extra:.0f} extra Python calls per call, budget {budget}: something added work to the hot path"
     )
