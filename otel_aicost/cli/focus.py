@@ -124,7 +124,7 @@ def command(
     click.echo(
         f"FOCUS 1.2: {len(result.rows):,} rows from {result.calls:,} GenAI calls, cost {totals} -> {where}", err=True
     )
-    unpriced = {k: v for k, v in result.status_counts.items() if k != "priced"}
+    unpriced = {k: v for k, v in result.status_counts.items() if k not in ("priced", "free")}
     if unpriced:
         detail = ", ".join(f"{count:,} {status}" for status, count in sorted(unpriced.items()))
         click.echo(

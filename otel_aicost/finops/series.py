@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from otel_aicost.finops.report.build import key_function
+from otel_aicost.finops.report.build import KNOWN_COST, key_function
 
 HOUR_NS = 3600 * 10**9
 DAY_NS = 24 * HOUR_NS
@@ -104,7 +104,7 @@ class SeriesBuilder:
         if r.is_error:
             cell[ERRORS] += 1
         cost = r.cost
-        if cost is None or (r.pricing_status is not None and r.pricing_status != "priced"):
+        if cost is None or r.pricing_status not in KNOWN_COST:
             return
         cell[PRICED] += 1
         cell[INPUT] += r.input_tokens

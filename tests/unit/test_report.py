@@ -190,3 +190,14 @@ def test_scatter_sample_is_bounded_and_drawn_from_the_calls(tmp_path, monkeypatc
     assert len(report.samples) == 50
     known = {(round(c.duration_s, 6), c.output_tokens or 0) for c in calls if not c.error_type}
     assert all((round(latency, 6), tokens) in known for latency, tokens, _, _ in report.samples)
+
+
+def test_a_free_call_has_a_known_cost_of_zero_not_an_unknown_one(tmp_path):
+    free = SyntheticCall(operation="moderations", request_model="omni-moderation-latest",
+                         response_model="omni-moderation-latest", input_tokens=None, output_tokens=None,
+                         cost=Decimal(0), pricing_status="free")  # fmt: skip
+    unknown = SyntheticCall(response_model="gpt-9-unknown", cost=None, pricing_status="unknown_model")
+    write_lines(tmp_path / "t.jsonl", [free, unknown])
+    report = build_report([str(tmp_path / "t.jsonl")], by=["model"])
+    shares = {g.key["model"]: g.unpriced_share for g in report.groups}
+    assert shares == {"omni-moderation-latest": 0.0, "gpt-9-unknown": 1.0}

@@ -11,7 +11,8 @@ Per group (and in total, per currency):
   ``aicost.cost.input / (input - cached - cache write tokens)``, times the cached tokens, minus what they cost
   (``aicost.cost.cache_read``). Calls whose input was all cached imply no input price and add nothing (counted
   in ``savings_unknown_requests``). Savings are an estimate, rounded to 1e-12;
-* unpriced share: share of the successful calls not priced (``unknown_model``, ``no_usage``, ``provisioned``);
+* unpriced share: share of the successful calls not priced (``unknown_model``, ``no_usage``, ``provisioned``; a
+  ``free`` call has a known cost of 0 and counts as priced);
   failed calls are counted in ``errors``, never as unpriced; estimated
   share: share of the cost whose token counts were estimated locally (``aicost.usage.source=estimated``); assumed
   share: share of the cost priced on an assumed Azure deployment type (``aicost.deployment.type_source=assumed``:
@@ -61,6 +62,8 @@ _DIMENSIONS: dict[str, Callable[[CostRecord], str | None]] = {
 }
 TIME_DIMENSIONS = ("hour", "day", "month")
 DIMENSIONS = tuple(_DIMENSIONS) + TIME_DIMENSIONS
+
+KNOWN_COST = (None, semconv.STATUS_PRICED, semconv.STATUS_FREE)  # statuses whose cost is known (free: 0)
 
 
 def parse_by(text: str | Sequence[str] | None) -> list[str]:
@@ -172,7 +175,7 @@ class _Group:
                 self.out_tokens_timed += r.output_tokens
                 self.out_duration += r.duration_s
         cost = r.cost
-        if cost is None or r.pricing_status not in (None, semconv.STATUS_PRICED):
+        if cost is None or r.pricing_status not in KNOWN_COST:
             if not r.is_error:
                 self.unpriced += 1
         else:
