@@ -234,8 +234,7 @@ class Pricer:
         total = _ZERO
         for part in (input_cost, read_cost, write_cost, output_cost, audio_input, audio_output, image_output):
             total = _EXACT.add(total, part)
-        return Cost(
-            semconv.STATUS_PRICED,
+        return _priced(
             self.currency,
             total,
             input_cost,
