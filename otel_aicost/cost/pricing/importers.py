@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from otel_aicost.cost.pricing import azure_meters
+from otel_aicost.cost.pricing import azure_meters, openai_prices
 from otel_aicost.cost.pricing.imported import FORMAT, CatalogError, validate
 
 MILLION = Decimal(1_000_000)
@@ -27,17 +27,7 @@ LITELLM_FIELDS = {
     "audio_output": "output_cost_per_audio_token",
     "image_input": "input_cost_per_image_token",
 }
-GENAI_FIELDS = {
-    "input_mtok": "input",
-    "cache_read_mtok": "cached_input",
-    "cache_write_mtok": "cache_write",
-    "output_mtok": "output",
-    "input_audio_mtok": "audio_input",
-    "cache_audio_read_mtok": "cached_audio_input",
-    "output_audio_mtok": "audio_output",
-    "input_image_mtok": "image_input",
-    "output_image_mtok": "image_output",
-}
+GENAI_FIELDS = openai_prices.FIELDS  # genai-prices ModelPrice keys -> PriceEntry fields, the one table
 
 
 def kind_of(data: Any) -> str:
