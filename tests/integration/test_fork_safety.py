@@ -20,7 +20,7 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 
 
 def test_child_prices_although_the_parent_held_every_lock_at_fork():
-    held = [openai_prices._lock, azure_prices._lock, tokens._lock, estimate._lock]
+    held = [openai_prices._lock, azure_prices._lock, tokens._lock, tokens._counts_lock, estimate._lock]
     for lock in held:
         lock.acquire()  # as the preload thread would, in the middle of loading
     try:
@@ -31,6 +31,7 @@ def test_child_prices_although_the_parent_held_every_lock_at_fork():
             openai_prices._snapshot = None
             azure_prices._data = None
             tokens._loaded.clear()
+            tokens._recent.clear()  # takes the count cache's lock, which the parent held
             try:
                 cost = Pricer(Settings()).price(PricingRequest("chat", Usage(1000, 100), request_model="gpt-4o-mini"))
                 counted = tokens.count_text("hello world", "gpt-4o")
