@@ -1,6 +1,7 @@
 """Reconcile GenAI telemetry with the Azure bill (SPEC section 11): ``reconcile(export_paths, telemetry_paths)``.
 
-Modules: ``export_reader`` (Cost Management FOCUS exports), ``meters`` (meter names from the shipped price
+Modules: ``export_reader`` (Cost Management FOCUS exports: ``export_files`` which files, ``export_tables`` CSV or
+Parquet rows, ``cells`` one value each), ``meters`` (meter names from the shipped price
 data), ``accounts`` (ARM ResourceId and endpoint host -> account), ``telemetry_side`` (our tokens and cost per
 group), ``match`` (groups, late billing, gap classes), ``allocate`` (showback), ``gateway`` (API Management
 token metrics against telemetry), ``output`` (table, JSON, CSV).
@@ -13,9 +14,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
-from .export_reader import Export, ExportError, read_export
-from .match import DEFAULT_LAG_DAYS, DEFAULT_TOLERANCE, GAP_CLASSES, Group, build_groups, classify
-from .telemetry_side import TelemetrySide, read_telemetry
+from otel_aicost.finops.reconcile.cells import ExportError
+from otel_aicost.finops.reconcile.export_reader import Export, read_export
+from otel_aicost.finops.reconcile.match import (
+    DEFAULT_LAG_DAYS,
+    DEFAULT_TOLERANCE,
+    GAP_CLASSES,
+    Group,
+    build_groups,
+    classify,
+)
+from otel_aicost.finops.reconcile.telemetry_side import TelemetrySide, read_telemetry
 
 __all__ = ["GAP_CLASSES", "ExportError", "Reconciliation", "days_window", "read_export", "read_telemetry", "reconcile"]
 
