@@ -4,8 +4,7 @@ The encodings are built from the shipped files (checked against the sha256 tikto
 through tiktoken's download path or its cache directory. ``tiktoken.load.load_tiktoken_bpe`` is not used on
 purpose: it copies the file into a temp-dir cache shared by every process (``data-gym-cache``) and would read a
 stale or planted copy from there; we read the package resource and verify its sha256 ourselves. Loading one
-takes about a second, so it happens on first use, once per process, under a lock (``functools.cache`` would let
-two threads load it twice at the same time) that a forked child renews.
+takes about a second, so it happens on first use, once per process (``shipped.once``).
 
 Chat messages are counted the way OpenAI documents it (openai-cookbook "How to count tokens with tiktoken"):
 3 tokens per message, 1 more when the message has a ``name``, 3 to prime the reply. Tool definitions are an
@@ -19,13 +18,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import threading
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from typing import Any
 
 from otel_aicost.cost.pricing.names import fine_tuned_base, normalise
-from otel_aicost.instrumentation.safety import renew_lock_after_fork
+from otel_aicost.cost.shipped import once
 
 O200K = "o200k_base"
 CL100K = "cl100k_base"
@@ -69,8 +67,6 @@ _ENCODINGS: dict[str, dict[str, Any]] = {
 _CL100K_PREFIXES = ("gpt-4-", "gpt-3.5", "gpt-35", "text-embedding-", "davinci-002", "babbage-002")
 _CL100K_NAMES = ("gpt-4", "gpt-4-32k")
 
-_lock = threading.Lock()
-renew_lock_after_fork(globals())
 _loaded: dict[str, Any] = {}
 
 
@@ -97,10 +93,7 @@ def get_encoding(name: str) -> Any:
         return encoding
     if name not in _ENCODINGS:
         raise ValueError(f"unknown encoding {name!r}; shipped: {', '.join(sorted(_ENCODINGS))}")
-    with _lock:
-        if name not in _loaded:
-            _loaded[name] = _build(name)
-    return _loaded[name]
+    return once(_loaded, name, lambda: _build(name))
 
 
 def _build(name: str) -> Any:
