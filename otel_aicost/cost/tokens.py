@@ -194,10 +194,11 @@ def count_output(text: str | Iterable[str], model: str | None = None) -> int:
     """Tokens of generated text, e.g. the deltas of a stream whose usage did not arrive (joined first, since
     token boundaries do not follow chunk boundaries)."""
     if not isinstance(text, str):
+        parts = text if isinstance(text, list) else list(text)  # an iterator is read once, whichever join runs
         try:
-            text = "".join(text)  # a stream's parts are strings: one join, no per-part check
+            text = "".join(parts)  # a stream's parts are strings: one join, no per-part check
         except TypeError:
-            text = "".join(part for part in text if isinstance(part, str))
+            text = "".join(part for part in parts if isinstance(part, str))
     return len(encoding_for_model(model).encode_ordinary(text)) if text else 0
 
 

@@ -245,3 +245,10 @@ def test_remembered_counts_keep_a_bounded_amount_of_text():
     too_long = "many words " * 10  # longer than a quarter of the limit: counted, not kept
     assert counts.count(encoding, too_long) == len(encoding.encode_ordinary(too_long))
     assert (encoding.name, too_long) not in counts._counts
+
+
+def test_streamed_output_from_an_iterator_with_a_stray_part_keeps_every_text_part():
+    # A part that is not text (a refusal object, None) must not make the one-pass iterator lose the text parts:
+    # "The quick brown fox jumps over the lazy dog." is 10 tokens in cl100k_base (the case above).
+    parts = iter(["The qu", None, "ick brown", " fox jumps over the lazy dog."])
+    assert tokens.count_output(parts, "gpt-4") == 10
