@@ -17,9 +17,9 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from otel_aicost import semconv
 from otel_aicost.budgets.rules import BudgetExceeded
 from otel_aicost.cost.pricer import Cost
-from otel_aicost.instrumentation.attributes import end_attributes, metric_attributes, span_name, start_attributes
+from otel_aicost.instrumentation.attributes import end_attributes, error_type, metric_attributes, start_attributes
 from otel_aicost.instrumentation.facts import NO_FACTS, Facts
-from otel_aicost.instrumentation.metrics import record_call
+from otel_aicost.instrumentation.metrics import Series, record_call
 from otel_aicost.instrumentation.outcome import complete, price, usage_of
 from otel_aicost.instrumentation.request import Request
 from otel_aicost.instrumentation.safety import report_internal_error
@@ -51,7 +51,7 @@ class Call:
             self.span = outer
         else:
             self.span = telemetry.tracer.start_span(
-                span_name(request), kind=SpanKind.CLIENT, attributes=start_attributes(request, telemetry.content)
+                request.profile.span_name, kind=SpanKind.CLIENT, attributes=start_attributes(request, telemetry.content)
             )
         if telemetry.gateway_headers is not None:  # opt-in: tags and trace context for an API gateway
             kwargs = telemetry.gateway_headers.add(request.kwargs, request.tags, self.span)
@@ -107,12 +107,25 @@ class Call:
             telemetry = self.telemetry
             first_chunk_delay = None if self.first_chunk_at is None else self.first_chunk_at - self.start
             record_call(
-                telemetry.instruments, metric_attributes(self.request, facts, error, telemetry.metric_tags),
+                telemetry.instruments, self._series(facts, error, usage, cost),
                 operation=self.request.surface.operation, duration=duration, usage=usage, cost=cost,
                 enriching=self.enriching, first_chunk_delay=first_chunk_delay, chunk_gaps=self.chunk_gaps,
             )  # fmt: skip
         except Exception:
             report_internal_error("call end")
+
+    def _series(self, facts: Facts, error: BaseException | None, usage: Usage | None, cost: Cost | None) -> Series:
+        """The attribute sets this call's metrics record under: shared by every call of the same profile, response
+        model, service tier, error type, pricing status, usage source and admitted metric tags."""
+        request = self.request
+        tags = self.telemetry.metric_tags.admitted(request.tags) if request.tags else ()
+        error_name = error_type(error) if error is not None else None
+        status = cost.status if cost is not None else None
+        source = usage.source if usage is not None else None
+        key = (request.profile, facts.response_model, facts.service_tier, error_name, status, source, tags)
+        return self.telemetry.instruments.series(
+            key, lambda: metric_attributes(request, facts, error_name, tags), status, source
+        )
 
     def _close_span(self, facts: Facts, error: BaseException | None) -> tuple[Usage | None, Cost | None]:
         telemetry = self.telemetry
