@@ -103,11 +103,11 @@ def end_attributes(
     if error is not None:
         attributes[semconv.ERROR_TYPE] = error_type(error)
     if usage is not None:
-        attributes.update(usage_attributes(usage, request.surface.operation))
+        add_usage(attributes, usage, request.surface.operation)
     if facts.units is not None or facts.tool_calls or facts.extra:
         attributes.update(unit_attributes(facts))
     if cost is not None:
-        attributes.update(cost_attributes(cost))
+        add_cost(attributes, cost)
     return attributes
 
 
@@ -125,8 +125,8 @@ def unit_attributes(facts: Facts) -> dict[str, Any]:
     return attributes
 
 
-def usage_attributes(usage: Usage, operation: str) -> dict[str, Any]:
-    attributes: dict[str, Any] = {semconv.USAGE_INPUT_TOKENS: usage.input_tokens}
+def add_usage(attributes: dict[str, Any], usage: Usage, operation: str) -> None:
+    attributes[semconv.USAGE_INPUT_TOKENS] = usage.input_tokens
     if operation != semconv.OP_EMBEDDINGS:
         attributes[semconv.USAGE_OUTPUT_TOKENS] = usage.output_tokens
     if usage.cache_read_tokens or usage.cache_read_reported:
@@ -136,11 +136,11 @@ def usage_attributes(usage: Usage, operation: str) -> dict[str, Any]:
     if usage.reasoning_tokens:
         attributes[semconv.USAGE_REASONING_OUTPUT_TOKENS] = usage.reasoning_tokens
     attributes[semconv.USAGE_SOURCE] = usage.source
-    return attributes
 
 
-def cost_attributes(cost: Cost) -> dict[str, Any]:
-    attributes: dict[str, Any] = {semconv.PRICING_STATUS: cost.status, semconv.CURRENCY: cost.currency}
+def add_cost(attributes: dict[str, Any], cost: Cost) -> None:
+    attributes[semconv.PRICING_STATUS] = cost.status
+    attributes[semconv.CURRENCY] = cost.currency
     if cost.model:
         attributes[semconv.PRICING_MODEL] = cost.model
     if cost.source:
@@ -169,4 +169,3 @@ def cost_attributes(cost: Cost) -> dict[str, Any]:
             attributes[semconv.COST_TOOLS] = float(cost.tools)
     if cost.deployment_type_source:
         attributes[semconv.DEPLOYMENT_TYPE_SOURCE] = cost.deployment_type_source
-    return attributes

@@ -84,12 +84,12 @@ _MAX_SETS = 10_000
 
 class AttributeSet:
     """An attribute set prepared once for many records: a private copy (the caller may change its dict), the SDK's
-    hash of it (None: values the SDK would clean, so records take the plain path), and, per view of an instrument,
-    the view's own attributes and hash and the cumulative aggregation they feed (an aggregation the SDK keeps for as
-    long as the reader lives; delta aggregations are replaced at each collection, so those are looked up each
-    time, under the view's lock as the SDK does)."""
+    hash of it (None: values the SDK would clean, so records take the plain path), per view of an instrument the
+    view's own attributes and hash, and per recorder the cumulative aggregations it feeds when every view of the
+    instrument is cumulative (the SDK keeps those for the life of the reader; delta aggregations are replaced at each
+    collection, so those are looked up on every record, under the view's lock, as the SDK does)."""
 
-    __slots__ = ("attributes", "key", "views")
+    __slots__ = ("attributes", "key", "views", "aggregations")
 
     def __init__(self, attributes: Mapping[str, Any]) -> None:
         self.attributes = dict(attributes)
@@ -97,16 +97,20 @@ class AttributeSet:
             type(k) is str and type(v) in _PLAIN for k, v in self.attributes.items()
         )
         self.key = _hash_attributes(self.attributes) if plain else None
-        self.views: dict[Any, list[Any]] = {}  # view match -> [own attributes, own key, aggregation or None]
+        self.views: dict[Any, tuple[dict[str, Any], Any]] = {}  # view match -> (own attributes, own key)
+        self.aggregations: dict[Recorder, tuple[Any, list[Any]]] = {}  # recorder -> (reader storages, aggregations)
 
-    def _view(self, match: Any) -> list[Any]:
-        keys = match._view._attribute_keys
-        if keys is None:
-            own, key = self.attributes, self.key
-        else:
-            own = {k: v for k, v in self.attributes.items() if k in keys}
-            key = _hash_attributes(own)
-        view = self.views[match] = [own, key, None]
+    def view(self, match: Any) -> tuple[dict[str, Any], Any]:
+        """The attributes (and their hash) that ``match``'s view keeps of this set."""
+        view = self.views.get(match)
+        if view is None:
+            keys = match._view._attribute_keys
+            if keys is None:
+                view = (self.attributes, self.key)
+            else:
+                own = {k: v for k, v in self.attributes.items() if k in keys}
+                view = (own, _hash_attributes(own))
+            self.views[match] = view
         return view
 
 
@@ -144,6 +148,13 @@ class Recorder:
         self._matches: list[Any] | None = None
         self._sets: dict[tuple[tuple[tuple[str, Any], ...], tuple[type, ...]], AttributeSet] = {}
 
+    @property
+    def fast(self) -> bool:
+        """Whether the fast path applies to this histogram (plans it if it has not recorded yet)."""
+        if self._consumer is _UNPLANNED:
+            self._consumer = _plan(self.histogram)
+        return self._consumer is not None
+
     def attribute_set(self, attributes: Mapping[str, Any]) -> AttributeSet:
         """The prepared set of ``attributes`` (kept for the next records with equal ones: at most ``_MAX_SETS``)."""
         items = tuple(attributes.items())
@@ -158,33 +169,39 @@ class Recorder:
                 self._sets[key] = attribute_set
         return attribute_set
 
-    @property
-    def fast(self) -> bool:
-        """Whether the fast path applies to this histogram (plans it if it has not recorded yet)."""
-        if self._consumer is _UNPLANNED:
-            self._consumer = _plan(self.histogram)
-        return self._consumer is not None
-
     def record(self, value: float, attribute_set: AttributeSet, moment: Moment) -> None:
-        if 0 <= value < _INF:
-            self._record((value,), attribute_set, moment)
-        else:  # negative, NaN or infinite: the SDK drops it with a warning
-            self.histogram.record(value, attribute_set.attributes)
+        """One value: straight into the cumulative aggregations this set feeds, once they are known."""
+        known = attribute_set.aggregations.get(self)
+        if (
+            known is None
+            or not 0 <= value < _INF  # negative, NaN or infinite: the SDK drops it with a warning
+            or known[0] is not self._consumer._reader_storages
+            or not _enabled(self.histogram)
+        ):
+            self.record_many((value,), attribute_set, moment)
+            return
+        attributes = attribute_set.attributes
+        sampled = moment.samples(self._consumer._sdk_config.exemplar_filter, value, attributes)
+        for aggregation in known[1]:  # what _ExplicitBucketHistogramAggregation.aggregate does
+            with aggregation._lock:
+                counts = aggregation._value
+                if counts is None:
+                    counts = aggregation._value = aggregation._get_empty_bucket_counts()
+                aggregation._sum += value
+                counts[bisect_left(aggregation._boundaries, value)] += 1
+                if aggregation._record_min_max:
+                    aggregation._min = min(aggregation._min, value)
+                    aggregation._max = max(aggregation._max, value)
+            if sampled:
+                aggregation._sample_exemplar(Measurement(value, moment.now, self.histogram, moment.context, attributes),
+                                             True)  # fmt: skip
 
     def record_many(self, values: Sequence[float], attribute_set: AttributeSet, moment: Moment) -> None:
         if not values:
             return
-        if min(values) >= 0 and math.isfinite(sum(values)):  # a NaN or an infinity makes the sum not finite
-            self._record(values, attribute_set, moment)
-        else:
+        if not (min(values) >= 0 and math.isfinite(sum(values))):  # a NaN or an infinity makes the sum not finite
             self._plain(values, attribute_set)
-
-    def _plain(self, values: Sequence[float], attribute_set: AttributeSet) -> None:
-        record, attributes = self.histogram.record, attribute_set.attributes
-        for value in values:
-            record(value, attributes)
-
-    def _record(self, values: Sequence[float], attribute_set: AttributeSet, moment: Moment) -> None:
+            return
         consumer = self._consumer
         if consumer is _UNPLANNED:
             consumer = self._consumer = _plan(self.histogram)
@@ -205,22 +222,27 @@ class Recorder:
             sampled = values if moment.samples(exemplar_filter, values[0], attributes) else ()
         else:
             sampled = [value for value in values if moment.samples(exemplar_filter, value, attributes)]
-        views = attribute_set.views
+        cumulative = []
         for match in matches:
-            view = views.get(match) or attribute_set._view(match)
-            aggregation = view[2]
+            own, key = attribute_set.view(match)
+            if match._reset_on_collect:  # collect() discards aggregations: hold the lock as the SDK does
+                with match._lock:
+                    aggregation = match._get_or_create_aggregation(key, own)
+                    _aggregate(aggregation, values, sampled, moment, self.histogram, attributes)
+                continue
+            aggregation = match._attributes_aggregation.get(key)
             if aggregation is None:
-                if match._reset_on_collect:  # collect() discards aggregations: hold the lock as the SDK does
-                    with match._lock:
-                        aggregation = match._get_or_create_aggregation(view[1], view[0])
-                        _aggregate(aggregation, values, sampled, moment, self.histogram, attributes)
-                    continue
-                aggregation = match._attributes_aggregation.get(view[1])
-                if aggregation is None:
-                    with match._lock:
-                        aggregation = match._get_or_create_aggregation(view[1], view[0])
-                view[2] = aggregation  # cumulative: the SDK keeps it (or the overflow point) from now on
+                with match._lock:
+                    aggregation = match._get_or_create_aggregation(key, own)
             _aggregate(aggregation, values, sampled, moment, self.histogram, attributes)
+            cumulative.append(aggregation)  # the SDK keeps it (or the overflow point) from now on
+        if len(cumulative) == len(matches):
+            attribute_set.aggregations[self] = (storages, cumulative)
+
+    def _plain(self, values: Sequence[float], attribute_set: AttributeSet) -> None:
+        record, attributes = self.histogram.record, attribute_set.attributes
+        for value in values:
+            record(value, attributes)
 
 
 def _explicit_bucket_matches(storages: Any, histogram: Any) -> list[Any] | None:
@@ -236,20 +258,25 @@ _recorders: WeakKeyDictionary[Any, Recorder] = WeakKeyDictionary()
 
 def record(histogram: Any, value: float, attributes: Mapping[str, Any]) -> None:
     """``histogram.record(value, attributes)``, exported the same, with the attribute set's hash computed once."""
-    record_many(histogram, (value,), attributes)
+    recorder = _recorder(histogram)
+    recorder.record(value, recorder.attribute_set(attributes), Moment())
 
 
 def record_many(histogram: Any, values: Sequence[float], attributes: Mapping[str, Any]) -> None:
     """Record ``values`` into ``histogram`` under ``attributes``, exactly as one ``record()`` per value would."""
-    if not values:
-        return
+    if values:
+        recorder = _recorder(histogram)
+        recorder.record_many(values, recorder.attribute_set(attributes), Moment())
+
+
+def _recorder(histogram: Any) -> Recorder:
     try:
         recorder = _recorders.get(histogram)
         if recorder is None:
             recorder = _recorders[histogram] = Recorder(histogram)
+        return recorder
     except TypeError:  # not weak-referenceable: not an SDK instrument
-        recorder = Recorder(histogram)
-    recorder.record_many(values, recorder.attribute_set(attributes), Moment())
+        return Recorder(histogram)
 
 
 def _aggregate(aggregation: Any, values: Sequence[float], sampled: Sequence[float], moment: Moment, histogram: Any,

@@ -9,6 +9,7 @@ The user's exceptions are re-raised unchanged.
 from __future__ import annotations
 
 import contextvars
+from types import MethodType
 from typing import Any
 
 from opentelemetry import context, trace
@@ -56,6 +57,8 @@ def _resend_without_stream_options(call: Call, error: BaseException, given: dict
 
 def _bypass_inner_instrumentation(wrapped: Any) -> Any:
     """If another OpenTelemetry OpenAI instrumentation wraps inside us, call what it wraps: one span per call."""
+    if type(wrapped) is MethodType:  # the SDK's own method: nothing wraps inside us
+        return wrapped
     inner = inner_wrapper(wrapped)
     if inner is not None and getattr(inner, "__module__", "").startswith("opentelemetry.instrumentation"):
         return wrapped.__wrapped__
