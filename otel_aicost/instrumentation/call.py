@@ -11,7 +11,7 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from opentelemetry import trace
+from opentelemetry import context, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from otel_aicost import semconv
@@ -24,6 +24,7 @@ from otel_aicost.instrumentation.outcome import complete, price, usage_of
 from otel_aicost.instrumentation.request import Request
 from otel_aicost.instrumentation.safety import report_internal_error
 from otel_aicost.instrumentation.scrub import report
+from otel_aicost.instrumentation.span_writes import set_attributes
 from otel_aicost.instrumentation.usage import Usage
 
 _CALL_OPERATIONS = (semconv.OP_CHAT, semconv.OP_TEXT_COMPLETION, semconv.OP_EMBEDDINGS)
@@ -32,7 +33,7 @@ _CALL_OPERATIONS = (semconv.OP_CHAT, semconv.OP_TEXT_COMPLETION, semconv.OP_EMBE
 class Call:
     __slots__ = (
         "telemetry", "request", "span", "enriching", "start", "reservation", "ended", "first_chunk_at",
-        "last_chunk_at", "chunk_gaps",
+        "last_chunk_at", "chunk_gaps", "parent_context",
     )  # fmt: skip
 
     def __init__(self, telemetry: Any, request: Request) -> None:
@@ -44,14 +45,16 @@ class Call:
         self.last_chunk_at: float | None = None
         self.chunk_gaps: list[float] | None = None
         self.start = time.perf_counter()
-        outer = trace.get_current_span()
+        self.parent_context = parent = context.get_current()  # the caller's context, read once
+        outer = trace.get_current_span(parent)
         self.enriching = _is_foreign_call_span(outer)
         if self.enriching:  # another OpenAI instrumentation wraps outside us: add cost to its span, no second span
             outer.set_attributes(start_attributes(request, telemetry.content))
             self.span = outer
         else:
             self.span = telemetry.tracer.start_span(
-                request.profile.span_name, kind=SpanKind.CLIENT, attributes=start_attributes(request, telemetry.content)
+                request.profile.span_name, context=parent, kind=SpanKind.CLIENT,
+                attributes=start_attributes(request, telemetry.content),
             )
         if telemetry.gateway_headers is not None:  # opt-in: tags and trace context for an API gateway
             kwargs = telemetry.gateway_headers.add(request.kwargs, request.tags, self.span)
@@ -139,7 +142,7 @@ class Call:
                 telemetry.budgets.settle(self, cost, span)
             if span.is_recording():
                 first_chunk_delay = None if self.first_chunk_at is None else self.first_chunk_at - self.start
-                span.set_attributes(end_attributes(request, facts, usage, cost, error, first_chunk_delay))
+                set_attributes(span, end_attributes(request, facts, usage, cost, error, first_chunk_delay))
                 if telemetry.content.on_span and facts.output_messages is not None:
                     telemetry.content.response_to_span(facts, span)
             if not self.enriching:

@@ -108,7 +108,7 @@ def without_injected_usage(request: Request, given: Mapping[str, Any]) -> Reques
 def _params(kwargs: Mapping[str, Any]) -> Mapping[str, Any]:
     """What the API receives: the SDK merges ``extra_body`` over the named parameters."""
     extra = kwargs.get("extra_body")
-    return {**kwargs, **extra} if isinstance(extra, Mapping) and extra else kwargs
+    return {**kwargs, **extra} if extra is not None and isinstance(extra, Mapping) and extra else kwargs
 
 
 def _deployment(pricer: Any, endpoint: Endpoint, request_model: str | None) -> Deployment | None:

@@ -75,7 +75,7 @@ def sync_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any:
         call.reserve_budget()
         wrapped = _bypass_inner_instrumentation(wrapped)
         in_call = _IN_CALL.set(True)
-        span_context = context.attach(trace.set_span_in_context(call.span))
+        span_context = context.attach(trace.set_span_in_context(call.span, call.parent_context))
         try:
             try:
                 result = wrapped(*args, **call.kwargs)
@@ -105,7 +105,7 @@ def async_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any
         call.reserve_budget()
         wrapped = _bypass_inner_instrumentation(wrapped)
         in_call = _IN_CALL.set(True)
-        span_context = context.attach(trace.set_span_in_context(call.span))
+        span_context = context.attach(trace.set_span_in_context(call.span, call.parent_context))
         try:
             try:
                 result = await wrapped(*args, **call.kwargs)
