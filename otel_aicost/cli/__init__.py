@@ -58,14 +58,11 @@ def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> N
         return
     from otel_aicost.cost.pricing import azure_prices, openai_prices
 
-    openai = openai_prices.version()
-    openai_line = (
-        f"genai-prices {openai} (pinned)"
-        if openai != "unknown"
-        else "genai-prices not installed (Python 3.10): the Azure snapshot's list prices"
-    )
     click.echo(f"otel-aicost, version {__version__}")
-    click.echo(f"price data: Azure retail prices of {azure_prices.snapshot_date()}; OpenAI list prices: {openai_line}")
+    click.echo(
+        f"price data: Azure retail prices of {azure_prices.snapshot_date()}; OpenAI list prices: genai-prices "
+        f"{openai_prices.version()} (latest price change {openai_prices.latest_price_change()})"
+    )
     ctx.exit()
 
 

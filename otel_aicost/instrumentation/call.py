@@ -32,8 +32,8 @@ _CALL_OPERATIONS = (semconv.OP_CHAT, semconv.OP_TEXT_COMPLETION, semconv.OP_EMBE
 
 class Call:
     __slots__ = (
-        "telemetry", "request", "span", "enriching", "start", "reservation", "ended", "first_chunk_at",
-        "last_chunk_at", "chunk_gaps", "parent_context",
+        "telemetry", "request", "span", "enriching", "start", "reservation", "ended", "first_chunk_at", "chunk_gaps",
+        "parent_context",
     )  # fmt: skip
 
     def __init__(self, telemetry: Any, request: Request) -> None:
@@ -42,7 +42,6 @@ class Call:
         self.reservation = None
         self.ended = False
         self.first_chunk_at: float | None = None
-        self.last_chunk_at: float | None = None
         self.chunk_gaps: list[float] | None = None
         self.start = time.perf_counter()
         self.parent_context = parent = context.get_current()  # the caller's context, read once
@@ -81,16 +80,11 @@ class Call:
             self.fail(error)
             raise
 
-    def chunk_arrived(self) -> None:
-        now = time.perf_counter()
-        if self.first_chunk_at is None:
-            self.first_chunk_at = now
-        else:
-            gaps = self.chunk_gaps
-            if gaps is None:
-                gaps = self.chunk_gaps = []
-            gaps.append(now - self.last_chunk_at)  # type: ignore[operator]
-        self.last_chunk_at = now
+    def chunks_arrived(self, times: list[float]) -> None:
+        """A stream's output chunks arrived at these ``perf_counter()`` times (given once, before it ends)."""
+        if times:
+            self.first_chunk_at = times[0]
+            self.chunk_gaps = [later - earlier for earlier, later in zip(times, times[1:])] or None
 
     def succeed(self, facts: Facts) -> None:
         self._end(facts, None)

@@ -35,7 +35,7 @@ def estimate(request: Request, facts: Facts) -> Usage | None:
         messages=messages,
         prompt=prompt if isinstance(prompt, (str, list)) else None,
         tools=tools if isinstance(tools, list) else None,
-        output=list(facts.output_parts),
+        output=facts.output_parts,
     )
 
 
