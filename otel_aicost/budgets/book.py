@@ -128,7 +128,9 @@ class BudgetBook:
             for account in blocking:
                 account.roll(now)
                 committed = account.spent + account.reserved
-                crowded = account.reserved > 0 and account.spent + HEADROOM * (account.reserved + amount) > account.limit
+                crowded = account.reserved > 0 and (
+                    account.spent + HEADROOM * (account.reserved + amount) > account.limit
+                )
                 if committed + amount > account.limit or committed >= account.limit or crowded:
                     raise BudgetExceeded(
                         account.budget.name, account.spent, amount, account.limit, self.currency, account.reserved

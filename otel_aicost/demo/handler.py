@@ -9,16 +9,13 @@ import json
 import re
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 from otel_aicost.demo.faults import Faults, FaultySender, faults_of
 from otel_aicost.demo.payloads import audio, batches, chat, completions, embeddings, images, moderations
 from otel_aicost.demo.payloads.generation import REASONING_MODEL, SNAPSHOTS, generate, prompt_tokens_of
 from otel_aicost.demo.payloads.responses import ResponseBuilder, responses_generation
-
-if TYPE_CHECKING:
-    from otel_aicost.demo.fake_openai import FakeOpenAI
 
 ROUTE = re.compile(r"^(?P<azure>/openai)?(?:/deployments/(?P<deployment>[^/]+))?(?:/v1)?/(?P<op>chat/completions|"
                    r"completions|embeddings|responses|models|images/generations|images/edits|images/variations|"
@@ -42,13 +39,23 @@ class RecordedRequest:
         return self.body.get("model") if isinstance(self.body, dict) else None
 
 
+class Endpoint(Protocol):
+    """What a handler needs of the server that owns it (``FakeOpenAI``): its deployments, its request log, its ids."""
+
+    deployments: dict[str, str]
+
+    def _record(self, request: RecordedRequest) -> None: ...
+
+    def _next_id(self, prefix: str) -> str: ...
+
+
 class FakeOpenAIHandler(FaultySender):
     """One connection to :class:`~otel_aicost.demo.fake_openai.FakeOpenAI`; the server owns the recorded requests."""
 
     server_version = "fake-openai"
 
     @property
-    def fake(self) -> FakeOpenAI:
+    def fake(self) -> Endpoint:
         return self.server.owner  # type: ignore[return-value]
 
     def request_id(self) -> str:

@@ -22,7 +22,8 @@ def test_child_prices_although_the_parent_held_every_lock_at_fork():
     # The guard of shipped's lock table and each data file's own lock, as the preload thread would hold them.
     keys = [(shipped._json, name) for name in ("genai_prices.json", "azure.json", "openai.json")]
     keys += [(tokens._loaded, name) for name in ("o200k_base", "cl100k_base")]
-    held = [shipped._lock_for(cache, key) for cache, key in keys] + [shipped._lock, estimate._lock]
+    held = [shipped._lock_for(cache, key) for cache, key in keys]
+    held += [shipped._lock, tokens._counts_lock, estimate._lock]
     for lock in held:
         lock.acquire()  # as the preload thread would, in the middle of loading
     try:
@@ -32,6 +33,7 @@ def test_child_prices_although_the_parent_held_every_lock_at_fork():
             # Forget what the parent may have loaded already, so the child's first call must take each lock.
             shipped._json.clear()
             tokens._loaded.clear()
+            tokens._recent.clear()  # takes the count cache's lock, which the parent held
             try:
                 cost = Pricer(Settings()).price(PricingRequest("chat", Usage(1000, 100), request_model="gpt-4o-mini"))
                 counted = tokens.count_text("hello world", "gpt-4o")

@@ -19,8 +19,8 @@ def chat_completion(gen: Generation, ident: str, created: int, azure: bool) -> d
     for index in range(gen.n):
         message: dict[str, Any] = {"role": "assistant", "content": gen.text, "refusal": None, "annotations": []}
         if gen.tool:
-            function = {"name": gen.tool, "arguments": gen.text}
-            message.update(content=None, tool_calls=[{"id": gen.tool_call_id, "type": "function", "function": function}])
+            call = {"id": gen.tool_call_id, "type": "function", "function": {"name": gen.tool, "arguments": gen.text}}
+            message.update(content=None, tool_calls=[call])
         choice: dict[str, Any] = {
             "index": index,
             "message": message,

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from otel_aicost import semconv
 from otel_aicost.instrumentation.facts import Chunk
-from otel_aicost.instrumentation.surfaces.shared import read_choices_chunk, read_choices_response
+from otel_aicost.instrumentation.surfaces.shared import (
+    plain_choices_chunk,
+    read_choices_chunk,
+    read_choices_response,
+)
 from otel_aicost.instrumentation.surfaces.surface import Patch, Surface
 
 
@@ -14,6 +19,9 @@ def read_chunk(chunk: Any, injected_usage: bool, need_common: bool) -> Chunk:
     return read_choices_chunk(chunk, injected_usage, need_common, "text")
 
 
-TEXT_COMPLETION = Surface(semconv.OP_TEXT_COMPLETION, read_choices_response, read_chunk, stream_usage=True)
+TEXT_COMPLETION = Surface(
+    semconv.OP_TEXT_COMPLETION, read_choices_response, read_chunk, partial(plain_choices_chunk, "text"),
+    stream_usage=True,
+)  # fmt: skip
 
 PATCHES = (Patch("openai.resources.completions", "Completions", "AsyncCompletions", "create", TEXT_COMPLETION),)
