@@ -126,8 +126,8 @@ class Pricer:
         self.outputs: OutputStats | None = None  # set by a budget guard: each model's outputs, for its estimates
 
     def preload(self) -> None:
-        """Load the price data now (about a second: genai-prices builds its pydantic models on import) instead
-        of on the first priced call. Call it at setup, e.g. from a background thread."""
+        """Load the shipped price data now (JSON files, read and indexed once per process) instead of on the first
+        priced call. Call it at setup, e.g. from a background thread."""
         self.catalog.resolve(["gpt-4o-mini"])
         self.catalog.resolve(["gpt-4o-mini"], deployment_type="global_standard")
 
