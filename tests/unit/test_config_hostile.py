@@ -78,3 +78,9 @@ def test_an_amount_too_large_to_report_fails_at_setup(options, key):
     with pytest.raises(ConfigError) as raised:
         load_settings(options, environ={})
     assert str(raised.value).startswith(f"configure() argument: key '{key}': must be below 10^16")
+
+
+def test_credentials_in_a_config_file_url_are_not_echoed():
+    with pytest.raises(ConfigError) as raised:
+        load_settings(environ={"OTEL_AICOST_CONFIG": "https://user:pa55w0rd@config.example/otel-aicost.toml"})
+    assert "cannot read config file" in str(raised.value) and "pa55w0rd" not in str(raised.value)
