@@ -93,12 +93,17 @@ def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> N
     if not value or ctx.resilient_parsing:
         return
     from otel_aicost.cost.pricing import azure_prices, openai_prices
+    from otel_aicost.cost.shipped import ShippedDataError
 
     click.echo(f"otel-aicost, version {__version__}")
-    click.echo(
-        f"price data: Azure retail prices of {azure_prices.snapshot_date()}; OpenAI list prices: genai-prices "
-        f"{openai_prices.version()} (latest price change {openai_prices.latest_price_change()})"
-    )
+    try:
+        click.echo(
+            f"price data: Azure retail prices of {azure_prices.snapshot_date()}; OpenAI list prices: genai-prices "
+            f"{openai_prices.version()} (latest price change {openai_prices.latest_price_change()})"
+        )
+    except ShippedDataError as error:  # a broken install: say which file, not a traceback
+        click.echo(f"otel-aicost: {error}", err=True)
+        ctx.exit(1)
     ctx.exit()
 
 

@@ -16,6 +16,7 @@ clamped to the totals they are part of. Usage beyond what the model can bill in 
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -31,6 +32,7 @@ from otel_aicost.cost.pricing.catalog import Catalog, residency_of
 from otel_aicost.cost import fees
 from otel_aicost.cost.fees import ToolCall, Units
 from otel_aicost.cost.pricing.entry import PriceEntry, TokenRates
+from otel_aicost.cost.shipped import ShippedDataError
 
 _EXACT = Context(prec=80)  # wide enough that no product or sum of ours is ever rounded
 _CACHE_LIMIT = 4096
@@ -177,7 +179,10 @@ class Pricer:
     def _unknown_after_failure(self) -> Cost:
         if not self._failed:
             self._failed = True
-            _log.warning("otel-aicost: could not price a call; it is reported as unknown_model", exc_info=True)
+            error = sys.exc_info()[1]  # called from an except block
+            damaged = isinstance(error, ShippedDataError)  # a broken install: the file and problem say it all
+            _log.warning("otel-aicost: could not price a call%s; it is reported as unknown_model",
+                         f" ({error})" if damaged else "", exc_info=not damaged)  # fmt: skip
         return Cost(semconv.STATUS_UNKNOWN_MODEL, self.currency)
 
     def _price(self, request: PricingRequest) -> Cost:
