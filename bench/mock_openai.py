@@ -9,6 +9,7 @@ base64 by default).
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import json
 import sys
@@ -25,6 +26,7 @@ CHAT_MODEL = "gpt-4o-mini"
 CHAT_RESPONSE_MODEL = "gpt-4o-mini-2024-07-18"
 EMBEDDING_MODEL = "text-embedding-3-small"
 STREAM_CHUNKS = 50
+STREAM_BROKEN_AFTER = 5  # chunks the broken-off stream case reads before it closes the stream
 EMBEDDING_DIMENSIONS = 1536
 CREATED = 1763900000
 
@@ -47,38 +49,49 @@ _JSON_HEADERS = {"content-type": "application/json", "x-request-id": "req_bench0
 _SSE_HEADERS = {"content-type": "text/event-stream; charset=utf-8", "x-request-id": "req_bench0002"}
 
 
-def _load_builders():
-    """The demo's payload builders (stdlib only), loaded by path: peer venvs have no otel_aicost installed."""
-    path = Path(__file__).resolve().parents[1] / "otel_aicost" / "demo" / "fake_payloads.py"
-    spec = importlib.util.spec_from_file_location("aicost_fake_payloads", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+_BUILDERS = ("generation", "chat", "embeddings")  # the demo's payload builders this file uses (stdlib only)
 
 
-build = _load_builders()
+def _load_builders() -> dict[str, object]:
+    """The demo's payload builders. Peer venvs have no otel_aicost installed: there each module is loaded by path
+    under its own name (no package ``__init__`` runs), so their imports of each other still resolve."""
+    names = [f"otel_aicost.demo.payloads.{name}" for name in _BUILDERS]
+    if importlib.util.find_spec("otel_aicost") is not None:
+        return {name.rpartition(".")[2]: importlib.import_module(name) for name in names}
+    folder = Path(__file__).resolve().parents[1] / "otel_aicost" / "demo" / "payloads"
+    for name in names:
+        spec = importlib.util.spec_from_file_location(name, folder / f"{name.rpartition('.')[2]}.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses, and the builders' imports of each other, look it up there
+        spec.loader.exec_module(module)
+    return {name.rpartition(".")[2]: sys.modules[name] for name in names}
+
+
+_builders = _load_builders()
+Generation = _builders["generation"].Generation
+chat_bodies = _builders["chat"]
+embedding_bodies = _builders["embeddings"]
 
 
 def _generation(include_usage: bool) -> object:
     pieces = [_WORDS[i % len(_WORDS)] for i in range(STREAM_CHUNKS - 2)]
-    return build.Generation(model=CHAT_RESPONSE_MODEL, pieces=pieces, finish_reason="stop", n=1, prompt_tokens=0,
-                            cached_tokens=0, reasoning_tokens=0, service_tier="default", include_usage=include_usage,
-                            usage=USAGE, system_fingerprint="fp_bench01")  # fmt: skip
+    return Generation(model=CHAT_RESPONSE_MODEL, pieces=pieces, finish_reason="stop", n=1, prompt_tokens=0,
+                      cached_tokens=0, reasoning_tokens=0, service_tier="default", include_usage=include_usage,
+                      usage=USAGE, system_fingerprint="fp_bench01")  # fmt: skip
 
 
 def _chat_body() -> bytes:
-    return json.dumps(build.chat_completion(_generation(False), "chatcmpl-BENCH01", CREATED, azure=False)).encode()
+    return json.dumps(chat_bodies.chat_completion(_generation(False), "chatcmpl-BENCH01", CREATED, azure=False)).encode()
 
 
 def _stream_body(include_usage: bool) -> bytes:
-    chunks = build.chat_chunks(_generation(include_usage), "chatcmpl-BENCH02", CREATED, azure=False)
+    chunks = chat_bodies.chat_chunks(_generation(include_usage), "chatcmpl-BENCH02", CREATED, azure=False)
     return ("".join(f"data: {json.dumps(chunk)}\n\n" for chunk in chunks) + "data: [DONE]\n\n").encode()
 
 
 def _embedding_body(encoding: str) -> bytes:
     request = {"model": EMBEDDING_MODEL, "input": "bench", "fake_prompt_tokens": 9, "encoding_format": encoding}
-    return json.dumps(build.embeddings(request)).encode()
+    return json.dumps(embedding_bodies.embeddings(request)).encode()
 
 
 CHAT_BODY = _chat_body()
@@ -144,6 +157,19 @@ def stream_usage(create) -> int:
     count = 0
     for _chunk_ in create(model=CHAT_MODEL, messages=MESSAGES, stream=True, stream_options={"include_usage": True}):
         count += 1
+    return count
+
+
+def stream_broken(create) -> int:
+    """The same stream, broken off after a few chunks and closed, as when a user presses stop: no usage chunk
+    arrives, so otel-aicost estimates the usage with tiktoken. Returns the chunks read."""
+    count = 0
+    stream = create(model=CHAT_MODEL, messages=MESSAGES, stream=True)
+    for _chunk_ in stream:
+        count += 1
+        if count == STREAM_BROKEN_AFTER:
+            break
+    stream.close()
     return count
 
 

@@ -9,7 +9,7 @@ The instrumentation calls, around every GenAI call::
         book.release(reservation)                   # the call failed: it costs nothing here
         raise
     for crossing in book.settle(reservation, tags, cost):   # cost None when unpriced
-        emit(crossing, span)
+        emit(crossing, span)                        # budgets/crossings.py
 
 A ``block`` budget holds each call's estimate from ``reserve`` until ``settle``/``release``, so concurrent
 calls see each other: the check is spent + estimates in flight + this estimate > limit, done and recorded
@@ -28,122 +28,20 @@ back keeps the current period.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
 from otel_aicost import semconv
+from otel_aicost.budgets.crossings import ThresholdCrossing
+from otel_aicost.budgets.period import BudgetPeriod
 from otel_aicost.budgets.rules import Budget, BudgetExceeded
 from otel_aicost.instrumentation.safety import report_internal_error
 
-_LOGGER = logging.getLogger(semconv.BUDGET_LOGGER)
 _ZERO = Decimal(0)
 HEADROOM = 2  # calls in flight together may each cost up to twice their estimate before the limit is at risk
-
-
-@dataclass(frozen=True)
-class ThresholdCrossing:
-    """One budget threshold crossed by one call. Each fires once per budget per period."""
-
-    budget: str
-    threshold: float
-    spent: Decimal
-    limit: Decimal
-    currency: str
-    period: str
-    period_start: datetime
-    action: str
-
-    @property
-    def utilization(self) -> float:
-        return float(self.spent / self.limit)
-
-    def attributes(self) -> dict[str, Any]:
-        """The attributes of the ``aicost.budget.threshold`` span event (and of the log record)."""
-        return {
-            semconv.BUDGET_NAME: self.budget,
-            semconv.BUDGET_THRESHOLD: self.threshold,
-            semconv.BUDGET_SPENT: float(self.spent),
-            semconv.BUDGET_LIMIT: float(self.limit),
-            semconv.BUDGET_UTILIZATION: self.utilization,
-            semconv.CURRENCY: self.currency,
-            semconv.BUDGET_PERIOD: self.period,
-            semconv.BUDGET_PERIOD_START: self.period_start.isoformat(),
-            semconv.BUDGET_ACTION: self.action,
-        }
-
-
-def emit(crossing: ThresholdCrossing, span: Any = None, logger: logging.Logger | None = None) -> None:
-    """Report a crossing: span event ``aicost.budget.threshold`` and a WARNING on ``otel_aicost.budgets``.
-
-    Never raises.
-    """
-    try:
-        attributes = crossing.attributes()
-        if span is not None and span.is_recording():
-            span.add_event(semconv.BUDGET_THRESHOLD_EVENT, attributes)
-        (logger or _LOGGER).warning(
-            "budget '%s' reached %d%% of its %s limit: spent %s of %s %s (period from %s)",
-            crossing.budget,
-            round(crossing.threshold * 100),
-            crossing.period,
-            crossing.spent,
-            crossing.limit,
-            crossing.currency,
-            crossing.period_start.isoformat(),
-            extra=attributes,
-        )
-    except Exception:  # reporting must never break the user's call
-        report_internal_error("budget threshold report")
-
-
-def period_bounds(period: str, now: float) -> tuple[float, float]:
-    """Start and end (epoch seconds) of the UTC hour, day or calendar month holding ``now``."""
-    moment = datetime.fromtimestamp(now, timezone.utc)
-    if period == "hour":
-        start = moment.replace(minute=0, second=0, microsecond=0)
-        return start.timestamp(), start.timestamp() + 3600
-    start = moment.replace(hour=0, minute=0, second=0, microsecond=0)
-    if period == "day":
-        return start.timestamp(), start.timestamp() + 86400
-    start = start.replace(day=1)
-    end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
-    return start.timestamp(), end.timestamp()
-
-
-class _Account:
-    """The running state of one budget. Only touched with the book's lock held."""
-
-    __slots__ = ("budget", "limit", "match", "blocks", "amounts", "next", "start", "end", "spent", "reserved", "fired")
-
-    def __init__(self, budget: Budget) -> None:
-        self.budget = budget
-        self.limit = budget.limit_amount
-        self.match = tuple((budget.match or {}).items())
-        self.blocks = budget.action == "block"
-        self.amounts = tuple(Decimal(str(t)) * self.limit for t in budget.thresholds)  # ascending
-        self.start = self.end = float("-inf")
-        self.spent = _ZERO
-        self.reserved = _ZERO  # estimates of calls in flight (block budgets only)
-        self.fired = 0  # thresholds already crossed this period (they are sorted, spend only grows)
-        self.next: Decimal | None = self.amounts[0]  # the amount of the next threshold, None when all fired
-
-    def roll(self, now: float) -> None:
-        if now >= self.end:
-            self.start, self.end = period_bounds(self.budget.period, now)
-            self.spent, self.fired, self.next = _ZERO, 0, self.amounts[0]
-
-    def add(self, amount: Decimal, book: BudgetBook, crossings: list[ThresholdCrossing]) -> None:
-        self.spent += amount
-        while self.next is not None and self.spent >= self.next:
-            crossings.append(book._crossing(self, self.budget.thresholds[self.fired]))
-            self.fired += 1
-            self.next = self.amounts[self.fired] if self.fired < len(self.amounts) else None
 
 
 class Reservation:
@@ -151,7 +49,7 @@ class Reservation:
 
     __slots__ = ("_accounts", "_holds", "_open")
 
-    def __init__(self, accounts: tuple[_Account, ...], holds: tuple[tuple[_Account, Decimal], ...]) -> None:
+    def __init__(self, accounts: tuple[BudgetPeriod, ...], holds: tuple[tuple[BudgetPeriod, Decimal], ...]) -> None:
         self._accounts = accounts
         self._holds = holds
         self._open = True
@@ -173,7 +71,7 @@ class BudgetBook:
         self.currency = currency
         self._clock = clock
         self._lock = threading.Lock()
-        self._accounts = tuple(_Account(budget) for budget in self.budgets)
+        self._accounts = tuple(BudgetPeriod(budget) for budget in self.budgets)
 
     @classmethod
     def from_settings(cls, settings: Any, clock: Callable[[], float] = time.time) -> BudgetBook:
@@ -187,7 +85,7 @@ class BudgetBook:
         """The budgets a call with these allocation tags counts against."""
         return tuple(account.budget for account in self._match(tags))
 
-    def _match(self, tags: Mapping[str, str]) -> tuple[_Account, ...]:
+    def _match(self, tags: Mapping[str, str]) -> tuple[BudgetPeriod, ...]:
         found = []
         for account in self._accounts:
             for key, value in account.match:
@@ -224,13 +122,15 @@ class BudgetBook:
                 report_internal_error("budget estimate")
                 estimate = None
         amount = _amount(estimate)
-        holds: list[tuple[_Account, Decimal]] = []
+        holds: list[tuple[BudgetPeriod, Decimal]] = []
         now = self._clock()
         with self._lock:
             for account in blocking:
                 account.roll(now)
                 committed = account.spent + account.reserved
-                crowded = account.reserved > 0 and account.spent + HEADROOM * (account.reserved + amount) > account.limit
+                crowded = account.reserved > 0 and (
+                    account.spent + HEADROOM * (account.reserved + amount) > account.limit
+                )
                 if committed + amount > account.limit or committed >= account.limit or crowded:
                     raise BudgetExceeded(
                         account.budget.name, account.spent, amount, account.limit, self.currency, account.reserved
@@ -264,7 +164,7 @@ class BudgetBook:
                     return []
                 for account in accounts:
                     account.roll(now)
-                    account.add(amount, self, crossings)
+                    account.add(amount, self.currency, crossings)
             return crossings
         except Exception:  # bookkeeping must never break the user's call
             report_internal_error("budget settle")
@@ -289,7 +189,7 @@ class BudgetBook:
         """Spend of the current period / limit, per budget name (what the gauge reports)."""
         return {account.budget.name: float(spent / account.limit) for account, spent in self._current()}
 
-    def _current(self) -> list[tuple[_Account, Decimal]]:
+    def _current(self) -> list[tuple[BudgetPeriod, Decimal]]:
         now = self._clock()
         with self._lock:
             return [(a, a.spent if now < a.end else _ZERO) for a in self._accounts]
@@ -310,19 +210,6 @@ class BudgetBook:
             callbacks=[observe],
             unit="1",
             description="Spend of the current period as a fraction of the budget's limit",
-        )
-
-    def _crossing(self, account: _Account, threshold: float) -> ThresholdCrossing:
-        budget = account.budget
-        return ThresholdCrossing(
-            budget=budget.name,
-            threshold=threshold,
-            spent=account.spent,
-            limit=account.limit,
-            currency=self.currency,
-            period=budget.period,
-            period_start=datetime.fromtimestamp(account.start, timezone.utc),
-            action=budget.action,
         )
 
 

@@ -16,7 +16,8 @@ from decimal import Decimal
 from typing import Any
 
 from otel_aicost import semconv
-from otel_aicost.budgets.book import BudgetBook, Reservation, emit
+from otel_aicost.budgets.book import BudgetBook, Reservation
+from otel_aicost.budgets.crossings import emit
 from otel_aicost.config.settings import Settings
 from otel_aicost.cost import limits
 from otel_aicost.cost.outputs import OutputStats

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any
 
+from otel_aicost.config import models, rules
 from otel_aicost.config.tables import TableError, validate
 from otel_aicost.quoting import show
 
 PERIODS = ("hour", "day", "month")
 ACTIONS = ("warn", "block")
-TAG_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$")
 
 
 class BudgetExceeded(Exception):
@@ -89,20 +88,17 @@ def budget_fields(table: Any) -> dict[str, Any]:
 @functools.cache
 def _model() -> Any:
     """The pydantic model of a budget table, built on first use (pydantic is imported then, not at start-up)."""
-    from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainValidator
+    from pydantic import BaseModel, ConfigDict, PlainValidator
 
     class BudgetTable(BaseModel):
         model_config = ConfigDict(extra="forbid")
 
         name: Annotated[str, PlainValidator(_name)]
         limit: Annotated[Decimal, PlainValidator(_limit)]
-        period: Annotated[str, PlainValidator(functools.partial(_choice, PERIODS))] = "day"
-        match: Annotated[
-            dict[Annotated[str, PlainValidator(_tag_key)], Annotated[str, PlainValidator(_tag_value)]],
-            BeforeValidator(_mapping),
-        ] = {}
+        period: Annotated[str, PlainValidator(functools.partial(rules.choice, PERIODS))] = "day"
+        match: models.tag_table() = {}
         thresholds: Annotated[tuple[float, ...], PlainValidator(_thresholds)] = (0.8, 1.0)
-        action: Annotated[str, PlainValidator(functools.partial(_choice, ACTIONS))] = "warn"
+        action: Annotated[str, PlainValidator(functools.partial(rules.choice, ACTIONS))] = "warn"
 
     return BudgetTable
 
@@ -114,41 +110,10 @@ def _name(value: Any) -> str:
 
 
 def _limit(value: Any) -> Decimal:
-    try:
-        if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
-            raise InvalidOperation
-        limit = Decimal(str(value))
-    except InvalidOperation:
-        raise ValueError(f"must be a number, got {show(value)}") from None
-    if not limit.is_finite() or limit <= 0:
+    limit = rules.number(value)
+    if limit <= 0:
         raise ValueError(f"must be a positive amount in the currency, got {show(value)}")
     return limit
-
-
-def _choice(allowed: tuple[str, ...], value: Any) -> str:
-    if not isinstance(value, str) or value.lower() not in allowed:
-        raise ValueError(f"must be one of {', '.join(allowed)}, got {show(value)}")
-    return value.lower()
-
-
-def _mapping(value: Any) -> Any:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise ValueError("must be a table of tag key -> value")
-    return value
-
-
-def _tag_key(value: Any) -> str:
-    if not isinstance(value, str) or not TAG_KEY.match(value):
-        raise ValueError("tag keys are letters, digits, _ . - (at most 64)")
-    return value
-
-
-def _tag_value(value: Any) -> str:
-    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-        raise ValueError(f"tag values are strings, got {type(value).__name__}")
-    return str(value)
 
 
 def _thresholds(value: Any) -> tuple[float, ...]:

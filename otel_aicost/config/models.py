@@ -1,23 +1,33 @@
 """The typed config tables of ``[[prices]]`` and ``[deployments.NAME]`` (pydantic, ``extra="forbid"``; see
-``tables``). ``[[budgets]]`` tables are typed in ``budgets/rules.py``, beside ``Budget``. Each model is built on
-first use, so pydantic is imported only by a process whose config has such a table.
+``tables``), and the tag table type they share with ``[tags]`` and a budget's ``match``. ``[[budgets]]`` tables
+are typed in ``budgets/rules.py``, beside ``Budget``; the top-level keys in ``keys.py``. Each model is built on
+first use, so pydantic is imported only by a process that has a config.
 """
 
 from __future__ import annotations
 
 import functools
-import math
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any
 
 from otel_aicost import semconv
+from otel_aicost.config import rules
 from otel_aicost.quoting import show
 
 PRICE_RATES = (
     "input", "cached_input", "cache_write", "cache_write_12h", "output", "audio_input", "cached_audio_input",
     "audio_output", "image_input", "image_output",
 )  # fmt: skip  USD per 1M tokens
+
+
+def tag_table() -> Any:
+    """The type of a table of tag key -> value (``[tags]``, a budget's ``match``): each key and value checked."""
+    from pydantic import BeforeValidator, PlainValidator
+
+    Key = Annotated[str, PlainValidator(rules.tag_key)]
+    Value = Annotated[str, PlainValidator(rules.tag_value)]
+    return Annotated[dict[Key, Value], BeforeValidator(rules.tag_table)]
 
 
 @functools.cache
@@ -68,14 +78,7 @@ def _model_name(value: Any) -> str:
 
 
 def _rate(value: Any) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
-        raise ValueError(f"must be a number, got {show(value)}")
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        raise ValueError(f"must be a number, got {show(value)}") from None
-    if not number.is_finite() or (isinstance(value, float) and not math.isfinite(value)):
-        raise ValueError(f"must be a finite number, got {show(value)}")
+    number = rules.number(value)
     if number < 0:
         raise ValueError(f"a price cannot be negative, got {show(value)}")
     return number
@@ -99,6 +102,4 @@ def _string(value: Any) -> str:
 
 
 def _deployment_type(value: Any) -> str:
-    if not isinstance(value, str) or value.lower() not in semconv.DEPLOYMENT_TYPES:
-        raise ValueError(f"must be one of {', '.join(semconv.DEPLOYMENT_TYPES)}, got {show(value)}")
-    return value.lower()
+    return rules.choice(semconv.DEPLOYMENT_TYPES, value)

@@ -1,14 +1,17 @@
-"""Typed config tables: a table (``[[prices]]``, ``[deployments.X]``, ``[[budgets]]``) is a pydantic model with
-``extra="forbid"``, so an unknown key is an error and every error has its path (``match.team``) for free.
+"""Typed config tables: the top-level keys and each table (``[[prices]]``, ``[deployments.X]``, ``[[budgets]]``)
+are pydantic models with ``extra="forbid"``, so an unknown key is an error and every error has its path
+(``prices[0].input``, ``budgets[1].match.team``) for free.
 
 ``validate(model, table)`` returns the model or raises ``TableError(path, problem)`` in the project's words (the
-callers add the file and the table's own path). Field rules are plain functions raising ``ValueError`` with the
-problem, used through ``PlainValidator``; pydantic is imported when a model is first built, not at start-up.
+callers add the file and, for a nested table, its own path). Field rules are plain functions raising
+``ValueError`` with the problem (``rules``), used through ``PlainValidator``; a rule that checks a nested table
+raises ``TableError`` itself, and its path is added to the field's. pydantic is imported when a model is first
+built, not at start-up.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 
@@ -19,9 +22,15 @@ class TableError(ValueError):
         super().__init__(f"{path}: {problem}" if path else problem)
         self.path, self.problem = path, problem
 
+    def inside(self, prefix: str) -> TableError:
+        """The same problem, seen from the table that holds this one at ``prefix`` (``[0]``, ``chat``)."""
+        return TableError(join(prefix, self.path), self.problem)
+
 
 def validate(model: Any, table: Any) -> Any:
-    """``model`` validated from ``table`` (a mapping), or ``TableError`` naming the first problem."""
+    """``model`` validated from ``table`` (a mapping), or ``TableError`` naming the first problem.
+
+    An unknown key is reported before a bad value: it is the likelier cause (a misspelt key leaves a default)."""
     from pydantic import ValidationError
 
     if not isinstance(table, Mapping):
@@ -29,14 +38,34 @@ def validate(model: Any, table: Any) -> Any:
     try:
         return model.model_validate(dict(table))
     except ValidationError as error:
-        raise _problem(error.errors()[0], tuple(model.model_fields)) from None
+        problems = error.errors()
+        first = next((p for p in problems if p["type"] == "extra_forbidden"), problems[0])
+        raise _problem(first, tuple(model.model_fields)) from None
+
+
+def join(path: str, inner: str) -> str:
+    """``prices`` + ``[0].input`` is ``prices[0].input``; ``deployments`` + ``chat`` is ``deployments.chat``."""
+    if not path or not inner:
+        return path or inner
+    return path + inner if inner.startswith("[") else f"{path}.{inner}"
+
+
+def _path(location: Sequence[Any]) -> str:
+    path = ""
+    for part in location:
+        if part == "[key]":  # pydantic's marker for an error in a dict key rather than its value
+            continue
+        path = join(path, f"[{part}]" if isinstance(part, int) else str(part))
+    return path
 
 
 def _problem(problem: Mapping[str, Any], known: tuple[str, ...]) -> TableError:
-    location = [str(part) for part in problem["loc"] if part != "[key]"]
+    location = list(problem["loc"])
     if problem["type"] == "missing":
-        return TableError(".".join(location[:-1]), f"missing required key '{location[-1]}'")
+        return TableError(_path(location[:-1]), f"missing required key '{location[-1]}'")
     if problem["type"] == "extra_forbidden":
-        return TableError(".".join(location), f"unknown key (known keys: {', '.join(known)})")
+        return TableError(_path(location), f"unknown key (known keys: {', '.join(known)})")
     cause = (problem.get("ctx") or {}).get("error")
-    return TableError(".".join(location), str(cause) if cause is not None else problem["msg"])
+    if isinstance(cause, TableError):  # a nested table's own error, or a rule across keys
+        return cause.inside(_path(location))
+    return TableError(_path(location), str(cause) if cause is not None else problem["msg"])

@@ -8,13 +8,9 @@ would hide real spend.
 
 from __future__ import annotations
 
-import json
-import threading
 from functools import lru_cache
-from importlib import resources
-from typing import Any
 
-from otel_aicost.instrumentation.safety import renew_lock_after_fork
+from otel_aicost.cost.pricing import supplement
 from otel_aicost.cost.pricing.names import fine_tuned_base, normalise, without_date
 
 INPUT_MARGIN = 8  # input beyond 8x the context window cannot be one call
@@ -24,38 +20,22 @@ UNKNOWN_MAX_OUTPUT = 8_000_000
 EMBEDDING_INPUTS_PER_CALL = 2048  # an embeddings call takes up to 2048 inputs, each up to the context window
 DEFAULT_MAX_OUTPUT = 16_384  # a model's max output when only its context window is known
 
-_lock = threading.Lock()
-renew_lock_after_fork(globals())
-_limits: dict[str, tuple[int, int | None]] | None = None
-
-
-def _load() -> dict[str, tuple[int, int | None]]:
-    global _limits
-    if _limits is None:
-        with _lock:
-            if _limits is None:
-                text = resources.files("otel_aicost.cost.pricing").joinpath("data/openai.json").read_text("utf-8")
-                models: dict[str, Any] = json.loads(text)["models"]
-                _limits = {
-                    normalise(name): (int(entry["limits"][0]), entry["limits"][1])
-                    for name, entry in models.items()
-                    if entry.get("limits")
-                }
-    return _limits
-
 
 @lru_cache(maxsize=1024)
 def of(model: str) -> tuple[int, int | None] | None:
     """(context window, max output tokens or None) of ``model``, dated, undated, fine-tuned or Azure-spelled."""
-    table = _load()
     name = normalise(model).replace("gpt-35", "gpt-3.5")
-    for candidate in (name, without_date(name), fine_tuned_base(name)):
-        if candidate and candidate in table:
-            return table[candidate]
     base = fine_tuned_base(name)
-    if base and without_date(base) in table:
-        return table[without_date(base)]  # type: ignore[index]
+    for candidate in (name, without_date(name), base, without_date(base) if base else None):
+        found = _limits(candidate) if candidate else None
+        if found is not None:
+            return found
     return None
+
+
+def _limits(name: str) -> tuple[int, int | None] | None:
+    limits = supplement.models().get(name, {}).get("limits")
+    return (int(limits[0]), limits[1]) if limits else None
 
 
 def ceilings(models: list[str]) -> tuple[int, int]:

@@ -16,6 +16,7 @@ clamped to the totals they are part of. Usage beyond what the model can bill in 
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -31,6 +32,7 @@ from otel_aicost.cost.pricing.catalog import Catalog, residency_of
 from otel_aicost.cost import fees
 from otel_aicost.cost.fees import ToolCall, Units
 from otel_aicost.cost.pricing.entry import PriceEntry, TokenRates
+from otel_aicost.cost.shipped import ShippedDataError
 
 _EXACT = Context(prec=80)  # wide enough that no product or sum of ours is ever rounded
 _CACHE_LIMIT = 4096
@@ -124,8 +126,8 @@ class Pricer:
         self.outputs: OutputStats | None = None  # set by a budget guard: each model's outputs, for its estimates
 
     def preload(self) -> None:
-        """Load the price data now (about a second: genai-prices builds its pydantic models on import) instead
-        of on the first priced call. Call it at setup, e.g. from a background thread."""
+        """Load the shipped price data now (JSON files, read and indexed once per process) instead of on the first
+        priced call. Call it at setup, e.g. from a background thread."""
         self.catalog.resolve(["gpt-4o-mini"])
         self.catalog.resolve(["gpt-4o-mini"], deployment_type="global_standard")
 
@@ -147,16 +149,49 @@ class Pricer:
                 cost = fees.add_fees(cost, request.units, request.tools, models, azure, self._factor)
             return cost
         except Exception:  # noqa: BLE001 - never raise into the application; say so once
-            if not self._failed:
-                self._failed = True
-                _log.warning("otel-aicost: could not price a call; it is reported as unknown_model", exc_info=True)
-            return Cost(semconv.STATUS_UNKNOWN_MODEL, self.currency)
+            return self._unknown_after_failure()
+
+    def price_tokens(
+        self, operation: str, usage: Usage | None, request_model: str | None, response_model: str | None,
+        deployment: Deployment | None, service_tier: str | None, provider: str, server_address: str | None,
+    ) -> Cost:  # fmt: skip
+        """``price(PricingRequest(...))`` of a call billed by its tokens alone (no units, tool calls, batch or date),
+        the same answer without building the request unless this combination's price is not cached yet: the call
+        path of every chat, completion and embeddings call. Never raises."""
+        try:
+            if usage is None:
+                return self._no_usage
+            if time.time() >= self._expires:
+                self._new_day()
+            key = (operation, response_model, request_model, deployment, service_tier, provider, False, server_address,
+                   None)  # fmt: skip  (the layout of ``resolved``)
+            resolved = self._cache.get(key)
+        except Exception:  # noqa: BLE001 - e.g. an unhashable deployment: the full path says what went wrong
+            resolved = None
+        if resolved is None:
+            return self.price(PricingRequest(operation, usage, request_model, response_model, deployment, service_tier,
+                                             provider, server_address=server_address))  # fmt: skip
+        try:
+            return self._tokens_cost(resolved, usage, request_model)
+        except Exception:  # noqa: BLE001 - as price()
+            return self._unknown_after_failure()
+
+    def _unknown_after_failure(self) -> Cost:
+        if not self._failed:
+            self._failed = True
+            error = sys.exc_info()[1]  # called from an except block
+            damaged = isinstance(error, ShippedDataError)  # a broken install: the file and problem say it all
+            _log.warning("otel-aicost: could not price a call%s; it is reported as unknown_model",
+                         f" ({error})" if damaged else "", exc_info=not damaged)  # fmt: skip
+        return Cost(semconv.STATUS_UNKNOWN_MODEL, self.currency)
 
     def _price(self, request: PricingRequest) -> Cost:
         usage = request.usage
         if usage is None:
             return self._no_usage
-        resolved = self.resolved(request)
+        return self._tokens_cost(self.resolved(request), usage, request.request_model)
+
+    def _tokens_cost(self, resolved: _Resolved, usage: Usage, request_model: str | None) -> Cost:
         if resolved.cost is not None:
             return resolved.cost
         inputs = _count(usage.input_tokens)
@@ -164,7 +199,7 @@ class Pricer:
         if inputs > resolved.max_input or output > resolved.max_output:
             return self._implausible(resolved, inputs, output)
         if self.outputs is not None and usage.source == REPORTED:
-            self.outputs.observe(request.request_model, output)
+            self.outputs.observe(request_model, output)
         cache_read = min(_count(usage.cache_read_tokens), inputs)
         cache_write = min(_count(usage.cache_write_tokens), inputs - cache_read)
         rates = resolved.rates
@@ -272,10 +307,11 @@ class Pricer:
         )
 
     def resolved(self, request: PricingRequest) -> _Resolved:
-        """The cached price resolution of this call's (models, deployment, tier, host, day)."""
+        """The cached price resolution of this call's (operation, models, deployment, tier, host, day)."""
         if time.time() >= self._expires:
             self._new_day()
         key = (
+            request.operation,  # embeddings may bill more inputs in one call (limits)
             request.response_model,
             request.request_model,
             request.deployment,

@@ -4,14 +4,18 @@ The encodings are built from the shipped files (checked against the sha256 tikto
 through tiktoken's download path or its cache directory. ``tiktoken.load.load_tiktoken_bpe`` is not used on
 purpose: it copies the file into a temp-dir cache shared by every process (``data-gym-cache``) and would read a
 stale or planted copy from there; we read the package resource and verify its sha256 ourselves. Loading one
-takes about a second, so it happens on first use, once per process, under a lock (``functools.cache`` would let
-two threads load it twice at the same time) that a forked child renews.
+takes about a second, so it happens on first use, once per process (``shipped.once``).
 
 Chat messages are counted the way OpenAI documents it (openai-cookbook "How to count tokens with tiktoken"):
 3 tokens per message, 1 more when the message has a ``name``, 3 to prime the reply. Tool definitions are an
 approximation (OpenAI does not document how it renders them): the tokens of each function's name, description
 and JSON parameters, plus ``TOOL_OVERHEAD`` per tool and ``TOOLS_OVERHEAD`` once. Images count
 ``IMAGE_TOKENS`` each (the low-detail rate); this is an estimate, not what the API will report.
+
+Request texts (messages, prompts, tool definitions) are counted once and then remembered (``_RecentCounts``): a
+system prompt and a conversation's history come back on every call, and a broken-off stream's estimate at the end
+of the call counts the very messages a budget's estimate counted before it. The counts are tiktoken's own, so
+remembering them changes no figure. Generated output is unique to its call: it is counted, never kept.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from importlib import resources
 from typing import Any
 
 from otel_aicost.cost.pricing.names import fine_tuned_base, normalise
+from otel_aicost.cost.shipped import once
 from otel_aicost.instrumentation.safety import renew_lock_after_fork
 
 O200K = "o200k_base"
@@ -69,9 +74,49 @@ _ENCODINGS: dict[str, dict[str, Any]] = {
 _CL100K_PREFIXES = ("gpt-4-", "gpt-3.5", "gpt-35", "text-embedding-", "davinci-002", "babbage-002")
 _CL100K_NAMES = ("gpt-4", "gpt-4-32k")
 
-_lock = threading.Lock()
-renew_lock_after_fork(globals())
 _loaded: dict[str, Any] = {}
+_MODELS_KEPT = 1024  # model name -> encoding name, for this many distinct names
+_names: dict[str | None, str] = {}
+_counts_lock = threading.Lock()
+renew_lock_after_fork(globals(), "_counts_lock")
+
+
+class _RecentCounts:
+    """Token counts of the request texts counted lately, per encoding. It keeps at most ``limit`` characters of
+    text alive (``functools.lru_cache`` bounds entries, whatever their size), in at most one entry per
+    ``ENTRY_CHARS`` of them (an entry's key and slot cost about 150 bytes: 100,000 seven-character ids would
+    otherwise hold 15 MB): when full it starts again empty, and a text longer than a quarter of the limit is
+    counted every time instead of pushing the rest out."""
+
+    ENTRY_CHARS = 100
+
+    def __init__(self, limit: int) -> None:
+        self._counts: dict[tuple[str, str], int] = {}
+        self._chars = 0
+        self._limit = limit
+        self._entries = max(1, limit // self.ENTRY_CHARS)
+
+    def count(self, encoding: Any, text: str) -> int:
+        key = (encoding.name, text)
+        counted = self._counts.get(key)
+        if counted is None:
+            counted = len(encoding.encode_ordinary(text))
+            if len(text) <= self._limit // 4:
+                with _counts_lock:
+                    if self._chars + len(text) > self._limit or len(self._counts) >= self._entries:
+                        self._counts.clear()
+                        self._chars = 0
+                    self._counts[key] = counted
+                    self._chars += len(text)
+        return counted
+
+    def clear(self) -> None:
+        with _counts_lock:
+            self._counts.clear()
+            self._chars = 0
+
+
+_recent = _RecentCounts(limit=1_000_000)  # characters: about 1 MB of ASCII text, 4 MB at worst, + 10,000 entries
 
 
 class EncodingFileError(RuntimeError):
@@ -97,10 +142,7 @@ def get_encoding(name: str) -> Any:
         return encoding
     if name not in _ENCODINGS:
         raise ValueError(f"unknown encoding {name!r}; shipped: {', '.join(sorted(_ENCODINGS))}")
-    with _lock:
-        if name not in _loaded:
-            _loaded[name] = _build(name)
-    return _loaded[name]
+    return once(_loaded, name, lambda: _build(name))
 
 
 def _build(name: str) -> Any:
@@ -124,14 +166,19 @@ def _build(name: str) -> Any:
 
 
 def encoding_for_model(model: str | None) -> Any:
-    return get_encoding(encoding_name_for(model))
+    name = _names.get(model)
+    if name is None:
+        name = encoding_name_for(model)
+        if len(_names) < _MODELS_KEPT:
+            _names[model] = name
+    return get_encoding(name)
 
 
 def count_text(text: str, model: str | None = None) -> int:
     """Tokens of plain text (special-token strings in it count as ordinary text, as the API treats them)."""
     if not text:
         return 0
-    return len(encoding_for_model(model).encode_ordinary(text))
+    return _recent.count(encoding_for_model(model), text)
 
 
 def count_prompt(prompt: Any, model: str | None = None) -> int:
@@ -152,8 +199,12 @@ def count_output(text: str | Iterable[str], model: str | None = None) -> int:
     """Tokens of generated text, e.g. the deltas of a stream whose usage did not arrive (joined first, since
     token boundaries do not follow chunk boundaries)."""
     if not isinstance(text, str):
-        text = "".join(part for part in text if isinstance(part, str))
-    return count_text(text, model)
+        parts = text if isinstance(text, list) else list(text)  # an iterator is read once, whichever join runs
+        try:
+            text = "".join(parts)  # a stream's parts are strings: one join, no per-part check
+        except TypeError:
+            text = "".join(part for part in parts if isinstance(part, str))
+    return len(encoding_for_model(model).encode_ordinary(text)) if text else 0
 
 
 def count_messages(
@@ -164,7 +215,7 @@ def count_messages(
     total = REPLY_PRIMING
     for message in messages:
         total += TOKENS_PER_MESSAGE
-        if not isinstance(message, Mapping):
+        if type(message) is not dict and not isinstance(message, Mapping):  # a dict skips the ABC check
             continue
         for key, value in message.items():
             total += _count_value(encoding, value)
@@ -189,27 +240,29 @@ def count_tools(tools: Iterable[Mapping[str, Any]], model: str | None = None) ->
         for key in ("name", "description"):
             value = function.get(key)
             if isinstance(value, str):
-                total += len(encoding.encode_ordinary(value))
+                total += _recent.count(encoding, value)
         parameters = function.get("parameters")
         if parameters:
-            total += len(encoding.encode_ordinary(json.dumps(parameters, separators=(",", ":"), default=str)))
+            total += _recent.count(encoding, json.dumps(parameters, separators=(",", ":"), default=str))
     return total + TOOLS_OVERHEAD if total else 0
 
 
 def _count_value(encoding: Any, value: Any) -> int:
+    if type(value) is str:  # the common case first, without a call
+        return _recent.count(encoding, value)
     if value is None or isinstance(value, bool):
         return 0
     if isinstance(value, str):
-        return len(encoding.encode_ordinary(value))
+        return _recent.count(encoding, value)
     if isinstance(value, Mapping):
         kind = value.get("type")
         if kind in ("image_url", "input_image", "image"):
             return IMAGE_TOKENS
         if isinstance(value.get("text"), str):
-            return len(encoding.encode_ordinary(value["text"]))
+            return _recent.count(encoding, value["text"])
         return sum(_count_value(encoding, item) for key, item in value.items() if key != "type")
     if isinstance(value, (list, tuple)):
         return sum(_count_value(encoding, item) for item in value)
     if isinstance(value, (int, float)):
-        return len(encoding.encode_ordinary(str(value)))
+        return _recent.count(encoding, str(value))
     return 0

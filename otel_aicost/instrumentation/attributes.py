@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from otel_aicost import semconv
 from otel_aicost.cost.pricer import Cost
 from otel_aicost.instrumentation.facts import Facts
-from otel_aicost.instrumentation.request import Request
 from otel_aicost.instrumentation.usage import Usage
+
+if TYPE_CHECKING:
+    from otel_aicost.instrumentation.request import Profile, Request
 
 
 def error_type(error: BaseException) -> str:
@@ -21,51 +23,52 @@ def error_type(error: BaseException) -> str:
     return kind.__qualname__ if module == "builtins" else f"{module}.{kind.__qualname__}"
 
 
-def span_name(request: Request) -> str:
-    operation = request.surface.operation
-    return f"{operation} {request.request_model}" if request.request_model else operation
-
-
-def common_attributes(request: Request) -> dict[str, Any]:
-    """The attributes spans and metrics share: operation, provider, request model, server."""
-    endpoint = request.endpoint
-    attributes: dict[str, Any] = {
-        semconv.OPERATION_NAME: request.surface.operation,
+def profile_attributes(profile: Profile) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The span attributes every call of a profile starts with, and the attributes its metrics share: operation,
+    provider, request model, server (built once per profile)."""
+    endpoint = profile.endpoint
+    surface = profile.surface
+    common: dict[str, Any] = {
+        semconv.OPERATION_NAME: surface.operation,
         semconv.PROVIDER_NAME: endpoint.provider,
     }
-    if request.request_model:
-        attributes[semconv.REQUEST_MODEL] = request.request_model
+    if profile.request_model:
+        common[semconv.REQUEST_MODEL] = profile.request_model
     if endpoint.server_address:
-        attributes[semconv.SERVER_ADDRESS] = endpoint.server_address
+        common[semconv.SERVER_ADDRESS] = endpoint.server_address
         if endpoint.server_port:
-            attributes[semconv.SERVER_PORT] = endpoint.server_port
-    return attributes
+            common[semconv.SERVER_PORT] = endpoint.server_port
+    span = dict(common)
+    span[semconv.SYSTEM] = endpoint.system
+    if surface.api_type:
+        span[semconv.OPENAI_API_TYPE] = surface.api_type
+    if profile.stream:
+        span[semconv.REQUEST_STREAM] = True
+    if endpoint.is_azure:
+        span[semconv.AZURE_NAMESPACE] = "Microsoft.CognitiveServices"
+        if profile.deployment is not None:
+            span[semconv.DEPLOYMENT_NAME] = profile.deployment.name
+            span[semconv.DEPLOYMENT_TYPE] = profile.deployment.type or "global_standard"
+    return span, common
 
 
 def start_attributes(request: Request, content: Any) -> dict[str, Any]:
-    endpoint = request.endpoint
-    surface = request.surface
-    attributes = common_attributes(request)
-    attributes[semconv.SYSTEM] = endpoint.system
-    if surface.api_type:
-        attributes[semconv.OPENAI_API_TYPE] = surface.api_type
-    if request.stream:
-        attributes[semconv.REQUEST_STREAM] = True
-    if endpoint.is_azure:
-        attributes[semconv.AZURE_NAMESPACE] = "Microsoft.CognitiveServices"
-        if request.deployment is not None:
-            attributes[semconv.DEPLOYMENT_NAME] = request.deployment.name
-            attributes[semconv.DEPLOYMENT_TYPE] = request.deployment.type or "global_standard"
-    attributes.update(surface.request(request.params))
+    """The profile's attributes, then the request parameters, the allocation tags and (if captured) the content."""
+    attributes = dict(request.profile.span_attributes)
+    parameters = request.surface.request(request.params)
+    if parameters:
+        attributes.update(parameters)
     for key, value in request.tags.items():
         attributes[semconv.TAG_PREFIX + key] = value
     if content.on_span:
-        content.request_to_span(surface, request.kwargs, attributes)
+        content.request_to_span(request.surface, request.kwargs, attributes)
     return attributes
 
 
-def metric_attributes(request: Request, facts: Facts, error: BaseException | None, metric_tags: Any) -> dict[str, Any]:
-    attributes = common_attributes(request)
+def metric_attributes(request: Request, facts: Facts, error: str | None, tags: tuple[tuple[str, str], ...]
+                      ) -> dict[str, Any]:  # fmt: skip
+    """The attributes a call's metrics share (``error``: its error type; ``tags``: the admitted metric tags)."""
+    attributes = dict(request.profile.metric_attributes)
     if facts.response_model:
         attributes[semconv.RESPONSE_MODEL] = facts.response_model
     if request.deployment is not None:
@@ -73,9 +76,8 @@ def metric_attributes(request: Request, facts: Facts, error: BaseException | Non
     if facts.service_tier:
         attributes[semconv.OPENAI_RESPONSE_SERVICE_TIER] = facts.service_tier
     if error is not None:
-        attributes[semconv.ERROR_TYPE] = error_type(error)
-    if request.tags:
-        metric_tags.add_to(attributes, request.tags)
+        attributes[semconv.ERROR_TYPE] = error
+    attributes.update(tags)
     return attributes
 
 
@@ -101,11 +103,11 @@ def end_attributes(
     if error is not None:
         attributes[semconv.ERROR_TYPE] = error_type(error)
     if usage is not None:
-        attributes.update(usage_attributes(usage, request.surface.operation))
+        add_usage(attributes, usage, request.surface.operation)
     if facts.units is not None or facts.tool_calls or facts.extra:
         attributes.update(unit_attributes(facts))
     if cost is not None:
-        attributes.update(cost_attributes(cost))
+        add_cost(attributes, cost)
     return attributes
 
 
@@ -123,8 +125,8 @@ def unit_attributes(facts: Facts) -> dict[str, Any]:
     return attributes
 
 
-def usage_attributes(usage: Usage, operation: str) -> dict[str, Any]:
-    attributes: dict[str, Any] = {semconv.USAGE_INPUT_TOKENS: usage.input_tokens}
+def add_usage(attributes: dict[str, Any], usage: Usage, operation: str) -> None:
+    attributes[semconv.USAGE_INPUT_TOKENS] = usage.input_tokens
     if operation != semconv.OP_EMBEDDINGS:
         attributes[semconv.USAGE_OUTPUT_TOKENS] = usage.output_tokens
     if usage.cache_read_tokens or usage.cache_read_reported:
@@ -134,11 +136,11 @@ def usage_attributes(usage: Usage, operation: str) -> dict[str, Any]:
     if usage.reasoning_tokens:
         attributes[semconv.USAGE_REASONING_OUTPUT_TOKENS] = usage.reasoning_tokens
     attributes[semconv.USAGE_SOURCE] = usage.source
-    return attributes
 
 
-def cost_attributes(cost: Cost) -> dict[str, Any]:
-    attributes: dict[str, Any] = {semconv.PRICING_STATUS: cost.status, semconv.CURRENCY: cost.currency}
+def add_cost(attributes: dict[str, Any], cost: Cost) -> None:
+    attributes[semconv.PRICING_STATUS] = cost.status
+    attributes[semconv.CURRENCY] = cost.currency
     if cost.model:
         attributes[semconv.PRICING_MODEL] = cost.model
     if cost.source:
@@ -167,4 +169,3 @@ def cost_attributes(cost: Cost) -> dict[str, Any]:
             attributes[semconv.COST_TOOLS] = float(cost.tools)
     if cost.deployment_type_source:
         attributes[semconv.DEPLOYMENT_TYPE_SOURCE] = cost.deployment_type_source
-    return attributes

@@ -11,19 +11,20 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from opentelemetry import trace
+from opentelemetry import context, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from otel_aicost import semconv
 from otel_aicost.budgets.rules import BudgetExceeded
 from otel_aicost.cost.pricer import Cost
-from otel_aicost.instrumentation.attributes import end_attributes, metric_attributes, span_name, start_attributes
+from otel_aicost.instrumentation.attributes import end_attributes, error_type, metric_attributes, start_attributes
 from otel_aicost.instrumentation.facts import NO_FACTS, Facts
-from otel_aicost.instrumentation.metrics import record_call
+from otel_aicost.instrumentation.metrics import Series, record_call
 from otel_aicost.instrumentation.outcome import complete, price, usage_of
 from otel_aicost.instrumentation.request import Request
 from otel_aicost.instrumentation.safety import report_internal_error
 from otel_aicost.instrumentation.scrub import report
+from otel_aicost.instrumentation.span_writes import set_attributes
 from otel_aicost.instrumentation.usage import Usage
 
 _CALL_OPERATIONS = (semconv.OP_CHAT, semconv.OP_TEXT_COMPLETION, semconv.OP_EMBEDDINGS)
@@ -31,8 +32,8 @@ _CALL_OPERATIONS = (semconv.OP_CHAT, semconv.OP_TEXT_COMPLETION, semconv.OP_EMBE
 
 class Call:
     __slots__ = (
-        "telemetry", "request", "span", "enriching", "start", "reservation", "ended", "first_chunk_at",
-        "last_chunk_at", "chunk_gaps",
+        "telemetry", "request", "span", "enriching", "start", "reservation", "ended", "first_chunk_at", "chunk_gaps",
+        "parent_context",
     )  # fmt: skip
 
     def __init__(self, telemetry: Any, request: Request) -> None:
@@ -41,17 +42,18 @@ class Call:
         self.reservation = None
         self.ended = False
         self.first_chunk_at: float | None = None
-        self.last_chunk_at: float | None = None
         self.chunk_gaps: list[float] | None = None
         self.start = time.perf_counter()
-        outer = trace.get_current_span()
+        self.parent_context = parent = context.get_current()  # the caller's context, read once
+        outer = trace.get_current_span(parent)
         self.enriching = _is_foreign_call_span(outer)
         if self.enriching:  # another OpenAI instrumentation wraps outside us: add cost to its span, no second span
             outer.set_attributes(start_attributes(request, telemetry.content))
             self.span = outer
         else:
             self.span = telemetry.tracer.start_span(
-                span_name(request), kind=SpanKind.CLIENT, attributes=start_attributes(request, telemetry.content)
+                request.profile.span_name, context=parent, kind=SpanKind.CLIENT,
+                attributes=start_attributes(request, telemetry.content),
             )
         if telemetry.gateway_headers is not None:  # opt-in: tags and trace context for an API gateway
             kwargs = telemetry.gateway_headers.add(request.kwargs, request.tags, self.span)
@@ -78,16 +80,11 @@ class Call:
             self.fail(error)
             raise
 
-    def chunk_arrived(self) -> None:
-        now = time.perf_counter()
-        if self.first_chunk_at is None:
-            self.first_chunk_at = now
-        else:
-            gaps = self.chunk_gaps
-            if gaps is None:
-                gaps = self.chunk_gaps = []
-            gaps.append(now - self.last_chunk_at)  # type: ignore[operator]
-        self.last_chunk_at = now
+    def chunks_arrived(self, times: list[float]) -> None:
+        """A stream's output chunks arrived at these ``perf_counter()`` times (given once, before it ends)."""
+        if times:
+            self.first_chunk_at = times[0]
+            self.chunk_gaps = [later - earlier for earlier, later in zip(times, times[1:])] or None
 
     def succeed(self, facts: Facts) -> None:
         self._end(facts, None)
@@ -107,12 +104,25 @@ class Call:
             telemetry = self.telemetry
             first_chunk_delay = None if self.first_chunk_at is None else self.first_chunk_at - self.start
             record_call(
-                telemetry.instruments, metric_attributes(self.request, facts, error, telemetry.metric_tags),
+                telemetry.instruments, self._series(facts, error, usage, cost),
                 operation=self.request.surface.operation, duration=duration, usage=usage, cost=cost,
                 enriching=self.enriching, first_chunk_delay=first_chunk_delay, chunk_gaps=self.chunk_gaps,
             )  # fmt: skip
         except Exception:
             report_internal_error("call end")
+
+    def _series(self, facts: Facts, error: BaseException | None, usage: Usage | None, cost: Cost | None) -> Series:
+        """The attribute sets this call's metrics record under: shared by every call of the same profile, response
+        model, service tier, error type, pricing status, usage source and admitted metric tags."""
+        request = self.request
+        tags = self.telemetry.metric_tags.admitted(request.tags) if request.tags else ()
+        error_name = error_type(error) if error is not None else None
+        status = cost.status if cost is not None else None
+        source = usage.source if usage is not None else None
+        key = (request.profile, facts.response_model, facts.service_tier, error_name, status, source, tags)
+        return self.telemetry.instruments.series(
+            key, lambda: metric_attributes(request, facts, error_name, tags), status, source
+        )
 
     def _close_span(self, facts: Facts, error: BaseException | None) -> tuple[Usage | None, Cost | None]:
         telemetry = self.telemetry
@@ -126,7 +136,7 @@ class Call:
                 telemetry.budgets.settle(self, cost, span)
             if span.is_recording():
                 first_chunk_delay = None if self.first_chunk_at is None else self.first_chunk_at - self.start
-                span.set_attributes(end_attributes(request, facts, usage, cost, error, first_chunk_delay))
+                set_attributes(span, end_attributes(request, facts, usage, cost, error, first_chunk_delay))
                 if telemetry.content.on_span and facts.output_messages is not None:
                     telemetry.content.response_to_span(facts, span)
             if not self.enriching:

@@ -9,7 +9,8 @@ from typing import Any
 from otel_aicost import semconv
 
 _AZURE_HOST_SUFFIXES = (".openai.azure.com", ".cognitiveservices.azure.com")
-_cache: weakref.WeakKeyDictionary[Any, tuple[Any, Endpoint]] = weakref.WeakKeyDictionary()
+# id(client) -> (a weak reference to the client, its base URL, its endpoint); an entry leaves with its client
+_cache: dict[int, tuple[weakref.ref[Any], Any, Endpoint]] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,15 +27,21 @@ class Endpoint:
 def endpoint_of(client: Any) -> Endpoint:
     """The endpoint of an ``openai`` client (cached; recomputed if its base URL changes)."""
     base_url = getattr(client, "base_url", None)  # public: an httpx URL
-    cached = _cache.get(client)
-    if cached is not None and cached[0] is base_url:
-        return cached[1]
+    key = id(client)
+    cached = _cache.get(key)
+    if cached is not None and cached[1] is base_url and cached[0]() is client:
+        return cached[2]
     endpoint = _compute(client, base_url)
     try:
-        _cache[client] = (base_url, endpoint)
+        reference = weakref.ref(client, lambda _, key=key: _forget(key))
     except TypeError:  # not weak-referenceable: compute every time
-        pass
+        return endpoint
+    _cache[key] = (reference, base_url, endpoint)
     return endpoint
+
+
+def _forget(key: int) -> None:
+    _cache.pop(key, None)
 
 
 def _compute(client: Any, base_url: Any) -> Endpoint:

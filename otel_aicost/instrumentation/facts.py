@@ -1,7 +1,9 @@
 """What a response (or a stream's chunks) told us, as frozen values the readers return and the call ends with.
 
 Readers never fill a shared bag: a response reader returns one ``Facts``; a chunk reader returns one ``Chunk``
-(or None) and the stream proxy folds the chunks into ``Facts`` with ``StreamFacts`` explicitly.
+and the stream proxy folds the chunks into ``Facts`` with ``StreamFacts`` explicitly. Most chunks of a stream only
+add output: a surface's plain-chunk reader gives just their text (or ``NOT_PLAIN``), and the fold is done once, at
+the end.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ def merge(old: Facts, new: Facts) -> Facts:
 
 @dataclass(frozen=True, slots=True)
 class Chunk:
-    """What one stream chunk (or event) told us."""
+    """What one stream chunk (or event) told us, read in full."""
 
     facts: Facts | None = None  # response-level facts it carries (id, model, usage, ...)
     texts: tuple[str, ...] = ()  # output text it adds
@@ -65,19 +67,23 @@ class Chunk:
     counts: bool = True  # an output chunk for the time-to-first-chunk and per-chunk metrics
 
 
-class StreamFacts:
-    """The facts of one stream so far: the proxy adds each chunk, then takes ``facts()`` once at the end."""
+# What a surface's plain-chunk reader returns for a chunk that is not plain: read it in full (``read_chunk``).
+NOT_PLAIN: Any = object()
 
-    __slots__ = ("facts", "parts", "reasons", "first")
+
+class StreamFacts:
+    """The facts of one stream so far. A plain chunk (one that only adds output) leaves its text in ``parts`` as
+    it was, of whatever type; a chunk read in full is added with ``add``. ``result()`` folds them once, at the
+    end."""
+
+    __slots__ = ("facts", "parts", "reasons")
 
     def __init__(self) -> None:
         self.facts = NO_FACTS
-        self.parts: list[str] = []
+        self.parts: list[Any] = []  # texts as the chunks gave them: only non-empty strings count
         self.reasons: list[str] = []
-        self.first = True
 
     def add(self, chunk: Chunk) -> None:
-        self.first = False
         if chunk.facts is not None:
             self.facts = merge(self.facts, chunk.facts)
         if chunk.texts:
@@ -95,6 +101,7 @@ class StreamFacts:
         reasons = tuple(reason or "error" for reason in self.reasons) or tuple(
             reason or "error" for reason in facts.finish_reasons
         )
+        parts = tuple([part for part in self.parts if type(part) is str and part])
         return Facts(
             response_id=facts.response_id,
             response_model=facts.response_model,
@@ -103,7 +110,7 @@ class StreamFacts:
             service_tier=facts.service_tier,
             system_fingerprint=facts.system_fingerprint,
             dimension_count=facts.dimension_count,
-            output_parts=facts.output_parts + tuple(self.parts),
+            output_parts=facts.output_parts + parts,
             output_messages=facts.output_messages,
             units=facts.units,
             tool_calls=facts.tool_calls,

@@ -7,13 +7,18 @@ the SDK a ``Measurement`` (attribute cleaning), an exemplar decision, an attribu
 series once and adds every value to its explicit-bucket aggregation the way ``aggregate`` would (the same sum, added
 in the same order, the same bucket, min and max), and offers each value the exemplar filter samples to the reservoir.
 Every call also records duration, tokens and cost under attribute sets that repeat (model, operation, tags); the SDK
-cleans and hashes them on every record. Here the hash of each attribute set is computed once and reused (attribute
-sets of plain str, int, float and bool values only: the SDK's cleaning leaves them as they are; the cache key holds
-each value's type, since 1, 1.0 and True are equal in Python but distinct attribute values). The exported points are
-the same as with one ``record()`` per value; ``tests/unit/test_histogram_records.py`` proves it against the
-per-record path, with exemplars, views, delta collections and the cardinality limit.
+cleans and hashes them on every record. Here an ``AttributeSet`` is prepared once (attribute sets of plain str, int,
+float and bool values only: the SDK's cleaning leaves them as they are) and keeps, per view, the cumulative
+aggregation it feeds, which the SDK keeps for the life of its reader (delta ones are replaced at each collection and
+looked up every time, under the view's lock, as the SDK does). ``metrics.Series`` holds a call kind's sets; callers
+without their own use ``record`` / ``record_many``, which keep one per distinct attribute set (the key holds each
+value's type, since 1, 1.0 and True are equal in Python but distinct attribute values). A call's records share one
+``Moment``: the context, the time, and the exemplar filter's answer when it decides from the context alone. The
+exported points are the same as with one ``record()`` per value; ``tests/unit/test_histogram_records.py`` proves it against the
+per-record path, with exemplars, views, delta and cumulative collections and the cardinality limit.
 
-The fast path reads SDK internals (every one listed below), so it is feature-detected once per instrument and
+The fast path reads SDK internals (every one listed below), so it is feature-detected once per instrument (and its
+views looked up again whenever the reader storages change) and
 used only where all of them exist and every view of the instrument aggregates into explicit buckets; anything else
 (another aggregation, a no-op or foreign meter, a disabled meter, an internal that moved) takes the plain path,
 one ``record()`` per value, with a debug log naming why.
@@ -71,94 +76,211 @@ _AGGREGATION_FIELDS = (
 )  # fmt: skip
 _MATCH_FIELDS = ("_view", "_aggregation", "_lock", "_reset_on_collect", "_get_or_create_aggregation")
 
-# instrument -> its measurement consumer when the fast path applies, else None
-_plans: WeakKeyDictionary[Any, Any] = WeakKeyDictionary()
-# an attribute set's (items, value types) -> the SDK's hash of it (None: not plain values, the plain path); bounded
-_hashes: dict[tuple[tuple[tuple[str, Any], ...], tuple[type, ...]], Any] = {}
-_MAX_HASHES = 10_000
 _PLAIN = (str, int, float, bool)  # values the SDK's cleaning leaves as they are
+_INF = math.inf
+_UNPLANNED = object()
+_MAX_SETS = 10_000
+
+
+class AttributeSet:
+    """An attribute set prepared once for many records: a private copy (the caller may change its dict), the SDK's
+    hash of it (None: values the SDK would clean, so records take the plain path), per view of an instrument the
+    view's own attributes and hash, and per recorder the cumulative aggregations it feeds when every view of the
+    instrument is cumulative (the SDK keeps those for the life of the reader; delta aggregations are replaced at each
+    collection, so those are looked up on every record, under the view's lock, as the SDK does)."""
+
+    __slots__ = ("attributes", "key", "views", "aggregations")
+
+    def __init__(self, attributes: Mapping[str, Any]) -> None:
+        self.attributes = dict(attributes)
+        plain = _hash_attributes is not None and all(
+            type(k) is str and type(v) in _PLAIN for k, v in self.attributes.items()
+        )
+        self.key = _hash_attributes(self.attributes) if plain else None
+        self.views: dict[Any, tuple[dict[str, Any], Any]] = {}  # view match -> (own attributes, own key)
+        self.aggregations: dict[Recorder, tuple[Any, list[Any]]] = {}  # recorder -> (reader storages, aggregations)
+
+    def view(self, match: Any) -> tuple[dict[str, Any], Any]:
+        """The attributes (and their hash) that ``match``'s view keeps of this set."""
+        view = self.views.get(match)
+        if view is None:
+            keys = match._view._attribute_keys
+            if keys is None:
+                view = (self.attributes, self.key)
+            else:
+                own = {k: v for k, v in self.attributes.items() if k in keys}
+                view = (own, _hash_attributes(own))
+            self.views[match] = view
+        return view
+
+
+class Moment:
+    """When and in which context a call's records are made: read once for all of them, as is the exemplar filter's
+    answer when it decides from the context alone."""
+
+    __slots__ = ("context", "now", "_filter", "_sampled")
+
+    def __init__(self) -> None:
+        self.context = get_current()
+        self.now = time_ns()
+        self._filter: Any = None
+        self._sampled = False
+
+    def samples(self, exemplar_filter: Any, value: float, attributes: dict[str, Any]) -> bool:
+        if type(exemplar_filter) in _CONTEXT_ONLY_FILTERS:
+            if self._filter is not exemplar_filter:
+                self._sampled = exemplar_filter.should_sample(value, self.now, attributes, self.context)
+                self._filter = exemplar_filter
+            return self._sampled
+        return exemplar_filter.should_sample(value, self.now, attributes, self.context)
+
+
+class Recorder:
+    """Records into one SDK histogram: the fast path when every internal it reads is there (decided at the first
+    record), else one ``record()`` per value."""
+
+    __slots__ = ("histogram", "_consumer", "_storages", "_matches", "_sets")
+
+    def __init__(self, histogram: Any) -> None:
+        self.histogram = histogram
+        self._consumer: Any = _UNPLANNED
+        self._storages: Any = None
+        self._matches: list[Any] | None = None
+        self._sets: dict[tuple[tuple[tuple[str, Any], ...], tuple[type, ...]], AttributeSet] = {}
+
+    @property
+    def fast(self) -> bool:
+        """Whether the fast path applies to this histogram (plans it if it has not recorded yet)."""
+        if self._consumer is _UNPLANNED:
+            self._consumer = _plan(self.histogram)
+        return self._consumer is not None
+
+    def attribute_set(self, attributes: Mapping[str, Any]) -> AttributeSet:
+        """The prepared set of ``attributes`` (kept for the next records with equal ones: at most ``_MAX_SETS``)."""
+        items = tuple(attributes.items())
+        try:
+            key = items, tuple(map(type, attributes.values()))  # 1, 1.0 and True are equal but distinct values
+            attribute_set = self._sets.get(key)
+        except TypeError:  # unhashable values (lists): the SDK cleans those
+            return AttributeSet(attributes)
+        if attribute_set is None:
+            attribute_set = AttributeSet(attributes)
+            if len(self._sets) < _MAX_SETS:
+                self._sets[key] = attribute_set
+        return attribute_set
+
+    def record(self, value: float, attribute_set: AttributeSet, moment: Moment) -> None:
+        """One value: straight into the cumulative aggregations this set feeds, once they are known."""
+        known = attribute_set.aggregations.get(self)
+        if (
+            known is None
+            or not 0 <= value < _INF  # negative, NaN or infinite: the SDK drops it with a warning
+            or known[0] is not self._consumer._reader_storages
+            or not _enabled(self.histogram)
+        ):
+            self.record_many((value,), attribute_set, moment)
+            return
+        attributes = attribute_set.attributes
+        sampled = moment.samples(self._consumer._sdk_config.exemplar_filter, value, attributes)
+        for aggregation in known[1]:  # what _ExplicitBucketHistogramAggregation.aggregate does
+            with aggregation._lock:
+                counts = aggregation._value
+                if counts is None:
+                    counts = aggregation._value = aggregation._get_empty_bucket_counts()
+                aggregation._sum += value
+                counts[bisect_left(aggregation._boundaries, value)] += 1
+                if aggregation._record_min_max:
+                    aggregation._min = min(aggregation._min, value)
+                    aggregation._max = max(aggregation._max, value)
+            if sampled:
+                aggregation._sample_exemplar(Measurement(value, moment.now, self.histogram, moment.context, attributes),
+                                             True)  # fmt: skip
+
+    def record_many(self, values: Sequence[float], attribute_set: AttributeSet, moment: Moment) -> None:
+        if not values:
+            return
+        if not (min(values) >= 0 and math.isfinite(sum(values))):  # a NaN or an infinity makes the sum not finite
+            self._plain(values, attribute_set)
+            return
+        consumer = self._consumer
+        if consumer is _UNPLANNED:
+            consumer = self._consumer = _plan(self.histogram)
+        if consumer is None or attribute_set.key is None or not _enabled(self.histogram):
+            self._plain(values, attribute_set)
+            return
+        storages = consumer._reader_storages  # replaced, never mutated, when a reader is added or removed
+        if storages is not self._storages:
+            self._matches = _explicit_bucket_matches(storages, self.histogram)
+            self._storages = storages
+        matches = self._matches
+        if matches is None:  # another aggregation on some view: the SDK's own path
+            self._plain(values, attribute_set)
+            return
+        attributes = attribute_set.attributes
+        exemplar_filter = consumer._sdk_config.exemplar_filter
+        if type(exemplar_filter) in _CONTEXT_ONLY_FILTERS:
+            sampled = values if moment.samples(exemplar_filter, values[0], attributes) else ()
+        else:
+            sampled = [value for value in values if moment.samples(exemplar_filter, value, attributes)]
+        cumulative = []
+        for match in matches:
+            own, key = attribute_set.view(match)
+            if match._reset_on_collect:  # collect() discards aggregations: hold the lock as the SDK does
+                with match._lock:
+                    aggregation = match._get_or_create_aggregation(key, own)
+                    _aggregate(aggregation, values, sampled, moment, self.histogram, attributes)
+                continue
+            aggregation = match._attributes_aggregation.get(key)
+            if aggregation is None:
+                with match._lock:
+                    aggregation = match._get_or_create_aggregation(key, own)
+            _aggregate(aggregation, values, sampled, moment, self.histogram, attributes)
+            cumulative.append(aggregation)  # the SDK keeps it (or the overflow point) from now on
+        if len(cumulative) == len(matches):
+            attribute_set.aggregations[self] = (storages, cumulative)
+
+    def _plain(self, values: Sequence[float], attribute_set: AttributeSet) -> None:
+        record, attributes = self.histogram.record, attribute_set.attributes
+        for value in values:
+            record(value, attributes)
+
+
+def _explicit_bucket_matches(storages: Any, histogram: Any) -> list[Any] | None:
+    matches = [match for storage in storages.values() for match in storage._get_or_init_view_instrument_match(histogram)]
+    if all(type(match._aggregation) is _ExplicitBucketHistogramAggregation for match in matches):
+        return matches
+    return None
+
+
+# a Recorder for each histogram of ``record`` / ``record_many`` callers that keep none of their own
+_recorders: WeakKeyDictionary[Any, Recorder] = WeakKeyDictionary()
 
 
 def record(histogram: Any, value: float, attributes: Mapping[str, Any]) -> None:
     """``histogram.record(value, attributes)``, exported the same, with the attribute set's hash computed once."""
-    record_many(histogram, (value,), attributes)
+    recorder = _recorder(histogram)
+    recorder.record(value, recorder.attribute_set(attributes), Moment())
 
 
 def record_many(histogram: Any, values: Sequence[float], attributes: Mapping[str, Any]) -> None:
     """Record ``values`` into ``histogram`` under ``attributes``, exactly as one ``record()`` per value would."""
-    if not values:
-        return
+    if values:
+        recorder = _recorder(histogram)
+        recorder.record_many(values, recorder.attribute_set(attributes), Moment())
+
+
+def _recorder(histogram: Any) -> Recorder:
     try:
-        plan = _plans[histogram]
-    except KeyError:
-        plan = _plans[histogram] = _plan(histogram)
+        recorder = _recorders.get(histogram)
+        if recorder is None:
+            recorder = _recorders[histogram] = Recorder(histogram)
+        return recorder
     except TypeError:  # not weak-referenceable: not an SDK instrument
-        plan = None
-    if plan is None or not _enabled(histogram) or not _all_valid(values):
-        record = histogram.record
-        for value in values:
-            record(value, attributes)
-        return
-    exemplar_filter = plan._sdk_config.exemplar_filter
-    context = get_current()
-    now = time_ns()
-    storages = plan._reader_storages.values()  # replaced, never mutated, when a reader is added or removed
-    matches = [match for storage in storages for match in storage._get_or_init_view_instrument_match(histogram)]
-    if not all(type(match._aggregation) is _ExplicitBucketHistogramAggregation for match in matches):
-        record = histogram.record
-        for value in values:
-            record(value, attributes)
-        return
-    items = tuple(attributes.items())
-    types = tuple(map(type, attributes.values()))  # 1, 1.0 and True are equal but distinct attribute values
-    try:
-        key = _hashes[items, types]
-    except KeyError:
-        key = _hash_of(items, types)
-    except TypeError:  # unhashable values (lists): the SDK cleans those
-        key = None
-    if key is None:  # values the SDK would clean: its own path
-        record = histogram.record
-        for value in values:
-            record(value, attributes)
-        return
-    attributes = dict(items)  # the caller may change its dict afterwards, as the SDK's own copy allows
-    if type(exemplar_filter) in _CONTEXT_ONLY_FILTERS:
-        sampled = values if exemplar_filter.should_sample(values[0], now, attributes, context) else ()
-    else:
-        sampled = [value for value in values if exemplar_filter.should_sample(value, now, attributes, context)]
-    for match in matches:
-        _add(match, values, attributes, key, sampled, now, context, histogram)
+        return Recorder(histogram)
 
 
-def _hash_of(items: tuple[tuple[str, Any], ...], types: tuple[type, ...]) -> Any:
-    plain = all(type(k) is str and type(v) in _PLAIN for k, v in items)
-    key = _hash_attributes(dict(items)) if plain else None
-    if len(_hashes) < _MAX_HASHES:
-        _hashes[items, types] = key
-    return key
-
-
-def _add(match: Any, values: Sequence[float], attributes: dict[str, Any], key: Any, sampled: Sequence[float],
-         now: int, context: Any, histogram: Any) -> None:  # fmt: skip
-    keys = match._view._attribute_keys
-    own = attributes
-    if keys is not None:
-        own = {k: v for k, v in attributes.items() if k in keys}
-        key = _hash_attributes(own)
-    if match._reset_on_collect:  # collect() discards aggregations: hold the lock as the SDK does
-        with match._lock:
-            _aggregate(match._get_or_create_aggregation(key, own), values, sampled, now, context, histogram, attributes)
-        return
-    aggregation = match._attributes_aggregation.get(key)
-    if aggregation is None:
-        with match._lock:
-            aggregation = match._get_or_create_aggregation(key, own)
-    _aggregate(aggregation, values, sampled, now, context, histogram, attributes)
-
-
-def _aggregate(aggregation: Any, values: Sequence[float], sampled: Sequence[float], now: int, context: Any,
-               histogram: Any, attributes: dict[str, Any]) -> None:  # fmt: skip
+def _aggregate(aggregation: Any, values: Sequence[float], sampled: Sequence[float], moment: Moment, histogram: Any,
+               attributes: dict[str, Any]) -> None:  # fmt: skip
     """What ``_ExplicitBucketHistogramAggregation.aggregate`` does once per value, for all of them under one lock."""
     with aggregation._lock:
         counts = aggregation._value
@@ -174,7 +296,7 @@ def _aggregate(aggregation: Any, values: Sequence[float], sampled: Sequence[floa
             aggregation._min = min(aggregation._min, min(values))
             aggregation._max = max(aggregation._max, max(values))
     for value in sampled:
-        aggregation._sample_exemplar(Measurement(value, now, histogram, context, attributes), True)
+        aggregation._sample_exemplar(Measurement(value, moment.now, histogram, moment.context, attributes), True)
 
 
 def _plan(histogram: Any) -> Any:
@@ -203,8 +325,3 @@ def _plan(histogram: Any) -> Any:
 def _enabled(histogram: Any) -> bool:
     is_enabled = getattr(histogram, "_is_enabled", None)
     return is_enabled is None or is_enabled()
-
-
-def _all_valid(values: Sequence[float]) -> bool:
-    """No value the SDK would drop with a warning (negative, NaN, infinite): those take the plain path."""
-    return min(values) >= 0 and math.isfinite(sum(values))  # a NaN or an infinity makes the sum not finite

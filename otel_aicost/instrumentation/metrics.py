@@ -1,18 +1,20 @@
-"""The metric instruments, created once per instrumentation, and the tag allow-list with its cardinality cap."""
+"""The metric instruments, created once per instrumentation; the attribute sets calls record under, built once per
+kind of call (``Series``); the tag allow-list with its cardinality cap."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from opentelemetry.metrics import Meter
 
 from otel_aicost import semconv
-from otel_aicost.instrumentation.histogram_records import record, record_many
+from otel_aicost.instrumentation.histogram_records import AttributeSet, Moment, Recorder
 
 OTHER = "_other"
 _MAX_VALUE_LENGTH = 128
+_MAX_SERIES = 10_000
 
 
 class Instruments:
@@ -47,6 +49,43 @@ class Instruments:
             description="Cost of each priced GenAI call",
             explicit_bucket_boundaries_advisory=list(semconv.COST_BUCKETS),
         )
+        self.token_usage_recorder = Recorder(self.token_usage)
+        self.duration_recorder = Recorder(self.duration)
+        self.time_to_first_chunk_recorder = Recorder(self.time_to_first_chunk)
+        self.time_per_output_chunk_recorder = Recorder(self.time_per_output_chunk)
+        self.cost_recorder = Recorder(self.cost)
+        self._series: dict[tuple[Any, ...], Series] = {}
+
+    def series(self, key: tuple[Any, ...], attributes: Callable[[], dict[str, Any]], status: str | None,
+               source: str | None) -> Series:  # fmt: skip
+        """The series of ``key`` (every part of it that decides an attribute); ``attributes()`` builds the shared
+        attributes at its first call. At most ``_MAX_SERIES`` are kept, then they start again."""
+        series = self._series.get(key)
+        if series is None:
+            series = Series(attributes(), status, source)
+            if len(self._series) >= _MAX_SERIES:
+                self._series = {}
+            self._series[key] = series
+        return series
+
+
+class Series:
+    """The attribute sets one kind of call records under, built and prepared (``AttributeSet``) once: the shared
+    set (cost, time to first chunk, chunk gaps), duration's (plus pricing status and usage source) and one per token
+    type."""
+
+    __slots__ = ("shared", "duration", "input_tokens", "output_tokens")
+
+    def __init__(self, attributes: dict[str, Any], status: str | None, source: str | None) -> None:
+        self.shared = AttributeSet(attributes)
+        duration = dict(attributes)
+        if status is not None:
+            duration[semconv.PRICING_STATUS] = status
+        if source is not None:
+            duration[semconv.USAGE_SOURCE] = source
+        self.duration = AttributeSet(duration)
+        self.input_tokens = AttributeSet({**attributes, semconv.TOKEN_TYPE: semconv.TOKEN_INPUT})
+        self.output_tokens = AttributeSet({**attributes, semconv.TOKEN_TYPE: semconv.TOKEN_OUTPUT})
 
 
 class MetricTags:
@@ -62,11 +101,11 @@ class MetricTags:
         self._seen: dict[str, set[str]] = {key: set() for key in keys}
         self._lock = threading.Lock()
 
-    def add_to(self, attributes: dict[str, object], tags: Mapping[str, str]) -> None:
-        for key, value in tags.items():
-            name = self.keys.get(key)
-            if name is not None:
-                attributes[name] = self._admit(key, value)
+    def admitted(self, tags: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+        """The metric attributes of ``tags``: allow-listed keys only, values beyond the cap as ``_other``."""
+        if not self.keys:
+            return ()
+        return tuple((name, self._admit(key, value)) for key, value in tags.items() if (name := self.keys.get(key)))
 
     def _admit(self, key: str, value: str) -> str:
         seen = self._seen[key]
@@ -84,33 +123,23 @@ class MetricTags:
 
 
 def record_call(
-    instruments: Instruments, attributes: dict[str, object], *, operation: str, duration: float, usage: Any,
-    cost: Any, enriching: bool, first_chunk_delay: float | None, chunk_gaps: list[float] | None,
+    instruments: Instruments, series: Series, *, operation: str, duration: float, usage: Any, cost: Any,
+    enriching: bool, first_chunk_delay: float | None, chunk_gaps: list[float] | None,
 ) -> None:  # fmt: skip
-    """Record one ended call's histograms. ``attributes`` are its metric attributes (changed in place)."""
+    """Record one ended call's histograms under its series' attribute sets."""
+    moment = Moment()
     if enriching:  # the outer instrumentation records its own duration and token metrics
         if cost is not None and cost.total is not None:
-            record(instruments.cost, float(cost.total), attributes)
+            instruments.cost_recorder.record(float(cost.total), series.shared, moment)
         return
-    duration_attributes = dict(attributes)
-    if cost is not None:
-        duration_attributes[semconv.PRICING_STATUS] = cost.status
+    instruments.duration_recorder.record(duration, series.duration, moment)
     if usage is not None:
-        duration_attributes[semconv.USAGE_SOURCE] = usage.source
-    record(instruments.duration, duration, duration_attributes)
-    if usage is not None:
-        input_attributes = dict(attributes)
-        input_attributes[semconv.TOKEN_TYPE] = semconv.TOKEN_INPUT
-        record(instruments.token_usage, usage.input_tokens, input_attributes)
+        instruments.token_usage_recorder.record(usage.input_tokens, series.input_tokens, moment)
         if operation != semconv.OP_EMBEDDINGS:
-            # A dict of its own: older SDKs (1.35 here) keep the dict passed to record() as the data point's
-            # attributes, so changing it afterwards would relabel the point.
-            output_attributes = dict(attributes)
-            output_attributes[semconv.TOKEN_TYPE] = semconv.TOKEN_OUTPUT
-            record(instruments.token_usage, usage.output_tokens, output_attributes)
+            instruments.token_usage_recorder.record(usage.output_tokens, series.output_tokens, moment)
     if cost is not None and cost.total is not None:
-        record(instruments.cost, float(cost.total), attributes)
+        instruments.cost_recorder.record(float(cost.total), series.shared, moment)
     if first_chunk_delay is not None:
-        record(instruments.time_to_first_chunk, first_chunk_delay, attributes)
+        instruments.time_to_first_chunk_recorder.record(first_chunk_delay, series.shared, moment)
         if chunk_gaps:  # one batch per stream, exported exactly as one record per gap
-            record_many(instruments.time_per_output_chunk, chunk_gaps, attributes)
+            instruments.time_per_output_chunk_recorder.record_many(chunk_gaps, series.shared, moment)

@@ -35,7 +35,7 @@ def estimate(request: Request, facts: Facts) -> Usage | None:
         messages=messages,
         prompt=prompt if isinstance(prompt, (str, list)) else None,
         tools=tools if isinstance(tools, list) else None,
-        output=list(facts.output_parts),
+        output=facts.output_parts,
     )
 
 
@@ -49,6 +49,13 @@ def price(pricer: Pricer, request: Request, facts: Facts, usage: Usage | None) -
     surface = request.surface
     if surface.price is not None:
         return surface.price(pricer, request, facts, usage)
+    endpoint = request.endpoint
+    if facts.units is None and not facts.tool_calls and not surface.free:  # billed by its tokens alone
+        return pricer.price_tokens(
+            surface.operation, usage, request.request_model, facts.response_model, request.deployment,
+            facts.service_tier or requested_tier(request.params),  # effective_service_tier, inlined
+            endpoint.provider, endpoint.server_address,
+        )  # fmt: skip
     return pricer.price(
         PricingRequest(
             operation=surface.operation,
@@ -57,8 +64,8 @@ def price(pricer: Pricer, request: Request, facts: Facts, usage: Usage | None) -
             response_model=facts.response_model,
             deployment=request.deployment,
             service_tier=effective_service_tier(requested_tier(request.params), facts.service_tier),
-            provider=request.endpoint.provider,
-            server_address=request.endpoint.server_address,
+            provider=endpoint.provider,
+            server_address=endpoint.server_address,
             units=facts.units,
             tools=facts.tool_calls,
             free=surface.free,

@@ -1,6 +1,8 @@
 """The frozen facts of a call's request: where it goes, which model and deployment, its tags and arguments.
 
-Built once when the call starts; the only later change is the explicit ``without_injected_usage`` copy.
+Built once when the call starts; the only later change is the explicit ``without_injected_usage`` copy. What every
+call of one surface to one endpoint with one request model shares (deployment, span name, the attributes that
+depend on nothing else) is its ``Profile``, built at the first such call and kept.
 """
 
 from __future__ import annotations
@@ -10,14 +12,54 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from otel_aicost.config.settings import Deployment
+from otel_aicost.instrumentation.attributes import profile_attributes
 from otel_aicost.instrumentation.allocation import current_tags, inbound_tags, propagation
 from otel_aicost.instrumentation.endpoint import Endpoint, endpoint_of
 from otel_aicost.instrumentation.sdk import client_of
 from otel_aicost.instrumentation.surfaces import Surface
 
 
+class Profile:
+    """What every call of one surface to one endpoint with one request model, streamed or not, shares."""
+
+    __slots__ = ("surface", "endpoint", "request_model", "stream", "deployment", "span_name", "span_attributes",
+                 "metric_attributes")  # fmt: skip
+
+    def __init__(self, pricer: Any, surface: Surface, endpoint: Endpoint, request_model: str | None,
+                 stream: bool) -> None:  # fmt: skip
+        self.surface = surface
+        self.endpoint = endpoint
+        self.request_model = request_model
+        self.stream = stream
+        self.deployment = _deployment(pricer, endpoint, request_model)
+        self.span_name = f"{surface.operation} {request_model}" if request_model else surface.operation
+        self.span_attributes, self.metric_attributes = profile_attributes(self)
+
+
+class Profiles:
+    """The profiles of one instrumentation, by (surface, endpoint, request model, stream). Keyed by the identity of
+    the surface and endpoint objects, which each profile holds (so an identity is never reused while its entry
+    lives); at most ``limit`` entries, then they start again."""
+
+    def __init__(self, pricer: Any, limit: int = 4096) -> None:
+        self.pricer = pricer
+        self.limit = limit
+        self._profiles: dict[tuple[int, int, str | None, bool], Profile] = {}
+
+    def get(self, surface: Surface, endpoint: Endpoint, request_model: str | None, stream: bool) -> Profile:
+        key = (id(surface), id(endpoint), request_model, stream)
+        profile = self._profiles.get(key)
+        if profile is None:
+            profile = Profile(self.pricer, surface, endpoint, request_model, stream)
+            if len(self._profiles) >= self.limit:
+                self._profiles = {}
+            self._profiles[key] = profile
+        return profile
+
+
 @dataclass(frozen=True, slots=True)
 class Request:
+    profile: Profile
     surface: Surface
     endpoint: Endpoint
     kwargs: Mapping[str, Any]  # what is sent: the caller's arguments, plus stream_options when we asked for usage
@@ -34,19 +76,21 @@ def build_request(telemetry: Any, surface: Surface, instance: Any, kwargs: dict[
     model = kwargs.get("model")
     request_model = model if type(model) is str and model else None
     stream = kwargs.get("stream") is True
+    profile = telemetry.profiles.get(surface, endpoint, request_model, stream)
     asks = stream and surface.stream_usage and telemetry.inject_usage
     sent = telemetry.stream_usage.ask(endpoint, kwargs) if asks else None
     sent_kwargs = sent if sent is not None else kwargs
     return Request(
-        surface=surface,
-        endpoint=endpoint,
-        kwargs=sent_kwargs,
-        params=_params(sent_kwargs),
-        request_model=request_model,
-        deployment=_deployment(telemetry.pricer, endpoint, request_model),
-        tags=_tags(telemetry.default_tags),
-        stream=stream,
-        injected_usage=sent is not None,
+        profile,
+        surface,
+        endpoint,
+        sent_kwargs,
+        _params(sent_kwargs),
+        request_model,
+        profile.deployment,
+        _tags(telemetry.default_tags),
+        stream,
+        sent is not None,
     )
 
 
@@ -64,7 +108,7 @@ def without_injected_usage(request: Request, given: Mapping[str, Any]) -> Reques
 def _params(kwargs: Mapping[str, Any]) -> Mapping[str, Any]:
     """What the API receives: the SDK merges ``extra_body`` over the named parameters."""
     extra = kwargs.get("extra_body")
-    return {**kwargs, **extra} if isinstance(extra, Mapping) and extra else kwargs
+    return {**kwargs, **extra} if extra is not None and isinstance(extra, Mapping) and extra else kwargs
 
 
 def _deployment(pricer: Any, endpoint: Endpoint, request_model: str | None) -> Deployment | None:

@@ -26,10 +26,11 @@ def inner_wrapper(wrapped: Any) -> Any:
 
 
 def forget_field(model: Any, name: str) -> None:
-    """Make a field look unset on a pydantic model (``model_fields_set`` is public in pydantic 2; the SDK's
-    pydantic-1 mode keeps ``__fields_set__``)."""
-    fields_set = getattr(model, "model_fields_set", None)
+    """Make a field look unset on a pydantic model: its ``__pydantic_fields_set__`` (pydantic 2.0 .. 2.14: the set
+    the public ``model_fields_set`` returns, read here without the property call, once per stream chunk), or the
+    ``__fields_set__`` of the SDK's pydantic-1 mode."""
+    fields_set = getattr(model, "__pydantic_fields_set__", None)
     if fields_set is None:
         fields_set = getattr(model, "__fields_set__", None)
-    if fields_set is not None:
+    if type(fields_set) is set:
         fields_set.discard(name)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import replace
+from time import perf_counter
 from typing import Any
 
 import wrapt
@@ -20,7 +21,7 @@ import wrapt
 from otel_aicost.instrumentation.call import Call
 from otel_aicost.instrumentation.content import StreamOutput
 from otel_aicost.instrumentation.ending import still_open
-from otel_aicost.instrumentation.facts import Chunk, StreamFacts
+from otel_aicost.instrumentation.facts import NOT_PLAIN, Chunk, StreamFacts
 from otel_aicost.instrumentation.safety import report_internal_error
 
 _NOT_ERRORS = (GeneratorExit, StopIteration, StopAsyncIteration)
@@ -32,33 +33,49 @@ def error_in_flight() -> BaseException | None:
     return None if error is None or isinstance(error, _NOT_ERRORS) else error
 
 
-class StreamState:
-    """One stream's call and what its chunks said so far."""
+def _never_plain(chunk: Any, injected_usage: bool, need_common: bool) -> Any:
+    return NOT_PLAIN
 
-    __slots__ = ("call", "read", "seen", "output", "in_next", "__weakref__")
+
+class StreamState:
+    """One stream's call and what its chunks said so far.
+
+    A chunk costs little: a plain one (most of them: it only adds output) leaves its text and arrival time in two
+    lists; the few others (the first, the last of each choice, the usage chunk) are read in full. The facts and the
+    chunk timings are folded once, when the stream ends."""
+
+    __slots__ = ("call", "read", "read_plain", "injected", "seen", "arrivals", "output", "in_next", "__weakref__")
 
     def __init__(self, call: Call) -> None:
         self.call = call
-        self.read = call.request.surface.read_chunk
+        surface = call.request.surface
+        self.read = surface.read_chunk
+        self.read_plain = surface.read_plain_chunk or _never_plain
+        self.injected = call.request.injected_usage
         self.seen = StreamFacts()
+        self.arrivals: list[float] = []  # perf_counter() of each output chunk
         self.output = StreamOutput() if call.telemetry.content.enabled else None
         self.in_next = False  # inside the proxy's next: the proxy ends the call itself
         still_open(self)
 
     def take(self, chunk: Any) -> bool:
-        """Read a chunk and merge what it says; True if it is the usage chunk we asked for, which the caller must
-        not see."""
-        call = self.call
+        """Note a chunk; True if it is the usage chunk we asked for, which the caller must not see."""
         try:
             seen = self.seen
-            read: Chunk = self.read(chunk, call.request.injected_usage, seen.facts.response_id is None)
-            seen.add(read)
+            need_common = seen.facts.response_id is None
+            text = self.read_plain(chunk, self.injected, need_common)
+            if text is not NOT_PLAIN:
+                seen.parts.append(text)
+                self.arrivals.append(perf_counter())
+            else:
+                read: Chunk = self.read(chunk, self.injected, need_common)
+                seen.add(read)
+                if read.hide:
+                    return True
+                if read.counts:
+                    self.arrivals.append(perf_counter())
             if self.output is not None:
                 self.output.add(chunk)
-            if read.hide:
-                return True
-            if read.counts:
-                call.chunk_arrived()
         except Exception:
             report_internal_error("stream chunk")
         return False
@@ -68,6 +85,7 @@ class StreamState:
         if call.ended:
             return
         try:
+            call.chunks_arrived(self.arrivals)
             facts = self.seen.result()
             if self.output is not None:
                 facts = replace(facts, output_messages=tuple(self.output.messages(facts.finish_reasons)))

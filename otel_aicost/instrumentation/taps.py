@@ -137,11 +137,23 @@ class ByteTap(wrapt.ObjectProxy):  # type: ignore[misc]
             report_internal_error("response close")
 
     def __iter__(self) -> Any:
+        # Nothing to decode (a parsed stream, or decoding stopped): the caller iterates the byte stream itself,
+        # with nothing of ours per part; the close is seen by ``close()`` either way.
+        if self._self_decoder is None:
+            return iter(self.__wrapped__)
+        return self._self_feeding()
+
+    def __aiter__(self) -> Any:
+        if self._self_decoder is None:
+            return aiter(self.__wrapped__)
+        return self._self_feeding_async()
+
+    def _self_feeding(self) -> Any:
         for part in self.__wrapped__:
             self._self_feed(part)
             yield part
 
-    async def __aiter__(self) -> Any:
+    async def _self_feeding_async(self) -> Any:
         async for part in self.__wrapped__:
             self._self_feed(part)
             yield part

@@ -14,7 +14,7 @@ from otel_aicost.instrumentation.call import Call
 from otel_aicost.instrumentation.content import ContentCapture
 from otel_aicost.instrumentation.gateway_headers import GatewayHeaders
 from otel_aicost.instrumentation.metrics import Instruments, MetricTags
-from otel_aicost.instrumentation.request import build_request
+from otel_aicost.instrumentation.request import Profiles, build_request
 from otel_aicost.instrumentation.stream_usage import StreamUsage
 from otel_aicost.instrumentation.surfaces import Surface
 
@@ -41,6 +41,7 @@ class Telemetry:
         self.default_tags = {**resource_tags(resource), **settings.tags}
         self.inject_usage = settings.stream_usage == "auto"
         self.stream_usage = StreamUsage()
+        self.profiles = Profiles(pricer)
         self.on_first_call: Callable[[], None] | None = None  # loads the price data: set by the instrumentor
 
     def start(self, surface: Surface, instance: Any, kwargs: dict[str, Any]) -> Call:

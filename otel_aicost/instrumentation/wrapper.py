@@ -9,6 +9,7 @@ The user's exceptions are re-raised unchanged.
 from __future__ import annotations
 
 import contextvars
+from types import MethodType
 from typing import Any
 
 from opentelemetry import context, trace
@@ -56,6 +57,8 @@ def _resend_without_stream_options(call: Call, error: BaseException, given: dict
 
 def _bypass_inner_instrumentation(wrapped: Any) -> Any:
     """If another OpenTelemetry OpenAI instrumentation wraps inside us, call what it wraps: one span per call."""
+    if type(wrapped) is MethodType:  # the SDK's own method: nothing wraps inside us
+        return wrapped
     inner = inner_wrapper(wrapped)
     if inner is not None and getattr(inner, "__module__", "").startswith("opentelemetry.instrumentation"):
         return wrapped.__wrapped__
@@ -72,7 +75,7 @@ def sync_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any:
         call.reserve_budget()
         wrapped = _bypass_inner_instrumentation(wrapped)
         in_call = _IN_CALL.set(True)
-        span_context = context.attach(trace.set_span_in_context(call.span))
+        span_context = context.attach(trace.set_span_in_context(call.span, call.parent_context))
         try:
             try:
                 result = wrapped(*args, **call.kwargs)
@@ -102,7 +105,7 @@ def async_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any
         call.reserve_budget()
         wrapped = _bypass_inner_instrumentation(wrapped)
         in_call = _IN_CALL.set(True)
-        span_context = context.attach(trace.set_span_in_context(call.span))
+        span_context = context.attach(trace.set_span_in_context(call.span, call.parent_context))
         try:
             try:
                 result = await wrapped(*args, **call.kwargs)

@@ -1,6 +1,6 @@
 """The loopback test doubles, checked with the real clients that will talk to them.
 
-Expected token counts are worked out by hand from the rules documented in ``otel_aicost.demo.fake_payloads``
+Expected token counts are worked out by hand from the rules documented in ``otel_aicost.demo.payloads.generation``
 (prompt = 3 + sum(3 + words) per message; 8 output pieces by default), not by calling the fake's code.
 """
 

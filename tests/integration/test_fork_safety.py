@@ -12,15 +12,18 @@ from otel_aicost.cost import estimate
 from otel_aicost.cost import tokens
 from otel_aicost.config.settings import Settings
 from otel_aicost.cost.pricer import Pricer, PricingRequest
-from otel_aicost.cost.pricing import azure_prices
-from otel_aicost.cost.pricing import openai_prices
+from otel_aicost.cost import shipped
 from otel_aicost.instrumentation.usage import Usage
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 
 
 def test_child_prices_although_the_parent_held_every_lock_at_fork():
-    held = [openai_prices._lock, azure_prices._lock, tokens._lock, estimate._lock]
+    # The guard of shipped's lock table and each data file's own lock, as the preload thread would hold them.
+    keys = [(shipped._json, name) for name in ("genai_prices.json", "azure.json", "openai.json")]
+    keys += [(tokens._loaded, name) for name in ("o200k_base", "cl100k_base")]
+    held = [shipped._lock_for(cache, key) for cache, key in keys]
+    held += [shipped._lock, tokens._counts_lock, estimate._lock]
     for lock in held:
         lock.acquire()  # as the preload thread would, in the middle of loading
     try:
@@ -28,9 +31,9 @@ def test_child_prices_although_the_parent_held_every_lock_at_fork():
         if pid == 0:  # the child: price a call and count tokens; exit 0 only if both work
             signal.alarm(20)
             # Forget what the parent may have loaded already, so the child's first call must take each lock.
-            openai_prices._snapshot = None
-            azure_prices._data = None
+            shipped._json.clear()
             tokens._loaded.clear()
+            tokens._recent.clear()  # takes the count cache's lock, which the parent held
             try:
                 cost = Pricer(Settings()).price(PricingRequest("chat", Usage(1000, 100), request_model="gpt-4o-mini"))
                 counted = tokens.count_text("hello world", "gpt-4o")

@@ -29,7 +29,8 @@ from otel_aicost.demo.fake_openai import FakeOpenAI
 
 report = {{
     "new_openai_modules": sorted(m for m in set(sys.modules) - before if m.startswith("openai")),
-    "loaded_at_import": sorted(m for m in ("genai_prices", "tiktoken") if m in sys.modules),
+    "loaded_at_import": sorted(m for m in ("genai_prices", "tiktoken") if m in sys.modules)
+    + sorted(getattr(sys.modules.get("otel_aicost.cost.shipped"), "_json", {{}})),  # price files read
     "our_threads": sorted(t.name for t in threading.enumerate() if t.name.startswith("otel-aicost")),
 }}
 with FakeOpenAI() as server:

@@ -1,6 +1,6 @@
 """Canned OpenAI response bodies for tests, with the usage the test names.
 
-They are built by the demo's fake endpoint builders (``otel_aicost.demo.fake_payloads`` / ``fake_responses``), so
+They are built by the demo's fake endpoint builders (``otel_aicost.demo.payloads``), so
 the tests, the demo and the benchmarks answer with one set of shapes; here only the figures are chosen.
 """
 
@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from otel_aicost.demo import fake_payloads as build
-from otel_aicost.demo.fake_responses import ResponseBuilder
+from otel_aicost.demo.payloads import chat as chat_bodies
+from otel_aicost.demo.payloads import completions as completion_bodies
+from otel_aicost.demo.payloads import embeddings as embedding_bodies
+from otel_aicost.demo.payloads.generation import Generation
+from otel_aicost.demo.payloads.responses import ResponseBuilder
 
 CREATED = 1700000000
 FINGERPRINT = "fp_abc"
@@ -17,8 +20,8 @@ FINGERPRINT = "fp_abc"
 
 def _generation(model: str, pieces: list[str], usage: dict[str, Any] | None, *, n: int = 1,
                 finish_reason: str = "stop", service_tier: str = "default",
-                include_usage: bool = False) -> build.Generation:  # fmt: skip
-    return build.Generation(
+                include_usage: bool = False) -> Generation:  # fmt: skip
+    return Generation(
         model=model, pieces=pieces, finish_reason=finish_reason, n=n, prompt_tokens=0, cached_tokens=0,
         reasoning_tokens=0, service_tier=service_tier, include_usage=include_usage, usage=usage,
         system_fingerprint=FINGERPRINT,
@@ -52,7 +55,7 @@ def chat_completion(
 ) -> dict[str, Any]:
     usage = _chat_usage(prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens)
     gen = _generation(model, [content], usage, n=choices, finish_reason=finish_reason)
-    body = build.chat_completion(gen, "chatcmpl-123", CREATED, azure=False)
+    body = chat_bodies.chat_completion(gen, "chatcmpl-123", CREATED, azure=False)
     if service_tier is None:
         del body["service_tier"]
     else:
@@ -72,17 +75,17 @@ def chat_chunks(
     usage = _chat_usage(prompt_tokens, completion_tokens)
     usage["prompt_tokens_details"] = {"cached_tokens": cached_tokens}
     gen = _generation(model, list(pieces), usage, include_usage=include_usage)
-    return build.chat_chunks(gen, "chatcmpl-s1", CREATED, azure=False)
+    return chat_bodies.chat_chunks(gen, "chatcmpl-s1", CREATED, azure=False)
 
 
 def completion(model: str = "gpt-3.5-turbo-instruct", text: str = "Hi") -> dict[str, Any]:
     gen = _generation(model, [text], _chat_usage(4, 2))
-    return build.completion(gen, "cmpl-1", CREATED)
+    return completion_bodies.completion(gen, "cmpl-1", CREATED)
 
 
 def embeddings(model: str = "text-embedding-3-small", dimensions: int = 8, prompt_tokens: int = 7) -> dict[str, Any]:
     request = {"model": model, "input": "hello", "dimensions": dimensions, "fake_prompt_tokens": prompt_tokens}
-    return build.embeddings(request)
+    return embedding_bodies.embeddings(request)
 
 
 def _responses(model: str, pieces: tuple[str, ...], input_tokens: int, output_tokens: int, cached_tokens: int,

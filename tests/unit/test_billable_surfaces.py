@@ -29,7 +29,7 @@ from decimal import Decimal
 import openai
 import pytest
 
-from otel_aicost.demo import fake_payloads as build
+from otel_aicost.demo.payloads import audio, batches, images, moderations
 from otel_aicost.instrumentation.allocation import allocate
 from tests.support import payloads
 from tests.support.mock_openai import async_client, client, httpx, json_response, sse, sse_response
@@ -66,34 +66,34 @@ def route(request):
     body = json.loads(request.content) if is_json else {}
     if path.endswith("/images/generations"):
         if body.get("stream"):
-            return sse_response(sse(build.image_events(body["model"], quality=body.get("quality", "low")), done=False))
-        image = build.image_response(body["model"], body.get("n", 1), body.get("size"), body.get("quality"))
+            return sse_response(sse(images.image_events(body["model"], quality=body.get("quality", "low")), done=False))
+        image = images.image_response(body["model"], body.get("n", 1), body.get("size"), body.get("quality"))
         return json_response(image)
     if path.endswith(("/images/edits", "/images/variations")):
-        return json_response(build.image_response("dall-e-2", 2))
+        return json_response(images.image_response("dall-e-2", 2))
     if path.endswith("/audio/speech"):
         if body.get("stream_format") == "sse":
-            return httpx.Response(200, content=build.speech_events(input_tokens=4),
+            return httpx.Response(200, content=audio.speech_events(input_tokens=4),
                                   headers={"content-type": "text/event-stream"})  # fmt: skip
-        audio = build.speech_audio(len(body["input"]))
-        return httpx.Response(200, content=audio, headers={"content-type": "audio/wav"})
+        wav = audio.speech_audio(len(body["input"]))
+        return httpx.Response(200, content=wav, headers={"content-type": "audio/wav"})
     if path.endswith(("/audio/transcriptions", "/audio/translations")):
         form = request.content
         if b'name="stream"' in form and b"true" in form.split(b'name="stream"')[1][:40]:
-            return sse_response(sse(build.transcription_events(), done=False))
+            return sse_response(sse(audio.transcription_events(), done=False))
         if b"gpt-4o-transcribe" in form:
-            return json_response(build.transcription("gpt-4o-transcribe"))
+            return json_response(audio.transcription("gpt-4o-transcribe"))
         if b"name=\"response_format\"\r\n\r\ntext" in form:
             return httpx.Response(200, text="Hello", headers={"content-type": "text/plain"})
         if b"verbose_json" in form:
-            return json_response(build.transcription("whisper-1", seconds=30.5, verbose=True))
-        return json_response(build.transcription("whisper-1", seconds=90))
+            return json_response(audio.transcription("whisper-1", seconds=30.5, verbose=True))
+        return json_response(audio.transcription("whisper-1", seconds=90))
     if path.endswith("/moderations"):
-        return json_response(build.moderation())
+        return json_response(moderations.moderation())
     if path.endswith("/batches") or "/batches/" in path:
-        return json_response(build.batch())
+        return json_response(batches.batch())
     if path.endswith("/files/file-out-1/content"):
-        return httpx.Response(200, content=build.batch_output([("gpt-4o-mini-2024-07-18", 1000, 100)] * 3))
+        return httpx.Response(200, content=batches.batch_output([("gpt-4o-mini-2024-07-18", 1000, 100)] * 3))
     if path.endswith("/content"):
         return httpx.Response(200, content=b"just a file\n")
     raise AssertionError(f"unexpected {path}")
@@ -309,7 +309,7 @@ def test_speech_on_azure_async_and_streaming_response(telemetry, instrument):
         async with api.audio.speech.with_streaming_response.create(model="voice", voice="alloy", input="abc") as r:
             return await r.read()
 
-    assert asyncio.run(run()) == build.speech_audio(3)
+    assert asyncio.run(run()) == audio.speech_audio(3)
     first, second = telemetry.spans()
     assert close(first.attributes["gen_ai.usage.cost"], 6 * AZURE_TTS1_HD_PER_CHAR)
     assert close(second.attributes["gen_ai.usage.cost"], 3 * AZURE_TTS1_HD_PER_CHAR)
@@ -351,7 +351,7 @@ def test_batch_output_priced_at_batch_rates_with_the_batch_id(telemetry, instrum
     api.batches.create(input_file_id="file-in-1", endpoint="/v1/chat/completions", completion_window="24h")
     batch = api.batches.retrieve("batch_1")
     content = api.files.content(batch.output_file_id)
-    assert content.content == build.batch_output([("gpt-4o-mini-2024-07-18", 1000, 100)] * 3)
+    assert content.content == batches.batch_output([("gpt-4o-mini-2024-07-18", 1000, 100)] * 3)
     api.files.content("file-other")
     with api.files.with_streaming_response.content("file-out-1") as streamed:
         streamed.read()  # read by the caller, never by us: not known to be free

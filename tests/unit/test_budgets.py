@@ -22,7 +22,9 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from otel_aicost.instrumentation import safety
 from otel_aicost import semconv
-from otel_aicost.budgets.book import BudgetBook, ThresholdCrossing, emit, period_bounds
+from otel_aicost.budgets.book import BudgetBook
+from otel_aicost.budgets.crossings import ThresholdCrossing, emit
+from otel_aicost.budgets.period import period_bounds
 from otel_aicost.budgets.rules import Budget, BudgetExceeded
 
 D = Decimal

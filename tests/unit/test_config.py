@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from otel_aicost.budgets.rules import Budget
+from otel_aicost.config.keys import config_keys
 from otel_aicost.config.settings import ConfigError, Deployment, PriceOverride, Settings, load_settings
 
 if sys.version_info >= (3, 11):
@@ -275,6 +276,21 @@ def test_each_key_invalid_names_file_key_and_reason(tmp_path, fmt, data, key, re
 def test_unknown_key_lists_the_known_keys(tmp_path):
     with pytest.raises(ConfigError, match=r"known keys: currency, usd_rate, .*budgets"):
         load(write(tmp_path, "toml", {"budget": [{"name": "b", "limit": 1}]}))
+
+
+def test_a_misspelt_key_is_reported_before_the_values_it_leaves_wrong(tmp_path):
+    path = write(tmp_path, "toml", {"currency": "EUR", "usd_rte": 0.92, "stream_usage": "sometimes"})
+    with pytest.raises(ConfigError) as raised:
+        load(path)
+    assert str(raised.value).startswith(f"{path}: key 'usd_rte': unknown key (known keys: currency, usd_rate,")
+
+
+def test_no_key_at_all_builds_no_model():
+    config_keys.cache_clear()
+    assert load_settings(environ={}) == Settings()
+    assert config_keys.cache_info().misses == 0  # the pydantic model is built by the first config that has a key
+    assert load_settings({"stream_usage": "off"}, environ={}).stream_usage == "off"
+    assert config_keys.cache_info().misses == 1
 
 
 # --- files that cannot be read or parsed --------------------------------------------------------------------------

@@ -297,19 +297,6 @@ def test_priced_cost_is_an_ordinary_cost():
     assert dataclasses.replace(cost, currency="EUR").currency == "EUR"
 
 
-def test_without_genai_prices_openai_prices_come_from_azure_global_and_say_so(monkeypatch):
-    from otel_aicost.cost.pricing import openai_prices
-
-    monkeypatch.setattr(openai_prices, "_snapshot", openai_prices._UNAVAILABLE)  # as on Python 3.10
-    pricer = Pricer(Settings())
-    cost = price(pricer, request_model="gpt-4o-mini", usage=Usage(10_000, 1_000, 4_000))
-    assert cost.status == semconv.STATUS_PRICED
-    assert cost.total == (6_000 * D("0.15") + 4_000 * D("0.075") + 1_000 * D("0.6")) / M
-    assert "genai-prices unavailable" in cost.source
-    assert price(pricer, request_model="gpt-4o", batch=True).total == (1_000 * D("1.25") + 500 * D(5)) / M
-    assert price(pricer, request_model="no-such-model").status == semconv.STATUS_UNKNOWN_MODEL
-
-
 def test_region_dependent_price_without_a_region_says_so_and_preload_works():
     pricer = Pricer(Settings())
     pricer.preload()

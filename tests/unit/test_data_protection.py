@@ -227,8 +227,7 @@ def test_tag_cap_holds_for_10000_distinct_values_from_many_threads() -> None:
 
     def work(offset: int) -> None:
         for i in range(1250):
-            attributes: dict[str, object] = {}
-            tags.add_to(attributes, {"team": f"t{offset + i}"})
+            attributes = dict(tags.admitted({"team": f"t{offset + i}"}))
             with lock:
                 admitted.append(attributes["aicost.tag.team"])  # type: ignore[arg-type]
 

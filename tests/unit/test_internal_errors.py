@@ -23,7 +23,7 @@ def _broken(*args, **kwargs):
     raise RuntimeError("bug in otel-aicost")
 
 
-@pytest.mark.parametrize("broken", ["end_attributes", "metric_attributes", "price"])
+@pytest.mark.parametrize("broken", ["end_attributes", "metric_attributes", "price", "record_call"])
 def test_plain_call(telemetry, instrumented, production_mode, monkeypatch, broken):
     monkeypatch.setattr(call_module, broken, _broken)
     result = client(lambda r: json_response(payloads.chat_completion())).chat.completions.create(

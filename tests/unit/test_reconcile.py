@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import importlib.util
 from collections import defaultdict
+from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 
@@ -123,9 +124,8 @@ def test_late_billing_beyond_the_lag_is_not_billed_then_not_instrumented(tmp_pat
 
 
 def test_custom_subdomain_alias(tmp_path):
-    calls = [c for c in CALLS if c.server_address.endswith("azure.com")]
-    for c in calls:
-        c.server_address = "my-custom-name.openai.azure.com"
+    host = "my-custom-name.openai.azure.com"  # copies: CALLS is shared with the other reconcile tests
+    calls = [replace(c, server_address=host) for c in CALLS if c.server_address.endswith("azure.com")]
     write_lines(tmp_path / "t.jsonl", calls)
     export = export_file(tmp_path)
     plain = reconcile([str(export)], [str(tmp_path / "t.jsonl")])

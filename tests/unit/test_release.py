@@ -1,6 +1,6 @@
 """Release facts a user reads: `otel-aicost --version` (version and the date of the shipped price data) and the
-CHANGELOG entry of this version. Oracles: the data file inside the package, the installed genai-prices
-distribution, the CHANGELOG in the checkout."""
+CHANGELOG entry of this version. Oracles: the data files inside the package (read here as plain JSON), the
+CHANGELOG in the checkout."""
 
 from __future__ import annotations
 
@@ -20,11 +20,13 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_version_shows_the_release_and_the_price_data_date():
     result = CliRunner().invoke(main, ["--version"])
     assert result.exit_code == 0, result.output
-    azure = json.loads(resources.files("otel_aicost.cost.pricing").joinpath("data/azure.json").read_text())
+    data = resources.files("otel_aicost.cost.pricing").joinpath("data")
+    azure = json.loads(data.joinpath("azure.json").read_text())
+    genai = json.loads(data.joinpath("genai_prices.json").read_text())
     lines = result.output.splitlines()
     assert lines[0] == f"otel-aicost, version {__version__}"
     assert f"Azure retail prices of {azure['snapshot_date']}" in lines[1]
-    assert f"genai-prices {metadata.version('genai-prices')}" in lines[1]
+    assert f"genai-prices {genai['version']} (latest price change {genai['latest_price_change']})" in lines[1]
 
 
 def test_version_is_semantic_and_the_changelog_describes_it():

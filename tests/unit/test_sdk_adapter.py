@@ -34,6 +34,7 @@ def test_forget_field_makes_a_field_look_unset():
     api = client(lambda request: sse_response(sse(payloads.chat_chunks(include_usage=False))))
     chunk = next(iter(api.chat.completions.create(model="gpt-4o-mini", messages=[], stream=True)))
     chunk_with_usage = chunk.model_copy(update={"usage": None})
+    assert chunk_with_usage.__pydantic_fields_set__ is chunk_with_usage.model_fields_set
     sdk.forget_field(chunk_with_usage, "usage")
     assert "usage" not in chunk_with_usage.model_fields_set
 

@@ -212,3 +212,64 @@ def test_estimated_usage_for_a_stream_without_usage():
     assert estimated_usage("gpt-4o", prompt=["hello world"]).input_tokens == 2
     assert estimated_usage("gpt-4o", messages=[object()]) is not None  # odd input counts, never raises
     assert estimated_usage("gpt-4o", messages=5) is None  # type: ignore[arg-type]
+
+
+def test_remembered_counts_are_tiktokens_own_per_encoding(monkeypatch):
+    """A request text is encoded once; later counts come from memory, equal to the reference encoder's, and never
+    mix up encodings (the same text counts differently in o200k and cl100k)."""
+    monkeypatch.setattr(tokens, "_recent", tokens._RecentCounts(limit=1_000_000))
+    encodings = {name: tokens.get_encoding(name) for name in ("o200k_base", "cl100k_base")}
+    reference = {name: len(encoding.encode_ordinary(LONG_TEXT)) for name, encoding in encodings.items()}
+    assert reference["o200k_base"] != reference["cl100k_base"]
+    others = sum(len(encodings["o200k_base"].encode_ordinary(text)) for text in ("system", "user", "Summarise."))
+    encoded = []
+    for name, encoding in encodings.items():
+        monkeypatch.setattr(encoding, "encode_ordinary", lambda text, real=encoding.encode_ordinary: encoded.append(
+            text) or real(text))  # fmt: skip
+    messages = [{"role": "system", "content": LONG_TEXT}, {"role": "user", "content": "Summarise."}]
+    for _ in range(3):  # as three calls with the same system prompt would
+        assert tokens.count_messages(messages, "gpt-4o") == tokens.REPLY_PRIMING + 2 * tokens.TOKENS_PER_MESSAGE + (
+            reference["o200k_base"] + others)  # fmt: skip
+        assert tokens.count_text(LONG_TEXT, "gpt-4") == reference["cl100k_base"]
+    assert encoded.count(LONG_TEXT) == 2  # once per encoding
+
+
+def test_remembered_counts_keep_a_bounded_amount_of_text():
+    counts = tokens._RecentCounts(limit=400)
+    encoding = tokens.get_encoding("o200k_base")
+    texts = [f"message {n}: " + "word " * (n % 12) for n in range(80)]
+    for _ in range(2):
+        for text in texts:
+            assert counts.count(encoding, text) == len(encoding.encode_ordinary(text))
+            assert counts._chars <= 400 and sum(len(text) for _, text in counts._counts) == counts._chars
+    too_long = "many words " * 10  # longer than a quarter of the limit: counted, not kept
+    assert counts.count(encoding, too_long) == len(encoding.encode_ordinary(too_long))
+    assert (encoding.name, too_long) not in counts._counts
+
+
+def test_streamed_output_from_an_iterator_with_a_stray_part_keeps_every_text_part():
+    # A part that is not text (a refusal object, None) must not make the one-pass iterator lose the text parts:
+    # "The quick brown fox jumps over the lazy dog." is 10 tokens in cl100k_base (the case above).
+    parts = iter(["The qu", None, "ick brown", " fox jumps over the lazy dog."])
+    assert tokens.count_output(parts, "gpt-4") == 10
+
+
+def test_remembered_counts_of_many_short_texts_stay_within_a_few_megabytes():
+    """The docstring's promise (about 1 MB of text, 4 MB at worst) measured with tracemalloc: short distinct texts
+    (ids, numbers, one-word messages) cost far more in keys and dict slots than in characters, so the number of
+    entries must be bounded too. Each text is made for its call, so only the cache keeps it alive."""
+    import tracemalloc
+
+    encoding = tokens.get_encoding("o200k_base")
+    counts = tokens._RecentCounts(limit=1_000_000)
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        peak = 0
+        for n in range(40_000):
+            counts.count(encoding, "%07d" % n)
+            if n % 200 == 0:
+                peak = max(peak, tracemalloc.get_traced_memory()[0] - base)
+    finally:
+        tracemalloc.stop()
+    assert peak < 4_000_000, f"{peak / 1e6:.1f} MB"

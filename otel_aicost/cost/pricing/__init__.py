@@ -1,6 +1,6 @@
-"""The offline price catalog: genai-prices (OpenAI list prices), Azure deployment-type prices, user overrides.
+"""The offline price catalog: genai-prices' data (OpenAI list prices), Azure deployment-type prices, user overrides.
 
-Nothing here fetches anything; all data ships in the installed packages.
+Nothing here fetches anything; all data ships in this package (``data/``).
 """
 
 from __future__ import annotations

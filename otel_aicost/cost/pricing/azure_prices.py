@@ -9,39 +9,30 @@ that snapshot (their entries carry their own ``source``). Keys are
 
 from __future__ import annotations
 
-import json
-import threading
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-from otel_aicost.instrumentation.safety import renew_lock_after_fork
 from otel_aicost.cost.pricing.entry import OPTIONAL_RATES, PriceEntry
 from otel_aicost.cost.pricing.names import fine_tuned_base, normalise, without_date
+from otel_aicost.cost.shipped import load_shipped_json
 
 GLOBAL_STANDARD = "global_standard"
-_lock = threading.Lock()
-renew_lock_after_fork(globals())
-_data: dict[str, Any] | None = None
+
+
+def _with_aliases(data: dict[str, Any]) -> dict[str, Any]:
+    aliases: dict[str, str] = {}
+    for name, model in data["models"].items():
+        aliases[name] = name
+        for alias in model["aliases"]:
+            aliases.setdefault(alias, name)
+    data["_aliases"] = aliases
+    return data
 
 
 def _load() -> dict[str, Any]:
-    global _data
-    if _data is None:
-        with _lock:
-            if _data is None:
-                text = resources.files("otel_aicost.cost.pricing").joinpath("data/azure.json").read_text("utf-8")
-                data = json.loads(text)
-                aliases: dict[str, str] = {}
-                for name, model in data["models"].items():
-                    aliases[name] = name
-                    for alias in model["aliases"]:
-                        aliases.setdefault(alias, name)
-                data["_aliases"] = aliases
-                _data = data
-    return _data
+    return load_shipped_json("azure.json", _with_aliases)
 
 
 def snapshot_date() -> str:

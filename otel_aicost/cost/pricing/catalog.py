@@ -1,6 +1,6 @@
 """Which price applies: overrides, an imported catalog, Azure deployment-type prices, then OpenAI list prices.
 
-``Catalog.resolve`` is the slow path (dictionary and regex work, first use imports genai-prices); the
+``Catalog.resolve`` is the slow path (dictionary and regex work; the first use reads the shipped price files); the
 ``Pricer`` in ``otel_aicost.cost.pricer`` caches its answers, so a model is resolved once per day and deployment.
 """
 
@@ -133,8 +133,6 @@ class Catalog:
             entry = supplement.lookup(name, wanted)
         else:
             entry = supplement.fill(entry, name, wanted)
-        if entry is None and not is_azure and not openai_prices.available():
-            return self._openai_from_azure_global(name, tier, batch)
         if entry is None:
             return None
         if is_azure:
@@ -142,20 +140,6 @@ class Catalog:
                 return entry.with_notes(f"no Azure {deployment_type} price; OpenAI list price")
             return entry.with_notes("deployment type unknown; no Azure price; OpenAI list price")
         return entry
-
-    def _openai_from_azure_global(self, name: str, tier: str, batch: bool) -> PriceEntry | None:
-        """Where genai-prices cannot run (Python 3.10), OpenAI list prices come from Azure Global Standard,
-        which equals them for OpenAI's models; the source says so."""
-        note = "OpenAI list price from Azure global price (genai-prices unavailable: needs Python 3.11+)"
-        kind = "global_batch" if batch else azure_prices.GLOBAL_STANDARD
-        wanted = "priority" if tier == "priority" and not batch else "default"
-        entry = azure_prices.lookup(name, kind, wanted)
-        if entry is None and wanted == "priority":
-            entry = azure_prices.lookup(name, kind, "default")
-            note += "; no priority price; standard price"
-        if entry is not None and tier == "flex":
-            note += "; no flex price; standard price"
-        return entry.with_notes(note) if entry is not None else None
 
     def model_names(self) -> list[str]:
         """Every model name the shipped catalogs price (OpenAI and Azure), plus the user's override patterns."""

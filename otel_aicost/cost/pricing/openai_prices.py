@@ -1,77 +1,29 @@
-"""OpenAI list prices from the ``genai-prices`` package (pinned; its bundled data, never its updater).
-
-Only ``genai_prices.data_snapshot`` is used: the bundled snapshot, resolved once per model and cached by the
-caller. ``UpdatePrices`` (the only part that fetches) is never started. Importing ``genai_prices`` costs
-~0.7 s (pydantic models for 47 providers), so it happens on the first lookup, not at import time, once, under a
-lock: ``functools.cache`` would let the background preload and a first call import it twice at the same time,
-and a child forked while it was held gets a fresh lock (``renew_lock_after_fork``).
-"""
+"""OpenAI list prices as ``PriceEntry``: genai-prices' data (``genai_data``, shipped as ``data/genai_prices.json``)
+for a model, a service tier or the Batch API, and a date; fine-tuned models never at their base model's rate."""
 
 from __future__ import annotations
 
-import threading
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import Any
 
-from otel_aicost.instrumentation.safety import renew_lock_after_fork
 from otel_aicost.cost.pricing.entry import PriceEntry
+from otel_aicost.cost.pricing.genai_data import Prices, Tiered, find, latest_price_change, model_ids, source, version
 from otel_aicost.cost.pricing.names import fine_tuned_base, normalise, openai_spelling
 
-_lock = threading.Lock()
-renew_lock_after_fork(globals())
-_snapshot: Any = None
-_version: str | None = None
+__all__ = ["FIELDS", "latest_price_change", "lookup", "model_ids", "source", "version"]
 
-
-def version() -> str:
-    global _version
-    if _version is None:
-        from importlib.metadata import PackageNotFoundError
-        from importlib.metadata import version as distribution_version
-
-        try:
-            _version = distribution_version("genai-prices")
-        except PackageNotFoundError:  # pragma: no cover - it is a pinned dependency
-            _version = "unknown"
-    return _version
-
-
-def source() -> str:
-    return f"genai-prices {version()}"
-
-
-_UNAVAILABLE = object()
-
-
-def _bundled() -> Any:
-    """genai-prices' bundled snapshot, or ``None`` where it cannot be imported (it needs Python 3.11+)."""
-    global _snapshot
-    if _snapshot is None:
-        with _lock:
-            if _snapshot is None:
-                try:
-                    from genai_prices import data_snapshot
-                except ImportError:
-                    _snapshot = _UNAVAILABLE
-                else:
-                    # The bundled data only: a custom snapshot set by someone's UpdatePrices is ignored on purpose.
-                    _snapshot = data_snapshot._bundled_snapshot()
-    return None if _snapshot is _UNAVAILABLE else _snapshot
-
-
-def available() -> bool:
-    return _bundled() is not None
-
-
-def _find(model: str, provider: str) -> Any | None:
-    if _bundled() is None:
-        return None
-    try:
-        _provider, info = _bundled().find_provider_model(model, None, provider, None)
-    except LookupError:
-        return None
-    return info
+# genai-prices ModelPrice attribute -> PriceEntry field
+FIELDS = {
+    "input_mtok": "input",
+    "cache_read_mtok": "cached_input",
+    "cache_write_mtok": "cache_write",
+    "output_mtok": "output",
+    "input_audio_mtok": "audio_input",
+    "cache_audio_read_mtok": "cached_audio_input",
+    "output_audio_mtok": "audio_output",
+    "input_image_mtok": "image_input",
+    "output_image_mtok": "image_output",
+}
 
 
 def lookup(
@@ -84,7 +36,7 @@ def lookup(
 ) -> PriceEntry | None:
     """The price of ``model`` at ``when`` (default now) for this tier / batch, or ``None`` if unknown."""
     name = openai_spelling(normalise(model))
-    info = _find(name, provider)
+    info = find(name, provider)
     base = fine_tuned_base(name)
     if info is not None and base is not None and not (info.id.startswith("ft:") or ".ft-" in info.id):
         info = None  # never price a fine-tuned model at its base model's (lower) rate
@@ -108,48 +60,24 @@ def lookup(
             notes.append(f"no {service_tier} price; standard price")
     if base is not None:
         notes.append(f"fine-tuned rate of {base}")
-    entry = _entry(info.id, prices, _effective(info, when))
+    entry = _entry(info.id, prices, info.effective(when))
     if entry is not None and halve:
         entry = entry.scaled(Decimal("0.5"))
     return entry.with_notes(*notes) if entry is not None else None
 
 
-# genai-prices ModelPrice attribute -> PriceEntry field
-FIELDS = {
-    "input_mtok": "input",
-    "cache_read_mtok": "cached_input",
-    "cache_write_mtok": "cache_write",
-    "output_mtok": "output",
-    "input_audio_mtok": "audio_input",
-    "cache_audio_read_mtok": "cached_audio_input",
-    "output_audio_mtok": "audio_output",
-    "input_image_mtok": "image_input",
-    "output_image_mtok": "image_output",
-}
+def _same(left: Prices, right: Prices) -> bool:
+    return all(left.get(key) == right.get(key) for key in FIELDS)
 
 
-def _same(left: Any, right: Any) -> bool:
-    return all(getattr(left, key, None) == getattr(right, key, None) for key in FIELDS)
-
-
-def _effective(info: Any, when: datetime) -> date | None:
-    prices = info.prices
-    if isinstance(prices, list):
-        for conditional in reversed(prices):
-            constraint = conditional.constraint
-            if constraint is not None and constraint.active(when):
-                return getattr(constraint, "start_date", None)
-    return None
-
-
-def _entry(model_id: str, prices: Any, effective: date | None) -> PriceEntry | None:
-    raw = {field: getattr(prices, key, None) for key, field in FIELDS.items()}
+def _entry(model_id: str, prices: Prices, effective: date | None) -> PriceEntry | None:
+    raw = {field: prices.get(key) for key, field in FIELDS.items()}
     if raw["input"] is None:
         return None  # priced per character, second or hour (tts, whisper): not a token price
-    thresholds = sorted({tier.start for value in raw.values() if _tiered(value) for tier in value.tiers})
+    thresholds = sorted({tier.start for value in raw.values() if isinstance(value, Tiered) for tier in value.tiers})
 
-    def at(value: Any, threshold: int | None) -> Decimal | None:
-        if value is None or not _tiered(value):
+    def at(value: Decimal | Tiered | None, threshold: int | None) -> Decimal | None:
+        if not isinstance(value, Tiered):
             return value
         price = value.base
         for tier in value.tiers:
@@ -174,20 +102,3 @@ def _entry(model_id: str, prices: Any, effective: date | None) -> PriceEntry | N
         long = build(thresholds[0], None, None)  # one long-context tier is all OpenAI publishes (272k)
     return build(None, long, thresholds[0] if thresholds else None)
 
-
-def _tiered(value: Any) -> bool:
-    return value is not None and hasattr(value, "tiers")
-
-
-def model_ids(provider: str = "openai") -> list[str]:
-    """Every model id the bundled data prices per token for ``provider``."""
-    snapshot = _bundled()
-    for candidate in snapshot.providers if snapshot is not None else ():
-        if candidate.id == provider:
-            return sorted(m.id for m in candidate.models if _has_token_price(m))
-    return []
-
-
-def _has_token_price(info: Any) -> bool:
-    prices = info.prices if not isinstance(info.prices, list) else info.prices[-1].prices
-    return getattr(prices, "input_mtok", None) is not None

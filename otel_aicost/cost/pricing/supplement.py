@@ -8,31 +8,26 @@ processing (data residency) uplift per model.
 
 from __future__ import annotations
 
-import json
-import threading
 from decimal import Decimal
-from importlib import resources
 from typing import Any
 
-from otel_aicost.instrumentation.safety import renew_lock_after_fork
 from otel_aicost.cost.pricing.entry import OPTIONAL_RATES, PriceEntry, replace
 from otel_aicost.cost.pricing.names import fine_tuned_base, normalise, without_date
+from otel_aicost.cost.shipped import load_shipped_json
 
-_lock = threading.Lock()
-renew_lock_after_fork(globals())
-_data: dict[str, Any] | None = None
+
+def _normalised(data: dict[str, Any]) -> dict[str, Any]:
+    data["models"] = {normalise(name): entry for name, entry in data["models"].items()}
+    return data
 
 
 def _load() -> dict[str, Any]:
-    global _data
-    if _data is None:
-        with _lock:
-            if _data is None:
-                text = resources.files("otel_aicost.cost.pricing").joinpath("data/openai.json").read_text("utf-8")
-                data = json.loads(text)
-                data["models"] = {normalise(name): entry for name, entry in data["models"].items()}
-                _data = data
-    return _data
+    return load_shipped_json("openai.json", _normalised)
+
+
+def models() -> dict[str, dict[str, Any]]:
+    """Every entry of the file by normalised model name: its ``limits``, ``regional_uplift`` and ``prices``."""
+    return _load()["models"]  # type: ignore[no-any-return]
 
 
 def source() -> str:

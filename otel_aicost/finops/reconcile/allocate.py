@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
 
-from .export_reader import BilledRow
-from .match import UNMATCHED_METER, Group
+from otel_aicost.finops.reconcile.export_reader import BilledRow
+from otel_aicost.finops.reconcile.match import UNMATCHED_METER, Group
 
 UNALLOCATED = "unallocated"
 BASES = ("tokens", "cost")

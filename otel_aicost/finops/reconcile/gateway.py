@@ -26,10 +26,10 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
-from .export_reader import ExportError, iso_moment
+from otel_aicost.finops.reconcile.cells import ExportError, iso_moment, number
 
 PROMPT, COMPLETION, TOTAL = "prompt", "completion", "total"
 METRICS = {"prompt tokens": PROMPT, "completion tokens": COMPLETION, "total tokens": TOTAL}
@@ -146,7 +146,7 @@ def _from_records(path: str, records: list[tuple[str, dict]]) -> list[GatewayPoi
                 dims.setdefault(str(column), str(cell))
         points.append(
             GatewayPoint(where, _day(where, time_column, moment), metric, tuple(sorted(dims.items())),
-                         _number(where, value_column, value))
+                         number(where, value_column, value))
         )  # fmt: skip
     return points
 
@@ -177,7 +177,7 @@ def _from_metrics_api(path: str, metrics: list) -> list[GatewayPoint]:
                     continue  # an interval without data
                 points.append(
                     GatewayPoint(where, _day(where, "timeStamp", point.get("timeStamp")), metric,
-                                 tuple(sorted(dims)), _number(where, "total", point["total"]))
+                                 tuple(sorted(dims)), number(where, "total", point["total"]))
                 )  # fmt: skip
     return points
 
@@ -194,16 +194,6 @@ def _day(where: str, column: str | None, value: object) -> date:
     if moment.tzinfo is not None:
         moment = moment.astimezone(timezone.utc)
     return moment.date()
-
-
-def _number(where: str, column: str | None, value: object) -> Decimal:
-    try:
-        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ExportError(f"{where}: column {column}: {value!r} is not a number") from None
-    if not number.is_finite():
-        raise ExportError(f"{where}: column {column}: {value!r} is not a number")
-    return number
 
 
 def tag_keys(points: Iterable[GatewayPoint], known: Iterable[str]) -> list[str]:

@@ -29,9 +29,9 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
-from .export_reader import BilledRow
-from .meters import parse_meter
-from .telemetry_side import Usage
+from otel_aicost.finops.reconcile.export_reader import BilledRow
+from otel_aicost.finops.reconcile.meters import parse_meter
+from otel_aicost.finops.reconcile.telemetry_side import Usage
 
 MATCHED, PRICE_DIFFERENCE, BILLED_LATER = "matched", "price_difference", "billed_later"
 NOT_INSTRUMENTED, NOT_BILLED, UNMATCHED_METER = "not_instrumented", "not_billed", "unmatched_meter"

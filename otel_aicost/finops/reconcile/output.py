@@ -8,10 +8,10 @@ import json
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
-from ..focus.write import format_decimal
-from . import Reconciliation
-from .allocate import Share, tag_label
-from .gateway import COMPLETION, PROMPT, GatewayGroup
+from otel_aicost.finops.focus.write import format_decimal
+from otel_aicost.finops.reconcile.allocate import Share, tag_label
+from otel_aicost.finops.reconcile.gateway import COMPLETION, PROMPT, GatewayGroup
+from otel_aicost.finops.reconcile.reconciliation import Reconciliation
 
 SHARE_QUANTUM = Decimal("1e-12")  # the share is informative; BilledCost carries the exact split
 GROUP_COLUMNS = (

@@ -17,13 +17,13 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from functools import partial
 
-from ...cost.pricing.azure_prices import find_model
-from ..focus.build import FocusBuilder
-from ..records import ReadStats
-from ..report.build import to_ns
-from ..scan import scan
-from .accounts import account_of_host
-from .meters import OUTPUT
+from otel_aicost.cost.pricing.azure_prices import find_model
+from otel_aicost.finops.focus.build import FocusBuilder
+from otel_aicost.finops.reconcile.accounts import account_of_host
+from otel_aicost.finops.reconcile.meters import OUTPUT
+from otel_aicost.finops.records import ReadStats
+from otel_aicost.finops.report.build import to_ns
+from otel_aicost.finops.scan import scan
 
 ASSUMED_DEPLOYMENT_TYPE = "global_standard"  # what the instrumentation prices a call as when nothing says
 

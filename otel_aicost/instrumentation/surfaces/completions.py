@@ -6,7 +6,11 @@ from typing import Any
 
 from otel_aicost import semconv
 from otel_aicost.instrumentation.facts import Chunk
-from otel_aicost.instrumentation.surfaces.shared import read_choices_chunk, read_choices_response
+from otel_aicost.instrumentation.surfaces.shared import (
+    plain_choices_chunk,
+    read_choices_chunk,
+    read_choices_response,
+)
 from otel_aicost.instrumentation.surfaces.surface import Patch, Surface
 
 
@@ -14,6 +18,13 @@ def read_chunk(chunk: Any, injected_usage: bool, need_common: bool) -> Chunk:
     return read_choices_chunk(chunk, injected_usage, need_common, "text")
 
 
-TEXT_COMPLETION = Surface(semconv.OP_TEXT_COMPLETION, read_choices_response, read_chunk, stream_usage=True)
+def read_plain_chunk(chunk: Any, injected_usage: bool, need_common: bool) -> Any:
+    return plain_choices_chunk(chunk, injected_usage, need_common, "text")
+
+
+TEXT_COMPLETION = Surface(
+    semconv.OP_TEXT_COMPLETION, read_choices_response, read_chunk, read_plain_chunk,
+    stream_usage=True,
+)  # fmt: skip
 
 PATCHES = (Patch("openai.resources.completions", "Completions", "AsyncCompletions", "create", TEXT_COMPLETION),)

@@ -8,7 +8,7 @@ from typing import Any
 
 from otel_aicost import semconv
 from otel_aicost.cost.fees import ToolCall
-from otel_aicost.instrumentation.facts import Chunk, Facts
+from otel_aicost.instrumentation.facts import NOT_PLAIN, Chunk, Facts
 from otel_aicost.instrumentation.surfaces.shared import common_facts, field, request_attributes, text, usage_of
 from otel_aicost.instrumentation.surfaces.surface import Patch, Surface
 
@@ -122,9 +122,20 @@ def read_chunk(event: Any, injected_usage: bool, need_common: bool) -> Chunk:
     return _NOT_OUTPUT
 
 
+def read_plain_chunk(event: Any, injected_usage: bool, need_common: bool) -> Any:
+    """A text delta's text (of whatever type it is; the stream's fold keeps strings); NOT_PLAIN for other events."""
+    try:
+        if event.type == "response.output_text.delta":
+            return event.delta
+    except AttributeError:
+        pass
+    return NOT_PLAIN
+
+
 RESPONSES = Surface(
-    semconv.OP_CHAT, read, read_chunk, api_type=semconv.API_RESPONSES, request=responses_request, complete=complete
-)
+    semconv.OP_CHAT, read, read_chunk, read_plain_chunk, api_type=semconv.API_RESPONSES, request=responses_request,
+    complete=complete,
+)  # fmt: skip
 
 PATCHES = (
     Patch("openai.resources.responses", "Responses", "AsyncResponses", "create", RESPONSES),

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from otel_aicost import semconv
-from otel_aicost.instrumentation.facts import Chunk, Facts
+from otel_aicost.instrumentation.facts import NOT_PLAIN, Chunk, Facts
 from otel_aicost.instrumentation.sdk import forget_field
 from otel_aicost.instrumentation.usage import Usage, breakdown
 
@@ -187,3 +187,22 @@ def read_choices_chunk(chunk: Any, injected_usage: bool, need_common: bool, text
                 index = getattr(choice, "index", None)
                 finish.append((index if type(index) is int else 0, reason))
     return Chunk(facts=facts, texts=tuple(parts), finish=tuple(finish), hide=hide)
+
+
+def plain_choices_chunk(chunk: Any, injected_usage: bool, need_common: bool, text_field: str = "content") -> Any:
+    """The text of a plain chat or legacy-completion chunk (``text_field`` as in ``read_choices_chunk``): no
+    usage, one choice, no finish reason, once the response id is known. It reads attributes only and checks no
+    type (the stream's fold keeps only non-empty strings); a chunk of another shape, or with a field missing, is
+    NOT_PLAIN and ``read_choices_chunk`` reads it in full."""
+    try:
+        if need_common or chunk.usage is not None:
+            return NOT_PLAIN
+        [choice] = chunk.choices  # exactly one choice (a list from JSON; any other value fails here or below)
+        if choice.finish_reason is not None:
+            return NOT_PLAIN
+        text = choice.delta.content if text_field == "content" else choice.text
+    except (AttributeError, TypeError, ValueError):
+        return NOT_PLAIN
+    if injected_usage:
+        forget_field(chunk, "usage")
+    return text

@@ -18,6 +18,9 @@ class Surface:
     read: Callable[[Any], Facts]  # a parsed response -> its facts
     # a stream chunk -> what it tells (chunk, injected_usage, need_common); None for surfaces that never stream
     read_chunk: Callable[[Any, bool, bool], Chunk] | None = None
+    # the same arguments -> the text of a plain chunk (one that only adds output; the text of whatever type the
+    # chunk gave), or NOT_PLAIN for any other chunk, which read_chunk reads; None: every chunk is read in full
+    read_plain_chunk: Callable[[Any, bool, bool], Any] | None = None
     api_type: str | None = None
     request: Callable[[Mapping[str, Any]], dict[str, Any]] = request_attributes  # kwargs -> gen_ai.request.*
     stream_usage: bool = False  # its streams take ``stream_options.include_usage``

@@ -13,6 +13,8 @@ import pytest
 
 from tests.support.mock_openai import httpx
 
+from tests.integration.conformance import golden
+from tests.integration.conformance.golden import golden_store  # noqa: F401 (a fixture)
 from tests.integration.conformance.recordings import Recording
 from tests.integration.conformance.replay import ReplayServer
 
@@ -56,9 +58,10 @@ def make_client(server: ReplayServer, recording: Recording, is_async: bool = Fal
 
 
 @pytest.fixture
-def conform(replay, telemetry, instrument):
+def conform(request, replay, telemetry, instrument, golden_store):
     """``conform(recording, case)``: run ``case(client, run)`` on the bare SDK, then instrumented; assert the caller
-    saw the same both times; return the instrumented ``Run`` (its checkpoints) for the span checks."""
+    saw the same both times and that the telemetry is the golden one (golden.py); return the instrumented ``Run``
+    (its checkpoints) for the span checks."""
 
     def run_case(recording: Recording, case: Callable[[Any, Run], None], is_async: bool = False) -> Run:
         runs = []
@@ -77,6 +80,7 @@ def conform(replay, telemetry, instrument):
         bare, ours = runs
         assert ours.seen == bare.seen, "the caller must see exactly what the bare SDK gives"
         assert bare.checkpoints == [0] * len(bare.checkpoints)
+        golden.check(request, telemetry, replay.port)
         return ours
 
     return run_case

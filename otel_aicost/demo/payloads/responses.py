@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from otel_aicost.demo.fake_payloads import Generation, generate
+from otel_aicost.demo.payloads.generation import Generation, generate
 
 
 def responses_messages(body: dict[str, Any]) -> list[Any]:

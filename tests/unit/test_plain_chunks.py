@@ -1,0 +1,129 @@
+"""The lean chunk path tells exactly what the full chunk readers tell.
+
+Most chunks of a stream only add output, and a surface's plain-chunk reader takes just their text, leaving the full
+reader (``read_chunk``) for the few others. The full reader is the oracle here: on every chunk, canonical or
+mutated into anything JSON can say (the hostile tests' strategy), built the way the SDK builds it or seen through
+the raw-body tap's JSON view, the plain reader either declines (``NOT_PLAIN``) or its answer is what the full reader
+says of the same chunk; and a whole stream read through the stream state with the plain readers gives the same
+facts, the same chunk count and the same chunks hidden as with the full reader alone.
+"""
+
+from __future__ import annotations
+
+import copy
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openai._models import construct_type
+from openai.types.chat import ChatCompletionChunk
+from openai.types.completion import Completion
+
+from otel_aicost.instrumentation.facts import NOT_PLAIN, Facts
+from otel_aicost.instrumentation.streams import StreamState, _never_plain
+from otel_aicost.instrumentation.surfaces.chat import CHAT
+from otel_aicost.instrumentation.surfaces.completions import TEXT_COMPLETION
+from otel_aicost.instrumentation.taps import view
+from tests.support import payloads
+from tests.support.load import HAS_RESPONSES
+from tests.unit.test_hostile_responses import COMPLETION_CHUNKS, mutated
+
+CHECKS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+CHAT_CHUNKS = tuple(payloads.chat_chunks(include_usage=True))
+COMPLETIONS = tuple(COMPLETION_CHUNKS)
+SURFACES = [(CHAT, ChatCompletionChunk, CHAT_CHUNKS), (TEXT_COMPLETION, Completion, COMPLETIONS)]
+if HAS_RESPONSES:
+    from openai.types.responses import ResponseStreamEvent
+
+    from otel_aicost.instrumentation.surfaces.responses import RESPONSES
+
+    RESPONSE_EVENTS = tuple(payloads.response_events(pieces=("Hi", "!", " there")))
+    SURFACES.append((RESPONSES, ResponseStreamEvent, RESPONSE_EVENTS))
+SURFACE_IDS = [surface.operation + "/" + kind.__name__ for surface, kind, _ in SURFACES]
+
+
+def built(kind: type, value: Any, raw: bool) -> Any:
+    """The chunk as the SDK builds it (no validation), or as the raw-body tap sees it."""
+    value = copy.deepcopy(value)
+    return view(value) if raw else construct_type(type_=kind, value=value)
+
+
+def kept(texts: Any) -> tuple[str, ...]:
+    return tuple(text for text in texts if type(text) is str and text)
+
+
+def fields_set(chunk: Any) -> Any:
+    return set(getattr(chunk, "model_fields_set", None) or ())
+
+
+def test_a_plain_middle_chunk_takes_the_lean_path() -> None:
+    """Not vacuous: the canonical content chunks of every surface are plain."""
+    for surface, kind, chunks in SURFACES:
+        plain = [surface.read_plain_chunk(built(kind, chunk, False), True, False) for chunk in chunks]
+        assert [text for text in plain if text is not NOT_PLAIN], surface.operation
+
+
+@pytest.mark.parametrize("surface,kind,chunks", SURFACES, ids=SURFACE_IDS)
+@CHECKS
+@given(data=st.data(), injected=st.booleans(), need_common=st.booleans(), raw=st.booleans())
+def test_plain_reader_says_what_the_full_reader_says(surface: Any, kind: type, chunks: tuple[Any, ...], data: Any,
+                                                     injected: bool, need_common: bool, raw: bool) -> None:  # fmt: skip
+    value = data.draw(st.sampled_from(chunks).flatmap(mutated))
+    lean, full = built(kind, value, raw), built(kind, value, raw)
+    text = surface.read_plain_chunk(lean, injected, need_common)
+    read = surface.read_chunk(full, injected, need_common)
+    assert fields_set(lean) == fields_set(full) or text is NOT_PLAIN
+    if text is NOT_PLAIN:
+        return
+    assert (read.facts, read.finish, read.hide, read.counts) == (None, (), False, True)
+    assert kept([text]) == kept(read.texts)
+
+
+class _Call:
+    """What ``StreamState`` uses of a call: its request, whether content is captured, and how it ends."""
+
+    def __init__(self, surface: Any, injected: bool) -> None:
+        self.request = SimpleNamespace(surface=surface, injected_usage=injected)
+        self.telemetry = SimpleNamespace(content=SimpleNamespace(enabled=False))
+        self.ended = False
+        self.facts: Facts | None = None
+        self.arrivals = 0
+
+    def chunks_arrived(self, times: list[float]) -> None:
+        self.arrivals = len(times)
+
+    def succeed(self, facts: Facts) -> None:
+        self.ended, self.facts = True, facts
+
+
+def _read_stream(surface: Any, kind: type, values: list[Any], injected: bool, raw: bool, lean: bool) -> Any:
+    call = _Call(surface, injected)
+    state = StreamState(call)  # type: ignore[arg-type]
+    if not lean:
+        state.read_plain = _never_plain
+    hidden = [state.take(built(kind, value, raw)) for value in values]
+    state.end()
+    return call.facts, call.arrivals, hidden
+
+
+@pytest.mark.parametrize("surface,kind,chunks", SURFACES, ids=SURFACE_IDS)
+@CHECKS
+@given(data=st.data(), injected=st.booleans(), raw=st.booleans())
+def test_a_stream_folds_to_the_same_facts(surface: Any, kind: type, chunks: tuple[Any, ...], data: Any,
+                                          injected: bool, raw: bool) -> None:  # fmt: skip
+    values = data.draw(st.lists(st.sampled_from(chunks) | st.sampled_from(chunks).flatmap(mutated), max_size=8))
+    lean = _read_stream(surface, kind, values, injected, raw, lean=True)
+    assert lean == _read_stream(surface, kind, values, injected, raw, lean=False)
+
+
+def test_a_canonical_stream_folds_to_the_same_facts() -> None:
+    for surface, kind, chunks in SURFACES:
+        at = next(i for i, c in enumerate(chunks) if surface.read_plain_chunk(built(kind, c, False), True, False)
+                  is not NOT_PLAIN)  # fmt: skip
+        values = [*chunks[:at], *[chunks[at]] * 20, *chunks[at:]]
+        lean = _read_stream(surface, kind, values, True, False, lean=True)
+        assert lean == _read_stream(surface, kind, values, True, False, lean=False)
+        assert lean[0].output_parts and lean[1] >= 20, surface.operation
