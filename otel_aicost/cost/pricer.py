@@ -341,7 +341,10 @@ class Pricer:
 
     def _daily_changes(self) -> tuple[int, ...]:
         if self._changes is None:
-            self._changes = genai_data.daily_changes()
+            try:
+                self._changes = genai_data.daily_changes()
+            except ShippedDataError:  # no shipped prices, so none that change with the time of day
+                self._changes = ()
         return self._changes
 
     def entry(self, request: PricingRequest) -> PriceEntry | None:

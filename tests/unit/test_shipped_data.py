@@ -5,6 +5,7 @@ into the application or its log, and ``otel-aicost --version`` says which file i
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,11 @@ def test_version_names_the_damaged_file(damaged):
     assert result.exit_code == 1 and result.exception is None or isinstance(result.exception, SystemExit)
     assert "otel_aicost/cost/pricing/data/genai_prices.json:1: damaged" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_price_from_the_config_still_prices_when_the_shipped_file_is_damaged(damaged):
+    from otel_aicost.config.settings import PriceOverride
+
+    pricer = Pricer(Settings(prices=(PriceOverride("my-model", input=Decimal(2), output=Decimal(8)),)))
+    cost = pricer.price(PricingRequest("chat", Usage(1_000_000, 1_000_000), request_model="my-model"))
+    assert (cost.status, cost.total) == ("priced", Decimal(10))
