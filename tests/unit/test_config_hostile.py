@@ -61,3 +61,26 @@ def test_credentials_in_a_prices_url_are_not_echoed():
         load_settings(environ={"OTEL_AICOST_PRICES": "https://user:pa55w0rd@prices.example/p.json"})
     assert str(raised.value).startswith("environment variable OTEL_AICOST_PRICES: ")
     assert "pa55w0rd" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("options", "key"),
+    [
+        ({"prices": [{"model": "gpt-4o-mini", "input": "1e999999", "output": 1}]}, "prices[0].input"),
+        ({"currency": "EUR", "usd_rate": "1e999990"}, "usd_rate"),
+        ({"budgets": [{"name": "all", "limit": "1e9999999"}]}, "budgets[0].limit"),
+        ({"budgets": [{"name": "all", "limit": 1e300}]}, "budgets[0].limit"),
+    ],
+)
+def test_an_amount_too_large_to_report_fails_at_setup(options, key):
+    # Decimal takes 1e999999, but the call's cost then goes on the span as float('inf') (or a budget's
+    # thresholds overflow when the instrumentation starts): the config is wrong, so setup says so.
+    with pytest.raises(ConfigError) as raised:
+        load_settings(options, environ={})
+    assert str(raised.value).startswith(f"configure() argument: key '{key}': must be below 10^16")
+
+
+def test_credentials_in_a_config_file_url_are_not_echoed():
+    with pytest.raises(ConfigError) as raised:
+        load_settings(environ={"OTEL_AICOST_CONFIG": "https://user:pa55w0rd@config.example/otel-aicost.toml"})
+    assert "cannot read config file" in str(raised.value) and "pa55w0rd" not in str(raised.value)

@@ -18,7 +18,6 @@ Optional per price: every rate of ``entry.OPTIONAL_RATES``, ``effective_from`` a
 from __future__ import annotations
 
 import json
-import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -26,12 +25,11 @@ from typing import Any
 
 from otel_aicost.cost.pricing.entry import OPTIONAL_RATES, PriceEntry
 from otel_aicost.cost.pricing.names import fine_tuned_base, normalise, without_date
-from otel_aicost.quoting import show
+from otel_aicost.quoting import show, without_credentials
 
 FORMAT = "otel-aicost-prices/1"
 MAX_RATE = Decimal(10_000)  # USD per 1M tokens: no model costs this much; a bigger value is a unit mistake
 RATES = ("input", "output") + OPTIONAL_RATES
-_CREDENTIALS = re.compile(r"(?<=://)[^/@\s]*@")  # user:password@ in a URL given where a path belongs
 
 
 class CatalogError(ValueError):
@@ -144,7 +142,7 @@ def _entry(name: str, row: dict[str, Any], label: str) -> PriceEntry:
 
 def load(path: str | Path) -> LocalCatalog:
     """Read and validate a catalog file; ``CatalogError`` names the file and the problem."""
-    where = _CREDENTIALS.sub("***@", str(path))
+    where = without_credentials(str(path))
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as error:
