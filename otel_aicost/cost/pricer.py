@@ -28,6 +28,7 @@ from otel_aicost.config.settings import Deployment, Settings
 from otel_aicost.instrumentation.usage import REPORTED, Usage
 from otel_aicost.cost import limits
 from otel_aicost.cost.outputs import OutputStats
+from otel_aicost.cost.pricing import genai_data
 from otel_aicost.cost.pricing.catalog import Catalog, residency_of
 from otel_aicost.cost import fees
 from otel_aicost.cost.fees import ToolCall, Units
@@ -120,6 +121,7 @@ class Pricer:
         self._factor = Decimal(1) if settings.currency == "USD" else settings.usd_rate
         self._cache: dict[tuple[Any, ...], _Resolved] = {}
         self._expires = 0.0
+        self._changes: tuple[int, ...] | None = None  # time-of-day price changes, read once
         self._no_usage = Cost(semconv.STATUS_NO_USAGE, self.currency)
         self._failed = False
         self._implausible_said: set[str] = set()
@@ -332,7 +334,18 @@ class Pricer:
     def _new_day(self) -> None:
         self._cache.clear()
         now = time.time()
-        self._expires = now - (now % 86400) + 86400  # the next UTC midnight
+        midnight = now - (now % 86400)
+        later = [change for change in self._daily_changes() if midnight + change > now]
+        # the next UTC midnight, or before it the next time-of-day price change (off-peak hours)
+        self._expires = midnight + (later[0] if later else 86400)
+
+    def _daily_changes(self) -> tuple[int, ...]:
+        if self._changes is None:
+            try:
+                self._changes = genai_data.daily_changes()
+            except ShippedDataError:  # no shipped prices, so none that change with the time of day
+                self._changes = ()
+        return self._changes
 
     def entry(self, request: PricingRequest) -> PriceEntry | None:
         """The price entry (per 1M tokens, USD) that ``price()`` would use for this call, if any (an ended

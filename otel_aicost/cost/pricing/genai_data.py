@@ -181,6 +181,20 @@ def _load() -> dict[str, Any]:
     return load_shipped_json("genai_prices.json", _prepare)
 
 
+def daily_changes() -> tuple[int, ...]:
+    """When in the day (seconds after UTC midnight) a time-of-day price (off-peak hours) starts or ends, sorted:
+    a price resolved before one of these moments may not hold after it."""
+    seconds: set[int] = set()
+    for provider in _load()["providers"].values():
+        for model in provider.models:
+            constraints = [c for c, _ in model.prices] if isinstance(model.prices, list) else []
+            for constraint in constraints + [variant.constraint for variant in model.variants]:
+                for moment in (constraint.start_time, constraint.end_time) if constraint is not None else ():
+                    if moment is not None:
+                        seconds.add(moment.hour * 3600 + moment.minute * 60 + moment.second)
+    return tuple(sorted(seconds))
+
+
 def version() -> str:
     """The genai-prices release the shipped data comes from, e.g. ``0.2.3``."""
     return str(_load()["version"])
