@@ -260,17 +260,18 @@ class CallTable:
             if windowed and (start < since or start >= until):
                 table.filtered_out += 1
                 return
-            if start > table.last_seen:  # noqa: PLR1730 - max() costs a call per call read
-                table.last_seen = start
-            if start < table.first_seen:  # noqa: PLR1730
-                table.first_seen = start
             cost = r.cost
-            key = (start - start % period, attrs(r), r.response_model or r.request_model, tuple(r.tags.items()),
-                   cost is None, r.is_error)  # fmt: skip
-            if report:
-                key += (r.usage_source == "estimated", r.deployment_type_source == "assumed")
-                if unit_dim:
-                    key += (r.unit, r.input_tokens > 0 or r.output_tokens > 0)
+            if not report:
+                key = (start - start % period, attrs(r), r.response_model or r.request_model, tuple(r.tags.items()),
+                       cost is None, r.is_error)  # fmt: skip
+            elif unit_dim:
+                key = (start - start % period, attrs(r), r.response_model or r.request_model, tuple(r.tags.items()),
+                       cost is None, r.is_error, r.usage_source == "estimated", r.deployment_type_source == "assumed",
+                       r.unit, r.input_tokens > 0 or r.output_tokens > 0)  # fmt: skip
+            else:
+                key = (start - start % period, attrs(r), r.response_model or r.request_model, tuple(r.tags.items()),
+                       cost is None, r.is_error, r.usage_source == "estimated",
+                       r.deployment_type_source == "assumed")  # fmt: skip
             cell = cells.get(key)
             if cell is None:
                 cell = cells[key] = _new_cell(CellInfo(table, r))
@@ -313,7 +314,11 @@ class CallTable:
                 for name in info.budgets:
                     costs = budget_cost[name]
                     costs[hour] = costs.get(hour, 0) + cost
-            if series:
+            if series:  # the series' first and last call: the forecast's "as of", the anomalies' end
+                if start > table.last_seen:  # noqa: PLR1730 - max() costs a call per call read
+                    table.last_seen = start
+                if start < table.first_seen:  # noqa: PLR1730
+                    table.first_seen = start
                 slot = (start - start % HOUR_NS, info.series)
                 hour_cell = hourly.get(slot)
                 if hour_cell is None:
