@@ -189,8 +189,12 @@ class Pricer:
     def _tokens_cost(self, resolved: _Resolved, usage: Usage, request_model: str | None) -> Cost:
         if resolved.cost is not None:
             return resolved.cost
-        inputs = _count(usage.input_tokens)
-        output = _count(usage.output_tokens)
+        inputs = usage.input_tokens
+        if type(inputs) is not int or inputs < 0:  # _count, inlined for the counts every call has
+            inputs = _count(inputs)
+        output = usage.output_tokens
+        if type(output) is not int or output < 0:
+            output = _count(output)
         if inputs > resolved.max_input or output > resolved.max_output:
             return self._implausible(resolved, inputs, output)
         if self.outputs is not None and usage.source == REPORTED:
