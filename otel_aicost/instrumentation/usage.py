@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from otel_aicost.frozen import fast_init
+
 REPORTED = "reported"
 ESTIMATED = "estimated"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Usage:
     """Token counts of one call.
