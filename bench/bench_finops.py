@@ -3,8 +3,12 @@
     python bench/gen_spans.py 1000000 /tmp/spans-a.jsonl --seed 7
     python bench/gen_spans.py 1000000 /tmp/spans-b.jsonl --seed 8
     python bench/bench_finops.py /tmp/spans-a.jsonl /tmp/spans-b.jsonl [--workers N] [--only focus --granularity hour]
+    python bench/bench_finops.py /tmp/spans-a.jsonl --all-outputs [--rounds 3]
 
 Runs each command in a fresh process, first over the first file (1M spans), then over all files (2M spans).
+``--all-outputs``: the plain ``report --by team,model --format json`` against the same report asking for every
+other output of the same read (``--forecast --anomalies --html --focus``), run alternately ``--rounds`` times over
+the first file, so that the shared machine's changing load weighs on both alike; prints each pair's CPU ratio.
 Peak memory is the largest total resident set of the command's whole process tree (the command and its
 reader workers), sampled every 50 ms from /proc. Results also go to bench/results/finops.json.
 """
@@ -95,7 +99,17 @@ def main() -> None:
     )
     parser.add_argument("--only", choices=["report", "focus"], default=None)
     parser.add_argument("--granularity", choices=["day", "hour"], default="day", help="focus charge period")
+    parser.add_argument("--all-outputs", action="store_true", help="plain report against report with every output")
+    parser.add_argument("--rounds", type=int, default=3, help="--all-outputs: pairs of runs")
+    parser.add_argument(
+        "--all-args",
+        default="--forecast --anomalies --html {dir}/r.html --focus {dir}/f.csv",
+        help="--all-outputs: what the report adds for every output ({dir}: a scratch folder)",
+    )
     args = parser.parse_args()
+    if args.all_outputs:
+        all_outputs(args)
+        return
     sizes = [args.files[:1]] + ([args.files] if len(args.files) > 1 else [])
     extra = ["--workers", str(args.workers)] if args.workers else []
     results = []
@@ -126,6 +140,41 @@ def main() -> None:
     (out / "finops.json").write_text(json.dumps({"loadavg_at_end": load, "results": results}, indent=2))
     print(
         f"load average at the end: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} (2 cores; others' work inflates wall time)"
+    )
+
+
+def all_outputs(args) -> None:
+    """Plain report and report with every output, alternately; CPU seconds of each and their ratio per pair."""
+    extra = ["--workers", str(args.workers)] if args.workers else []
+    plain = [args.files[0], "--by", "team,model", "--format", "json", "--no-progress", *extra]
+    pairs = []
+    with tempfile.TemporaryDirectory() as scratch:
+        everything = plain + args.all_args.format(dir=scratch).split()
+        for round_number in range(1, args.rounds + 1):
+            pair = {}
+            for name, cli in (("report", plain), ("all", everything)):
+                result = measure("report", cli, Path(scratch, "stdout"))
+                pair[name] = result
+                print(
+                    f"round {round_number}  {name:6}  {result['seconds']:6.1f} s wall  {result['cpu_seconds']:6.1f} s "
+                    f"cpu  peak RSS {result['peak_rss_mb']:5} MB   {result['summary']}",
+                    flush=True,
+                )
+            ratio = pair["all"]["cpu_seconds"] / pair["report"]["cpu_seconds"]
+            pair["ratio"] = round(ratio, 3)
+            pairs.append(pair)
+            print(f"round {round_number}  all / report CPU: {ratio:.2f}", flush=True)
+    ratios = sorted(p["ratio"] for p in pairs)
+    load = os.getloadavg()
+    print(
+        f"CPU ratio all outputs / plain report: median {ratios[len(ratios) // 2]:.2f} "
+        f"(each round: {', '.join(f'{r:.2f}' for r in (p['ratio'] for p in pairs))}); "
+        f"load average at the end {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
+    )
+    out = Path(__file__).parent / "results"
+    out.mkdir(exist_ok=True)
+    (out / "finops_all_outputs.json").write_text(
+        json.dumps({"command": everything, "loadavg_at_end": load, "pairs": pairs}, indent=2)
     )
 
 

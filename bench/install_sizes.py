@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-EXTRAS = ("instruments", "demo", "yaml", "azure", "prometheus", "grpc", "parquet", "finops")
+EXTRAS = ("instruments", "demo", "html", "yaml", "azure", "prometheus", "grpc", "parquet", "finops")
 
 
 def site_packages(venv: Path) -> Path:

@@ -26,6 +26,7 @@ CHAT_MODEL = "gpt-4o-mini"
 CHAT_RESPONSE_MODEL = "gpt-4o-mini-2024-07-18"
 EMBEDDING_MODEL = "text-embedding-3-small"
 STREAM_CHUNKS = 50
+STREAM_BROKEN_AFTER = 5  # chunks the broken-off stream case reads before it closes the stream
 EMBEDDING_DIMENSIONS = 1536
 CREATED = 1763900000
 
@@ -156,6 +157,19 @@ def stream_usage(create) -> int:
     count = 0
     for _chunk_ in create(model=CHAT_MODEL, messages=MESSAGES, stream=True, stream_options={"include_usage": True}):
         count += 1
+    return count
+
+
+def stream_broken(create) -> int:
+    """The same stream, broken off after a few chunks and closed, as when a user presses stop: no usage chunk
+    arrives, so otel-aicost estimates the usage with tiktoken. Returns the chunks read."""
+    count = 0
+    stream = create(model=CHAT_MODEL, messages=MESSAGES, stream=True)
+    for _chunk_ in stream:
+        count += 1
+        if count == STREAM_BROKEN_AFTER:
+            break
+    stream.close()
     return count
 
 

@@ -26,7 +26,7 @@ import mock_openai
 import modes
 from openai.types.chat import ChatCompletion
 
-CASES = ("chat", "stream", "stream_usage", "async_chat", "embeddings")
+CASES = ("chat", "stream", "stream_usage", "stream_broken", "async_chat", "embeddings")
 # Not in CASES (the memory run's cycle): the instrumentation's own cost with the SDK's work taken out. The
 # wrapper installed on ``Completions.create`` is called around a stub that returns one pre-parsed ChatCompletion,
 # so there is no HTTP, no parsing, and the machine's noise is far smaller than over a real 1.5 ms call.
@@ -83,6 +83,10 @@ class Caller:
             create = creates["chat"]
             for _ in range(n):
                 mock_openai.stream_usage(create)
+        elif case == "stream_broken":
+            create = creates["chat"]
+            for _ in range(n):
+                mock_openai.stream_broken(create)
         elif case == "embeddings":
             create = creates["embeddings"]
             for _ in range(n):
@@ -125,6 +129,10 @@ class Caller:
             got = mock_openai.stream_usage(create)
             if got != mock_openai.STREAM_CHUNKS + 1:
                 raise SystemExit(f"stream_usage: caller saw {got} chunks, expected {mock_openai.STREAM_CHUNKS + 1}")
+        elif case == "stream_broken":
+            got = mock_openai.stream_broken(create)
+            if got != mock_openai.STREAM_BROKEN_AFTER:
+                raise SystemExit(f"stream_broken: caller read {got} chunks, expected {mock_openai.STREAM_BROKEN_AFTER}")
         elif case == "chat":
             if mock_openai.chat(create).usage.total_tokens != mock_openai.USAGE["total_tokens"]:
                 raise SystemExit("chat: usage changed")
@@ -145,7 +153,7 @@ def _timed_batch(caller: Caller, pipe: modes.Pipeline, case: str, n: int, instru
     return cpu / n / 1000.0, wall / n / 1000.0
 
 
-STREAM_CASES = ("stream", "stream_usage")
+STREAM_CASES = ("stream", "stream_usage")  # long calls: --stream-calls; stream_broken is as short as a chat call
 
 
 def time_cases(args: argparse.Namespace) -> list[dict]:

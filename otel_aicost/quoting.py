@@ -15,6 +15,7 @@ MAX_SHOWN = 24  # characters of a value that may be quoted
 _PLAIN = re.compile(r"^[A-Za-z0-9 _.,:/+\-]*$")
 _SECRET_WORDS = ("key", "secret", "token", "password", "passwd", "bearer", "sig=", "signature")
 _SECRET_PREFIXES = ("sk-", "sk_", "pk-", "rk-", "ghp_", "xox", "eyj", "akia")
+_CREDENTIALS = re.compile(r"(?<=:/)/?[^/@\s]*@")  # user:password@ of a URL (a Path keeps one of its slashes)
 
 
 def show(value: Any) -> str:
@@ -45,3 +46,9 @@ def looks_harmless(text: str) -> bool:
     # a run of 16+ letters and digits mixing both is how API keys and tokens look
     return not any(len(run) >= 16 and re.search(r"\d", run) and re.search(r"[A-Za-z]", run)
                    for run in re.findall(r"[A-Za-z0-9]+", text))  # fmt: skip
+
+
+def without_credentials(location: str) -> str:
+    """A path or URL for an error message, with the ``user:password@`` of a URL given where a path belongs
+    replaced by ``***@`` (``https://***@host/prices.json``)."""
+    return _CREDENTIALS.sub(lambda found: found.group(0)[: found.group(0).startswith("/")] + "***@", location)

@@ -9,7 +9,7 @@ here, once per genai-prices release, and read at run time as plain JSON by ``cos
 * per model: its id, its match logic (``equals``, ``starts_with``, ``ends_with``, ``contains``, ``regex``, ``or``,
   ``and``), its prices (one set, or a list of dated / time-of-day conditional prices) and its price variants
   (``service_tier`` flex/priority, ``processing`` batch...), keeping only the per-token prices
-  (``openai_prices.FIELDS``), as decimal strings, tiered prices as ``{"base", "tiers": [{"start", "price"}]}``.
+  (``openai_prices.FIELDS``: run it where otel-aicost is installed, e.g. ``pip install -e '.[test]'``), as decimal strings, tiered prices as ``{"base", "tiers": [{"start", "price"}]}``.
 
 Run with the pinned genai-prices installed (it is in the ``test`` extra on Python 3.11+):
 
@@ -29,19 +29,11 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from otel_aicost.cost.pricing.openai_prices import FIELDS
+
 OUT = Path(__file__).resolve().parent.parent / "otel_aicost" / "cost" / "pricing" / "data" / "genai_prices.json"
 PROVIDERS = ("openai", "azure")  # what cost/pricing/openai_prices.py looks up; Azure's fallbacks come along
-TOKEN_PRICES = (  # genai-prices ModelPrice attributes priced per 1M tokens: openai_prices.FIELDS' keys
-    "input_mtok",
-    "cache_read_mtok",
-    "cache_write_mtok",
-    "output_mtok",
-    "input_audio_mtok",
-    "cache_audio_read_mtok",
-    "output_audio_mtok",
-    "input_image_mtok",
-    "output_image_mtok",
-)
+TOKEN_PRICES = tuple(FIELDS)  # the per-1M-token genai-prices ModelPrice attributes we read
 
 
 def build() -> dict[str, Any]:

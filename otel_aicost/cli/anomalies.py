@@ -11,7 +11,8 @@ import click
 
 from otel_aicost.cli._finops_read import read, reading_options
 from otel_aicost.finops.anomalies import CAUSE_WORDS, THRESHOLD, Anomaly, detect
-from otel_aicost.finops.report.build import DIMENSIONS, parse_by, to_ns
+from otel_aicost.finops.call_table import CallTable, Plan
+from otel_aicost.finops.report.build import DIMENSIONS, TIME_DIMENSIONS, parse_by, to_ns
 from otel_aicost.finops.report.output import money_cells
 from otel_aicost.finops.series import DAY_NS, HOUR_NS, SeriesBuilder, iso
 from otel_aicost.finops.telemetry_input import window
@@ -63,19 +64,22 @@ def command(paths, by, granularity, since, until, threshold, fmt, progress, work
     Cause: the factor of spend = calls x tokens per call x price per token that moved: request volume, input or
     output tokens per call, model mix, cache hit rate, price, or a new model or group.
     """
-    dims = parse_by(by)
+    dims = [d for d in parse_by(by) if d not in TIME_DIMENSIONS]
     start, stop = window(since, until)
-    factory = partial(SeriesBuilder, dims, since_ns=to_ns(start), until_ns=to_ns(stop))
-    sinks, _ = read(paths, {"series": factory}, dims=dims, workers=workers, progress=progress)
-    found = find_anomalies(sinks.sinks["series"], granularity, threshold)
+    plan = Plan(report=False, series_by=tuple(dims), since_ns=to_ns(start), until_ns=to_ns(stop))
+    sinks, _ = read(paths, {"table": partial(CallTable, plan)}, dims=dims, workers=workers, progress=progress)
+    found = find_anomalies(sinks.sinks["table"].series(), granularity, threshold)
     if fmt == "json":
-        click.echo(
-            json.dumps({"by": dims, "granularity": granularity, "anomalies": [_dict(a, dims) for a in found]}, indent=2)
-        )
+        click.echo(json.dumps(anomalies_document(found, dims, granularity), indent=2))
     elif fmt == "csv":
         click.echo(to_csv(found, dims), nl=False)
     else:
         click.echo(to_table(found, dims, granularity))
+
+
+def anomalies_document(found: list[Anomaly], dims: list[str], granularity: str) -> dict:
+    """The anomalies as JSON-ready data: ``anomalies --format json``, ``report``'s."""
+    return {"by": dims, "granularity": granularity, "anomalies": [_dict(a, dims) for a in found]}
 
 
 def _dict(a: Anomaly, dims: list[str]) -> dict:

@@ -10,10 +10,10 @@ from functools import partial
 import click
 
 from otel_aicost.cli._finops_read import load_budgets, read, reading_options
+from otel_aicost.finops.call_table import CallTable, Plan
 from otel_aicost.finops.forecast import ForecastResult, forecast_series
-from otel_aicost.finops.report.build import DIMENSIONS, parse_by
+from otel_aicost.finops.report.build import DIMENSIONS, TIME_DIMENSIONS, parse_by
 from otel_aicost.finops.report.output import money_cells
-from otel_aicost.finops.series import SeriesBuilder
 from otel_aicost.finops.telemetry_input import InputError, parse_moment
 
 
@@ -43,15 +43,13 @@ def command(paths, by, until, since, config, fmt, progress, workers) -> None:
     The forecast follows the daily spend's trend and weekly rhythm; one-off bursts widen the interval without
     bending the trend (method and backtest: bench/backtest_forecast.py).
     """
-    dims = parse_by(by)
+    dims = [d for d in parse_by(by) if d not in TIME_DIMENSIONS]
     stop = parse_moment(until, option="--until")
     start = parse_moment(since, option="--since")
-    budgets = load_budgets(config)
-    sinks, _ = read(
-        paths, {"series": partial(SeriesBuilder, dims, budgets=budgets)}, dims=dims, workers=workers, progress=progress
-    )
+    plan = Plan(report=False, series_by=tuple(dims), budgets=tuple(load_budgets(config)))
+    sinks, _ = read(paths, {"table": partial(CallTable, plan)}, dims=dims, workers=workers, progress=progress)
     try:
-        result = forecast_series(sinks.sinks["series"], by=dims, until=stop, since=start)
+        result = forecast_series(sinks.sinks["table"].series(), by=dims, until=stop, since=start)
     except ValueError as error:
         raise InputError(str(error)) from None
     if fmt == "json":
@@ -140,7 +138,12 @@ def _group_dict(g) -> dict:
 
 
 def to_json(result: ForecastResult, dims: list[str]) -> str:
-    document = {
+    return json.dumps(forecast_document(result, dims), indent=2, ensure_ascii=False)
+
+
+def forecast_document(result: ForecastResult, dims: list[str]) -> dict:
+    """The forecast as JSON-ready data (money as exact decimal text): ``forecast --format json``, ``report``'s."""
+    return {
         "by": dims,
         "since": result.since.isoformat(),
         "as_of": result.as_of.isoformat(),
@@ -163,7 +166,6 @@ def to_json(result: ForecastResult, dims: list[str]) -> str:
             for b in result.budgets
         ],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False)
 
 
 def to_csv(result: ForecastResult, dims: list[str]) -> str:

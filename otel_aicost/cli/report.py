@@ -1,21 +1,33 @@
 """``otel-aicost report``: cost and unit economics of GenAI calls from telemetry files.
 
-One read serves every output asked for: the table (or JSON/CSV), ``--html`` (which adds the forecast and the
-anomalies) and ``--focus`` (FOCUS 1.2 rows, as ``otel-aicost focus`` writes them).
+One read serves every output asked for: the table (or JSON/CSV), ``--forecast`` and ``--anomalies`` (what
+``otel-aicost forecast --by`` the same keys and ``otel-aicost anomalies`` of the total show), ``--html`` (which
+shows both) and ``--focus`` (FOCUS 1.2 rows, as ``otel-aicost focus`` writes them). Every call is read once into
+one table (``finops.call_table``) that all of them are derived from.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from functools import partial
 from pathlib import Path
 
 import click
 
+from otel_aicost.cli import anomalies as anomalies_cli
+from otel_aicost.cli import forecast as forecast_cli
 from otel_aicost.cli._finops_read import load_budgets, read, reading_options
-from otel_aicost.finops.report.build import DIMENSIONS, ReportBuilder, parse_by, report_from, to_ns
-from otel_aicost.finops.report.output import COLUMN_NAMES, DEFAULT_COLUMNS, parse_columns, to_csv, to_json, to_table
-from otel_aicost.finops.series import SeriesBuilder, TagCosts
+from otel_aicost.finops.call_table import CallTable, Plan
+from otel_aicost.finops.report.build import DIMENSIONS, TIME_DIMENSIONS, parse_by, report_from, to_ns
+from otel_aicost.finops.report.output import (
+    COLUMN_NAMES,
+    DEFAULT_COLUMNS,
+    parse_columns,
+    report_document,
+    to_csv,
+    to_table,
+)
 from otel_aicost.finops.telemetry_input import InputError, window
 
 
@@ -53,19 +65,55 @@ from otel_aicost.finops.telemetry_input import InputError, window
     help="Also write FOCUS 1.2 rows (daily; .parquet or CSV) from the same read.",
 )
 @click.option(
+    "--forecast",
+    "with_forecast",
+    is_flag=True,
+    help="Also the forecast to the end of the last call's month per group (non-time --by keys) with its 80% "
+    "range, and each budget's run-out day (as `otel-aicost forecast`), from the same read.",
+)
+@click.option(
+    "--anomalies",
+    "with_anomalies",
+    is_flag=True,
+    help="Also the anomalous hours of the total spend with their cause (as `otel-aicost anomalies`), from the "
+    "same read.",
+)
+@click.option(
     "--config",
     type=click.Path(dir_okay=False),
-    help="Config file whose [[budgets]] the HTML page draws (default: OTEL_AICOST_CONFIG).",
+    help="Config file whose [[budgets]] the forecast and the HTML page use (default: OTEL_AICOST_CONFIG).",
 )
 def command(
-    paths, by, since, until, fmt, columns, wide, limit, html_path, focus_path, config, progress, workers
+    paths,
+    by,
+    since,
+    until,
+    fmt,
+    columns,
+    wide,
+    limit,
+    html_path,
+    focus_path,
+    with_forecast,
+    with_anomalies,
+    config,
+    progress,
+    workers,
 ) -> None:
     """Totals and unit economics of GenAI calls in OTLP JSON lines files or folders (default ./otel-aicost-data/).
 
     Per group: calls, failed calls, tokens by type, exact cost, cost per call (mean, median, p95), cost per 1K
     tokens, cache savings, share not priced and estimated, latency (median, p95), output tokens per second,
     latency-tokens correlation, cost per second of latency.
+
+    With --forecast, --anomalies or --html, JSON output carries the forecast and the anomalies too (what the
+    HTML page shows); the table prints them below the figures.
     """
+    if fmt == "csv" and (with_forecast or with_anomalies):
+        raise click.UsageError(
+            "CSV holds one table: use --format table or json with --forecast/--anomalies, or run "
+            "`otel-aicost forecast --format csv` / `otel-aicost anomalies --format csv`"
+        )
     start, stop = window(since, until)
     dims = parse_by(by)
     try:
@@ -75,35 +123,58 @@ def command(
     if wide:
         chosen = list(COLUMN_NAMES)
     since_ns, until_ns = to_ns(start), to_ns(stop)
-    factories = {"report": partial(ReportBuilder, dims, since_ns, until_ns)}
-    budgets = load_budgets(config) if html_path else []
-    if html_path:  # the page's timeline, forecast and anomalies: totals per currency, models kept apart
-        factories["series"] = partial(SeriesBuilder, [], budgets=budgets, since_ns=since_ns, until_ns=until_ns)
-        factories["tags"] = TagCosts
+    series_dims = [d for d in dims if d not in TIME_DIMENSIONS]
+    insights = with_forecast or with_anomalies or html_path
+    budgets = load_budgets(config) if with_forecast or html_path else []
     if focus_path:
-        from otel_aicost.finops.focus.build import FocusBuilder
-
         focus_format = _focus_format(focus_path)
-        factories["focus"] = partial(FocusBuilder, "day", since_ns, until_ns)
-    sinks, stats = read(paths, factories, dims=dims, workers=workers, progress=progress)
-    result = report_from(sinks.sinks["report"], stats, start, stop)
+    plan = Plan(
+        by=tuple(dims),
+        sample=bool(html_path),  # the page's latency scatter
+        series_by=tuple(series_dims) if insights else None,
+        budgets=tuple(budgets),
+        focus="day" if focus_path else None,
+        since_ns=since_ns,
+        until_ns=until_ns,
+    )
+    sinks, stats = read(paths, {"table": partial(CallTable, plan)}, dims=dims, workers=workers, progress=progress)
+    table = sinks.sinks["table"]
+    result = report_from(table.report_builder(), stats, start, stop)
+    forecast = found = total = None
+    if insights:
+        from otel_aicost.finops.report.html import insights_of
+
+        total = table.series([])
+        forecast, found = insights_of(total, grouped=table.series(), by=series_dims)
     if fmt == "json":
-        click.echo(to_json(result))
+        document = report_document(result)
+        if insights:
+            document["forecast"] = forecast_cli.forecast_document(forecast, series_dims) if forecast else None
+            document["anomalies"] = anomalies_cli.anomalies_document(found, [], "hour")
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
     elif fmt == "csv":
         click.echo(to_csv(result), nl=False)
     else:
         width = None if chosen is not None else shutil.get_terminal_size((120, 24)).columns
         click.echo(to_table(result, limit=limit, columns=chosen, width=width))
+        if with_forecast:
+            click.echo("")
+            click.echo(
+                forecast_cli.to_table(forecast, series_dims) if forecast else "No priced calls to forecast from."
+            )
+        if with_anomalies:
+            click.echo("")
+            click.echo(anomalies_cli.to_table(found, [], "hour"))
     if html_path:
         from otel_aicost.finops.report.html import write_html
 
         try:
-            write_html(result, sinks.sinks["series"], html_path, sinks.sinks["tags"])
+            write_html(result, total, html_path, table.tag_costs(), insights=(forecast, found))
         except OSError as exc:
             raise InputError(f"cannot write {html_path}: {exc.strerror or exc}") from None
         click.echo(f"HTML report written to {html_path}", err=True)
     if focus_path:
-        _write_focus(sinks.sinks["focus"], focus_path, focus_format)
+        _write_focus(table.focus_builder(), focus_path, focus_format)
 
 
 def _focus_format(path: str) -> str:

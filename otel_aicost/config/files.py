@@ -12,18 +12,20 @@ from pathlib import Path
 from typing import Any
 
 from otel_aicost.config.errors import ConfigError
+from otel_aicost.quoting import without_credentials
 
 
 def read_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Parse a TOML, YAML or JSON config file into a mapping; fail with the file name and the parser's reason."""
     file = Path(path)
+    where = without_credentials(str(path))  # a URL with user:password@ given as the config file is not echoed
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as error:
-        raise ConfigError(f"{file}: cannot read config file: {error.strerror or error}") from None
+        raise ConfigError(f"{where}: cannot read config file: {error.strerror or error}") from None
     except UnicodeDecodeError as error:
         raise ConfigError(
-            f"{file}: not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset {error.start}); "
+            f"{where}: not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset {error.start}); "
             "save the config file as UTF-8"
         ) from None
     suffix = file.suffix.lower()
@@ -38,18 +40,18 @@ def read_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
             try:
                 import yaml
             except ModuleNotFoundError:
-                raise ConfigError(f"{file}: YAML config needs PyYAML: pip install 'otel-aicost[yaml]'") from None
+                raise ConfigError(f"{where}: YAML config needs PyYAML: pip install 'otel-aicost[yaml]'") from None
             data = yaml.safe_load(text) or {}
         elif suffix == ".json":
             data = json.loads(text)
         else:
-            raise ConfigError(f"{file}: unknown config file type '{suffix}' (use .toml, .yaml, .yml or .json)")
+            raise ConfigError(f"{where}: unknown config file type '{suffix}' (use .toml, .yaml, .yml or .json)")
     except ConfigError:
         raise
     except Exception as error:  # each parser has its own error class; all mean the same here
-        raise ConfigError(f"{file}: not valid {suffix[1:].upper()}: {_parse_problem(error)}") from None
+        raise ConfigError(f"{where}: not valid {suffix[1:].upper()}: {_parse_problem(error)}") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{file}: the top level must be a table/mapping, not {type(data).__name__}")
+        raise ConfigError(f"{where}: the top level must be a table/mapping, not {type(data).__name__}")
     return data
 
 

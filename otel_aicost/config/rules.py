@@ -15,13 +15,14 @@ from typing import Any
 
 from otel_aicost.quoting import show
 
+_DIGITS = 16  # no price, rate or limit has more digits before the point
 TAG_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$")
 _SWITCH_WORDS = {"true": True, "1": True, "yes": True, "on": True,
                  "false": False, "0": False, "no": False, "off": False}  # fmt: skip
 
 
 def number(value: Any) -> Decimal:
-    """A finite number: an int, a float, a Decimal or its text (never a bool)."""
+    """A finite number below 10^16: an int, a float, a Decimal or its text (never a bool)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
         raise ValueError(f"must be a number, got {show(value)}")
     try:
@@ -30,6 +31,8 @@ def number(value: Any) -> Decimal:
         raise ValueError(f"must be a number, got {show(value)}") from None
     if not result.is_finite() or (isinstance(value, float) and not math.isfinite(value)):
         raise ValueError(f"must be a finite number, got {show(value)}")
+    if result and result.adjusted() >= _DIGITS:  # a cost from it would reach telemetry as float('inf')
+        raise ValueError(f"must be below 10^{_DIGITS}, got {show(value)}")
     return result
 
 

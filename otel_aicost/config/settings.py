@@ -105,10 +105,14 @@ def load_settings(options: Mapping[str, Any] | None = None, environ: Mapping[str
     for key, value in from_environment(env).items():
         merged[key], origins[key] = value, _Origin(f"environment variable {key_to_env(key)}", show_key=False)
     for key, value in options.items():
-        merged[key], origins[key] = value, _Origin("configure() argument")
+        merged[key], origins[str(key)] = value, _Origin("configure() argument")
     config_path = str(path) if path else None
     if not merged:
         return Settings(config_path=config_path)  # nothing to check: pydantic is not even imported
+    for key in merged:  # YAML reads an unquoted on/yes/no as a boolean and 1 as a number; no key is either
+        if not isinstance(key, str):
+            known = ", ".join(config_keys().model_fields)
+            raise ConfigError(f"{origins[str(key)].describe(str(key))}: unknown key (known keys: {known})")
     try:
         given = validate(config_keys(), merged)
     except TableError as error:

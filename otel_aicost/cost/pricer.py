@@ -16,6 +16,7 @@ clamped to the totals they are part of. Usage beyond what the model can bill in 
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -28,10 +29,12 @@ from otel_aicost.config.settings import Deployment, Settings
 from otel_aicost.instrumentation.usage import REPORTED, Usage
 from otel_aicost.cost import limits
 from otel_aicost.cost.outputs import OutputStats
+from otel_aicost.cost.pricing import genai_data
 from otel_aicost.cost.pricing.catalog import Catalog, residency_of
 from otel_aicost.cost import fees
 from otel_aicost.cost.fees import ToolCall, Units
 from otel_aicost.cost.pricing.entry import PriceEntry, TokenRates
+from otel_aicost.cost.shipped import ShippedDataError
 
 _EXACT = Context(prec=80)  # wide enough that no product or sum of ours is ever rounded
 _CACHE_LIMIT = 4096
@@ -121,14 +124,15 @@ class Pricer:
         self._factor = Decimal(1) if settings.currency == "USD" else settings.usd_rate
         self._cache: dict[tuple[Any, ...], _Resolved] = {}
         self._expires = 0.0
+        self._changes: tuple[int, ...] | None = None  # time-of-day price changes, read once
         self._no_usage = Cost(semconv.STATUS_NO_USAGE, self.currency)
         self._failed = False
         self._implausible_said: set[str] = set()
         self.outputs: OutputStats | None = None  # set by a budget guard: each model's outputs, for its estimates
 
     def preload(self) -> None:
-        """Load the price data now (about a second: genai-prices builds its pydantic models on import) instead
-        of on the first priced call. Call it at setup, e.g. from a background thread."""
+        """Load the shipped price data now (JSON files, read and indexed once per process) instead of on the first
+        priced call. Call it at setup, e.g. from a background thread."""
         self.catalog.resolve(["gpt-4o-mini"])
         self.catalog.resolve(["gpt-4o-mini"], deployment_type="global_standard")
 
@@ -180,7 +184,10 @@ class Pricer:
     def _unknown_after_failure(self) -> Cost:
         if not self._failed:
             self._failed = True
-            _log.warning("otel-aicost: could not price a call; it is reported as unknown_model", exc_info=True)
+            error = sys.exc_info()[1]  # called from an except block
+            damaged = isinstance(error, ShippedDataError)  # a broken install: the file and problem say it all
+            _log.warning("otel-aicost: could not price a call%s; it is reported as unknown_model",
+                         f" ({error})" if damaged else "", exc_info=not damaged)  # fmt: skip
         return Cost(semconv.STATUS_UNKNOWN_MODEL, self.currency)
 
     def _price(self, request: PricingRequest) -> Cost:
@@ -336,7 +343,18 @@ class Pricer:
     def _new_day(self) -> None:
         self._cache.clear()
         now = time.time()
-        self._expires = now - (now % 86400) + 86400  # the next UTC midnight
+        midnight = now - (now % 86400)
+        later = [change for change in self._daily_changes() if midnight + change > now]
+        # the next UTC midnight, or before it the next time-of-day price change (off-peak hours)
+        self._expires = midnight + (later[0] if later else 86400)
+
+    def _daily_changes(self) -> tuple[int, ...]:
+        if self._changes is None:
+            try:
+                self._changes = genai_data.daily_changes()
+            except ShippedDataError:  # no shipped prices, so none that change with the time of day
+                self._changes = ()
+        return self._changes
 
     def entry(self, request: PricingRequest) -> PriceEntry | None:
         """The price entry (per 1M tokens, USD) that ``price()`` would use for this call, if any (an ended

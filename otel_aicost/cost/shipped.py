@@ -50,11 +50,32 @@ def once(cache: MutableMapping[str, Any], key: str, build: Callable[[], T]) -> T
     return cache[key]  # type: ignore[no-any-return]
 
 
+class ShippedDataError(RuntimeError):
+    """A data file of the package is missing or damaged (a broken install); the message names it."""
+
+
+class _Damaged(str):
+    """The problem of a data file that could not be loaded, kept in its place: a broken install stays broken."""
+
+
 def load_shipped_json(name: str, prepare: Callable[[Any], T]) -> T:
-    """``prepare(data)`` of ``otel_aicost/cost/pricing/data/<name>``, read and prepared once per process."""
+    """``prepare(data)`` of ``otel_aicost/cost/pricing/data/<name>``, read and prepared once per process.
 
-    def build() -> T:
-        text = resources.files("otel_aicost.cost.pricing").joinpath(f"data/{name}").read_text("utf-8")
-        return prepare(json.loads(text))
+    A file that cannot be read, parsed or prepared raises ``ShippedDataError`` naming it, every time it is asked
+    for, without being read again (a call must not re-read a damaged 300 KB file to fail the same way)."""
 
-    return once(_json, name, build)
+    def build() -> T | _Damaged:
+        where = f"otel_aicost/cost/pricing/data/{name}"
+        try:
+            text = resources.files("otel_aicost.cost.pricing").joinpath(f"data/{name}").read_text("utf-8")
+            return prepare(json.loads(text))
+        except json.JSONDecodeError as error:
+            problem = f"{where}:{error.lineno}: damaged package data (column {error.colno}: {error.msg})"
+        except Exception as error:  # noqa: BLE001 - missing, not UTF-8 or not the shape its reader expects
+            problem = f"{where}: damaged package data ({type(error).__name__}: {error})"
+        return _Damaged(f"{problem}; reinstall otel-aicost")
+
+    loaded = once(_json, name, build)
+    if isinstance(loaded, _Damaged):
+        raise ShippedDataError(str(loaded))
+    return loaded

@@ -83,13 +83,18 @@ renew_lock_after_fork(globals(), "_counts_lock")
 
 class _RecentCounts:
     """Token counts of the request texts counted lately, per encoding. It keeps at most ``limit`` characters of
-    text alive (``functools.lru_cache`` bounds entries, whatever their size): when full it starts again empty, and a
-    text longer than a quarter of that is counted every time instead of pushing the rest out."""
+    text alive (``functools.lru_cache`` bounds entries, whatever their size), in at most one entry per
+    ``ENTRY_CHARS`` of them (an entry's key and slot cost about 150 bytes: 100,000 seven-character ids would
+    otherwise hold 15 MB): when full it starts again empty, and a text longer than a quarter of the limit is
+    counted every time instead of pushing the rest out."""
+
+    ENTRY_CHARS = 100
 
     def __init__(self, limit: int) -> None:
         self._counts: dict[tuple[str, str], int] = {}
         self._chars = 0
         self._limit = limit
+        self._entries = max(1, limit // self.ENTRY_CHARS)
 
     def count(self, encoding: Any, text: str) -> int:
         key = (encoding.name, text)
@@ -98,7 +103,7 @@ class _RecentCounts:
             counted = len(encoding.encode_ordinary(text))
             if len(text) <= self._limit // 4:
                 with _counts_lock:
-                    if self._chars + len(text) > self._limit:
+                    if self._chars + len(text) > self._limit or len(self._counts) >= self._entries:
                         self._counts.clear()
                         self._chars = 0
                     self._counts[key] = counted
@@ -111,7 +116,7 @@ class _RecentCounts:
             self._chars = 0
 
 
-_recent = _RecentCounts(limit=1_000_000)  # characters: about 1 MB of ASCII text, 4 MB at worst
+_recent = _RecentCounts(limit=1_000_000)  # characters: about 1 MB of ASCII text, 4 MB at worst, + 10,000 entries
 
 
 class EncodingFileError(RuntimeError):
@@ -194,10 +199,11 @@ def count_output(text: str | Iterable[str], model: str | None = None) -> int:
     """Tokens of generated text, e.g. the deltas of a stream whose usage did not arrive (joined first, since
     token boundaries do not follow chunk boundaries)."""
     if not isinstance(text, str):
+        parts = text if isinstance(text, list) else list(text)  # an iterator is read once, whichever join runs
         try:
-            text = "".join(text)  # a stream's parts are strings: one join, no per-part check
+            text = "".join(parts)  # a stream's parts are strings: one join, no per-part check
         except TypeError:
-            text = "".join(part for part in text if isinstance(part, str))
+            text = "".join(part for part in parts if isinstance(part, str))
     return len(encoding_for_model(model).encode_ordinary(text)) if text else 0
 
 

@@ -3,8 +3,8 @@
 ``report --html r.html --focus f.csv`` needs the report's aggregates, the hourly series behind the forecast and the
 anomalies, and the FOCUS rows. Decoding the JSON is nearly all the work (see ``scan``), so the records are decoded
 once and handed to each sink in turn; in worker processes each worker holds one ``Sinks`` and the parent merges them
-sink by sink. The tag keys seen are collected on the way, so that a ``--by`` key no call carries can be rejected
-with the keys that do exist.
+sink by sink. The tag keys seen are collected on the way (or asked of a sink that keeps them, ``tag_keys()``:
+``call_table.CallTable``), so that a ``--by`` key no call carries can be rejected with the keys that do exist.
 """
 
 from __future__ import annotations
@@ -21,12 +21,22 @@ class Sinks:
 
     def __init__(self, factories: Mapping[str, Callable], track_tags: bool = False) -> None:
         self.sinks = {name: factory() for name, factory in factories.items()}
-        self.track_tags = track_tags
-        self.tag_keys: set[str] = set()
+        # a sink that keeps the tags can say which keys it saw: no need to look at every call's
+        self.track_tags = track_tags and not all(hasattr(sink, "tag_keys") for sink in self.sinks.values())
+        self.seen_tags: set[str] = set()
         self._bind()
 
+    @property
+    def tag_keys(self) -> set[str]:
+        """Tag keys the calls read carry."""
+        keys = set(self.seen_tags)
+        for sink in self.sinks.values():
+            if hasattr(sink, "tag_keys"):
+                keys |= sink.tag_keys()
+        return keys
+
     def __getstate__(self) -> dict:
-        return {"sinks": self.sinks, "track_tags": self.track_tags, "tag_keys": self.tag_keys}
+        return {"sinks": self.sinks, "track_tags": self.track_tags, "seen_tags": self.seen_tags}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
@@ -36,7 +46,7 @@ class Sinks:
         """``self.add``: the cheapest function that does the job (it runs once per call read)."""
         adds = [sink.add for sink in self.sinks.values()]
         if self.track_tags:
-            seen = self.tag_keys
+            seen = self.seen_tags
 
             def add(record) -> None:
                 tags = record.tags
@@ -73,7 +83,7 @@ class Sinks:
     def merge(self, other: Sinks) -> None:
         for name, sink in self.sinks.items():
             sink.merge(other.sinks[name])
-        self.tag_keys |= other.tag_keys
+        self.seen_tags |= other.seen_tags
         self._bind()  # keep ``add`` pointing at this Sinks' own set
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from otel_aicost.cost.pricing import openai_prices
+from otel_aicost.cost.pricing import genai_data, openai_prices
 
 genai_prices = pytest.importorskip("genai_prices", reason="genai-prices needs Python 3.11+")
 from genai_prices import data_snapshot, types  # noqa: E402
@@ -56,7 +56,7 @@ def _names() -> set[str]:
         return [name for sub in getattr(clause, "or_", []) + getattr(clause, "and_", []) for name in equals(sub)]
 
     for provider in snapshot.providers:
-        if provider.id in openai_prices._load()["providers"]:
+        if provider.id in genai_data._load()["providers"]:
             for model in provider.models:
                 names |= {model.id, f"{model.id}-2025-06-01", f"{model.id}-20250601", *equals(model.match)}
     return names
@@ -64,7 +64,7 @@ def _names() -> set[str]:
 
 def _dates() -> list[datetime]:
     days = {date(2024, 1, 1), datetime.now(timezone.utc).date()}
-    for provider in openai_prices._load()["providers"].values():
+    for provider in genai_data._load()["providers"].values():
         for model in provider.models:
             constraints = [c for c, _ in model.prices] if isinstance(model.prices, list) else []
             for constraint in constraints + [v.constraint for v in model.variants]:
@@ -79,8 +79,8 @@ def _theirs(prices) -> dict:
     for key in openai_prices.FIELDS:
         value = getattr(prices, key, None)
         if value is not None and hasattr(value, "tiers"):
-            value = openai_prices.Tiered(
-                value.base, tuple(openai_prices.Tier(t.start, t.price) for t in sorted(value.tiers, key=lambda t: t.start))
+            value = genai_data.Tiered(
+                value.base, tuple(genai_data.Tier(t.start, t.price) for t in sorted(value.tiers, key=lambda t: t.start))
             )
         if value is not None:
             out[key] = value
@@ -96,7 +96,7 @@ def test_every_name_tier_and_date_prices_as_genai_prices_does(provider):
             _, theirs = snapshot.find_provider_model(name, None, provider, None)
         except LookupError:
             theirs = None
-        ours = openai_prices.find(name, provider)
+        ours = genai_data.find(name, provider)
         assert (ours.id if ours else None) == (theirs.id if theirs else None), name
         if ours is not None:
             pairs[ours.id] = (ours, theirs)

@@ -245,3 +245,31 @@ def test_remembered_counts_keep_a_bounded_amount_of_text():
     too_long = "many words " * 10  # longer than a quarter of the limit: counted, not kept
     assert counts.count(encoding, too_long) == len(encoding.encode_ordinary(too_long))
     assert (encoding.name, too_long) not in counts._counts
+
+
+def test_streamed_output_from_an_iterator_with_a_stray_part_keeps_every_text_part():
+    # A part that is not text (a refusal object, None) must not make the one-pass iterator lose the text parts:
+    # "The quick brown fox jumps over the lazy dog." is 10 tokens in cl100k_base (the case above).
+    parts = iter(["The qu", None, "ick brown", " fox jumps over the lazy dog."])
+    assert tokens.count_output(parts, "gpt-4") == 10
+
+
+def test_remembered_counts_of_many_short_texts_stay_within_a_few_megabytes():
+    """The docstring's promise (about 1 MB of text, 4 MB at worst) measured with tracemalloc: short distinct texts
+    (ids, numbers, one-word messages) cost far more in keys and dict slots than in characters, so the number of
+    entries must be bounded too. Each text is made for its call, so only the cache keeps it alive."""
+    import tracemalloc
+
+    encoding = tokens.get_encoding("o200k_base")
+    counts = tokens._RecentCounts(limit=1_000_000)
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        peak = 0
+        for n in range(40_000):
+            counts.count(encoding, "%07d" % n)
+            if n % 200 == 0:
+                peak = max(peak, tracemalloc.get_traced_memory()[0] - base)
+    finally:
+        tracemalloc.stop()
+    assert peak < 4_000_000, f"{peak / 1e6:.1f} MB"

@@ -25,6 +25,7 @@ from typing import Any
 
 from otel_aicost.cost.pricing.entry import OPTIONAL_RATES, PriceEntry
 from otel_aicost.cost.pricing.names import fine_tuned_base, normalise, without_date
+from otel_aicost.quoting import show, without_credentials
 
 FORMAT = "otel-aicost-prices/1"
 MAX_RATE = Decimal(10_000)  # USD per 1M tokens: no model costs this much; a bigger value is a unit mistake
@@ -50,13 +51,13 @@ def check_rates(where: str, row: Any) -> dict[str, Decimal]:
             continue
         value = row[key]
         if isinstance(value, bool):
-            raise CatalogError(f"{where}.{key}: expected a number, got {value!r}")
+            raise CatalogError(f"{where}.{key}: expected a number, got {show(value)}")
         try:
             number = Decimal(str(value))
         except InvalidOperation:
-            raise CatalogError(f"{where}.{key}: expected a number, got {value!r}") from None
+            raise CatalogError(f"{where}.{key}: expected a number, got {show(value)}") from None
         if not number.is_finite() or number < 0:
-            raise CatalogError(f"{where}.{key}: must be a finite number >= 0, got {value!r}")
+            raise CatalogError(f"{where}.{key}: must be a finite number >= 0, got {show(value)}")
         if number > MAX_RATE:
             raise CatalogError(
                 f"{where}.{key}: {value} USD per 1M tokens is absurd (above {MAX_RATE}); prices are per 1M tokens"
@@ -67,7 +68,7 @@ def check_rates(where: str, row: Any) -> dict[str, Decimal]:
             try:
                 date.fromisoformat(str(row[key]))
             except ValueError:
-                raise CatalogError(f"{where}.{key}: expected a date like 2026-12-31, got {row[key]!r}") from None
+                raise CatalogError(f"{where}.{key}: expected a date like 2026-12-31, got {show(row[key])}") from None
     return rates
 
 
@@ -78,6 +79,9 @@ def validate(data: Any, where: str) -> dict[str, Any]:
     for key in ("source", "imported_at"):
         if not isinstance(data.get(key), str) or not data[key]:
             raise CatalogError(f"{where}: missing '{key}'")
+    for side in ("openai", "azure"):
+        if not isinstance(data.get(side) or {}, dict):
+            raise CatalogError(f"{where}: {side}: expected a table of model name -> prices")
     for model, row in (data.get("openai") or {}).items():
         check_rates(f"{where}: openai.{model}", row)
     for model, by_type in (data.get("azure") or {}).items():
@@ -138,11 +142,13 @@ def _entry(name: str, row: dict[str, Any], label: str) -> PriceEntry:
 
 def load(path: str | Path) -> LocalCatalog:
     """Read and validate a catalog file; ``CatalogError`` names the file and the problem."""
-    where = str(path)
+    where = without_credentials(str(path))
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as error:
         raise CatalogError(f"{where}: cannot read the price catalog: {error.strerror or error}") from None
+    except UnicodeDecodeError as error:
+        raise CatalogError(f"{where}: not UTF-8 text (offset {error.start}): not a price catalog") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
+from functools import partial
 
 from otel_aicost import semconv, version
 from otel_aicost.finops.records import CostRecord, ReadStats
@@ -378,9 +379,12 @@ def build_focus(
     progress: Callable[[ReadStats], None] | None = None,
 ) -> FocusResult:
     """Read ``paths`` and return FOCUS 1.2 rows aggregated per ``granularity`` (``hour`` or ``day``)."""
-    builder, stats = scan(
-        paths, _FocusFactory(granularity, to_ns(since), to_ns(until)), workers=workers, progress=progress
-    )
+    from otel_aicost.finops.call_table import CallTable, Plan
+
+    FocusBuilder(granularity)  # fail here, in the parent, on a bad granularity
+    plan = Plan(report=False, focus=granularity, since_ns=to_ns(since), until_ns=to_ns(until))
+    table, stats = scan(paths, partial(CallTable, plan), workers=workers, progress=progress)
+    builder = table.focus_builder()
     return FocusResult(
         rows=FocusRows(builder, billing_account, invoice_issuer),
         total_cost=builder.total_cost,
@@ -389,12 +393,3 @@ def build_focus(
         stats=stats,
         filtered_out=builder.filtered_out,
     )
-
-
-class _FocusFactory:
-    def __init__(self, granularity: str, since_ns: int | None, until_ns: int | None) -> None:
-        FocusBuilder(granularity)  # fail here, in the parent, on a bad granularity
-        self.args = (granularity, since_ns, until_ns)
-
-    def __call__(self) -> FocusBuilder:
-        return FocusBuilder(*self.args)

@@ -42,10 +42,19 @@ def export_files(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], l
 def manifest_rows(path: Path) -> int | None:
     """The data row count the run's ``manifest.json`` gives for this file, if it gives one."""
     manifest = _manifest(path.parent)
-    for blob in (manifest or {}).get("blobs") or ():
+    blobs = (manifest or {}).get("blobs") or []
+    if not isinstance(blobs, list) or not all(isinstance(blob, dict) for blob in blobs):
+        raise ExportError(
+            f"{path.parent / 'manifest.json'}: not a Cost Management manifest ('blobs' is not a list of tables)"
+        )
+    for blob in blobs:
         name = str(blob.get("blobName") or "")
         if name and (name == path.name or name.endswith("/" + path.name)) and "dataRowCount" in blob:
-            return int(blob["dataRowCount"])
+            count = blob["dataRowCount"]
+            if isinstance(count, bool) or not isinstance(count, (int, str)) or not str(count).strip().isdigit():
+                raise ExportError(f"{path.parent / 'manifest.json'}: not a Cost Management manifest "
+                                  f"(dataRowCount of {name} is not a row count)")  # fmt: skip
+            return int(count)
     return None
 
 
@@ -54,9 +63,12 @@ def _manifest(folder: Path) -> dict | None:
     if not manifest.is_file() or manifest.stat().st_size == 0:  # FinOps hubs write an empty one as a trigger
         return None
     try:
-        return json.loads(manifest.read_text(encoding="utf-8-sig"))
+        data = json.loads(manifest.read_text(encoding="utf-8-sig"))
     except (OSError, ValueError) as exc:
         raise ExportError(f"{manifest}: not a readable Cost Management manifest ({exc})") from None
+    if not isinstance(data, dict):
+        raise ExportError(f"{manifest}: not a Cost Management manifest (the top level is a {type(data).__name__})")
+    return data
 
 
 def _run_info(folder: Path) -> dict | None:

@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
+from functools import partial
 
 from otel_aicost import semconv
 from otel_aicost.finops.records import CostRecord, ReadStats
@@ -388,14 +389,11 @@ def build_report(
     progress: Callable[[ReadStats], None] | None = None,
 ) -> Report:
     """Read ``paths`` and build the report grouped ``by`` dimensions (see ``parse_by``); window [since, until)."""
-    dims = parse_by(by)
-    builder, stats = scan(
-        paths,
-        _BuilderFactory(dims, to_ns(since), to_ns(until)),
-        workers=workers,
-        progress=progress,
-    )
-    return report_from(builder, stats, since, until)
+    from otel_aicost.finops.call_table import CallTable, Plan
+
+    plan = Plan(by=tuple(parse_by(by)), sample=True, since_ns=to_ns(since), until_ns=to_ns(until))
+    table, stats = scan(paths, partial(CallTable, plan), workers=workers, progress=progress)
+    return report_from(table.report_builder(), stats, since, until)
 
 
 def report_from(builder: ReportBuilder, stats: ReadStats, since: datetime | None, until: datetime | None) -> Report:
@@ -422,13 +420,3 @@ def check_by(dims: Sequence[str], tag_keys: Iterable[str]) -> None:
             f"unknown --by key {', '.join(repr(u) for u in unknown)}: no call carries such a tag. "
             f"Dimensions: {', '.join(DIMENSIONS)}; tag keys seen: {', '.join(seen) or 'none'}"
         )
-
-
-class _BuilderFactory:
-    """Picklable ``ReportBuilder`` factory for worker processes."""
-
-    def __init__(self, dims: list[str], since_ns: int | None, until_ns: int | None) -> None:
-        self.args = (dims, since_ns, until_ns)
-
-    def __call__(self) -> ReportBuilder:
-        return ReportBuilder(*self.args)

@@ -63,9 +63,15 @@ class Colours:
 
 
 def render_html(
-    report: Report, series: SeriesBuilder, tags: TagCosts | None = None, *, now: datetime | None = None
+    report: Report,
+    series: SeriesBuilder,
+    tags: TagCosts | None = None,
+    *,
+    now: datetime | None = None,
+    insights: Insights | None = None,
 ) -> str:
-    """The whole page as a string."""
+    """The whole page as a string. ``series``: the total per currency (``SeriesBuilder([])``); ``insights``: its
+    forecast and anomalies when already worked out (``insights_of``)."""
     currency = _main_currency(series)
     cells = {(h, m): c for (h, g, m), c in series.cells.items() if g[-1] == currency}
     cost_by_model: dict[str, Decimal] = {}
@@ -81,11 +87,10 @@ def render_html(
     def money(value: float) -> str:
         return f"{value:,.{places}f} {currency}"
 
-    forecast = _forecast(series, now)
+    forecast, anomalies = insights or insights_of(series, now=now)
     hours = [h for h, _ in cells]
     span = (max(hours) - min(hours)) if hours else 0
     step = HOUR_NS if span <= 3 * DAY_NS else DAY_NS
-    anomalies = _anomalies(series, currency)
     sections = [
         _header(report, forecast, currency, money),
         _spend_chart(cells, top, colour, step, forecast, anomalies, series, currency, money),
@@ -139,8 +144,14 @@ table grouped by {html.escape(", ".join(d.removeprefix("tag.") for d in report.b
 """
 
 
-def write_html(report: Report, series: SeriesBuilder, path: str, tags: TagCosts | None = None) -> None:
-    text = render_html(report, series, tags)
+def write_html(
+    report: Report,
+    series: SeriesBuilder,
+    path: str,
+    tags: TagCosts | None = None,
+    insights: Insights | None = None,
+) -> None:
+    text = render_html(report, series, tags, insights=insights)
     with open(path, "w", encoding="utf-8") as out:
         out.write(text)
 
@@ -155,12 +166,29 @@ def _main_currency(series: SeriesBuilder) -> str:
     return max(spend, key=lambda c: spend[c]) if spend else "USD"
 
 
-def _forecast(series: SeriesBuilder, now: datetime | None) -> ForecastResult | None:
+Insights = tuple  # (ForecastResult | None, list[Anomaly]): what the page shows beside the figures
+
+
+def insights_of(
+    series: SeriesBuilder,
+    *,
+    now: datetime | None = None,
+    grouped: SeriesBuilder | None = None,
+    by: list[str] | None = None,
+) -> Insights:
+    """What the page shows of ``series`` (the total per currency) beside the figures: the forecast to the end of
+    the last call's month (per group of ``grouped``, kept ``by`` those keys, when given; the totals and the
+    budgets are the same either way) and the hourly anomalies of the total in the main currency."""
+    forecast = _forecast(grouped, now, by) if grouped is not None else _forecast(series, now)
+    return forecast, _anomalies(series, _main_currency(series))
+
+
+def _forecast(series: SeriesBuilder, now: datetime | None, by: list[str] | None = None) -> ForecastResult | None:
     if series.last_ns is None:
         return None
     as_of = datetime.fromtimestamp(series.last_ns // 10**9, timezone.utc)
     try:
-        return forecast_series(series, by=[], until=end_of_month(as_of), now=now)
+        return forecast_series(series, by=by or [], until=end_of_month(as_of), now=now)
     except ValueError:
         return None
 

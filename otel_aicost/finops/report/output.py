@@ -42,8 +42,13 @@ def _summary_dict(summary: GroupSummary) -> dict:
 
 
 def to_json(report: Report) -> str:
+    return json.dumps(report_document(report), indent=2, ensure_ascii=False)
+
+
+def report_document(report: Report) -> dict:
+    """The report as JSON-ready data (``to_json``); ``report`` adds its forecast and anomalies to it."""
     stats = report.stats
-    document = {
+    return {
         "by": report.by,
         "since": report.since.isoformat() if report.since else None,
         "until": report.until.isoformat() if report.until else None,
@@ -61,7 +66,6 @@ def to_json(report: Report) -> str:
         "groups": [_summary_dict(g) for g in report.groups],
         "totals": [_summary_dict(t) for t in report.totals],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False)
 
 
 def to_csv(report: Report) -> str:

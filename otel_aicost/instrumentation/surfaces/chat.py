@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from otel_aicost import semconv
@@ -20,7 +19,7 @@ def read_chunk(chunk: Any, injected_usage: bool, need_common: bool) -> Chunk:
 
 
 CHAT = Surface(
-    semconv.OP_CHAT, read_choices_response, read_chunk, partial(plain_choices_chunk, "content"),
+    semconv.OP_CHAT, read_choices_response, read_chunk, plain_choices_chunk,
     api_type=semconv.API_CHAT_COMPLETIONS, stream_usage=True,
 )  # fmt: skip
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from otel_aicost import semconv
@@ -19,8 +18,12 @@ def read_chunk(chunk: Any, injected_usage: bool, need_common: bool) -> Chunk:
     return read_choices_chunk(chunk, injected_usage, need_common, "text")
 
 
+def read_plain_chunk(chunk: Any, injected_usage: bool, need_common: bool) -> Any:
+    return plain_choices_chunk(chunk, injected_usage, need_common, "text")
+
+
 TEXT_COMPLETION = Surface(
-    semconv.OP_TEXT_COMPLETION, read_choices_response, read_chunk, partial(plain_choices_chunk, "text"),
+    semconv.OP_TEXT_COMPLETION, read_choices_response, read_chunk, read_plain_chunk,
     stream_usage=True,
 )  # fmt: skip
 

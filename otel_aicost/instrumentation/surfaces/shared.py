@@ -218,8 +218,7 @@ def read_choices_chunk(chunk: Any, injected_usage: bool, need_common: bool, text
     return Chunk(facts=facts, texts=tuple(parts), finish=tuple(finish), hide=hide)
 
 
-
-def plain_choices_chunk(text_field: str, chunk: Any, injected_usage: bool, need_common: bool) -> Any:
+def plain_choices_chunk(chunk: Any, injected_usage: bool, need_common: bool, text_field: str = "content") -> Any:
     """The text of a plain chat or legacy-completion chunk (``text_field`` as in ``read_choices_chunk``): no
     usage, one choice, no finish reason, once the response id is known. It reads attributes only and checks no
     type (the stream's fold keeps only non-empty strings); a chunk of another shape, or with a field missing, is

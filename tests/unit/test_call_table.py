@@ -1,0 +1,63 @@
+"""The one table every output of a read is derived from (``finops/call_table.py``): the calls whose FOCUS rows the
+plain sums do not describe, and worker tables merged."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from otel_aicost.finops.call_table import CallTable, Plan
+from otel_aicost.finops.focus.build import build_focus
+from otel_aicost.finops.records import ReadStats
+from otel_aicost.finops.report.build import report_from
+from otel_aicost.finops.scan import scan
+from tests.support.otlp_lines import SyntheticCall, random_calls, span, traces_line, write_lines
+
+
+def test_focus_rows_of_calls_whose_parts_do_not_add_up(tmp_path):
+    # gpt-4o at the synthetic 2.5 / 10 USD per 1M tokens: 100 input tokens 0.00025, 10 output tokens 0.0001.
+    plain = SyntheticCall(input_tokens=100, output_tokens=10).priced()  # 0.00035, parts add up
+    off = SyntheticCall(input_tokens=100, output_tokens=10).priced()
+    off.cost += Decimal("0.0000001")  # one digit more than its parts: the difference goes on its output row
+    no_output = SyntheticCall(input_tokens=100, output_tokens=0).priced()
+    no_output.cost, no_output.cost_output = Decimal("0.3"), None  # 0.29975 unexplained, no output: on input
+    no_tokens = SyntheticCall(input_tokens=None, output_tokens=None, cost=Decimal("0.04"))  # an unspecified row
+    path = tmp_path / "t.jsonl"
+    path.write_text(traces_line([span(c, i) for i, c in enumerate([plain, off, no_output, no_tokens])]) + "\n")
+    rows = {r["x_TokenType"]: r for r in build_focus([str(path)], workers=1).rows}
+    got = {kind: (r["ConsumedQuantity"], r["BilledCost"], r["x_RequestCount"]) for kind, r in rows.items()}
+    assert got == {
+        "input": (Decimal(300), Decimal("0.00025") * 2 + Decimal("0.3"), 3),
+        "output": (Decimal(20), Decimal("0.0001") + Decimal("0.0001001"), 2),  # no_output has no output row
+        "unspecified": (Decimal(0), Decimal("0.04"), 1),
+    }
+    assert sum(r["BilledCost"] for r in rows.values()) == Decimal("0.3407001")  # the four calls' costs
+
+
+def test_worker_tables_merge_into_what_one_table_holds(tmp_path):
+    write_lines(tmp_path / "t.jsonl", random_calls(400, seed=9), per_line=20)
+    plan = Plan(by=("tag.team", "model"), series_by=("tag.team", "model"), focus="hour")
+    whole, _ = scan([str(tmp_path)], lambda: CallTable(plan), workers=1)
+    records, _ = scan([str(tmp_path)], _Keep, workers=1)
+    first, second = CallTable(plan), CallTable(plan)
+    for i, record in enumerate(records.records):
+        (first if i % 3 else second).add(record)
+    first.merge(second)
+    assert (
+        report_from(first.report_builder(), ReadStats(), None, None).totals
+        == report_from(whole.report_builder(), ReadStats(), None, None).totals
+    )
+    assert first.series().cells == whole.series().cells
+    assert first.series([]).cells == whole.series([]).cells
+    assert list(first.focus_builder().items()) == list(whole.focus_builder().items())
+    assert first.tag_costs().costs == whole.tag_costs().costs
+
+
+class _Keep:
+    def __init__(self) -> None:
+        self.records = []
+
+    def add(self, record) -> None:
+        self.records.append(record)
+
+    def merge(self, other) -> None:
+        self.records += other.records
