@@ -79,6 +79,11 @@ class _Commands(click.Group):
         except Exception as error:  # noqa: BLE001 - turned into one line, or re-raised with --debug
             if ctx.params.get("debug"):
                 raise
+            from otel_aicost.cost.shipped import ShippedDataError
+
+            if isinstance(error, ShippedDataError):  # a broken install, not a bug: the message names the file
+                click.echo(f"otel-aicost: {error}", err=True)
+                ctx.exit(1)
             text = str(error).splitlines()[0][:200] if str(error) else ""
             click.echo(
                 f"otel-aicost: internal error ({type(error).__name__}{': ' + text if text else ''}). This is a bug: "

@@ -12,7 +12,8 @@ import click
 from otel_aicost.cli._finops_read import read, reading_options
 from otel_aicost.finops.anomalies import CAUSE_WORDS, THRESHOLD, Anomaly, detect
 from otel_aicost.finops.call_table import CallTable, Plan
-from otel_aicost.finops.report.build import DIMENSIONS, TIME_DIMENSIONS, parse_by, to_ns
+from otel_aicost.finops.report.build import to_ns
+from otel_aicost.finops.report.groups import DIMENSIONS, TIME_DIMENSIONS, parse_by
 from otel_aicost.finops.report.output import money_cells
 from otel_aicost.finops.series import DAY_NS, HOUR_NS, SeriesBuilder, iso
 from otel_aicost.finops.telemetry_input import window

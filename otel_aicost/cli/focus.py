@@ -8,7 +8,15 @@ import click
 
 from otel_aicost.finops.focus.build import DEFAULT_BILLING_ACCOUNT, build_focus
 from otel_aicost.finops.focus.write import MissingExtra, format_decimal, write_csv, write_finops_hub, write_parquet
-from otel_aicost.finops.telemetry_input import InputError, check_stats, end_progress, input_paths, progress_printer, run_reader, window
+from otel_aicost.finops.telemetry_input import (
+    InputError,
+    check_stats,
+    end_progress,
+    input_paths,
+    progress_printer,
+    run_reader,
+    window,
+)
 
 
 SUFFIXES = {".csv": "csv", ".parquet": "parquet"}

@@ -12,7 +12,7 @@ import click
 from otel_aicost.cli._finops_read import load_budgets, read, reading_options
 from otel_aicost.finops.call_table import CallTable, Plan
 from otel_aicost.finops.forecast import ForecastResult, forecast_series
-from otel_aicost.finops.report.build import DIMENSIONS, TIME_DIMENSIONS, parse_by
+from otel_aicost.finops.report.groups import DIMENSIONS, TIME_DIMENSIONS, parse_by
 from otel_aicost.finops.report.output import money_cells
 from otel_aicost.finops.telemetry_input import InputError, parse_moment
 

@@ -19,7 +19,8 @@ from otel_aicost.cli import anomalies as anomalies_cli
 from otel_aicost.cli import forecast as forecast_cli
 from otel_aicost.cli._finops_read import load_budgets, read, reading_options
 from otel_aicost.finops.call_table import CallTable, Plan
-from otel_aicost.finops.report.build import DIMENSIONS, TIME_DIMENSIONS, parse_by, report_from, to_ns
+from otel_aicost.finops.report.build import report_from, to_ns
+from otel_aicost.finops.report.groups import DIMENSIONS, TIME_DIMENSIONS, parse_by
 from otel_aicost.finops.report.output import (
     COLUMN_NAMES,
     DEFAULT_COLUMNS,

@@ -20,7 +20,7 @@ def read_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     file = Path(path)
     where = without_credentials(str(path))  # a URL with user:password@ given as the config file is not echoed
     try:
-        text = file.read_text(encoding="utf-8")
+        text = file.read_text(encoding="utf-8-sig")  # a byte-order mark (PowerShell 5, old Notepad) is skipped
     except OSError as error:
         raise ConfigError(f"{where}: cannot read config file: {error.strerror or error}") from None
     except UnicodeDecodeError as error:

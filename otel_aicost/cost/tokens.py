@@ -29,7 +29,7 @@ from importlib import resources
 from typing import Any
 
 from otel_aicost.cost.pricing.names import fine_tuned_base, normalise
-from otel_aicost.cost.shipped import once
+from otel_aicost.cost.shipped import ShippedDataError, once
 from otel_aicost.instrumentation.safety import renew_lock_after_fork
 
 O200K = "o200k_base"
@@ -119,7 +119,7 @@ class _RecentCounts:
 _recent = _RecentCounts(limit=1_000_000)  # characters: about 1 MB of ASCII text, 4 MB at worst, + 10,000 entries
 
 
-class EncodingFileError(RuntimeError):
+class EncodingFileError(ShippedDataError):
     """A shipped encoding file is missing or does not match its known sha256 (a broken install)."""
 
 
@@ -138,11 +138,20 @@ def encoding_name_for(model: str | None) -> str:
 def get_encoding(name: str) -> Any:
     """The ``tiktoken.Encoding`` of ``o200k_base`` or ``cl100k_base``, built from the shipped file."""
     encoding = _loaded.get(name)
-    if encoding is not None:
-        return encoding
-    if name not in _ENCODINGS:
-        raise ValueError(f"unknown encoding {name!r}; shipped: {', '.join(sorted(_ENCODINGS))}")
-    return once(_loaded, name, lambda: _build(name))
+    if encoding is None:
+        if name not in _ENCODINGS:
+            raise ValueError(f"unknown encoding {name!r}; shipped: {', '.join(sorted(_ENCODINGS))}")
+        encoding = once(_loaded, name, lambda: _build_or_problem(name))
+    if isinstance(encoding, EncodingFileError):
+        raise encoding  # remembered: a damaged 3.6 MB file is not read and hashed again on every estimate
+    return encoding
+
+
+def _build_or_problem(name: str) -> Any:
+    try:
+        return _build(name)
+    except EncodingFileError as error:
+        return error
 
 
 def _build(name: str) -> Any:
@@ -152,9 +161,9 @@ def _build(name: str) -> Any:
     try:
         data = resources.files("otel_aicost.cost.encodings").joinpath(f"{name}.tiktoken").read_bytes()
     except OSError as error:
-        raise EncodingFileError(f"otel_aicost/encodings/{name}.tiktoken: cannot read: {error}") from None
+        raise EncodingFileError(f"otel_aicost/cost/encodings/{name}.tiktoken: cannot read: {error}") from None
     if hashlib.sha256(data).hexdigest() != spec["sha256"]:
-        raise EncodingFileError(f"otel_aicost/encodings/{name}.tiktoken: sha256 mismatch (damaged install)")
+        raise EncodingFileError(f"otel_aicost/cost/encodings/{name}.tiktoken: sha256 mismatch (damaged install)")
     ranks: dict[bytes, int] = {}
     for line in data.splitlines():
         if line:

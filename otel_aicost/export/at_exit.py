@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from otel_aicost.config.settings import ConfigError
+from otel_aicost.quoting import show
 
 ENV_EXIT_TIMEOUT = "OTEL_AICOST_EXIT_TIMEOUT"
 DEFAULT_EXIT_TIMEOUT = 3.0  # seconds
@@ -34,7 +35,7 @@ def exit_timeout(environ: Mapping[str, str], otlp_timeouts: Iterable[float] = ()
             if not 0 <= seconds < float("inf"):
                 raise ValueError
         except ValueError:
-            raise ConfigError(f"{ENV_EXIT_TIMEOUT}={raw!r} is not a number of seconds") from None
+            raise ConfigError(f"{ENV_EXIT_TIMEOUT}={show(raw)} is not a number of seconds") from None
         return seconds
     return min([DEFAULT_EXIT_TIMEOUT, max(otlp_timeouts, default=DEFAULT_EXIT_TIMEOUT)])
 

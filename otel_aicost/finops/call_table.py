@@ -29,7 +29,6 @@ from decimal import Decimal
 from operator import attrgetter
 
 from otel_aicost import semconv
-from otel_aicost.finops.report import build as report_build
 from otel_aicost.finops.focus.build import (
     DAY_NS,
     HOUR_NS,
@@ -41,14 +40,14 @@ from otel_aicost.finops.focus.build import (
     UNIT_KINDS,
     FocusBuilder,
 )
+from otel_aicost.finops.report import build as report_build
 from otel_aicost.finops.report.build import (
     KNOWN_COST,
     SAVINGS_QUANTUM,
-    TIME_DIMENSIONS,
     ReportBuilder,
     _Group,
-    key_function,
 )
+from otel_aicost.finops.report.groups import TIME_DIMENSIONS, key_function
 from otel_aicost.finops.series import CACHED as S_CACHED
 from otel_aicost.finops.series import COST as S_COST
 from otel_aicost.finops.series import COST_CACHED as S_COST_CACHED

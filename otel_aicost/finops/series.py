@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from otel_aicost.finops.report.build import KNOWN_COST, key_function
+from otel_aicost.finops.report.build import KNOWN_COST
+from otel_aicost.finops.report.groups import key_function
 
 HOUR_NS = 3600 * 10**9
 DAY_NS = 24 * HOUR_NS

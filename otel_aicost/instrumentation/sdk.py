@@ -37,8 +37,9 @@ def forget_field(model: Any, name: str) -> None:
     """Make a field look unset on a pydantic model: its ``__pydantic_fields_set__`` (pydantic 2.0 .. 2.14: the set
     the public ``model_fields_set`` returns, read here without the property call, once per stream chunk), or the
     ``__fields_set__`` of the SDK's pydantic-1 mode."""
-    fields_set = getattr(model, "__pydantic_fields_set__", None)
-    if fields_set is None:
+    try:
+        fields_set = model.__pydantic_fields_set__
+    except AttributeError:
         fields_set = getattr(model, "__fields_set__", None)
     if type(fields_set) is set:
         fields_set.discard(name)

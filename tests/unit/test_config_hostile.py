@@ -84,3 +84,16 @@ def test_credentials_in_a_config_file_url_are_not_echoed():
     with pytest.raises(ConfigError) as raised:
         load_settings(environ={"OTEL_AICOST_CONFIG": "https://user:pa55w0rd@config.example/otel-aicost.toml"})
     assert "cannot read config file" in str(raised.value) and "pa55w0rd" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("suffix", "text"),
+    [(".toml", 'currency = "EUR"\nusd_rate = 0.92\n'), (".json", '{"currency": "EUR", "usd_rate": 0.92}'),
+     (".yaml", "currency: EUR\nusd_rate: 0.92\n")],
+)  # fmt: skip
+def test_a_config_file_saved_with_a_byte_order_mark_reads_as_without(tmp_path, suffix, text):
+    # Windows PowerShell 5's Out-File -Encoding utf8 (and older Notepad) starts UTF-8 files with EF BB BF.
+    path = tmp_path / f"otel-aicost{suffix}"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    settings = load_settings({"config": str(path)}, environ={})
+    assert (settings.currency, str(settings.usd_rate)) == ("EUR", "0.92")

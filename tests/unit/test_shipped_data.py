@@ -115,3 +115,39 @@ def test_concurrent_first_loads_build_once_and_other_keys_do_not_wait():
     for thread in threads:
         thread.join(20)
     assert builds == ["slow"] and len(got) == 8 and len({id(item) for item in got}) == 1
+
+
+def test_a_damaged_encoding_is_one_error_naming_it_read_once(monkeypatch):
+    """An encoding file whose bytes no longer match OpenAI's sha256: the same EncodingFileError every time, and the
+    3.6 MB file is read and hashed once, not on every estimate."""
+    from otel_aicost.cost import tokens
+
+    reads: list[str] = []
+
+    class Package:
+        def joinpath(self, name: str) -> Package:
+            reads.append(name)
+            return self
+
+        def read_bytes(self) -> bytes:
+            return b"not the encoding"
+
+    class Resources:
+        @staticmethod
+        def files(_package: str) -> Package:
+            return Package()
+
+    monkeypatch.setattr(tokens, "resources", Resources)
+    monkeypatch.setattr(tokens, "_loaded", {})
+    for _ in range(3):
+        with pytest.raises(shipped.ShippedDataError) as raised:
+            tokens.get_encoding("o200k_base")
+        assert str(raised.value) == "otel_aicost/cost/encodings/o200k_base.tiktoken: sha256 mismatch (damaged install)"
+    assert reads == ["o200k_base.tiktoken"]
+
+
+def test_a_command_on_a_damaged_install_names_the_file_not_a_bug(damaged):
+    result = CliRunner().invoke(main, ["prices", "gpt-4o-mini"])
+    assert result.exit_code == 1
+    assert "otel_aicost/cost/pricing/data/genai_prices.json:1: damaged" in result.output
+    assert "This is a bug" not in result.output and "Traceback" not in result.output

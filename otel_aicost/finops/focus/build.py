@@ -54,7 +54,10 @@ UNIT_KINDS = {  # x_TokenType of per-unit charges (aicost.cost.units) and tool f
     "images": "Images", "minutes": "Minutes", "characters": "Characters", "tool_calls": "Calls",
 }  # fmt: skip
 METER_NAMES = {
-    "images": "Images", "minutes": "Audio Minutes", "characters": "Characters", "tool_calls": "Tool Calls",
+    "images": "Images",
+    "minutes": "Audio Minutes",
+    "characters": "Characters",
+    "tool_calls": "Tool Calls",
     TOKEN_INPUT: "Input Tokens",
     TOKEN_CACHED: "Cached Input Tokens",
     TOKEN_CACHE_WRITE: "Cache Write Tokens",
@@ -270,16 +273,16 @@ class FocusRows:
 
 def focus_rows(builder: FocusBuilder, billing_account: str, invoice_issuer: str | None) -> Iterator[dict]:
     """The FOCUS rows of ``builder``, sorted by period and dimensions, one at a time."""
+    periods: dict[int, tuple[datetime, datetime, datetime, datetime]] = {}
     for key, (tokens, cost, calls, reasoning) in builder.items():
         period, currency, provider, server, deployment, region, model, deployment_type, tags, status, kind = key
         provider_name, publisher, service, resource_type = PROVIDERS.get(
             provider, (provider or "Unknown", provider or "Unknown", provider or "Unknown", "API endpoint")
         )
-        start = datetime.fromtimestamp(period // 10**9, timezone.utc)
-        end = datetime.fromtimestamp((period + builder.period_ns) // 10**9, timezone.utc)
-        month_start = start.replace(day=1, hour=0, minute=0, second=0)
-        days = calendar.monthrange(start.year, start.month)[1]
-        month_end = datetime.fromtimestamp(month_start.timestamp() + days * 86400, timezone.utc)
+        moments = periods.get(period)
+        if moments is None:
+            moments = periods[period] = _period_moments(period, builder.period_ns)
+        start, end, month_start, month_end = moments
         if deployment:
             resource_id = f"{server}/openai/deployments/{deployment}" if server else f"deployments/{deployment}"
         else:
@@ -357,6 +360,16 @@ def focus_rows(builder: FocusBuilder, billing_account: str, invoice_issuer: str 
                 "x_DataSource": "otel-aicost telemetry",
             }
         )
+
+
+def _period_moments(period: int, length_ns: int) -> tuple[datetime, datetime, datetime, datetime]:
+    """Charge period start and end, billing period (its month) start and end, as UTC date-times."""
+    start = datetime.fromtimestamp(period // 10**9, timezone.utc)
+    end = datetime.fromtimestamp((period + length_ns) // 10**9, timezone.utc)
+    month_start = start.replace(day=1, hour=0, minute=0, second=0)
+    days = calendar.monthrange(start.year, start.month)[1]
+    month_end = datetime.fromtimestamp(month_start.timestamp() + days * 86400, timezone.utc)
+    return start, end, month_start, month_end
 
 
 def _price_details(model: str, kind: str, deployment_type: str) -> str:

@@ -25,7 +25,14 @@ from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from itertools import islice
 from pathlib import Path
 
-from otel_aicost.finops.focus.build import COLUMNS, DATETIME_COLUMNS, INTEGER_COLUMNS, MONEY_COLUMNS, QUANTITY_COLUMNS
+from otel_aicost.finops.focus.build import (
+    COLUMNS,
+    DATETIME_COLUMNS,
+    DECIMAL_COLUMNS,
+    INTEGER_COLUMNS,
+    MONEY_COLUMNS,
+    QUANTITY_COLUMNS,
+)
 
 MONEY_SCALE = 24
 QUANTITY_SCALE = 6
@@ -53,24 +60,38 @@ def format_datetime(value: datetime) -> str:
     return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return format_csv_decimal(value)
-    if isinstance(value, datetime):
-        return format_datetime(value)
-    return str(value)
-
-
 def write_csv(rows: Iterable[dict], path: str | os.PathLike[str]) -> int:
-    """Write ``rows``; return how many."""
+    """Write ``rows``; return how many.
+
+    Each column is formatted by its kind (``build``'s column lists): decimals (``format_csv_decimal``) and date/times
+    (``format_datetime``) once per distinct value of a row (the four cost columns hold the same amount) or of the file (periods); the
+    rest as they are (the csv module writes None as an empty cell, numbers with ``str``).
+    """
+    decimals = [i for i, c in enumerate(COLUMNS) if c in DECIMAL_COLUMNS]
+    moments = [i for i, c in enumerate(COLUMNS) if c in DATETIME_COLUMNS]
+    moment_text: dict[datetime, str] = {}
     count = 0
     with open(path, "w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow(COLUMNS)
         for row in rows:
-            writer.writerow([_cell(row[c]) for c in COLUMNS])
+            values = [row[c] for c in COLUMNS]
+            formatted: dict[Decimal, str] = {}
+            for i in decimals:
+                value = values[i]
+                if value is not None:
+                    text = formatted.get(value)
+                    if text is None:
+                        text = formatted[value] = format_csv_decimal(value)
+                    values[i] = text
+            for i in moments:
+                value = values[i]
+                if value is not None:
+                    text = moment_text.get(value)
+                    if text is None:
+                        text = moment_text[value] = format_datetime(value)
+                    values[i] = text
+            writer.writerow(values)
             count += 1
     return count
 

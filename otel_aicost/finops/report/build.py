@@ -1,5 +1,7 @@
 """Unit economics of GenAI calls: ``build_report(paths, by=["team", "model"]) -> Report``.
 
+Groups: ``groups.py`` (what ``--by`` means); the per-call sums: ``finops/call_table.py``.
+
 Per group (and in total, per currency):
 
 * requests, errors (span status ERROR or ``error.type``), tokens by type: input (all of it, cached included),
@@ -37,93 +39,30 @@ from functools import partial
 
 from otel_aicost import semconv
 from otel_aicost.finops.records import CostRecord, ReadStats
+from otel_aicost.finops.report.groups import (  # noqa: F401 - re-exported for cli/_finops_read.py, cli/demo.py
+    DIMENSIONS,
+    NONE,
+    TIME_DIMENSIONS,
+    check_by,
+    key_function,
+    parse_by,
+)
 from otel_aicost.finops.report.stats import pearson, percentile
 from otel_aicost.finops.scan import scan
 
-NONE = "(none)"
 SAMPLE_SIZE = 5000
 HOUR_NS = 3600 * 10**9
 DAY_NS = 24 * HOUR_NS
 SAVINGS_QUANTUM = Decimal("1e-12")
 DERIVED_QUANTUM = Decimal("1e-12")
-_DIMENSIONS: dict[str, Callable[[CostRecord], str | None]] = {
-    "model": lambda r: r.response_model or r.request_model,
-    "request_model": lambda r: r.request_model,
-    "response_model": lambda r: r.response_model,
-    "provider": lambda r: r.provider,
-    "deployment": lambda r: r.deployment_name,
-    "deployment_type": lambda r: r.deployment_type,
-    "region": lambda r: r.region,
-    "service": lambda r: r.service,
-    "operation": lambda r: r.operation,
-    "pricing_status": lambda r: r.pricing_status,
-    "usage_source": lambda r: r.usage_source,
-    "server": lambda r: r.server_address,
-    "unit": lambda r: r.unit or ("tokens" if r.input_tokens or r.output_tokens else None),  # what the call billed
-}
-TIME_DIMENSIONS = ("hour", "day", "month")
-DIMENSIONS = tuple(_DIMENSIONS) + TIME_DIMENSIONS
-
 KNOWN_COST = (None, semconv.STATUS_PRICED, semconv.STATUS_FREE)  # statuses whose cost is known (free: 0)
-
-
-def parse_by(text: str | Sequence[str] | None) -> list[str]:
-    """``"team,model"`` -> ``["tag.team", "model"]``: known dimensions stay, anything else is a tag key."""
-    if text is None:
-        return []
-    parts = text.split(",") if isinstance(text, str) else list(text)
-    dims = []
-    for part in (p.strip() for p in parts):
-        if not part:
-            continue
-        if part in DIMENSIONS or part.startswith("tag."):
-            dims.append(part)
-        elif part.startswith(semconv.TAG_PREFIX):
-            dims.append("tag." + part[len(semconv.TAG_PREFIX) :])
-        else:
-            dims.append("tag." + part)
-    return dims
-
-
-def key_function(dims: Sequence[str]) -> Callable[[CostRecord], tuple]:
-    getters = []
-    for dim in dims:
-        if dim.startswith("tag."):
-            name = dim[4:]
-            getters.append(lambda r, n=name: r.tags.get(n))
-        elif dim in TIME_DIMENSIONS:
-            getters.append(_time_getter(dim))
-        else:
-            getters.append(_DIMENSIONS[dim])
-    if not getters:
-        return lambda r: (r.currency,)
-    if len(getters) == 1:
-        (first,) = getters
-        return lambda r: (first(r) or NONE, r.currency)
-    if len(getters) == 2:  # the common --by a,b: no generator per call
-        first, second = getters
-        return lambda r: (first(r) or NONE, second(r) or NONE, r.currency)
-    return lambda r: tuple(g(r) or NONE for g in getters) + (r.currency,)
-
-
-def _time_getter(dim: str) -> Callable[[CostRecord], str]:
-    cache: dict[int, str] = {}
-    unit, fmt = {"hour": (HOUR_NS, "%Y-%m-%dT%H:00Z"), "day": (DAY_NS, "%Y-%m-%d"), "month": (DAY_NS, "%Y-%m")}[dim]
-
-    def get(record: CostRecord) -> str:
-        slot = record.start_ns // unit
-        text = cache.get(slot)
-        if text is None:
-            text = cache[slot] = datetime.fromtimestamp(slot * unit / 1e9, timezone.utc).strftime(fmt)
-        return text
-
-    return get
 
 
 class _Group:
     """Running sums of one group; mergeable (workers build their own and the parent adds them up)."""
 
     __slots__ = (
+        "assumed_cost",
         "cache_write",
         "cached",
         "cost",
@@ -144,7 +83,6 @@ class _Group:
         "savings",
         "savings_unknown",
         "unpriced",
-        "assumed_cost",
     )  # fmt: skip
 
     def __init__(self) -> None:
@@ -409,14 +347,3 @@ def report_from(builder: ReportBuilder, stats: ReadStats, since: datetime | None
         samples=builder.samples,
         filtered_out=builder.filtered_out,
     )
-
-
-def check_by(dims: Sequence[str], tag_keys: Iterable[str]) -> None:
-    """Raise ``ValueError`` for a tag dimension no call carries: a typo, most likely. Says what exists."""
-    seen = sorted(set(tag_keys))
-    unknown = [d[4:] for d in dims if d.startswith("tag.") and d[4:] not in seen]
-    if unknown:
-        raise ValueError(
-            f"unknown --by key {', '.join(repr(u) for u in unknown)}: no call carries such a tag. "
-            f"Dimensions: {', '.join(DIMENSIONS)}; tag keys seen: {', '.join(seen) or 'none'}"
-        )
