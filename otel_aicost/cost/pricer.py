@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from decimal import Context, Decimal
 from typing import Any
 
+from otel_aicost.frozen import fast_init
 from otel_aicost import semconv
 from otel_aicost.config.settings import Deployment, Settings
 from otel_aicost.instrumentation.usage import REPORTED, Usage
@@ -45,6 +46,7 @@ TYPE_DETECTED = "detected"
 TYPE_ASSUMED = "assumed"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Cost:
     """The price of one call. Components add up to ``total``; all ``None`` unless ``status == "priced"``."""
@@ -66,6 +68,7 @@ class Cost:
     tools: Decimal | None = None  # built-in tool fees (cost/fees.py)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class PricingRequest:
     """The facts of one call that decide its price."""
@@ -196,8 +199,12 @@ class Pricer:
     def _tokens_cost(self, resolved: _Resolved, usage: Usage, request_model: str | None) -> Cost:
         if resolved.cost is not None:
             return resolved.cost
-        inputs = _count(usage.input_tokens)
-        output = _count(usage.output_tokens)
+        inputs = usage.input_tokens
+        if type(inputs) is not int or inputs < 0:  # _count, inlined for the counts every call has
+            inputs = _count(inputs)
+        output = usage.output_tokens
+        if type(output) is not int or output < 0:
+            output = _count(output)
         if inputs > resolved.max_input or output > resolved.max_output:
             return self._implausible(resolved, inputs, output)
         if self.outputs is not None and usage.source == REPORTED:
@@ -217,7 +224,8 @@ class Pricer:
         write_cost = multiply(rates.cache_write, cache_write) if cache_write else _ZERO  # type: ignore[union-attr]
         output_cost = multiply(rates.output, output) if output else _ZERO  # type: ignore[union-attr]
         total = add(add(add(input_cost, read_cost), write_cost), output_cost)
-        return _priced(
+        return Cost(
+            semconv.STATUS_PRICED,
             self.currency,
             total,
             input_cost,
@@ -271,7 +279,8 @@ class Pricer:
         total = _ZERO
         for part in (input_cost, read_cost, write_cost, output_cost, audio_input, audio_output, image_output):
             total = _EXACT.add(total, part)
-        return _priced(
+        return Cost(
+            semconv.STATUS_PRICED,
             self.currency,
             total,
             input_cost,
@@ -422,58 +431,6 @@ class Pricer:
             ceiling_in,
             ceiling_out,
         )
-
-
-_COST_FIELDS = (
-    "status", "currency", "total", "input", "cache_read", "cache_write", "output", "model", "source",
-    "audio_input", "audio_output", "image_output", "deployment_type_source", "units", "tools",
-)  # fmt: skip
-_SET = [getattr(Cost, name).__set__ for name in _COST_FIELDS]
-_FAST = tuple(Cost.__dataclass_fields__) == _COST_FIELDS  # if Cost gains a field, use its __init__ instead
-
-
-def _priced(
-    currency: str,
-    total: Decimal,
-    input_cost: Decimal,
-    read_cost: Decimal,
-    write_cost: Decimal,
-    output_cost: Decimal,
-    model: str | None,
-    source: str | None,
-    audio_input: Decimal,
-    audio_output: Decimal,
-    image_output: Decimal,
-    type_source: str | None,
-) -> Cost:
-    """``Cost(STATUS_PRICED, ...)`` without the frozen-dataclass ``__init__`` (4 µs -> 1.5 µs on the call path):
-    the slot descriptors set each field once on a fresh instance, which is what ``__init__`` does."""
-    if not _FAST:  # pragma: no cover - only if Cost's fields change without updating this function
-        return Cost(semconv.STATUS_PRICED, currency, total, input_cost, read_cost, write_cost, output_cost, model,
-                    source, audio_input, audio_output, image_output, type_source)  # fmt: skip
-    cost = _new(Cost)
-    (s_status, s_currency, s_total, s_input, s_read, s_write, s_output, s_model, s_source, s_audio_in, s_audio_out,
-     s_image_out, s_type_source) = _SET[:13]  # fmt: skip
-    s_status(cost, semconv.STATUS_PRICED)
-    s_currency(cost, currency)
-    s_total(cost, total)
-    s_input(cost, input_cost)
-    s_read(cost, read_cost)
-    s_write(cost, write_cost)
-    s_output(cost, output_cost)
-    s_model(cost, model)
-    s_source(cost, source)
-    s_audio_in(cost, audio_input)
-    s_audio_out(cost, audio_output)
-    s_image_out(cost, image_output)
-    s_type_source(cost, type_source)
-    s_units, s_tools = _SET[13:]  # set by cost/fees.py only
-    s_units(cost, None)
-    s_tools(cost, None)
-    return cost
-
-
-_new = object.__new__
 
 
 def _candidates(request: PricingRequest, deployment: Deployment | None) -> list[str]:

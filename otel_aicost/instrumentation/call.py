@@ -33,10 +33,10 @@ _CALL_OPERATIONS = (semconv.OP_CHAT, semconv.OP_TEXT_COMPLETION, semconv.OP_EMBE
 class Call:
     __slots__ = (
         "telemetry", "request", "span", "enriching", "start", "reservation", "ended", "first_chunk_at", "chunk_gaps",
-        "parent_context",
     )  # fmt: skip
 
-    def __init__(self, telemetry: Any, request: Request) -> None:
+    def __init__(self, telemetry: Any, request: Request, parent: Any = None) -> None:
+        """Start the call's span in ``parent``, the caller's context (None: the current one)."""
         self.telemetry = telemetry
         self.request = request
         self.reservation = None
@@ -44,7 +44,8 @@ class Call:
         self.first_chunk_at: float | None = None
         self.chunk_gaps: list[float] | None = None
         self.start = time.perf_counter()
-        self.parent_context = parent = context.get_current()  # the caller's context, read once
+        if parent is None:
+            parent = context.get_current()
         outer = trace.get_current_span(parent)
         self.enriching = _is_foreign_call_span(outer)
         if self.enriching:  # another OpenAI instrumentation wraps outside us: add cost to its span, no second span

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from otel_aicost import semconv
+from otel_aicost.instrumentation.sdk import base_url_of
 
 _AZURE_HOST_SUFFIXES = (".openai.azure.com", ".cognitiveservices.azure.com")
 # id(client) -> (a weak reference to the client, its base URL, its endpoint); an entry leaves with its client
@@ -26,7 +27,7 @@ class Endpoint:
 
 def endpoint_of(client: Any) -> Endpoint:
     """The endpoint of an ``openai`` client (cached; recomputed if its base URL changes)."""
-    base_url = getattr(client, "base_url", None)  # public: an httpx URL
+    base_url = base_url_of(client)  # an httpx URL
     key = id(client)
     cached = _cache.get(key)
     if cached is not None and cached[1] is base_url and cached[0]() is client:

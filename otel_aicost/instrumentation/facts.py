@@ -11,12 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from otel_aicost.frozen import fast_init
 from otel_aicost.cost.fees import ToolCall, Units
 from otel_aicost.instrumentation.usage import Usage
 
 _MAX_CHOICES = 128  # a larger choice index is garbage, not a choice
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Facts:
     response_id: str | None = None
@@ -56,6 +58,7 @@ def merge(old: Facts, new: Facts) -> Facts:
     )
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Chunk:
     """What one stream chunk (or event) told us, read in full."""

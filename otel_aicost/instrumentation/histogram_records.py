@@ -33,6 +33,7 @@ the plain path):
 - ``_view_instrument_match._hash_attributes``
 - ``_ExplicitBucketHistogramAggregation``: ``_lock``, ``_value``, ``_sum``, ``_min``, ``_max``, ``_record_min_max``,
   ``_boundaries``, ``_get_empty_bucket_counts``, ``_sample_exemplar``
+- ``Histogram._is_enabled`` (asked once per call for all of its histograms, which share one meter)
 """
 
 from __future__ import annotations
@@ -116,13 +117,15 @@ class AttributeSet:
 
 class Moment:
     """When and in which context a call's records are made: read once for all of them, as is the exemplar filter's
-    answer when it decides from the context alone."""
+    answer when it decides from the context alone. ``meter_enabled``: whether the meter of every histogram recorded
+    at this moment records (the instruments of one meter are on or off together), None to ask each histogram."""
 
-    __slots__ = ("context", "now", "_filter", "_sampled")
+    __slots__ = ("context", "now", "meter_enabled", "_filter", "_sampled")
 
-    def __init__(self) -> None:
+    def __init__(self, meter_enabled: bool | None = None) -> None:
         self.context = get_current()
         self.now = time_ns()
+        self.meter_enabled = meter_enabled
         self._filter: Any = None
         self._sampled = False
 
@@ -172,16 +175,21 @@ class Recorder:
     def record(self, value: float, attribute_set: AttributeSet, moment: Moment) -> None:
         """One value: straight into the cumulative aggregations this set feeds, once they are known."""
         known = attribute_set.aggregations.get(self)
+        consumer = self._consumer
         if (
             known is None
             or not 0 <= value < _INF  # negative, NaN or infinite: the SDK drops it with a warning
-            or known[0] is not self._consumer._reader_storages
-            or not _enabled(self.histogram)
+            or known[0] is not consumer._reader_storages
+            or not (moment.meter_enabled if moment.meter_enabled is not None else meter_enabled(self.histogram))
         ):
             self.record_many((value,), attribute_set, moment)
             return
         attributes = attribute_set.attributes
-        sampled = moment.samples(self._consumer._sdk_config.exemplar_filter, value, attributes)
+        exemplar_filter = consumer._sdk_config.exemplar_filter
+        if moment._filter is exemplar_filter:  # asked already at this moment (Moment.samples, inlined)
+            sampled = moment._sampled
+        else:
+            sampled = moment.samples(exemplar_filter, value, attributes)
         for aggregation in known[1]:  # what _ExplicitBucketHistogramAggregation.aggregate does
             with aggregation._lock:
                 counts = aggregation._value
@@ -205,7 +213,12 @@ class Recorder:
         consumer = self._consumer
         if consumer is _UNPLANNED:
             consumer = self._consumer = _plan(self.histogram)
-        if consumer is None or attribute_set.key is None or not _enabled(self.histogram):
+        if (
+            consumer is None
+            or attribute_set.key is None
+            or moment.meter_enabled is False
+            or not meter_enabled(self.histogram)
+        ):
             self._plain(values, attribute_set)
             return
         storages = consumer._reader_storages  # replaced, never mutated, when a reader is added or removed
@@ -322,6 +335,7 @@ def _plan(histogram: Any) -> Any:
     return consumer
 
 
-def _enabled(histogram: Any) -> bool:
+def meter_enabled(histogram: Any) -> bool:
+    """Whether the meter of an SDK histogram records (``_is_enabled``; a histogram without it always does)."""
     is_enabled = getattr(histogram, "_is_enabled", None)
     return is_enabled is None or is_enabled()

@@ -10,7 +10,7 @@ from typing import Any
 from opentelemetry.metrics import Meter
 
 from otel_aicost import semconv
-from otel_aicost.instrumentation.histogram_records import AttributeSet, Moment, Recorder
+from otel_aicost.instrumentation.histogram_records import AttributeSet, Moment, Recorder, meter_enabled
 
 OTHER = "_other"
 _MAX_VALUE_LENGTH = 128
@@ -127,7 +127,7 @@ def record_call(
     enriching: bool, first_chunk_delay: float | None, chunk_gaps: list[float] | None,
 ) -> None:  # fmt: skip
     """Record one ended call's histograms under its series' attribute sets."""
-    moment = Moment()
+    moment = Moment(meter_enabled(instruments.duration))  # one meter: all on or all off
     if enriching:  # the outer instrumentation records its own duration and token metrics
         if cost is not None and cost.total is not None:
             instruments.cost_recorder.record(float(cost.total), series.shared, moment)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from otel_aicost.config.settings import Deployment
+from otel_aicost.frozen import fast_init
 from otel_aicost.instrumentation.attributes import profile_attributes
 from otel_aicost.instrumentation.allocation import current_tags, inbound_tags, propagation
 from otel_aicost.instrumentation.endpoint import Endpoint, endpoint_of
@@ -57,6 +58,7 @@ class Profiles:
         return profile
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Request:
     profile: Profile

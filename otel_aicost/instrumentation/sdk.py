@@ -1,5 +1,5 @@
 """Every read of a private attribute of ``openai`` or ``wrapt`` in one place, each with the versions it was checked
-against. Public APIs are used everywhere else (``client.base_url``, ``client.default_query``, ``openai.Stream``,
+against. Public APIs are used everywhere else (``client.default_query``, ``openai.Stream``,
 ``openai.APIResponse``). ``tests/unit/test_sdk_adapter.py`` fails loudly the day one of these disappears.
 
 Checked against openai 1.40.0 and 3.57.0, wrapt 2.5.2, pydantic 2.14.4.
@@ -18,6 +18,14 @@ except ImportError:  # pragma: no cover - openai missing: nothing is ever wrappe
 def client_of(resource: Any) -> Any:
     """The client a resource (``client.chat.completions``) belongs to: ``resource._client`` (1.40.0 .. 3.57.0)."""
     return getattr(resource, "_client", None)
+
+
+def base_url_of(client: Any) -> Any:
+    """A client's base URL: ``client._base_url`` (1.40.0 .. 3.57.0), what the public ``base_url`` property returns;
+    the property itself imports a module on every read in 3.x (about a microsecond on every call). Anything without
+    it (not an openai client) answers through the public property."""
+    url = getattr(client, "_base_url", None)
+    return url if url is not None else getattr(client, "base_url", None)
 
 
 def inner_wrapper(wrapped: Any) -> Any:

@@ -23,7 +23,8 @@ from typing import Any
 from opentelemetry.attributes import BoundedAttributes
 
 _logger = logging.getLogger("otel_aicost")
-_SCALARS = (str, bool, int, float)
+_SCALARS = frozenset((str, bool, int, float))
+_STRINGS = frozenset((str,))
 _SPAN_FIELDS = ("_lock", "_end_time", "_attributes")
 _ATTRIBUTE_FIELDS = ("_dict", "_lock", "_immutable", "maxlen", "max_value_len")
 _checked: dict[type, bool] = {}  # span class -> whether its internals are all there
@@ -47,15 +48,13 @@ def set_attributes(span: Any, attributes: Mapping[str, Any]) -> None:
 
 
 def _all_plain(attributes: Mapping[str, Any]) -> bool:
-    for key, value in attributes.items():
-        if type(key) is not str or not key:
-            return False
-        kind = type(value)
-        if kind in _SCALARS:
+    for value in attributes.values():
+        if type(value) in _SCALARS:
             continue
-        if kind is not tuple or not value or not all(type(item) is str for item in value):
-            return False
-    return True
+        if type(value) is tuple and value and set(map(type, value)) == _STRINGS:
+            continue
+        return False
+    return set(map(type, attributes)) == _STRINGS and "" not in attributes  # keys: non-empty str
 
 
 def _usable(span: Any) -> bool:

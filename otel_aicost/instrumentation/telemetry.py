@@ -44,8 +44,9 @@ class Telemetry:
         self.profiles = Profiles(pricer)
         self.on_first_call: Callable[[], None] | None = None  # loads the price data: set by the instrumentor
 
-    def start(self, surface: Surface, instance: Any, kwargs: dict[str, Any]) -> Call:
+    def start(self, surface: Surface, instance: Any, kwargs: dict[str, Any], parent: Any = None) -> Call:
+        """A call started in ``parent`` (the caller's context; None: the current one)."""
         if self.on_first_call is not None:
             warm_up, self.on_first_call = self.on_first_call, None
             warm_up()
-        return Call(self, build_request(self, surface, instance, kwargs))
+        return Call(self, build_request(self, surface, instance, kwargs), parent)

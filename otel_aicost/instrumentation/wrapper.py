@@ -13,6 +13,7 @@ from types import MethodType
 from typing import Any
 
 from opentelemetry import context, trace
+from opentelemetry.context import Context
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
 from otel_aicost import semconv
@@ -27,6 +28,22 @@ from otel_aicost.instrumentation.telemetry import Telemetry
 
 _IN_CALL: contextvars.ContextVar[bool] = contextvars.ContextVar("otel_aicost_in_call", default=False)
 
+try:  # the keys is_instrumentation_enabled() reads (opentelemetry-instrumentation 0.60b0 .. 0.66b0), read here from
+    # the context each call fetches once anyway; test_chat checks both against suppress_instrumentation()
+    from opentelemetry.instrumentation.utils import (
+        _SUPPRESS_INSTRUMENTATION_KEY,
+        _SUPPRESS_INSTRUMENTATION_KEY_PLAIN,
+    )
+except ImportError:  # pragma: no cover - moved: ask the public function
+    _SUPPRESS_INSTRUMENTATION_KEY = _SUPPRESS_INSTRUMENTATION_KEY_PLAIN = None
+
+
+def _suppressed(parent: Context) -> bool:
+    """``not is_instrumentation_enabled()``, from the context already at hand."""
+    if _SUPPRESS_INSTRUMENTATION_KEY is None:
+        return not is_instrumentation_enabled()
+    return bool(parent.get(_SUPPRESS_INSTRUMENTATION_KEY) or parent.get(_SUPPRESS_INSTRUMENTATION_KEY_PLAIN))
+
 
 class Switch:
     """Turned off by ``uninstrument()``: the SDK caches bound methods, so a wrapper can outlive unwrapping."""
@@ -37,9 +54,10 @@ class Switch:
         self.active = True
 
 
-def _start(telemetry: Telemetry, surface: Surface, instance: Any, kwargs: dict[str, Any]) -> Call | None:
+def _start(telemetry: Telemetry, surface: Surface, instance: Any, kwargs: dict[str, Any], parent: Context
+           ) -> Call | None:  # fmt: skip
     try:
-        return telemetry.start(surface, instance, kwargs)
+        return telemetry.start(surface, instance, kwargs, parent)
     except Exception:
         report_internal_error("call start")
         return None
@@ -67,15 +85,18 @@ def _bypass_inner_instrumentation(wrapped: Any) -> Any:
 
 def sync_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any:
     def wrapper(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        if not switch.active or _IN_CALL.get() or not is_instrumentation_enabled():
+        if not switch.active or _IN_CALL.get():
             return wrapped(*args, **kwargs)
-        call = _start(telemetry, surface, instance, kwargs)
+        parent = context.get_current()
+        if _suppressed(parent):
+            return wrapped(*args, **kwargs)
+        call = _start(telemetry, surface, instance, kwargs, parent)
         if call is None:
             return wrapped(*args, **kwargs)
         call.reserve_budget()
         wrapped = _bypass_inner_instrumentation(wrapped)
         in_call = _IN_CALL.set(True)
-        span_context = context.attach(trace.set_span_in_context(call.span, call.parent_context))
+        span_context = context.attach(trace.set_span_in_context(call.span, parent))
         try:
             try:
                 result = wrapped(*args, **call.kwargs)
@@ -97,15 +118,18 @@ def sync_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any:
 
 def async_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any:
     async def wrapper(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        if not switch.active or _IN_CALL.get() or not is_instrumentation_enabled():
+        if not switch.active or _IN_CALL.get():
             return await wrapped(*args, **kwargs)
-        call = _start(telemetry, surface, instance, kwargs)
+        parent = context.get_current()
+        if _suppressed(parent):
+            return await wrapped(*args, **kwargs)
+        call = _start(telemetry, surface, instance, kwargs, parent)
         if call is None:
             return await wrapped(*args, **kwargs)
         call.reserve_budget()
         wrapped = _bypass_inner_instrumentation(wrapped)
         in_call = _IN_CALL.set(True)
-        span_context = context.attach(trace.set_span_in_context(call.span, call.parent_context))
+        span_context = context.attach(trace.set_span_in_context(call.span, parent))
         try:
             try:
                 result = await wrapped(*args, **call.kwargs)

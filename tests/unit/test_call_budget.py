@@ -28,7 +28,11 @@ from tests.support import mock_openai, payloads
 # usage chunk the SDK builds for us.
 # stream_broken (4 chunks, then close: usage counted with tiktoken): 898 at the newest ends, 916 at the oldest, of
 # which the estimate is about 32 (37 more when every request text was encoded again on every call).
-BUDGET = {"chat": 640, "stream": 1690, "stream_broken": 940, "embeddings": 520}
+# chat and embeddings: 333 and 283 at the newest ends, 424 and 341 at the oldest (SDK 1.39 records through its own
+# record(): its own budget), once the request profile, metric series, span writes, pricing and frozen values were
+# made once or cheaper (they were 616 / 499).
+BUDGET = {"chat": 350, "stream": 1690, "stream_broken": 940, "embeddings": 300}
+PLAIN_SDK_BUDGET = {"chat": 440, "embeddings": 360}
 PLAIN_SDK_STREAM_BUDGET = 2780
 CALLS = 4
 BROKEN_AFTER = 4  # chunks a broken-off stream reads before the caller closes it
@@ -129,6 +133,8 @@ def test_extra_python_calls_per_call_within_budget(instrumented, telemetry, case
     budget = BUDGET[case]
     if case == "stream" and histogram_records._hash_attributes is None:
         budget = PLAIN_SDK_STREAM_BUDGET
+    elif histogram_records._hash_attributes is None:
+        budget = PLAIN_SDK_BUDGET.get(case, budget)
     assert extra <= budget, (
         f"{case}: {extra:.0f} extra Python calls per call, budget {budget}: something added work to the hot path"
     )

@@ -244,3 +244,23 @@ def test_suppressed_instrumentation(telemetry, instrumented):
     with suppress_instrumentation():
         api.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
     assert telemetry.spans() == []
+
+
+@pytest.mark.parametrize("key", ["suppress_instrumentation", "the SDK's key"])
+def test_suppressed_by_either_key_alone(telemetry, instrumented, key):
+    """The wrapper reads the keys ``is_instrumentation_enabled()`` reads from the context it fetches anyway: each key
+    alone suppresses, as it does for that function."""
+    from opentelemetry import context
+    from opentelemetry.instrumentation.utils import is_instrumentation_enabled
+
+    name = context._SUPPRESS_INSTRUMENTATION_KEY if key == "the SDK's key" else key
+    api = client(lambda request: json_response(payloads.chat_completion()))
+    token = context.attach(context.set_value(name, True))
+    try:
+        assert not is_instrumentation_enabled()
+        api.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    finally:
+        context.detach(token)
+    assert telemetry.spans() == []
+    api.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    assert len(telemetry.spans()) == 1

@@ -245,3 +245,40 @@ def test_instrumented_calls_export_the_same_points_with_and_without_the_fast_pat
     assert fast == run(False)
     chunk_gaps = [p for p in fast if p["metric"] == semconv.METRIC_TIME_PER_OUTPUT_CHUNK]
     assert [p["count"] for p in chunk_gaps] == [2 * 49]
+
+
+def test_a_meter_disabled_between_calls_records_as_the_sdk_does(monkeypatch) -> None:
+    """The meter is asked once per call for all of its histograms: turned off and on between calls, the points are
+    those of the plain path."""
+    try:
+        from opentelemetry.sdk.metrics._internal import _default_meter_configurator, _disable_meter_configurator
+    except ImportError:
+        pytest.skip("this SDK cannot turn a meter off")
+
+    from otel_aicost.instrumentation.instrumentor import OpenAICostInstrumentor
+    from tests.support import mock_openai
+    from tests.unit.test_call_budget import cases, respond
+
+    def run(fast: bool) -> list[dict[str, object]]:
+        if not fast:
+            monkeypatch.setattr(histogram_records, "_hash_attributes", None)
+        meter_provider, reader = provider()
+        instrumentor = OpenAICostInstrumentor()
+        instrumentor.instrument(tracer_provider=TracerProvider(), meter_provider=meter_provider)
+        try:
+            calls = cases(mock_openai.client(respond))
+            for configurator in (_default_meter_configurator, _disable_meter_configurator, _default_meter_configurator):
+                meter_provider._set_meter_configurator(meter_configurator=configurator)
+                for name in ("chat", "embeddings"):
+                    calls[name][0]()
+        finally:
+            instrumentor.uninstrument()
+            monkeypatch.undo()
+        points = [p for p in exported(reader) if p["metric"] in (semconv.METRIC_TOKEN_USAGE, semconv.METRIC_COST)]
+        for point in points:
+            point.pop("exemplars")
+        return points
+
+    fast = run(True)
+    assert fast == run(False)
+    assert sum(p["count"] for p in fast if p["metric"] == semconv.METRIC_COST) == 4, "2 calls of 6 while disabled"

@@ -16,6 +16,14 @@ def test_resources_know_their_client():
     assert sdk.client_of(api.embeddings) is api
 
 
+def test_the_base_url_is_the_public_one():
+    for azure in (False, True):
+        api = client(lambda request: None, azure=azure)
+        assert sdk.base_url_of(api) is api.base_url
+    api.base_url = "https://other.example.com/v1"
+    assert sdk.base_url_of(api) is api.base_url and api.base_url.host == "other.example.com"
+
+
 def test_raw_responses_are_the_legacy_class():
     api = client(lambda request: json_response(payloads.chat_completion()))
     raw = api.chat.completions.with_raw_response.create(model="gpt-4o-mini", messages=[])

@@ -50,7 +50,26 @@ _SCALAR_PARAMS = (
 
 
 def request_attributes(kwargs: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``gen_ai.request.*`` attributes of the generation parameters present in the call."""
+    """The ``gen_ai.request.*`` attributes of the generation parameters present in the call (none, at the cost of
+    one set operation, for a call that passes none of them: most calls send only the model and the input)."""
+    if _PARAMETERS.isdisjoint(kwargs):
+        return {}
+    return _request_attributes(kwargs)
+
+
+class _AskedKeys(dict):  # type: ignore[type-arg]
+    """An empty mapping that notes every key it is asked for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: set[str] = set()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.asked.add(key)
+        return default
+
+
+def _request_attributes(kwargs: Mapping[str, Any]) -> dict[str, Any]:
     attributes: dict[str, Any] = {}
     for name, key in _SCALAR_PARAMS:
         value = _number(kwargs.get(name))
@@ -103,6 +122,16 @@ def _output_type(kwargs: Mapping[str, Any]) -> str | None:
     if isinstance(kwargs.get("text_format"), type):
         return "json"
     return None
+
+
+def _parameters() -> frozenset[str]:
+    """Every parameter ``_request_attributes`` reads: asked of an empty mapping, where no read is skipped."""
+    asked = _AskedKeys()
+    _request_attributes(asked)
+    return frozenset(asked.asked)
+
+
+_PARAMETERS = _parameters()
 
 
 # --- responses --------------------------------------------------------------------------------------------------
