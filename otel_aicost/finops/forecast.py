@@ -19,6 +19,20 @@ the day a cumulative limit is crossed are read off. How the paths are made:
    keeps (the smoothing weight) carries into the following days, so uncertainty grows with the horizon.
 
 ``bench/backtest_forecast.py`` measures both against naive baselines on synthetic series with a known answer.
+
+From telemetry (``forecast_series``), two rules keep the groups coherent with the total:
+
+- **Short history, level only**: with fewer than ``SHORT_HISTORY_DAYS`` complete days seen, there is no telling a
+  trend (or a weekday) from noise, and a fit on 1-6 points extrapolates one day's jump over the whole month.
+  Every group then goes on at its average rate over the *whole window the telemetry covers* (from the first call of
+  any group to the last one, hour by hour, quiet hours counting as zero): a group that made one 1.20 call in two
+  days is forecast 0.60 a day, not 1.20 an hour. The paths draw each future day's hours from the hours seen, so
+  the interval shows how bursty the spend was. Rates over one window add up, so groups add up to the total.
+- **Groups reconciled to the total**: with a longer history each series is fitted on its own (log scale, bursts
+  clipped), and separate forecasts of the parts need not sum to the forecast of the whole. The total's series is
+  the steadier one, so its forecast stands, and each group's forecast spend from now on is scaled by the same
+  factor (total's / sum of the groups') per currency: the groups keep their own shares, trends and bursts, and
+  add up to the total, none above it. Their 80% intervals are scaled alike (intervals themselves never add up).
 """
 
 from __future__ import annotations
@@ -42,6 +56,7 @@ DAMPING = 0.98
 # backtest (bench/backtest_forecast.py, seeds other than the one used to pick it) shows the 80% interval holding
 # about 80% of the time with this widening.
 INTERVAL_SCALE = 1.6
+SHORT_HISTORY_DAYS = 7  # below: level only (see the module docstring); the backtest's series all have 28+ days
 
 
 @dataclass
@@ -331,13 +346,17 @@ def forecast_series(
             hourly[hour] = hourly.get(hour, 0) + cost
             total = per_currency.setdefault(key[-1], {})
             total[hour] = total.get(hour, 0) + cost
-    horizon = _Horizon(since_ns, as_of_ns, until_ns)
+    hours = [hour for hourly in per_currency.values() for hour in hourly]
+    window = (min(hours), max(hours)) if hours else None  # the hours the telemetry covers, the same for every group
+    horizon = _Horizon(since_ns, as_of_ns, until_ns, window)
     groups = [horizon.group(dict(zip(by, key[:-1])), key[-1], hourly) for key, hourly in per_group.items()]
-    groups.sort(key=lambda g: (-g.forecast, tuple(g.key.values())))
     totals = [horizon.group({}, currency, hourly) for currency, hourly in sorted(per_currency.items())]
+    _reconcile(groups, totals)
+    groups.sort(key=lambda g: (-g.forecast, tuple(g.key.values())))
     currency = totals[0].currency if totals else "USD"
     budgets = [
-        _budget(spec, series.budget_cost.get(spec.name, {}), as_of_ns, until_ns, currency) for spec in series.budgets
+        _budget(spec, series.budget_cost.get(spec.name, {}), as_of_ns, until_ns, currency, window)
+        for spec in series.budgets
     ]
     return ForecastResult(since, until, as_of, groups, totals, budgets)
 
@@ -347,11 +366,12 @@ class _Horizon:
     since_ns: int
     as_of_ns: int
     until_ns: int
+    window: tuple[int, int] | None = None
 
     def group(self, key: dict[str, str], currency: str, hourly: dict[int, Decimal]) -> GroupForecast:
         spent = sum((c for h, c in hourly.items() if self.since_ns <= h < self.as_of_ns), Decimal(0))
         fractions = _day_fractions(self.as_of_ns, self.until_ns)
-        paths, days = _paths(hourly, self.as_of_ns - self.as_of_ns % DAY_NS, len(fractions))
+        paths, days = _paths(hourly, self.as_of_ns - self.as_of_ns % DAY_NS, len(fractions), self.window)
         expected, low, high = paths.total(fractions)
         return GroupForecast(
             key=key,
@@ -367,19 +387,75 @@ class _Horizon:
         )
 
 
-def _paths(hourly: dict[int, Decimal], today: int, horizon: int) -> tuple[SamplePaths, int]:
-    """Paths from the complete days before ``today`` (from the series' first full day)."""
+def _paths(
+    hourly: dict[int, Decimal], today: int, horizon: int, window: tuple[int, int] | None = None
+) -> tuple[SamplePaths, int]:
+    """Paths from the complete days before ``today`` (from the series' first full day).
+
+    ``window``: (first, last) hour start the telemetry covers, for every group alike; with fewer than
+    ``SHORT_HISTORY_DAYS`` complete days in it, the paths are the level-only ones of ``_level_paths``.
+    """
+    first_hour, last_hour = window or (min(hourly), max(hourly))
+    first_day = first_hour - first_hour % DAY_NS
+    if first_hour % DAY_NS > HOUR_NS:  # the first day is partial: it would look like a drop
+        first_day += DAY_NS
+    complete_days = max(0, (today - first_day) // DAY_NS)
+    if complete_days < SHORT_HISTORY_DAYS:
+        return _level_paths(hourly, first_hour, last_hour, horizon), complete_days
     daily = daily_totals(hourly)
     first = min(daily)
-    if min(hourly) % DAY_NS > HOUR_NS:  # the first day is partial: it would look like a drop
+    if min(hourly) % DAY_NS > HOUR_NS:  # the group's first day is partial: it would look like a drop
         first += DAY_NS
     history = [float(daily.get(day, 0)) for day in range(first, today, DAY_NS)]
+    if not history:  # a group new today: its rate over the last week of the window, as for a short history
+        return _level_paths(hourly, max(first_hour, today - SHORT_HISTORY_DAYS * DAY_NS), last_hour, horizon), 0
     weekday = (first // DAY_NS + 3) % 7  # 1970-01-01 was a Thursday
-    if not history:  # less than a day: today so far, scaled to a day, is all there is
-        seen = float(sum(hourly.values()))
-        hours = max(1, (max(hourly) - min(hourly)) // HOUR_NS + 1)
-        history = [seen * 24 / hours]
     return forecast_days(history, horizon, first_weekday=weekday), len(history)
+
+
+def _level_paths(hourly: dict[int, Decimal], first_hour: int, last_hour: int, horizon: int) -> SamplePaths:
+    """Short history: each future day is 24 hours drawn from the hours of the window (quiet ones as zero).
+
+    Expected spend per day: 24 times the mean hour, the rate over the whole window; no trend, no weekday.
+    """
+    seen = [float(hourly.get(hour, 0)) for hour in range(first_hour, last_hour + HOUR_NS, HOUR_NS)]
+    if len(set(seen)) == 1:  # one value: nothing to draw
+        return SamplePaths([[24 * seen[0]] * horizon], "level")
+    rng = random.Random(0)
+    paths = []
+    for _ in range(PATHS):
+        hours = rng.choices(seen, k=24 * horizon)
+        paths.append([sum(hours[24 * d : 24 * d + 24]) for d in range(horizon)])
+    # Each day's mean made exactly the rate: a rare burst hour would otherwise move it with the draw.
+    rate = 24 * sum(seen) / len(seen)
+    for d in range(horizon):
+        drawn = sum(path[d] for path in paths) / PATHS
+        for path in paths:
+            path[d] *= rate / drawn if drawn else 1.0
+    return SamplePaths(paths, "level")
+
+
+def _reconcile(groups: list[GroupForecast], totals: list[GroupForecast]) -> None:
+    """Scale each group's spend to come so that, per currency, the groups add up to the total (module docstring)."""
+    for total in totals:
+        members = [g for g in groups if g.currency == total.currency]
+        to_come = sum((g.forecast - g.spent for g in members), Decimal(0))
+        if not members or not to_come:
+            continue
+        factor = (total.forecast - total.spent) / to_come
+        for g in members:
+            g.forecast = g.spent + _money_of(factor * (g.forecast - g.spent))
+            g.low = g.spent + _money_of(factor * (g.low - g.spent))
+            g.high = g.spent + _money_of(factor * (g.high - g.spent))
+            g.daily = [_money_of(factor * d) for d in g.daily]
+            g.bands = {name: [float(factor) * v for v in values] for name, values in g.bands.items()}
+        # the rounding left over goes to the largest group, so the sum is the total to the last digit
+        largest = max(members, key=lambda g: g.forecast)
+        largest.forecast += total.forecast - sum((g.forecast for g in members), Decimal(0))
+
+
+def _money_of(value: Decimal) -> Decimal:
+    return value.quantize(MONEY_QUANTUM)
 
 
 def _day_fractions(as_of_ns: int, until_ns: int) -> list[float]:
@@ -393,7 +469,12 @@ def _day_fractions(as_of_ns: int, until_ns: int) -> list[float]:
 
 
 def _budget(
-    spec: BudgetSpec, hourly: dict[int, Decimal], as_of_ns: int, until_ns: int, currency: str
+    spec: BudgetSpec,
+    hourly: dict[int, Decimal],
+    as_of_ns: int,
+    until_ns: int,
+    currency: str,
+    window: tuple[int, int] | None = None,
 ) -> BudgetForecast:
     today = as_of_ns - as_of_ns % DAY_NS
     as_of = _moment(as_of_ns)
@@ -411,7 +492,7 @@ def _budget(
     if not hourly:
         return empty
     fractions = _day_fractions(as_of_ns, max(until_ns, period_end))
-    paths, _ = _paths(hourly, today, len(fractions))
+    paths, _ = _paths(hourly, today, len(fractions), window)
     if spec.period == "month":
         month_days = _day_fractions(as_of_ns, period_end)
         expected, _, _ = paths.total(month_days)

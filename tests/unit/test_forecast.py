@@ -55,17 +55,16 @@ def test_flat_history_gives_a_tight_interval_around_it():
     assert expected == pytest.approx(500.0) and low == pytest.approx(500.0) and high == pytest.approx(500.0)
 
 
+def _record(start_ns, cost, tags):
+    return CostRecord(
+        start_ns=start_ns, duration_s=1.0, operation="chat", request_model="gpt-4o", cost=Decimal(cost), tags=tags
+    )
+
+
 def _records(start_ns, days, per_day, cost, **tags):
     for d in range(days):
         for i in range(per_day):
-            yield CostRecord(
-                start_ns=start_ns + d * 86_400 * 10**9 + (i * 24 // per_day) * HOUR_NS,
-                duration_s=1.0,
-                operation="chat",
-                request_model="gpt-4o",
-                cost=Decimal(cost),
-                tags=dict(tags),
-            )
+            yield _record(start_ns + d * 86_400 * 10**9 + (i * 24 // per_day) * HOUR_NS, cost, dict(tags))
 
 
 def test_budgets_run_out_on_the_day_worked_out_by_hand():
@@ -103,3 +102,49 @@ def test_until_must_be_after_the_data():
         assert "not after the last call" in str(error)
     else:
         raise AssertionError("no error")
+
+
+def _hourly(series, start_ns, hours, cost, **tags):
+    for h in range(hours):
+        series.add(_record(start_ns + h * HOUR_NS, cost, dict(tags)))
+
+
+def test_two_days_with_one_burst_give_groups_that_add_up_to_the_total():
+    # Telemetry from Nov 14 12:00 to Nov 16 11:00 (48 hourly calls): team "chat" spends 0.10 every hour; team
+    # "batch" made one call of 1.20 at Nov 16 09:00. Two days are too short for a trend: each group goes on at
+    # its rate over the whole window seen (48 hours), from the last call (as_of, Nov 16 11:00) to Dec 1 00:00,
+    # 349 hours: chat 4.80 + 349 * 0.10 = 39.70, batch 1.20 + 349 * 1.20 / 48 = 9.925, total 6.00 + 349 * 6.00 / 48
+    # = 49.625. (Before the fix: batch's one hour was taken for a day's rate, 24 * 1.20 a day, and its forecast
+    # came out several times the total's.)
+    start = NOV_1 + 13 * 86_400 * 10**9 + 12 * HOUR_NS
+    series = SeriesBuilder(["tag.team"])
+    _hourly(series, start, 48, "0.10", team="chat")
+    _hourly(series, start + 45 * HOUR_NS, 1, "1.20", team="batch")
+    result = forecast_series(series, by=["tag.team"], now=datetime(2026, 11, 16, 12, tzinfo=timezone.utc))
+    found = {g.key["tag.team"]: g for g in result.groups}
+    (total,) = result.totals
+    assert total.forecast == pytest.approx(Decimal("49.625"), abs=Decimal("0.01"))
+    assert found["chat"].forecast == pytest.approx(Decimal("39.70"), abs=Decimal("0.01"))
+    assert found["batch"].forecast == pytest.approx(Decimal("9.925"), abs=Decimal("0.01"))
+    for group in found.values():
+        assert group.spent <= group.low <= group.forecast <= group.high
+        assert group.forecast <= total.forecast
+    assert sum(g.forecast for g in found.values()) == pytest.approx(total.forecast, abs=Decimal("0.00001"))
+
+
+def test_groups_fitted_on_their_own_are_scaled_to_add_up_to_the_total():
+    # Three weeks: "chat" 0.25 an hour (6 a day, flat), "batch" one 30.00 job on Nov 10. Fitted one by one (log
+    # scale, the burst clipped and replayed), the parts' forecasts need not sum to the whole's: the total's stands
+    # and the groups' spend to come is scaled to it. Oracle: the groups add up to the total to the micro-unit, none
+    # is above it, and chat, flat and far the larger, is still about its rate times the 9 days left (6 * 9 = 54).
+    series = SeriesBuilder(["tag.team"])
+    _hourly(series, NOV_1, 21 * 24, "0.25", team="chat")
+    _hourly(series, NOV_1 + 9 * 86_400 * 10**9 + 3 * HOUR_NS, 1, "30", team="batch")
+    result = forecast_series(series, by=["tag.team"], now=datetime(2026, 11, 22, tzinfo=timezone.utc))
+    found = {g.key["tag.team"]: g for g in result.groups}
+    (total,) = result.totals
+    assert sum(g.forecast for g in found.values()) == total.forecast
+    for group in found.values():
+        assert group.spent <= group.low <= group.forecast <= group.high
+        assert group.forecast <= total.forecast
+    assert found["chat"].forecast - found["chat"].spent == pytest.approx(Decimal(54), rel=Decimal("0.15"))
