@@ -40,8 +40,9 @@ from otel_aicost.finops.telemetry_input import InputError, parse_moment
 def command(paths, by, until, since, config, fmt, progress, workers) -> None:
     """Spend so far and forecast to --until per group, with an 80% interval; each budget's expected run-out day.
 
-    The forecast follows the daily spend's trend and weekly rhythm; one-off bursts widen the interval without
-    bending the trend (method and backtest: bench/backtest_forecast.py).
+    With a week or more of history the forecast follows the daily spend's trend and weekly rhythm; one-off bursts
+    widen the interval without bending the trend (method and backtest: bench/backtest_forecast.py). With less, each
+    group goes on at its average hourly rate (method "level"). Groups are scaled to add up to the total's forecast.
     """
     dims = [d for d in parse_by(by) if d not in TIME_DIMENSIONS]
     stop = parse_moment(until, option="--until")
