@@ -38,24 +38,37 @@ def _lock_for(cache: MutableMapping[str, Any], key: str) -> threading.Lock:
         return _locks.setdefault((id(cache), key), threading.Lock())
 
 
-def once(cache: MutableMapping[str, Any], key: str, build: Callable[[], T]) -> T:
-    """``cache[key]``, built by ``build()`` the first time, by exactly one thread."""
-    try:
-        return cache[key]  # type: ignore[no-any-return]
-    except KeyError:
-        pass
-    with _lock_for(cache, key):
-        if key not in cache:
-            cache[key] = build()
-    return cache[key]  # type: ignore[no-any-return]
-
-
 class ShippedDataError(RuntimeError):
     """A data file of the package is missing or damaged (a broken install); the message names it."""
 
 
-class _Damaged(str):
-    """The problem of a data file that could not be loaded, kept in its place: a broken install stays broken."""
+class _Damaged:
+    """A ``ShippedDataError`` a build raised, kept in the item's place: a broken install stays broken, and the
+    damaged file is not read again on every call. Kept as its class and message, so each raise is a fresh error
+    (re-raising one object would grow its traceback on every call)."""
+
+    __slots__ = ("kind", "message")
+
+    def __init__(self, error: ShippedDataError) -> None:
+        self.kind, self.message = type(error), str(error)
+
+
+def once(cache: MutableMapping[str, Any], key: str, build: Callable[[], T]) -> T:
+    """``cache[key]``, built by ``build()`` the first time, by exactly one thread. A ``ShippedDataError`` from
+    ``build`` is remembered: every later call raises it again without building."""
+    try:
+        value = cache[key]
+    except KeyError:
+        with _lock_for(cache, key):
+            if key not in cache:
+                try:
+                    cache[key] = build()
+                except ShippedDataError as error:
+                    cache[key] = _Damaged(error)
+        value = cache[key]
+    if type(value) is _Damaged:
+        raise value.kind(value.message)
+    return value  # type: ignore[no-any-return]
 
 
 def load_shipped_json(name: str, prepare: Callable[[Any], T]) -> T:
@@ -64,7 +77,7 @@ def load_shipped_json(name: str, prepare: Callable[[Any], T]) -> T:
     A file that cannot be read, parsed or prepared raises ``ShippedDataError`` naming it, every time it is asked
     for, without being read again (a call must not re-read a damaged 300 KB file to fail the same way)."""
 
-    def build() -> T | _Damaged:
+    def build() -> T:
         where = f"otel_aicost/cost/pricing/data/{name}"
         try:
             text = resources.files("otel_aicost.cost.pricing").joinpath(f"data/{name}").read_text("utf-8")
@@ -73,9 +86,6 @@ def load_shipped_json(name: str, prepare: Callable[[Any], T]) -> T:
             problem = f"{where}:{error.lineno}: damaged package data (column {error.colno}: {error.msg})"
         except Exception as error:  # noqa: BLE001 - missing, not UTF-8 or not the shape its reader expects
             problem = f"{where}: damaged package data ({type(error).__name__}: {error})"
-        return _Damaged(f"{problem}; reinstall otel-aicost")
+        raise ShippedDataError(f"{problem}; reinstall otel-aicost")
 
-    loaded = once(_json, name, build)
-    if isinstance(loaded, _Damaged):
-        raise ShippedDataError(str(loaded))
-    return loaded
+    return once(_json, name, build)

@@ -137,21 +137,9 @@ def encoding_name_for(model: str | None) -> str:
 
 def get_encoding(name: str) -> Any:
     """The ``tiktoken.Encoding`` of ``o200k_base`` or ``cl100k_base``, built from the shipped file."""
-    encoding = _loaded.get(name)
-    if encoding is None:
-        if name not in _ENCODINGS:
-            raise ValueError(f"unknown encoding {name!r}; shipped: {', '.join(sorted(_ENCODINGS))}")
-        encoding = once(_loaded, name, lambda: _build_or_problem(name))
-    if isinstance(encoding, EncodingFileError):
-        raise encoding  # remembered: a damaged 3.6 MB file is not read and hashed again on every estimate
-    return encoding
-
-
-def _build_or_problem(name: str) -> Any:
-    try:
-        return _build(name)
-    except EncodingFileError as error:
-        return error
+    if name not in _ENCODINGS:
+        raise ValueError(f"unknown encoding {name!r}; shipped: {', '.join(sorted(_ENCODINGS))}")
+    return once(_loaded, name, lambda: _build(name))  # a damaged file raises again, without being read again
 
 
 def _build(name: str) -> Any:
