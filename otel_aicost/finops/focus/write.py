@@ -19,11 +19,12 @@ from __future__ import annotations
 import csv
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 from otel_aicost.finops.focus.build import (
     COLUMNS,
@@ -60,6 +61,17 @@ def format_datetime(value: datetime) -> str:
     return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _format_columns(values: list, columns: list[int], texts: dict, format_value: Callable[[Any], str]) -> None:
+    """Replace ``values[i]`` for each of ``columns`` by its text, formatting each distinct value once (``texts``)."""
+    for i in columns:
+        value = values[i]
+        if value is not None:
+            text = texts.get(value)
+            if text is None:
+                text = texts[value] = format_value(value)
+            values[i] = text
+
+
 def write_csv(rows: Iterable[dict], path: str | os.PathLike[str]) -> int:
     """Write ``rows``; return how many.
 
@@ -76,21 +88,8 @@ def write_csv(rows: Iterable[dict], path: str | os.PathLike[str]) -> int:
         writer.writerow(COLUMNS)
         for row in rows:
             values = [row[c] for c in COLUMNS]
-            formatted: dict[Decimal, str] = {}
-            for i in decimals:
-                value = values[i]
-                if value is not None:
-                    text = formatted.get(value)
-                    if text is None:
-                        text = formatted[value] = format_csv_decimal(value)
-                    values[i] = text
-            for i in moments:
-                value = values[i]
-                if value is not None:
-                    text = moment_text.get(value)
-                    if text is None:
-                        text = moment_text[value] = format_datetime(value)
-                    values[i] = text
+            _format_columns(values, decimals, {}, format_csv_decimal)  # the amounts of this row
+            _format_columns(values, moments, moment_text, format_datetime)  # the periods of the whole file
             writer.writerow(values)
             count += 1
     return count
