@@ -58,10 +58,9 @@ from otel_aicost.finops.series import INPUT as S_INPUT
 from otel_aicost.finops.series import OUTPUT as S_OUTPUT
 from otel_aicost.finops.series import PRICED as S_PRICED
 from otel_aicost.finops.series import REQUESTS as S_REQUESTS
-from otel_aicost.finops.series import BudgetSpec, SeriesBuilder, TagCosts, new_cell
+from otel_aicost.finops.series import NEVER, BudgetSpec, SeenWindow, SeriesBuilder, TagCosts, new_cell
 
 WHOLE = 1 << 62  # a "period" longer than any start time: one cell per dimensions for the whole window
-NEVER = 1 << 80
 _PERIODS = {"hour": HOUR_NS, "day": DAY_NS, "month": DAY_NS}  # the cell period a time dimension needs
 
 # The record attribute behind each dimension of ``report.build`` (``model``: response model, else requested).
@@ -199,7 +198,7 @@ class Spread:
         self.out_duration += other.out_duration
 
 
-class CallTable:
+class CallTable(SeenWindow):
     """Scan sink: every call once into its cell (see the module's docstring); outputs are views of the cells."""
 
     def __init__(self, plan: Plan) -> None:
@@ -438,8 +437,7 @@ class CallTable:
             self.samples[:] = mine_points + theirs
         self.sample_state[0] = total
         self.filtered_out += other.filtered_out
-        self.first_seen = min(self.first_seen, other.first_seen)
-        self.last_seen = max(self.last_seen, other.last_seen)
+        self.merge_seen(other)
 
     @property
     def seen(self) -> int:
@@ -453,14 +451,6 @@ class CallTable:
         return self.series_ids.setdefault(key, len(self.series_ids))
 
     # --- views ------------------------------------------------------------------------------------------------
-
-    @property
-    def first_ns(self) -> int | None:
-        return None if self.first_seen == NEVER else self.first_seen
-
-    @property
-    def last_ns(self) -> int | None:
-        return None if self.last_seen < 0 else self.last_seen
 
     def tag_keys(self) -> set[str]:
         """Every tag key a call in the window carries."""

@@ -53,7 +53,27 @@ class BudgetSpec:
         return cls(budget.name, Decimal(budget.limit), budget.period, tuple(sorted((budget.match or {}).items())))
 
 
-class SeriesBuilder:
+class SeenWindow:
+    """The start (ns) of the first and the last call a sink has taken, kept in ``first_seen`` / ``last_seen``
+    (``NEVER`` / -1 before the first) by the sink's own hot path; shared here: their views and their merge."""
+
+    first_seen: int
+    last_seen: int
+
+    @property
+    def first_ns(self) -> int | None:
+        return None if self.first_seen == NEVER else self.first_seen
+
+    @property
+    def last_ns(self) -> int | None:
+        return None if self.last_seen < 0 else self.last_seen
+
+    def merge_seen(self, other: SeenWindow) -> None:
+        self.first_seen = min(self.first_seen, other.first_seen)
+        self.last_seen = max(self.last_seen, other.last_seen)
+
+
+class SeriesBuilder(SeenWindow):
     """Scan sink: hourly cells per (group key, model) and hourly cost per budget."""
 
     def __init__(
@@ -79,14 +99,6 @@ class SeriesBuilder:
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         self.key = key_function(self.by)
-
-    @property
-    def first_ns(self) -> int | None:
-        return None if self.first_seen == NEVER else self.first_seen
-
-    @property
-    def last_ns(self) -> int | None:
-        return None if self.last_seen < 0 else self.last_seen
 
     def add(self, r) -> None:  # the hot path: ~1 us a call, see bench/README.md
         start = r.start_ns
@@ -136,8 +148,7 @@ class SeriesBuilder:
             mine_costs = self.budget_cost.setdefault(name, {})
             for hour, cost in costs.items():
                 mine_costs[hour] = mine_costs.get(hour, 0) + cost
-        self.first_seen = min(self.first_seen, other.first_seen)
-        self.last_seen = max(self.last_seen, other.last_seen)
+        self.merge_seen(other)
 
     # --- views -------------------------------------------------------------------------------------------------
 
