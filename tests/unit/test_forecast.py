@@ -11,7 +11,8 @@ import pytest
 
 from otel_aicost.finops.forecast import forecast_days, forecast_series
 from otel_aicost.finops.records import CostRecord
-from otel_aicost.finops.series import HOUR_NS, BudgetSpec
+from otel_aicost.finops.series import BudgetSpec
+from otel_aicost.finops.time_slots import HOUR_NS
 from tests.support.call_tables import series_of
 
 NOV_1 = int(datetime(2026, 11, 1, tzinfo=timezone.utc).timestamp()) * 10**9
