@@ -9,7 +9,6 @@ tracked; ``forecast_days(history, horizon)`` (``daily.py``) is the daily model u
 from otel_aicost.finops.forecast.budgets import BudgetForecast
 from otel_aicost.finops.forecast.daily import forecast_days
 from otel_aicost.finops.forecast.groups import ForecastResult, GroupForecast, forecast_series
-from otel_aicost.finops.forecast.horizon import end_of_month
 from otel_aicost.finops.forecast.paths import SamplePaths
 
 __all__ = [
@@ -17,7 +16,6 @@ __all__ = [
     "ForecastResult",
     "GroupForecast",
     "SamplePaths",
-    "end_of_month",
     "forecast_days",
     "forecast_series",
 ]

@@ -55,16 +55,18 @@ def forecast_series(
     by: Sequence[str],
     until: datetime | None = None,
     since: datetime | None = None,
-    now: datetime | None = None,
 ) -> ForecastResult:
-    """Forecast every group of ``series`` and every budget it tracked to ``until`` (default: end of this month)."""
+    """Forecast every group of ``series`` and every budget it tracked to ``until``.
+
+    ``until`` defaults to the end of the last call's month (UTC): this month for telemetry that is up to date, and
+    the same answer whenever it is run (``report --forecast`` and the HTML page use the same default).
+    """
     if series.last_ns is None:
         raise ValueError("no priced GenAI calls to forecast from")
     as_of_ns = series.last_ns + 1
     as_of = moment(as_of_ns)
-    now = now or datetime.now(timezone.utc)
-    if until is None:  # the end of this month; for telemetry of an earlier month, the end of that month
-        until = end_of_month(as_of if (as_of.year, as_of.month) < (now.year, now.month) else max(now, as_of))
+    if until is None:
+        until = end_of_month(as_of)
     if until <= as_of:
         raise ValueError(f"--until {until.isoformat()} is not after the last call seen ({as_of.isoformat()})")
     since = since or datetime(as_of.year, as_of.month, 1, tzinfo=timezone.utc)

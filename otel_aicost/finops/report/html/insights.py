@@ -3,11 +3,10 @@ anomalies of the total, worked out once (``insights_of``) and shared with ``repo
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from decimal import Decimal
 
 from otel_aicost.finops.anomalies import Anomaly, detect
-from otel_aicost.finops.forecast import ForecastResult, end_of_month, forecast_series
+from otel_aicost.finops.forecast import ForecastResult, forecast_series
 from otel_aicost.finops.series import COST, HourlySeries
 from otel_aicost.finops.time_slots import HOUR_NS
 
@@ -17,23 +16,21 @@ Insights = tuple  # (ForecastResult | None, list[Anomaly]): what the page shows 
 def insights_of(
     series: HourlySeries,
     *,
-    now: datetime | None = None,
     grouped: HourlySeries | None = None,
     by: list[str] | None = None,
 ) -> Insights:
     """What the page shows of ``series`` (the total per currency) beside the figures: the forecast to the end of
     the last call's month (per group of ``grouped``, kept ``by`` those keys, when given; the totals and the
     budgets are the same either way) and the hourly anomalies of the total in the main currency."""
-    forecast = _forecast(grouped, now, by) if grouped is not None else _forecast(series, now)
+    forecast = _forecast(grouped, by) if grouped is not None else _forecast(series)
     return forecast, _anomalies(series, main_currency(series))
 
 
-def _forecast(series: HourlySeries, now: datetime | None, by: list[str] | None = None) -> ForecastResult | None:
+def _forecast(series: HourlySeries, by: list[str] | None = None) -> ForecastResult | None:
     if series.last_ns is None:
         return None
-    as_of = datetime.fromtimestamp(series.last_ns // 10**9, timezone.utc)
     try:
-        return forecast_series(series, by=by or [], until=end_of_month(as_of), now=now)
+        return forecast_series(series, by=by or [])
     except ValueError:
         return None
 

@@ -11,7 +11,6 @@ inline SVG (``report/svg/``).
 from __future__ import annotations
 
 import html
-from datetime import datetime
 from decimal import Decimal
 
 from otel_aicost.finops.report.build import Report
@@ -31,7 +30,6 @@ def render_html(
     series: HourlySeries,
     tags: TagCosts | None = None,
     *,
-    now: datetime | None = None,
     insights: Insights | None = None,
 ) -> str:
     """The whole page as a string. ``series``: the total per currency (``HourlySeries([])``); ``insights``: its
@@ -51,7 +49,7 @@ def render_html(
     def money(value: float) -> str:
         return f"{value:,.{places}f} {currency}"
 
-    forecast, anomalies = insights or insights_of(series, now=now)
+    forecast, anomalies = insights or insights_of(series)
     hours = [h for h, _ in cells]
     span = (max(hours) - min(hours)) if hours else 0
     step = HOUR_NS if span <= 3 * DAY_NS else DAY_NS
