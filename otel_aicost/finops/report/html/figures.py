@@ -16,14 +16,15 @@ def header(report: Report, forecast: ForecastResult | None, currency: str, money
     total = next((t for t in report.totals if t.currency == currency), None)
     if total is None:
         return ""
+    places = money_places([total.cost_per_request_mean, total.cost_per_request_p50])
+
+    def per_call(value) -> str:  # mean and median in one format, with the currency
+        return f"{float(value or 0):,.{places}f} {currency}"
+
     cards = [
         card("Spend", money(float(total.cost)), f"{total.priced_requests:,} priced calls"),
         card("Calls", f"{total.requests:,}", f"{total.errors:,} failed, {total.unpriced_share:.1%} not priced"),
-        card(
-            "Cost per call",
-            f"{float(total.cost_per_request_mean or 0):,.{money_places([total.cost_per_request_mean])}f} {currency}",
-            f"median {float(total.cost_per_request_p50 or 0):,.{money_places([total.cost_per_request_p50])}f}",
-        ),
+        card("Cost per call", per_call(total.cost_per_request_mean), f"median {per_call(total.cost_per_request_p50)}"),
         card("Cache savings", money(float(total.cached_savings)), "cached input tokens against their full price"),
     ]
     if forecast and forecast.totals:
