@@ -10,34 +10,12 @@ from functools import partial
 import click
 
 from otel_aicost.cli._finops_read import read, reading_options
-from otel_aicost.finops.anomalies import CAUSE_WORDS, THRESHOLD, Anomaly, detect
+from otel_aicost.finops.anomalies import CAUSE_WORDS, THRESHOLD, Anomaly, detect_series
 from otel_aicost.finops.call_table import CallTable, Plan
 from otel_aicost.finops.report.groups import DIMENSIONS, TIME_DIMENSIONS, parse_by
 from otel_aicost.finops.report.output import money_cells
-from otel_aicost.finops.series import HourlySeries
 from otel_aicost.finops.telemetry_input import window
-from otel_aicost.finops.time_slots import DAY_NS, HOUR_NS, iso, to_ns
-
-
-def find_anomalies(series: HourlySeries, granularity: str, threshold: float = THRESHOLD) -> list[Anomaly]:
-    """Every group's anomalies, most recent first."""
-    step = HOUR_NS if granularity == "hour" else DAY_NS
-    found = []
-    for group, periods in series.periods(step).items():
-        found += detect(
-            periods,
-            granularity=granularity,
-            group=group,
-            data_start_ns=series.first_ns,
-            data_end_ns=_end(series),
-            threshold=threshold,
-        )
-    found.sort(key=lambda a: (-a.start_ns, -abs(a.score)))
-    return found
-
-
-def _end(series: HourlySeries) -> int | None:
-    return None if series.last_ns is None else series.last_ns + 1
+from otel_aicost.finops.time_slots import iso, to_ns
 
 
 @click.command("anomalies")
@@ -69,7 +47,7 @@ def command(paths, by, granularity, since, until, threshold, fmt, progress, work
     start, stop = window(since, until)
     plan = Plan(report=False, series_by=tuple(dims), since_ns=to_ns(start), until_ns=to_ns(stop))
     sinks, _ = read(paths, {"table": partial(CallTable, plan)}, dims=dims, workers=workers, progress=progress)
-    found = find_anomalies(sinks.sinks["table"].series(), granularity, threshold)
+    found = detect_series(sinks.sinks["table"].series(), granularity, threshold)
     if fmt == "json":
         click.echo(json.dumps(anomalies_document(found, dims, granularity), indent=2))
     elif fmt == "csv":
