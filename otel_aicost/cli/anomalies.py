@@ -5,13 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from functools import partial
 
 import click
 
 from otel_aicost.cli._finops_read import read, reading_options
 from otel_aicost.finops.anomalies import CAUSE_WORDS, THRESHOLD, Anomaly, detect_series
-from otel_aicost.finops.call_table import CallTable, Plan
+from otel_aicost.finops.call_table import Plan
 from otel_aicost.finops.report.groups import DIMENSIONS, TIME_DIMENSIONS, parse_by
 from otel_aicost.finops.report.output import money_cells
 from otel_aicost.finops.telemetry_input import window
@@ -46,8 +45,8 @@ def command(paths, by, granularity, since, until, threshold, fmt, progress, work
     dims = [d for d in parse_by(by) if d not in TIME_DIMENSIONS]
     start, stop = window(since, until)
     plan = Plan(report=False, series_by=tuple(dims), since_ns=to_ns(start), until_ns=to_ns(stop))
-    sinks, _ = read(paths, {"table": partial(CallTable, plan)}, dims=dims, workers=workers, progress=progress)
-    found = detect_series(sinks.sinks["table"].series(), granularity, threshold)
+    table, _ = read(paths, plan, workers=workers, progress=progress)
+    found = detect_series(table.series(), granularity, threshold)
     if fmt == "json":
         click.echo(json.dumps(anomalies_document(found, dims, granularity), indent=2))
     elif fmt == "csv":
