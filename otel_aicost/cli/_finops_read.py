@@ -3,8 +3,7 @@ budgets from the config, and the check of ``--by`` against the tag keys the call
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import partial
 
 import click
@@ -29,13 +28,12 @@ def read(
 ) -> tuple[CallTable, ReadStats]:
     """Read ``paths`` (default ./otel-aicost-data/) once into the call table ``plan`` asks for; exit 2 on bad input or
     on a ``--by`` tag key no call carries."""
-    show = _after_a_while(progress_printer(progress)) if progress is None else progress_printer(progress)
+    show = progress_printer(progress)
     dims = [*plan.by, *(plan.series_by or ())]
     paths = input_paths(paths)
     sinks, stats = run_reader(read_once, paths, {"table": partial(CallTable, plan)}, workers=workers, progress=show)
     table = sinks.sinks["table"]
-    if show is not None and getattr(show, "shown", True):
-        end_progress(show)
+    end_progress(show)
     check_stats(stats, paths)
     if stats.records and any(d.startswith("tag.") for d in dims):
         try:
@@ -43,21 +41,6 @@ def read(
         except ValueError as error:
             raise InputError(str(error)) from None
     return table, stats
-
-
-def _after_a_while(show: Callable[[ReadStats], None] | None, seconds: float = 2.0):
-    """On a terminal, by default: progress only once reading has taken ``seconds`` (small inputs stay quiet)."""
-    if show is None:
-        return None
-    started = time.monotonic()
-
-    def maybe(stats: ReadStats) -> None:
-        if maybe.shown or time.monotonic() - started >= seconds:
-            maybe.shown = True
-            show(stats)
-
-    maybe.shown = False
-    return maybe
 
 
 def load_budgets(config: str | None) -> list[BudgetSpec]:
