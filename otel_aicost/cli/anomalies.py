@@ -52,7 +52,7 @@ def command(paths, by, granularity, since, until, threshold, fmt, progress, work
     elif fmt == "csv":
         click.echo(to_csv(found, dims), nl=False)
     else:
-        click.echo(to_table(found, dims, granularity))
+        click.echo(to_table(found, dims, granularity, threshold))
 
 
 def anomalies_document(found: list[Anomaly], dims: list[str], granularity: str) -> dict:
@@ -102,10 +102,10 @@ def to_csv(found: list[Anomaly], dims: list[str]) -> str:
     return buffer.getvalue()
 
 
-def to_table(found: list[Anomaly], dims: list[str], granularity: str) -> str:
+def to_table(found: list[Anomaly], dims: list[str], granularity: str, threshold: float = THRESHOLD) -> str:
     if not found:
         return (
-            f"No anomalous {granularity}s: every period is within {THRESHOLD:g} robust deviations of comparable ones."
+            f"No anomalous {granularity}s: every period is within {threshold:g} robust deviations of comparable ones."
         )
     currencies = {a.group[-1] for a in found if a.group}
     currency = next(iter(currencies)) if len(currencies) == 1 else "in each currency"
