@@ -1,13 +1,13 @@
 """Hours or days whose spend or cost per request departs from the expected: ``detect(periods)``.
 
-Expected: the median of *comparable* earlier periods of the same group, the same hour of the day (for hours) on
-the previous days of the same kind (weekday or weekend), or the previous days of the same kind (for days):
-``COMPARABLE`` of them, skipping periods already found anomalous. Medians ignore one-off bursts, and comparing
-like with like absorbs the daily and weekly rhythm (including a nightly batch job, which recurs). The score is
-the log of actual over expected (for falls, the relative fall, which cannot pass -100%) in robust standard
-deviations of the comparable periods (1.4826 x their median
-absolute deviation in log space, at least ``MIN_SPREAD`` and twice the Poisson noise of the expected call count): a period is anomalous when the score of its spend or of
-its cost per request reaches ``THRESHOLD`` (either way: spikes and drops).
+Expected: the median of *comparable* earlier periods of the same group, the same hour of the day (for hours) on the
+previous days of the same kind (weekday or weekend), or the previous days of the same kind (for days):
+``COMPARABLE`` of them, skipping periods already found anomalous. Medians ignore one-off bursts, and comparing like
+with like absorbs the daily and weekly rhythm (including a nightly batch job, which recurs). The score is the log of
+actual over expected (for falls, the relative fall, which cannot pass -100%) in robust standard deviations of the
+comparable periods (1.4826 x their median absolute deviation in log space, at least ``MIN_SPREAD`` and twice the
+Poisson noise of the expected call count): a period is anomalous when the score of its spend or of its cost per
+request reaches ``THRESHOLD`` (either way: spikes and drops).
 
 Each is given its cause by ``causes.explain``.
 """
