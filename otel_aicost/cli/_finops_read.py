@@ -9,9 +9,9 @@ from functools import partial
 import click
 
 from otel_aicost.finops.call_table import CallTable, Plan
-from otel_aicost.finops.one_pass import read_once
 from otel_aicost.finops.records import ReadStats
 from otel_aicost.finops.report.groups import check_by
+from otel_aicost.finops.scan import scan
 from otel_aicost.finops.series import BudgetSpec
 from otel_aicost.finops.telemetry_input import (
     InputError,
@@ -31,8 +31,7 @@ def read(
     show = progress_printer(progress)
     dims = [*plan.by, *(plan.series_by or ())]
     paths = input_paths(paths)
-    sinks, stats = run_reader(read_once, paths, {"table": partial(CallTable, plan)}, workers=workers, progress=show)
-    table = sinks.sinks["table"]
+    table, stats = run_reader(scan, paths, partial(CallTable, plan), workers=workers, progress=show)
     end_progress(show)
     check_stats(stats, paths)
     if stats.records and any(d.startswith("tag.") for d in dims):

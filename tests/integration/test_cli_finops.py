@@ -149,11 +149,11 @@ def test_html_report_is_self_contained_with_its_charts(tmp_path, telemetry):
 
 
 def test_report_html_and_focus_from_one_read(tmp_path, telemetry, calls, monkeypatch):
-    from otel_aicost.finops import one_pass
+    from otel_aicost.cli import _finops_read
 
     reads = []
-    real = one_pass.scan
-    monkeypatch.setattr(one_pass, "scan", lambda *a, **k: reads.append(a) or real(*a, **k))
+    real = _finops_read.scan
+    monkeypatch.setattr(_finops_read, "scan", lambda *a, **k: reads.append(a) or real(*a, **k))
     page, rows = tmp_path / "r.html", tmp_path / "f.csv"
     result = run(report_command, [str(telemetry), "--html", str(page), "--focus", str(rows), "--format", "json"])
     assert result.exit_code == 0, result.output
@@ -231,13 +231,12 @@ def test_a_file_that_is_not_telemetry_exits_2_whatever_it_holds(tmp_path, conten
 
 
 def test_an_unexpected_error_is_one_line_unless_debug(monkeypatch, telemetry):
-    from otel_aicost.cli import main
-    from otel_aicost.finops import one_pass
+    from otel_aicost.cli import _finops_read, main
 
     def broken(*args, **kwargs):
         raise RuntimeError("a bug of ours")
 
-    monkeypatch.setattr(one_pass, "scan", broken)
+    monkeypatch.setattr(_finops_read, "scan", broken)
     result = CliRunner().invoke(main, ["report", str(telemetry)])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "otel-aicost: internal error (RuntimeError: a bug of ours). This is a bug" in result.output

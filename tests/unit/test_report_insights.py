@@ -163,11 +163,11 @@ def test_csv_cannot_hold_them(steady):
 
 
 def test_every_output_from_one_read(tmp_path, spiked, monkeypatch):
-    from otel_aicost.finops import one_pass
+    from otel_aicost.cli import _finops_read
 
     reads = []
-    real = one_pass.scan
-    monkeypatch.setattr(one_pass, "scan", lambda *a, **k: reads.append(a) or real(*a, **k))
+    real = _finops_read.scan
+    monkeypatch.setattr(_finops_read, "scan", lambda *a, **k: reads.append(a) or real(*a, **k))
     page, rows = tmp_path / "r.html", tmp_path / "f.csv"
     args = [spiked, "--forecast", "--anomalies", "--html", page, "--focus", rows, "--format", "json"]
     document = json.loads(_run(report_command, args).stdout)
