@@ -18,9 +18,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from otel_aicost import semconv
-from otel_aicost.finops.focus.build import DAY_NS, HOUR_NS
-from otel_aicost.finops.report.build import KNOWN_COST
+from otel_aicost.finops.report.figures import KNOWN_COST
 from otel_aicost.finops.report.groups import TIME_DIMENSIONS
+from otel_aicost.finops.time_slots import DAY_NS, HOUR_NS
 
 if TYPE_CHECKING:
     from otel_aicost.finops.call_table import CallTable, Plan
@@ -29,7 +29,7 @@ WHOLE = 1 << 62  # a "period" longer than any start time: one cell per dimension
 PERIODS = {"hour": HOUR_NS, "day": DAY_NS, "month": DAY_NS}  # the cell period a time dimension needs
 ID_SPAN = HOUR_NS  # dimension ids stay below it, so ``key % ID_SPAN`` is the id and ``key - id`` the period
 
-# The record attribute behind each dimension of ``report.build`` (``model``: response model, else requested).
+# The record attribute behind each dimension of ``report.groups`` (``model``: response model, else requested).
 _DIMENSION_ATTRS = {
     "request_model": "request_model", "response_model": "response_model", "provider": "provider",
     "deployment": "deployment_name", "deployment_type": "deployment_type", "region": "region", "service": "service",

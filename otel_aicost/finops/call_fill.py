@@ -41,8 +41,7 @@ from otel_aicost.finops.call_cells import (
     new_cell,
     timed,
 )
-from otel_aicost.finops.focus.build import (
-    HOUR_NS,
+from otel_aicost.finops.focus.columns import (
     TOKEN_CACHE_WRITE,
     TOKEN_CACHED,
     TOKEN_INPUT,
@@ -50,8 +49,8 @@ from otel_aicost.finops.focus.build import (
     TOKEN_UNSPECIFIED,
     UNIT_KINDS,
 )
-from otel_aicost.finops.report import build as report_build
-from otel_aicost.finops.report.build import SAVINGS_QUANTUM
+from otel_aicost.finops.report import figures as report_figures
+from otel_aicost.finops.report.figures import SAVINGS_QUANTUM
 from otel_aicost.finops.series import CACHED as S_CACHED
 from otel_aicost.finops.series import COST as S_COST
 from otel_aicost.finops.series import COST_CACHED as S_COST_CACHED
@@ -64,6 +63,7 @@ from otel_aicost.finops.series import OUTPUT as S_OUTPUT
 from otel_aicost.finops.series import PRICED as S_PRICED
 from otel_aicost.finops.series import REQUESTS as S_REQUESTS
 from otel_aicost.finops.series import new_cell as new_hour_cell
+from otel_aicost.finops.time_slots import HOUR_NS
 
 if TYPE_CHECKING:
     from otel_aicost.finops.call_table import CallTable
@@ -231,7 +231,7 @@ def _take(table: CallTable, point: tuple) -> None:
     """Keep ``point`` in the latency sample: a uniform reservoir sample of ``SAMPLE_SIZE`` (Li's algorithm L: it
     draws how many calls to skip, so that the calls in between cost one comparison, not a random number each)."""
     state, samples, rng = table.sample_state, table.samples, table._random
-    size = report_build.SAMPLE_SIZE
+    size = report_figures.SAMPLE_SIZE
     if len(samples) < size:
         samples.append(point)
         state[1] = state[0] + 1
@@ -255,7 +255,7 @@ def _focus_extra(cell: list, r, residual: Decimal | None) -> None:
     """FOCUS rows of a call the plain sums do not describe: per-unit or tool charges, or cost components that do
     not add up to the call's cost (``residual``; ``None`` for a call whose cost the rows do not carry).
 
-    The difference goes where ``focus.build`` says: to the output row, else the row with the most of its units,
+    The difference goes to the output row, else the row with the most of its units,
     else an ``unspecified`` row. Kept as corrections (``[units, cost, calls, reasoning]`` per token type) to what
     the plain sums of the cell already hold for the call.
     """

@@ -30,11 +30,11 @@ from decimal import Decimal
 from otel_aicost.finops import call_views
 from otel_aicost.finops.call_cells import EXTRA, ID_SPAN, INFO, PERIODS, SUMS, WHOLE, CellInfo, Spread
 from otel_aicost.finops.call_fill import adder
-from otel_aicost.finops.focus.build import FocusSums
-from otel_aicost.finops.report import build as report_build
-from otel_aicost.finops.report.build import ReportGroups
+from otel_aicost.finops.focus.sums import FocusSums
+from otel_aicost.finops.report import figures as report_figures
+from otel_aicost.finops.report.figures import ReportGroups, TagCosts
 from otel_aicost.finops.report.groups import TIME_DIMENSIONS, key_function
-from otel_aicost.finops.series import NEVER, BudgetSpec, HourlySeries, SeenWindow, TagCosts
+from otel_aicost.finops.series import NEVER, BudgetSpec, HourlySeries, SeenWindow
 
 __all__ = ["CallTable", "Plan"]
 
@@ -156,7 +156,7 @@ class CallTable(SeenWindow):
         # Merge two uniform samples into one, keeping each side in proportion to what it saw.
         total = self.seen + other.seen
         if total:
-            size = report_build.SAMPLE_SIZE
+            size = report_figures.SAMPLE_SIZE
             take_mine = round(size * self.seen / total)
             rng = random.Random(total)
             mine_points = rng.sample(self.samples, min(take_mine, len(self.samples)))
@@ -200,7 +200,7 @@ class CallTable(SeenWindow):
         return call_views.tag_keys(self)
 
     def report_groups(self) -> ReportGroups:
-        """The report's groups, as ``report.build.ReportGroups`` holds them (``report_from`` takes it)."""
+        """The report's groups, as ``report.figures.ReportGroups`` holds them (``report_from`` takes it)."""
         return call_views.report_groups(self)
 
     def series(self, by: list[str] | None = None) -> HourlySeries:
@@ -209,11 +209,11 @@ class CallTable(SeenWindow):
         return call_views.series(self, by)
 
     def tag_costs(self) -> TagCosts:
-        """Cost per set of tags (``series.TagCosts``: the HTML page's cost by tag)."""
+        """Cost per set of tags (``report.figures.TagCosts``: the HTML page's cost by tag)."""
         return call_views.tag_costs(self)
 
     def focus_sums(self) -> FocusSums:
-        """FOCUS rows' sums per charge period, dimensions and token type (``focus.build.FocusSums``)."""
+        """FOCUS rows' sums per charge period, dimensions and token type (``focus.sums.FocusSums``)."""
         return call_views.focus_sums(self)
 
 

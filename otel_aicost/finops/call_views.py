@@ -34,10 +34,11 @@ from otel_aicost.finops.call_cells import (
     SAVINGS_UNKNOWN,
     UNCACHED,
 )
-from otel_aicost.finops.focus.build import TOKEN_CACHE_WRITE, TOKEN_CACHED, TOKEN_INPUT, TOKEN_OUTPUT, FocusSums
-from otel_aicost.finops.report.build import ReportGroups, _Group
+from otel_aicost.finops.focus.columns import TOKEN_CACHE_WRITE, TOKEN_CACHED, TOKEN_INPUT, TOKEN_OUTPUT
+from otel_aicost.finops.focus.sums import FocusSums
+from otel_aicost.finops.report.figures import GroupSums, ReportGroups, TagCosts
 from otel_aicost.finops.report.groups import TIME_DIMENSIONS
-from otel_aicost.finops.series import HourlySeries, TagCosts
+from otel_aicost.finops.series import HourlySeries
 
 if TYPE_CHECKING:
     from otel_aicost.finops.call_table import CallTable
@@ -49,7 +50,7 @@ def tag_keys(table: CallTable) -> set[str]:
 
 
 def report_groups(table: CallTable) -> ReportGroups:
-    """The report's groups, as ``report.build.ReportGroups`` holds them (``report_from`` takes it)."""
+    """The report's groups, as ``report.figures.ReportGroups`` holds them (``report_from`` takes it)."""
     plan = table.plan
     builder = ReportGroups(list(plan.by), plan.since_ns, plan.until_ns)
     groups = builder.groups
@@ -57,7 +58,7 @@ def report_groups(table: CallTable) -> ReportGroups:
         info = cell[INFO]
         group = groups.get(info.group)
         if group is None:
-            group = groups[info.group] = _Group()
+            group = groups[info.group] = GroupSums()
             spread = table.spreads[info.group]
             group.costs, group.durations, group.out_tokens = spread.costs, spread.durations, spread.out_tokens
             group.priced_duration, group.out_duration = spread.priced_duration, spread.out_duration
@@ -132,7 +133,7 @@ def tag_costs(table: CallTable) -> TagCosts:
 
 
 def focus_sums(table: CallTable) -> FocusSums:
-    """FOCUS rows' sums per charge period, dimensions and token type (``focus.build.FocusSums``)."""
+    """FOCUS rows' sums per charge period, dimensions and token type (``focus.sums.FocusSums``)."""
     plan = table.plan
     if plan.focus is None:
         raise ValueError("the table was not asked to keep FOCUS rows")
