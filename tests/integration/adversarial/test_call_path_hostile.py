@@ -11,6 +11,7 @@ import openai
 import pytest
 
 from otel_aicost import Budget, BudgetExceeded, allocate, estimate_cost
+from tests.integration.adversarial.findings import F4_PARSE_REFUSED
 from tests.integration.adversarial.shapes import CHAT_COST, chat_kwargs, chat_reply, money
 from tests.integration.conformance.recordings import PLAIN, expected_cost
 from tests.support.scripted_openai import Reply, client
@@ -22,6 +23,7 @@ def _plain(finish_reason):
     return lambda request_body: Reply(body=json.dumps(body).encode(), content_type="application/json")
 
 
+@F4_PARSE_REFUSED
 @pytest.mark.parametrize("finish_reason", ["length", "content_filter"])
 def test_parse_refusing_a_billed_reply_still_costs(server, oracle, telemetry, finish_reason):
     """``chat.completions.parse()`` raises ``LengthFinishReasonError`` / ``ContentFilterFinishReasonError`` for a

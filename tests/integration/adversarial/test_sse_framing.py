@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.integration.adversarial.findings import F2_GZIP, F3_CR_LINES
 from tests.integration.adversarial.shapes import CHAT_COST, chat_kwargs, chat_reply, exact, money
 from tests.integration.adversarial.test_stream_exits import one_call
 from tests.support.scripted_openai import Recut, client
@@ -60,13 +61,16 @@ def _split_data(data, asked):
 
 FRAMINGS = {
     "lf": ("\n", None), "crlf": ("\r\n", None), "cr": ("\r", None), "comments": ("\n", _comments),
-    "event_lines": ("\n", _event_lines), "no_space_after_colon": ("\n", _no_space), "data_over_two_lines": ("\n", _split_data),
+    "event_lines": ("\n", _event_lines), "no_space_after_colon": ("\n", _no_space),
+    "data_over_two_lines": ("\n", _split_data),
 }  # fmt: skip
 
 
 @pytest.mark.parametrize("path", sorted(PATHS))
 @pytest.mark.parametrize("framing", sorted(FRAMINGS))
-def test_framing(server, oracle, telemetry, framing, path):
+def test_framing(server, oracle, telemetry, request, framing, path):
+    if framing == "cr" and path != "parsed":
+        request.applymarker(F3_CR_LINES)
     newline, transform = FRAMINGS[framing]
     server.answer = chat_reply(newline=newline, transform=transform)
     assert oracle(_case(server, path)).checkpoints == [1, 1]
@@ -74,7 +78,9 @@ def test_framing(server, oracle, telemetry, framing, path):
 
 
 @pytest.mark.parametrize("path", sorted(PATHS))
-def test_gzip_encoded_stream(server, oracle, telemetry, path):
+def test_gzip_encoded_stream(server, oracle, telemetry, request, path):
+    if path != "parsed":
+        request.applymarker(F2_GZIP)
     """``Content-Encoding: gzip`` (the SDK asks for it: httpx sends ``Accept-Encoding: gzip, deflate``)."""
     server.answer = chat_reply(gzip=True)
     assert oracle(_case(server, path)).checkpoints == [1, 1]

@@ -9,6 +9,7 @@ import openai
 import pytest
 from opentelemetry.trace import StatusCode
 
+from tests.integration.adversarial.findings import F1_ERROR_IN_FLIGHT
 from tests.integration.adversarial.shapes import CHAT_COST, CHAT_TEXT, chat_kwargs, chat_reply, exact, money
 from tests.support.scripted_openai import client
 
@@ -51,12 +52,15 @@ def test_stream_read_to_the_end_inside_an_except_block(server, oracle, telemetry
 
     def case(run):
         with client(server) as api:
-            run.seen = _in_except_block(lambda: [exact(c) for c in api.chat.completions.create(**chat_kwargs(stream=True))])
+            run.seen = _in_except_block(
+                lambda: [exact(c) for c in api.chat.completions.create(**chat_kwargs(stream=True))]
+            )
 
     oracle(case)
     one_call(telemetry)
 
 
+@F1_ERROR_IN_FLIGHT
 def test_stream_closed_early_inside_an_except_block(server, oracle, telemetry):
     server.answer = chat_reply()
 
@@ -74,6 +78,7 @@ def test_stream_closed_early_inside_an_except_block(server, oracle, telemetry):
     one_call(telemetry, priced=False)
 
 
+@F1_ERROR_IN_FLIGHT
 def test_streaming_response_read_by_lines_inside_an_except_block(server, oracle, telemetry):
     server.answer = chat_reply()
 
@@ -90,6 +95,7 @@ def test_streaming_response_read_by_lines_inside_an_except_block(server, oracle,
     one_call(telemetry)
 
 
+@F1_ERROR_IN_FLIGHT
 def test_helper_left_early_inside_an_except_block(server, oracle, telemetry):
     server.answer = chat_reply()
 
