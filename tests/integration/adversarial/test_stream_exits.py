@@ -28,6 +28,11 @@ def one_call(telemetry, *, error=None, priced=True):
     if priced:
         assert span.attributes["aicost.usage.source"] == "reported"
         assert money(span.attributes["gen_ai.usage.cost"]) == CHAT_COST
+        [cost] = telemetry.points("gen_ai.usage.cost")
+        assert cost.count == 1 and money(cost.sum) == CHAT_COST
+        tokens = {p.attributes["gen_ai.token.type"]: p for p in telemetry.points("gen_ai.client.token.usage")}
+        assert sorted(tokens) == ["input", "output"]
+        assert (tokens["input"].count, tokens["input"].sum, tokens["output"].count) == (1, 19, 1)
     return span
 
 
