@@ -69,23 +69,33 @@ def _scope(tags: Mapping[str, str]) -> Iterator[Mapping[str, str]]:
 class allocate:  # noqa: N801 - used like a function: `with allocate(team="x"):` / `@allocate(team="x")`
     """Attach allocation tags to every GenAI call inside; nests (the inner value wins per key).
 
-    Works as a context manager and as a decorator of sync and async functions.
+    Works as a context manager (one object may be shared by threads and tasks) and as a decorator of functions,
+    coroutine functions, generators and async generators (their body is tagged, the caller between steps is not).
     """
 
     def __init__(self, **tags: Any) -> None:
         self.tags = {str(key): str(value) for key, value in tags.items()}
-        self._scopes: list[Any] = []
+        # The open scopes of this object, per context: one object may be entered by many threads and tasks at once
+        # (a module-level ``TEAM = allocate(team="x")``), each leaving its own ``with`` block in its own order.
+        self._scopes: contextvars.ContextVar[tuple[Any, ...]] = contextvars.ContextVar("otel_aicost_scopes",
+                                                                                       default=())  # fmt: skip
 
     def __enter__(self) -> Mapping[str, str]:
         scope = _scope(self.tags)
         merged = scope.__enter__()
-        self._scopes.append(scope)
+        self._scopes.set((*self._scopes.get(), scope))
         return merged
 
     def __exit__(self, *exc_info: Any) -> None:
-        self._scopes.pop().__exit__(*exc_info)
+        *outer, scope = self._scopes.get()
+        self._scopes.set(tuple(outer))
+        scope.__exit__(*exc_info)
 
     def __call__(self, func: F) -> F:
+        if inspect.isasyncgenfunction(func):
+            return _tag_async_generator(func, self.tags)  # type: ignore[return-value]
+        if inspect.isgeneratorfunction(func):
+            return _tag_generator(func, self.tags)  # type: ignore[return-value]
         if inspect.iscoroutinefunction(func):
 
             @functools.wraps(func)
@@ -101,6 +111,58 @@ class allocate:  # noqa: N801 - used like a function: `with allocate(team="x"):`
                 return func(*args, **kwargs)
 
         return tagged  # type: ignore[return-value]
+
+
+def _tag_generator(func: Callable[..., Any], tags: Mapping[str, str]) -> Callable[..., Any]:
+    """A generator's body runs step by step, between the caller's own code: the tags are set for each step only."""
+
+    @functools.wraps(func)
+    def tagged(*args: Any, **kwargs: Any) -> Any:
+        generator = func(*args, **kwargs)
+        step, value = generator.send, None
+        while True:
+            with _scope(tags):
+                try:
+                    item = step(value)
+                except StopIteration as stop:
+                    return stop.value
+            try:
+                value = yield item
+                step = generator.send
+            except GeneratorExit:
+                with _scope(tags):
+                    generator.close()
+                raise
+            except BaseException as error:  # thrown in by the caller: the body sees it
+                step, value = generator.throw, error
+
+    return tagged
+
+
+def _tag_async_generator(func: Callable[..., Any], tags: Mapping[str, str]) -> Callable[..., Any]:
+    """``_tag_generator`` for async generators."""
+
+    @functools.wraps(func)
+    async def tagged(*args: Any, **kwargs: Any) -> Any:
+        generator = func(*args, **kwargs)
+        step, value = generator.asend, None
+        while True:
+            with _scope(tags):
+                try:
+                    item = await step(value)
+                except StopAsyncIteration:
+                    return
+            try:
+                value = yield item
+                step = generator.asend
+            except GeneratorExit:
+                with _scope(tags):
+                    await generator.aclose()
+                raise
+            except BaseException as error:
+                step, value = generator.athrow, error
+
+    return tagged
 
 
 def resource_tags(resource: Any) -> dict[str, str]:
