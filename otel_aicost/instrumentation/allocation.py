@@ -20,6 +20,11 @@ from opentelemetry import baggage, context
 
 _TAGS: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar("otel_aicost_tags", default={})
 _BAGGAGE_VALUE = re.compile(r"^[A-Za-z0-9_.:/@+\-]{1,64}$")
+# The ``with`` blocks open in this context, as (allocate object, its scope): one object may be entered by many threads
+# and tasks at once (a module-level ``TEAM = allocate(team="x")``), each leaving its own block in its own order.
+_OPEN_SCOPES: contextvars.ContextVar[tuple[tuple[Any, Any], ...]] = contextvars.ContextVar(
+    "otel_aicost_open_scopes", default=()
+)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -75,21 +80,21 @@ class allocate:  # noqa: N801 - used like a function: `with allocate(team="x"):`
 
     def __init__(self, **tags: Any) -> None:
         self.tags = {str(key): str(value) for key, value in tags.items()}
-        # The open scopes of this object, per context: one object may be entered by many threads and tasks at once
-        # (a module-level ``TEAM = allocate(team="x")``), each leaving its own ``with`` block in its own order.
-        self._scopes: contextvars.ContextVar[tuple[Any, ...]] = contextvars.ContextVar("otel_aicost_scopes",
-                                                                                       default=())  # fmt: skip
 
     def __enter__(self) -> Mapping[str, str]:
         scope = _scope(self.tags)
         merged = scope.__enter__()
-        self._scopes.set((*self._scopes.get(), scope))
+        _OPEN_SCOPES.set((*_OPEN_SCOPES.get(), (self, scope)))
         return merged
 
     def __exit__(self, *exc_info: Any) -> None:
-        *outer, scope = self._scopes.get()
-        self._scopes.set(tuple(outer))
-        scope.__exit__(*exc_info)
+        open_scopes = _OPEN_SCOPES.get()
+        for index in range(len(open_scopes) - 1, -1, -1):
+            if open_scopes[index][0] is self:
+                scope = open_scopes[index][1]
+                _OPEN_SCOPES.set(open_scopes[:index] + open_scopes[index + 1 :])
+                scope.__exit__(*exc_info)
+                return
 
     def __call__(self, func: F) -> F:
         if inspect.isasyncgenfunction(func):
