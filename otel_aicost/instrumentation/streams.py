@@ -14,6 +14,7 @@ from __future__ import annotations
 import sys
 from dataclasses import replace
 from time import perf_counter
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import wrapt
@@ -80,6 +81,28 @@ class StreamState:
             report_internal_error("stream chunk")
         return False
 
+    def plain_note(self) -> Callable[[Any], bool] | None:
+        """A function noting a chunk if it is plain (True), for the stream generators' inner loop: ``take`` without
+        its calls for the common case. None when every chunk is read in full (content capture on, no plain
+        reader)."""
+        if self.output is not None or self.read_plain is _never_plain:
+            return None
+        read_plain, injected, seen = self.read_plain, self.injected, self.seen
+        add_part, arrived = seen.parts.append, self.arrivals.append
+
+        def note(chunk: Any) -> bool:
+            try:
+                text = read_plain(chunk, injected, seen.facts.response_id is None)
+                if text is NOT_PLAIN:
+                    return False
+                add_part(text)
+                arrived(perf_counter())
+            except Exception:
+                report_internal_error("stream chunk")
+            return True
+
+        return note
+
     def end(self, error: BaseException | None = None) -> None:
         call = self.call
         if call.ended:
@@ -120,10 +143,35 @@ class _Proxy(wrapt.ObjectProxy):  # type: ignore[misc]
 
 
 class StreamProxy(_Proxy):
-    """Wraps ``openai.Stream``."""
+    """Wraps ``openai.Stream``. A ``for`` loop (``iter()``) gets a generator over the SDK's own iterator, as it
+    does bare, with a plain chunk's note taken inline; ``next()`` goes through ``__next__``."""
 
-    def __iter__(self) -> StreamProxy:
-        return self
+    def __iter__(self) -> Iterator[Any]:
+        return self._self_chunks(iter(self.__wrapped__))
+
+    def _self_chunks(self, chunks: Iterator[Any]) -> Iterator[Any]:
+        # A method (not a function of the state) so that the generator keeps this proxy alive: a ``for`` loop over
+        # ``create(stream=True)`` holds nothing else, and the proxy's collection ends the call.
+        state = self._self_state
+        next_chunk = chunks.__next__
+        note = state.plain_note()
+        while True:
+            state.in_next = True
+            try:
+                chunk = next_chunk()
+            except StopIteration:
+                state.in_next = False
+                state.end(None)
+                return
+            except BaseException as error:
+                state.in_next = False
+                state.end(error)
+                raise
+            state.in_next = False
+            if note is not None and note(chunk):
+                yield chunk
+            elif not state.take(chunk):
+                yield chunk
 
     def __next__(self) -> Any:
         state = self._self_state
@@ -160,10 +208,32 @@ class StreamProxy(_Proxy):
 
 
 class AsyncStreamProxy(_Proxy):
-    """Wraps ``openai.AsyncStream``."""
+    """Wraps ``openai.AsyncStream``; ``async for`` gets an async generator over the SDK's own, as ``StreamProxy``."""
 
-    def __aiter__(self) -> AsyncStreamProxy:
-        return self
+    def __aiter__(self) -> AsyncIterator[Any]:
+        return self._self_chunks(self.__wrapped__.__aiter__())
+
+    async def _self_chunks(self, chunks: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        state = self._self_state
+        next_chunk = chunks.__anext__
+        note = state.plain_note()
+        while True:
+            state.in_next = True
+            try:
+                chunk = await next_chunk()
+            except StopAsyncIteration:
+                state.in_next = False
+                state.end(None)
+                return
+            except BaseException as error:
+                state.in_next = False
+                state.end(error)
+                raise
+            state.in_next = False
+            if note is not None and note(chunk):
+                yield chunk
+            elif not state.take(chunk):
+                yield chunk
 
     async def __anext__(self) -> Any:
         state = self._self_state
