@@ -6,7 +6,9 @@ tap on its HTTP response (``taps.py``) share it. Exits: exhaustion; an error mid
 (an exception it raises is recorded); a ``with`` block (the exception leaving it is recorded); the SDK's stream
 helpers (``chat.completions.stream()``, ``responses.stream()``), which close the HTTP response: the tap sees that
 close and ends the call at once; garbage collection of an abandoned stream; interpreter exit (``ending.py``).
-The usage-only chunk we asked for on the caller's behalf (``stream_options.include_usage``) is read and hidden.
+The usage-only chunk we asked for on the caller's behalf (``stream_options.include_usage``) is cut out of the bytes
+before the SDK parses it (``taps.UsageCut``) and counted when the SDK's iterator stops; where the cut cannot be
+exact, the chunk reaches the proxy, which reads and hides it.
 """
 
 from __future__ import annotations
@@ -45,7 +47,9 @@ class StreamState:
     lists; the few others (the first, the last of each choice, the usage chunk) are read in full. The facts and the
     chunk timings are folded once, when the stream ends."""
 
-    __slots__ = ("call", "read", "read_plain", "injected", "seen", "arrivals", "output", "in_next", "__weakref__")
+    __slots__ = (
+        "call", "read", "read_plain", "injected", "seen", "arrivals", "output", "in_next", "cut_usage", "__weakref__",
+    )  # fmt: skip
 
     def __init__(self, call: Call) -> None:
         self.call = call
@@ -57,6 +61,7 @@ class StreamState:
         self.arrivals: list[float] = []  # perf_counter() of each output chunk
         self.output = StreamOutput() if call.telemetry.content.enabled else None
         self.in_next = False  # inside the proxy's next: the proxy ends the call itself
+        self.cut_usage: Any = None  # the usage-only event the byte tap cut out (taps.UsageCut), decoded
         still_open(self)
 
     def take(self, chunk: Any) -> bool:
@@ -102,6 +107,21 @@ class StreamState:
             return True
 
         return note
+
+    def usage_cut(self, event: Any) -> None:
+        self.cut_usage = event
+
+    def end_of_chunks(self, error: BaseException | None = None) -> None:
+        """The SDK's iterator stopped (or raised): the usage event the tap cut out was the last chunk before
+        ``[DONE]``, so the caller's iteration has got past it; it counts as it would have, read then."""
+        event = self.cut_usage
+        if event is not None and not self.call.ended:
+            self.cut_usage = None
+            try:
+                self.seen.add(self.read(event, self.injected, self.seen.facts.response_id is None))
+            except Exception:
+                report_internal_error("stream usage")
+        self.end(error)
 
     def end(self, error: BaseException | None = None) -> None:
         call = self.call
@@ -161,11 +181,11 @@ class StreamProxy(_Proxy):
                 chunk = next_chunk()
             except StopIteration:
                 state.in_next = False
-                state.end(None)
+                state.end_of_chunks(None)
                 return
             except BaseException as error:
                 state.in_next = False
-                state.end(error)
+                state.end_of_chunks(error)
                 raise
             state.in_next = False
             if note is not None and note(chunk):
@@ -180,10 +200,10 @@ class StreamProxy(_Proxy):
             try:
                 chunk = self.__wrapped__.__next__()
             except StopIteration:
-                state.end(None)
+                state.end_of_chunks(None)
                 raise
             except BaseException as error:
-                state.end(error)
+                state.end_of_chunks(error)
                 raise
             finally:
                 state.in_next = False
@@ -223,11 +243,11 @@ class AsyncStreamProxy(_Proxy):
                 chunk = await next_chunk()
             except StopAsyncIteration:
                 state.in_next = False
-                state.end(None)
+                state.end_of_chunks(None)
                 return
             except BaseException as error:
                 state.in_next = False
-                state.end(error)
+                state.end_of_chunks(error)
                 raise
             state.in_next = False
             if note is not None and note(chunk):
@@ -242,10 +262,10 @@ class AsyncStreamProxy(_Proxy):
             try:
                 chunk = await self.__wrapped__.__anext__()
             except StopAsyncIteration:
-                state.end(None)
+                state.end_of_chunks(None)
                 raise
             except BaseException as error:
-                state.end(error)
+                state.end_of_chunks(error)
                 raise
             finally:
                 state.in_next = False
