@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from otel_aicost.finops.focus.build import DEFAULT_BILLING_ACCOUNT, build_focus
+from otel_aicost.finops.focus.build import build_focus
+from otel_aicost.finops.focus.columns import DEFAULT_BILLING_ACCOUNT
 from otel_aicost.finops.focus.write import MissingExtra, format_decimal, write_csv, write_finops_hub, write_parquet
 from otel_aicost.finops.telemetry_input import (
     InputError,
@@ -17,7 +18,6 @@ from otel_aicost.finops.telemetry_input import (
     run_reader,
     window,
 )
-
 
 SUFFIXES = {".csv": "csv", ".parquet": "parquet"}
 
@@ -71,7 +71,9 @@ def output_format(output: str, fmt: str | None, layout: str) -> str:
 @click.option("--since", metavar="WHEN", help="Start of the window, inclusive: ISO date or date-time (UTC).")
 @click.option("--until", metavar="WHEN", help="End of the window, exclusive; a bare date includes that whole day.")
 @click.option(
-    "--progress/--no-progress", default=None, help="Show reading progress on stderr (default: when it is a terminal)."
+    "--progress/--no-progress",
+    default=None,
+    help="Reading progress on stderr (default: on a terminal, once reading takes more than two seconds).",
 )
 @click.option(
     "--workers",

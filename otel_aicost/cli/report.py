@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from functools import partial
 from pathlib import Path
 
 import click
@@ -18,8 +17,8 @@ import click
 from otel_aicost.cli import anomalies as anomalies_cli
 from otel_aicost.cli import forecast as forecast_cli
 from otel_aicost.cli._finops_read import load_budgets, read, reading_options
-from otel_aicost.finops.call_table import CallTable, Plan
-from otel_aicost.finops.report.build import report_from, to_ns
+from otel_aicost.finops.call_table import Plan
+from otel_aicost.finops.report.build import report_from
 from otel_aicost.finops.report.groups import DIMENSIONS, TIME_DIMENSIONS, parse_by
 from otel_aicost.finops.report.output import (
     COLUMN_NAMES,
@@ -30,6 +29,7 @@ from otel_aicost.finops.report.output import (
     to_table,
 )
 from otel_aicost.finops.telemetry_input import InputError, window
+from otel_aicost.finops.time_slots import to_ns
 
 
 @click.command("report")
@@ -138,9 +138,8 @@ def command(
         since_ns=since_ns,
         until_ns=until_ns,
     )
-    sinks, stats = read(paths, {"table": partial(CallTable, plan)}, dims=dims, workers=workers, progress=progress)
-    table = sinks.sinks["table"]
-    result = report_from(table.report_builder(), stats, start, stop)
+    table, stats = read(paths, plan, workers=workers, progress=progress)
+    result = report_from(table.report_groups(), stats, start, stop)
     forecast = found = total = None
     if insights:
         from otel_aicost.finops.report.html import insights_of
@@ -175,7 +174,7 @@ def command(
             raise InputError(f"cannot write {html_path}: {exc.strerror or exc}") from None
         click.echo(f"HTML report written to {html_path}", err=True)
     if focus_path:
-        _write_focus(table.focus_builder(), focus_path, focus_format)
+        _write_focus(table.focus_sums(), focus_path, focus_format)
 
 
 def _focus_format(path: str) -> str:
@@ -189,7 +188,8 @@ def _focus_format(path: str) -> str:
 
 
 def _write_focus(builder, path: str, fmt: str) -> None:
-    from otel_aicost.finops.focus.build import DEFAULT_BILLING_ACCOUNT, focus_rows
+    from otel_aicost.finops.focus.columns import DEFAULT_BILLING_ACCOUNT
+    from otel_aicost.finops.focus.rows import focus_rows
     from otel_aicost.finops.focus.write import MissingExtra, write_csv, write_parquet
 
     rows = focus_rows(builder, DEFAULT_BILLING_ACCOUNT, None)

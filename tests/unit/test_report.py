@@ -10,7 +10,8 @@ from decimal import Decimal
 
 import pytest
 
-from otel_aicost.finops.report.build import build_report, parse_by
+from otel_aicost.finops.report.build import build_report
+from otel_aicost.finops.report.groups import parse_by
 from tests.support.otlp_lines import BASE_NS, SyntheticCall, random_calls, write_lines
 
 
@@ -181,7 +182,7 @@ def test_parse_by():
 
 
 def test_scatter_sample_is_bounded_and_drawn_from_the_calls(tmp_path, monkeypatch):
-    import otel_aicost.finops.report.build as report_module
+    import otel_aicost.finops.report.figures as report_module
 
     monkeypatch.setattr(report_module, "SAMPLE_SIZE", 50)
     calls = random_calls(400, seed=4)
