@@ -19,7 +19,7 @@ from otel_aicost.export import sdk_internals
 
 def test_no_private_attribute_we_use_has_disappeared():
     assert sdk_internals.missing() == [], (
-        f"opentelemetry-sdk no longer has {sdk_internals.missing()}: update otel_aicost/export/sdk_internals.py "
+        f"opentelemetry-sdk no longer has {sdk_internals.missing()}: update otel_aicost/export/sdk_internals/ "
         f"(checked against {sdk_internals.CHECKED_SDK_VERSIONS})"
     )
 
