@@ -10,7 +10,7 @@ import click
 
 from otel_aicost.finops.one_pass import Sinks, read_once
 from otel_aicost.finops.records import ReadStats
-from otel_aicost.finops.report.build import check_by
+from otel_aicost.finops.report.groups import check_by
 from otel_aicost.finops.series import BudgetSpec
 from otel_aicost.finops.telemetry_input import (
     InputError,

@@ -15,11 +15,11 @@ from otel_aicost.finops.call_table import CallTable, Plan
 from otel_aicost.finops.report.build import to_ns
 from otel_aicost.finops.report.groups import DIMENSIONS, TIME_DIMENSIONS, parse_by
 from otel_aicost.finops.report.output import money_cells
-from otel_aicost.finops.series import DAY_NS, HOUR_NS, SeriesBuilder, iso
+from otel_aicost.finops.series import DAY_NS, HOUR_NS, HourlySeries, iso
 from otel_aicost.finops.telemetry_input import window
 
 
-def find_anomalies(series: SeriesBuilder, granularity: str, threshold: float = THRESHOLD) -> list[Anomaly]:
+def find_anomalies(series: HourlySeries, granularity: str, threshold: float = THRESHOLD) -> list[Anomaly]:
     """Every group's anomalies, most recent first."""
     step = HOUR_NS if granularity == "hour" else DAY_NS
     found = []
@@ -36,7 +36,7 @@ def find_anomalies(series: SeriesBuilder, granularity: str, threshold: float = T
     return found
 
 
-def _end(series: SeriesBuilder) -> int | None:
+def _end(series: HourlySeries) -> int | None:
     return None if series.last_ns is None else series.last_ns + 1
 
 

@@ -66,36 +66,27 @@ def command(data_dir: str, rounds: int) -> None:
 
 
 def finops_outputs(data_dir: str, since: datetime) -> None:
-    """This run's FinOps report, its FOCUS file and its HTML report, read back from the telemetry just written."""
+    """This run's FinOps report, its FOCUS file and its HTML report, from one read of the telemetry just written."""
     from functools import partial
 
-    from otel_aicost.finops.focus.build import DEFAULT_BILLING_ACCOUNT, FocusBuilder, focus_rows
+    from otel_aicost.finops.call_table import CallTable, Plan
+    from otel_aicost.finops.focus.build import DEFAULT_BILLING_ACCOUNT, focus_rows
     from otel_aicost.finops.focus.write import write_csv
-    from otel_aicost.finops.one_pass import read_once
-    from otel_aicost.finops.report.build import ReportBuilder, parse_by, report_from, to_ns
+    from otel_aicost.finops.report.build import report_from, to_ns
+    from otel_aicost.finops.report.groups import parse_by
     from otel_aicost.finops.report.html import write_html
     from otel_aicost.finops.report.output import to_table
-    from otel_aicost.finops.series import SeriesBuilder, TagCosts
+    from otel_aicost.finops.scan import scan
 
-    start = to_ns(since)
-    sinks, stats = read_once(  # one read for the table, the FOCUS rows and the HTML page
-        [data_dir],
-        {
-            "report": partial(ReportBuilder, parse_by("team,model"), start),
-            "series": partial(SeriesBuilder, [], since_ns=start),
-            "tags": TagCosts,
-            "focus": partial(FocusBuilder, "day", start),
-        },
-        workers=1,
-    )
-    report = report_from(sinks.sinks["report"], stats, since, None)
+    plan = Plan(by=tuple(parse_by("team,model")), sample=True, series_by=(), focus="day", since_ns=to_ns(since))
+    table, stats = scan([data_dir], partial(CallTable, plan), workers=1)
+    report = report_from(table.report_groups(), stats, since, None)
     click.echo("\nReport (otel-aicost report --by team,model):\n" + to_table(report))
     focus_path = Path(data_dir) / "focus-costs.csv"
-    rows = focus_rows(sinks.sinks["focus"], DEFAULT_BILLING_ACCOUNT, None)
-    count = write_csv(rows, focus_path)
+    count = write_csv(focus_rows(table.focus_sums(), DEFAULT_BILLING_ACCOUNT, None), focus_path)
     click.echo(f"\nFOCUS 1.2 cost rows: {focus_path.resolve()} ({count} rows; otel-aicost focus -o FILE)")
     html_path = Path(data_dir) / "report.html"
-    write_html(report, sinks.sinks["series"], str(html_path), sinks.sinks["tags"])
+    write_html(report, table.series(), str(html_path), table.tag_costs())
     click.echo(f"HTML report with charts: {html_path.resolve()}")
 
 

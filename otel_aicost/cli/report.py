@@ -140,7 +140,7 @@ def command(
     )
     sinks, stats = read(paths, {"table": partial(CallTable, plan)}, dims=dims, workers=workers, progress=progress)
     table = sinks.sinks["table"]
-    result = report_from(table.report_builder(), stats, start, stop)
+    result = report_from(table.report_groups(), stats, start, stop)
     forecast = found = total = None
     if insights:
         from otel_aicost.finops.report.html import insights_of
@@ -175,7 +175,7 @@ def command(
             raise InputError(f"cannot write {html_path}: {exc.strerror or exc}") from None
         click.echo(f"HTML report written to {html_path}", err=True)
     if focus_path:
-        _write_focus(table.focus_builder(), focus_path, focus_format)
+        _write_focus(table.focus_sums(), focus_path, focus_format)
 
 
 def _focus_format(path: str) -> str:

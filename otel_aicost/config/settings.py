@@ -19,7 +19,7 @@ from otel_aicost.config.environment import ENV_CONFIG, from_environment, key_to_
 from otel_aicost.config.errors import ConfigError
 from otel_aicost.config.files import read_config_file
 from otel_aicost.config.keys import config_keys
-from otel_aicost.config.tables import TableError, validate
+from otel_aicost.config.tables import TableError, shown_key, unknown_key, validate
 
 __all__ = ["DEFAULT_METRIC_TAGS", "ConfigError", "Deployment", "PriceOverride", "Settings", "load_settings"]
 
@@ -102,6 +102,7 @@ def load_settings(options: Mapping[str, Any] | None = None, environ: Mapping[str
     if path:
         for key, value in read_config_file(path).items():
             merged[key], origins[str(key)] = value, _Origin(str(path))
+        merged = _paths_beside(merged, str(path))
     for key, value in from_environment(env).items():
         merged[key], origins[key] = value, _Origin(f"environment variable {key_to_env(key)}", show_key=False)
     for key, value in options.items():
@@ -109,10 +110,10 @@ def load_settings(options: Mapping[str, Any] | None = None, environ: Mapping[str
     config_path = str(path) if path else None
     if not merged:
         return Settings(config_path=config_path)  # nothing to check: pydantic is not even imported
+    known = tuple(config_keys().model_fields)
     for key in merged:  # YAML reads an unquoted on/yes/no as a boolean and 1 as a number; no key is either
-        if not isinstance(key, str):
-            known = ", ".join(config_keys().model_fields)
-            raise ConfigError(f"{origins[str(key)].describe(str(key))}: unknown key (known keys: {known})")
+        if key not in known:  # reported here, where the key's origin is known, and shown only when harmless
+            raise ConfigError(f"{origins[str(key)].describe(shown_key(key))}: {unknown_key(known)}")
     try:
         given = validate(config_keys(), merged)
     except TableError as error:
@@ -127,6 +128,15 @@ def load_settings(options: Mapping[str, Any] | None = None, environ: Mapping[str
             for name, table in values["deployments"].items()
         }
     return Settings(config_path=config_path, **values)
+
+
+def _paths_beside(table: dict[str, Any], config_path: str) -> dict[str, Any]:
+    """A relative ``prices_file`` in a config file names a file beside that config file (as a Collector or
+    compose file does), not one in whatever directory the app happens to start in."""
+    value = table.get("prices_file")
+    if isinstance(value, str) and value.strip() and not os.path.isabs(os.path.expanduser(value)):
+        table["prices_file"] = os.path.join(os.path.dirname(os.path.abspath(config_path)), value)
+    return table
 
 
 def _top_key(path: str, origins: Mapping[str, _Origin]) -> str:

@@ -43,6 +43,19 @@ def validate(model: Any, table: Any) -> Any:
         raise _problem(first, tuple(model.model_fields)) from None
 
 
+def unknown_key(known: Sequence[str]) -> str:
+    return f"unknown key (known keys: {', '.join(known)})"
+
+
+def shown_key(key: Any) -> str:
+    """An unknown key as an error path shows it: itself when it is plainly not a secret (a secret pasted into a
+    config file by mistake is a key too), else described (``<a key of 51 characters>``)."""
+    from otel_aicost.quoting import looks_harmless
+
+    text = str(key)
+    return text if looks_harmless(text) else f"<a key of {len(text)} characters>"
+
+
 def join(path: str, inner: str) -> str:
     """``prices`` + ``[0].input`` is ``prices[0].input``; ``deployments`` + ``chat`` is ``deployments.chat``."""
     if not path or not inner:
@@ -64,7 +77,7 @@ def _problem(problem: Mapping[str, Any], known: tuple[str, ...]) -> TableError:
     if problem["type"] == "missing":
         return TableError(_path(location[:-1]), f"missing required key '{location[-1]}'")
     if problem["type"] == "extra_forbidden":
-        return TableError(_path(location), f"unknown key (known keys: {', '.join(known)})")
+        return TableError(join(_path(location[:-1]), shown_key(location[-1])), unknown_key(known))
     cause = (problem.get("ctx") or {}).get("error")
     if isinstance(cause, TableError):  # a nested table's own error, or a rule across keys
         return cause.inside(_path(location))

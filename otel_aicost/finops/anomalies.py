@@ -86,7 +86,7 @@ def detect(
     data_end_ns: int | None = None,
     threshold: float = THRESHOLD,
 ) -> list[Anomaly]:
-    """Anomalies of one group. ``periods``: period start (ns) -> model -> series cell (``series.SeriesBuilder``).
+    """Anomalies of one group. ``periods``: period start (ns) -> model -> series cell (``series.HourlySeries``).
 
     ``data_end_ns``: when the telemetry stops; a period it cuts short is not judged (it would look like a fall).
     """

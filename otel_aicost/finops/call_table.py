@@ -14,7 +14,7 @@ different keys. Feeding one sink per output did each call's work four times; the
 * adds to the hourly cell of its series group and model (``hourly``), which the forecast and the anomalies read:
   cells of every dimension per hour would be one per call on a busy month.
 
-Outputs roll the cells up: ``report_builder()``, ``series()``, ``focus_builder()``, ``tag_costs()``, each the
+Outputs roll the cells up: ``report_groups()``, ``series()``, ``focus_sums()``, ``tag_costs()``, each the
 object the output's renderer already takes. The table is a scan sink (``add``, ``merge``) for worker processes.
 """
 
@@ -38,13 +38,13 @@ from otel_aicost.finops.focus.build import (
     TOKEN_OUTPUT,
     TOKEN_UNSPECIFIED,
     UNIT_KINDS,
-    FocusBuilder,
+    FocusSums,
 )
 from otel_aicost.finops.report import build as report_build
 from otel_aicost.finops.report.build import (
     KNOWN_COST,
     SAVINGS_QUANTUM,
-    ReportBuilder,
+    ReportGroups,
     _Group,
 )
 from otel_aicost.finops.report.groups import TIME_DIMENSIONS, key_function
@@ -55,10 +55,10 @@ from otel_aicost.finops.series import COST_INPUT as S_COST_INPUT
 from otel_aicost.finops.series import COST_OUTPUT as S_COST_OUTPUT
 from otel_aicost.finops.series import ERRORS as S_ERRORS
 from otel_aicost.finops.series import INPUT as S_INPUT
+from otel_aicost.finops.series import NEVER, BudgetSpec, HourlySeries, SeenWindow, TagCosts, new_cell
 from otel_aicost.finops.series import OUTPUT as S_OUTPUT
 from otel_aicost.finops.series import PRICED as S_PRICED
 from otel_aicost.finops.series import REQUESTS as S_REQUESTS
-from otel_aicost.finops.series import NEVER, BudgetSpec, SeenWindow, SeriesBuilder, TagCosts, new_cell
 
 WHOLE = 1 << 62  # a "period" longer than any start time: one cell per dimensions for the whole window
 _PERIODS = {"hour": HOUR_NS, "day": DAY_NS, "month": DAY_NS}  # the cell period a time dimension needs
@@ -103,7 +103,7 @@ def _new_cell(info: CellInfo) -> list:
 class Plan:
     """What the read must produce (picklable, for the reader's worker processes).
 
-    ``by``: the report's groups (``report.build.parse_by``); ``report``: keep the report's figures; ``sample``:
+    ``by``: the report's groups (``report.groups.parse_by``); ``report``: keep the report's figures; ``sample``:
     keep the latency scatter's sample (the HTML page); ``series_by``: keep the hourly series per these groups
     and model (forecast, anomalies, the HTML page), ``None`` for none; ``budgets``: their hourly spend;
     ``focus``: FOCUS rows' charge period (``hour``/``day``), ``None`` for none; ``since_ns``/``until_ns``: the
@@ -147,7 +147,7 @@ class CellInfo:
         self.assumed = r.deployment_type_source == "assumed"
         self.tags = tuple(r.tags.items())
         model = r.response_model or r.request_model
-        self.focus = (  # FOCUS rows' dimensions, but for the tags (see ``focus_builder``)
+        self.focus = (  # FOCUS rows' dimensions, but for the tags (see ``focus_sums``)
             r.currency,
             r.provider or "",
             r.server_address or "",
@@ -456,10 +456,10 @@ class CallTable(SeenWindow):
         """Every tag key a call in the window carries."""
         return {key for info in (cell[INFO] for cell in self.cells.values()) for key, _ in info.tags}
 
-    def report_builder(self) -> ReportBuilder:
-        """The report's groups, as ``report.build.ReportBuilder`` holds them (``report_from`` takes it)."""
+    def report_groups(self) -> ReportGroups:
+        """The report's groups, as ``report.build.ReportGroups`` holds them (``report_from`` takes it)."""
         plan = self.plan
-        builder = ReportBuilder(list(plan.by), plan.since_ns, plan.until_ns)
+        builder = ReportGroups(list(plan.by), plan.since_ns, plan.until_ns)
         groups = builder.groups
         for cell in self.cells.values():
             info = cell[INFO]
@@ -498,8 +498,8 @@ class CallTable(SeenWindow):
         builder.filtered_out = self.filtered_out
         return builder
 
-    def series(self, by: list[str] | None = None) -> SeriesBuilder:
-        """The hourly series per group and model (``series.SeriesBuilder``), grouped ``by`` (default: the plan's
+    def series(self, by: list[str] | None = None) -> HourlySeries:
+        """The hourly series per group and model (``series.HourlySeries``), grouped ``by`` (default: the plan's
         ``series_by``; any coarser grouping of it, ``[]`` for the total per currency)."""
         plan = self.plan
         by = [d for d in (plan.series_by if by is None else by) or () if d not in TIME_DIMENSIONS]
@@ -508,7 +508,7 @@ class CallTable(SeenWindow):
         if missing:
             raise ValueError(f"the series were kept by {own}, not by {missing}")
         positions = [own.index(d) for d in by] + [len(own)]  # the group key ends with the currency
-        series = SeriesBuilder(by, budgets=plan.budgets, since_ns=plan.since_ns, until_ns=plan.until_ns)
+        series = HourlySeries(by, budgets=plan.budgets, since_ns=plan.since_ns, until_ns=plan.until_ns)
         keys = {i: ((tuple(k[0][p] for p in positions)), k[1]) for k, i in self.series_ids.items()}
         cells = series.cells
         for (hour, series_id), cell in self.hourly.items():
@@ -534,12 +534,12 @@ class CallTable(SeenWindow):
                 by_tags[info.tags] = by_tags.get(info.tags, 0) + cell[COST]
         return tags
 
-    def focus_builder(self) -> FocusBuilder:
-        """FOCUS rows' sums per charge period, dimensions and token type (``focus.build.FocusBuilder``)."""
+    def focus_sums(self) -> FocusSums:
+        """FOCUS rows' sums per charge period, dimensions and token type (``focus.build.FocusSums``)."""
         plan = self.plan
         if plan.focus is None:
             raise ValueError("the table was not asked to keep FOCUS rows")
-        builder = FocusBuilder(plan.focus, plan.since_ns, plan.until_ns)
+        builder = FocusSums(plan.focus, plan.since_ns, plan.until_ns)
         step = builder.period_ns
         tags_json: dict[tuple, str] = {}
         rows = builder.rows
@@ -556,7 +556,7 @@ class CallTable(SeenWindow):
             tags = tags_json.get(key_tags)
             if tags is None:
                 tags = tags_json[key_tags] = json.dumps(dict(key_tags), ensure_ascii=False, sort_keys=True)
-            dims_id = builder._dims_id((*info.focus, tags, info.status))
+            dims_id = builder.dims_id((*info.focus, tags, info.status))
             start = period - period % step
             priced = info.focus_priced
             zero = Decimal(0)

@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
-from .series import COST, DAY_NS, HOUR_NS, BudgetSpec, SeriesBuilder, daily_totals
+from .series import COST, DAY_NS, HOUR_NS, BudgetSpec, HourlySeries, daily_totals
 
 PATHS = 400
 BURST_MADS = 5.0
@@ -318,7 +318,7 @@ def end_of_month(moment: datetime) -> datetime:
 
 
 def forecast_series(
-    series: SeriesBuilder,
+    series: HourlySeries,
     *,
     by: Sequence[str],
     until: datetime | None = None,

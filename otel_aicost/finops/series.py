@@ -1,13 +1,13 @@
-"""Hourly spend series per group and model: the sink that ``forecast`` and ``anomalies`` read from.
+"""Hourly spend series per group and model: what ``forecast`` and ``anomalies`` read.
 
-``SeriesBuilder(by, budgets=...)`` is a scan sink (``add`` a ``CostRecord``, ``merge`` another builder): per hour,
-per group (the ``--by`` key) and per model it keeps what the spend identity needs,
+``HourlySeries`` (made by ``call_table.CallTable.series()``) holds, per hour, per group (the ``--by`` key) and per
+model, what the spend identity needs,
 
     spend = requests x tokens per request x price per token,
 
 that is: calls, failed calls, priced calls, and over priced calls the input, cached input and output tokens, the
-exact cost (``Decimal``) and its input, cached input and output components. Per budget of the config it keeps the hourly cost of the calls the
-budget matches. A month of hourly cells for a few hundred groups and models fits in a few MB.
+exact cost (``Decimal``) and its input, cached input and output components. Per budget of the config it keeps the
+hourly cost of the calls the budget matches. A month of hourly cells for a few hundred groups and models fits in a few MB.
 """
 
 from __future__ import annotations
@@ -16,9 +16,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
-
-from otel_aicost.finops.report.build import KNOWN_COST
-from otel_aicost.finops.report.groups import key_function
 
 HOUR_NS = 3600 * 10**9
 DAY_NS = 24 * HOUR_NS
@@ -73,8 +70,8 @@ class SeenWindow:
         self.last_seen = max(self.last_seen, other.last_seen)
 
 
-class SeriesBuilder(SeenWindow):
-    """Scan sink: hourly cells per (group key, model) and hourly cost per budget."""
+class HourlySeries(SeenWindow):
+    """Hourly cells per (group key, model) and hourly cost per budget, as ``CallTable.series()`` rolls them up."""
 
     def __init__(
         self,
@@ -84,71 +81,12 @@ class SeriesBuilder(SeenWindow):
         since_ns: int | None = None,
         until_ns: int | None = None,
     ) -> None:
-        self.by = list(by)  # the report's dimensions (``report.build.parse_by``); the key ends with the currency
-        self.key = key_function(self.by)
+        self.by = list(by)  # the report's dimensions (``report.groups.parse_by``); the key ends with the currency
         self.budgets = tuple(budgets)
         self.since_ns, self.until_ns = since_ns, until_ns
-        self.cells: dict[tuple[int, tuple, str], list] = {}
+        self.cells: dict[tuple[int, tuple, str], list] = {}  # (hour, group key, model) -> cell
         self.budget_cost: dict[str, dict[int, Decimal]] = {b.name: {} for b in self.budgets}
         self.first_seen, self.last_seen = NEVER, -1  # start of the first and last call (ns)
-        self._windowed = since_ns is not None or until_ns is not None
-
-    def __getstate__(self) -> dict:  # for the reader's worker processes: the key function is rebuilt
-        return {k: v for k, v in self.__dict__.items() if k != "key"}
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self.key = key_function(self.by)
-
-    def add(self, r) -> None:  # the hot path: ~1 us a call, see bench/README.md
-        start = r.start_ns
-        if self._windowed and (
-            (self.since_ns is not None and start < self.since_ns)
-            or (self.until_ns is not None and start >= self.until_ns)
-        ):
-            return
-        self.first_seen = min(self.first_seen, start)
-        self.last_seen = max(self.last_seen, start)
-        slot = (start - start % HOUR_NS, self.key(r), r.response_model or r.request_model or "(none)")
-        cell = self.cells.get(slot)
-        if cell is None:
-            cell = self.cells[slot] = new_cell()
-        cell[REQUESTS] += 1
-        if r.is_error:
-            cell[ERRORS] += 1
-        cost = r.cost
-        if cost is None or r.pricing_status not in KNOWN_COST:
-            return
-        cell[PRICED] += 1
-        cell[INPUT] += r.input_tokens
-        cell[CACHED] += r.cache_read_tokens
-        cell[OUTPUT] += r.output_tokens
-        cell[COST] += cost
-        if r.cost_input is not None:
-            cell[COST_INPUT] += r.cost_input
-        if r.cost_cache_read is not None:
-            cell[COST_CACHED] += r.cost_cache_read
-        if r.cost_output is not None:
-            cell[COST_OUTPUT] += r.cost_output
-        if self.budgets:
-            hour, tags = slot[0], r.tags
-            for budget in self.budgets:
-                if all(tags.get(k) == v for k, v in budget.match):
-                    costs = self.budget_cost[budget.name]
-                    costs[hour] = costs.get(hour, 0) + cost
-
-    def merge(self, other: SeriesBuilder) -> None:
-        for slot, cell in other.cells.items():
-            mine = self.cells.get(slot)
-            if mine is None:
-                self.cells[slot] = cell
-            else:
-                add_cells(mine, cell)
-        for name, costs in other.budget_cost.items():
-            mine_costs = self.budget_cost.setdefault(name, {})
-            for hour, cost in costs.items():
-                mine_costs[hour] = mine_costs.get(hour, 0) + cost
-        self.merge_seen(other)
 
     # --- views -------------------------------------------------------------------------------------------------
 
@@ -181,24 +119,11 @@ def iso(ns: int, hourly: bool = False) -> str:
 
 
 class TagCosts:
-    """Scan sink: cost per allocation tag key and value (the HTML page's "cost by tag").
-
-    Per call it adds to the call's whole set of tags (one dict operation); ``costs`` spreads them per key and value.
-    """
+    """Cost per set of allocation tags (``by_tags``), as ``CallTable.tag_costs()`` rolls it up; ``costs`` spreads
+    it per tag key and value (the HTML page's "cost by tag")."""
 
     def __init__(self) -> None:
         self.by_tags: dict[tuple, Decimal] = {}
-
-    def add(self, r) -> None:
-        cost = r.cost
-        if cost is not None:
-            items = tuple(r.tags.items())
-            by_tags = self.by_tags
-            by_tags[items] = by_tags.get(items, 0) + cost
-
-    def merge(self, other: TagCosts) -> None:
-        for items, cost in other.by_tags.items():
-            self.by_tags[items] = self.by_tags.get(items, 0) + cost
 
     @property
     def costs(self) -> dict[tuple[str, str], Decimal]:

@@ -43,12 +43,12 @@ def test_worker_tables_merge_into_what_one_table_holds(tmp_path):
         (first if i % 3 else second).add(record)
     first.merge(second)
     assert (
-        report_from(first.report_builder(), ReadStats(), None, None).totals
-        == report_from(whole.report_builder(), ReadStats(), None, None).totals
+        report_from(first.report_groups(), ReadStats(), None, None).totals
+        == report_from(whole.report_groups(), ReadStats(), None, None).totals
     )
     assert first.series().cells == whole.series().cells
     assert first.series([]).cells == whole.series([]).cells
-    assert list(first.focus_builder().items()) == list(whole.focus_builder().items())
+    assert list(first.focus_sums().items()) == list(whole.focus_sums().items())
     assert first.tag_costs().costs == whole.tag_costs().costs
 
 

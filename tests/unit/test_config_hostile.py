@@ -97,3 +97,47 @@ def test_a_config_file_saved_with_a_byte_order_mark_reads_as_without(tmp_path, s
     path.write_bytes(b"\xef\xbb\xbf" + text.encode())
     settings = load_settings({"config": str(path)}, environ={})
     assert (settings.currency, str(settings.usd_rate)) == ("EUR", "0.92")
+
+
+@pytest.mark.parametrize("where", ["top", "budget", "deployment"])
+def test_a_secret_pasted_as_a_key_is_not_echoed(tmp_path, where):
+    # a key pasted where a value belongs (`sk-proj-...: true`) is an unknown key; the error says where, not what
+    table = {
+        "top": {SECRET: True},
+        "budget": {"budgets": [{"name": "b", "limit": 5, SECRET: 1}]},
+        "deployment": {"deployments": {"chat": {"model": "gpt-4o", SECRET: "x"}}},
+    }[where]
+    path = tmp_path / "otel-aicost.json"
+    path.write_text(json.dumps(table))
+    with pytest.raises(ConfigError) as raised:
+        load_settings({"config": str(path)}, environ={})
+    message = str(raised.value)
+    assert SECRET not in message
+    expected = {"top": "", "budget": "budgets[0].", "deployment": "deployments.chat."}[where]
+    assert message.startswith(f"{path}: key '{expected}<a key of {len(SECRET)} characters>': unknown key (known keys:")
+
+
+def test_a_misspelt_key_is_still_named(tmp_path):
+    path = tmp_path / "otel-aicost.json"
+    path.write_text(json.dumps({"budgets": [{"name": "b", "limit": 5, "perod": "month"}], "curency": "EUR"}))
+    with pytest.raises(ConfigError) as raised:
+        load_settings({"config": str(path)}, environ={})
+    assert str(raised.value).startswith(f"{path}: key 'curency': unknown key (known keys: currency,")
+
+
+def test_a_relative_prices_file_in_a_config_file_is_the_file_beside_it(tmp_path, monkeypatch):
+    folder = tmp_path / "conf"
+    folder.mkdir()
+    catalog = _catalog(folder)
+    config = folder / "otel-aicost.json"
+    config.write_text(json.dumps({"prices_file": "prices.json"}))
+    monkeypatch.chdir(tmp_path)  # the app starts elsewhere: ./prices.json does not exist here
+    settings = load_settings({"config": str(config)}, environ={})
+    assert settings.prices_file == str(catalog)
+
+
+def test_a_relative_prices_file_from_the_environment_is_relative_to_the_working_directory(tmp_path, monkeypatch):
+    _catalog(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings({}, environ={"OTEL_AICOST_PRICES": "prices.json"})
+    assert settings.prices_file == "prices.json"

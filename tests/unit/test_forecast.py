@@ -10,8 +10,9 @@ from decimal import Decimal
 import pytest
 
 from otel_aicost.finops.forecast import forecast_days, forecast_series
-from otel_aicost.finops.series import HOUR_NS, BudgetSpec, SeriesBuilder
 from otel_aicost.finops.records import CostRecord
+from otel_aicost.finops.series import HOUR_NS, BudgetSpec
+from tests.support.call_tables import series_of
 
 NOV_1 = int(datetime(2026, 11, 1, tzinfo=timezone.utc).timestamp()) * 10**9
 
@@ -74,9 +75,7 @@ def test_budgets_run_out_on_the_day_worked_out_by_hand():
         BudgetSpec("search-day-high", Decimal(50), "day", (("team", "search"),)),  # never
         BudgetSpec("other-month", Decimal(1), "month", (("team", "other"),)),  # nothing matches
     ]
-    series = SeriesBuilder(budgets=budgets)
-    for record in _records(NOV_1, 15, 20, "0.5", team="search"):
-        series.add(record)
+    series = series_of(_records(NOV_1, 15, 20, "0.5", team="search"), budgets=budgets)
     result = forecast_series(series, by=[], now=datetime(2026, 11, 16, tzinfo=timezone.utc))
     assert result.until == datetime(2026, 12, 1, tzinfo=timezone.utc)
     (group,) = result.groups
@@ -93,9 +92,7 @@ def test_budgets_run_out_on_the_day_worked_out_by_hand():
 
 
 def test_until_must_be_after_the_data():
-    series = SeriesBuilder()
-    for record in _records(NOV_1, 3, 4, "1"):
-        series.add(record)
+    series = series_of(_records(NOV_1, 3, 4, "1"))
     try:
         forecast_series(series, by=[], until=datetime(2026, 11, 2, tzinfo=timezone.utc))
     except ValueError as error:
@@ -104,9 +101,8 @@ def test_until_must_be_after_the_data():
         raise AssertionError("no error")
 
 
-def _hourly(series, start_ns, hours, cost, **tags):
-    for h in range(hours):
-        series.add(_record(start_ns + h * HOUR_NS, cost, dict(tags)))
+def _hourly(start_ns, hours, cost, **tags):
+    return [_record(start_ns + h * HOUR_NS, cost, dict(tags)) for h in range(hours)]
 
 
 def test_two_days_with_one_burst_give_groups_that_add_up_to_the_total():
@@ -117,9 +113,8 @@ def test_two_days_with_one_burst_give_groups_that_add_up_to_the_total():
     # = 49.625. (Before the fix: batch's one hour was taken for a day's rate, 24 * 1.20 a day, and its forecast
     # came out several times the total's.)
     start = NOV_1 + 13 * 86_400 * 10**9 + 12 * HOUR_NS
-    series = SeriesBuilder(["tag.team"])
-    _hourly(series, start, 48, "0.10", team="chat")
-    _hourly(series, start + 45 * HOUR_NS, 1, "1.20", team="batch")
+    series = series_of(_hourly(start, 48, "0.10", team="chat") + _hourly(start + 45 * HOUR_NS, 1, "1.20", team="batch"),
+                       by=["tag.team"])
     result = forecast_series(series, by=["tag.team"], now=datetime(2026, 11, 16, 12, tzinfo=timezone.utc))
     found = {g.key["tag.team"]: g for g in result.groups}
     (total,) = result.totals
@@ -137,9 +132,8 @@ def test_groups_fitted_on_their_own_are_scaled_to_add_up_to_the_total():
     # scale, the burst clipped and replayed), the parts' forecasts need not sum to the whole's: the total's stands
     # and the groups' spend to come is scaled to it. Oracle: the groups add up to the total to the micro-unit, none
     # is above it, and chat, flat and far the larger, is still about its rate times the 9 days left (6 * 9 = 54).
-    series = SeriesBuilder(["tag.team"])
-    _hourly(series, NOV_1, 21 * 24, "0.25", team="chat")
-    _hourly(series, NOV_1 + 9 * 86_400 * 10**9 + 3 * HOUR_NS, 1, "30", team="batch")
+    chat = _hourly(NOV_1, 21 * 24, "0.25", team="chat")
+    series = series_of(chat + _hourly(NOV_1 + 9 * 86_400 * 10**9 + 3 * HOUR_NS, 1, "30", team="batch"), by=["tag.team"])
     result = forecast_series(series, by=["tag.team"], now=datetime(2026, 11, 22, tzinfo=timezone.utc))
     found = {g.key["tag.team"]: g for g in result.groups}
     (total,) = result.totals

@@ -279,16 +279,17 @@ def test_implausible_usage_never_adds_to_a_budget(inputs, outputs, model):
 
 
 def test_the_report_shows_the_share_of_cost_priced_on_an_assumed_deployment_type():
+    from otel_aicost.finops.call_table import Plan
     from otel_aicost.finops.cost_record import CostRecord
-    from otel_aicost.finops.report.build import ReportBuilder
     from otel_aicost.finops.report.output import COLUMN_NAMES
+    from tests.support.call_tables import table_of
 
-    builder = ReportBuilder(by=["deployment_type"])
-    for source, cost in (("assumed", "3"), ("declared", "1"), (None, "0")):
-        builder.add(
-            CostRecord(0, 0.1, "chat", deployment_type="global_standard", deployment_type_source=source,
-                       cost=D(cost), pricing_status="priced")
-        )  # fmt: skip
+    records = [
+        CostRecord(0, 0.1, "chat", deployment_type="global_standard", deployment_type_source=source, cost=D(cost),
+                   pricing_status="priced")
+        for source, cost in (("assumed", "3"), ("declared", "1"), (None, "0"))
+    ]  # fmt: skip
+    builder = table_of(records, Plan(by=("deployment_type",))).report_groups()
     groups, totals = builder.summaries()
     assert totals[0].assumed_share == 0.75
     assert "assumed_type" in COLUMN_NAMES

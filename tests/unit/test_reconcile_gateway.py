@@ -10,7 +10,7 @@ from functools import partial
 
 import pytest
 
-from otel_aicost.finops.focus.build import FocusBuilder
+from otel_aicost.finops.call_table import CallTable, Plan
 from otel_aicost.finops.reconcile import ExportError
 from otel_aicost.finops.reconcile.gateway import compare, read_gateway, tag_keys
 from otel_aicost.finops.scan import scan
@@ -32,8 +32,8 @@ def truth(calls):
 def telemetry_rows(tmp_path_factory):
     folder = tmp_path_factory.mktemp("gw")
     write_lines(folder / "t.jsonl", CALLS)
-    builder, _ = scan([str(folder)], partial(FocusBuilder, "day"))
-    return list(builder.items())
+    table, _ = scan([str(folder)], partial(CallTable, Plan(report=False, focus="day")))
+    return list(table.focus_sums().items())
 
 
 def custom_metrics_csv(path, tokens, extra=(), portal_dates=False):

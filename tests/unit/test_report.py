@@ -10,7 +10,8 @@ from decimal import Decimal
 
 import pytest
 
-from otel_aicost.finops.report.build import build_report, parse_by
+from otel_aicost.finops.report.build import build_report
+from otel_aicost.finops.report.groups import parse_by
 from tests.support.otlp_lines import BASE_NS, SyntheticCall, random_calls, write_lines
 
 

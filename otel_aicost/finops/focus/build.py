@@ -32,7 +32,7 @@ from decimal import Decimal
 from functools import partial
 
 from otel_aicost import semconv, version
-from otel_aicost.finops.records import CostRecord, ReadStats
+from otel_aicost.finops.records import ReadStats
 from otel_aicost.finops.report.build import to_ns
 from otel_aicost.finops.scan import scan
 
@@ -108,8 +108,9 @@ DATETIME_COLUMNS = ("BillingPeriodEnd", "BillingPeriodStart", "ChargePeriodEnd",
 INTEGER_COLUMNS = ("x_RequestCount", "x_ReasoningTokens")
 
 
-class FocusBuilder:
-    """The FOCUS sink: sums tokens, cost and calls per row key; mergeable across worker processes."""
+class FocusSums:
+    """FOCUS rows' sums per charge period, dimensions and token type, as ``CallTable.focus_sums()`` rolls them up
+    from its cells; ``items()`` gives them sorted, ``focus_rows`` makes the rows."""
 
     def __init__(self, granularity: str = "day", since_ns: int | None = None, until_ns: int | None = None) -> None:
         if granularity not in ("hour", "day"):
@@ -119,29 +120,17 @@ class FocusBuilder:
         self.since_ns, self.until_ns = since_ns, until_ns
         # (period start ns, dimensions id, token type) -> [tokens, cost, calls, reasoning tokens]. The dimensions
         # (currency, provider, server, deployment, region, model, deployment type, tags JSON, pricing status) are
-        # interned in ``dims``, and period starts shared: a key is 3 fields, not 11 (memory, --granularity hour).
-        # ``items()`` gives the rows with their whole key, sorted.
+        # interned in ``dims``: a key is 3 fields, not 11 (memory, --granularity hour).
         self.rows: dict[tuple[int, int, str], list] = {}
         self.dims: list[tuple] = []
         self.total_cost: dict[str, Decimal] = {}  # per currency, straight from gen_ai.usage.cost
         self.calls = 0
         self.status_counts: dict[str, int] = {}
         self.filtered_out = 0
-        self._transient()
+        self._dims_index: dict[tuple, int] = {}
 
-    def _transient(self) -> None:
-        self._tags_json: dict[tuple, str] = {}
-        self._dims_index: dict[tuple, int] = {dims: i for i, dims in enumerate(self.dims)}
-        self._periods: dict[int, int] = {}
-
-    def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k not in ("_tags_json", "_dims_index", "_periods")}
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self._transient()
-
-    def _dims_id(self, dims: tuple) -> int:
+    def dims_id(self, dims: tuple) -> int:
+        """The id of a row's dimensions (interned: the same tuple once)."""
         found = self._dims_index.get(dims)
         if found is None:
             found = self._dims_index[dims] = len(self.dims)
@@ -157,86 +146,6 @@ class FocusBuilder:
             rank[dims_id] = position
         for key in sorted(self.rows, key=lambda k: (k[0], rank[k[1]], k[2])):
             yield (key[0], *self.dims[key[1]], key[2]), self.rows[key]
-
-    def add(self, r: CostRecord) -> None:
-        start = r.start_ns
-        if (self.since_ns is not None and start < self.since_ns) or (
-            self.until_ns is not None and start >= self.until_ns
-        ):
-            self.filtered_out += 1
-            return
-        self.calls += 1
-        status = r.pricing_status or (semconv.STATUS_PRICED if r.cost is not None else semconv.STATUS_NO_USAGE)
-        self.status_counts[status] = self.status_counts.get(status, 0) + 1
-        cost = r.cost if status == semconv.STATUS_PRICED else None
-        tag_items = tuple(sorted(r.tags.items()))
-        tags = self._tags_json.get(tag_items)
-        if tags is None:
-            tags = self._tags_json[tag_items] = json.dumps(dict(tag_items), ensure_ascii=False, sort_keys=True)
-        period = start - start % self.period_ns
-        period = self._periods.setdefault(period, period)
-        dims_id = self._dims_id((
-            r.currency, r.provider or "", r.server_address or "", r.deployment_name or "", r.region or "",
-            r.response_model or r.request_model or "", r.deployment_type or "", tags, status,
-        ))  # fmt: skip
-        uncached = max(0, r.input_tokens - r.cache_read_tokens - r.cache_write_tokens)
-        parts = [
-            (TOKEN_INPUT, uncached, r.cost_input),
-            (TOKEN_CACHED, r.cache_read_tokens, r.cost_cache_read),
-            (TOKEN_CACHE_WRITE, r.cache_write_tokens, r.cost_cache_write),
-            (TOKEN_OUTPUT, r.output_tokens, r.cost_output),
-        ]
-        if r.unit in UNIT_KINDS and r.unit_quantity is not None:
-            parts.append((r.unit, r.unit_quantity, r.cost_units))
-        if r.tool_calls:
-            parts.append(("tool_calls", r.tool_calls, r.cost_tools))
-        if cost is not None:
-            self.total_cost[r.currency] = self.total_cost.get(r.currency, 0) + cost
-            residual = cost - sum((c for _, _, c in parts if c is not None), Decimal(0))
-            if residual:
-                if r.output_tokens or r.cost_output is not None:
-                    index = 3
-                elif any(tokens for _, tokens, _ in parts):
-                    index = max(range(len(parts)), key=lambda i: parts[i][1])
-                else:
-                    index = len(parts)
-                    parts.append((TOKEN_UNSPECIFIED, 0, Decimal(0)))
-                kind, tokens, part_cost = parts[index]
-                parts[index] = (kind, tokens, (part_cost or Decimal(0)) + residual)
-        rows = self.rows
-        for kind, tokens, part_cost in parts:
-            part_cost = part_cost if cost is not None and part_cost is not None else Decimal(0)
-            if not tokens and not part_cost:
-                continue
-            key = (period, dims_id, kind)
-            row = rows.get(key)
-            if row is None:
-                row = rows[key] = [0, Decimal(0), 0, 0]
-            row[0] += tokens
-            row[1] += part_cost
-            row[2] += 1
-            if kind == TOKEN_OUTPUT:
-                row[3] += r.reasoning_tokens
-
-    def merge(self, other: FocusBuilder) -> None:
-        ids = [self._dims_id(dims) for dims in other.dims]
-        for (period, dims_id, kind), (tokens, cost, calls, reasoning) in other.rows.items():
-            period = self._periods.setdefault(period, period)
-            key = (period, ids[dims_id], kind)
-            row = self.rows.get(key)
-            if row is None:
-                self.rows[key] = [tokens, cost, calls, reasoning]
-            else:
-                row[0] += tokens
-                row[1] += cost
-                row[2] += calls
-                row[3] += reasoning
-        for currency, cost in other.total_cost.items():
-            self.total_cost[currency] = self.total_cost.get(currency, 0) + cost
-        for status, count in other.status_counts.items():
-            self.status_counts[status] = self.status_counts.get(status, 0) + count
-        self.calls += other.calls
-        self.filtered_out += other.filtered_out
 
 
 @dataclass
@@ -256,7 +165,7 @@ class FocusRows:
     does not grow with the number of rows (``--granularity hour`` over months of calls).
     """
 
-    def __init__(self, builder: FocusBuilder, billing_account: str, invoice_issuer: str | None) -> None:
+    def __init__(self, builder: FocusSums, billing_account: str, invoice_issuer: str | None) -> None:
         self.builder, self.billing_account, self.invoice_issuer = builder, billing_account, invoice_issuer
 
     def __len__(self) -> int:
@@ -271,7 +180,7 @@ class FocusRows:
     __hash__ = None  # type: ignore[assignment]
 
 
-def focus_rows(builder: FocusBuilder, billing_account: str, invoice_issuer: str | None) -> Iterator[dict]:
+def focus_rows(builder: FocusSums, billing_account: str, invoice_issuer: str | None) -> Iterator[dict]:
     """The FOCUS rows of ``builder``, sorted by period and dimensions, one at a time."""
     periods: dict[int, tuple[datetime, datetime, datetime, datetime]] = {}
     for key, (tokens, cost, calls, reasoning) in builder.items():
@@ -394,10 +303,10 @@ def build_focus(
     """Read ``paths`` and return FOCUS 1.2 rows aggregated per ``granularity`` (``hour`` or ``day``)."""
     from otel_aicost.finops.call_table import CallTable, Plan
 
-    FocusBuilder(granularity)  # fail here, in the parent, on a bad granularity
+    FocusSums(granularity)  # fail here, in the parent, on a bad granularity
     plan = Plan(report=False, focus=granularity, since_ns=to_ns(since), until_ns=to_ns(until))
     table, stats = scan(paths, partial(CallTable, plan), workers=workers, progress=progress)
-    builder = table.focus_builder()
+    builder = table.focus_sums()
     return FocusResult(
         rows=FocusRows(builder, billing_account, invoice_issuer),
         total_cost=builder.total_cost,

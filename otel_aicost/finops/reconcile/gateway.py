@@ -208,7 +208,7 @@ def compare(
     keys: list[str],
     tolerance: Decimal = DEFAULT_TOLERANCE,
 ) -> list[GatewayGroup]:
-    """Groups of day x values of ``keys``; ``telemetry_rows``: ``FocusBuilder.items()`` of daily granularity."""
+    """Groups of day x values of ``keys``; ``telemetry_rows``: ``FocusSums.items()`` of daily granularity."""
     groups: dict[tuple, GatewayGroup] = {}
 
     def group(day: date, values: dict[str, str]) -> GatewayGroup:

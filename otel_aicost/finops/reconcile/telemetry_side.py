@@ -1,9 +1,10 @@
 """The telemetry side of reconciliation: tokens and cost per day, Azure account, model, deployment type and
 token direction, split by allocation tags.
 
-It reuses the FOCUS builder's daily rows (``FocusBuilder``), so a call's cost is split over input, cached input,
-cache write and output exactly as the FOCUS export splits it (components that do not add up put the difference
-on output), and the reconciliation and the FOCUS file always agree. Calls to endpoints that are not Azure OpenAI
+It reads the calls into the one table every output derives from (``call_table.CallTable``) and takes its daily
+FOCUS rows (``FocusSums``), so a call's cost is split over input, cached input, cache write and output exactly as
+the FOCUS export splits it (components that do not add up put the difference on output), and the reconciliation
+and the FOCUS file always agree. Calls to endpoints that are not Azure OpenAI
 accounts (api.openai.com, or a gateway host without an ``--account`` alias) cannot be on an Azure bill: they are
 counted, not matched.
 """
@@ -18,7 +19,8 @@ from decimal import Decimal
 from functools import partial
 
 from otel_aicost.cost.pricing.azure_prices import find_model
-from otel_aicost.finops.focus.build import FocusBuilder
+from otel_aicost.finops.call_table import CallTable, Plan
+from otel_aicost.finops.focus.build import FocusSums
 from otel_aicost.finops.reconcile.accounts import account_of_host
 from otel_aicost.finops.reconcile.meters import OUTPUT
 from otel_aicost.finops.records import ReadStats
@@ -53,7 +55,7 @@ class TelemetrySide:
     stats: ReadStats
     calls: int
     other_endpoints: dict[str, int]  # server address -> calls (not an Azure OpenAI account)
-    builder: FocusBuilder  # its daily rows, for the gateway comparison
+    builder: FocusSums  # its daily rows, for the gateway comparison
 
 
 def canonical_model(model: str) -> str:
@@ -69,11 +71,12 @@ def read_telemetry(
     until: datetime | None = None,
     workers: int | None = None,
 ) -> TelemetrySide:
-    builder, stats = scan(paths, partial(FocusBuilder, "day", to_ns(since), to_ns(until)), workers=workers)
-    return from_builder(builder, stats, aliases)
+    plan = Plan(report=False, focus="day", since_ns=to_ns(since), until_ns=to_ns(until))
+    table, stats = scan(paths, partial(CallTable, plan), workers=workers)
+    return from_builder(table.focus_sums(), stats, aliases)
 
 
-def from_builder(builder: FocusBuilder, stats: ReadStats, aliases: Mapping[str, str] | None = None) -> TelemetrySide:
+def from_builder(builder: FocusSums, stats: ReadStats, aliases: Mapping[str, str] | None = None) -> TelemetrySide:
     groups: dict[tuple, Usage] = {}
     other: dict[str, int] = {}
     currencies: set[str] = set()

@@ -29,7 +29,6 @@ Percentiles are exact (nearest rank: always a value some call had) from per-grou
 
 from __future__ import annotations
 
-import random
 from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -38,15 +37,8 @@ from decimal import Decimal, InvalidOperation
 from functools import partial
 
 from otel_aicost import semconv
-from otel_aicost.finops.records import CostRecord, ReadStats
-from otel_aicost.finops.report.groups import (  # noqa: F401 - re-exported for cli/_finops_read.py, cli/demo.py
-    DIMENSIONS,
-    NONE,
-    TIME_DIMENSIONS,
-    check_by,
-    key_function,
-    parse_by,
-)
+from otel_aicost.finops.records import ReadStats
+from otel_aicost.finops.report.groups import parse_by
 from otel_aicost.finops.report.stats import pearson, percentile
 from otel_aicost.finops.scan import scan
 
@@ -59,7 +51,7 @@ KNOWN_COST = (None, semconv.STATUS_PRICED, semconv.STATUS_FREE)  # statuses whos
 
 
 class _Group:
-    """Running sums of one group; mergeable (workers build their own and the parent adds them up)."""
+    """Running sums of one group; mergeable (the totals per currency add the groups up)."""
 
     __slots__ = (
         "assumed_cost",
@@ -97,43 +89,6 @@ class _Group:
         self.costs = array("d")  # per priced call
         self.durations = array("d")  # per successful call
         self.out_tokens = array("d")  # per successful call, aligned with durations
-
-    def add(self, r: CostRecord) -> None:
-        self.requests += 1
-        self.input += r.input_tokens
-        self.cached += r.cache_read_tokens
-        self.cache_write += r.cache_write_tokens
-        self.output += r.output_tokens
-        self.reasoning += r.reasoning_tokens
-        if r.is_error:
-            self.errors += 1
-        else:
-            self.durations.append(r.duration_s)
-            self.out_tokens.append(r.output_tokens)
-            if r.output_tokens:
-                self.out_tokens_timed += r.output_tokens
-                self.out_duration += r.duration_s
-        cost = r.cost
-        if cost is None or r.pricing_status not in KNOWN_COST:
-            if not r.is_error:
-                self.unpriced += 1
-        else:
-            self.priced += 1
-            self.cost += cost
-            self.costs.append(float(cost))
-            self.priced_tokens += r.input_tokens + r.output_tokens
-            self.priced_duration += r.duration_s
-            if r.usage_source == "estimated":
-                self.estimated_cost += cost
-            if r.deployment_type_source == "assumed":
-                self.assumed_cost += cost
-            if r.cache_read_tokens:
-                uncached = r.input_tokens - r.cache_read_tokens - r.cache_write_tokens
-                if uncached > 0 and r.cost_input is not None and r.cost_cache_read is not None:
-                    full = r.cost_input * r.cache_read_tokens / uncached
-                    self.savings += (full - r.cost_cache_read).quantize(SAVINGS_QUANTUM)
-                else:
-                    self.savings_unknown += 1
 
     def merge(self, other: _Group) -> None:
         for name in self.__slots__:
@@ -187,67 +142,17 @@ class Report:
     filtered_out: int = 0
 
 
-class ReportBuilder:
-    """The report sink: feed it records (``add``), merge partial builders, then ``summaries()``."""
+class ReportGroups:
+    """The report's running sums per group key and the latency sample, as ``CallTable.report_groups()`` rolls
+    them up from its cells; ``summaries()`` gives the figures."""
 
     def __init__(self, by: Sequence[str] = (), since_ns: int | None = None, until_ns: int | None = None) -> None:
         self.by = list(by)
         self.since_ns, self.until_ns = since_ns, until_ns
         self.groups: dict[tuple, _Group] = {}
         self.samples: list[tuple[float, int, float, tuple]] = []
-        self.seen = 0  # records offered to the sample
+        self.seen = 0  # successful calls offered to the sample
         self.filtered_out = 0
-        self._key = key_function(self.by)
-        self._random = random.Random(0)
-
-    def __getstate__(self) -> dict:
-        state = {k: v for k, v in self.__dict__.items() if k not in ("_key", "_random")}
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self._key = key_function(self.by)
-        self._random = random.Random(0)
-
-    def add(self, r: CostRecord) -> None:
-        start = r.start_ns
-        if (self.since_ns is not None and start < self.since_ns) or (
-            self.until_ns is not None and start >= self.until_ns
-        ):
-            self.filtered_out += 1
-            return
-        key = self._key(r)
-        group = self.groups.get(key)
-        if group is None:
-            group = self.groups[key] = _Group()
-        group.add(r)
-        if not r.is_error:  # reservoir sample for the latency scatter (algorithm R)
-            self.seen += 1
-            point = (r.duration_s, r.output_tokens, float(r.cost or 0), key)
-            if len(self.samples) < SAMPLE_SIZE:
-                self.samples.append(point)
-            else:
-                slot_index = self._random.randrange(self.seen)
-                if slot_index < SAMPLE_SIZE:
-                    self.samples[slot_index] = point
-
-    def merge(self, other: ReportBuilder) -> None:
-        for key, group in other.groups.items():
-            mine = self.groups.get(key)
-            if mine is None:
-                self.groups[key] = group
-            else:
-                mine.merge(group)
-        # Merge two uniform samples into one, keeping each side in proportion to what it saw.
-        total = self.seen + other.seen
-        if total:
-            take_mine = round(SAMPLE_SIZE * self.seen / total)
-            rng = random.Random(total)
-            mine = rng.sample(self.samples, min(take_mine, len(self.samples)))
-            theirs = rng.sample(other.samples, min(SAMPLE_SIZE - len(mine), len(other.samples)))
-            self.samples = mine + theirs
-        self.seen = total
-        self.filtered_out += other.filtered_out
 
     def summaries(self) -> tuple[list[GroupSummary], list[GroupSummary]]:
         """(groups sorted by cost, highest first; totals per currency)."""
@@ -331,11 +236,11 @@ def build_report(
 
     plan = Plan(by=tuple(parse_by(by)), sample=True, since_ns=to_ns(since), until_ns=to_ns(until))
     table, stats = scan(paths, partial(CallTable, plan), workers=workers, progress=progress)
-    return report_from(table.report_builder(), stats, since, until)
+    return report_from(table.report_groups(), stats, since, until)
 
 
-def report_from(builder: ReportBuilder, stats: ReadStats, since: datetime | None, until: datetime | None) -> Report:
-    """The ``Report`` of a filled builder."""
+def report_from(builder: ReportGroups, stats: ReadStats, since: datetime | None, until: datetime | None) -> Report:
+    """The ``Report`` of the groups a read rolled up."""
     groups, totals = builder.summaries()
     return Report(
         by=builder.by,

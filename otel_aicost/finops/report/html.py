@@ -38,7 +38,7 @@ from otel_aicost.finops.series import (
     HOUR_NS,
     INPUT,
     OUTPUT,
-    SeriesBuilder,
+    HourlySeries,
     TagCosts,
     iso,
 )
@@ -64,13 +64,13 @@ class Colours:
 
 def render_html(
     report: Report,
-    series: SeriesBuilder,
+    series: HourlySeries,
     tags: TagCosts | None = None,
     *,
     now: datetime | None = None,
     insights: Insights | None = None,
 ) -> str:
-    """The whole page as a string. ``series``: the total per currency (``SeriesBuilder([])``); ``insights``: its
+    """The whole page as a string. ``series``: the total per currency (``HourlySeries([])``); ``insights``: its
     forecast and anomalies when already worked out (``insights_of``)."""
     currency = _main_currency(series)
     cells = {(h, m): c for (h, g, m), c in series.cells.items() if g[-1] == currency}
@@ -146,7 +146,7 @@ table grouped by {html.escape(", ".join(d.removeprefix("tag.") for d in report.b
 
 def write_html(
     report: Report,
-    series: SeriesBuilder,
+    series: HourlySeries,
     path: str,
     tags: TagCosts | None = None,
     insights: Insights | None = None,
@@ -159,7 +159,7 @@ def write_html(
 # --- pieces ---------------------------------------------------------------------------------------------------
 
 
-def _main_currency(series: SeriesBuilder) -> str:
+def _main_currency(series: HourlySeries) -> str:
     spend: dict[str, Decimal] = {}
     for (_, group, _), cell in series.cells.items():
         spend[group[-1]] = spend.get(group[-1], Decimal(0)) + cell[COST]
@@ -170,10 +170,10 @@ Insights = tuple  # (ForecastResult | None, list[Anomaly]): what the page shows 
 
 
 def insights_of(
-    series: SeriesBuilder,
+    series: HourlySeries,
     *,
     now: datetime | None = None,
-    grouped: SeriesBuilder | None = None,
+    grouped: HourlySeries | None = None,
     by: list[str] | None = None,
 ) -> Insights:
     """What the page shows of ``series`` (the total per currency) beside the figures: the forecast to the end of
@@ -183,7 +183,7 @@ def insights_of(
     return forecast, _anomalies(series, _main_currency(series))
 
 
-def _forecast(series: SeriesBuilder, now: datetime | None, by: list[str] | None = None) -> ForecastResult | None:
+def _forecast(series: HourlySeries, now: datetime | None, by: list[str] | None = None) -> ForecastResult | None:
     if series.last_ns is None:
         return None
     as_of = datetime.fromtimestamp(series.last_ns // 10**9, timezone.utc)
@@ -193,7 +193,7 @@ def _forecast(series: SeriesBuilder, now: datetime | None, by: list[str] | None 
         return None
 
 
-def _anomalies(series: SeriesBuilder, currency: str) -> list[Anomaly]:
+def _anomalies(series: HourlySeries, currency: str) -> list[Anomaly]:
     """Hourly anomalies of the total (marked on the day they fall in when the chart shows days)."""
     periods = series.periods(HOUR_NS).get((currency,), {})
     end = None if series.last_ns is None else series.last_ns + 1
@@ -295,7 +295,7 @@ def _spend_chart(cells, top, colour, step, forecast, anomalies, series, currency
     )
 
 
-def _month_chart(cells, forecast: ForecastResult | None, series: SeriesBuilder, money, currency) -> str:
+def _month_chart(cells, forecast: ForecastResult | None, series: HourlySeries, money, currency) -> str:
     if not forecast or not forecast.totals or not cells:
         return ""
     month_start = datetime(forecast.as_of.year, forecast.as_of.month, 1, tzinfo=timezone.utc)
