@@ -1,7 +1,7 @@
 """Instructions per call (callgrind, deterministic): raw SDK calls against instrumented ones, in one process.
 
     .venv/bin/python bench/instructions.py --modes aicost openai-v2 --cases chat embeddings --calls 200
-    .venv/bin/python bench/instructions.py --modes aicost --cases chat --own   # + our own code's share
+    .venv/bin/python bench/instructions.py --modes aicost --cases chat --cache-sim     # + cache and branch misses
 
 For each mode and case, one process runs under ``valgrind --tool=callgrind`` with collection off, warms up (every
 lazy import, cache and first-call cost is paid outside the count), then runs ``--calls`` raw SDK calls (the SDK's
@@ -12,12 +12,10 @@ C call (libc ``qsort`` calling back into Python through ctypes), and callgrind c
 instructions per call are (instrumented - raw) / calls. The worker thread of the batch span processor never runs
 in the count (no batch reaches its size); a gen-2 collection is forced before each batch so both start alike.
 
-``--own`` also reads the instrumented dump with ``callgrind_annotate --inclusive=yes`` style totals per frame: the
-instructions spent in Python frames of ``otel_aicost`` files excluding what they call in the SDK (opentelemetry),
-the openai client, pydantic, httpx and the standard library: see ``own_share``. Callgrind sees C functions, not
-Python frames, so this mode runs the instrumented batch a second time under ``sys.setprofile`` attribution
-instead: each C-level instruction count cannot be tied to a Python frame, so the share is estimated by running the
-same batch with our code's functions measured by difference (see ``--own``'s help).
+``--cache-sim`` adds callgrind's cache and branch simulation (I1/D1/LL misses, mispredicted branches per call).
+Our own code's share of the added work is counted by ``bench/own_share.py`` (callgrind cannot tell Python frames
+apart). Each mode runs in its own venv's Python (``bench/.venvs/``, as ``overhead.py``); under load a mode takes
+a few minutes.
 """
 
 from __future__ import annotations
