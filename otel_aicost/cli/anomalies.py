@@ -12,11 +12,11 @@ import click
 from otel_aicost.cli._finops_read import read, reading_options
 from otel_aicost.finops.anomalies import CAUSE_WORDS, THRESHOLD, Anomaly, detect
 from otel_aicost.finops.call_table import CallTable, Plan
-from otel_aicost.finops.report.build import to_ns
 from otel_aicost.finops.report.groups import DIMENSIONS, TIME_DIMENSIONS, parse_by
 from otel_aicost.finops.report.output import money_cells
-from otel_aicost.finops.series import DAY_NS, HOUR_NS, HourlySeries, iso
+from otel_aicost.finops.series import HourlySeries
 from otel_aicost.finops.telemetry_input import window
+from otel_aicost.finops.time_slots import DAY_NS, HOUR_NS, iso, to_ns
 
 
 def find_anomalies(series: HourlySeries, granularity: str, threshold: float = THRESHOLD) -> list[Anomaly]:

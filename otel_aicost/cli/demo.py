@@ -70,13 +70,15 @@ def finops_outputs(data_dir: str, since: datetime) -> None:
     from functools import partial
 
     from otel_aicost.finops.call_table import CallTable, Plan
-    from otel_aicost.finops.focus.build import DEFAULT_BILLING_ACCOUNT, focus_rows
+    from otel_aicost.finops.focus.columns import DEFAULT_BILLING_ACCOUNT
+    from otel_aicost.finops.focus.rows import focus_rows
     from otel_aicost.finops.focus.write import write_csv
-    from otel_aicost.finops.report.build import report_from, to_ns
+    from otel_aicost.finops.report.build import report_from
     from otel_aicost.finops.report.groups import parse_by
     from otel_aicost.finops.report.html import write_html
     from otel_aicost.finops.report.output import to_table
     from otel_aicost.finops.scan import scan
+    from otel_aicost.finops.time_slots import to_ns
 
     plan = Plan(by=tuple(parse_by("team,model")), sample=True, series_by=(), focus="day", since_ns=to_ns(since))
     table, stats = scan([data_dir], partial(CallTable, plan), workers=1)

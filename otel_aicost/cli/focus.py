@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from otel_aicost.finops.focus.build import DEFAULT_BILLING_ACCOUNT, build_focus
+from otel_aicost.finops.focus.build import build_focus
+from otel_aicost.finops.focus.columns import DEFAULT_BILLING_ACCOUNT
 from otel_aicost.finops.focus.write import MissingExtra, format_decimal, write_csv, write_finops_hub, write_parquet
 from otel_aicost.finops.telemetry_input import (
     InputError,
@@ -17,7 +18,6 @@ from otel_aicost.finops.telemetry_input import (
     run_reader,
     window,
 )
-
 
 SUFFIXES = {".csv": "csv", ".parquet": "parquet"}
 

@@ -26,7 +26,12 @@ from otel_aicost.finops.telemetry_input import InputError, parse_moment
     metavar="KEYS",
     help=f"Group by: {', '.join(DIMENSIONS)} or a tag key (team).",
 )
-@click.option("--until", metavar="DATE", help="Forecast to this date, exclusive (default: the end of this UTC month).")
+@click.option(
+    "--until",
+    metavar="DATE",
+    help="Forecast to this date, exclusive (default: the end of the last call's month, UTC; this month for live "
+    "telemetry, as `report --forecast`).",
+)
 @click.option(
     "--since", metavar="DATE", help="Count spend so far from here (default: the start of the last call's month)."
 )

@@ -19,7 +19,7 @@ from otel_aicost.cli import anomalies as anomalies_cli
 from otel_aicost.cli import forecast as forecast_cli
 from otel_aicost.cli._finops_read import load_budgets, read, reading_options
 from otel_aicost.finops.call_table import CallTable, Plan
-from otel_aicost.finops.report.build import report_from, to_ns
+from otel_aicost.finops.report.build import report_from
 from otel_aicost.finops.report.groups import DIMENSIONS, TIME_DIMENSIONS, parse_by
 from otel_aicost.finops.report.output import (
     COLUMN_NAMES,
@@ -30,6 +30,7 @@ from otel_aicost.finops.report.output import (
     to_table,
 )
 from otel_aicost.finops.telemetry_input import InputError, window
+from otel_aicost.finops.time_slots import to_ns
 
 
 @click.command("report")
@@ -189,7 +190,8 @@ def _focus_format(path: str) -> str:
 
 
 def _write_focus(builder, path: str, fmt: str) -> None:
-    from otel_aicost.finops.focus.build import DEFAULT_BILLING_ACCOUNT, focus_rows
+    from otel_aicost.finops.focus.columns import DEFAULT_BILLING_ACCOUNT
+    from otel_aicost.finops.focus.rows import focus_rows
     from otel_aicost.finops.focus.write import MissingExtra, write_csv, write_parquet
 
     rows = focus_rows(builder, DEFAULT_BILLING_ACCOUNT, None)

@@ -29,24 +29,17 @@ from decimal import Decimal
 from operator import attrgetter
 
 from otel_aicost import semconv
-from otel_aicost.finops.focus.build import (
-    DAY_NS,
-    HOUR_NS,
+from otel_aicost.finops.focus.columns import (
     TOKEN_CACHE_WRITE,
     TOKEN_CACHED,
     TOKEN_INPUT,
     TOKEN_OUTPUT,
     TOKEN_UNSPECIFIED,
     UNIT_KINDS,
-    FocusSums,
 )
-from otel_aicost.finops.report import build as report_build
-from otel_aicost.finops.report.build import (
-    KNOWN_COST,
-    SAVINGS_QUANTUM,
-    ReportGroups,
-    _Group,
-)
+from otel_aicost.finops.focus.sums import FocusSums
+from otel_aicost.finops.report import figures as report_figures
+from otel_aicost.finops.report.figures import KNOWN_COST, SAVINGS_QUANTUM, GroupSums, ReportGroups, TagCosts
 from otel_aicost.finops.report.groups import TIME_DIMENSIONS, key_function
 from otel_aicost.finops.series import CACHED as S_CACHED
 from otel_aicost.finops.series import COST as S_COST
@@ -55,15 +48,16 @@ from otel_aicost.finops.series import COST_INPUT as S_COST_INPUT
 from otel_aicost.finops.series import COST_OUTPUT as S_COST_OUTPUT
 from otel_aicost.finops.series import ERRORS as S_ERRORS
 from otel_aicost.finops.series import INPUT as S_INPUT
-from otel_aicost.finops.series import NEVER, BudgetSpec, HourlySeries, SeenWindow, TagCosts, new_cell
+from otel_aicost.finops.series import NEVER, BudgetSpec, HourlySeries, SeenWindow, new_cell
 from otel_aicost.finops.series import OUTPUT as S_OUTPUT
 from otel_aicost.finops.series import PRICED as S_PRICED
 from otel_aicost.finops.series import REQUESTS as S_REQUESTS
+from otel_aicost.finops.time_slots import DAY_NS, HOUR_NS
 
 WHOLE = 1 << 62  # a "period" longer than any start time: one cell per dimensions for the whole window
 _PERIODS = {"hour": HOUR_NS, "day": DAY_NS, "month": DAY_NS}  # the cell period a time dimension needs
 
-# The record attribute behind each dimension of ``report.build`` (``model``: response model, else requested).
+# The record attribute behind each dimension of ``report.groups`` (``model``: response model, else requested).
 _DIMENSION_ATTRS = {
     "request_model": "request_model", "response_model": "response_model", "provider": "provider",
     "deployment": "deployment_name", "deployment_type": "deployment_type", "region": "region", "service": "service",
@@ -429,7 +423,7 @@ class CallTable(SeenWindow):
         # Merge two uniform samples into one, keeping each side in proportion to what it saw.
         total = self.seen + other.seen
         if total:
-            size = report_build.SAMPLE_SIZE
+            size = report_figures.SAMPLE_SIZE
             take_mine = round(size * self.seen / total)
             rng = random.Random(total)
             mine_points = rng.sample(self.samples, min(take_mine, len(self.samples)))
@@ -457,7 +451,7 @@ class CallTable(SeenWindow):
         return {key for info in (cell[INFO] for cell in self.cells.values()) for key, _ in info.tags}
 
     def report_groups(self) -> ReportGroups:
-        """The report's groups, as ``report.build.ReportGroups`` holds them (``report_from`` takes it)."""
+        """The report's groups, as ``report.figures.ReportGroups`` holds them (``report_from`` takes it)."""
         plan = self.plan
         builder = ReportGroups(list(plan.by), plan.since_ns, plan.until_ns)
         groups = builder.groups
@@ -465,7 +459,7 @@ class CallTable(SeenWindow):
             info = cell[INFO]
             group = groups.get(info.group)
             if group is None:
-                group = groups[info.group] = _Group()
+                group = groups[info.group] = GroupSums()
                 spread = self.spreads[info.group]
                 group.costs, group.durations, group.out_tokens = spread.costs, spread.durations, spread.out_tokens
                 group.priced_duration, group.out_duration = spread.priced_duration, spread.out_duration
@@ -525,7 +519,7 @@ class CallTable(SeenWindow):
         return series
 
     def tag_costs(self) -> TagCosts:
-        """Cost per set of tags (``series.TagCosts``: the HTML page's cost by tag)."""
+        """Cost per set of tags (``report.figures.TagCosts``: the HTML page's cost by tag)."""
         tags = TagCosts()
         by_tags = tags.by_tags
         for cell in self.cells.values():
@@ -535,7 +529,7 @@ class CallTable(SeenWindow):
         return tags
 
     def focus_sums(self) -> FocusSums:
-        """FOCUS rows' sums per charge period, dimensions and token type (``focus.build.FocusSums``)."""
+        """FOCUS rows' sums per charge period, dimensions and token type (``focus.sums.FocusSums``)."""
         plan = self.plan
         if plan.focus is None:
             raise ValueError("the table was not asked to keep FOCUS rows")
@@ -591,7 +585,7 @@ def _take(table: CallTable, point: tuple) -> None:
     """Keep ``point`` in the latency sample: a uniform reservoir sample of ``SAMPLE_SIZE`` (Li's algorithm L: it
     draws how many calls to skip, so that the calls in between cost one comparison, not a random number each)."""
     state, samples, rng = table.sample_state, table.samples, table._random
-    size = report_build.SAMPLE_SIZE
+    size = report_figures.SAMPLE_SIZE
     if len(samples) < size:
         samples.append(point)
         state[1] = state[0] + 1

@@ -14,11 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from decimal import Decimal
 
-HOUR_NS = 3600 * 10**9
-DAY_NS = 24 * HOUR_NS
+from otel_aicost.finops.time_slots import DAY_NS, HOUR_NS
 
 # Cell layout: one list per (hour, group, model), mutated in place (cheaper than an object per cell).
 REQUESTS, ERRORS, PRICED, INPUT, CACHED, OUTPUT, COST, COST_INPUT, COST_CACHED, COST_OUTPUT = range(10)
@@ -111,24 +109,3 @@ def daily_totals(hourly: dict[int, Decimal] | Iterable[tuple[int, Decimal]]) -> 
         day = hour - hour % DAY_NS
         out[day] = out.get(day, 0) + cost
     return out
-
-
-def iso(ns: int, hourly: bool = False) -> str:
-    moment = datetime.fromtimestamp(ns // 10**9, timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:00Z") if hourly else moment.strftime("%Y-%m-%d")
-
-
-class TagCosts:
-    """Cost per set of allocation tags (``by_tags``), as ``CallTable.tag_costs()`` rolls it up; ``costs`` spreads
-    it per tag key and value (the HTML page's "cost by tag")."""
-
-    def __init__(self) -> None:
-        self.by_tags: dict[tuple, Decimal] = {}
-
-    @property
-    def costs(self) -> dict[tuple[str, str], Decimal]:
-        out: dict[tuple[str, str], Decimal] = {}
-        for items, cost in self.by_tags.items():
-            for item in items:
-                out[item] = out.get(item, 0) + cost
-        return out

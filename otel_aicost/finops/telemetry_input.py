@@ -71,8 +71,10 @@ def progress_printer(enabled: bool | None) -> Callable[[ReadStats], None] | None
         return None
 
     def show(stats: ReadStats) -> None:
-        spans = f", {stats.spans:,} spans" if stats.spans else ""  # worker processes count spans at the end
-        sys.stderr.write(f"\rreading: {stats.bytes / 1e6:,.0f} MB, {stats.lines:,} lines{spans}   ")
+        # lines are counted as each file ends, spans as each worker's batch does: show neither before it is known
+        lines = f", {stats.lines:,} lines" if stats.lines else ""
+        spans = f", {stats.spans:,} spans" if stats.spans else ""
+        sys.stderr.write(f"\rreading: {stats.bytes / 1e6:,.0f} MB{lines}{spans}   ")
         sys.stderr.flush()
 
     return show

@@ -13,7 +13,8 @@ import random
 from decimal import Decimal
 
 from otel_aicost.finops.anomalies import CAUSES, detect
-from otel_aicost.finops.series import HOUR_NS, new_cell
+from otel_aicost.finops.series import new_cell
+from otel_aicost.finops.time_slots import HOUR_NS
 
 MONDAY = 1_795_392_000 * 10**9  # 2026-11-23T00:00Z, a Monday
 PRICES = {  # USD per token: input, cached input, output

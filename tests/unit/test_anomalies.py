@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from otel_aicost.finops.anomalies import detect
-from otel_aicost.finops.series import DAY_NS, HOUR_NS, new_cell
+from otel_aicost.finops.series import new_cell
+from otel_aicost.finops.time_slots import DAY_NS, HOUR_NS
 from tests.support.synthetic_usage import MONDAY, precision_recall, synthetic_usage
 
 

@@ -11,7 +11,8 @@ import pytest
 
 from otel_aicost.finops.forecast import forecast_days, forecast_series
 from otel_aicost.finops.records import CostRecord
-from otel_aicost.finops.series import HOUR_NS, BudgetSpec
+from otel_aicost.finops.series import BudgetSpec
+from otel_aicost.finops.time_slots import HOUR_NS
 from tests.support.call_tables import series_of
 
 NOV_1 = int(datetime(2026, 11, 1, tzinfo=timezone.utc).timestamp()) * 10**9
@@ -76,7 +77,7 @@ def test_budgets_run_out_on_the_day_worked_out_by_hand():
         BudgetSpec("other-month", Decimal(1), "month", (("team", "other"),)),  # nothing matches
     ]
     series = series_of(_records(NOV_1, 15, 20, "0.5", team="search"), budgets=budgets)
-    result = forecast_series(series, by=[], now=datetime(2026, 11, 16, tzinfo=timezone.utc))
+    result = forecast_series(series, by=[])  # to the end of the last call's month
     assert result.until == datetime(2026, 12, 1, tzinfo=timezone.utc)
     (group,) = result.groups
     assert group.spent == Decimal(150)
@@ -115,7 +116,7 @@ def test_two_days_with_one_burst_give_groups_that_add_up_to_the_total():
     start = NOV_1 + 13 * 86_400 * 10**9 + 12 * HOUR_NS
     series = series_of(_hourly(start, 48, "0.10", team="chat") + _hourly(start + 45 * HOUR_NS, 1, "1.20", team="batch"),
                        by=["tag.team"])
-    result = forecast_series(series, by=["tag.team"], now=datetime(2026, 11, 16, 12, tzinfo=timezone.utc))
+    result = forecast_series(series, by=["tag.team"])
     found = {g.key["tag.team"]: g for g in result.groups}
     (total,) = result.totals
     assert total.forecast == pytest.approx(Decimal("49.625"), abs=Decimal("0.01"))
@@ -134,7 +135,7 @@ def test_groups_fitted_on_their_own_are_scaled_to_add_up_to_the_total():
     # is above it, and chat, flat and far the larger, is still about its rate times the 9 days left (6 * 9 = 54).
     chat = _hourly(NOV_1, 21 * 24, "0.25", team="chat")
     series = series_of(chat + _hourly(NOV_1 + 9 * 86_400 * 10**9 + 3 * HOUR_NS, 1, "30", team="batch"), by=["tag.team"])
-    result = forecast_series(series, by=["tag.team"], now=datetime(2026, 11, 22, tzinfo=timezone.utc))
+    result = forecast_series(series, by=["tag.team"])
     found = {g.key["tag.team"]: g for g in result.groups}
     (total,) = result.totals
     assert sum(g.forecast for g in found.values()) == total.forecast

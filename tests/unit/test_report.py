@@ -182,7 +182,7 @@ def test_parse_by():
 
 
 def test_scatter_sample_is_bounded_and_drawn_from_the_calls(tmp_path, monkeypatch):
-    import otel_aicost.finops.report.build as report_module
+    import otel_aicost.finops.report.figures as report_module
 
     monkeypatch.setattr(report_module, "SAMPLE_SIZE", 50)
     calls = random_calls(400, seed=4)

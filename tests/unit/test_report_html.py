@@ -31,3 +31,11 @@ def test_a_model_keeps_its_colour_on_every_chart_even_with_colons_in_its_name(tm
 def test_a_handful_of_calls_still_makes_a_page(tmp_path):
     text = _page(tmp_path, random_calls(5, seed=1, spread_s=60))
     assert "<svg" in text and "No budgets in the config" in text and "Anomalies" in text
+
+
+def test_every_amount_in_the_key_figures_says_its_currency(tmp_path):
+    text = _page(tmp_path, random_calls(300, seed=5))
+    cards = text.split('<section class="cards">', 1)[1].split("</section>", 1)[0]
+    amounts = re.findall(r"(\d[\d,]*\.\d+)(?![\d%])( USD)?", cards)  # decimals that are not a share
+    assert len(amounts) >= 6  # spend, cost per call, its median, savings, forecast, its range
+    assert [a for a, currency in amounts if not currency] == []  # was: "median 0.00310", no currency

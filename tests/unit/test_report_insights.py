@@ -114,6 +114,15 @@ def test_report_forecast_matches_the_forecast_command(steady, config):
     assert document["forecast"]["budgets"] == alone["budgets"]
 
 
+def test_forecast_and_report_forecast_end_at_the_same_default(steady, config):
+    # Neither is given an end: both forecast to the end of the last call's month (Nov 14 23:00 -> Dec 1), whatever
+    # day the test runs (the data is November 2026's; the default does not read the clock).
+    document = json.loads(_run(report_command, [steady, "--forecast", "--config", config, "--format", "json"]).stdout)
+    alone = json.loads(_run(forecast_command, [steady, "--config", config, "--format", "json"]).stdout)
+    assert alone["until"] == document["forecast"]["until"] == "2026-12-01T00:00:00+00:00"
+    assert alone == document["forecast"]
+
+
 def test_plain_report_json_has_neither(steady):
     document = json.loads(_run(report_command, [steady, "--format", "json"]).stdout)
     assert "forecast" not in document and "anomalies" not in document

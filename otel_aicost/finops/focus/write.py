@@ -26,7 +26,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from otel_aicost.finops.focus.build import (
+from otel_aicost.finops.focus.columns import (
     COLUMNS,
     DATETIME_COLUMNS,
     DECIMAL_COLUMNS,

@@ -20,12 +20,12 @@ from functools import partial
 
 from otel_aicost.cost.pricing.azure_prices import find_model
 from otel_aicost.finops.call_table import CallTable, Plan
-from otel_aicost.finops.focus.build import FocusSums
+from otel_aicost.finops.focus.sums import FocusSums
 from otel_aicost.finops.reconcile.accounts import account_of_host
 from otel_aicost.finops.reconcile.meters import OUTPUT
 from otel_aicost.finops.records import ReadStats
-from otel_aicost.finops.report.build import to_ns
 from otel_aicost.finops.scan import scan
+from otel_aicost.finops.time_slots import to_ns
 
 ASSUMED_DEPLOYMENT_TYPE = "global_standard"  # what the instrumentation prices a call as when nothing says
 

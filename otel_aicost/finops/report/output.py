@@ -14,7 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from decimal import Decimal
 
-from otel_aicost.finops.report.build import GroupSummary, Report
+from otel_aicost.finops.report.build import Report
+from otel_aicost.finops.report.figures import GroupSummary
 
 FIGURES = [f.name for f in fields(GroupSummary) if f.name not in ("key", "currency")]
 
