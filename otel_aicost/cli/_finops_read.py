@@ -1,14 +1,15 @@
-"""What ``report``, ``forecast`` and ``anomalies`` share: one read of the telemetry into the sinks they need,
+"""What ``report``, ``forecast`` and ``anomalies`` share: one read of the telemetry into the call table they need,
 budgets from the config, and the check of ``--by`` against the tag keys the calls carry. Errors exit 2."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
+from functools import partial
 
 import click
 
-from otel_aicost.finops.one_pass import Sinks, read_once
+from otel_aicost.finops.call_table import CallTable, Plan
+from otel_aicost.finops.one_pass import read_once
 from otel_aicost.finops.records import ReadStats
 from otel_aicost.finops.report.groups import check_by
 from otel_aicost.finops.series import BudgetSpec
@@ -23,42 +24,23 @@ from otel_aicost.finops.telemetry_input import (
 
 
 def read(
-    paths: Sequence[str],
-    factories: Mapping[str, Callable],
-    *,
-    dims: Sequence[str],
-    workers: int | None,
-    progress: bool | None,
-) -> tuple[Sinks, ReadStats]:
-    """Read ``paths`` (default ./otel-aicost-data/) once into one sink per factory; exit 2 on bad input or --by."""
-    show = _after_a_while(progress_printer(progress)) if progress is None else progress_printer(progress)
-    tagged = any(d.startswith("tag.") for d in dims)
+    paths: Sequence[str], plan: Plan, *, workers: int | None, progress: bool | None
+) -> tuple[CallTable, ReadStats]:
+    """Read ``paths`` (default ./otel-aicost-data/) once into the call table ``plan`` asks for; exit 2 on bad input or
+    on a ``--by`` tag key no call carries."""
+    show = progress_printer(progress)
+    dims = [*plan.by, *(plan.series_by or ())]
     paths = input_paths(paths)
-    sinks, stats = run_reader(read_once, paths, factories, track_tags=tagged, workers=workers, progress=show)
-    if show is not None and getattr(show, "shown", True):
-        end_progress(show)
+    sinks, stats = run_reader(read_once, paths, {"table": partial(CallTable, plan)}, workers=workers, progress=show)
+    table = sinks.sinks["table"]
+    end_progress(show)
     check_stats(stats, paths)
-    if stats.records and tagged:
+    if stats.records and any(d.startswith("tag.") for d in dims):
         try:
-            check_by(dims, sinks.tag_keys)
+            check_by(dims, table.tag_keys())
         except ValueError as error:
             raise InputError(str(error)) from None
-    return sinks, stats
-
-
-def _after_a_while(show: Callable[[ReadStats], None] | None, seconds: float = 2.0):
-    """On a terminal, by default: progress only once reading has taken ``seconds`` (small inputs stay quiet)."""
-    if show is None:
-        return None
-    started = time.monotonic()
-
-    def maybe(stats: ReadStats) -> None:
-        if maybe.shown or time.monotonic() - started >= seconds:
-            maybe.shown = True
-            show(stats)
-
-    maybe.shown = False
-    return maybe
+    return table, stats
 
 
 def load_budgets(config: str | None) -> list[BudgetSpec]:

@@ -5,39 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-from functools import partial
 
 import click
 
 from otel_aicost.cli._finops_read import read, reading_options
-from otel_aicost.finops.anomalies import CAUSE_WORDS, THRESHOLD, Anomaly, detect
-from otel_aicost.finops.call_table import CallTable, Plan
+from otel_aicost.finops.anomalies import CAUSE_WORDS, THRESHOLD, Anomaly, detect_series
+from otel_aicost.finops.call_table import Plan
 from otel_aicost.finops.report.groups import DIMENSIONS, TIME_DIMENSIONS, parse_by
 from otel_aicost.finops.report.output import money_cells
-from otel_aicost.finops.series import HourlySeries
 from otel_aicost.finops.telemetry_input import window
-from otel_aicost.finops.time_slots import DAY_NS, HOUR_NS, iso, to_ns
-
-
-def find_anomalies(series: HourlySeries, granularity: str, threshold: float = THRESHOLD) -> list[Anomaly]:
-    """Every group's anomalies, most recent first."""
-    step = HOUR_NS if granularity == "hour" else DAY_NS
-    found = []
-    for group, periods in series.periods(step).items():
-        found += detect(
-            periods,
-            granularity=granularity,
-            group=group,
-            data_start_ns=series.first_ns,
-            data_end_ns=_end(series),
-            threshold=threshold,
-        )
-    found.sort(key=lambda a: (-a.start_ns, -abs(a.score)))
-    return found
-
-
-def _end(series: HourlySeries) -> int | None:
-    return None if series.last_ns is None else series.last_ns + 1
+from otel_aicost.finops.time_slots import iso, to_ns
 
 
 @click.command("anomalies")
@@ -68,14 +45,14 @@ def command(paths, by, granularity, since, until, threshold, fmt, progress, work
     dims = [d for d in parse_by(by) if d not in TIME_DIMENSIONS]
     start, stop = window(since, until)
     plan = Plan(report=False, series_by=tuple(dims), since_ns=to_ns(start), until_ns=to_ns(stop))
-    sinks, _ = read(paths, {"table": partial(CallTable, plan)}, dims=dims, workers=workers, progress=progress)
-    found = find_anomalies(sinks.sinks["table"].series(), granularity, threshold)
+    table, _ = read(paths, plan, workers=workers, progress=progress)
+    found = detect_series(table.series(), granularity, threshold)
     if fmt == "json":
         click.echo(json.dumps(anomalies_document(found, dims, granularity), indent=2))
     elif fmt == "csv":
         click.echo(to_csv(found, dims), nl=False)
     else:
-        click.echo(to_table(found, dims, granularity))
+        click.echo(to_table(found, dims, granularity, threshold))
 
 
 def anomalies_document(found: list[Anomaly], dims: list[str], granularity: str) -> dict:
@@ -125,10 +102,10 @@ def to_csv(found: list[Anomaly], dims: list[str]) -> str:
     return buffer.getvalue()
 
 
-def to_table(found: list[Anomaly], dims: list[str], granularity: str) -> str:
+def to_table(found: list[Anomaly], dims: list[str], granularity: str, threshold: float = THRESHOLD) -> str:
     if not found:
         return (
-            f"No anomalous {granularity}s: every period is within {THRESHOLD:g} robust deviations of comparable ones."
+            f"No anomalous {granularity}s: every period is within {threshold:g} robust deviations of comparable ones."
         )
     currencies = {a.group[-1] for a in found if a.group}
     currency = next(iter(currencies)) if len(currencies) == 1 else "in each currency"

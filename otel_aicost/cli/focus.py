@@ -71,7 +71,9 @@ def output_format(output: str, fmt: str | None, layout: str) -> str:
 @click.option("--since", metavar="WHEN", help="Start of the window, inclusive: ISO date or date-time (UTC).")
 @click.option("--until", metavar="WHEN", help="End of the window, exclusive; a bare date includes that whole day.")
 @click.option(
-    "--progress/--no-progress", default=None, help="Show reading progress on stderr (default: when it is a terminal)."
+    "--progress/--no-progress",
+    default=None,
+    help="Reading progress on stderr (default: on a terminal, once reading takes more than two seconds).",
 )
 @click.option(
     "--workers",

@@ -5,12 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-from functools import partial
 
 import click
 
 from otel_aicost.cli._finops_read import load_budgets, read, reading_options
-from otel_aicost.finops.call_table import CallTable, Plan
+from otel_aicost.finops.call_table import Plan
 from otel_aicost.finops.forecast import ForecastResult, forecast_series
 from otel_aicost.finops.report.groups import DIMENSIONS, TIME_DIMENSIONS, parse_by
 from otel_aicost.finops.report.output import money_cells
@@ -53,9 +52,9 @@ def command(paths, by, until, since, config, fmt, progress, workers) -> None:
     stop = parse_moment(until, option="--until")
     start = parse_moment(since, option="--since")
     plan = Plan(report=False, series_by=tuple(dims), budgets=tuple(load_budgets(config)))
-    sinks, _ = read(paths, {"table": partial(CallTable, plan)}, dims=dims, workers=workers, progress=progress)
+    table, _ = read(paths, plan, workers=workers, progress=progress)
     try:
-        result = forecast_series(sinks.sinks["table"].series(), by=dims, until=stop, since=start)
+        result = forecast_series(table.series(), by=dims, until=stop, since=start)
     except ValueError as error:
         raise InputError(str(error)) from None
     if fmt == "json":

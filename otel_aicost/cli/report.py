@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from functools import partial
 from pathlib import Path
 
 import click
@@ -18,7 +17,7 @@ import click
 from otel_aicost.cli import anomalies as anomalies_cli
 from otel_aicost.cli import forecast as forecast_cli
 from otel_aicost.cli._finops_read import load_budgets, read, reading_options
-from otel_aicost.finops.call_table import CallTable, Plan
+from otel_aicost.finops.call_table import Plan
 from otel_aicost.finops.report.build import report_from
 from otel_aicost.finops.report.groups import DIMENSIONS, TIME_DIMENSIONS, parse_by
 from otel_aicost.finops.report.output import (
@@ -139,8 +138,7 @@ def command(
         since_ns=since_ns,
         until_ns=until_ns,
     )
-    sinks, stats = read(paths, {"table": partial(CallTable, plan)}, dims=dims, workers=workers, progress=progress)
-    table = sinks.sinks["table"]
+    table, stats = read(paths, plan, workers=workers, progress=progress)
     result = report_from(table.report_groups(), stats, start, stop)
     forecast = found = total = None
     if insights:

@@ -6,6 +6,7 @@ Errors are ``click`` exceptions with exit code 2 and a one-line message: no trac
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -63,25 +64,35 @@ def window(since: str | None, until: str | None) -> tuple[datetime | None, datet
     return start, stop
 
 
+PROGRESS_AFTER_S = 2.0  # by default, progress only once reading has taken this long: small inputs stay quiet
+
+
 def progress_printer(enabled: bool | None) -> Callable[[ReadStats], None] | None:
-    """A progress callback writing to stderr; ``None`` (auto) shows it only when stderr is a terminal."""
-    if enabled is None:
-        enabled = sys.stderr.isatty()
-    if not enabled:
+    """A progress callback writing to stderr: ``True`` always, ``False`` never, ``None`` (the default) when stderr
+    is a terminal and reading has taken ``PROGRESS_AFTER_S``. Its ``shown`` says whether it wrote anything."""
+    if enabled is None and not sys.stderr.isatty():
         return None
+    if enabled is False:
+        return None
+    started = time.monotonic()
 
     def show(stats: ReadStats) -> None:
+        if not show.shown and enabled is None and time.monotonic() - started < PROGRESS_AFTER_S:
+            return
+        show.shown = True
         # lines are counted as each file ends, spans as each worker's batch does: show neither before it is known
         lines = f", {stats.lines:,} lines" if stats.lines else ""
         spans = f", {stats.spans:,} spans" if stats.spans else ""
         sys.stderr.write(f"\rreading: {stats.bytes / 1e6:,.0f} MB{lines}{spans}   ")
         sys.stderr.flush()
 
+    show.shown = False
     return show
 
 
-def end_progress(enabled: Callable | None) -> None:
-    if enabled is not None:
+def end_progress(show: Callable | None) -> None:
+    """End the progress line, if one was written."""
+    if show is not None and show.shown:
         sys.stderr.write("\n")
 
 

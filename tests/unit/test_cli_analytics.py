@@ -41,6 +41,16 @@ def test_anomalies_find_the_injected_hour_and_say_output_grew(telemetry):
     assert "output tokens per request" in table.stdout and "2026-11-18 14:00" in table.stdout
 
 
+def test_none_found_says_the_threshold_asked_for(telemetry):
+    folder, _ = telemetry
+    result = run(anomalies_command, [str(folder), "--threshold", "8"])  # the spike scores +6.8
+    assert result.exit_code == 0, result.output
+    # was "within 4 robust deviations" whatever --threshold said
+    assert result.stdout.strip() == (
+        "No anomalous hours: every period is within 8 robust deviations of comparable ones."
+    )
+
+
 def test_anomalies_per_team_as_csv(telemetry):
     folder, _ = telemetry
     result = run(anomalies_command, [str(folder), "--by", "team", "--format", "csv"])

@@ -104,6 +104,23 @@ def test_report_json_carries_the_anomaly_and_its_cause(spiked):
     assert alone["anomalies"] == document["anomalies"]["anomalies"]
 
 
+def test_report_lists_the_anomalies_as_the_anomalies_command_does(tmp_path):
+    # Two spikes, Thursday Nov 5 and Friday Nov 6 at noon (250 calls against 25), each judged against the noon hours
+    # of Mon-Wed (a Saturday call ends the data after them): both are found, and both commands list them most
+    # recent first (the report listed them oldest first under a footer saying "most recent first").
+    path = tmp_path / "twice.jsonl"
+    noon = [NOV_1 + day * DAY + 12 * HOUR for day in (1, 2, 3, 4, 5)]  # Mon Nov 2 .. Fri Nov 6
+    count = {noon[3]: 250, noon[4]: 250}
+    saturday = NOV_1 + 6 * DAY + 12 * HOUR
+    _write(path, [hour + 10 * 10**9 * i for hour in noon for i in range(count.get(hour, 25))] + [saturday])
+    document = json.loads(_run(report_command, [path, "--anomalies", "--format", "json"]).stdout)
+    alone = json.loads(_run(anomalies_command, [path, "--format", "json"]).stdout)
+    assert [a["start"] for a in alone["anomalies"]] == ["2026-11-06T12:00Z", "2026-11-05T12:00Z"]
+    assert document["anomalies"] == alone
+    table = _run(report_command, [path, "--anomalies"]).stdout
+    assert table.index("2026-11-06 12:00") < table.index("2026-11-05 12:00") and "most recent first" in table
+
+
 def test_report_forecast_matches_the_forecast_command(steady, config):
     document = json.loads(_run(report_command, [steady, "--forecast", "--config", config, "--format", "json"]).stdout)
     alone = json.loads(

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from otel_aicost.finops.anomalies.causes import Profile, explain, profile
-from otel_aicost.finops.series import COST, PRICED
+from otel_aicost.finops.series import COST, PRICED, HourlySeries
 from otel_aicost.finops.time_slots import DAY_NS, HOUR_NS
 
 THRESHOLD = 4.0
@@ -47,6 +47,24 @@ class Anomaly:
     cause: str
     detail: str
     contributions: dict[str, float] = field(default_factory=dict)  # factor -> log change it explains
+
+
+def detect_series(series: HourlySeries, granularity: str = "hour", threshold: float = THRESHOLD) -> list[Anomaly]:
+    """Every group's anomalies in ``series``, most recent first (``anomalies``, ``report --anomalies``, the page)."""
+    step = HOUR_NS if granularity == "hour" else DAY_NS
+    end = None if series.last_ns is None else series.last_ns + 1
+    found = []
+    for group, periods in series.periods(step).items():
+        found += detect(
+            periods,
+            granularity=granularity,
+            group=group,
+            data_start_ns=series.first_ns,
+            data_end_ns=end,
+            threshold=threshold,
+        )
+    found.sort(key=lambda a: (-a.start_ns, -abs(a.score)))
+    return found
 
 
 def detect(

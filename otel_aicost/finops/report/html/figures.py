@@ -16,10 +16,8 @@ def header(report: Report, forecast: ForecastResult | None, currency: str, money
     total = next((t for t in report.totals if t.currency == currency), None)
     if total is None:
         return ""
-    places = money_places([total.cost_per_request_mean, total.cost_per_request_p50])
-
-    def per_call(value) -> str:  # mean and median in one format, with the currency
-        return f"{float(value or 0):,.{places}f} {currency}"
+    def per_call(value) -> str:  # each with the decimals it needs (a median can be far below the mean)
+        return f"{float(value or 0):,.{money_places([value])}f} {currency}"
 
     cards = [
         card("Spend", money(float(total.cost)), f"{total.priced_requests:,} priced calls"),

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from otel_aicost.finops.anomalies import Anomaly, detect
+from otel_aicost.finops.anomalies import Anomaly, detect_series
 from otel_aicost.finops.forecast import ForecastResult, forecast_series
 from otel_aicost.finops.series import COST, HourlySeries
-from otel_aicost.finops.time_slots import HOUR_NS
 
 Insights = tuple  # (ForecastResult | None, list[Anomaly]): what the page shows beside the figures
 
@@ -36,10 +35,9 @@ def _forecast(series: HourlySeries, by: list[str] | None = None) -> ForecastResu
 
 
 def _anomalies(series: HourlySeries, currency: str) -> list[Anomaly]:
-    """Hourly anomalies of the total (marked on the day they fall in when the chart shows days)."""
-    periods = series.periods(HOUR_NS).get((currency,), {})
-    end = None if series.last_ns is None else series.last_ns + 1
-    return detect(periods, granularity="hour", group=(currency,), data_end_ns=end)
+    """Hourly anomalies of the total in ``currency``, most recent first, as ``otel-aicost anomalies`` lists them
+    (the page numbers them in time order and marks them on the day they fall in when the chart shows days)."""
+    return [a for a in detect_series(series, "hour") if a.group == (currency,)]
 
 
 def main_currency(series: HourlySeries) -> str:
