@@ -6,7 +6,9 @@ tap on its HTTP response (``taps.py``) share it. Exits: exhaustion; an error mid
 (an exception it raises is recorded); a ``with`` block (the exception leaving it is recorded); the SDK's stream
 helpers (``chat.completions.stream()``, ``responses.stream()``), which close the HTTP response: the tap sees that
 close and ends the call at once; garbage collection of an abandoned stream; interpreter exit (``ending.py``).
-The usage-only chunk we asked for on the caller's behalf (``stream_options.include_usage``) is read and hidden.
+The usage-only chunk we asked for on the caller's behalf (``stream_options.include_usage``) is cut out of the bytes
+before the SDK parses it (``taps.UsageCut``) and counted when the SDK's iterator stops; where the cut cannot be
+exact, the chunk reaches the proxy, which reads and hides it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import sys
 from dataclasses import replace
 from time import perf_counter
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import wrapt
@@ -44,7 +47,9 @@ class StreamState:
     lists; the few others (the first, the last of each choice, the usage chunk) are read in full. The facts and the
     chunk timings are folded once, when the stream ends."""
 
-    __slots__ = ("call", "read", "read_plain", "injected", "seen", "arrivals", "output", "in_next", "__weakref__")
+    __slots__ = (
+        "call", "read", "read_plain", "injected", "seen", "arrivals", "output", "in_next", "cut_usage", "__weakref__",
+    )  # fmt: skip
 
     def __init__(self, call: Call) -> None:
         self.call = call
@@ -56,6 +61,7 @@ class StreamState:
         self.arrivals: list[float] = []  # perf_counter() of each output chunk
         self.output = StreamOutput() if call.telemetry.content.enabled else None
         self.in_next = False  # inside the proxy's next: the proxy ends the call itself
+        self.cut_usage: Any = None  # the usage-only event the byte tap cut out (taps.UsageCut), decoded
         still_open(self)
 
     def take(self, chunk: Any) -> bool:
@@ -79,6 +85,43 @@ class StreamState:
         except Exception:
             report_internal_error("stream chunk")
         return False
+
+    def plain_note(self) -> Callable[[Any], bool] | None:
+        """A function noting a chunk if it is plain (True), for the stream generators' inner loop: ``take`` without
+        its calls for the common case. None when every chunk is read in full (content capture on, no plain
+        reader)."""
+        if self.output is not None or self.read_plain is _never_plain:
+            return None
+        read_plain, injected, seen = self.read_plain, self.injected, self.seen
+        add_part, arrived = seen.parts.append, self.arrivals.append
+
+        def note(chunk: Any) -> bool:
+            try:
+                text = read_plain(chunk, injected, seen.facts.response_id is None)
+                if text is NOT_PLAIN:
+                    return False
+                add_part(text)
+                arrived(perf_counter())
+            except Exception:
+                report_internal_error("stream chunk")
+            return True
+
+        return note
+
+    def usage_cut(self, event: Any) -> None:
+        self.cut_usage = event
+
+    def end_of_chunks(self, error: BaseException | None = None) -> None:
+        """The SDK's iterator stopped (or raised): the usage event the tap cut out was the last chunk before
+        ``[DONE]``, so the caller's iteration has got past it; it counts as it would have, read then."""
+        event = self.cut_usage
+        if event is not None and not self.call.ended:
+            self.cut_usage = None
+            try:
+                self.seen.add(self.read(event, self.injected, self.seen.facts.response_id is None))
+            except Exception:
+                report_internal_error("stream usage")
+        self.end(error)
 
     def end(self, error: BaseException | None = None) -> None:
         call = self.call
@@ -120,10 +163,35 @@ class _Proxy(wrapt.ObjectProxy):  # type: ignore[misc]
 
 
 class StreamProxy(_Proxy):
-    """Wraps ``openai.Stream``."""
+    """Wraps ``openai.Stream``. A ``for`` loop (``iter()``) gets a generator over the SDK's own iterator, as it
+    does bare, with a plain chunk's note taken inline; ``next()`` goes through ``__next__``."""
 
-    def __iter__(self) -> StreamProxy:
-        return self
+    def __iter__(self) -> Iterator[Any]:
+        return self._self_chunks(iter(self.__wrapped__))
+
+    def _self_chunks(self, chunks: Iterator[Any]) -> Iterator[Any]:
+        # A method (not a function of the state) so that the generator keeps this proxy alive: a ``for`` loop over
+        # ``create(stream=True)`` holds nothing else, and the proxy's collection ends the call.
+        state = self._self_state
+        next_chunk = chunks.__next__
+        note = state.plain_note()
+        while True:
+            state.in_next = True
+            try:
+                chunk = next_chunk()
+            except StopIteration:
+                state.in_next = False
+                state.end_of_chunks(None)
+                return
+            except BaseException as error:
+                state.in_next = False
+                state.end_of_chunks(error)
+                raise
+            state.in_next = False
+            if note is not None and note(chunk):
+                yield chunk
+            elif not state.take(chunk):
+                yield chunk
 
     def __next__(self) -> Any:
         state = self._self_state
@@ -132,10 +200,10 @@ class StreamProxy(_Proxy):
             try:
                 chunk = self.__wrapped__.__next__()
             except StopIteration:
-                state.end(None)
+                state.end_of_chunks(None)
                 raise
             except BaseException as error:
-                state.end(error)
+                state.end_of_chunks(error)
                 raise
             finally:
                 state.in_next = False
@@ -160,10 +228,32 @@ class StreamProxy(_Proxy):
 
 
 class AsyncStreamProxy(_Proxy):
-    """Wraps ``openai.AsyncStream``."""
+    """Wraps ``openai.AsyncStream``; ``async for`` gets an async generator over the SDK's own, as ``StreamProxy``."""
 
-    def __aiter__(self) -> AsyncStreamProxy:
-        return self
+    def __aiter__(self) -> AsyncIterator[Any]:
+        return self._self_chunks(self.__wrapped__.__aiter__())
+
+    async def _self_chunks(self, chunks: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        state = self._self_state
+        next_chunk = chunks.__anext__
+        note = state.plain_note()
+        while True:
+            state.in_next = True
+            try:
+                chunk = await next_chunk()
+            except StopAsyncIteration:
+                state.in_next = False
+                state.end_of_chunks(None)
+                return
+            except BaseException as error:
+                state.in_next = False
+                state.end_of_chunks(error)
+                raise
+            state.in_next = False
+            if note is not None and note(chunk):
+                yield chunk
+            elif not state.take(chunk):
+                yield chunk
 
     async def __anext__(self) -> Any:
         state = self._self_state
@@ -172,10 +262,10 @@ class AsyncStreamProxy(_Proxy):
             try:
                 chunk = await self.__wrapped__.__anext__()
             except StopAsyncIteration:
-                state.end(None)
+                state.end_of_chunks(None)
                 raise
             except BaseException as error:
-                state.end(error)
+                state.end_of_chunks(error)
                 raise
             finally:
                 state.in_next = False

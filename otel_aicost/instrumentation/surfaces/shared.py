@@ -230,8 +230,8 @@ def plain_choices_chunk(chunk: Any, injected_usage: bool, need_common: bool, tex
         if choice.finish_reason is not None:
             return NOT_PLAIN
         text = choice.delta.content if text_field == "content" else choice.text
+        if injected_usage:  # forget_field inline (pydantic 2's fields-set, see sdk.py): once per chunk
+            chunk.__pydantic_fields_set__.discard("usage")
     except (AttributeError, TypeError, ValueError):
         return NOT_PLAIN
-    if injected_usage:
-        forget_field(chunk, "usage")
     return text
