@@ -20,6 +20,11 @@ from opentelemetry import baggage, context
 
 _TAGS: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar("otel_aicost_tags", default={})
 _BAGGAGE_VALUE = re.compile(r"^[A-Za-z0-9_.:/@+\-]{1,64}$")
+# The ``with`` blocks open in this context, as (allocate object, its scope): one object may be entered by many threads
+# and tasks at once (a module-level ``TEAM = allocate(team="x")``), each leaving its own block in its own order.
+_OPEN_SCOPES: contextvars.ContextVar[tuple[tuple[Any, Any], ...]] = contextvars.ContextVar(
+    "otel_aicost_open_scopes", default=()
+)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -69,23 +74,33 @@ def _scope(tags: Mapping[str, str]) -> Iterator[Mapping[str, str]]:
 class allocate:  # noqa: N801 - used like a function: `with allocate(team="x"):` / `@allocate(team="x")`
     """Attach allocation tags to every GenAI call inside; nests (the inner value wins per key).
 
-    Works as a context manager and as a decorator of sync and async functions.
+    Works as a context manager (one object may be shared by threads and tasks) and as a decorator of functions,
+    coroutine functions, generators and async generators (their body is tagged, the caller between steps is not).
     """
 
     def __init__(self, **tags: Any) -> None:
         self.tags = {str(key): str(value) for key, value in tags.items()}
-        self._scopes: list[Any] = []
 
     def __enter__(self) -> Mapping[str, str]:
         scope = _scope(self.tags)
         merged = scope.__enter__()
-        self._scopes.append(scope)
+        _OPEN_SCOPES.set((*_OPEN_SCOPES.get(), (self, scope)))
         return merged
 
     def __exit__(self, *exc_info: Any) -> None:
-        self._scopes.pop().__exit__(*exc_info)
+        open_scopes = _OPEN_SCOPES.get()
+        for index in range(len(open_scopes) - 1, -1, -1):
+            if open_scopes[index][0] is self:
+                scope = open_scopes[index][1]
+                _OPEN_SCOPES.set(open_scopes[:index] + open_scopes[index + 1 :])
+                scope.__exit__(*exc_info)
+                return
 
     def __call__(self, func: F) -> F:
+        if inspect.isasyncgenfunction(func):
+            return _tag_async_generator(func, self.tags)  # type: ignore[return-value]
+        if inspect.isgeneratorfunction(func):
+            return _tag_generator(func, self.tags)  # type: ignore[return-value]
         if inspect.iscoroutinefunction(func):
 
             @functools.wraps(func)
@@ -101,6 +116,58 @@ class allocate:  # noqa: N801 - used like a function: `with allocate(team="x"):`
                 return func(*args, **kwargs)
 
         return tagged  # type: ignore[return-value]
+
+
+def _tag_generator(func: Callable[..., Any], tags: Mapping[str, str]) -> Callable[..., Any]:
+    """A generator's body runs step by step, between the caller's own code: the tags are set for each step only."""
+
+    @functools.wraps(func)
+    def tagged(*args: Any, **kwargs: Any) -> Any:
+        generator = func(*args, **kwargs)
+        step, value = generator.send, None
+        while True:
+            with _scope(tags):
+                try:
+                    item = step(value)
+                except StopIteration as stop:
+                    return stop.value
+            try:
+                value = yield item
+                step = generator.send
+            except GeneratorExit:
+                with _scope(tags):
+                    generator.close()
+                raise
+            except BaseException as error:  # thrown in by the caller: the body sees it
+                step, value = generator.throw, error
+
+    return tagged
+
+
+def _tag_async_generator(func: Callable[..., Any], tags: Mapping[str, str]) -> Callable[..., Any]:
+    """``_tag_generator`` for async generators."""
+
+    @functools.wraps(func)
+    async def tagged(*args: Any, **kwargs: Any) -> Any:
+        generator = func(*args, **kwargs)
+        step, value = generator.asend, None
+        while True:
+            with _scope(tags):
+                try:
+                    item = await step(value)
+                except StopAsyncIteration:
+                    return
+            try:
+                value = yield item
+                step = generator.asend
+            except GeneratorExit:
+                with _scope(tags):
+                    await generator.aclose()
+                raise
+            except BaseException as error:
+                step, value = generator.athrow, error
+
+    return tagged
 
 
 def resource_tags(resource: Any) -> dict[str, str]:

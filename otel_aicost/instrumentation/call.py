@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from opentelemetry import context, trace
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import Status, StatusCode
 
 from otel_aicost import semconv
 from otel_aicost.budgets.rules import BudgetExceeded
@@ -24,7 +24,7 @@ from otel_aicost.instrumentation.outcome import complete, price, usage_of
 from otel_aicost.instrumentation.request import Request
 from otel_aicost.instrumentation.safety import report_internal_error
 from otel_aicost.instrumentation.scrub import report
-from otel_aicost.instrumentation.span_writes import set_attributes
+from otel_aicost.instrumentation.span_writes import set_attributes, start_span
 from otel_aicost.instrumentation.usage import Usage
 
 _CALL_OPERATIONS = (semconv.OP_CHAT, semconv.OP_TEXT_COMPLETION, semconv.OP_EMBEDDINGS)
@@ -52,9 +52,8 @@ class Call:
             outer.set_attributes(start_attributes(request, telemetry.content))
             self.span = outer
         else:
-            self.span = telemetry.tracer.start_span(
-                request.profile.span_name, context=parent, kind=SpanKind.CLIENT,
-                attributes=start_attributes(request, telemetry.content),
+            self.span = start_span(
+                telemetry.tracer, request.profile.span_name, parent, start_attributes(request, telemetry.content)
             )
         if telemetry.gateway_headers is not None:  # opt-in: tags and trace context for an API gateway
             kwargs = telemetry.gateway_headers.add(request.kwargs, request.tags, self.span)

@@ -17,30 +17,16 @@ value's type, since 1, 1.0 and True are equal in Python but distinct attribute v
 exported points are the same as with one ``record()`` per value; ``tests/unit/test_histogram_records.py`` proves it against the
 per-record path, with exemplars, views, delta and cumulative collections and the cardinality limit.
 
-The fast path reads SDK internals (every one listed below), so it is feature-detected once per instrument (and its
-views looked up again whenever the reader storages change) and
-used only where all of them exist and every view of the instrument aggregates into explicit buckets; anything else
-(another aggregation, a no-op or foreign meter, a disabled meter, an internal that moved) takes the plain path,
-one ``record()`` per value, with a debug log naming why.
-
-Every private it reads (checked against opentelemetry-sdk 1.45; SDK 1.30 and 1.39 lack ``_hash_attributes`` and take
-the plain path):
-
-- ``Histogram._measurement_consumer``: its ``_reader_storages`` and ``_sdk_config.exemplar_filter``
-- ``MetricReaderStorage._get_or_init_view_instrument_match``
-- ``_ViewInstrumentMatch``: ``_view._attribute_keys``, ``_aggregation``, ``_lock``, ``_reset_on_collect``,
-  ``_attributes_aggregation``, ``_get_or_create_aggregation``
-- ``_view_instrument_match._hash_attributes``
-- ``_ExplicitBucketHistogramAggregation``: ``_lock``, ``_value``, ``_sum``, ``_min``, ``_max``, ``_record_min_max``,
-  ``_boundaries``, ``_get_empty_bucket_counts``, ``_sample_exemplar``
-- ``Histogram._is_enabled`` (asked once per call for all of its histograms, which share one meter)
+The fast path reads SDK internals, every one of them through ``export/sdk_internals/`` (listed there), so it is
+feature-detected once per instrument (and its views looked up again whenever the reader storages change), used only
+on a checked SDK version, and only where every view of the instrument aggregates into explicit buckets; anything
+else (another aggregation, a no-op or foreign meter, a disabled meter, an internal that moved, SDK 1.30 and 1.39
+without ``_hash_attributes``) takes the plain path, one ``record()`` per value, with a debug log naming why.
 """
 
 from __future__ import annotations
 
-import logging
 import math
-from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from time import time_ns
 from typing import Any
@@ -48,35 +34,22 @@ from weakref import WeakKeyDictionary
 
 from opentelemetry.context import get_current
 
-_logger = logging.getLogger("otel_aicost")
+from otel_aicost.export import sdk_internals
+from otel_aicost.export.sdk_internals import (
+    CONTEXT_ONLY_FILTERS,
+    aggregate_in_view,
+    aggregate_value,
+    explicit_bucket_matches,
+    histogram_consumer,
+    measurements,
+    meter_enabled,
+    reader_storages,
+    sample_exemplar,
+    view_attribute_keys,
+)
 
-try:  # the SDK's own internals; any of them missing means the plain path everywhere
-    from opentelemetry.sdk.metrics._internal._view_instrument_match import _hash_attributes
-    from opentelemetry.sdk.metrics._internal.aggregation import _ExplicitBucketHistogramAggregation
-    from opentelemetry.sdk.metrics._internal.exemplar import (
-        AlwaysOffExemplarFilter,
-        AlwaysOnExemplarFilter,
-        TraceBasedExemplarFilter,
-    )
-    from opentelemetry.sdk.metrics._internal.instrument import _Histogram
-    from opentelemetry.sdk.metrics._internal.measurement import Measurement
 
-    # the SDK's exemplar filters that decide from the context alone, not the value: asked once per batch
-    _CONTEXT_ONLY_FILTERS: tuple[type, ...] = (
-        AlwaysOffExemplarFilter,
-        AlwaysOnExemplarFilter,
-        TraceBasedExemplarFilter,
-    )
-except ImportError:  # pragma: no cover - depends on the SDK installed
-    _hash_attributes = None
-    _CONTEXT_ONLY_FILTERS = ()
-
-_AGGREGATION_FIELDS = (
-    "_lock", "_value", "_sum", "_min", "_max", "_record_min_max", "_boundaries", "_get_empty_bucket_counts",
-    "_sample_exemplar",
-)  # fmt: skip
-_MATCH_FIELDS = ("_view", "_aggregation", "_lock", "_reset_on_collect", "_get_or_create_aggregation")
-
+_hash_attributes = sdk_internals.hash_attributes  # None: the plain path everywhere (tests set it so)
 _PLAIN = (str, int, float, bool)  # values the SDK's cleaning leaves as they are
 _INF = math.inf
 _UNPLANNED = object()
@@ -105,7 +78,7 @@ class AttributeSet:
         """The attributes (and their hash) that ``match``'s view keeps of this set."""
         view = self.views.get(match)
         if view is None:
-            keys = match._view._attribute_keys
+            keys = view_attribute_keys(match)
             if keys is None:
                 view = (self.attributes, self.key)
             else:
@@ -130,7 +103,7 @@ class Moment:
         self._sampled = False
 
     def samples(self, exemplar_filter: Any, value: float, attributes: dict[str, Any]) -> bool:
-        if type(exemplar_filter) in _CONTEXT_ONLY_FILTERS:
+        if type(exemplar_filter) in CONTEXT_ONLY_FILTERS:
             if self._filter is not exemplar_filter:
                 self._sampled = exemplar_filter.should_sample(value, self.now, attributes, self.context)
                 self._filter = exemplar_filter
@@ -142,11 +115,12 @@ class Recorder:
     """Records into one SDK histogram: the fast path when every internal it reads is there (decided at the first
     record), else one ``record()`` per value."""
 
-    __slots__ = ("histogram", "_consumer", "_storages", "_matches", "_sets")
+    __slots__ = ("histogram", "_consumer", "_filter", "_storages", "_matches", "_sets")
 
     def __init__(self, histogram: Any) -> None:
         self.histogram = histogram
         self._consumer: Any = _UNPLANNED
+        self._filter: Any = None  # the consumer's exemplar filter (its provider's, fixed at its creation)
         self._storages: Any = None
         self._matches: list[Any] | None = None
         self._sets: dict[tuple[tuple[tuple[str, Any], ...], tuple[type, ...]], AttributeSet] = {}
@@ -154,9 +128,13 @@ class Recorder:
     @property
     def fast(self) -> bool:
         """Whether the fast path applies to this histogram (plans it if it has not recorded yet)."""
+        return self._plan() is not None
+
+    def _plan(self) -> Any:
         if self._consumer is _UNPLANNED:
             self._consumer = _plan(self.histogram)
-        return self._consumer is not None
+            self._filter = sdk_internals.exemplar_filter(self._consumer) if self._consumer is not None else None
+        return self._consumer
 
     def attribute_set(self, attributes: Mapping[str, Any]) -> AttributeSet:
         """The prepared set of ``attributes`` (kept for the next records with equal ones: at most ``_MAX_SETS``)."""
@@ -175,34 +153,22 @@ class Recorder:
     def record(self, value: float, attribute_set: AttributeSet, moment: Moment) -> None:
         """One value: straight into the cumulative aggregations this set feeds, once they are known."""
         known = attribute_set.aggregations.get(self)
-        consumer = self._consumer
         if (
             known is None
             or not 0 <= value < _INF  # negative, NaN or infinite: the SDK drops it with a warning
-            or known[0] is not consumer._reader_storages
             or not (moment.meter_enabled if moment.meter_enabled is not None else meter_enabled(self.histogram))
+            or not aggregate_value(self._consumer, known[0], known[1], value)  # False: the reader storages changed
         ):
             self.record_many((value,), attribute_set, moment)
             return
-        attributes = attribute_set.attributes
-        exemplar_filter = consumer._sdk_config.exemplar_filter
+        exemplar_filter = self._filter
         if moment._filter is exemplar_filter:  # asked already at this moment (Moment.samples, inlined)
             sampled = moment._sampled
         else:
-            sampled = moment.samples(exemplar_filter, value, attributes)
-        for aggregation in known[1]:  # what _ExplicitBucketHistogramAggregation.aggregate does
-            with aggregation._lock:
-                counts = aggregation._value
-                if counts is None:
-                    counts = aggregation._value = aggregation._get_empty_bucket_counts()
-                aggregation._sum += value
-                counts[bisect_left(aggregation._boundaries, value)] += 1
-                if aggregation._record_min_max:
-                    aggregation._min = min(aggregation._min, value)
-                    aggregation._max = max(aggregation._max, value)
-            if sampled:
-                aggregation._sample_exemplar(Measurement(value, moment.now, self.histogram, moment.context, attributes),
-                                             True)  # fmt: skip
+            sampled = moment.samples(exemplar_filter, value, attribute_set.attributes)
+        if sampled:
+            for aggregation in known[1]:
+                sample_exemplar(aggregation, value, moment.now, self.histogram, moment.context, attribute_set.attributes)
 
     def record_many(self, values: Sequence[float], attribute_set: AttributeSet, moment: Moment) -> None:
         if not values:
@@ -210,9 +176,7 @@ class Recorder:
         if not (min(values) >= 0 and math.isfinite(sum(values))):  # a NaN or an infinity makes the sum not finite
             self._plain(values, attribute_set)
             return
-        consumer = self._consumer
-        if consumer is _UNPLANNED:
-            consumer = self._consumer = _plan(self.histogram)
+        consumer = self._plan()
         if (
             consumer is None
             or attribute_set.key is None
@@ -221,34 +185,27 @@ class Recorder:
         ):
             self._plain(values, attribute_set)
             return
-        storages = consumer._reader_storages  # replaced, never mutated, when a reader is added or removed
+        storages = reader_storages(consumer)  # replaced, never mutated, when a reader is added or removed
         if storages is not self._storages:
-            self._matches = _explicit_bucket_matches(storages, self.histogram)
+            self._matches = explicit_bucket_matches(storages, self.histogram)
             self._storages = storages
         matches = self._matches
         if matches is None:  # another aggregation on some view: the SDK's own path
             self._plain(values, attribute_set)
             return
         attributes = attribute_set.attributes
-        exemplar_filter = consumer._sdk_config.exemplar_filter
-        if type(exemplar_filter) in _CONTEXT_ONLY_FILTERS:
+        exemplar_filter = self._filter
+        if type(exemplar_filter) in CONTEXT_ONLY_FILTERS:
             sampled = values if moment.samples(exemplar_filter, values[0], attributes) else ()
         else:
             sampled = [value for value in values if moment.samples(exemplar_filter, value, attributes)]
+        exemplars = measurements(sampled, moment.now, self.histogram, moment.context, attributes) if sampled else ()
         cumulative = []
         for match in matches:
             own, key = attribute_set.view(match)
-            if match._reset_on_collect:  # collect() discards aggregations: hold the lock as the SDK does
-                with match._lock:
-                    aggregation = match._get_or_create_aggregation(key, own)
-                    _aggregate(aggregation, values, sampled, moment, self.histogram, attributes)
-                continue
-            aggregation = match._attributes_aggregation.get(key)
-            if aggregation is None:
-                with match._lock:
-                    aggregation = match._get_or_create_aggregation(key, own)
-            _aggregate(aggregation, values, sampled, moment, self.histogram, attributes)
-            cumulative.append(aggregation)  # the SDK keeps it (or the overflow point) from now on
+            aggregation = aggregate_in_view(match, key, own, values, exemplars)
+            if aggregation is not None:
+                cumulative.append(aggregation)  # the SDK keeps it (or the overflow point) from now on
         if len(cumulative) == len(matches):
             attribute_set.aggregations[self] = (storages, cumulative)
 
@@ -256,13 +213,6 @@ class Recorder:
         record, attributes = self.histogram.record, attribute_set.attributes
         for value in values:
             record(value, attributes)
-
-
-def _explicit_bucket_matches(storages: Any, histogram: Any) -> list[Any] | None:
-    matches = [match for storage in storages.values() for match in storage._get_or_init_view_instrument_match(histogram)]
-    if all(type(match._aggregation) is _ExplicitBucketHistogramAggregation for match in matches):
-        return matches
-    return None
 
 
 # a Recorder for each histogram of ``record`` / ``record_many`` callers that keep none of their own
@@ -292,50 +242,6 @@ def _recorder(histogram: Any) -> Recorder:
         return Recorder(histogram)
 
 
-def _aggregate(aggregation: Any, values: Sequence[float], sampled: Sequence[float], moment: Moment, histogram: Any,
-               attributes: dict[str, Any]) -> None:  # fmt: skip
-    """What ``_ExplicitBucketHistogramAggregation.aggregate`` does once per value, for all of them under one lock."""
-    with aggregation._lock:
-        counts = aggregation._value
-        if counts is None:
-            counts = aggregation._value = aggregation._get_empty_bucket_counts()
-        boundaries = aggregation._boundaries
-        total = aggregation._sum
-        for value in values:  # one by one, in order: the same float sum as the per-record path
-            total += value
-            counts[bisect_left(boundaries, value)] += 1
-        aggregation._sum = total
-        if aggregation._record_min_max:
-            aggregation._min = min(aggregation._min, min(values))
-            aggregation._max = max(aggregation._max, max(values))
-    for value in sampled:
-        aggregation._sample_exemplar(Measurement(value, moment.now, histogram, moment.context, attributes), True)
-
-
 def _plan(histogram: Any) -> Any:
-    """The histogram's measurement consumer if every internal the fast path reads is there, else None."""
-    if _hash_attributes is None or not isinstance(histogram, _Histogram):
-        return None
-    consumer = getattr(histogram, "_measurement_consumer", None)
-    storages = getattr(consumer, "_reader_storages", None)
-    exemplar_filter = getattr(getattr(consumer, "_sdk_config", None), "exemplar_filter", None)
-    if not isinstance(storages, dict) or exemplar_filter is None:
-        _logger.debug("otel_aicost: chunk timings recorded one by one (no reader storages on this SDK)")
-        return None
-    for storage in storages.values():
-        if not hasattr(storage, "_get_or_init_view_instrument_match"):
-            return None
-        for match in storage._get_or_init_view_instrument_match(histogram):
-            missing = [f for f in _MATCH_FIELDS if not hasattr(match, f)]
-            missing += [f for f in ("_attributes_aggregation",) if not hasattr(match, f)]
-            missing += [f for f in _AGGREGATION_FIELDS if not hasattr(match._aggregation, f)]
-            if missing or not hasattr(match._view, "_attribute_keys"):
-                _logger.debug("otel_aicost: chunk timings recorded one by one (SDK internals moved: %s)", missing)
-                return None
-    return consumer
-
-
-def meter_enabled(histogram: Any) -> bool:
-    """Whether the meter of an SDK histogram records (``_is_enabled``; a histogram without it always does)."""
-    is_enabled = getattr(histogram, "_is_enabled", None)
-    return is_enabled is None or is_enabled()
+    """The histogram's measurement consumer if the fast path applies to it (this module's switch on), else None."""
+    return histogram_consumer(histogram) if _hash_attributes is not None else None

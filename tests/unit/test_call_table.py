@@ -3,6 +3,8 @@ plain sums do not describe, and worker tables merged."""
 
 from __future__ import annotations
 
+import dataclasses
+import pickle
 from decimal import Decimal
 
 from otel_aicost.finops.call_table import CallTable, Plan
@@ -50,6 +52,34 @@ def test_worker_tables_merge_into_what_one_table_holds(tmp_path):
     assert first.series([]).cells == whole.series([]).cells
     assert list(first.focus_sums().items()) == list(whole.focus_sums().items())
     assert first.tag_costs().costs == whole.tag_costs().costs
+
+
+def test_pickled_worker_tables_by_day_merge_into_what_one_table_holds(tmp_path):
+    # A report group with a time dimension depends on the call's day: each day's cells have their own dimensions.
+    # The worker tables go through pickle, as they do from the reader's processes.
+    write_lines(tmp_path / "t.jsonl", random_calls(300, seed=4), per_line=20)
+    plan = Plan(by=("day", "model"), sample=True, series_by=("day", "model"), focus="day")
+    whole, _ = scan([str(tmp_path)], lambda: CallTable(plan), workers=1)
+    records, _ = scan([str(tmp_path)], _Keep, workers=1)
+    first, second = CallTable(plan), CallTable(plan)
+    for i, record in enumerate(records.records):
+        (second if i % 2 else first).add(record)
+    first, second = pickle.loads(pickle.dumps(first)), pickle.loads(pickle.dumps(second))
+    first.merge(second)
+    merged = report_from(first.report_groups(), ReadStats(), None, None)
+    alone = report_from(whole.report_groups(), ReadStats(), None, None)
+    assert len(alone.groups) > 10  # days x models
+    # the same calls, summed in another order: floats (seconds) may differ in their last bit, nothing else
+    assert [_rounded(g) for g in merged.groups] == [_rounded(g) for g in alone.groups]
+    assert [_rounded(g) for g in merged.totals] == [_rounded(g) for g in alone.totals]
+    assert first.series().cells == whole.series().cells
+    assert list(first.focus_sums().items()) == list(whole.focus_sums().items())
+    assert first.tag_keys() == whole.tag_keys()
+
+
+def _rounded(group):
+    speed = group.output_tokens_per_s
+    return dataclasses.replace(group, output_tokens_per_s=None if speed is None else round(speed, 9))
 
 
 class _Keep:

@@ -19,8 +19,19 @@ from otel_aicost.export import sdk_internals
 
 def test_no_private_attribute_we_use_has_disappeared():
     assert sdk_internals.missing() == [], (
-        f"opentelemetry-sdk no longer has {sdk_internals.missing()}: update otel_aicost/export/sdk_internals.py "
+        f"opentelemetry-sdk no longer has {sdk_internals.missing()}: update otel_aicost/export/sdk_internals/ "
         f"(checked against {sdk_internals.CHECKED_SDK_VERSIONS})"
+    )
+
+
+def test_this_sdk_is_one_the_fast_paths_were_checked_against():
+    """A newer SDK turns the span and histogram fast paths off (the plain paths still export the same); this fails so
+    that someone checks the privates listed in sdk_internals on it and widens ``checked._CHECKED``."""
+    from importlib.metadata import version
+
+    assert sdk_internals.FAST_PATHS, (
+        f"opentelemetry-sdk {version('opentelemetry-sdk')} is outside {sdk_internals.CHECKED_SDK_VERSIONS}: check the "
+        f"privates of otel_aicost/export/sdk_internals/ on it, then widen _CHECKED in sdk_internals/checked.py"
     )
 
 

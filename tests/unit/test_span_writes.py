@@ -10,7 +10,9 @@ import pytest
 from opentelemetry.sdk.trace import SpanLimits, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
 
+from otel_aicost.export import sdk_internals
 from otel_aicost.instrumentation import span_writes
 
 START = {"gen_ai.operation.name": "chat", "server.port": 443, "gen_ai.request.model": "gpt-4o-mini"}
@@ -73,7 +75,7 @@ def test_an_ended_span_is_left_alone_with_the_sdk_warning(caplog) -> None:
 def test_the_fast_path_is_taken_on_this_sdk() -> None:
     provider = TracerProvider()
     span = provider.get_tracer("test").start_span("chat")
-    assert span_writes._usable(span)
+    assert sdk_internals._span_usable(span)
     calls = []
     span.set_attributes = lambda attributes: calls.append(attributes)  # type: ignore[method-assign]
     span_writes.set_attributes(span, END)
@@ -89,7 +91,8 @@ def test_instrumented_calls_export_the_same_spans_with_and_without_the_fast_path
 
     def run(fast: bool) -> list:
         if not fast:
-            monkeypatch.setattr(span_writes, "_usable", lambda span: False)
+            monkeypatch.setattr(span_writes, "store_clean_span_attributes", lambda span, attributes: False)
+            monkeypatch.setattr(span_writes, "attributes_can_follow_start", lambda tracer: False)
         exporter = InMemorySpanExporter()
         provider = TracerProvider()
         provider.add_span_processor(SimpleSpanProcessor(exporter))
@@ -108,3 +111,62 @@ def test_instrumented_calls_export_the_same_spans_with_and_without_the_fast_path
     fast = run(True)
     assert len(fast) == 3
     assert fast == run(False)
+
+
+def test_start_attributes_reach_samplers_and_on_start_processors_that_may_read_them() -> None:
+    """The start attributes are stored after the start only where nothing could have read them at the start: a
+    sampler of the user's, or a processor with its own ``on_start``, gets them as the SDK hands them over."""
+    from opentelemetry.sdk.trace import SpanProcessor
+    from opentelemetry.sdk.trace.sampling import ALWAYS_ON, Decision, ParentBased, Sampler, SamplingResult
+
+    seen = []
+
+    class Reading(SpanProcessor):
+        def on_start(self, span, parent_context=None) -> None:  # noqa: ANN001
+            seen.append(("processor", dict(span.attributes)))
+
+    class Choosy(Sampler):
+        def should_sample(self, parent_context, trace_id, name, kind=None, attributes=None, links=None,
+                          trace_state=None):  # noqa: ANN001  # fmt: skip
+            seen.append(("sampler", dict(attributes or {})))
+            return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes)
+
+        def get_description(self) -> str:
+            return "choosy"
+
+    start = {"gen_ai.operation.name": "chat", "server.port": 443}
+    plain = TracerProvider(sampler=ParentBased(ALWAYS_ON))
+    plain.add_span_processor(SimpleSpanProcessor(InMemorySpanExporter()))
+    assert sdk_internals.attributes_can_follow_start(plain.get_tracer("t"))
+    for provider in (TracerProvider(sampler=Choosy()), TracerProvider()):
+        if not seen:
+            provider.add_span_processor(SimpleSpanProcessor(InMemorySpanExporter()))
+        else:
+            provider.add_span_processor(Reading())
+        tracer = provider.get_tracer("t")
+        assert not sdk_internals.attributes_can_follow_start(tracer)
+        span = span_writes.start_span(tracer, "chat", None, start)
+        assert dict(span.attributes) == start
+        span.end()
+    assert seen == [("sampler", start), ("processor", start)]
+
+
+def test_started_spans_are_the_sdks_own_with_and_without_the_fast_start() -> None:
+    start = {**{k: v for k, v in END.items()}, "server.port": 443, "gen_ai.request.temperature": 0.2}
+    exported = []
+    for fast in (True, False):
+        exporter = InMemorySpanExporter()
+        provider = TracerProvider()
+        provider.add_span_processor(SimpleSpanProcessor(exporter))
+        tracer = provider.get_tracer("t")
+        assert sdk_internals.attributes_can_follow_start(tracer)
+        if fast:
+            span = span_writes.start_span(tracer, "chat", None, start)
+        else:
+            span = tracer.start_span("chat", kind=SpanKind.CLIENT, attributes=start)
+        span.set_attribute("later", 1)
+        span.end()
+        (finished,) = exporter.get_finished_spans()
+        exported.append((finished.name, finished.kind, [(k, v, type(v)) for k, v in finished.attributes.items()],
+                         finished.dropped_attributes))  # fmt: skip
+    assert exported[0] == exported[1]

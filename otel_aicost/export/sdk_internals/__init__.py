@@ -11,6 +11,14 @@ upgrade that moves them is noticed in CI, not by a user. Checked against opentel
 | ``span_queue`` | ``BatchSpanProcessor._batch_processor._queue`` (1.34+), ``.queue`` (older) | no queue length (``otel.sdk.processor.span.queue.size`` needs a metrics pipeline of its own) | queued spans count as unsent until a flush |
 | ``reset_metric_state`` | ``MeterProvider._measurement_consumer`` (its reader storages) | after ``fork()`` the child must not re-export the parent's cumulative state; ``remove_metric_reader`` shuts the reader down | the child keeps the parent's state (logged once) |
 | ``set_resource_attribute`` | ``Resource._attributes`` | resources are immutable, but providers and tracers already hold this one object | the child keeps the parent's ``service.instance.id`` |
+| ``store_clean_span_attributes`` | ``Span._lock``, ``_end_time``, ``_attributes``; ``BoundedAttributes._dict``, ``_lock``, ``_immutable``, ``maxlen``, ``max_value_len`` | ``set_attributes`` cleans every value, even ones its cleaning returns as they are | ``set_attributes`` (``span_writes.py``) |
+| ``histogram_consumer`` and the functions below it | ``Histogram._measurement_consumer`` (``_reader_storages``, ``_sdk_config.exemplar_filter``), ``MetricReaderStorage._get_or_init_view_instrument_match``, ``_ViewInstrumentMatch`` (``_view._attribute_keys``, ``_aggregation``, ``_lock``, ``_reset_on_collect``, ``_attributes_aggregation``, ``_get_or_create_aggregation``), ``_hash_attributes``, ``_ExplicitBucketHistogramAggregation`` (``_lock``, ``_value``, ``_sum``, ``_min``, ``_max``, ``_record_min_max``, ``_boundaries``, ``_get_empty_bucket_counts``, ``_sample_exemplar``), ``Histogram._is_enabled`` | no way to record a batch of values, or a repeated attribute set without cleaning and hashing it again | one ``record()`` per value (``histogram_records.py``) |
+
+The two fast paths (span attributes, histogram records) are used only on an SDK within ``CHECKED_SDK_VERSIONS``
+(``FAST_PATHS``; a newer SDK takes the plain path until it is checked) and where every private they read is there
+(feature-detected once per span class or histogram). ``tests/unit/test_span_writes.py`` and
+``tests/unit/test_histogram_records.py`` prove their output equal to the plain path's, on the oldest (1.39) and
+newest supported SDK in CI.
 """
 
 from __future__ import annotations
@@ -23,8 +31,44 @@ from typing import Any
 
 from opentelemetry.attributes import BoundedAttributes
 
+from otel_aicost.export.sdk_internals.checked import (
+    _HISTOGRAM_FAST_PATH_SINCE,
+    CHECKED_SDK_VERSIONS,
+    FAST_PATHS,
+    _sdk_version,
+)
+from otel_aicost.export.sdk_internals.histograms import (
+    CONTEXT_ONLY_FILTERS,
+    aggregate,
+    aggregate_in_view,
+    aggregate_value,
+    exemplar_filter,
+    explicit_bucket_matches,
+    hash_attributes,
+    histogram_consumer,
+    measurements,
+    meter_enabled,
+    reader_storages,
+    sample_exemplar,
+    view_attribute_keys,
+)
+from otel_aicost.export.sdk_internals.spans import (
+    _ATTRIBUTE_FIELDS,
+    _SPAN_FIELDS,
+    _span_usable,
+    attributes_can_follow_start,
+    store_clean_span_attributes,
+)
+
+__all__ = [
+    "CHECKED_SDK_VERSIONS", "CONTEXT_ONLY_FILTERS", "FAST_PATHS", "aggregate", "aggregate_in_view", "aggregate_value",
+    "attribute_items", "attributes_can_follow_start", "exemplar_filter", "explicit_bucket_matches", "hash_attributes",
+    "histogram_consumer", "measurements", "meter_enabled", "missing", "reader_storages", "reset_metric_state",
+    "sample_exemplar", "set_resource_attribute", "span_attributes", "span_queue", "store_clean_span_attributes",
+    "view_attribute_keys", "_span_usable",
+]  # fmt: skip
+
 _logger = logging.getLogger("otel_aicost")
-CHECKED_SDK_VERSIONS = ">=1.30,<=1.45"
 
 
 def attribute_items(attributes: Mapping[str, Any]) -> Iterable[tuple[str, Any]]:
@@ -102,6 +146,8 @@ def missing() -> list[str]:
     tracer_provider = TracerProvider()
     with tracer_provider.get_tracer("check").start_as_current_span("s") as span:
         span.set_attribute("a", 1)
+        gone += [f"Span.{f}" for f in _SPAN_FIELDS if not hasattr(span, f)]
+        gone += [f"BoundedAttributes.{f}" for f in _ATTRIBUTE_FIELDS if not hasattr(span._attributes, f)]
     if not isinstance(getattr(span, "_attributes", None), BoundedAttributes):
         gone.append("ReadableSpan._attributes")
     processor = BatchSpanProcessor(SpanExporter())
@@ -110,10 +156,17 @@ def missing() -> list[str]:
             gone.append("BatchSpanProcessor queue")
     finally:
         processor.shutdown()
-    provider = MeterProvider()
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+
+    provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
     consumer = getattr(provider, "_measurement_consumer", None)
     if not isinstance(getattr(consumer, "_reader_storages", None), Mapping):
         gone.append("MeterProvider._measurement_consumer._reader_storages")
+    if FAST_PATHS and _HISTOGRAM_FAST_PATH_SINCE <= _sdk_version():  # the histogram fast path's privates
+        if hash_attributes is None:
+            gone.append("_view_instrument_match._hash_attributes (or another histogram private)")
+        elif histogram_consumer(provider.get_meter("check").create_histogram("h")) is None:
+            gone.append("the histogram privates of histogram_consumer (debug log names them)")
     provider.shutdown()
     if not isinstance(getattr(getattr(Resource({"a": "b"}), "_attributes", None), "_dict", None), dict):
         gone.append("Resource._attributes._dict")

@@ -1,0 +1,159 @@
+"""Histogram privates: records without the SDK's per-record overhead (``instrumentation/histogram_records.py``).
+Listed in the table of ``sdk_internals/__init__.py``."""
+
+from __future__ import annotations
+
+import logging
+from bisect import bisect_left
+from collections.abc import Sequence
+from typing import Any
+
+from otel_aicost.export.sdk_internals.checked import FAST_PATHS
+
+_logger = logging.getLogger("otel_aicost")
+
+try:  # any of them missing means one record() per value everywhere
+    from opentelemetry.sdk.metrics._internal._view_instrument_match import _hash_attributes as _sdk_hash_attributes
+    from opentelemetry.sdk.metrics._internal.aggregation import _ExplicitBucketHistogramAggregation
+    from opentelemetry.sdk.metrics._internal.exemplar import (
+        AlwaysOffExemplarFilter,
+        AlwaysOnExemplarFilter,
+        TraceBasedExemplarFilter,
+    )
+    from opentelemetry.sdk.metrics._internal.instrument import _Histogram
+    from opentelemetry.sdk.metrics._internal.measurement import Measurement
+
+    # the SDK's exemplar filters that decide from the context alone, not the value: asked once per batch
+    CONTEXT_ONLY_FILTERS: tuple[type, ...] = (AlwaysOffExemplarFilter, AlwaysOnExemplarFilter, TraceBasedExemplarFilter)
+except ImportError:  # pragma: no cover - depends on the SDK installed
+    _sdk_hash_attributes = None
+    CONTEXT_ONLY_FILTERS = ()
+
+# the SDK's hash of an attribute set as its views key aggregations by; None: no histogram fast path on this SDK
+hash_attributes = _sdk_hash_attributes if FAST_PATHS else None
+_AGGREGATION_FIELDS = (
+    "_lock", "_value", "_sum", "_min", "_max", "_record_min_max", "_boundaries", "_get_empty_bucket_counts",
+    "_sample_exemplar",
+)  # fmt: skip
+_MATCH_FIELDS = ("_view", "_aggregation", "_lock", "_reset_on_collect", "_get_or_create_aggregation",
+                 "_attributes_aggregation")  # fmt: skip
+
+
+def histogram_consumer(histogram: Any) -> Any:
+    """The measurement consumer of an SDK histogram if every private the fast path reads is there, else None."""
+    if hash_attributes is None or not isinstance(histogram, _Histogram):
+        return None
+    consumer = getattr(histogram, "_measurement_consumer", None)
+    storages = getattr(consumer, "_reader_storages", None)
+    if not isinstance(storages, dict) or exemplar_filter(consumer) is None:
+        _logger.debug("otel_aicost: histogram values recorded one by one (no reader storages on this SDK)")
+        return None
+    for storage in storages.values():
+        if not hasattr(storage, "_get_or_init_view_instrument_match"):
+            return None
+        for match in storage._get_or_init_view_instrument_match(histogram):
+            gone = [f for f in _MATCH_FIELDS if not hasattr(match, f)]
+            gone += [f for f in _AGGREGATION_FIELDS if not hasattr(match._aggregation, f)]
+            if gone or not hasattr(match._view, "_attribute_keys"):
+                _logger.debug("otel_aicost: histogram values recorded one by one (SDK internals moved: %s)", gone)
+                return None
+    return consumer
+
+
+def reader_storages(consumer: Any) -> Any:
+    """The consumer's reader storages: replaced, never mutated, when a reader is added or removed."""
+    return consumer._reader_storages
+
+
+def exemplar_filter(consumer: Any) -> Any:
+    return getattr(getattr(consumer, "_sdk_config", None), "exemplar_filter", None)
+
+
+def explicit_bucket_matches(storages: Any, histogram: Any) -> list[Any] | None:
+    """The view matches of ``histogram`` in every reader storage, if all aggregate into explicit buckets."""
+    matches = [match for storage in storages.values() for match in storage._get_or_init_view_instrument_match(histogram)]
+    if all(type(match._aggregation) is _ExplicitBucketHistogramAggregation for match in matches):
+        return matches
+    return None
+
+
+def view_attribute_keys(match: Any) -> Any:
+    """The attribute keys a view keeps (None: all)."""
+    return match._view._attribute_keys
+
+
+def aggregate_in_view(match: Any, key: Any, attributes: dict[str, Any], values: Sequence[float],
+                      exemplars: Sequence[Any]) -> Any:  # fmt: skip
+    """Aggregate ``values`` into ``match``'s aggregation of the attribute set ``key`` and offer it ``exemplars``
+    (``measurements``); return that aggregation if the view keeps it for the life of the reader (cumulative), None if
+    collections replace it (delta)."""
+    if match._reset_on_collect:  # collect() discards aggregations: hold the lock as the SDK does
+        with match._lock:
+            aggregation = match._get_or_create_aggregation(key, attributes)
+            aggregate(aggregation, values)
+            for measurement in exemplars:
+                aggregation._sample_exemplar(measurement, True)
+        return None
+    aggregation = match._attributes_aggregation.get(key)
+    if aggregation is None:
+        with match._lock:
+            aggregation = match._get_or_create_aggregation(key, attributes)
+    aggregate(aggregation, values)
+    for measurement in exemplars:
+        aggregation._sample_exemplar(measurement, True)
+    return aggregation
+
+
+def aggregate(aggregation: Any, values: Sequence[float]) -> None:
+    """What ``_ExplicitBucketHistogramAggregation.aggregate`` does once per value, for all of them under one lock."""
+    with aggregation._lock:
+        counts = aggregation._value
+        if counts is None:
+            counts = aggregation._value = aggregation._get_empty_bucket_counts()
+        boundaries = aggregation._boundaries
+        total = aggregation._sum
+        for value in values:  # one by one, in order: the same float sum as the per-record path
+            total += value
+            counts[bisect_left(boundaries, value)] += 1
+        aggregation._sum = total
+        if aggregation._record_min_max:
+            aggregation._min = min(aggregation._min, min(values))
+            aggregation._max = max(aggregation._max, max(values))
+
+
+def aggregate_value(consumer: Any, storages: Any, aggregations: list[Any], value: float) -> bool:
+    """Add one value to cumulative ``aggregations`` found under ``storages``; False (nothing done) if the consumer's
+    reader storages changed since."""
+    if consumer._reader_storages is not storages:
+        return False
+    for aggregation in aggregations:  # what _ExplicitBucketHistogramAggregation.aggregate does
+        with aggregation._lock:
+            counts = aggregation._value
+            if counts is None:
+                counts = aggregation._value = aggregation._get_empty_bucket_counts()
+            aggregation._sum += value
+            counts[bisect_left(aggregation._boundaries, value)] += 1
+            if aggregation._record_min_max:  # min() and max() as the SDK calls them: the same on NaN-free values
+                if value < aggregation._min:
+                    aggregation._min = value
+                if value > aggregation._max:
+                    aggregation._max = value
+    return True
+
+
+def measurements(values: Sequence[float], time_ns: int, histogram: Any, context: Any, attributes: dict[str, Any]
+                 ) -> list[Any]:  # fmt: skip
+    """The SDK measurements of ``values`` that the exemplar filter let through, to offer a reservoir."""
+    return [Measurement(value, time_ns, histogram, context, attributes) for value in values]
+
+
+def sample_exemplar(aggregation: Any, value: float, time_ns: int, histogram: Any, context: Any,
+                    attributes: dict[str, Any]) -> None:  # fmt: skip
+    """Offer one value to the aggregation's exemplar reservoir, as ``aggregate`` does once the filter said yes."""
+    aggregation._sample_exemplar(Measurement(value, time_ns, histogram, context, attributes), True)
+
+
+def meter_enabled(histogram: Any) -> bool:
+    """Whether the meter of an SDK histogram records (``_is_enabled``; a histogram without it always does)."""
+    is_enabled = getattr(histogram, "_is_enabled", None)
+    return is_enabled is None or is_enabled()

@@ -1,0 +1,310 @@
+"""Every way a caller leaves a chat stream, bare SDK against instrumented: the same chunks and exceptions for the
+caller; exactly one span, ended at the right moment, with the right status; the call counted once in metrics."""
+
+from __future__ import annotations
+
+import gc
+
+import openai
+import pytest
+from opentelemetry.trace import StatusCode
+
+from tests.integration.adversarial.findings import F1_ERROR_IN_FLIGHT
+from tests.integration.adversarial.shapes import CHAT_COST, CHAT_TEXT, chat_kwargs, chat_reply, exact, money
+from tests.support.scripted_openai import client
+
+
+def one_call(telemetry, *, error=None, priced=True):
+    """Exactly one span and one duration point of count 1; its status; with ``priced`` the exact cost."""
+    span = telemetry.span()
+    [point] = telemetry.points("gen_ai.client.operation.duration")
+    assert point.count == 1
+    if error is None:
+        assert span.status.status_code == StatusCode.UNSET, (span.status, span.attributes.get("error.type"))
+        assert "error.type" not in span.attributes
+    else:
+        assert span.status.status_code == StatusCode.ERROR
+        assert span.attributes["error.type"] == error
+    if priced:
+        assert span.attributes["aicost.usage.source"] == "reported"
+        assert money(span.attributes["gen_ai.usage.cost"]) == CHAT_COST
+        [cost] = telemetry.points("gen_ai.usage.cost")
+        assert cost.count == 1 and money(cost.sum) == CHAT_COST
+        tokens = {p.attributes["gen_ai.token.type"]: p for p in telemetry.points("gen_ai.client.token.usage")}
+        assert sorted(tokens) == ["input", "output"]
+        assert (tokens["input"].count, tokens["input"].sum, tokens["output"].count) == (1, 19, 1)
+    return span
+
+
+def _text(chunks):
+    return "".join(chunk.choices[0].delta.content or "" for chunk in chunks if chunk.choices)
+
+
+# --- consumed while the caller handles an unrelated exception ------------------------------------------------------
+# A fallback after a failed call (``except RateLimitError: stream = create(model=other, stream=True)``) is common; the
+# exception being handled belongs to the earlier call, not to this stream.
+
+
+def _in_except_block(work):
+    try:
+        raise KeyError("an earlier, unrelated failure")
+    except KeyError:
+        return work()
+
+
+def test_stream_read_to_the_end_inside_an_except_block(server, oracle, telemetry):
+    server.answer = chat_reply()
+
+    def case(run):
+        with client(server) as api:
+            run.seen = _in_except_block(
+                lambda: [exact(c) for c in api.chat.completions.create(**chat_kwargs(stream=True))]
+            )
+
+    oracle(case)
+    one_call(telemetry)
+
+
+@F1_ERROR_IN_FLIGHT
+def test_stream_closed_early_inside_an_except_block(server, oracle, telemetry):
+    server.answer = chat_reply()
+
+    def work(api):
+        stream = api.chat.completions.create(**chat_kwargs(stream=True))
+        first = exact(next(stream))
+        stream.close()
+        return first
+
+    def case(run):
+        with client(server) as api:
+            run.seen = _in_except_block(lambda: work(api))
+
+    oracle(case)
+    one_call(telemetry, priced=False)
+
+
+@F1_ERROR_IN_FLIGHT
+def test_streaming_response_read_by_lines_inside_an_except_block(server, oracle, telemetry):
+    server.answer = chat_reply()
+
+    def work(api):
+        with api.chat.completions.with_streaming_response.create(**chat_kwargs(
+                stream=True, stream_options={"include_usage": True})) as response:  # fmt: skip
+            return list(response.iter_lines())
+
+    def case(run):
+        with client(server) as api:
+            run.seen = _in_except_block(lambda: work(api))
+
+    oracle(case)
+    one_call(telemetry)
+
+
+@F1_ERROR_IN_FLIGHT
+def test_helper_left_early_inside_an_except_block(server, oracle, telemetry):
+    server.answer = chat_reply()
+
+    def work(api):
+        with api.chat.completions.stream(**chat_kwargs()) as stream:
+            for event in stream:
+                return event.type
+
+    def case(run):
+        with client(server) as api:
+            run.seen = _in_except_block(lambda: work(api))
+
+    oracle(case)
+    one_call(telemetry, priced=False)
+
+
+# --- plain exits ----------------------------------------------------------------------------------------------------
+
+
+def test_never_iterated_then_released(server, oracle, telemetry):
+    server.answer = chat_reply()
+
+    def case(run):
+        with client(server) as api:
+            stream = api.chat.completions.create(**chat_kwargs(stream=True))
+            run.checkpoint()
+            del stream
+            run.checkpoint()
+            run.seen = "released"
+
+    assert oracle(case).checkpoints == [0, 1, 1]
+    one_call(telemetry, priced=False)
+
+
+def test_never_iterated_then_closed_twice(server, oracle, telemetry):
+    server.answer = chat_reply()
+
+    def case(run):
+        with client(server) as api:
+            stream = api.chat.completions.create(**chat_kwargs(stream=True))
+            stream.close()
+            run.checkpoint()
+            stream.close()
+            run.seen = [type(e).__name__ for e in _raises(lambda: list(stream))]  # whatever the SDK does
+            run.checkpoint()
+
+    assert oracle(case).checkpoints == [1, 1, 1]
+    one_call(telemetry, priced=False)
+
+
+def test_next_after_the_end(server, oracle, telemetry):
+    server.answer = chat_reply()
+
+    def case(run):
+        with client(server) as api:
+            stream = api.chat.completions.create(**chat_kwargs(stream=True))
+            chunks = list(stream)
+            again = [type(error).__name__ for error in _raises(lambda: next(stream))]
+            run.seen = ([exact(c) for c in chunks], again, list(stream))
+            run.checkpoint()
+
+    assert oracle(case).checkpoints == [1, 1]
+    one_call(telemetry)
+
+
+def _raises(action):
+    try:
+        action()
+    except BaseException as error:  # noqa: BLE001 - any exception is what the caller would see
+        return [error]
+    return []
+
+
+def test_two_loops_over_one_stream(server, oracle, telemetry):
+    server.answer = chat_reply()
+
+    def case(run):
+        with client(server) as api:
+            stream = api.chat.completions.create(**chat_kwargs(stream=True))
+            first = []
+            for chunk in stream:
+                first.append(exact(chunk))
+                if len(first) == 3:
+                    break
+            run.checkpoint()
+            rest = [exact(chunk) for chunk in stream]
+            run.seen = (first, rest)
+            run.checkpoint()
+
+    assert oracle(case).checkpoints == [0, 1, 1]
+    one_call(telemetry)
+
+
+def test_http_response_closed_by_the_caller(server, oracle, telemetry):
+    """``stream.response.close()`` (the public httpx response) instead of ``stream.close()``."""
+    server.answer = chat_reply()
+
+    def case(run):
+        with client(server) as api:
+            stream = api.chat.completions.create(**chat_kwargs(stream=True))
+            first = exact(next(stream))
+            stream.response.close()
+            run.checkpoint()
+            later = [type(error).__name__ for error in _raises(lambda: list(stream))]
+            run.seen = (first, later)
+
+    assert oracle(case).checkpoints[0] == 1
+    one_call(telemetry, priced=False)
+
+
+def test_abandoned_while_iterating_in_a_generator(server, oracle, telemetry):
+    """A generator of the caller's that yields from the stream and is dropped half way."""
+    server.answer = chat_reply()
+
+    def texts(api):
+        for chunk in api.chat.completions.create(**chat_kwargs(stream=True)):
+            yield chunk.choices[0].delta.content if chunk.choices else None
+
+    def case(run):
+        with client(server) as api:
+            gen = texts(api)
+            run.seen = [next(gen), next(gen)]
+            run.checkpoint()
+            del gen
+            gc.collect()
+            run.checkpoint()
+
+    assert oracle(case).checkpoints == [0, 1, 1]
+    one_call(telemetry, priced=False)
+
+
+def test_read_to_the_end_text_and_cost(server, oracle, telemetry):
+    server.answer = chat_reply()
+
+    def case(run):
+        with client(server) as api:
+            chunks = list(api.chat.completions.create(**chat_kwargs(stream=True)))
+            run.seen = [exact(c) for c in chunks]
+            assert _text(chunks) == CHAT_TEXT
+
+    oracle(case)
+    span = one_call(telemetry)
+    assert span.attributes["gen_ai.usage.input_tokens"] == 19
+    assert span.attributes["gen_ai.usage.output_tokens"] == 7
+
+
+# --- the server fails mid-stream ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cut", [0, 1, 150, 600])
+def test_connection_drops_mid_stream(server, oracle, telemetry, cut):
+    server.answer = chat_reply(drop_after=cut)
+
+    def case(run):
+        with client(server) as api:
+            seen = []
+            stream = api.chat.completions.create(**chat_kwargs(stream=True))
+            try:
+                for chunk in stream:
+                    seen.append(exact(chunk))
+            except Exception as error:  # noqa: BLE001 - what the caller sees
+                seen.append((type(error).__module__, type(error).__qualname__))
+            run.seen = seen
+            run.checkpoint()
+
+    ours = oracle(case)
+    assert ours.checkpoints == [1, 1]
+    kind = ours.seen[-1]
+    one_call(telemetry, error=f"{kind[0].replace('openai._exceptions', 'openai')}.{kind[1]}", priced=False)
+
+
+def test_error_event_mid_stream(server, oracle, telemetry):
+    """The API reports a failure after some chunks as ``data: {"error": {...}}``; the SDK raises ``APIError``."""
+    error_event = b'data: {"error": {"message": "The server had an error", "type": "server_error"}}\n\n'
+
+    def transform(data, asked):
+        frames = data.split(b"\n\n")
+        return b"\n\n".join(frames[:3]) + b"\n\n" + error_event
+
+    server.answer = chat_reply(transform=transform)
+
+    def case(run):
+        with client(server) as api:
+            seen = []
+            try:
+                for chunk in api.chat.completions.create(**chat_kwargs(stream=True)):
+                    seen.append(exact(chunk))
+            except openai.APIError as error:
+                seen.append((type(error).__name__, error.message, error.body))
+            run.seen = seen
+            run.checkpoint()
+
+    assert oracle(case).checkpoints == [1, 1]
+    one_call(telemetry, error="openai.APIError", priced=False)
+
+
+def test_body_ends_without_done(server, oracle, telemetry):
+    """No ``data: [DONE]``: the stream ends with the body; usage (sent before) still prices it."""
+    server.answer = chat_reply(transform=lambda data, asked: data.replace(b"data: [DONE]\n\n", b""))
+
+    def case(run):
+        with client(server) as api:
+            run.seen = [exact(c) for c in api.chat.completions.create(**chat_kwargs(stream=True))]
+            run.checkpoint()
+
+    assert oracle(case).checkpoints == [1, 1]
+    one_call(telemetry)
