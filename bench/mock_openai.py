@@ -3,8 +3,8 @@
 The bodies look like the real API's: ids, system fingerprint, service tier, usage with the cached/reasoning
 details. A streamed chat completion has 50 chunks (48 content deltas, a role chunk first and a finish chunk
 last) and, like the real API, the trailing usage-only chunk only when the request sent
-``stream_options.include_usage``. Embeddings answer in the encoding the client asked for (the SDK asks for
-base64 by default).
+``stream_options.include_usage``. A stream's body arrives one event per read, as from a server that flushes each
+event. Embeddings answer in the encoding the client asked for (the SDK asks for base64 by default).
 """
 
 from __future__ import annotations
@@ -97,6 +97,8 @@ def _embedding_body(encoding: str) -> bytes:
 CHAT_BODY = _chat_body()
 STREAM_BODY = _stream_body(include_usage=False)
 STREAM_BODY_WITH_USAGE = _stream_body(include_usage=True)
+STREAM_PARTS = tuple(event + b"\n\n" for event in STREAM_BODY.split(b"\n\n")[:-1])
+STREAM_PARTS_WITH_USAGE = tuple(event + b"\n\n" for event in STREAM_BODY_WITH_USAGE.split(b"\n\n")[:-1])
 EMBEDDING_BODIES = {"base64": _embedding_body("base64"), "float": _embedding_body("float")}
 
 
@@ -107,8 +109,10 @@ def respond(request: httpx.Request) -> httpx.Response:
     if path.endswith("/chat/completions"):
         if body.get("stream"):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-            content = STREAM_BODY_WITH_USAGE if include_usage else STREAM_BODY
-            return httpx.Response(200, headers=_SSE_HEADERS, content=content)
+            # One read per event, as a server flushing each event delivers them (a bytes body would be read whole
+            # when the response is made, and no instrumentation would see the body's stream at all).
+            parts = STREAM_PARTS_WITH_USAGE if include_usage else STREAM_PARTS
+            return httpx.Response(200, headers=_SSE_HEADERS, content=iter(parts))
         return httpx.Response(200, headers=_JSON_HEADERS, content=CHAT_BODY)
     if path.endswith("/embeddings"):
         encoding = body.get("encoding_format") or "float"

@@ -64,7 +64,7 @@ class Request:
     profile: Profile
     surface: Surface
     endpoint: Endpoint
-    kwargs: Mapping[str, Any]  # what is sent: the caller's arguments, plus stream_options when we asked for usage
+    kwargs: Mapping[str, Any]  # what is sent: the caller's arguments, plus our stream_options (in extra_body)
     params: Mapping[str, Any]  # the parameters the API receives: ``kwargs`` with ``extra_body`` merged over them
     request_model: str | None
     deployment: Deployment | None
@@ -100,10 +100,11 @@ def without_injected_usage(request: Request, given: Mapping[str, Any]) -> Reques
     """The request with the caller's own ``stream_options`` (``given``: the caller's kwargs), for an endpoint that
     refused ours."""
     kwargs = dict(request.kwargs)
-    if "stream_options" in given:
-        kwargs["stream_options"] = given["stream_options"]
-    else:
-        del kwargs["stream_options"]
+    for name in ("stream_options", "extra_body"):  # where stream_usage.ask may have put ours
+        if name in given:
+            kwargs[name] = given[name]
+        else:
+            kwargs.pop(name, None)
     return replace(request, kwargs=kwargs, params=_params(kwargs), injected_usage=False)
 
 

@@ -155,3 +155,23 @@ def test_async_caller_gets_the_bare_chunks_one_byte_per_read(instrumented, telem
     span = telemetry.exporter.get_finished_spans()[-1]
     assert span.attributes["gen_ai.usage.input_tokens"] == 12
     assert span.attributes["aicost.usage.source"] == "reported"
+
+
+@pytest.mark.parametrize(
+    ("extra_body", "sent_options", "extra_sent"),
+    [
+        (None, {"include_usage": True}, {}),
+        ({"x": 1}, {"include_usage": True}, {"x": 1}),  # the caller's extra body is kept
+        ({"stream_options": {"include_usage": False}}, {"include_usage": False}, {}),  # theirs: sent as given
+    ],
+)
+def test_our_stream_options_go_in_the_body_beside_the_callers_extra_body(
+    instrumented, extra_body: Any, sent_options: Any, extra_sent: Any
+) -> None:
+    recorder = mock_openai.Recorder(_server(lambda data: [data]))
+    client = mock_openai.client(recorder)
+    list(client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}],
+                                        stream=True, extra_body=extra_body))  # fmt: skip
+    sent = recorder.bodies[0]
+    assert sent["stream_options"] == sent_options
+    assert {key: sent[key] for key in extra_sent} == extra_sent
