@@ -20,6 +20,13 @@ def chat_kwargs(**extra: Any) -> dict[str, Any]:
     return {"model": "gpt-4o-mini", "messages": MESSAGES, **extra}
 
 
+def chat_helpers(api: Any) -> Any:
+    """Where this SDK keeps the chat helpers ``stream()`` and ``parse()``: ``chat.completions`` since openai 1.88,
+    ``beta.chat.completions`` before (the oldest supported SDK, 1.40, has them only there)."""
+    chat = api.chat.completions
+    return chat if hasattr(chat, "stream") else api.beta.chat.completions
+
+
 def chat_events(asked: bool) -> list[tuple[str | None, Any]]:
     """The recorded chat stream as the API sends it: ``"usage": null`` on every chunk and the usage-only chunk
     last when the request asked for usage."""

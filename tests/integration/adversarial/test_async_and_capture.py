@@ -10,7 +10,7 @@ import json
 import pytest
 
 from tests.integration.adversarial.findings import F1_ERROR_IN_FLIGHT
-from tests.integration.adversarial.shapes import chat_kwargs, chat_reply, exact
+from tests.integration.adversarial.shapes import chat_helpers, chat_kwargs, chat_reply, exact
 from tests.integration.adversarial.test_stream_exits import one_call
 from tests.support.scripted_openai import Reply, asked_usage, client, sse
 
@@ -73,7 +73,7 @@ async def _raw_lines(api, run):
 
 
 async def _helper_to_the_end(api, run):
-    async with api.chat.completions.stream(**chat_kwargs()) as stream:
+    async with chat_helpers(api).stream(**chat_kwargs()) as stream:
         run.seen = [event.type async for event in stream]
         run.seen.append(exact(await stream.get_final_completion()))
     run.checkpoint()
@@ -160,7 +160,7 @@ def _secret_raw(api):
 
 def _secret_helper(api):
     try:
-        with api.chat.completions.stream(**_secret_kwargs()) as stream:
+        with chat_helpers(api).stream(**_secret_kwargs()) as stream:
             return [event.type for event in stream]
     except Exception as error:  # noqa: BLE001 - the helper may refuse a cut reply; the span must still be clean
         return type(error).__name__

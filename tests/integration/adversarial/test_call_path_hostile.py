@@ -12,7 +12,7 @@ import pytest
 
 from otel_aicost import Budget, BudgetExceeded, allocate, estimate_cost
 from tests.integration.adversarial.findings import F4_PARSE_REFUSED
-from tests.integration.adversarial.shapes import CHAT_COST, chat_kwargs, chat_reply, money
+from tests.integration.adversarial.shapes import CHAT_COST, chat_helpers, chat_kwargs, chat_reply, money
 from tests.integration.conformance.recordings import PLAIN, expected_cost
 from tests.support.scripted_openai import Reply, client
 
@@ -40,7 +40,7 @@ def test_parse_refusing_a_billed_reply_still_costs(server, oracle, telemetry, fi
     def case(run):
         with client(server) as api:
             with pytest.raises(openai.OpenAIError) as caught:
-                api.chat.completions.parse(**chat_kwargs(response_format=City))
+                chat_helpers(api).parse(**chat_kwargs(response_format=City))
             run.seen = (type(caught.value).__name__, str(caught.value))
             if getattr(caught.value, "completion", None) is None:
                 pytest.skip("this openai version's error carries no completion")
@@ -76,7 +76,7 @@ EXITS = {
 
 
 def _helper_first(api):
-    with api.chat.completions.stream(**chat_kwargs(max_tokens=MAX_TOKENS)) as stream:
+    with chat_helpers(api).stream(**chat_kwargs(max_tokens=MAX_TOKENS)) as stream:
         for event in stream:
             return event
 

@@ -9,8 +9,16 @@ import openai
 import pytest
 from opentelemetry.trace import StatusCode
 
-from tests.integration.adversarial.findings import F1_ERROR_IN_FLIGHT
-from tests.integration.adversarial.shapes import CHAT_COST, CHAT_TEXT, chat_kwargs, chat_reply, exact, money
+from tests.integration.adversarial.findings import F1_ERROR_IN_FLIGHT, F8_CLOSED_RESPONSE_OLD_SDK
+from tests.integration.adversarial.shapes import (
+    CHAT_COST,
+    CHAT_TEXT,
+    chat_helpers,
+    chat_kwargs,
+    chat_reply,
+    exact,
+    money,
+)
 from tests.support.scripted_openai import client
 
 
@@ -105,7 +113,7 @@ def test_helper_left_early_inside_an_except_block(server, oracle, telemetry):
     server.answer = chat_reply()
 
     def work(api):
-        with api.chat.completions.stream(**chat_kwargs()) as stream:
+        with chat_helpers(api).stream(**chat_kwargs()) as stream:
             for event in stream:
                 return event.type
 
@@ -194,6 +202,7 @@ def test_two_loops_over_one_stream(server, oracle, telemetry):
     one_call(telemetry)
 
 
+@F8_CLOSED_RESPONSE_OLD_SDK
 def test_http_response_closed_by_the_caller(server, oracle, telemetry):
     """``stream.response.close()`` (the public httpx response) instead of ``stream.close()``."""
     server.answer = chat_reply()

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import inspect
 from decimal import Decimal as D
 
+import openai
 import pytest
 
 from tests.integration.adversarial.shapes import chat_kwargs, money
@@ -53,8 +55,10 @@ def _raw(api):
 
 
 def _kwargs(**extra):
-    return chat_kwargs(model="gpt-audio", modalities=["text", "audio"], audio={"voice": "alloy", "format": "wav"},
-                       **extra)  # fmt: skip
+    audio = {"modalities": ["text", "audio"], "audio": {"voice": "alloy", "format": "wav"}}
+    if "modalities" not in inspect.signature(openai.resources.chat.Completions.create).parameters:
+        audio = {"extra_body": audio}  # an SDK older than audio output (1.52) sends the same body this way
+    return chat_kwargs(model="gpt-audio", **audio, **extra)
 
 
 @pytest.mark.parametrize("path", [_parsed, _raw], ids=["parsed", "raw"])

@@ -9,7 +9,7 @@ from typing import Any
 import openai
 import pytest
 
-from tests.integration.adversarial.shapes import CHAT, chat_kwargs, exact, money
+from tests.integration.adversarial.shapes import CHAT, chat_helpers, chat_kwargs, exact, money
 from tests.integration.adversarial.test_stream_exits import one_call
 from tests.integration.conformance.recordings import _chat_usage, expected_cost
 from tests.support.scripted_openai import Reply, asked_usage, client, sse
@@ -117,7 +117,7 @@ def test_shape_through_the_helper(server, oracle, telemetry, shape):
         seen = []
         with client(server) as api:
             try:
-                with api.chat.completions.stream(**chat_kwargs(**extra)) as stream:
+                with chat_helpers(api).stream(**chat_kwargs(**extra)) as stream:
                     for event in stream:
                         seen.append((event.type, exact(event.chunk) if event.type == "chunk" else repr(event)))
                     seen.append(exact(stream.get_final_completion()))
