@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 
 import click
 
@@ -15,6 +16,13 @@ from otel_aicost.finops.report.groups import DIMENSIONS, TIME_DIMENSIONS, parse_
 from otel_aicost.finops.report.output import money_cells
 from otel_aicost.finops.telemetry_input import window
 from otel_aicost.finops.time_slots import iso, to_ns
+
+
+def _finite(value: float) -> float:
+    """``nan`` passes click's range check (no comparison is true) and, like ``inf``, would hide every anomaly."""
+    if not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a finite number")
+    return value
 
 
 @click.command("anomalies")
@@ -31,6 +39,7 @@ from otel_aicost.finops.time_slots import iso, to_ns
 @click.option(
     "--threshold",
     type=click.FloatRange(min=1),
+    callback=lambda _ctx, _param, value: _finite(value),
     default=THRESHOLD,
     show_default=True,
     help="Score (robust standard deviations) from which a period is reported.",
