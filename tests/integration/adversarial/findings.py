@@ -16,9 +16,6 @@ F2_GZIP = pytest.mark.xfail(strict=True, reason=(
     "http_response.stream before content decoding)"))  # fmt: skip
 F3_CR_LINES = pytest.mark.xfail(strict=True, reason=(
     "F3: taps.SseDecoder splits lines on \\n only; a bare \\r ends an SSE line too"))  # fmt: skip
-F4_PARSE_REFUSED = pytest.mark.xfail(strict=True, reason=(
-    "F4: parse() raising Length/ContentFilterFinishReasonError ends the call without the billed usage the "
-    "error carries (wrapper failure path)"))  # fmt: skip
 
 # openai before 2.x wraps every named SSE event (``event: message``) as ``{"data": ..., "event": ...}``
 _WRAPS_NAMED_EVENTS = "if sse.event is None" in inspect.getsource(openai.Stream.__stream__)
