@@ -37,3 +37,6 @@ F11_FLOAT_SUMS = pytest.mark.xfail(strict=True, reason=(
     "F11: span durations are summed as floats in read order (finops/call_fill.py: out_duration, priced_duration), "
     "so output tokens per second and cost per second of latency change in the last digits with the order of the "
     "calls (and with --workers)"))  # fmt: skip
+F12_BUDGET_CURRENCIES = pytest.mark.xfail(strict=True, reason=(
+    "F12: forecast budgets sum the matching calls' cost per hour whatever their currency "
+    "(finops/call_fill.py budget_cost) and label the sum with the first total's currency (forecast/groups.py)"))  # fmt: skip

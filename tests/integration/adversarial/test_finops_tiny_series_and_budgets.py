@@ -12,6 +12,7 @@ import pytest
 
 from otel_aicost.budgets.book import BudgetBook
 from otel_aicost.budgets.rules import Budget, BudgetExceeded
+from tests.integration.adversarial.findings import F12_BUDGET_CURRENCIES
 from tests.integration.adversarial.finops_files import HOUR_NS, no_traceback, run, spans_of, typed_call, write
 from tests.support.otlp_lines import traces_line
 
@@ -85,6 +86,21 @@ def test_forecast_budgets_exactly_at_and_just_above_the_limit(tmp_path):
     assert (Decimal(budgets["day-at"]["spent"]), budgets["day-at"]["exhausted_on"]) == (24, "2026-11-14")
     assert budgets["month-far"]["exhausted_on"] is None  # 721 forecast for the month, far below 100,000
     assert Decimal(budgets["other-team"]["spent"]) == 0 and budgets["other-team"]["exhausted_on"] is None
+
+
+@F12_BUDGET_CURRENCIES
+def test_forecast_budget_never_sums_two_currencies(tmp_path):
+    """Half the calls priced in EUR (the currency setting changed mid-way): a budget's limit is in the config's
+    currency (SPEC 7; USD by default), so its spend is the USD calls' alone, never USD + EUR."""
+    calls = []
+    for h in range(48):  # 2026-11-01 and 02, $1 (or 1 EUR) an hour, alternating
+        call = typed_call("search", 100, 10, "0.5", "0.5", at_ns=NOV_1 + h * HOUR_NS)
+        call.currency = "EUR" if h % 2 else "USD"
+        calls.append(call)
+    path = write(tmp_path / "mixed.jsonl", [traces_line(spans_of(calls)).encode()])
+    config = budgets_toml(tmp_path, '[[budgets]]\nname = "m"\nlimit = 336\nperiod = "month"\nmatch = { team = "search" }')
+    (budget,) = cli_json("forecast", path, "--config", config)["budgets"]
+    assert (budget["currency"], Decimal(budget["spent"])) == ("USD", 24)
 
 
 def test_threshold_crossed_exactly_at_its_amount_with_a_decimal_limit():
