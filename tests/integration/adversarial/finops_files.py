@@ -69,9 +69,10 @@ def write(path: Path, lines: list[bytes], newline: bytes = b"\n", prefix: bytes 
     return path
 
 
-def run(*args: str):
-    """``otel-aicost ARGS``, as the console script runs it (exceptions caught as the real entry point would)."""
-    return CliRunner().invoke(main, [str(a) for a in args])
+def run(*args: str, color: bool = False):
+    """``otel-aicost ARGS``, as the console script runs it (exceptions caught as the real entry point would);
+    ``color``: as on a terminal, where click leaves escape sequences in what it prints."""
+    return CliRunner().invoke(main, [str(a) for a in args], color=color)
 
 
 def no_traceback(result) -> None:
