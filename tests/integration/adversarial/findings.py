@@ -40,3 +40,6 @@ F11_FLOAT_SUMS = pytest.mark.xfail(strict=True, reason=(
 F12_BUDGET_CURRENCIES = pytest.mark.xfail(strict=True, reason=(
     "F12: forecast budgets sum the matching calls' cost per hour whatever their currency "
     "(finops/call_fill.py budget_cost) and label the sum with the first total's currency (forecast/groups.py)"))  # fmt: skip
+F20_NEGATIVE_UNIT_PRICE = pytest.mark.xfail(strict=True, reason=(
+    "F20: a span whose cost components add up to more than its cost gets the (negative) difference on its output "
+    "row: a Usage row with negative BilledCost and ListUnitPrice (FOCUS 1.2: non-negative) (call_fill._focus_extra)"))  # fmt: skip

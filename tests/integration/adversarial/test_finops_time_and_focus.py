@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 
+from tests.integration.adversarial.findings import F20_NEGATIVE_UNIT_PRICE
 from tests.integration.adversarial.finops_files import (
     HOUR_NS,
     no_traceback,
@@ -22,7 +23,7 @@ from tests.integration.adversarial.finops_files import (
     write,
 )
 from tests.support.focus_rules import violations
-from tests.support.otlp_lines import traces_line
+from tests.support.otlp_lines import SyntheticCall, traces_line
 
 
 def ns(text: str) -> int:
@@ -158,3 +159,20 @@ def test_parquet_and_csv_hold_the_same_rows(tmp_path):
     assert {datetime(2027, 1, 1, tzinfo=timezone.utc)} == {
         e for e, s in zip(table.column("BillingPeriodEnd").to_pylist(), starts, strict=True) if s.year == 2026
     }
+
+
+@F20_NEGATIVE_UNIT_PRICE
+def test_components_above_the_cost_never_make_a_negative_unit_price(tmp_path):
+    """A damaged span: input 1.5 + output 0.1 against a cost of 1.0. Whatever the reader does with it (skip it as
+    implausible, or trust one side), FOCUS 1.2 unit prices are non-negative, and the file adds up to the report."""
+    damaged = SyntheticCall(cost=Decimal("1.0"), cost_input=Decimal("1.5"), cost_output=Decimal("0.1"))
+    fine = SyntheticCall(cost=Decimal("0.5"), cost_input=Decimal("0.2"), cost_output=Decimal("0.3"))
+    path = write(tmp_path / "t.jsonl", [traces_line(spans_of([damaged, fine])).encode()])
+    rows = focus_csv(tmp_path, path)
+    for column in ("ListUnitPrice", "ContractedUnitPrice", "PricingCurrencyListUnitPrice"):
+        assert all(Decimal(r[column]) >= 0 for r in rows if r[column]), [r[column] for r in rows]
+    assert sum(Decimal(r["BilledCost"]) for r in rows) == total_of(report_json(path))
+
+
+def total_of(document: dict) -> Decimal:
+    return sum((Decimal(t["cost"]) for t in document["totals"]), Decimal(0))
