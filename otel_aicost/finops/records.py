@@ -57,13 +57,15 @@ def find_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
 
 
 def _once_each(files: list[Path]) -> list[Path]:
-    """Each file once, however it was named (twice, or as a file and inside a folder): every call counts once."""
-    seen: set[Path] = set()
+    """Each file once, however it was named (twice, as a file and inside a folder, through a link): every call
+    counts once."""
+    seen: set[tuple[int, int]] = set()
     unique = []
     for path in files:
-        real = path.resolve()
-        if real not in seen:
-            seen.add(real)
+        status = path.stat()
+        identity = (status.st_dev, status.st_ino)
+        if identity not in seen:
+            seen.add(identity)
             unique.append(path)
     return unique
 

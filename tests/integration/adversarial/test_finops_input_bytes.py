@@ -144,7 +144,9 @@ def test_same_file_named_twice_is_read_once(tmp_path):
     folder = tmp_path / "data"
     folder.mkdir()
     path = write(folder / "traces.jsonl", lines_of(typed_calls()))
-    document = report_json(path, folder, folder / ".." / "data" / "traces.jsonl", path)
+    (tmp_path / "hard.jsonl").hardlink_to(path)
+    (tmp_path / "soft.jsonl").symlink_to(path)
+    document = report_json(path, folder, folder / ".." / "data" / "traces.jsonl", path, tmp_path)
     assert document["input"]["files"] == 1
     assert document["input"]["genai_calls"] == 6
     assert total(document) == TYPED_TOTAL
