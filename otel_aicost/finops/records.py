@@ -62,7 +62,10 @@ def _once_each(files: list[Path]) -> list[Path]:
     seen: set[tuple[int, int]] = set()
     unique = []
     for path in files:
-        status = path.stat()
+        try:
+            status = path.stat()
+        except OSError as exc:  # gone or unreadable since the folder was listed
+            raise ReadError(f"{path}: {exc.strerror or exc}") from exc
         identity = (status.st_dev, status.st_ino)
         if identity not in seen:
             seen.add(identity)
