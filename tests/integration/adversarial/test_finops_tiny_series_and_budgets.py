@@ -88,6 +88,19 @@ def test_forecast_budgets_exactly_at_and_just_above_the_limit(tmp_path):
     assert Decimal(budgets["other-team"]["spent"]) == 0 and budgets["other-team"]["exhausted_on"] is None
 
 
+def test_free_calls_that_start_to_cost_are_a_price_change(tmp_path):
+    """Two weeks of free calls (a preview at price 0), then the same calls at $100: the cause is the price per
+    token (nothing else moved); before, every factor's change from zero counted as 0 and the first listed won."""
+    path = hourly(tmp_path, "free.jsonl", "0", "0")
+    paid = [typed_call("search", 100, 10, "50", "50", at_ns=NOV_1 + HOURS * HOUR_NS),
+            typed_call("search", 100, 10, "0", "0", at_ns=NOV_1 + (HOURS + 24) * HOUR_NS)]  # the hour is over
+    with open(path, "ab") as out:
+        out.write(traces_line(spans_of(paid, first_index=HOURS)).encode() + b"\n")
+    (anomaly,) = cli_json("anomalies", path, "--granularity", "hour")["anomalies"]
+    assert (anomaly["start"], anomaly["cause"]) == ("2026-11-15T00:00Z", "price")
+    assert anomaly["score"] > 0
+
+
 @F12_BUDGET_CURRENCIES
 def test_forecast_budget_never_sums_two_currencies(tmp_path):
     """Half the calls priced in EUR (the currency setting changed mid-way): a budget's limit is in the config's
@@ -98,7 +111,9 @@ def test_forecast_budget_never_sums_two_currencies(tmp_path):
         call.currency = "EUR" if h % 2 else "USD"
         calls.append(call)
     path = write(tmp_path / "mixed.jsonl", [traces_line(spans_of(calls)).encode()])
-    config = budgets_toml(tmp_path, '[[budgets]]\nname = "m"\nlimit = 336\nperiod = "month"\nmatch = { team = "search" }')
+    config = budgets_toml(
+        tmp_path, '[[budgets]]\nname = "m"\nlimit = 336\nperiod = "month"\nmatch = { team = "search" }'
+    )
     (budget,) = cli_json("forecast", path, "--config", config)["budgets"]
     assert (budget["currency"], Decimal(budget["spent"])) == ("USD", 24)
 
