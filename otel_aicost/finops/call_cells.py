@@ -13,6 +13,7 @@ to a few thousand, so their dict stays in the cache, and the cell's key is one i
 
 from __future__ import annotations
 
+import math
 from array import array
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -75,12 +76,18 @@ def new_cell(info: CellInfo) -> list:
 class CellInfo:
     """What every output needs to know of a set of dimensions, worked out once when its first call arrives."""
 
-    __slots__ = (
+    _KEPT = (
         "assumed", "budgets", "costed", "error", "estimated", "focus", "focus_priced", "group", "priced", "series",
         "spread", "status", "tags",
     )  # fmt: skip
+    # The cell the last call of these dimensions went to and the start times it takes (``[since, until)``), and
+    # the same of the hourly cell of their series group (``recent_hour``: ``[since, until, cell]``, one list shared
+    # by the group's dimensions): the next call of the same period finds its cells with a comparison, not a
+    # division and a dict lookup (real files come in time order). Only the filling table's: not pickled.
+    __slots__ = (*_KEPT, "cell", "recent_hour", "since", "until")
 
     def __init__(self, table: CallTable, r) -> None:
+        self.forget()
         plan = table.plan
         self.costed = r.cost is not None
         self.priced = self.costed and r.pricing_status in KNOWN_COST  # the report's and the series' "priced"
@@ -106,37 +113,54 @@ class CellInfo:
         if plan.series_by is not None:
             key = (table.series_key(r), model or "(none)")
             self.series = table.series_ids.setdefault(key, len(table.series_ids))
+            self.recent_hour = table.recent_hours.setdefault(self.series, [1, 0, None])
         tags = r.tags
         self.budgets = tuple(b.name for b in plan.budgets if self.priced and all(tags.get(k) == v for k, v in b.match))
 
+    def forget(self) -> None:
+        """No last cells (a call's start is never in ``[1, 0)``)."""
+        self.since, self.until, self.cell = 1, 0, None
+        self.recent_hour = [1, 0, None]
+
     def __getstate__(self) -> tuple:
-        return tuple(getattr(self, name) for name in self.__slots__)
+        return tuple(getattr(self, name) for name in self._KEPT)
 
     def __setstate__(self, state: tuple) -> None:
-        for name, value in zip(self.__slots__, state):
+        for name, value in zip(self._KEPT, state):
             setattr(self, name, value)
+        self.forget()
 
 
 class Spread:
-    """A report group's per-call columns (for percentiles and the correlation) and float sums, in call order."""
+    """A report group's per-call columns (for percentiles, the correlation and the sums of durations), in call
+    order. Durations are summed from these columns with ``math.fsum`` (``out_duration``, ``priced_duration``):
+    correctly rounded, so the same whatever the order of the calls and the number of reader processes; a running
+    float sum would change in its last digits with them."""
 
-    __slots__ = ("costs", "durations", "out_duration", "out_tokens", "priced_duration")
+    __slots__ = ("costs", "durations", "out_tokens", "priced_durations")
 
     def __init__(self) -> None:
         self.costs = array("d")  # per priced call
+        self.priced_durations = array("d")  # per priced call, aligned with costs
         self.durations = array("d")  # per successful call
         self.out_tokens = array("d")  # per successful call, aligned with durations
-        self.priced_duration = self.out_duration = 0.0
 
     def __getstate__(self) -> tuple:
-        return self.costs, self.durations, self.out_tokens, self.priced_duration, self.out_duration
+        return self.costs, self.durations, self.out_tokens, self.priced_durations
 
     def __setstate__(self, state: tuple) -> None:
-        self.costs, self.durations, self.out_tokens, self.priced_duration, self.out_duration = state
+        self.costs, self.durations, self.out_tokens, self.priced_durations = state
 
     def merge(self, other: Spread) -> None:
         self.costs.extend(other.costs)
         self.durations.extend(other.durations)
         self.out_tokens.extend(other.out_tokens)
-        self.priced_duration += other.priced_duration
-        self.out_duration += other.out_duration
+        self.priced_durations.extend(other.priced_durations)
+
+    def out_duration(self) -> float:
+        """Seconds of the successful calls that produced output."""
+        return math.fsum(d for d, out in zip(self.durations, self.out_tokens) if out)
+
+    def priced_duration(self) -> float:
+        """Seconds of the priced calls."""
+        return math.fsum(self.priced_durations)
