@@ -9,7 +9,7 @@ import openai
 import pytest
 from opentelemetry.trace import StatusCode
 
-from tests.integration.adversarial.findings import F1_ERROR_IN_FLIGHT, F8_CLOSED_RESPONSE_OLD_SDK
+from tests.integration.adversarial.findings import F8_CLOSED_RESPONSE_OLD_SDK
 from tests.integration.adversarial.shapes import (
     CHAT_COST,
     CHAT_TEXT,
@@ -73,7 +73,6 @@ def test_stream_read_to_the_end_inside_an_except_block(server, oracle, telemetry
     one_call(telemetry)
 
 
-@F1_ERROR_IN_FLIGHT
 def test_stream_closed_early_inside_an_except_block(server, oracle, telemetry):
     server.answer = chat_reply()
 
@@ -91,7 +90,6 @@ def test_stream_closed_early_inside_an_except_block(server, oracle, telemetry):
     one_call(telemetry, priced=False)
 
 
-@F1_ERROR_IN_FLIGHT
 def test_streaming_response_read_by_lines_inside_an_except_block(server, oracle, telemetry):
     server.answer = chat_reply()
 
@@ -108,7 +106,6 @@ def test_streaming_response_read_by_lines_inside_an_except_block(server, oracle,
     one_call(telemetry)
 
 
-@F1_ERROR_IN_FLIGHT
 def test_helper_left_early_inside_an_except_block(server, oracle, telemetry):
     server.answer = chat_reply()
 
@@ -123,6 +120,40 @@ def test_helper_left_early_inside_an_except_block(server, oracle, telemetry):
 
     oracle(case)
     one_call(telemetry, priced=False)
+
+
+def test_stream_made_before_closed_inside_an_except_block(server, oracle, telemetry):
+    """The stream exists before the unrelated exception: ``close()`` in its handler is still no error of the
+    stream's (no exception passes through ``close()``)."""
+    server.answer = chat_reply()
+
+    def case(run):
+        with client(server) as api:
+            stream = api.chat.completions.create(**chat_kwargs(stream=True))
+            first = exact(next(stream))
+            run.seen = (first, _in_except_block(stream.close))
+
+    oracle(case)
+    one_call(telemetry, priced=False)
+
+
+def test_helper_raising_inside_an_except_block_is_its_error(server, oracle, telemetry):
+    """An exception of the helper's own ``with`` block, raised while an earlier one is handled, is the stream's."""
+    server.answer = chat_reply()
+
+    def work(api):
+        with pytest.raises(ValueError):
+            with chat_helpers(api).stream(**chat_kwargs()) as stream:
+                for _ in stream:
+                    raise ValueError("user bug")
+        return "raised"
+
+    def case(run):
+        with client(server) as api:
+            run.seen = _in_except_block(lambda: work(api))
+
+    oracle(case)
+    one_call(telemetry, error="ValueError", priced=False)
 
 
 # --- plain exits ----------------------------------------------------------------------------------------------------
