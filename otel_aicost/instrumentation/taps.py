@@ -41,7 +41,8 @@ def view(value: Any) -> Any:
 
 
 class SseDecoder:
-    """Server-sent events, fed byte by byte chunk; each event's JSON ``data`` goes to ``on_event``."""
+    """Server-sent events, fed byte by byte chunk; each event's JSON ``data`` goes to ``on_event``. Lines end with
+    ``\r\n``, ``\n`` or a bare ``\r``, as the SSE standard (and the SDK's own decoder) has it."""
 
     __slots__ = ("on_event", "buffer", "data")
 
@@ -51,14 +52,26 @@ class SseDecoder:
         self.data: list[bytes] = []
 
     def feed(self, part: bytes) -> None:
-        self.buffer += part
-        *lines, self.buffer = self.buffer.split(b"\n")
+        buffer = self.buffer + part
+        if b"\r" in buffer:
+            lines = self._cr_lines(buffer)
+        else:
+            *lines, self.buffer = buffer.split(b"\n")
         for line in lines:
-            line = line.rstrip(b"\r")
             if not line:
                 self._dispatch()
             elif line.startswith(b"data:"):
                 self.data.append(line[5:].lstrip(b" "))
+
+    def _cr_lines(self, buffer: bytes) -> list[bytes]:
+        """The complete lines of a buffer with carriage returns; a ``\r`` at its very end is held back with the
+        unfinished line (the ``\n`` of a ``\r\n`` may come with the next read)."""
+        held = b"\r" if buffer.endswith(b"\r") else b""
+        if held:
+            buffer = buffer[:-1]
+        *lines, rest = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+        self.buffer = rest + held
+        return lines
 
     def flush(self) -> None:
         if self.buffer:

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.integration.adversarial.findings import F2_GZIP, F3_CR_LINES, F7_NAMED_EVENTS_OLD_SDK
+from tests.integration.adversarial.findings import F2_GZIP, F7_NAMED_EVENTS_OLD_SDK
 from tests.integration.adversarial.shapes import CHAT_COST, chat_kwargs, chat_reply, exact, money
 from tests.integration.adversarial.test_stream_exits import one_call
 from tests.support.scripted_openai import Recut, client
@@ -71,8 +71,6 @@ FRAMINGS = {
 @pytest.mark.parametrize("path", sorted(PATHS))
 @pytest.mark.parametrize("framing", sorted(FRAMINGS))
 def test_framing(server, oracle, telemetry, request, framing, path):
-    if framing == "cr" and path != "parsed":
-        request.applymarker(F3_CR_LINES)
     if framing == "event_lines" and path == "parsed":
         request.applymarker(F7_NAMED_EVENTS_OLD_SDK)
     newline, transform = FRAMINGS[framing]
