@@ -8,9 +8,6 @@ import inspect
 import openai
 import pytest
 
-F2_GZIP = pytest.mark.xfail(strict=True, reason=(
-    "F2: the byte tap reads wire bytes; a gzip-encoded body read raw has no usage (taps.tap wraps "
-    "http_response.stream before content decoding)"))  # fmt: skip
 F4_PARSE_REFUSED = pytest.mark.xfail(strict=True, reason=(
     "F4: parse() raising Length/ContentFilterFinishReasonError ends the call without the billed usage the "
     "error carries (wrapper failure path)"))  # fmt: skip
