@@ -24,20 +24,47 @@ from otel_aicost.instrumentation.streams import AsyncStreamProxy, StreamProxy, S
 from otel_aicost.instrumentation.taps import JsonBody, SseDecoder, UsageCut, tap
 
 try:
-    from openai import APIResponse, AsyncAPIResponse, AsyncStream, Stream
+    from openai import (
+        APIResponse,
+        AsyncAPIResponse,
+        AsyncStream,
+        ContentFilterFinishReasonError,
+        LengthFinishReasonError,
+        Stream,
+    )
+
+    # raised by ``parse()`` after the API answered (and billed) a reply it will not parse; openai >= 1.4x keeps the
+    # reply on the error as ``completion``
+    _REFUSED_REPLY: tuple[type[BaseException], ...] = (LengthFinishReasonError, ContentFilterFinishReasonError)
 except ImportError:  # pragma: no cover - openai missing: nothing is ever wrapped
     Stream = AsyncStream = APIResponse = AsyncAPIResponse = ()  # type: ignore[assignment,misc]
+    _REFUSED_REPLY = ()
+
+
+def _facts(call: Call, response: Any) -> Facts:
+    try:
+        facts: Facts = call.request.surface.read(response)
+        if call.telemetry.content.enabled:
+            facts = replace(facts, output_messages=tuple(output_messages(response, list(facts.finish_reasons))))
+        return facts
+    except Exception:
+        report_internal_error("response read")
+        return NO_FACTS
 
 
 def _read(call: Call, response: Any) -> None:
-    facts: Facts = NO_FACTS
-    try:
-        facts = call.request.surface.read(response)
-        if call.telemetry.content.enabled:
-            facts = replace(facts, output_messages=tuple(output_messages(response, list(facts.finish_reasons))))
-    except Exception:
-        report_internal_error("response read")
-    call.succeed(facts)
+    call.succeed(_facts(call, response))
+
+
+def end_failed(call: Call, error: BaseException) -> None:
+    """End a call the SDK raised ``error`` for. A reply ``parse()`` refused (finish reason ``length`` or
+    ``content_filter``) was answered and billed: the call is an error with that reply's usage and cost."""
+    if isinstance(error, _REFUSED_REPLY):
+        reply = getattr(error, "completion", None)
+        if reply is not None:
+            call.fail(error, _facts(call, reply))
+            return
+    call.fail(error)
 
 
 def _read_raw(call: Call, raw: Any) -> None:

@@ -20,7 +20,7 @@ from otel_aicost import semconv
 from otel_aicost.instrumentation.attributes import error_type
 from otel_aicost.instrumentation.call import Call
 from otel_aicost.instrumentation.request import without_injected_usage
-from otel_aicost.instrumentation.results import handle_result
+from otel_aicost.instrumentation.results import end_failed, handle_result
 from otel_aicost.instrumentation.safety import guard, report_internal_error
 from otel_aicost.instrumentation.sdk import inner_wrapper
 from otel_aicost.instrumentation.surfaces import Surface
@@ -106,7 +106,7 @@ def sync_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any:
                     raise
                 result = wrapped(*args, **call.kwargs)
         except BaseException as error:
-            guard("call failure", call.fail, error)
+            guard("call failure", end_failed, call, error)
             raise
         finally:
             context.detach(span_context)
@@ -139,7 +139,7 @@ def async_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any
                     raise
                 result = await wrapped(*args, **call.kwargs)
         except BaseException as error:
-            guard("call failure", call.fail, error)
+            guard("call failure", end_failed, call, error)
             raise
         finally:
             context.detach(span_context)

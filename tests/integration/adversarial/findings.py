@@ -8,10 +8,6 @@ import inspect
 import openai
 import pytest
 
-F4_PARSE_REFUSED = pytest.mark.xfail(strict=True, reason=(
-    "F4: parse() raising Length/ContentFilterFinishReasonError ends the call without the billed usage the "
-    "error carries (wrapper failure path)"))  # fmt: skip
-
 # openai before 2.x wraps every named SSE event (``event: message``) as ``{"data": ..., "event": ...}``
 _WRAPS_NAMED_EVENTS = "if sse.event is None" in inspect.getsource(openai.Stream.__stream__)
 F7_NAMED_EVENTS_OLD_SDK = pytest.mark.xfail(_WRAPS_NAMED_EVENTS, strict=True, reason=(

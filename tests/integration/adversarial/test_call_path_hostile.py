@@ -11,7 +11,6 @@ import openai
 import pytest
 
 from otel_aicost import Budget, BudgetExceeded, allocate, estimate_cost
-from tests.integration.adversarial.findings import F4_PARSE_REFUSED
 from tests.integration.adversarial.shapes import CHAT_COST, chat_helpers, chat_kwargs, chat_reply, money
 from tests.integration.conformance.recordings import PLAIN, expected_cost
 from tests.support.scripted_openai import Reply, client
@@ -23,7 +22,6 @@ def _plain(finish_reason):
     return lambda request_body: Reply(body=json.dumps(body).encode(), content_type="application/json")
 
 
-@F4_PARSE_REFUSED
 @pytest.mark.parametrize("finish_reason", ["length", "content_filter"])
 def test_parse_refusing_a_billed_reply_still_costs(server, oracle, telemetry, finish_reason):
     """``chat.completions.parse()`` raises ``LengthFinishReasonError`` / ``ContentFilterFinishReasonError`` for a
@@ -50,6 +48,34 @@ def test_parse_refusing_a_billed_reply_still_costs(server, oracle, telemetry, fi
     assert span.attributes["error.type"].endswith("FinishReasonError")
     assert span.attributes.get("aicost.pricing.status") == "priced", dict(span.attributes)
     assert money(span.attributes["gen_ai.usage.cost"]) == expected_cost("gpt-4o-mini", 19, 9)
+
+
+def test_parse_refusing_a_billed_reply_settles_budgets_async(server, telemetry, instrument):
+    """The same refusal on the async client: the budget's spend is the billed cost (typed-in prices)."""
+    import asyncio
+
+    from pydantic import BaseModel
+
+    class City(BaseModel):
+        city: str
+        celsius: int
+
+    server.answer = _plain("length")
+    instrument(budgets=[Budget("all", 1, period="day")])
+
+    async def case():
+        async with client(server, is_async=True) as api:
+            with pytest.raises(openai.LengthFinishReasonError) as caught:
+                await chat_helpers(api).parse(**chat_kwargs(response_format=City))
+            return caught.value
+
+    if getattr(asyncio.run(case()), "completion", None) is None:
+        pytest.skip("this openai version's LengthFinishReasonError carries no completion (openai 1.40 has none)")
+    span = telemetry.span()
+    assert span.attributes["error.type"].endswith("LengthFinishReasonError")
+    assert money(span.attributes["gen_ai.usage.cost"]) == expected_cost("gpt-4o-mini", 19, 9)
+    [point] = telemetry.points("aicost.budget.utilization")
+    assert point.value == pytest.approx(float(expected_cost("gpt-4o-mini", 19, 9)), rel=1e-12)
 
 
 # --- block budgets with streams in flight ---------------------------------------------------------------------------
