@@ -8,7 +8,6 @@ import json
 
 import pytest
 
-from tests.integration.adversarial.findings import F7_NAMED_EVENTS_OLD_SDK
 from tests.integration.adversarial.shapes import CHAT_COST, chat_kwargs, chat_reply, exact, money
 from tests.integration.adversarial.test_stream_exits import one_call
 from tests.support.scripted_openai import Recut, client
@@ -70,9 +69,7 @@ FRAMINGS = {
 
 @pytest.mark.parametrize("path", sorted(PATHS))
 @pytest.mark.parametrize("framing", sorted(FRAMINGS))
-def test_framing(server, oracle, telemetry, request, framing, path):
-    if framing == "event_lines" and path == "parsed":
-        request.applymarker(F7_NAMED_EVENTS_OLD_SDK)
+def test_framing(server, oracle, telemetry, framing, path):
     newline, transform = FRAMINGS[framing]
     server.answer = chat_reply(newline=newline, transform=transform)
     assert oracle(_case(server, path)).checkpoints == [1, 1]
