@@ -3,9 +3,4 @@ that show them. Whoever fixes one deletes its mark here (a strict xfail that pas
 
 from __future__ import annotations
 
-import openai
-import pytest
-
-F8_CLOSED_RESPONSE_OLD_SDK = pytest.mark.xfail(openai.__version__.startswith("1."), strict=False, reason=(
-    "F8: on openai 1.x, iterating a stream whose httpx response the caller closed raises ReadError bare, "
-    "and often ends quietly instrumented (not strict: which one depends on how much of the body arrived)"))  # fmt: skip
+# (no open findings)
