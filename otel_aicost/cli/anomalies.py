@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 
 import click
 
@@ -12,9 +13,16 @@ from otel_aicost.cli._finops_read import read, reading_options
 from otel_aicost.finops.anomalies import CAUSE_WORDS, THRESHOLD, Anomaly, detect_series
 from otel_aicost.finops.call_table import Plan
 from otel_aicost.finops.report.groups import DIMENSIONS, TIME_DIMENSIONS, parse_by
-from otel_aicost.finops.report.output import money_cells
+from otel_aicost.finops.report.output import money_cells, printable
 from otel_aicost.finops.telemetry_input import window
 from otel_aicost.finops.time_slots import iso, to_ns
+
+
+def _finite(value: float) -> float:
+    """``nan`` passes click's range check (no comparison is true) and, like ``inf``, would hide every anomaly."""
+    if not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a finite number")
+    return value
 
 
 @click.command("anomalies")
@@ -31,6 +39,7 @@ from otel_aicost.finops.time_slots import iso, to_ns
 @click.option(
     "--threshold",
     type=click.FloatRange(min=1),
+    callback=lambda _ctx, _param, value: _finite(value),
     default=THRESHOLD,
     show_default=True,
     help="Score (robust standard deviations) from which a period is reported.",
@@ -119,13 +128,13 @@ def to_table(found: list[Anomaly], dims: list[str], granularity: str, threshold:
         ),
     ]
     if dims:
-        columns.append(("group", [" / ".join(a.group[:-1]) for a in found]))
+        columns.append(("group", [printable(" / ".join(a.group[:-1])) for a in found]))
     columns += [
         (f"spend ({currency})", money_cells([a.spend for a in found])),
         ("expected", money_cells([a.expected_spend for a in found])),
         ("score", [f"{a.score:+.1f}" for a in found]),
         ("cause", [CAUSE_WORDS.get(a.cause, a.cause) for a in found]),
-        ("what moved", [a.detail for a in found]),
+        ("what moved", [printable(a.detail) for a in found]),
     ]
     widths = [max([len(h), *(len(c) for c in cells)]) for h, cells in columns]
     left = {0, 1 if dims else -1, len(columns) - 2, len(columns) - 1}

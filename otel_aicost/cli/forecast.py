@@ -12,7 +12,7 @@ from otel_aicost.cli._finops_read import load_budgets, read, reading_options
 from otel_aicost.finops.call_table import Plan
 from otel_aicost.finops.forecast import ForecastResult, forecast_series
 from otel_aicost.finops.report.groups import DIMENSIONS, TIME_DIMENSIONS, parse_by
-from otel_aicost.finops.report.output import money_cells
+from otel_aicost.finops.report.output import money_cells, printable
 from otel_aicost.finops.telemetry_input import InputError, parse_moment
 
 
@@ -66,7 +66,7 @@ def command(paths, by, until, since, config, fmt, progress, workers) -> None:
 
 
 def _key_text(key: dict[str, str], dims: list[str]) -> str:
-    return " / ".join(key.get(d, "") for d in dims) or "all"
+    return " / ".join(printable(key.get(d, "")) for d in dims) or "all"
 
 
 def to_table(result: ForecastResult, dims: list[str]) -> str:

@@ -93,6 +93,7 @@ _LOOSE_SCOPE_SPANS = msgspec.json.Decoder(_LooseScopeSpans)
 _RESOURCE = msgspec.json.Decoder(_Resource | None)
 _SPAN = msgspec.json.Decoder(_Span)
 _ANY = msgspec.json.Decoder()
+_TOO_DEEP = "JSON nested too deeply to be OTLP"
 _SIGNAL_LIST = re.compile(rb'"resource(?:Spans|Metrics|Logs)"\s*:\s*\[')  # the frame of an OTLP line
 
 
@@ -116,7 +117,7 @@ def decode_line(raw: bytes, where: str, number: int, stats: ReadStats) -> list[C
             return []
     try:
         document = _TRACES.decode(raw)
-    except msgspec.ValidationError:
+    except (msgspec.ValidationError, RecursionError):  # RecursionError: nested deeper than msgspec goes
         return _decode_loosely(raw, where, number, stats)
     except msgspec.DecodeError as exc:
         stats.note_corrupt(where, number, f"not valid JSON ({_short(exc)})")
@@ -148,6 +149,9 @@ def _decode_loosely(raw: bytes, where: str, number: int, stats: ReadStats) -> li
         return []
     except msgspec.DecodeError as exc:  # a type misfit came before a syntax error: the line is not JSON after all
         stats.note_corrupt(where, number, f"not valid JSON ({_short(exc)})")
+        return []
+    except RecursionError:
+        stats.note_corrupt(where, number, _TOO_DEEP)
         return []
     stats.note_good(where)
     records: list[CostRecord] = []
@@ -190,6 +194,9 @@ def _judge_other(raw: bytes, where: str, number: int, stats: ReadStats) -> None:
         document = _ANY.decode(raw)
     except msgspec.DecodeError as exc:
         stats.note_corrupt(where, number, f"not valid JSON ({_short(exc)})")
+        return
+    except RecursionError:
+        stats.note_corrupt(where, number, _TOO_DEEP)
         return
     if isinstance(document, dict) and ("resourceMetrics" in document or "resourceLogs" in document):
         stats.other_lines += 1
@@ -297,7 +304,9 @@ def _tokens(value: _Value | None, name: str) -> int:
     double = value.doubleValue
     if double is not None:
         if double.is_finite() and 0 <= double <= plausible.MAX_TOKENS:
-            return int(double)
+            if double == double.to_integral_value():
+                return int(double)
+            raise Implausible("tokens", f"{name} {show(double)} is not a whole number")
         raise Implausible("tokens", f"{name} {show(double)} is outside 0..{plausible.MAX_TOKENS:,}")
     if value.stringValue is not None or value.boolValue is not None:
         raise Implausible("malformed", f"{name} is not a number")

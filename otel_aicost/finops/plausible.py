@@ -62,7 +62,7 @@ def tokens(value: object, name: str) -> int:
 
 def cost(number: Decimal, name: str) -> Decimal:
     if number.is_finite() and 0 <= number <= MAX_COST:
-        return number
+        return number if number else abs(number)  # -0.0 (a hand-written file) is 0: no money shows as "-0"
     raise Implausible("cost", f"{name} {show(number)} is outside 0..{MAX_COST:,}")
 
 

@@ -32,6 +32,7 @@ PROGRESS_EVERY = 100_000  # spans between two progress callbacks
 
 _BUFFER = 1 << 20  # collector lines are long (100 spans ~ 200 KB): big reads, fewer copies
 _GZIP_MAGIC = b"\x1f\x8b"
+_UTF8_BOM = b"\xef\xbb\xbf"
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
 
@@ -52,7 +53,24 @@ def find_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
             raise ReadError(f"{path}: not a regular file or folder")
         else:
             raise ReadError(f"{path}: no such file or folder")
-    return found
+    return _once_each(found)
+
+
+def _once_each(files: list[Path]) -> list[Path]:
+    """Each file once, however it was named (twice, as a file and inside a folder, through a link): every call
+    counts once."""
+    seen: set[tuple[int, int]] = set()
+    unique = []
+    for path in files:
+        try:
+            status = path.stat()
+        except OSError as exc:  # gone or unreadable since the folder was listed
+            raise ReadError(f"{path}: {exc.strerror or exc}") from exc
+        identity = (status.st_dev, status.st_ino)
+        if identity not in seen:
+            seen.add(identity)
+            unique.append(path)
+    return unique
 
 
 def iter_records(
@@ -98,6 +116,8 @@ def read_lines(path: Path, stats: ReadStats) -> Iterator[tuple[int, bytes]]:
                     stats.note_corrupt(where, number + 1, f"unreadable compressed data ({_short(exc)})")
                     break
                 number += 1
+                if number == 1 and raw[:3] == _UTF8_BOM:  # written by a Windows tool: the BOM is not part of the JSON
+                    raw = raw[3:]
                 yield number, raw
     finally:
         stats.lines += number

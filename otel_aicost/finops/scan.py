@@ -156,6 +156,7 @@ def _scan_parallel(files, sink_factory, decoder, workers, progress) -> tuple[Sin
             _put(tasks, None, procs)
         merged_sink = None
         merged_stats = ReadStats()
+        examples = list(main_stats.corrupt_examples)
         for _ in procs:
             kind, payload, stats = _get(results, procs)
             if kind == "error":
@@ -164,6 +165,7 @@ def _scan_parallel(files, sink_factory, decoder, workers, progress) -> tuple[Sin
                 merged_sink = payload
             else:
                 merged_sink.merge(payload)
+            examples.extend(stats.corrupt_examples)
             merged_stats.merge(stats)
     finally:
         for proc in procs:
@@ -176,12 +178,25 @@ def _scan_parallel(files, sink_factory, decoder, workers, progress) -> tuple[Sin
     merged_stats.lines = main_stats.lines
     merged_stats.lines_by_file = main_stats.lines_by_file
     merged_stats.corrupt_lines += main_stats.corrupt_lines
-    merged_stats.corrupt_examples = (main_stats.corrupt_examples + merged_stats.corrupt_examples)[:MAX_EXAMPLES]
+    # Workers finish in any order: the first problems in file and line order, as a sequential read lists them
+    # (each worker keeps its own first ones, and a worker reads its batches in file order, so none is missing).
+    in_read_order = _in_read_order({str(path): n for n, path in enumerate(files)})
+    merged_stats.corrupt_examples = sorted(examples, key=in_read_order)[:MAX_EXAMPLES]
     for key, value in main_stats.corrupt_by_file.items():
         merged_stats.corrupt_by_file[key] = merged_stats.corrupt_by_file.get(key, 0) + value
     if progress is not None:
         progress(merged_stats)
     return merged_sink, merged_stats
+
+
+def _in_read_order(file_order: dict[str, int]) -> Callable[[str], tuple[int, int]]:
+    """Sort key of a ``file:line: what`` problem: its file's place in the read, then its line."""
+
+    def key(example: str) -> tuple[int, int]:
+        where, _, number = example.split(": ", 1)[0].rpartition(":")
+        return file_order.get(where, len(file_order)), int(number) if number.isdigit() else 0
+
+    return key
 
 
 def _put(tasks, item, procs) -> None:

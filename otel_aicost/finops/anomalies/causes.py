@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from otel_aicost.finops.series import CACHED, COST, COST_CACHED, COST_INPUT, COST_OUTPUT, INPUT, OUTPUT, PRICED
 
 MIN_EXTRA_SHARE = 0.5  # new models must make half the extra spend to be the cause
+# A cost per request below any real price: a change from (or to) zero, e.g. free calls that start to cost, is a
+# finite log change measured from it, so that the factor that made the difference still stands out.
+_FLOOR = 1e-12
 CAUSES = ("volume", "input_tokens", "output_tokens", "model_mix", "cache_hit_rate", "price", "new_model", "new_group")
 CAUSE_WORDS = {
     "volume": "request volume",
@@ -152,7 +155,7 @@ def _contributions(actual: Profile, base: Profile, expected_requests: float, wit
     for factor, keys in _FACTOR_KEYS.items():
         mixed = {m: {**full_b[m], **{k: full_a[m][k] for k in keys}} for m in models}
         changed = _cost_per_request(mixed)
-        out[factor] = math.log(changed / base_cpr) if changed > 0 and base_cpr > 0 else 0.0
+        out[factor] = math.log(max(changed, _FLOOR) / max(base_cpr, _FLOOR)) if changed > 0 or base_cpr > 0 else 0.0
     return out
 
 

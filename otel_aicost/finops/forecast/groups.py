@@ -69,6 +69,8 @@ def forecast_series(
         until = end_of_month(as_of)
     if until <= as_of:
         raise ValueError(f"--until {until.isoformat()} is not after the last call seen ({as_of.isoformat()})")
+    if since is not None and since > as_of:  # nothing spent in the window, yet a forecast from calls outside it
+        raise ValueError(f"--since {since.isoformat()} is not before the last call seen ({as_of.isoformat()})")
     since = since or datetime(as_of.year, as_of.month, 1, tzinfo=timezone.utc)
     since_ns, until_ns = to_ns(since), to_ns(until)
     per_group: dict[tuple, dict[int, Decimal]] = {}

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from decimal import Decimal
@@ -18,6 +19,15 @@ from otel_aicost.finops.report.build import Report
 from otel_aicost.finops.report.figures import GroupSummary
 
 FIGURES = [f.name for f in fields(GroupSummary) if f.name not in ("key", "currency")]
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: object) -> str:
+    """A value from telemetry (a tag, a model name) as a table cell: control characters shown as escapes (``\\n``,
+    ``\\x1b``), so that a value can neither break a table line nor send escape sequences to the terminal."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], str(text))
 
 
 def _plain(value: Decimal) -> str:
@@ -200,7 +210,7 @@ def to_table(
     if not report.by:  # one group, the same as the total
         shown = []
     summaries = [*shown, *report.totals]
-    keys = [[s.key.get(d, "") for d in report.by] for s in shown]
+    keys = [[printable(s.key.get(d, "")) for d in report.by] for s in shown]
     label = ["TOTAL", *([""] * (len(report.by) - 1))] if report.by else []
     keys += [label for _ in report.totals]
     key_header = [d.removeprefix("tag.") for d in report.by]

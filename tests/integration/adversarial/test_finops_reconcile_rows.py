@@ -1,0 +1,106 @@
+"""Odd rows in an Azure Cost Management export read by ``otel-aicost reconcile``: a bill is read whole or refused
+with ``file:line`` and column (exit 2, no traceback); currencies are never summed together; corrections count.
+Oracle: the typed-in charges of tests/support/reconcile_scenario.py and hand sums here."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from tests.integration.adversarial.findings import F10_RECONCILE_CURRENCIES
+from tests.integration.adversarial.finops_files import no_traceback, run
+from tests.support import cost_exports
+from tests.support.otlp_lines import write_lines
+from tests.support.reconcile_scenario import CALLS, CHARGES, D1, GPT4O
+
+INPUT_4O = CHARGES[0]  # 09-21 gpt-4o global input, 3476 tokens at list price
+
+
+@pytest.fixture(scope="module")
+def telemetry(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("telemetry")
+    write_lines(folder / "spans.jsonl", CALLS, per_line=3)
+    return folder
+
+
+def reconcile_json(export, telemetry, *extra):
+    result = run("reconcile", "--export", export, telemetry, "--format", "json", *extra)
+    no_traceback(result)
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def groups_of(document, day, model, direction):
+    return [
+        g
+        for g in document["groups"]
+        if g["day"] == day.isoformat() and g["model"] == model and g["direction"] == direction
+        and g["deployment_type"] == "global_standard"
+    ]
+
+
+def test_written_with_crlf_and_a_quoted_newline_in_a_cell(tmp_path, telemetry):
+    rows = [cost_exports.row(c) for c in CHARGES]
+    rows[0]["Tags"] = json.dumps({"env": "prod", "note": "line one\r\nline two, with a comma"})
+    path = cost_exports.write_csv(tmp_path / "part.csv", rows)
+    path.write_bytes(path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+    document = reconcile_json(path, telemetry)
+    billed = sum(Decimal(g["billed_cost"]) for g in document["groups"])
+    assert billed == sum((c.cost for c in CHARGES), Decimal(0))
+
+
+@pytest.mark.parametrize(
+    ("cell", "column"),
+    [("NaN", "BilledCost"), ("Infinity", "BilledCost"), ("1,234.5", "BilledCost"), ("$12.50", "BilledCost"),
+     ("2026-13-45T00:00:00Z", "ChargePeriodStart")],
+)  # fmt: skip
+def test_a_malformed_cell_stops_with_file_line_and_column(tmp_path, telemetry, cell, column):
+    rows = [cost_exports.row(c) for c in CHARGES[:4]]
+    rows[2][column] = cell
+    path = cost_exports.write_csv(tmp_path / "part.csv", rows)
+    result = run("reconcile", "--export", path, telemetry)
+    no_traceback(result)
+    assert result.exit_code == 2
+    assert f"{path}:4" in result.stderr and column in result.stderr, result.stderr
+
+
+def test_a_torn_last_row_stops_with_its_line(tmp_path, telemetry):
+    rows = [cost_exports.row(c) for c in CHARGES[:4]]
+    path = cost_exports.write_csv(tmp_path / "part.csv", rows)
+    data = path.read_bytes().rstrip(b"\r\n")
+    path.write_bytes(data[: data.rfind(b",", 0, len(data) // 2 + len(data) // 3)])  # the last row cut mid-way
+    result = run("reconcile", "--export", path, telemetry)
+    no_traceback(result)
+    assert result.exit_code == 2
+    assert f"{path}:5" in result.stderr, result.stderr
+
+
+def test_a_negative_correction_row_reduces_the_billed_cost(tmp_path, telemetry):
+    refund = cost_exports.row(INPUT_4O)
+    refund.update(BilledCost=Decimal("-0.001"), EffectiveCost=Decimal("-0.001"), ChargeClass="Correction",
+                  ConsumedQuantity=Decimal(0), PricingQuantity=Decimal(0))  # fmt: skip
+    path = cost_exports.write_csv(tmp_path / "part.csv", [cost_exports.row(c) for c in CHARGES] + [refund])
+    document = reconcile_json(path, telemetry)
+    (group,) = groups_of(document, D1, GPT4O, "input")
+    assert Decimal(group["billed_cost"]) == INPUT_4O.cost - Decimal("0.001")
+
+
+@F10_RECONCILE_CURRENCIES
+def test_rows_in_two_currencies_are_never_summed_together(tmp_path, telemetry):
+    """Two billing accounts (one in USD, one in EUR) both hold a Cognitive Services account of the same name:
+    their rows share day, account, model, deployment type and direction, but not the currency. (With a USD amount
+    on every row the bill is compared in USD, rightly; this export has none on the EUR row.)"""
+    eur = cost_exports.row(INPUT_4O)
+    eur.update(BilledCost=Decimal("5"), BillingCurrency="EUR", PricingCurrency="EUR", x_BilledCostInUsd="",
+               BillingAccountId="/providers/Microsoft.Billing/billingAccounts/7654321")  # fmt: skip
+    path = cost_exports.write_csv(tmp_path / "part.csv", [cost_exports.row(c) for c in CHARGES] + [eur])
+    result = run("reconcile", "--export", path, telemetry, "--format", "json")
+    no_traceback(result)
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    groups = groups_of(document, D1, GPT4O, "input")
+    by_currency = {g["currency"]: Decimal(g["billed_cost"]) for g in groups}
+    assert by_currency.get("USD") == INPUT_4O.cost, groups
+    assert by_currency.get("EUR") == Decimal(5), groups
