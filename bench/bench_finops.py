@@ -4,11 +4,14 @@
     python bench/gen_spans.py 1000000 /tmp/spans-b.jsonl --seed 8
     python bench/bench_finops.py /tmp/spans-a.jsonl /tmp/spans-b.jsonl [--workers N] [--only focus --granularity hour]
     python bench/bench_finops.py /tmp/spans-a.jsonl --all-outputs [--rounds 3]
+    python bench/gen_spans.py 1000000 /tmp/spans-1m-ordered.jsonl --seed 7 --time-ordered
+    python bench/bench_finops.py /tmp/spans-a.jsonl /tmp/spans-1m-ordered.jsonl --all-outputs --rounds 2
 
 Runs each command in a fresh process, first over the first file (1M spans), then over all files (2M spans).
 ``--all-outputs``: the plain ``report --by team,model --format json`` against the same report asking for every
 other output of the same read (``--forecast --anomalies --html --focus``), run alternately ``--rounds`` times over
-the first file, so that the shared machine's changing load weighs on both alike; prints each pair's CPU ratio.
+each file given (e.g. the same calls in random and in time order), so that the shared machine's changing load
+weighs on both alike; prints each pair's CPU ratio.
 Peak memory is the largest total resident set of the command's whole process tree (the command and its
 reader workers), sampled every 50 ms from /proc. Results also go to bench/results/finops.json.
 """
@@ -146,35 +149,38 @@ def main() -> None:
 def all_outputs(args) -> None:
     """Plain report and report with every output, alternately; CPU seconds of each and their ratio per pair."""
     extra = ["--workers", str(args.workers)] if args.workers else []
-    plain = [args.files[0], "--by", "team,model", "--format", "json", "--no-progress", *extra]
     pairs = []
     with tempfile.TemporaryDirectory() as scratch:
-        everything = plain + args.all_args.format(dir=scratch).split()
         for round_number in range(1, args.rounds + 1):
-            pair = {}
-            for name, cli in (("report", plain), ("all", everything)):
-                result = measure("report", cli, Path(scratch, "stdout"))
-                pair[name] = result
-                print(
-                    f"round {round_number}  {name:6}  {result['seconds']:6.1f} s wall  {result['cpu_seconds']:6.1f} s "
-                    f"cpu  peak RSS {result['peak_rss_mb']:5} MB   {result['summary']}",
-                    flush=True,
-                )
-            ratio = pair["all"]["cpu_seconds"] / pair["report"]["cpu_seconds"]
-            pair["ratio"] = round(ratio, 3)
-            pairs.append(pair)
-            print(f"round {round_number}  all / report CPU: {ratio:.2f}", flush=True)
-    ratios = sorted(p["ratio"] for p in pairs)
+            for path in args.files:
+                plain = [path, "--by", "team,model", "--format", "json", "--no-progress", *extra]
+                everything = plain + args.all_args.format(dir=scratch).split()
+                pair = {"file": path}
+                for name, cli in (("report", plain), ("all", everything)):
+                    result = measure("report", cli, Path(scratch, "stdout"))
+                    pair[name] = result
+                    print(
+                        f"round {round_number}  {Path(path).name}  {name:6}  {result['seconds']:6.1f} s wall  "
+                        f"{result['cpu_seconds']:6.1f} s cpu  peak RSS {result['peak_rss_mb']:5} MB   "
+                        f"{result['summary']}",
+                        flush=True,
+                    )
+                ratio = pair["all"]["cpu_seconds"] / pair["report"]["cpu_seconds"]
+                pair["ratio"] = round(ratio, 3)
+                pairs.append(pair)
+                print(f"round {round_number}  {Path(path).name}  all / report CPU: {ratio:.2f}", flush=True)
     load = os.getloadavg()
-    print(
-        f"CPU ratio all outputs / plain report: median {ratios[len(ratios) // 2]:.2f} "
-        f"(each round: {', '.join(f'{r:.2f}' for r in (p['ratio'] for p in pairs))}); "
-        f"load average at the end {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
-    )
+    for path in args.files:
+        mine = [p["ratio"] for p in pairs if p["file"] == path]
+        print(
+            f"{Path(path).name}: CPU ratio all outputs / plain report: median {sorted(mine)[len(mine) // 2]:.2f} "
+            f"(each round: {', '.join(f'{r:.2f}' for r in mine)})"
+        )
+    print(f"load average at the end {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     (out / "finops_all_outputs.json").write_text(
-        json.dumps({"command": everything, "loadavg_at_end": load, "pairs": pairs}, indent=2)
+        json.dumps({"all_args": args.all_args, "loadavg_at_end": load, "pairs": pairs}, indent=2)
     )
 
 

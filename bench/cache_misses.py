@@ -1,10 +1,15 @@
 """Instructions and simulated cache and branch misses per call (callgrind), every case of a mode in one process.
 
-    .venv/bin/python bench/cache_misses.py --modes aicost openai-v2 --cases chat embeddings --calls 200
+    .venv/bin/python bench/cache_misses.py --modes aicost openai-v2 genai-openai --cases chat async_chat embeddings \
+        chat_wrapper_only stream stream_usage stream_broken --calls 200 --warmup 50
     .venv/bin/python bench/cache_misses.py --modes aicost --cases chat --cache-sim     # + cache and branch misses
 
-``bench/instructions.py`` counts instructions the same way (one process per mode and case, zeroing and dumping
-through callgrind client requests from a small C library); this one needs no compiler and adds ``--cache-sim``.
+Every case of ``overhead.py`` (``worker.CASES``, the streams included, and ``chat_wrapper_only``), from the shared
+mock (``mock_openai.py``); each is checked first (``Caller.check``: the caller sees the chunks and usage the API
+sent). The streams take longer: use ``--calls 50`` for them on a loaded machine. ``bench/instructions.py`` counts
+instructions the same way (one process per mode and case, zeroing and dumping through callgrind client requests
+from a small C library); this one needs no compiler, runs every case of a mode in one process, and adds
+``--cache-sim``.
 
 For each mode and case, one process runs under ``valgrind --tool=callgrind`` with collection off, warms up (every
 lazy import, cache and first-call cost is paid outside the count), then runs ``--calls`` raw SDK calls (the SDK's
@@ -37,7 +42,10 @@ import tempfile
 
 HERE = pathlib.Path(__file__).resolve().parent
 _OTHER_SORTS = 100_000  # instructions: the interpreter's own qsort calls cost a few thousand, a batch millions
-CASES = ("chat", "async_chat", "embeddings", "chat_wrapper_only", "stream", "stream_usage", "stream_broken")
+sys.path.insert(0, str(HERE))
+from worker import CASES as _TIMED_CASES, ISOLATED_CASES  # noqa: E402 - the shared bench cases (mock_openai.py)
+
+CASES = (*_TIMED_CASES, *ISOLATED_CASES)  # every case of overhead.py, the streams included
 
 
 def _in_c(body) -> None:  # noqa: ANN001
@@ -66,6 +74,7 @@ def measure_in_process(mode: str, cases: list[str], calls: int, warmup: int) -> 
     modes.instrument(mode, pipe)
     caller = Caller()
     for case in cases:
+        caller.check(case)  # the caller sees what the API sent (chunk counts, usage)
         caller.run(case, warmup, instrumented=True)
         caller.run(case, warmup, instrumented=False)
         pipe.flush()
@@ -111,7 +120,8 @@ def run(mode: str, cases: list[str], calls: int, warmup: int, keep: str | None, 
         _python_of(mode), __file__, "--in-process", "--modes", mode, "--cases", *cases,
         "--calls", str(calls), "--warmup", str(warmup),
     ]  # fmt: skip
-    done = subprocess.run(command, capture_output=True, text=True, cwd=HERE.parent)
+    env = {**os.environ, "PYTHONHASHSEED": "0"}  # the same dict and set layouts on every run
+    done = subprocess.run(command, capture_output=True, text=True, cwd=HERE.parent, env=env)
     if done.returncode != 0:
         raise SystemExit(f"{mode}: valgrind exit {done.returncode}\n{done.stderr[-3000:]}")
     dumps = sorted(

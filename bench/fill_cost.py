@@ -5,7 +5,8 @@
 
 decodes SPANS once, then adds every call PASSES times to a ``CallTable`` of PLAN (``plain``: the report by
 team and model; ``all``: with the sample, series and FOCUS rows, as ``report --forecast --anomalies --html
---focus`` asks; ``none``: no table, the decode alone). Run it with PASSES 1 and 2 and subtract: the difference
+--focus`` asks; ``sample``, ``series``, ``focus``: the plain report and that one output; ``none``: no table, the
+decode alone). Run it with PASSES 1 and 2 and subtract: the difference
 over the calls is the per-call cost of ``CallTable.add`` (instructions ``Ir``, simulated cache misses ``D1mr``,
 ``DLmr``...), without the decode or the start-up. ``--decode`` times the decode instead (PASSES decodes).
 """
@@ -26,6 +27,9 @@ DIMS = ("tag.team", "model")
 PLANS = {
     "plain": Plan(by=DIMS),
     "all": Plan(by=DIMS, sample=True, series_by=DIMS, focus="day"),
+    "sample": Plan(by=DIMS, sample=True),  # each output's share of "all" on its own
+    "series": Plan(by=DIMS, series_by=DIMS),
+    "focus": Plan(by=DIMS, focus="day"),
     "none": None,
 }
 

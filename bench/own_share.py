@@ -37,19 +37,23 @@ def _kind(filename: str) -> str:
     return "other"
 
 
-def count(run) -> collections.Counter:  # noqa: ANN001
-    """Bytecodes executed by ``run()`` on this thread, by the kind of file their frame belongs to."""
+def count(run, functions: collections.Counter | None = None) -> collections.Counter:  # noqa: ANN001
+    """Bytecodes executed by ``run()`` on this thread, by the kind of file their frame belongs to (and, into
+    ``functions`` if given, our own ones by function)."""
     counts: collections.Counter = collections.Counter()
     kinds: dict[str, str] = {}
 
     def tracer(frame, event, _arg):  # noqa: ANN001, ANN202
         frame.f_trace_opcodes = True
         if event == "opcode":
-            filename = frame.f_code.co_filename
+            code = frame.f_code
+            filename = code.co_filename
             kind = kinds.get(filename)
             if kind is None:
                 kind = kinds[filename] = _kind(filename)
             counts[kind] += 1
+            if functions is not None and kind == "otel_aicost":
+                functions[(filename.rsplit("/otel_aicost/", 1)[1], code.co_qualname)] += 1
         return tracer
 
     sys.settrace(tracer)
@@ -64,6 +68,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", nargs="+", default=["chat", "async_chat", "embeddings", "chat_wrapper_only"])
     parser.add_argument("--calls", type=int, default=50)
+    parser.add_argument("--functions", type=int, default=0, metavar="N",
+                        help="also list our N functions that execute the most bytecodes per call")
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
     import modes
@@ -78,13 +84,16 @@ def main() -> None:
         caller.run(case, 50, False)
         pipe.flush()
         raw = count(lambda: (caller.run(case, args.calls, False), pipe.flush()))
-        ours = count(lambda: (caller.run(case, args.calls, True), pipe.flush()))
+        functions: collections.Counter = collections.Counter()
+        ours = count(lambda: (caller.run(case, args.calls, True), pipe.flush()), functions)
         added = {kind: (ours[kind] - raw[kind]) / args.calls for kind in set(ours) | set(raw)}
         total = sum(added.values())
         ours, fast, sdk = added.get("otel_aicost", 0), added.get("sdk_internals", 0), added.get("opentelemetry", 0)
         print(f"{case:18} bytecodes added per call {total:7.0f}: otel_aicost {ours:6.0f} ({ours / total:.0%}), "
               f"its SDK fast paths (sdk_internals) {fast:5.0f} ({fast / total:.0%}), opentelemetry {sdk:6.0f} "
               f"({sdk / total:.0%}), other {added.get('other', 0) + added.get('bench', 0):5.0f}")
+        for (filename, name), executed in functions.most_common(args.functions):
+            print(f"    {executed / args.calls:6.0f}  {filename}:{name}")
 
 
 if __name__ == "__main__":

@@ -209,8 +209,10 @@ class Pricer:
             return self._implausible(resolved, inputs, output)
         if self.outputs is not None and usage.source == REPORTED:
             self.outputs.observe(request_model, output)
-        cache_read = min(_count(usage.cache_read_tokens), inputs)
-        cache_write = min(_count(usage.cache_write_tokens), inputs - cache_read)
+        cache_read = usage.cache_read_tokens  # most calls have none: no _count call for them
+        cache_read = min(_count(cache_read), inputs) if cache_read else 0
+        cache_write = usage.cache_write_tokens
+        cache_write = min(_count(cache_write), inputs - cache_read) if cache_write else 0
         rates = resolved.rates
         if resolved.long_rates is not None and inputs > resolved.long_threshold:
             rates = resolved.long_rates

@@ -75,12 +75,18 @@ def new_cell(info: CellInfo) -> list:
 class CellInfo:
     """What every output needs to know of a set of dimensions, worked out once when its first call arrives."""
 
-    __slots__ = (
+    _KEPT = (
         "assumed", "budgets", "costed", "error", "estimated", "focus", "focus_priced", "group", "priced", "series",
         "spread", "status", "tags",
     )  # fmt: skip
+    # The cell the last call of these dimensions went to and the start times it takes (``[since, until)``), and
+    # the same of the hourly cell of their series group (``recent_hour``: ``[since, until, cell]``, one list shared
+    # by the group's dimensions): the next call of the same period finds its cells with a comparison, not a
+    # division and a dict lookup (real files come in time order). Only the filling table's: not pickled.
+    __slots__ = (*_KEPT, "cell", "recent_hour", "since", "until")
 
     def __init__(self, table: CallTable, r) -> None:
+        self.forget()
         plan = table.plan
         self.costed = r.cost is not None
         self.priced = self.costed and r.pricing_status in KNOWN_COST  # the report's and the series' "priced"
@@ -106,15 +112,22 @@ class CellInfo:
         if plan.series_by is not None:
             key = (table.series_key(r), model or "(none)")
             self.series = table.series_ids.setdefault(key, len(table.series_ids))
+            self.recent_hour = table.recent_hours.setdefault(self.series, [1, 0, None])
         tags = r.tags
         self.budgets = tuple(b.name for b in plan.budgets if self.priced and all(tags.get(k) == v for k, v in b.match))
 
+    def forget(self) -> None:
+        """No last cells (a call's start is never in ``[1, 0)``)."""
+        self.since, self.until, self.cell = 1, 0, None
+        self.recent_hour = [1, 0, None]
+
     def __getstate__(self) -> tuple:
-        return tuple(getattr(self, name) for name in self.__slots__)
+        return tuple(getattr(self, name) for name in self._KEPT)
 
     def __setstate__(self, state: tuple) -> None:
-        for name, value in zip(self.__slots__, state):
+        for name, value in zip(self._KEPT, state):
             setattr(self, name, value)
+        self.forget()
 
 
 class Spread:

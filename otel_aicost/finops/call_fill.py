@@ -4,13 +4,11 @@ Per call it finds the call's cell (``call_cells``: the id of its dimensions, the
 tokens, cost and cost components, appends what cannot be summed to its report group's columns (``Spread``), adds
 to the hourly cell of its series group and model, and keeps the FOCUS rows' per-token-type sums; a call whose cost
 components do not add up to its cost, or that has per-unit or tool charges, also gets its FOCUS correction
-(``_focus_extra``). The HTML page's latency sample is a reservoir sample (``_take``).
+(``_focus_extra``). The HTML page's latency sample is a reservoir sample (``latency_sample.take``).
 """
 
 from __future__ import annotations
 
-import math
-import random
 from decimal import Decimal
 from operator import attrgetter
 from typing import TYPE_CHECKING
@@ -29,7 +27,6 @@ from otel_aicost.finops.call_cells import (
     COST_WRITE,
     EXTRA,
     FOCUS_REASONING,
-    INFO,
     INPUT,
     OUTPUT,
     REASONING,
@@ -49,7 +46,7 @@ from otel_aicost.finops.focus.columns import (
     TOKEN_UNSPECIFIED,
     UNIT_KINDS,
 )
-from otel_aicost.finops.report import figures as report_figures
+from otel_aicost.finops.latency_sample import take
 from otel_aicost.finops.report.figures import SAVINGS_QUANTUM
 from otel_aicost.finops.series import CACHED as S_CACHED
 from otel_aicost.finops.series import COST as S_COST
@@ -95,21 +92,25 @@ def adder(table: CallTable):
             table.filtered_out += 1
             return
         cost = r.cost
-        slot = start - start % period
         if unit_dim:
             dims = (attrs(r), tuple(r.tags.items()), cost is None, r.input_tokens > 0 or r.output_tokens > 0)
         else:
             dims = (attrs(r), tuple(r.tags.items()), cost is None)
         if timed_dims:
-            dims = (slot, dims)
+            dims = (start - start % period, dims)
         dims_id = dims_ids.get(dims)
         if dims_id is None:
             dims_id = table.new_dims(dims, r)
-        key = slot + dims_id
-        cell = cells.get(key)
-        if cell is None:
-            cell = cells[key] = new_cell(infos[dims_id])
-        info = cell[INFO]
+        info = infos[dims_id]
+        if info.since <= start < info.until:  # the period of the last call of these dimensions: its cell
+            cell = info.cell
+        else:
+            slot = start - start % period
+            key = slot + dims_id
+            cell = cells.get(key)
+            if cell is None:
+                cell = cells[key] = new_cell(info)
+            info.since, info.until, info.cell = slot, slot + period, cell
         inp, cached, write, out = r.input_tokens, r.cache_read_tokens, r.cache_write_tokens, r.output_tokens
         cell[REQUESTS] += 1
         cell[INPUT] += inp
@@ -133,7 +134,7 @@ def adder(table: CallTable):
                 if sampling:
                     state[0] += 1
                     if state[0] >= state[1]:
-                        _take(table, (duration, out, float(cost or 0), info.group))
+                        take(table, (duration, out, float(cost or 0), info.group))
             if info.priced:
                 spread.costs.append(float(cost))
                 spread.priced_duration += r.duration_s
@@ -153,10 +154,16 @@ def adder(table: CallTable):
                 table.last_seen = start
             if start < table.first_seen:  # noqa: PLR1730
                 table.first_seen = start
-            slot = start - start % HOUR_NS + info.series
-            hour_cell = hourly.get(slot)
-            if hour_cell is None:
-                hour_cell = hourly[slot] = new_hour_cell()
+            recent = info.recent_hour  # [since, until, cell]: its series group's last hour (``CellInfo``)
+            if recent[0] <= start < recent[1]:
+                hour_cell = recent[2]
+            else:
+                hour = start - start % HOUR_NS
+                slot = hour + info.series
+                hour_cell = hourly.get(slot)
+                if hour_cell is None:
+                    hour_cell = hourly[slot] = new_hour_cell()
+                recent[0], recent[1], recent[2] = hour, hour + HOUR_NS, hour_cell
             hour_cell[S_REQUESTS] += 1
             if info.error:
                 hour_cell[S_ERRORS] += 1
@@ -225,30 +232,6 @@ def adder(table: CallTable):
                     _focus_extra(cell, r, None)
 
     return add
-
-
-def _take(table: CallTable, point: tuple) -> None:
-    """Keep ``point`` in the latency sample: a uniform reservoir sample of ``SAMPLE_SIZE`` (Li's algorithm L: it
-    draws how many calls to skip, so that the calls in between cost one comparison, not a random number each)."""
-    state, samples, rng = table.sample_state, table.samples, table._random
-    size = report_figures.SAMPLE_SIZE
-    if len(samples) < size:
-        samples.append(point)
-        state[1] = state[0] + 1
-        if len(samples) == size:
-            state[2] = math.exp(math.log(1.0 - rng.random()) / size)
-            state[1] = state[0] + _skip(rng, state[2])
-        return
-    samples[rng.randrange(size)] = point
-    state[2] *= math.exp(math.log(1.0 - rng.random()) / size)
-    state[1] = state[0] + _skip(rng, state[2])
-
-
-def _skip(rng: random.Random, weight: float) -> int:
-    """How far ahead the next call to keep is (1: the very next one)."""
-    if weight >= 1.0:
-        return 1
-    return int(math.log(1.0 - rng.random()) / math.log(1.0 - weight)) + 1
 
 
 def _focus_extra(cell: list, r, residual: Decimal | None) -> None:

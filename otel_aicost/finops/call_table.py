@@ -81,7 +81,7 @@ class CallTable(SeenWindow):
         self.spreads: dict[tuple, Spread] = {}  # report group key -> its per-call columns
         self.budget_cost: dict[str, dict[int, Decimal]] = {b.name: {} for b in plan.budgets}
         self.samples: list[tuple[float, int, float, tuple]] = []
-        self.sample_state = [0, 1, 1.0]  # see ``call_fill._take``
+        self.sample_state = [0, 1, 1.0]  # see ``latency_sample.take``
         self.filtered_out = 0
         self.first_seen, self.last_seen = NEVER, -1
         self._transient()
@@ -91,10 +91,12 @@ class CallTable(SeenWindow):
         self.report_key = key_function(list(plan.by))
         self.series_key = key_function([d for d in plan.series_by or () if d not in TIME_DIMENSIONS])
         self._random = random.Random(0)
+        self.recent_hours: dict[int, list] = {}  # series id -> the last hour its calls went to (``CellInfo``)
         self.add = adder(self)
 
     def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k not in ("report_key", "series_key", "_random", "add")}
+        transient = ("report_key", "series_key", "_random", "recent_hours", "add")
+        return {k: v for k, v in self.__dict__.items() if k not in transient}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
@@ -174,6 +176,7 @@ class CallTable(SeenWindow):
             if my_id is None:
                 my_id = self.dims_ids[dims] = len(self.infos)
                 info = other.infos[their_id]
+                info.forget()  # its last cells may be merged into mine below
                 if info.spread is not None:
                     info.spread = self.spreads[info.group]
                 if info.series is not None:

@@ -69,11 +69,12 @@ def end_failed(call: Call, error: BaseException) -> None:
 
 def _read_raw(call: Call, raw: Any) -> None:
     """Parse a ``.with_raw_response`` body for its usage. A body the SDK cannot parse is not our failure: the
-    caller's own ``parse()`` raises the same error, so the call ends with it."""
+    caller's own ``parse()`` raises the same error, so the call ends with it (and with the billed reply a refusal
+    carries: ``end_failed``)."""
     try:
         parsed = raw.parse()
     except Exception as error:
-        call.fail(error)
+        end_failed(call, error)
         return
     _read(call, parsed)
 

@@ -13,6 +13,8 @@ with the SDK's own path.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import compress, repeat
+from operator import is_
 from typing import Any
 
 from opentelemetry.trace import SpanKind
@@ -46,11 +48,13 @@ def set_attributes(span: Any, attributes: Mapping[str, Any]) -> None:
 
 def _all_plain(attributes: Mapping[str, Any]) -> bool:
     """Whether the SDK's cleaning would return every value and key as it is."""
-    kinds = set(map(type, attributes.values()))
+    values = attributes.values()
+    kinds = set(map(type, values))
     if not kinds <= _SCALARS:
         if not kinds <= _SCALARS_AND_TUPLES:
             return False
-        for value in attributes.values():
-            if type(value) is tuple and not (value and set(map(type, value)) == _STRINGS):
+        # only the tuples (a call's finish reasons) are looked at one by one: the values are picked in C
+        for value in compress(values, map(is_, map(type, values), repeat(tuple))):
+            if not (value and set(map(type, value)) == _STRINGS):
                 return False
     return set(map(type, attributes)) == _STRINGS and "" not in attributes  # keys: non-empty str

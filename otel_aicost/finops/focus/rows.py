@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import functools
 import json
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -150,6 +151,7 @@ def _period_moments(period: int, length_ns: int) -> tuple[datetime, datetime, da
     return start, end, month_start, month_end
 
 
+@functools.lru_cache(maxsize=4096)  # a few models x token types x deployment types; once each, not once a row
 def _price_details(model: str, kind: str, deployment_type: str) -> str:
     """SkuPriceDetails: what the price is for, as FOCUS key-value JSON (custom keys prefixed ``x_``)."""
     details = {"x_Model": model, "x_TokenType": kind}

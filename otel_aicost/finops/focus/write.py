@@ -38,6 +38,7 @@ from otel_aicost.finops.focus.columns import (
 MONEY_SCALE = 24
 QUANTITY_SCALE = 6
 BATCH_ROWS = 8192
+AMOUNT_TEXTS = 50_000  # formatted amounts kept for the rows that follow (bounded: a file may have millions of rows)
 
 
 class MissingExtra(RuntimeError):
@@ -76,19 +77,23 @@ def write_csv(rows: Iterable[dict], path: str | os.PathLike[str]) -> int:
     """Write ``rows``; return how many.
 
     Each column is formatted by its kind (``build``'s column lists): decimals (``format_csv_decimal``) and date/times
-    (``format_datetime``) once per distinct value of a row (the four cost columns hold the same amount) or of the file (periods); the
+    (``format_datetime``) once per distinct value (the four cost columns of a row hold the same amount, unit prices
+    repeat from row to row); the
     rest as they are (the csv module writes None as an empty cell, numbers with ``str``).
     """
     decimals = [i for i, c in enumerate(COLUMNS) if c in DECIMAL_COLUMNS]
     moments = [i for i, c in enumerate(COLUMNS) if c in DATETIME_COLUMNS]
     moment_text: dict[datetime, str] = {}
+    amount_text: dict[Decimal, str] = {}  # equal amounts have one text (trailing zeros dropped): shared by rows
     count = 0
     with open(path, "w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow(COLUMNS)
         for row in rows:
             values = [row[c] for c in COLUMNS]
-            _format_columns(values, decimals, {}, format_csv_decimal)  # the amounts of this row
+            if len(amount_text) > AMOUNT_TEXTS:  # unit prices and block sizes repeat; most amounts do not
+                amount_text.clear()
+            _format_columns(values, decimals, amount_text, format_csv_decimal)
             _format_columns(values, moments, moment_text, format_datetime)  # the periods of the whole file
             writer.writerow(values)
             count += 1

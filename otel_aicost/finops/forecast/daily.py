@@ -82,22 +82,32 @@ def forecast_days(
     noise_lift = math.log(sum(math.exp(e) for e in errors) / len(errors)) if errors else 0.0
     step_lift = math.log(sum(math.exp(carry * e) for e in errors) / len(errors)) if errors else 0.0
     burst_rate = len(excesses) / len(values)
-    future_weekdays = [(first_weekday + len(values) + d) % 7 for d in range(horizon)]
+    # Per day, what is the same on every path: the day's number (1, 2...), its trend correction, its weekday factor.
+    # The loop below runs PATHS x horizon times per group: it draws from ``rng`` in the same order with the same
+    # arithmetic as the plain formula (``tilt * (d + 1) - (slope_error * (d + 1)) ** 2 / 2``), only not redone.
+    days = [(d + 1, (slope_error * (d + 1)) ** 2 / 2, means[d], factors[(first_weekday + len(values) + d) % 7])
+            for d in range(horizon)]  # fmt: skip
+    draw = rng.choice if errors else _no_error
+    uniform, gauss, exp = rng.random, rng.gauss, math.exp
     paths = []
     for _ in range(PATHS):
         path = []
-        tilt = rng.gauss(0.0, slope_error)
-        shift = rng.gauss(0.0, level_error) - level_error**2 / 2
-        for d in range(horizon):
-            noise = (rng.choice(errors) if errors else 0.0) - noise_lift
-            trend = tilt * (d + 1) - (slope_error * (d + 1)) ** 2 / 2
-            day = max(0.0, math.exp(means[d] + shift + noise + trend) - floor)
-            shift += carry * (rng.choice(errors) if errors else 0.0) - step_lift
-            if excesses and rng.random() < burst_rate:
+        tilt = gauss(0.0, slope_error)
+        shift = gauss(0.0, level_error) - level_error**2 / 2
+        for step, correction, mean, factor in days:
+            noise = draw(errors) - noise_lift
+            trend = tilt * step - correction
+            day = max(0.0, exp(mean + shift + noise + trend) - floor)
+            shift += carry * draw(errors) - step_lift
+            if excesses and uniform() < burst_rate:
                 day += rng.choice(excesses)
-            path.append(day * factors[future_weekdays[d]])
+            path.append(day * factor)
         paths.append(path)
     return SamplePaths(paths, method)
+
+
+def _no_error(_errors: Sequence[float]) -> float:
+    return 0.0
 
 
 def weekday_factors(values: Sequence[float], first_weekday: int) -> list[float]:

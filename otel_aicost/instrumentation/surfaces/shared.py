@@ -7,14 +7,16 @@ every read here checks the type and treats anything unexpected as absent.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter
 from typing import Any
 
 from otel_aicost import semconv
 from otel_aicost.instrumentation.facts import NOT_PLAIN, Chunk, Facts
 from otel_aicost.instrumentation.sdk import forget_field
+from otel_aicost.instrumentation.surfaces.usual_usage import MAX_TOKENS as _MAX_TOKENS
+from otel_aicost.instrumentation.surfaces.usual_usage import usual_usage
 from otel_aicost.instrumentation.usage import Usage, breakdown
 
-_MAX_TOKENS = 2**53  # larger counts are garbage, not usage
 
 
 def text(value: Any) -> str | None:
@@ -51,10 +53,32 @@ _SCALAR_PARAMS = (
 
 def request_attributes(kwargs: Mapping[str, Any]) -> dict[str, Any]:
     """The ``gen_ai.request.*`` attributes of the generation parameters present in the call (none, at the cost of
-    one set operation, for a call that passes none of them: most calls send only the model and the input)."""
+    one set operation, for a call that passes none of them: most calls send only the model and the input).
+
+    A call site passes the same parameters every time (``temperature=0.2, max_tokens=64``): when every value present
+    is a plain immutable one (str, int, float, bool, None), the attributes are read once per distinct set of names,
+    values and value types (1, 1.0 and True are equal but distinct attribute values) and copied from then on."""
     if _PARAMETERS.isdisjoint(kwargs):
         return {}
-    return _request_attributes(kwargs)
+    names = tuple(sorted(_PARAMETERS.intersection(kwargs)))
+    values = itemgetter(*names)(kwargs) if len(names) > 1 else (kwargs[names[0]],)
+    kinds = tuple(map(type, values))
+    if not _IMMUTABLE.issuperset(kinds):
+        return _request_attributes(kwargs)
+    key = (names, values, kinds)
+    known = _known_parameters.get(key)
+    if known is None:
+        known = _request_attributes(kwargs)
+        if len(_known_parameters) >= _MAX_KNOWN_PARAMETERS:
+            _known_parameters.clear()
+        _known_parameters[key] = known
+    return dict(known)  # the caller may add to it (embeddings, responses)
+
+
+_IMMUTABLE = frozenset((str, int, float, bool, type(None)))
+_MAX_KNOWN_PARAMETERS = 1024
+# (parameter names, their values, their value types) -> the attributes they make; never handed out (copied)
+_known_parameters: dict[tuple[tuple[str, ...], tuple[Any, ...], tuple[type, ...]], dict[str, Any]] = {}
 
 
 class _AskedKeys(dict):  # type: ignore[type-arg]
@@ -140,6 +164,15 @@ _PARAMETERS = _parameters()
 def usage_of(usage: Any, input_name: str, output_name: str, input_details: str, output_details: str) -> Usage | None:
     if usage is None:
         return None
+    usual = usual_usage(usage, input_name, output_name, input_details, output_details)
+    if usual is not None:
+        return usual
+    return read_usage(usage, input_name, output_name, input_details, output_details)
+
+
+def read_usage(usage: Any, input_name: str, output_name: str, input_details: str, output_details: str
+               ) -> Usage | None:  # fmt: skip
+    """Any usage object, every field checked (``usage_of`` tries the usual shape first)."""
     input_tokens = count(field(usage, input_name))
     output_tokens = count(field(usage, output_name))
     if input_tokens is None and output_tokens is None:
@@ -166,11 +199,15 @@ def chat_usage(usage: Any) -> Usage | None:
 
 def common_facts(response: Any, usage: Usage | None = None, finish_reasons: tuple[str, ...] = ()) -> Facts:
     """Id, model, service tier and fingerprint of a response or chunk, with the usage and reasons given."""
-    return Facts(
-        response_id=text(getattr(response, "id", None)),
-        response_model=text(getattr(response, "model", None)),
-        service_tier=text(field(response, "service_tier")),
-        system_fingerprint=text(getattr(response, "system_fingerprint", None)),
+    response_id = getattr(response, "id", None)
+    model = getattr(response, "model", None)
+    tier = response.get("service_tier") if isinstance(response, dict) else getattr(response, "service_tier", None)
+    fingerprint = getattr(response, "system_fingerprint", None)
+    return Facts(  # text(), inlined: a non-empty str, else None
+        response_id=response_id if type(response_id) is str and response_id else None,
+        response_model=model if type(model) is str and model else None,
+        service_tier=tier if type(tier) is str and tier else None,
+        system_fingerprint=fingerprint if type(fingerprint) is str and fingerprint else None,
         usage=usage,
         finish_reasons=finish_reasons,
     )
@@ -180,6 +217,9 @@ def choice_reasons(response: Any) -> tuple[str, ...]:
     """Finish reasons of a chat or legacy completion, one per choice."""
     choices = getattr(response, "choices", None)
     if isinstance(choices, list):
+        if len(choices) == 1:  # the usual reply
+            reason = getattr(choices[0], "finish_reason", None)
+            return (reason,) if type(reason) is str and reason else ()
         return tuple(reason for c in choices if (reason := text(getattr(c, "finish_reason", None))))
     return ()
 

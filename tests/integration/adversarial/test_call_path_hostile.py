@@ -50,6 +50,33 @@ def test_parse_refusing_a_billed_reply_still_costs(server, oracle, telemetry, fi
     assert money(span.attributes["gen_ai.usage.cost"]) == expected_cost("gpt-4o-mini", 19, 9)
 
 
+def test_raw_parse_refusing_a_billed_reply_still_costs(server, oracle, telemetry):
+    """``with_raw_response.parse(...)`` then ``.parse()``: the same refusal, raised by the caller's own ``parse()``
+    of the raw response (and by ours, which reads it first); the call is still priced from the reply."""
+    from pydantic import BaseModel
+
+    class City(BaseModel):
+        city: str
+        celsius: int
+
+    server.answer = _plain("length")
+
+    def case(run):
+        with client(server) as api:
+            raw = getattr(chat_helpers(api), "with_raw_response", None)
+            if raw is None:
+                pytest.skip("this openai version has no with_raw_response on the chat helpers (openai 1.40)")
+            response = raw.parse(**chat_kwargs(response_format=City))
+            with pytest.raises(openai.OpenAIError) as caught:
+                response.parse()
+            run.seen = (type(caught.value).__name__, str(caught.value))
+
+    oracle(case)
+    span = telemetry.span()
+    assert span.attributes["error.type"].endswith("LengthFinishReasonError")
+    assert money(span.attributes["gen_ai.usage.cost"]) == expected_cost("gpt-4o-mini", 19, 9)
+
+
 def test_parse_refusing_a_billed_reply_settles_budgets_async(server, telemetry, instrument):
     """The same refusal on the async client: the budget's spend is the billed cost (typed-in prices)."""
     import asyncio

@@ -1,0 +1,63 @@
+"""A usage object of the usual shape, read without the general reader's per-field checks (``shared.usage_of``).
+
+Nearly every reply's usage is an SDK model whose two token counts are plain ints and whose detail objects (cached
+and reasoning tokens) report none of the priced subsets (cache writes, audio, image tokens). Such a usage is read
+here from the models' own ``__dict__`` in a few lookups; anything else (a dict, extra fields the SDK did not
+declare, a count of another type or out of range, any priced subset) answers None and the general reader reads it.
+Both give the same ``Usage``: ``tests/unit/test_usual_usage.py`` compares them on every shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from otel_aicost.instrumentation.usage import Usage
+
+MAX_TOKENS = 2**53  # larger counts are garbage, not usage
+# the details' fields usage.breakdown prices: when one holds anything, the general reader reads them
+_PRICED_INPUT_DETAILS = ("cache_write_tokens", "audio_tokens", "image_tokens")
+_PRICED_OUTPUT_DETAILS = ("audio_tokens", "image_tokens")
+
+
+def usual_usage(usage: Any, input_name: str, output_name: str, input_details: str, output_details: str
+                ) -> Usage | None:  # fmt: skip
+    """The usage of a model of the usual shape (see the module), else None: read it in full."""
+    try:  # a pydantic 2 model (pydantic 1 has no __pydantic_extra__, a dict no __dict__: read in full)
+        if usage.__pydantic_extra__:
+            return None
+        fields = usage.__dict__
+        input_tokens = fields[input_name]
+        output_tokens = fields[output_name]
+        inputs = fields[input_details]
+        outputs = fields[output_details]
+        cached = reasoning = None
+        if inputs is not None:
+            if inputs.__pydantic_extra__:
+                return None
+            details = inputs.__dict__
+            if any(map(details.get, _PRICED_INPUT_DETAILS)):
+                return None
+            cached = details.get("cached_tokens")
+        if outputs is not None:
+            if outputs.__pydantic_extra__:
+                return None
+            details = outputs.__dict__
+            if any(map(details.get, _PRICED_OUTPUT_DETAILS)):
+                return None
+            reasoning = details.get("reasoning_tokens")
+    except (AttributeError, KeyError, TypeError):
+        return None
+    if not (type(input_tokens) is int and type(output_tokens) is int and 0 <= input_tokens <= MAX_TOKENS
+            and 0 <= output_tokens <= MAX_TOKENS):  # fmt: skip
+        return None
+    if cached is not None and not (type(cached) is int and 0 <= cached <= MAX_TOKENS):
+        return None
+    if reasoning is not None and not (type(reasoning) is int and 0 <= reasoning <= MAX_TOKENS):
+        return None
+    return Usage(
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        cache_read_tokens=min(cached or 0, input_tokens),
+        reasoning_tokens=min(reasoning or 0, output_tokens),
+        cache_read_reported=cached is not None,
+    )

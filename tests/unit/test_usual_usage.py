@@ -1,0 +1,119 @@
+"""The usual-shape usage read (``surfaces/usual_usage.py``) gives exactly what the general reader gives (the oracle:
+``shared.read_usage``, every field checked), on SDK models parsed from many bodies: usual ones (which it must read
+itself) and every kind of odd one (which it must hand to the general reader or read the same)."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from openai.types import CompletionUsage
+
+from otel_aicost.instrumentation.surfaces import shared
+from otel_aicost.instrumentation.surfaces.usual_usage import usual_usage
+
+CHAT_NAMES = ("prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details")
+RESPONSES_NAMES = ("input_tokens", "output_tokens", "input_tokens_details", "output_tokens_details")
+
+USUAL_CHAT = {
+    "prompt_tokens": 24, "completion_tokens": 48, "total_tokens": 72,
+    "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+    "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0, "accepted_prediction_tokens": 0,
+                                  "rejected_prediction_tokens": 0},
+}  # fmt: skip
+
+
+def _chat(**changes: object) -> dict:
+    body = copy.deepcopy(USUAL_CHAT)
+    for path, value in changes.items():
+        *parents, name = path.split("__")
+        target = body
+        for parent in parents:
+            target = target[parent]
+        if value is _DROP:
+            target.pop(name)
+        else:
+            target[name] = value
+    return body
+
+
+_DROP = object()
+
+USUAL = {
+    "plain": _chat(),
+    "cached and reasoning": _chat(prompt_tokens_details__cached_tokens=16, completion_tokens_details__reasoning_tokens=40),
+    "cached over the total (clamped)": _chat(prompt_tokens_details__cached_tokens=99),
+    "no details": _chat(prompt_tokens_details=_DROP, completion_tokens_details=_DROP),
+    "details null": _chat(prompt_tokens_details=None, completion_tokens_details=None),
+    "cached null": _chat(prompt_tokens_details__cached_tokens=None),
+    "cached absent": _chat(prompt_tokens_details={"audio_tokens": 0}),
+    "zero tokens": _chat(prompt_tokens=0, completion_tokens=0),
+}
+ODD = {
+    "audio in": _chat(prompt_tokens_details__audio_tokens=8),
+    "audio out": _chat(completion_tokens_details__audio_tokens=8),
+    "image tokens (undeclared)": _chat(prompt_tokens_details__image_tokens=5),
+    "cache writes (undeclared)": _chat(prompt_tokens_details__cache_write_tokens=5),
+    "an extra field on usage": _chat(something_new=3),
+    "prompt as a string": _chat(prompt_tokens="24"),
+    "prompt as a float": _chat(prompt_tokens=24.0),
+    "prompt as a bool": _chat(prompt_tokens=True),
+    "prompt negative": _chat(prompt_tokens=-1),
+    "prompt huge": _chat(prompt_tokens=2**60),
+    "prompt missing": _chat(prompt_tokens=_DROP),
+    "both missing": _chat(prompt_tokens=_DROP, completion_tokens=_DROP),
+    "cached negative": _chat(prompt_tokens_details__cached_tokens=-3),
+    "cached as a string": _chat(prompt_tokens_details__cached_tokens="3"),
+    "reasoning huge": _chat(completion_tokens_details__reasoning_tokens=2**60),
+    "details a list": _chat(prompt_tokens_details=[1, 2]),
+    "details a string": _chat(completion_tokens_details="x"),
+    "audio as a bool": _chat(prompt_tokens_details__audio_tokens=True),
+}
+
+
+def _models(body: dict) -> list[object]:
+    """The body as the SDK builds it (``construct``, no validation, as for every response) and validated."""
+    built = [CompletionUsage.construct(**copy.deepcopy(body))]
+    try:
+        built.append(CompletionUsage.model_validate(copy.deepcopy(body)))
+    except Exception:  # noqa: BLE001 - junk the SDK's validation refuses: only the constructed one
+        pass
+    return built
+
+
+def _same(usage: object, names: tuple[str, ...]) -> object:
+    got = shared.usage_of(usage, *names)
+    assert got == shared.read_usage(usage, *names)
+    return got
+
+
+@pytest.mark.parametrize("name", sorted(USUAL))
+def test_a_usual_usage_is_read_by_the_usual_reader_the_same(name: str) -> None:
+    declared = "prompt_tokens_details" in CompletionUsage.model_fields  # openai 1.40 keeps them as extra dicts
+    for usage in _models(USUAL[name]):
+        if declared:
+            assert usual_usage(usage, *CHAT_NAMES) is not None, "the usual shape must take the short read"
+        _same(usage, CHAT_NAMES)
+
+
+@pytest.mark.parametrize("name", sorted(ODD))
+def test_an_odd_usage_reads_as_the_general_reader_reads_it(name: str) -> None:
+    for usage in _models(ODD[name]):
+        _same(usage, CHAT_NAMES)
+    _same(copy.deepcopy(ODD[name]), CHAT_NAMES)  # a plain dict, as an older SDK keeps undeclared objects
+
+
+def test_priced_subsets_are_not_lost() -> None:
+    usage = _same(CompletionUsage.construct(**_chat(prompt_tokens_details__audio_tokens=8)), CHAT_NAMES)
+    assert usage.input_audio_tokens == 8
+
+
+@pytest.mark.parametrize("details", [
+    {"input_tokens_details": {"cached_tokens": 3}, "output_tokens_details": {"reasoning_tokens": 5}},
+    {"input_tokens_details": {"cached_tokens": 3, "image_tokens": 2}, "output_tokens_details": {"reasoning_tokens": 5}},
+    {},
+], ids=["usual", "image tokens", "no details"])  # fmt: skip
+def test_responses_usage(details: dict) -> None:
+    responses = pytest.importorskip("openai.types.responses", reason="openai 1.40 has no Responses API types")
+    body = {"input_tokens": 30, "output_tokens": 20, "total_tokens": 50, **details}
+    _same(responses.ResponseUsage.construct(**copy.deepcopy(body)), RESPONSES_NAMES)
