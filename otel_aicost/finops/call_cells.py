@@ -13,6 +13,7 @@ to a few thousand, so their dict stays in the cache, and the cell's key is one i
 
 from __future__ import annotations
 
+import math
 from array import array
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -131,25 +132,35 @@ class CellInfo:
 
 
 class Spread:
-    """A report group's per-call columns (for percentiles and the correlation) and float sums, in call order."""
+    """A report group's per-call columns (for percentiles, the correlation and the sums of durations), in call
+    order. Durations are summed from these columns with ``math.fsum`` (``out_duration``, ``priced_duration``):
+    correctly rounded, so the same whatever the order of the calls and the number of reader processes; a running
+    float sum would change in its last digits with them."""
 
-    __slots__ = ("costs", "durations", "out_duration", "out_tokens", "priced_duration")
+    __slots__ = ("costs", "durations", "out_tokens", "priced_durations")
 
     def __init__(self) -> None:
         self.costs = array("d")  # per priced call
+        self.priced_durations = array("d")  # per priced call, aligned with costs
         self.durations = array("d")  # per successful call
         self.out_tokens = array("d")  # per successful call, aligned with durations
-        self.priced_duration = self.out_duration = 0.0
 
     def __getstate__(self) -> tuple:
-        return self.costs, self.durations, self.out_tokens, self.priced_duration, self.out_duration
+        return self.costs, self.durations, self.out_tokens, self.priced_durations
 
     def __setstate__(self, state: tuple) -> None:
-        self.costs, self.durations, self.out_tokens, self.priced_duration, self.out_duration = state
+        self.costs, self.durations, self.out_tokens, self.priced_durations = state
 
     def merge(self, other: Spread) -> None:
         self.costs.extend(other.costs)
         self.durations.extend(other.durations)
         self.out_tokens.extend(other.out_tokens)
-        self.priced_duration += other.priced_duration
-        self.out_duration += other.out_duration
+        self.priced_durations.extend(other.priced_durations)
+
+    def out_duration(self) -> float:
+        """Seconds of the successful calls that produced output."""
+        return math.fsum(d for d, out in zip(self.durations, self.out_tokens) if out)
+
+    def priced_duration(self) -> float:
+        """Seconds of the priced calls."""
+        return math.fsum(self.priced_durations)

@@ -129,15 +129,13 @@ def adder(table: CallTable):
                 duration = r.duration_s
                 spread.durations.append(duration)
                 spread.out_tokens.append(out)
-                if out:
-                    spread.out_duration += duration
                 if sampling:
                     state[0] += 1
                     if state[0] >= state[1]:
                         take(table, (duration, out, float(cost or 0), info.group))
             if info.priced:
                 spread.costs.append(float(cost))
-                spread.priced_duration += r.duration_s
+                spread.priced_durations.append(r.duration_s)
                 if cached:
                     uncached = inp - cached - write
                     if uncached > 0 and c_in is not None and c_cached is not None:

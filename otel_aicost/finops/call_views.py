@@ -61,7 +61,7 @@ def report_groups(table: CallTable) -> ReportGroups:
             group = groups[info.group] = GroupSums()
             spread = table.spreads[info.group]
             group.costs, group.durations, group.out_tokens = spread.costs, spread.durations, spread.out_tokens
-            group.priced_duration, group.out_duration = spread.priced_duration, spread.out_duration
+            group.priced_duration, group.out_duration = spread.priced_duration(), spread.out_duration()
         requests = cell[REQUESTS]
         group.requests += requests
         group.input += cell[INPUT]

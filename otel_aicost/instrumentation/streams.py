@@ -3,10 +3,10 @@ stream ends, whichever way it ends.
 
 A ``StreamState`` holds one stream's call and what its chunks said; the chunk proxy (``StreamProxy``) and the byte
 tap on its HTTP response (``taps.py``) share it. Exits: exhaustion; an error mid-stream; ``close()``/``aclose()``
-(an exception it raises is recorded); a ``with`` block (the exception leaving it is recorded); the SDK's stream
-helpers (``chat.completions.stream()``, ``responses.stream()``), which close the HTTP response: the tap sees that
-close and ends the call at once; garbage collection of an abandoned stream; interpreter exit (``ending.py``).
-The usage-only chunk we asked for on the caller's behalf (``stream_options.include_usage``) is cut out of the bytes
+(an exception it raises is recorded, never one the caller is handling around it); a ``with`` block (the exception
+leaving it is recorded); the SDK's stream helpers (``chat.completions.stream()``, ``responses.stream()``), which
+close the HTTP response: the tap sees that close and ends the call at once; garbage collection of an abandoned
+stream; interpreter exit (``ending.py``). The usage-only chunk we asked for on the caller's behalf (``stream_options.include_usage``) is cut out of the bytes
 before the SDK parses it (``taps.UsageCut``) and counted when the SDK's iterator stops; where the cut cannot be
 exact, the chunk reaches the proxy, which reads and hides it.
 """
@@ -30,10 +30,14 @@ from otel_aicost.instrumentation.safety import report_internal_error
 _NOT_ERRORS = (GeneratorExit, StopIteration, StopAsyncIteration)
 
 
-def error_in_flight() -> BaseException | None:
-    """The exception being raised through the caller's code right now (a ``with`` block's exit), if any."""
+def error_in_flight(handled_before: BaseException | None) -> BaseException | None:
+    """The exception being raised through the caller's code right now (a stream helper's ``with`` exit, which
+    closes the HTTP response), if any; never ``handled_before``, the one the caller was already handling when the
+    stream was made (a fallback ``create()`` inside an ``except`` block): that one belongs to an earlier call."""
     error = sys.exc_info()[1]
-    return None if error is None or isinstance(error, _NOT_ERRORS) else error
+    if error is None or error is handled_before or isinstance(error, _NOT_ERRORS):
+        return None
+    return error
 
 
 def _never_plain(chunk: Any, injected_usage: bool, need_common: bool) -> Any:
@@ -48,7 +52,8 @@ class StreamState:
     chunk timings are folded once, when the stream ends."""
 
     __slots__ = (
-        "call", "read", "read_plain", "injected", "seen", "arrivals", "output", "in_next", "cut_usage", "__weakref__",
+        "call", "read", "read_plain", "injected", "seen", "arrivals", "output", "in_next", "cut_usage", "handled_before",
+        "__weakref__",
     )  # fmt: skip
 
     def __init__(self, call: Call) -> None:
@@ -60,8 +65,9 @@ class StreamState:
         self.seen = StreamFacts()
         self.arrivals: list[float] = []  # perf_counter() of each output chunk
         self.output = StreamOutput() if call.telemetry.content.enabled else None
-        self.in_next = False  # inside the proxy's next: the proxy ends the call itself
+        self.in_next = False  # inside the proxy's next or close: the proxy ends the call itself
         self.cut_usage: Any = None  # the usage-only event the byte tap cut out (taps.UsageCut), decoded
+        self.handled_before = sys.exc_info()[1]  # an exception the caller is handling as the stream starts
         still_open(self)
 
     def take(self, chunk: Any) -> bool:
@@ -140,9 +146,12 @@ class StreamState:
             report_internal_error("stream end")
 
     def response_closed(self) -> None:
-        """The HTTP response was closed (a helper's ``close()`` or ``with`` exit, or the body read to its end)."""
+        """The HTTP response was closed (a helper's ``close()`` or ``with`` exit, or the body read to its end). A
+        helper's ``with`` exit is the one way an exception leaving the caller's block reaches us here; a plain
+        ``close()`` looks the same from here, so an exception already handled when the stream started never
+        counts (it may still be ``sys.exc_info()`` in the caller's ``except`` block)."""
         if not self.in_next:
-            self.end(error_in_flight())
+            self.end(error_in_flight(self.handled_before))
 
     def end_at_exit(self) -> None:
         self.end(None)
@@ -211,12 +220,16 @@ class StreamProxy(_Proxy):
                 return chunk
 
     def close(self) -> None:
+        state = self._self_state
+        state.in_next = True  # the response's close (the tap) is this one: the call ends below
         try:
             self.__wrapped__.close()
         except BaseException as error:
+            state.in_next = False
             self._self_end(error)
             raise
-        self._self_end(error_in_flight())
+        state.in_next = False
+        self._self_end(None)  # no exception passes through close(): one in flight is the caller's own business
 
     def __enter__(self) -> StreamProxy:
         self.__wrapped__.__enter__()
@@ -273,12 +286,16 @@ class AsyncStreamProxy(_Proxy):
                 return chunk
 
     async def close(self) -> None:
+        state = self._self_state
+        state.in_next = True  # the response's close (the tap) is this one: the call ends below
         try:
             await self.__wrapped__.close()
         except BaseException as error:
+            state.in_next = False
             self._self_end(error)
             raise
-        self._self_end(error_in_flight())
+        state.in_next = False
+        self._self_end(None)  # no exception passes through close(): one in flight is the caller's own business
 
     async def aclose(self) -> None:
         await self.close()

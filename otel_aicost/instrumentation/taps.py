@@ -3,8 +3,8 @@
 ``client.….with_raw_response.create(stream=True)`` and ``.with_streaming_response`` hand the caller the HTTP body
 itself (``iter_bytes()``, ``iter_lines()``, ``read()``, …). The tap wraps ``http_response.stream`` (the httpx byte
 stream every read goes through) and passes every byte on unchanged, so the caller reads exactly what the bare
-SDK gives; for a body nobody parses it decodes a copy (server-sent events or one JSON document) for the usage the
-server sent. Every stream also gets a tap: when its HTTP response is closed (by a stream helper's ``close()`` or
+SDK gives; for a body nobody parses it decodes a copy (server-sent events or one JSON document, decompressed first
+if the server compressed it: ``content_encoding.py``) for the usage the server sent. Every stream also gets a tap: when its HTTP response is closed (by a stream helper's ``close()`` or
 ``with`` exit, by ``raw.close()``, or by reading the body to its end) the call ends at once.
 """
 
@@ -15,6 +15,7 @@ from typing import Any
 
 import wrapt
 
+from otel_aicost.instrumentation.content_encoding import decoding
 from otel_aicost.instrumentation.safety import report_internal_error
 
 _MAX_JSON_BODY = 16 * 1024 * 1024  # a larger non-streamed body is not decoded for usage (the call is unpriced)
@@ -41,7 +42,8 @@ def view(value: Any) -> Any:
 
 
 class SseDecoder:
-    """Server-sent events, fed byte by byte chunk; each event's JSON ``data`` goes to ``on_event``."""
+    """Server-sent events, fed byte by byte chunk; each event's JSON ``data`` goes to ``on_event``. Lines end with
+    ``\r\n``, ``\n`` or a bare ``\r``, as the SSE standard (and the SDK's own decoder) has it."""
 
     __slots__ = ("on_event", "buffer", "data")
 
@@ -51,14 +53,26 @@ class SseDecoder:
         self.data: list[bytes] = []
 
     def feed(self, part: bytes) -> None:
-        self.buffer += part
-        *lines, self.buffer = self.buffer.split(b"\n")
+        buffer = self.buffer + part
+        if b"\r" in buffer:
+            lines = self._cr_lines(buffer)
+        else:
+            *lines, self.buffer = buffer.split(b"\n")
         for line in lines:
-            line = line.rstrip(b"\r")
             if not line:
                 self._dispatch()
             elif line.startswith(b"data:"):
                 self.data.append(line[5:].lstrip(b" "))
+
+    def _cr_lines(self, buffer: bytes) -> list[bytes]:
+        """The complete lines of a buffer with carriage returns; a ``\r`` at its very end is held back with the
+        unfinished line (the ``\n`` of a ``\r\n`` may come with the next read)."""
+        held = b"\r" if buffer.endswith(b"\r") else b""
+        if held:
+            buffer = buffer[:-1]
+        *lines, rest = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+        self.buffer = rest + held
+        return lines
 
     def flush(self) -> None:
         if self.buffer:
@@ -288,14 +302,17 @@ class ByteTap(wrapt.ObjectProxy):  # type: ignore[misc]
 
 
 def tap(http_response: Any, on_close: Any, decoder: Any = None, cut: UsageCut | None = None) -> ByteTap | None:
-    """Put a tap on ``http_response`` (public ``httpx.Response.stream``); None if it has no stream to tap. A ``cut``
-    applies only to a body the server sent as it is (no ``content-encoding``): the tap sees the bytes before
-    httpx decodes them."""
+    """Put a tap on ``http_response`` (public ``httpx.Response.stream``); None if it has no stream to tap. The tap
+    sees the bytes before httpx undoes their ``content-encoding``: the ``decoder`` reads them decompressed
+    (``content_encoding.py``), and a ``cut`` applies only to a body the server sent as it is."""
     stream = getattr(http_response, "stream", None)
     if stream is None or isinstance(stream, ByteTap):
         return None
-    if cut is not None and http_response.headers.get("content-encoding", "identity") != "identity":
+    encoding = http_response.headers.get("content-encoding")
+    if encoding is not None and encoding != "identity":
         cut = None
+        if decoder is not None:
+            decoder = decoding(encoding, decoder)
     wrapped = ByteTap(stream, on_close, decoder, cut)
     http_response.stream = wrapped
     return wrapped

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,7 @@ class Reply:
     gzip: bool = False  # Content-Encoding: gzip (the body compressed as one)
     drop_after: int | None = None  # bytes of the body sent before the connection drops
     headers: dict[str, str] = field(default_factory=dict)
+    pause: float = 0.0  # seconds between two writes of ``parts`` (the client reads each on its own)
 
 
 def asked_usage(request_body: dict[str, Any]) -> bool:
@@ -64,7 +66,9 @@ class _Handler(LoopbackHandler):
                 self.write_chunks([data[: reply.drop_after]])
                 self.abort_connection()
                 return
-            for part in parts:
+            for index, part in enumerate(parts):
+                if index and reply.pause:
+                    time.sleep(reply.pause)
                 self.write_chunks([part])
             self.end_chunked()
         except (BrokenPipeError, ConnectionResetError):

@@ -127,3 +127,21 @@ def test_a_canonical_stream_folds_to_the_same_facts() -> None:
         lean = _read_stream(surface, kind, values, True, False, lean=True)
         assert lean == _read_stream(surface, kind, values, True, False, lean=False)
         assert lean[0].output_parts and lean[1] >= 20, surface.operation
+
+
+def test_a_named_event_wrapped_by_an_old_sdk_is_read_and_shown_as_the_bare_sdk_shows_it() -> None:
+    """openai 1.x before about 1.5x hands a named SSE event (``event: message``) over as
+    ``ChatCompletionChunk(data={...}, event=...)``: it is read from its data, the ``"usage": null`` our
+    ``include_usage`` made the API add is taken out of the caller's dict, and the usage-only event is hidden."""
+    first, *_, usage_event = payloads.chat_chunks(pieces=("Hel", "lo"), include_usage=True)
+    bare = {name: value for name, value in first.items() if name != "usage"}  # as the API sends it unasked
+    first = {**bare, "usage": None}
+    chunk = ChatCompletionChunk.construct(data=first, event="message")
+    read = CHAT.read_chunk(chunk, True, True)
+    assert chunk.data == bare and "usage" not in chunk.data  # what the bare SDK's caller gets
+    assert read.facts.response_id == bare["id"] and not read.hide
+    hidden = CHAT.read_chunk(ChatCompletionChunk.construct(data=usage_event, event="message"), True, False)
+    assert hidden.hide and hidden.facts.usage.input_tokens == usage_event["usage"]["prompt_tokens"]
+    asked_by_the_caller = {**bare, "usage": None}
+    CHAT.read_chunk(ChatCompletionChunk.construct(data=asked_by_the_caller, event="message"), False, True)
+    assert asked_by_the_caller["usage"] is None  # the caller's own stream_options: its chunks as sent

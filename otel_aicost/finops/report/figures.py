@@ -27,6 +27,7 @@ Percentiles are exact (nearest rank: always a value some call had) from per-grou
 
 from __future__ import annotations
 
+import math
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -136,13 +137,19 @@ class ReportGroups:
     def summaries(self) -> tuple[list[GroupSummary], list[GroupSummary]]:
         """(groups sorted by cost, highest first; totals per currency)."""
         totals: dict[str, GroupSums] = {}
+        seconds: dict[str, tuple[list[float], list[float]]] = {}  # per currency: the groups' durations
         groups = []
         for key, group in self.groups.items():
             groups.append(_summarize(dict(zip(self.by, key[:-1])), key[-1], group))
             total = totals.get(key[-1])
             if total is None:
                 total = totals[key[-1]] = GroupSums()
+                seconds[key[-1]] = ([], [])
             total.merge(group)
+            seconds[key[-1]][0].append(group.out_duration)
+            seconds[key[-1]][1].append(group.priced_duration)
+        for currency, (out, priced) in seconds.items():  # correctly rounded: the same in any order of the groups
+            totals[currency].out_duration, totals[currency].priced_duration = math.fsum(out), math.fsum(priced)
         groups.sort(key=lambda g: (-g.cost, -g.requests, tuple(g.key.values())))
         return groups, [_summarize({}, currency, group) for currency, group in sorted(totals.items())]
 

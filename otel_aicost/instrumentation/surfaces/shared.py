@@ -15,8 +15,8 @@ from otel_aicost.instrumentation.facts import NOT_PLAIN, Chunk, Facts
 from otel_aicost.instrumentation.sdk import forget_field
 from otel_aicost.instrumentation.surfaces.usual_usage import MAX_TOKENS as _MAX_TOKENS
 from otel_aicost.instrumentation.surfaces.usual_usage import usual_usage
+from otel_aicost.instrumentation.taps import view
 from otel_aicost.instrumentation.usage import Usage, breakdown
-
 
 
 def text(value: Any) -> str | None:
@@ -233,6 +233,10 @@ def read_choices_chunk(chunk: Any, injected_usage: bool, need_common: bool, text
     """A chat or legacy-completion stream chunk. Chunks are built without validation: any field may be missing
     or of any JSON type (even the chunk itself)."""
     choices = getattr(chunk, "choices", None)
+    if choices is None:
+        wrapped = _wrapped_event(chunk, injected_usage)
+        if wrapped is not None:
+            return read_choices_chunk(wrapped, injected_usage, need_common, text_field)
     usage = getattr(chunk, "usage", None)
     facts = common_facts(chunk) if need_common else None
     hide = False
@@ -256,6 +260,20 @@ def read_choices_chunk(chunk: Any, injected_usage: bool, need_common: bool, text
                 index = getattr(choice, "index", None)
                 finish.append((index if type(index) is int else 0, reason))
     return Chunk(facts=facts, texts=tuple(parts), finish=tuple(finish), hide=hide)
+
+
+def _wrapped_event(chunk: Any, injected_usage: bool) -> Any:
+    """The chunk inside a named SSE event (``event: message``) as openai 1.x before about 1.5x hands it over:
+    ``ChatCompletionChunk(data={...}, event=...)``, every field of its own unset (None). Read from its ``data``;
+    when we asked for the usage, the ``"usage": null`` the API then adds to every event is taken out of that dict
+    (the caller's own, which the SDK keeps as it decoded it), so the caller sees the bare SDK's chunk. None for any
+    other chunk without choices."""
+    data = getattr(chunk, "data", None)
+    if type(data) is not dict or getattr(chunk, "event", None) is None:
+        return None
+    if injected_usage and "usage" in data and data["usage"] is None:
+        del data["usage"]
+    return view(data)
 
 
 def plain_choices_chunk(chunk: Any, injected_usage: bool, need_common: bool, text_field: str = "content") -> Any:

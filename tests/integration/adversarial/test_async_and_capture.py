@@ -9,7 +9,6 @@ import json
 
 import pytest
 
-from tests.integration.adversarial.findings import F1_ERROR_IN_FLIGHT
 from tests.integration.adversarial.shapes import chat_helpers, chat_kwargs, chat_reply, exact
 from tests.integration.adversarial.test_stream_exits import one_call
 from tests.support.scripted_openai import Reply, asked_usage, client, sse
@@ -97,9 +96,7 @@ ASYNC_EXITS = {
 
 
 @pytest.mark.parametrize("name", sorted(ASYNC_EXITS))
-def test_async_exit(server, oracle, telemetry, request, name):
-    if name == "closed_in_except_block":
-        request.applymarker(F1_ERROR_IN_FLIGHT)
+def test_async_exit(server, oracle, telemetry, name):
     case, priced = ASYNC_EXITS[name]
     server.answer = chat_reply()
     assert oracle(_with_server(server, _async(case))).checkpoints == [1, 1]

@@ -8,7 +8,6 @@ import json
 
 import pytest
 
-from tests.integration.adversarial.findings import F2_GZIP
 from tests.integration.adversarial.shapes import CHAT_COST, chat_kwargs, chat_reply, exact, money
 from tests.integration.adversarial.test_stream_exits import one_call
 from tests.integration.conformance.recordings import PLAIN, expected_cost
@@ -44,9 +43,7 @@ PLAIN_READS = {
 
 @pytest.mark.parametrize("gzip", [False, True], ids=["plain", "gzip"])
 @pytest.mark.parametrize("read", sorted(STREAMED_READS))
-def test_streaming_response_of_a_stream(server, oracle, telemetry, request, read, gzip):
-    if gzip and read != "parse":
-        request.applymarker(F2_GZIP)
+def test_streaming_response_of_a_stream(server, oracle, telemetry, read, gzip):
     server.answer = chat_reply(gzip=gzip)
 
     def case(run):
@@ -61,9 +58,7 @@ def test_streaming_response_of_a_stream(server, oracle, telemetry, request, read
 
 @pytest.mark.parametrize("gzip", [False, True], ids=["plain", "gzip"])
 @pytest.mark.parametrize("read", sorted(PLAIN_READS))
-def test_streaming_response_of_a_plain_call(server, oracle, telemetry, request, read, gzip):
-    if gzip:
-        request.applymarker(F2_GZIP)
+def test_streaming_response_of_a_plain_call(server, oracle, telemetry, read, gzip):
     server.answer = _plain_reply(gzip=gzip)
 
     def case(run):
@@ -90,9 +85,7 @@ RAW_STREAM_READS = {
 
 @pytest.mark.parametrize("gzip", [False, True], ids=["plain", "gzip"])
 @pytest.mark.parametrize("read", sorted(RAW_STREAM_READS))
-def test_raw_response_of_a_stream(server, oracle, telemetry, request, read, gzip):
-    if gzip and read != "parse":
-        request.applymarker(F2_GZIP)
+def test_raw_response_of_a_stream(server, oracle, telemetry, read, gzip):
     server.answer = chat_reply(gzip=gzip)
 
     def case(run):

@@ -8,7 +8,6 @@ import json
 
 import pytest
 
-from tests.integration.adversarial.findings import F2_GZIP, F3_CR_LINES, F7_NAMED_EVENTS_OLD_SDK
 from tests.integration.adversarial.shapes import CHAT_COST, chat_kwargs, chat_reply, exact, money
 from tests.integration.adversarial.test_stream_exits import one_call
 from tests.support.scripted_openai import Recut, client
@@ -70,11 +69,7 @@ FRAMINGS = {
 
 @pytest.mark.parametrize("path", sorted(PATHS))
 @pytest.mark.parametrize("framing", sorted(FRAMINGS))
-def test_framing(server, oracle, telemetry, request, framing, path):
-    if framing == "cr" and path != "parsed":
-        request.applymarker(F3_CR_LINES)
-    if framing == "event_lines" and path == "parsed":
-        request.applymarker(F7_NAMED_EVENTS_OLD_SDK)
+def test_framing(server, oracle, telemetry, framing, path):
     newline, transform = FRAMINGS[framing]
     server.answer = chat_reply(newline=newline, transform=transform)
     assert oracle(_case(server, path)).checkpoints == [1, 1]
@@ -82,9 +77,7 @@ def test_framing(server, oracle, telemetry, request, framing, path):
 
 
 @pytest.mark.parametrize("path", sorted(PATHS))
-def test_gzip_encoded_stream(server, oracle, telemetry, request, path):
-    if path != "parsed":
-        request.applymarker(F2_GZIP)
+def test_gzip_encoded_stream(server, oracle, telemetry, path):
     """``Content-Encoding: gzip`` (the SDK asks for it: httpx sends ``Accept-Encoding: gzip, deflate``)."""
     server.answer = chat_reply(gzip=True)
     assert oracle(_case(server, path)).checkpoints == [1, 1]
