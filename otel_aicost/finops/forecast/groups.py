@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from otel_aicost.finops.forecast.budgets import BudgetForecast, budget_forecast
@@ -21,6 +21,8 @@ from otel_aicost.finops.forecast.history import paths_of
 from otel_aicost.finops.forecast.horizon import day_fractions, end_of_month, money, money_of
 from otel_aicost.finops.series import COST, HourlySeries
 from otel_aicost.finops.time_slots import DAY_NS, moment, to_ns
+
+MAX_HORIZON = timedelta(days=5 * 366)  # the farthest --until: five years after the last call
 
 
 @dataclass
@@ -69,6 +71,11 @@ def forecast_series(
         until = end_of_month(as_of)
     if until <= as_of:
         raise ValueError(f"--until {until.isoformat()} is not after the last call seen ({as_of.isoformat()})")
+    if until - as_of > MAX_HORIZON:  # a typo (9999-12-31) would simulate millions of days for minutes
+        raise ValueError(
+            f"--until {until.isoformat()} is more than {MAX_HORIZON.days} days after the last call seen "
+            f"({as_of.isoformat()}): forecast a nearer date"
+        )
     if since is not None and since > as_of:  # nothing spent in the window, yet a forecast from calls outside it
         raise ValueError(f"--since {since.isoformat()} is not before the last call seen ({as_of.isoformat()})")
     since = since or datetime(as_of.year, as_of.month, 1, tzinfo=timezone.utc)
