@@ -6,15 +6,9 @@ from __future__ import annotations
 import pytest
 
 # FinOps side (owner: fspeed)
-F9_DUPLICATE_SPANS = pytest.mark.xfail(strict=True, reason=(
-    "F9: a span present twice (same traceId and spanId: an OTLP retry delivered twice, a copied file) is summed "
-    "twice; nothing in finops/ de-duplicates calls"))  # fmt: skip
 F10_RECONCILE_CURRENCIES = pytest.mark.xfail(strict=True, reason=(
     "F10: reconcile groups bill rows by day, account, model, deployment type and direction only: rows of two "
     "billing currencies in one group are summed into one billed cost (reconcile/match.build_groups)"))  # fmt: skip
 F12_BUDGET_CURRENCIES = pytest.mark.xfail(strict=True, reason=(
     "F12: forecast budgets sum the matching calls' cost per hour whatever their currency "
     "(finops/call_fill.py budget_cost) and label the sum with the first total's currency (forecast/groups.py)"))  # fmt: skip
-F20_NEGATIVE_UNIT_PRICE = pytest.mark.xfail(strict=True, reason=(
-    "F20: a span whose cost components add up to more than its cost gets the (negative) difference on its output "
-    "row: a Usage row with negative BilledCost and ListUnitPrice (FOCUS 1.2: non-negative) (call_fill._focus_extra)"))  # fmt: skip
