@@ -50,7 +50,7 @@ def load_budgets(config: str | None) -> list[BudgetSpec]:
         settings = load_settings({"config": config} if config else None)
     except (ConfigError, OSError) as error:
         raise InputError(str(error)) from None
-    return [BudgetSpec.of(budget) for budget in settings.budgets]
+    return [BudgetSpec.of(budget, settings.currency) for budget in settings.budgets]
 
 
 def reading_options(command):

@@ -99,12 +99,18 @@ def to_table(result: ForecastResult, dims: list[str]) -> str:
         lines += _grid([
             ("budget", [x.name for x in b]),
             ("period", [x.period for x in b]),
-            (f"limit ({currency})", money_cells([x.limit for x in b])),
+            ("currency", [x.currency for x in b]),
+            ("limit", money_cells([x.limit for x in b])),
             ("spent this period", money_cells([x.spent for x in b])),
             ("forecast", money_cells([x.forecast for x in b])),
             ("runs out", [_day(x.exhausted_on) for x in b]),
             ("one chance in ten by", [_day(x.earliest) for x in b]),
         ])  # fmt: skip
+        for x in b:
+            if x.other_currencies:
+                other = ", ".join(f"{_plain(v)} {c}" for c, v in x.other_currencies.items())
+                lines.append(f"budget {x.name}: matching calls priced in other currencies ({other}) this period are "
+                             f"not counted: its limit is in {x.currency}")  # fmt: skip
     return "\n".join(lines)
 
 
@@ -167,6 +173,7 @@ def forecast_document(result: ForecastResult, dims: list[str]) -> dict:
                 "exhausted_on": b.exhausted_on.isoformat() if b.exhausted_on else None,
                 "earliest": b.earliest.isoformat() if b.earliest else None,
                 "latest": b.latest.isoformat() if b.latest else None,
+                "other_currencies": {c: _plain(v) for c, v in b.other_currencies.items()},  # not counted
             }
             for b in result.budgets
         ],

@@ -115,7 +115,12 @@ class CellInfo:
             self.series = table.series_ids.setdefault(key, len(table.series_ids))
             self.recent_hour = table.recent_hours.setdefault(self.series, [1, 0, None])
         tags = r.tags
-        self.budgets = tuple(b.name for b in plan.budgets if self.priced and all(tags.get(k) == v for k, v in b.match))
+        # (budget, currency) keys of ``table.budget_cost``: spend in each currency apart, never added together
+        self.budgets = tuple(
+            (b.name, r.currency) for b in plan.budgets if self.priced and all(tags.get(k) == v for k, v in b.match)
+        )
+        for key in self.budgets:
+            table.budget_cost.setdefault(key, {})
 
     def forget(self) -> None:
         """No last cells (a call's start is never in ``[1, 0)``)."""

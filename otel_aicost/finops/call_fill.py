@@ -144,8 +144,8 @@ def adder(table: CallTable):
                         cell[SAVINGS_UNKNOWN] += 1
         if info.budgets:
             hour = start - start % HOUR_NS
-            for name in info.budgets:
-                costs = budget_cost[name]
+            for key in info.budgets:  # (budget, this call's currency)
+                costs = budget_cost[key]
                 costs[hour] = costs.get(hour, 0) + cost
         if series:  # the series' first and last call: the forecast's "as of", the anomalies' end
             if start > table.last_seen:  # noqa: PLR1730 - max() costs a call per call read

@@ -79,7 +79,7 @@ class CallTable(SeenWindow):
         self.hourly: dict[int, list] = {}  # hour start + series id -> series.new_cell() layout
         self.series_ids: dict[tuple, int] = {}  # (series group key, model) -> id
         self.spreads: dict[tuple, Spread] = {}  # report group key -> its per-call columns
-        self.budget_cost: dict[str, dict[int, Decimal]] = {b.name: {} for b in plan.budgets}
+        self.budget_cost: dict[tuple[str, str], dict[int, Decimal]] = {}  # (budget, call currency) -> hour -> cost
         self.samples: list[tuple[float, int, float, tuple]] = []
         self.sample_state = [0, 1, 1.0]  # see ``latency_sample.take``
         self.filtered_out = 0

@@ -116,7 +116,7 @@ def series(table: CallTable, by: list[str] | None = None) -> HourlySeries:
         else:
             for index, value in enumerate(cell):
                 mine[index] += value
-    series.budget_cost = {name: dict(costs) for name, costs in table.budget_cost.items()}
+    series.budget_cost = {key: dict(costs) for key, costs in table.budget_cost.items()}
     series.first_seen, series.last_seen = table.first_seen, table.last_seen
     return series
 

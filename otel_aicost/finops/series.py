@@ -42,10 +42,12 @@ class BudgetSpec:
     limit: Decimal
     period: str
     match: tuple[tuple[str, str], ...]
+    currency: str = "USD"  # the config's: the limit is in it, and only calls priced in it count
 
     @classmethod
-    def of(cls, budget) -> BudgetSpec:  # an ``otel_aicost`` ``Budget``
-        return cls(budget.name, Decimal(budget.limit), budget.period, tuple(sorted((budget.match or {}).items())))
+    def of(cls, budget, currency: str = "USD") -> BudgetSpec:  # an ``otel_aicost`` ``Budget``
+        match = tuple(sorted((budget.match or {}).items()))
+        return cls(budget.name, Decimal(budget.limit), budget.period, match, currency)
 
 
 class SeenWindow:
@@ -83,7 +85,7 @@ class HourlySeries(SeenWindow):
         self.budgets = tuple(budgets)
         self.since_ns, self.until_ns = since_ns, until_ns
         self.cells: dict[tuple[int, tuple, str], list] = {}  # (hour, group key, model) -> cell
-        self.budget_cost: dict[str, dict[int, Decimal]] = {b.name: {} for b in self.budgets}
+        self.budget_cost: dict[tuple[str, str], dict[int, Decimal]] = {}  # (budget, currency) -> hour -> cost
         self.first_seen, self.last_seen = NEVER, -1  # start of the first and last call (ns)
 
     # --- views -------------------------------------------------------------------------------------------------

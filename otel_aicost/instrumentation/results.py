@@ -21,7 +21,7 @@ from otel_aicost.instrumentation.facts import NO_FACTS, Facts
 from otel_aicost.instrumentation.safety import report_internal_error
 from otel_aicost.instrumentation.sdk import LegacyAPIResponse
 from otel_aicost.instrumentation.streams import AsyncStreamProxy, StreamProxy, StreamState
-from otel_aicost.instrumentation.taps import JsonBody, SseDecoder, UsageCut, tap
+from otel_aicost.instrumentation.taps import JsonBody, SseDecoder, tap
 
 try:
     from openai import (
@@ -82,8 +82,7 @@ def _read_raw(call: Call, raw: Any) -> None:
 def _wrap_stream(call: Call, stream: Any, state: StreamState | None = None) -> Any:
     """A stream in its proxy, with a tap on its HTTP response that ends the call when the response closes."""
     state = state or StreamState(call)
-    cut = UsageCut(state.usage_cut) if call.request.injected_usage else None
-    tap(getattr(stream, "response", None), state.response_closed, cut=cut)
+    tap(getattr(stream, "response", None), state.response_closed)
     return (AsyncStreamProxy if isinstance(stream, AsyncStream) else StreamProxy)(stream, state)
 
 

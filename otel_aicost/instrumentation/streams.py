@@ -6,9 +6,8 @@ tap on its HTTP response (``taps.py``) share it. Exits: exhaustion; an error mid
 (an exception it raises is recorded, never one the caller is handling around it); a ``with`` block (the exception
 leaving it is recorded); the SDK's stream helpers (``chat.completions.stream()``, ``responses.stream()``), which
 close the HTTP response: the tap sees that close and ends the call at once; garbage collection of an abandoned
-stream; interpreter exit (``ending.py``). The usage-only chunk we asked for on the caller's behalf (``stream_options.include_usage``) is cut out of the bytes
-before the SDK parses it (``taps.UsageCut``) and counted when the SDK's iterator stops; where the cut cannot be
-exact, the chunk reaches the proxy, which reads and hides it.
+stream; interpreter exit (``ending.py``). The usage-only chunk we asked for on the caller's behalf
+(``stream_options.include_usage``) reaches the proxy, which reads it and hides it from the caller.
 """
 
 from __future__ import annotations
@@ -52,7 +51,7 @@ class StreamState:
     chunk timings are folded once, when the stream ends."""
 
     __slots__ = (
-        "call", "read", "read_plain", "injected", "seen", "arrivals", "output", "in_next", "cut_usage", "handled_before",
+        "call", "read", "read_plain", "injected", "seen", "arrivals", "output", "in_next", "handled_before",
         "__weakref__",
     )  # fmt: skip
 
@@ -66,7 +65,6 @@ class StreamState:
         self.arrivals: list[float] = []  # perf_counter() of each output chunk
         self.output = StreamOutput() if call.telemetry.content.enabled else None
         self.in_next = False  # inside the proxy's next or close: the proxy ends the call itself
-        self.cut_usage: Any = None  # the usage-only event the byte tap cut out (taps.UsageCut), decoded
         self.handled_before = sys.exc_info()[1]  # an exception the caller is handling as the stream starts
         still_open(self)
 
@@ -113,21 +111,6 @@ class StreamState:
             return True
 
         return note
-
-    def usage_cut(self, event: Any) -> None:
-        self.cut_usage = event
-
-    def end_of_chunks(self, error: BaseException | None = None) -> None:
-        """The SDK's iterator stopped (or raised): the usage event the tap cut out was the last chunk before
-        ``[DONE]``, so the caller's iteration has got past it; it counts as it would have, read then."""
-        event = self.cut_usage
-        if event is not None and not self.call.ended:
-            self.cut_usage = None
-            try:
-                self.seen.add(self.read(event, self.injected, self.seen.facts.response_id is None))
-            except Exception:
-                report_internal_error("stream usage")
-        self.end(error)
 
     def end(self, error: BaseException | None = None) -> None:
         call = self.call
@@ -190,11 +173,11 @@ class StreamProxy(_Proxy):
                 chunk = next_chunk()
             except StopIteration:
                 state.in_next = False
-                state.end_of_chunks(None)
+                state.end(None)
                 return
             except BaseException as error:
                 state.in_next = False
-                state.end_of_chunks(error)
+                state.end(error)
                 raise
             state.in_next = False
             if note is not None and note(chunk):
@@ -209,10 +192,10 @@ class StreamProxy(_Proxy):
             try:
                 chunk = self.__wrapped__.__next__()
             except StopIteration:
-                state.end_of_chunks(None)
+                state.end(None)
                 raise
             except BaseException as error:
-                state.end_of_chunks(error)
+                state.end(error)
                 raise
             finally:
                 state.in_next = False
@@ -256,11 +239,11 @@ class AsyncStreamProxy(_Proxy):
                 chunk = await next_chunk()
             except StopAsyncIteration:
                 state.in_next = False
-                state.end_of_chunks(None)
+                state.end(None)
                 return
             except BaseException as error:
                 state.in_next = False
-                state.end_of_chunks(error)
+                state.end(error)
                 raise
             state.in_next = False
             if note is not None and note(chunk):
@@ -275,10 +258,10 @@ class AsyncStreamProxy(_Proxy):
             try:
                 chunk = await self.__wrapped__.__anext__()
             except StopAsyncIteration:
-                state.end_of_chunks(None)
+                state.end(None)
                 raise
             except BaseException as error:
-                state.end_of_chunks(error)
+                state.end(error)
                 raise
             finally:
                 state.in_next = False

@@ -120,98 +120,14 @@ class JsonBody:
         return view(decoded) if isinstance(decoded, dict) else None
 
 
-_USAGE_MARKS = (b'"usage":{', b'"usage": {')  # a usage object, as the API (compact) or json.dumps writes it
-_DONE_EVENTS = (b"data: [DONE]", b"data:[DONE]")
-
-
-class UsageCut:
-    """Takes the usage-only event that we asked for (``stream_options.include_usage``, never the caller) out of a
-    parsed stream's bytes before the SDK parses them: the SDK never builds that chunk, the caller never sees it,
-    and ``on_usage`` gets its decoded JSON (read as the chunk would have been, when the stream ends).
-
-    Exact or nothing: the event is cut only when it is one ``data:`` line whose JSON has an empty ``choices`` list
-    and a ``usage`` object, starts right after a blank line (``\n\n``) and is followed by ``data: [DONE]`` (so the
-    SDK's decoder is in the same state after it as without it, and it was the stream's last chunk). The bytes after
-    the last blank line of a read (an event not yet complete, which the SDK could not parse yet anyway) are held
-    back until the next read or the end. Anything else (carriage returns, a usage object elsewhere, a decoding
-    failure) stops the cutting for good and passes every byte on: the chunk then reaches the stream proxy, which
-    reads and hides it as before."""
-
-    __slots__ = ("on_usage", "pending", "active")
-
-    def __init__(self, on_usage: Any) -> None:
-        self.on_usage = on_usage
-        self.pending = b""
-        self.active = True
-
-    def cut(self, part: bytes) -> bytes:
-        """What of ``part`` (and the bytes held back before it) goes on to the SDK now. If it raises, the bytes
-        held back are still in ``pending``."""
-        if not self.active:
-            return part
-        if self.pending:
-            part = self.pending + part
-        if b"\r" in part:
-            return self.stop(part)
-        if part.endswith(b"\n\n"):
-            if _USAGE_MARKS[0] not in part and _USAGE_MARKS[1] not in part:
-                self.pending = b""
-                return part
-            complete, rest = part, b""
-        else:
-            end = part.rfind(b"\n\n") + 2  # 1: no complete event in this read
-            complete, rest = (part[:end], part[end:]) if end > 1 else (b"", part)
-        mark = complete.find(_USAGE_MARKS[0])
-        if mark < 0:
-            mark = complete.find(_USAGE_MARKS[1])
-        if mark < 0:
-            self.pending = rest
-            return complete
-        start = complete.rfind(b"\n\n", 0, mark)
-        start = 0 if start < 0 else start + 2
-        end = complete.find(b"\n\n", mark)
-        after = complete[end + 2 :] + rest
-        if any(done.startswith(after) for done in _DONE_EVENTS):
-            self.pending = complete[start:] + rest  # is [DONE] next? wait for the bytes that tell
-            return complete[:start]
-        usage = self._usage_event(complete[start:end]) if after.startswith(_DONE_EVENTS) else None
-        if usage is None:
-            return self.stop(part)
-        self.on_usage(usage)
-        self.pending, self.active = b"", False
-        return complete[:start] + after
-
-    def _usage_event(self, event: bytes) -> Any:
-        if not event.startswith(b"data:") or b"\n" in event:
-            return None
-        try:
-            decoded = json.loads(event[5:])
-        except ValueError:
-            return None
-        if type(decoded) is not dict or decoded.get("choices") != [] or type(decoded.get("usage")) is not dict:
-            return None
-        return view(decoded)
-
-    def stop(self, part: bytes) -> bytes:
-        """Cut nothing more: ``part`` (the held-back bytes included) goes on as it is, and so does the rest."""
-        self.pending, self.active = b"", False
-        return part
-
-    def rest(self) -> bytes:
-        """The bytes still held back when the body ends."""
-        pending, self.pending, self.active = self.pending, b"", False
-        return pending
-
-
 class ByteTap(wrapt.ObjectProxy):  # type: ignore[misc]
     """Wraps an httpx byte stream: bytes pass unchanged (and feed ``decoder`` while one is set); ``on_close`` runs
     when the response closes the stream."""
 
-    def __init__(self, stream: Any, on_close: Any, decoder: Any = None, cut: UsageCut | None = None) -> None:
+    def __init__(self, stream: Any, on_close: Any, decoder: Any = None) -> None:
         super().__init__(stream)
         self._self_on_close = on_close
         self._self_decoder = decoder
-        self._self_cut = cut
 
     def stop_decoding(self) -> None:
         self._self_decoder = None
@@ -237,46 +153,14 @@ class ByteTap(wrapt.ObjectProxy):  # type: ignore[misc]
     def __iter__(self) -> Any:
         # Nothing to decode (a parsed stream, or decoding stopped): the caller iterates the byte stream itself,
         # with nothing of ours per part; the close is seen by ``close()`` either way.
-        if self._self_cut is not None:
-            return self._self_cutting()
         if self._self_decoder is None:
             return iter(self.__wrapped__)
         return self._self_feeding()
 
     def __aiter__(self) -> Any:
-        if self._self_cut is not None:
-            return self._self_cutting_async()
         if self._self_decoder is None:
             return aiter(self.__wrapped__)
         return self._self_feeding_async()
-
-    def _self_cutting(self) -> Any:
-        cut = self._self_cut
-        for part in self.__wrapped__:
-            try:
-                part = cut.cut(part)
-            except Exception:
-                part = cut.rest() + part
-                report_internal_error("usage cut")
-            if part:
-                yield part
-        rest = cut.rest()
-        if rest:
-            yield rest
-
-    async def _self_cutting_async(self) -> Any:
-        cut = self._self_cut
-        async for part in self.__wrapped__:
-            try:
-                part = cut.cut(part)
-            except Exception:
-                part = cut.rest() + part
-                report_internal_error("usage cut")
-            if part:
-                yield part
-        rest = cut.rest()
-        if rest:
-            yield rest
 
     def _self_feeding(self) -> Any:
         for part in self.__wrapped__:
@@ -301,18 +185,16 @@ class ByteTap(wrapt.ObjectProxy):  # type: ignore[misc]
             self._self_closed()
 
 
-def tap(http_response: Any, on_close: Any, decoder: Any = None, cut: UsageCut | None = None) -> ByteTap | None:
+def tap(http_response: Any, on_close: Any, decoder: Any = None) -> ByteTap | None:
     """Put a tap on ``http_response`` (public ``httpx.Response.stream``); None if it has no stream to tap. The tap
     sees the bytes before httpx undoes their ``content-encoding``: the ``decoder`` reads them decompressed
-    (``content_encoding.py``), and a ``cut`` applies only to a body the server sent as it is."""
+    (``content_encoding.py``)."""
     stream = getattr(http_response, "stream", None)
     if stream is None or isinstance(stream, ByteTap):
         return None
     encoding = http_response.headers.get("content-encoding")
-    if encoding is not None and encoding != "identity":
-        cut = None
-        if decoder is not None:
-            decoder = decoding(encoding, decoder)
-    wrapped = ByteTap(stream, on_close, decoder, cut)
+    if encoding is not None and encoding != "identity" and decoder is not None:
+        decoder = decoding(encoding, decoder)
+    wrapped = ByteTap(stream, on_close, decoder)
     http_response.stream = wrapped
     return wrapped

@@ -1,9 +1,14 @@
-"""Per config budget: its spend in the current period, its forecast, and the day it is expected to run out."""
+"""Per config budget: its spend in the current period, its forecast, and the day it is expected to run out.
+
+A budget's limit is in the config's currency: only calls priced in that currency count. Spend of matching calls
+in other currencies (the currency setting changed, or telemetry of several configs) is never added to it: it is
+listed apart (``other_currencies``).
+"""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -27,6 +32,7 @@ class BudgetForecast:
     exhausted_on: date | None  # median path; None: not before ``until``
     earliest: date | None  # 90th percentile path (one chance in ten it runs out this early)
     latest: date | None  # 10th percentile path
+    other_currencies: dict[str, Decimal] = field(default_factory=dict)  # matching spend this period, not counted
 
 
 def budget_forecast(
@@ -40,15 +46,8 @@ def budget_forecast(
     today = as_of_ns - as_of_ns % DAY_NS
     as_of = moment(as_of_ns)
     limit = spec.limit
-    if spec.period == "month":
-        period_start = to_ns(datetime(as_of.year, as_of.month, 1, tzinfo=timezone.utc))
-        period_end = min(to_ns(end_of_month(as_of)), max(until_ns, as_of_ns + DAY_NS))
-    elif spec.period == "day":
-        period_start, period_end = today, today + DAY_NS
-    else:
-        hour = as_of_ns - as_of_ns % HOUR_NS
-        period_start, period_end = hour, hour + HOUR_NS
-    spent = sum((c for h, c in hourly.items() if period_start <= h < as_of_ns), Decimal(0))
+    period_start, period_end = period_of(spec.period, as_of_ns, until_ns)
+    spent = spent_in(hourly, period_start, as_of_ns)
     empty = BudgetForecast(spec.name, spec.period, limit, currency, spent, spent, None, None, None)
     if not hourly:
         return empty
@@ -74,6 +73,23 @@ def budget_forecast(
     if spent >= limit:
         dates = (as_of.date(),) * 3
     return BudgetForecast(spec.name, spec.period, limit, currency, spent, forecast, *dates)
+
+
+def period_of(period: str, as_of_ns: int, until_ns: int) -> tuple[int, int]:
+    """The ``[start, end)`` (ns) of the budget period that holds ``as_of``."""
+    today = as_of_ns - as_of_ns % DAY_NS
+    if period == "month":
+        as_of = moment(as_of_ns)
+        start = to_ns(datetime(as_of.year, as_of.month, 1, tzinfo=timezone.utc))
+        return start, min(to_ns(end_of_month(as_of)), max(until_ns, as_of_ns + DAY_NS))
+    if period == "day":
+        return today, today + DAY_NS
+    hour = as_of_ns - as_of_ns % HOUR_NS
+    return hour, hour + HOUR_NS
+
+
+def spent_in(hourly: dict[int, Decimal], start_ns: int, end_ns: int) -> Decimal:
+    return sum((c for h, c in hourly.items() if start_ns <= h < end_ns), Decimal(0))
 
 
 def _first_period_over(paths: SamplePaths, fractions, limit: float, scale: float, already: float) -> tuple:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from otel_aicost.finops.forecast.budgets import BudgetForecast, budget_forecast
+from otel_aicost.finops.forecast.budgets import BudgetForecast, budget_forecast, period_of, spent_in
 from otel_aicost.finops.forecast.history import paths_of
 from otel_aicost.finops.forecast.horizon import day_fractions, end_of_month, money, money_of
 from otel_aicost.finops.series import COST, HourlySeries
@@ -96,11 +96,16 @@ def forecast_series(
     totals = [horizon.group({}, currency, hourly) for currency, hourly in sorted(per_currency.items())]
     _reconcile(groups, totals)
     groups.sort(key=lambda g: (-g.forecast, tuple(g.key.values())))
-    currency = totals[0].currency if totals else "USD"
-    budgets = [
-        budget_forecast(spec, series.budget_cost.get(spec.name, {}), as_of_ns, until_ns, currency, window)
-        for spec in series.budgets
-    ]
+    budgets = []
+    for spec in series.budgets:  # the limit is in the config's currency: other currencies' spend only listed
+        budget = budget_forecast(
+            spec, series.budget_cost.get((spec.name, spec.currency), {}), as_of_ns, until_ns, spec.currency, window
+        )
+        start_ns, _end = period_of(spec.period, as_of_ns, until_ns)
+        for (name, currency), hourly in sorted(series.budget_cost.items()):
+            if name == spec.name and currency != spec.currency:
+                budget.other_currencies[currency] = spent_in(hourly, start_ns, as_of_ns)
+        budgets.append(budget)
     return ForecastResult(since, until, as_of, groups, totals, budgets)
 
 

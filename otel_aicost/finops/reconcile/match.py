@@ -1,7 +1,10 @@
 """Match billed rows to telemetry per group and classify each gap.
 
-A group is day x Azure account x model x deployment type x token direction. Billed rows whose meter the
-shipped data does not know form their own groups (``unmatched_meter``), one per day, account and meter.
+A group is day x Azure account x model x deployment type x token direction x currency: billed rows in two
+currencies (two billing accounts holding accounts of the same name) are never summed together. Telemetry joins
+the group in its own currency, else the only billed group of its key (another currency: compared as they are,
+the reconciliation warns), else forms its own group. Billed rows whose meter the shipped data does not know form
+their own groups (``unmatched_meter``), one per day, account, meter and currency.
 
 Usage billed on a later day: Azure sometimes bills a day's tokens on the next day(s). Per account, model,
 deployment type and direction, telemetry tokens that a day's bill lacks are carried forward for up to
@@ -64,7 +67,7 @@ class Group:
 
     @property
     def key(self) -> tuple:
-        return (self.day, self.account, self.model, self.deployment_type, self.direction)
+        return (self.day, self.account, self.model, self.deployment_type, self.direction, self.currency)
 
     @property
     def gap(self) -> Decimal:
@@ -76,10 +79,10 @@ class Group:
         return sorted({row.meter_name for row in self.billed})
 
 
-def build_groups(
-    rows: Iterable[BilledRow], telemetry: dict[tuple, Usage], telemetry_currency: str, in_usd: bool = False
-) -> list[Group]:
+def build_groups(rows: Iterable[BilledRow], telemetry: dict[tuple, Usage], in_usd: bool = False) -> list[Group]:
     """One group per key on either side, billed rows and telemetry usage in it (not yet classified).
+
+    ``telemetry``: usage per (day, account, model, deployment type, direction, currency).
 
     ``in_usd``: compare the bill's USD amounts (``usd_cost``) with telemetry priced in USD; the rows keep their
     billing-currency cost for showback.
@@ -90,22 +93,32 @@ def build_groups(
         account = row.account or "(no account)"
         currency = "USD" if in_usd else row.currency
         if meter is None:
-            key = (row.day, account, row.meter_name or "(no meter)", "", "", UNMATCHED_METER)
+            key = (row.day, account, row.meter_name or "(no meter)", "", "", currency, UNMATCHED_METER)
             group = groups.get(key)
             if group is None:
                 group = groups[key] = Group(row.day, account, key[2], "", "", currency, gap_class=UNMATCHED_METER)
         else:
-            key = (row.day, account, meter.model, meter.deployment_type, meter.direction)
+            key = (row.day, account, meter.model, meter.deployment_type, meter.direction, currency)
             group = groups.get(key)
             if group is None:
-                group = groups[key] = Group(*key, currency)
+                group = groups[key] = Group(*key)
         group.billed.append(row)
         group.billed_cost += row.usd_cost if in_usd and row.usd_cost is not None else row.cost
         group.billed_tokens += row.tokens or 0
+    billed_currencies: dict[tuple, list[str]] = {}
+    for key in groups:
+        if len(key) == 6:
+            billed_currencies.setdefault(key[:5], []).append(key[5])
+    telemetry_currencies: dict[tuple, int] = {}
+    for key in telemetry:
+        telemetry_currencies[key[:5]] = telemetry_currencies.get(key[:5], 0) + 1
     for key, usage in telemetry.items():
+        billed_in = billed_currencies.get(key[:5], [])
+        if key not in groups and len(billed_in) == 1 and telemetry_currencies[key[:5]] == 1:
+            key = (*key[:5], billed_in[0])  # one currency on each side: compared as they are (warned)
         group = groups.get(key)
         if group is None:
-            group = groups[key] = Group(*key, telemetry_currency)
+            group = groups[key] = Group(*key)
         group.telemetry = usage
     return sorted(groups.values(), key=lambda g: (g.key, g.gap_class == UNMATCHED_METER))
 

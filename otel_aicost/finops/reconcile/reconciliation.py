@@ -26,11 +26,16 @@ class Reconciliation:
     warnings: list[str]
 
     def totals(self) -> dict[str, dict[str, Decimal]]:
-        """Per gap class: billed cost, telemetry cost and their difference, and the number of groups."""
+        """Per gap class: billed cost, telemetry cost and their difference, and the number of groups.
+
+        Money is never summed across currencies: when the groups are in more than one currency, there is one
+        total per gap class and currency, named ``"<gap class> <currency>"``.
+        """
+        several = len({g.currency for g in self.groups}) > 1
         out: dict[str, dict[str, Decimal]] = {}
         for group in self.groups:
             entry = out.setdefault(
-                group.gap_class,
+                f"{group.gap_class} {group.currency}" if several else group.gap_class,
                 {"groups": Decimal(0), "billed": Decimal(0), "telemetry": Decimal(0), "gap": Decimal(0)},
             )
             entry["groups"] += 1
@@ -80,7 +85,6 @@ def reconcile(
     if telemetry is None:
         telemetry = read_telemetry(telemetry_paths, aliases=aliases, since=since, until=until, workers=workers)
     billed_currencies = {r.currency for r in export.rows}
-    currency = next(iter(telemetry.currencies)) if len(telemetry.currencies) == 1 else "USD"
     in_usd = False
     if telemetry.currencies and billed_currencies and telemetry.currencies != billed_currencies:
         in_usd = telemetry.currencies == {"USD"} and all(r.usd_cost is not None for r in export.rows)
@@ -92,10 +96,12 @@ def reconcile(
         else:
             warnings.append(
                 f"the bill is in {', '.join(sorted(billed_currencies))}, telemetry in "
-                f"{', '.join(sorted(telemetry.currencies))}: costs are compared as they are (set otel-aicost's "
-                "currency and usd_rate to the billing currency for a like-for-like comparison)"
+                f"{', '.join(sorted(telemetry.currencies))}: each group keeps its own currency (amounts in two "
+                "currencies are never added); where a group has one currency on each side, costs are compared as "
+                "they are (set otel-aicost's currency and usd_rate to the billing currency for a like-for-like "
+                "comparison)"
             )
-    groups = build_groups(export.rows, telemetry.groups, currency, in_usd)
+    groups = build_groups(export.rows, telemetry.groups, in_usd)
     classify(groups, lag_days, tolerance)
     if export.rows:
         first_day = min(r.day for r in export.rows)

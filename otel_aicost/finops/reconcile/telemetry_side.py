@@ -50,7 +50,7 @@ class Usage:
 
 @dataclass
 class TelemetrySide:
-    groups: dict[tuple, Usage]  # (day, account, model, deployment type, direction) -> Usage
+    groups: dict[tuple, Usage]  # (day, account, model, deployment type, direction, currency) -> Usage
     currencies: set[str]
     stats: ReadStats
     calls: int
@@ -93,7 +93,7 @@ def from_builder(builder: FocusSums, stats: ReadStats, aliases: Mapping[str, str
             models[model] = canonical_model(model) if model else "(unknown model)"
         day = datetime.fromtimestamp(period // 10**9, timezone.utc).date()
         direction = kind if kind in ("input", "cached_input", "cache_write", "output") else OUTPUT
-        group_key = (day, account, models[model], deployment_type or ASSUMED_DEPLOYMENT_TYPE, direction)
+        group_key = (day, account, models[model], deployment_type or ASSUMED_DEPLOYMENT_TYPE, direction, currency)
         usage = groups.get(group_key)
         if usage is None:
             usage = groups[group_key] = Usage()

@@ -9,7 +9,6 @@ from decimal import Decimal
 
 import pytest
 
-from tests.integration.adversarial.findings import F10_RECONCILE_CURRENCIES
 from tests.integration.adversarial.finops_files import no_traceback, run
 from tests.support import cost_exports
 from tests.support.otlp_lines import write_lines
@@ -87,7 +86,6 @@ def test_a_negative_correction_row_reduces_the_billed_cost(tmp_path, telemetry):
     assert Decimal(group["billed_cost"]) == INPUT_4O.cost - Decimal("0.001")
 
 
-@F10_RECONCILE_CURRENCIES
 def test_rows_in_two_currencies_are_never_summed_together(tmp_path, telemetry):
     """Two billing accounts (one in USD, one in EUR) both hold a Cognitive Services account of the same name:
     their rows share day, account, model, deployment type and direction, but not the currency. (With a USD amount

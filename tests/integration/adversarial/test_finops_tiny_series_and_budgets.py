@@ -12,7 +12,6 @@ import pytest
 
 from otel_aicost.budgets.book import BudgetBook
 from otel_aicost.budgets.rules import Budget, BudgetExceeded
-from tests.integration.adversarial.findings import F12_BUDGET_CURRENCIES
 from tests.integration.adversarial.finops_files import HOUR_NS, no_traceback, run, spans_of, typed_call, write
 from tests.support.otlp_lines import traces_line
 
@@ -101,7 +100,6 @@ def test_free_calls_that_start_to_cost_are_a_price_change(tmp_path):
     assert anomaly["score"] > 0
 
 
-@F12_BUDGET_CURRENCIES
 def test_forecast_budget_never_sums_two_currencies(tmp_path):
     """Half the calls priced in EUR (the currency setting changed mid-way): a budget's limit is in the config's
     currency (SPEC 7; USD by default), so its spend is the USD calls' alone, never USD + EUR."""
