@@ -61,7 +61,10 @@ def main() -> None:
             if args.time_ordered:
                 _squeeze(calls, first // CHUNK, -(-args.count // CHUNK), args.days * 86_400 * 10**9)
             for offset in range(0, size, args.per_line):
-                batch = [span(c, first + offset + i) for i, c in enumerate(calls[offset : offset + args.per_line])]
+                # trace ids from the seed: the files of two seeds are other calls, not repeats the reader drops
+                batch = [
+                    span(c, first + offset + i, args.seed) for i, c in enumerate(calls[offset : offset + args.per_line])
+                ]
                 out.write(traces_line(batch, service=f"svc-{(first // CHUNK) % 4}", dumps=dumps) + "\n")
                 lines += 1
                 if lines % 50 == 0:

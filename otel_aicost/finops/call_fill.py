@@ -261,7 +261,10 @@ def _focus_extra(cell: list, r, residual: Decimal | None) -> None:
         residual -= sum((p[2] for p in parts[4:] if p[2] is not None), Decimal(0))
     change = [Decimal(0)] * len(parts)
     if priced and residual:
-        if r.output_tokens or r.cost_output is not None:
+        if residual < 0:  # components above the cost by rounding only (the reader skips more): off the largest one,
+            # which stays non-negative, never a negative price (F20)
+            index = max(range(len(parts)), key=lambda i: parts[i][2] or 0)
+        elif r.output_tokens or r.cost_output is not None:
             index = 3
         elif any(p[1] for p in parts):
             index = max(range(len(parts)), key=lambda i: parts[i][1])

@@ -63,6 +63,8 @@ class ReadStats:
     - ``corrupt_lines``: lines that are not OTLP JSON (torn, garbage, another JSON document);
     - ``bad_spans``: spans skipped inside good lines, by reason in ``skipped`` (keys of ``plausible.REASONS``:
       malformed, timestamp, tokens, cost);
+    - ``duplicates``: spans read again (same traceId and spanId: an OTLP retry, a copied file), counted once
+      (``span_dedupe``); not in ``records``;
     - ``corrupt_examples``: the first few problems, each ``file:line: what``.
     """
 
@@ -74,6 +76,7 @@ class ReadStats:
     other_lines: int = 0  # metrics, logs, traces without GenAI spans, blank lines
     corrupt_lines: int = 0
     bad_spans: int = 0
+    duplicates: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     corrupt_examples: list[str] = field(default_factory=list)
     lines_by_file: dict[str, int] = field(default_factory=dict)
@@ -112,11 +115,14 @@ class ReadStats:
         if self.bad_spans:
             reasons = ", ".join(f"{count:,} {REASONS[key]}" for key, count in sorted(self.skipped.items()))
             parts.append(f"{self.bad_spans:,} span{'' if self.bad_spans == 1 else 's'} ({reasons})")
+        if self.duplicates:
+            parts.append(f"{self.duplicates:,} duplicate span{'' if self.duplicates == 1 else 's'} (counted once)")
         return "; ".join(parts)
 
     def merge(self, other: ReadStats) -> None:
         """Add ``other`` (from a worker) into this one."""
-        for name in ("files", "lines", "bytes", "spans", "records", "other_lines", "corrupt_lines", "bad_spans"):
+        counts = ("files", "lines", "bytes", "spans", "records", "other_lines", "corrupt_lines", "bad_spans")
+        for name in (*counts, "duplicates"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.corrupt_examples.extend(other.corrupt_examples[: max(0, MAX_EXAMPLES - len(self.corrupt_examples))])
         for mine, theirs in (

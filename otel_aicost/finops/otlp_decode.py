@@ -241,6 +241,15 @@ def _record(span: _Span, service: str | None, resource_region: str | None) -> Co
     tags = {key[_TAG_PREFIX_LEN:]: _string(attrs[key]) for key in attrs if key[:_TAG_PREFIX_LEN] == _TAG_PREFIX}
     error_type = _string(get(semconv.ERROR_TYPE))
     status_code = span.status.code if span.status is not None else None
+    cost = _cost(get(semconv.USAGE_COST), semconv.USAGE_COST)
+    cost_input = _cost(get(semconv.COST_INPUT), semconv.COST_INPUT)
+    cost_cache_read = _cost(get(semconv.COST_CACHE_READ), semconv.COST_CACHE_READ)
+    cost_cache_write = _cost(get(semconv.COST_CACHE_WRITE), semconv.COST_CACHE_WRITE)
+    cost_output = _cost(get(semconv.COST_OUTPUT), semconv.COST_OUTPUT)
+    cost_units = _cost(get(semconv.COST_UNITS), semconv.COST_UNITS)
+    cost_tools = _cost(get(semconv.COST_TOOLS), semconv.COST_TOOLS)
+    if cost is not None:
+        _components_within(cost, (cost_input, cost_cache_read, cost_cache_write, cost_output, cost_units, cost_tools))
     return CostRecord(
         start_ns=start,
         duration_s=(end - start) / 1e9 if end > start else 0.0,
@@ -261,16 +270,16 @@ def _record(span: _Span, service: str | None, resource_region: str | None) -> Co
             get(semconv.USAGE_CACHE_CREATION_INPUT_TOKENS), semconv.USAGE_CACHE_CREATION_INPUT_TOKENS
         ),
         reasoning_tokens=_tokens(get(semconv.USAGE_REASONING_OUTPUT_TOKENS), semconv.USAGE_REASONING_OUTPUT_TOKENS),
-        cost=_cost(get(semconv.USAGE_COST), semconv.USAGE_COST),
-        cost_input=_cost(get(semconv.COST_INPUT), semconv.COST_INPUT),
-        cost_cache_read=_cost(get(semconv.COST_CACHE_READ), semconv.COST_CACHE_READ),
-        cost_cache_write=_cost(get(semconv.COST_CACHE_WRITE), semconv.COST_CACHE_WRITE),
-        cost_output=_cost(get(semconv.COST_OUTPUT), semconv.COST_OUTPUT),
+        cost=cost,
+        cost_input=cost_input,
+        cost_cache_read=cost_cache_read,
+        cost_cache_write=cost_cache_write,
+        cost_output=cost_output,
         unit=_string(get(semconv.UNITS_UNIT)),
         unit_quantity=_cost(get(semconv.UNITS_QUANTITY), semconv.UNITS_QUANTITY),
-        cost_units=_cost(get(semconv.COST_UNITS), semconv.COST_UNITS),
+        cost_units=cost_units,
         tool_calls=sum(_tokens(attrs[key], key) for key in attrs if key[:_TOOLS_PREFIX_LEN] == _TOOLS_PREFIX),
-        cost_tools=_cost(get(semconv.COST_TOOLS), semconv.COST_TOOLS),
+        cost_tools=cost_tools,
         currency=_string(get(semconv.CURRENCY)) or "USD",
         pricing_status=_string(get(semconv.PRICING_STATUS)),
         usage_source=_string(get(semconv.USAGE_SOURCE)),
@@ -280,6 +289,22 @@ def _record(span: _Span, service: str | None, resource_region: str | None) -> Co
         trace_id=span.traceId,
         span_id=span.spanId,
     )
+
+
+_ROUNDING = Decimal("1e-9")  # components and cost are doubles each rounded on their own: off in the last digits
+
+
+def _components_within(cost: Decimal, components: tuple) -> None:
+    """Cost components that add up to more than the call's cost (beyond rounding) are a damaged span: no call is
+    billed less than its parts, and the difference would make a FOCUS row with a negative price (finding F20)."""
+    parts = 0
+    for component in components:
+        if component is not None:
+            parts += component
+    if parts > cost and parts - cost > parts * _ROUNDING:
+        raise Implausible(
+            "cost", f"cost components add up to {show(parts)}, above {semconv.USAGE_COST} {show(cost)}"
+        )
 
 
 def _string(value: _Value | None) -> str | None:

@@ -23,6 +23,7 @@ from typing import BinaryIO
 
 from otel_aicost.finops.cost_record import MAX_EXAMPLES, CostRecord, ReadStats
 from otel_aicost.finops.otlp_decode import decode_line
+from otel_aicost.finops.span_dedupe import SeenSpans
 
 __all__ = ["DEFAULT_DATA_DIR", "MAX_EXAMPLES", "CostRecord", "ReadError", "ReadStats", "find_files", "iter_records"]
 
@@ -86,12 +87,13 @@ def iter_records(
     For many-core speed over big inputs see ``otel_aicost.scan``, which runs this reader in worker processes.
     """
     stats = stats if stats is not None else ReadStats()
+    keep = SeenSpans().keep  # each span once (span_dedupe)
     next_progress = PROGRESS_EVERY
     for path in find_files(paths):
         stats.files += 1
         where = str(path)
         for number, raw in read_lines(path, stats):
-            yield from decode_line(raw, where, number, stats)
+            yield from keep(decode_line(raw, where, number, stats), where, number, stats)
             if progress is not None and stats.spans >= next_progress:
                 progress(stats)
                 next_progress = stats.spans + PROGRESS_EVERY

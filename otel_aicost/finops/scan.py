@@ -22,6 +22,7 @@ from typing import Protocol
 
 from otel_aicost.finops.otlp_decode import decode_line
 from otel_aicost.finops.records import MAX_EXAMPLES, CostRecord, ReadStats, find_files, read_lines
+from otel_aicost.finops.span_dedupe import SeenSpans, note_duplicate, span_key
 
 PARALLEL_MIN_BYTES = 64 * 1024 * 1024  # below this, worker start-up costs more than it saves
 BATCH_BYTES = 4 * 1024 * 1024
@@ -80,12 +81,13 @@ def _scan_files(files, sink_factory, decoder, progress) -> tuple[Sink, ReadStats
     sink = sink_factory()
     stats = ReadStats()
     add = sink.add
+    keep = SeenSpans().keep
     batch_bytes = 0
     for path in files:
         stats.files += 1
         where = str(path)
         for number, raw in read_lines(path, stats):
-            for record in decoder(raw, where, number, stats):
+            for record in keep(decoder(raw, where, number, stats), where, number, stats):
                 add(record)
             batch_bytes += len(raw)
             if progress is not None and batch_bytes >= BATCH_BYTES:
@@ -96,12 +98,14 @@ def _scan_files(files, sink_factory, decoder, progress) -> tuple[Sink, ReadStats
     return sink, stats
 
 
-def _worker(tasks, results, sink_factory, decoder) -> None:
+def _worker(tasks, results, sink_factory, decoder, contested) -> None:
     gc.disable()  # see _without_gc
     try:
         sink = sink_factory()
         stats = ReadStats()
         add = sink.add
+        seen = SeenSpans(contested)
+        keep = seen.keep
         parent = os.getppid()
         while True:
             try:
@@ -114,19 +118,32 @@ def _worker(tasks, results, sink_factory, decoder) -> None:
                 break
             where, first, lines = task
             for offset, raw in enumerate(lines):
-                for record in decoder(raw, where, first + offset, stats):
+                number = first + offset
+                for record in keep(decoder(raw, where, number, stats), where, number, stats):
                     add(record)
-        results.put(("ok", sink, stats))
+        results.put(("ok", (sink, seen.keys, seen.repeated, seen.held), stats))
     except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
         results.put(("error", traceback.format_exc(), None))
 
 
 def _scan_parallel(files, sink_factory, decoder, workers, progress) -> tuple[Sink, ReadStats]:
+    """Read in ``workers`` processes. A span two workers both counted (a duplicate across batches) makes a second
+    pass that hands those spans to this process, which keeps the first of each in read order (``span_dedupe``)."""
+    sink, stats, contested = _read_parallel(files, sink_factory, decoder, workers, progress, frozenset())
+    if contested:
+        sink, stats, _ = _read_parallel(files, sink_factory, decoder, workers, progress, contested)
+    if progress is not None:
+        progress(stats)
+    return sink, stats
+
+
+def _read_parallel(files, sink_factory, decoder, workers, progress, contested):
+    """One parallel read: the merged sink and stats, and the span keys more than one worker counted."""
     context = multiprocessing.get_context()
     tasks = context.Queue(maxsize=workers * 2)
     results = context.Queue()
     procs = [
-        context.Process(target=_worker, args=(tasks, results, sink_factory, decoder), daemon=True)
+        context.Process(target=_worker, args=(tasks, results, sink_factory, decoder, contested), daemon=True)
         for _ in range(workers)
     ]
     for proc in procs:
@@ -157,14 +174,26 @@ def _scan_parallel(files, sink_factory, decoder, workers, progress) -> tuple[Sin
         merged_sink = None
         merged_stats = ReadStats()
         examples = list(main_stats.corrupt_examples)
+        counted: set = set()
+        again: set = set()
+        repeated_anywhere: set = set()
+        held: list = []
         for _ in procs:
             kind, payload, stats = _get(results, procs)
             if kind == "error":
                 raise RuntimeError(f"telemetry reader worker failed:\n{payload}")
+            sink, keys, repeated, worker_held = payload
+            repeated_anywhere |= repeated
             if merged_sink is None:
-                merged_sink = payload
+                merged_sink = sink
             else:
-                merged_sink.merge(payload)
+                merged_sink.merge(sink)
+            if counted:
+                again |= counted & keys if len(keys) > len(counted) else keys & counted
+                counted |= keys
+            else:
+                counted = keys
+            held.extend(worker_held)
             examples.extend(stats.corrupt_examples)
             merged_stats.merge(stats)
     finally:
@@ -180,13 +209,27 @@ def _scan_parallel(files, sink_factory, decoder, workers, progress) -> tuple[Sin
     merged_stats.corrupt_lines += main_stats.corrupt_lines
     # Workers finish in any order: the first problems in file and line order, as a sequential read lists them
     # (each worker keeps its own first ones, and a worker reads its batches in file order, so none is missing).
-    in_read_order = _in_read_order({str(path): n for n, path in enumerate(files)})
+    file_order = {str(path): n for n, path in enumerate(files)}
+    if held:  # the contested spans of a second pass: the first in read order counts
+        held.sort(key=lambda h: (file_order.get(h[0], len(file_order)), h[1], h[2]))
+        firsts: set = set()
+        repeated = ReadStats()
+        for where, number, _, record in held:
+            key = span_key(record)
+            if key in firsts:
+                note_duplicate(repeated, where, number, record)
+            else:
+                firsts.add(key)
+                merged_sink.add(record)
+        merged_stats.records += repeated.records  # negative: each duplicate was counted as a record by its worker
+        merged_stats.duplicates += repeated.duplicates
+        examples.extend(repeated.corrupt_examples)
+    in_read_order = _in_read_order(file_order)
     merged_stats.corrupt_examples = sorted(examples, key=in_read_order)[:MAX_EXAMPLES]
     for key, value in main_stats.corrupt_by_file.items():
         merged_stats.corrupt_by_file[key] = merged_stats.corrupt_by_file.get(key, 0) + value
-    if progress is not None:
-        progress(merged_stats)
-    return merged_sink, merged_stats
+    # A second pass must hold back every span seen twice: batches may reach other workers than on this one.
+    return merged_sink, merged_stats, frozenset(again | repeated_anywhere) if again else frozenset()
 
 
 def _in_read_order(file_order: dict[str, int]) -> Callable[[str], tuple[int, int]]:

@@ -123,10 +123,10 @@ def check_stats(stats: ReadStats, paths: Sequence[str] = ()) -> None:
             f"line {first.removeprefix(unreadable[0] + ':')}); pass the files the Collector's file exporter or "
             f"otel-aicost's default exporter write"
         )
-    if stats.corrupt_lines or stats.bad_spans:
+    if stats.corrupt_lines or stats.bad_spans or stats.duplicates:
         click.echo(f"otel-aicost: warning: skipped {stats.skipped_summary()}; the rest was read:", err=True)
         for example in stats.corrupt_examples:
             click.echo(f"  {example}", err=True)
-        skipped = stats.corrupt_lines + stats.bad_spans
+        skipped = stats.corrupt_lines + stats.bad_spans + stats.duplicates
         if skipped > len(stats.corrupt_examples):
             click.echo(f"  ... and {skipped - len(stats.corrupt_examples):,} more", err=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import zlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -85,8 +86,9 @@ def attribute(key: str, value: object) -> dict:
     return {"key": key, "value": {"stringValue": str(value)}}
 
 
-def span(call: SyntheticCall, index: int = 0) -> dict:
-    """The OTLP span dict of ``call`` (CLIENT kind, status ERROR when it failed)."""
+def span(call: SyntheticCall, index: int = 0, trace: int = 0) -> dict:
+    """The OTLP span dict of ``call`` (CLIENT kind, status ERROR when it failed); its ids come from ``index`` and
+    ``trace`` (the high half of the trace id): the reader counts a (traceId, spanId) once."""
     attrs: dict[str, object] = {
         "gen_ai.operation.name": call.operation,
         "gen_ai.provider.name": call.provider,
@@ -124,7 +126,7 @@ def span(call: SyntheticCall, index: int = 0) -> dict:
     attrs.update({k: v for k, v in optional.items() if v is not None})
     attrs.update({f"aicost.tag.{k}": v for k, v in call.tags.items()})
     return {
-        "traceId": f"{index + 1:032x}",
+        "traceId": f"{(trace << 64) + index + 1:032x}",
         "spanId": f"{index + 1:016x}",
         "name": f"{call.operation} {call.request_model}",
         "kind": 3,
@@ -258,8 +260,10 @@ def random_calls(count: int, seed: int = 7, start_ns: int = BASE_NS, spread_s: i
 
 
 def write_lines(path, calls: list[SyntheticCall], per_line: int = 100, service: str = "checkout") -> None:
-    """Write ``calls`` to ``path`` as traces lines of ``per_line`` spans each."""
+    """Write ``calls`` to ``path`` as traces lines of ``per_line`` spans each; each file's spans have their own
+    trace ids (from the path), so files written with the same calls are other calls, not repeats."""
+    trace = zlib.crc32(str(path).encode())
     with open(path, "w", encoding="utf-8") as out:
         for first in range(0, len(calls), per_line):
-            batch = [span(call, first + i) for i, call in enumerate(calls[first : first + per_line])]
+            batch = [span(call, first + i, trace) for i, call in enumerate(calls[first : first + per_line])]
             out.write(traces_line(batch, service=service) + "\n")

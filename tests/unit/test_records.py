@@ -147,7 +147,8 @@ def test_gzip_files_are_read_whatever_their_name_and_a_torn_stream_is_reported(t
     calls = random_calls(50, seed=9)
     text = "".join(traces_line([span(c, i)]) + "\n" for i, c in enumerate(calls))
     (tmp_path / "a.jsonl.gz").write_bytes(gzip.compress(text.encode()))
-    (tmp_path / "b.json").write_bytes(gzip.compress(text.encode()))  # gzip without the suffix
+    other = "".join(traces_line([span(c, 50 + i)]) + "\n" for i, c in enumerate(calls))  # other spans: not repeats
+    (tmp_path / "b.json").write_bytes(gzip.compress(other.encode()))  # gzip without the suffix
     records, stats = _read([tmp_path])
     assert len(records) == 100 and stats.corrupt_lines == 0
     torn = tmp_path / "torn" / "c.jsonl.gz"

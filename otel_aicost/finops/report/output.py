@@ -71,6 +71,7 @@ def report_document(report: Report) -> dict:
             "outside_window": report.filtered_out,
             "corrupt_lines": stats.corrupt_lines,
             "malformed_spans": stats.bad_spans,
+            "duplicate_spans": stats.duplicates,
             "skipped_spans_by_reason": dict(sorted(stats.skipped.items())),
             "problems": stats.corrupt_examples,
         },
@@ -256,7 +257,7 @@ def to_table(
     out.append(
         f"{stats.records:,} GenAI calls from {stats.files} file(s), {stats.lines:,} lines"
         + (f"; {report.filtered_out:,} outside the time window" if report.filtered_out else "")
-        + (f"; skipped {stats.skipped_summary()}" if stats.corrupt_lines or stats.bad_spans else "")
+        + (f"; skipped {stats.skipped_summary()}" if stats.corrupt_lines or stats.bad_spans or stats.duplicates else "")
     )
     return "\n".join(out)
 

@@ -9,7 +9,6 @@ from decimal import Decimal
 
 import pytest
 
-from tests.integration.adversarial.findings import F9_DUPLICATE_SPANS
 from tests.integration.adversarial.finops_files import (
     TYPED_BY_TEAM,
     TYPED_TOTAL,
@@ -152,7 +151,6 @@ def test_same_file_named_twice_is_read_once(tmp_path):
     assert total(document) == TYPED_TOTAL
 
 
-@F9_DUPLICATE_SPANS
 def test_a_span_written_twice_is_one_call(tmp_path):
     """At-least-once delivery (an OTLP retry after a timeout) or a copied file repeats spans: same trace and span
     id, same call. It must be billed once."""
@@ -162,6 +160,26 @@ def test_a_span_written_twice_is_one_call(tmp_path):
     document = report_json(tmp_path)
     assert document["input"]["genai_calls"] == 6
     assert total(document) == TYPED_TOTAL
+    assert document["input"]["duplicate_spans"] == 2
+    assert [p.split(": ")[0] for p in document["input"]["problems"]] == [f"{tmp_path / 'b.jsonl'}:1"] * 2
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_duplicates_across_files_and_reader_processes_count_once(tmp_path, monkeypatch, workers):
+    """A whole file copied back, and one batch retried inside a file: with every line its own batch (so two
+    reader processes each count some copies), the report is the typed one and names every repeat, in read order."""
+    monkeypatch.setattr("otel_aicost.finops.scan.BATCH_BYTES", 1)
+    lines = lines_of(typed_calls())
+    write(tmp_path / "a.jsonl", [*lines, lines[0]])  # 6 calls, then the first two again
+    write(tmp_path / "b.jsonl", lines)  # the file copied back: 6 more repeats
+    document = report_json(tmp_path, "--by", "team", "--workers", workers)
+    assert document["input"]["genai_calls"] == 6
+    assert total(document) == TYPED_TOTAL
+    assert costs_by_team(document) == TYPED_BY_TEAM
+    assert document["input"]["duplicate_spans"] == 8
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    expected = [f"{a}:4"] * 2 + [f"{b}:1"] * 2 + [f"{b}:2"] * 2 + [f"{b}:3"] * 2
+    assert [p.split(": ")[0] for p in document["input"]["problems"]] == expected
 
 
 def test_gzip_inputs_whatever_their_name_and_a_torn_gzip(tmp_path):

@@ -12,7 +12,6 @@ from decimal import Decimal
 
 import pytest
 
-from tests.integration.adversarial.findings import F20_NEGATIVE_UNIT_PRICE
 from tests.integration.adversarial.finops_files import (
     HOUR_NS,
     no_traceback,
@@ -161,7 +160,6 @@ def test_parquet_and_csv_hold_the_same_rows(tmp_path):
     }
 
 
-@F20_NEGATIVE_UNIT_PRICE
 def test_components_above_the_cost_never_make_a_negative_unit_price(tmp_path):
     """A damaged span: input 1.5 + output 0.1 against a cost of 1.0. Whatever the reader does with it (skip it as
     implausible, or trust one side), FOCUS 1.2 unit prices are non-negative, and the file adds up to the report."""

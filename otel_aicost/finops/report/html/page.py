@@ -100,7 +100,7 @@ th {{ background: #f5f5f5; position: sticky; top: 0; }} td.key, th.key {{ text-a
 <h1>GenAI cost report</h1>
 <p class="meta">{stats.records:,} GenAI calls from {stats.files} file(s); window: {html.escape(window)};
 table grouped by {html.escape(", ".join(d.removeprefix("tag.") for d in report.by) or "nothing")}.
-{f"Skipped {html.escape(stats.skipped_summary())}." if stats.corrupt_lines or stats.bad_spans else ""}</p>
+{f"Skipped {html.escape(stats.skipped_summary())}." if stats.corrupt_lines or stats.bad_spans or stats.duplicates else ""}</p>
 {"".join(sections)}
 </body></html>
 """
