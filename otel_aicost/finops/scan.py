@@ -22,7 +22,7 @@ from typing import Protocol
 
 from otel_aicost.finops.otlp_decode import decode_line
 from otel_aicost.finops.records import MAX_EXAMPLES, CostRecord, ReadStats, find_files, read_lines
-from otel_aicost.finops.span_dedupe import SeenSpans, note_duplicate, span_key
+from otel_aicost.finops.span_dedupe import SeenSpans
 
 PARALLEL_MIN_BYTES = 64 * 1024 * 1024  # below this, worker start-up costs more than it saves
 BATCH_BYTES = 4 * 1024 * 1024
@@ -212,15 +212,11 @@ def _read_parallel(files, sink_factory, decoder, workers, progress, contested):
     file_order = {str(path): n for n, path in enumerate(files)}
     if held:  # the contested spans of a second pass: the first in read order counts
         held.sort(key=lambda h: (file_order.get(h[0], len(file_order)), h[1], h[2]))
-        firsts: set = set()
+        keep = SeenSpans().keep  # the same rule a worker applies, now over the held spans in read order
         repeated = ReadStats()
         for where, number, _, record in held:
-            key = span_key(record)
-            if key in firsts:
-                note_duplicate(repeated, where, number, record)
-            else:
-                firsts.add(key)
-                merged_sink.add(record)
+            for kept in keep([record], where, number, repeated):
+                merged_sink.add(kept)
         merged_stats.records += repeated.records  # negative: each duplicate was counted as a record by its worker
         merged_stats.duplicates += repeated.duplicates
         examples.extend(repeated.corrupt_examples)
