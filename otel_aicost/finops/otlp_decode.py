@@ -15,31 +15,23 @@ by reason. Metrics and logs lines, and traces without GenAI spans, are skipped u
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 
 import msgspec
 
 from otel_aicost import semconv
 from otel_aicost.finops import plausible
 from otel_aicost.finops.cost_record import CostRecord, ReadStats
+from otel_aicost.finops.otlp_values import Value, components_within, cost_of, text_of, tokens_of
 from otel_aicost.finops.plausible import Implausible
-from otel_aicost.quoting import show
 
 _TAG_PREFIX = semconv.TAG_PREFIX
 _TAG_PREFIX_LEN = len(_TAG_PREFIX)
 _NOT_GENAI = object()  # a span without gen_ai.operation.name (with it but no value, it is a GenAI span)
 
 
-class _Value(msgspec.Struct, gc=False):
-    stringValue: str | None = None
-    intValue: int | str | None = None
-    doubleValue: Decimal | None = None
-    boolValue: bool | None = None
-
-
 class _KeyValue(msgspec.Struct, gc=False):
     key: str
-    value: _Value | None = None
+    value: Value | None = None
 
 
 class _Status(msgspec.Struct, gc=False):
@@ -211,7 +203,7 @@ def _resource(resource: _Resource | None) -> tuple[str | None, str | None]:
     if resource is None:
         return None, None
     attrs = {kv.key: kv.value for kv in resource.attributes}
-    return _string(attrs.get(semconv.SERVICE_NAME)), _string(attrs.get(semconv.CLOUD_REGION))
+    return text_of(attrs.get(semconv.SERVICE_NAME)), text_of(attrs.get(semconv.CLOUD_REGION))
 
 
 def _add(span: _Span, service, region, where: str, number: int, stats: ReadStats, records: list) -> None:
@@ -238,119 +230,57 @@ def _record(span: _Span, service: str | None, resource_region: str | None) -> Co
         return None
     start = plausible.timestamp(span.startTimeUnixNano, "startTimeUnixNano", required=True)
     end = plausible.timestamp(span.endTimeUnixNano, "endTimeUnixNano", required=False)
-    tags = {key[_TAG_PREFIX_LEN:]: _string(attrs[key]) for key in attrs if key[:_TAG_PREFIX_LEN] == _TAG_PREFIX}
-    error_type = _string(get(semconv.ERROR_TYPE))
+    tags = {key[_TAG_PREFIX_LEN:]: text_of(attrs[key]) for key in attrs if key[:_TAG_PREFIX_LEN] == _TAG_PREFIX}
+    error_type = text_of(get(semconv.ERROR_TYPE))
     status_code = span.status.code if span.status is not None else None
-    cost = _cost(get(semconv.USAGE_COST), semconv.USAGE_COST)
-    cost_input = _cost(get(semconv.COST_INPUT), semconv.COST_INPUT)
-    cost_cache_read = _cost(get(semconv.COST_CACHE_READ), semconv.COST_CACHE_READ)
-    cost_cache_write = _cost(get(semconv.COST_CACHE_WRITE), semconv.COST_CACHE_WRITE)
-    cost_output = _cost(get(semconv.COST_OUTPUT), semconv.COST_OUTPUT)
-    cost_units = _cost(get(semconv.COST_UNITS), semconv.COST_UNITS)
-    cost_tools = _cost(get(semconv.COST_TOOLS), semconv.COST_TOOLS)
+    cost = cost_of(get(semconv.USAGE_COST), semconv.USAGE_COST)
+    cost_input = cost_of(get(semconv.COST_INPUT), semconv.COST_INPUT)
+    cost_cache_read = cost_of(get(semconv.COST_CACHE_READ), semconv.COST_CACHE_READ)
+    cost_cache_write = cost_of(get(semconv.COST_CACHE_WRITE), semconv.COST_CACHE_WRITE)
+    cost_output = cost_of(get(semconv.COST_OUTPUT), semconv.COST_OUTPUT)
+    cost_units = cost_of(get(semconv.COST_UNITS), semconv.COST_UNITS)
+    cost_tools = cost_of(get(semconv.COST_TOOLS), semconv.COST_TOOLS)
     if cost is not None:
-        _components_within(cost, (cost_input, cost_cache_read, cost_cache_write, cost_output, cost_units, cost_tools))
+        components_within(cost, (cost_input, cost_cache_read, cost_cache_write, cost_output, cost_units, cost_tools))
     return CostRecord(
         start_ns=start,
         duration_s=(end - start) / 1e9 if end > start else 0.0,
-        operation=_string(operation) or "",
+        operation=text_of(operation) or "",
         service=service,
-        provider=_string(get(semconv.PROVIDER_NAME)) or _string(get(semconv.SYSTEM)),
-        request_model=_string(get(semconv.REQUEST_MODEL)),
-        response_model=_string(get(semconv.RESPONSE_MODEL)),
-        deployment_name=_string(get(semconv.DEPLOYMENT_NAME)),
-        deployment_type=_string(get(semconv.DEPLOYMENT_TYPE)),
-        deployment_type_source=_string(get(semconv.DEPLOYMENT_TYPE_SOURCE)),
-        region=_string(get(semconv.CLOUD_REGION)) or resource_region,
-        server_address=_string(get(semconv.SERVER_ADDRESS)),
-        input_tokens=_tokens(get(semconv.USAGE_INPUT_TOKENS), semconv.USAGE_INPUT_TOKENS),
-        output_tokens=_tokens(get(semconv.USAGE_OUTPUT_TOKENS), semconv.USAGE_OUTPUT_TOKENS),
-        cache_read_tokens=_tokens(get(semconv.USAGE_CACHE_READ_INPUT_TOKENS), semconv.USAGE_CACHE_READ_INPUT_TOKENS),
-        cache_write_tokens=_tokens(
+        provider=text_of(get(semconv.PROVIDER_NAME)) or text_of(get(semconv.SYSTEM)),
+        request_model=text_of(get(semconv.REQUEST_MODEL)),
+        response_model=text_of(get(semconv.RESPONSE_MODEL)),
+        deployment_name=text_of(get(semconv.DEPLOYMENT_NAME)),
+        deployment_type=text_of(get(semconv.DEPLOYMENT_TYPE)),
+        deployment_type_source=text_of(get(semconv.DEPLOYMENT_TYPE_SOURCE)),
+        region=text_of(get(semconv.CLOUD_REGION)) or resource_region,
+        server_address=text_of(get(semconv.SERVER_ADDRESS)),
+        input_tokens=tokens_of(get(semconv.USAGE_INPUT_TOKENS), semconv.USAGE_INPUT_TOKENS),
+        output_tokens=tokens_of(get(semconv.USAGE_OUTPUT_TOKENS), semconv.USAGE_OUTPUT_TOKENS),
+        cache_read_tokens=tokens_of(get(semconv.USAGE_CACHE_READ_INPUT_TOKENS), semconv.USAGE_CACHE_READ_INPUT_TOKENS),
+        cache_write_tokens=tokens_of(
             get(semconv.USAGE_CACHE_CREATION_INPUT_TOKENS), semconv.USAGE_CACHE_CREATION_INPUT_TOKENS
         ),
-        reasoning_tokens=_tokens(get(semconv.USAGE_REASONING_OUTPUT_TOKENS), semconv.USAGE_REASONING_OUTPUT_TOKENS),
+        reasoning_tokens=tokens_of(get(semconv.USAGE_REASONING_OUTPUT_TOKENS), semconv.USAGE_REASONING_OUTPUT_TOKENS),
         cost=cost,
         cost_input=cost_input,
         cost_cache_read=cost_cache_read,
         cost_cache_write=cost_cache_write,
         cost_output=cost_output,
-        unit=_string(get(semconv.UNITS_UNIT)),
-        unit_quantity=_cost(get(semconv.UNITS_QUANTITY), semconv.UNITS_QUANTITY),
+        unit=text_of(get(semconv.UNITS_UNIT)),
+        unit_quantity=cost_of(get(semconv.UNITS_QUANTITY), semconv.UNITS_QUANTITY),
         cost_units=cost_units,
-        tool_calls=sum(_tokens(attrs[key], key) for key in attrs if key[:_TOOLS_PREFIX_LEN] == _TOOLS_PREFIX),
+        tool_calls=sum(tokens_of(attrs[key], key) for key in attrs if key[:_TOOLS_PREFIX_LEN] == _TOOLS_PREFIX),
         cost_tools=cost_tools,
-        currency=_string(get(semconv.CURRENCY)) or "USD",
-        pricing_status=_string(get(semconv.PRICING_STATUS)),
-        usage_source=_string(get(semconv.USAGE_SOURCE)),
+        currency=text_of(get(semconv.CURRENCY)) or "USD",
+        pricing_status=text_of(get(semconv.PRICING_STATUS)),
+        usage_source=text_of(get(semconv.USAGE_SOURCE)),
         error_type=error_type,
         is_error=status_code == 2 or status_code == "STATUS_CODE_ERROR" or error_type is not None,
         tags=tags,
         trace_id=span.traceId,
         span_id=span.spanId,
     )
-
-
-_ROUNDING = Decimal("1e-9")  # components and cost are doubles each rounded on their own: off in the last digits
-
-
-def _components_within(cost: Decimal, components: tuple) -> None:
-    """Cost components that add up to more than the call's cost (beyond rounding) are a damaged span: no call is
-    billed less than its parts, and the difference would make a FOCUS row with a negative price (finding F20)."""
-    parts = 0
-    for component in components:
-        if component is not None:
-            parts += component
-    if parts > cost and parts - cost > parts * _ROUNDING:
-        raise Implausible(
-            "cost", f"cost components add up to {show(parts)}, above {semconv.USAGE_COST} {show(cost)}"
-        )
-
-
-def _string(value: _Value | None) -> str | None:
-    if value is None:
-        return None
-    text = value.stringValue
-    if text is not None:
-        return text
-    for other in (value.intValue, value.doubleValue, value.boolValue):  # a number where a string was expected
-        if other is not None:
-            return str(other)
-    return None
-
-
-def _tokens(value: _Value | None, name: str) -> int:
-    """A token count: an int64 (a JSON number or a string of digits), or a whole double; absent means 0."""
-    if value is None:
-        return 0
-    number = value.intValue
-    if number is not None:
-        return plausible.tokens(number, name)
-    double = value.doubleValue
-    if double is not None:
-        if double.is_finite() and 0 <= double <= plausible.MAX_TOKENS:
-            if double == double.to_integral_value():
-                return int(double)
-            raise Implausible("tokens", f"{name} {show(double)} is not a whole number")
-        raise Implausible("tokens", f"{name} {show(double)} is outside 0..{plausible.MAX_TOKENS:,}")
-    if value.stringValue is not None or value.boolValue is not None:
-        raise Implausible("malformed", f"{name} is not a number")
-    return 0
-
-
-def _cost(value: _Value | None, name: str) -> Decimal | None:
-    """A cost: a double read as the exact Decimal of its JSON text (an int64 also does); absent means None."""
-    if value is None:
-        return None
-    number = value.doubleValue
-    if number is not None:
-        return plausible.cost(number, name)
-    whole = value.intValue
-    if whole is not None:
-        return plausible.cost(Decimal(plausible.whole(whole, name, "cost")), name)
-    if value.stringValue is not None or value.boolValue is not None:
-        raise Implausible("malformed", f"{name} is not a number")
-    return None
 
 
 def _short(exc: BaseException) -> str:
