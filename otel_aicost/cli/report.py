@@ -129,6 +129,9 @@ def command(
     budgets = load_budgets(config) if with_forecast or html_path else []
     if focus_path:
         focus_format = _focus_format(focus_path)
+    for output in (html_path, focus_path):  # before the read, which may take minutes: a bad path fails at once
+        if output:
+            _make_folder_for(output)
     plan = Plan(
         by=tuple(dims),
         sample=bool(html_path),  # the page's latency scatter
@@ -177,6 +180,25 @@ def command(
         _write_focus(table.focus_sums(), focus_path, focus_format)
 
 
+def _make_folder_for(path: str) -> None:
+    """Create the folder an output file goes in (as ``focus`` and ``reconcile`` do), or stop naming the problem."""
+    folder = Path(path).parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise InputError(f"cannot write {path}: {_first_file(folder)} is a file, not a folder") from None
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _first_file(folder: Path) -> Path:
+    """The part of ``folder``'s path that exists as a file (what stops it being made)."""
+    for part in reversed((folder, *folder.parents)):
+        if part.exists() and not part.is_dir():
+            return part
+    return folder
+
+
 def _focus_format(path: str) -> str:
     if not path.endswith(".parquet"):
         return "csv"
@@ -194,7 +216,6 @@ def _write_focus(builder, path: str, fmt: str) -> None:
 
     rows = focus_rows(builder, DEFAULT_BILLING_ACCOUNT, None)
     try:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
         count = (write_parquet if fmt == "parquet" else write_csv)(rows, path)
     except MissingExtra as exc:
         raise InputError(str(exc)) from None

@@ -73,3 +73,23 @@ def test_money_in_another_currency_is_never_drawn_on_the_pages_axes(tmp_path):
     shown = re.search(r'<div class="value">([\d,.]+) USD</div>', card).group(1).replace(",", "")
     assert Decimal(shown) == Decimal(totals["USD"]["forecast"]).quantize(Decimal(shown)), (shown, totals)
     assert "budget eur-month" not in card  # the card's budget is one in the card's currency
+
+
+def test_the_page_goes_into_a_new_folder_as_focus_files_do(tmp_path):
+    write_lines(tmp_path / "spans.jsonl", random_calls(20, seed=2), per_line=10)
+    page = tmp_path / "out" / "monthly" / "r.html"
+    result = CliRunner().invoke(report_command, [str(tmp_path / "spans.jsonl"), "--html", str(page)])
+    assert result.exit_code == 0, result.output
+    assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_an_output_path_that_cannot_be_made_stops_before_the_read(tmp_path):
+    """A path under a file: exit 2 at once, naming the file in the way; no table printed (the read, minutes on a
+    big input, never started), no traceback."""
+    spans = tmp_path / "spans.jsonl"
+    write_lines(spans, random_calls(20, seed=2), per_line=10)
+    for option in ("--html", "--focus"):
+        result = CliRunner().invoke(report_command, [str(spans), option, str(spans / "sub" / "out.csv")])
+        assert result.exit_code == 2, (option, result.output)
+        assert f"{spans} is a file, not a folder" in result.stderr, result.stderr
+        assert result.stdout == "" and "Traceback" not in result.output
