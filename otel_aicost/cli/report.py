@@ -17,6 +17,7 @@ import click
 from otel_aicost.cli import anomalies as anomalies_cli
 from otel_aicost.cli import forecast as forecast_cli
 from otel_aicost.cli._finops_read import load_budgets, read, reading_options
+from otel_aicost.cli._outputs import make_folder_for
 from otel_aicost.finops.call_table import Plan
 from otel_aicost.finops.report.build import report_from
 from otel_aicost.finops.report.groups import DIMENSIONS, TIME_DIMENSIONS, parse_by
@@ -131,7 +132,7 @@ def command(
         focus_format = _focus_format(focus_path)
     for output in (html_path, focus_path):  # before the read, which may take minutes: a bad path fails at once
         if output:
-            _make_folder_for(output)
+            make_folder_for(output)
     plan = Plan(
         by=tuple(dims),
         sample=bool(html_path),  # the page's latency scatter
@@ -178,25 +179,6 @@ def command(
         click.echo(f"HTML report written to {html_path}", err=True)
     if focus_path:
         _write_focus(table.focus_sums(), focus_path, focus_format)
-
-
-def _make_folder_for(path: str) -> None:
-    """Create the folder an output file goes in (as ``focus`` and ``reconcile`` do), or stop naming the problem."""
-    folder = Path(path).parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except (FileExistsError, NotADirectoryError):
-        raise InputError(f"cannot write {path}: {_first_file(folder)} is a file, not a folder") from None
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
-
-
-def _first_file(folder: Path) -> Path:
-    """The part of ``folder``'s path that exists as a file (what stops it being made)."""
-    for part in reversed((folder, *folder.parents)):
-        if part.exists() and not part.is_dir():
-            return part
-    return folder
 
 
 def _focus_format(path: str) -> str:

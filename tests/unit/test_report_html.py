@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from click.testing import CliRunner
 
+from otel_aicost.cli.focus import command as focus_command
 from otel_aicost.cli.forecast import command as forecast_command
 from otel_aicost.cli.report import command as report_command
 from tests.support.otlp_lines import random_calls, write_lines
@@ -93,3 +94,7 @@ def test_an_output_path_that_cannot_be_made_stops_before_the_read(tmp_path):
         assert result.exit_code == 2, (option, result.output)
         assert f"{spans} is a file, not a folder" in result.stderr, result.stderr
         assert result.stdout == "" and "Traceback" not in result.output
+    for layout in ("plain", "finops-hub"):  # focus: a file, or a FinOps hub folder
+        result = CliRunner().invoke(focus_command, [str(spans), "-o", str(spans / "hub"), "--layout", layout])
+        assert result.exit_code == 2, (layout, result.output)
+        assert f"{spans} is a file, not a folder" in result.stderr and "FOCUS 1.2" not in result.stderr

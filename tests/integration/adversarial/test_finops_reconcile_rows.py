@@ -144,3 +144,11 @@ def test_one_currency_totals_still_name_it(tmp_path, telemetry):
     assert result.exit_code == 0, result.stderr
     totals = [line for line in result.stdout.splitlines() if "group(s)" in line]
     assert totals and all(line.rstrip().endswith(" USD") and " USD  telemetry " in line for line in totals), totals
+
+
+def test_a_showback_path_that_cannot_be_made_stops_before_the_reads(tmp_path, telemetry):
+    path = cost_exports.write_csv(tmp_path / "part.csv", [cost_exports.row(c) for c in CHARGES])
+    result = run("reconcile", "--export", path, telemetry, "--allocate", "-o", path / "showback.csv")
+    no_traceback(result)
+    assert result.exit_code == 2
+    assert f"{path} is a file, not a folder" in result.stderr and result.stdout == "", result.stderr
