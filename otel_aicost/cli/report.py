@@ -52,7 +52,9 @@ from otel_aicost.finops.time_slots import to_ns
     "as many as fit the terminal.",
 )
 @click.option("--wide", is_flag=True, help="Every table column, whatever the terminal width.")
-@click.option("--limit", type=int, default=50, show_default=True, help="Table rows to show (json/csv have all).")
+@click.option(
+    "--limit", type=click.IntRange(min=0), default=50, show_default=True, help="Table rows to show (json/csv have all)."
+)
 @click.option(
     "--html",
     "html_path",
