@@ -55,13 +55,11 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
-def measure(command: str, args: list[str], stdout_path: Path) -> dict:
+def measure(command: str, args: list[str], stdout_path: Path, python: str = sys.executable) -> dict:
     started = time.perf_counter()
     cpu_before = os.times()
     with open(stdout_path, "wb") as stdout:
-        proc = subprocess.Popen(
-            [sys.executable, "-c", RUNNER.format(command), *args], stdout=stdout, stderr=subprocess.PIPE
-        )
+        proc = subprocess.Popen([python, "-c", RUNNER.format(command), *args], stdout=stdout, stderr=subprocess.PIPE)
         peak = _watch(proc)
     elapsed = time.perf_counter() - started
     cpu_after = os.times()
@@ -104,6 +102,12 @@ def main() -> None:
     parser.add_argument("--granularity", choices=["day", "hour"], default="day", help="focus charge period")
     parser.add_argument("--all-outputs", action="store_true", help="plain report against report with every output")
     parser.add_argument("--rounds", type=int, default=3, help="--all-outputs: pairs of runs")
+    parser.add_argument(
+        "--baseline-python",
+        default=None,
+        help="--all-outputs: the interpreter of another checkout whose plain report is the baseline (issue 15's: "
+        "the filing-time worktree's .venv/bin/python)",
+    )
     parser.add_argument(
         "--all-args",
         default="--forecast --anomalies --html {dir}/r.html --focus {dir}/f.csv",
@@ -156,8 +160,11 @@ def all_outputs(args) -> None:
                 plain = [path, "--by", "team,model", "--format", "json", "--no-progress", *extra]
                 everything = plain + args.all_args.format(dir=scratch).split()
                 pair = {"file": path}
-                for name, cli in (("report", plain), ("all", everything)):
-                    result = measure("report", cli, Path(scratch, "stdout"))
+                baseline = (plain, sys.executable)
+                if args.baseline_python:  # the filing-time report has no --progress option
+                    baseline = ([c for c in plain if c != "--no-progress"], args.baseline_python)
+                for name, (cli, python) in (("report", baseline), ("all", (everything, sys.executable))):
+                    result = measure("report", cli, Path(scratch, "stdout"), python)
                     pair[name] = result
                     print(
                         f"round {round_number}  {Path(path).name}  {name:6}  {result['seconds']:6.1f} s wall  "
