@@ -129,6 +129,8 @@ def to_table(found: list[Anomaly], dims: list[str], granularity: str, threshold:
     ]
     if dims:
         columns.append(("group", [printable(" / ".join(a.group[:-1])) for a in found]))
+    if len(currencies) > 1:  # each row's amounts are in its own currency: say which
+        columns.append(("currency", [a.group[-1] for a in found]))
     columns += [
         (f"spend ({currency})", money_cells([a.spend for a in found])),
         ("expected", money_cells([a.expected_spend for a in found])),
@@ -137,7 +139,7 @@ def to_table(found: list[Anomaly], dims: list[str], granularity: str, threshold:
         ("what moved", [printable(a.detail) for a in found]),
     ]
     widths = [max([len(h), *(len(c) for c in cells)]) for h, cells in columns]
-    left = {0, 1 if dims else -1, len(columns) - 2, len(columns) - 1}
+    left = {i for i, (h, _) in enumerate(columns) if h in ("when (UTC)", "group", "currency", "cause", "what moved")}
 
     def line(cells):
         return "  ".join(

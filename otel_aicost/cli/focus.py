@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from otel_aicost.cli._outputs import make_folder_for
 from otel_aicost.finops.focus.build import build_focus
 from otel_aicost.finops.focus.columns import DEFAULT_BILLING_ACCOUNT
 from otel_aicost.finops.focus.write import MissingExtra, format_decimal, write_csv, write_finops_hub, write_parquet
@@ -100,6 +101,7 @@ def command(
             import pyarrow  # noqa: F401
         except ImportError:
             raise InputError("Parquet output needs pyarrow: pip install 'otel-aicost[parquet]'") from None
+    make_folder_for(output, is_folder=layout == "finops-hub")  # before the read, which may take minutes
     start, stop = window(since, until)
     show = progress_printer(progress)
     paths = input_paths(paths)
@@ -121,7 +123,6 @@ def command(
             written = write_finops_hub(result.rows, output, scope or f"otel-aicost/{billing_account}")
             where = ", ".join(str(p) for p in written) or f"nothing (no rows) under {output}"
         else:
-            Path(output).parent.mkdir(parents=True, exist_ok=True)
             (write_parquet if fmt == "parquet" else write_csv)(result.rows, output)
             where = output
     except MissingExtra as exc:

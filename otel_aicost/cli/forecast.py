@@ -77,6 +77,7 @@ def to_table(result: ForecastResult, dims: list[str]) -> str:
         labels = labels[len(result.groups) :]
     columns = [
         ("group" if dims else "", labels),
+        *([("currency", [r.currency for r in rows])] if len(result.totals) > 1 else []),  # amounts in their own
         (f"spent so far ({currency})", money_cells([r.spent for r in rows])),
         (f"forecast ({currency})", money_cells([r.forecast for r in rows])),
         (

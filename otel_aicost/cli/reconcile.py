@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from otel_aicost.cli._outputs import make_folder_for
 from otel_aicost.finops.focus.write import format_decimal
 from otel_aicost.finops.reconcile import ExportError, days_window, read_export, read_telemetry, reconcile
 from otel_aicost.finops.reconcile.allocate import BASES, allocate
@@ -105,6 +106,8 @@ def command(paths, exports, gateway, fmt, allocate_, basis, output, cost_column,
         raise click.UsageError("--allocate splits the bill: give --export PATH")
     if fmt == "csv" and exports and gateway:
         raise click.UsageError("--format csv writes one table: run --export and --gateway separately")
+    if output:
+        make_folder_for(output)  # before the reads
     relative = _percent(tolerance, "--tolerance")
     aliases = _aliases(accounts)
     start, stop = window(since, until)
@@ -152,7 +155,6 @@ def _write_showback(result, basis: str, output: str) -> None:
     billed = sum((g.billed_cost for g in result.groups), Decimal(0))
     allocated = Decimal(0)
     try:
-        Path(output).parent.mkdir(parents=True, exist_ok=True)
         with open(output, "w", newline="", encoding="utf-8") as out:
             rows = []
             for row in showback_rows(allocate(result.groups, basis), basis):

@@ -17,6 +17,7 @@ import click
 from otel_aicost.cli import anomalies as anomalies_cli
 from otel_aicost.cli import forecast as forecast_cli
 from otel_aicost.cli._finops_read import load_budgets, read, reading_options
+from otel_aicost.cli._outputs import make_folder_for
 from otel_aicost.finops.call_table import Plan
 from otel_aicost.finops.report.build import report_from
 from otel_aicost.finops.report.groups import DIMENSIONS, TIME_DIMENSIONS, parse_by
@@ -51,7 +52,9 @@ from otel_aicost.finops.time_slots import to_ns
     "as many as fit the terminal.",
 )
 @click.option("--wide", is_flag=True, help="Every table column, whatever the terminal width.")
-@click.option("--limit", type=int, default=50, show_default=True, help="Table rows to show (json/csv have all).")
+@click.option(
+    "--limit", type=click.IntRange(min=0), default=50, show_default=True, help="Table rows to show (json/csv have all)."
+)
 @click.option(
     "--html",
     "html_path",
@@ -129,6 +132,9 @@ def command(
     budgets = load_budgets(config) if with_forecast or html_path else []
     if focus_path:
         focus_format = _focus_format(focus_path)
+    for output in (html_path, focus_path):  # before the read, which may take minutes: a bad path fails at once
+        if output:
+            make_folder_for(output)
     plan = Plan(
         by=tuple(dims),
         sample=bool(html_path),  # the page's latency scatter
@@ -194,7 +200,6 @@ def _write_focus(builder, path: str, fmt: str) -> None:
 
     rows = focus_rows(builder, DEFAULT_BILLING_ACCOUNT, None)
     try:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
         count = (write_parquet if fmt == "parquet" else write_csv)(rows, path)
     except MissingExtra as exc:
         raise InputError(str(exc)) from None

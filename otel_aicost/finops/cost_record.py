@@ -5,14 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import msgspec
+
 from otel_aicost.finops.plausible import REASONS
 
 MAX_EXAMPLES = 20
 
 
-@dataclass(slots=True)
-class CostRecord:
-    """One GenAI call as its span recorded it. Token counts follow ``Usage``: breakdowns are subsets."""
+class CostRecord(msgspec.Struct, gc=False):
+    """One GenAI call as its span recorded it. Token counts follow ``Usage``: breakdowns are subsets.
+
+    A msgspec ``Struct`` (not a dataclass): built in C, half the cost of a slots dataclass's ``__init__`` of 35
+    fields, for every span of a big file; the same fields, defaults, equality and attribute access."""
 
     start_ns: int
     duration_s: float
@@ -46,7 +50,7 @@ class CostRecord:
     usage_source: str | None = None
     error_type: str | None = None
     is_error: bool = False
-    tags: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = {}  # msgspec gives each record its own empty dict
     trace_id: str | None = None
     span_id: str | None = None
 

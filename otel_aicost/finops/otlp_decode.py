@@ -10,6 +10,7 @@ Bad input never raises. A line that is not JSON, or JSON that is not OTLP, is co
 (each span from its own JSON text, so nothing else changes), and only the misfit spans are skipped, reported
 with msgspec's path to the bad field. Values outside the bounds of ``plausible`` skip their span too, counted
 by reason. Metrics and logs lines, and traces without GenAI spans, are skipped unparsed when they look whole.
+Each decoded span becomes its ``CostRecord`` in ``span_record``.
 """
 
 from __future__ import annotations
@@ -19,19 +20,10 @@ import re
 import msgspec
 
 from otel_aicost import semconv
-from otel_aicost.finops import plausible
 from otel_aicost.finops.cost_record import CostRecord, ReadStats
-from otel_aicost.finops.otlp_values import Value, components_within, cost_of, text_of, tokens_of
+from otel_aicost.finops.otlp_values import KeyValue, text_of
 from otel_aicost.finops.plausible import Implausible
-
-_TAG_PREFIX = semconv.TAG_PREFIX
-_TAG_PREFIX_LEN = len(_TAG_PREFIX)
-_NOT_GENAI = object()  # a span without gen_ai.operation.name (with it but no value, it is a GenAI span)
-
-
-class _KeyValue(msgspec.Struct, gc=False):
-    key: str
-    value: Value | None = None
+from otel_aicost.finops.span_record import span_record
 
 
 class _Status(msgspec.Struct, gc=False):
@@ -43,7 +35,7 @@ class _Span(msgspec.Struct, gc=False):
     spanId: str | None = None
     startTimeUnixNano: int | str = 0
     endTimeUnixNano: int | str = 0
-    attributes: list[_KeyValue] = []
+    attributes: list[KeyValue] = []
     status: _Status | None = None
 
 
@@ -52,7 +44,7 @@ class _ScopeSpans(msgspec.Struct, gc=False):
 
 
 class _Resource(msgspec.Struct, gc=False):
-    attributes: list[_KeyValue] = []
+    attributes: list[KeyValue] = []
 
 
 class _ResourceSpans(msgspec.Struct, gc=False):
@@ -122,7 +114,7 @@ def decode_line(raw: bytes, where: str, number: int, stats: ReadStats) -> list[C
             for span in scope_span.spans:  # _add, inlined: this loop runs for every span of a big file
                 stats.spans += 1
                 try:
-                    record = _record(span, service, region)
+                    record = span_record(span, service, region)
                 except Implausible as exc:
                     stats.note_skipped(where, number, exc.reason, f"span {span.spanId or '?'}: {exc}")
                     continue
@@ -209,78 +201,13 @@ def _resource(resource: _Resource | None) -> tuple[str | None, str | None]:
 def _add(span: _Span, service, region, where: str, number: int, stats: ReadStats, records: list) -> None:
     stats.spans += 1
     try:
-        record = _record(span, service, region)
+        record = span_record(span, service, region)
     except Implausible as exc:
         stats.note_skipped(where, number, exc.reason, f"span {span.spanId or '?'}: {exc}")
         return
     if record is not None:
         stats.records += 1
         records.append(record)
-
-
-_TOOLS_PREFIX = semconv.TOOL_CALLS_PREFIX
-_TOOLS_PREFIX_LEN = len(_TOOLS_PREFIX)
-
-
-def _record(span: _Span, service: str | None, resource_region: str | None) -> CostRecord | None:
-    attrs = {kv.key: kv.value for kv in span.attributes}
-    get = attrs.get
-    operation = get(semconv.OPERATION_NAME, _NOT_GENAI)
-    if operation is _NOT_GENAI:
-        return None
-    start = plausible.timestamp(span.startTimeUnixNano, "startTimeUnixNano", required=True)
-    end = plausible.timestamp(span.endTimeUnixNano, "endTimeUnixNano", required=False)
-    tags = {key[_TAG_PREFIX_LEN:]: text_of(attrs[key]) for key in attrs if key[:_TAG_PREFIX_LEN] == _TAG_PREFIX}
-    error_type = text_of(get(semconv.ERROR_TYPE))
-    status_code = span.status.code if span.status is not None else None
-    cost = cost_of(get(semconv.USAGE_COST), semconv.USAGE_COST)
-    cost_input = cost_of(get(semconv.COST_INPUT), semconv.COST_INPUT)
-    cost_cache_read = cost_of(get(semconv.COST_CACHE_READ), semconv.COST_CACHE_READ)
-    cost_cache_write = cost_of(get(semconv.COST_CACHE_WRITE), semconv.COST_CACHE_WRITE)
-    cost_output = cost_of(get(semconv.COST_OUTPUT), semconv.COST_OUTPUT)
-    cost_units = cost_of(get(semconv.COST_UNITS), semconv.COST_UNITS)
-    cost_tools = cost_of(get(semconv.COST_TOOLS), semconv.COST_TOOLS)
-    if cost is not None:
-        components_within(cost, (cost_input, cost_cache_read, cost_cache_write, cost_output, cost_units, cost_tools))
-    return CostRecord(
-        start_ns=start,
-        duration_s=(end - start) / 1e9 if end > start else 0.0,
-        operation=text_of(operation) or "",
-        service=service,
-        provider=text_of(get(semconv.PROVIDER_NAME)) or text_of(get(semconv.SYSTEM)),
-        request_model=text_of(get(semconv.REQUEST_MODEL)),
-        response_model=text_of(get(semconv.RESPONSE_MODEL)),
-        deployment_name=text_of(get(semconv.DEPLOYMENT_NAME)),
-        deployment_type=text_of(get(semconv.DEPLOYMENT_TYPE)),
-        deployment_type_source=text_of(get(semconv.DEPLOYMENT_TYPE_SOURCE)),
-        region=text_of(get(semconv.CLOUD_REGION)) or resource_region,
-        server_address=text_of(get(semconv.SERVER_ADDRESS)),
-        input_tokens=tokens_of(get(semconv.USAGE_INPUT_TOKENS), semconv.USAGE_INPUT_TOKENS),
-        output_tokens=tokens_of(get(semconv.USAGE_OUTPUT_TOKENS), semconv.USAGE_OUTPUT_TOKENS),
-        cache_read_tokens=tokens_of(get(semconv.USAGE_CACHE_READ_INPUT_TOKENS), semconv.USAGE_CACHE_READ_INPUT_TOKENS),
-        cache_write_tokens=tokens_of(
-            get(semconv.USAGE_CACHE_CREATION_INPUT_TOKENS), semconv.USAGE_CACHE_CREATION_INPUT_TOKENS
-        ),
-        reasoning_tokens=tokens_of(get(semconv.USAGE_REASONING_OUTPUT_TOKENS), semconv.USAGE_REASONING_OUTPUT_TOKENS),
-        cost=cost,
-        cost_input=cost_input,
-        cost_cache_read=cost_cache_read,
-        cost_cache_write=cost_cache_write,
-        cost_output=cost_output,
-        unit=text_of(get(semconv.UNITS_UNIT)),
-        unit_quantity=cost_of(get(semconv.UNITS_QUANTITY), semconv.UNITS_QUANTITY),
-        cost_units=cost_units,
-        tool_calls=sum(tokens_of(attrs[key], key) for key in attrs if key[:_TOOLS_PREFIX_LEN] == _TOOLS_PREFIX),
-        cost_tools=cost_tools,
-        currency=text_of(get(semconv.CURRENCY)) or "USD",
-        pricing_status=text_of(get(semconv.PRICING_STATUS)),
-        usage_source=text_of(get(semconv.USAGE_SOURCE)),
-        error_type=error_type,
-        is_error=status_code == 2 or status_code == "STATUS_CODE_ERROR" or error_type is not None,
-        tags=tags,
-        trace_id=span.traceId,
-        span_id=span.spanId,
-    )
 
 
 def _short(exc: BaseException) -> str:

@@ -21,6 +21,11 @@ class Value(msgspec.Struct, gc=False):
     boolValue: bool | None = None
 
 
+class KeyValue(msgspec.Struct, gc=False):
+    key: str
+    value: Value | None = None
+
+
 _ROUNDING = Decimal("1e-9")  # components and cost are doubles each rounded on their own: off in the last digits
 
 

@@ -4,6 +4,7 @@ exact, budgets come from the config, bad input exits 2 naming what exists."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 from decimal import Decimal
@@ -103,3 +104,24 @@ def test_bad_config_and_until_before_the_data_exit_2(telemetry, tmp_path):
     assert result.exit_code == 2 and "bad.toml" in result.output and "limit" in result.output
     result = run(forecast_command, [str(folder), "--until", "2026-11-05"])
     assert result.exit_code == 2 and "not after the last call" in result.output
+
+
+def test_text_tables_say_the_currency_of_each_row_when_there_are_several(tmp_path):
+    """The same traffic priced twice, once in USD and once in EUR (two configs' telemetry in one folder): the
+    forecast and the anomalies come per currency, and the text table must say which row is which (the header
+    says "in each currency"). Oracle: the same commands' JSON, row for row."""
+    calls = _calls()
+    twins = [dataclasses.replace(c, currency="EUR") for c in calls]  # ids come from the position in the file
+    write_lines(tmp_path / "spans.jsonl", calls + twins, per_line=50)
+    forecast = json.loads(run(forecast_command, [str(tmp_path), "--format", "json"]).stdout)
+    table = run(forecast_command, [str(tmp_path)]).stdout.splitlines()
+    header = next(line for line in table if line.lstrip().startswith("currency") or "spent so far (" in line)
+    assert "currency" in header.split()
+    totals = [line.split() for line in table if line.startswith("TOTAL")]  # by model, the default
+    assert sorted(row[1] for row in totals) == sorted(t["currency"] for t in forecast["totals"]) == ["EUR", "USD"]
+    anomalies = json.loads(run(anomalies_command, [str(tmp_path), "--format", "json"]).stdout)["anomalies"]
+    assert sorted(a["currency"] for a in anomalies) == ["EUR", "USD"]  # the spike, in each currency
+    rows = run(anomalies_command, [str(tmp_path)]).stdout.splitlines()
+    assert "currency" in rows[0].split()
+    listed = [line.split()[2] for line in rows[2:] if line[:4].isdigit()]  # date, hour, currency, spend...
+    assert listed == [a["currency"] for a in anomalies]

@@ -82,3 +82,20 @@ def test_money_cells_in_the_table_share_their_decimals(telemetry):
         cells = [row.split()[column] for row in _rows(result.stdout) if row.split()[column] != "-"]
         assert len({len(c.split(".")[1]) for c in cells}) == 1, cells
         assert all(re.fullmatch(r"<?[\d,]+\.\d+", c) for c in cells)
+
+
+def test_a_key_or_column_named_twice_counts_once(telemetry):
+    """``--by model,model`` and ``--by team,tag.team`` group as ``--by model`` / ``--by team`` (not a second,
+    identical column); ``--columns cost,cost`` shows the cost once."""
+    for twice, once in ((["--by", "model,model"], ["--by", "model"]), (["--by", "team,tag.team"], ["--by", "team"])):
+        doubled = run([str(telemetry), *twice, "--format", "json"])
+        single = run([str(telemetry), *once, "--format", "json"])
+        assert doubled.exit_code == 0 and doubled.stdout == single.stdout, twice
+        assert run([str(telemetry), *twice]).stdout == run([str(telemetry), *once]).stdout
+    header = run([str(telemetry), "--columns", "cost,cost,requests"]).stdout.splitlines()[0]
+    assert header.count("cost (USD)") == 1 and "calls" in header, header
+
+
+def test_a_negative_limit_is_refused(telemetry):
+    result = CliRunner().invoke(report_command, [str(telemetry), "--limit", "-3"])
+    assert result.exit_code == 2 and "--limit" in result.output and "-3" in result.output, result.output

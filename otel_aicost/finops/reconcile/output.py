@@ -152,18 +152,22 @@ def to_json(result: Reconciliation, rows: list[dict]) -> str:
 
 
 def to_table(result: Reconciliation, rows: list[dict]) -> str:
-    headers = ("day", "account", "model", "type", "dir", "billed", "telemetry", "gap", "tok billed", "tok tel", "class")
-    keys = ("day", "account", "model", "deployment_type", "direction", "billed_cost", "telemetry_cost", "gap",
-            "billed_tokens", "telemetry_tokens", "gap_class")  # fmt: skip
+    headers = ("day", "account", "model", "type", "dir", "cur", "billed", "telemetry", "gap", "tok billed", "tok tel",
+               "class")  # fmt: skip
+    keys = ("day", "account", "model", "deployment_type", "direction", "currency", "billed_cost", "telemetry_cost",
+            "gap", "billed_tokens", "telemetry_tokens", "gap_class")  # fmt: skip
     cells = [[_short(row[k]) for k in keys] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths))]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in cells]
     lines.append("")
-    for gap_class, t in sorted(result.totals().items()):
+    currencies = {g.currency for g in result.groups}
+    for name, t in sorted(result.totals().items()):
+        # one currency: totals are named by gap class alone; several: "<gap class> <currency>" (never summed across)
+        gap_class, currency = name.rsplit(" ", 1) if len(currencies) > 1 else (name, next(iter(currencies)))
         lines.append(
-            f"{gap_class:17} {int(t['groups']):5} group(s)  billed {_short(t['billed'])}  "
-            f"telemetry {_short(t['telemetry'])}  gap {_short(t['gap'])}"
+            f"{gap_class:17} {int(t['groups']):5} group(s)  billed {_short(t['billed'])} {currency}  "
+            f"telemetry {_short(t['telemetry'])} {currency}  gap {_short(t['gap'])} {currency}"
         )
     for reason, (n, costs) in sorted(result.export.skipped.items()):
         money = ", ".join(f"{_short(v)} {c}" for c, v in sorted(costs.items()))

@@ -36,7 +36,8 @@ DIMENSIONS = tuple(_DIMENSIONS) + TIME_DIMENSIONS
 
 
 def parse_by(text: str | Sequence[str] | None) -> list[str]:
-    """``"team,model"`` -> ``["tag.team", "model"]``: known dimensions stay, anything else is a tag key."""
+    """``"team,model"`` -> ``["tag.team", "model"]``: known dimensions stay, anything else is a tag key; a key
+    named twice (``model,model``, ``team,tag.team``) is grouped by once."""
     if text is None:
         return []
     parts = text.split(",") if isinstance(text, str) else list(text)
@@ -50,7 +51,7 @@ def parse_by(text: str | Sequence[str] | None) -> list[str]:
             dims.append("tag." + part[len(semconv.TAG_PREFIX) :])
         else:
             dims.append("tag." + part)
-    return dims
+    return list(dict.fromkeys(dims))
 
 
 def key_function(dims: Sequence[str]) -> Callable[[CostRecord], tuple]:

@@ -189,7 +189,7 @@ def parse_columns(text: str | None) -> list[str] | None:
     """``--columns cost,requests`` -> names in that order; ValueError naming the known ones for anything else."""
     if text is None:
         return None
-    names = [n.strip() for n in text.split(",") if n.strip()]
+    names = list(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))  # a column named twice: once
     unknown = [n for n in names if n not in COLUMN_NAMES]
     if unknown or not names:
         raise ValueError(f"unknown column {', '.join(unknown) or '(none given)'}; columns: {', '.join(COLUMN_NAMES)}")

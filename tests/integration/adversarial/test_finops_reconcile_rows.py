@@ -5,6 +5,7 @@ Oracle: the typed-in charges of tests/support/reconcile_scenario.py and hand sum
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -102,3 +103,52 @@ def test_rows_in_two_currencies_are_never_summed_together(tmp_path, telemetry):
     by_currency = {g["currency"]: Decimal(g["billed_cost"]) for g in groups}
     assert by_currency.get("USD") == INPUT_4O.cost, groups
     assert by_currency.get("EUR") == Decimal(5), groups
+
+
+def test_the_text_table_names_the_currency_of_every_amount(tmp_path, telemetry):
+    """The default table shows the same groups as the JSON: each row says its currency, and each total line says
+    the currency of its amounts (a 5 EUR row beside USD rows must not read as 5 of the same money)."""
+    eur = cost_exports.row(INPUT_4O)
+    eur.update(BilledCost=Decimal("5"), BillingCurrency="EUR", PricingCurrency="EUR", x_BilledCostInUsd="",
+               BillingAccountId="/providers/Microsoft.Billing/billingAccounts/7654321")  # fmt: skip
+    path = cost_exports.write_csv(tmp_path / "part.csv", [cost_exports.row(c) for c in CHARGES] + [eur])
+    result = run("reconcile", "--export", path, telemetry)
+    no_traceback(result)
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    header = lines[0]
+
+    starts = [0] + [m.end() for m in re.finditer(r"  +(?=\S)", header)]  # columns are two spaces apart
+
+    def column(line, name):  # a fixed-width table: a cell runs from its header's start to the next header's
+        start = header.index(f"  {name} ") + 2
+        end = next((s for s in starts if s > start), len(line))
+        return line[start:end].strip()
+
+    rows = [line for line in lines[1:] if line[:4].isdigit()]
+    eur_rows = [r for r in rows if column(r, "cur") == "EUR"]
+    assert len(eur_rows) == 1 and column(eur_rows[0], "billed") == "5", rows
+    assert {column(r, "cur") for r in rows} == {"USD", "EUR"}
+    totals = [line for line in lines if "group(s)" in line]
+    assert any(" EUR " in t or t.endswith(" EUR") for t in totals), totals
+    for total in totals:  # every amount of a total line is followed by its one currency
+        words = total.split()
+        currencies = {words[i + 2] for i, w in enumerate(words) if w in ("billed", "telemetry", "gap")}
+        assert len(currencies) == 1 and currencies <= {"USD", "EUR"}, total
+
+
+def test_one_currency_totals_still_name_it(tmp_path, telemetry):
+    path = cost_exports.write_csv(tmp_path / "part.csv", [cost_exports.row(c) for c in CHARGES])
+    result = run("reconcile", "--export", path, telemetry)
+    no_traceback(result)
+    assert result.exit_code == 0, result.stderr
+    totals = [line for line in result.stdout.splitlines() if "group(s)" in line]
+    assert totals and all(line.rstrip().endswith(" USD") and " USD  telemetry " in line for line in totals), totals
+
+
+def test_a_showback_path_that_cannot_be_made_stops_before_the_reads(tmp_path, telemetry):
+    path = cost_exports.write_csv(tmp_path / "part.csv", [cost_exports.row(c) for c in CHARGES])
+    result = run("reconcile", "--export", path, telemetry, "--allocate", "-o", path / "showback.csv")
+    no_traceback(result)
+    assert result.exit_code == 2
+    assert f"{path} is a file, not a folder" in result.stderr and result.stdout == "", result.stderr

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from otel_aicost.finops.forecast import ForecastResult
 from otel_aicost.finops.report.build import Report
-from otel_aicost.finops.report.html.parts import card
+from otel_aicost.finops.report.html.parts import card, total_in
 from otel_aicost.finops.report.output import COLUMN_NAMES, COLUMNS, money_places
 
 
@@ -25,9 +25,9 @@ def header(report: Report, forecast: ForecastResult | None, currency: str, money
         card("Cost per call", per_call(total.cost_per_request_mean), f"median {per_call(total.cost_per_request_p50)}"),
         card("Cache savings", money(float(total.cached_savings)), "cached input tokens against their full price"),
     ]
-    if forecast and forecast.totals:
-        t = forecast.totals[0]
-        month = [b for b in forecast.budgets if b.period == "month"]
+    t = total_in(forecast, currency)
+    if t is not None:
+        month = [b for b in forecast.budgets if b.period == "month" and b.currency == currency]
         sub = f"80% range {money(float(t.low))} to {money(float(t.high))}"
         if month:
             b = month[0]

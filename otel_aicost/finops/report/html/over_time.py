@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 from otel_aicost.finops.anomalies import CAUSE_WORDS, Anomaly
 from otel_aicost.finops.forecast import ForecastResult
-from otel_aicost.finops.report.html.parts import BUDGET_COLOURS, CHART_IDS, section
+from otel_aicost.finops.report.html.parts import BUDGET_COLOURS, CHART_IDS, section, total_in
 from otel_aicost.finops.report.svg import lines_with_band, stacked_bars
 from otel_aicost.finops.series import COST, HourlySeries
 from otel_aicost.finops.time_slots import DAY_NS, HOUR_NS, iso
@@ -35,8 +35,8 @@ def spend_chart(cells, top, colour, step, forecast, anomalies, series, currency,
     stacks = [(n, colour(n), values[n]) for n in names if any(values[n])]
     labels = [iso(s, hourly=step == HOUR_NS)[5:].replace("T", " ").rstrip("Z") for s in slots]
     band = None
-    if forecast and forecast.totals and step == DAY_NS:
-        t = forecast.totals[0]
+    t = total_in(forecast, currency)
+    if t is not None and step == DAY_NS:
         as_of_day = int(forecast.as_of.timestamp()) * 10**9 // DAY_NS * DAY_NS
         if as_of_day in index and t.daily:
             first = index[as_of_day]
@@ -49,7 +49,7 @@ def spend_chart(cells, top, colour, step, forecast, anomalies, series, currency,
     lines = [
         (f"daily budget {b.name}", float(b.limit), BUDGET_COLOURS[i % len(BUDGET_COLOURS)])
         for i, b in enumerate(series.budgets)
-        if b.period == "day" and not b.match and step == DAY_NS
+        if b.period == "day" and not b.match and step == DAY_NS and b.currency == currency
     ]
     markers = []
     for number, a in enumerate(sorted(anomalies, key=lambda a: a.start_ns), start=1):
@@ -72,7 +72,8 @@ def spend_chart(cells, top, colour, step, forecast, anomalies, series, currency,
 
 
 def month_chart(cells, forecast: ForecastResult | None, series: HourlySeries, money, currency) -> str:
-    if not forecast or not forecast.totals or not cells:
+    t = total_in(forecast, currency)  # t.spent: this month so far (the forecast counts from the month's start)
+    if t is None or not cells:
         return ""
     month_start = datetime(forecast.as_of.year, forecast.as_of.month, 1, tzinfo=timezone.utc)
     start_ns = int(month_start.timestamp()) * 10**9
@@ -87,7 +88,6 @@ def month_chart(cells, forecast: ForecastResult | None, series: HourlySeries, mo
     for d in range(days):
         running += daily[d]
         actual.append(running if d < today else None)
-    t = forecast.totals[0]  # t.spent: this month so far (the forecast counts from the month's start)
     expected, running = [], float(t.spent)
     for value in t.daily:
         running += float(value)
@@ -98,7 +98,7 @@ def month_chart(cells, forecast: ForecastResult | None, series: HourlySeries, mo
     limits = [
         (f"monthly budget {b.name}", float(b.limit), BUDGET_COLOURS[i % len(BUDGET_COLOURS)])
         for i, b in enumerate(series.budgets)
-        if b.period == "month" and not b.match
+        if b.period == "month" and not b.match and b.currency == currency  # a limit in another currency: table only
     ]
     labels = [(month_start + timedelta(days=d)).strftime("%m-%d") for d in range(days)]
     chart = lines_with_band(labels, actual, band, y_title=f"{currency} this month", value_text=money, limits=limits)
@@ -113,7 +113,8 @@ def _budget_table(forecast: ForecastResult, money) -> str:
     for b in forecast.budgets:
         rows.append(
             f'<tr><td class="key">{html.escape(b.name)}</td><td class="key">{b.period}</td>'
-            f"<td>{money(float(b.limit))}</td><td>{money(float(b.spent))}</td><td>{money(float(b.forecast))}</td>"
+            f"<td>{money(float(b.limit), b.currency)}</td><td>{money(float(b.spent), b.currency)}</td>"
+            f"<td>{money(float(b.forecast), b.currency)}</td>"
             f'<td class="key">{b.exhausted_on or "not before " + forecast.until.strftime("%Y-%m-%d")}</td></tr>'
         )
     head = "".join(

@@ -46,8 +46,8 @@ def render_html(
         colour(model)
     places = money_places([c for c in cost_by_model.values()])
 
-    def money(value: float) -> str:
-        return f"{value:,.{places}f} {currency}"
+    def money(value: float, in_currency: str = currency) -> str:
+        return f"{value:,.{places}f} {in_currency}"
 
     forecast, anomalies = insights or insights_of(series)
     hours = [h for h, _ in cells]

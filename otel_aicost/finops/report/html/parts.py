@@ -1,4 +1,5 @@
-"""The page's building blocks: one colour per label for the whole page, a section, a key-figure card."""
+"""The page's building blocks: one colour per label for the whole page, a section, a key-figure card, the
+forecast total in the page's currency."""
 
 from __future__ import annotations
 
@@ -35,3 +36,11 @@ def card(label: str, value: str, sub: str = "") -> str:
         f'<div class="card"><div class="label">{html.escape(label)}</div><div class="value">{html.escape(value)}</div>'
         f'<div class="sub">{html.escape(sub)}</div></div>'
     )
+
+
+def total_in(forecast, currency: str):
+    """The forecast of the total in ``currency`` (the currency the page's charts are in), or None: a forecast has
+    one total per currency, and money in two currencies is never drawn or added on one axis."""
+    if forecast is None:
+        return None
+    return next((t for t in forecast.totals if t.currency == currency), None)
