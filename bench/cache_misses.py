@@ -107,8 +107,8 @@ def _total(path: str) -> int:
     return _events(path)["Ir"]
 
 
-def run(mode: str, cases: list[str], calls: int, warmup: int, keep: str | None, extra: list[str] = ()
-        ) -> dict[str, dict[str, float]]:  # fmt: skip
+def run(mode: str, cases: list[str], calls: int, warmup: int, keep: str | None, extra: list[str] = (),
+        stream_chunks: int | None = None) -> dict[str, dict[str, float]]:  # fmt: skip
     out_dir = keep or tempfile.mkdtemp(prefix="callgrind-")
     os.makedirs(out_dir, exist_ok=True)
     prefix = os.path.join(out_dir, f"{mode}")
@@ -121,6 +121,8 @@ def run(mode: str, cases: list[str], calls: int, warmup: int, keep: str | None, 
         "--calls", str(calls), "--warmup", str(warmup),
     ]  # fmt: skip
     env = {**os.environ, "PYTHONHASHSEED": "0"}  # the same dict and set layouts on every run
+    if stream_chunks is not None:
+        env["AICOST_BENCH_STREAM_CHUNKS"] = str(stream_chunks)
     done = subprocess.run(command, capture_output=True, text=True, cwd=HERE.parent, env=env)
     if done.returncode != 0:
         raise SystemExit(f"{mode}: valgrind exit {done.returncode}\n{done.stderr[-3000:]}")
@@ -159,6 +161,8 @@ def main() -> None:
     parser.add_argument("--json", help="write the results here")
     parser.add_argument("--cache-sim", action="store_true",
                         help="also simulate caches and branches (--cache-sim=yes --branch-sim=yes): misses per call")
+    parser.add_argument("--stream-chunks", type=int, metavar="N",
+                        help="chunks of a streamed reply (default 50): two runs split a stream's cost per chunk")
     parser.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.in_process:
@@ -167,7 +171,7 @@ def main() -> None:
     everything = {}
     for mode in args.modes:
         extra = ["--cache-sim=yes", "--branch-sim=yes"] if args.cache_sim else []
-        everything[mode] = run(mode, args.cases, args.calls, args.warmup, args.keep, extra)
+        everything[mode] = run(mode, args.cases, args.calls, args.warmup, args.keep, extra, args.stream_chunks)
         for case, result in everything[mode].items():
             print(f"{mode:13} {case:18} raw {result['raw_per_call'] / 1e3:8.0f}k  "
                   f"instrumented {result['instrumented_per_call'] / 1e3:8.0f}k  "

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -25,7 +26,9 @@ import openai
 CHAT_MODEL = "gpt-4o-mini"
 CHAT_RESPONSE_MODEL = "gpt-4o-mini-2024-07-18"
 EMBEDDING_MODEL = "text-embedding-3-small"
-STREAM_CHUNKS = 50
+# Chunks of a streamed reply; AICOST_BENCH_STREAM_CHUNKS changes it, to split a stream's cost into per chunk and
+# per stream (cache_misses.py --stream-chunks).
+STREAM_CHUNKS = int(os.environ.get("AICOST_BENCH_STREAM_CHUNKS", "50"))
 STREAM_BROKEN_AFTER = 5  # chunks the broken-off stream case reads before it closes the stream
 EMBEDDING_DIMENSIONS = 1536
 CREATED = 1763900000

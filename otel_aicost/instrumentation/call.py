@@ -8,6 +8,7 @@ The wrapper (``wrapper.py``), ``results.py`` and the stream proxies (``streams.p
 from __future__ import annotations
 
 import time
+from operator import sub
 from dataclasses import replace
 from typing import Any
 
@@ -84,7 +85,7 @@ class Call:
         """A stream's output chunks arrived at these ``perf_counter()`` times (given once, before it ends)."""
         if times:
             self.first_chunk_at = times[0]
-            self.chunk_gaps = [later - earlier for earlier, later in zip(times, times[1:])] or None
+            self.chunk_gaps = list(map(sub, times[1:], times[:-1])) or None  # later - earlier, each pair
 
     def succeed(self, facts: Facts) -> None:
         self._end(facts, None)

@@ -104,7 +104,8 @@ class StreamFacts:
         reasons = tuple(reason or "error" for reason in self.reasons) or tuple(
             reason or "error" for reason in facts.finish_reasons
         )
-        parts = tuple([part for part in self.parts if type(part) is str and part])
+        # The texts serve a local count only (outcome.usage_of): not gone through when the stream reported usage.
+        parts = () if facts.usage is not None else tuple([part for part in self.parts if type(part) is str and part])
         return Facts(
             response_id=facts.response_id,
             response_model=facts.response_model,

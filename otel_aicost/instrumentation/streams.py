@@ -90,13 +90,18 @@ class StreamState:
             report_internal_error("stream chunk")
         return False
 
-    def plain_note(self) -> Callable[[Any], bool] | None:
-        """A function noting a chunk if it is plain (True), for the stream generators' inner loop: ``take`` without
-        its calls for the common case. None when every chunk is read in full (content capture on, no plain
-        reader)."""
+    def plain_note(self) -> tuple[Callable[[Any], bool] | None, bool]:
+        """``(note, gated)``: a function noting a chunk if it is plain (True), for the stream generators' inner
+        loop (``take`` without its calls for the common case), and whether it may be used only once the response
+        id is known (the surface's ``plain_noter``; before, chunks are read in full). None when every chunk is
+        read in full (content capture on, no plain reader)."""
         if self.output is not None or self.read_plain is _never_plain:
-            return None
-        read_plain, injected, seen = self.read_plain, self.injected, self.seen
+            return None, False
+        seen = self.seen
+        make = self.call.request.surface.plain_noter
+        if make is not None:
+            return make(self.injected, seen.parts.append, self.arrivals.append), True
+        read_plain, injected = self.read_plain, self.injected
         add_part, arrived = seen.parts.append, self.arrivals.append
 
         def note(chunk: Any) -> bool:
@@ -110,7 +115,11 @@ class StreamState:
                 report_internal_error("stream chunk")
             return True
 
-        return note
+        return note, False
+
+    def known(self) -> bool:
+        """The response id is known (a chunk read in full said it): a gated plain note may be used from now on."""
+        return self.seen.facts.response_id is not None
 
     def end(self, error: BaseException | None = None) -> None:
         call = self.call
@@ -166,7 +175,8 @@ class StreamProxy(_Proxy):
         # ``create(stream=True)`` holds nothing else, and the proxy's collection ends the call.
         state = self._self_state
         next_chunk = chunks.__next__
-        note = state.plain_note()
+        note, gated = state.plain_note()
+        ready = note is not None and not gated  # the note may be tried on the next chunk
         while True:
             state.in_next = True
             try:
@@ -180,9 +190,13 @@ class StreamProxy(_Proxy):
                 state.end(error)
                 raise
             state.in_next = False
-            if note is not None and note(chunk):
+            if ready and note(chunk):
                 yield chunk
-            elif not state.take(chunk):
+                continue
+            hide = state.take(chunk)
+            if gated and not ready:
+                ready = state.known()
+            if not hide:
                 yield chunk
 
     def __next__(self) -> Any:
@@ -232,7 +246,8 @@ class AsyncStreamProxy(_Proxy):
     async def _self_chunks(self, chunks: AsyncIterator[Any]) -> AsyncIterator[Any]:
         state = self._self_state
         next_chunk = chunks.__anext__
-        note = state.plain_note()
+        note, gated = state.plain_note()
+        ready = note is not None and not gated  # the note may be tried on the next chunk
         while True:
             state.in_next = True
             try:
@@ -246,9 +261,13 @@ class AsyncStreamProxy(_Proxy):
                 state.end(error)
                 raise
             state.in_next = False
-            if note is not None and note(chunk):
+            if ready and note(chunk):
                 yield chunk
-            elif not state.take(chunk):
+                continue
+            hide = state.take(chunk)
+            if gated and not ready:
+                ready = state.known()
+            if not hide:
                 yield chunk
 
     async def __anext__(self) -> Any:

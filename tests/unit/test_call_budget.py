@@ -41,9 +41,13 @@ from tests.support import mock_openai, payloads
 # Round 5 (callpath): a usage of the usual shape read in a few lookups (surfaces/usual_usage.py), the single choice's
 # finish reason and the common fields without helper calls, tuples checked alone in span_writes._all_plain: chat
 # 294 -> 259 (openai 1.40 keeps the usage details as extra dicts, the general read: 389 -> 384); embeddings 250 / 313.
-BUDGET = {"chat": 275, "stream": 1350, "stream_broken": 560, "embeddings": 265, "async_stream": 1400}
-PLAIN_SDK_BUDGET = {"chat": 400, "embeddings": 330, "stream_broken": 940}
-PLAIN_SDK_STREAM_BUDGET = 2780
+# Round 6 (streams): a for loop's plain chunk is noted by one function of its surface (plain_chunks.choices_noter:
+# the read and the two appends), the texts are not filtered when the stream reported usage, the chunk gaps and their
+# buckets are computed in C: stream 1,344 -> 1,251, async stream 1,351 -> 1,258, broken 439 -> 440; at openai 1.40
+# / SDK 1.39: 2,469 -> 2,417, 2,474 -> 2,422, broken 597 -> 593 (budgets lowered to these plus a little slack).
+BUDGET = {"chat": 275, "stream": 1280, "stream_broken": 470, "embeddings": 265, "async_stream": 1290}
+PLAIN_SDK_BUDGET = {"chat": 400, "embeddings": 330, "stream_broken": 620}
+PLAIN_SDK_STREAM_BUDGET = 2450
 CALLS = 4
 BROKEN_AFTER = 4  # chunks a broken-off stream reads before the caller closes it
 

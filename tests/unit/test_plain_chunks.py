@@ -22,7 +22,7 @@ from openai.types.chat import ChatCompletionChunk
 from openai.types.completion import Completion
 
 from otel_aicost.instrumentation.facts import NOT_PLAIN, Facts
-from otel_aicost.instrumentation.streams import StreamState, _never_plain
+from otel_aicost.instrumentation.streams import StreamProxy, StreamState, _never_plain
 from otel_aicost.instrumentation.surfaces.chat import CHAT
 from otel_aicost.instrumentation.surfaces.completions import TEXT_COMPLETION
 from otel_aicost.instrumentation.taps import view
@@ -126,7 +126,44 @@ def test_a_canonical_stream_folds_to_the_same_facts() -> None:
         values = [*chunks[:at], *[chunks[at]] * 20, *chunks[at:]]
         lean = _read_stream(surface, kind, values, True, False, lean=True)
         assert lean == _read_stream(surface, kind, values, True, False, lean=False)
-        assert lean[0].output_parts and lean[1] >= 20, surface.operation
+        assert lean[1] >= 20, surface.operation
+        assert _loop_stream(surface, kind, values, True, False)[:3] == lean, surface.operation
+        # without the usage chunk the texts are kept for the local count, and the loop keeps the same ones
+        no_usage = [value for value in values if value.get("usage") is None]  # chat and completions: the last one
+        if len(no_usage) < len(values):
+            lean = _read_stream(surface, kind, no_usage, False, False, lean=False)
+            assert lean[0].output_parts and _loop_stream(surface, kind, no_usage, False, False)[:3] == lean
+
+
+def _loop_stream(surface: Any, kind: type, values: list[Any], injected: bool, raw: bool) -> Any:
+    """A stream read as a ``for`` loop reads it: the proxy's generator, with the surface's plain-chunk note."""
+    call = _Call(surface, injected)
+    state = StreamState(call)  # type: ignore[arg-type]
+    chunks = [built(kind, value, raw) for value in values]
+    shown = list(StreamProxy(chunks, state))
+    hidden = [all(chunk is not seen for seen in shown) for chunk in chunks]
+    return call.facts, call.arrivals, hidden, [fields_set(chunk) for chunk in chunks]
+
+
+@pytest.mark.parametrize("surface,kind,chunks", SURFACES, ids=SURFACE_IDS)
+@CHECKS
+@given(data=st.data(), injected=st.booleans(), raw=st.booleans())
+def test_a_for_loop_folds_to_the_same_facts_and_leaves_the_same_chunks(
+    surface: Any, kind: type, chunks: tuple[Any, ...], data: Any, injected: bool, raw: bool
+) -> None:
+    """The generator's inner loop (the surface's ``plain_noter`` once the response id is known) against the full
+    reader alone: same facts, chunk count, chunks hidden, and each chunk's fields-set as the full reader leaves it."""
+    values = data.draw(st.lists(st.sampled_from(chunks) | st.sampled_from(chunks).flatmap(mutated), max_size=8))
+    full = _read_stream(surface, kind, values, injected, raw, lean=False)
+    loop = _loop_stream(surface, kind, values, injected, raw)
+    assert loop[:3] == full
+    call = _Call(surface, injected)
+    state = StreamState(call)  # type: ignore[arg-type]
+    state.read_plain = _never_plain
+    alone = [built(kind, value, raw) for value in values]
+    for chunk in alone:
+        state.take(chunk)
+    assert loop[3] == [fields_set(chunk) for chunk in alone]
 
 
 def test_a_named_event_wrapped_by_an_old_sdk_is_read_and_shown_as_the_bare_sdk_shows_it() -> None:

@@ -6,11 +6,8 @@ from typing import Any
 
 from otel_aicost import semconv
 from otel_aicost.instrumentation.facts import Chunk
-from otel_aicost.instrumentation.surfaces.shared import (
-    plain_choices_chunk,
-    read_choices_chunk,
-    read_choices_response,
-)
+from otel_aicost.instrumentation.surfaces.plain_chunks import choices_noter, plain_choices_chunk
+from otel_aicost.instrumentation.surfaces.shared import read_choices_chunk, read_choices_response
 from otel_aicost.instrumentation.surfaces.surface import Patch, Surface
 
 
@@ -20,7 +17,7 @@ def read_chunk(chunk: Any, injected_usage: bool, need_common: bool) -> Chunk:
 
 CHAT = Surface(
     semconv.OP_CHAT, read_choices_response, read_chunk, plain_choices_chunk,
-    api_type=semconv.API_CHAT_COMPLETIONS, stream_usage=True,
+    api_type=semconv.API_CHAT_COMPLETIONS, stream_usage=True, plain_noter=choices_noter("content"),
 )  # fmt: skip
 
 # `chat.completions.stream()` calls `create`, and `.with_raw_response` / `.with_streaming_response` call the

@@ -6,11 +6,8 @@ from typing import Any
 
 from otel_aicost import semconv
 from otel_aicost.instrumentation.facts import Chunk
-from otel_aicost.instrumentation.surfaces.shared import (
-    plain_choices_chunk,
-    read_choices_chunk,
-    read_choices_response,
-)
+from otel_aicost.instrumentation.surfaces.plain_chunks import choices_noter, plain_choices_chunk
+from otel_aicost.instrumentation.surfaces.shared import read_choices_chunk, read_choices_response
 from otel_aicost.instrumentation.surfaces.surface import Patch, Surface
 
 
@@ -24,7 +21,7 @@ def read_plain_chunk(chunk: Any, injected_usage: bool, need_common: bool) -> Any
 
 TEXT_COMPLETION = Surface(
     semconv.OP_TEXT_COMPLETION, read_choices_response, read_chunk, read_plain_chunk,
-    stream_usage=True,
+    stream_usage=True, plain_noter=choices_noter("text"),
 )  # fmt: skip
 
 PATCHES = (Patch("openai.resources.completions", "Completions", "AsyncCompletions", "create", TEXT_COMPLETION),)

@@ -11,7 +11,7 @@ from operator import itemgetter
 from typing import Any
 
 from otel_aicost import semconv
-from otel_aicost.instrumentation.facts import NOT_PLAIN, Chunk, Facts
+from otel_aicost.instrumentation.facts import Chunk, Facts
 from otel_aicost.instrumentation.sdk import forget_field
 from otel_aicost.instrumentation.surfaces.usual_usage import MAX_TOKENS as _MAX_TOKENS
 from otel_aicost.instrumentation.surfaces.usual_usage import usual_usage
@@ -274,22 +274,3 @@ def _wrapped_event(chunk: Any, injected_usage: bool) -> Any:
     if injected_usage and "usage" in data and data["usage"] is None:
         del data["usage"]
     return view(data)
-
-
-def plain_choices_chunk(chunk: Any, injected_usage: bool, need_common: bool, text_field: str = "content") -> Any:
-    """The text of a plain chat or legacy-completion chunk (``text_field`` as in ``read_choices_chunk``): no
-    usage, one choice, no finish reason, once the response id is known. It reads attributes only and checks no
-    type (the stream's fold keeps only non-empty strings); a chunk of another shape, or with a field missing, is
-    NOT_PLAIN and ``read_choices_chunk`` reads it in full."""
-    try:
-        if need_common or chunk.usage is not None:
-            return NOT_PLAIN
-        [choice] = chunk.choices  # exactly one choice (a list from JSON; any other value fails here or below)
-        if choice.finish_reason is not None:
-            return NOT_PLAIN
-        text = choice.delta.content if text_field == "content" else choice.text
-        if injected_usage:  # forget_field inline (pydantic 2's fields-set, see sdk.py): once per chunk
-            chunk.__pydantic_fields_set__.discard("usage")
-    except (AttributeError, TypeError, ValueError):
-        return NOT_PLAIN
-    return text
