@@ -59,7 +59,11 @@ def measure(command: str, args: list[str], stdout_path: Path, python: str = sys.
     started = time.perf_counter()
     cpu_before = os.times()
     with open(stdout_path, "wb") as stdout:
-        proc = subprocess.Popen([python, "-c", RUNNER.format(command), *args], stdout=stdout, stderr=subprocess.PIPE)
+        # run from the scratch folder: ``python -c`` imports from its working directory first, so started in a
+        # checkout, another checkout's interpreter (--baseline-python) would run this checkout's code
+        proc = subprocess.Popen(
+            [python, "-c", RUNNER.format(command), *args], stdout=stdout, stderr=subprocess.PIPE, cwd=stdout_path.parent
+        )
         peak = _watch(proc)
     elapsed = time.perf_counter() - started
     cpu_after = os.times()
@@ -114,6 +118,7 @@ def main() -> None:
         help="--all-outputs: what the report adds for every output ({dir}: a scratch folder)",
     )
     args = parser.parse_args()
+    args.files = [os.path.abspath(f) for f in args.files]  # the commands run from a scratch folder
     if args.all_outputs:
         all_outputs(args)
         return
