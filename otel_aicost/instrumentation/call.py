@@ -8,8 +8,8 @@ The wrapper (``wrapper.py``), ``results.py`` and the stream proxies (``streams.p
 from __future__ import annotations
 
 import time
-from operator import sub
 from dataclasses import replace
+from operator import sub
 from typing import Any
 
 from opentelemetry import context, trace

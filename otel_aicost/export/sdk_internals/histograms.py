@@ -6,9 +6,9 @@ from __future__ import annotations
 import logging
 from bisect import bisect_left
 from collections import Counter
+from collections.abc import Sequence
 from functools import partial, reduce
 from operator import add
-from collections.abc import Sequence
 from typing import Any
 
 from otel_aicost.export.sdk_internals.checked import FAST_PATHS
