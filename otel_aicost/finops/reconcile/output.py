@@ -161,10 +161,7 @@ def to_table(result: Reconciliation, rows: list[dict]) -> str:
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths))]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in cells]
     lines.append("")
-    currencies = {g.currency for g in result.groups}
-    for name, t in sorted(result.totals().items()):
-        # one currency: totals are named by gap class alone; several: "<gap class> <currency>" (never summed across)
-        gap_class, currency = name.rsplit(" ", 1) if len(currencies) > 1 else (name, next(iter(currencies)))
+    for (gap_class, currency), t in sorted(result.totals_by_currency().items()):
         lines.append(
             f"{gap_class:17} {int(t['groups']):5} group(s)  billed {_short(t['billed'])} {currency}  "
             f"telemetry {_short(t['telemetry'])} {currency}  gap {_short(t['gap'])} {currency}"

@@ -25,17 +25,13 @@ class Reconciliation:
     until: datetime | None
     warnings: list[str]
 
-    def totals(self) -> dict[str, dict[str, Decimal]]:
-        """Per gap class: billed cost, telemetry cost and their difference, and the number of groups.
-
-        Money is never summed across currencies: when the groups are in more than one currency, there is one
-        total per gap class and currency, named ``"<gap class> <currency>"``.
-        """
-        several = len({g.currency for g in self.groups}) > 1
-        out: dict[str, dict[str, Decimal]] = {}
+    def totals_by_currency(self) -> dict[tuple[str, str], dict[str, Decimal]]:
+        """Per (gap class, currency): billed cost, telemetry cost and their difference, and the number of groups.
+        Money is never summed across currencies."""
+        out: dict[tuple[str, str], dict[str, Decimal]] = {}
         for group in self.groups:
             entry = out.setdefault(
-                f"{group.gap_class} {group.currency}" if several else group.gap_class,
+                (group.gap_class, group.currency),
                 {"groups": Decimal(0), "billed": Decimal(0), "telemetry": Decimal(0), "gap": Decimal(0)},
             )
             entry["groups"] += 1
@@ -43,6 +39,14 @@ class Reconciliation:
             entry["telemetry"] += group.telemetry.cost
             entry["gap"] += group.gap
         return out
+
+    def totals(self) -> dict[str, dict[str, Decimal]]:
+        """``totals_by_currency`` named for the JSON: by gap class alone when the groups are in one currency, else
+        ``"<gap class> <currency>"``."""
+        by_currency = self.totals_by_currency()
+        several = len({currency for _, currency in by_currency}) > 1
+        return {f"{gap_class} {currency}" if several else gap_class: total
+                for (gap_class, currency), total in by_currency.items()}  # fmt: skip
 
 
 def days_window(days: Iterable[date], lead_days: int = 0) -> tuple[datetime | None, datetime | None]:
