@@ -26,6 +26,7 @@ spans, or a hand-made file) only cost a second read that finds no duplicate; the
 from __future__ import annotations
 
 import sys
+from array import array
 from collections.abc import Collection
 
 from otel_aicost.finops.cost_record import CostRecord, ReadStats
@@ -44,14 +45,18 @@ def span_key(record: CostRecord) -> bytes | str | None:
 
 
 def mark(key: bytes | str) -> int | str:
-    """What ``scan`` compares across workers: the span id of a hex key (its last 8 bytes, as ``marks`` reads
-    them), a text key itself."""
-    return int.from_bytes(key[16:], sys.byteorder) if type(key) is bytes else key
+    """What ``scan`` compares across workers: the span id of a hex key (its last 8 bytes, big-endian, as
+    ``marks`` reads them: counted ids ``...0001``, ``...0002`` stay distinct in a set's low bits), a text key
+    itself."""
+    return int.from_bytes(key[16:], "big") if type(key) is bytes else key
 
 
 def marks(packed: bytes | bytearray, texts: Collection[str]) -> set[int | str]:
     """The marks of the keys a worker counted (``SeenSpans.packed``, ``SeenSpans.texts``)."""
-    found: set[int | str] = set(memoryview(packed).cast("Q")[2::3])  # every third 8 bytes: the span ids
+    words = array("Q", packed)
+    if sys.byteorder == "little":
+        words.byteswap()  # read big-endian, as ``mark`` does
+    found: set[int | str] = set(words[2::3])  # every third 8 bytes: the span ids
     found.update(texts)
     return found
 
