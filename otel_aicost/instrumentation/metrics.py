@@ -11,6 +11,7 @@ from opentelemetry.metrics import Meter
 
 from otel_aicost import semconv
 from otel_aicost.instrumentation.histogram_records import AttributeSet, Moment, Recorder, meter_enabled
+from otel_aicost.instrumentation.record_plan import RecordPlan
 
 OTHER = "_other"
 _MAX_VALUE_LENGTH = 128
@@ -62,7 +63,7 @@ class Instruments:
         attributes at its first call. At most ``_MAX_SERIES`` are kept, then they start again."""
         series = self._series.get(key)
         if series is None:
-            series = Series(attributes(), status, source)
+            series = Series(self, attributes(), status, source)
             if len(self._series) >= _MAX_SERIES:
                 self._series = {}
             self._series[key] = series
@@ -72,11 +73,13 @@ class Instruments:
 class Series:
     """The attribute sets one kind of call records under, built and prepared (``AttributeSet``) once: the shared
     set (cost, time to first chunk, chunk gaps), duration's (plus pricing status and usage source) and one per token
-    type."""
+    type; and the plans (``record_plan.py``) of the usual priced call that is not streamed: duration, input tokens,
+    output tokens (not for embeddings) and cost."""
 
-    __slots__ = ("shared", "duration", "input_tokens", "output_tokens")
+    __slots__ = ("shared", "duration", "input_tokens", "output_tokens", "priced_plan", "priced_input_plan")
 
-    def __init__(self, attributes: dict[str, Any], status: str | None, source: str | None) -> None:
+    def __init__(self, instruments: Instruments, attributes: dict[str, Any], status: str | None, source: str | None
+                 ) -> None:  # fmt: skip
         self.shared = AttributeSet(attributes)
         duration = dict(attributes)
         if status is not None:
@@ -86,6 +89,12 @@ class Series:
         self.duration = AttributeSet(duration)
         self.input_tokens = AttributeSet({**attributes, semconv.TOKEN_TYPE: semconv.TOKEN_INPUT})
         self.output_tokens = AttributeSet({**attributes, semconv.TOKEN_TYPE: semconv.TOKEN_OUTPUT})
+        duration_pair = (instruments.duration_recorder, self.duration)
+        input_pair = (instruments.token_usage_recorder, self.input_tokens)
+        cost_pair = (instruments.cost_recorder, self.shared)
+        output_pair = (instruments.token_usage_recorder, self.output_tokens)
+        self.priced_plan = RecordPlan((duration_pair, input_pair, output_pair, cost_pair))
+        self.priced_input_plan = RecordPlan((duration_pair, input_pair, cost_pair))  # embeddings: no output tokens
 
 
 class MetricTags:
@@ -132,6 +141,14 @@ def record_call(
         if cost is not None and cost.total is not None:
             instruments.cost_recorder.record(float(cost.total), series.shared, moment)
         return
+    if usage is not None and first_chunk_delay is None and cost is not None and cost.total is not None:
+        # the usual call: its records in one step once their aggregations are known (record_plan.py)
+        if operation != semconv.OP_EMBEDDINGS:
+            values = (duration, usage.input_tokens, usage.output_tokens, float(cost.total))
+            if series.priced_plan.record(values, moment):
+                return
+        elif series.priced_input_plan.record((duration, usage.input_tokens, float(cost.total)), moment):
+            return
     instruments.duration_recorder.record(duration, series.duration, moment)
     if usage is not None:
         instruments.token_usage_recorder.record(usage.input_tokens, series.input_tokens, moment)
