@@ -4,12 +4,13 @@ kind of call (``Series``); the tag allow-list with its cardinality cap."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from opentelemetry.metrics import Meter
 
 from otel_aicost import semconv
+from otel_aicost.instrumentation import histogram_records
 from otel_aicost.instrumentation.histogram_records import AttributeSet, Moment, Recorder, meter_enabled
 from otel_aicost.instrumentation.record_plan import RecordPlan
 
@@ -55,18 +56,19 @@ class Instruments:
         self.time_to_first_chunk_recorder = Recorder(self.time_to_first_chunk)
         self.time_per_output_chunk_recorder = Recorder(self.time_per_output_chunk)
         self.cost_recorder = Recorder(self.cost)
-        self._series: dict[tuple[Any, ...], Series] = {}
+        # the series made so far, by key (every part of a call that decides an attribute): look one up here first
+        self.known_series: dict[tuple[Any, ...], Series] = {}
 
-    def series(self, key: tuple[Any, ...], attributes: Callable[[], dict[str, Any]], status: str | None,
-               source: str | None) -> Series:  # fmt: skip
-        """The series of ``key`` (every part of it that decides an attribute); ``attributes()`` builds the shared
-        attributes at its first call. At most ``_MAX_SERIES`` are kept, then they start again."""
-        series = self._series.get(key)
+    def series(self, key: tuple[Any, ...], attributes: dict[str, Any], status: str | None, source: str | None
+               ) -> Series:  # fmt: skip
+        """The series of ``key`` (made with these shared ``attributes`` if it is new). At most ``_MAX_SERIES`` are
+        kept, then they start again."""
+        series = self.known_series.get(key)
         if series is None:
-            series = Series(self, attributes(), status, source)
-            if len(self._series) >= _MAX_SERIES:
-                self._series = {}
-            self._series[key] = series
+            series = Series(self, attributes, status, source)
+            if len(self.known_series) >= _MAX_SERIES:
+                self.known_series = {}
+            self.known_series[key] = series
         return series
 
 
@@ -93,8 +95,10 @@ class Series:
         input_pair = (instruments.token_usage_recorder, self.input_tokens)
         cost_pair = (instruments.cost_recorder, self.shared)
         output_pair = (instruments.token_usage_recorder, self.output_tokens)
-        self.priced_plan = RecordPlan((duration_pair, input_pair, output_pair, cost_pair))
-        self.priced_input_plan = RecordPlan((duration_pair, input_pair, cost_pair))  # embeddings: no output tokens
+        planned = histogram_records._hash_attributes is not None  # else every record takes the SDK's record()
+        self.priced_plan = RecordPlan((duration_pair, input_pair, output_pair, cost_pair)) if planned else None
+        # embeddings: no output tokens
+        self.priced_input_plan = RecordPlan((duration_pair, input_pair, cost_pair)) if planned else None
 
 
 class MetricTags:
@@ -141,13 +145,15 @@ def record_call(
         if cost is not None and cost.total is not None:
             instruments.cost_recorder.record(float(cost.total), series.shared, moment)
         return
-    if usage is not None and first_chunk_delay is None and cost is not None and cost.total is not None:
-        # the usual call: its records in one step once their aggregations are known (record_plan.py)
+    plan = series.priced_plan if operation != semconv.OP_EMBEDDINGS else series.priced_input_plan
+    total = cost.total if cost is not None else None
+    # the usual call: its records in one step once their aggregations are known (record_plan.py)
+    if plan is not None and usage is not None and first_chunk_delay is None and total is not None:
         if operation != semconv.OP_EMBEDDINGS:
-            values = (duration, usage.input_tokens, usage.output_tokens, float(cost.total))
-            if series.priced_plan.record(values, moment):
-                return
-        elif series.priced_input_plan.record((duration, usage.input_tokens, float(cost.total)), moment):
+            values = (duration, usage.input_tokens, usage.output_tokens, float(total))
+        else:
+            values = (duration, usage.input_tokens, float(total))
+        if plan.record(values, moment):
             return
     instruments.duration_recorder.record(duration, series.duration, moment)
     if usage is not None:

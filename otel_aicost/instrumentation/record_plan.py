@@ -60,8 +60,11 @@ class RecordPlan:
 
     def _learn(self) -> Any:
         """The storages every pair's cumulative aggregations are known under, if they are all known and alike."""
+        first_recorder, first_set = self.pairs[0]
+        if first_set.aggregations.get(first_recorder) is None:  # the usual answer while none is known (delta readers)
+            return None
         known = [attribute_set.aggregations.get(recorder) for recorder, attribute_set in self.pairs]
-        if not known or any(each is None for each in known):
+        if any(each is None for each in known):
             return None
         storages = known[0][0]
         recorders = [recorder for recorder, _ in self.pairs]
