@@ -11,8 +11,8 @@ once per value (the stream's chunk gaps: one batch per stream, see ``instrumenta
 
 ``--instructions`` counts the floor in machine instructions instead, the way ``cache_misses.py`` counts an
 instrumented call (callgrind, collection only inside a C call around each batch): per case, a batch of ``--calls``
-floor iterations (span, records, the span export flushed) minus a batch of empty iterations, so it compares with
-``cache_misses.py``'s added instructions per call of the same case.
+floor iterations (span, records, the span export flushed; the loop itself is a few hundred instructions an
+iteration), so it compares with ``cache_misses.py``'s added instructions per call of the same case.
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def _floor_loop(pipe: modes.Pipeline, span: object, records: list) -> callable: 
 
 
 def _instructions_in_process(cases: list[str], calls: int) -> None:
-    """Under callgrind: per case an empty batch, then a floor batch, each inside one C call (one dump each)."""
+    """Under callgrind: per case a floor batch inside one C call (one dump each)."""
     from cache_misses import _in_c
 
     pipe = modes.Pipeline()
@@ -118,19 +118,13 @@ def _instructions_in_process(cases: list[str], calls: int) -> None:
             once()
         pipe.tracer_provider.force_flush()
 
-        def empty() -> None:
-            for _ in range(calls):
-                pass
-            pipe.tracer_provider.force_flush()
-
         def batch() -> None:
             for _ in range(calls):
                 once()
             pipe.tracer_provider.force_flush()
 
-        for body in (empty, batch):
-            gc.collect()
-            _in_c(body)
+        gc.collect()
+        _in_c(batch)
 
 
 def instructions(cases: list[str], calls: int) -> dict[str, float]:
@@ -150,9 +144,9 @@ def instructions(cases: list[str], calls: int) -> dict[str, float]:
     dumps = sorted((p for p in glob.glob(prefix + ".out.*") if re.search(r"\.out\.\d+$", p)),
                    key=lambda p: int(p.rsplit(".", 1)[1]))  # fmt: skip
     dumps = [p for p in dumps if _total(p) > _OTHER_SORTS]
-    if len(dumps) != 2 * len(cases):
-        raise SystemExit(f"expected {2 * len(cases)} dumps, found {len(dumps)} in {out_dir}")
-    return {case: (_total(dumps[2 * i + 1]) - _total(dumps[2 * i])) / calls for i, case in enumerate(cases)}
+    if len(dumps) != len(cases):
+        raise SystemExit(f"expected {len(cases)} dumps, found {len(dumps)} in {out_dir}")
+    return {case: _total(dumps[i]) / calls for i, case in enumerate(cases)}
 
 
 def main() -> None:

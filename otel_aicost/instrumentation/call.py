@@ -110,9 +110,9 @@ class Call:
         self.ended = True
         try:
             duration = time.perf_counter() - self.start
-            usage, cost = self._close_span(facts, error)
-            telemetry = self.telemetry
             first_chunk_delay = None if self.first_chunk_at is None else self.first_chunk_at - self.start
+            usage, cost = self._close_span(facts, error, first_chunk_delay)
+            telemetry = self.telemetry
             record_call(
                 telemetry.instruments, self._series(facts, error, usage, cost),
                 operation=self.request.surface.operation, duration=duration, usage=usage, cost=cost,
@@ -136,7 +136,8 @@ class Call:
                                                        status, source)  # fmt: skip
         return series
 
-    def _close_span(self, facts: Facts, error: BaseException | None) -> tuple[Usage | None, Cost | None]:
+    def _close_span(self, facts: Facts, error: BaseException | None, first_chunk_delay: float | None
+                    ) -> tuple[Usage | None, Cost | None]:  # fmt: skip
         telemetry = self.telemetry
         request = self.request
         span = self.span
@@ -147,7 +148,6 @@ class Call:
             if self.reservation is not None or (telemetry.budgets is not None and telemetry.budgets.has_budgets):
                 telemetry.budgets.settle(self, cost, span)
             if span.is_recording():
-                first_chunk_delay = None if self.first_chunk_at is None else self.first_chunk_at - self.start
                 set_attributes(span, end_attributes(request, facts, usage, cost, error, first_chunk_delay))
                 if telemetry.content.on_span and facts.output_messages is not None:
                     telemetry.content.response_to_span(facts, span)
