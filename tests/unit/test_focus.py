@@ -271,4 +271,9 @@ def test_csv_line_is_what_csv_writer_writes():
                 row.append("".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 8))))
         cases.append(row)
     for row in cases:
-        assert csv_line(row) == _csv_writer_line(row), row
+        try:
+            expected = _csv_writer_line(row)
+        except csv.Error:  # Python 3.10's writer refuses a NUL ("need to escape"); 3.11+ write it as is, as we do
+            assert any(isinstance(cell, str) and "\x00" in cell for cell in row)
+            continue
+        assert csv_line(row) == expected, row
