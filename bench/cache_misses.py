@@ -21,7 +21,8 @@ instructions per call are (instrumented - raw) / calls. The worker thread of the
 in the count (no batch reaches its size); a gen-2 collection is forced before each batch so both start alike.
 
 ``--sse-layout api`` serves the stream events in the API's own byte layout (compact JSON, ``"usage"`` last but
-``"obfuscation"``); the default is the demo's. ``--cache-sim`` adds callgrind's cache and branch simulation (I1/D1/LL misses, mispredicted branches per call).
+``"obfuscation"``); the default is the demo's. ``--cache-sim`` adds callgrind's cache and branch simulation
+(I1/D1/LL misses, mispredicted branches per call).
 Our own code's share of the added work is counted by ``bench/own_share.py`` (callgrind cannot tell Python frames
 apart). Each mode runs in its own venv's Python (``bench/.venvs/``, as ``overhead.py``); under load a mode takes
 a few minutes.

@@ -151,7 +151,11 @@ LOOKALIKES = {
 
 @pytest.mark.parametrize("name", sorted(LOOKALIKES))
 def test_events_that_only_look_like_the_usage_chunk_pass_to_the_sdk(server, oracle, telemetry, taken, name):
-    events = [*LOOKALIKES[name], (None, _chunk({}, "stop"), False), (None, {**BASE, "choices": [], "usage": USAGE}, True)]
+    events = [
+        *LOOKALIKES[name],
+        (None, _chunk({}, "stop"), False),
+        (None, {**BASE, "choices": [], "usage": USAGE}, True),
+    ]
     server.answer = _answer(events)
     oracle(_case(server, "for_loop"))
     assert len(taken) == 1 and taken[0]["usage"] == USAGE
