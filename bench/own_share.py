@@ -10,7 +10,9 @@ past every wrapper, as in ``worker.py``); ours are the ones executed in ``otel_a
 in opentelemetry, openai, pydantic, httpx or the standard library is charged to that code, not to ours; the SDK's
 own work that our fast paths do in ``export/sdk_internals/``, storing span attributes and adding to histogram
 aggregations, is counted apart). A C
-builtin called from our code (a dict copy, ``isinstance``) counts as the one bytecode that calls it. Run in the
+builtin called from our code (a dict copy, ``isinstance``) counts as the one bytecode that calls it. Code we generate
+is ours too: ``frozen.fast_init`` compiles its ``__init__`` under ``frozen.py``'s name (until round 7 it was
+``<string>``, counted as "other"). Run in the
 project venv (mode ``aicost``); every lazy import and first-call cost is paid in a warm-up first.
 """
 

@@ -7,12 +7,25 @@ instrumentation code at all. Ours can only approach this from above, except wher
 once per value (the stream's chunk gaps: one batch per stream, see ``instrumentation/histogram_records.py``).
 
     .venv/bin/python bench/sdk_floor.py --calls 2000 --rounds 5
+    setarch x86_64 -R .venv/bin/python bench/sdk_floor.py --instructions --calls 40   # deterministic: callgrind
+
+``--instructions`` counts the floor in machine instructions instead, the way ``cache_misses.py`` counts an
+instrumented call (callgrind, collection only inside a C call around each batch): per case, a batch of ``--calls``
+floor iterations (span, records, the span export flushed; the loop itself is a few hundred instructions an
+iteration), so it compares with ``cache_misses.py``'s added instructions per call of the same case.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import glob
+import os
+import re
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 
 import mock_openai
@@ -66,6 +79,16 @@ def capture(case: str) -> tuple[object, list[tuple[str, str, float, dict]]]:
 
 def floor(pipe: modes.Pipeline, span: object, records: list, calls: int) -> float:
     """CPU µs per call for the span and records alone."""
+    once = _floor_loop(pipe, span, records)
+    start = time.process_time()
+    for _ in range(calls):
+        once()
+    pipe.tracer_provider.force_flush()
+    return (time.process_time() - start) / calls * 1e6
+
+
+def _floor_loop(pipe: modes.Pipeline, span: object, records: list) -> callable:  # noqa: ANN001
+    """One floor iteration (the span and the records of one call) as a function of no arguments."""
     tracer = pipe.tracer_provider.get_tracer("otel_aicost")
     meter = pipe.meter_provider.get_meter("otel_aicost")
     histograms = {}
@@ -74,22 +97,76 @@ def floor(pipe: modes.Pipeline, span: object, records: list, calls: int) -> floa
         histograms[name] = meter.create_histogram(name, unit=unit, explicit_bucket_boundaries_advisory=boundaries)
     bound = [(histograms[name].record, value, attributes) for name, _, value, attributes in records]
     attributes = dict(span.attributes)
-    start = time.process_time()
-    for _ in range(calls):
+
+    def once() -> None:
         tracer.start_span(span.name, kind=span.kind, attributes=attributes).end()
         for record, value, point_attributes in bound:
             record(value, point_attributes)
-    pipe.tracer_provider.force_flush()
-    return (time.process_time() - start) / calls * 1e6
+
+    return once
+
+
+def _instructions_in_process(cases: list[str], calls: int) -> None:
+    """Under callgrind: per case a floor batch inside one C call (one dump each)."""
+    from cache_misses import _in_c
+
+    pipe = modes.Pipeline()
+    for case in cases:
+        span, records = capture(case)
+        once = _floor_loop(pipe, span, records)
+        for _ in range(200):  # warm-up: lazy imports, aggregations created
+            once()
+        pipe.tracer_provider.force_flush()
+
+        def batch() -> None:
+            for _ in range(calls):
+                once()
+            pipe.tracer_provider.force_flush()
+
+        gc.collect()
+        _in_c(batch)
+
+
+def instructions(cases: list[str], calls: int) -> dict[str, float]:
+    """The floor of each case in instructions per call (callgrind, deterministic)."""
+    from cache_misses import _OTHER_SORTS, _total
+
+    out_dir = tempfile.mkdtemp(prefix="callgrind-floor-")
+    prefix = os.path.join(out_dir, "floor")
+    command = [
+        "valgrind", "--tool=callgrind", "--collect-atstart=no", "--toggle-collect=qsort_r", "--dump-after=qsort_r",
+        f"--callgrind-out-file={prefix}.out", "--dump-instr=no", sys.executable, __file__, "--in-process",
+        "--calls", str(calls), "--cases", *cases,
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
+    if done.returncode != 0:
+        raise SystemExit(f"valgrind exit {done.returncode}\n{done.stderr[-3000:]}")
+    dumps = sorted((p for p in glob.glob(prefix + ".out.*") if re.search(r"\.out\.\d+$", p)),
+                   key=lambda p: int(p.rsplit(".", 1)[1]))  # fmt: skip
+    dumps = [p for p in dumps if _total(p) > _OTHER_SORTS]
+    if len(dumps) != len(cases):
+        raise SystemExit(f"expected {len(cases)} dumps, found {len(dumps)} in {out_dir}")
+    return {case: _total(dumps[i]) / calls for i, case in enumerate(cases)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--cases", nargs="+", default=["chat", "stream", "embeddings"])
+    parser.add_argument("--instructions", action="store_true",
+                        help="count instructions per call under callgrind instead of timing (deterministic)")
+    parser.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.in_process:
+        _instructions_in_process(args.cases, args.calls)
+        return
+    if args.instructions:
+        for case, per_call in instructions(args.cases, args.calls).items():
+            print(f"{case}: SDK floor {per_call / 1e3:.0f}k instructions per call (callgrind)")
+        return
     pipe = modes.Pipeline()
-    for case in ("chat", "stream", "embeddings"):
+    for case in args.cases:
         span, records = capture(case)
         floor(pipe, span, records, 200)  # warm-up
         per_call = [floor(pipe, span, records, args.calls) for _ in range(args.rounds)]

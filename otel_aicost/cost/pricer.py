@@ -47,7 +47,7 @@ TYPE_ASSUMED = "assumed"
 
 
 @fast_init
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Cost:
     """The price of one call. Components add up to ``total``; all ``None`` unless ``status == "priced"``."""
 
@@ -69,7 +69,7 @@ class Cost:
 
 
 @fast_init
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PricingRequest:
     """The facts of one call that decide its price."""
 

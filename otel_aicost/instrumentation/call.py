@@ -30,6 +30,12 @@ from otel_aicost.instrumentation.usage import Usage
 
 _CALL_OPERATIONS = (semconv.OP_CHAT, semconv.OP_TEXT_COMPLETION, semconv.OP_EMBEDDINGS)
 
+try:  # the key trace.get_current_span() reads (opentelemetry-api 1.30 .. 1.45), read straight from the context the
+    # wrapper holds: a call with no span around it (the usual one) needs no lookup of a foreign call span
+    from opentelemetry.trace.propagation import _SPAN_KEY
+except ImportError:  # pragma: no cover - moved: ask the public function
+    _SPAN_KEY = None
+
 
 class Call:
     __slots__ = (
@@ -47,8 +53,11 @@ class Call:
         self.start = time.perf_counter()
         if parent is None:
             parent = context.get_current()
-        outer = trace.get_current_span(parent)
-        self.enriching = _is_foreign_call_span(outer)
+        if _SPAN_KEY is not None and parent.get(_SPAN_KEY) is None:  # no span around the call (get_current_span's
+            self.enriching = False  # INVALID_SPAN, which is not recording)
+        else:
+            outer = trace.get_current_span(parent)
+            self.enriching = _is_foreign_call_span(outer)
         if self.enriching:  # another OpenAI instrumentation wraps outside us: add cost to its span, no second span
             outer.set_attributes(start_attributes(request, telemetry.content))
             self.span = outer
@@ -101,9 +110,9 @@ class Call:
         self.ended = True
         try:
             duration = time.perf_counter() - self.start
-            usage, cost = self._close_span(facts, error)
-            telemetry = self.telemetry
             first_chunk_delay = None if self.first_chunk_at is None else self.first_chunk_at - self.start
+            usage, cost = self._close_span(facts, error, first_chunk_delay)
+            telemetry = self.telemetry
             record_call(
                 telemetry.instruments, self._series(facts, error, usage, cost),
                 operation=self.request.surface.operation, duration=duration, usage=usage, cost=cost,
@@ -121,11 +130,14 @@ class Call:
         status = cost.status if cost is not None else None
         source = usage.source if usage is not None else None
         key = (request.profile, facts.response_model, facts.service_tier, error_name, status, source, tags)
-        return self.telemetry.instruments.series(
-            key, lambda: metric_attributes(request, facts, error_name, tags), status, source
-        )
+        series = self.telemetry.instruments.known_series.get(key)
+        if series is None:
+            series = self.telemetry.instruments.series(key, metric_attributes(request, facts, error_name, tags),
+                                                       status, source)  # fmt: skip
+        return series
 
-    def _close_span(self, facts: Facts, error: BaseException | None) -> tuple[Usage | None, Cost | None]:
+    def _close_span(self, facts: Facts, error: BaseException | None, first_chunk_delay: float | None
+                    ) -> tuple[Usage | None, Cost | None]:  # fmt: skip
         telemetry = self.telemetry
         request = self.request
         span = self.span
@@ -136,7 +148,6 @@ class Call:
             if self.reservation is not None or (telemetry.budgets is not None and telemetry.budgets.has_budgets):
                 telemetry.budgets.settle(self, cost, span)
             if span.is_recording():
-                first_chunk_delay = None if self.first_chunk_at is None else self.first_chunk_at - self.start
                 set_attributes(span, end_attributes(request, facts, usage, cost, error, first_chunk_delay))
                 if telemetry.content.on_span and facts.output_messages is not None:
                     telemetry.content.response_to_span(facts, span)

@@ -19,7 +19,7 @@ _MAX_CHOICES = 128  # a larger choice index is garbage, not a choice
 
 
 @fast_init
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Facts:
     response_id: str | None = None
     response_model: str | None = None
@@ -59,7 +59,7 @@ def merge(old: Facts, new: Facts) -> Facts:
 
 
 @fast_init
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Chunk:
     """What one stream chunk (or event) told us, read in full."""
 

@@ -4,13 +4,15 @@ kind of call (``Series``); the tag allow-list with its cardinality cap."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from opentelemetry.metrics import Meter
 
 from otel_aicost import semconv
+from otel_aicost.instrumentation import histogram_records
 from otel_aicost.instrumentation.histogram_records import AttributeSet, Moment, Recorder, meter_enabled
+from otel_aicost.instrumentation.record_plan import RecordPlan
 
 OTHER = "_other"
 _MAX_VALUE_LENGTH = 128
@@ -54,29 +56,32 @@ class Instruments:
         self.time_to_first_chunk_recorder = Recorder(self.time_to_first_chunk)
         self.time_per_output_chunk_recorder = Recorder(self.time_per_output_chunk)
         self.cost_recorder = Recorder(self.cost)
-        self._series: dict[tuple[Any, ...], Series] = {}
+        # the series made so far, by key (every part of a call that decides an attribute): look one up here first
+        self.known_series: dict[tuple[Any, ...], Series] = {}
 
-    def series(self, key: tuple[Any, ...], attributes: Callable[[], dict[str, Any]], status: str | None,
-               source: str | None) -> Series:  # fmt: skip
-        """The series of ``key`` (every part of it that decides an attribute); ``attributes()`` builds the shared
-        attributes at its first call. At most ``_MAX_SERIES`` are kept, then they start again."""
-        series = self._series.get(key)
+    def series(self, key: tuple[Any, ...], attributes: dict[str, Any], status: str | None, source: str | None
+               ) -> Series:  # fmt: skip
+        """The series of ``key`` (made with these shared ``attributes`` if it is new). At most ``_MAX_SERIES`` are
+        kept, then they start again."""
+        series = self.known_series.get(key)
         if series is None:
-            series = Series(attributes(), status, source)
-            if len(self._series) >= _MAX_SERIES:
-                self._series = {}
-            self._series[key] = series
+            series = Series(self, attributes, status, source)
+            if len(self.known_series) >= _MAX_SERIES:
+                self.known_series = {}
+            self.known_series[key] = series
         return series
 
 
 class Series:
     """The attribute sets one kind of call records under, built and prepared (``AttributeSet``) once: the shared
     set (cost, time to first chunk, chunk gaps), duration's (plus pricing status and usage source) and one per token
-    type."""
+    type; and the plans (``record_plan.py``) of the usual priced call that is not streamed: duration, input tokens,
+    output tokens (not for embeddings) and cost."""
 
-    __slots__ = ("shared", "duration", "input_tokens", "output_tokens")
+    __slots__ = ("shared", "duration", "input_tokens", "output_tokens", "priced_plan", "priced_input_plan")
 
-    def __init__(self, attributes: dict[str, Any], status: str | None, source: str | None) -> None:
+    def __init__(self, instruments: Instruments, attributes: dict[str, Any], status: str | None, source: str | None
+                 ) -> None:  # fmt: skip
         self.shared = AttributeSet(attributes)
         duration = dict(attributes)
         if status is not None:
@@ -86,6 +91,14 @@ class Series:
         self.duration = AttributeSet(duration)
         self.input_tokens = AttributeSet({**attributes, semconv.TOKEN_TYPE: semconv.TOKEN_INPUT})
         self.output_tokens = AttributeSet({**attributes, semconv.TOKEN_TYPE: semconv.TOKEN_OUTPUT})
+        duration_pair = (instruments.duration_recorder, self.duration)
+        input_pair = (instruments.token_usage_recorder, self.input_tokens)
+        cost_pair = (instruments.cost_recorder, self.shared)
+        output_pair = (instruments.token_usage_recorder, self.output_tokens)
+        planned = histogram_records._hash_attributes is not None  # else every record takes the SDK's record()
+        self.priced_plan = RecordPlan((duration_pair, input_pair, output_pair, cost_pair)) if planned else None
+        # embeddings: no output tokens
+        self.priced_input_plan = RecordPlan((duration_pair, input_pair, cost_pair)) if planned else None
 
 
 class MetricTags:
@@ -132,6 +145,16 @@ def record_call(
         if cost is not None and cost.total is not None:
             instruments.cost_recorder.record(float(cost.total), series.shared, moment)
         return
+    plan = series.priced_plan if operation != semconv.OP_EMBEDDINGS else series.priced_input_plan
+    total = cost.total if cost is not None else None
+    # the usual call: its records in one step once their aggregations are known (record_plan.py)
+    if plan is not None and usage is not None and first_chunk_delay is None and total is not None:
+        if operation != semconv.OP_EMBEDDINGS:
+            values = (duration, usage.input_tokens, usage.output_tokens, float(total))
+        else:
+            values = (duration, usage.input_tokens, float(total))
+        if plan.record(values, moment):
+            return
     instruments.duration_recorder.record(duration, series.duration, moment)
     if usage is not None:
         instruments.token_usage_recorder.record(usage.input_tokens, series.input_tokens, moment)

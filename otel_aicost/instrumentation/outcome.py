@@ -51,9 +51,13 @@ def price(pricer: Pricer, request: Request, facts: Facts, usage: Usage | None) -
         return surface.price(pricer, request, facts, usage)
     endpoint = request.endpoint
     if facts.units is None and not facts.tool_calls and not surface.free:  # billed by its tokens alone
+        tier = facts.service_tier  # effective_service_tier and requested_tier, inlined
+        if not tier:
+            tier = request.params.get("service_tier")
+            if type(tier) is not str:
+                tier = None
         return pricer.price_tokens(
-            surface.operation, usage, request.request_model, facts.response_model, request.deployment,
-            facts.service_tier or requested_tier(request.params),  # effective_service_tier, inlined
+            surface.operation, usage, request.request_model, facts.response_model, request.deployment, tier,
             endpoint.provider, endpoint.server_address,
         )  # fmt: skip
     return pricer.price(

@@ -59,7 +59,7 @@ class Profiles:
 
 
 @fast_init
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Request:
     profile: Profile
     surface: Surface

@@ -97,6 +97,9 @@ def _wrap_parsed(call: Call, parsed: Any, state: StreamState | None = None) -> A
 def handle_result(call: Call, result: Any) -> Any:
     """What the caller gets back for ``result`` (sync and async clients alike; nothing here awaits)."""
     try:
+        if not isinstance(result, _NOT_PARSED):  # a parsed object (the usual result): read, handed back as it is
+            _read(call, result)
+            return result
         if isinstance(result, LegacyAPIResponse):
             if call.request.stream:
                 return RawResponseProxy(result, call)
@@ -111,6 +114,15 @@ def handle_result(call: Call, result: Any) -> Any:
         report_internal_error("result")
         _end_quietly(call)
         return result
+
+
+def _classes(*kinds: Any) -> tuple[type, ...]:
+    """The classes among ``kinds`` (each a class, or ``()`` when openai lacks it)."""
+    return tuple(kind for kind in kinds if isinstance(kind, type))
+
+
+# every result that is not a parsed object: a raw response or a stream
+_NOT_PARSED = _classes(LegacyAPIResponse, AsyncAPIResponse, APIResponse, Stream, AsyncStream)
 
 
 def _end_quietly(call: Call) -> None:

@@ -12,7 +12,7 @@ ESTIMATED = "estimated"
 
 
 @fast_init
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Usage:
     """Token counts of one call.
 

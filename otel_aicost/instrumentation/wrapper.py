@@ -94,7 +94,8 @@ def sync_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any:
         if call is None:
             return wrapped(*args, **kwargs)
         call.reserve_budget()
-        wrapped = _bypass_inner_instrumentation(wrapped)
+        if type(wrapped) is not MethodType:  # the SDK's own method: nothing wraps inside us
+            wrapped = _bypass_inner_instrumentation(wrapped)
         in_call = _IN_CALL.set(True)
         span_context = context.attach(trace.set_span_in_context(call.span, parent))
         try:
@@ -127,7 +128,8 @@ def async_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any
         if call is None:
             return await wrapped(*args, **kwargs)
         call.reserve_budget()
-        wrapped = _bypass_inner_instrumentation(wrapped)
+        if type(wrapped) is not MethodType:  # the SDK's own method: nothing wraps inside us
+            wrapped = _bypass_inner_instrumentation(wrapped)
         in_call = _IN_CALL.set(True)
         span_context = context.attach(trace.set_span_in_context(call.span, parent))
         try:

@@ -143,6 +143,28 @@ def aggregate_value(consumer: Any, storages: Any, aggregations: list[Any], value
     return True
 
 
+def aggregate_values(consumer: Any, storages: Any, aggregations: Sequence[Sequence[Any]], values: Sequence[float]
+                     ) -> bool:  # fmt: skip
+    """``aggregate_value`` for several values at once, each into its own cumulative aggregations
+    (``aggregations[i]`` those of ``values[i]``); False (nothing done) if the reader storages changed since."""
+    if consumer._reader_storages is not storages:
+        return False
+    for each, value in zip(aggregations, values):
+        for aggregation in each:  # what _ExplicitBucketHistogramAggregation.aggregate does
+            with aggregation._lock:
+                counts = aggregation._value
+                if counts is None:
+                    counts = aggregation._value = aggregation._get_empty_bucket_counts()
+                aggregation._sum += value
+                counts[bisect_left(aggregation._boundaries, value)] += 1
+                if aggregation._record_min_max:
+                    if value < aggregation._min:
+                        aggregation._min = value
+                    if value > aggregation._max:
+                        aggregation._max = value
+    return True
+
+
 def measurements(values: Sequence[float], time_ns: int, histogram: Any, context: Any, attributes: dict[str, Any]
                  ) -> list[Any]:  # fmt: skip
     """The SDK measurements of ``values`` that the exemplar filter let through, to offer a reservoir."""

@@ -1,0 +1,82 @@
+"""Every histogram record of one usual call in one step, once the aggregations they feed are known.
+
+A chat call records four values (duration, input and output tokens, cost), an embeddings call three, each under its
+kind of call's prepared attribute set (``metrics.Series``). ``Recorder.record`` (``histogram_records.py``) adds one
+value straight into the cumulative aggregations its set feeds, after the checks of that path (the value's range, the
+meter, the reader storages, the exemplar filter). Once every (recorder, attribute set) of a plan has its cumulative
+aggregations under the same reader storages, ``RecordPlan.record`` makes those checks once for all the values and
+adds each to its aggregations (``sdk_internals.aggregate_values``): the same sums, bucket counts, min and max as one
+record per value. It declines (False: record them one by one) until then, whenever the reader storages change, when a
+value is out of the SDK's range, when the meter is off, and whenever the exemplar filter would offer a value to a
+reservoir (a sampled span in the context, an ``AlwaysOn`` filter, a filter that looks at values), so exemplars keep
+their own path. ``tests/unit/test_record_plan.py`` compares its points with the one-by-one path's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from math import isfinite
+from typing import Any
+
+from otel_aicost.export.sdk_internals import CONTEXT_ONLY_FILTERS, aggregate_values
+from otel_aicost.instrumentation.histogram_records import AttributeSet, Moment, Recorder
+
+
+class RecordPlan:
+    """The records of one shape of call (a fixed list of recorders and attribute sets), made together."""
+
+    __slots__ = ("pairs", "consumer", "storages", "aggregations", "filter", "attributes")
+
+    def __init__(self, pairs: Sequence[tuple[Recorder, AttributeSet]]) -> None:
+        self.pairs = tuple(pairs)
+        self.storages: Any = None  # None: not known yet (or no longer): record one by one
+        self.consumer: Any = None
+        self.aggregations: tuple[list[Any], ...] = ()
+        self.filter: Any = None
+        self.attributes: Any = None  # the first set's attributes: what a context-only filter is shown
+
+    def record(self, values: Sequence[float], moment: Moment) -> bool:
+        """Add ``values`` (one per pair, in order) as one record each would; False if nothing was recorded."""
+        storages = self.storages
+        if storages is None:
+            storages = self._learn()
+            if storages is None:
+                return False
+        if moment.meter_enabled is not True:
+            return False
+        if not (min(values) >= 0 and isfinite(sum(values))):  # negative, NaN or infinite: the SDK drops it (a NaN
+            return False  # or an infinity makes the sum not finite)
+        exemplar_filter = self.filter
+        if moment._filter is exemplar_filter:  # asked already at this moment
+            sampled = moment._sampled
+        else:
+            sampled = moment.samples(exemplar_filter, values[0], self.attributes)
+        if sampled:  # the value goes to a reservoir too: the one-by-one path does both
+            return False
+        if not aggregate_values(self.consumer, storages, self.aggregations, values):
+            self.storages = None  # a reader was added or removed: learn them again
+            return False
+        return True
+
+    def _learn(self) -> Any:
+        """The storages every pair's cumulative aggregations are known under, if they are all known and alike."""
+        first_recorder, first_set = self.pairs[0]
+        if first_set.aggregations.get(first_recorder) is None:  # the usual answer while none is known (delta readers)
+            return None
+        known = [attribute_set.aggregations.get(recorder) for recorder, attribute_set in self.pairs]
+        if any(each is None for each in known):
+            return None
+        storages = known[0][0]
+        recorders = [recorder for recorder, _ in self.pairs]
+        consumer, exemplar_filter = recorders[0]._consumer, recorders[0]._filter
+        if (
+            any(each[0] is not storages for each in known)
+            or any(r._consumer is not consumer or r._filter is not exemplar_filter for r in recorders)
+            or type(exemplar_filter) not in CONTEXT_ONLY_FILTERS
+        ):
+            return None
+        self.consumer, self.filter = consumer, exemplar_filter
+        self.aggregations = tuple(each[1] for each in known)
+        self.attributes = self.pairs[0][1].attributes
+        self.storages = storages
+        return storages
