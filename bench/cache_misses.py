@@ -20,7 +20,9 @@ C call (libc ``qsort`` calling back into Python through ctypes), and callgrind c
 instructions per call are (instrumented - raw) / calls. The worker thread of the batch span processor never runs
 in the count (no batch reaches its size); a gen-2 collection is forced before each batch so both start alike.
 
-``--cache-sim`` adds callgrind's cache and branch simulation (I1/D1/LL misses, mispredicted branches per call).
+``--sse-layout api`` serves the stream events in the API's own byte layout (compact JSON, ``"usage"`` last but
+``"obfuscation"``); the default is the demo's. ``--cache-sim`` adds callgrind's cache and branch simulation
+(I1/D1/LL misses, mispredicted branches per call).
 Our own code's share of the added work is counted by ``bench/own_share.py`` (callgrind cannot tell Python frames
 apart). Each mode runs in its own venv's Python (``bench/.venvs/``, as ``overhead.py``); under load a mode takes
 a few minutes.
@@ -163,8 +165,12 @@ def main() -> None:
                         help="also simulate caches and branches (--cache-sim=yes --branch-sim=yes): misses per call")
     parser.add_argument("--stream-chunks", type=int, metavar="N",
                         help="chunks of a streamed reply (default 50): two runs split a stream's cost per chunk")
+    parser.add_argument("--sse-layout", choices=("demo", "api"),
+                        help="stream events as the demo writes them (default) or as the API does (mock_openai.py)")
     parser.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.sse_layout:  # read by mock_openai.py in every mode's process
+        os.environ["AICOST_BENCH_SSE_LAYOUT"] = args.sse_layout
     if args.in_process:
         measure_in_process(args.modes[0], args.cases, args.calls, args.warmup)
         return

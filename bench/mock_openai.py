@@ -5,6 +5,11 @@ details. A streamed chat completion has 50 chunks (48 content deltas, a role chu
 last) and, like the real API, the trailing usage-only chunk only when the request sent
 ``stream_options.include_usage``. A stream's body arrives one event per read, as from a server that flushes each
 event. Embeddings answer in the encoding the client asked for (the SDK asks for base64 by default).
+
+``AICOST_BENCH_SSE_LAYOUT=api`` writes each stream event as the API itself does (captured 2025: compact JSON,
+``"usage"`` after ``"choices"``, then ``"obfuscation"``, a padding string, in every chunk); the default is the
+demo's (``json.dumps`` spacing, ``"usage"`` before ``"choices"``, no obfuscation). Every mode gets the same bytes
+either way (``cache_misses.py --sse-layout``).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ EMBEDDING_MODEL = "text-embedding-3-small"
 # Chunks of a streamed reply; AICOST_BENCH_STREAM_CHUNKS changes it, to split a stream's cost into per chunk and
 # per stream (cache_misses.py --stream-chunks).
 STREAM_CHUNKS = int(os.environ.get("AICOST_BENCH_STREAM_CHUNKS", "50"))
+SSE_LAYOUT = os.environ.get("AICOST_BENCH_SSE_LAYOUT", "demo")  # "api": the API's own byte layout (above)
 STREAM_BROKEN_AFTER = 5  # chunks the broken-off stream case reads before it closes the stream
 EMBEDDING_DIMENSIONS = 1536
 CREATED = 1763900000
@@ -87,9 +93,22 @@ def _chat_body() -> bytes:
     return json.dumps(chat_bodies.chat_completion(_generation(False), "chatcmpl-BENCH01", CREATED, azure=False)).encode()
 
 
+def _api_layout(chunk: dict, index: int) -> str:
+    """A chunk as the API writes it: compact, ``usage`` after ``choices``, an ``obfuscation`` padding last."""
+    ordered = {key: value for key, value in chunk.items() if key != "usage"}
+    if "usage" in chunk:
+        ordered["usage"] = chunk["usage"]
+    ordered["obfuscation"] = "aBcD3fGh"[: 2 + index % 7]
+    return json.dumps(ordered, separators=(",", ":"))
+
+
 def _stream_body(include_usage: bool) -> bytes:
     chunks = chat_bodies.chat_chunks(_generation(include_usage), "chatcmpl-BENCH02", CREATED, azure=False)
-    return ("".join(f"data: {json.dumps(chunk)}\n\n" for chunk in chunks) + "data: [DONE]\n\n").encode()
+    if SSE_LAYOUT == "api":
+        events = [_api_layout(chunk, index) for index, chunk in enumerate(chunks)]
+    else:
+        events = [json.dumps(chunk) for chunk in chunks]
+    return ("".join(f"data: {event}\n\n" for event in events) + "data: [DONE]\n\n").encode()
 
 
 def _embedding_body(encoding: str) -> bytes:

@@ -2,7 +2,8 @@
 against. Public APIs are used everywhere else (``client.default_query``, ``openai.Stream``,
 ``openai.APIResponse``). ``tests/unit/test_sdk_adapter.py`` fails loudly the day one of these disappears.
 
-Checked against openai 1.40.0 and 3.57.0, wrapt 2.5.2, pydantic 2.14.4.
+Checked against openai 1.40.0 and 3.57.0, wrapt 2.5.2, pydantic 2.14.4. The SSE decoder swap (``swap_sse_decoder``) is
+version-gated to openai 1.40 .. 3.x.
 """
 
 from __future__ import annotations
@@ -43,3 +44,36 @@ def forget_field(model: Any, name: str) -> None:
         fields_set = getattr(model, "__fields_set__", None)
     if type(fields_set) is set:
         fields_set.discard(name)
+
+
+def _events_checked() -> tuple[type, ...]:
+    """The SSE decoder classes whose events ``swap_sse_decoder`` may filter: the SDK's own ``SSEDecoder``
+    (``openai._streaming``, 1.40.0 .. 3.57.0), when its ``ServerSentEvent`` keeps the text in ``_data`` and both
+    ``data`` and ``json()`` read it there (probed once); none on an unchecked major version."""
+    try:
+        import openai
+        from openai._streaming import ServerSentEvent, SSEDecoder
+
+        major, minor = (int(part) for part in openai.__version__.split(".")[:2])
+        if not (1, 40) <= (major, minor) < (4, 0):
+            return ()
+        probe = ServerSentEvent(data='{"a":1}')
+        probe._data = '{"b":2}'
+        if probe.data != '{"b":2}' or probe.json() != {"b": 2}:
+            return ()
+        return (SSEDecoder,)
+    except Exception:  # an SDK of another shape: no filter
+        return ()
+
+
+_FILTERABLE_DECODERS = _events_checked()
+
+
+def swap_sse_decoder(stream: Any, make: Any) -> bool:
+    """Put ``make(decoder)`` in place of a not yet iterated ``openai.Stream``'s SSE decoder (``stream._decoder``,
+    read when the iteration starts, 1.40.0 .. 3.57.0) if it is the SDK's own (``_events_checked``); False if not."""
+    decoder = getattr(stream, "_decoder", None)
+    if type(decoder) not in _FILTERABLE_DECODERS:
+        return False
+    stream._decoder = make(decoder)
+    return True

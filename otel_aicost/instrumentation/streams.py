@@ -6,8 +6,11 @@ tap on its HTTP response (``taps.py``) share it. Exits: exhaustion; an error mid
 (an exception it raises is recorded, never one the caller is handling around it); a ``with`` block (the exception
 leaving it is recorded); the SDK's stream helpers (``chat.completions.stream()``, ``responses.stream()``), which
 close the HTTP response: the tap sees that close and ends the call at once; garbage collection of an abandoned
-stream; interpreter exit (``ending.py``). The usage-only chunk we asked for on the caller's behalf
-(``stream_options.include_usage``) reaches the proxy, which reads it and hides it from the caller.
+stream; interpreter exit (``ending.py``). The usage we asked for on the caller's behalf
+(``stream_options.include_usage``) is taken out of the SDK's events before it builds chunks of them
+(``usage_events.py``: the usage-only chunk read from its dict, the ``"usage":null`` of every chunk cut out); where
+that filter cannot apply (an SDK or a layout it does not know) the usage-only chunk reaches the proxy, which reads it
+and hides it from the caller, and the null is unset on each chunk.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from otel_aicost.instrumentation.content import StreamOutput
 from otel_aicost.instrumentation.ending import still_open
 from otel_aicost.instrumentation.facts import NOT_PLAIN, Chunk, StreamFacts
 from otel_aicost.instrumentation.safety import report_internal_error
+from otel_aicost.instrumentation.surfaces.shared import read_usage_event
+from otel_aicost.instrumentation.usage_events import filter_usage_events
 
 _NOT_ERRORS = (GeneratorExit, StopIteration, StopAsyncIteration)
 
@@ -89,6 +94,16 @@ class StreamState:
         except Exception:
             report_internal_error("stream chunk")
         return False
+
+    def take_usage_event(self, document: dict[str, Any]) -> bool:
+        """Note the usage-only chunk we asked for, taken as its decoded dict before the SDK builds it
+        (``usage_events.py``); True: taken (the caller never sees it)."""
+        try:
+            self.seen.add(read_usage_event(document))
+            return True
+        except Exception:
+            report_internal_error("stream usage event")
+            return False
 
     def plain_note(self) -> tuple[Callable[[Any], bool] | None, bool]:
         """``(note, gated)``: a function noting a chunk if it is plain (True), for the stream generators' inner
@@ -155,6 +170,8 @@ class _Proxy(wrapt.ObjectProxy):  # type: ignore[misc]
     def __init__(self, stream: Any, state: StreamState) -> None:
         super().__init__(stream)
         self._self_state = state
+        if state.injected:  # the usage we asked for, taken out of the events before the SDK builds them
+            filter_usage_events(stream, state.take_usage_event)
 
     def _self_end(self, error: BaseException | None) -> None:
         self._self_state.end(error)

@@ -49,9 +49,12 @@ from tests.support import mock_openai, payloads
 # records are made in one step (instrumentation/record_plan.py), the metric series is looked up without a closure, a
 # call with no span around it skips the foreign-span lookup, a parsed result is told apart with one isinstance: chat
 # 259 -> 238, embeddings 250 -> 232; at openai 1.40 / SDK 1.39 (no record plan there) 384 -> 370, 313 -> 299.
-BUDGET = {"chat": 250, "stream": 1280, "stream_broken": 470, "embeddings": 245, "async_stream": 1290}
+# Round 7 (streams): the usage-only chunk we asked for is taken from the SDK's events before it builds it
+# (usage_events.py): stream 1,251 -> 953, async stream 1,258 -> 987; at openai 1.40 / SDK 1.39 2,417 -> 2,102,
+# 2,422 -> 2,112.
+BUDGET = {"chat": 250, "stream": 990, "stream_broken": 470, "embeddings": 245, "async_stream": 1020}
 PLAIN_SDK_BUDGET = {"chat": 385, "embeddings": 315, "stream_broken": 620}
-PLAIN_SDK_STREAM_BUDGET = 2450
+PLAIN_SDK_STREAM_BUDGET = 2140
 CALLS = 4
 BROKEN_AFTER = 4  # chunks a broken-off stream reads before the caller closes it
 

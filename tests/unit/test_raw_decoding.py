@@ -16,7 +16,7 @@ import pytest
 from openai._streaming import SSEDecoder
 
 from otel_aicost.instrumentation.content_encoding import decoding
-from otel_aicost.instrumentation.taps import SseDecoder
+from otel_aicost.instrumentation.taps import SseDecoder, json_of
 from tests.support import payloads
 
 ENDINGS = {"lf": b"\n", "crlf": b"\r\n", "cr": b"\r"}
@@ -34,7 +34,7 @@ def splits(data: bytes) -> list[list[bytes]]:
 
 def ours(parts: list[bytes]) -> list[Any]:
     seen: list[Any] = []
-    decoder = SseDecoder(lambda event: seen.append(event._data))
+    decoder = SseDecoder(lambda event: seen.append(json_of(event)))
     for part in parts:
         decoder.feed(part)
     decoder.flush()
@@ -122,7 +122,7 @@ def test_sse_usage_of_a_gzip_body_at_every_split() -> None:
     wire = gzip.compress(data)
     for parts in splits(wire):
         seen: list[Any] = []
-        reader = decoding("gzip", SseDecoder(lambda event: seen.append(event._data)))
+        reader = decoding("gzip", SseDecoder(lambda event: seen.append(json_of(event))))
         for part in parts:
             reader.feed(part)
         reader.flush()

@@ -262,6 +262,24 @@ def read_choices_chunk(chunk: Any, injected_usage: bool, need_common: bool, text
     return Chunk(facts=facts, texts=tuple(parts), finish=tuple(finish), hide=hide)
 
 
+def read_usage_event(document: dict[str, Any]) -> Chunk:
+    """The usage-only chunk of a chat or legacy-completion stream, as its decoded dict (``usage_events.py`` takes it
+    before the SDK builds it): what ``read_choices_chunk`` reads of the same chunk built by the SDK, hidden."""
+    get = document.get
+    response_id, model, tier, fingerprint = get("id"), get("model"), get("service_tier"), get("system_fingerprint")
+    return Chunk(
+        facts=Facts(  # common_facts, of a dict
+            response_id=response_id if type(response_id) is str and response_id else None,
+            response_model=model if type(model) is str and model else None,
+            service_tier=tier if type(tier) is str and tier else None,
+            system_fingerprint=fingerprint if type(fingerprint) is str and fingerprint else None,
+            usage=read_usage(get("usage"), "prompt_tokens", "completion_tokens", "prompt_tokens_details",
+                             "completion_tokens_details"),  # fmt: skip
+        ),
+        hide=True,
+    )
+
+
 def _wrapped_event(chunk: Any, injected_usage: bool) -> Any:
     """The chunk inside a named SSE event (``event: message``) as openai 1.x before about 1.5x hands it over:
     ``ChatCompletionChunk(data={...}, event=...)``, every field of its own unset (None). Read from its ``data``;

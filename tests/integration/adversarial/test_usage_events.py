@@ -1,0 +1,169 @@
+"""The usage-only chunk we asked for, taken out of the SDK's events before it builds it (``usage_events.py``): the
+caller sees exactly the bare SDK's chunks (``exact``: values, fields set, JSON) on every way of reading a stream,
+in the demo's and the API's byte layouts, split across reads anywhere; the call is priced exactly from the usage
+the filter read; events that only look like it pass to the SDK untouched."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from otel_aicost.instrumentation import streams as streams_module
+from otel_aicost.instrumentation.usage_events import usage_only
+from tests.integration.adversarial.shapes import CHAT, chat_helpers, chat_kwargs, chat_reply, exact
+from tests.integration.adversarial.test_stream_exits import one_call
+from tests.support.scripted_openai import Recut, Reply, asked_usage, client, sse
+
+
+def api_layout(data: bytes, asked: bool) -> bytes:
+    """Each event as the API writes it (captured 2025): compact, ``usage`` after ``choices``, ``obfuscation`` last."""
+    lines = []
+    for line in data.split(b"\n"):
+        if line.startswith(b"data: {"):
+            event = json.loads(line[6:])
+            ordered = {key: value for key, value in event.items() if key != "usage"}
+            if "usage" in event:
+                ordered["usage"] = event["usage"]
+            ordered["obfuscation"] = "Xy12"
+            line = b"data: " + json.dumps(ordered, separators=(",", ":")).encode()
+        lines.append(line)
+    return b"\n".join(lines)
+
+
+def _parsed(api, run):
+    run.seen = [exact(c) for c in api.chat.completions.create(**chat_kwargs(stream=True))]
+
+
+def _next(api, run):
+    stream = api.chat.completions.create(**chat_kwargs(stream=True))
+    run.seen = []
+    while True:
+        try:
+            run.seen.append(exact(next(stream)))
+        except StopIteration:
+            break
+
+
+def _helper(api, run):
+    with chat_helpers(api).stream(**chat_kwargs()) as stream:
+        run.seen = [type(event).__name__ for event in stream]
+        run.seen.append(exact(stream.get_final_completion()))
+
+
+def _async(api, run):
+    async def main():
+        async_api = client(run.server, is_async=True)
+        try:
+            run.seen = [exact(c) async for c in await async_api.chat.completions.create(**chat_kwargs(stream=True))]
+        finally:
+            await async_api.close()
+
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(main())
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+
+
+WAYS = {"for_loop": _parsed, "next": _next, "helper": _helper, "async_for": _async}
+LAYOUTS = {"demo": None, "api": api_layout}
+
+
+@pytest.fixture
+def taken(monkeypatch):
+    """The usage-only chunks the filter took (their dicts)."""
+    seen = []
+    original = streams_module.StreamState.take_usage_event
+
+    def spy(self, document):
+        seen.append(document)
+        return original(self, document)
+
+    monkeypatch.setattr(streams_module.StreamState, "take_usage_event", spy)
+    return seen
+
+
+def _case(server, way, transport=None):
+    def case(run):
+        run.server = server
+        with client(server, transport=transport) as api:
+            WAYS[way](api, run)
+
+    return case
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+@pytest.mark.parametrize("way", sorted(WAYS))
+def test_the_usage_chunk_never_reaches_the_sdk_and_the_caller_sees_the_bare_chunks(
+    server, oracle, telemetry, taken, way, layout
+):
+    server.answer = chat_reply(transform=LAYOUTS[layout])
+    oracle(_case(server, way))
+    assert [document["usage"]["completion_tokens"] for document in taken] == [CHAT.usage[1]]
+    one_call(telemetry)
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+@pytest.mark.parametrize("sizes", [[1], [5], [1, 64, 2, 255]], ids=str)
+def test_events_split_across_reads(server, oracle, telemetry, taken, layout, sizes):
+    server.answer = chat_reply(transform=LAYOUTS[layout])
+    oracle(_case(server, "for_loop", Recut(sizes)))
+    assert len(taken) == 1
+    one_call(telemetry)
+
+
+def _answer(events):
+    def answer(body):
+        asked = asked_usage(body)
+        chosen = [(name, data) for name, data, only_asked in events if asked or not only_asked]
+        return Reply(body=sse(chosen))
+
+    return answer
+
+
+BASE = {"id": "chatcmpl-X", "object": "chat.completion.chunk", "created": 1733140800, "model": "gpt-4o-mini-2024-07-18"}
+USAGE = {"prompt_tokens": 19, "completion_tokens": 7, "total_tokens": 26}
+
+
+def _chunk(delta, finish=None, **extra):
+    return {**BASE, "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}], **extra}
+
+
+LOOKALIKES = {
+    # text that spells what the filter looks for, inside strings: JSON escapes its quotes
+    "content_spells_it": [
+        (None, _chunk({"role": "assistant", "content": 'x,"usage":null}'}), False),
+        (None, _chunk({"content": '"choices":[],"usage":{"prompt_tokens":1}}'}), False),
+        (None, _chunk({"content": "[]"}), False),
+    ],
+    # a usage object nested in a choice, and an Azure prompt-filter chunk (empty choices, no usage)
+    "nested_usage": [
+        (None, {**BASE, "choices": [], "prompt_filter_results": [{"prompt_index": 0, "usage": {"x": 1}}]}, False),
+        (None, _chunk({"content": "Hi", "usage": {"prompt_tokens": 3}}), False),
+    ],
+    # empty choices with a usage that is not an object: left to the proxy
+    "usage_not_an_object": [(None, {**BASE, "choices": [], "usage": [1, 2]}, True)],
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOOKALIKES))
+def test_events_that_only_look_like_the_usage_chunk_pass_to_the_sdk(server, oracle, telemetry, taken, name):
+    events = [
+        *LOOKALIKES[name],
+        (None, _chunk({}, "stop"), False),
+        (None, {**BASE, "choices": [], "usage": USAGE}, True),
+    ]
+    server.answer = _answer(events)
+    oracle(_case(server, "for_loop"))
+    assert len(taken) == 1 and taken[0]["usage"] == USAGE
+
+
+def test_usage_only_decodes_only_the_usage_chunk():
+    assert usage_only(json.dumps({**BASE, "choices": [], "usage": USAGE})) is not None
+    assert usage_only(json.dumps({**BASE, "choices": [], "usage": None})) is None
+    assert usage_only(json.dumps({**BASE, "choices": [{}], "usage": USAGE, "x": []})) is None
+    assert usage_only('{"choices":[],"usage":{"a":1}') is None  # broken JSON: the SDK's to report
+    assert usage_only(json.dumps([{"choices": [], "usage": USAGE}])) is None
