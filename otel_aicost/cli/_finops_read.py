@@ -3,6 +3,7 @@ budgets from the config, and the check of ``--by`` against the tag keys the call
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 from functools import partial
 
@@ -32,6 +33,10 @@ def read(
     dims = [*plan.by, *(plan.series_by or ())]
     paths = input_paths(paths)
     table, stats = run_reader(scan, paths, partial(CallTable, plan), workers=workers, progress=show)
+    # The table lives until the command ends. It was made with the collector off, so all of it sits in the
+    # youngest generation: the collector's next passes would walk every cell (seconds of cold memory at 1M
+    # spans; cachegrind: a third of the parent's cache misses). Frozen, it is never walked; it has no cycles.
+    gc.freeze()
     end_progress(show)
     check_stats(stats, paths)
     if stats.records and any(d.startswith("tag.") for d in dims):

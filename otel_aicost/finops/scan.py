@@ -22,10 +22,11 @@ from typing import Protocol
 
 from otel_aicost.finops.otlp_decode import decode_line
 from otel_aicost.finops.records import MAX_EXAMPLES, CostRecord, ReadStats, find_files, read_lines
-from otel_aicost.finops.span_dedupe import SeenSpans
+from otel_aicost.finops.span_dedupe import SeenSpans, mark, marks
 
 PARALLEL_MIN_BYTES = 64 * 1024 * 1024  # below this, worker start-up costs more than it saves
 BATCH_BYTES = 4 * 1024 * 1024
+_UNTIL_EXIT: list = []  # a worker's results, never freed (see ``_worker``)
 
 
 class Sink(Protocol):
@@ -121,7 +122,10 @@ def _worker(tasks, results, sink_factory, decoder, contested) -> None:
                 number = first + offset
                 for record in keep(decoder(raw, where, number, stats), where, number, stats):
                     add(record)
-        results.put(("ok", (sink, seen.keys, seen.repeated, seen.held), stats))
+        results.put(("ok", (sink, seen.packed, seen.texts, seen.repeated, seen.held), stats))
+        # The process ends right after (``os._exit``, once the queue has sent this): kept referenced, the table
+        # and the span keys are not freed object by object first (cold memory, ~0.3 s a worker at 1M spans).
+        _UNTIL_EXIT.append((sink, seen))
     except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
         results.put(("error", traceback.format_exc(), None))
 
@@ -138,7 +142,8 @@ def _scan_parallel(files, sink_factory, decoder, workers, progress) -> tuple[Sin
 
 
 def _read_parallel(files, sink_factory, decoder, workers, progress, contested):
-    """One parallel read: the merged sink and stats, and the span keys more than one worker counted."""
+    """One parallel read: the merged sink and stats, and the marks (``span_dedupe.mark``) of the spans more than
+    one worker may have counted."""
     context = multiprocessing.get_context()
     tasks = context.Queue(maxsize=workers * 2)
     results = context.Queue()
@@ -182,12 +187,13 @@ def _read_parallel(files, sink_factory, decoder, workers, progress, contested):
             kind, payload, stats = _get(results, procs)
             if kind == "error":
                 raise RuntimeError(f"telemetry reader worker failed:\n{payload}")
-            sink, keys, repeated, worker_held = payload
-            repeated_anywhere |= repeated
+            sink, packed, texts, repeated, worker_held = payload
+            repeated_anywhere.update(map(mark, repeated))
             if merged_sink is None:
                 merged_sink = sink
             else:
                 merged_sink.merge(sink)
+            keys = marks(packed, texts)  # compared by mark: see ``span_dedupe``
             if counted:
                 again |= counted & keys if len(keys) > len(counted) else keys & counted
                 counted |= keys

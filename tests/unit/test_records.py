@@ -292,3 +292,14 @@ def test_a_renamed_text_file_is_unreadable_whatever_its_blank_lines(tmp_path):
     path.write_text("# Title\n\nSome text.\n\n- item\n")
     records, stats = _read([path])
     assert records == [] and stats.unreadable_files == [str(path)]
+
+
+def test_span_marks_read_from_the_packed_keys_are_each_keys_mark():
+    """The parent compares workers by the marks read in bulk from their packed keys; each must be the mark of
+    its key (random, counted and all-zero span ids, and text keys)."""
+    from otel_aicost.finops.span_dedupe import mark, marks
+
+    keys = [bytes(range(i, i + 24)) for i in range(5)] + [bytes(16) + n.to_bytes(8, "big") for n in (0, 1, 2, 2**63)]
+    packed = bytearray(b"".join(keys))
+    assert marks(packed, ["a/b"]) == {mark(k) for k in keys} | {"a/b"}
+    assert mark(bytes(16) + (2).to_bytes(8, "big")) == 2  # counted ids stay small ints, apart in a set

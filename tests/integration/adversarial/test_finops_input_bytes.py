@@ -22,7 +22,7 @@ from tests.integration.adversarial.finops_files import (
     typed_calls,
     write,
 )
-from tests.support.otlp_lines import SyntheticCall, metrics_line, traces_line
+from tests.support.otlp_lines import SyntheticCall, metrics_line, span, traces_line
 
 
 def test_typed_costs_sum_exactly_with_no_float_drift(tmp_path):
@@ -180,6 +180,20 @@ def test_duplicates_across_files_and_reader_processes_count_once(tmp_path, monke
     a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     expected = [f"{a}:4"] * 2 + [f"{b}:1"] * 2 + [f"{b}:2"] * 2 + [f"{b}:3"] * 2
     assert [p.split(": ")[0] for p in document["input"]["problems"]] == expected
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_same_span_ids_in_other_traces_are_other_calls(tmp_path, monkeypatch, workers):
+    """Reader processes compare what they counted by span id alone (``span_dedupe.mark``): the same span ids
+    under other trace ids are other calls, and all count (a second read decides by the full key)."""
+    monkeypatch.setattr("otel_aicost.finops.scan.BATCH_BYTES", 1)
+    calls = typed_calls()
+    for trace, name in ((1, "a.jsonl"), (2, "b.jsonl")):
+        write(tmp_path / name, [traces_line([span(c, i, trace=trace) for i, c in enumerate(calls)]).encode()])
+    document = report_json(tmp_path, "--by", "team", "--workers", workers)
+    assert document["input"]["genai_calls"] == 2 * len(calls)
+    assert document["input"]["duplicate_spans"] == 0
+    assert total(document) == 2 * TYPED_TOTAL
 
 
 def test_gzip_inputs_whatever_their_name_and_a_torn_gzip(tmp_path):
