@@ -59,39 +59,18 @@ def timed(plan: Plan) -> bool:
     return any(d in TIME_DIMENSIONS for d in plan.by)
 
 
-# Cell layout: one list per cell, mutated in place: what the outputs know of its dimensions (``INFO``), its integer
-# sums in one ``array('q')`` (``INTS``), its money sums (``Decimal``) and the FOCUS corrections (``EXTRA``). Why an
-# array: on a month of shuffled calls a call's cell is cold, and every object it touches is a cache miss; a dozen
-# int objects were a dozen misses (and a free and an allocation each per addition), the array is one block of
-# 104 bytes. It cannot overflow: a call has at most ``plausible.MAX_TOKENS`` (10^8) tokens of each kind, so a sum
-# needs ~10^11 calls in one cell (terabytes of telemetry for one day of one set of dimensions) to pass 2^63.
-INFO, INTS, COST, COST_INPUT, COST_CACHED, COST_WRITE, COST_OUTPUT, SAVINGS, EXTRA = range(9)
-MONEY = range(COST, EXTRA)  # the money slots, merged by addition
-# In ``cell[INTS]``:
-(REQUESTS, INPUT, CACHED, CACHE_WRITE, OUTPUT, REASONING, UNCACHED, CALLS_INPUT, CALLS_CACHED, CALLS_WRITE,
- CALLS_OUTPUT, FOCUS_REASONING, SAVINGS_UNKNOWN) = range(13)  # fmt: skip
-_NO_INTS = array("q", bytes(8 * 13))
-
-# The hourly cell of a series group and model (``CallTable.hourly``): ``series.new_cell``'s integer sums in an array
-# (``HOUR_INTS``: requests, errors, priced, input, cached, output, indexed as in ``series``), then its money sums.
-HOUR_INTS, HOUR_COST, HOUR_COST_INPUT, HOUR_COST_CACHED, HOUR_COST_OUTPUT = range(5)
-_NO_HOUR_INTS = array("q", bytes(8 * 6))
+# Cell layout: one list per cell, mutated in place.
+(INFO, REQUESTS, INPUT, CACHED, CACHE_WRITE, OUTPUT, REASONING, COST, COST_INPUT, COST_CACHED, COST_WRITE,
+ COST_OUTPUT, UNCACHED, CALLS_INPUT, CALLS_CACHED, CALLS_WRITE, CALLS_OUTPUT, FOCUS_REASONING, SAVINGS,
+ SAVINGS_UNKNOWN, EXTRA) = range(21)  # fmt: skip
+SUMS = range(REQUESTS, EXTRA)  # the slots merged by addition
 
 
 def new_cell(info: CellInfo) -> list:
     zero = Decimal(0)
-    return [info, array("q", _NO_INTS), zero, zero, zero, zero, zero, zero, None]
-
-
-def new_hour_cell() -> list:
-    zero = Decimal(0)
-    return [array("q", _NO_HOUR_INTS), zero, zero, zero, zero]
-
-
-def merge_ints(mine: array, other: array) -> None:
-    for index, value in enumerate(other):
-        if value:
-            mine[index] += value
+    # fmt: off
+    return [info, 0, 0, 0, 0, 0, 0, zero, zero, zero, zero, zero, 0, 0, 0, 0, 0, 0, zero, 0, None]
+    # fmt: on
 
 
 class CellInfo:

@@ -27,13 +27,7 @@ from otel_aicost.finops.call_cells import (
     COST_WRITE,
     EXTRA,
     FOCUS_REASONING,
-    HOUR_COST,
-    HOUR_COST_CACHED,
-    HOUR_COST_INPUT,
-    HOUR_COST_OUTPUT,
-    HOUR_INTS,
     INPUT,
-    INTS,
     OUTPUT,
     REASONING,
     REQUESTS,
@@ -42,7 +36,6 @@ from otel_aicost.finops.call_cells import (
     UNCACHED,
     dimension_attrs,
     new_cell,
-    new_hour_cell,
     timed,
 )
 from otel_aicost.finops.focus.columns import (
@@ -56,12 +49,17 @@ from otel_aicost.finops.focus.columns import (
 from otel_aicost.finops.latency_sample import take
 from otel_aicost.finops.report.figures import SAVINGS_QUANTUM
 from otel_aicost.finops.series import CACHED as S_CACHED
+from otel_aicost.finops.series import COST as S_COST
+from otel_aicost.finops.series import COST_CACHED as S_COST_CACHED
+from otel_aicost.finops.series import COST_INPUT as S_COST_INPUT
+from otel_aicost.finops.series import COST_OUTPUT as S_COST_OUTPUT
 from otel_aicost.finops.series import ERRORS as S_ERRORS
 from otel_aicost.finops.series import INPUT as S_INPUT
 from otel_aicost.finops.series import NEVER
 from otel_aicost.finops.series import OUTPUT as S_OUTPUT
 from otel_aicost.finops.series import PRICED as S_PRICED
 from otel_aicost.finops.series import REQUESTS as S_REQUESTS
+from otel_aicost.finops.series import new_cell as new_hour_cell
 from otel_aicost.finops.time_slots import HOUR_NS
 
 if TYPE_CHECKING:
@@ -114,19 +112,12 @@ def adder(table: CallTable):
                 cell = cells[key] = new_cell(info)
             info.since, info.until, info.cell = slot, slot + period, cell
         inp, cached, write, out = r.input_tokens, r.cache_read_tokens, r.cache_write_tokens, r.output_tokens
-        ints = cell[INTS]
-        ints[REQUESTS] += 1
-        if inp:  # (an array slot's addition makes an int and reads one back: skip those that add nothing)
-            ints[INPUT] += inp
-        if cached:
-            ints[CACHED] += cached
-        if write:
-            ints[CACHE_WRITE] += write
-        if out:
-            ints[OUTPUT] += out
-        reasoning = r.reasoning_tokens
-        if reasoning:
-            ints[REASONING] += reasoning
+        cell[REQUESTS] += 1
+        cell[INPUT] += inp
+        cell[CACHED] += cached
+        cell[CACHE_WRITE] += write
+        cell[OUTPUT] += out
+        cell[REASONING] += r.reasoning_tokens
         if info.costed:
             cell[COST] += cost
             c_in, c_cached, c_out = r.cost_input, r.cost_cache_read, r.cost_output
@@ -150,7 +141,7 @@ def adder(table: CallTable):
                     if uncached > 0 and c_in is not None and c_cached is not None:
                         cell[SAVINGS] += (c_in * cached / uncached - c_cached).quantize(SAVINGS_QUANTUM)
                     else:
-                        ints[SAVINGS_UNKNOWN] += 1
+                        cell[SAVINGS_UNKNOWN] += 1
         if info.budgets:
             hour = start - start % HOUR_NS
             for key in info.budgets:  # (budget, this call's currency)
@@ -171,29 +162,25 @@ def adder(table: CallTable):
                 if hour_cell is None:
                     hour_cell = hourly[slot] = new_hour_cell()
                 recent[0], recent[1], recent[2] = hour, hour + HOUR_NS, hour_cell
-            hour_ints = hour_cell[HOUR_INTS]
-            hour_ints[S_REQUESTS] += 1
+            hour_cell[S_REQUESTS] += 1
             if info.error:
-                hour_ints[S_ERRORS] += 1
+                hour_cell[S_ERRORS] += 1
             if info.priced:
-                hour_ints[S_PRICED] += 1
-                if inp:
-                    hour_ints[S_INPUT] += inp
-                if cached:
-                    hour_ints[S_CACHED] += cached
-                if out:
-                    hour_ints[S_OUTPUT] += out
-                hour_cell[HOUR_COST] += cost
+                hour_cell[S_PRICED] += 1
+                hour_cell[S_INPUT] += inp
+                hour_cell[S_CACHED] += cached
+                hour_cell[S_OUTPUT] += out
+                hour_cell[S_COST] += cost
                 if c_in is not None:
-                    hour_cell[HOUR_COST_INPUT] += c_in
+                    hour_cell[S_COST_INPUT] += c_in
                 if c_cached is not None:
-                    hour_cell[HOUR_COST_CACHED] += c_cached
+                    hour_cell[S_COST_CACHED] += c_cached
                 if c_out is not None:
-                    hour_cell[HOUR_COST_OUTPUT] += c_out
+                    hour_cell[S_COST_OUTPUT] += c_out
         if focus:
             uncached = inp - cached - write
             if uncached > 0:
-                ints[UNCACHED] += uncached
+                cell[UNCACHED] += uncached
             if info.focus_priced:
                 c_write = r.cost_cache_write
                 parts = zero
@@ -201,44 +188,44 @@ def adder(table: CallTable):
                     cell[COST_INPUT] += c_in
                     parts += c_in
                     if uncached > 0 or c_in:
-                        ints[CALLS_INPUT] += 1
+                        cell[CALLS_INPUT] += 1
                 elif uncached > 0:
-                    ints[CALLS_INPUT] += 1
+                    cell[CALLS_INPUT] += 1
                 if c_cached is not None:
                     cell[COST_CACHED] += c_cached
                     parts += c_cached
                     if cached or c_cached:
-                        ints[CALLS_CACHED] += 1
+                        cell[CALLS_CACHED] += 1
                 elif cached:
-                    ints[CALLS_CACHED] += 1
+                    cell[CALLS_CACHED] += 1
                 if c_write is not None:
                     cell[COST_WRITE] += c_write
                     parts += c_write
                     if write or c_write:
-                        ints[CALLS_WRITE] += 1
+                        cell[CALLS_WRITE] += 1
                 elif write:
-                    ints[CALLS_WRITE] += 1
+                    cell[CALLS_WRITE] += 1
                 if c_out is not None:
                     cell[COST_OUTPUT] += c_out
                     parts += c_out
                     if out or c_out:
-                        ints[CALLS_OUTPUT] += 1
-                        ints[FOCUS_REASONING] += reasoning
+                        cell[CALLS_OUTPUT] += 1
+                        cell[FOCUS_REASONING] += r.reasoning_tokens
                 elif out:
-                    ints[CALLS_OUTPUT] += 1
-                    ints[FOCUS_REASONING] += reasoning
+                    cell[CALLS_OUTPUT] += 1
+                    cell[FOCUS_REASONING] += r.reasoning_tokens
                 if parts != cost or r.unit_quantity is not None or r.tool_calls:
                     _focus_extra(cell, r, cost - parts)
             else:
                 if uncached > 0:
-                    ints[CALLS_INPUT] += 1
+                    cell[CALLS_INPUT] += 1
                 if cached:
-                    ints[CALLS_CACHED] += 1
+                    cell[CALLS_CACHED] += 1
                 if write:
-                    ints[CALLS_WRITE] += 1
+                    cell[CALLS_WRITE] += 1
                 if out:
-                    ints[CALLS_OUTPUT] += 1
-                    ints[FOCUS_REASONING] += reasoning
+                    cell[CALLS_OUTPUT] += 1
+                    cell[FOCUS_REASONING] += r.reasoning_tokens
                 if r.unit_quantity is not None or r.tool_calls:
                     _focus_extra(cell, r, None)
 

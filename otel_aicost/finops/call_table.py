@@ -28,19 +28,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from otel_aicost.finops import call_views
-from otel_aicost.finops.call_cells import (
-    EXTRA,
-    HOUR_INTS,
-    ID_SPAN,
-    INFO,
-    INTS,
-    MONEY,
-    PERIODS,
-    WHOLE,
-    CellInfo,
-    Spread,
-    merge_ints,
-)
+from otel_aicost.finops.call_cells import EXTRA, ID_SPAN, INFO, PERIODS, SUMS, WHOLE, CellInfo, Spread
 from otel_aicost.finops.call_fill import adder
 from otel_aicost.finops.focus.sums import FocusSums
 from otel_aicost.finops.report import figures as report_figures
@@ -88,7 +76,7 @@ class CallTable(SeenWindow):
         self.dims_ids: dict[tuple, int] = {}  # dimensions -> id (``call_cells``)
         self.infos: list[CellInfo] = []  # id -> what the outputs need to know of those dimensions
         self.cells: dict[int, list] = {}  # period start + dimensions id -> ``call_cells`` layout
-        self.hourly: dict[int, list] = {}  # hour start + series id -> call_cells.new_hour_cell() layout
+        self.hourly: dict[int, list] = {}  # hour start + series id -> series.new_cell() layout
         self.series_ids: dict[tuple, int] = {}  # (series group key, model) -> id
         self.spreads: dict[tuple, Spread] = {}  # report group key -> its per-call columns
         self.budget_cost: dict[tuple[str, str], dict[int, Decimal]] = {}  # (budget, call currency) -> hour -> cost
@@ -149,8 +137,7 @@ class CallTable(SeenWindow):
                 cell[INFO] = infos[my_id]
                 self.cells[key] = cell
                 continue
-            merge_ints(mine[INTS], cell[INTS])
-            for slot in MONEY:
+            for slot in SUMS:
                 mine[slot] += cell[slot]
             if cell[EXTRA]:
                 _merge_extra(mine, cell[EXTRA])
@@ -162,9 +149,8 @@ class CallTable(SeenWindow):
             if mine is None:
                 self.hourly[slot] = cell
             else:
-                merge_ints(mine[HOUR_INTS], cell[HOUR_INTS])
-                for index in range(HOUR_INTS + 1, len(cell)):
-                    mine[index] += cell[index]
+                for index, value in enumerate(cell):
+                    mine[index] += value
         for name, costs in other.budget_cost.items():
             mine_costs = self.budget_cost.setdefault(name, {})
             for hour, cost in costs.items():

@@ -24,11 +24,9 @@ from otel_aicost.finops.call_cells import (
     COST_WRITE,
     EXTRA,
     FOCUS_REASONING,
-    HOUR_INTS,
     ID_SPAN,
     INFO,
     INPUT,
-    INTS,
     OUTPUT,
     REASONING,
     REQUESTS,
@@ -57,31 +55,31 @@ def report_groups(table: CallTable) -> ReportGroups:
     builder = ReportGroups(list(plan.by), plan.since_ns, plan.until_ns)
     groups = builder.groups
     for cell in table.cells.values():
-        info, ints = cell[INFO], cell[INTS]
+        info = cell[INFO]
         group = groups.get(info.group)
         if group is None:
             group = groups[info.group] = GroupSums()
             spread = table.spreads[info.group]
             group.costs, group.durations, group.out_tokens = spread.costs, spread.durations, spread.out_tokens
             group.priced_duration, group.out_duration = spread.priced_duration(), spread.out_duration()
-        requests = ints[REQUESTS]
+        requests = cell[REQUESTS]
         group.requests += requests
-        group.input += ints[INPUT]
-        group.cached += ints[CACHED]
-        group.cache_write += ints[CACHE_WRITE]
-        group.output += ints[OUTPUT]
-        group.reasoning += ints[REASONING]
+        group.input += cell[INPUT]
+        group.cached += cell[CACHED]
+        group.cache_write += cell[CACHE_WRITE]
+        group.output += cell[OUTPUT]
+        group.reasoning += cell[REASONING]
         if info.error:
             group.errors += requests
         else:
-            group.out_tokens_timed += ints[OUTPUT]
+            group.out_tokens_timed += cell[OUTPUT]
         if info.priced:
             cost = cell[COST]
             group.priced += requests
             group.cost += cost
-            group.priced_tokens += ints[INPUT] + ints[OUTPUT]
+            group.priced_tokens += cell[INPUT] + cell[OUTPUT]
             group.savings += cell[SAVINGS]
-            group.savings_unknown += ints[SAVINGS_UNKNOWN]
+            group.savings_unknown += cell[SAVINGS_UNKNOWN]
             if info.estimated:
                 group.estimated_cost += cost
             if info.assumed:
@@ -112,12 +110,11 @@ def series(table: CallTable, by: list[str] | None = None) -> HourlySeries:
         group, model = keys[series_id]
         hour = slot - series_id
         slot = (hour, group, model)
-        values = [*cell[HOUR_INTS], *cell[HOUR_INTS + 1 :]]  # ``series.new_cell``'s layout
         mine = cells.get(slot)
         if mine is None:
-            cells[slot] = values
+            cells[slot] = list(cell)
         else:
-            for index, value in enumerate(values):
+            for index, value in enumerate(cell):
                 mine[index] += value
     series.budget_cost = {key: dict(costs) for key, costs in table.budget_cost.items()}
     series.first_seen, series.last_seen = table.first_seen, table.last_seen
@@ -146,8 +143,8 @@ def focus_sums(table: CallTable) -> FocusSums:
     rows = builder.rows
     for key, cell in table.cells.items():
         period = key - key % ID_SPAN
-        info, ints = cell[INFO], cell[INTS]
-        requests = ints[REQUESTS]
+        info = cell[INFO]
+        requests = cell[REQUESTS]
         builder.calls += requests
         builder.status_counts[info.status] = builder.status_counts.get(info.status, 0) + requests
         currency = info.focus[0]
@@ -162,11 +159,11 @@ def focus_sums(table: CallTable) -> FocusSums:
         priced = info.focus_priced
         zero = Decimal(0)
         parts = {
-            TOKEN_INPUT: [ints[UNCACHED], cell[COST_INPUT] if priced else zero, ints[CALLS_INPUT], 0],
-            TOKEN_CACHED: [ints[CACHED], cell[COST_CACHED] if priced else zero, ints[CALLS_CACHED], 0],
-            TOKEN_CACHE_WRITE: [ints[CACHE_WRITE], cell[COST_WRITE] if priced else zero, ints[CALLS_WRITE], 0],
-            TOKEN_OUTPUT: [ints[OUTPUT], cell[COST_OUTPUT] if priced else zero, ints[CALLS_OUTPUT],
-                           ints[FOCUS_REASONING]],
+            TOKEN_INPUT: [cell[UNCACHED], cell[COST_INPUT] if priced else zero, cell[CALLS_INPUT], 0],
+            TOKEN_CACHED: [cell[CACHED], cell[COST_CACHED] if priced else zero, cell[CALLS_CACHED], 0],
+            TOKEN_CACHE_WRITE: [cell[CACHE_WRITE], cell[COST_WRITE] if priced else zero, cell[CALLS_WRITE], 0],
+            TOKEN_OUTPUT: [cell[OUTPUT], cell[COST_OUTPUT] if priced else zero, cell[CALLS_OUTPUT],
+                           cell[FOCUS_REASONING]],
         }  # fmt: skip
         for kind, extra in (cell[EXTRA] or {}).items():
             mine = parts.setdefault(kind, [0, zero, 0, 0])

@@ -13,17 +13,11 @@ with the SDK's own path.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from itertools import compress, repeat
-from operator import is_
 from typing import Any
 
 from opentelemetry.trace import SpanKind
 
 from otel_aicost.export.sdk_internals import attributes_can_follow_start, store_clean_span_attributes
-
-_SCALARS = frozenset((str, bool, int, float))
-_STRINGS = frozenset((str,))
-_SCALARS_AND_TUPLES = _SCALARS | {tuple}
 
 
 def start_span(tracer: Any, name: str, parent: Any, attributes: Mapping[str, Any]) -> Any:
@@ -47,14 +41,18 @@ def set_attributes(span: Any, attributes: Mapping[str, Any]) -> None:
 
 
 def _all_plain(attributes: Mapping[str, Any]) -> bool:
-    """Whether the SDK's cleaning would return every value and key as it is."""
-    values = attributes.values()
-    kinds = set(map(type, values))
-    if not kinds <= _SCALARS:
-        if not kinds <= _SCALARS_AND_TUPLES:
+    """Whether the SDK's cleaning would return every value and key as it is: non-empty str keys; str, bool, int and
+    float values, and non-empty tuples of str (a call's finish reasons). A plain loop: callgrind counts about half
+    the instructions of the same check made with sets of types and iterators in C (round 7)."""
+    for key, value in attributes.items():
+        if type(key) is not str or not key:
             return False
-        # only the tuples (a call's finish reasons) are looked at one by one: the values are picked in C
-        for value in compress(values, map(is_, map(type, values), repeat(tuple))):
-            if not (value and set(map(type, value)) == _STRINGS):
+        kind = type(value)
+        if kind is str or kind is int or kind is float or kind is bool:
+            continue
+        if kind is not tuple or not value:
+            return False
+        for item in value:
+            if type(item) is not str:
                 return False
-    return set(map(type, attributes)) == _STRINGS and "" not in attributes  # keys: non-empty str
+    return True

@@ -7,7 +7,6 @@ every read here checks the type and treats anything unexpected as absent.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from operator import itemgetter
 from typing import Any
 
 from otel_aicost import semconv
@@ -60,12 +59,14 @@ def request_attributes(kwargs: Mapping[str, Any]) -> dict[str, Any]:
     values and value types (1, 1.0 and True are equal but distinct attribute values) and copied from then on."""
     if _PARAMETERS.isdisjoint(kwargs):
         return {}
-    names = tuple(sorted(_PARAMETERS.intersection(kwargs)))
-    values = itemgetter(*names)(kwargs) if len(names) > 1 else (kwargs[names[0]],)
-    kinds = tuple(map(type, values))
-    if not _IMMUTABLE.issuperset(kinds):
-        return _request_attributes(kwargs)
-    key = (names, values, kinds)
+    present = []  # (name, value, value type) of each parameter, in the caller's order: a plain loop costs fewer
+    for name, value in kwargs.items():  # instructions than sets, sorting and an itemgetter (callgrind, round 7)
+        if name in _PARAMETERS:
+            kind = type(value)
+            if kind not in _IMMUTABLE:
+                return _request_attributes(kwargs)
+            present.append((name, value, kind))
+    key = tuple(present)
     known = _known_parameters.get(key)
     if known is None:
         known = _request_attributes(kwargs)
@@ -78,7 +79,7 @@ def request_attributes(kwargs: Mapping[str, Any]) -> dict[str, Any]:
 _IMMUTABLE = frozenset((str, int, float, bool, type(None)))
 _MAX_KNOWN_PARAMETERS = 1024
 # (parameter names, their values, their value types) -> the attributes they make; never handed out (copied)
-_known_parameters: dict[tuple[tuple[str, ...], tuple[Any, ...], tuple[type, ...]], dict[str, Any]] = {}
+_known_parameters: dict[tuple[tuple[str, Any, type], ...], dict[str, Any]] = {}
 
 
 class _AskedKeys(dict):  # type: ignore[type-arg]
