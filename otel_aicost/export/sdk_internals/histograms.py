@@ -126,21 +126,7 @@ def aggregate(aggregation: Any, values: Sequence[float]) -> None:
 def aggregate_value(consumer: Any, storages: Any, aggregations: list[Any], value: float) -> bool:
     """Add one value to cumulative ``aggregations`` found under ``storages``; False (nothing done) if the consumer's
     reader storages changed since."""
-    if consumer._reader_storages is not storages:
-        return False
-    for aggregation in aggregations:  # what _ExplicitBucketHistogramAggregation.aggregate does
-        with aggregation._lock:
-            counts = aggregation._value
-            if counts is None:
-                counts = aggregation._value = aggregation._get_empty_bucket_counts()
-            aggregation._sum += value
-            counts[bisect_left(aggregation._boundaries, value)] += 1
-            if aggregation._record_min_max:  # min() and max() as the SDK calls them: the same on NaN-free values
-                if value < aggregation._min:
-                    aggregation._min = value
-                if value > aggregation._max:
-                    aggregation._max = value
-    return True
+    return aggregate_values(consumer, storages, (aggregations,), (value,))
 
 
 def aggregate_values(consumer: Any, storages: Any, aggregations: Sequence[Sequence[Any]], values: Sequence[float]
@@ -157,7 +143,7 @@ def aggregate_values(consumer: Any, storages: Any, aggregations: Sequence[Sequen
                     counts = aggregation._value = aggregation._get_empty_bucket_counts()
                 aggregation._sum += value
                 counts[bisect_left(aggregation._boundaries, value)] += 1
-                if aggregation._record_min_max:
+                if aggregation._record_min_max:  # as the SDK's min() and max(): the same on NaN-free values
                     if value < aggregation._min:
                         aggregation._min = value
                     if value > aggregation._max:
