@@ -50,12 +50,8 @@ def price(pricer: Pricer, request: Request, facts: Facts, usage: Usage | None) -
     if surface.price is not None:
         return surface.price(pricer, request, facts, usage)
     endpoint = request.endpoint
+    tier = effective_service_tier(requested_tier(request.params), facts.service_tier)
     if facts.units is None and not facts.tool_calls and not surface.free:  # billed by its tokens alone
-        tier = facts.service_tier  # effective_service_tier and requested_tier, inlined
-        if not tier:
-            tier = request.params.get("service_tier")
-            if type(tier) is not str:
-                tier = None
         return pricer.price_tokens(
             surface.operation, usage, request.request_model, facts.response_model, request.deployment, tier,
             endpoint.provider, endpoint.server_address,
@@ -67,7 +63,7 @@ def price(pricer: Pricer, request: Request, facts: Facts, usage: Usage | None) -
             request_model=request.request_model,
             response_model=facts.response_model,
             deployment=request.deployment,
-            service_tier=effective_service_tier(requested_tier(request.params), facts.service_tier),
+            service_tier=tier,
             provider=endpoint.provider,
             server_address=endpoint.server_address,
             units=facts.units,
