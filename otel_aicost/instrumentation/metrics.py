@@ -145,14 +145,13 @@ def record_call(
         if cost is not None and cost.total is not None:
             instruments.cost_recorder.record(float(cost.total), series.shared, moment)
         return
-    plan = series.priced_plan if operation != semconv.OP_EMBEDDINGS else series.priced_input_plan
     total = cost.total if cost is not None else None
     # the usual call: its records in one step once their aggregations are known (record_plan.py)
-    if plan is not None and usage is not None and first_chunk_delay is None and total is not None:
+    if series.priced_plan is not None and usage is not None and first_chunk_delay is None and total is not None:
         if operation != semconv.OP_EMBEDDINGS:
-            values = (duration, usage.input_tokens, usage.output_tokens, float(total))
+            plan, values = series.priced_plan, (duration, usage.input_tokens, usage.output_tokens, float(total))
         else:
-            values = (duration, usage.input_tokens, float(total))
+            plan, values = series.priced_input_plan, (duration, usage.input_tokens, float(total))
         if plan.record(values, moment):
             return
     instruments.duration_recorder.record(duration, series.duration, moment)
