@@ -8,9 +8,9 @@ leaving it is recorded); the SDK's stream helpers (``chat.completions.stream()``
 close the HTTP response: the tap sees that close and ends the call at once; garbage collection of an abandoned
 stream; interpreter exit (``ending.py``). The usage we asked for on the caller's behalf
 (``stream_options.include_usage``) is taken out of the SDK's events before it builds chunks of them
-(``usage_events.py``: the usage-only chunk read from its dict, the ``"usage":null`` of every chunk cut out); where
-that filter cannot apply (an SDK or a layout it does not know) the usage-only chunk reaches the proxy, which reads it
-and hides it from the caller, and the null is unset on each chunk.
+(``usage_events.py``: the usage-only chunk read from its dict); where that filter cannot apply (an SDK or a layout
+it does not know) the usage-only chunk reaches the proxy, which reads it and hides it from the caller. The
+``"usage":null`` the API then writes into every chunk is unset on each chunk the caller gets.
 """
 
 from __future__ import annotations

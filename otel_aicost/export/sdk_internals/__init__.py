@@ -63,10 +63,10 @@ from otel_aicost.export.sdk_internals.spans import (
 
 __all__ = [
     "CHECKED_SDK_VERSIONS", "CONTEXT_ONLY_FILTERS", "FAST_PATHS", "aggregate", "aggregate_in_view", "aggregate_value",
-    "aggregate_values", "attribute_items", "attributes_can_follow_start", "exemplar_filter", "explicit_bucket_matches", "hash_attributes",
-    "histogram_consumer", "measurements", "meter_enabled", "missing", "reader_storages", "reset_metric_state",
-    "sample_exemplar", "set_resource_attribute", "span_attributes", "span_queue", "store_clean_span_attributes",
-    "view_attribute_keys", "_span_usable",
+    "aggregate_values", "attribute_items", "attributes_can_follow_start", "exemplar_filter", "explicit_bucket_matches",
+    "hash_attributes", "histogram_consumer", "measurements", "meter_enabled", "missing", "reader_storages",
+    "reset_metric_state", "sample_exemplar", "set_resource_attribute", "span_attributes", "span_queue",
+    "store_clean_span_attributes", "view_attribute_keys", "_span_usable",
 ]  # fmt: skip
 
 _logger = logging.getLogger("otel_aicost")

@@ -99,8 +99,6 @@ def write_csv(rows: Iterable[dict], path: str | os.PathLike[str]) -> int:
     return count
 
 
-
-
 def csv_line(values: Iterable) -> str:
     """One CSV line, exactly as ``csv.writer`` (excel dialect, minimal quoting) writes it: None as an empty cell,
     floats by ``repr``, anything else by ``str``; a cell with a comma, quote, CR or LF quoted, quotes doubled; CRLF
