@@ -20,7 +20,8 @@ from otel_aicost.instrumentation.content import output_messages
 from otel_aicost.instrumentation.facts import NO_FACTS, Facts
 from otel_aicost.instrumentation.safety import report_internal_error
 from otel_aicost.instrumentation.sdk import LegacyAPIResponse
-from otel_aicost.instrumentation.streams import AsyncStreamProxy, StreamProxy, StreamState
+from otel_aicost.instrumentation.stream_state import StreamState
+from otel_aicost.instrumentation.streams import AsyncStreamProxy, StreamProxy
 from otel_aicost.instrumentation.taps import JsonBody, SseDecoder, tap
 
 try:

@@ -22,7 +22,8 @@ from openai.types.chat import ChatCompletionChunk
 from openai.types.completion import Completion
 
 from otel_aicost.instrumentation.facts import NOT_PLAIN, Facts
-from otel_aicost.instrumentation.streams import StreamProxy, StreamState, _never_plain
+from otel_aicost.instrumentation.stream_state import StreamState, _never_plain
+from otel_aicost.instrumentation.streams import StreamProxy
 from otel_aicost.instrumentation.surfaces.chat import CHAT
 from otel_aicost.instrumentation.surfaces.completions import TEXT_COMPLETION
 from otel_aicost.instrumentation.taps import view

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from otel_aicost.instrumentation import streams as streams_module
+from otel_aicost.instrumentation import stream_state
 from otel_aicost.instrumentation.usage_events import usage_only
 from tests.integration.adversarial.shapes import CHAT, chat_helpers, chat_kwargs, chat_reply, exact
 from tests.integration.adversarial.test_stream_exits import one_call
@@ -76,13 +76,13 @@ LAYOUTS = {"demo": None, "api": api_layout}
 def taken(monkeypatch):
     """The usage-only chunks the filter took (their dicts)."""
     seen = []
-    original = streams_module.StreamState.take_usage_event
+    original = stream_state.StreamState.take_usage_event
 
     def spy(self, document):
         seen.append(document)
         return original(self, document)
 
-    monkeypatch.setattr(streams_module.StreamState, "take_usage_event", spy)
+    monkeypatch.setattr(stream_state.StreamState, "take_usage_event", spy)
     return seen
 
 
