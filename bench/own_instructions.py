@@ -1,9 +1,9 @@
 """Our own code's share of what an instrumented call adds, in machine instructions (callgrind, deterministic).
 
-    setarch x86_64 -R .venv/bin/python bench/own_instructions.py --cases chat async_chat embeddings \
+    setarch x86_64 -R .venv-312/bin/python bench/own_instructions.py --cases chat async_chat embeddings \
         chat_wrapper_only --calls 40 --warmup 20
-    setarch x86_64 -R .venv/bin/python bench/own_instructions.py --cases stream --calls 10 --warmup 10
-    (also: .venv/bin/python bench/own_share.py --instructions ...: the same)
+    setarch x86_64 -R .venv-312/bin/python bench/own_instructions.py --cases stream --calls 10 --warmup 10
+    (also: .venv-312/bin/python bench/own_share.py --instructions ...: the same; Python 3.12+, see main())
 
 Callgrind counts instructions but cannot tell one Python frame from another (one eval loop), and
 ``own_share.py`` counts bytecodes, a poor proxy (a C check replaced by a plain loop costs fewer instructions and
@@ -359,8 +359,8 @@ def main(argv: list[str] | None = None) -> None:
     if sys.version_info < (3, 12):
         raise SystemExit(
             "own_instructions: needs Python 3.12+ (sys.monitoring; a 3.11 profile hook runs every bytecode"
-            " unspecialised). Make a venv: ~/.pyenv/versions/3.12.1/bin/python -m venv .venv312 &&"
-            " .venv312/bin/pip install -e '.[test]'"
+            " unspecialised). Make a venv: ~/.pyenv/versions/3.12.1/bin/python -m venv .venv-312 &&"
+            " .venv-312/bin/pip install -e '.[test]'"
         )
     if args.in_process:
         measure_in_process(args.in_process, args.cases, args.calls, args.warmup, args.probe_n, args.out)

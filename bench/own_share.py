@@ -1,7 +1,7 @@
 """Our own code's share of what an instrumented call adds, counted in Python bytecodes (deterministic).
 
     .venv/bin/python bench/own_share.py --cases chat async_chat embeddings chat_wrapper_only --calls 50
-    .venv312/bin/python bench/own_share.py --instructions --cases chat --calls 40   # in instructions instead
+    .venv-312/bin/python bench/own_share.py --instructions --cases chat --calls 40   # in instructions instead
 
 ``--instructions`` hands over to ``own_instructions.py``: the same split counted in machine instructions under
 callgrind (a sys.monitoring hook flipping callgrind's collection, Python 3.12+), the measure to decide with;
