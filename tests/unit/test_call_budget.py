@@ -39,7 +39,7 @@ from tests.support import mock_openai, payloads
 # made once or cheaper (they were 616 / 499); 294 and 250 (389 and 313 at the oldest) once the start attributes are
 # stored as clean values where no sampler or on_start processor can tell (span_writes.start_span).
 # Round 5 (callpath): a usage of the usual shape read in a few lookups (surfaces/usual_usage.py), the single choice's
-# finish reason and the common fields without helper calls, tuples checked alone in span_writes._all_plain: chat
+# finish reason and the common fields without helper calls, tuples checked alone in span_writes.all_plain: chat
 # 294 -> 259 (openai 1.40 keeps the usage details as extra dicts, the general read: 389 -> 384); embeddings 250 / 313.
 # Round 6 (streams): a for loop's plain chunk is noted by one function of its surface (plain_chunks.choices_noter:
 # the read and the two appends), the texts are not filtered when the stream reported usage, the chunk gaps and their
