@@ -31,7 +31,7 @@ class _Proxy(wrapt.ObjectProxy):  # type: ignore[misc]
         super().__init__(stream)
         self._self_state = state
         if state.injected:  # the usage we asked for, taken out of the events before the SDK builds them
-            filter_usage_events(stream, state.take_usage_event)
+            state.nulls_gone = filter_usage_events(stream, state.take_usage_event)
 
     def _self_end(self, error: BaseException | None) -> None:
         self._self_state.end(error)
