@@ -12,7 +12,8 @@ from decimal import Decimal
 
 from otel_aicost import semconv
 from otel_aicost.config.settings import Deployment, Settings
-from otel_aicost.cost.pricer import Pricer, PricingRequest
+from otel_aicost.cost.call_cost import PricingRequest
+from otel_aicost.cost.pricer import Pricer
 from otel_aicost.instrumentation.usage import Usage
 
 USAGE = Usage(input_tokens=12_345, output_tokens=678, cache_read_tokens=8_192, reasoning_tokens=256)

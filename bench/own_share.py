@@ -1,6 +1,11 @@
 """Our own code's share of what an instrumented call adds, counted in Python bytecodes (deterministic).
 
     .venv/bin/python bench/own_share.py --cases chat async_chat embeddings chat_wrapper_only --calls 50
+    .venv-312/bin/python bench/own_share.py --instructions --cases chat --calls 40   # in instructions instead
+
+``--instructions`` hands over to ``own_instructions.py``: the same split counted in machine instructions under
+callgrind (a sys.monitoring hook flipping callgrind's collection, Python 3.12+), the measure to decide with;
+bytecodes stay useful to see which of our functions run the most (``--functions N``).
 
 Callgrind counts machine instructions but cannot tell one Python frame from another (CPython 3.11 runs every
 Python function in the same C loop), so the split is counted one level up: every bytecode executed on the calling
@@ -67,11 +72,22 @@ def count(run, functions: collections.Counter | None = None) -> collections.Coun
 
 
 def main() -> None:
+    if "--instructions" in sys.argv[1:]:
+        sys.path.insert(0, str(HERE))
+        import own_instructions
+
+        own_instructions.main([arg for arg in sys.argv[1:] if arg != "--instructions"])
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", nargs="+", default=["chat", "async_chat", "embeddings", "chat_wrapper_only"])
     parser.add_argument("--calls", type=int, default=50)
-    parser.add_argument("--functions", type=int, default=0, metavar="N",
-                        help="also list our N functions that execute the most bytecodes per call")
+    parser.add_argument(
+        "--functions",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also list our N functions that execute the most bytecodes per call",
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
     import modes
@@ -91,9 +107,11 @@ def main() -> None:
         added = {kind: (ours[kind] - raw[kind]) / args.calls for kind in set(ours) | set(raw)}
         total = sum(added.values())
         ours, fast, sdk = added.get("otel_aicost", 0), added.get("sdk_internals", 0), added.get("opentelemetry", 0)
-        print(f"{case:18} bytecodes added per call {total:7.0f}: otel_aicost {ours:6.0f} ({ours / total:.0%}), "
-              f"its SDK fast paths (sdk_internals) {fast:5.0f} ({fast / total:.0%}), opentelemetry {sdk:6.0f} "
-              f"({sdk / total:.0%}), other {added.get('other', 0) + added.get('bench', 0):5.0f}")
+        print(
+            f"{case:18} bytecodes added per call {total:7.0f}: otel_aicost {ours:6.0f} ({ours / total:.0%}), "
+            f"its SDK fast paths (sdk_internals) {fast:5.0f} ({fast / total:.0%}), opentelemetry {sdk:6.0f} "
+            f"({sdk / total:.0%}), other {added.get('other', 0) + added.get('bench', 0):5.0f}"
+        )
         for (filename, name), executed in functions.most_common(args.functions):
             print(f"    {executed / args.calls:6.0f}  {filename}:{name}")
 

@@ -114,7 +114,7 @@ def _units_estimate(call: Any, pricer: Any, deployment: Any) -> Decimal | None:
     complete = call.surface.complete
     if complete is None:
         return None
-    from otel_aicost.cost.pricer import PricingRequest
+    from otel_aicost.cost.call_cost import PricingRequest
     from otel_aicost.instrumentation.facts import NO_FACTS
 
     units = complete(call.kwargs, NO_FACTS).units

@@ -13,13 +13,12 @@ from typing import Any
 import click
 
 from otel_aicost import semconv
-from otel_aicost.config.settings import Deployment
-from otel_aicost.cost.pricer import Pricer, PricingRequest
-from otel_aicost.cost.pricing import PriceEntry
-from otel_aicost.cost.pricing import azure_prices
-from otel_aicost.cost.pricing import openai_prices, supplement
-from otel_aicost.cost.pricing.entry import OPTIONAL_RATES
 from otel_aicost.cli._pricing_common import DEPLOYMENT_TYPE, BadInput, emit, money, settings, unknown_model
+from otel_aicost.config.settings import Deployment
+from otel_aicost.cost.call_cost import PricingRequest
+from otel_aicost.cost.pricer import Pricer
+from otel_aicost.cost.pricing import PriceEntry, azure_prices, openai_prices, supplement
+from otel_aicost.cost.pricing.entry import OPTIONAL_RATES
 
 COLUMNS = (
     "model",
@@ -159,7 +158,7 @@ def describe(
 
 
 def _row(model: str, entry: PriceEntry, pricer: Pricer) -> dict[str, Any]:
-    factor = pricer._factor
+    factor = pricer.factor
     converted = entry.scaled(factor) if pricer.currency != "USD" else entry
     return {
         "model": model,
@@ -180,7 +179,7 @@ def _row(model: str, entry: PriceEntry, pricer: Pricer) -> dict[str, Any]:
 def unit_note(pricer: Pricer) -> str:
     note = f"prices per 1M tokens in {pricer.currency}"
     if pricer.currency != "USD":
-        note += f" (USD converted at usd_rate {money(pricer._factor)})"
+        note += f" (USD converted at usd_rate {money(pricer.factor)})"
     if pricer.catalog.overrides:
         note += "; [[prices]] overrides in the config are USD per 1M tokens"
     if pricer.catalog.local is not None:

@@ -14,9 +14,10 @@ from decimal import Decimal
 from typing import Any
 
 from otel_aicost import semconv
-from otel_aicost.cost import tokens
 from otel_aicost.config.settings import Deployment, load_settings
-from otel_aicost.cost.pricer import Pricer, PricingRequest
+from otel_aicost.cost import tokens
+from otel_aicost.cost.call_cost import PricingRequest
+from otel_aicost.cost.pricer import Pricer
 from otel_aicost.instrumentation.safety import renew_lock_after_fork
 from otel_aicost.instrumentation.usage import ESTIMATED, Usage
 

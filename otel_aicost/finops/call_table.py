@@ -27,7 +27,7 @@ import random
 from dataclasses import dataclass
 from decimal import Decimal
 
-from otel_aicost.finops import call_views
+from otel_aicost.finops import call_views, cell_pickle
 from otel_aicost.finops.call_cells import EXTRA, ID_SPAN, INFO, PERIODS, SUMS, WHOLE, CellInfo, Spread
 from otel_aicost.finops.call_fill import adder
 from otel_aicost.finops.focus.sums import FocusSums
@@ -95,11 +95,15 @@ class CallTable(SeenWindow):
         self.add = adder(self)
 
     def __getstate__(self) -> dict:
-        transient = ("report_key", "series_key", "_random", "recent_hours", "add")
-        return {k: v for k, v in self.__dict__.items() if k not in transient}
+        transient = ("report_key", "series_key", "_random", "recent_hours", "add", "cells", "hourly")
+        state = {k: v for k, v in self.__dict__.items() if k not in transient}
+        state["packed_cells"] = cell_pickle.pack(self.cells, self.hourly)  # a worker's table to the parent
+        return state
 
     def __setstate__(self, state: dict) -> None:
+        packed = state.pop("packed_cells")
         self.__dict__.update(state)
+        self.cells, self.hourly = cell_pickle.unpack(packed, self.infos)
         self._transient()
 
     def spread(self, group: tuple) -> Spread:

@@ -25,7 +25,11 @@ from otel_aicost.finops.records import MAX_EXAMPLES, CostRecord, ReadStats, find
 from otel_aicost.finops.span_dedupe import SeenSpans, mark, marks
 
 PARALLEL_MIN_BYTES = 64 * 1024 * 1024  # below this, worker start-up costs more than it saves
-BATCH_BYTES = 4 * 1024 * 1024
+# Lines per batch handed to a worker. Small on purpose: a batch's buffers (the pipe's message and its lines) are
+# written and read once each, and a worker's call table (tens of MB of cells touched at random on shuffled input)
+# pushes buffers it does not reuse soon out of the cache; 1 MB batches are reused while still cached.
+BATCH_BYTES = 1024 * 1024
+PROGRESS_BYTES = 4 * 1024 * 1024  # bytes read in this process between two progress callbacks
 _UNTIL_EXIT: list = []  # a worker's results, never freed (see ``_worker``)
 
 
@@ -91,7 +95,7 @@ def _scan_files(files, sink_factory, decoder, progress) -> tuple[Sink, ReadStats
             for record in keep(decoder(raw, where, number, stats), where, number, stats):
                 add(record)
             batch_bytes += len(raw)
-            if progress is not None and batch_bytes >= BATCH_BYTES:
+            if progress is not None and batch_bytes >= PROGRESS_BYTES:
                 batch_bytes = 0
                 progress(stats)
     if progress is not None:
@@ -122,6 +126,7 @@ def _worker(tasks, results, sink_factory, decoder, contested) -> None:
                 number = first + offset
                 for record in keep(decoder(raw, where, number, stats), where, number, stats):
                     add(record)
+            task = lines = raw = None  # freed before the next batch is received: its buffers reuse this memory
         results.put(("ok", (sink, seen.packed, seen.texts, seen.repeated, seen.held), stats))
         # The process ends right after (``os._exit``, once the queue has sent this): kept referenced, the table
         # and the span keys are not freed object by object first (cold memory, ~0.3 s a worker at 1M spans).
@@ -154,6 +159,7 @@ def _read_parallel(files, sink_factory, decoder, workers, progress, contested):
     for proc in procs:
         proc.start()
     main_stats = ReadStats()  # what the reading side saw: files, lines, damaged gzip streams
+    next_progress = 0
     try:
         for path in files:
             main_stats.files += 1
@@ -170,7 +176,8 @@ def _read_parallel(files, sink_factory, decoder, workers, progress, contested):
                     _put(tasks, (where, first, batch), procs)
                     main_stats.bytes += size
                     batch, size = [], 0
-                    if progress is not None:
+                    if progress is not None and main_stats.bytes >= next_progress:
+                        next_progress = main_stats.bytes + PROGRESS_BYTES
                         progress(main_stats)
             if batch:
                 _put(tasks, (where, first, batch), procs)

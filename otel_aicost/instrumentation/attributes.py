@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from otel_aicost import semconv
-from otel_aicost.cost.pricer import Cost
+from otel_aicost.cost.call_cost import Cost
 from otel_aicost.instrumentation.facts import Facts
 from otel_aicost.instrumentation.usage import Usage
 

@@ -17,7 +17,7 @@ from opentelemetry.trace import Status, StatusCode
 
 from otel_aicost import semconv
 from otel_aicost.budgets.rules import BudgetExceeded
-from otel_aicost.cost.pricer import Cost
+from otel_aicost.cost.call_cost import Cost
 from otel_aicost.instrumentation.attributes import end_attributes, error_type, metric_attributes, start_attributes
 from otel_aicost.instrumentation.facts import NO_FACTS, Facts
 from otel_aicost.instrumentation.metrics import Series, record_call

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from otel_aicost.cost.call_cost import Cost, PricingRequest, effective_service_tier
 from otel_aicost.cost.estimate import estimated_usage
-from otel_aicost.cost.pricer import Cost, Pricer, PricingRequest, effective_service_tier
+from otel_aicost.cost.pricer import Pricer
 from otel_aicost.instrumentation.facts import Facts
 from otel_aicost.instrumentation.request import Request
 from otel_aicost.instrumentation.usage import Usage

@@ -8,11 +8,10 @@ import signal
 
 import pytest
 
-from otel_aicost.cost import estimate
-from otel_aicost.cost import tokens
 from otel_aicost.config.settings import Settings
-from otel_aicost.cost.pricer import Pricer, PricingRequest
-from otel_aicost.cost import shipped
+from otel_aicost.cost import estimate, shipped, tokens
+from otel_aicost.cost.call_cost import PricingRequest
+from otel_aicost.cost.pricer import Pricer
 from otel_aicost.instrumentation.usage import Usage
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")

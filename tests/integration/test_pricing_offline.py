@@ -45,7 +45,8 @@ def test_import_is_lazy_and_pricing_and_counting_work_with_the_network_blocked(t
         lazy = not any(name in sys.modules for name in ("genai_prices", "tiktoken"))
         lazy = lazy and not getattr(sys.modules.get("otel_aicost.cost.shipped"), "_json", None)  # no price file read
         from otel_aicost.config.settings import Deployment, Settings
-        from otel_aicost.cost.pricer import Pricer, PricingRequest
+        from otel_aicost.cost.call_cost import PricingRequest
+        from otel_aicost.cost.pricer import Pricer
         from otel_aicost.instrumentation.usage import Usage
         pricer = Pricer(Settings())
         openai = pricer.price(PricingRequest("chat", Usage(1000, 100), "gpt-4o"))

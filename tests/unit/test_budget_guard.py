@@ -11,13 +11,13 @@ import openai
 import pytest
 from opentelemetry.trace import StatusCode
 
-from otel_aicost import allocate
+from otel_aicost import allocate, semconv
 from otel_aicost.budgets import guard as budget_guard
-from otel_aicost import semconv
 from otel_aicost.budgets.rules import BudgetExceeded
-from otel_aicost.instrumentation.surfaces import Surface
 from otel_aicost.config.settings import Deployment
-from otel_aicost.cost.pricer import Cost, Pricer
+from otel_aicost.cost.call_cost import Cost
+from otel_aicost.cost.pricer import Pricer
+from otel_aicost.instrumentation.surfaces import Surface
 from tests.support import payloads
 from tests.support.mock_openai import Recorder, client, json_response
 

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from otel_aicost import semconv
 from otel_aicost.config.settings import Deployment, PriceOverride, Settings
-from otel_aicost.cost.pricer import Cost, Pricer, PricingRequest, effective_service_tier
+from otel_aicost.cost.call_cost import Cost, PricingRequest, effective_service_tier
+from otel_aicost.cost.pricer import Pricer
 from otel_aicost.cost.pricing import Catalog
 from otel_aicost.instrumentation.usage import Usage
 

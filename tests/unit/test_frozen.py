@@ -8,7 +8,7 @@ import inspect
 
 import pytest
 
-from otel_aicost.cost.pricer import Cost, PricingRequest
+from otel_aicost.cost.call_cost import Cost, PricingRequest
 from otel_aicost.frozen import fast_init
 from otel_aicost.instrumentation.facts import Chunk, Facts
 from otel_aicost.instrumentation.request import Request

@@ -21,7 +21,8 @@ from otel_aicost.budgets.guard import BudgetGuard
 from otel_aicost.budgets.rules import Budget
 from otel_aicost.cli import main as cli
 from otel_aicost.config.settings import ConfigError, Deployment, PriceOverride, Settings, load_settings
-from otel_aicost.cost.pricer import Pricer, PricingRequest
+from otel_aicost.cost.call_cost import PricingRequest
+from otel_aicost.cost.pricer import Pricer
 from otel_aicost.cost.pricing import imported, importers
 from otel_aicost.instrumentation.usage import Usage, breakdown
 
@@ -293,9 +294,9 @@ def test_the_report_shows_the_share_of_cost_priced_on_an_assumed_deployment_type
     groups, totals = builder.summaries()
     assert totals[0].assumed_share == 0.75
     assert "assumed_type" in COLUMN_NAMES
+    from otel_aicost.finops.records import ReadStats
     from otel_aicost.finops.report.build import report_from
     from otel_aicost.finops.report.output import to_table
-    from otel_aicost.finops.records import ReadStats
 
     table = to_table(report_from(builder, ReadStats(), None, None))
     assert "75.0% of the USD cost was priced on an assumed Azure deployment type" in table

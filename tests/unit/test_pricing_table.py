@@ -12,7 +12,8 @@ import pytest
 
 from otel_aicost import semconv
 from otel_aicost.config.settings import Deployment, Settings
-from otel_aicost.cost.pricer import Pricer, PricingRequest
+from otel_aicost.cost.call_cost import PricingRequest
+from otel_aicost.cost.pricer import Pricer
 from otel_aicost.instrumentation.usage import Usage
 
 D = Decimal

@@ -14,7 +14,8 @@ from click.testing import CliRunner
 from otel_aicost.cli import main
 from otel_aicost.config.settings import Settings
 from otel_aicost.cost import shipped
-from otel_aicost.cost.pricer import Pricer, PricingRequest
+from otel_aicost.cost.call_cost import PricingRequest
+from otel_aicost.cost.pricer import Pricer
 from otel_aicost.instrumentation.usage import Usage
 
 REAL = Path(shipped.__file__).parent / "pricing"

@@ -14,7 +14,8 @@ from decimal import Decimal
 
 from otel_aicost import semconv
 from otel_aicost.config.settings import Settings
-from otel_aicost.cost.pricer import Pricer, PricingRequest
+from otel_aicost.cost.call_cost import PricingRequest
+from otel_aicost.cost.pricer import Pricer
 from otel_aicost.cost.pricing import catalog
 from otel_aicost.instrumentation.usage import Usage
 

@@ -19,8 +19,9 @@ import pytest
 
 from otel_aicost import semconv
 from otel_aicost.config.settings import Settings
+from otel_aicost.cost.call_cost import PricingRequest
 from otel_aicost.cost.fees import ToolCall, Units
-from otel_aicost.cost.pricer import Pricer, PricingRequest
+from otel_aicost.cost.pricer import Pricer
 
 D = Decimal
 PRICER = Pricer(Settings())

@@ -15,7 +15,7 @@ from typing import Any
 
 from otel_aicost import semconv
 from otel_aicost.cost import fees
-from otel_aicost.cost.pricer import Cost, PricingRequest
+from otel_aicost.cost.call_cost import Cost, PricingRequest
 from otel_aicost.instrumentation.facts import Facts
 from otel_aicost.instrumentation.surfaces.shared import chat_usage, count, field, text, usage_of
 from otel_aicost.instrumentation.surfaces.surface import Patch, Surface
