@@ -5,6 +5,11 @@ Every export becomes exactly one line written by a single ``os.write`` of the co
 last line. When a write was cut short (or a previous process died mid-line) the next write starts with a
 newline, so a torn fragment stays on its own line and never corrupts the line after it.
 
+Several processes append to one file (a pre-fork server's workers). Each write holds an exclusive ``flock`` on
+the file, and a newly opened file's last byte is looked at under it: without the lock, a process opening the
+file while another was half-way through a large line took that line for a torn one and started an empty line.
+(Where ``fcntl`` is missing, Windows, the writes go unlocked as before.)
+
 When the file would grow past ``max_bytes`` it is renamed to ``<stem>-<UTC timestamp>.jsonl`` and a new
 file started; at most ``max_rotated_files`` rotated files are kept, the oldest deleted.
 
@@ -23,6 +28,11 @@ import time
 import weakref
 from datetime import datetime, timezone
 from pathlib import Path
+
+try:
+    from fcntl import LOCK_EX, LOCK_UN, flock
+except ImportError:  # Windows: no flock; writes go unlocked
+    flock = None
 
 _logger = logging.getLogger("otel_aicost.exporters")
 
@@ -61,6 +71,7 @@ class JsonLinesWriter:
         self._inode: tuple[int, int] | None = None
         self._next_reopen_check = 0.0
         self._needs_newline = False
+        self._tail_unread = False
         self._failing = False
         self._closed = False
         if hasattr(os, "register_at_fork"):  # a fork while another thread held the lock must not deadlock the child
@@ -100,6 +111,19 @@ class JsonLinesWriter:
             self._rotate_locked()
             fd = self._open_locked()
             size = os.fstat(fd).st_size
+        locked = _lock(fd)  # no other process is half-way through a line while we look at the tail or write
+        try:
+            self._append(fd, data)
+        finally:
+            if locked:
+                with contextlib.suppress(OSError):
+                    flock(fd, LOCK_UN)
+
+    def _append(self, fd: int, data: bytes) -> None:
+        if self._tail_unread:  # a file we just opened: did a write of ours, or a process that died, tear a line?
+            self._tail_unread = False
+            size = os.fstat(fd).st_size
+            self._needs_newline = bool(size) and _last_byte(fd, size) != b"\n"
         if self._needs_newline:
             data = b"\n" + data
             self._needs_newline = False
@@ -127,8 +151,9 @@ class JsonLinesWriter:
             self._fd = fd
             self._inode = (stat.st_dev, stat.st_ino)
             self._next_reopen_check = now + _REOPEN_CHECK_SECONDS
-            # A previous write of ours failed half-way, or an earlier process died mid-line: start a fresh line.
-            self._needs_newline = bool(stat.st_size) and _last_byte(fd, stat.st_size) != b"\n"
+            # A previous write of ours failed half-way, or an earlier process died mid-line: the next write looks
+            # at the last byte, under the file lock, and starts a fresh line if it is not a newline.
+            self._tail_unread = True
         return self._fd
 
     def _rotate_locked(self) -> None:
@@ -184,6 +209,17 @@ def _reset_after_fork(weak_self: weakref.ref) -> None:
     if writer is not None:
         writer._lock = threading.Lock()  # the inherited descriptor stays: O_APPEND keeps both processes' lines whole
         writer._next_reopen_check = 0.0
+
+
+def _lock(fd: int) -> bool:
+    """Take the file's exclusive lock; False where there is none to take (Windows, a file system without flock)."""
+    if flock is None:
+        return False
+    try:
+        flock(fd, LOCK_EX)
+    except OSError:  # e.g. ENOLCK on some network file systems: write unlocked, as before
+        return False
+    return True
 
 
 def _last_byte(fd: int, size: int) -> bytes:

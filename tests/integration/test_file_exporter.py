@@ -30,6 +30,7 @@ from otel_aicost.export import (
     JsonLinesFileMetricExporter,
     JsonLinesFileSpanExporter,
 )
+from otel_aicost.export.jsonl_writer import JsonLinesWriter
 
 ROTATED = re.compile(r"^traces-\d{8}T\d{6}\.\d{6}Z(?:-\d+)?\.jsonl$")
 
@@ -392,3 +393,30 @@ def test_an_encoding_bug_is_counted_and_logged_once_not_raised(tmp_path, caplog)
             assert exporter.export([object(), object()]) == SpanExportResult.FAILURE  # not spans at all
     assert exporter.dropped == 6
     assert len([r for r in caplog.records if r.name == "otel_aicost.exporters"]) == 1
+
+
+def _append_fresh(directory: str, lines: int, worker: int) -> None:
+    line = json.dumps({"worker": worker, "pad": "x" * 1_000_000}).encode()
+    for _ in range(lines):
+        writer = JsonLinesWriter(directory, "shared", max_bytes=10**10)  # a fresh open looks at the file's tail
+        assert writer.write(line)
+        writer.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_processes_opening_the_file_while_another_writes_a_long_line_add_no_empty_lines(tmp_path):
+    # A pre-fork server's workers open the one file at their first export, often while another is writing: the
+    # tail must not be taken for a torn line (that wrote an empty line before the next), and nothing may be lost.
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=_append_fresh, args=(str(tmp_path), 25, n)) for n in range(4)]
+    for process in workers:
+        process.start()
+    for process in workers:
+        process.join(120)
+    assert [process.exitcode for process in workers] == [0, 0, 0, 0]
+    lines = (tmp_path / "shared.jsonl").read_bytes().split(b"\n")
+    assert lines.pop() == b"", "the file ends with a complete line"
+    assert b"" not in lines, f"{lines.count(b'')} empty lines"
+    assert sorted(json.loads(line)["worker"] for line in lines) == sorted(n for n in range(4) for _ in range(25))
