@@ -27,10 +27,13 @@
 #define KIND_OURS 1
 #define KIND_SDK_INTERNALS 2
 #define KIND_OTHER 4
+#define KIND_FOCUS 8 /* our code in the file named by set_focus() (--by-file) */
 #define MAX_DEPTH 8192
 
 static Py_ssize_t extra_index = -1;
 static int wanted = 0;
+static char focus[512] = "";
+static intptr_t generation = 1; /* a code object's cached kind is valid for one focus */
 static int collecting = 0;
 static int depth = 0;
 static unsigned char kinds[MAX_DEPTH];
@@ -41,7 +44,9 @@ static unsigned long owner; /* sys.monitoring calls back on every thread: only t
 static int kind_of(PyCodeObject *code) {
     void *extra = NULL;
     if (PyUnstable_Code_GetExtra((PyObject *)code, extra_index, &extra) == 0 && extra != NULL) {
-        return (int)(intptr_t)extra;
+        if (((intptr_t)extra >> 4) == generation) {
+            return (int)((intptr_t)extra & 15);
+        }
     }
     PyErr_Clear();
     int kind = KIND_OTHER;
@@ -53,7 +58,10 @@ static int kind_of(PyCodeObject *code) {
     } else if (strstr(name, "/otel_aicost/") != NULL) {
         kind = KIND_OURS;
     }
-    if (PyUnstable_Code_SetExtra((PyObject *)code, extra_index, (void *)(intptr_t)kind) != 0) {
+    if (kind != KIND_OTHER && focus[0] && strstr(name, focus) != NULL) {
+        kind = KIND_FOCUS;
+    }
+    if (PyUnstable_Code_SetExtra((PyObject *)code, extra_index, (void *)((generation << 4) | kind)) != 0) {
         PyErr_Clear();
     }
     return kind;
@@ -129,6 +137,16 @@ static PyObject *stop(PyObject *self, PyObject *unused) {
     return Py_BuildValue("KKK", events, events_on, flips);
 }
 
+static PyObject *set_focus(PyObject *self, PyObject *args) {
+    const char *name;
+    if (!PyArg_ParseTuple(args, "s", &name)) {
+        return NULL;
+    }
+    snprintf(focus, sizeof focus, "%s", name);
+    generation++;
+    Py_RETURN_NONE;
+}
+
 static PyObject *toggle(PyObject *self, PyObject *unused) {
     CALLGRIND_TOGGLE_COLLECT;
     Py_RETURN_NONE;
@@ -152,6 +170,7 @@ static PyMethodDef methods[] = {
     {"pop", (PyCFunction)(void (*)(void))pop, METH_FASTCALL, "a frame returns, yields or unwinds"},
     {"start", start, METH_VARARGS, "start(kinds): collect while the innermost Python frame is of these kinds"},
     {"stop", stop, METH_NOARGS, "stop collecting: (events, events wholly collected, events that flipped it)"},
+    {"set_focus", set_focus, METH_VARARGS, "set_focus(path part): our code in that file is of the kind FOCUS"},
     {"toggle", toggle, METH_NOARGS, "flip collection (no hook): the whole batch counted"},
     {"dump", dump, METH_VARARGS, "dump the counts so far under a label"},
     {"under_valgrind", under_valgrind, METH_NOARGS, "running under valgrind"},
@@ -170,6 +189,7 @@ PyMODINIT_FUNC PyInit_own_hook(void) {
         PyModule_AddIntConstant(m, "OURS", KIND_OURS);
         PyModule_AddIntConstant(m, "SDK_INTERNALS", KIND_SDK_INTERNALS);
         PyModule_AddIntConstant(m, "OTHER", KIND_OTHER);
+        PyModule_AddIntConstant(m, "FOCUS", KIND_FOCUS);
     }
     return m;
 }
