@@ -166,7 +166,26 @@ class Counter:
         self.batches.append({"label": label, "events": dict(zip(("all", "on", "flips"), events))})
 
 
-def measure_in_process(folder: str, cases: list[str], calls: int, warmup: int, probe_n: int, out: str) -> None:
+def _our_files(run) -> list[str]:  # noqa: ANN001
+    """The files of our code that ``run()`` executes (``/otel_aicost/...``), found with sys.settrace, uncounted."""
+    files: set[str] = set()
+
+    def tracer(frame, event, _arg):  # noqa: ANN001, ANN202
+        name = frame.f_code.co_filename
+        if "/otel_aicost/" in name:
+            files.add("/otel_aicost/" + name.rsplit("/otel_aicost/", 1)[1])
+        return None
+
+    sys.settrace(tracer)
+    try:
+        run()
+    finally:
+        sys.settrace(None)
+    return sorted(files)
+
+
+def measure_in_process(folder: str, cases: list[str], calls: int, warmup: int, probe_n: int, out: str,
+                       by_file: bool = False) -> None:  # fmt: skip
     sys.path.insert(0, folder)
     sys.path.insert(0, str(HERE))
     import modes
@@ -227,6 +246,14 @@ def measure_in_process(folder: str, cases: list[str], calls: int, warmup: int, p
         count.kinds(f"{case}.instrumented.other", other_kind, lambda: batch(True))
         count.kinds(f"{case}.instrumented.hooked", every, lambda: batch(True))
         count.kinds(f"{case}.raw.ours", ours_kind, lambda: batch(False))
+        if by_file:  # ours, one file at a time: where our instructions go
+            for name in _our_files(lambda case=case: caller.run(case, 1, True)):
+                own_hook.set_focus(name)
+                own_hook.start(0)  # one call collecting nothing: every code object's kind found again, uncounted
+                caller.run(case, 1, True)
+                own_hook.stop()
+                count.kinds(f"{case}.file:{name}", own_hook.FOCUS, lambda: batch(True))
+            own_hook.set_focus("")
     pathlib.Path(out).write_text(json.dumps(count.batches))
 
 
@@ -238,7 +265,8 @@ def _instructions(path: str) -> int:
     raise SystemExit(f"no totals in {path}")
 
 
-def run(cases: list[str], calls: int, warmup: int, probe_n: int, keep: str | None) -> dict[str, dict]:
+def run(cases: list[str], calls: int, warmup: int, probe_n: int, keep: str | None, by_file: bool = False
+        ) -> dict[str, dict]:  # fmt: skip
     folder = keep or tempfile.mkdtemp(prefix="own-instructions-")
     os.makedirs(folder, exist_ok=True)
     build(folder)
@@ -250,6 +278,7 @@ def run(cases: list[str], calls: int, warmup: int, probe_n: int, keep: str | Non
         "valgrind", "--tool=callgrind", "--collect-atstart=no", f"--callgrind-out-file={prefix}.out",
         "--dump-instr=no", sys.executable, __file__, "--in-process", folder, "--cases", *cases,
         "--calls", str(calls), "--warmup", str(warmup), "--probe-n", str(probe_n), "--out", out,
+        *(["--by-file"] if by_file else []),
     ]  # fmt: skip
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     done = subprocess.run(command, capture_output=True, text=True, cwd=HERE.parent, env=env)
@@ -342,6 +371,14 @@ def report(counted: dict[str, dict], cases: list[str], calls: int, probe_n: int)
             "sum_error": total - instrumented, "hook_predicted": predicted, "hook_measured": measured,
             "raw_ours": raw_ours, "ours_own_calibration": ours_own_calibration,
         }  # fmt: skip
+        files = {label.split(":", 1)[1]: corrected(batch, per_event) / calls
+                 for label, batch in counted.items() if label.startswith(f"{case}.file:")}  # fmt: skip
+        if files:
+            print(f"{'':18} by file (ours and sdk_internals, {sum(files.values()) / 1e3:,.0f}k in all"
+                  f" against {(ours + fast) / 1e3:,.0f}k):")  # fmt: skip
+            for name, value in sorted(files.items(), key=lambda item: -item[1]):
+                print(f"{'':18}   {value / 1e3:6.1f}k  {name}")
+            results["cases"][case]["by_file"] = files
     return results
 
 
@@ -353,6 +390,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--probe-n", type=int, default=20000, help="calls of each calibration probe")
     parser.add_argument("--keep", help="keep the build, the dumps and the batches in this folder")
     parser.add_argument("--json", help="write the results here")
+    parser.add_argument(
+        "--by-file",
+        action="store_true",
+        help="also count ours one file at a time (a batch per file): where our instructions go",
+    )
     parser.add_argument("--in-process", metavar="FOLDER", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -363,9 +405,9 @@ def main(argv: list[str] | None = None) -> None:
             " .venv-312/bin/pip install -e '.[test]'"
         )
     if args.in_process:
-        measure_in_process(args.in_process, args.cases, args.calls, args.warmup, args.probe_n, args.out)
+        measure_in_process(args.in_process, args.cases, args.calls, args.warmup, args.probe_n, args.out, args.by_file)
         return
-    counted = run(args.cases, args.calls, args.warmup, args.probe_n, args.keep)
+    counted = run(args.cases, args.calls, args.warmup, args.probe_n, args.keep, args.by_file)
     results = report(counted, args.cases, args.calls, args.probe_n)
     if args.json:
         pathlib.Path(args.json).write_text(json.dumps(results, indent=1))

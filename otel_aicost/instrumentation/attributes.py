@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from otel_aicost import semconv
 from otel_aicost.cost.call_cost import Cost
 from otel_aicost.instrumentation.facts import Facts
+from otel_aicost.instrumentation.span_writes import all_plain
 from otel_aicost.instrumentation.usage import Usage
 
 if TYPE_CHECKING:
@@ -52,17 +53,27 @@ def profile_attributes(profile: Profile) -> tuple[dict[str, Any], dict[str, Any]
     return span, common
 
 
-def start_attributes(request: Request, content: Any) -> dict[str, Any]:
-    """The profile's attributes, then the request parameters, the allocation tags and (if captured) the content."""
-    attributes = dict(request.profile.span_attributes)
+def start_attributes(request: Request, content: Any) -> tuple[dict[str, Any], bool | None]:
+    """The profile's attributes, then the request parameters, the allocation tags and (if captured) the content;
+    and whether every value is plain (``span_writes.all_plain``), from the profile's answer (checked once per
+    profile) and a check of what this call adds: True only if every part is plain (a part may replace a profile
+    value, never with one unchecked); None when content is captured (checked whole by the span start)."""
+    profile = request.profile
+    attributes = dict(profile.span_attributes)
+    plain: bool | None = profile.plain_span_attributes
     parameters = request.surface.request(request.params)
     if parameters:
         attributes.update(parameters)
-    for key, value in request.tags.items():
-        attributes[semconv.TAG_PREFIX + key] = value
+        plain = plain and all_plain(parameters)
+    tags = request.tags
+    if tags:
+        for key, value in tags.items():
+            attributes[semconv.TAG_PREFIX + key] = value
+            plain = plain and type(value) is str  # the key is a str: the prefix was added to it
     if content.on_span:
         content.request_to_span(request.surface, request.kwargs, attributes)
-    return attributes
+        plain = None
+    return attributes, plain
 
 
 def metric_attributes(request: Request, facts: Facts, error: str | None, tags: tuple[tuple[str, str], ...]

@@ -59,12 +59,11 @@ class Call:
             outer = trace.get_current_span(parent)
             self.enriching = _is_foreign_call_span(outer)
         if self.enriching:  # another OpenAI instrumentation wraps outside us: add cost to its span, no second span
-            outer.set_attributes(start_attributes(request, telemetry.content))
+            outer.set_attributes(start_attributes(request, telemetry.content)[0])
             self.span = outer
         else:
-            self.span = start_span(
-                telemetry.tracer, request.profile.span_name, parent, start_attributes(request, telemetry.content)
-            )
+            attributes, plain = start_attributes(request, telemetry.content)
+            self.span = start_span(telemetry.tracer, request.profile.span_name, parent, attributes, plain)
         if telemetry.gateway_headers is not None:  # opt-in: tags and trace context for an API gateway
             kwargs = telemetry.gateway_headers.add(request.kwargs, request.tags, self.span)
             self.request = replace(request, kwargs=kwargs)

@@ -13,10 +13,11 @@ from typing import Any
 
 from otel_aicost.config.settings import Deployment
 from otel_aicost.frozen import fast_init
-from otel_aicost.instrumentation.attributes import profile_attributes
 from otel_aicost.instrumentation.allocation import current_tags, inbound_tags, propagation
+from otel_aicost.instrumentation.attributes import profile_attributes
 from otel_aicost.instrumentation.endpoint import Endpoint, endpoint_of
 from otel_aicost.instrumentation.sdk import client_of
+from otel_aicost.instrumentation.span_writes import all_plain
 from otel_aicost.instrumentation.surfaces import Surface
 
 
@@ -24,7 +25,7 @@ class Profile:
     """What every call of one surface to one endpoint with one request model, streamed or not, shares."""
 
     __slots__ = ("surface", "endpoint", "request_model", "stream", "deployment", "span_name", "span_attributes",
-                 "metric_attributes")  # fmt: skip
+                 "metric_attributes", "plain_span_attributes")  # fmt: skip
 
     def __init__(self, pricer: Any, surface: Surface, endpoint: Endpoint, request_model: str | None,
                  stream: bool) -> None:  # fmt: skip
@@ -35,6 +36,7 @@ class Profile:
         self.deployment = _deployment(pricer, endpoint, request_model)
         self.span_name = f"{surface.operation} {request_model}" if request_model else surface.operation
         self.span_attributes, self.metric_attributes = profile_attributes(self)
+        self.plain_span_attributes = all_plain(self.span_attributes)  # what every call's span start would check
 
 
 class Profiles:

@@ -8,6 +8,7 @@ version-gated to openai 1.40 .. 3.x.
 
 from __future__ import annotations
 
+from itertools import repeat
 from typing import Any
 
 try:  # `.with_raw_response` returns this class; openai exports no public name for it (1.40.0 .. 3.57.0)
@@ -49,7 +50,8 @@ def forget_field(model: Any, name: str) -> None:
 def _events_checked() -> tuple[type, ...]:
     """The SSE decoder classes whose events ``swap_sse_decoder`` may filter: the SDK's own ``SSEDecoder``
     (``openai._streaming``, 1.40.0 .. 3.57.0), when its ``ServerSentEvent`` keeps the text in ``_data`` and both
-    ``data`` and ``json()`` read it there (probed once); none on an unchecked major version."""
+    ``data`` and ``json()`` read it there, and a ``json`` set on the event answers in place of the method (probed
+    once); none on an unchecked major version."""
     try:
         import openai
         from openai._streaming import ServerSentEvent, SSEDecoder
@@ -60,6 +62,9 @@ def _events_checked() -> tuple[type, ...]:
         probe = ServerSentEvent(data='{"a":1}')
         probe._data = '{"b":2}'
         if probe.data != '{"b":2}' or probe.json() != {"b": 2}:
+            return ()
+        probe.json = repeat({"c": 3}).__next__  # an event takes its JSON handed in (usage_events.py)
+        if probe.json() != {"c": 3}:
             return ()
         return (SSEDecoder,)
     except Exception:  # an SDK of another shape: no filter

@@ -20,13 +20,16 @@ from opentelemetry.trace import SpanKind
 from otel_aicost.export.sdk_internals import attributes_can_follow_start, store_clean_span_attributes
 
 
-def start_span(tracer: Any, name: str, parent: Any, attributes: Mapping[str, Any]) -> Any:
+def start_span(tracer: Any, name: str, parent: Any, attributes: Mapping[str, Any], plain: bool | None = None) -> Any:
     """``tracer.start_span(name, context=parent, kind=CLIENT, attributes=attributes)``, exported the same. Where
     neither the sampler nor a span processor's ``on_start`` can see the difference
     (``sdk_internals.attributes_can_follow_start``) and the values are plain, the span starts without attributes and
     they are stored as clean values at once: the SDK would clean every one of them (about half the cost of
-    starting a chat call's span)."""
-    if not (attributes_can_follow_start(tracer) and _all_plain(attributes)):
+    starting a chat call's span). ``plain``: whether every key and value is plain, if the caller knows it
+    (``attributes.start_attributes``: each part checked once where it is made); None: checked here."""
+    if plain is None:
+        plain = all_plain(attributes)
+    if not (plain and attributes_can_follow_start(tracer)):
         return tracer.start_span(name, context=parent, kind=SpanKind.CLIENT, attributes=attributes)
     span = tracer.start_span(name, context=parent, kind=SpanKind.CLIENT)
     if span.is_recording() and not store_clean_span_attributes(span, attributes):
@@ -36,11 +39,11 @@ def start_span(tracer: Any, name: str, parent: Any, attributes: Mapping[str, Any
 
 def set_attributes(span: Any, attributes: Mapping[str, Any]) -> None:
     """``span.set_attributes(attributes)``, the same attributes in the same order, cheaper where it can be."""
-    if not (_all_plain(attributes) and store_clean_span_attributes(span, attributes)):
+    if not (all_plain(attributes) and store_clean_span_attributes(span, attributes)):
         span.set_attributes(attributes)
 
 
-def _all_plain(attributes: Mapping[str, Any]) -> bool:
+def all_plain(attributes: Mapping[str, Any]) -> bool:
     """Whether the SDK's cleaning would return every value and key as it is: non-empty str keys; str, bool, int and
     float values, and non-empty tuples of str (a call's finish reasons). A plain loop: callgrind counts about half
     the instructions of the same check made with sets of types and iterators in C (round 7)."""

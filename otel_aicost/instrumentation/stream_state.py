@@ -46,8 +46,8 @@ class StreamState:
     chunk timings are folded once, when the stream ends."""
 
     __slots__ = (
-        "call", "read", "read_plain", "injected", "seen", "arrivals", "output", "in_next", "handled_before",
-        "__weakref__",
+        "call", "read", "read_plain", "injected", "nulls_gone", "seen", "arrivals", "output", "in_next",
+        "handled_before", "__weakref__",
     )  # fmt: skip
 
     def __init__(self, call: Call) -> None:
@@ -56,6 +56,7 @@ class StreamState:
         self.read = surface.read_chunk
         self.read_plain = surface.read_plain_chunk or _never_plain
         self.injected = call.request.injected_usage
+        self.nulls_gone = False  # the events' "usage": null taken out before the SDK builds chunks (usage_events.py)
         self.seen = StreamFacts()
         self.arrivals: list[float] = []  # perf_counter() of each output chunk
         self.output = StreamOutput() if call.telemetry.content.enabled else None
@@ -105,7 +106,9 @@ class StreamState:
         seen = self.seen
         make = self.call.request.surface.plain_noter
         if make is not None:
-            return make(self.injected, seen.parts.append, self.arrivals.append), True
+            # Its chunks' null usage to unset, unless the events' filter took it out before the SDK built them.
+            unset_usage = self.injected and not self.nulls_gone
+            return make(unset_usage, seen.parts.append, self.arrivals.append), True
         read_plain, injected = self.read_plain, self.injected
         add_part, arrived = seen.parts.append, self.arrivals.append
 

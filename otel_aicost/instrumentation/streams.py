@@ -10,7 +10,8 @@ collection of an abandoned stream; interpreter exit (``ending.py``). The usage w
 (``stream_options.include_usage``) is taken out of the SDK's events before it builds chunks of them
 (``usage_events.py``: the usage-only chunk read from its dict); where that filter cannot apply (an SDK or a layout
 it does not know) the usage-only chunk reaches the proxy, which reads it and hides it from the caller. The
-``"usage":null`` the API then writes into every chunk is unset on each chunk the caller gets.
+``"usage":null`` the API then writes into every chunk is deleted from each event's document by the same filter
+(the SDK builds the bare call's chunk), or, where the filter cannot apply, unset on each chunk the caller gets.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ class _Proxy(wrapt.ObjectProxy):  # type: ignore[misc]
         super().__init__(stream)
         self._self_state = state
         if state.injected:  # the usage we asked for, taken out of the events before the SDK builds them
-            filter_usage_events(stream, state.take_usage_event)
+            state.nulls_gone = filter_usage_events(stream, state.take_usage_event)
 
     def _self_end(self, error: BaseException | None) -> None:
         self._self_state.end(error)

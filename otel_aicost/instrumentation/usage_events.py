@@ -1,49 +1,41 @@
 """The usage-only chunk we asked for, taken out of a stream's server-sent events before the SDK builds it.
 
 When the caller did not ask for a stream's usage, we do (``stream_usage.py``, SPEC 3). The API then sends one event
-more, the usage-only chunk (``"choices": []`` and a ``"usage"`` object); bare, the caller never gets it. The SDK
-would build a model object of it (~350k instructions under callgrind, ``bench/README.md``) only for the stream proxy
-to read and hide it. So the events are filtered where the SDK decodes them, in the stream's SSE decoder
-(``sdk.swap_sse_decoder``): an event that may be it (by its last characters, one slice: a chunk whose last member is
-a non-empty list, or a null usage, is not) and whose text holds ``[]`` and ``"usage"`` is decoded; when it is the
-usage-only chunk it goes to ``on_usage`` (the stream state's, which reads it from its dict) and never reaches the
-SDK. Anything else passes unchanged, and where the filter cannot apply the proxy reads and hides the usage-only
-chunk as before (``surfaces/shared.read_choices_chunk``).
+more, the usage-only chunk (``"choices": []`` and a ``"usage"`` object), and a ``"usage": null`` in every other
+chunk; bare, the caller gets neither. The SDK would build a model object of the usage-only chunk (~350k instructions
+under callgrind, ``bench/README.md``) only for the stream proxy to read and hide it, and for each null it takes the
+path of a set field (a keyword call of ``_construct_field`` and the field marked set, which the proxy then unset).
+So the events are read where the SDK decodes them, in the stream's SSE decoder (``sdk.swap_sse_decoder``): each
+event whose text starts a JSON object is decoded here, once, in place of the SDK's own ``json()`` (the event is
+handed on with ``json`` answering that document); a top-level ``"usage": null`` is deleted from it (the chunk the
+SDK builds is then the bare call's: no usage among its set fields), and the usage-only chunk goes to ``on_usage``
+(the stream state's, which reads it from its dict) and never reaches the SDK. Anything else passes as it came
+(``[DONE]``, text that does not decode: the SDK's own ``json()`` raises as it would bare), and where the filter
+cannot apply the proxy reads and hides the usage-only chunk and unsets the null on the built chunk as before
+(``surfaces/shared.read_choices_chunk``).
 
-The ``"usage": null`` the API then writes into every chunk stays: cutting it out of the text where it is provably the
-top-level member (``,"usage":null}`` or ``,"usage":null,"obfuscation":"…"}`` ending the text, no other usage key)
-takes 4-11k instructions of ``str`` work a chunk, about what the SDK spends on the null (4.3k): measured no gain,
-so the proxy unsets it on the built chunk as before.
+Measured (round 8, ``bench/README.md``): a 50-chunk stream runs ~1,400 fewer bytecodes than with the text filter
+of round 7 (the SDK's ``json()`` and ``data`` frames and its null-usage path in ``construct`` gone). Round 7's lead
+prototype deleting the null in a ``json()`` override on a re-classed event measured worse: openai's ``construct``
+takes a null value and a missing key to the same ``field_get_default``, so the delete saves only the set field and
+one call, less than a class assignment and a Python ``json()`` a chunk cost.
 
 Used only when we asked for the usage; feature-detected and version-gated (``sdk.swap_sse_decoder``: the SDK's own
-decoder class, an event whose text is its ``_data``); never raising into the stream (a failure is reported and the
-event passes as it came).
+decoder class, an event whose text is its ``_data`` and that takes an attribute); never raising into the stream (a
+failure is reported and the event passes as it came).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable, Iterator
+from itertools import repeat
 from typing import Any
 
 from otel_aicost.instrumentation.safety import report_internal_error
 from otel_aicost.instrumentation.sdk import swap_sse_decoder
 
-_KEY = '"usage"'
-
-
-def usage_only(data: str) -> dict[str, Any] | None:
-    """The decoded usage-only chunk (``"choices": []`` and a ``"usage"`` object), else None. Decoded only when its
-    text has an empty list and a usage key (one chunk a stream, and Azure's prompt-filter chunk)."""
-    if type(data) is not str or "[]" not in data or _KEY not in data:
-        return None
-    try:
-        document = json.loads(data)
-    except ValueError:
-        return None
-    if type(document) is dict and document.get("choices") == [] and type(document.get("usage")) is dict:
-        return document
-    return None
+_loads = json.loads
 
 
 class UsageEvents:
@@ -56,38 +48,49 @@ class UsageEvents:
         self.decoder = decoder
         self.on_usage = on_usage
 
-    # The per-event path, inlined (a call, a ``str`` method, even a slice cost several hundred instructions each):
-    # the text's last two characters set the usual chunk apart (``]}`` not after ``[``: its choices last and not
-    # empty; ``l}``: its null usage last); any other event is looked at by ``_taken``.
+    # The per-event path, inlined (a call, a ``str`` method, even a slice cost several hundred instructions each).
+    # The event's JSON is decoded here, once, in place of the SDK's ``json()`` (a method and a property in Python
+    # around the same ``json.loads``): the event's ``json`` becomes a C callable handing the SDK that document
+    # (``repeat(document).__next__``; the event has a ``__dict__``, an instance attribute wins over the method).
+    # Text that does not start a JSON object (``[DONE]``), or does not decode, passes as it came: the SDK decides.
 
     def iter_bytes(self, iterator: Iterator[bytes]) -> Iterator[Any]:
-        taken = self._taken
+        on_usage = self.on_usage
         for event in self.decoder.iter_bytes(iterator):
             try:
                 data = event._data
-                tail = data[-2:]
-                if tail != "l}" and (tail != "]}" or data[-3:-2] == "[") and taken(data):
-                    continue
+                if data[:1] == "{":
+                    document = _loads(data)
+                    usage = document.get("usage", 0)
+                    if usage is None:  # the null every chunk gets because we asked: as if never sent
+                        del document["usage"]
+                    elif type(usage) is dict and document.get("choices") == [] and on_usage(document):
+                        continue
+                    event.json = repeat(document).__next__
+            except ValueError:  # not JSON: the SDK's own json() raises as it would bare
+                pass
             except Exception:
                 report_internal_error("stream event")
             yield event
 
     async def aiter_bytes(self, iterator: AsyncIterator[bytes]) -> AsyncIterator[Any]:
-        taken = self._taken
+        on_usage = self.on_usage
         async for event in self.decoder.aiter_bytes(iterator):
             try:
                 data = event._data
-                tail = data[-2:]
-                if tail != "l}" and (tail != "]}" or data[-3:-2] == "[") and taken(data):
-                    continue
+                if data[:1] == "{":
+                    document = _loads(data)
+                    usage = document.get("usage", 0)
+                    if usage is None:  # the null every chunk gets because we asked: as if never sent
+                        del document["usage"]
+                    elif type(usage) is dict and document.get("choices") == [] and on_usage(document):
+                        continue
+                    event.json = repeat(document).__next__
+            except ValueError:  # not JSON: the SDK's own json() raises as it would bare
+                pass
             except Exception:
                 report_internal_error("stream event")
             yield event
-
-    def _taken(self, data: str) -> bool:
-        """True when the event is the usage-only chunk, taken (the SDK never sees it)."""
-        document = usage_only(data)
-        return document is not None and self.on_usage(document)
 
     def __getattr__(self, name: str) -> Any:  # anything else the SDK may ask of its decoder
         return getattr(self.decoder, name)

@@ -176,6 +176,6 @@ def test_started_spans_are_the_sdks_own_with_and_without_the_fast_start() -> Non
                          ids=repr)  # fmt: skip
 def test_a_tuple_the_sdk_would_clean_is_not_plain(value: tuple) -> None:
     """Only tuples of plain str (finish reasons) skip the SDK's cleaning, wherever they stand among the values."""
-    assert span_writes._all_plain({**END, "gen_ai.response.finish_reasons": ("stop",)})
-    assert not span_writes._all_plain({"a": 1, "odd": value, **END})
-    assert not span_writes._all_plain({**END, "odd": value})
+    assert span_writes.all_plain({**END, "gen_ai.response.finish_reasons": ("stop",)})
+    assert not span_writes.all_plain({"a": 1, "odd": value, **END})
+    assert not span_writes.all_plain({**END, "odd": value})

@@ -97,3 +97,36 @@ def _exported(server, limits, force_plain):
 def test_span_limits_as_the_sdk_applies_them(server, limits):
     server.answer = chat_reply()
     assert _exported(server, limits, force_plain=False) == _exported(server, limits, force_plain=True)
+
+
+def _exported_with(server, force_plain, kwargs, tags):
+    """The spans of one chat call with these extra arguments and allocation tags, our start path or the SDK's."""
+    from otel_aicost import allocate
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    if force_plain:
+        provider.add_span_processor(StartReader())  # an on_start of its own: the SDK's plain path
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    instrumentor = OpenAICostInstrumentor()
+    instrumentor.instrument(tracer_provider=provider, meter_provider=MeterProvider())
+    try:
+        with client(server) as api, allocate(**tags):
+            api.chat.completions.create(**chat_kwargs(**kwargs))
+    finally:
+        instrumentor.uninstrument()
+    return [(s.name, list(s.attributes.items())) for s in exporter.get_finished_spans()]
+
+
+@pytest.mark.parametrize("kwargs", [
+    {}, {"temperature": 0.5, "max_tokens": 9}, {"temperature": 1}, {"stop": ["a", "b"]}, {"stop": "end"},
+    {"seed": True}, {"top_p": 0.5, "frequency_penalty": 0, "stop": ("x",)}, {"stop": []},
+], ids=["none", "floats", "int", "stop_list", "stop_str", "bool", "mixed", "stop_empty_not_plain"])  # fmt: skip
+@pytest.mark.parametrize("tags", [{}, {"team": "search"}], ids=["no_tags", "tags"])
+def test_start_attributes_of_any_parameters_and_tags_as_the_sdk_stores_them(server, kwargs, tags):
+    """The start attributes' plainness is decided per part (the profile's once, the parameters and tags per call):
+    whatever the parameters and tags, the exported span is the SDK's own path's, in the same order."""
+    server.answer = chat_reply()
+    ours = _exported_with(server, False, kwargs, tags)
+    assert ours == _exported_with(server, True, kwargs, tags)
+    assert ours and ("gen_ai.request.model", "gpt-4o-mini") in ours[0][1]

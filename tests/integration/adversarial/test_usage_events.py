@@ -11,7 +11,6 @@ import json
 import pytest
 
 from otel_aicost.instrumentation import stream_state
-from otel_aicost.instrumentation.usage_events import usage_only
 from tests.integration.adversarial.shapes import CHAT, chat_helpers, chat_kwargs, chat_reply, exact
 from tests.integration.adversarial.test_stream_exits import one_call
 from tests.support.scripted_openai import Recut, Reply, asked_usage, client, sse
@@ -161,9 +160,27 @@ def test_events_that_only_look_like_the_usage_chunk_pass_to_the_sdk(server, orac
     assert len(taken) == 1 and taken[0]["usage"] == USAGE
 
 
-def test_usage_only_decodes_only_the_usage_chunk():
-    assert usage_only(json.dumps({**BASE, "choices": [], "usage": USAGE})) is not None
-    assert usage_only(json.dumps({**BASE, "choices": [], "usage": None})) is None
-    assert usage_only(json.dumps({**BASE, "choices": [{}], "usage": USAGE, "x": []})) is None
-    assert usage_only('{"choices":[],"usage":{"a":1}') is None  # broken JSON: the SDK's to report
-    assert usage_only(json.dumps([{"choices": [], "usage": USAGE}])) is None
+def test_an_event_that_is_not_json_fails_as_it_does_bare(server, oracle, telemetry, taken):
+    """The filter decodes each event in place of the SDK: text that does not decode is left to the SDK's own
+    ``json()``, so the caller gets the chunks before it and then the SDK's own error, as bare."""
+    events = [
+        (None, _chunk({"role": "assistant", "content": "Hi"}), False),
+        (None, '{"id": "chatcmpl-X", "choices": [', False),
+        (None, _chunk({}, "stop"), False),
+        (None, {**BASE, "choices": [], "usage": USAGE}, True),
+    ]
+    server.answer = _answer(events)
+
+    def case(run):
+        run.seen = []
+        with client(server) as api:
+            try:
+                for chunk in api.chat.completions.create(**chat_kwargs(stream=True)):
+                    run.seen.append(exact(chunk))
+            except ValueError as error:
+                run.seen.append((type(error).__name__, str(error)))
+
+    ours = oracle(case)
+    assert ours.seen[-1][0] == "JSONDecodeError" and len(ours.seen) == 2
+    assert taken == []  # the stream failed before the usage-only chunk
+    one_call(telemetry, error="json.decoder.JSONDecodeError", priced=False)
