@@ -30,6 +30,9 @@ import sys
 import tempfile
 
 HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from own_instructions import build, numbered_dumps  # noqa: E402 - the hook's build and the dumps, shared
+
 CACHE = ["--cache-sim=yes", "--I1=32768,8,64", "--D1=49152,12,64", "--LL=1048576,16,64"]
 
 
@@ -155,17 +158,6 @@ def l1(events: list[str], costs: list[int]) -> int:
     return sum(costs[events.index(e)] for e in ("I1mr", "D1mr", "D1mw") if e in events)
 
 
-def build(folder: str, source: pathlib.Path) -> None:
-    import sysconfig
-
-    include = sysconfig.get_paths()["include"]
-    target = os.path.join(folder, "own_hook" + sysconfig.get_config_var("EXT_SUFFIX"))
-    command = [os.environ.get("CC", "cc"), "-O2", "-shared", "-fPIC", f"-I{include}", str(source), "-o", target]
-    done = subprocess.run(command, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SystemExit(f"l2_misses: compiling own_hook.c failed:\n{done.stderr[-2000:]}")
-
-
 OTHER_GROUPS = ("/opentelemetry/sdk/", "/opentelemetry/", "/openai/", "/httpx/", "/pydantic", "/bench/")
 
 
@@ -194,8 +186,7 @@ def run(args: argparse.Namespace) -> dict:
     if done.returncode != 0:
         raise SystemExit(f"l2_misses: valgrind exit {done.returncode}\n{done.stderr[-3000:]}")
     batches = json.loads(pathlib.Path(out).read_text())
-    dumps = sorted((p for p in glob.glob(prefix + ".out.*") if re.search(r"\.out\.\d+$", p)),
-                   key=lambda p: int(p.rsplit(".", 1)[1]))  # fmt: skip
+    dumps = numbered_dumps(prefix)
     counted = {}
     for batch, path in zip(batches, dumps):
         events, totals, objects, functions = parse(path)

@@ -52,8 +52,9 @@ CALLGRIND_H = "/usr/include/valgrind/callgrind.h"
 KINDS = ("ours", "sdk_internals", "other")
 
 
-def build(folder: str) -> str:
-    """Compile own_hook.c into ``folder``; a clear message, not a traceback, when a tool is missing."""
+def build(folder: str, source: pathlib.Path = HERE / "own_hook.c") -> str:
+    """Compile own_hook.c (or a patched copy, ``source``) into ``folder``; a clear message, not a traceback, when a
+    tool is missing."""
     cc = shutil.which(os.environ.get("CC", "cc"))
     if cc is None:
         raise SystemExit("own_instructions: no C compiler (cc) on PATH; it compiles bench/own_hook.c on demand")
@@ -63,11 +64,17 @@ def build(folder: str) -> str:
     if not os.path.exists(os.path.join(include, "Python.h")):
         raise SystemExit(f"own_instructions: Python.h not found in {include} (install the Python headers)")
     target = os.path.join(folder, "own_hook" + sysconfig.get_config_var("EXT_SUFFIX"))
-    command = [cc, "-O2", "-shared", "-fPIC", f"-I{include}", str(HERE / "own_hook.c"), "-o", target]
+    command = [cc, "-O2", "-shared", "-fPIC", f"-I{include}", str(source), "-o", target]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"own_instructions: compiling own_hook.c failed:\n{done.stderr[-2000:]}")
     return folder
+
+
+def numbered_dumps(prefix: str) -> list[str]:
+    """Callgrind's dumps ``<prefix>.out.N`` (one per batch, ``--dump-after``), in the order they were written."""
+    dumps = (p for p in glob.glob(prefix + ".out.*") if re.search(r"\.out\.\d+$", p))
+    return sorted(dumps, key=lambda p: int(p.rsplit(".", 1)[1]))
 
 
 # ---- synthetic probes: the calibration of the hook's cost and the validation of the split ----
@@ -285,10 +292,7 @@ def run(cases: list[str], calls: int, warmup: int, probe_n: int, keep: str | Non
     if done.returncode != 0:
         raise SystemExit(f"own_instructions: valgrind exit {done.returncode}\n{done.stderr[-3000:]}")
     batches = json.loads(pathlib.Path(out).read_text())
-    dumps = sorted(
-        (p for p in glob.glob(prefix + ".out.*") if re.search(r"\.out\.\d+$", p)),
-        key=lambda p: int(p.rsplit(".", 1)[1]),
-    )
+    dumps = numbered_dumps(prefix)
     if len(dumps) < len(batches):
         raise SystemExit(f"own_instructions: {len(batches)} batches but {len(dumps)} dumps in {folder}")
     counted = {}
