@@ -51,7 +51,6 @@ class Pricer:
     """
 
     def __init__(self, settings: Settings, catalog: Catalog | None = None) -> None:
-        self.settings = settings
         self.catalog = catalog if catalog is not None else Catalog.from_settings(settings)
         self.currency = settings.currency
         self.factor = Decimal(1) if settings.currency == "USD" else settings.usd_rate  # USD prices times this
