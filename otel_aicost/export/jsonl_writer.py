@@ -110,7 +110,6 @@ class JsonLinesWriter:
         if size and size + len(data) > self.max_bytes:
             self._rotate_locked()
             fd = self._open_locked()
-            size = os.fstat(fd).st_size
         locked = _lock(fd)  # no other process is half-way through a line while we look at the tail or write
         try:
             self._append(fd, data)
