@@ -19,19 +19,17 @@ from __future__ import annotations
 
 import argparse
 import collections
-import glob
 import json
 import os
 import pathlib
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from own_instructions import build, numbered_dumps  # noqa: E402 - the hook's build and the dumps, shared
+from own_instructions import build, callgrind_batches  # noqa: E402 - the hook's build and its callgrind run, shared
 
 CACHE = ["--cache-sim=yes", "--I1=32768,8,64", "--D1=49152,12,64", "--LL=1048576,16,64"]
 
@@ -171,24 +169,10 @@ def run(args: argparse.Namespace) -> dict:
         raise SystemExit("l2_misses: bench/own_hook.c has no set_focus() in the form expected")
     pathlib.Path(folder, "own_hook.c").write_text(patched)
     build(folder, pathlib.Path(folder, "own_hook.c"))
-    prefix = os.path.join(folder, "callgrind")
-    for old in glob.glob(prefix + ".out*"):
-        os.unlink(old)
-    out = os.path.join(folder, "batches.json")
-    command = [
-        "valgrind", "--tool=callgrind", "--collect-atstart=no", f"--callgrind-out-file={prefix}.out",
-        "--dump-instr=no", *CACHE, sys.executable, __file__, "--in-process", folder, "--cases", *args.cases,
-        "--calls", str(args.calls), "--warmup", str(args.warmup), "--out", out,
-        *(["--by-file"] if args.by_file else []),
-    ]  # fmt: skip
-    env = {**os.environ, "PYTHONHASHSEED": "0"}
-    done = subprocess.run(command, capture_output=True, text=True, cwd=HERE.parent, env=env)
-    if done.returncode != 0:
-        raise SystemExit(f"l2_misses: valgrind exit {done.returncode}\n{done.stderr[-3000:]}")
-    batches = json.loads(pathlib.Path(out).read_text())
-    dumps = numbered_dumps(prefix)
+    arguments = ["--cases", *args.cases, "--calls", str(args.calls), "--warmup", str(args.warmup),
+                 *(["--by-file"] if args.by_file else [])]  # fmt: skip
     counted = {}
-    for batch, path in zip(batches, dumps):
+    for batch, path in callgrind_batches(folder, __file__, arguments, tuple(CACHE)):
         events, totals, objects, functions = parse(path)
         counted[batch["label"]] = {"events": events, "totals": totals, "objects": objects, "functions": functions}
     if not args.keep:

@@ -71,10 +71,30 @@ def build(folder: str, source: pathlib.Path = HERE / "own_hook.c") -> str:
     return folder
 
 
-def numbered_dumps(prefix: str) -> list[str]:
-    """Callgrind's dumps ``<prefix>.out.N`` (one per batch, ``--dump-after``), in the order they were written."""
+def callgrind_batches(folder: str, script: str, arguments: list[str], valgrind: tuple[str, ...] = ()
+                      ) -> list[tuple[dict, str]]:  # fmt: skip
+    """Run ``script --in-process folder ARGUMENTS --out batches.json`` under callgrind (collection off until the
+    hook turns it on, one dump per batch; ``valgrind``: more options, e.g. a cache simulation) and pair each batch
+    the script wrote with its dump. A clear message, not a traceback, when valgrind fails or dumps are missing."""
+    name = pathlib.Path(script).stem
+    prefix = os.path.join(folder, "callgrind")
+    for old in glob.glob(prefix + ".out*"):
+        os.unlink(old)
+    out = os.path.join(folder, "batches.json")
+    command = [
+        "valgrind", "--tool=callgrind", "--collect-atstart=no", f"--callgrind-out-file={prefix}.out",
+        "--dump-instr=no", *valgrind, sys.executable, script, "--in-process", folder, *arguments, "--out", out,
+    ]  # fmt: skip
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    done = subprocess.run(command, capture_output=True, text=True, cwd=HERE.parent, env=env)
+    if done.returncode != 0:
+        raise SystemExit(f"{name}: valgrind exit {done.returncode}\n{done.stderr[-3000:]}")
+    batches = json.loads(pathlib.Path(out).read_text())
     dumps = (p for p in glob.glob(prefix + ".out.*") if re.search(r"\.out\.\d+$", p))
-    return sorted(dumps, key=lambda p: int(p.rsplit(".", 1)[1]))
+    dumps = sorted(dumps, key=lambda p: int(p.rsplit(".", 1)[1]))  # in the order they were written
+    if len(dumps) < len(batches):
+        raise SystemExit(f"{name}: {len(batches)} batches but {len(dumps)} dumps in {folder}")
+    return list(zip(batches, dumps[: len(batches)]))
 
 
 # ---- synthetic probes: the calibration of the hook's cost and the validation of the split ----
@@ -277,26 +297,10 @@ def run(cases: list[str], calls: int, warmup: int, probe_n: int, keep: str | Non
     folder = keep or tempfile.mkdtemp(prefix="own-instructions-")
     os.makedirs(folder, exist_ok=True)
     build(folder)
-    prefix = os.path.join(folder, "callgrind")
-    for old in glob.glob(prefix + ".out*"):
-        os.unlink(old)
-    out = os.path.join(folder, "batches.json")
-    command = [
-        "valgrind", "--tool=callgrind", "--collect-atstart=no", f"--callgrind-out-file={prefix}.out",
-        "--dump-instr=no", sys.executable, __file__, "--in-process", folder, "--cases", *cases,
-        "--calls", str(calls), "--warmup", str(warmup), "--probe-n", str(probe_n), "--out", out,
-        *(["--by-file"] if by_file else []),
-    ]  # fmt: skip
-    env = {**os.environ, "PYTHONHASHSEED": "0"}
-    done = subprocess.run(command, capture_output=True, text=True, cwd=HERE.parent, env=env)
-    if done.returncode != 0:
-        raise SystemExit(f"own_instructions: valgrind exit {done.returncode}\n{done.stderr[-3000:]}")
-    batches = json.loads(pathlib.Path(out).read_text())
-    dumps = numbered_dumps(prefix)
-    if len(dumps) < len(batches):
-        raise SystemExit(f"own_instructions: {len(batches)} batches but {len(dumps)} dumps in {folder}")
+    arguments = ["--cases", *cases, "--calls", str(calls), "--warmup", str(warmup), "--probe-n", str(probe_n),
+                 *(["--by-file"] if by_file else [])]  # fmt: skip
     counted = {}
-    for batch, path in zip(batches, dumps[: len(batches)]):
+    for batch, path in callgrind_batches(folder, __file__, arguments):
         batch["instructions"] = _instructions(path)
         counted[batch["label"]] = batch
     if not keep:
