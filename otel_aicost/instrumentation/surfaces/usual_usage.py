@@ -22,6 +22,27 @@ MAX_TOKENS = 2**53  # larger counts are garbage, not usage
 def usual_usage(usage: Any, input_name: str, output_name: str, input_details: str, output_details: str
                 ) -> Usage | None:  # fmt: skip
     """The usage of a model of the usual shape (see the module), else None: read it in full."""
+    counts = usual_counts(usage, input_name, output_name, input_details, output_details)
+    if counts is None:
+        return None
+    return usage_of_counts(*counts)
+
+
+def usage_of_counts(input_tokens: int, output_tokens: int, cached: int | None, reasoning: int | None) -> Usage:
+    """The ``Usage`` of a usual shape's counts (``usual_counts``), subsets clamped as the general reader clamps."""
+    return Usage(
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        cache_read_tokens=min(cached or 0, input_tokens),
+        reasoning_tokens=min(reasoning or 0, output_tokens),
+        cache_read_reported=cached is not None,
+    )
+
+
+def usual_counts(usage: Any, input_name: str, output_name: str, input_details: str, output_details: str
+                 ) -> tuple[int, int, int | None, int | None] | None:  # fmt: skip
+    """(input, output, cached, reasoning) of a usage model of the usual shape (cached and reasoning None when not
+    reported, unclamped), else None: read it in full."""
     try:  # a pydantic 2 model (pydantic 1 has no __pydantic_extra__, a dict no __dict__: read in full)
         if usage.__pydantic_extra__:
             return None
@@ -54,10 +75,4 @@ def usual_usage(usage: Any, input_name: str, output_name: str, input_details: st
         return None
     if reasoning is not None and not (type(reasoning) is int and 0 <= reasoning <= MAX_TOKENS):
         return None
-    return Usage(
-        input_tokens=input_tokens,
-        output_tokens=output_tokens,
-        cache_read_tokens=min(cached or 0, input_tokens),
-        reasoning_tokens=min(reasoning or 0, output_tokens),
-        cache_read_reported=cached is not None,
-    )
+    return input_tokens, output_tokens, cached, reasoning
