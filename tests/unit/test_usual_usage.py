@@ -10,7 +10,7 @@ import pytest
 from openai.types import CompletionUsage
 
 from otel_aicost.instrumentation.surfaces import shared
-from otel_aicost.instrumentation.surfaces.usual_usage import usual_dict_usage, usual_usage
+from otel_aicost.instrumentation.surfaces.usual_usage import usual_usage
 
 CHAT_NAMES = ("prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details")
 RESPONSES_NAMES = ("input_tokens", "output_tokens", "input_tokens_details", "output_tokens_details")
@@ -107,20 +107,20 @@ def test_an_odd_usage_reads_as_the_general_reader_reads_it(name: str) -> None:
 def test_a_usual_decoded_usage_is_read_by_the_dict_reader_the_same(name: str) -> None:
     """The usage-only stream chunk we take as decoded JSON (``shared.read_usage_event``)."""
     body = copy.deepcopy(USUAL[name])
-    assert usual_dict_usage(body, *CHAT_NAMES) == shared.read_usage(body, *CHAT_NAMES) is not None
+    assert usual_usage(body, *CHAT_NAMES) == shared.read_usage(body, *CHAT_NAMES) is not None
 
 
 @pytest.mark.parametrize("name", sorted(ODD))
 def test_an_odd_decoded_usage_is_left_to_the_general_reader_or_read_the_same(name: str) -> None:
     body = copy.deepcopy(ODD[name])
-    assert usual_dict_usage(body, *CHAT_NAMES) in (None, shared.read_usage(body, *CHAT_NAMES))
+    assert usual_usage(body, *CHAT_NAMES) in (None, shared.read_usage(body, *CHAT_NAMES))
 
 
 def test_the_dict_reader_leaves_every_priced_subset_and_non_dict_to_the_general_reader() -> None:
     for body in (_chat(prompt_tokens_details__audio_tokens=8), _chat(completion_tokens_details__image_tokens=2),
                  _chat(prompt_tokens_details__cache_write_tokens=5), _chat(prompt_tokens_details=[1])):  # fmt: skip
-        assert usual_dict_usage(body, *CHAT_NAMES) is None
-    assert usual_dict_usage([1, 2], *CHAT_NAMES) is None
+        assert usual_usage(body, *CHAT_NAMES) is None
+    assert usual_usage([1, 2], *CHAT_NAMES) is None
 
 
 def test_priced_subsets_are_not_lost() -> None:

@@ -13,7 +13,7 @@ from otel_aicost import semconv
 from otel_aicost.instrumentation.facts import Chunk, Facts
 from otel_aicost.instrumentation.sdk import forget_field
 from otel_aicost.instrumentation.surfaces.usual_usage import MAX_TOKENS as _MAX_TOKENS
-from otel_aicost.instrumentation.surfaces.usual_usage import usual_dict_usage, usual_usage
+from otel_aicost.instrumentation.surfaces.usual_usage import usual_usage
 from otel_aicost.instrumentation.taps import view
 from otel_aicost.instrumentation.usage import Usage, breakdown
 
@@ -279,7 +279,7 @@ def read_usage_event(document: dict[str, Any]) -> Chunk:
             response_model=model if type(model) is str and model else None,
             service_tier=tier if type(tier) is str and tier else None,
             system_fingerprint=fingerprint if type(fingerprint) is str and fingerprint else None,
-            usage=usual_dict_usage(usage, *_CHAT_USAGE) or read_usage(usage, *_CHAT_USAGE),
+            usage=usual_usage(usage, *_CHAT_USAGE) or read_usage(usage, *_CHAT_USAGE),
         ),
         hide=True,
     )

@@ -4,9 +4,9 @@ Nearly every reply's usage is an SDK model whose two token counts are plain ints
 and reasoning tokens) report none of the priced subsets (cache writes, audio, image tokens). Such a usage is read
 here from the models' own ``__dict__`` in a few lookups; anything else (a dict, extra fields the SDK did not
 declare, a count of another type or out of range, any priced subset) answers None and the general reader reads it.
-Both give the same ``Usage``: ``tests/unit/test_usual_usage.py`` compares them on every shape. ``usual_dict_usage``
-reads the same shape as decoded JSON (the usage-only stream chunk we take before the SDK builds it,
-``usage_events.py``): the same rules, the dicts' keys in place of the models' fields.
+Both give the same ``Usage``: ``tests/unit/test_usual_usage.py`` compares them on every shape. The same shape as
+decoded JSON (the usage-only stream chunk we take before the SDK builds it, ``usage_events.py``) is read by the same
+rules, the dicts' keys in place of the models' fields.
 """
 
 from __future__ import annotations
@@ -23,68 +23,42 @@ MAX_TOKENS = 2**53  # larger counts are garbage, not usage
 
 def usual_usage(usage: Any, input_name: str, output_name: str, input_details: str, output_details: str
                 ) -> Usage | None:  # fmt: skip
-    """The usage of a model of the usual shape (see the module), else None: read it in full."""
-    try:  # a pydantic 2 model (pydantic 1 has no __pydantic_extra__, a dict no __dict__: read in full)
-        if usage.__pydantic_extra__:
+    """The usage of a model of the usual shape (see the module), or of decoded JSON of that shape (a dict: the
+    usage-only stream chunk we take, ``usage_events.py``), else None: read it in full."""
+    try:  # a pydantic 2 model (pydantic 1 has no __pydantic_extra__, another object no __dict__: read in full)
+        if type(usage) is dict:
+            fields = usage
+        elif usage.__pydantic_extra__:
             return None
-        fields = usage.__dict__
-        input_tokens = fields[input_name]
-        output_tokens = fields[output_name]
-        inputs = fields[input_details]
-        outputs = fields[output_details]
+        else:
+            fields = usage.__dict__
+        input_tokens = fields.get(input_name)  # absent: None, refused below as a count
+        output_tokens = fields.get(output_name)
+        inputs = fields.get(input_details)
+        outputs = fields.get(output_details)
         cached = reasoning = None
         if inputs is not None:
-            if inputs.__pydantic_extra__:
+            if type(inputs) is dict:
+                details = inputs
+            elif inputs.__pydantic_extra__:
                 return None
-            details = inputs.__dict__
+            else:
+                details = inputs.__dict__
             if details.get("cache_write_tokens") or details.get("audio_tokens") or details.get("image_tokens"):
                 return None
             cached = details.get("cached_tokens")
         if outputs is not None:
-            if outputs.__pydantic_extra__:
+            if type(outputs) is dict:
+                details = outputs
+            elif outputs.__pydantic_extra__:
                 return None
-            details = outputs.__dict__
+            else:
+                details = outputs.__dict__
             if details.get("audio_tokens") or details.get("image_tokens"):
                 return None
             reasoning = details.get("reasoning_tokens")
     except (AttributeError, KeyError, TypeError):
         return None
-    if not (type(input_tokens) is int and type(output_tokens) is int and 0 <= input_tokens <= MAX_TOKENS
-            and 0 <= output_tokens <= MAX_TOKENS):  # fmt: skip
-        return None
-    if cached is not None and not (type(cached) is int and 0 <= cached <= MAX_TOKENS):
-        return None
-    if reasoning is not None and not (type(reasoning) is int and 0 <= reasoning <= MAX_TOKENS):
-        return None
-    return Usage(
-        input_tokens=input_tokens,
-        output_tokens=output_tokens,
-        cache_read_tokens=min(cached or 0, input_tokens),
-        reasoning_tokens=min(reasoning or 0, output_tokens),
-        cache_read_reported=cached is not None,
-    )
-
-
-def usual_dict_usage(usage: Any, input_name: str, output_name: str, input_details: str, output_details: str
-                     ) -> Usage | None:  # fmt: skip
-    """``usual_usage`` of a decoded JSON usage object: the usual shape read in a few lookups, else None (any priced
-    subset, a detail that is not an object, a count of another type or out of range: read it in full)."""
-    if type(usage) is not dict:
-        return None
-    get = usage.get
-    input_tokens, output_tokens = get(input_name), get(output_name)
-    inputs, outputs = get(input_details), get(output_details)
-    cached = reasoning = None
-    if inputs is not None:
-        if type(inputs) is not dict or (
-            inputs.get("cache_write_tokens") or inputs.get("audio_tokens") or inputs.get("image_tokens")
-        ):
-            return None
-        cached = inputs.get("cached_tokens")
-    if outputs is not None:
-        if type(outputs) is not dict or outputs.get("audio_tokens") or outputs.get("image_tokens"):
-            return None
-        reasoning = outputs.get("reasoning_tokens")
     if not (type(input_tokens) is int and type(output_tokens) is int and 0 <= input_tokens <= MAX_TOKENS
             and 0 <= output_tokens <= MAX_TOKENS):  # fmt: skip
         return None
