@@ -2,7 +2,7 @@
 
 A frozen dataclass's generated ``__init__`` stores every field with ``object.__setattr__(self, name, value)`` (its
 own ``__setattr__`` refuses), one call per field: building one with a dozen fields costs about as much as the rest
-of reading a response. The value objects made on every instrumented call (``Facts``, ``Usage``, ``Request``,
+of reading a response. The value objects made on every instrumented call (``Facts``, ``Usage``,
 ``Cost``, ...) get an ``__init__`` with the same signature that gives the instance its whole ``__dict__`` at once (one
 dict display, one store): the same object, still frozen, equal and hashed as before. They are plain (not
 ``slots``) dataclasses for that: a slot can only be stored one at a time. Generated with ``exec`` as

@@ -57,6 +57,7 @@ class Pricer:
         self.resolution = Resolution(settings, self.catalog, self.currency, self.factor)
         self._cache: dict[tuple[Any, ...], Resolved] = {}
         self._expires = 0.0
+        self.period = 0  # counts the cache's periods (``_new_day``): a price known in one holds until the next
         self._changes: tuple[int, ...] | None = None  # time-of-day price changes, read once
         self._no_usage = Cost(semconv.STATUS_NO_USAGE, self.currency)
         self._failed = False
@@ -225,7 +226,14 @@ class Pricer:
             self._cache[key] = resolved
         return resolved
 
+    def period_now(self) -> int:
+        """The current period of the cache: prices resolved in it hold while it is the same (``usual_end.py``)."""
+        if time.time() >= self._expires:
+            self._new_day()
+        return self.period
+
     def _new_day(self) -> None:
+        self.period += 1
         self._cache.clear()
         now = time.time()
         midnight = now - (now % 86400)

@@ -54,18 +54,26 @@ def profile_attributes(profile: Profile) -> tuple[dict[str, Any], dict[str, Any]
 
 
 def start_attributes(request: Request, content: Any) -> tuple[dict[str, Any], bool | None]:
-    """The profile's attributes, then the request parameters, the allocation tags and (if captured) the content;
-    and whether every value is plain (``span_writes.all_plain``), from the profile's answer (checked once per
-    profile) and a check of what this call adds: True only if every part is plain (a part may replace a profile
-    value, never with one unchecked); None when content is captured (checked whole by the span start)."""
+    """The profile's attributes, then the request parameters, the allocation tags and (if captured) the content
+    (not to be changed: the profile's own dict when the call adds nothing to it); and whether every value is plain
+    (``span_writes.all_plain``), from the profile's answer (checked once per profile and parameter values) and a
+    check of what this call adds: True only if every part is plain (a part may replace a profile value, never with
+    one unchecked); None when content is captured (checked whole by the span start)."""
     profile = request.profile
-    attributes = dict(profile.span_attributes)
-    plain: bool | None = profile.plain_span_attributes
-    parameters = request.surface.request(request.params)
-    if parameters:
-        attributes.update(parameters)
-        plain = plain and all_plain(parameters)
     tags = request.tags
+    prepared = profile.start_attributes(request.params)  # the usual call: made once per profile and parameters
+    if prepared is not None:
+        attributes, plain = prepared
+        if not tags and not content.on_span:
+            return attributes, plain
+        attributes = dict(attributes)
+    else:
+        attributes = dict(profile.span_attributes)
+        plain = profile.plain_span_attributes
+        parameters = request.surface.request(request.params)
+        if parameters:
+            attributes.update(parameters)
+            plain = plain and all_plain(parameters)
     if tags:
         for key, value in tags.items():
             attributes[semconv.TAG_PREFIX + key] = value

@@ -146,14 +146,10 @@ def record_call(
             instruments.cost_recorder.record(float(cost.total), series.shared, moment)
         return
     total = cost.total if cost is not None else None
-    # the usual call: its records in one step once their aggregations are known (record_plan.py)
-    if series.priced_plan is not None and usage is not None and first_chunk_delay is None and total is not None:
-        if operation != semconv.OP_EMBEDDINGS:
-            plan, values = series.priced_plan, (duration, usage.input_tokens, usage.output_tokens, float(total))
-        else:
-            plan, values = series.priced_input_plan, (duration, usage.input_tokens, float(total))
-        if plan.record(values, moment):
-            return
+    if usage is not None and first_chunk_delay is None and total is not None:  # the usual call
+        record_priced(instruments, series, operation, duration, usage.input_tokens, usage.output_tokens, float(total),
+                      moment)  # fmt: skip
+        return
     instruments.duration_recorder.record(duration, series.duration, moment)
     if usage is not None:
         instruments.token_usage_recorder.record(usage.input_tokens, series.input_tokens, moment)
@@ -165,3 +161,21 @@ def record_call(
         instruments.time_to_first_chunk_recorder.record(first_chunk_delay, series.shared, moment)
         if chunk_gaps:  # one batch per stream, exported exactly as one record per gap
             instruments.time_per_output_chunk_recorder.record_many(chunk_gaps, series.shared, moment)
+
+
+def record_priced(instruments: Instruments, series: Series, operation: str, duration: float, input_tokens: int,
+                  output_tokens: int, total: float, moment: Moment) -> None:  # fmt: skip
+    """A priced call's duration, tokens and cost (``total``: its cost as exported), not streamed: in one step once
+    their aggregations are known (record_plan.py), else one by one."""
+    if series.priced_plan is not None:
+        if operation != semconv.OP_EMBEDDINGS:
+            plan, values = series.priced_plan, (duration, input_tokens, output_tokens, total)
+        else:  # embeddings: no output tokens
+            plan, values = series.priced_input_plan, (duration, input_tokens, total)
+        if plan.record(values, moment):
+            return
+    instruments.duration_recorder.record(duration, series.duration, moment)
+    instruments.token_usage_recorder.record(input_tokens, series.input_tokens, moment)
+    if operation != semconv.OP_EMBEDDINGS:
+        instruments.token_usage_recorder.record(output_tokens, series.output_tokens, moment)
+    instruments.cost_recorder.record(total, series.shared, moment)

@@ -12,7 +12,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from otel_aicost.config.settings import Deployment
-from otel_aicost.frozen import fast_init
 from otel_aicost.instrumentation.allocation import current_tags, inbound_tags, propagation
 from otel_aicost.instrumentation.attributes import profile_attributes
 from otel_aicost.instrumentation.endpoint import Endpoint, endpoint_of
@@ -25,7 +24,7 @@ class Profile:
     """What every call of one surface to one endpoint with one request model, streamed or not, shares."""
 
     __slots__ = ("surface", "endpoint", "request_model", "stream", "deployment", "span_name", "span_attributes",
-                 "metric_attributes", "plain_span_attributes")  # fmt: skip
+                 "metric_attributes", "plain_span_attributes", "usual_ends", "_starts")  # fmt: skip
 
     def __init__(self, pricer: Any, surface: Surface, endpoint: Endpoint, request_model: str | None,
                  stream: bool) -> None:  # fmt: skip
@@ -37,6 +36,38 @@ class Profile:
         self.span_name = f"{surface.operation} {request_model}" if request_model else surface.operation
         self.span_attributes, self.metric_attributes = profile_attributes(self)
         self.plain_span_attributes = all_plain(self.span_attributes)  # what every call's span start would check
+        self.usual_ends: dict[tuple[Any, ...], Any] = {}  # usual_end.UsualEnd by response model and tiers
+        self._starts: dict[tuple[tuple[str, Any, type], ...], tuple[dict[str, Any], bool]] = {}
+
+    def start_attributes(self, params: Mapping[str, Any]) -> tuple[dict[str, Any], bool] | None:
+        """The span start attributes of a call sending ``params`` (the profile's, then its surface's request
+        attributes) and whether they are all plain, made once per distinct plain values of the parameters the surface
+        reads (``Surface.request_names``: names, values and value types; 1, 1.0 and True are equal but distinct
+        attribute values). Never to be changed: copy to add to it. None: a surface without ``request_names``, or a
+        value of another type (made per call)."""
+        names = self.surface.request_names
+        if names is None:
+            return None
+        present = []  # (name, value, value type) of each parameter read, in the caller's order
+        for name, value in params.items():
+            if name in names:
+                kind = type(value)
+                if kind not in _IMMUTABLE:
+                    return None
+                present.append((name, value, kind))
+        key = tuple(present)
+        known = self._starts.get(key)
+        if known is None:
+            parameters = self.surface.request(params)
+            known = ({**self.span_attributes, **parameters}, self.plain_span_attributes and all_plain(parameters))
+            if len(self._starts) >= _MAX_STARTS:
+                self._starts.clear()
+            self._starts[key] = known
+        return known
+
+
+_IMMUTABLE = frozenset((str, int, float, bool, type(None)))
+_MAX_STARTS = 256
 
 
 class Profiles:
@@ -60,9 +91,11 @@ class Profiles:
         return profile
 
 
-@fast_init
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Request:
+    """A plain slots dataclass, made once per call (a frozen one costs about twice as many instructions to make: its
+    ``__init__`` cannot store a field plainly); treated as frozen: changed only by ``dataclasses.replace`` copies."""
+
     profile: Profile
     surface: Surface
     endpoint: Endpoint

@@ -23,6 +23,7 @@ from otel_aicost.instrumentation.sdk import LegacyAPIResponse
 from otel_aicost.instrumentation.stream_state import StreamState
 from otel_aicost.instrumentation.streams import AsyncStreamProxy, StreamProxy
 from otel_aicost.instrumentation.taps import JsonBody, SseDecoder, tap
+from otel_aicost.instrumentation.usual_end import end_usual
 
 try:
     from openai import (
@@ -99,7 +100,8 @@ def handle_result(call: Call, result: Any) -> Any:
     """What the caller gets back for ``result`` (sync and async clients alike; nothing here awaits)."""
     try:
         if not isinstance(result, _NOT_PARSED):  # a parsed object (the usual result): read, handed back as it is
-            _read(call, result)
+            if not end_usual(call, result):
+                _read(call, result)
             return result
         if isinstance(result, LegacyAPIResponse):
             if call.request.stream:

@@ -11,10 +11,9 @@ import pytest
 from otel_aicost.cost.call_cost import Cost, PricingRequest
 from otel_aicost.frozen import fast_init
 from otel_aicost.instrumentation.facts import Chunk, Facts
-from otel_aicost.instrumentation.request import Request
 from otel_aicost.instrumentation.usage import Usage
 
-CLASSES = [Cost, PricingRequest, Chunk, Facts, Request, Usage]
+CLASSES = [Cost, PricingRequest, Chunk, Facts, Usage]
 
 
 def twin(cls: type) -> type:

@@ -6,6 +6,7 @@ import pytest
 
 from otel_aicost.instrumentation import safety
 from otel_aicost.instrumentation import call as call_module
+from otel_aicost.instrumentation import results, usual_end
 from tests.support import payloads
 from tests.support.mock_openai import chat_stream_server, client, json_response
 
@@ -23,9 +24,16 @@ def _broken(*args, **kwargs):
     raise RuntimeError("bug in otel-aicost")
 
 
-@pytest.mark.parametrize("broken", ["end_attributes", "metric_attributes", "price", "record_call"])
+@pytest.mark.parametrize("broken", [
+    "end_attributes", "metric_attributes", "price", "record_call",  # the general end (the usual one off)
+    "usual_end._prepare", "usual_end._attributes", "usual_end.record_priced", "usual_end.metric_attributes",
+])  # fmt: skip
 def test_plain_call(telemetry, instrumented, production_mode, monkeypatch, broken):
-    monkeypatch.setattr(call_module, broken, _broken)
+    if broken.startswith("usual_end."):
+        monkeypatch.setattr(usual_end, broken.split(".")[1], _broken)
+    else:
+        monkeypatch.setattr(results, "end_usual", lambda call, response: False)
+        monkeypatch.setattr(call_module, broken, _broken)
     result = client(lambda r: json_response(payloads.chat_completion())).chat.completions.create(
         model="gpt-4o-mini", messages=MESSAGES
     )

@@ -144,8 +144,10 @@ def aggregate_values(consumer: Any, storages: Any, aggregations: Sequence[Sequen
     if consumer._reader_storages is not storages:
         return False
     for each, value in zip(aggregations, values):
-        for aggregation in each:  # what _ExplicitBucketHistogramAggregation.aggregate does
-            with aggregation._lock:
+        for aggregation in each:  # what _ExplicitBucketHistogramAggregation.aggregate does, under its lock (taken
+            lock = aggregation._lock  # with acquire and release: a with statement costs a quarter more instructions)
+            lock.acquire()
+            try:
                 counts = aggregation._value
                 if counts is None:
                     counts = aggregation._value = aggregation._get_empty_bucket_counts()
@@ -156,6 +158,8 @@ def aggregate_values(consumer: Any, storages: Any, aggregations: Sequence[Sequen
                         aggregation._min = value
                     if value > aggregation._max:
                         aggregation._max = value
+            finally:
+                lock.release()
     return True
 
 

@@ -26,17 +26,27 @@ def store_clean_span_attributes(span: Any, attributes: Mapping[str, Any]) -> boo
     bounded = getattr(span, "_attributes", None)
     if type(bounded) is not BoundedAttributes or bounded.max_value_len is not None or not _span_usable(span):
         return False
-    with span._lock:
-        if span._end_time is None and not bounded._immutable:  # ended: the SDK's own warning
-            stored = bounded._dict
-            with bounded._lock:
-                if bounded.maxlen is None or len(stored) + len(attributes) <= bounded.maxlen:
-                    if not stored.keys().isdisjoint(attributes):  # a key already there moves to the end
-                        for key in attributes:
-                            stored.pop(key, None)
-                    stored.update(attributes)
-                    return True
-    return False
+    span_lock, attributes_lock = span._lock, bounded._lock  # taken with acquire and release: a with statement
+    span_lock.acquire()  # costs about 1.5k instructions more each (callgrind)
+    try:
+        if span._end_time is not None or bounded._immutable:  # ended: the SDK's own warning
+            return False
+        stored = bounded._dict
+        attributes_lock.acquire()
+        try:
+            if bounded.maxlen is not None and len(stored) + len(attributes) > bounded.maxlen:
+                return False
+            # a key already there moves to the end (asked of two key views: isdisjoint then goes through the
+            # smaller, none at a span's start; given the dict, it looks up each of its keys)
+            if stored and not stored.keys().isdisjoint(attributes.keys()):
+                for key in attributes:
+                    stored.pop(key, None)
+            stored.update(attributes)
+            return True
+        finally:
+            attributes_lock.release()
+    finally:
+        span_lock.release()
 
 
 def _span_usable(span: Any) -> bool:

@@ -7,8 +7,9 @@ from typing import Any
 
 from otel_aicost import semconv
 from otel_aicost.instrumentation.facts import Facts
-from otel_aicost.instrumentation.surfaces.shared import count, request_attributes, text
+from otel_aicost.instrumentation.surfaces.shared import REQUEST_PARAMETERS, count, request_attributes, text
 from otel_aicost.instrumentation.surfaces.surface import Patch, Surface
+from otel_aicost.instrumentation.surfaces.usual_reply import Reply
 from otel_aicost.instrumentation.usage import Usage
 
 
@@ -21,6 +22,22 @@ def embeddings_request(kwargs: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def read(response: Any) -> Facts:
+    model, prompt, dimensions = _fields(response)
+    return Facts(
+        response_model=model,
+        usage=Usage(input_tokens=prompt) if prompt is not None else None,
+        dimension_count=dimensions,
+    )
+
+
+def read_usual(response: Any) -> Reply | None:
+    """``read`` as a ``usual_reply.Reply`` (None without usage: no usual end)."""
+    model, prompt, dimensions = _fields(response)
+    return None if prompt is None else (None, model, (), None, None, dimensions, prompt, 0, None, None)
+
+
+def _fields(response: Any) -> tuple[str | None, int | None, int | None]:
+    """The response model, the prompt tokens and the vector length of an embeddings reply."""
     usage = getattr(response, "usage", None)
     prompt = count(getattr(usage, "prompt_tokens", None)) if usage is not None else None
     dimensions = None
@@ -29,13 +46,12 @@ def read(response: Any) -> Facts:
         vector = getattr(data[0], "embedding", None)
         if isinstance(vector, list):
             dimensions = len(vector)
-    return Facts(
-        response_model=text(getattr(response, "model", None)),
-        usage=Usage(input_tokens=prompt) if prompt is not None else None,
-        dimension_count=dimensions,
-    )
+    return text(getattr(response, "model", None)), prompt, dimensions
 
 
-EMBEDDINGS = Surface(semconv.OP_EMBEDDINGS, read, request=embeddings_request)
+EMBEDDINGS = Surface(
+    semconv.OP_EMBEDDINGS, read, request=embeddings_request, read_usual=read_usual,
+    request_names=REQUEST_PARAMETERS | {"encoding_format"},  # what embeddings_request reads
+)  # fmt: skip
 
 PATCHES = (Patch("openai.resources.embeddings", "Embeddings", "AsyncEmbeddings", "create", EMBEDDINGS),)

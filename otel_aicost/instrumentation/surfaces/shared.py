@@ -157,6 +157,7 @@ def _parameters() -> frozenset[str]:
 
 
 _PARAMETERS = _parameters()
+REQUEST_PARAMETERS = _PARAMETERS  # what request_attributes reads (a surface's ``request_names``)
 
 
 # --- responses --------------------------------------------------------------------------------------------------

@@ -26,6 +26,9 @@ class Surface:
     plain_noter: Callable[[bool, Callable[[Any], Any], Callable[[float], Any]], Callable[[Any], bool]] | None = None
     api_type: str | None = None
     request: Callable[[Mapping[str, Any]], dict[str, Any]] = request_attributes  # kwargs -> gen_ai.request.*
+    # every parameter ``request`` reads (with ``.get``), if its answer depends on their plain values alone: a profile
+    # then makes a call's start attributes once per distinct values (request.Profile.start_attributes); None: per call
+    request_names: frozenset[str] | None = None
     stream_usage: bool = False  # its streams take ``stream_options.include_usage``
     # (kwargs, facts) -> facts completed from the request: units billed (images asked for, characters of speech
     # input, an uploaded file's duration); None for token-only surfaces
@@ -33,6 +36,9 @@ class Surface:
     free: bool = False  # the API does not bill these calls: status ``free``, cost 0
     # (pricer, request, facts, usage) -> Cost, for surfaces priced otherwise than one call of one model
     price: Callable[..., Any] | None = None
+    # a parsed response of the usual shape -> its ``usual_reply.Reply`` (else None), for the usual call's end
+    # (``usual_end.py``); None: every response is read by ``read``
+    read_usual: Callable[[Any], tuple[Any, ...] | None] | None = None
 
 
 class Patch(NamedTuple):

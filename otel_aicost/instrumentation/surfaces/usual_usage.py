@@ -2,11 +2,10 @@
 
 Nearly every reply's usage is an SDK model whose two token counts are plain ints and whose detail objects (cached
 and reasoning tokens) report none of the priced subsets (cache writes, audio, image tokens). Such a usage is read
-here from the models' own ``__dict__`` in a few lookups; anything else (a dict, extra fields the SDK did not
-declare, a count of another type or out of range, any priced subset) answers None and the general reader reads it.
-Both give the same ``Usage``: ``tests/unit/test_usual_usage.py`` compares them on every shape. The same shape as
-decoded JSON (the usage-only stream chunk we take before the SDK builds it, ``usage_events.py``) is read by the same
-rules, the dicts' keys in place of the models' fields.
+here from the models' own ``__dict__`` in a few lookups, and the same shape as decoded JSON (the usage-only stream
+chunk we take before the SDK builds it, ``usage_events.py``) from its dicts; anything else (extra fields the SDK did
+not declare, a count of another type or out of range, any priced subset) answers None and the general reader reads
+it. Both give the same ``Usage``: ``tests/unit/test_usual_usage.py`` compares them on every shape.
 """
 
 from __future__ import annotations
@@ -23,19 +22,39 @@ MAX_TOKENS = 2**53  # larger counts are garbage, not usage
 
 def usual_usage(usage: Any, input_name: str, output_name: str, input_details: str, output_details: str
                 ) -> Usage | None:  # fmt: skip
-    """The usage of a model of the usual shape (see the module), or of decoded JSON of that shape (a dict: the
-    usage-only stream chunk we take, ``usage_events.py``), else None: read it in full."""
-    try:  # a pydantic 2 model (pydantic 1 has no __pydantic_extra__, another object no __dict__: read in full)
+    """The usage of a model (or decoded JSON) of the usual shape (see the module), else None: read it in full."""
+    counts = usual_counts(usage, input_name, output_name, input_details, output_details)
+    if counts is None:
+        return None
+    return usage_of_counts(*counts)
+
+
+def usage_of_counts(input_tokens: int, output_tokens: int, cached: int | None, reasoning: int | None) -> Usage:
+    """The ``Usage`` of a usual shape's counts (``usual_counts``), subsets clamped as the general reader clamps."""
+    return Usage(
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        cache_read_tokens=min(cached or 0, input_tokens),
+        reasoning_tokens=min(reasoning or 0, output_tokens),
+        cache_read_reported=cached is not None,
+    )
+
+
+def usual_counts(usage: Any, input_name: str, output_name: str, input_details: str, output_details: str
+                 ) -> tuple[int, int, int | None, int | None] | None:  # fmt: skip
+    """(input, output, cached, reasoning) of a usage model (or decoded JSON) of the usual shape (cached and reasoning
+    None when not reported, unclamped), else None: read it in full."""
+    try:  # a dict, or a pydantic 2 model (pydantic 1 has no __pydantic_extra__, another object no __dict__)
         if type(usage) is dict:
             fields = usage
         elif usage.__pydantic_extra__:
             return None
         else:
             fields = usage.__dict__
-        input_tokens = fields.get(input_name)  # absent: None, refused below as a count
-        output_tokens = fields.get(output_name)
-        inputs = fields.get(input_details)
-        outputs = fields.get(output_details)
+        input_tokens = fields[input_name]
+        output_tokens = fields[output_name]
+        inputs = fields[input_details]
+        outputs = fields[output_details]
         cached = reasoning = None
         if inputs is not None:
             if type(inputs) is dict:
@@ -66,10 +85,4 @@ def usual_usage(usage: Any, input_name: str, output_name: str, input_details: st
         return None
     if reasoning is not None and not (type(reasoning) is int and 0 <= reasoning <= MAX_TOKENS):
         return None
-    return Usage(
-        input_tokens=input_tokens,
-        output_tokens=output_tokens,
-        cache_read_tokens=min(cached or 0, input_tokens),
-        reasoning_tokens=min(reasoning or 0, output_tokens),
-        cache_read_reported=cached is not None,
-    )
+    return input_tokens, output_tokens, cached, reasoning

@@ -1,0 +1,238 @@
+"""The usual call's end (``instrumentation/usual_end.py``) exports exactly what the general end exports.
+
+Oracles: the surface's own reader (``facts_of`` of a usual reply is the reader's ``Facts``), the pricer's ``Decimal``
+arithmetic (every shipped price entry: the scaled integers give the same floats), and the general end itself (the same
+calls made with the usual end switched off: every span attribute, in order, and every metric point but the
+durations' timings). Each scenario also says whether the usual end must really be taken."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+from decimal import Decimal
+
+import pytest
+from openai.types import CreateEmbeddingResponse
+from openai.types.chat import ChatCompletion
+
+from otel_aicost import allocate, semconv
+from otel_aicost.config.settings import Settings
+from otel_aicost.cost.call_cost import PricingRequest
+from otel_aicost.cost.pricer import Pricer
+from otel_aicost.cost.pricing import genai_data
+from otel_aicost.cost.token_costs import EXACT
+from otel_aicost.instrumentation import results, usual_end
+from otel_aicost.instrumentation.surfaces import embeddings, shared
+from otel_aicost.instrumentation.surfaces.usual_reply import choices_reply, facts_of
+from tests.support import mock_openai, payloads
+from tests.unit.test_histogram_records import exported
+
+MESSAGES = [{"role": "user", "content": "Hi"}]
+
+
+# --- the reply: the reader's facts ------------------------------------------------------------------------------
+
+def _chat_bodies() -> dict[str, dict]:
+    bodies = {
+        "plain": payloads.chat_completion(),
+        "cached": payloads.chat_completion(cached_tokens=4),
+        "cached zero": payloads.chat_completion(cached_tokens=0),
+        "reasoning": payloads.chat_completion(reasoning_tokens=3),
+        "reasoning over the output": payloads.chat_completion(reasoning_tokens=30),
+        "no tier": payloads.chat_completion(service_tier=None),
+        "three choices": payloads.chat_completion(choices=3),
+        "length": payloads.chat_completion(finish_reason="length"),
+    }
+    odd = copy.deepcopy(bodies["plain"])
+    odd["id"], odd["model"], odd["system_fingerprint"] = "", 7, None
+    bodies["odd fields"] = odd
+    no_usage = copy.deepcopy(bodies["plain"])
+    del no_usage["usage"]
+    bodies["no usage"] = no_usage
+    audio = copy.deepcopy(bodies["plain"])
+    audio["usage"]["prompt_tokens_details"] = {"cached_tokens": 0, "audio_tokens": 3}
+    bodies["audio tokens"] = audio
+    no_choices = copy.deepcopy(bodies["plain"])
+    no_choices["choices"] = []
+    bodies["no choices"] = no_choices
+    return bodies
+
+
+@pytest.mark.parametrize("name", sorted(_chat_bodies()))
+def test_a_usual_reply_gives_the_readers_facts(name: str) -> None:
+    body = _chat_bodies()[name]
+    for response in (ChatCompletion.construct(**copy.deepcopy(body)), _validated(ChatCompletion, body)):
+        if response is None:
+            continue
+        reply = choices_reply(response)
+        if name in ("no usage", "audio tokens"):
+            assert reply is None
+        else:
+            assert reply is not None
+            assert facts_of(reply) == shared.read_choices_response(response)
+
+
+def test_an_embeddings_reply_gives_the_readers_facts() -> None:
+    response = CreateEmbeddingResponse.model_validate(payloads.embeddings(dimensions=5, prompt_tokens=9))
+    assert facts_of(embeddings.read_usual(response)) == embeddings.read(response)
+    assert embeddings.read_usual(CreateEmbeddingResponse.construct(data=[], model="m")) is None  # no usage
+
+
+def _validated(kind: type, body: dict) -> object:
+    try:
+        return kind.model_validate(copy.deepcopy(body))
+    except Exception:  # noqa: BLE001 - junk the SDK's validation refuses: only the constructed one
+        return None
+
+
+# --- the cost: the pricer's Decimal arithmetic ------------------------------------------------------------------
+
+def test_scaled_rates_give_the_floats_of_the_decimal_costs_for_every_shipped_price() -> None:
+    pricer = Pricer(Settings())
+    pricer.preload()
+    models = genai_data.model_ids() + ["gpt-4o-mini", "text-embedding-3-small", "gpt-3.5-turbo-instruct"]
+    counts = (0, 1, 7, 12, 999, 123_457, 2**31 + 5, 2**53)
+    checked = 0
+    for model in models:
+        for tier in (None, "flex", "priority"):
+            resolved = pricer.resolved(PricingRequest(semconv.OP_CHAT, None, model, model, service_tier=tier))
+            if resolved.rates is None:
+                continue
+            rates = resolved.rates
+            scaled = usual_end._common_scale(rates.input, rates.output)
+            assert scaled is not None
+            input_rate, output_rate, divisor = scaled
+            for inputs in counts:
+                for output in counts[:6]:
+                    input_cost = EXACT.multiply(rates.input, inputs) if inputs else Decimal(0)
+                    output_cost = EXACT.multiply(rates.output, output) if output else Decimal(0)
+                    total = EXACT.add(input_cost, output_cost)
+                    assert float(input_cost) == input_rate * inputs / divisor
+                    assert float(output_cost) == output_rate * output / divisor
+                    assert float(total) == (input_rate * inputs + output_rate * output) / divisor
+            checked += 1
+    assert checked >= 50
+
+
+def test_odd_rates_decline() -> None:
+    assert usual_end._common_scale(Decimal("NaN"), Decimal(1)) is None
+    assert usual_end._common_scale(Decimal("-1E-7"), Decimal(1)) is None
+    assert usual_end._common_scale(Decimal("1E+2"), Decimal("0.25")) == (10000, 25, 100)
+
+
+# --- the whole call: the general end as the oracle ----------------------------------------------------------------
+
+def _handler(body: dict):
+    def respond(request: object) -> object:
+        if "embeddings" in str(request.url):
+            return mock_openai.json_response(payloads.embeddings())
+        if request.url.path.endswith("/completions") and "/chat/" not in request.url.path:
+            return mock_openai.json_response(payloads.completion())
+        return mock_openai.json_response(body)
+
+    return respond
+
+
+SCENARIOS = {
+    # name: (response body, create kwargs, config, azure, usual end taken)
+    "chat": (payloads.chat_completion(), {"temperature": 0.2, "max_tokens": 64}, {}, False, True),
+    "chat, no tier": (payloads.chat_completion(service_tier=None), {}, {}, False, True),
+    "chat, requested flex": (payloads.chat_completion(service_tier=None), {"service_tier": "flex"}, {}, False, True),
+    "chat, flex answered": (payloads.chat_completion(service_tier="flex"), {"service_tier": "flex"}, {}, False, True),
+    "chat, cached zero": (payloads.chat_completion(cached_tokens=0), {}, {}, False, True),
+    "chat, cached": (payloads.chat_completion(cached_tokens=4), {}, {}, False, False),
+    "chat, reasoning": (payloads.chat_completion(reasoning_tokens=3), {}, {}, False, True),
+    "chat, reasoning over output": (payloads.chat_completion(reasoning_tokens=30), {}, {}, False, True),
+    "chat, three choices": (payloads.chat_completion(choices=3), {}, {}, False, True),
+    "chat, unknown model": (payloads.chat_completion(model="no-such-model"), {"model": "no-such-model"}, {}, False,
+                            False),
+    "chat, unknown answered model": (payloads.chat_completion(model="no-such-model"), {}, {}, False, True),
+    "chat, implausible": (payloads.chat_completion(prompt_tokens=10**9), {}, {}, False, False),
+    "chat, EUR": (payloads.chat_completion(), {}, {"currency": "EUR", "usd_rate": "0.9137"}, False, True),
+    "chat, budget": (payloads.chat_completion(), {}, {"budgets": [{"name": "b", "limit": 10}]}, False, False),
+    "chat, content": (payloads.chat_completion(), {}, {"capture_content": "span_only"}, False, False),
+    "chat, tags": (payloads.chat_completion(), {"tags": {"team": "a"}}, {}, False, True),
+    "chat, metric tags": (payloads.chat_completion(), {"tags": {"team": "a", "x": "b"}}, {"metric_tags": ["x"]},
+                          False, True),
+    "azure chat": (payloads.chat_completion(model="gpt-4o-mini"), {"model": "my-deployment"}, {}, True, True),
+    "embeddings": ({}, {"kind": "embeddings"}, {}, False, True),
+    "completion": ({}, {"kind": "completion"}, {}, False, True),
+}
+
+
+def _calls(body: dict, kwargs: dict, azure: bool) -> None:
+    client = mock_openai.client(_handler(body), azure=azure)
+    kwargs = dict(kwargs)
+    kind = kwargs.pop("kind", "chat")
+    tags = kwargs.pop("tags", None)
+    model = kwargs.pop("model", "gpt-4o-mini")
+    for _ in range(3):
+        with allocate(**tags) if tags else contextlib.nullcontext():
+            if kind == "embeddings":
+                client.embeddings.create(model="text-embedding-3-small", input="hello")
+            elif kind == "completion":
+                client.completions.create(model="gpt-3.5-turbo-instruct", prompt="Hi")
+            else:
+                client.chat.completions.create(model=model, messages=MESSAGES, **kwargs)
+
+
+def _exported(telemetry) -> tuple[list, list]:
+    spans = [(span.name, list(span.attributes.items()), span.status.status_code, [e.name for e in span.events])
+             for span in telemetry.exporter.get_finished_spans()]  # fmt: skip
+    points = exported(telemetry.reader)
+    for point in points:
+        if point["metric"] == semconv.METRIC_OPERATION_DURATION:
+            for timing in ("sum", "min", "max", "bucket_counts"):
+                point.pop(timing, None)
+    return spans, points
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_the_usual_end_exports_what_the_general_end_exports(name: str, instrument, telemetry, monkeypatch) -> None:
+    body, kwargs, config, azure, taken = SCENARIOS[name]
+    made = []
+    original = usual_end._attributes
+    monkeypatch.setattr(usual_end, "_attributes", lambda *args: made.append(1) or original(*args))
+    instrumentor = instrument(**config)
+    _calls(body, kwargs, azure)
+    usual = _exported(telemetry)
+    assert bool(made) is taken, f"the usual end {'was not' if taken else 'was'} taken"
+    instrumentor.uninstrument()
+
+    monkeypatch.setattr(results, "end_usual", lambda call, response: False)
+    general_telemetry = _fresh(telemetry)
+    general_instrumentor = general_telemetry[1](**config)
+    try:
+        _calls(body, kwargs, azure)
+        general = _exported(general_telemetry[0])
+    finally:
+        general_instrumentor.uninstrument()
+    assert usual[0] == general[0]
+    assert usual[1] == general[1]
+    assert json.dumps(usual[1], default=str) == json.dumps(general[1], default=str)
+
+
+def _fresh(telemetry):
+    """Providers like the ``telemetry`` fixture's, and an ``instrument`` for them."""
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from otel_aicost.instrumentation.instrumentor import OpenAICostInstrumentor
+
+    exporter = InMemorySpanExporter()
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
+    reader = InMemoryMetricReader()
+    meter_provider = MeterProvider(metric_readers=[reader])
+    fresh = type(telemetry)(tracer_provider, meter_provider, exporter, reader)
+
+    def instrument(**config):
+        instrumentor = OpenAICostInstrumentor()
+        instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider, config=config or None)
+        return instrumentor
+
+    return fresh, instrument
