@@ -22,7 +22,10 @@ in the count (no batch reaches its size); a gen-2 collection is forced before ea
 
 ``--sse-layout api`` serves the stream events in the API's own byte layout (compact JSON, ``"usage"`` last but
 ``"obfuscation"``); the default is the demo's. ``--cache-sim`` adds callgrind's cache and branch simulation
-(I1/D1/LL misses, mispredicted branches per call).
+(I1/D1/LL misses, mispredicted branches per call) with valgrind's default cache sizes (its LL is the host's last
+level, e.g. a 32 MB L3); ``--l2-geometry`` (implies ``--cache-sim``) sets this machine's L1s and its 1 MB L2 as
+the last level (``l2_misses.CACHE``: ``--I1=32768,8,64 --D1=49152,12,64 --LL=1048576,16,64``), and also prints the
+L2 misses per call (ILmr + DLmr + DLmw).
 Our own code's share of the added work is counted by ``bench/own_share.py`` (callgrind cannot tell Python frames
 apart). Each mode runs in its own venv's Python (``bench/.venvs/``, as ``overhead.py``); under load a mode takes
 a few minutes.
@@ -48,6 +51,7 @@ sys.path.insert(0, str(HERE))
 from worker import CASES as _TIMED_CASES, ISOLATED_CASES  # noqa: E402 - the shared bench cases (mock_openai.py)
 
 CASES = (*_TIMED_CASES, *ISOLATED_CASES)  # every case of overhead.py, the streams included
+L2_GEOMETRY = ["--I1=32768,8,64", "--D1=49152,12,64", "--LL=1048576,16,64"]  # this machine's (l2_misses.CACHE)
 
 
 def _in_c(body) -> None:  # noqa: ANN001
@@ -103,6 +107,11 @@ def _events(path: str) -> dict[str, int]:
             elif line.startswith("totals:") or line.startswith("summary:"):
                 return dict(zip(names, map(int, line.split()[1:])))
     raise SystemExit(f"no totals in {path}")
+
+
+def _l2(events: dict[str, float]) -> float:
+    """L2 misses (callgrind's last level set to the L2 by --l2-geometry): instruction reads, data reads and writes."""
+    return events["ILmr"] + events["DLmr"] + events["DLmw"]
 
 
 def _total(path: str) -> int:
@@ -163,6 +172,9 @@ def main() -> None:
     parser.add_argument("--json", help="write the results here")
     parser.add_argument("--cache-sim", action="store_true",
                         help="also simulate caches and branches (--cache-sim=yes --branch-sim=yes): misses per call")
+    parser.add_argument("--l2-geometry", action="store_true",
+                        help="--cache-sim with this machine's L1s and 1 MB L2 as callgrind's last level "
+                             "(l2_misses.CACHE); also prints L2 misses per call")
     parser.add_argument("--stream-chunks", type=int, metavar="N",
                         help="chunks of a streamed reply (default 50): two runs split a stream's cost per chunk")
     parser.add_argument("--sse-layout", choices=("demo", "api"),
@@ -176,16 +188,20 @@ def main() -> None:
         return
     everything = {}
     for mode in args.modes:
-        extra = ["--cache-sim=yes", "--branch-sim=yes"] if args.cache_sim else []
+        extra = ["--cache-sim=yes", "--branch-sim=yes"] if args.cache_sim or args.l2_geometry else []
+        if args.l2_geometry:
+            extra += L2_GEOMETRY
         everything[mode] = run(mode, args.cases, args.calls, args.warmup, args.keep, extra, args.stream_chunks)
         for case, result in everything[mode].items():
             print(f"{mode:13} {case:18} raw {result['raw_per_call'] / 1e3:8.0f}k  "
                   f"instrumented {result['instrumented_per_call'] / 1e3:8.0f}k  "
                   f"added {result['added_per_call'] / 1e3:7.0f}k instructions per call", flush=True)
-            if args.cache_sim:
+            if args.cache_sim or args.l2_geometry:
                 added, raw = result["added_events_per_call"], result["raw_events_per_call"]
                 print("    added per call: " + ", ".join(f"{name} {added[name]:.0f}" for name in added if name != "Ir"))
                 print("    raw per call:   " + ", ".join(f"{name} {raw[name]:.0f}" for name in raw if name != "Ir"))
+                if args.l2_geometry:
+                    print(f"    L2 misses per call: added {_l2(added):.0f}, raw {_l2(raw):.0f}")
     if args.json:
         pathlib.Path(args.json).write_text(json.dumps(everything, indent=1))
 

@@ -75,8 +75,9 @@ _CL100K_PREFIXES = ("gpt-4-", "gpt-3.5", "gpt-35", "text-embedding-", "davinci-0
 _CL100K_NAMES = ("gpt-4", "gpt-4-32k")
 
 _loaded: dict[str, Any] = {}
-_MODELS_KEPT = 1024  # model name -> encoding name, for this many distinct names
-_names: dict[str | None, str] = {}
+_MODELS_KEPT = 1024  # model name -> its encoding, for this many distinct names
+_by_model: dict[str | None, Any] = {}  # a loaded encoding per model name: one lookup (a stream's local count asks
+# twice a call, for the request and for the output)
 _counts_lock = threading.Lock()
 renew_lock_after_fork(globals(), "_counts_lock")
 
@@ -163,12 +164,12 @@ def _build(name: str) -> Any:
 
 
 def encoding_for_model(model: str | None) -> Any:
-    name = _names.get(model)
-    if name is None:
-        name = encoding_name_for(model)
-        if len(_names) < _MODELS_KEPT:
-            _names[model] = name
-    return get_encoding(name)
+    encoding = _by_model.get(model)
+    if encoding is None:
+        encoding = get_encoding(encoding_name_for(model))  # a damaged file raises here, every time, nothing kept
+        if len(_by_model) < _MODELS_KEPT:
+            _by_model[model] = encoding
+    return encoding
 
 
 def count_text(text: str, model: str | None = None) -> int:

@@ -1,9 +1,9 @@
 """What a response (or a stream's chunks) told us, as frozen values the readers return and the call ends with.
 
 Readers never fill a shared bag: a response reader returns one ``Facts``; a chunk reader returns one ``Chunk``
-and the stream proxy folds the chunks into ``Facts`` with ``StreamFacts`` explicitly. Most chunks of a stream only
-add output: a surface's plain-chunk reader gives just their text (or ``NOT_PLAIN``), and the fold is done once, at
-the end.
+and the stream's state (``stream_state.StreamState``) folds the chunks into ``Facts`` explicitly. Most chunks of a
+stream only add output: a surface's plain-chunk reader gives just their text (or ``NOT_PLAIN``), and the fold is
+done once, at the end.
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ from typing import Any
 from otel_aicost.frozen import fast_init
 from otel_aicost.cost.fees import ToolCall, Units
 from otel_aicost.instrumentation.usage import Usage
-
-_MAX_CHOICES = 128  # a larger choice index is garbage, not a choice
 
 
 @fast_init
@@ -72,52 +70,3 @@ class Chunk:
 
 # What a surface's plain-chunk reader returns for a chunk that is not plain: read it in full (``read_chunk``).
 NOT_PLAIN: Any = object()
-
-
-class StreamFacts:
-    """The facts of one stream so far. A plain chunk (one that only adds output) leaves its text in ``parts`` as
-    it was, of whatever type; a chunk read in full is added with ``add``. ``result()`` folds them once, at the
-    end."""
-
-    __slots__ = ("facts", "parts", "reasons")
-
-    def __init__(self) -> None:
-        self.facts = NO_FACTS
-        self.parts: list[Any] = []  # texts as the chunks gave them: only non-empty strings count
-        self.reasons: list[str] = []
-
-    def add(self, chunk: Chunk) -> None:
-        if chunk.facts is not None:
-            self.facts = merge(self.facts, chunk.facts)
-        if chunk.texts:
-            self.parts.extend(chunk.texts)
-        for index, reason in chunk.finish:
-            index = index if 0 <= index < _MAX_CHOICES else 0
-            reasons = self.reasons
-            while len(reasons) <= index:
-                reasons.append("")
-            reasons[index] = reason
-
-    def result(self) -> Facts:
-        """The stream's facts; a choice that never finished reads ``error``."""
-        facts = self.facts
-        reasons = tuple(reason or "error" for reason in self.reasons) or tuple(
-            reason or "error" for reason in facts.finish_reasons
-        )
-        # The texts serve a local count only (outcome.usage_of): not gone through when the stream reported usage.
-        parts = () if facts.usage is not None else tuple([part for part in self.parts if type(part) is str and part])
-        return Facts(
-            response_id=facts.response_id,
-            response_model=facts.response_model,
-            finish_reasons=reasons,
-            usage=facts.usage,
-            service_tier=facts.service_tier,
-            system_fingerprint=facts.system_fingerprint,
-            dimension_count=facts.dimension_count,
-            output_parts=facts.output_parts + parts,
-            output_messages=facts.output_messages,
-            units=facts.units,
-            tool_calls=facts.tool_calls,
-            extra=facts.extra,
-            batch_calls=facts.batch_calls,
-        )

@@ -37,6 +37,7 @@ from opentelemetry.context import get_current
 from otel_aicost.export import sdk_internals
 from otel_aicost.export.sdk_internals import (
     CONTEXT_ONLY_FILTERS,
+    aggregate,
     aggregate_in_view,
     aggregate_value,
     explicit_bucket_matches,
@@ -176,6 +177,14 @@ class Recorder:
         if not (min(values) >= 0 and math.isfinite(sum(values))):  # a NaN or an infinity makes the sum not finite
             self._plain(values, attribute_set)
             return
+        known = attribute_set.aggregations.get(self)
+        if (
+            known is not None  # the cumulative aggregations this set feeds, as record() uses them
+            and (moment.meter_enabled if moment.meter_enabled is not None else meter_enabled(self.histogram))
+            and reader_storages(self._consumer) is known[0]  # else the reader storages changed: look them up
+        ):
+            self._into(values, attribute_set, moment, known[1])
+            return
         consumer = self._plan()
         if (
             consumer is None
@@ -208,6 +217,20 @@ class Recorder:
                 cumulative.append(aggregation)  # the SDK keeps it (or the overflow point) from now on
         if len(cumulative) == len(matches):
             attribute_set.aggregations[self] = (storages, cumulative)
+
+    def _into(self, values: Sequence[float], attribute_set: AttributeSet, moment: Moment, aggregations: list[Any]
+              ) -> None:  # fmt: skip
+        """``values`` into known cumulative ``aggregations``, each offered to the exemplar filter as the SDK does."""
+        for aggregation in aggregations:
+            aggregate(aggregation, values)
+        attributes, exemplar_filter = attribute_set.attributes, self._filter
+        if type(exemplar_filter) in CONTEXT_ONLY_FILTERS:
+            sampled = values if moment.samples(exemplar_filter, values[0], attributes) else ()
+        else:
+            sampled = [value for value in values if moment.samples(exemplar_filter, value, attributes)]
+        for aggregation in aggregations:
+            for value in sampled:
+                sample_exemplar(aggregation, value, moment.now, self.histogram, moment.context, attributes)
 
     def _plain(self, values: Sequence[float], attribute_set: AttributeSet) -> None:
         record, attributes = self.histogram.record, attribute_set.attributes

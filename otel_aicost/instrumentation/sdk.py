@@ -74,11 +74,12 @@ def _events_checked() -> tuple[type, ...]:
 _FILTERABLE_DECODERS = _events_checked()
 
 
-def swap_sse_decoder(stream: Any, make: Any) -> bool:
-    """Put ``make(decoder)`` in place of a not yet iterated ``openai.Stream``'s SSE decoder (``stream._decoder``,
-    read when the iteration starts, 1.40.0 .. 3.57.0) if it is the SDK's own (``_events_checked``); False if not."""
+def swap_sse_decoder(stream: Any, make: Any, argument: Any) -> bool:
+    """Put ``make(decoder, argument)`` in place of a not yet iterated ``openai.Stream``'s SSE decoder
+    (``stream._decoder``, read when the iteration starts, 1.40.0 .. 3.57.0) if it is the SDK's own
+    (``_events_checked``); False if not."""
     decoder = getattr(stream, "_decoder", None)
     if type(decoder) not in _FILTERABLE_DECODERS:
         return False
-    stream._decoder = make(decoder)
+    stream._decoder = make(decoder, argument)
     return True

@@ -2,8 +2,10 @@
 (``streams.py``) and the byte tap on its HTTP response (``taps.py``); the stream ends its call once, through here.
 
 A plain chunk (most of them: it only adds output) leaves its text and arrival time in two lists; the others are
-read in full; the usage-only chunk we asked for arrives as its decoded dict (``usage_events.py``) or as a chunk the
-caller must not see. The facts and the chunk timings are folded once, when the stream ends.
+read in full (a ``Chunk``, folded into the facts so far at once); the usage-only chunk we asked for arrives as its
+decoded dict (``usage_events.py``) or as a chunk the caller must not see. The texts and the chunk timings are folded
+once, when the stream ends. One object per stream holds all of it (no separate fold object: a stream's working set
+is what it touches, ``bench/README.md`` "L2 misses by code").
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ from typing import Any
 from otel_aicost.instrumentation.call import Call
 from otel_aicost.instrumentation.content import StreamOutput
 from otel_aicost.instrumentation.ending import still_open
-from otel_aicost.instrumentation.facts import NOT_PLAIN, Chunk, StreamFacts
+from otel_aicost.instrumentation.facts import NO_FACTS, NOT_PLAIN, Chunk, Facts, merge
 from otel_aicost.instrumentation.safety import report_internal_error
 from otel_aicost.instrumentation.surfaces.shared import read_usage_event
 
 NOT_ERRORS = (GeneratorExit, StopIteration, StopAsyncIteration)  # the ends of an iteration, never a failure
+_MAX_CHOICES = 128  # a larger choice index is garbage, not a choice
 
 
 def error_in_flight(handled_before: BaseException | None) -> BaseException | None:
@@ -46,8 +49,8 @@ class StreamState:
     chunk timings are folded once, when the stream ends."""
 
     __slots__ = (
-        "call", "read", "read_plain", "injected", "nulls_gone", "seen", "arrivals", "output", "in_next",
-        "handled_before", "__weakref__",
+        "call", "read", "read_plain", "injected", "nulls_gone", "facts", "parts", "reasons", "arrivals", "output",
+        "in_next", "handled_before", "__weakref__",
     )  # fmt: skip
 
     def __init__(self, call: Call) -> None:
@@ -57,25 +60,28 @@ class StreamState:
         self.read_plain = surface.read_plain_chunk or _never_plain
         self.injected = call.request.injected_usage
         self.nulls_gone = False  # the events' "usage": null taken out before the SDK builds chunks (usage_events.py)
-        self.seen = StreamFacts()
+        self.facts = NO_FACTS  # what the chunks read in full said, folded as they come
+        self.parts: list[Any] = []  # texts as the chunks gave them, of whatever type: only non-empty strings count
+        self.reasons: list[str] = []  # finish reason per choice index
         self.arrivals: list[float] = []  # perf_counter() of each output chunk
         self.output = StreamOutput() if call.telemetry.content.enabled else None
         self.in_next = False  # inside the proxy's next or close: the proxy ends the call itself
         self.handled_before = sys.exc_info()[1]  # an exception the caller is handling as the stream starts
         still_open(self)
 
-    def take(self, chunk: Any) -> bool:
-        """Note a chunk; True if it is the usage chunk we asked for, which the caller must not see."""
+    def take(self, chunk: Any, try_plain: bool = True) -> bool:
+        """Note a chunk; True if it is the usage chunk we asked for, which the caller must not see. ``try_plain``
+        False: read it in full at once (the stream generators' plain note said it is not plain, or the response id
+        is not known yet, when the plain reader says so too)."""
         try:
-            seen = self.seen
-            need_common = seen.facts.response_id is None
-            text = self.read_plain(chunk, self.injected, need_common)
+            need_common = self.facts.response_id is None
+            text = self.read_plain(chunk, self.injected, need_common) if try_plain else NOT_PLAIN
             if text is not NOT_PLAIN:
-                seen.parts.append(text)
+                self.parts.append(text)
                 self.arrivals.append(perf_counter())
             else:
                 read: Chunk = self.read(chunk, self.injected, need_common)
-                seen.add(read)
+                self.add(read)
                 if read.hide:
                     return True
                 if read.counts:
@@ -90,7 +96,7 @@ class StreamState:
         """Note the usage-only chunk we asked for, taken as its decoded dict before the SDK builds it
         (``usage_events.py``); True: taken (the caller never sees it)."""
         try:
-            self.seen.add(read_usage_event(document))
+            self.add(read_usage_event(document))
             return True
         except Exception:
             report_internal_error("stream usage event")
@@ -103,18 +109,17 @@ class StreamState:
         read in full (content capture on, no plain reader)."""
         if self.output is not None or self.read_plain is _never_plain:
             return None, False
-        seen = self.seen
         make = self.call.request.surface.plain_noter
         if make is not None:
             # Its chunks' null usage to unset, unless the events' filter took it out before the SDK built them.
             unset_usage = self.injected and not self.nulls_gone
-            return make(unset_usage, seen.parts.append, self.arrivals.append), True
+            return make(unset_usage, self.parts.append, self.arrivals.append), True
         read_plain, injected = self.read_plain, self.injected
-        add_part, arrived = seen.parts.append, self.arrivals.append
+        add_part, arrived = self.parts.append, self.arrivals.append
 
         def note(chunk: Any) -> bool:
             try:
-                text = read_plain(chunk, injected, seen.facts.response_id is None)
+                text = read_plain(chunk, injected, self.facts.response_id is None)
                 if text is NOT_PLAIN:
                     return False
                 add_part(text)
@@ -125,9 +130,41 @@ class StreamState:
 
         return note, False
 
-    def known(self) -> bool:
-        """The response id is known (a chunk read in full said it): a gated plain note may be used from now on."""
-        return self.seen.facts.response_id is not None
+    def add(self, chunk: Chunk) -> None:
+        """Fold a chunk read in full into the facts so far."""
+        if chunk.facts is not None:
+            self.facts = merge(self.facts, chunk.facts)
+        if chunk.texts:
+            self.parts.extend(chunk.texts)
+        for index, reason in chunk.finish:
+            index = index if 0 <= index < _MAX_CHOICES else 0
+            reasons = self.reasons
+            while len(reasons) <= index:
+                reasons.append("")
+            reasons[index] = reason
+
+    def result(self) -> Facts:
+        """The stream's facts; a choice that never finished reads ``error``."""
+        facts = self.facts
+        noted = self.reasons or facts.finish_reasons
+        reasons = tuple([reason or "error" for reason in noted]) if noted else ()
+        # The texts serve a local count only (outcome.usage_of): not gone through when the stream reported usage.
+        parts = () if facts.usage is not None else tuple([part for part in self.parts if type(part) is str and part])
+        return Facts(
+            response_id=facts.response_id,
+            response_model=facts.response_model,
+            finish_reasons=reasons,
+            usage=facts.usage,
+            service_tier=facts.service_tier,
+            system_fingerprint=facts.system_fingerprint,
+            dimension_count=facts.dimension_count,
+            output_parts=facts.output_parts + parts,
+            output_messages=facts.output_messages,
+            units=facts.units,
+            tool_calls=facts.tool_calls,
+            extra=facts.extra,
+            batch_calls=facts.batch_calls,
+        )
 
     def end(self, error: BaseException | None = None) -> None:
         call = self.call
@@ -135,7 +172,7 @@ class StreamState:
             return
         try:
             call.chunks_arrived(self.arrivals)
-            facts = self.seen.result()
+            facts = self.result()
             if self.output is not None:
                 facts = replace(facts, output_messages=tuple(self.output.messages(facts.finish_reasons)))
             if error is None:

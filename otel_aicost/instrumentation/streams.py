@@ -38,7 +38,9 @@ class _Proxy(wrapt.ObjectProxy):  # type: ignore[misc]
         self._self_state.end(error)
 
     def __del__(self) -> None:
-        self._self_state.end(None)
+        state = self._self_state
+        if not state.call.ended:  # an abandoned stream (StreamState.end's own first check, without its call)
+            state.end(None)
 
 
 class StreamProxy(_Proxy):
@@ -71,9 +73,9 @@ class StreamProxy(_Proxy):
             if ready and note(chunk):
                 yield chunk
                 continue
-            hide = state.take(chunk)
+            hide = state.take(chunk, note is None)  # with a note, the plain reader would say what it said
             if gated and not ready:
-                ready = state.known()
+                ready = state.facts.response_id is not None  # the note may be tried from the next chunk on
             if not hide:
                 yield chunk
 
@@ -142,9 +144,9 @@ class AsyncStreamProxy(_Proxy):
             if ready and note(chunk):
                 yield chunk
                 continue
-            hide = state.take(chunk)
+            hide = state.take(chunk, note is None)  # with a note, the plain reader would say what it said
             if gated and not ready:
-                ready = state.known()
+                ready = state.facts.response_id is not None  # the note may be tried from the next chunk on
             if not hide:
                 yield chunk
 

@@ -213,9 +213,10 @@ def tap(http_response: Any, on_close: Any, decoder: Any = None) -> ByteTap | Non
     stream = getattr(http_response, "stream", None)
     if stream is None or isinstance(stream, ByteTap):
         return None
-    encoding = http_response.headers.get("content-encoding")
-    if encoding is not None and encoding != "identity" and decoder is not None:
-        decoder = decoding(encoding, decoder)
+    if decoder is not None:  # a parsed stream's tap (no decoder) never asks the headers (httpx's get is Python)
+        encoding = http_response.headers.get("content-encoding")
+        if encoding is not None and encoding != "identity":
+            decoder = decoding(encoding, decoder)
     wrapped = ByteTap(stream, on_close, decoder)
     http_response.stream = wrapped
     return wrapped

@@ -100,7 +100,7 @@ def filter_usage_events(stream: Any, on_usage: Callable[[dict[str, Any]], bool])
     """Filter ``stream``'s events (an ``openai.Stream``/``AsyncStream`` not yet iterated) as the module says; False
     when this SDK or stream is not of the checked shape (nothing changed)."""
     try:
-        return swap_sse_decoder(stream, lambda decoder: UsageEvents(decoder, on_usage))
+        return swap_sse_decoder(stream, UsageEvents, on_usage)
     except Exception:
         report_internal_error("stream events")
         return False

@@ -32,6 +32,7 @@ def test_child_prices_although_the_parent_held_every_lock_at_fork():
             # Forget what the parent may have loaded already, so the child's first call must take each lock.
             shipped._json.clear()
             tokens._loaded.clear()
+            tokens._by_model.clear()
             tokens._recent.clear()  # takes the count cache's lock, which the parent held
             try:
                 cost = Pricer(Settings()).price(PricingRequest("chat", Usage(1000, 100), request_model="gpt-4o-mini"))

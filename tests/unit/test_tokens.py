@@ -28,6 +28,7 @@ def no_download(request):
     saved = (tiktoken.load.read_file, tiktoken.load.read_file_cached)
     tiktoken.load.read_file = tiktoken.load.read_file_cached = refuse
     tokens._loaded.clear()
+    tokens._by_model.clear()  # the encodings kept per model, built before: built again from the shipped files
     yield
     tiktoken.load.read_file, tiktoken.load.read_file_cached = saved
 

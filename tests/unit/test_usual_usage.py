@@ -103,6 +103,26 @@ def test_an_odd_usage_reads_as_the_general_reader_reads_it(name: str) -> None:
     _same(copy.deepcopy(ODD[name]), CHAT_NAMES)  # a plain dict, as an older SDK keeps undeclared objects
 
 
+@pytest.mark.parametrize("name", sorted(USUAL))
+def test_a_usual_decoded_usage_is_read_by_the_dict_reader_the_same(name: str) -> None:
+    """The usage-only stream chunk we take as decoded JSON (``shared.read_usage_event``)."""
+    body = copy.deepcopy(USUAL[name])
+    assert usual_usage(body, *CHAT_NAMES) == shared.read_usage(body, *CHAT_NAMES) is not None
+
+
+@pytest.mark.parametrize("name", sorted(ODD))
+def test_an_odd_decoded_usage_is_left_to_the_general_reader_or_read_the_same(name: str) -> None:
+    body = copy.deepcopy(ODD[name])
+    assert usual_usage(body, *CHAT_NAMES) in (None, shared.read_usage(body, *CHAT_NAMES))
+
+
+def test_the_dict_reader_leaves_every_priced_subset_and_non_dict_to_the_general_reader() -> None:
+    for body in (_chat(prompt_tokens_details__audio_tokens=8), _chat(completion_tokens_details__image_tokens=2),
+                 _chat(prompt_tokens_details__cache_write_tokens=5), _chat(prompt_tokens_details=[1])):  # fmt: skip
+        assert usual_usage(body, *CHAT_NAMES) is None
+    assert usual_usage([1, 2], *CHAT_NAMES) is None
+
+
 def test_priced_subsets_are_not_lost() -> None:
     usage = _same(CompletionUsage.construct(**_chat(prompt_tokens_details__audio_tokens=8)), CHAT_NAMES)
     assert usage.input_audio_tokens == 8

@@ -4,10 +4,10 @@ Listed in the table of ``sdk_internals/__init__.py``."""
 from __future__ import annotations
 
 import logging
-from bisect import bisect_left
-from collections import Counter
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from functools import partial, reduce
+from functools import reduce
+from itertools import repeat
 from operator import add
 from typing import Any
 
@@ -114,10 +114,18 @@ def aggregate(aggregation: Any, values: Sequence[float]) -> None:
         if counts is None:
             counts = aggregation._value = aggregation._get_empty_bucket_counts()
         # one addition per value, in order: the same float sum as the per-record path (not sum(): compensated
-        # from Python 3.12); the bucket of each value counted in C
+        # from Python 3.12)
         aggregation._sum = reduce(add, values, aggregation._sum)
-        for index, found in Counter(map(partial(bisect_left, aggregation._boundaries), values)).items():
-            counts[index] += found
+        # the buckets counted per boundary, not per value: a value's bucket (bisect_left in the boundaries) is at
+        # most i exactly when the value is at most boundaries[i], so the values in buckets 0..i are those at or
+        # below boundaries[i] (bisect_right in the values sorted); no NaN reaches here (record_many checks)
+        ordered = sorted(values)
+        at_or_below = [*map(bisect_right, repeat(ordered), aggregation._boundaries), len(ordered)]
+        before = 0
+        for index, counted in enumerate(at_or_below):
+            if counted != before:
+                counts[index] += counted - before
+                before = counted
         if aggregation._record_min_max:
             aggregation._min = min(aggregation._min, min(values))
             aggregation._max = max(aggregation._max, max(values))

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from otel_aicost import semconv
-from otel_aicost.instrumentation.facts import Chunk
 from otel_aicost.instrumentation.surfaces.plain_chunks import choices_noter, plain_choices_chunk
 from otel_aicost.instrumentation.surfaces.shared import REQUEST_PARAMETERS, read_choices_chunk, read_choices_response
 from otel_aicost.instrumentation.surfaces.surface import Patch, Surface
 from otel_aicost.instrumentation.surfaces.usual_reply import choices_reply
 
-
-def read_chunk(chunk: Any, injected_usage: bool, need_common: bool) -> Chunk:
-    return read_choices_chunk(chunk, injected_usage, need_common, "content")
-
-
 CHAT = Surface(
-    semconv.OP_CHAT, read_choices_response, read_chunk, plain_choices_chunk,
+    semconv.OP_CHAT, read_choices_response, read_choices_chunk, plain_choices_chunk,
     api_type=semconv.API_CHAT_COMPLETIONS, stream_usage=True, plain_noter=choices_noter("content"),
     read_usual=choices_reply, request_names=REQUEST_PARAMETERS,
 )  # fmt: skip

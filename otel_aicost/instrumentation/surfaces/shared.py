@@ -194,9 +194,12 @@ def read_usage(usage: Any, input_name: str, output_name: str, input_details: str
     )
 
 
+_CHAT_USAGE = ("prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details")
+
+
 def chat_usage(usage: Any) -> Usage | None:
     """Usage of a chat or legacy completion (``prompt_tokens`` / ``completion_tokens``)."""
-    return usage_of(usage, "prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details")
+    return usage_of(usage, *_CHAT_USAGE)
 
 
 def common_facts(response: Any, usage: Usage | None = None, finish_reasons: tuple[str, ...] = ()) -> Facts:
@@ -231,9 +234,10 @@ def read_choices_response(response: Any) -> Facts:
     return common_facts(response, chat_usage(getattr(response, "usage", None)), choice_reasons(response))
 
 
-def read_choices_chunk(chunk: Any, injected_usage: bool, need_common: bool, text_field: str) -> Chunk:
-    """A chat or legacy-completion stream chunk. Chunks are built without validation: any field may be missing
-    or of any JSON type (even the chunk itself)."""
+def read_choices_chunk(chunk: Any, injected_usage: bool, need_common: bool, text_field: str = "content") -> Chunk:
+    """A chat (``text_field`` ``content``: its choices' ``delta.content``) or legacy-completion (``text``) stream
+    chunk. Chunks are built without validation: any field may be missing or of any JSON type (even the chunk
+    itself)."""
     choices = getattr(chunk, "choices", None)
     if choices is None:
         wrapped = _wrapped_event(chunk, injected_usage)
@@ -269,14 +273,14 @@ def read_usage_event(document: dict[str, Any]) -> Chunk:
     before the SDK builds it): what ``read_choices_chunk`` reads of the same chunk built by the SDK, hidden."""
     get = document.get
     response_id, model, tier, fingerprint = get("id"), get("model"), get("service_tier"), get("system_fingerprint")
+    usage = get("usage")
     return Chunk(
         facts=Facts(  # common_facts, of a dict
             response_id=response_id if type(response_id) is str and response_id else None,
             response_model=model if type(model) is str and model else None,
             service_tier=tier if type(tier) is str and tier else None,
             system_fingerprint=fingerprint if type(fingerprint) is str and fingerprint else None,
-            usage=read_usage(get("usage"), "prompt_tokens", "completion_tokens", "prompt_tokens_details",
-                             "completion_tokens_details"),  # fmt: skip
+            usage=usual_usage(usage, *_CHAT_USAGE) or read_usage(usage, *_CHAT_USAGE),
         ),
         hide=True,
     )

@@ -2,9 +2,10 @@
 
 Nearly every reply's usage is an SDK model whose two token counts are plain ints and whose detail objects (cached
 and reasoning tokens) report none of the priced subsets (cache writes, audio, image tokens). Such a usage is read
-here from the models' own ``__dict__`` in a few lookups; anything else (a dict, extra fields the SDK did not
-declare, a count of another type or out of range, any priced subset) answers None and the general reader reads it.
-Both give the same ``Usage``: ``tests/unit/test_usual_usage.py`` compares them on every shape.
+here from the models' own ``__dict__`` in a few lookups, and the same shape as decoded JSON (the usage-only stream
+chunk we take before the SDK builds it, ``usage_events.py``) from its dicts; anything else (extra fields the SDK did
+not declare, a count of another type or out of range, any priced subset) answers None and the general reader reads
+it. Both give the same ``Usage``: ``tests/unit/test_usual_usage.py`` compares them on every shape.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ MAX_TOKENS = 2**53  # larger counts are garbage, not usage
 
 def usual_usage(usage: Any, input_name: str, output_name: str, input_details: str, output_details: str
                 ) -> Usage | None:  # fmt: skip
-    """The usage of a model of the usual shape (see the module), else None: read it in full."""
+    """The usage of a model (or decoded JSON) of the usual shape (see the module), else None: read it in full."""
     counts = usual_counts(usage, input_name, output_name, input_details, output_details)
     if counts is None:
         return None
@@ -41,28 +42,37 @@ def usage_of_counts(input_tokens: int, output_tokens: int, cached: int | None, r
 
 def usual_counts(usage: Any, input_name: str, output_name: str, input_details: str, output_details: str
                  ) -> tuple[int, int, int | None, int | None] | None:  # fmt: skip
-    """(input, output, cached, reasoning) of a usage model of the usual shape (cached and reasoning None when not
-    reported, unclamped), else None: read it in full."""
-    try:  # a pydantic 2 model (pydantic 1 has no __pydantic_extra__, a dict no __dict__: read in full)
-        if usage.__pydantic_extra__:
+    """(input, output, cached, reasoning) of a usage model (or decoded JSON) of the usual shape (cached and reasoning
+    None when not reported, unclamped), else None: read it in full."""
+    try:  # a dict, or a pydantic 2 model (pydantic 1 has no __pydantic_extra__, another object no __dict__)
+        if type(usage) is dict:
+            fields = usage
+        elif usage.__pydantic_extra__:
             return None
-        fields = usage.__dict__
+        else:
+            fields = usage.__dict__
         input_tokens = fields[input_name]
         output_tokens = fields[output_name]
         inputs = fields[input_details]
         outputs = fields[output_details]
         cached = reasoning = None
         if inputs is not None:
-            if inputs.__pydantic_extra__:
+            if type(inputs) is dict:
+                details = inputs
+            elif inputs.__pydantic_extra__:
                 return None
-            details = inputs.__dict__
+            else:
+                details = inputs.__dict__
             if details.get("cache_write_tokens") or details.get("audio_tokens") or details.get("image_tokens"):
                 return None
             cached = details.get("cached_tokens")
         if outputs is not None:
-            if outputs.__pydantic_extra__:
+            if type(outputs) is dict:
+                details = outputs
+            elif outputs.__pydantic_extra__:
                 return None
-            details = outputs.__dict__
+            else:
+                details = outputs.__dict__
             if details.get("audio_tokens") or details.get("image_tokens"):
                 return None
             reasoning = details.get("reasoning_tokens")
