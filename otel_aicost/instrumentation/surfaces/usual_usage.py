@@ -53,8 +53,8 @@ def usual_counts(usage: Any, input_name: str, output_name: str, input_details: s
             fields = usage.__dict__
         input_tokens = fields[input_name]
         output_tokens = fields[output_name]
-        inputs = fields[input_details]
-        outputs = fields[output_details]
+        inputs = fields.get(input_details)  # absent (a dict without details): none reported
+        outputs = fields.get(output_details)
         cached = reasoning = None
         if inputs is not None:
             if type(inputs) is dict:
