@@ -13,7 +13,7 @@ from otel_aicost import semconv
 from otel_aicost.instrumentation.facts import Chunk, Facts
 from otel_aicost.instrumentation.sdk import forget_field
 from otel_aicost.instrumentation.surfaces.usual_usage import MAX_TOKENS as _MAX_TOKENS
-from otel_aicost.instrumentation.surfaces.usual_usage import usual_usage
+from otel_aicost.instrumentation.surfaces.usual_usage import usage_of_counts, usual_usage
 from otel_aicost.instrumentation.taps import view
 from otel_aicost.instrumentation.usage import Usage, breakdown
 
@@ -183,15 +183,9 @@ def read_usage(usage: Any, input_name: str, output_name: str, input_details: str
     cached = count(field(inputs, "cached_tokens"))
     reasoning = count(field(outputs, "reasoning_tokens"))
     input_tokens, output_tokens = input_tokens or 0, output_tokens or 0
-    # Subsets can never exceed their totals; a response saying otherwise is clamped, not trusted.
-    return Usage(
-        input_tokens=input_tokens,
-        output_tokens=output_tokens,
-        cache_read_tokens=min(cached or 0, input_tokens),
-        reasoning_tokens=min(reasoning or 0, output_tokens),
-        cache_read_reported=cached is not None,
-        **breakdown(inputs, outputs, input_tokens, output_tokens),  # audio, image, cache writes (issue 11)
-    )
+    # audio, image and cache-write tokens beside the usual counts
+    return usage_of_counts(input_tokens, output_tokens, cached, reasoning,
+                           **breakdown(inputs, outputs, input_tokens, output_tokens))  # fmt: skip
 
 
 _CHAT_USAGE = ("prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details")

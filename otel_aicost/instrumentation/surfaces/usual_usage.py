@@ -29,14 +29,18 @@ def usual_usage(usage: Any, input_name: str, output_name: str, input_details: st
     return usage_of_counts(*counts)
 
 
-def usage_of_counts(input_tokens: int, output_tokens: int, cached: int | None, reasoning: int | None) -> Usage:
-    """The ``Usage`` of a usual shape's counts (``usual_counts``), subsets clamped as the general reader clamps."""
+def usage_of_counts(input_tokens: int, output_tokens: int, cached: int | None, reasoning: int | None,
+                    **breakdown: int) -> Usage:  # fmt: skip
+    """The ``Usage`` of these counts (a usual shape's, or the general reader's with its ``breakdown`` of audio, image
+    and cache-write tokens): subsets can never exceed their totals; a response saying otherwise is clamped, not
+    trusted."""
     return Usage(
         input_tokens=input_tokens,
         output_tokens=output_tokens,
         cache_read_tokens=min(cached or 0, input_tokens),
         reasoning_tokens=min(reasoning or 0, output_tokens),
         cache_read_reported=cached is not None,
+        **breakdown,
     )
 
 
