@@ -121,19 +121,14 @@ class Call:
             report_internal_error("call end")
 
     def _series(self, facts: Facts, error: BaseException | None, usage: Usage | None, cost: Cost | None) -> Series:
-        """The attribute sets this call's metrics record under: shared by every call of the same profile, response
-        model, service tier, error type, pricing status, usage source and admitted metric tags."""
+        """The attribute sets this call's metrics record under (``series_of``)."""
         request = self.request
-        tags = self.telemetry.metric_tags.admitted(request.tags) if request.tags else ()
-        error_name = error_type(error) if error is not None else None
-        status = cost.status if cost is not None else None
-        source = usage.source if usage is not None else None
-        key = (request.profile, facts.response_model, facts.service_tier, error_name, status, source, tags)
-        series = self.telemetry.instruments.known_series.get(key)
-        if series is None:
-            series = self.telemetry.instruments.series(key, metric_attributes(request, facts, error_name, tags),
-                                                       status, source)  # fmt: skip
-        return series
+        return series_of(
+            self.telemetry, request, facts.response_model, facts.service_tier,
+            error_type(error) if error is not None else None, cost.status if cost is not None else None,
+            usage.source if usage is not None else None,
+            self.telemetry.metric_tags.admitted(request.tags) if request.tags else (),
+        )  # fmt: skip
 
     def _close_span(self, facts: Facts, error: BaseException | None, first_chunk_delay: float | None
                     ) -> tuple[Usage | None, Cost | None]:  # fmt: skip
@@ -161,6 +156,20 @@ class Call:
         finally:
             if not self.enriching:  # the outer instrumentation owns the end of its span
                 span.end()
+
+
+def series_of(telemetry: Any, request: Request, response_model: str | None, service_tier: str | None,
+              error_name: str | None, status: str | None, source: str | None, tags: tuple[tuple[str, str], ...]
+              ) -> Series:  # fmt: skip
+    """The attribute sets a call's metrics record under: shared by every call of the same profile, response model,
+    service tier, error type, pricing status, usage source and admitted metric tags (``tags``); made on the first."""
+    instruments = telemetry.instruments
+    key = (request.profile, response_model, service_tier, error_name, status, source, tags)
+    series = instruments.known_series.get(key)
+    if series is None:
+        facts = Facts(response_model=response_model, service_tier=service_tier)  # what metric_attributes reads
+        series = instruments.series(key, metric_attributes(request, facts, error_name, tags), status, source)
+    return series
 
 
 def _is_foreign_call_span(span: Any) -> bool:

@@ -26,8 +26,7 @@ from typing import Any
 from otel_aicost import semconv
 from otel_aicost.cost.call_cost import PricingRequest, effective_service_tier
 from otel_aicost.export.sdk_internals import meter_enabled, store_clean_span_attributes
-from otel_aicost.instrumentation.attributes import metric_attributes
-from otel_aicost.instrumentation.facts import Facts
+from otel_aicost.instrumentation.call import series_of
 from otel_aicost.instrumentation.histogram_records import Moment
 from otel_aicost.instrumentation.metrics import record_priced
 from otel_aicost.instrumentation.safety import report_internal_error
@@ -179,12 +178,7 @@ def _prepare(telemetry: Any, request: Any, reply: Any, requested: str | None, ta
         cost_head[semconv.PRICING_MODEL] = resolved.model
     if resolved.source:
         cost_head[semconv.PRICING_SOURCE] = resolved.source
-    instruments = telemetry.instruments
-    series_key = (request.profile, response_model, tier, None, _STATUS_PRICED, REPORTED, tags)  # Call._series
-    series = instruments.known_series.get(series_key) or instruments.series(
-        series_key, metric_attributes(request, Facts(response_model=response_model, service_tier=tier), None, tags),
-        _STATUS_PRICED, REPORTED,
-    )  # fmt: skip
+    series = series_of(telemetry, request, response_model, tier, None, _STATUS_PRICED, REPORTED, tags)
     plan.input_rate, plan.output_rate, plan.divisor = rates
     plan.input_limit = resolved.max_input
     if resolved.long_rates is not None:  # beyond the threshold: the long-context rates, by the general path

@@ -26,7 +26,7 @@ def _broken(*args, **kwargs):
 
 @pytest.mark.parametrize("broken", [
     "end_attributes", "metric_attributes", "price", "record_call",  # the general end (the usual one off)
-    "usual_end._prepare", "usual_end._attributes", "usual_end.record_priced", "usual_end.metric_attributes",
+    "usual_end._prepare", "usual_end._attributes", "usual_end.record_priced", "usual_end.series_of",
 ])  # fmt: skip
 def test_plain_call(telemetry, instrumented, production_mode, monkeypatch, broken):
     if broken.startswith("usual_end."):
