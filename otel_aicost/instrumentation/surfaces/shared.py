@@ -188,12 +188,13 @@ def read_usage(usage: Any, input_name: str, output_name: str, input_details: str
                            **breakdown(inputs, outputs, input_tokens, output_tokens))  # fmt: skip
 
 
-_CHAT_USAGE = ("prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details")
+# a chat or legacy completion's usage: its input and output counts and their detail objects
+CHAT_USAGE = ("prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details")
 
 
 def chat_usage(usage: Any) -> Usage | None:
     """Usage of a chat or legacy completion (``prompt_tokens`` / ``completion_tokens``)."""
-    return usage_of(usage, *_CHAT_USAGE)
+    return usage_of(usage, *CHAT_USAGE)
 
 
 def common_facts(response: Any, usage: Usage | None = None, finish_reasons: tuple[str, ...] = ()) -> Facts:
@@ -274,7 +275,7 @@ def read_usage_event(document: dict[str, Any]) -> Chunk:
             response_model=model if type(model) is str and model else None,
             service_tier=tier if type(tier) is str and tier else None,
             system_fingerprint=fingerprint if type(fingerprint) is str and fingerprint else None,
-            usage=usual_usage(usage, *_CHAT_USAGE) or read_usage(usage, *_CHAT_USAGE),
+            usage=usual_usage(usage, *CHAT_USAGE) or read_usage(usage, *CHAT_USAGE),
         ),
         hide=True,
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from otel_aicost.instrumentation.facts import Facts
-from otel_aicost.instrumentation.surfaces.shared import choice_reasons
+from otel_aicost.instrumentation.surfaces.shared import CHAT_USAGE, choice_reasons
 from otel_aicost.instrumentation.surfaces.usual_usage import usage_of_counts, usual_counts
 
 Reply = tuple  # the layout above: fields by position (a tuple costs a fraction of a frozen object to make)
@@ -23,8 +23,7 @@ INPUT_TOKENS, OUTPUT_TOKENS, CACHED_TOKENS, REASONING_TOKENS = range(6, 10)
 
 def choices_reply(response: Any) -> Reply | None:
     """A chat completion or legacy completion (what ``shared.read_choices_response`` reads)."""
-    counts = usual_counts(getattr(response, "usage", None), "prompt_tokens", "completion_tokens",
-                          "prompt_tokens_details", "completion_tokens_details")  # fmt: skip
+    counts = usual_counts(getattr(response, "usage", None), *CHAT_USAGE)
     if counts is None or isinstance(response, dict):
         return None
     response_id = getattr(response, "id", None)
