@@ -158,9 +158,15 @@ def record_call(
     if cost is not None and cost.total is not None:
         instruments.cost_recorder.record(float(cost.total), series.shared, moment)
     if first_chunk_delay is not None:
-        instruments.time_to_first_chunk_recorder.record(first_chunk_delay, series.shared, moment)
-        if chunk_gaps:  # one batch per stream, exported exactly as one record per gap
-            instruments.time_per_output_chunk_recorder.record_many(chunk_gaps, series.shared, moment)
+        record_chunks(instruments, series, first_chunk_delay, chunk_gaps, moment)
+
+
+def record_chunks(instruments: Instruments, series: Series, first_chunk_delay: float, chunk_gaps: list[float] | None,
+                  moment: Moment) -> None:  # fmt: skip
+    """A stream's time to its first chunk and the gaps between its chunks."""
+    instruments.time_to_first_chunk_recorder.record(first_chunk_delay, series.shared, moment)
+    if chunk_gaps:  # one batch per stream, exported exactly as one record per gap
+        instruments.time_per_output_chunk_recorder.record_many(chunk_gaps, series.shared, moment)
 
 
 def record_priced(instruments: Instruments, series: Series, operation: str, duration: float, input_tokens: int,

@@ -23,8 +23,13 @@ def usage_of(request: Request, facts: Facts, error: BaseException | None) -> Usa
 
 
 def estimate(request: Request, facts: Facts) -> Usage | None:
+    return estimate_output(request, facts.response_model, facts.output_parts)
+
+
+def estimate_output(request: Request, response_model: str | None, output: tuple[str, ...]) -> Usage | None:
+    """The local count of a call that streamed the texts ``output`` (a response model's, else the requested's)."""
     kwargs = request.kwargs
-    model = facts.response_model or request.request_model
+    model = response_model or request.request_model
     messages = kwargs.get("messages")
     if not isinstance(messages, list):
         value = kwargs.get("input")
@@ -36,7 +41,7 @@ def estimate(request: Request, facts: Facts) -> Usage | None:
         messages=messages,
         prompt=prompt if isinstance(prompt, (str, list)) else None,
         tools=tools if isinstance(tools, list) else None,
-        output=facts.output_parts,
+        output=output,
     )
 
 

@@ -22,6 +22,7 @@ from otel_aicost.instrumentation.ending import still_open
 from otel_aicost.instrumentation.facts import NO_FACTS, NOT_PLAIN, Chunk, Facts, merge
 from otel_aicost.instrumentation.safety import report_internal_error
 from otel_aicost.instrumentation.surfaces.shared import read_usage_event
+from otel_aicost.instrumentation.usual_end import end_usual_stream
 
 NOT_ERRORS = (GeneratorExit, StopIteration, StopAsyncIteration)  # the ends of an iteration, never a failure
 _MAX_CHOICES = 128  # a larger choice index is garbage, not a choice
@@ -143,11 +144,15 @@ class StreamState:
                 reasons.append("")
             reasons[index] = reason
 
+    def finish_reasons(self) -> tuple[str, ...]:
+        """The finish reason of each choice; one that never finished reads ``error``."""
+        noted = self.reasons or self.facts.finish_reasons
+        return tuple([reason or "error" for reason in noted]) if noted else ()
+
     def result(self) -> Facts:
         """The stream's facts; a choice that never finished reads ``error``."""
         facts = self.facts
-        noted = self.reasons or facts.finish_reasons
-        reasons = tuple([reason or "error" for reason in noted]) if noted else ()
+        reasons = self.finish_reasons()
         # The texts serve a local count only (outcome.usage_of): not gone through when the stream reported usage.
         parts = () if facts.usage is not None else tuple([part for part in self.parts if type(part) is str and part])
         return Facts(
@@ -172,6 +177,9 @@ class StreamState:
             return
         try:
             call.chunks_arrived(self.arrivals)
+            if error is None and self.output is None and end_usual_stream(call, self.facts, self.finish_reasons(),
+                                                                          self.parts):  # fmt: skip
+                return  # ended in one step (usual_end.py)
             facts = self.result()
             if self.output is not None:
                 facts = replace(facts, output_messages=tuple(self.output.messages(facts.finish_reasons)))

@@ -1,20 +1,25 @@
-"""The end of a usual call in one step: a priced chat, legacy completion or embeddings reply, not streamed.
+"""The end of a usual call in one step: a priced chat, legacy completion or embeddings reply, or a chat or legacy
+completion stream that ended without an error.
 
 The general end (``Call._end``) reads the reply into ``Facts`` and ``Usage``, prices it into a ``Cost`` of
 ``Decimal`` components, builds the end attributes from those, checks them for plainness and records the metrics
 under a series it looks up; about half of what a chat call adds. A usual call's end differs from the last one of
 its kind only in a few numbers (ids, token counts), so what is the same is prepared once per (profile, response
-model, service tier, requested tier, admitted metric tags) and price period in a ``UsualEnd``: the price rates as
-exact scaled integers, the constant cost attributes, the metric series. The reply is read into a plain tuple (``surfaces/usual_reply.py``),
-the cost is two integer products and exact divisions (each cost value the same float as ``float()`` of the
-``Decimal`` the pricer computes: both are the correctly rounded value of the same exact quotient), the end
-attributes are built in the general order, known plain by construction, and the records are made in one step.
+model, service tier, requested tier, admitted metric tags, usage source) and price period in a ``UsualEnd``: the
+price rates as exact scaled integers, the constant cost attributes, the metric series. The reply is read into a
+plain tuple (``surfaces/usual_reply.py``; a stream's from its ``StreamState``: the facts its chunks gave, the reported
+usage or else the local count ``outcome.estimate_output`` makes, as the general end would), the cost is two integer
+products and exact divisions (each cost value the same float as ``float()`` of the ``Decimal`` the pricer computes:
+both are the correctly rounded value of the same exact quotient), the end attributes are built in the general order,
+known plain by construction, and the records are made in one step (a stream's time to first chunk and chunk gaps
+after them, as ``metrics.record_call`` records them).
 
 It declines (``end_usual`` returns False before doing anything, or ends the call through the general path with the
-same facts) for anything else: budgets, content capture, an enriched outer span, a price that is not
-per token (unknown model, provisioned, ended), usage beyond the model's limits or its long-context threshold, cached
-tokens, a surface that completes or prices itself. ``tests/unit/test_usual_end.py`` compares its exported spans and
-metric points with the general path's.
+same facts; ``end_usual_stream`` returns False) for anything else: budgets, content capture, an enriched outer span,
+a price that is not per token (unknown model, provisioned, ended), usage beyond the model's limits or its
+long-context threshold, cached tokens, a surface that completes or prices itself, a stream ended by an error.
+``tests/unit/test_usual_end.py`` and ``tests/unit/test_usual_stream_end.py`` compare its exported spans and metric
+points with the general path's.
 """
 
 from __future__ import annotations
@@ -28,11 +33,12 @@ from otel_aicost.cost.call_cost import PricingRequest, effective_service_tier
 from otel_aicost.export.sdk_internals import meter_enabled, store_clean_span_attributes
 from otel_aicost.instrumentation.call import series_of
 from otel_aicost.instrumentation.histogram_records import Moment
-from otel_aicost.instrumentation.metrics import record_priced
+from otel_aicost.instrumentation.metrics import record_chunks, record_priced
+from otel_aicost.instrumentation.outcome import estimate_output
 from otel_aicost.instrumentation.safety import report_internal_error
 from otel_aicost.instrumentation.span_writes import all_plain
 from otel_aicost.instrumentation.surfaces.usual_reply import facts_of
-from otel_aicost.instrumentation.usage import REPORTED
+from otel_aicost.instrumentation.usage import ESTIMATED, REPORTED
 
 _MAX_ENDS = 256  # per profile; then they start again
 _STATUS_PRICED = semconv.STATUS_PRICED
@@ -43,7 +49,7 @@ class UsualEnd:
     ``input_rate`` None: not priced per token in this period (the general path ends those calls)."""
 
     __slots__ = ("period", "input_rate", "output_rate", "divisor", "input_limit", "output_limit", "cost_head",
-                 "type_source", "plain", "series", "has_output")  # fmt: skip
+                 "type_source", "plain", "series", "has_output", "source")  # fmt: skip
 
     def __init__(self, period: int) -> None:
         self.period = period
@@ -52,55 +58,125 @@ class UsualEnd:
 
 def end_usual(call: Any, response: Any) -> bool:
     """End ``call`` with the parsed ``response`` if both are usual (see the module): True if the call ended here."""
-    telemetry = call.telemetry
-    request = call.request
-    read_usual = request.surface.read_usual
-    budgets = telemetry.budgets
-    if (
-        read_usual is None
-        or call.ended
-        or call.enriching
-        or call.first_chunk_at is not None
-        or call.reservation is not None
-        or (budgets is not None and budgets.has_budgets)
-        or telemetry.content.enabled
-        or telemetry.pricer.outputs is not None
-    ):
+    read_usual = call.request.surface.read_usual
+    if read_usual is None or call.first_chunk_at is not None or _declines(call):
         return False
     duration = time.perf_counter() - call.start
     try:
         reply = read_usual(response)
         if reply is None:
             return False
-        response_model, tier, inputs, output, cached = reply[1], reply[3], reply[6], reply[7], reply[8]
-        requested = request.params.get("service_tier")
-        tags = telemetry.metric_tags.admitted(request.tags) if request.tags else ()
-        key = (response_model, tier, requested if type(requested) is str else None, tags)
-        period = telemetry.pricer.period_now()
-        ends = request.profile.usual_ends
-        plan = ends.get(key)
-        if plan is None or plan.period != period:
-            plan = _prepare(telemetry, request, reply, key[2], tags, period)
-            if len(ends) >= _MAX_ENDS:
-                ends.clear()
-            ends[key] = plan
-        usual = plan.input_rate is not None and inputs <= plan.input_limit and output <= plan.output_limit
+        plan = _plan(call, reply[1], reply[3], REPORTED)
+        usual = plan.input_rate is not None and reply[6] <= plan.input_limit and reply[7] <= plan.output_limit
     except Exception:
         report_internal_error("usual end")
         return False
-    if not usual or cached:  # cached tokens: priced at their own rate by the general path
+    if not usual or reply[8]:  # cached tokens: priced at their own rate by the general path
         call.succeed(facts_of(reply))
         return True
+    _end(call, plan, reply, duration, None, None)
+    return True
+
+
+def end_usual_stream(call: Any, facts: Any, reasons: tuple[str, ...], parts: list[Any]) -> bool:
+    """End a stream's ``call`` that ended without an error if it is usual (its chunks' ``facts`` so far, its finish
+    ``reasons``, its text ``parts``: ``StreamState``'s): True if it ended here; False (nothing done): end it by the
+    general path. Its usage is the reported one, else the local count the general path makes (``outcome``)."""
+    if (
+        call.request.surface.read_usual is None
+        or _declines(call)
+        or facts.output_parts
+        or facts.output_messages is not None
+        or facts.units is not None
+        or facts.tool_calls
+        or facts.extra
+        or facts.batch_calls
+        or facts.dimension_count is not None
+    ):
+        return False
+    duration = time.perf_counter() - call.start
+    try:
+        usage = facts.usage
+        response_model = facts.response_model
+        plan = _plan(call, response_model, facts.service_tier, REPORTED if usage is not None else ESTIMATED)
+        if plan.input_rate is None:
+            return False
+        if usage is None:
+            usage = estimate_output(call.request, response_model,
+                                    tuple([part for part in parts if type(part) is str and part]))  # fmt: skip
+            if usage is None:
+                return False
+        inputs, output = usage.input_tokens, usage.output_tokens
+        if (
+            usage.cache_read_tokens  # priced at their own rate by the general path, as the rest below
+            or usage.cache_write_tokens
+            or usage.input_audio_tokens
+            or usage.output_audio_tokens
+            or usage.input_image_tokens
+            or usage.output_image_tokens
+            or inputs > plan.input_limit
+            or output > plan.output_limit
+        ):
+            return False
+        reply = (facts.response_id, response_model, reasons, facts.service_tier, facts.system_fingerprint, None,
+                 inputs, output, 0 if usage.cache_read_reported else None, usage.reasoning_tokens)  # fmt: skip
+    except Exception:
+        report_internal_error("usual stream end")
+        return False
+    first_chunk_at = call.first_chunk_at
+    _end(call, plan, reply, duration, None if first_chunk_at is None else first_chunk_at - call.start,
+         call.chunk_gaps)  # fmt: skip
+    return True
+
+
+def _declines(call: Any) -> bool:
+    """Does a call of this kind take the general end whatever its reply (see the module)?"""
+    telemetry = call.telemetry
+    budgets = telemetry.budgets
+    return (
+        call.ended
+        or call.enriching
+        or call.reservation is not None
+        or (budgets is not None and budgets.has_budgets)
+        or telemetry.content.enabled
+        or telemetry.pricer.outputs is not None
+    )
+
+
+def _plan(call: Any, response_model: str | None, tier: str | None, source: str) -> UsualEnd:
+    """The ``UsualEnd`` of this call's profile, response model, tiers, metric tags and usage source, in this price
+    period (prepared on the first such call)."""
+    telemetry = call.telemetry
+    request = call.request
+    requested = request.params.get("service_tier")
+    tags = telemetry.metric_tags.admitted(request.tags) if request.tags else ()
+    key = (response_model, tier, requested if type(requested) is str else None, tags, source)
+    period = telemetry.pricer.period_now()
+    ends = request.profile.usual_ends
+    plan = ends.get(key)
+    if plan is None or plan.period != period:
+        plan = _prepare(telemetry, request, response_model, tier, key[2], tags, source, period)
+        if len(ends) >= _MAX_ENDS:
+            ends.clear()
+        ends[key] = plan
+    return plan
+
+
+def _end(call: Any, plan: UsualEnd, reply: Any, duration: float, first_chunk_delay: float | None,
+         chunk_gaps: list[float] | None) -> None:  # fmt: skip
+    """End ``call`` in one step: the ``reply`` tuple's span attributes, the span's end, the metrics (a stream's
+    ``first_chunk_delay`` and ``chunk_gaps`` too)."""
     call.ended = True
     span = call.span
+    inputs, output = reply[6], reply[7]
     try:
         input_cost = plan.input_rate * inputs
         output_cost = plan.output_rate * output
         divisor = plan.divisor
         total = (input_cost + output_cost) / divisor
         if span.is_recording():
-            attributes = _attributes(plan, reply, inputs, output, cached, total, input_cost / divisor,
-                                     output_cost / divisor)  # fmt: skip
+            attributes = _attributes(plan, reply, inputs, output, reply[8], total, input_cost / divisor,
+                                     output_cost / divisor, first_chunk_delay)  # fmt: skip
             if not (plan.plain and store_clean_span_attributes(span, attributes)):
                 span.set_attributes(attributes)
     except Exception:
@@ -109,18 +185,20 @@ def end_usual(call: Any, response: Any) -> bool:
     finally:
         span.end()
     if total is None:
-        return True
+        return
     try:
-        instruments = telemetry.instruments
-        record_priced(instruments, plan.series, request.surface.operation, duration, inputs, output, total,
-                      Moment(meter_enabled(instruments.duration)))  # fmt: skip
+        instruments = call.telemetry.instruments
+        moment = Moment(meter_enabled(instruments.duration))
+        series = plan.series
+        record_priced(instruments, series, call.request.surface.operation, duration, inputs, output, total, moment)
+        if first_chunk_delay is not None:
+            record_chunks(instruments, series, first_chunk_delay, chunk_gaps, moment)
     except Exception:
         report_internal_error("call end")
-    return True
 
 
 def _attributes(plan: UsualEnd, reply: Any, inputs: int, output: int, cached: int | None, total: float,
-                input_cost: float, output_cost: float) -> dict[str, Any]:  # fmt: skip
+                input_cost: float, output_cost: float, first_chunk_delay: float | None) -> dict[str, Any]:  # fmt: skip
     """``attributes.end_attributes`` of the usual call, in its order."""
     attributes: dict[str, Any] = {}
     response_id, response_model, reasons, tier, fingerprint, dimensions = reply[:6]
@@ -136,6 +214,8 @@ def _attributes(plan: UsualEnd, reply: Any, inputs: int, output: int, cached: in
         attributes[semconv.OPENAI_RESPONSE_SYSTEM_FINGERPRINT] = fingerprint
     if dimensions is not None:
         attributes[semconv.EMBEDDINGS_DIMENSION_COUNT] = dimensions
+    if first_chunk_delay is not None:
+        attributes[semconv.RESPONSE_TIME_TO_FIRST_CHUNK] = first_chunk_delay
     attributes[semconv.USAGE_INPUT_TOKENS] = inputs  # attributes.add_usage
     if plan.has_output:
         attributes[semconv.USAGE_OUTPUT_TOKENS] = output
@@ -144,7 +224,7 @@ def _attributes(plan: UsualEnd, reply: Any, inputs: int, output: int, cached: in
     reasoning = min(reply[9] or 0, output)
     if reasoning:
         attributes[semconv.USAGE_REASONING_OUTPUT_TOKENS] = reasoning
-    attributes[semconv.USAGE_SOURCE] = REPORTED
+    attributes[semconv.USAGE_SOURCE] = plan.source
     attributes.update(plan.cost_head)  # attributes.add_cost: status, currency, price entry and its source
     attributes[semconv.USAGE_COST] = total
     attributes[semconv.COST_INPUT] = input_cost
@@ -154,14 +234,13 @@ def _attributes(plan: UsualEnd, reply: Any, inputs: int, output: int, cached: in
     return attributes
 
 
-def _prepare(telemetry: Any, request: Any, reply: Any, requested: str | None, tags: tuple[tuple[str, str], ...],
-             period: int) -> UsualEnd:  # fmt: skip
+def _prepare(telemetry: Any, request: Any, response_model: str | None, tier: str | None, requested: str | None,
+             tags: tuple[tuple[str, str], ...], source: str, period: int) -> UsualEnd:  # fmt: skip
     """The ``UsualEnd`` of this call's kind in this price period (unpriced: ``input_rate`` None)."""
     plan = UsualEnd(period)
     surface = request.surface
     if surface.complete is not None or surface.price is not None or surface.free:
         return plan
-    response_model, tier = reply[1], reply[3]
     endpoint = request.endpoint
     pricer = telemetry.pricer
     resolved = pricer.resolved(PricingRequest(
@@ -178,7 +257,7 @@ def _prepare(telemetry: Any, request: Any, reply: Any, requested: str | None, ta
         cost_head[semconv.PRICING_MODEL] = resolved.model
     if resolved.source:
         cost_head[semconv.PRICING_SOURCE] = resolved.source
-    series = series_of(telemetry, request, response_model, tier, None, _STATUS_PRICED, REPORTED, tags)
+    series = series_of(telemetry, request, response_model, tier, None, _STATUS_PRICED, source, tags)
     plan.input_rate, plan.output_rate, plan.divisor = rates
     plan.input_limit = resolved.max_input
     if resolved.long_rates is not None:  # beyond the threshold: the long-context rates, by the general path
@@ -188,6 +267,7 @@ def _prepare(telemetry: Any, request: Any, reply: Any, requested: str | None, ta
     plan.type_source = resolved.type_source
     plan.plain = all_plain({**cost_head, "type_source": resolved.type_source or ""})
     plan.series = series
+    plan.source = source
     plan.has_output = surface.operation != semconv.OP_EMBEDDINGS
     return plan
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from otel_aicost.instrumentation import safety
 from otel_aicost.instrumentation import call as call_module
-from otel_aicost.instrumentation import results, usual_end
+from otel_aicost.instrumentation import results, safety, stream_state, usual_end
 from tests.support import payloads
 from tests.support.mock_openai import chat_stream_server, client, json_response
 
@@ -42,10 +41,33 @@ def test_plain_call(telemetry, instrumented, production_mode, monkeypatch, broke
     assert safety.internal_errors.count == production_mode + 1
 
 
-def test_stream(telemetry, instrumented, production_mode, monkeypatch):
-    monkeypatch.setattr(call_module, "end_attributes", _broken)
-    chunks = list(client(chat_stream_server()).chat.completions.create(model="gpt-4o-mini", messages=MESSAGES,
-                                                                        stream=True))  # fmt: skip
-    assert "".join(c.choices[0].delta.content or "" for c in chunks) == "Hello there"
+@pytest.mark.parametrize("broken", [
+    "end_attributes",  # the general end (the usual one off)
+    "usual_end._prepare", "usual_end._attributes", "usual_end.record_priced", "usual_end.record_chunks",
+    "usual_end.series_of",
+])  # fmt: skip
+@pytest.mark.parametrize("cut", [False, True])  # closed after its first chunk: the usage counted (estimate_output)
+def test_stream(telemetry, instrumented, production_mode, monkeypatch, broken, cut):
+    if broken.startswith("usual_end."):
+        monkeypatch.setattr(usual_end, broken.split(".")[1], _broken)
+    else:
+        monkeypatch.setattr(stream_state, "end_usual_stream", lambda *args: False)
+        monkeypatch.setattr(call_module, broken, _broken)
+    stream = client(chat_stream_server()).chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True)
+    if cut:
+        chunks = [next(iter(stream))]
+        stream.close()
+    else:
+        chunks = list(stream)
+        assert "".join(c.choices[0].delta.content or "" for c in chunks) == "Hello there"
+    assert len(telemetry.spans()) == 1
+    assert safety.internal_errors.count == production_mode + 1
+
+
+def test_broken_stream_count(telemetry, instrumented, production_mode, monkeypatch):
+    monkeypatch.setattr(usual_end, "estimate_output", _broken)
+    stream = client(chat_stream_server()).chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True)
+    next(iter(stream))
+    stream.close()
     assert len(telemetry.spans()) == 1
     assert safety.internal_errors.count == production_mode + 1

@@ -1,0 +1,161 @@
+"""A usual stream's end in one step (``usual_end.end_usual_stream``) exports exactly what the general end exports.
+
+The oracle is the general end itself: the same streams with the one-step end switched off give every span attribute,
+in order, and every metric point (the timings masked: time to first chunk, chunk gaps, duration; their counts kept).
+Each scenario also says whether the one-step end must really be taken."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+
+import pytest
+
+from otel_aicost import allocate, semconv
+from otel_aicost.instrumentation import stream_state, usual_end
+from tests.support import mock_openai, payloads
+from tests.unit.test_histogram_records import exported
+from tests.unit.test_usual_end import _fresh
+
+MESSAGES = [{"role": "user", "content": "Hi"}]
+_TIMINGS = (semconv.METRIC_OPERATION_DURATION, semconv.METRIC_TIME_TO_FIRST_CHUNK, semconv.METRIC_TIME_PER_OUTPUT_CHUNK)
+_ERROR = {"error": {"message": "the server broke off", "type": "server_error"}}
+
+SCENARIOS = {
+    # name: (chunk options, create kwargs, how the caller reads it, config, one-step end taken)
+    "usage asked by us": ({}, {}, "all", {}, True),
+    "usage asked by the caller": ({}, {"stream_options": {"include_usage": True}}, "all", {}, True),
+    "usage not asked (injection off)": ({}, {}, "all", {"stream_usage": "off"}, True),
+    "broken off (estimated)": ({"pieces": ("a",) * 8}, {}, "cut", {}, True),
+    "broken off at once": ({}, {}, "none", {}, True),
+    "next() calls": ({}, {}, "next", {}, True),
+    "with block": ({}, {}, "with", {}, True),
+    "cached": ({"cached_tokens": 4}, {}, "all", {}, False),
+    "implausible": ({"prompt_tokens": 10**9}, {}, "all", {}, False),
+    "error mid-stream": ({}, {}, "error", {}, False),
+    "content capture": ({}, {}, "all", {"capture_content": "span_only"}, False),
+    "content capture, broken off": ({}, {}, "cut", {"capture_content": "span_only"}, False),
+    "budget": ({}, {}, "all", {"budgets": [{"name": "b", "limit": 10}]}, False),
+    "budget, broken off": ({}, {}, "cut", {"budgets": [{"name": "b", "limit": 10}]}, False),
+    "unknown price": ({"model": "no-such-model"}, {"model": "no-such-model"}, "all", {}, False),
+    "unknown price, broken off": ({"model": "no-such-model"}, {"model": "no-such-model"}, "cut", {}, False),
+    "tags": ({}, {"tags": {"team": "a"}}, "all", {}, True),
+    "metric tags, broken off": ({}, {"tags": {"team": "a", "x": "b"}}, "cut", {"metric_tags": ["x"]}, True),
+    "requested flex": ({}, {"service_tier": "flex"}, "all", {}, True),
+    "EUR": ({}, {}, "all", {"currency": "EUR", "usd_rate": "0.9137"}, True),
+    "async": ({}, {}, "async", {}, True),
+    "async, broken off": ({}, {}, "async cut", {}, True),
+    "async, error mid-stream": ({}, {}, "async error", {}, False),
+}
+
+
+def _server(options: dict):
+    def respond(request: object) -> object:
+        body = json.loads(request.content)
+        asked = bool((body.get("stream_options") or {}).get("include_usage"))
+        options_ = {key: value for key, value in options.items() if key != "error"}
+        chunks = payloads.chat_chunks(include_usage=asked, **options_)
+        if options.get("error"):
+            chunks = [*chunks[:2], _ERROR]
+        return mock_openai.sse_response(mock_openai.sse(chunks))
+
+    return respond
+
+
+def _calls(options: dict, kwargs: dict, how: str) -> None:
+    kwargs = dict(kwargs)
+    tags = kwargs.pop("tags", None)
+    model = kwargs.pop("model", "gpt-4o-mini")
+    options = dict(options, error=how.endswith("error"))
+    if options.get("model") is None:
+        options.pop("model", None)
+    if how.startswith("async"):
+        asyncio.run(_async_calls(options, kwargs, how, tags, model))
+        return
+    client = mock_openai.client(_server(options))
+    for _ in range(3):
+        with allocate(**tags) if tags else contextlib.nullcontext():
+            stream = client.chat.completions.create(model=model, messages=MESSAGES, stream=True, **kwargs)
+        if how == "all":
+            list(stream)
+        elif how == "cut":
+            chunks = iter(stream)
+            for _ in range(3):
+                next(chunks)
+            stream.close()
+        elif how == "none":
+            stream.close()
+        elif how == "next":
+            with contextlib.suppress(StopIteration):
+                while True:
+                    next(stream)
+        elif how == "with":
+            with stream as entered:
+                list(entered)
+        elif how == "error":
+            with contextlib.suppress(Exception):
+                list(stream)
+
+
+async def _async_calls(options: dict, kwargs: dict, how: str, tags: dict | None, model: str) -> None:
+    client = mock_openai.async_client(_server(options))
+    for _ in range(3):
+        with allocate(**tags) if tags else contextlib.nullcontext():
+            stream = await client.chat.completions.create(model=model, messages=MESSAGES, stream=True, **kwargs)
+        if how == "async":
+            async for _ in stream:
+                pass
+        elif how == "async cut":
+            count = 0
+            async for _ in stream:
+                count += 1
+                if count == 3:
+                    break
+            await stream.close()
+        else:
+            with contextlib.suppress(Exception):
+                async for _ in stream:
+                    pass
+
+
+def _exported(telemetry) -> tuple[list, list]:
+    spans = [(span.name, [(key, "timing" if key == semconv.RESPONSE_TIME_TO_FIRST_CHUNK else value)
+                          for key, value in span.attributes.items()],
+              span.status.status_code, span.status.description, [e.name for e in span.events])
+             for span in telemetry.exporter.get_finished_spans()]  # fmt: skip
+    points = exported(telemetry.reader)
+    for point in points:
+        if point["metric"] in _TIMINGS:
+            for timing in ("sum", "min", "max", "bucket_counts"):
+                point.pop(timing, None)
+    return spans, sorted(points, key=repr)  # sorted again: exported() sorts with the timings in
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_the_usual_stream_end_exports_what_the_general_end_exports(name: str, instrument, telemetry,
+                                                                    monkeypatch) -> None:  # fmt: skip
+    options, kwargs, how, config, taken = SCENARIOS[name]
+    made = []
+    original = usual_end._end
+    monkeypatch.setattr(usual_end, "_end", lambda *args: made.append(1) or original(*args))
+    instrumentor = instrument(**config)
+    _calls(options, kwargs, how)
+    usual = _exported(telemetry)
+    assert bool(made) is taken, f"the one-step end {'was not' if taken else 'was'} taken"
+    assert len(usual[0]) == 3
+    instrumentor.uninstrument()
+
+    monkeypatch.setattr(stream_state, "end_usual_stream", lambda *args: False)
+    general_telemetry, general_instrument = _fresh(telemetry)
+    general_instrumentor = general_instrument(**config)
+    try:
+        _calls(options, kwargs, how)
+        general = _exported(general_telemetry)
+    finally:
+        general_instrumentor.uninstrument()
+    assert usual[0] == general[0]
+    assert usual[1] == general[1]
+    assert json.dumps(usual[1], default=str) == json.dumps(general[1], default=str)
+    if how.endswith("cut") and "unknown" not in name:
+        assert (semconv.USAGE_SOURCE, "estimated") in usual[0][0][1]
