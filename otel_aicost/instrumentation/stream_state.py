@@ -133,8 +133,8 @@ class StreamState:
 
     def add(self, chunk: Chunk) -> None:
         """Fold a chunk read in full into the facts so far."""
-        if chunk.facts is not None:
-            self.facts = merge(self.facts, chunk.facts)
+        if chunk.facts is not None:  # the first chunk's facts as they are (merge would copy them)
+            self.facts = chunk.facts if self.facts is NO_FACTS else merge(self.facts, chunk.facts)
         if chunk.texts:
             self.parts.extend(chunk.texts)
         for index, reason in chunk.finish:

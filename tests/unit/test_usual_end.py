@@ -199,26 +199,39 @@ def test_the_usual_end_exports_what_the_general_end_exports(name: str, instrumen
     body, kwargs, config, azure, taken = SCENARIOS[name]
     if "_tokens_details" in str(body.get("usage")) and not DETAILS_ARE_FIELDS:
         taken = False
+    both_ends_export_alike(
+        telemetry, instrument, monkeypatch, config, lambda: _calls(body, kwargs, azure), _exported,
+        taken=taken, step=(usual_end, "_attributes"), off=(results, "end_usual"),
+    )  # fmt: skip
+
+
+def both_ends_export_alike(telemetry, instrument, monkeypatch, config: dict, calls, exported_of, *, taken: bool,
+                           step: tuple, off: tuple) -> list:  # fmt: skip
+    """Make ``calls`` with the one-step end on (its ``step``, a (module, name), must be reached if ``taken``, else
+    not), then again with it ``off`` (a (module, name) made to answer False) on fresh providers: the same spans and
+    metric points (``exported_of``). The spans of the first run."""
     made = []
-    original = usual_end._attributes
-    monkeypatch.setattr(usual_end, "_attributes", lambda *args: made.append(1) or original(*args))
+    module, name = step
+    original = getattr(module, name)
+    monkeypatch.setattr(module, name, lambda *args: made.append(1) or original(*args))
     instrumentor = instrument(**config)
-    _calls(body, kwargs, azure)
-    usual = _exported(telemetry)
-    assert bool(made) is taken, f"the usual end {'was not' if taken else 'was'} taken"
+    calls()
+    usual = exported_of(telemetry)
+    assert bool(made) is taken, f"the one-step end {'was not' if taken else 'was'} taken"
     instrumentor.uninstrument()
 
-    monkeypatch.setattr(results, "end_usual", lambda call, response: False)
+    monkeypatch.setattr(*off, lambda *args: False)
     general_telemetry = _fresh(telemetry)
     general_instrumentor = general_telemetry[1](**config)
     try:
-        _calls(body, kwargs, azure)
-        general = _exported(general_telemetry[0])
+        calls()
+        general = exported_of(general_telemetry[0])
     finally:
         general_instrumentor.uninstrument()
     assert usual[0] == general[0]
     assert usual[1] == general[1]
     assert json.dumps(usual[1], default=str) == json.dumps(general[1], default=str)
+    return usual[0]
 
 
 def _fresh(telemetry):

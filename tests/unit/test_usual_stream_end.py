@@ -16,7 +16,7 @@ from otel_aicost import allocate, semconv
 from otel_aicost.instrumentation import stream_state, usual_end
 from tests.support import mock_openai, payloads
 from tests.unit.test_histogram_records import exported
-from tests.unit.test_usual_end import _fresh
+from tests.unit.test_usual_end import both_ends_export_alike
 
 MESSAGES = [{"role": "user", "content": "Hi"}]
 _TIMINGS = (semconv.METRIC_OPERATION_DURATION, semconv.METRIC_TIME_TO_FIRST_CHUNK, semconv.METRIC_TIME_PER_OUTPUT_CHUNK)
@@ -136,26 +136,10 @@ def _exported(telemetry) -> tuple[list, list]:
 def test_the_usual_stream_end_exports_what_the_general_end_exports(name: str, instrument, telemetry,
                                                                     monkeypatch) -> None:  # fmt: skip
     options, kwargs, how, config, taken = SCENARIOS[name]
-    made = []
-    original = usual_end._end
-    monkeypatch.setattr(usual_end, "_end", lambda *args: made.append(1) or original(*args))
-    instrumentor = instrument(**config)
-    _calls(options, kwargs, how)
-    usual = _exported(telemetry)
-    assert bool(made) is taken, f"the one-step end {'was not' if taken else 'was'} taken"
-    assert len(usual[0]) == 3
-    instrumentor.uninstrument()
-
-    monkeypatch.setattr(stream_state, "end_usual_stream", lambda *args: False)
-    general_telemetry, general_instrument = _fresh(telemetry)
-    general_instrumentor = general_instrument(**config)
-    try:
-        _calls(options, kwargs, how)
-        general = _exported(general_telemetry)
-    finally:
-        general_instrumentor.uninstrument()
-    assert usual[0] == general[0]
-    assert usual[1] == general[1]
-    assert json.dumps(usual[1], default=str) == json.dumps(general[1], default=str)
+    spans = both_ends_export_alike(
+        telemetry, instrument, monkeypatch, config, lambda: _calls(options, kwargs, how), _exported,
+        taken=taken, step=(usual_end, "_end"), off=(stream_state, "end_usual_stream"),
+    )  # fmt: skip
+    assert len(spans) == 3
     if how.endswith("cut") and "unknown" not in name:
-        assert (semconv.USAGE_SOURCE, "estimated") in usual[0][0][1]
+        assert (semconv.USAGE_SOURCE, "estimated") in spans[0][1]
