@@ -82,20 +82,20 @@ def end_usual_stream(call: Any, facts: Any, reasons: tuple[str, ...], parts: lis
     """End a stream's ``call`` that ended without an error if it is usual (its chunks' ``facts`` so far, its finish
     ``reasons``, its text ``parts``: ``StreamState``'s): True if it ended here; False (nothing done): end it by the
     general path. Its usage is the reported one, else the local count the general path makes (``outcome``)."""
-    if (
-        call.request.surface.read_usual is None
-        or _declines(call)
-        or facts.output_parts
-        or facts.output_messages is not None
-        or facts.units is not None
-        or facts.tool_calls
-        or facts.extra
-        or facts.batch_calls
-        or facts.dimension_count is not None
-    ):
-        return False
-    duration = time.perf_counter() - call.start
     try:
+        if (
+            call.request.surface.read_usual is None
+            or _declines(call)
+            or facts.output_parts
+            or facts.output_messages is not None
+            or facts.units is not None
+            or facts.tool_calls
+            or facts.extra
+            or facts.batch_calls
+            or facts.dimension_count is not None
+        ):
+            return False
+        duration = time.perf_counter() - call.start
         usage = facts.usage
         response_model = facts.response_model
         plan = _plan(call, response_model, facts.service_tier, REPORTED if usage is not None else ESTIMATED)
@@ -131,13 +131,12 @@ def end_usual_stream(call: Any, facts: Any, reasons: tuple[str, ...], parts: lis
 
 def _declines(call: Any) -> bool:
     """Does a call of this kind take the general end whatever its reply (see the module)?"""
+    if call.ended or call.enriching or call.reservation is not None:
+        return True
     telemetry = call.telemetry
     budgets = telemetry.budgets
     return (
-        call.ended
-        or call.enriching
-        or call.reservation is not None
-        or (budgets is not None and budgets.has_budgets)
+        (budgets is not None and budgets.has_budgets)
         or telemetry.content.enabled
         or telemetry.pricer.outputs is not None
     )

@@ -44,7 +44,7 @@ def test_plain_call(telemetry, instrumented, production_mode, monkeypatch, broke
 @pytest.mark.parametrize("broken", [
     "end_attributes",  # the general end (the usual one off)
     "usual_end._prepare", "usual_end._attributes", "usual_end.record_priced", "usual_end.record_chunks",
-    "usual_end.series_of",
+    "usual_end.series_of", "usual_end._declines",
 ])  # fmt: skip
 @pytest.mark.parametrize("cut", [False, True])  # closed after its first chunk: the usage counted (estimate_output)
 def test_stream(telemetry, instrumented, production_mode, monkeypatch, broken, cut):

@@ -90,6 +90,7 @@ class _Call:
         self.request = SimpleNamespace(surface=surface, injected_usage=injected)
         self.telemetry = SimpleNamespace(content=SimpleNamespace(enabled=False))
         self.ended = False
+        self.enriching = True  # the one-step end declines (usual_end.py): the general end's facts are compared
         self.facts: Facts | None = None
         self.arrivals = 0
 
