@@ -54,15 +54,6 @@ class Switch:
         self.active = True
 
 
-def _start(telemetry: Telemetry, surface: Surface, instance: Any, kwargs: dict[str, Any], parent: Context
-           ) -> Call | None:  # fmt: skip
-    try:
-        return telemetry.start(surface, instance, kwargs, parent)
-    except Exception:
-        report_internal_error("call start")
-        return None
-
-
 def _resend_without_stream_options(call: Call, error: BaseException, given: dict[str, Any]) -> bool:
     """An endpoint that refuses the ``stream_options`` we added gets the caller's original request once more
     (``stream_usage.py``): recorded on the span, counted, and the endpoint is not asked again."""
@@ -90,22 +81,27 @@ def sync_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any:
         parent = context.get_current()
         if _suppressed(parent):
             return wrapped(*args, **kwargs)
-        call = _start(telemetry, surface, instance, kwargs, parent)
+        try:  # (inline, not a helper: a frame less on each call)
+            call = telemetry.start(surface, instance, kwargs, parent)
+        except Exception:  # ours: the bare call, made outside this handler (the user's errors keep their context)
+            report_internal_error("call start")
+            call = None
         if call is None:
             return wrapped(*args, **kwargs)
-        call.reserve_budget()
+        if telemetry.budgets is not None:  # None: no budgets configured (no frame of reserve_budget per call)
+            call.reserve_budget()
         if type(wrapped) is not MethodType:  # the SDK's own method: nothing wraps inside us
             wrapped = _bypass_inner_instrumentation(wrapped)
         in_call = _IN_CALL.set(True)
         span_context = context.attach(trace.set_span_in_context(call.span, parent))
         try:
             try:
-                result = wrapped(*args, **call.kwargs)
+                result = wrapped(*args, **call.request.kwargs)
             except Exception as error:
                 if not guard("stream_options refusal", _resend_without_stream_options, call, error, kwargs,
                              default=False):
                     raise
-                result = wrapped(*args, **call.kwargs)
+                result = wrapped(*args, **call.request.kwargs)
         except BaseException as error:
             guard("call failure", end_failed, call, error)
             raise
@@ -124,22 +120,27 @@ def async_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any
         parent = context.get_current()
         if _suppressed(parent):
             return await wrapped(*args, **kwargs)
-        call = _start(telemetry, surface, instance, kwargs, parent)
+        try:  # (inline, not a helper: a frame less on each call)
+            call = telemetry.start(surface, instance, kwargs, parent)
+        except Exception:  # ours: the bare call, made outside this handler (the user's errors keep their context)
+            report_internal_error("call start")
+            call = None
         if call is None:
             return await wrapped(*args, **kwargs)
-        call.reserve_budget()
+        if telemetry.budgets is not None:  # None: no budgets configured (no frame of reserve_budget per call)
+            call.reserve_budget()
         if type(wrapped) is not MethodType:  # the SDK's own method: nothing wraps inside us
             wrapped = _bypass_inner_instrumentation(wrapped)
         in_call = _IN_CALL.set(True)
         span_context = context.attach(trace.set_span_in_context(call.span, parent))
         try:
             try:
-                result = await wrapped(*args, **call.kwargs)
+                result = await wrapped(*args, **call.request.kwargs)
             except Exception as error:
                 if not guard("stream_options refusal", _resend_without_stream_options, call, error, kwargs,
                              default=False):
                     raise
-                result = await wrapped(*args, **call.kwargs)
+                result = await wrapped(*args, **call.request.kwargs)
         except BaseException as error:
             guard("call failure", end_failed, call, error)
             raise
