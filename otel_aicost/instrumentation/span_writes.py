@@ -34,7 +34,7 @@ def start_span(tracer: Any, name: str, parent: Any, attributes: Mapping[str, Any
     span = tracer.start_span(name, context=parent, kind=SpanKind.CLIENT)
     # no is_recording() asked first (an SDK frame per call): the store refuses a span that is not the SDK's recording
     # one, and a non-recording span's set_attributes does nothing
-    if not store_clean_span_attributes(span, attributes):
+    if not store_clean_span_attributes(span, attributes, fresh=True):
         span.set_attributes(attributes)
     return span
 
