@@ -84,8 +84,11 @@ def attributes_can_follow_start(tracer: Any) -> bool:
     batch and simple processors and their subclasses that leave it alone). Reads ``SynchronousMultiSpanProcessor.
     _span_processors`` (and ``ConcurrentMultiSpanProcessor``'s) and ``ParentBased``'s delegates; answered again
     whenever the processors or the sampler change."""
-    processors = getattr(getattr(tracer, "span_processor", None), "_span_processors", None)
-    sampler = getattr(tracer, "sampler", None)
+    try:  # read directly, not by getattr with a default: about 500 instructions less per getattr (callgrind)
+        processors = tracer.span_processor._span_processors
+        sampler = tracer.sampler
+    except AttributeError:  # not the SDK's tracer (or its internals moved): never plain
+        processors = sampler = None
     known = _started_plainly.get(id(tracer))
     if known is not None and known[0] is tracer and known[1] is processors and known[2] is sampler:
         return known[3]
