@@ -185,10 +185,8 @@ class ContentCapture:
         self.on_span = mode in ("span_only", "span_and_event")
         self.on_event = mode in ("event_only", "span_and_event") and logger is not None
         self.logger = logger
-
-    @property
-    def enabled(self) -> bool:
-        return self.on_span or self.on_event
+        # read on every call's end: a plain attribute, not a property (a Python frame per call); the mode is fixed
+        self.enabled = self.on_span or self.on_event
 
     def request_content(self, operation: str, kwargs: Mapping[str, Any]) -> dict[str, Any]:
         """The request's content attributes, structured (no messages for embeddings)."""

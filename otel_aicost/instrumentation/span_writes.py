@@ -32,7 +32,9 @@ def start_span(tracer: Any, name: str, parent: Any, attributes: Mapping[str, Any
     if not (plain and attributes_can_follow_start(tracer)):
         return tracer.start_span(name, context=parent, kind=SpanKind.CLIENT, attributes=attributes)
     span = tracer.start_span(name, context=parent, kind=SpanKind.CLIENT)
-    if span.is_recording() and not store_clean_span_attributes(span, attributes):
+    # no is_recording() asked first (an SDK frame per call): the store refuses a span that is not the SDK's recording
+    # one, and a non-recording span's set_attributes does nothing
+    if not store_clean_span_attributes(span, attributes, fresh=True):
         span.set_attributes(attributes)
     return span
 

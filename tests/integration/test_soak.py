@@ -54,4 +54,4 @@ def test_memory_flat_and_nothing_leaks(soak_instrumented):
     assert objects_after - objects_before < 500, "live objects grow with the number of calls"
     assert context.get_current() == {}
     assert trace.get_current_span() is trace.INVALID_SPAN
-    assert wrapper._IN_CALL.get() is False
+    assert context.get_value(wrapper._IN_CALL_KEY) is None

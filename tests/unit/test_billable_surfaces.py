@@ -28,6 +28,7 @@ from decimal import Decimal
 
 import openai
 import pytest
+from opentelemetry import context
 
 from otel_aicost.demo.payloads import audio, batches, images, moderations
 from otel_aicost.instrumentation.allocation import allocate
@@ -103,11 +104,11 @@ def bare(call):
     """What the bare SDK returns for the same call (uninstrumented): the instrumented caller must see the same."""
     from otel_aicost.instrumentation import wrapper
 
-    token = wrapper._IN_CALL.set(True)  # our wrapper passes straight through
+    token = context.attach(context.set_value(wrapper._IN_CALL_KEY, True))  # our wrapper passes straight through
     try:
         return call()
     finally:
-        wrapper._IN_CALL.reset(token)
+        context.detach(token)
 
 
 @contextmanager

@@ -18,14 +18,27 @@ _ATTRIBUTE_FIELDS = ("_dict", "_lock", "_immutable", "maxlen", "max_value_len")
 _span_classes: dict[type, bool] = {}  # span class -> whether its internals are all there
 
 
-def store_clean_span_attributes(span: Any, attributes: Mapping[str, Any]) -> bool:
+def store_clean_span_attributes(span: Any, attributes: Mapping[str, Any], fresh: bool = False) -> bool:
     """Store ``attributes``, values the SDK's cleaning returns as they are, the way ``BoundedAttributes`` stores
     cleaned values: under the span's lock and the attributes' lock, a key already present moved to the end, on a span
     not yet ended, with room under the count limit and no string length limit. False: nothing stored, use
-    ``span.set_attributes``."""
+    ``span.set_attributes``. ``fresh``: the span was just started by the caller, with no attributes, and no other
+    code holds it yet (no span processor's ``on_start`` saw it: ``attributes_can_follow_start``): stored without the
+    two locks, which nothing else can be holding (an acquire and release costs about 950 instructions, callgrind)."""
     bounded = getattr(span, "_attributes", None)
-    if type(bounded) is not BoundedAttributes or bounded.max_value_len is not None or not _span_usable(span):
+    if type(bounded) is not BoundedAttributes or bounded.max_value_len is not None:
         return False
+    usable = _span_classes.get(type(span))  # looked up here, not in _span_usable: a frame less on each call
+    if not (usable or (usable is None and _span_usable(span))):
+        return False
+    if fresh:
+        stored = bounded._dict
+        if stored or span._end_time is not None or bounded._immutable or (
+            bounded.maxlen is not None and len(attributes) > bounded.maxlen
+        ):  # not as fresh as promised: the general path
+            return False
+        stored.update(attributes)
+        return True
     span_lock, attributes_lock = span._lock, bounded._lock  # taken with acquire and release: a with statement
     span_lock.acquire()  # costs about 1.5k instructions more each (callgrind)
     try:
@@ -71,8 +84,11 @@ def attributes_can_follow_start(tracer: Any) -> bool:
     batch and simple processors and their subclasses that leave it alone). Reads ``SynchronousMultiSpanProcessor.
     _span_processors`` (and ``ConcurrentMultiSpanProcessor``'s) and ``ParentBased``'s delegates; answered again
     whenever the processors or the sampler change."""
-    processors = getattr(getattr(tracer, "span_processor", None), "_span_processors", None)
-    sampler = getattr(tracer, "sampler", None)
+    try:  # read directly, not by getattr with a default: about 500 instructions less per getattr (callgrind)
+        processors = tracer.span_processor._span_processors
+        sampler = tracer.sampler
+    except AttributeError:  # not the SDK's tracer (or its internals moved): never plain
+        processors = sampler = None
     known = _started_plainly.get(id(tracer))
     if known is not None and known[0] is tracer and known[1] is processors and known[2] is sampler:
         return known[3]
