@@ -149,12 +149,16 @@ class StreamState:
         noted = self.reasons or self.facts.finish_reasons
         return tuple([reason or "error" for reason in noted]) if noted else ()
 
+    def output_texts(self) -> tuple[str, ...]:
+        """The texts the chunks gave, the non-empty strings among them (for a local count when no usage came)."""
+        return tuple([part for part in self.parts if type(part) is str and part])
+
     def result(self) -> Facts:
         """The stream's facts; a choice that never finished reads ``error``."""
         facts = self.facts
         reasons = self.finish_reasons()
         # The texts serve a local count only (outcome.usage_of): not gone through when the stream reported usage.
-        parts = () if facts.usage is not None else tuple([part for part in self.parts if type(part) is str and part])
+        parts = () if facts.usage is not None else self.output_texts()
         return Facts(
             response_id=facts.response_id,
             response_model=facts.response_model,
@@ -177,8 +181,7 @@ class StreamState:
             return
         try:
             call.chunks_arrived(self.arrivals)
-            if error is None and self.output is None and end_usual_stream(call, self.facts, self.finish_reasons(),
-                                                                          self.parts):  # fmt: skip
+            if error is None and self.output is None and end_usual_stream(self):
                 return  # ended in one step (usual_end.py)
             facts = self.result()
             if self.output is not None:

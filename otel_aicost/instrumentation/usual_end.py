@@ -78,11 +78,12 @@ def end_usual(call: Any, response: Any) -> bool:
     return True
 
 
-def end_usual_stream(call: Any, facts: Any, reasons: tuple[str, ...], parts: list[Any]) -> bool:
-    """End a stream's ``call`` that ended without an error if it is usual (its chunks' ``facts`` so far, its finish
-    ``reasons``, its text ``parts``: ``StreamState``'s): True if it ended here; False (nothing done): end it by the
-    general path. Its usage is the reported one, else the local count the general path makes (``outcome``)."""
+def end_usual_stream(state: Any) -> bool:
+    """End the call of a stream that ended without an error (its ``StreamState``) if it is usual: True if it ended
+    here; False (nothing done): end it by the general path. Its usage is the reported one, else the local count the
+    general path makes (``outcome``)."""
     try:
+        call, facts = state.call, state.facts
         if (
             call.request.surface.read_usual is None
             or _declines(call)
@@ -102,8 +103,7 @@ def end_usual_stream(call: Any, facts: Any, reasons: tuple[str, ...], parts: lis
         if plan.input_rate is None:
             return False
         if usage is None:
-            usage = estimate_output(call.request, response_model,
-                                    tuple([part for part in parts if type(part) is str and part]))  # fmt: skip
+            usage = estimate_output(call.request, response_model, state.output_texts())
             if usage is None:
                 return False
         inputs, output = usage.input_tokens, usage.output_tokens
@@ -118,8 +118,9 @@ def end_usual_stream(call: Any, facts: Any, reasons: tuple[str, ...], parts: lis
             or output > plan.output_limit
         ):
             return False
-        reply = (facts.response_id, response_model, reasons, facts.service_tier, facts.system_fingerprint, None,
-                 inputs, output, 0 if usage.cache_read_reported else None, usage.reasoning_tokens)  # fmt: skip
+        reply = (facts.response_id, response_model, state.finish_reasons(), facts.service_tier,
+                 facts.system_fingerprint, None, inputs, output, 0 if usage.cache_read_reported else None,
+                 usage.reasoning_tokens)  # fmt: skip
     except Exception:
         report_internal_error("usual stream end")
         return False
