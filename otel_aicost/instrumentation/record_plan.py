@@ -35,8 +35,9 @@ class RecordPlan:
         self.filter: Any = None
         self.attributes: Any = None  # the first set's attributes: what a context-only filter is shown
 
-    def record(self, values: Sequence[float], moment: Moment) -> bool:
-        """Add ``values`` (one per pair, in order) as one record each would; False if nothing was recorded."""
+    def record(self, values: Sequence[float], moment: Moment, in_range: bool = False) -> bool:
+        """Add ``values`` (one per pair, in order) as one record each would; False if nothing was recorded.
+        ``in_range``: the caller knows every value finite and not negative (the SDK's range), not checked again."""
         storages = self.storages
         if storages is None:
             storages = self._learn()
@@ -44,8 +45,9 @@ class RecordPlan:
                 return False
         if moment.meter_enabled is not True:
             return False
-        if not (min(values) >= 0 and isfinite(sum(values))):  # negative, NaN or infinite: the SDK drops it (a NaN
-            return False  # or an infinity makes the sum not finite)
+        # negative, NaN or infinite: the SDK drops it (a NaN or an infinity makes the sum not finite)
+        if not (in_range or (min(values) >= 0 and isfinite(sum(values)))):
+            return False
         exemplar_filter = self.filter
         if moment._filter is exemplar_filter:  # asked already at this moment
             sampled = moment._sampled

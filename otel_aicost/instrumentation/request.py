@@ -37,7 +37,7 @@ class Profile:
         self.span_attributes, self.metric_attributes = profile_attributes(self)
         self.plain_span_attributes = all_plain(self.span_attributes)  # what every call's span start would check
         self.usual_ends: dict[tuple[Any, ...], Any] = {}  # usual_end.UsualEnd by response model and tiers
-        self._starts: dict[tuple[tuple[str, Any, type], ...], tuple[dict[str, Any], bool]] = {}
+        self._starts: dict[tuple[Any, ...], tuple[dict[str, Any], bool]] = {}
 
     def start_attributes(self, params: Mapping[str, Any]) -> tuple[dict[str, Any], bool] | None:
         """The span start attributes of a call sending ``params`` (the profile's, then its surface's request
@@ -48,14 +48,13 @@ class Profile:
         names = self.surface.request_names
         if names is None:
             return None
-        present = []  # (name, value, value type) of each parameter read, in the caller's order
-        for name, value in params.items():
+        key: tuple[Any, ...] = ()  # name, value, value type of each parameter read, in the caller's order (one flat
+        for name, value in params.items():  # tuple: fewer objects to make and hash than a tuple of triples)
             if name in names:
                 kind = type(value)
                 if kind not in _IMMUTABLE:
                     return None
-                present.append((name, value, kind))
-        key = tuple(present)
+                key += (name, value, kind)
         known = self._starts.get(key)
         if known is None:
             parameters = self.surface.request(params)

@@ -11,8 +11,9 @@ plain tuple (``surfaces/usual_reply.py``; a stream's from its ``StreamState``: t
 usage or else the local count ``outcome.estimate_output`` makes, as the general end would), the cost is two integer
 products and exact divisions (each cost value the same float as ``float()`` of the ``Decimal`` the pricer computes:
 both are the correctly rounded value of the same exact quotient), the end attributes are a copy of the layout
-prepared for the reply's shape (the general order, known plain by construction) with the call's values put in, and the records are made in one step (a stream's time to first chunk and chunk gaps
-after them, as ``metrics.record_call`` records them).
+prepared for the reply's shape (the general order, known plain by construction) with the call's values put in, and
+the records are made in one step (a stream's time to first chunk and chunk gaps after them, as
+``metrics.record_call`` records them).
 
 It declines (``end_usual`` returns False before doing anything, or ends the call through the general path with the
 same facts; ``end_usual_stream`` returns False) for anything else: budgets, content capture, an enriched outer span,
@@ -197,7 +198,9 @@ def _end(call: Any, plan: UsualEnd, reply: Any, duration: float, first_chunk_del
             records, values = series.priced_plan, (duration, inputs, output, total)
         else:  # embeddings: no output tokens
             records, values = series.priced_input_plan, (duration, inputs, total)
-        if records is None or not records.record(values, moment):
+        # in range: a duration of the monotonic clock, token counts within 0 .. 2**53 (usual_usage.MAX_TOKENS), a
+        # cost of non-negative integers (an overflow raised above)
+        if records is None or not records.record(values, moment, True):
             record_each(instruments, series, call.request.surface.operation, duration, inputs, output, total, moment)
         if first_chunk_delay is not None:
             record_chunks(instruments, series, first_chunk_delay, chunk_gaps, moment)

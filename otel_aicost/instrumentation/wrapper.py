@@ -45,6 +45,14 @@ except ImportError:  # pragma: no cover - moved: ask the public function
     _SUPPRESS_INSTRUMENTATION_KEY = _SUPPRESS_INSTRUMENTATION_KEY_PLAIN = None
 
 
+# the keys whose value makes a call pass straight through; None: ask is_instrumentation_enabled() on every call
+_PASS_KEYS = (
+    frozenset((_IN_CALL_KEY, _SUPPRESS_INSTRUMENTATION_KEY, _SUPPRESS_INSTRUMENTATION_KEY_PLAIN))
+    if _SUPPRESS_INSTRUMENTATION_KEY is not None
+    else None
+)
+
+
 def _suppressed(parent: Context) -> bool:
     """``not is_instrumentation_enabled()``, from the context already at hand."""
     if _SUPPRESS_INSTRUMENTATION_KEY is None:
@@ -93,11 +101,9 @@ def sync_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any:
         if not switch.active:
             return wrapped(*args, **kwargs)
         parent = context.get_current()
-        if parent.get(_IN_CALL_KEY) or (  # _suppressed(parent), inline: a frame less on each call
-            parent.get(_SUPPRESS_INSTRUMENTATION_KEY) or parent.get(_SUPPRESS_INSTRUMENTATION_KEY_PLAIN)
-            if _SUPPRESS_INSTRUMENTATION_KEY is not None
-            else _suppressed(parent)
-        ):
+        if (_PASS_KEYS is None or not _PASS_KEYS.isdisjoint(parent)) and (
+            parent.get(_IN_CALL_KEY) or _suppressed(parent)
+        ):  # (the usual context holds none of the keys: one C call, not three gets)
             return wrapped(*args, **kwargs)
         try:  # (inline, not a helper: a frame less on each call)
             if telemetry.on_first_call is not None:  # Telemetry.start, inline: a frame less on each call
@@ -140,11 +146,9 @@ def async_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any
         if not switch.active:
             return await wrapped(*args, **kwargs)
         parent = context.get_current()
-        if parent.get(_IN_CALL_KEY) or (  # _suppressed(parent), inline: a frame less on each call
-            parent.get(_SUPPRESS_INSTRUMENTATION_KEY) or parent.get(_SUPPRESS_INSTRUMENTATION_KEY_PLAIN)
-            if _SUPPRESS_INSTRUMENTATION_KEY is not None
-            else _suppressed(parent)
-        ):
+        if (_PASS_KEYS is None or not _PASS_KEYS.isdisjoint(parent)) and (
+            parent.get(_IN_CALL_KEY) or _suppressed(parent)
+        ):  # (the usual context holds none of the keys: one C call, not three gets)
             return await wrapped(*args, **kwargs)
         try:  # (inline, not a helper: a frame less on each call)
             if telemetry.on_first_call is not None:  # Telemetry.start, inline: a frame less on each call

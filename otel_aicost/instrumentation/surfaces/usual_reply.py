@@ -38,7 +38,8 @@ def choices_reply(response: Any) -> Reply | None:
             reasons = choice_reasons(response)
     except (AttributeError, KeyError):
         return None
-    counts = usual_counts(usage, *CHAT_USAGE)
+    counts = usual_counts(usage, _INPUT, _OUTPUT, _INPUT_DETAILS, _OUTPUT_DETAILS)  # CHAT_USAGE, named: a plain
+    # call (one unpacking a tuple takes the interpreter's general path)
     if counts is None:
         return None
     tier = fields.get("service_tier")  # not a field of a legacy completion
@@ -54,6 +55,7 @@ def choices_reply(response: Any) -> Reply | None:
 
 
 _CHOICES_FIELDS = itemgetter("id", "model", "system_fingerprint", "usage", "choices")
+_INPUT, _OUTPUT, _INPUT_DETAILS, _OUTPUT_DETAILS = CHAT_USAGE
 
 
 def facts_of(reply: Reply) -> Facts:
