@@ -13,15 +13,18 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import replace
+from operator import sub
 from time import perf_counter
 from typing import Any
+from weakref import ref
 
 from otel_aicost.instrumentation.call import Call
 from otel_aicost.instrumentation.content import StreamOutput
-from otel_aicost.instrumentation.ending import still_open
+from otel_aicost.instrumentation.ending import OPEN, forget
 from otel_aicost.instrumentation.facts import NO_FACTS, NOT_PLAIN, Chunk, Facts, merge
 from otel_aicost.instrumentation.safety import report_internal_error
 from otel_aicost.instrumentation.surfaces.shared import read_usage_event
+from otel_aicost.instrumentation.usage_events import UsageEvents
 from otel_aicost.instrumentation.usual_end import end_usual_stream
 
 NOT_ERRORS = (GeneratorExit, StopIteration, StopAsyncIteration)  # the ends of an iteration, never a failure
@@ -42,12 +45,13 @@ def _never_plain(chunk: Any, injected_usage: bool, need_common: bool) -> Any:
     return NOT_PLAIN
 
 
-class StreamState:
+class StreamState(UsageEvents):
     """One stream's call and what its chunks said so far.
 
     A chunk costs little: a plain one (most of them: it only adds output) leaves its text and arrival time in two
     lists; the few others (the first, the last of each choice, the usage chunk) are read in full. The facts and the
-    chunk timings are folded once, when the stream ends."""
+    chunk timings are folded once, when the stream ends. When we asked for the usage, the state is also the
+    stream's SSE decoder, its events filtered (``UsageEvents``: no object of its own)."""
 
     __slots__ = (
         "call", "read", "read_plain", "injected", "nulls_gone", "facts", "parts", "reasons", "arrivals", "output",
@@ -68,7 +72,7 @@ class StreamState:
         self.output = StreamOutput() if call.telemetry.content.enabled else None
         self.in_next = False  # inside the proxy's next or close: the proxy ends the call itself
         self.handled_before = sys.exc_info()[1]  # an exception the caller is handling as the stream starts
-        still_open(self)
+        OPEN.add(ref(self, forget))  # ending.py: ended at interpreter exit if still open
 
     def take(self, chunk: Any, try_plain: bool = True) -> bool:
         """Note a chunk; True if it is the usage chunk we asked for, which the caller must not see. ``try_plain``
@@ -180,7 +184,10 @@ class StreamState:
         if call.ended:
             return
         try:
-            call.chunks_arrived(self.arrivals)
+            times = self.arrivals  # the output chunks' arrival times: the first, and the gaps (later - earlier)
+            if times:
+                call.first_chunk_at = times[0]
+                call.chunk_gaps = list(map(sub, times[1:], times[:-1])) or None
             if error is None and self.output is None and end_usual_stream(self):
                 return  # ended in one step (usual_end.py)
             facts = self.result()

@@ -21,21 +21,12 @@ from typing import Any
 
 import wrapt
 
-from otel_aicost.instrumentation.stream_state import NOT_ERRORS, StreamState
-from otel_aicost.instrumentation.usage_events import filter_usage_events
+from otel_aicost.instrumentation.stream_state import NOT_ERRORS
 
 
 class _Proxy(wrapt.ObjectProxy):  # type: ignore[misc]
-    """What the sync and async proxies share."""
-
-    def __init__(self, stream: Any, state: StreamState) -> None:
-        super().__init__(stream)
-        self._self_state = state
-        if state.injected:  # the usage we asked for, taken out of the events before the SDK builds them
-            state.nulls_gone = filter_usage_events(stream, state.take_usage_event)
-
-    def _self_end(self, error: BaseException | None) -> None:
-        self._self_state.end(error)
+    """What the sync and async proxies share. Made as ``Proxy(stream)`` (wrapt's own ``__init__``, in C) with the
+    stream's ``StreamState`` set as ``_self_state`` at once (``results._wrap_stream``): no Python frame of its own."""
 
     def __del__(self) -> None:
         state = self._self_state
@@ -48,13 +39,10 @@ class StreamProxy(_Proxy):
     does bare, with a plain chunk's note taken inline; ``next()`` goes through ``__next__``."""
 
     def __iter__(self) -> Iterator[Any]:
-        return self._self_chunks(iter(self.__wrapped__))
-
-    def _self_chunks(self, chunks: Iterator[Any]) -> Iterator[Any]:
-        # A method (not a function of the state) so that the generator keeps this proxy alive: a ``for`` loop over
-        # ``create(stream=True)`` holds nothing else, and the proxy's collection ends the call.
+        # A generator (as the SDK's own __iter__): it keeps this proxy alive, which a ``for`` loop over
+        # ``create(stream=True)`` holds nothing else of, and the proxy's collection ends the call.
         state = self._self_state
-        next_chunk = chunks.__next__
+        next_chunk = iter(self.__wrapped__).__next__
         note, gated = state.plain_note()
         ready = note is not None and not gated  # the note may be tried on the next chunk
         while True:
@@ -103,29 +91,28 @@ class StreamProxy(_Proxy):
             self.__wrapped__.close()
         except BaseException as error:
             state.in_next = False
-            self._self_end(error)
+            state.end(error)
             raise
         state.in_next = False
-        self._self_end(None)  # no exception passes through close(): one in flight is the caller's own business
+        state.end(None)  # no exception passes through close(): one in flight is the caller's own business
 
     def __enter__(self) -> StreamProxy:
         self.__wrapped__.__enter__()
         return self
 
     def __exit__(self, kind: Any, error: Any, traceback: Any) -> Any:
-        self._self_end(error if isinstance(error, BaseException) and not isinstance(error, NOT_ERRORS) else None)
+        self._self_state.end(
+            error if isinstance(error, BaseException) and not isinstance(error, NOT_ERRORS) else None
+        )
         return self.__wrapped__.__exit__(kind, error, traceback)
 
 
 class AsyncStreamProxy(_Proxy):
     """Wraps ``openai.AsyncStream``; ``async for`` gets an async generator over the SDK's own, as ``StreamProxy``."""
 
-    def __aiter__(self) -> AsyncIterator[Any]:
-        return self._self_chunks(self.__wrapped__.__aiter__())
-
-    async def _self_chunks(self, chunks: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    async def __aiter__(self) -> AsyncIterator[Any]:
         state = self._self_state
-        next_chunk = chunks.__anext__
+        next_chunk = self.__wrapped__.__aiter__().__anext__
         note, gated = state.plain_note()
         ready = note is not None and not gated  # the note may be tried on the next chunk
         while True:
@@ -174,10 +161,10 @@ class AsyncStreamProxy(_Proxy):
             await self.__wrapped__.close()
         except BaseException as error:
             state.in_next = False
-            self._self_end(error)
+            state.end(error)
             raise
         state.in_next = False
-        self._self_end(None)  # no exception passes through close(): one in flight is the caller's own business
+        state.end(None)  # no exception passes through close(): one in flight is the caller's own business
 
     async def aclose(self) -> None:
         await self.close()
@@ -187,5 +174,8 @@ class AsyncStreamProxy(_Proxy):
         return self
 
     async def __aexit__(self, kind: Any, error: Any, traceback: Any) -> Any:
-        self._self_end(error if isinstance(error, BaseException) and not isinstance(error, NOT_ERRORS) else None)
+        self._self_state.end(
+            error if isinstance(error, BaseException) and not isinstance(error, NOT_ERRORS) else None
+        )
         return await self.__wrapped__.__aexit__(kind, error, traceback)
+
