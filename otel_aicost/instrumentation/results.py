@@ -89,7 +89,8 @@ def _wrap_stream(call: Call, stream: Any, state: StreamState | None = None) -> A
         state = StreamState(call)
     if state.injected:  # the usage we asked for, taken out of the events before the SDK builds them
         try:
-            state.nulls_gone = swap_sse_decoder(stream, state)
+            if swap_sse_decoder(stream, state):
+                state.unset_usage = False  # the events' "usage": null is taken out before the SDK builds chunks
         except Exception:
             report_internal_error("stream events")
     http_response = getattr(stream, "response", None)

@@ -11,7 +11,6 @@ is what it touches, ``bench/README.md`` "L2 misses by code").
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from dataclasses import replace
 from operator import sub
 from time import perf_counter
@@ -23,7 +22,7 @@ from otel_aicost.instrumentation.content import StreamOutput
 from otel_aicost.instrumentation.ending import OPEN, forget
 from otel_aicost.instrumentation.facts import NO_FACTS, NOT_PLAIN, Chunk, Facts, merge
 from otel_aicost.instrumentation.safety import report_internal_error
-from otel_aicost.instrumentation.surfaces.shared import read_usage_event
+from otel_aicost.instrumentation.surfaces.shared import common_facts, read_usage_event
 from otel_aicost.instrumentation.usage_events import UsageEvents
 from otel_aicost.instrumentation.usual_end import end_usual_stream
 
@@ -54,8 +53,8 @@ class StreamState(UsageEvents):
     stream's SSE decoder, its events filtered (``UsageEvents``: no object of its own)."""
 
     __slots__ = (
-        "call", "read", "read_plain", "injected", "nulls_gone", "facts", "parts", "reasons", "arrivals", "output",
-        "in_next", "handled_before", "__weakref__",
+        "call", "read", "read_plain", "text_field", "injected", "unset_usage", "facts", "parts", "reasons",
+        "arrivals", "output", "in_next", "handled_before", "__weakref__",
     )  # fmt: skip
 
     def __init__(self, call: Call) -> None:
@@ -63,13 +62,17 @@ class StreamState(UsageEvents):
         surface = call.request.surface
         self.read = surface.read_chunk
         self.read_plain = surface.read_plain_chunk or _never_plain
-        self.injected = call.request.injected_usage
-        self.nulls_gone = False  # the events' "usage": null taken out before the SDK builds chunks (usage_events.py)
+        self.injected = injected = call.request.injected_usage
+        # the chunks' "usage": null to unset; False once the events' filter takes it out before the SDK builds them
+        # (usage_events.py, results._wrap_stream)
+        self.unset_usage = injected
         self.facts = NO_FACTS  # what the chunks read in full said, folded as they come
         self.parts: list[Any] = []  # texts as the chunks gave them, of whatever type: only non-empty strings count
         self.reasons: list[str] = []  # finish reason per choice index
         self.arrivals: list[float] = []  # perf_counter() of each output chunk
         self.output = StreamOutput() if call.telemetry.content.enabled else None
+        # the stream generators' note (``note``) reads a plain choices chunk's text from this field; None: ``take``
+        self.text_field = surface.plain_text_field if self.output is None else None
         self.in_next = False  # inside the proxy's next or close: the proxy ends the call itself
         self.handled_before = sys.exc_info()[1]  # an exception the caller is handling as the stream starts
         OPEN.add(ref(self, forget))  # ending.py: ended at interpreter exit if still open
@@ -107,33 +110,35 @@ class StreamState(UsageEvents):
             report_internal_error("stream usage event")
             return False
 
-    def plain_note(self) -> tuple[Callable[[Any], bool] | None, bool]:
-        """``(note, gated)``: a function noting a chunk if it is plain (True), for the stream generators' inner
-        loop (``take`` without its calls for the common case), and whether it may be used only once the response
-        id is known (the surface's ``plain_noter``; before, chunks are read in full). None when every chunk is
-        read in full (content capture on, no plain reader)."""
-        if self.output is not None or self.read_plain is _never_plain:
-            return None, False
-        make = self.call.request.surface.plain_noter
-        if make is not None:
-            # Its chunks' null usage to unset, unless the events' filter took it out before the SDK built them.
-            unset_usage = self.injected and not self.nulls_gone
-            return make(unset_usage, self.parts.append, self.arrivals.append), True
-        read_plain, injected = self.read_plain, self.injected
-        add_part, arrived = self.parts.append, self.arrivals.append
-
-        def note(chunk: Any) -> bool:
-            try:
-                text = read_plain(chunk, injected, self.facts.response_id is None)
-                if text is NOT_PLAIN:
+    def note(self, chunk: Any) -> bool:
+        """The stream generators' note of a plain chat or legacy-completion chunk (``text_field``: ``content`` of
+        its choice's delta, or ``text``): no usage, one choice, no finish reason (``plain_chunks.plain_choices_chunk``,
+        inline, with ``take``'s appends): True when noted; False: ``take`` reads it in full, nothing noted. The first
+        chunk (no facts yet) is noted too, its response's common facts read as ``read_choices_chunk`` reads them;
+        any later chunk while the response id is unknown is read in full, as before."""
+        try:
+            if chunk.usage is not None:
+                return False
+            [choice] = chunk.choices  # exactly one choice (a list from JSON; any other value fails here or below)
+            if choice.finish_reason is not None:
+                return False
+            text = choice.delta.content if self.text_field == "content" else choice.text
+            facts = self.facts
+            if facts.response_id is None:
+                if facts is not NO_FACTS:
                     return False
-                add_part(text)
-                arrived(perf_counter())
-            except Exception:
-                report_internal_error("stream chunk")
-            return True
-
-        return note, False
+                facts = common_facts(chunk)
+            if self.unset_usage:  # forget_field inline (pydantic 2's fields-set, see sdk.py)
+                chunk.__pydantic_fields_set__.discard("usage")
+        except (AttributeError, TypeError, ValueError):
+            return False
+        except Exception:
+            report_internal_error("stream chunk")
+            return False
+        self.facts = facts
+        self.parts.append(text)
+        self.arrivals.append(perf_counter())
+        return True
 
     def add(self, chunk: Chunk) -> None:
         """Fold a chunk read in full into the facts so far."""
@@ -155,7 +160,11 @@ class StreamState(UsageEvents):
 
     def output_texts(self) -> tuple[str, ...]:
         """The texts the chunks gave, the non-empty strings among them (for a local count when no usage came)."""
-        return tuple([part for part in self.parts if type(part) is str and part])
+        texts = []  # a loop, not a comprehension: no function of its own before Python 3.12
+        for part in self.parts:
+            if type(part) is str and part:
+                texts.append(part)
+        return tuple(texts)
 
     def result(self) -> Facts:
         """The stream's facts; a choice that never finished reads ``error``."""

@@ -36,15 +36,15 @@ class _Proxy(wrapt.ObjectProxy):  # type: ignore[misc]
 
 class StreamProxy(_Proxy):
     """Wraps ``openai.Stream``. A ``for`` loop (``iter()``) gets a generator over the SDK's own iterator, as it
-    does bare, with a plain chunk's note taken inline; ``next()`` goes through ``__next__``."""
+    does bare, a plain chunk noted by ``StreamState.note`` (the first one too); ``next()`` goes through
+    ``__next__``."""
 
     def __iter__(self) -> Iterator[Any]:
         # A generator (as the SDK's own __iter__): it keeps this proxy alive, which a ``for`` loop over
         # ``create(stream=True)`` holds nothing else of, and the proxy's collection ends the call.
         state = self._self_state
         next_chunk = iter(self.__wrapped__).__next__
-        note, gated = state.plain_note()
-        ready = note is not None and not gated  # the note may be tried on the next chunk
+        noting = state.text_field is not None  # plain chunks noted by state.note, the others read in full
         while True:
             state.in_next = True
             try:
@@ -58,13 +58,9 @@ class StreamProxy(_Proxy):
                 state.end(error)
                 raise
             state.in_next = False
-            if ready and note(chunk):
+            if noting and state.note(chunk):
                 yield chunk
-                continue
-            hide = state.take(chunk, note is None)  # with a note, the plain reader would say what it said
-            if gated and not ready:
-                ready = state.facts.response_id is not None  # the note may be tried from the next chunk on
-            if not hide:
+            elif not state.take(chunk, not noting):  # after the note, the plain reader would say what it said
                 yield chunk
 
     def __next__(self) -> Any:
@@ -113,8 +109,7 @@ class AsyncStreamProxy(_Proxy):
     async def __aiter__(self) -> AsyncIterator[Any]:
         state = self._self_state
         next_chunk = self.__wrapped__.__aiter__().__anext__
-        note, gated = state.plain_note()
-        ready = note is not None and not gated  # the note may be tried on the next chunk
+        noting = state.text_field is not None  # plain chunks noted by state.note, the others read in full
         while True:
             state.in_next = True
             try:
@@ -128,13 +123,9 @@ class AsyncStreamProxy(_Proxy):
                 state.end(error)
                 raise
             state.in_next = False
-            if ready and note(chunk):
+            if noting and state.note(chunk):
                 yield chunk
-                continue
-            hide = state.take(chunk, note is None)  # with a note, the plain reader would say what it said
-            if gated and not ready:
-                ready = state.facts.response_id is not None  # the note may be tried from the next chunk on
-            if not hide:
+            elif not state.take(chunk, not noting):  # after the note, the plain reader would say what it said
                 yield chunk
 
     async def __anext__(self) -> Any:

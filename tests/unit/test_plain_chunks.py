@@ -158,8 +158,9 @@ def _loop_stream(surface: Any, kind: type, values: list[Any], injected: bool, ra
 def test_a_for_loop_folds_to_the_same_facts_and_leaves_the_same_chunks(
     surface: Any, kind: type, chunks: tuple[Any, ...], data: Any, injected: bool, raw: bool
 ) -> None:
-    """The generator's inner loop (the surface's ``plain_noter`` once the response id is known) against the full
-    reader alone: same facts, chunk count, chunks hidden, and each chunk's fields-set as the full reader leaves it."""
+    """The generator's inner loop (``StreamState.note``: the first chunk, and any once the response id is known)
+    against the full reader alone: same facts, chunk count, chunks hidden, and each chunk's fields-set as the full
+    reader leaves it."""
     values = data.draw(st.lists(st.sampled_from(chunks) | st.sampled_from(chunks).flatmap(mutated), max_size=8))
     full = _read_stream(surface, kind, values, injected, raw, lean=False)
     loop = _loop_stream(surface, kind, values, injected, raw)
