@@ -71,7 +71,7 @@ class StreamState(UsageEvents):
         self.reasons: list[str] = []  # finish reason per choice index
         self.arrivals: list[float] = []  # perf_counter() of each output chunk
         self.output = StreamOutput() if call.telemetry.content.enabled else None
-        # the stream generators' note (``note``) reads a plain choices chunk's text from this field; None: ``take``
+        # the stream generators read a plain choices chunk's text from this field (streams.py); None: ``take``
         self.text_field = surface.plain_text_field if self.output is None else None
         self.in_next = False  # inside the proxy's next or close: the proxy ends the call itself
         self.handled_before = sys.exc_info()[1]  # an exception the caller is handling as the stream starts
@@ -110,32 +110,20 @@ class StreamState(UsageEvents):
             report_internal_error("stream usage event")
             return False
 
-    def note(self, chunk: Any) -> bool:
-        """The stream generators' note of a plain chat or legacy-completion chunk (``text_field``: ``content`` of
-        its choice's delta, or ``text``): no usage, one choice, no finish reason (``plain_chunks.plain_choices_chunk``,
-        inline, with ``take``'s appends): True when noted; False: ``take`` reads it in full, nothing noted. The first
-        chunk (no facts yet) is noted too, its response's common facts read as ``read_choices_chunk`` reads them;
-        any later chunk while the response id is unknown is read in full, as before."""
-        try:
-            if chunk.usage is not None:
-                return False
-            [choice] = chunk.choices  # exactly one choice (a list from JSON; any other value fails here or below)
-            if choice.finish_reason is not None:
-                return False
-            text = choice.delta.content if self.text_field == "content" else choice.text
-            facts = self.facts
-            if facts.response_id is None:
-                if facts is not NO_FACTS:
-                    return False
-                facts = common_facts(chunk)
-            if self.unset_usage:  # forget_field inline (pydantic 2's fields-set, see sdk.py)
-                chunk.__pydantic_fields_set__.discard("usage")
-        except (AttributeError, TypeError, ValueError):
+    def note_first(self, chunk: Any) -> bool:
+        """The stream generators' first chunk, when plain (the surface's plain reader, as if the response id were
+        known): noted as ``take`` notes a plain chunk, its response's common facts read as ``read_choices_chunk``
+        reads them; True when noted; False (not the first chunk, or not plain): ``take`` reads it in full."""
+        if self.facts is not NO_FACTS:
             return False
+        try:
+            text = self.read_plain(chunk, self.unset_usage, False)
+            if text is NOT_PLAIN:
+                return False
+            self.facts = common_facts(chunk)
         except Exception:
             report_internal_error("stream chunk")
             return False
-        self.facts = facts
         self.parts.append(text)
         self.arrivals.append(perf_counter())
         return True

@@ -17,10 +17,13 @@ it does not know) the usage-only chunk reaches the proxy, which reads it and hid
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from time import perf_counter
 from typing import Any
 
 import wrapt
 
+from otel_aicost.instrumentation.facts import NOT_PLAIN
+from otel_aicost.instrumentation.safety import report_internal_error
 from otel_aicost.instrumentation.stream_state import NOT_ERRORS
 
 
@@ -36,7 +39,8 @@ class _Proxy(wrapt.ObjectProxy):  # type: ignore[misc]
 
 class StreamProxy(_Proxy):
     """Wraps ``openai.Stream``. A ``for`` loop (``iter()``) gets a generator over the SDK's own iterator, as it
-    does bare, a plain chunk noted by ``StreamState.note`` (the first one too); ``next()`` goes through
+    does bare: a plain chunk's text and time noted inline once the response id is known (the first chunk by
+    ``StreamState.note_first``), any other chunk read by ``StreamState.take``; ``next()`` goes through
     ``__next__``."""
 
     def __iter__(self) -> Iterator[Any]:
@@ -44,7 +48,10 @@ class StreamProxy(_Proxy):
         # ``create(stream=True)`` holds nothing else of, and the proxy's collection ends the call.
         state = self._self_state
         next_chunk = iter(self.__wrapped__).__next__
-        noting = state.text_field is not None  # plain chunks noted by state.note, the others read in full
+        field = state.text_field  # None: every chunk read by state.take
+        delta, unset_usage, not_plain = field == "content", state.unset_usage, NOT_PLAIN
+        add_part, arrived, clock = state.parts.append, state.arrivals.append, perf_counter
+        known = False  # the response id is known: a plain chunk is noted inline
         while True:
             state.in_next = True
             try:
@@ -58,9 +65,33 @@ class StreamProxy(_Proxy):
                 state.end(error)
                 raise
             state.in_next = False
-            if noting and state.note(chunk):
+            if known:  # plain_chunks.plain_choices_chunk inline, with StreamState.take's appends: no call per chunk
+                text = not_plain
+                try:
+                    if chunk.usage is None:
+                        [choice] = chunk.choices  # exactly one choice (any other value fails here or below)
+                        if choice.finish_reason is None:
+                            text = choice.delta.content if delta else choice.text
+                            if unset_usage:  # forget_field inline (pydantic 2's fields-set, see sdk.py)
+                                chunk.__pydantic_fields_set__.discard("usage")
+                except (AttributeError, TypeError, ValueError):
+                    text = not_plain
+                except Exception:
+                    report_internal_error("stream chunk")
+                    text = not_plain
+                if text is not not_plain:
+                    add_part(text)
+                    arrived(clock())
+                    yield chunk
+                    continue
+            elif field is not None and state.note_first(chunk):
+                known = state.facts.response_id is not None
                 yield chunk
-            elif not state.take(chunk, not noting):  # after the note, the plain reader would say what it said
+                continue
+            hide = state.take(chunk, field is None)  # else the plain reader would say what it said
+            if field is not None and not known:
+                known = state.facts.response_id is not None
+            if not hide:
                 yield chunk
 
     def __next__(self) -> Any:
@@ -109,7 +140,10 @@ class AsyncStreamProxy(_Proxy):
     async def __aiter__(self) -> AsyncIterator[Any]:
         state = self._self_state
         next_chunk = self.__wrapped__.__aiter__().__anext__
-        noting = state.text_field is not None  # plain chunks noted by state.note, the others read in full
+        field = state.text_field  # None: every chunk read by state.take
+        delta, unset_usage, not_plain = field == "content", state.unset_usage, NOT_PLAIN
+        add_part, arrived, clock = state.parts.append, state.arrivals.append, perf_counter
+        known = False  # the response id is known: a plain chunk is noted inline
         while True:
             state.in_next = True
             try:
@@ -123,9 +157,33 @@ class AsyncStreamProxy(_Proxy):
                 state.end(error)
                 raise
             state.in_next = False
-            if noting and state.note(chunk):
+            if known:  # plain_chunks.plain_choices_chunk inline, with StreamState.take's appends: no call per chunk
+                text = not_plain
+                try:
+                    if chunk.usage is None:
+                        [choice] = chunk.choices  # exactly one choice (any other value fails here or below)
+                        if choice.finish_reason is None:
+                            text = choice.delta.content if delta else choice.text
+                            if unset_usage:  # forget_field inline (pydantic 2's fields-set, see sdk.py)
+                                chunk.__pydantic_fields_set__.discard("usage")
+                except (AttributeError, TypeError, ValueError):
+                    text = not_plain
+                except Exception:
+                    report_internal_error("stream chunk")
+                    text = not_plain
+                if text is not not_plain:
+                    add_part(text)
+                    arrived(clock())
+                    yield chunk
+                    continue
+            elif field is not None and state.note_first(chunk):
+                known = state.facts.response_id is not None
                 yield chunk
-            elif not state.take(chunk, not noting):  # after the note, the plain reader would say what it said
+                continue
+            hide = state.take(chunk, field is None)  # else the plain reader would say what it said
+            if field is not None and not known:
+                known = state.facts.response_id is not None
+            if not hide:
                 yield chunk
 
     async def __anext__(self) -> Any:
