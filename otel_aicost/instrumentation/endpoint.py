@@ -27,7 +27,11 @@ class Endpoint:
 
 def endpoint_of(client: Any) -> Endpoint:
     """The endpoint of an ``openai`` client (cached; recomputed if its base URL changes)."""
-    base_url = base_url_of(client)  # an httpx URL
+    return endpoint_at(client, base_url_of(client))
+
+
+def endpoint_at(client: Any, base_url: Any) -> Endpoint:
+    """``endpoint_of(client)``, its base URL (an httpx URL, ``sdk.base_url_of``) already read."""
     key = id(client)
     cached = _cache.get(key)
     if cached is not None and cached[1] is base_url and cached[0]() is client:

@@ -180,6 +180,12 @@ def record_priced(instruments: Instruments, series: Series, operation: str, dura
             plan, values = series.priced_input_plan, (duration, input_tokens, total)
         if plan.record(values, moment):
             return
+    record_each(instruments, series, operation, duration, input_tokens, output_tokens, total, moment)
+
+
+def record_each(instruments: Instruments, series: Series, operation: str, duration: float, input_tokens: int,
+                output_tokens: int, total: float, moment: Moment) -> None:  # fmt: skip
+    """``record_priced``, one record per value (its plan declined)."""
     instruments.duration_recorder.record(duration, series.duration, moment)
     instruments.token_usage_recorder.record(input_tokens, series.input_tokens, moment)
     if operation != semconv.OP_EMBEDDINGS:

@@ -14,8 +14,8 @@ from typing import Any
 from otel_aicost.config.settings import Deployment
 from otel_aicost.instrumentation.allocation import current_tags, inbound_tags, propagation
 from otel_aicost.instrumentation.attributes import profile_attributes
-from otel_aicost.instrumentation.endpoint import Endpoint, endpoint_of
-from otel_aicost.instrumentation.sdk import client_of
+from otel_aicost.instrumentation.endpoint import Endpoint, endpoint_at
+from otel_aicost.instrumentation.sdk import client_and_base_url
 from otel_aicost.instrumentation.span_writes import all_plain
 from otel_aicost.instrumentation.surfaces import Surface
 
@@ -78,16 +78,17 @@ class Profiles:
     def __init__(self, pricer: Any, limit: int = 4096) -> None:
         self.pricer = pricer
         self.limit = limit
-        self._profiles: dict[tuple[int, int, str | None, bool], Profile] = {}
+        # by (id(surface), id(endpoint), request model, stream): build_request looks a known one up here first
+        self.known: dict[tuple[int, int, str | None, bool], Profile] = {}
 
     def get(self, surface: Surface, endpoint: Endpoint, request_model: str | None, stream: bool) -> Profile:
         key = (id(surface), id(endpoint), request_model, stream)
-        profile = self._profiles.get(key)
+        profile = self.known.get(key)
         if profile is None:
             profile = Profile(self.pricer, surface, endpoint, request_model, stream)
-            if len(self._profiles) >= self.limit:
-                self._profiles = {}
-            self._profiles[key] = profile
+            if len(self.known) >= self.limit:
+                self.known = {}
+            self.known[key] = profile
         return profile
 
 
@@ -109,14 +110,25 @@ class Request:
 
 
 def build_request(telemetry: Any, surface: Surface, instance: Any, kwargs: dict[str, Any]) -> Request:
-    endpoint = endpoint_of(client_of(instance))
+    endpoint = endpoint_at(*client_and_base_url(instance))
     model = kwargs.get("model")
     request_model = model if type(model) is str and model else None
     stream = kwargs.get("stream") is True
-    profile = telemetry.profiles.get(surface, endpoint, request_model, stream)
+    profiles = telemetry.profiles
+    profile = profiles.known.get((id(surface), id(endpoint), request_model, stream))  # Profiles.get, a frame less
+    if profile is None:
+        profile = profiles.get(surface, endpoint, request_model, stream)
     asks = stream and surface.stream_usage and telemetry.inject_usage
     sent = telemetry.stream_usage.ask(endpoint, kwargs) if asks else None
     sent_kwargs = sent if sent is not None else kwargs
+    tags = current_tags()  # defaults (config file, resource) < allow-listed inbound baggage < ``allocate()``
+    if propagation.inbound_keys:
+        inbound = inbound_tags()
+        if inbound:
+            tags = {**inbound, **tags}
+    default_tags = telemetry.default_tags
+    if default_tags:
+        tags = {**default_tags, **tags} if tags else default_tags
     return Request(
         profile,
         surface,
@@ -125,7 +137,7 @@ def build_request(telemetry: Any, surface: Surface, instance: Any, kwargs: dict[
         _params(sent_kwargs),
         request_model,
         profile.deployment,
-        _tags(telemetry.default_tags),
+        tags,
         stream,
         sent is not None,
     )
@@ -154,15 +166,3 @@ def _deployment(pricer: Any, endpoint: Endpoint, request_model: str | None) -> D
         return None
     name = endpoint.deployment or request_model
     return pricer.deployment(name) or (Deployment(name=name) if name else None)
-
-
-def _tags(default_tags: Mapping[str, str]) -> Mapping[str, str]:
-    """Defaults (config file, resource) < allow-listed inbound baggage < ``allocate()``."""
-    tags = current_tags()
-    if propagation.inbound_keys:
-        inbound = inbound_tags()
-        if inbound:
-            tags = {**inbound, **tags}
-    if default_tags:
-        return {**default_tags, **tags} if tags else default_tags
-    return tags

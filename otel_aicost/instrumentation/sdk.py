@@ -30,6 +30,18 @@ def base_url_of(client: Any) -> Any:
     return url if url is not None else getattr(client, "base_url", None)
 
 
+def client_and_base_url(resource: Any) -> tuple[Any, Any]:
+    """``client_of(resource)`` and its ``base_url_of``, read directly on the usual resource (an attribute read with a
+    default costs about 500 instructions more; callgrind), else through those two."""
+    try:
+        client = resource._client
+        url = client._base_url
+    except AttributeError:
+        client = client_of(resource)
+        return client, base_url_of(client)
+    return client, url if url is not None else base_url_of(client)
+
+
 def inner_wrapper(wrapped: Any) -> Any:
     """The wrapper function of a ``wrapt`` function wrapper (``_self_wrapper``, wrapt 2.5.2), else None."""
     return getattr(wrapped, "_self_wrapper", None)

@@ -47,6 +47,11 @@ class Telemetry:
     def start(self, surface: Surface, instance: Any, kwargs: dict[str, Any], parent: Any = None) -> Call:
         """A call started in ``parent`` (the caller's context; None: the current one)."""
         if self.on_first_call is not None:
-            warm_up, self.on_first_call = self.on_first_call, None
-            warm_up()
+            self.warm_up()
         return Call(self, build_request(self, surface, instance, kwargs), parent)
+
+    def warm_up(self) -> None:
+        """Run ``on_first_call`` once (the first call's start)."""
+        warm_up, self.on_first_call = self.on_first_call, None
+        if warm_up is not None:
+            warm_up()

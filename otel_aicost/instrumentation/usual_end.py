@@ -10,8 +10,8 @@ price rates as exact scaled integers, the constant cost attributes, the metric s
 plain tuple (``surfaces/usual_reply.py``; a stream's from its ``StreamState``: the facts its chunks gave, the reported
 usage or else the local count ``outcome.estimate_output`` makes, as the general end would), the cost is two integer
 products and exact divisions (each cost value the same float as ``float()`` of the ``Decimal`` the pricer computes:
-both are the correctly rounded value of the same exact quotient), the end attributes are built in the general order,
-known plain by construction, and the records are made in one step (a stream's time to first chunk and chunk gaps
+both are the correctly rounded value of the same exact quotient), the end attributes are a copy of the layout
+prepared for the reply's shape (the general order, known plain by construction) with the call's values put in, and the records are made in one step (a stream's time to first chunk and chunk gaps
 after them, as ``metrics.record_call`` records them).
 
 It declines (``end_usual`` returns False before doing anything, or ends the call through the general path with the
@@ -33,7 +33,7 @@ from otel_aicost.cost.call_cost import PricingRequest, effective_service_tier
 from otel_aicost.export.sdk_internals import meter_enabled, store_clean_span_attributes
 from otel_aicost.instrumentation.call import series_of
 from otel_aicost.instrumentation.histogram_records import Moment
-from otel_aicost.instrumentation.metrics import record_chunks, record_priced
+from otel_aicost.instrumentation.metrics import record_chunks, record_each
 from otel_aicost.instrumentation.outcome import estimate_output
 from otel_aicost.instrumentation.safety import report_internal_error
 from otel_aicost.instrumentation.span_writes import all_plain
@@ -41,6 +41,7 @@ from otel_aicost.instrumentation.surfaces.usual_reply import facts_of
 from otel_aicost.instrumentation.usage import ESTIMATED, REPORTED
 
 _MAX_ENDS = 256  # per profile; then they start again
+_MAX_LAYOUTS = 64  # per UsualEnd (at most 2**7 shapes)
 _STATUS_PRICED = semconv.STATUS_PRICED
 
 
@@ -49,11 +50,12 @@ class UsualEnd:
     ``input_rate`` None: not priced per token in this period (the general path ends those calls)."""
 
     __slots__ = ("period", "input_rate", "output_rate", "divisor", "input_limit", "output_limit", "cost_head",
-                 "type_source", "plain", "series", "has_output", "source")  # fmt: skip
+                 "type_source", "plain", "series", "has_output", "source", "layouts")  # fmt: skip
 
     def __init__(self, period: int) -> None:
         self.period = period
         self.input_rate: int | None = None
+        self.layouts: dict[tuple[bool, ...], dict[str, Any]] = {}  # end attributes by reply shape (_attributes)
 
 
 def end_usual(call: Any, response: Any) -> bool:
@@ -190,7 +192,13 @@ def _end(call: Any, plan: UsualEnd, reply: Any, duration: float, first_chunk_del
         instruments = call.telemetry.instruments
         moment = Moment(meter_enabled(instruments.duration))
         series = plan.series
-        record_priced(instruments, series, call.request.surface.operation, duration, inputs, output, total, moment)
+        # metrics.record_priced, its plan asked here (a frame less on each call)
+        if plan.has_output:
+            records, values = series.priced_plan, (duration, inputs, output, total)
+        else:  # embeddings: no output tokens
+            records, values = series.priced_input_plan, (duration, inputs, total)
+        if records is None or not records.record(values, moment):
+            record_each(instruments, series, call.request.surface.operation, duration, inputs, output, total, moment)
         if first_chunk_delay is not None:
             record_chunks(instruments, series, first_chunk_delay, chunk_gaps, moment)
     except Exception:
@@ -199,7 +207,47 @@ def _end(call: Any, plan: UsualEnd, reply: Any, duration: float, first_chunk_del
 
 def _attributes(plan: UsualEnd, reply: Any, inputs: int, output: int, cached: int | None, total: float,
                 input_cost: float, output_cost: float, first_chunk_delay: float | None) -> dict[str, Any]:  # fmt: skip
-    """``attributes.end_attributes`` of the usual call, in its order."""
+    """``attributes.end_attributes`` of the usual call, in its order: a copy of the plan's prepared dict of this
+    reply's shape (which optional attributes it has: the keys and their order, and every value the plan decides)
+    with this call's values put in (a copy and a few stores cost about half of building the dict afresh,
+    callgrind)."""
+    response_id, _, reasons, _, fingerprint, dimensions = reply[:6]
+    reasoning = min(reply[9] or 0, output)
+    shape = (not response_id, not reasons, not fingerprint, dimensions is None, first_chunk_delay is None,
+             cached is None, not reasoning)  # fmt: skip
+    layout = plan.layouts.get(shape)
+    if layout is None:
+        layout = _layout(plan, reply, inputs, output, cached, reasoning, total, input_cost, output_cost,
+                         first_chunk_delay)  # fmt: skip
+        if len(plan.layouts) >= _MAX_LAYOUTS:
+            plan.layouts.clear()
+        plan.layouts[shape] = layout
+    attributes = layout.copy()  # every value below replaced in place: the keys keep the layout's order
+    if response_id:
+        attributes[semconv.RESPONSE_ID] = response_id
+    if reasons:
+        attributes[semconv.RESPONSE_FINISH_REASONS] = reasons
+    if fingerprint:
+        attributes[semconv.OPENAI_RESPONSE_SYSTEM_FINGERPRINT] = fingerprint
+    if dimensions is not None:
+        attributes[semconv.EMBEDDINGS_DIMENSION_COUNT] = dimensions
+    if first_chunk_delay is not None:
+        attributes[semconv.RESPONSE_TIME_TO_FIRST_CHUNK] = first_chunk_delay
+    attributes[semconv.USAGE_INPUT_TOKENS] = inputs
+    if plan.has_output:
+        attributes[semconv.USAGE_OUTPUT_TOKENS] = output
+    if reasoning:
+        attributes[semconv.USAGE_REASONING_OUTPUT_TOKENS] = reasoning
+    attributes[semconv.USAGE_COST] = total
+    attributes[semconv.COST_INPUT] = input_cost
+    attributes[semconv.COST_OUTPUT] = output_cost
+    return attributes
+
+
+def _layout(plan: UsualEnd, reply: Any, inputs: int, output: int, cached: int | None, reasoning: int, total: float,
+            input_cost: float, output_cost: float, first_chunk_delay: float | None) -> dict[str, Any]:  # fmt: skip
+    """``attributes.end_attributes`` of the usual call, in its order, built afresh: the layout of its shape (the
+    response model and service tier are the plan's own)."""
     attributes: dict[str, Any] = {}
     response_id, response_model, reasons, tier, fingerprint, dimensions = reply[:6]
     if response_id:
@@ -221,7 +269,6 @@ def _attributes(plan: UsualEnd, reply: Any, inputs: int, output: int, cached: in
         attributes[semconv.USAGE_OUTPUT_TOKENS] = output
     if cached is not None:  # reported (0 here: cached tokens take the general path)
         attributes[semconv.USAGE_CACHE_READ_INPUT_TOKENS] = 0
-    reasoning = min(reply[9] or 0, output)
     if reasoning:
         attributes[semconv.USAGE_REASONING_OUTPUT_TOKENS] = reasoning
     attributes[semconv.USAGE_SOURCE] = plan.source

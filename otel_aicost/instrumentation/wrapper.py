@@ -18,7 +18,7 @@ from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 from otel_aicost import semconv
 from otel_aicost.instrumentation.attributes import error_type
 from otel_aicost.instrumentation.call import Call
-from otel_aicost.instrumentation.request import without_injected_usage
+from otel_aicost.instrumentation.request import build_request, without_injected_usage
 from otel_aicost.instrumentation.results import end_failed, handle_result
 from otel_aicost.instrumentation.safety import guard, report_internal_error
 from otel_aicost.instrumentation.sdk import inner_wrapper
@@ -93,10 +93,16 @@ def sync_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any:
         if not switch.active:
             return wrapped(*args, **kwargs)
         parent = context.get_current()
-        if parent.get(_IN_CALL_KEY) or _suppressed(parent):
+        if parent.get(_IN_CALL_KEY) or (  # _suppressed(parent), inline: a frame less on each call
+            parent.get(_SUPPRESS_INSTRUMENTATION_KEY) or parent.get(_SUPPRESS_INSTRUMENTATION_KEY_PLAIN)
+            if _SUPPRESS_INSTRUMENTATION_KEY is not None
+            else _suppressed(parent)
+        ):
             return wrapped(*args, **kwargs)
         try:  # (inline, not a helper: a frame less on each call)
-            call = telemetry.start(surface, instance, kwargs, parent)
+            if telemetry.on_first_call is not None:  # Telemetry.start, inline: a frame less on each call
+                telemetry.warm_up()
+            call = Call(telemetry, build_request(telemetry, surface, instance, kwargs), parent)
         except Exception:  # ours: the bare call, made outside this handler (the user's errors keep their context)
             report_internal_error("call start")
             call = None
@@ -106,7 +112,11 @@ def sync_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any:
             call.reserve_budget()
         if type(wrapped) is not MethodType:  # the SDK's own method: nothing wraps inside us
             wrapped = _bypass_inner_instrumentation(wrapped)
-        span_context = context.attach(_call_context(call.span, parent))
+        span_context = context.attach(  # _call_context(call.span, parent), inline: a frame less on each call
+            Context({**parent, _SPAN_KEY: call.span, _IN_CALL_KEY: True})
+            if _SPAN_KEY is not None
+            else _call_context(call.span, parent)
+        )
         try:
             try:
                 result = wrapped(*args, **call.request.kwargs)
@@ -130,10 +140,16 @@ def async_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any
         if not switch.active:
             return await wrapped(*args, **kwargs)
         parent = context.get_current()
-        if parent.get(_IN_CALL_KEY) or _suppressed(parent):
+        if parent.get(_IN_CALL_KEY) or (  # _suppressed(parent), inline: a frame less on each call
+            parent.get(_SUPPRESS_INSTRUMENTATION_KEY) or parent.get(_SUPPRESS_INSTRUMENTATION_KEY_PLAIN)
+            if _SUPPRESS_INSTRUMENTATION_KEY is not None
+            else _suppressed(parent)
+        ):
             return await wrapped(*args, **kwargs)
         try:  # (inline, not a helper: a frame less on each call)
-            call = telemetry.start(surface, instance, kwargs, parent)
+            if telemetry.on_first_call is not None:  # Telemetry.start, inline: a frame less on each call
+                telemetry.warm_up()
+            call = Call(telemetry, build_request(telemetry, surface, instance, kwargs), parent)
         except Exception:  # ours: the bare call, made outside this handler (the user's errors keep their context)
             report_internal_error("call start")
             call = None
@@ -143,7 +159,11 @@ def async_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any
             call.reserve_budget()
         if type(wrapped) is not MethodType:  # the SDK's own method: nothing wraps inside us
             wrapped = _bypass_inner_instrumentation(wrapped)
-        span_context = context.attach(_call_context(call.span, parent))
+        span_context = context.attach(  # _call_context(call.span, parent), inline: a frame less on each call
+            Context({**parent, _SPAN_KEY: call.span, _IN_CALL_KEY: True})
+            if _SPAN_KEY is not None
+            else _call_context(call.span, parent)
+        )
         try:
             try:
                 result = await wrapped(*args, **call.request.kwargs)
