@@ -210,13 +210,15 @@ def count_messages(
 ) -> int:
     """Input tokens of a chat request: messages with OpenAI's per-message overhead, plus tools if given."""
     encoding = encoding_for_model(model)
+    name, counts = encoding.name, _recent._counts  # a text counted before: _recent.count's lookup, inline
     total = REPLY_PRIMING
     for message in messages:
         total += TOKENS_PER_MESSAGE
         if type(message) is not dict and not isinstance(message, Mapping):  # a dict skips the ABC check
             continue
         for key, value in message.items():
-            total += _count_value(encoding, value)
+            counted = counts.get((name, value)) if type(value) is str else None
+            total += counted if counted is not None else _count_value(encoding, value)
             if key == "name":
                 total += TOKENS_PER_NAME
     if tools:

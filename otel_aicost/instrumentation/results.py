@@ -19,10 +19,10 @@ from otel_aicost.instrumentation.call import Call
 from otel_aicost.instrumentation.content import output_messages
 from otel_aicost.instrumentation.facts import NO_FACTS, Facts
 from otel_aicost.instrumentation.safety import report_internal_error
-from otel_aicost.instrumentation.sdk import LegacyAPIResponse
+from otel_aicost.instrumentation.sdk import LegacyAPIResponse, swap_sse_decoder
 from otel_aicost.instrumentation.stream_state import StreamState
 from otel_aicost.instrumentation.streams import AsyncStreamProxy, StreamProxy
-from otel_aicost.instrumentation.taps import JsonBody, SseDecoder, tap
+from otel_aicost.instrumentation.taps import TAPS, CloseTap, JsonBody, SseDecoder, tap
 from otel_aicost.instrumentation.usual_end import end_usual
 
 try:
@@ -82,10 +82,26 @@ def _read_raw(call: Call, raw: Any) -> None:
 
 
 def _wrap_stream(call: Call, stream: Any, state: StreamState | None = None) -> Any:
-    """A stream in its proxy, with a tap on its HTTP response that ends the call when the response closes."""
-    state = state or StreamState(call)
-    tap(getattr(stream, "response", None), state.response_closed)
-    return (AsyncStreamProxy if isinstance(stream, AsyncStream) else StreamProxy)(stream, state)
+    """A stream in its proxy, with a tap on its HTTP response that ends the call when the response closes. In one
+    frame: the proxy and the tap are made by wrapt's C ``__init__``, the state set on them after; when we asked for
+    the usage, the state is put in place of the stream's SSE decoder (``usage_events.py``)."""
+    if state is None:
+        state = StreamState(call)
+    if state.injected:  # the usage we asked for, taken out of the events before the SDK builds them
+        try:
+            if swap_sse_decoder(stream, state):
+                state.unset_usage = False  # the events' "usage": null is taken out before the SDK builds chunks
+        except Exception:
+            report_internal_error("stream events")
+    http_response = getattr(stream, "response", None)
+    byte_stream = getattr(http_response, "stream", None)
+    if byte_stream is not None and not isinstance(byte_stream, TAPS):  # a raw response's is tapped already
+        closing = CloseTap(byte_stream)
+        closing._self_state = state
+        http_response.stream = closing
+    proxy = (AsyncStreamProxy if isinstance(stream, AsyncStream) else StreamProxy)(stream)
+    proxy._self_state = state
+    return proxy
 
 
 def _wrap_parsed(call: Call, parsed: Any, state: StreamState | None = None) -> Any:
@@ -113,7 +129,7 @@ def handle_result(call: Call, result: Any) -> Any:
             return AsyncRawResponseProxy(result, call)
         if isinstance(result, APIResponse):
             return RawResponseProxy(result, call)
-        return _wrap_parsed(call, result)
+        return _wrap_stream(call, result)  # the rest of _NOT_PARSED: a stream
     except Exception:
         report_internal_error("result")
         _end_quietly(call)

@@ -86,12 +86,13 @@ def _events_checked() -> tuple[type, ...]:
 _FILTERABLE_DECODERS = _events_checked()
 
 
-def swap_sse_decoder(stream: Any, make: Any, argument: Any) -> bool:
-    """Put ``make(decoder, argument)`` in place of a not yet iterated ``openai.Stream``'s SSE decoder
-    (``stream._decoder``, read when the iteration starts, 1.40.0 .. 3.57.0) if it is the SDK's own
-    (``_events_checked``); False if not."""
+def swap_sse_decoder(stream: Any, events: Any) -> bool:
+    """Put ``events`` (a ``usage_events.UsageEvents``: the stream's state) in place of a not yet iterated
+    ``openai.Stream``'s SSE decoder (``stream._decoder``, read when the iteration starts, 1.40.0 .. 3.57.0) if it is
+    the SDK's own (``_events_checked``), the decoder kept as ``events.decoder``; False if not."""
     decoder = getattr(stream, "_decoder", None)
     if type(decoder) not in _FILTERABLE_DECODERS:
         return False
-    stream._decoder = make(decoder, argument)
+    events.decoder = decoder
+    stream._decoder = events
     return True

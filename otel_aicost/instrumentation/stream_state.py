@@ -11,17 +11,19 @@ is what it touches, ``bench/README.md`` "L2 misses by code").
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from dataclasses import replace
+from operator import sub
 from time import perf_counter
 from typing import Any
+from weakref import ref
 
 from otel_aicost.instrumentation.call import Call
 from otel_aicost.instrumentation.content import StreamOutput
-from otel_aicost.instrumentation.ending import still_open
+from otel_aicost.instrumentation.ending import OPEN, forget
 from otel_aicost.instrumentation.facts import NO_FACTS, NOT_PLAIN, Chunk, Facts, merge
 from otel_aicost.instrumentation.safety import report_internal_error
-from otel_aicost.instrumentation.surfaces.shared import read_usage_event
+from otel_aicost.instrumentation.surfaces.shared import common_facts, read_usage_event
+from otel_aicost.instrumentation.usage_events import UsageEvents
 from otel_aicost.instrumentation.usual_end import end_usual_stream
 
 NOT_ERRORS = (GeneratorExit, StopIteration, StopAsyncIteration)  # the ends of an iteration, never a failure
@@ -42,16 +44,17 @@ def _never_plain(chunk: Any, injected_usage: bool, need_common: bool) -> Any:
     return NOT_PLAIN
 
 
-class StreamState:
+class StreamState(UsageEvents):
     """One stream's call and what its chunks said so far.
 
     A chunk costs little: a plain one (most of them: it only adds output) leaves its text and arrival time in two
     lists; the few others (the first, the last of each choice, the usage chunk) are read in full. The facts and the
-    chunk timings are folded once, when the stream ends."""
+    chunk timings are folded once, when the stream ends. When we asked for the usage, the state is also the
+    stream's SSE decoder, its events filtered (``UsageEvents``: no object of its own)."""
 
     __slots__ = (
-        "call", "read", "read_plain", "injected", "nulls_gone", "facts", "parts", "reasons", "arrivals", "output",
-        "in_next", "handled_before", "__weakref__",
+        "call", "read", "read_plain", "text_field", "injected", "unset_usage", "facts", "parts", "reasons",
+        "arrivals", "output", "in_next", "handled_before", "__weakref__",
     )  # fmt: skip
 
     def __init__(self, call: Call) -> None:
@@ -59,16 +62,20 @@ class StreamState:
         surface = call.request.surface
         self.read = surface.read_chunk
         self.read_plain = surface.read_plain_chunk or _never_plain
-        self.injected = call.request.injected_usage
-        self.nulls_gone = False  # the events' "usage": null taken out before the SDK builds chunks (usage_events.py)
+        self.injected = injected = call.request.injected_usage
+        # the chunks' "usage": null to unset; False once the events' filter takes it out before the SDK builds them
+        # (usage_events.py, results._wrap_stream)
+        self.unset_usage = injected
         self.facts = NO_FACTS  # what the chunks read in full said, folded as they come
         self.parts: list[Any] = []  # texts as the chunks gave them, of whatever type: only non-empty strings count
         self.reasons: list[str] = []  # finish reason per choice index
         self.arrivals: list[float] = []  # perf_counter() of each output chunk
         self.output = StreamOutput() if call.telemetry.content.enabled else None
+        # the stream generators read a plain choices chunk's text from this field (streams.py); None: ``take``
+        self.text_field = surface.plain_text_field if self.output is None else None
         self.in_next = False  # inside the proxy's next or close: the proxy ends the call itself
         self.handled_before = sys.exc_info()[1]  # an exception the caller is handling as the stream starts
-        still_open(self)
+        OPEN.add(ref(self, forget))  # ending.py: ended at interpreter exit if still open
 
     def take(self, chunk: Any, try_plain: bool = True) -> bool:
         """Note a chunk; True if it is the usage chunk we asked for, which the caller must not see. ``try_plain``
@@ -103,33 +110,23 @@ class StreamState:
             report_internal_error("stream usage event")
             return False
 
-    def plain_note(self) -> tuple[Callable[[Any], bool] | None, bool]:
-        """``(note, gated)``: a function noting a chunk if it is plain (True), for the stream generators' inner
-        loop (``take`` without its calls for the common case), and whether it may be used only once the response
-        id is known (the surface's ``plain_noter``; before, chunks are read in full). None when every chunk is
-        read in full (content capture on, no plain reader)."""
-        if self.output is not None or self.read_plain is _never_plain:
-            return None, False
-        make = self.call.request.surface.plain_noter
-        if make is not None:
-            # Its chunks' null usage to unset, unless the events' filter took it out before the SDK built them.
-            unset_usage = self.injected and not self.nulls_gone
-            return make(unset_usage, self.parts.append, self.arrivals.append), True
-        read_plain, injected = self.read_plain, self.injected
-        add_part, arrived = self.parts.append, self.arrivals.append
-
-        def note(chunk: Any) -> bool:
-            try:
-                text = read_plain(chunk, injected, self.facts.response_id is None)
-                if text is NOT_PLAIN:
-                    return False
-                add_part(text)
-                arrived(perf_counter())
-            except Exception:
-                report_internal_error("stream chunk")
-            return True
-
-        return note, False
+    def note_first(self, chunk: Any) -> bool:
+        """The stream generators' first chunk, when plain (the surface's plain reader, as if the response id were
+        known): noted as ``take`` notes a plain chunk, its response's common facts read as ``read_choices_chunk``
+        reads them; True when noted; False (not the first chunk, or not plain): ``take`` reads it in full."""
+        if self.facts is not NO_FACTS:
+            return False
+        try:
+            text = self.read_plain(chunk, self.unset_usage, False)
+            if text is NOT_PLAIN:
+                return False
+            self.facts = common_facts(chunk)
+        except Exception:
+            report_internal_error("stream chunk")
+            return False
+        self.parts.append(text)
+        self.arrivals.append(perf_counter())
+        return True
 
     def add(self, chunk: Chunk) -> None:
         """Fold a chunk read in full into the facts so far."""
@@ -151,7 +148,11 @@ class StreamState:
 
     def output_texts(self) -> tuple[str, ...]:
         """The texts the chunks gave, the non-empty strings among them (for a local count when no usage came)."""
-        return tuple([part for part in self.parts if type(part) is str and part])
+        texts = []  # a loop, not a comprehension: no function of its own before Python 3.12
+        for part in self.parts:
+            if type(part) is str and part:
+                texts.append(part)
+        return tuple(texts)
 
     def result(self) -> Facts:
         """The stream's facts; a choice that never finished reads ``error``."""
@@ -180,7 +181,10 @@ class StreamState:
         if call.ended:
             return
         try:
-            call.chunks_arrived(self.arrivals)
+            times = self.arrivals  # the output chunks' arrival times: the first, and the gaps (later - earlier)
+            if times:
+                call.first_chunk_at = times[0]
+                call.chunk_gaps = list(map(sub, times[1:], times[:-1])) or None
             if error is None and self.output is None and end_usual_stream(self):
                 return  # ended in one step (usual_end.py)
             facts = self.result()

@@ -44,7 +44,10 @@ class StreamUsage:
         options = kwargs.get("stream_options")
         if options is not None and (isinstance(options, Mapping) or options):  # given (NOT_GIVEN/omit are falsy)
             return None
-        if _is_raw(kwargs.get("extra_headers")):
+        headers = kwargs.get("extra_headers")  # a raw response's (the SDK marks it in a header)
+        if isinstance(headers, Mapping) and any(
+            isinstance(name, str) and name.lower() == RAW_RESPONSE_HEADER for name in headers
+        ):
             return None
         api_version = endpoint.api_version
         if api_version is not None and api_version[:10] < "2024-09-01":  # older Azure API versions reject it
@@ -67,8 +70,3 @@ class StreamUsage:
             self.refusals += 1
         return True
 
-
-def _is_raw(headers: Any) -> bool:
-    if not isinstance(headers, Mapping):
-        return False
-    return any(isinstance(name, str) and name.lower() == RAW_RESPONSE_HEADER for name in headers)

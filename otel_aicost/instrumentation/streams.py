@@ -17,25 +17,19 @@ it does not know) the usage-only chunk reaches the proxy, which reads it and hid
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from time import perf_counter
 from typing import Any
 
 import wrapt
 
-from otel_aicost.instrumentation.stream_state import NOT_ERRORS, StreamState
-from otel_aicost.instrumentation.usage_events import filter_usage_events
+from otel_aicost.instrumentation.facts import NOT_PLAIN
+from otel_aicost.instrumentation.safety import report_internal_error
+from otel_aicost.instrumentation.stream_state import NOT_ERRORS
 
 
 class _Proxy(wrapt.ObjectProxy):  # type: ignore[misc]
-    """What the sync and async proxies share."""
-
-    def __init__(self, stream: Any, state: StreamState) -> None:
-        super().__init__(stream)
-        self._self_state = state
-        if state.injected:  # the usage we asked for, taken out of the events before the SDK builds them
-            state.nulls_gone = filter_usage_events(stream, state.take_usage_event)
-
-    def _self_end(self, error: BaseException | None) -> None:
-        self._self_state.end(error)
+    """What the sync and async proxies share. Made as ``Proxy(stream)`` (wrapt's own ``__init__``, in C) with the
+    stream's ``StreamState`` set as ``_self_state`` at once (``results._wrap_stream``): no Python frame of its own."""
 
     def __del__(self) -> None:
         state = self._self_state
@@ -45,18 +39,19 @@ class _Proxy(wrapt.ObjectProxy):  # type: ignore[misc]
 
 class StreamProxy(_Proxy):
     """Wraps ``openai.Stream``. A ``for`` loop (``iter()``) gets a generator over the SDK's own iterator, as it
-    does bare, with a plain chunk's note taken inline; ``next()`` goes through ``__next__``."""
+    does bare: a plain chunk's text and time noted inline once the response id is known (the first chunk by
+    ``StreamState.note_first``), any other chunk read by ``StreamState.take``; ``next()`` goes through
+    ``__next__``."""
 
     def __iter__(self) -> Iterator[Any]:
-        return self._self_chunks(iter(self.__wrapped__))
-
-    def _self_chunks(self, chunks: Iterator[Any]) -> Iterator[Any]:
-        # A method (not a function of the state) so that the generator keeps this proxy alive: a ``for`` loop over
-        # ``create(stream=True)`` holds nothing else, and the proxy's collection ends the call.
+        # A generator (as the SDK's own __iter__): it keeps this proxy alive, which a ``for`` loop over
+        # ``create(stream=True)`` holds nothing else of, and the proxy's collection ends the call.
         state = self._self_state
-        next_chunk = chunks.__next__
-        note, gated = state.plain_note()
-        ready = note is not None and not gated  # the note may be tried on the next chunk
+        next_chunk = iter(self.__wrapped__).__next__
+        field = state.text_field  # None: every chunk read by state.take
+        delta, unset_usage, not_plain = field == "content", state.unset_usage, NOT_PLAIN
+        add_part, arrived, clock = state.parts.append, state.arrivals.append, perf_counter
+        known = False  # the response id is known: a plain chunk is noted inline
         while True:
             state.in_next = True
             try:
@@ -70,12 +65,32 @@ class StreamProxy(_Proxy):
                 state.end(error)
                 raise
             state.in_next = False
-            if ready and note(chunk):
+            if known:  # plain_chunks.plain_choices_chunk inline, with StreamState.take's appends: no call per chunk
+                text = not_plain
+                try:
+                    if chunk.usage is None:
+                        [choice] = chunk.choices  # exactly one choice (any other value fails here or below)
+                        if choice.finish_reason is None:
+                            text = choice.delta.content if delta else choice.text
+                            if unset_usage:  # forget_field inline (pydantic 2's fields-set, see sdk.py)
+                                chunk.__pydantic_fields_set__.discard("usage")
+                except (AttributeError, TypeError, ValueError):
+                    text = not_plain
+                except Exception:
+                    report_internal_error("stream chunk")
+                    text = not_plain
+                if text is not not_plain:
+                    add_part(text)
+                    arrived(clock())
+                    yield chunk
+                    continue
+            elif field is not None and state.note_first(chunk):
+                known = state.facts.response_id is not None
                 yield chunk
                 continue
-            hide = state.take(chunk, note is None)  # with a note, the plain reader would say what it said
-            if gated and not ready:
-                ready = state.facts.response_id is not None  # the note may be tried from the next chunk on
+            hide = state.take(chunk, field is None)  # else the plain reader would say what it said
+            if field is not None and not known:
+                known = state.facts.response_id is not None
             if not hide:
                 yield chunk
 
@@ -103,31 +118,32 @@ class StreamProxy(_Proxy):
             self.__wrapped__.close()
         except BaseException as error:
             state.in_next = False
-            self._self_end(error)
+            state.end(error)
             raise
         state.in_next = False
-        self._self_end(None)  # no exception passes through close(): one in flight is the caller's own business
+        state.end(None)  # no exception passes through close(): one in flight is the caller's own business
 
     def __enter__(self) -> StreamProxy:
         self.__wrapped__.__enter__()
         return self
 
     def __exit__(self, kind: Any, error: Any, traceback: Any) -> Any:
-        self._self_end(error if isinstance(error, BaseException) and not isinstance(error, NOT_ERRORS) else None)
+        self._self_state.end(
+            error if isinstance(error, BaseException) and not isinstance(error, NOT_ERRORS) else None
+        )
         return self.__wrapped__.__exit__(kind, error, traceback)
 
 
 class AsyncStreamProxy(_Proxy):
     """Wraps ``openai.AsyncStream``; ``async for`` gets an async generator over the SDK's own, as ``StreamProxy``."""
 
-    def __aiter__(self) -> AsyncIterator[Any]:
-        return self._self_chunks(self.__wrapped__.__aiter__())
-
-    async def _self_chunks(self, chunks: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    async def __aiter__(self) -> AsyncIterator[Any]:
         state = self._self_state
-        next_chunk = chunks.__anext__
-        note, gated = state.plain_note()
-        ready = note is not None and not gated  # the note may be tried on the next chunk
+        next_chunk = self.__wrapped__.__aiter__().__anext__
+        field = state.text_field  # None: every chunk read by state.take
+        delta, unset_usage, not_plain = field == "content", state.unset_usage, NOT_PLAIN
+        add_part, arrived, clock = state.parts.append, state.arrivals.append, perf_counter
+        known = False  # the response id is known: a plain chunk is noted inline
         while True:
             state.in_next = True
             try:
@@ -141,12 +157,32 @@ class AsyncStreamProxy(_Proxy):
                 state.end(error)
                 raise
             state.in_next = False
-            if ready and note(chunk):
+            if known:  # plain_chunks.plain_choices_chunk inline, with StreamState.take's appends: no call per chunk
+                text = not_plain
+                try:
+                    if chunk.usage is None:
+                        [choice] = chunk.choices  # exactly one choice (any other value fails here or below)
+                        if choice.finish_reason is None:
+                            text = choice.delta.content if delta else choice.text
+                            if unset_usage:  # forget_field inline (pydantic 2's fields-set, see sdk.py)
+                                chunk.__pydantic_fields_set__.discard("usage")
+                except (AttributeError, TypeError, ValueError):
+                    text = not_plain
+                except Exception:
+                    report_internal_error("stream chunk")
+                    text = not_plain
+                if text is not not_plain:
+                    add_part(text)
+                    arrived(clock())
+                    yield chunk
+                    continue
+            elif field is not None and state.note_first(chunk):
+                known = state.facts.response_id is not None
                 yield chunk
                 continue
-            hide = state.take(chunk, note is None)  # with a note, the plain reader would say what it said
-            if gated and not ready:
-                ready = state.facts.response_id is not None  # the note may be tried from the next chunk on
+            hide = state.take(chunk, field is None)  # else the plain reader would say what it said
+            if field is not None and not known:
+                known = state.facts.response_id is not None
             if not hide:
                 yield chunk
 
@@ -174,10 +210,10 @@ class AsyncStreamProxy(_Proxy):
             await self.__wrapped__.close()
         except BaseException as error:
             state.in_next = False
-            self._self_end(error)
+            state.end(error)
             raise
         state.in_next = False
-        self._self_end(None)  # no exception passes through close(): one in flight is the caller's own business
+        state.end(None)  # no exception passes through close(): one in flight is the caller's own business
 
     async def aclose(self) -> None:
         await self.close()
@@ -187,5 +223,8 @@ class AsyncStreamProxy(_Proxy):
         return self
 
     async def __aexit__(self, kind: Any, error: Any, traceback: Any) -> Any:
-        self._self_end(error if isinstance(error, BaseException) and not isinstance(error, NOT_ERRORS) else None)
+        self._self_state.end(
+            error if isinstance(error, BaseException) and not isinstance(error, NOT_ERRORS) else None
+        )
         return await self.__wrapped__.__aexit__(kind, error, traceback)
+

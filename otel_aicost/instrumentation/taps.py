@@ -4,8 +4,11 @@
 itself (``iter_bytes()``, ``iter_lines()``, ``read()``, …). The tap wraps ``http_response.stream`` (the httpx byte
 stream every read goes through) and passes every byte on unchanged, so the caller reads exactly what the bare
 SDK gives; for a body nobody parses it decodes a copy (server-sent events or one JSON document, decompressed first
-if the server compressed it: ``content_encoding.py``) for the usage the server sent. Every stream also gets a tap: when its HTTP response is closed (by a stream helper's ``close()`` or
-``with`` exit, by ``raw.close()``, or by reading the body to its end) the call ends at once.
+if the server compressed it: ``content_encoding.py``) for the usage the server sent. Every stream also gets a
+tap: when its HTTP response is closed (by a stream helper's ``close()`` or ``with`` exit, by ``raw.close()``, by
+``stream.response.close()``, or by reading the body to its end) the call ends at once. A parsed stream's tap
+(``CloseTap``) only sees the close: made without a Python ``__init__``, no frames of its own per stream but its
+close and the ``__iter__`` of httpx's iteration.
 """
 
 from __future__ import annotations
@@ -206,12 +209,38 @@ class ByteTap(wrapt.ObjectProxy):  # type: ignore[misc]
             self._self_closed()
 
 
+class CloseTap(wrapt.ObjectProxy):  # type: ignore[misc]
+    """A parsed stream's tap on its httpx byte stream: the bytes pass untouched (``ObjectProxy.__iter__``, the
+    stream's own ``__aiter__``); the response's close ends the stream's call (``StreamState.response_closed`` of
+    ``_self_state``, set by ``results._wrap_stream``), unless the stream proxy is closing it or reading
+    (``in_next``: the proxy ends the call itself, and no frame of ours runs here but the close)."""
+
+    def __aiter__(self) -> Any:
+        return aiter(self.__wrapped__)
+
+    def close(self) -> None:
+        try:
+            self.__wrapped__.close()
+        finally:
+            state = self._self_state
+            if not state.in_next:
+                state.response_closed()  # never raises (StreamState.end)
+
+    async def aclose(self) -> None:
+        try:
+            await self.__wrapped__.aclose()
+        finally:
+            state = self._self_state
+            if not state.in_next:
+                state.response_closed()
+
+
 def tap(http_response: Any, on_close: Any, decoder: Any = None) -> ByteTap | None:
     """Put a tap on ``http_response`` (public ``httpx.Response.stream``); None if it has no stream to tap. The tap
     sees the bytes before httpx undoes their ``content-encoding``: the ``decoder`` reads them decompressed
     (``content_encoding.py``)."""
     stream = getattr(http_response, "stream", None)
-    if stream is None or isinstance(stream, ByteTap):
+    if stream is None or isinstance(stream, TAPS):
         return None
     if decoder is not None:  # a parsed stream's tap (no decoder) never asks the headers (httpx's get is Python)
         encoding = http_response.headers.get("content-encoding")
@@ -220,3 +249,6 @@ def tap(http_response: Any, on_close: Any, decoder: Any = None) -> ByteTap | Non
     wrapped = ByteTap(stream, on_close, decoder)
     http_response.stream = wrapped
     return wrapped
+
+
+TAPS = (ByteTap, CloseTap)  # a byte stream of either is tapped already

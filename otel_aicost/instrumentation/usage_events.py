@@ -8,8 +8,8 @@ path of a set field (a keyword call of ``_construct_field`` and the field marked
 So the events are read where the SDK decodes them, in the stream's SSE decoder (``sdk.swap_sse_decoder``): each
 event whose text starts a JSON object is decoded here, once, in place of the SDK's own ``json()`` (the event is
 handed on with ``json`` answering that document); a top-level ``"usage": null`` is deleted from it (the chunk the
-SDK builds is then the bare call's: no usage among its set fields), and the usage-only chunk goes to ``on_usage``
-(the stream state's, which reads it from its dict) and never reaches the SDK. Anything else passes as it came
+SDK builds is then the bare call's: no usage among its set fields), and the usage-only chunk goes to the stream state's
+``take_usage_event``, which reads it from its dict and never reaches the SDK. Anything else passes as it came
 (``[DONE]``, text that does not decode: the SDK's own ``json()`` raises as it would bare), and where the filter
 cannot apply the proxy reads and hides the usage-only chunk and unsets the null on the built chunk as before
 (``surfaces/shared.read_choices_chunk``).
@@ -28,25 +28,25 @@ failure is reported and the event passes as it came).
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from itertools import repeat
 from typing import Any
 
 from otel_aicost.instrumentation.safety import report_internal_error
-from otel_aicost.instrumentation.sdk import swap_sse_decoder
 
 _loads = json.loads
 
 
 class UsageEvents:
-    """The SDK's SSE decoder, its events filtered (see the module). ``on_usage(document)`` takes the usage-only
-    chunk's dict: True when taken (the SDK never sees it), False to let it pass."""
+    """The SDK's SSE decoder, its events filtered (see the module): a base of the stream's state
+    (``stream_state.StreamState``), which ``sdk.swap_sse_decoder`` puts in the decoder's place (no object or
+    frame of its own per stream); ``take_usage_event(document)`` (the state's) takes the usage-only chunk's dict:
+    True when taken (the SDK never sees it), False to let it pass."""
 
-    __slots__ = ("decoder", "on_usage")
+    __slots__ = ("decoder",)
 
-    def __init__(self, decoder: Any, on_usage: Callable[[dict[str, Any]], bool]) -> None:
-        self.decoder = decoder
-        self.on_usage = on_usage
+    def take_usage_event(self, document: dict[str, Any]) -> bool:
+        raise NotImplementedError
 
     # The per-event path, inlined (a call, a ``str`` method, even a slice cost several hundred instructions each).
     # The event's JSON is decoded here, once, in place of the SDK's ``json()`` (a method and a property in Python
@@ -55,7 +55,6 @@ class UsageEvents:
     # Text that does not start a JSON object (``[DONE]``), or does not decode, passes as it came: the SDK decides.
 
     def iter_bytes(self, iterator: Iterator[bytes]) -> Iterator[Any]:
-        on_usage = self.on_usage
         for event in self.decoder.iter_bytes(iterator):
             try:
                 data = event._data
@@ -64,7 +63,7 @@ class UsageEvents:
                     usage = document.get("usage", 0)
                     if usage is None:  # the null every chunk gets because we asked: as if never sent
                         del document["usage"]
-                    elif type(usage) is dict and document.get("choices") == [] and on_usage(document):
+                    elif type(usage) is dict and document.get("choices") == [] and self.take_usage_event(document):
                         continue
                     event.json = repeat(document).__next__
             except ValueError:  # not JSON: the SDK's own json() raises as it would bare
@@ -74,7 +73,6 @@ class UsageEvents:
             yield event
 
     async def aiter_bytes(self, iterator: AsyncIterator[bytes]) -> AsyncIterator[Any]:
-        on_usage = self.on_usage
         async for event in self.decoder.aiter_bytes(iterator):
             try:
                 data = event._data
@@ -83,7 +81,7 @@ class UsageEvents:
                     usage = document.get("usage", 0)
                     if usage is None:  # the null every chunk gets because we asked: as if never sent
                         del document["usage"]
-                    elif type(usage) is dict and document.get("choices") == [] and on_usage(document):
+                    elif type(usage) is dict and document.get("choices") == [] and self.take_usage_event(document):
                         continue
                     event.json = repeat(document).__next__
             except ValueError:  # not JSON: the SDK's own json() raises as it would bare
@@ -93,14 +91,6 @@ class UsageEvents:
             yield event
 
     def __getattr__(self, name: str) -> Any:  # anything else the SDK may ask of its decoder
+        if name == "decoder":  # not swapped in (the slot unset): no decoder to ask
+            raise AttributeError(name)
         return getattr(self.decoder, name)
-
-
-def filter_usage_events(stream: Any, on_usage: Callable[[dict[str, Any]], bool]) -> bool:
-    """Filter ``stream``'s events (an ``openai.Stream``/``AsyncStream`` not yet iterated) as the module says; False
-    when this SDK or stream is not of the checked shape (nothing changed)."""
-    try:
-        return swap_sse_decoder(stream, UsageEvents, on_usage)
-    except Exception:
-        report_internal_error("stream events")
-        return False

@@ -92,10 +92,13 @@ class _Call:
         self.ended = False
         self.enriching = True  # the one-step end declines (usual_end.py): the general end's facts are compared
         self.facts: Facts | None = None
-        self.arrivals = 0
+        self.first_chunk_at: float | None = None  # set by StreamState.end from the arrival times
+        self.chunk_gaps: list[float] | None = None
 
-    def chunks_arrived(self, times: list[float]) -> None:
-        self.arrivals = len(times)
+    @property
+    def arrivals(self) -> int:
+        """The output chunks the stream noted (the first, and one per gap)."""
+        return 0 if self.first_chunk_at is None else 1 + len(self.chunk_gaps or ())
 
     def succeed(self, facts: Facts) -> None:
         self.ended, self.facts = True, facts
@@ -142,7 +145,9 @@ def _loop_stream(surface: Any, kind: type, values: list[Any], injected: bool, ra
     call = _Call(surface, injected)
     state = StreamState(call)  # type: ignore[arg-type]
     chunks = [built(kind, value, raw) for value in values]
-    shown = list(StreamProxy(chunks, state))
+    proxy = StreamProxy(chunks)
+    proxy._self_state = state  # as results._wrap_stream makes it
+    shown = list(proxy)
     hidden = [all(chunk is not seen for seen in shown) for chunk in chunks]
     return call.facts, call.arrivals, hidden, [fields_set(chunk) for chunk in chunks]
 
@@ -153,8 +158,9 @@ def _loop_stream(surface: Any, kind: type, values: list[Any], injected: bool, ra
 def test_a_for_loop_folds_to_the_same_facts_and_leaves_the_same_chunks(
     surface: Any, kind: type, chunks: tuple[Any, ...], data: Any, injected: bool, raw: bool
 ) -> None:
-    """The generator's inner loop (the surface's ``plain_noter`` once the response id is known) against the full
-    reader alone: same facts, chunk count, chunks hidden, and each chunk's fields-set as the full reader leaves it."""
+    """The generator's inner loop (``StreamState.note``: the first chunk, and any once the response id is known)
+    against the full reader alone: same facts, chunk count, chunks hidden, and each chunk's fields-set as the full
+    reader leaves it."""
     values = data.draw(st.lists(st.sampled_from(chunks) | st.sampled_from(chunks).flatmap(mutated), max_size=8))
     full = _read_stream(surface, kind, values, injected, raw, lean=False)
     loop = _loop_stream(surface, kind, values, injected, raw)

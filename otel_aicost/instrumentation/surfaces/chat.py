@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from otel_aicost import semconv
-from otel_aicost.instrumentation.surfaces.plain_chunks import choices_noter, plain_choices_chunk
+from otel_aicost.instrumentation.surfaces.plain_chunks import plain_choices_chunk
 from otel_aicost.instrumentation.surfaces.shared import REQUEST_PARAMETERS, read_choices_chunk, read_choices_response
 from otel_aicost.instrumentation.surfaces.surface import Patch, Surface
 from otel_aicost.instrumentation.surfaces.usual_reply import choices_reply
 
 CHAT = Surface(
     semconv.OP_CHAT, read_choices_response, read_choices_chunk, plain_choices_chunk,
-    api_type=semconv.API_CHAT_COMPLETIONS, stream_usage=True, plain_noter=choices_noter("content"),
+    api_type=semconv.API_CHAT_COMPLETIONS, stream_usage=True, plain_text_field="content",
     read_usual=choices_reply, request_names=REQUEST_PARAMETERS,
 )  # fmt: skip
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from otel_aicost import semconv
 from otel_aicost.instrumentation.facts import Chunk
-from otel_aicost.instrumentation.surfaces.plain_chunks import choices_noter, plain_choices_chunk
+from otel_aicost.instrumentation.surfaces.plain_chunks import plain_choices_chunk
 from otel_aicost.instrumentation.surfaces.shared import REQUEST_PARAMETERS, read_choices_chunk, read_choices_response
 from otel_aicost.instrumentation.surfaces.surface import Patch, Surface
 from otel_aicost.instrumentation.surfaces.usual_reply import choices_reply
@@ -22,7 +22,7 @@ def read_plain_chunk(chunk: Any, injected_usage: bool, need_common: bool) -> Any
 
 TEXT_COMPLETION = Surface(
     semconv.OP_TEXT_COMPLETION, read_choices_response, read_chunk, read_plain_chunk,
-    stream_usage=True, plain_noter=choices_noter("text"), read_usual=choices_reply, request_names=REQUEST_PARAMETERS,
+    stream_usage=True, plain_text_field="text", read_usual=choices_reply, request_names=REQUEST_PARAMETERS,
 )  # fmt: skip
 
 PATCHES = (Patch("openai.resources.completions", "Completions", "AsyncCompletions", "create", TEXT_COMPLETION),)

@@ -21,9 +21,10 @@ class Surface:
     # the same arguments -> the text of a plain chunk (one that only adds output; the text of whatever type the
     # chunk gave), or NOT_PLAIN for any other chunk, which read_chunk reads; None: every chunk is read in full
     read_plain_chunk: Callable[[Any, bool, bool], Any] | None = None
-    # (injected_usage, add_part, arrived) -> a function noting a plain chunk (True) once the response id is known,
-    # ``read_plain_chunk`` and the stream's appends in one call (plain_chunks.py); None: the stream builds one
-    plain_noter: Callable[[bool, Callable[[Any], Any], Callable[[float], Any]], Callable[[Any], bool]] | None = None
+    # a chat or legacy-completion stream's plain chunks: the field of their one choice holding the text (``content``
+    # of its delta, or ``text``), for the stream generators' note (``StreamState.note``: ``read_plain_chunk`` and the
+    # stream's appends in one call); None: the generators hand every chunk to ``StreamState.take``
+    plain_text_field: str | None = None
     api_type: str | None = None
     request: Callable[[Mapping[str, Any]], dict[str, Any]] = request_attributes  # kwargs -> gen_ai.request.*
     # every parameter ``request`` reads (with ``.get``), if its answer depends on their plain values alone: a profile
