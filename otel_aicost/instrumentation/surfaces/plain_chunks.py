@@ -1,7 +1,7 @@
 """The plain chunks of chat and legacy-completion streams: most of a stream, each only adding output text. Read with
 as little as possible (attributes only, no type checks: the stream's fold keeps only non-empty strings); any other
-chunk, or one with a field missing, is read in full by ``shared.read_choices_chunk``. The stream generators' note
-(``stream_state.StreamState.note``) is this read inline, with the stream's appends."""
+chunk, or one with a field missing, is read in full by ``shared.read_choices_chunk``. The stream generators
+(``streams.py``) make this read inline, with the stream's appends, once the response id is known."""
 
 from __future__ import annotations
 

@@ -22,8 +22,8 @@ class Surface:
     # chunk gave), or NOT_PLAIN for any other chunk, which read_chunk reads; None: every chunk is read in full
     read_plain_chunk: Callable[[Any, bool, bool], Any] | None = None
     # a chat or legacy-completion stream's plain chunks: the field of their one choice holding the text (``content``
-    # of its delta, or ``text``), for the stream generators' note (``StreamState.note``: ``read_plain_chunk`` and the
-    # stream's appends in one call); None: the generators hand every chunk to ``StreamState.take``
+    # of its delta, or ``text``), for the stream generators' inline read (``streams.py``: ``read_plain_chunk`` and the
+    # stream's appends, no call per chunk); None: the generators hand every chunk to ``StreamState.take``
     plain_text_field: str | None = None
     api_type: str | None = None
     request: Callable[[Mapping[str, Any]], dict[str, Any]] = request_attributes  # kwargs -> gen_ai.request.*
