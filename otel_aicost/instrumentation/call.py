@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from operator import sub
 from typing import Any
 
 from opentelemetry import context, trace
@@ -88,12 +87,6 @@ class Call:
         except BudgetExceeded as error:
             self.fail(error)
             raise
-
-    def chunks_arrived(self, times: list[float]) -> None:
-        """A stream's output chunks arrived at these ``perf_counter()`` times (given once, before it ends)."""
-        if times:
-            self.first_chunk_at = times[0]
-            self.chunk_gaps = list(map(sub, times[1:], times[:-1])) or None  # later - earlier, each pair
 
     def succeed(self, facts: Facts) -> None:
         self._end(facts, None)
