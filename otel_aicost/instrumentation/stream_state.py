@@ -24,7 +24,7 @@ from otel_aicost.instrumentation.facts import NO_FACTS, NOT_PLAIN, Chunk, Facts,
 from otel_aicost.instrumentation.safety import report_internal_error
 from otel_aicost.instrumentation.surfaces.shared import common_facts, read_usage_event
 from otel_aicost.instrumentation.usage_events import UsageEvents
-from otel_aicost.instrumentation.usual_end import end_usual_stream
+from otel_aicost.instrumentation.usual_stream_end import end_usual_stream
 
 NOT_ERRORS = (GeneratorExit, StopIteration, StopAsyncIteration)  # the ends of an iteration, never a failure
 _MAX_CHOICES = 128  # a larger choice index is garbage, not a choice
@@ -186,7 +186,7 @@ class StreamState(UsageEvents):
                 call.first_chunk_at = times[0]
                 call.chunk_gaps = list(map(sub, times[1:], times[:-1])) or None
             if error is None and self.output is None and end_usual_stream(self):
-                return  # ended in one step (usual_end.py)
+                return  # ended in one step (usual_stream_end.py)
             facts = self.result()
             if self.output is not None:
                 facts = replace(facts, output_messages=tuple(self.output.messages(facts.finish_reasons)))

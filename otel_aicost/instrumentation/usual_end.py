@@ -1,5 +1,5 @@
 """The end of a usual call in one step: a priced chat, legacy completion or embeddings reply, or a chat or legacy
-completion stream that ended without an error.
+completion stream that ended without an error (its stream end: ``usual_stream_end.py``, through the same plan).
 
 The general end (``Call._end``) reads the reply into ``Facts`` and ``Usage``, prices it into a ``Cost`` of
 ``Decimal`` components, builds the end attributes from those, checks them for plainness and records the metrics
@@ -16,9 +16,9 @@ the records are made in one step (a stream's time to first chunk and chunk gaps 
 ``metrics.record_call`` records them).
 
 It declines (``end_usual`` returns False before doing anything, or ends the call through the general path with the
-same facts; ``end_usual_stream`` returns False) for anything else: budgets, content capture, an enriched outer span,
-a price that is not per token (unknown model, provisioned, ended), usage beyond the model's limits or its
-long-context threshold, cached tokens, a surface that completes or prices itself, a stream ended by an error.
+same facts; ``usual_stream_end.end_usual_stream`` returns False) for anything else: budgets, content capture, an
+enriched outer span, a price that is not per token (unknown model, provisioned, ended), usage beyond the model's limits
+or its long-context threshold, cached tokens, a surface that completes or prices itself, a stream ended by an error.
 ``tests/unit/test_usual_end.py`` and ``tests/unit/test_usual_stream_end.py`` compare its exported spans and metric
 points with the general path's.
 """
@@ -35,11 +35,10 @@ from otel_aicost.export.sdk_internals import meter_enabled, store_clean_span_att
 from otel_aicost.instrumentation.call import series_of
 from otel_aicost.instrumentation.histogram_records import Moment
 from otel_aicost.instrumentation.metrics import record_chunks, record_each
-from otel_aicost.instrumentation.outcome import estimate_output
 from otel_aicost.instrumentation.safety import report_internal_error
 from otel_aicost.instrumentation.span_writes import all_plain
 from otel_aicost.instrumentation.surfaces.usual_reply import facts_of
-from otel_aicost.instrumentation.usage import ESTIMATED, REPORTED
+from otel_aicost.instrumentation.usage import REPORTED
 
 _MAX_ENDS = 256  # per profile; then they start again
 _MAX_LAYOUTS = 64  # per UsualEnd (at most 2**7 shapes)
@@ -62,14 +61,14 @@ class UsualEnd:
 def end_usual(call: Any, response: Any) -> bool:
     """End ``call`` with the parsed ``response`` if both are usual (see the module): True if the call ended here."""
     read_usual = call.request.surface.read_usual
-    if read_usual is None or call.first_chunk_at is not None or _declines(call):
+    if read_usual is None or call.first_chunk_at is not None or declines(call):
         return False
     duration = time.perf_counter() - call.start
     try:
         reply = read_usual(response)
         if reply is None:
             return False
-        plan = _plan(call, reply[1], reply[3], REPORTED)
+        plan = plan_of(call, reply[1], reply[3], REPORTED)
         usual = plan.input_rate is not None and reply[6] <= plan.input_limit and reply[7] <= plan.output_limit
     except Exception:
         report_internal_error("usual end")
@@ -77,63 +76,11 @@ def end_usual(call: Any, response: Any) -> bool:
     if not usual or reply[8]:  # cached tokens: priced at their own rate by the general path
         call.succeed(facts_of(reply))
         return True
-    _end(call, plan, reply, duration, None, None)
+    end_in_one_step(call, plan, reply, duration, None, None)
     return True
 
 
-def end_usual_stream(state: Any) -> bool:
-    """End the call of a stream that ended without an error (its ``StreamState``) if it is usual: True if it ended
-    here; False (nothing done): end it by the general path. Its usage is the reported one, else the local count the
-    general path makes (``outcome``)."""
-    try:
-        call, facts = state.call, state.facts
-        if (
-            call.request.surface.read_usual is None
-            or _declines(call)
-            or facts.output_parts
-            or facts.output_messages is not None
-            or facts.units is not None
-            or facts.tool_calls
-            or facts.extra
-            or facts.batch_calls
-            or facts.dimension_count is not None
-        ):
-            return False
-        duration = time.perf_counter() - call.start
-        usage = facts.usage
-        response_model = facts.response_model
-        plan = _plan(call, response_model, facts.service_tier, REPORTED if usage is not None else ESTIMATED)
-        if plan.input_rate is None:
-            return False
-        if usage is None:
-            usage = estimate_output(call.request, response_model, state.output_texts())
-            if usage is None:
-                return False
-        inputs, output = usage.input_tokens, usage.output_tokens
-        if (
-            usage.cache_read_tokens  # priced at their own rate by the general path, as the rest below
-            or usage.cache_write_tokens
-            or usage.input_audio_tokens
-            or usage.output_audio_tokens
-            or usage.input_image_tokens
-            or usage.output_image_tokens
-            or inputs > plan.input_limit
-            or output > plan.output_limit
-        ):
-            return False
-        reply = (facts.response_id, response_model, state.finish_reasons(), facts.service_tier,
-                 facts.system_fingerprint, None, inputs, output, 0 if usage.cache_read_reported else None,
-                 usage.reasoning_tokens)  # fmt: skip
-    except Exception:
-        report_internal_error("usual stream end")
-        return False
-    first_chunk_at = call.first_chunk_at
-    _end(call, plan, reply, duration, None if first_chunk_at is None else first_chunk_at - call.start,
-         call.chunk_gaps)  # fmt: skip
-    return True
-
-
-def _declines(call: Any) -> bool:
+def declines(call: Any) -> bool:
     """Does a call of this kind take the general end whatever its reply (see the module)?"""
     if call.ended or call.enriching or call.reservation is not None:
         return True
@@ -146,7 +93,7 @@ def _declines(call: Any) -> bool:
     )
 
 
-def _plan(call: Any, response_model: str | None, tier: str | None, source: str) -> UsualEnd:
+def plan_of(call: Any, response_model: str | None, tier: str | None, source: str) -> UsualEnd:
     """The ``UsualEnd`` of this call's profile, response model, tiers, metric tags and usage source, in this price
     period (prepared on the first such call)."""
     telemetry = call.telemetry
@@ -165,7 +112,7 @@ def _plan(call: Any, response_model: str | None, tier: str | None, source: str) 
     return plan
 
 
-def _end(call: Any, plan: UsualEnd, reply: Any, duration: float, first_chunk_delay: float | None,
+def end_in_one_step(call: Any, plan: UsualEnd, reply: Any, duration: float, first_chunk_delay: float | None,
          chunk_gaps: list[float] | None) -> None:  # fmt: skip
     """End ``call`` in one step: the ``reply`` tuple's span attributes, the span's end, the metrics (a stream's
     ``first_chunk_delay`` and ``chunk_gaps`` too)."""

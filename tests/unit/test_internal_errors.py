@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from otel_aicost.instrumentation import call as call_module
-from otel_aicost.instrumentation import results, safety, stream_state, usual_end
+from otel_aicost.instrumentation import results, safety, stream_state, usual_end, usual_stream_end
 from tests.support import payloads
 from tests.support.mock_openai import chat_stream_server, client, json_response
 
@@ -44,12 +44,13 @@ def test_plain_call(telemetry, instrumented, production_mode, monkeypatch, broke
 @pytest.mark.parametrize("broken", [
     "end_attributes",  # the general end (the usual one off)
     "usual_end._prepare", "usual_end._attributes", "usual_end.Moment", "usual_end.record_chunks",
-    "usual_end.series_of", "usual_end._declines",
+    "usual_end.series_of", "usual_stream_end.declines",
 ])  # fmt: skip
 @pytest.mark.parametrize("cut", [False, True])  # closed after its first chunk: the usage counted (estimate_output)
 def test_stream(telemetry, instrumented, production_mode, monkeypatch, broken, cut):
-    if broken.startswith("usual_end."):
-        monkeypatch.setattr(usual_end, broken.split(".")[1], _broken)
+    if broken.startswith("usual_"):
+        module, name = broken.split(".")
+        monkeypatch.setattr({"usual_end": usual_end, "usual_stream_end": usual_stream_end}[module], name, _broken)
     else:
         monkeypatch.setattr(stream_state, "end_usual_stream", lambda *args: False)
         monkeypatch.setattr(call_module, broken, _broken)
@@ -65,7 +66,7 @@ def test_stream(telemetry, instrumented, production_mode, monkeypatch, broken, c
 
 
 def test_broken_stream_count(telemetry, instrumented, production_mode, monkeypatch):
-    monkeypatch.setattr(usual_end, "estimate_output", _broken)
+    monkeypatch.setattr(usual_stream_end, "estimate_output", _broken)
     stream = client(chat_stream_server()).chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True)
     next(iter(stream))
     stream.close()

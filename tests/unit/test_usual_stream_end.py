@@ -1,4 +1,5 @@
-"""A usual stream's end in one step (``usual_end.end_usual_stream``) exports exactly what the general end exports.
+"""A usual stream's end in one step (``usual_stream_end.end_usual_stream``) exports exactly what the general end
+exports.
 
 The oracle is the general end itself: the same streams with the one-step end switched off give every span attribute,
 in order, and every metric point (the timings masked: time to first chunk, chunk gaps, duration; their counts kept).
@@ -13,7 +14,7 @@ import json
 import pytest
 
 from otel_aicost import allocate, semconv
-from otel_aicost.instrumentation import stream_state, usual_end
+from otel_aicost.instrumentation import stream_state, usual_stream_end
 from tests.support import mock_openai, payloads
 from tests.unit.test_histogram_records import exported
 from tests.unit.test_usual_end import both_ends_export_alike
@@ -138,7 +139,7 @@ def test_the_usual_stream_end_exports_what_the_general_end_exports(name: str, in
     options, kwargs, how, config, taken = SCENARIOS[name]
     spans = both_ends_export_alike(
         telemetry, instrument, monkeypatch, config, lambda: _calls(options, kwargs, how), _exported,
-        taken=taken, step=(usual_end, "_end"), off=(stream_state, "end_usual_stream"),
+        taken=taken, step=(usual_stream_end, "end_in_one_step"), off=(stream_state, "end_usual_stream"),
     )  # fmt: skip
     assert len(spans) == 3
     if how.endswith("cut") and "unknown" not in name:

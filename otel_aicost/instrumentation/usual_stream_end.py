@@ -1,0 +1,73 @@
+"""The end of a usual stream in one step: a chat or legacy completion stream that ended without an error, ended
+through the same prepared plan as a usual reply (``usual_end.py``: the ``UsualEnd`` keyed by usage source too).
+
+Its facts are those its chunks gave (``StreamState``), its usage the reported one or else the local count the general
+end makes (``outcome.estimate_output``), read into the usual reply tuple (``surfaces/usual_reply.py``); the end
+attributes and series are a usual reply's, the time to first chunk and the chunk gaps recorded after them. It declines
+(``end_usual_stream`` returns False, nothing done: the general end) for what ``usual_end`` declines and for a stream
+whose facts hold anything a usual reply has not (output parts or messages, units, tool calls, extra attributes, batch
+calls, a dimension count), priced subsets of its usage or usage beyond the plan's limits.
+``tests/unit/test_usual_stream_end.py`` compares its exported spans and metric points with the general path's.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from otel_aicost.instrumentation.outcome import estimate_output
+from otel_aicost.instrumentation.safety import report_internal_error
+from otel_aicost.instrumentation.usage import ESTIMATED, REPORTED
+from otel_aicost.instrumentation.usual_end import declines, end_in_one_step, plan_of
+
+
+def end_usual_stream(state: Any) -> bool:
+    """End the call of a stream that ended without an error (its ``StreamState``) if it is usual: True if it ended
+    here; False (nothing done): end it by the general path. Its usage is the reported one, else the local count the
+    general path makes (``outcome``)."""
+    try:
+        call, facts = state.call, state.facts
+        if (
+            call.request.surface.read_usual is None
+            or declines(call)
+            or facts.output_parts
+            or facts.output_messages is not None
+            or facts.units is not None
+            or facts.tool_calls
+            or facts.extra
+            or facts.batch_calls
+            or facts.dimension_count is not None
+        ):
+            return False
+        duration = time.perf_counter() - call.start
+        usage = facts.usage
+        response_model = facts.response_model
+        plan = plan_of(call, response_model, facts.service_tier, REPORTED if usage is not None else ESTIMATED)
+        if plan.input_rate is None:
+            return False
+        if usage is None:
+            usage = estimate_output(call.request, response_model, state.output_texts())
+            if usage is None:
+                return False
+        inputs, output = usage.input_tokens, usage.output_tokens
+        if (
+            usage.cache_read_tokens  # priced at their own rate by the general path, as the rest below
+            or usage.cache_write_tokens
+            or usage.input_audio_tokens
+            or usage.output_audio_tokens
+            or usage.input_image_tokens
+            or usage.output_image_tokens
+            or inputs > plan.input_limit
+            or output > plan.output_limit
+        ):
+            return False
+        reply = (facts.response_id, response_model, state.finish_reasons(), facts.service_tier,
+                 facts.system_fingerprint, None, inputs, output, 0 if usage.cache_read_reported else None,
+                 usage.reasoning_tokens)  # fmt: skip
+    except Exception:
+        report_internal_error("usual stream end")
+        return False
+    first_chunk_at = call.first_chunk_at
+    end_in_one_step(call, plan, reply, duration, None if first_chunk_at is None else first_chunk_at - call.start,
+                    call.chunk_gaps)  # fmt: skip
+    return True
