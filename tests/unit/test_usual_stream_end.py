@@ -22,6 +22,8 @@ from tests.unit.test_usual_end import both_ends_export_alike
 MESSAGES = [{"role": "user", "content": "Hi"}]
 _TIMINGS = (semconv.METRIC_OPERATION_DURATION, semconv.METRIC_TIME_TO_FIRST_CHUNK, semconv.METRIC_TIME_PER_OUTPUT_CHUNK)
 _ERROR = {"error": {"message": "the server broke off", "type": "server_error"}}
+_TOOL = {"type": "function", "function": {"name": "lookup", "description": "Look a word up.",
+                                          "parameters": {"type": "object", "properties": {"word": {"type": "string"}}}}}
 
 SCENARIOS = {
     # name: (chunk options, create kwargs, how the caller reads it, config, one-step end taken)
@@ -29,6 +31,7 @@ SCENARIOS = {
     "usage asked by the caller": ({}, {"stream_options": {"include_usage": True}}, "all", {}, True),
     "usage not asked (injection off)": ({}, {}, "all", {"stream_usage": "off"}, True),
     "broken off (estimated)": ({"pieces": ("a",) * 8}, {}, "cut", {}, True),
+    "broken off, with tools (estimated by outcome)": ({}, {"tools": [_TOOL]}, "cut", {}, True),
     "broken off at once": ({}, {}, "none", {}, True),
     "next() calls": ({}, {}, "next", {}, True),
     "with block": ({}, {}, "with", {}, True),
