@@ -46,7 +46,7 @@ def test_plain_call(telemetry, instrumented, production_mode, monkeypatch, broke
     "usual_end._prepare", "usual_end._attributes", "usual_end.Moment", "usual_end.record_chunks",
     "usual_end.series_of", "usual_stream_end.declines",
 ])  # fmt: skip
-@pytest.mark.parametrize("cut", [False, True])  # closed after its first chunk: the usage counted (estimate_output)
+@pytest.mark.parametrize("cut", [False, True])  # closed after its first chunk: the usage counted (local_count)
 def test_stream(telemetry, instrumented, production_mode, monkeypatch, broken, cut):
     if broken.startswith("usual_"):
         module, name = broken.split(".")
@@ -66,7 +66,7 @@ def test_stream(telemetry, instrumented, production_mode, monkeypatch, broken, c
 
 
 def test_broken_stream_count(telemetry, instrumented, production_mode, monkeypatch):
-    monkeypatch.setattr(usual_stream_end, "estimate_output", _broken)
+    monkeypatch.setattr(usual_stream_end, "local_count", _broken)  # the one-step end's local count
     stream = client(chat_stream_server()).chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True)
     next(iter(stream))
     stream.close()
