@@ -127,7 +127,8 @@ def end_in_one_step(call: Any, plan: UsualEnd, reply: Any, duration: float, firs
         if span.is_recording():
             attributes = _attributes(plan, reply, inputs, output, reply[8], total, input_cost / divisor,
                                      output_cost / divisor, first_chunk_delay)  # fmt: skip
-            if not (plan.plain and store_clean_span_attributes(span, attributes)):
+            # its keys are none of the start's (Profile.start_attributes): not looked up while the span holds only those
+            if not (plan.plain and store_clean_span_attributes(span, attributes, False, call.start_count)):
                 span.set_attributes(attributes)
     except Exception:
         report_internal_error("usual end")
