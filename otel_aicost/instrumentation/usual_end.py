@@ -162,8 +162,10 @@ def _attributes(plan: UsualEnd, reply: Any, inputs: int, output: int, cached: in
     reply's shape (which optional attributes it has: the keys and their order, and every value the plan decides)
     with this call's values put in (a copy and a few stores cost about half of building the dict afresh,
     callgrind)."""
-    response_id, _, reasons, _, fingerprint, dimensions = reply[:6]
-    reasoning = min(reply[9] or 0, output)
+    response_id, reasons, fingerprint, dimensions = reply[0], reply[2], reply[4], reply[5]  # no slice made
+    reasoning = reply[9] or 0
+    if reasoning > output:  # min(reasoning, output) without the builtin's call
+        reasoning = output
     shape = (not response_id, not reasons, not fingerprint, dimensions is None, first_chunk_delay is None,
              cached is None, not reasoning)  # fmt: skip
     layout = plan.layouts.get(shape)
