@@ -96,3 +96,43 @@ def swap_sse_decoder(stream: Any, events: Any) -> bool:
     events.decoder = decoder
     stream._decoder = events
     return True
+
+
+def _own_stream_iterations() -> tuple[Any, Any]:
+    """``openai.Stream.__iter__`` and ``openai.AsyncStream.__aiter__`` on a checked version (1.40.0 .. 3.60.0), where
+    each is ``for item in self._iterator: yield item`` (``async for`` for the async one): the stream's
+    ``_iterator`` (its ``__stream__`` generator) handed out item by item, unchanged; none on an unchecked major."""
+    try:
+        import openai
+        from openai import AsyncStream, Stream
+
+        major, minor = (int(part) for part in openai.__version__.split(".")[:2])
+        if not (1, 40) <= (major, minor) < (4, 0):
+            return None, None
+        return Stream.__iter__, AsyncStream.__aiter__
+    except Exception:  # an SDK of another shape: iter() as always
+        return None, None
+
+
+_STREAM_ITER, _ASYNC_STREAM_AITER = _own_stream_iterations()
+
+
+def chunk_iterator(stream: Any) -> Any:
+    """What ``iter(stream)`` hands out, one generator fewer: a stream whose ``__iter__`` is the SDK's own gives its
+    ``_iterator`` (the same items, the same exceptions; the SDK's ``__iter__`` only yields them on), else
+    ``iter(stream)``."""
+    if getattr(type(stream), "__iter__", None) is _STREAM_ITER:
+        iterator = getattr(stream, "_iterator", None)
+        if iterator is not None:
+            return iterator
+    return iter(stream)
+
+
+def chunk_async_iterator(stream: Any) -> Any:
+    """``chunk_iterator`` of an ``openai.AsyncStream``: its ``_iterator`` where its ``__aiter__`` is the SDK's own,
+    else ``stream.__aiter__()``."""
+    if getattr(type(stream), "__aiter__", None) is _ASYNC_STREAM_AITER:
+        iterator = getattr(stream, "_iterator", None)
+        if iterator is not None:
+            return iterator
+    return stream.__aiter__()

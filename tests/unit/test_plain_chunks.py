@@ -190,3 +190,72 @@ def test_a_named_event_wrapped_by_an_old_sdk_is_read_and_shown_as_the_bare_sdk_s
     asked_by_the_caller = {**bare, "usage": None}
     CHAT.read_chunk(ChatCompletionChunk.construct(data=asked_by_the_caller, event="message"), False, True)
     assert asked_by_the_caller["usage"] is None  # the caller's own stream_options: its chunks as sent
+
+
+def _pydantic1_chunk(value: dict[str, Any]) -> Any:
+    """A chat chunk as the SDK presents it in its pydantic-1 mode (``openai._compat.PYDANTIC_V2`` False): a
+    pydantic 1 model (``pydantic.v1``, shipped inside pydantic 2), its fields in ``__dict__``, the set ones in
+    ``__fields_set__``, no ``__pydantic_fields_set__``."""
+    from pydantic import v1
+
+    class Delta(v1.BaseModel):
+        content: str | None = None
+        role: str | None = None
+
+    class Choice(v1.BaseModel):
+        delta: Delta
+        finish_reason: str | None = None
+        index: int
+        logprobs: Any = None
+
+    class PromptDetails(v1.BaseModel):
+        cached_tokens: int | None = None
+
+    class Usage(v1.BaseModel):
+        prompt_tokens: int
+        completion_tokens: int
+        total_tokens: int
+        prompt_tokens_details: PromptDetails | None = None
+
+    class ChunkV1(v1.BaseModel):
+        id: str
+        choices: list[Choice]
+        created: int
+        model: str
+        object: str
+        service_tier: str | None = None
+        system_fingerprint: str | None = None
+        usage: Usage | None = None
+
+    for model in (Choice, Usage, ChunkV1):  # their annotations name this function's classes (pydantic 1 reads them)
+        model.update_forward_refs(Delta=Delta, Choice=Choice, Usage=Usage, PromptDetails=PromptDetails)
+    return ChunkV1.parse_obj(copy.deepcopy(value))
+
+
+def test_the_first_chunk_and_the_rest_on_pydantic_1_read_as_on_pydantic_2() -> None:
+    """The SDK's pydantic-1 mode keeps a chunk's set fields in ``__fields_set__``: the for loop's first-chunk note
+    (``StreamState.note_first``) and its inline read of the later chunks find no ``__pydantic_fields_set__`` there
+    and leave the chunk to the full read, which unsets the ``"usage": null`` our ``include_usage`` caused in
+    ``__fields_set__`` (``sdk.forget_field``). The stream reads to the same facts and chunk count as the SDK's
+    pydantic 2 chunks, the usage-only chunk is hidden, and every chunk the caller gets has ``usage`` unset, as the
+    bare SDK's (no internal error: the tests raise them)."""
+    values = payloads.chat_chunks(pieces=("Hel", "lo", " there", "!"), include_usage=True)
+    assert values[0]["usage"] is None and values[-1]["choices"] == []  # the null we caused, and the usage chunk
+    old = [_pydantic1_chunk(value) for value in values]
+    assert all(not hasattr(chunk, "__pydantic_fields_set__") for chunk in old)
+    assert all("usage" in chunk.__fields_set__ for chunk in old)
+    for unset_usage in (True, False):  # the filter could not apply (the null reaches the chunks), or it did
+        call = _Call(CHAT, True)
+        state = StreamState(call)  # type: ignore[arg-type]
+        state.unset_usage = unset_usage
+        proxy = StreamProxy(list(old))
+        proxy._self_state = state  # as results._wrap_stream makes it
+        shown = list(proxy)
+        assert shown == old[:-1], unset_usage  # the usage-only chunk hidden, the rest as they came
+        if unset_usage:
+            assert all("usage" not in chunk.__fields_set__ for chunk in shown)
+        new = _loop_stream(CHAT, ChatCompletionChunk, values, True, False)
+        assert (call.facts, call.arrivals) == new[:2]
+        assert call.facts.response_id == values[0]["id"] and call.facts.usage is not None
+        assert call.arrivals == 6 and call.facts.finish_reasons == ("stop",)
+        old = [_pydantic1_chunk(value) for value in values]

@@ -51,3 +51,33 @@ def test_public_reads_give_the_endpoint():
     endpoint = endpoint_of(client(lambda request: None, azure=True, api_version="2024-10-21"))
     assert endpoint.is_azure and endpoint.api_version == "2024-10-21"
     assert endpoint.server_address == "contoso.openai.azure.com"
+
+
+def test_a_stream_hands_out_its_own_iterator():
+    """``sdk.chunk_iterator``: the SDK's ``Stream.__iter__`` / ``AsyncStream.__aiter__`` read nothing but the
+    stream's ``_iterator`` (and yield its items on), so the stream proxies loop over that one directly; a stream
+    class with its own ``__iter__`` is iterated through it."""
+    from openai import AsyncStream, Stream
+
+    assert Stream.__iter__.__code__.co_names == ("_iterator",)
+    assert AsyncStream.__aiter__.__code__.co_names == ("_iterator",)
+    chunks = payloads.chat_chunks(include_usage=False)
+    api = client(lambda request: sse_response(sse(chunks)))
+
+    def stream() -> Stream:
+        return api.chat.completions.create(model="gpt-4o-mini", messages=[], stream=True)
+
+    own = stream()
+    assert sdk.chunk_iterator(own) is own._iterator
+    shortcut = [chunk.model_dump() for chunk in sdk.chunk_iterator(stream())]
+    assert shortcut == [chunk.model_dump() for chunk in stream()] and len(shortcut) == len(chunks)
+
+    class Counting(Stream):
+        def __iter__(self):
+            yield from super().__iter__()
+
+    counting = stream()
+    counting.__class__ = Counting
+    assert sdk.chunk_iterator(counting) is not counting._iterator
+    assert len(list(sdk.chunk_iterator(counting))) == len(chunks)
+    assert sdk.chunk_iterator([1, 2]).__next__() == 1
