@@ -39,6 +39,7 @@ except ImportError:  # pragma: no cover - moved: ask the public function
 class Call:
     __slots__ = (
         "telemetry", "request", "span", "enriching", "start", "reservation", "ended", "first_chunk_at", "chunk_gaps",
+        "start_count",
     )  # fmt: skip
 
     def __init__(self, telemetry: Any, request: Request, parent: Any = None) -> None:
@@ -60,9 +61,12 @@ class Call:
         if self.enriching:  # another OpenAI instrumentation wraps outside us: add cost to its span, no second span
             outer.set_attributes(start_attributes(request, telemetry.content)[0])
             self.span = outer
+            self.start_count = -1
         else:
             attributes, plain = start_attributes(request, telemetry.content)
-            self.span = start_span(telemetry.tracer, request.profile.span_name, parent, attributes, plain)
+            # start_count: how many attributes the span holds after its start, if known (span_writes.start_span)
+            self.span, self.start_count = start_span(telemetry.tracer, request.profile.span_name, parent, attributes,
+                                                     plain)  # fmt: skip
         if telemetry.gateway_headers is not None:  # opt-in: tags and trace context for an API gateway
             kwargs = telemetry.gateway_headers.add(request.kwargs, request.tags, self.span)
             self.request = replace(request, kwargs=kwargs)

@@ -174,7 +174,8 @@ class StreamOutput:
         for index in indexes:
             parts = _text_parts("".join(self.texts.get(index, ())))
             parts += [part for (choice, _), part in sorted(self.calls.items()) if choice == index]
-            reason = finish_reasons[index] if index < len(finish_reasons) else "error"
+            # a negative choice index (hostile chunks) has no reason either: finish_reasons[-1] would be another's
+            reason = finish_reasons[index] if 0 <= index < len(finish_reasons) else "error"
             messages.append({"role": "assistant", "parts": parts, "finish_reason": _FINISH.get(reason, reason)})
         return messages
 

@@ -133,7 +133,7 @@ def build_request(telemetry: Any, surface: Surface, instance: Any, kwargs: dict[
         surface,
         endpoint,
         sent_kwargs,
-        _params(sent_kwargs),
+        sent_kwargs if "extra_body" not in sent_kwargs else _params(sent_kwargs),  # (the usual call: no frame)
         request_model,
         profile.deployment,
         tags,

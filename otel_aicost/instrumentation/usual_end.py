@@ -127,7 +127,8 @@ def end_in_one_step(call: Any, plan: UsualEnd, reply: Any, duration: float, firs
         if span.is_recording():
             attributes = _attributes(plan, reply, inputs, output, reply[8], total, input_cost / divisor,
                                      output_cost / divisor, first_chunk_delay)  # fmt: skip
-            if not (plan.plain and store_clean_span_attributes(span, attributes)):
+            # its keys are none of the start's (Profile.start_attributes): not looked up while the span holds only those
+            if not (plan.plain and store_clean_span_attributes(span, attributes, False, call.start_count)):
                 span.set_attributes(attributes)
     except Exception:
         report_internal_error("usual end")
@@ -161,8 +162,10 @@ def _attributes(plan: UsualEnd, reply: Any, inputs: int, output: int, cached: in
     reply's shape (which optional attributes it has: the keys and their order, and every value the plan decides)
     with this call's values put in (a copy and a few stores cost about half of building the dict afresh,
     callgrind)."""
-    response_id, _, reasons, _, fingerprint, dimensions = reply[:6]
-    reasoning = min(reply[9] or 0, output)
+    response_id, reasons, fingerprint, dimensions = reply[0], reply[2], reply[4], reply[5]  # no slice made
+    reasoning = reply[9] or 0
+    if reasoning > output:  # min(reasoning, output) without the builtin's call
+        reasoning = output
     shape = (not response_id, not reasons, not fingerprint, dimensions is None, first_chunk_delay is None,
              cached is None, not reasoning)  # fmt: skip
     layout = plan.layouts.get(shape)

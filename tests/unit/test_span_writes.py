@@ -145,7 +145,7 @@ def test_start_attributes_reach_samplers_and_on_start_processors_that_may_read_t
             provider.add_span_processor(Reading())
         tracer = provider.get_tracer("t")
         assert not sdk_internals.attributes_can_follow_start(tracer)
-        span = span_writes.start_span(tracer, "chat", None, start)
+        span, _ = span_writes.start_span(tracer, "chat", None, start)
         assert dict(span.attributes) == start
         span.end()
     assert seen == [("sampler", start), ("processor", start)]
@@ -161,7 +161,7 @@ def test_started_spans_are_the_sdks_own_with_and_without_the_fast_start() -> Non
         tracer = provider.get_tracer("t")
         assert sdk_internals.attributes_can_follow_start(tracer)
         if fast:
-            span = span_writes.start_span(tracer, "chat", None, start)
+            span, _ = span_writes.start_span(tracer, "chat", None, start)
         else:
             span = tracer.start_span("chat", kind=SpanKind.CLIENT, attributes=start)
         span.set_attribute("later", 1)

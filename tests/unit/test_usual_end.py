@@ -15,6 +15,7 @@ from decimal import Decimal
 import pytest
 from openai.types import CompletionUsage, CreateEmbeddingResponse
 from openai.types.chat import ChatCompletion
+from opentelemetry import trace
 
 from otel_aicost import allocate, semconv
 from otel_aicost.config.settings import Settings
@@ -79,10 +80,39 @@ def test_a_usual_reply_gives_the_readers_facts(name: str) -> None:
             assert facts_of(reply) == shared.read_choices_response(response)
 
 
-def test_an_embeddings_reply_gives_the_readers_facts() -> None:
-    response = CreateEmbeddingResponse.model_validate(payloads.embeddings(dimensions=5, prompt_tokens=9))
-    assert facts_of(embeddings.read_usual(response)) == embeddings.read(response)
-    assert embeddings.read_usual(CreateEmbeddingResponse.construct(data=[], model="m")) is None  # no usage
+def _embeddings_bodies() -> dict[str, tuple[dict, bool]]:
+    """name: (body, whether a usual reply is read from it)."""
+    plain = payloads.embeddings(dimensions=5, prompt_tokens=9)
+    bodies = {"plain": (plain, True)}
+
+    def changed(name: str, usual: bool, change) -> None:
+        body = copy.deepcopy(plain)
+        change(body)
+        bodies[name] = (body, usual)
+
+    changed("no data", True, lambda body: body.update(data=[]))
+    changed("base64", True, lambda body: body["data"][0].update(embedding="AAAA"))
+    changed("odd model", True, lambda body: body.update(model=""))
+    changed("no usage", False, lambda body: body.pop("usage"))
+    changed("usage extra field", False, lambda body: body["usage"].update(audio_tokens=3))
+    changed("reply extra field", False, lambda body: body.update(region="eu"))
+    changed("negative prompt", False, lambda body: body["usage"].update(prompt_tokens=-1))
+    changed("huge prompt", False, lambda body: body["usage"].update(prompt_tokens=2**60))
+    changed("no embedding", True, lambda body: body["data"][0].pop("embedding"))  # constructed: None
+    return bodies
+
+
+@pytest.mark.parametrize("name", sorted(_embeddings_bodies()))
+def test_an_embeddings_reply_gives_the_readers_facts(name: str) -> None:
+    body, usual = _embeddings_bodies()[name]
+    for response in (CreateEmbeddingResponse.construct(**copy.deepcopy(body)),
+                     _validated(CreateEmbeddingResponse, body)):  # fmt: skip
+        if response is None:
+            continue
+        reply = embeddings.read_usual(response)
+        assert (reply is not None) is usual
+        if reply is not None:
+            assert facts_of(reply) == embeddings.read(response)
 
 
 def _validated(kind: type, body: dict) -> object:
@@ -203,6 +233,30 @@ def test_the_usual_end_exports_what_the_general_end_exports(name: str, instrumen
         telemetry, instrument, monkeypatch, config, lambda: _calls(body, kwargs, azure), _exported,
         taken=taken, step=(usual_end, "_attributes"), off=(results, "end_usual"),
     )  # fmt: skip
+
+
+@pytest.mark.parametrize("written", [semconv.RESPONSE_MODEL, "app.note"])
+def test_an_attribute_written_during_the_call_keeps_the_general_order(written: str, instrument, telemetry,
+                                                                      monkeypatch) -> None:  # fmt: skip
+    """Something else writes our span during the call (here the server's handler, run inside the SDK call): an end
+    key already there still moves to the end, as the SDK moves it (the usual end skips that check only while the span
+    holds just its start attributes)."""
+
+    def respond(request: object) -> object:
+        trace.get_current_span().set_attribute(written, "written during the call")
+        return mock_openai.json_response(payloads.chat_completion())
+
+    def calls() -> None:
+        client = mock_openai.client(respond)
+        for _ in range(2):
+            client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+
+    spans = both_ends_export_alike(telemetry, instrument, monkeypatch, {}, calls, _exported, taken=True,
+                                   step=(usual_end, "_attributes"), off=(results, "end_usual"))  # fmt: skip
+    keys = [key for key, _ in spans[0][1]]
+    assert keys.count(written) == 1
+    if written == semconv.RESPONSE_MODEL:
+        assert keys.index(semconv.RESPONSE_ID) < keys.index(written)
 
 
 def both_ends_export_alike(telemetry, instrument, monkeypatch, config: dict, calls, exported_of, *, taken: bool,

@@ -177,5 +177,8 @@ def sample_exemplar(aggregation: Any, value: float, time_ns: int, histogram: Any
 
 def meter_enabled(histogram: Any) -> bool:
     """Whether the meter of an SDK histogram records (``_is_enabled``; a histogram without it always does)."""
-    is_enabled = getattr(histogram, "_is_enabled", None)
-    return is_enabled is None or is_enabled()
+    try:  # read directly, not by getattr with a default: about 700 instructions less per call (own_instructions.py)
+        is_enabled = histogram._is_enabled
+    except AttributeError:
+        return True
+    return is_enabled()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter
 from typing import Any
 
 from otel_aicost import semconv
@@ -10,6 +11,7 @@ from otel_aicost.instrumentation.facts import Facts
 from otel_aicost.instrumentation.surfaces.shared import REQUEST_PARAMETERS, count, request_attributes, text
 from otel_aicost.instrumentation.surfaces.surface import Patch, Surface
 from otel_aicost.instrumentation.surfaces.usual_reply import Reply
+from otel_aicost.instrumentation.surfaces.usual_usage import MAX_TOKENS
 from otel_aicost.instrumentation.usage import Usage
 
 
@@ -31,9 +33,30 @@ def read(response: Any) -> Facts:
 
 
 def read_usual(response: Any) -> Reply | None:
-    """``read`` as a ``usual_reply.Reply`` (None without usage: no usual end)."""
-    model, prompt, dimensions = _fields(response)
-    return None if prompt is None else (None, model, (), None, None, dimensions, prompt, 0, None, None)
+    """``read`` as a ``usual_reply.Reply`` (None without usage: no usual end), read from the pydantic 2 models'
+    ``__dict__`` in place of ``_fields``' five getattr with a default (6.7k -> 5.0k instructions per call,
+    own_instructions.py --by-file); anything else (extra fields, a missing field, a pydantic 1 model) is None: the
+    general end reads it with ``read``."""
+    try:
+        if response.__pydantic_extra__:
+            return None
+        model, usage, data = _REPLY_FIELDS(response.__dict__)
+        if usage.__pydantic_extra__:
+            return None
+        prompt = usage.__dict__["prompt_tokens"]
+        dimensions = None
+        if isinstance(data, list) and data:
+            vector = data[0].embedding
+            if isinstance(vector, list):
+                dimensions = len(vector)
+    except (AttributeError, KeyError):
+        return None
+    if not (type(prompt) is int and 0 <= prompt <= MAX_TOKENS):  # shared.count and text, inline
+        return None
+    return (None, model if type(model) is str and model else None, (), None, None, dimensions, prompt, 0, None, None)
+
+
+_REPLY_FIELDS = itemgetter("model", "usage", "data")
 
 
 def _fields(response: Any) -> tuple[str | None, int | None, int | None]:
