@@ -62,6 +62,8 @@ def capture(case: str) -> tuple[object, list[tuple[str, str, float, dict]]]:
         elif case == "stream":
             for _ in client.chat.completions.create(model=mock_openai.CHAT_MODEL, messages=messages, stream=True):
                 pass
+        elif case == "stream_broken":  # the benchmark's own case: 5 chunks read, then closed (usage counted locally)
+            mock_openai.stream_broken(client.chat.completions.create)
         else:
             client.embeddings.create(model=mock_openai.EMBEDDING_MODEL, input="Hi")
     finally:
@@ -153,7 +155,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--cases", nargs="+", default=["chat", "stream", "embeddings"])
+    parser.add_argument("--cases", nargs="+", default=["chat", "stream", "stream_broken", "embeddings"])
     parser.add_argument("--instructions", action="store_true",
                         help="count instructions per call under callgrind instead of timing (deterministic)")
     parser.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
