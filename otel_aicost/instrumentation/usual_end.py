@@ -60,7 +60,7 @@ class UsualEnd:
 
 def end_usual(call: Any, response: Any) -> bool:
     """End ``call`` with the parsed ``response`` if both are usual (see the module): True if the call ended here."""
-    read_usual = call.request.surface.read_usual
+    read_usual = call.profile.surface.read_usual
     if read_usual is None or call.first_chunk_at is not None or declines(call):
         return False
     duration = time.perf_counter() - call.start
@@ -97,7 +97,7 @@ def plan_of(call: Any, response_model: str | None, tier: str | None, source: str
     """The ``UsualEnd`` of this call's profile, response model, tiers, metric tags and usage source, in this price
     period (prepared on the first such call)."""
     telemetry = call.telemetry
-    request = call.request
+    request = call  # the request's facts are the call's
     requested = request.params.get("service_tier")
     tags = telemetry.metric_tags.admitted(request.tags) if request.tags else ()
     key = (response_model, tier, requested if type(requested) is str else None, tags, source)
@@ -149,7 +149,7 @@ def end_in_one_step(call: Any, plan: UsualEnd, reply: Any, duration: float, firs
         # in range: a duration of the monotonic clock, token counts within 0 .. 2**53 (usual_usage.MAX_TOKENS), a
         # cost of non-negative integers (an overflow raised above)
         if records is None or not records.record(values, moment, True):
-            record_each(instruments, series, call.request.surface.operation, duration, inputs, output, total, moment)
+            record_each(instruments, series, call.profile.surface.operation, duration, inputs, output, total, moment)
         if first_chunk_delay is not None:
             record_chunks(instruments, series, first_chunk_delay, chunk_gaps, moment)
     except Exception:

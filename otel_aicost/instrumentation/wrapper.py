@@ -18,7 +18,7 @@ from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 from otel_aicost import semconv
 from otel_aicost.instrumentation.attributes import error_type
 from otel_aicost.instrumentation.call import Call
-from otel_aicost.instrumentation.request import build_request, without_injected_usage
+from otel_aicost.instrumentation.request import without_injected_usage
 from otel_aicost.instrumentation.results import end_failed, handle_result
 from otel_aicost.instrumentation.safety import guard, report_internal_error
 from otel_aicost.instrumentation.sdk import inner_wrapper
@@ -79,10 +79,10 @@ class Switch:
 def _resend_without_stream_options(call: Call, error: BaseException, given: dict[str, Any]) -> bool:
     """An endpoint that refuses the ``stream_options`` we added gets the caller's original request once more
     (``stream_usage.py``): recorded on the span, counted, and the endpoint is not asked again."""
-    if not call.request.injected_usage or not call.telemetry.stream_usage.refused_by(call.request.endpoint, error):
+    if not call.injected_usage or not call.telemetry.stream_usage.refused_by(call.profile.endpoint, error):
         return False
     call.span.add_event(semconv.EVENT_STREAM_OPTIONS_REFUSED, {semconv.ERROR_TYPE: error_type(error)})
-    call.request = without_injected_usage(call.request, given)
+    without_injected_usage(call, given)
     return True
 
 
@@ -108,7 +108,7 @@ def sync_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any:
         try:  # (inline, not a helper: a frame less on each call)
             if telemetry.on_first_call is not None:  # Telemetry.start, inline: a frame less on each call
                 telemetry.warm_up()
-            call = Call(telemetry, build_request(telemetry, surface, instance, kwargs), parent)
+            call = Call(telemetry, surface, instance, kwargs, parent)
         except Exception:  # ours: the bare call, made outside this handler (the user's errors keep their context)
             report_internal_error("call start")
             call = None
@@ -125,12 +125,12 @@ def sync_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any:
         )
         try:
             try:
-                result = wrapped(*args, **call.request.kwargs)
+                result = wrapped(*args, **call.kwargs)
             except Exception as error:
                 if not guard("stream_options refusal", _resend_without_stream_options, call, error, kwargs,
                              default=False):
                     raise
-                result = wrapped(*args, **call.request.kwargs)
+                result = wrapped(*args, **call.kwargs)
         except BaseException as error:
             guard("call failure", end_failed, call, error)
             raise
@@ -153,7 +153,7 @@ def async_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any
         try:  # (inline, not a helper: a frame less on each call)
             if telemetry.on_first_call is not None:  # Telemetry.start, inline: a frame less on each call
                 telemetry.warm_up()
-            call = Call(telemetry, build_request(telemetry, surface, instance, kwargs), parent)
+            call = Call(telemetry, surface, instance, kwargs, parent)
         except Exception:  # ours: the bare call, made outside this handler (the user's errors keep their context)
             report_internal_error("call start")
             call = None
@@ -170,12 +170,12 @@ def async_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any
         )
         try:
             try:
-                result = await wrapped(*args, **call.request.kwargs)
+                result = await wrapped(*args, **call.kwargs)
             except Exception as error:
                 if not guard("stream_options refusal", _resend_without_stream_options, call, error, kwargs,
                              default=False):
                     raise
-                result = await wrapped(*args, **call.request.kwargs)
+                result = await wrapped(*args, **call.kwargs)
         except BaseException as error:
             guard("call failure", end_failed, call, error)
             raise
