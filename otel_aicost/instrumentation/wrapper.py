@@ -16,6 +16,7 @@ from opentelemetry.context import Context
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
 from otel_aicost import semconv
+from otel_aicost.export.sdk_internals import attach_context, current_context, reset_context
 from otel_aicost.instrumentation.attributes import error_type
 from otel_aicost.instrumentation.call import Call
 from otel_aicost.instrumentation.request import without_injected_usage
@@ -100,7 +101,7 @@ def sync_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any:
     def wrapper(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         if not switch.active:
             return wrapped(*args, **kwargs)
-        parent = context.get_current()
+        parent = current_context()  # context.get_current() in C (sdk_internals.context)
         if (_PASS_KEYS is None or not _PASS_KEYS.isdisjoint(parent)) and (
             parent.get(_IN_CALL_KEY) or _suppressed(parent)
         ):  # (the usual context holds none of the keys: one C call, not three gets)
@@ -118,7 +119,7 @@ def sync_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any:
             call.reserve_budget()
         if type(wrapped) is not MethodType:  # the SDK's own method: nothing wraps inside us
             wrapped = _bypass_inner_instrumentation(wrapped)
-        span_context = context.attach(  # _call_context(call.span, parent), inline: a frame less on each call
+        span_context = attach_context(  # _call_context(call.span, parent), inline: a frame less on each call
             Context({**parent, _SPAN_KEY: call.span, _IN_CALL_KEY: True})
             if _SPAN_KEY is not None
             else _call_context(call.span, parent)
@@ -135,7 +136,10 @@ def sync_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any:
             guard("call failure", end_failed, call, error)
             raise
         finally:
-            context.detach(span_context)
+            try:  # context.detach(span_context) in C (sdk_internals.context)
+                reset_context(span_context)
+            except Exception:  # a token it cannot reset: the API's detach fails the same way and logs it
+                context.detach(span_context)
         return handle_result(call, result)
 
     return wrapper
@@ -145,7 +149,7 @@ def async_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any
     async def wrapper(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         if not switch.active:
             return await wrapped(*args, **kwargs)
-        parent = context.get_current()
+        parent = current_context()  # context.get_current() in C (sdk_internals.context)
         if (_PASS_KEYS is None or not _PASS_KEYS.isdisjoint(parent)) and (
             parent.get(_IN_CALL_KEY) or _suppressed(parent)
         ):  # (the usual context holds none of the keys: one C call, not three gets)
@@ -163,7 +167,7 @@ def async_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any
             call.reserve_budget()
         if type(wrapped) is not MethodType:  # the SDK's own method: nothing wraps inside us
             wrapped = _bypass_inner_instrumentation(wrapped)
-        span_context = context.attach(  # _call_context(call.span, parent), inline: a frame less on each call
+        span_context = attach_context(  # _call_context(call.span, parent), inline: a frame less on each call
             Context({**parent, _SPAN_KEY: call.span, _IN_CALL_KEY: True})
             if _SPAN_KEY is not None
             else _call_context(call.span, parent)
@@ -180,7 +184,10 @@ def async_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any
             guard("call failure", end_failed, call, error)
             raise
         finally:
-            context.detach(span_context)
+            try:  # context.detach(span_context) in C (sdk_internals.context)
+                reset_context(span_context)
+            except Exception:  # a token it cannot reset: the API's detach fails the same way and logs it
+                context.detach(span_context)
         return handle_result(call, result)
 
     return wrapper
