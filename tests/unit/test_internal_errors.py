@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from otel_aicost.instrumentation import call as call_module
-from otel_aicost.instrumentation import results, safety, stream_state, usual_end, usual_stream_end
+from otel_aicost.instrumentation import histogram_records, results, safety, stream_state, usual_end, usual_stream_end
 from tests.support import payloads
 from tests.support.mock_openai import chat_stream_server, client, json_response
 
@@ -28,6 +28,8 @@ def _broken(*args, **kwargs):
     "usual_end._prepare", "usual_end._layout", "usual_end.current_context", "usual_end.series_of",
 ])  # fmt: skip
 def test_plain_call(telemetry, instrumented, production_mode, monkeypatch, broken):
+    if broken == "usual_end.current_context" and histogram_records._hash_attributes is None:
+        broken = "usual_end.Moment"  # no record plan on this SDK (1.39): the records are made one by one
     if broken.startswith("usual_end."):
         monkeypatch.setattr(usual_end, broken.split(".")[1], _broken)
     else:
