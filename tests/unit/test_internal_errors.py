@@ -25,7 +25,7 @@ def _broken(*args, **kwargs):
 
 @pytest.mark.parametrize("broken", [
     "end_attributes", "metric_attributes", "price", "record_call",  # the general end (the usual one off)
-    "usual_end._prepare", "usual_end._attributes", "usual_end.Moment", "usual_end.series_of",
+    "usual_end._prepare", "usual_end._layout", "usual_end.current_context", "usual_end.series_of",
 ])  # fmt: skip
 def test_plain_call(telemetry, instrumented, production_mode, monkeypatch, broken):
     if broken.startswith("usual_end."):
@@ -43,7 +43,7 @@ def test_plain_call(telemetry, instrumented, production_mode, monkeypatch, broke
 
 @pytest.mark.parametrize("broken", [
     "end_attributes",  # the general end (the usual one off)
-    "usual_end._prepare", "usual_end._attributes", "usual_end.Moment", "usual_end.record_chunks",
+    "usual_end._prepare", "usual_end._layout", "usual_end.Moment", "usual_end.record_chunks",
     "usual_end.series_of", "usual_stream_end.declines",
 ])  # fmt: skip
 @pytest.mark.parametrize("cut", [False, True])  # closed after its first chunk: the usage counted (local_count)
