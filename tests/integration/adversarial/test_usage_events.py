@@ -184,3 +184,32 @@ def test_an_event_that_is_not_json_fails_as_it_does_bare(server, oracle, telemet
     assert ours.seen[-1][0] == "JSONDecodeError" and len(ours.seen) == 2
     assert taken == []  # the stream failed before the usage-only chunk
     one_call(telemetry, error="json.decoder.JSONDecodeError", priced=False)
+
+
+@pytest.mark.parametrize("after", [" ", "\t \t", "{}", "x", ' {"a": 1}'])
+def test_text_after_an_events_object_decodes_as_json_loads_does(server, oracle, telemetry, taken, after):
+    """The filter decodes with json's C scanner and takes its document only when the object ends the event's text;
+    anything after it goes to ``json.loads`` (whitespace: the same document; anything else: the SDK's own error, as
+    bare)."""
+    events = [
+        (None, _chunk({"role": "assistant", "content": "Hi"}), False),
+        (None, json.dumps(_chunk({"content": " there"})) + after, False),
+        (None, _chunk({}, "stop"), False),
+        (None, json.dumps({**BASE, "choices": [], "usage": USAGE}) + after, True),
+    ]
+    server.answer = _answer(events)
+
+    def case(run):
+        run.seen = []
+        with client(server) as api:
+            try:
+                for chunk in api.chat.completions.create(**chat_kwargs(stream=True)):
+                    run.seen.append(exact(chunk))
+            except ValueError as error:
+                run.seen.append((type(error).__name__, str(error)))
+
+    ours = oracle(case)
+    if after.strip():
+        assert ours.seen[-1][0] == "JSONDecodeError" and len(ours.seen) == 2 and taken == []
+    else:
+        assert len(ours.seen) == 3 and len(taken) == 1 and taken[0]["usage"] == USAGE
