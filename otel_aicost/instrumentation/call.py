@@ -1,14 +1,14 @@
 """One instrumented API call: a small state that starts its span once and ends it once.
 
 What goes on the span and the metrics is built by plain functions (``attributes.py``, ``outcome.py``,
-``metrics.record_call``) from frozen facts: the ``Request`` built at the start and the ``Facts`` the call ends with.
+``metrics.record_call``) from frozen facts: the request's, which the call holds (``request.Request``), and the
+``Facts`` the call ends with.
 The wrapper (``wrapper.py``), ``results.py`` and the stream proxies (``streams.py``) drive it.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from typing import Any
 
 from opentelemetry import context, trace
@@ -17,14 +17,18 @@ from opentelemetry.trace import Status, StatusCode
 from otel_aicost import semconv
 from otel_aicost.budgets.rules import BudgetExceeded
 from otel_aicost.cost.call_cost import Cost
+from otel_aicost.instrumentation.allocation import current_tags, inbound_tags, propagation
 from otel_aicost.instrumentation.attributes import end_attributes, error_type, metric_attributes, start_attributes
+from otel_aicost.instrumentation.endpoint import endpoint_at
 from otel_aicost.instrumentation.facts import NO_FACTS, Facts
 from otel_aicost.instrumentation.metrics import Series, record_call
 from otel_aicost.instrumentation.outcome import complete, price, usage_of
-from otel_aicost.instrumentation.request import Request
+from otel_aicost.instrumentation.request import Request, request_params
 from otel_aicost.instrumentation.safety import report_internal_error
 from otel_aicost.instrumentation.scrub import report
+from otel_aicost.instrumentation.sdk import client_and_base_url
 from otel_aicost.instrumentation.span_writes import set_attributes, start_span
+from otel_aicost.instrumentation.surfaces import Surface
 from otel_aicost.instrumentation.usage import Usage
 
 _CALL_OPERATIONS = (semconv.OP_CHAT, semconv.OP_TEXT_COMPLETION, semconv.OP_EMBEDDINGS)
@@ -37,15 +41,55 @@ except ImportError:  # pragma: no cover - moved: ask the public function
 
 
 class Call:
+    """One call: its request's facts (the fields ``request.Request`` names: its profile, what is sent, the parameters
+    the API receives, its tags, whether we asked for a stream's usage) and its state. One object per call: the
+    request's facts are its own fields, not a ``Request`` object of their own (its object, ``__init__`` and the
+    call's frame that built it cost about 3k instructions a chat call, cache_misses.py). Treated as frozen but for
+    ``request.without_injected_usage``."""
+
     __slots__ = (
-        "telemetry", "request", "span", "enriching", "start", "reservation", "ended", "first_chunk_at", "chunk_gaps",
-        "start_count",
+        "telemetry", "profile", "kwargs", "params", "tags", "injected_usage", "span", "enriching", "start",
+        "reservation", "ended", "first_chunk_at", "chunk_gaps", "start_count",
     )  # fmt: skip
 
-    def __init__(self, telemetry: Any, request: Request, parent: Any = None) -> None:
-        """Start the call's span in ``parent``, the caller's context (None: the current one)."""
+    def __init__(self, telemetry: Any, surface: Surface, instance: Any, kwargs: dict[str, Any], parent: Any = None
+                 ) -> None:  # fmt: skip
+        """Start a call of ``surface`` on the SDK resource ``instance`` with the caller's ``kwargs``, its span in
+        ``parent``, the caller's context (None: the current one)."""
         self.telemetry = telemetry
-        self.request = request
+        # the request's facts: its profile (request.py), shared by every call of the surface to the endpoint with the
+        # request model, streamed or not
+        endpoint = endpoint_at(*client_and_base_url(instance))
+        model = kwargs.get("model")
+        request_model = model if type(model) is str and model else None
+        stream = kwargs.get("stream") is True
+        profiles = telemetry.profiles
+        profile = profiles.known.get((id(surface), id(endpoint), request_model, stream))  # Profiles.get, a frame less
+        if profile is None:
+            profile = profiles.get(surface, endpoint, request_model, stream)
+        self.profile = profile
+        # what is sent: the caller's arguments, plus our stream_options (in extra_body) when we ask for the usage
+        sent = (
+            telemetry.stream_usage.ask(endpoint, kwargs)
+            if stream and surface.stream_usage and telemetry.inject_usage
+            else None
+        )
+        self.injected_usage = sent is not None
+        if sent is not None:
+            kwargs = sent
+        self.kwargs = kwargs
+        # the parameters the API receives: the SDK merges extra_body over the named ones (the usual call: no frame)
+        self.params = params = kwargs if "extra_body" not in kwargs else request_params(kwargs)
+        tags = current_tags()  # defaults (config file, resource) < allow-listed inbound baggage < ``allocate()``
+        if propagation.inbound_keys:
+            inbound = inbound_tags()
+            if inbound:
+                tags = {**inbound, **tags}
+        default_tags = telemetry.default_tags
+        if default_tags:
+            tags = {**default_tags, **tags} if tags else default_tags
+        self.tags = tags
+        # its state
         self.reservation = None
         self.ended = False
         self.first_chunk_at: float | None = None
@@ -53,33 +97,31 @@ class Call:
         self.start = time.perf_counter()
         if parent is None:
             parent = context.get_current()
+        content = telemetry.content
         if _SPAN_KEY is not None and parent.get(_SPAN_KEY) is None:  # no span around the call (get_current_span's
             self.enriching = False  # INVALID_SPAN, which is not recording)
         else:
             outer = trace.get_current_span(parent)
             self.enriching = _is_foreign_call_span(outer)
         if self.enriching:  # another OpenAI instrumentation wraps outside us: add cost to its span, no second span
-            outer.set_attributes(start_attributes(request, telemetry.content)[0])
+            outer.set_attributes(start_attributes(self, content)[0])
             self.span = outer
             self.start_count = -1
         else:
-            attributes, plain = start_attributes(request, telemetry.content)
+            prepared = None if tags or content.on_span else profile.start_attributes(params)
+            # (attributes.start_attributes' usual answer asked here: a frame less on each call)
+            attributes, plain = prepared if prepared is not None else start_attributes(self, content)
             # start_count: how many attributes the span holds after its start, if known (span_writes.start_span)
-            self.span, self.start_count = start_span(telemetry.tracer, request.profile.span_name, parent, attributes,
-                                                     plain)  # fmt: skip
+            self.span, self.start_count = start_span(telemetry.tracer, profile.span_name, parent, attributes, plain)
         if telemetry.gateway_headers is not None:  # opt-in: tags and trace context for an API gateway
-            kwargs = telemetry.gateway_headers.add(request.kwargs, request.tags, self.span)
-            self.request = replace(request, kwargs=kwargs)
+            self.kwargs = telemetry.gateway_headers.add(self.kwargs, tags, self.span)
 
-    # what budgets and content capture read of a call
-    surface = property(lambda self: self.request.surface)
-    endpoint = property(lambda self: self.request.endpoint)
-    kwargs = property(lambda self: self.request.kwargs)
-    request_model = property(lambda self: self.request.request_model)
-    deployment = property(lambda self: self.request.deployment)
-    tags = property(lambda self: self.request.tags)
-    stream = property(lambda self: self.request.stream)
-    injected_usage = property(lambda self: self.request.injected_usage)
+    # the rest of the request's facts: its profile's (read on the general path, by budgets and by content capture)
+    surface = property(lambda self: self.profile.surface)
+    endpoint = property(lambda self: self.profile.endpoint)
+    request_model = property(lambda self: self.profile.request_model)
+    deployment = property(lambda self: self.profile.deployment)
+    stream = property(lambda self: self.profile.stream)
 
     def reserve_budget(self) -> None:
         """Check ``block`` budgets before the request leaves; raise ``BudgetExceeded`` (after ending our span)."""
@@ -87,7 +129,7 @@ class Call:
         if budgets is None or not budgets.has_budgets:
             return
         try:
-            self.reservation = budgets.reserve(self.request.tags, self)
+            self.reservation = budgets.reserve(self.tags, self)
         except BudgetExceeded as error:
             self.fail(error)
             raise
@@ -111,7 +153,7 @@ class Call:
             telemetry = self.telemetry
             record_call(
                 telemetry.instruments, self._series(facts, error, usage, cost),
-                operation=self.request.surface.operation, duration=duration, usage=usage, cost=cost,
+                operation=self.profile.surface.operation, duration=duration, usage=usage, cost=cost,
                 enriching=self.enriching, first_chunk_delay=first_chunk_delay, chunk_gaps=self.chunk_gaps,
             )  # fmt: skip
         except Exception:
@@ -119,18 +161,17 @@ class Call:
 
     def _series(self, facts: Facts, error: BaseException | None, usage: Usage | None, cost: Cost | None) -> Series:
         """The attribute sets this call's metrics record under (``series_of``)."""
-        request = self.request
         return series_of(
-            self.telemetry, request, facts.response_model, facts.service_tier,
+            self.telemetry, self, facts.response_model, facts.service_tier,
             error_type(error) if error is not None else None, cost.status if cost is not None else None,
             usage.source if usage is not None else None,
-            self.telemetry.metric_tags.admitted(request.tags) if request.tags else (),
+            self.telemetry.metric_tags.admitted(self.tags) if self.tags else (),
         )  # fmt: skip
 
     def _close_span(self, facts: Facts, error: BaseException | None, first_chunk_delay: float | None
                     ) -> tuple[Usage | None, Cost | None]:  # fmt: skip
         telemetry = self.telemetry
-        request = self.request
+        request = self  # the request's facts are the call's
         span = self.span
         try:
             facts = complete(request, facts) if error is None else facts

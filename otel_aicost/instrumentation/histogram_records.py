@@ -32,14 +32,15 @@ from time import time_ns
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from opentelemetry.context import get_current
-
 from otel_aicost.export import sdk_internals
 from otel_aicost.export.sdk_internals import (
     CONTEXT_ONLY_FILTERS,
+    SPAN_KEY,
+    SPANLESS_UNSAMPLED,
     aggregate,
     aggregate_in_view,
     aggregate_value,
+    current_context,
     explicit_bucket_matches,
     histogram_consumer,
     measurements,
@@ -97,7 +98,7 @@ class Moment:
     __slots__ = ("context", "now", "meter_enabled", "_filter", "_sampled")
 
     def __init__(self, meter_enabled: bool | None = None) -> None:
-        self.context = get_current()
+        self.context = current_context()  # get_current() in C (sdk_internals.context)
         self.now = time_ns()
         self.meter_enabled = meter_enabled
         self._filter: Any = None
@@ -106,7 +107,10 @@ class Moment:
     def samples(self, exemplar_filter: Any, value: float, attributes: dict[str, Any]) -> bool:
         if type(exemplar_filter) in CONTEXT_ONLY_FILTERS:
             if self._filter is not exemplar_filter:
-                self._sampled = exemplar_filter.should_sample(value, self.now, attributes, self.context)
+                if type(exemplar_filter) is SPANLESS_UNSAMPLED and self.context.get(SPAN_KEY) is None:
+                    self._sampled = False  # its answer without its call (sdk_internals.SPANLESS_UNSAMPLED)
+                else:
+                    self._sampled = exemplar_filter.should_sample(value, self.now, attributes, self.context)
                 self._filter = exemplar_filter
             return self._sampled
         return exemplar_filter.should_sample(value, self.now, attributes, self.context)

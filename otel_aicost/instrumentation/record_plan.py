@@ -16,16 +16,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from math import isfinite
+from time import time_ns
 from typing import Any
 
-from otel_aicost.export.sdk_internals import CONTEXT_ONLY_FILTERS, aggregate_values
+from otel_aicost.export.sdk_internals import (
+    CONTEXT_ONLY_FILTERS,
+    SPAN_KEY,
+    SPANLESS_UNSAMPLED,
+    aggregate_values,
+    meter_check,
+)
 from otel_aicost.instrumentation.histogram_records import AttributeSet, Moment, Recorder
 
 
 class RecordPlan:
     """The records of one shape of call (a fixed list of recorders and attribute sets), made together."""
 
-    __slots__ = ("pairs", "consumer", "storages", "aggregations", "filter", "attributes")
+    __slots__ = ("pairs", "consumer", "storages", "aggregations", "filter", "attributes", "meter_check")
 
     def __init__(self, pairs: Sequence[tuple[Recorder, AttributeSet]]) -> None:
         self.pairs = tuple(pairs)
@@ -34,22 +41,36 @@ class RecordPlan:
         self.aggregations: tuple[list[Any], ...] = ()
         self.filter: Any = None
         self.attributes: Any = None  # the first set's attributes: what a context-only filter is shown
+        self.meter_check: Any = None  # sdk_internals.meter_check of the first histogram (None: it always records)
 
-    def record(self, values: Sequence[float], moment: Moment, in_range: bool = False) -> bool:
+    def record(self, values: Sequence[float], moment: Moment | None, in_range: bool = False, context: Any = None
+               ) -> bool:  # fmt: skip
         """Add ``values`` (one per pair, in order) as one record each would; False if nothing was recorded.
-        ``in_range``: the caller knows every value finite and not negative (the SDK's range), not checked again."""
+        ``in_range``: the caller knows every value finite and not negative (the SDK's range), not checked again.
+        ``moment``: the call's records' ``Moment``, or None: the meter and the exemplar filter asked here, in
+        ``context`` (the current one), for a call that makes no other record (no Moment made: its frame, its
+        ``samples`` frame and ``meter_enabled``'s cost about 2k instructions a chat call, own_instructions.py)."""
         storages = self.storages
         if storages is None:
             storages = self._learn()
             if storages is None:
                 return False
-        if moment.meter_enabled is not True:
+        if moment is None:
+            check = self.meter_check
+            if check is not None and not check():
+                return False
+        elif moment.meter_enabled is not True:
             return False
         # negative, NaN or infinite: the SDK drops it (a NaN or an infinity makes the sum not finite)
         if not (in_range or (min(values) >= 0 and isfinite(sum(values)))):
             return False
         exemplar_filter = self.filter
-        if moment._filter is exemplar_filter:  # asked already at this moment
+        if moment is None:  # a context-only filter (_learn): Moment.samples' question, asked once
+            if type(exemplar_filter) is SPANLESS_UNSAMPLED and context.get(SPAN_KEY) is None:
+                sampled = False  # its answer without its call (sdk_internals.SPANLESS_UNSAMPLED)
+            else:
+                sampled = exemplar_filter.should_sample(values[0], time_ns(), self.attributes, context)
+        elif moment._filter is exemplar_filter:  # asked already at this moment
             sampled = moment._sampled
         else:
             sampled = moment.samples(exemplar_filter, values[0], self.attributes)
@@ -80,5 +101,6 @@ class RecordPlan:
         self.consumer, self.filter = consumer, exemplar_filter
         self.aggregations = tuple(each[1] for each in known)
         self.attributes = self.pairs[0][1].attributes
+        self.meter_check = meter_check(recorders[0].histogram)  # one meter: its instruments all on or all off
         self.storages = storages
         return storages

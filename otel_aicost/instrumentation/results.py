@@ -45,7 +45,7 @@ except ImportError:  # pragma: no cover - openai missing: nothing is ever wrappe
 
 def _facts(call: Call, response: Any) -> Facts:
     try:
-        facts: Facts = call.request.surface.read(response)
+        facts: Facts = call.profile.surface.read(response)
         if call.telemetry.content.enabled:
             facts = replace(facts, output_messages=tuple(output_messages(response, list(facts.finish_reasons))))
         return facts
@@ -121,7 +121,7 @@ def handle_result(call: Call, result: Any) -> Any:
                 _read(call, result)
             return result
         if isinstance(result, LegacyAPIResponse):
-            if call.request.stream:
+            if call.profile.stream:
                 return RawResponseProxy(result, call)
             _read_raw(call, result)
             return result
@@ -178,7 +178,7 @@ class RawResponseProxy(wrapt.ObjectProxy):  # type: ignore[misc]
         self._self_call = call
         self._self_parsed: Any = None
         http_response = getattr(raw, "http_response", None)
-        if call.request.stream:
+        if call.profile.stream:
             self._self_state: StreamState | None = StreamState(call)
             self._self_body: JsonBody | None = None
             self._self_tap = tap(http_response, self._self_state.response_closed, SseDecoder(self._self_state.take))

@@ -59,10 +59,10 @@ class StreamState(UsageEvents):
 
     def __init__(self, call: Call) -> None:
         self.call = call
-        surface = call.request.surface
+        surface = call.profile.surface
         self.read = surface.read_chunk
         self.read_plain = surface.read_plain_chunk or _never_plain
-        self.injected = injected = call.request.injected_usage
+        self.injected = injected = call.injected_usage
         # the chunks' "usage": null to unset; False once the events' filter takes it out before the SDK builds them
         # (usage_events.py, results._wrap_stream)
         self.unset_usage = injected

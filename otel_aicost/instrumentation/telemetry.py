@@ -14,7 +14,7 @@ from otel_aicost.instrumentation.call import Call
 from otel_aicost.instrumentation.content import ContentCapture
 from otel_aicost.instrumentation.gateway_headers import GatewayHeaders
 from otel_aicost.instrumentation.metrics import Instruments, MetricTags
-from otel_aicost.instrumentation.request import Profiles, build_request
+from otel_aicost.instrumentation.request import Profiles
 from otel_aicost.instrumentation.stream_usage import StreamUsage
 from otel_aicost.instrumentation.surfaces import Surface
 
@@ -48,7 +48,7 @@ class Telemetry:
         """A call started in ``parent`` (the caller's context; None: the current one)."""
         if self.on_first_call is not None:
             self.warm_up()
-        return Call(self, build_request(self, surface, instance, kwargs), parent)
+        return Call(self, surface, instance, kwargs, parent)
 
     def warm_up(self) -> None:
         """Run ``on_first_call`` once (the first call's start)."""

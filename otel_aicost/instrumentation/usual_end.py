@@ -31,7 +31,7 @@ from typing import Any
 
 from otel_aicost import semconv
 from otel_aicost.cost.call_cost import PricingRequest, effective_service_tier
-from otel_aicost.export.sdk_internals import meter_enabled, store_clean_span_attributes
+from otel_aicost.export.sdk_internals import current_context, meter_enabled, store_clean_span_attributes
 from otel_aicost.instrumentation.call import series_of
 from otel_aicost.instrumentation.histogram_records import Moment
 from otel_aicost.instrumentation.metrics import record_chunks, record_each
@@ -55,12 +55,12 @@ class UsualEnd:
     def __init__(self, period: int) -> None:
         self.period = period
         self.input_rate: int | None = None
-        self.layouts: dict[tuple[bool, ...], dict[str, Any]] = {}  # end attributes by reply shape (_attributes)
+        self.layouts: dict[tuple[bool, ...], dict[str, Any]] = {}  # end attributes by reply shape (end_in_one_step)
 
 
 def end_usual(call: Any, response: Any) -> bool:
     """End ``call`` with the parsed ``response`` if both are usual (see the module): True if the call ended here."""
-    read_usual = call.request.surface.read_usual
+    read_usual = call.profile.surface.read_usual
     if read_usual is None or call.first_chunk_at is not None or declines(call):
         return False
     duration = time.perf_counter() - call.start
@@ -97,7 +97,7 @@ def plan_of(call: Any, response_model: str | None, tier: str | None, source: str
     """The ``UsualEnd`` of this call's profile, response model, tiers, metric tags and usage source, in this price
     period (prepared on the first such call)."""
     telemetry = call.telemetry
-    request = call.request
+    request = call  # the request's facts are the call's
     requested = request.params.get("service_tier")
     tags = telemetry.metric_tags.admitted(request.tags) if request.tags else ()
     key = (response_model, tier, requested if type(requested) is str else None, tags, source)
@@ -125,8 +125,42 @@ def end_in_one_step(call: Any, plan: UsualEnd, reply: Any, duration: float, firs
         divisor = plan.divisor
         total = (input_cost + output_cost) / divisor
         if span.is_recording():
-            attributes = _attributes(plan, reply, inputs, output, reply[8], total, input_cost / divisor,
-                                     output_cost / divisor, first_chunk_delay)  # fmt: skip
+            # attributes.end_attributes of the usual call, in its order: a copy of the plan's prepared dict of this
+            # reply's shape (which optional attributes it has: the keys and their order, and every value the plan
+            # decides) with this call's values put in (a copy and a few stores cost about half of building the dict
+            # afresh; inline, not a function of its own: its frame of nine arguments cost about 1k instructions a
+            # call, own_instructions.py)
+            response_id, reasons, fingerprint, dimensions, cached = reply[0], reply[2], reply[4], reply[5], reply[8]
+            reasoning = reply[9] or 0
+            if reasoning > output:  # min(reasoning, output) without the builtin's call
+                reasoning = output
+            shape = (not response_id, not reasons, not fingerprint, dimensions is None, first_chunk_delay is None,
+                     cached is None, not reasoning)  # fmt: skip
+            layout = plan.layouts.get(shape)
+            if layout is None:
+                layout = _layout(plan, reply, inputs, output, cached, reasoning, first_chunk_delay)
+                if len(plan.layouts) >= _MAX_LAYOUTS:
+                    plan.layouts.clear()
+                plan.layouts[shape] = layout
+            attributes = layout.copy()  # every value below replaced in place: the keys keep the layout's order
+            if response_id:
+                attributes[semconv.RESPONSE_ID] = response_id
+            if reasons:
+                attributes[semconv.RESPONSE_FINISH_REASONS] = reasons
+            if fingerprint:
+                attributes[semconv.OPENAI_RESPONSE_SYSTEM_FINGERPRINT] = fingerprint
+            if dimensions is not None:
+                attributes[semconv.EMBEDDINGS_DIMENSION_COUNT] = dimensions
+            if first_chunk_delay is not None:
+                attributes[semconv.RESPONSE_TIME_TO_FIRST_CHUNK] = first_chunk_delay
+            attributes[semconv.USAGE_INPUT_TOKENS] = inputs
+            if plan.has_output:
+                attributes[semconv.USAGE_OUTPUT_TOKENS] = output
+            if reasoning:
+                attributes[semconv.USAGE_REASONING_OUTPUT_TOKENS] = reasoning
+            attributes[semconv.USAGE_COST] = total
+            attributes[semconv.COST_INPUT] = input_cost / divisor
+            attributes[semconv.COST_OUTPUT] = output_cost / divisor
             # its keys are none of the start's (Profile.start_attributes): not looked up while the span holds only those
             if not (plan.plain and store_clean_span_attributes(span, attributes, False, call.start_count)):
                 span.set_attributes(attributes)
@@ -138,8 +172,6 @@ def end_in_one_step(call: Any, plan: UsualEnd, reply: Any, duration: float, firs
     if total is None:
         return
     try:
-        instruments = call.telemetry.instruments
-        moment = Moment(meter_enabled(instruments.duration))
         series = plan.series
         # metrics.record_priced, its plan asked here (a frame less on each call)
         if plan.has_output:
@@ -148,59 +180,23 @@ def end_in_one_step(call: Any, plan: UsualEnd, reply: Any, duration: float, firs
             records, values = series.priced_input_plan, (duration, inputs, total)
         # in range: a duration of the monotonic clock, token counts within 0 .. 2**53 (usual_usage.MAX_TOKENS), a
         # cost of non-negative integers (an overflow raised above)
-        if records is None or not records.record(values, moment, True):
-            record_each(instruments, series, call.request.surface.operation, duration, inputs, output, total, moment)
-        if first_chunk_delay is not None:
+        streamed = first_chunk_delay is not None
+        if not streamed and records is not None and records.record(values, None, True, current_context()):
+            return  # a call not streamed makes no other record: no Moment (the plan asked the meter and the filter)
+        instruments = call.telemetry.instruments
+        moment = Moment(meter_enabled(instruments.duration))
+        if records is None or not streamed or not records.record(values, moment, True):  # (not streamed: declined)
+            record_each(instruments, series, call.profile.surface.operation, duration, inputs, output, total, moment)
+        if streamed:
             record_chunks(instruments, series, first_chunk_delay, chunk_gaps, moment)
     except Exception:
         report_internal_error("call end")
 
 
-def _attributes(plan: UsualEnd, reply: Any, inputs: int, output: int, cached: int | None, total: float,
-                input_cost: float, output_cost: float, first_chunk_delay: float | None) -> dict[str, Any]:  # fmt: skip
-    """``attributes.end_attributes`` of the usual call, in its order: a copy of the plan's prepared dict of this
-    reply's shape (which optional attributes it has: the keys and their order, and every value the plan decides)
-    with this call's values put in (a copy and a few stores cost about half of building the dict afresh,
-    callgrind)."""
-    response_id, reasons, fingerprint, dimensions = reply[0], reply[2], reply[4], reply[5]  # no slice made
-    reasoning = reply[9] or 0
-    if reasoning > output:  # min(reasoning, output) without the builtin's call
-        reasoning = output
-    shape = (not response_id, not reasons, not fingerprint, dimensions is None, first_chunk_delay is None,
-             cached is None, not reasoning)  # fmt: skip
-    layout = plan.layouts.get(shape)
-    if layout is None:
-        layout = _layout(plan, reply, inputs, output, cached, reasoning, total, input_cost, output_cost,
-                         first_chunk_delay)  # fmt: skip
-        if len(plan.layouts) >= _MAX_LAYOUTS:
-            plan.layouts.clear()
-        plan.layouts[shape] = layout
-    attributes = layout.copy()  # every value below replaced in place: the keys keep the layout's order
-    if response_id:
-        attributes[semconv.RESPONSE_ID] = response_id
-    if reasons:
-        attributes[semconv.RESPONSE_FINISH_REASONS] = reasons
-    if fingerprint:
-        attributes[semconv.OPENAI_RESPONSE_SYSTEM_FINGERPRINT] = fingerprint
-    if dimensions is not None:
-        attributes[semconv.EMBEDDINGS_DIMENSION_COUNT] = dimensions
-    if first_chunk_delay is not None:
-        attributes[semconv.RESPONSE_TIME_TO_FIRST_CHUNK] = first_chunk_delay
-    attributes[semconv.USAGE_INPUT_TOKENS] = inputs
-    if plan.has_output:
-        attributes[semconv.USAGE_OUTPUT_TOKENS] = output
-    if reasoning:
-        attributes[semconv.USAGE_REASONING_OUTPUT_TOKENS] = reasoning
-    attributes[semconv.USAGE_COST] = total
-    attributes[semconv.COST_INPUT] = input_cost
-    attributes[semconv.COST_OUTPUT] = output_cost
-    return attributes
-
-
-def _layout(plan: UsualEnd, reply: Any, inputs: int, output: int, cached: int | None, reasoning: int, total: float,
-            input_cost: float, output_cost: float, first_chunk_delay: float | None) -> dict[str, Any]:  # fmt: skip
+def _layout(plan: UsualEnd, reply: Any, inputs: int, output: int, cached: int | None, reasoning: int,
+            first_chunk_delay: float | None) -> dict[str, Any]:  # fmt: skip
     """``attributes.end_attributes`` of the usual call, in its order, built afresh: the layout of its shape (the
-    response model and service tier are the plan's own)."""
+    response model and service tier are the plan's own; the cost values put in by ``end_in_one_step``)."""
     attributes: dict[str, Any] = {}
     response_id, response_model, reasons, tier, fingerprint, dimensions = reply[:6]
     if response_id:
@@ -226,9 +222,9 @@ def _layout(plan: UsualEnd, reply: Any, inputs: int, output: int, cached: int | 
         attributes[semconv.USAGE_REASONING_OUTPUT_TOKENS] = reasoning
     attributes[semconv.USAGE_SOURCE] = plan.source
     attributes.update(plan.cost_head)  # attributes.add_cost: status, currency, price entry and its source
-    attributes[semconv.USAGE_COST] = total
-    attributes[semconv.COST_INPUT] = input_cost
-    attributes[semconv.COST_OUTPUT] = output_cost
+    attributes[semconv.USAGE_COST] = 0.0
+    attributes[semconv.COST_INPUT] = 0.0
+    attributes[semconv.COST_OUTPUT] = 0.0
     if plan.type_source:
         attributes[semconv.DEPLOYMENT_TYPE_SOURCE] = plan.type_source
     return attributes

@@ -30,7 +30,7 @@ def end_usual_stream(state: Any) -> bool:
     try:
         call, facts = state.call, state.facts
         if (
-            call.request.surface.read_usual is None
+            call.profile.surface.read_usual is None
             or declines(call)
             or facts.output_parts
             or facts.output_messages is not None
@@ -60,7 +60,7 @@ def end_usual_stream(state: Any) -> bool:
                 return False
             cached, reasoning = 0 if usage.cache_read_reported else None, usage.reasoning_tokens
         else:
-            counted = local_count(call.request, response_model, state.output_texts())
+            counted = local_count(call, response_model, state.output_texts())
             if counted is None:
                 return False
             (inputs, output), cached, reasoning = counted, None, 0  # an estimated Usage's

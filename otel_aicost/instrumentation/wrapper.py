@@ -16,9 +16,10 @@ from opentelemetry.context import Context
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
 from otel_aicost import semconv
+from otel_aicost.export.sdk_internals import attach_context, current_context, reset_context
 from otel_aicost.instrumentation.attributes import error_type
 from otel_aicost.instrumentation.call import Call
-from otel_aicost.instrumentation.request import build_request, without_injected_usage
+from otel_aicost.instrumentation.request import without_injected_usage
 from otel_aicost.instrumentation.results import end_failed, handle_result
 from otel_aicost.instrumentation.safety import guard, report_internal_error
 from otel_aicost.instrumentation.sdk import inner_wrapper
@@ -79,10 +80,10 @@ class Switch:
 def _resend_without_stream_options(call: Call, error: BaseException, given: dict[str, Any]) -> bool:
     """An endpoint that refuses the ``stream_options`` we added gets the caller's original request once more
     (``stream_usage.py``): recorded on the span, counted, and the endpoint is not asked again."""
-    if not call.request.injected_usage or not call.telemetry.stream_usage.refused_by(call.request.endpoint, error):
+    if not call.injected_usage or not call.telemetry.stream_usage.refused_by(call.profile.endpoint, error):
         return False
     call.span.add_event(semconv.EVENT_STREAM_OPTIONS_REFUSED, {semconv.ERROR_TYPE: error_type(error)})
-    call.request = without_injected_usage(call.request, given)
+    without_injected_usage(call, given)
     return True
 
 
@@ -100,7 +101,7 @@ def sync_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any:
     def wrapper(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         if not switch.active:
             return wrapped(*args, **kwargs)
-        parent = context.get_current()
+        parent = current_context()  # context.get_current() in C (sdk_internals.context)
         if (_PASS_KEYS is None or not _PASS_KEYS.isdisjoint(parent)) and (
             parent.get(_IN_CALL_KEY) or _suppressed(parent)
         ):  # (the usual context holds none of the keys: one C call, not three gets)
@@ -108,7 +109,7 @@ def sync_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any:
         try:  # (inline, not a helper: a frame less on each call)
             if telemetry.on_first_call is not None:  # Telemetry.start, inline: a frame less on each call
                 telemetry.warm_up()
-            call = Call(telemetry, build_request(telemetry, surface, instance, kwargs), parent)
+            call = Call(telemetry, surface, instance, kwargs, parent)
         except Exception:  # ours: the bare call, made outside this handler (the user's errors keep their context)
             report_internal_error("call start")
             call = None
@@ -118,24 +119,27 @@ def sync_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any:
             call.reserve_budget()
         if type(wrapped) is not MethodType:  # the SDK's own method: nothing wraps inside us
             wrapped = _bypass_inner_instrumentation(wrapped)
-        span_context = context.attach(  # _call_context(call.span, parent), inline: a frame less on each call
+        span_context = attach_context(  # _call_context(call.span, parent), inline: a frame less on each call
             Context({**parent, _SPAN_KEY: call.span, _IN_CALL_KEY: True})
             if _SPAN_KEY is not None
             else _call_context(call.span, parent)
         )
         try:
             try:
-                result = wrapped(*args, **call.request.kwargs)
+                result = wrapped(*args, **call.kwargs)
             except Exception as error:
                 if not guard("stream_options refusal", _resend_without_stream_options, call, error, kwargs,
                              default=False):
                     raise
-                result = wrapped(*args, **call.request.kwargs)
+                result = wrapped(*args, **call.kwargs)
         except BaseException as error:
             guard("call failure", end_failed, call, error)
             raise
         finally:
-            context.detach(span_context)
+            try:  # context.detach(span_context) in C (sdk_internals.context)
+                reset_context(span_context)
+            except Exception:  # a token it cannot reset: the API's detach fails the same way and logs it
+                context.detach(span_context)
         return handle_result(call, result)
 
     return wrapper
@@ -145,7 +149,7 @@ def async_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any
     async def wrapper(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         if not switch.active:
             return await wrapped(*args, **kwargs)
-        parent = context.get_current()
+        parent = current_context()  # context.get_current() in C (sdk_internals.context)
         if (_PASS_KEYS is None or not _PASS_KEYS.isdisjoint(parent)) and (
             parent.get(_IN_CALL_KEY) or _suppressed(parent)
         ):  # (the usual context holds none of the keys: one C call, not three gets)
@@ -153,7 +157,7 @@ def async_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any
         try:  # (inline, not a helper: a frame less on each call)
             if telemetry.on_first_call is not None:  # Telemetry.start, inline: a frame less on each call
                 telemetry.warm_up()
-            call = Call(telemetry, build_request(telemetry, surface, instance, kwargs), parent)
+            call = Call(telemetry, surface, instance, kwargs, parent)
         except Exception:  # ours: the bare call, made outside this handler (the user's errors keep their context)
             report_internal_error("call start")
             call = None
@@ -163,24 +167,27 @@ def async_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any
             call.reserve_budget()
         if type(wrapped) is not MethodType:  # the SDK's own method: nothing wraps inside us
             wrapped = _bypass_inner_instrumentation(wrapped)
-        span_context = context.attach(  # _call_context(call.span, parent), inline: a frame less on each call
+        span_context = attach_context(  # _call_context(call.span, parent), inline: a frame less on each call
             Context({**parent, _SPAN_KEY: call.span, _IN_CALL_KEY: True})
             if _SPAN_KEY is not None
             else _call_context(call.span, parent)
         )
         try:
             try:
-                result = await wrapped(*args, **call.request.kwargs)
+                result = await wrapped(*args, **call.kwargs)
             except Exception as error:
                 if not guard("stream_options refusal", _resend_without_stream_options, call, error, kwargs,
                              default=False):
                     raise
-                result = await wrapped(*args, **call.request.kwargs)
+                result = await wrapped(*args, **call.kwargs)
         except BaseException as error:
             guard("call failure", end_failed, call, error)
             raise
         finally:
-            context.detach(span_context)
+            try:  # context.detach(span_context) in C (sdk_internals.context)
+                reset_context(span_context)
+            except Exception:  # a token it cannot reset: the API's detach fails the same way and logs it
+                context.detach(span_context)
         return handle_result(call, result)
 
     return wrapper

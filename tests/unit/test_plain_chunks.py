@@ -84,10 +84,11 @@ def test_plain_reader_says_what_the_full_reader_says(surface: Any, kind: type, c
 
 
 class _Call:
-    """What ``StreamState`` uses of a call: its request, whether content is captured, and how it ends."""
+    """What ``StreamState`` uses of a call: its request's facts, whether content is captured, and how it ends."""
 
     def __init__(self, surface: Any, injected: bool) -> None:
-        self.request = SimpleNamespace(surface=surface, injected_usage=injected)
+        self.profile = SimpleNamespace(surface=surface)
+        self.injected_usage = injected
         self.telemetry = SimpleNamespace(content=SimpleNamespace(enabled=False))
         self.ended = False
         self.enriching = True  # the one-step end declines (usual_end.py): the general end's facts are compared

@@ -231,7 +231,7 @@ def test_the_usual_end_exports_what_the_general_end_exports(name: str, instrumen
         taken = False
     both_ends_export_alike(
         telemetry, instrument, monkeypatch, config, lambda: _calls(body, kwargs, azure), _exported,
-        taken=taken, step=(usual_end, "_attributes"), off=(results, "end_usual"),
+        taken=taken, step=(usual_end, "end_in_one_step"), off=(results, "end_usual"),
     )  # fmt: skip
 
 
@@ -252,7 +252,7 @@ def test_an_attribute_written_during_the_call_keeps_the_general_order(written: s
             client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
 
     spans = both_ends_export_alike(telemetry, instrument, monkeypatch, {}, calls, _exported, taken=True,
-                                   step=(usual_end, "_attributes"), off=(results, "end_usual"))  # fmt: skip
+                                   step=(usual_end, "end_in_one_step"), off=(results, "end_usual"))  # fmt: skip
     keys = [key for key, _ in spans[0][1]]
     assert keys.count(written) == 1
     if written == semconv.RESPONSE_MODEL:

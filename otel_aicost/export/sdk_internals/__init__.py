@@ -14,6 +14,13 @@ upgrade that moves them is noticed in CI, not by a user. Checked against opentel
 | ``store_clean_span_attributes`` | ``Span._lock``, ``_end_time``, ``_attributes``; ``BoundedAttributes._dict``, ``_lock``, ``_immutable``, ``maxlen``, ``max_value_len`` | ``set_attributes`` cleans every value, even ones its cleaning returns as they are | ``set_attributes`` (``span_writes.py``) |
 | ``histogram_consumer`` and the functions below it | ``Histogram._measurement_consumer`` (``_reader_storages``, ``_sdk_config.exemplar_filter``), ``MetricReaderStorage._get_or_init_view_instrument_match``, ``_ViewInstrumentMatch`` (``_view._attribute_keys``, ``_aggregation``, ``_lock``, ``_reset_on_collect``, ``_attributes_aggregation``, ``_get_or_create_aggregation``), ``_hash_attributes``, ``_ExplicitBucketHistogramAggregation`` (``_lock``, ``_value``, ``_sum``, ``_min``, ``_max``, ``_record_min_max``, ``_boundaries``, ``_get_empty_bucket_counts``, ``_sample_exemplar``), ``Histogram._is_enabled`` | no way to record a batch of values, or a repeated attribute set without cleaning and hashing it again | one ``record()`` per value (``histogram_records.py``) |
 
+Two more, outside the table for their length: ``current_context``, ``attach_context``, ``reset_context``
+(``context.py``) read the API's ``_RUNTIME_CONTEXT._current_context`` (the ``ContextVar`` of its default
+``ContextVarsRuntimeContext``): ``context.get_current``/``attach``/``detach`` are two Python frames each around its
+C ``get``/``set``/``reset``; when missing, the API's functions. ``SPANLESS_UNSAMPLED`` knows what
+``TraceBasedExemplarFilter.should_sample`` answers for a context without a span (``_SPAN_KEY`` absent: False), since
+no way asks it without its three frames; when missing, the filter is asked.
+
 The two fast paths (span attributes, histogram records) are used only on an SDK within ``CHECKED_SDK_VERSIONS``
 (``FAST_PATHS``; a newer SDK takes the plain path until it is checked) and where every private they read is there
 (feature-detected once per span class or histogram). ``tests/unit/test_span_writes.py`` and
@@ -37,8 +44,11 @@ from otel_aicost.export.sdk_internals.checked import (
     FAST_PATHS,
     _sdk_version,
 )
+from otel_aicost.export.sdk_internals.context import CONTEXT_VARIABLE, attach_context, current_context, reset_context
 from otel_aicost.export.sdk_internals.histograms import (
     CONTEXT_ONLY_FILTERS,
+    SPAN_KEY,
+    SPANLESS_UNSAMPLED,
     aggregate,
     aggregate_in_view,
     aggregate_value,
@@ -48,6 +58,7 @@ from otel_aicost.export.sdk_internals.histograms import (
     hash_attributes,
     histogram_consumer,
     measurements,
+    meter_check,
     meter_enabled,
     reader_storages,
     sample_exemplar,
@@ -62,11 +73,12 @@ from otel_aicost.export.sdk_internals.spans import (
 )
 
 __all__ = [
-    "CHECKED_SDK_VERSIONS", "CONTEXT_ONLY_FILTERS", "FAST_PATHS", "aggregate", "aggregate_in_view", "aggregate_value",
-    "aggregate_values", "attribute_items", "attributes_can_follow_start", "exemplar_filter", "explicit_bucket_matches",
-    "hash_attributes", "histogram_consumer", "measurements", "meter_enabled", "missing", "reader_storages",
-    "reset_metric_state", "sample_exemplar", "set_resource_attribute", "span_attributes", "span_queue",
-    "store_clean_span_attributes", "view_attribute_keys", "_span_usable",
+    "CHECKED_SDK_VERSIONS", "CONTEXT_ONLY_FILTERS", "FAST_PATHS", "SPAN_KEY", "SPANLESS_UNSAMPLED", "aggregate",
+    "aggregate_in_view", "aggregate_value", "aggregate_values", "attach_context", "attribute_items",
+    "attributes_can_follow_start", "current_context", "exemplar_filter", "explicit_bucket_matches", "hash_attributes",
+    "histogram_consumer", "measurements", "meter_check", "meter_enabled", "missing", "reader_storages",
+    "reset_context", "reset_metric_state", "sample_exemplar", "set_resource_attribute", "span_attributes",
+    "span_queue", "store_clean_span_attributes", "view_attribute_keys", "_span_usable",
 ]  # fmt: skip
 
 _logger = logging.getLogger("otel_aicost")
@@ -171,4 +183,6 @@ def missing() -> list[str]:
     provider.shutdown()
     if not isinstance(getattr(getattr(Resource({"a": "b"}), "_attributes", None), "_dict", None), dict):
         gone.append("Resource._attributes._dict")
+    if not CONTEXT_VARIABLE:
+        gone.append("opentelemetry.context._RUNTIME_CONTEXT._current_context")
     return gone

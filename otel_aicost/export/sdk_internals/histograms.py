@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import reduce
 from itertools import repeat
 from operator import add
@@ -28,9 +28,21 @@ try:  # any of them missing means one record() per value everywhere
 
     # the SDK's exemplar filters that decide from the context alone, not the value: asked once per batch
     CONTEXT_ONLY_FILTERS: tuple[type, ...] = (AlwaysOffExemplarFilter, AlwaysOnExemplarFilter, TraceBasedExemplarFilter)
+    _TraceBased: Any = TraceBasedExemplarFilter
 except ImportError:  # pragma: no cover - depends on the SDK installed
     _sdk_hash_attributes = None
     CONTEXT_ONLY_FILTERS = ()
+    _TraceBased = None
+
+try:  # the key trace.get_current_span() reads (opentelemetry-api 1.30 .. 1.45)
+    from opentelemetry.trace.propagation import _SPAN_KEY as SPAN_KEY
+except ImportError:  # pragma: no cover - moved
+    SPAN_KEY = None
+
+# the exemplar filter whose answer is False for a context that holds no span (TraceBasedExemplarFilter.should_sample:
+# get_current_span's INVALID_SPAN), known here without its call (three frames of the SDK and API, about 1.3k
+# instructions a call with no span around it, callgrind); None: always asked
+SPANLESS_UNSAMPLED = _TraceBased if FAST_PATHS and SPAN_KEY is not None else None
 
 # the SDK's hash of an attribute set as its views key aggregations by; None: no histogram fast path on this SDK
 hash_attributes = _sdk_hash_attributes if FAST_PATHS else None
@@ -173,6 +185,15 @@ def sample_exemplar(aggregation: Any, value: float, time_ns: int, histogram: Any
                     attributes: dict[str, Any]) -> None:  # fmt: skip
     """Offer one value to the aggregation's exemplar reservoir, as ``aggregate`` does once the filter said yes."""
     aggregation._sample_exemplar(Measurement(value, time_ns, histogram, context, attributes), True)
+
+
+def meter_check(histogram: Any) -> Callable[[], bool] | None:
+    """What ``meter_enabled(histogram)`` asks, to be asked on each record without a frame of ours: the histogram's
+    bound ``_is_enabled`` (None: it has none, it always records)."""
+    try:
+        return histogram._is_enabled
+    except AttributeError:
+        return None
 
 
 def meter_enabled(histogram: Any) -> bool:

@@ -160,16 +160,8 @@ def test_events_that_only_look_like_the_usage_chunk_pass_to_the_sdk(server, orac
     assert len(taken) == 1 and taken[0]["usage"] == USAGE
 
 
-def test_an_event_that_is_not_json_fails_as_it_does_bare(server, oracle, telemetry, taken):
-    """The filter decodes each event in place of the SDK: text that does not decode is left to the SDK's own
-    ``json()``, so the caller gets the chunks before it and then the SDK's own error, as bare."""
-    events = [
-        (None, _chunk({"role": "assistant", "content": "Hi"}), False),
-        (None, '{"id": "chatcmpl-X", "choices": [', False),
-        (None, _chunk({}, "stop"), False),
-        (None, {**BASE, "choices": [], "usage": USAGE}, True),
-    ]
-    server.answer = _answer(events)
+def _read_to_an_error(server):
+    """A for loop over the stream that keeps each chunk, and a ``ValueError`` it raises (its type and message)."""
 
     def case(run):
         run.seen = []
@@ -180,7 +172,43 @@ def test_an_event_that_is_not_json_fails_as_it_does_bare(server, oracle, telemet
             except ValueError as error:
                 run.seen.append((type(error).__name__, str(error)))
 
-    ours = oracle(case)
+    return case
+
+
+# a value missing at the end (json's C scanner raises StopIteration there), a bad value, a key without its value
+@pytest.mark.parametrize("text", ['{"id": "chatcmpl-X", "choices": [', '{"id": }', '{"id"'])
+def test_an_event_that_is_not_json_fails_as_it_does_bare(server, oracle, telemetry, taken, text):
+    """The filter decodes each event in place of the SDK: text that does not decode is left to the SDK's own
+    ``json()``, so the caller gets the chunks before it and then the SDK's own error, as bare."""
+    events = [
+        (None, _chunk({"role": "assistant", "content": "Hi"}), False),
+        (None, text, False),
+        (None, _chunk({}, "stop"), False),
+        (None, {**BASE, "choices": [], "usage": USAGE}, True),
+    ]
+    server.answer = _answer(events)
+
+    ours = oracle(_read_to_an_error(server))
     assert ours.seen[-1][0] == "JSONDecodeError" and len(ours.seen) == 2
     assert taken == []  # the stream failed before the usage-only chunk
     one_call(telemetry, error="json.decoder.JSONDecodeError", priced=False)
+
+
+@pytest.mark.parametrize("after", [" ", "\t \t", "{}", "x", ' {"a": 1}'])
+def test_text_after_an_events_object_decodes_as_json_loads_does(server, oracle, telemetry, taken, after):
+    """The filter decodes with json's C scanner and takes its document only when the object ends the event's text;
+    anything after it goes to ``json.loads`` (whitespace: the same document; anything else: the SDK's own error, as
+    bare)."""
+    events = [
+        (None, _chunk({"role": "assistant", "content": "Hi"}), False),
+        (None, json.dumps(_chunk({"content": " there"})) + after, False),
+        (None, _chunk({}, "stop"), False),
+        (None, json.dumps({**BASE, "choices": [], "usage": USAGE}) + after, True),
+    ]
+    server.answer = _answer(events)
+
+    ours = oracle(_read_to_an_error(server))
+    if after.strip():
+        assert ours.seen[-1][0] == "JSONDecodeError" and len(ours.seen) == 2 and taken == []
+    else:
+        assert len(ours.seen) == 3 and len(taken) == 1 and taken[0]["usage"] == USAGE
