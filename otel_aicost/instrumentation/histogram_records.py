@@ -35,11 +35,10 @@ from weakref import WeakKeyDictionary
 from otel_aicost.export import sdk_internals
 from otel_aicost.export.sdk_internals import (
     CONTEXT_ONLY_FILTERS,
-    SPAN_KEY,
-    SPANLESS_UNSAMPLED,
     aggregate,
     aggregate_in_view,
     aggregate_value,
+    context_only_sampled,
     current_context,
     explicit_bucket_matches,
     histogram_consumer,
@@ -107,10 +106,7 @@ class Moment:
     def samples(self, exemplar_filter: Any, value: float, attributes: dict[str, Any]) -> bool:
         if type(exemplar_filter) in CONTEXT_ONLY_FILTERS:
             if self._filter is not exemplar_filter:
-                if type(exemplar_filter) is SPANLESS_UNSAMPLED and self.context.get(SPAN_KEY) is None:
-                    self._sampled = False  # its answer without its call (sdk_internals.SPANLESS_UNSAMPLED)
-                else:
-                    self._sampled = exemplar_filter.should_sample(value, self.now, attributes, self.context)
+                self._sampled = context_only_sampled(exemplar_filter, value, self.now, attributes, self.context)
                 self._filter = exemplar_filter
             return self._sampled
         return exemplar_filter.should_sample(value, self.now, attributes, self.context)

@@ -21,9 +21,8 @@ from typing import Any
 
 from otel_aicost.export.sdk_internals import (
     CONTEXT_ONLY_FILTERS,
-    SPAN_KEY,
-    SPANLESS_UNSAMPLED,
     aggregate_values,
+    context_only_sampled,
     meter_check,
 )
 from otel_aicost.instrumentation.histogram_records import AttributeSet, Moment, Recorder
@@ -66,10 +65,7 @@ class RecordPlan:
             return False
         exemplar_filter = self.filter
         if moment is None:  # a context-only filter (_learn): Moment.samples' question, asked once
-            if type(exemplar_filter) is SPANLESS_UNSAMPLED and context.get(SPAN_KEY) is None:
-                sampled = False  # its answer without its call (sdk_internals.SPANLESS_UNSAMPLED)
-            else:
-                sampled = exemplar_filter.should_sample(values[0], time_ns(), self.attributes, context)
+            sampled = context_only_sampled(exemplar_filter, values[0], time_ns(), self.attributes, context)
         elif moment._filter is exemplar_filter:  # asked already at this moment
             sampled = moment._sampled
         else:

@@ -53,6 +53,7 @@ from otel_aicost.export.sdk_internals.histograms import (
     aggregate_in_view,
     aggregate_value,
     aggregate_values,
+    context_only_sampled,
     exemplar_filter,
     explicit_bucket_matches,
     hash_attributes,
@@ -75,7 +76,7 @@ from otel_aicost.export.sdk_internals.spans import (
 __all__ = [
     "CHECKED_SDK_VERSIONS", "CONTEXT_ONLY_FILTERS", "FAST_PATHS", "SPAN_KEY", "SPANLESS_UNSAMPLED", "aggregate",
     "aggregate_in_view", "aggregate_value", "aggregate_values", "attach_context", "attribute_items",
-    "attributes_can_follow_start", "current_context", "exemplar_filter", "explicit_bucket_matches", "hash_attributes",
+    "attributes_can_follow_start", "context_only_sampled", "current_context", "exemplar_filter", "explicit_bucket_matches", "hash_attributes",
     "histogram_consumer", "measurements", "meter_check", "meter_enabled", "missing", "reader_storages",
     "reset_context", "reset_metric_state", "sample_exemplar", "set_resource_attribute", "span_attributes",
     "span_queue", "store_clean_span_attributes", "view_attribute_keys", "_span_usable",

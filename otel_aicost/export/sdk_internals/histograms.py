@@ -44,6 +44,16 @@ except ImportError:  # pragma: no cover - moved
 # instructions a call with no span around it, callgrind); None: always asked
 SPANLESS_UNSAMPLED = _TraceBased if FAST_PATHS and SPAN_KEY is not None else None
 
+
+def context_only_sampled(exemplar_filter: Any, value: float, now: int, attributes: Any, context: Any) -> bool:
+    """What a context-only exemplar filter (``CONTEXT_ONLY_FILTERS``) answers for a record in ``context``: the
+    trace-based filter's False for a context without a span known without its call (``SPANLESS_UNSAMPLED``), any
+    other answer asked of the filter. One place for the rule ``Moment.samples`` and ``RecordPlan.record`` both use."""
+    if type(exemplar_filter) is SPANLESS_UNSAMPLED and context.get(SPAN_KEY) is None:
+        return False
+    return exemplar_filter.should_sample(value, now, attributes, context)
+
+
 # the SDK's hash of an attribute set as its views key aggregations by; None: no histogram fast path on this SDK
 hash_attributes = _sdk_hash_attributes if FAST_PATHS else None
 _AGGREGATION_FIELDS = (
