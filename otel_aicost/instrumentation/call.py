@@ -17,6 +17,7 @@ from opentelemetry.trace import Status, StatusCode
 from otel_aicost import semconv
 from otel_aicost.budgets.rules import BudgetExceeded
 from otel_aicost.cost.call_cost import Cost
+from otel_aicost.export.sdk_internals import SPAN_KEY
 from otel_aicost.instrumentation.allocation import current_tags, inbound_tags, propagation
 from otel_aicost.instrumentation.attributes import end_attributes, error_type, metric_attributes, start_attributes
 from otel_aicost.instrumentation.endpoint import endpoint_at
@@ -33,11 +34,6 @@ from otel_aicost.instrumentation.usage import Usage
 
 _CALL_OPERATIONS = (semconv.OP_CHAT, semconv.OP_TEXT_COMPLETION, semconv.OP_EMBEDDINGS)
 
-try:  # the key trace.get_current_span() reads (opentelemetry-api 1.30 .. 1.45), read straight from the context the
-    # wrapper holds: a call with no span around it (the usual one) needs no lookup of a foreign call span
-    from opentelemetry.trace.propagation import _SPAN_KEY
-except ImportError:  # pragma: no cover - moved: ask the public function
-    _SPAN_KEY = None
 
 
 class Call:
@@ -98,7 +94,9 @@ class Call:
         if parent is None:
             parent = context.get_current()
         content = telemetry.content
-        if _SPAN_KEY is not None and parent.get(_SPAN_KEY) is None:  # no span around the call (get_current_span's
+        # SPAN_KEY (sdk_internals): the key trace.get_current_span() reads, read straight from the context the wrapper
+        # holds: a call with no span around it (the usual one) needs no lookup of a foreign call span (None: moved)
+        if SPAN_KEY is not None and parent.get(SPAN_KEY) is None:  # no span around the call (get_current_span's
             self.enriching = False  # INVALID_SPAN, which is not recording)
         else:
             outer = trace.get_current_span(parent)

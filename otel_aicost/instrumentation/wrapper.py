@@ -16,7 +16,7 @@ from opentelemetry.context import Context
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
 from otel_aicost import semconv
-from otel_aicost.export.sdk_internals import attach_context, current_context, reset_context
+from otel_aicost.export.sdk_internals import SPAN_KEY, attach_context, current_context, reset_context
 from otel_aicost.instrumentation.attributes import error_type
 from otel_aicost.instrumentation.call import Call
 from otel_aicost.instrumentation.request import without_injected_usage
@@ -30,11 +30,6 @@ from otel_aicost.instrumentation.telemetry import Telemetry
 # A key of the OpenTelemetry context we attach anyway, not a ContextVar of its own: its set and reset cost about
 # 2,100 instructions per call (callgrind, Python 3.12), the extra key in the context's copy next to nothing
 _IN_CALL_KEY = context.create_key("otel_aicost_in_call")
-
-try:  # the key trace.set_span_in_context() sets (opentelemetry-api 1.30 .. 1.45): the call's context in one copy
-    from opentelemetry.trace.propagation import _SPAN_KEY
-except ImportError:  # pragma: no cover - moved: ask the public functions
-    _SPAN_KEY = None
 
 try:  # the keys is_instrumentation_enabled() reads (opentelemetry-instrumentation 0.60b0 .. 0.66b0), read here from
     # the context each call fetches once anyway; test_chat checks both against suppress_instrumentation()
@@ -62,10 +57,11 @@ def _suppressed(parent: Context) -> bool:
 
 
 def _call_context(span: Any, parent: Context) -> Context:
-    """``parent`` with ``span`` current (``trace.set_span_in_context``) and marked as inside one of our calls."""
-    if _SPAN_KEY is None:  # pragma: no cover - depends on the API installed
+    """``parent`` with ``span`` current (``trace.set_span_in_context``: ``SPAN_KEY`` is the key it sets, its
+    context in one copy) and marked as inside one of our calls."""
+    if SPAN_KEY is None:  # pragma: no cover - depends on the API installed
         return context.set_value(_IN_CALL_KEY, True, trace.set_span_in_context(span, parent))
-    return Context({**parent, _SPAN_KEY: span, _IN_CALL_KEY: True})
+    return Context({**parent, SPAN_KEY: span, _IN_CALL_KEY: True})
 
 
 class Switch:
@@ -120,8 +116,8 @@ def sync_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any:
         if type(wrapped) is not MethodType:  # the SDK's own method: nothing wraps inside us
             wrapped = _bypass_inner_instrumentation(wrapped)
         span_context = attach_context(  # _call_context(call.span, parent), inline: a frame less on each call
-            Context({**parent, _SPAN_KEY: call.span, _IN_CALL_KEY: True})
-            if _SPAN_KEY is not None
+            Context({**parent, SPAN_KEY: call.span, _IN_CALL_KEY: True})
+            if SPAN_KEY is not None
             else _call_context(call.span, parent)
         )
         try:
@@ -168,8 +164,8 @@ def async_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any
         if type(wrapped) is not MethodType:  # the SDK's own method: nothing wraps inside us
             wrapped = _bypass_inner_instrumentation(wrapped)
         span_context = attach_context(  # _call_context(call.span, parent), inline: a frame less on each call
-            Context({**parent, _SPAN_KEY: call.span, _IN_CALL_KEY: True})
-            if _SPAN_KEY is not None
+            Context({**parent, SPAN_KEY: call.span, _IN_CALL_KEY: True})
+            if SPAN_KEY is not None
             else _call_context(call.span, parent)
         )
         try:

@@ -19,7 +19,9 @@ Two more, outside the table for their length: ``current_context``, ``attach_cont
 ``ContextVarsRuntimeContext``): ``context.get_current``/``attach``/``detach`` are two Python frames each around its
 C ``get``/``set``/``reset``; when missing, the API's functions. ``SPANLESS_UNSAMPLED`` knows what
 ``TraceBasedExemplarFilter.should_sample`` answers for a context without a span (``_SPAN_KEY`` absent: False), since
-no way asks it without its three frames; when missing, the filter is asked.
+no way asks it without its three frames; when missing, the filter is asked. ``SPAN_KEY`` (the API's ``_SPAN_KEY``,
+None when moved) is the one import of that key: the wrapper's call context, the call's no-span check and that
+shortcut.
 
 The two fast paths (span attributes, histogram records) are used only on an SDK within ``CHECKED_SDK_VERSIONS``
 (``FAST_PATHS``; a newer SDK takes the plain path until it is checked) and where every private they read is there
