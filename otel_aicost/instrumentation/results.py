@@ -83,16 +83,16 @@ def _read_raw(call: Call, raw: Any) -> None:
 
 def _wrap_stream(call: Call, stream: Any, state: StreamState | None = None) -> Any:
     """A stream in its proxy, with a tap on its HTTP response that ends the call when the response closes. In one
-    frame: the proxy and the tap are made by wrapt's C ``__init__``, the state set on them after; when we asked for
-    the usage, the state is put in place of the stream's SSE decoder (``usage_events.py``)."""
+    frame: the proxy and the tap are made by wrapt's C ``__init__``, the state set on them after; the state is put in
+    place of the stream's SSE decoder (``usage_events.py``: each event decoded once, the usage we asked for taken)."""
     if state is None:
         state = StreamState(call)
-    if state.injected:  # the usage we asked for, taken out of the events before the SDK builds them
-        try:
-            if swap_sse_decoder(stream, state):
-                state.unset_usage = False  # the events' "usage": null is taken out before the SDK builds chunks
-        except Exception:
-            report_internal_error("stream events")
+    try:  # each event decoded once in place of the SDK's json(); the usage we asked for taken out before the SDK
+        # builds it (usage_events.py)
+        if swap_sse_decoder(stream, state):
+            state.unset_usage = False  # the events' "usage": null we caused is taken out before the SDK builds chunks
+    except Exception:
+        report_internal_error("stream events")
     http_response = getattr(stream, "response", None)
     byte_stream = getattr(http_response, "stream", None)
     if byte_stream is not None and not isinstance(byte_stream, TAPS):  # a raw response's is tapped already

@@ -49,8 +49,8 @@ class StreamState(UsageEvents):
 
     A chunk costs little: a plain one (most of them: it only adds output) leaves its text and arrival time in two
     lists; the few others (the first, the last of each choice, the usage chunk) are read in full. The facts and the
-    chunk timings are folded once, when the stream ends. When we asked for the usage, the state is also the
-    stream's SSE decoder, its events filtered (``UsageEvents``: no object of its own)."""
+    chunk timings are folded once, when the stream ends. The state is also the stream's SSE decoder, its events
+    decoded once and, when we asked for the usage, filtered (``UsageEvents``: no object of its own)."""
 
     __slots__ = (
         "call", "read", "read_plain", "text_field", "injected", "unset_usage", "facts", "parts", "reasons",

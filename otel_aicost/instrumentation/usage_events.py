@@ -21,9 +21,13 @@ prototype deleting the null in a ``json()`` override on a re-classed event measu
 takes a null value and a missing key to the same ``field_get_default``, so the delete saves only the set field and
 one call, less than a class assignment and a Python ``json()`` a chunk cost.
 
-Used only when we asked for the usage; feature-detected and version-gated (``sdk.swap_sse_decoder``: the SDK's own
-decoder class, an event whose text is its ``_data`` and that takes an attribute); never raising into the stream (a
-failure is reported and the event passes as it came).
+When we did not ask for the usage (the caller asked for it itself, or no usage is asked), the events are only
+decoded, in a loop of their own: nothing deleted, nothing taken, the caller gets the usage-only chunk and every
+``"usage": null`` exactly as bare; the SDK's ``json()`` frames are gone all the same (round 14, ``bench/README.md``).
+
+Feature-detected and version-gated (``sdk.swap_sse_decoder``: the SDK's own decoder class, an event whose text is its
+``_data`` and that takes an attribute); never raising into the stream (a failure is reported and the event passes
+as it came).
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ class UsageEvents:
     True when taken (the SDK never sees it), False to let it pass."""
 
     __slots__ = ("decoder",)
+    injected: bool  # the state's: we asked for the usage (else the events are only decoded, none taken out)
 
     def take_usage_event(self, document: dict[str, Any]) -> bool:
         raise NotImplementedError
@@ -60,7 +65,24 @@ class UsageEvents:
     # Text that does not start a JSON object (``[DONE]``), or does not decode, passes as it came: the SDK decides.
 
     def iter_bytes(self, iterator: Iterator[bytes]) -> Iterator[Any]:
-        for event in self.decoder.iter_bytes(iterator):
+        events = self.decoder.iter_bytes(iterator)
+        if not self.injected:  # we did not ask for the usage: each event decoded, nothing taken out (a loop of its
+            # own, no test of the case per event)
+            for event in events:
+                try:
+                    data = event._data
+                    if data[:1] == "{":
+                        document, end = _scan(data, 0)
+                        if end != len(data):  # whitespace or more after the object: json.loads decides
+                            document = _loads(data)
+                        event.json = repeat(document).__next__
+                except (ValueError, StopIteration):  # not JSON: the SDK's own json() raises as it would bare
+                    pass
+                except Exception:
+                    report_internal_error("stream event")
+                yield event
+            return
+        for event in events:
             try:
                 data = event._data
                 if data[:1] == "{":
@@ -81,7 +103,23 @@ class UsageEvents:
             yield event
 
     async def aiter_bytes(self, iterator: AsyncIterator[bytes]) -> AsyncIterator[Any]:
-        async for event in self.decoder.aiter_bytes(iterator):
+        events = self.decoder.aiter_bytes(iterator)
+        if not self.injected:  # as iter_bytes
+            async for event in events:
+                try:
+                    data = event._data
+                    if data[:1] == "{":
+                        document, end = _scan(data, 0)
+                        if end != len(data):  # whitespace or more after the object: json.loads decides
+                            document = _loads(data)
+                        event.json = repeat(document).__next__
+                except (ValueError, StopIteration):  # not JSON: the SDK's own json() raises as it would bare
+                    pass
+                except Exception:
+                    report_internal_error("stream event")
+                yield event
+            return
+        async for event in events:
             try:
                 data = event._data
                 if data[:1] == "{":

@@ -1,7 +1,9 @@
 """The usage-only chunk we asked for, taken out of the SDK's events before it builds it (``usage_events.py``): the
 caller sees exactly the bare SDK's chunks (``exact``: values, fields set, JSON) on every way of reading a stream,
 in the demo's and the API's byte layouts, split across reads anywhere; the call is priced exactly from the usage
-the filter read; events that only look like it pass to the SDK untouched."""
+the filter read; events that only look like it pass to the SDK untouched. When the caller asks for the usage
+itself, the events are only decoded (once, in place of the SDK's ``json()``): the caller gets the usage-only chunk
+and every ``"usage": null``, exactly as bare."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import json
 
 import pytest
 
-from otel_aicost.instrumentation import stream_state
+from otel_aicost.instrumentation import stream_state, usage_events
 from tests.integration.adversarial.shapes import CHAT, chat_helpers, chat_kwargs, chat_reply, exact
 from tests.integration.adversarial.test_stream_exits import one_call
 from tests.support.scripted_openai import Recut, Reply, asked_usage, client, sse
@@ -32,11 +34,11 @@ def api_layout(data: bytes, asked: bool) -> bytes:
 
 
 def _parsed(api, run):
-    run.seen = [exact(c) for c in api.chat.completions.create(**chat_kwargs(stream=True))]
+    run.seen = [exact(c) for c in api.chat.completions.create(**chat_kwargs(stream=True, **run.extra))]
 
 
 def _next(api, run):
-    stream = api.chat.completions.create(**chat_kwargs(stream=True))
+    stream = api.chat.completions.create(**chat_kwargs(stream=True, **run.extra))
     run.seen = []
     while True:
         try:
@@ -46,7 +48,7 @@ def _next(api, run):
 
 
 def _helper(api, run):
-    with chat_helpers(api).stream(**chat_kwargs()) as stream:
+    with chat_helpers(api).stream(**chat_kwargs(**run.extra)) as stream:
         run.seen = [type(event).__name__ for event in stream]
         run.seen.append(exact(stream.get_final_completion()))
 
@@ -55,7 +57,8 @@ def _async(api, run):
     async def main():
         async_api = client(run.server, is_async=True)
         try:
-            run.seen = [exact(c) async for c in await async_api.chat.completions.create(**chat_kwargs(stream=True))]
+            chunks = await async_api.chat.completions.create(**chat_kwargs(stream=True, **run.extra))
+            run.seen = [exact(c) async for c in chunks]
         finally:
             await async_api.close()
 
@@ -69,6 +72,7 @@ def _async(api, run):
 
 WAYS = {"for_loop": _parsed, "next": _next, "helper": _helper, "async_for": _async}
 LAYOUTS = {"demo": None, "api": api_layout}
+ASKS = {"stream_options": {"include_usage": True}}  # the caller asks for the usage itself
 
 
 @pytest.fixture
@@ -85,9 +89,24 @@ def taken(monkeypatch):
     return seen
 
 
-def _case(server, way, transport=None):
+@pytest.fixture
+def decoded(monkeypatch):
+    """The events' texts the filter decoded with json's C scanner (in place of the SDK's json())."""
+    seen = []
+    scan = usage_events._scan
+
+    def spy(text, index):
+        seen.append(text)
+        return scan(text, index)
+
+    monkeypatch.setattr(usage_events, "_scan", spy)
+    return seen
+
+
+def _case(server, way, transport=None, **extra):
     def case(run):
         run.server = server
+        run.extra = extra
         with client(server, transport=transport) as api:
             WAYS[way](api, run)
 
@@ -106,11 +125,28 @@ def test_the_usage_chunk_never_reaches_the_sdk_and_the_caller_sees_the_bare_chun
 
 
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
-@pytest.mark.parametrize("sizes", [[1], [5], [1, 64, 2, 255]], ids=str)
-def test_events_split_across_reads(server, oracle, telemetry, taken, layout, sizes):
+@pytest.mark.parametrize("way", sorted(WAYS))
+def test_the_caller_asking_for_the_usage_gets_the_bare_chunks_from_events_decoded_once(
+    server, oracle, telemetry, taken, decoded, way, layout
+):
+    """The caller asked for the usage: nothing is taken out (the usage-only chunk and every ``"usage": null`` reach
+    the caller as bare: the same values and fields set), yet every event is decoded by the filter, once."""
     server.answer = chat_reply(transform=LAYOUTS[layout])
-    oracle(_case(server, "for_loop", Recut(sizes)))
-    assert len(taken) == 1
+    oracle(_case(server, way, **ASKS))
+    assert taken == []
+    # the bare run decodes nothing of ours; the instrumented run each chunk's event and the usage-only one
+    assert len(decoded) == len(CHAT.events) + 1
+    assert all('"usage"' in text for text in decoded)
+    one_call(telemetry)
+
+
+@pytest.mark.parametrize("asks", [False, True], ids=["we_ask", "caller_asks"])
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+@pytest.mark.parametrize("sizes", [[1], [5], [1, 64, 2, 255]], ids=str)
+def test_events_split_across_reads(server, oracle, telemetry, taken, layout, sizes, asks):
+    server.answer = chat_reply(transform=LAYOUTS[layout])
+    oracle(_case(server, "for_loop", Recut(sizes), **(ASKS if asks else {})))
+    assert len(taken) == (0 if asks else 1)
     one_call(telemetry)
 
 
@@ -148,26 +184,39 @@ LOOKALIKES = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(LOOKALIKES))
-def test_events_that_only_look_like_the_usage_chunk_pass_to_the_sdk(server, oracle, telemetry, taken, name):
+# the caller asking: the chunk with a usage not an object reaches it (and pydantic warns when it is dumped, bare too)
+@pytest.mark.parametrize(
+    ("name", "asks"),
+    [(name, False) for name in sorted(LOOKALIKES)]
+    + [(name, True) for name in sorted(LOOKALIKES) if name != "usage_not_an_object"],
+)
+def test_events_that_only_look_like_the_usage_chunk_pass_to_the_sdk(server, oracle, telemetry, taken, name, asks):
     events = [
         *LOOKALIKES[name],
         (None, _chunk({}, "stop"), False),
         (None, {**BASE, "choices": [], "usage": USAGE}, True),
     ]
     server.answer = _answer(events)
-    oracle(_case(server, "for_loop"))
-    assert len(taken) == 1 and taken[0]["usage"] == USAGE
+    oracle(_case(server, "for_loop", **(ASKS if asks else {})))
+    if asks:  # the caller's own usage chunk: it gets it, nothing taken
+        assert taken == [] and ours_usage(telemetry) == USAGE["completion_tokens"]
+    else:
+        assert len(taken) == 1 and taken[0]["usage"] == USAGE
 
 
-def _read_to_an_error(server):
+def ours_usage(telemetry):
+    """The output tokens the call's span reports."""
+    return telemetry.span().attributes["gen_ai.usage.output_tokens"]
+
+
+def _read_to_an_error(server, **extra):
     """A for loop over the stream that keeps each chunk, and a ``ValueError`` it raises (its type and message)."""
 
     def case(run):
         run.seen = []
         with client(server) as api:
             try:
-                for chunk in api.chat.completions.create(**chat_kwargs(stream=True)):
+                for chunk in api.chat.completions.create(**chat_kwargs(stream=True, **extra)):
                     run.seen.append(exact(chunk))
             except ValueError as error:
                 run.seen.append((type(error).__name__, str(error)))
@@ -176,8 +225,9 @@ def _read_to_an_error(server):
 
 
 # a value missing at the end (json's C scanner raises StopIteration there), a bad value, a key without its value
+@pytest.mark.parametrize("asks", [False, True], ids=["we_ask", "caller_asks"])
 @pytest.mark.parametrize("text", ['{"id": "chatcmpl-X", "choices": [', '{"id": }', '{"id"'])
-def test_an_event_that_is_not_json_fails_as_it_does_bare(server, oracle, telemetry, taken, text):
+def test_an_event_that_is_not_json_fails_as_it_does_bare(server, oracle, telemetry, taken, text, asks):
     """The filter decodes each event in place of the SDK: text that does not decode is left to the SDK's own
     ``json()``, so the caller gets the chunks before it and then the SDK's own error, as bare."""
     events = [
@@ -188,14 +238,15 @@ def test_an_event_that_is_not_json_fails_as_it_does_bare(server, oracle, telemet
     ]
     server.answer = _answer(events)
 
-    ours = oracle(_read_to_an_error(server))
+    ours = oracle(_read_to_an_error(server, **(ASKS if asks else {})))
     assert ours.seen[-1][0] == "JSONDecodeError" and len(ours.seen) == 2
     assert taken == []  # the stream failed before the usage-only chunk
     one_call(telemetry, error="json.decoder.JSONDecodeError", priced=False)
 
 
+@pytest.mark.parametrize("asks", [False, True], ids=["we_ask", "caller_asks"])
 @pytest.mark.parametrize("after", [" ", "\t \t", "{}", "x", ' {"a": 1}'])
-def test_text_after_an_events_object_decodes_as_json_loads_does(server, oracle, telemetry, taken, after):
+def test_text_after_an_events_object_decodes_as_json_loads_does(server, oracle, telemetry, taken, after, asks):
     """The filter decodes with json's C scanner and takes its document only when the object ends the event's text;
     anything after it goes to ``json.loads`` (whitespace: the same document; anything else: the SDK's own error, as
     bare)."""
@@ -207,8 +258,10 @@ def test_text_after_an_events_object_decodes_as_json_loads_does(server, oracle, 
     ]
     server.answer = _answer(events)
 
-    ours = oracle(_read_to_an_error(server))
+    ours = oracle(_read_to_an_error(server, **(ASKS if asks else {})))
     if after.strip():
         assert ours.seen[-1][0] == "JSONDecodeError" and len(ours.seen) == 2 and taken == []
+    elif asks:  # the caller's own usage chunk reaches it
+        assert len(ours.seen) == 4 and taken == [] and ours_usage(telemetry) == USAGE["completion_tokens"]
     else:
         assert len(ours.seen) == 3 and len(taken) == 1 and taken[0]["usage"] == USAGE
