@@ -227,7 +227,8 @@ class Pricer:
         return resolved
 
     def period_now(self) -> int:
-        """The current period of the cache: prices resolved in it hold while it is the same (``usual_end.py``)."""
+        """The current period of the cache: prices resolved in it hold while it is the same (``usual_end.plan_of``,
+        which reads ``period`` while ``_expires`` is ahead and calls this only when it is not)."""
         if time.time() >= self._expires:
             self._new_day()
         return self.period

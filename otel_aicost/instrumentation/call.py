@@ -20,14 +20,12 @@ from otel_aicost.cost.call_cost import Cost
 from otel_aicost.export.sdk_internals import SPAN_KEY
 from otel_aicost.instrumentation.allocation import current_tags, inbound_tags, propagation
 from otel_aicost.instrumentation.attributes import end_attributes, error_type, metric_attributes, start_attributes
-from otel_aicost.instrumentation.endpoint import endpoint_at
 from otel_aicost.instrumentation.facts import NO_FACTS, Facts
 from otel_aicost.instrumentation.metrics import Series, record_call
 from otel_aicost.instrumentation.outcome import complete, price, usage_of
 from otel_aicost.instrumentation.request import Request, request_params
 from otel_aicost.instrumentation.safety import report_internal_error
 from otel_aicost.instrumentation.scrub import report
-from otel_aicost.instrumentation.sdk import client_and_base_url
 from otel_aicost.instrumentation.span_writes import set_attributes, start_span
 from otel_aicost.instrumentation.surfaces import Surface
 from otel_aicost.instrumentation.usage import Usage
@@ -55,15 +53,24 @@ class Call:
         self.telemetry = telemetry
         # the request's facts: its profile (request.py), shared by every call of the surface to the endpoint with the
         # request model, streamed or not
-        endpoint = endpoint_at(*client_and_base_url(instance))
         model = kwargs.get("model")
         request_model = model if type(model) is str and model else None
         stream = kwargs.get("stream") is True
         profiles = telemetry.profiles
-        profile = profiles.known.get((id(surface), id(endpoint), request_model, stream))  # Profiles.get, a frame less
-        if profile is None:
-            profile = profiles.get(surface, endpoint, request_model, stream)
+        try:  # the usual resource's client and base URL, read directly (sdk.client_and_base_url, inline)
+            client = instance._client
+            url = client._base_url
+        except AttributeError:
+            client = url = None
+        # the profile of this client (at this base URL), surface, request model and stream: one lookup (Profiles.at
+        # without its frame; no endpoint looked up on the way); the weak reference tells a reused id apart
+        site = profiles.sites.get((id(client), id(surface), request_model, stream))
+        if site is not None and site[1] is url and url is not None and site[0]() is client:
+            profile = site[2]
+        else:
+            profile = profiles.at(surface, instance, request_model, stream)
         self.profile = profile
+        endpoint = profile.endpoint
         # what is sent: the caller's arguments, plus our stream_options (in extra_body) when we ask for the usage
         sent = (
             telemetry.stream_usage.ask(endpoint, kwargs)

@@ -7,12 +7,14 @@ that depend on nothing else) is its ``Profile``, built at the first such call an
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from typing import Any, Protocol
 
 from otel_aicost.config.settings import Deployment
 from otel_aicost.instrumentation.attributes import profile_attributes
-from otel_aicost.instrumentation.endpoint import Endpoint
+from otel_aicost.instrumentation.endpoint import Endpoint, endpoint_at
+from otel_aicost.instrumentation.sdk import client_and_base_url
 from otel_aicost.instrumentation.span_writes import all_plain
 from otel_aicost.instrumentation.surfaces import Surface
 
@@ -77,6 +79,29 @@ class Profiles:
         self.limit = limit
         # by (id(surface), id(endpoint), request model, stream): Call looks a known one up here first
         self.known: dict[tuple[int, int, str | None, bool], Profile] = {}
+        # by (id(client), id(surface), request model, stream): (a weak reference to the client, its base URL, the
+        # profile); Call looks a call site up here first (``at``)
+        self.sites: dict[tuple[int, int, str | None, bool], tuple[weakref.ref[Any], Any, Profile]] = {}
+
+    def at(self, surface: Surface, instance: Any, request_model: str | None, stream: bool) -> Profile:
+        """The profile of a call of ``surface`` on the SDK resource ``instance`` (its client's endpoint), kept by the
+        call site (client, surface, request model, stream) when the client is the usual one, weak-referenceable,
+        with a base URL: ``call.Call`` looks it up there first, with no endpoint looked up on the way (its two
+        frames and their lookups cost about 1.5k instructions a call, own_instructions.py). An entry holds its base
+        URL, checked by identity (a client given another base URL has another endpoint), and a weak reference to
+        its client (an id reused by another client is told apart)."""
+        client, url = client_and_base_url(instance)
+        profile = self.get(surface, endpoint_at(client, url), request_model, stream)
+        try:
+            usual = instance._client is client and client._base_url is url and url is not None
+            reference = weakref.ref(client) if usual else None
+        except (AttributeError, TypeError):  # not the usual resource, or a client without weak references
+            reference = None
+        if reference is not None:
+            if len(self.sites) >= self.limit:
+                self.sites = {}
+            self.sites[(id(client), id(surface), request_model, stream)] = (reference, url, profile)
+        return profile
 
     def get(self, surface: Surface, endpoint: Endpoint, request_model: str | None, stream: bool) -> Profile:
         key = (id(surface), id(endpoint), request_model, stream)
@@ -84,7 +109,7 @@ class Profiles:
         if profile is None:
             profile = Profile(self.pricer, surface, endpoint, request_model, stream)
             if len(self.known) >= self.limit:
-                self.known = {}
+                self.known, self.sites = {}, {}
             self.known[key] = profile
         return profile
 

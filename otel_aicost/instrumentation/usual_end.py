@@ -61,7 +61,16 @@ class UsualEnd:
 def end_usual(call: Any, response: Any) -> bool:
     """End ``call`` with the parsed ``response`` if both are usual (see the module): True if the call ended here."""
     read_usual = call.profile.surface.read_usual
-    if read_usual is None or call.first_chunk_at is not None or declines(call):
+    if (read_usual is None or call.first_chunk_at is not None or call.ended or call.enriching
+            or call.reservation is not None):  # fmt: skip  (declines, inline: a frame less on each call)
+        return False
+    telemetry = call.telemetry
+    budgets = telemetry.budgets
+    if (
+        (budgets is not None and budgets.has_budgets)
+        or telemetry.content.enabled
+        or telemetry.pricer.outputs is not None
+    ):
         return False
     duration = time.perf_counter() - call.start
     try:
@@ -81,7 +90,8 @@ def end_usual(call: Any, response: Any) -> bool:
 
 
 def declines(call: Any) -> bool:
-    """Does a call of this kind take the general end whatever its reply (see the module)?"""
+    """Does a call of this kind take the general end whatever its reply (see the module)? (``end_usual`` asks the
+    same inline.)"""
     if call.ended or call.enriching or call.reservation is not None:
         return True
     telemetry = call.telemetry
@@ -101,7 +111,9 @@ def plan_of(call: Any, response_model: str | None, tier: str | None, source: str
     requested = request.params.get("service_tier")
     tags = telemetry.metric_tags.admitted(request.tags) if request.tags else ()
     key = (response_model, tier, requested if type(requested) is str else None, tags, source)
-    period = telemetry.pricer.period_now()
+    pricer = telemetry.pricer
+    period = pricer.period if pricer._expires > time.time() else pricer.period_now()  # Pricer.period_now, its frame
+    # only when a period ends
     ends = request.profile.usual_ends
     plan = ends.get(key)
     if plan is None or plan.period != period:

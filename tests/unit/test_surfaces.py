@@ -156,3 +156,23 @@ def test_endpoint_rejecting_stream_options_gets_the_original_request(telemetry, 
     chunks = list(client(recorder).chat.completions.create(model="gpt-4o-mini", messages=[], stream=True))
     assert len(chunks) == 5 and len(recorder.bodies) == 2
     assert len(telemetry.spans()) == 1
+
+
+def test_a_call_site_follows_its_client_to_another_base_url(telemetry, instrumented):
+    """The profile kept per call site (client, surface, model: ``request.Profiles.at``) is the one of the client's
+    base URL at the call: a base URL changed between calls, or another client of the same kind, gets its own."""
+    reply = lambda request: json_response(payloads.chat_completion())  # noqa: E731
+    first = client(reply, base_url="https://one.example.com/v1/")
+    second = client(reply, base_url="https://two.example.com/v1/")
+    messages = [{"role": "user", "content": "hi"}]
+    for api in (first, second, first):
+        api.chat.completions.create(model="gpt-4o-mini", messages=messages)
+    first.base_url = "https://three.example.com/v1/"
+    first.chat.completions.create(model="gpt-4o-mini", messages=messages)
+    first.base_url = "https://myres.openai.azure.com/openai/v1/"
+    first.chat.completions.create(model="gpt-4o-mini", messages=messages)
+    spans = telemetry.spans()
+    assert [span.attributes["server.address"] for span in spans] == [
+        "one.example.com", "two.example.com", "one.example.com", "three.example.com", "myres.openai.azure.com",
+    ]  # fmt: skip
+    assert [span.attributes["gen_ai.provider.name"] for span in spans] == ["openai"] * 4 + ["azure.ai.openai"]
