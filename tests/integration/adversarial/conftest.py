@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from otel_aicost.instrumentation import usage_events
 from tests.support.scripted_openai import ScriptedServer
 
 
@@ -18,6 +19,21 @@ from tests.support.scripted_openai import ScriptedServer
 def server():
     with ScriptedServer() as running:
         yield running
+
+
+@pytest.fixture
+def decoded(monkeypatch):
+    """The events' texts json's C scanner decoded in place of the SDK's ``json()`` (``usage_events.py``; the
+    instrumented run only)."""
+    seen = []
+    scan = usage_events._scan
+
+    def spy(text, index):
+        seen.append(text)
+        return scan(text, index)
+
+    monkeypatch.setattr(usage_events, "_scan", spy)
+    return seen
 
 
 @dataclass

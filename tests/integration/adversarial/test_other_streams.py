@@ -12,7 +12,7 @@ import json
 import openai
 import pytest
 
-from otel_aicost.instrumentation import safety, usage_events
+from otel_aicost.instrumentation import safety
 from tests.integration.adversarial.shapes import CHAT, chat_helpers, chat_kwargs, chat_reply, exact
 from tests.integration.conformance.recordings import STREAMS
 from tests.support.mock_openai import httpx
@@ -63,20 +63,6 @@ def run_async(main):
     finally:
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
-
-
-@pytest.fixture
-def decoded(monkeypatch):
-    """The events' texts json's C scanner decoded in place of the SDK's ``json()`` (the instrumented run only)."""
-    seen = []
-    scan = usage_events._scan
-
-    def spy(text, index):
-        seen.append(text)
-        return scan(text, index)
-
-    monkeypatch.setattr(usage_events, "_scan", spy)
-    return seen
 
 
 # --- the ways of opening a stream ------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from otel_aicost.instrumentation import stream_state, usage_events
+from otel_aicost.instrumentation import stream_state
 from tests.integration.adversarial.shapes import CHAT, chat_helpers, chat_kwargs, chat_reply, exact
 from tests.integration.adversarial.test_stream_exits import one_call
 from tests.support.scripted_openai import Recut, Reply, asked_usage, client, sse
@@ -86,20 +86,6 @@ def taken(monkeypatch):
         return original(self, document)
 
     monkeypatch.setattr(stream_state.StreamState, "take_usage_event", spy)
-    return seen
-
-
-@pytest.fixture
-def decoded(monkeypatch):
-    """The events' texts the filter decoded with json's C scanner (in place of the SDK's json())."""
-    seen = []
-    scan = usage_events._scan
-
-    def spy(text, index):
-        seen.append(text)
-        return scan(text, index)
-
-    monkeypatch.setattr(usage_events, "_scan", spy)
     return seen
 
 
