@@ -61,16 +61,7 @@ class UsualEnd:
 def end_usual(call: Any, response: Any) -> bool:
     """End ``call`` with the parsed ``response`` if both are usual (see the module): True if the call ended here."""
     read_usual = call.profile.surface.read_usual
-    if (read_usual is None or call.first_chunk_at is not None or call.ended or call.enriching
-            or call.reservation is not None):  # fmt: skip  (declines, inline: a frame less on each call)
-        return False
-    telemetry = call.telemetry
-    budgets = telemetry.budgets
-    if (
-        (budgets is not None and budgets.has_budgets)
-        or telemetry.content.enabled
-        or telemetry.pricer.outputs is not None
-    ):
+    if read_usual is None or call.first_chunk_at is not None or declines(call):
         return False
     duration = time.perf_counter() - call.start
     try:
@@ -90,8 +81,8 @@ def end_usual(call: Any, response: Any) -> bool:
 
 
 def declines(call: Any) -> bool:
-    """Does a call of this kind take the general end whatever its reply (see the module)? (``end_usual`` asks the
-    same inline.)"""
+    """Does a call of this kind take the general end whatever its reply (see the module)? ``end_usual`` and
+    ``usual_stream_end`` both ask here."""
     if call.ended or call.enriching or call.reservation is not None:
         return True
     telemetry = call.telemetry
