@@ -3,6 +3,7 @@ the real API sends), and how a caller's object is compared with the bare SDK's: 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from decimal import Decimal
 from typing import Any
@@ -14,6 +15,16 @@ CHAT = STREAMS["chat_stream"]  # 7 content pieces, usage (19, 7, 0) on the usage
 MESSAGES = [{"role": "user", "content": "What is the weather in Paris?"}]
 CHAT_TEXT = CHAT.text
 CHAT_COST = expected_cost("gpt-4o-mini", 19, 7)  # typed-in prices (recordings.PRICES), not the pricer's
+
+
+def run_async(main: Any) -> None:
+    """Run the coroutine function ``main`` on a loop of its own, its async generators (the SDK's too) finished."""
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(main())
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
 
 
 def chat_kwargs(**extra: Any) -> dict[str, Any]:

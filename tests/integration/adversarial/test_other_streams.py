@@ -13,7 +13,7 @@ import openai
 import pytest
 
 from otel_aicost.instrumentation import safety
-from tests.integration.adversarial.shapes import CHAT, chat_helpers, chat_kwargs, chat_reply, exact
+from tests.integration.adversarial.shapes import CHAT, chat_helpers, chat_kwargs, chat_reply, exact, run_async
 from tests.integration.conformance.recordings import STREAMS
 from tests.support.mock_openai import httpx
 from tests.support.scripted_openai import Recut, Reply, asked_usage, client, sse
@@ -54,15 +54,6 @@ async def aseen_of(items, run):
             run.seen.append(exact(item))
     except Exception as error:
         run.seen.append(failure(error))
-
-
-def run_async(main):
-    loop = asyncio.new_event_loop()
-    try:
-        loop.run_until_complete(main())
-    finally:
-        loop.run_until_complete(loop.shutdown_asyncgens())
-        loop.close()
 
 
 # --- the ways of opening a stream ------------------------------------------------------------------------------------

@@ -7,13 +7,12 @@ and every ``"usage": null``, exactly as bare."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import pytest
 
 from otel_aicost.instrumentation import stream_state
-from tests.integration.adversarial.shapes import CHAT, chat_helpers, chat_kwargs, chat_reply, exact
+from tests.integration.adversarial.shapes import CHAT, chat_helpers, chat_kwargs, chat_reply, exact, run_async
 from tests.integration.adversarial.test_stream_exits import one_call
 from tests.support.scripted_openai import Recut, Reply, asked_usage, client, sse
 
@@ -62,12 +61,7 @@ def _async(api, run):
         finally:
             await async_api.close()
 
-    loop = asyncio.new_event_loop()
-    try:
-        loop.run_until_complete(main())
-    finally:
-        loop.run_until_complete(loop.shutdown_asyncgens())
-        loop.close()
+    run_async(main)
 
 
 WAYS = {"for_loop": _parsed, "next": _next, "helper": _helper, "async_for": _async}
