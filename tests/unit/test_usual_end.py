@@ -80,6 +80,28 @@ def test_a_usual_reply_gives_the_readers_facts(name: str) -> None:
             assert facts_of(reply) == shared.read_choices_response(response)
 
 
+class _OwnChatCompletion(ChatCompletion):
+    """Not openai's own class: its fields read from its ``__dict__`` (the other path of ``choices_reply``)."""
+
+
+@pytest.mark.parametrize("name", sorted(_chat_bodies()))
+def test_a_reply_read_by_attribute_is_the_reply_read_from_its_dict(name: str) -> None:
+    body = _chat_bodies()[name]
+    for drop in (None, "id", "service_tier"):
+        changed = copy.deepcopy(body)
+        if drop is not None:
+            changed.pop(drop, None)
+        own = ChatCompletion.construct(**copy.deepcopy(changed))  # openai's construct: a missing field None
+        other = _OwnChatCompletion.construct(**copy.deepcopy(changed))
+        assert choices_reply(own) == choices_reply(other)
+        if drop is not None:  # no such field at all (absent from the model's __dict__): declined by attribute
+            own.__dict__.pop(drop)  # (the general read reads it: test_a_usual_reply_gives_the_readers_facts)
+            other.__dict__.pop(drop)
+            assert choices_reply(own) is None
+            assert (choices_reply(other) is None) is (drop == "id" or choices_reply(_OwnChatCompletion.construct(
+                **copy.deepcopy(body))) is None)  # a legacy completion has no service_tier: read without it
+
+
 def _embeddings_bodies() -> dict[str, tuple[dict, bool]]:
     """name: (body, whether a usual reply is read from it)."""
     plain = payloads.embeddings(dimensions=5, prompt_tokens=9)

@@ -10,7 +10,8 @@ import pytest
 from openai.types import CompletionUsage
 
 from otel_aicost.instrumentation.surfaces import shared
-from otel_aicost.instrumentation.surfaces.usual_usage import usual_usage
+from otel_aicost.instrumentation.surfaces import usual_usage as usual_usage_module
+from otel_aicost.instrumentation.surfaces.usual_usage import chat_counts, usual_counts, usual_usage
 
 CHAT_NAMES = ("prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details")
 RESPONSES_NAMES = ("input_tokens", "output_tokens", "input_tokens_details", "output_tokens_details")
@@ -68,6 +69,14 @@ ODD = {
     "details a list": _chat(prompt_tokens_details=[1, 2]),
     "details a string": _chat(completion_tokens_details="x"),
     "audio as a bool": _chat(prompt_tokens_details__audio_tokens=True),
+    "image tokens out (undeclared on openai 3.60)": _chat(completion_tokens_details__image_tokens=2),
+    "image tokens out zero": _chat(completion_tokens_details__image_tokens=0),
+    "cache writes zero": _chat(prompt_tokens_details__cache_write_tokens=0),
+    "text tokens (declared, not priced)": _chat(prompt_tokens_details__text_tokens=5),
+    "an extra field on the input details": _chat(prompt_tokens_details__something_new=1),
+    "reasoning missing": _chat(completion_tokens_details={"audio_tokens": 0}),
+    "completion as a float": _chat(completion_tokens=48.0),
+    "reasoning as a string": _chat(completion_tokens_details__reasoning_tokens="4"),
 }
 
 
@@ -137,3 +146,29 @@ def test_responses_usage(details: dict) -> None:
     responses = pytest.importorskip("openai.types.responses", reason="openai 1.40 has no Responses API types")
     body = {"input_tokens": 30, "output_tokens": 20, "total_tokens": 50, **details}
     _same(responses.ResponseUsage.construct(**copy.deepcopy(body)), RESPONSES_NAMES)
+
+
+@pytest.mark.parametrize("name", sorted({**USUAL, **ODD}))
+def test_chat_counts_answers_as_usual_counts(name: str) -> None:
+    """``chat_counts`` (by attribute on openai's own classes) against ``usual_counts`` (the models' dicts): the same
+    answer on every shape, constructed, validated and as decoded JSON."""
+    body = {**USUAL, **ODD}[name]
+    for usage in [*_models(body), copy.deepcopy(body)]:
+        assert chat_counts(usage) == usual_counts(usage, *CHAT_NAMES)
+
+
+def test_chat_counts_reads_openais_own_classes_by_attribute(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On an openai whose usage classes declare what it reads, a usual usage is read without ``usual_counts``; any
+    other object is read by it."""
+    if usual_usage_module._CHAT_CLASSES is None:
+        pytest.skip("this openai's usage classes are read by usual_counts (openai 1.40: details are extra dicts)")
+    usual = CompletionUsage.construct(**_chat(prompt_tokens_details__cached_tokens=16,
+                                              completion_tokens_details__reasoning_tokens=40))  # fmt: skip
+    extra = CompletionUsage.construct(**_chat(something_new=3))
+    expected = usual_counts(usual, *CHAT_NAMES)
+    asked = []
+    monkeypatch.setattr(usual_usage_module, "usual_counts", lambda *args: asked.append(args) or "dict reader")
+    assert chat_counts(usual) == expected == (24, 48, 16, 40)
+    assert asked == []
+    assert chat_counts(extra) == "dict reader" and len(asked) == 1
+    assert chat_counts(copy.deepcopy(USUAL_CHAT)) == "dict reader"
