@@ -54,7 +54,8 @@ def _facts(call: Call, response: Any) -> Facts:
         return NO_FACTS
 
 
-def _read(call: Call, response: Any) -> None:
+def read_parsed(call: Call, response: Any) -> None:
+    """End ``call`` with the facts of the parsed ``response``, read by its surface's general reader."""
     call.succeed(_facts(call, response))
 
 
@@ -78,7 +79,7 @@ def _read_raw(call: Call, raw: Any) -> None:
     except Exception as error:
         end_failed(call, error)
         return
-    _read(call, parsed)
+    read_parsed(call, parsed)
 
 
 def _wrap_stream(call: Call, stream: Any, state: StreamState | None = None) -> Any:
@@ -108,17 +109,19 @@ def _wrap_parsed(call: Call, parsed: Any, state: StreamState | None = None) -> A
     """Read a parsed result, or wrap it if it is a stream; return what the caller gets."""
     if isinstance(parsed, (Stream, AsyncStream)):
         return _wrap_stream(call, parsed, state)
-    _read(call, parsed)
+    read_parsed(call, parsed)
     return parsed
 
 
 def handle_result(call: Call, result: Any) -> Any:
-    """What the caller gets back for ``result`` (sync and async clients alike; nothing here awaits)."""
+    """What the caller gets back for ``result`` (sync and async clients alike; nothing here awaits). The wrapper
+    ends a parsed object of a type in ``PARSED_TYPES`` itself, as the first branch here does (a frame less on each
+    call)."""
     try:
-        if type(result) in _PARSED_TYPES or _parsed(result):  # a parsed object (the usual result): read, handed
+        if type(result) in PARSED_TYPES or _parsed(result):  # a parsed object (the usual result): read, handed
             # back as it is
             if not end_usual(call, result):
-                _read(call, result)
+                read_parsed(call, result)
             return result
         if isinstance(result, LegacyAPIResponse):
             if call.profile.stream:
@@ -131,9 +134,15 @@ def handle_result(call: Call, result: Any) -> Any:
             return RawResponseProxy(result, call)
         return _wrap_stream(call, result)  # the rest of _NOT_PARSED: a stream
     except Exception:
-        report_internal_error("result")
-        _end_quietly(call)
+        result_failed(call)
         return result
+
+
+def result_failed(call: Call) -> None:
+    """Our code failed on the call's result: reported, and the call ended without facts (the caller still gets the
+    result as it is)."""
+    report_internal_error("result")
+    _end_quietly(call)
 
 
 def _classes(*kinds: Any) -> tuple[type, ...]:
@@ -145,7 +154,7 @@ def _classes(*kinds: Any) -> tuple[type, ...]:
 _NOT_PARSED = _classes(LegacyAPIResponse, AsyncAPIResponse, APIResponse, Stream, AsyncStream)
 # the types of parsed results seen (an isinstance against the five classes costs about 2,600 instructions, a set
 # lookup of the type a fifth of that; callgrind); a type whose instances claim another class (a proxy) is never kept
-_PARSED_TYPES: set[type] = set()
+PARSED_TYPES: set[type] = set()
 _MAX_PARSED_TYPES = 256
 
 
@@ -155,9 +164,9 @@ def _parsed(result: Any) -> bool:
         return False
     kind = type(result)
     if result.__class__ is kind:
-        if len(_PARSED_TYPES) >= _MAX_PARSED_TYPES:
-            _PARSED_TYPES.clear()
-        _PARSED_TYPES.add(kind)
+        if len(PARSED_TYPES) >= _MAX_PARSED_TYPES:
+            PARSED_TYPES.clear()
+        PARSED_TYPES.add(kind)
     return True
 
 
@@ -213,7 +222,7 @@ class RawResponseProxy(wrapt.ObjectProxy):  # type: ignore[misc]
         if document is None:
             _end_quietly(call)
         else:
-            _read(call, document)
+            read_parsed(call, document)
 
     def close(self) -> Any:
         try:

@@ -20,11 +20,12 @@ from otel_aicost.export.sdk_internals import SPAN_KEY, attach_context, current_c
 from otel_aicost.instrumentation.attributes import error_type
 from otel_aicost.instrumentation.call import Call
 from otel_aicost.instrumentation.request import without_injected_usage
-from otel_aicost.instrumentation.results import end_failed, handle_result
+from otel_aicost.instrumentation.results import PARSED_TYPES, end_failed, handle_result, read_parsed, result_failed
 from otel_aicost.instrumentation.safety import guard, report_internal_error
 from otel_aicost.instrumentation.sdk import inner_wrapper
 from otel_aicost.instrumentation.surfaces import Surface
 from otel_aicost.instrumentation.telemetry import Telemetry
+from otel_aicost.instrumentation.usual_end import end_usual
 
 # set in the context each SDK call runs in (``_call_context``): a call made inside one of ours passes straight through.
 # A key of the OpenTelemetry context we attach anyway, not a ContextVar of its own: its set and reset cost about
@@ -136,6 +137,13 @@ def sync_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any:
                 reset_context(span_context)
             except Exception:  # a token it cannot reset: the API's detach fails the same way and logs it
                 context.detach(span_context)
+        if type(result) in PARSED_TYPES:  # results.handle_result's usual case, inline: a frame less on each call
+            try:
+                if not end_usual(call, result):
+                    read_parsed(call, result)
+            except Exception:
+                result_failed(call)
+            return result
         return handle_result(call, result)
 
     return wrapper
@@ -184,6 +192,13 @@ def async_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any
                 reset_context(span_context)
             except Exception:  # a token it cannot reset: the API's detach fails the same way and logs it
                 context.detach(span_context)
+        if type(result) in PARSED_TYPES:  # results.handle_result's usual case, inline: a frame less on each call
+            try:
+                if not end_usual(call, result):
+                    read_parsed(call, result)
+            except Exception:
+                result_failed(call)
+            return result
         return handle_result(call, result)
 
     return wrapper

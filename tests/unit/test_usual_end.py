@@ -23,7 +23,7 @@ from otel_aicost.cost.call_cost import PricingRequest
 from otel_aicost.cost.pricer import Pricer
 from otel_aicost.cost.pricing import genai_data
 from otel_aicost.cost.token_costs import EXACT
-from otel_aicost.instrumentation import results, usual_end
+from otel_aicost.instrumentation import results, usual_end, wrapper
 from otel_aicost.instrumentation.surfaces import embeddings, shared
 from otel_aicost.instrumentation.surfaces.usual_reply import choices_reply, facts_of
 from tests.support import mock_openai, payloads
@@ -253,7 +253,7 @@ def test_the_usual_end_exports_what_the_general_end_exports(name: str, instrumen
         taken = False
     both_ends_export_alike(
         telemetry, instrument, monkeypatch, config, lambda: _calls(body, kwargs, azure), _exported,
-        taken=taken, step=(usual_end, "end_in_one_step"), off=(results, "end_usual"),
+        taken=taken, step=(usual_end, "end_in_one_step"), off=USUAL_END_OFF,
     )  # fmt: skip
 
 
@@ -274,18 +274,22 @@ def test_an_attribute_written_during_the_call_keeps_the_general_order(written: s
             client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
 
     spans = both_ends_export_alike(telemetry, instrument, monkeypatch, {}, calls, _exported, taken=True,
-                                   step=(usual_end, "end_in_one_step"), off=(results, "end_usual"))  # fmt: skip
+                                   step=(usual_end, "end_in_one_step"), off=USUAL_END_OFF)  # fmt: skip
     keys = [key for key, _ in spans[0][1]]
     assert keys.count(written) == 1
     if written == semconv.RESPONSE_MODEL:
         assert keys.index(semconv.RESPONSE_ID) < keys.index(written)
 
 
+# where the wrapper and results.handle_result ask for the usual end: each made to answer False turns it off
+USUAL_END_OFF = ((results, "end_usual"), (wrapper, "end_usual"))
+
+
 def both_ends_export_alike(telemetry, instrument, monkeypatch, config: dict, calls, exported_of, *, taken: bool,
                            step: tuple, off: tuple) -> list:  # fmt: skip
     """Make ``calls`` with the one-step end on (its ``step``, a (module, name), must be reached if ``taken``, else
-    not), then again with it ``off`` (a (module, name) made to answer False) on fresh providers: the same spans and
-    metric points (``exported_of``). The spans of the first run."""
+    not), then again with it ``off`` (each (module, name) made to answer False; the step must then not be reached)
+    on fresh providers: the same spans and metric points (``exported_of``). The spans of the first run."""
     made = []
     module, name = step
     original = getattr(module, name)
@@ -296,7 +300,9 @@ def both_ends_export_alike(telemetry, instrument, monkeypatch, config: dict, cal
     assert bool(made) is taken, f"the one-step end {'was not' if taken else 'was'} taken"
     instrumentor.uninstrument()
 
-    monkeypatch.setattr(*off, lambda *args: False)
+    for place in off:
+        monkeypatch.setattr(*place, lambda *args: False)
+    reached = len(made)
     general_telemetry = _fresh(telemetry)
     general_instrumentor = general_telemetry[1](**config)
     try:
@@ -304,6 +310,7 @@ def both_ends_export_alike(telemetry, instrument, monkeypatch, config: dict, cal
         general = exported_of(general_telemetry[0])
     finally:
         general_instrumentor.uninstrument()
+    assert len(made) == reached, "the one-step end was taken with it switched off"
     assert usual[0] == general[0]
     assert usual[1] == general[1]
     assert json.dumps(usual[1], default=str) == json.dumps(general[1], default=str)

@@ -142,7 +142,7 @@ def test_the_usual_stream_end_exports_what_the_general_end_exports(name: str, in
     options, kwargs, how, config, taken = SCENARIOS[name]
     spans = both_ends_export_alike(
         telemetry, instrument, monkeypatch, config, lambda: _calls(options, kwargs, how), _exported,
-        taken=taken, step=(usual_stream_end, "end_in_one_step"), off=(stream_state, "end_usual_stream"),
+        taken=taken, step=(usual_stream_end, "end_in_one_step"), off=((stream_state, "end_usual_stream"),),
     )  # fmt: skip
     assert len(spans) == 3
     if how.endswith("cut") and "unknown" not in name:
