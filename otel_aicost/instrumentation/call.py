@@ -17,7 +17,7 @@ from opentelemetry.trace import Status, StatusCode
 from otel_aicost import semconv
 from otel_aicost.budgets.rules import BudgetExceeded
 from otel_aicost.cost.call_cost import Cost
-from otel_aicost.export.sdk_internals import SPAN_KEY
+from otel_aicost.export.sdk_internals import SPAN_KEY, start_plain_span
 from otel_aicost.instrumentation.allocation import current_tags, inbound_tags, propagation
 from otel_aicost.instrumentation.attributes import end_attributes, error_type, metric_attributes, start_attributes
 from otel_aicost.instrumentation.facts import NO_FACTS, Facts
@@ -116,8 +116,12 @@ class Call:
             prepared = None if tags or content.on_span else profile.start_attributes(params)
             # (attributes.start_attributes' usual answer asked here: a frame less on each call)
             attributes, plain = prepared if prepared is not None else start_attributes(self, content)
-            # start_count: how many attributes the span holds after its start, if known (span_writes.start_span)
-            self.span, self.start_count = start_span(telemetry.tracer, profile.span_name, parent, attributes, plain)
+            # start_count: how many attributes the span holds after its start, if known (span_writes.start_span; plain
+            # ones started by sdk_internals.start_plain_span directly: a frame less on each call)
+            if plain:
+                self.span, self.start_count = start_plain_span(telemetry.tracer, profile.span_name, parent, attributes)
+            else:
+                self.span, self.start_count = start_span(telemetry.tracer, profile.span_name, parent, attributes, plain)
         if telemetry.gateway_headers is not None:  # opt-in: tags and trace context for an API gateway
             self.kwargs = telemetry.gateway_headers.add(self.kwargs, tags, self.span)
 

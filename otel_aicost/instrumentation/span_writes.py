@@ -17,29 +17,21 @@ from typing import Any
 
 from opentelemetry.trace import SpanKind
 
-from otel_aicost.export.sdk_internals import attributes_can_follow_start, store_clean_span_attributes
+from otel_aicost.export.sdk_internals import start_plain_span, store_clean_span_attributes
 
 
 def start_span(tracer: Any, name: str, parent: Any, attributes: Mapping[str, Any], plain: bool | None = None
                ) -> tuple[Any, int]:  # fmt: skip
     """``tracer.start_span(name, context=parent, kind=CLIENT, attributes=attributes)``, exported the same, and how
     many attributes the span holds when we know it exactly (-1 when not: the sampler and span processors may have
-    changed them). Where neither the sampler nor a span processor's ``on_start`` can see the difference
-    (``sdk_internals.attributes_can_follow_start``) and the values are plain, the span starts without attributes and
-    they are stored as clean values at once: the SDK would clean every one of them (about half the cost of
-    starting a chat call's span). ``plain``: whether every key and value is plain, if the caller knows it
-    (``attributes.start_attributes``: each part checked once where it is made); None: checked here."""
+    changed them). Plain values (``plain``: whether every key and value is, if the caller knows it, as
+    ``attributes.start_attributes`` does; None: checked here) start through ``sdk_internals.start_plain_span``, stored
+    as clean values where nothing can see the difference (``call.Call`` asks it directly for plain ones)."""
     if plain is None:
         plain = all_plain(attributes)
-    if not (plain and attributes_can_follow_start(tracer)):
+    if not plain:
         return tracer.start_span(name, context=parent, kind=SpanKind.CLIENT, attributes=attributes), -1
-    span = tracer.start_span(name, context=parent, kind=SpanKind.CLIENT)
-    # no is_recording() asked first (an SDK frame per call): the store refuses a span that is not the SDK's recording
-    # one, and a non-recording span's set_attributes does nothing
-    if not store_clean_span_attributes(span, attributes, fresh=True):
-        span.set_attributes(attributes)
-        return span, -1
-    return span, len(attributes)
+    return start_plain_span(tracer, name, parent, attributes)
 
 
 def set_attributes(span: Any, attributes: Mapping[str, Any]) -> None:

@@ -165,7 +165,7 @@ def end_in_one_step(call: Any, plan: UsualEnd, reply: Any, duration: float, firs
             attributes[semconv.COST_INPUT] = input_cost / divisor
             attributes[semconv.COST_OUTPUT] = output_cost / divisor
             # its keys are none of the start's (Profile.start_attributes): not looked up while the span holds only those
-            if not (plan.plain and store_clean_span_attributes(span, attributes, False, call.start_count)):
+            if not (plan.plain and store_clean_span_attributes(span, attributes, call.start_count)):
                 span.set_attributes(attributes)
     except Exception:
         report_internal_error("usual end")

@@ -1,5 +1,6 @@
-"""Span privates: attributes stored as the SDK stores cleaned values, and when start attributes may follow the start
-(``instrumentation/span_writes.py``). Listed in the table of ``sdk_internals/__init__.py``."""
+"""Span privates: attributes stored as the SDK stores cleaned values, a span started with its plain attributes
+stored that way when they may follow the start (``instrumentation/span_writes.py``). Listed in the table of
+``sdk_internals/__init__.py``."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from opentelemetry.attributes import BoundedAttributes
+from opentelemetry.trace import SpanKind
 
 from otel_aicost.export.sdk_internals.checked import FAST_PATHS
 
@@ -18,18 +20,13 @@ _ATTRIBUTE_FIELDS = ("_dict", "_lock", "_immutable", "maxlen", "max_value_len")
 _span_classes: dict[type, bool] = {}  # span class -> whether its internals are all there
 
 
-def store_clean_span_attributes(span: Any, attributes: Mapping[str, Any], fresh: bool = False,
-                                start_count: int = -1) -> bool:  # fmt: skip
+def store_clean_span_attributes(span: Any, attributes: Mapping[str, Any], start_count: int = -1) -> bool:
     """Store ``attributes``, values the SDK's cleaning returns as they are, the way ``BoundedAttributes`` stores
     cleaned values: under the span's lock and the attributes' lock, a key already present moved to the end, on a span
     not yet ended, with room under the count limit and no string length limit. False: nothing stored, use
-    ``span.set_attributes``. ``fresh``: the span was just started by the caller, with no attributes, and no other
-    code holds it yet (no span processor's ``on_start`` saw it: ``attributes_can_follow_start``): stored without the
-    two locks, which nothing else can be holding (an acquire and release costs about 950 instructions, callgrind).
-    ``start_count``: how many attributes such a fresh store put on the span, when none of their keys is among
-    ``attributes`` (by construction: the usual end's, ``span_writes.start_span``): while the span holds exactly that
-    many, nothing was stored since (the SDK drops no key under the count limit), so no key of ``attributes`` is
-    there."""
+    ``span.set_attributes``. ``start_count``: how many attributes ``start_plain_span`` put on the span, when none of
+    their keys is among ``attributes`` (by construction: the usual end's): while the span holds exactly that many,
+    nothing was stored since (the SDK drops no key under the count limit), so no key of ``attributes`` is there."""
     try:  # read directly, not by getattr with a default: about 500 instructions less per store (callgrind)
         bounded = span._attributes
     except AttributeError:  # not the SDK's span (a non-recording one)
@@ -39,14 +36,6 @@ def store_clean_span_attributes(span: Any, attributes: Mapping[str, Any], fresh:
     usable = _span_classes.get(type(span))  # looked up here, not in _span_usable: a frame less on each call
     if not (usable or (usable is None and _span_usable(span))):
         return False
-    if fresh:
-        stored = bounded._dict
-        if stored or span._end_time is not None or bounded._immutable or (
-            bounded.maxlen is not None and len(attributes) > bounded.maxlen
-        ):  # not as fresh as promised: the general path
-            return False
-        stored.update(attributes)
-        return True
     span_lock, attributes_lock = span._lock, bounded._lock  # taken with acquire and release: a with statement
     span_lock.acquire()  # costs about 1.5k instructions more each (callgrind)
     try:
@@ -83,6 +72,49 @@ def _span_usable(span: Any) -> bool:
 
 
 _started_plainly: dict[int, tuple[Any, Any, Any, bool]] = {}  # id(tracer) -> (tracer, processors, sampler, answer)
+
+
+def start_plain_span(tracer: Any, name: str, parent: Any, attributes: Mapping[str, Any]) -> tuple[Any, int]:
+    """``tracer.start_span(name, context=parent, kind=CLIENT, attributes=attributes)`` for plain ``attributes``
+    (``span_writes.all_plain``), exported the same, and how many attributes the span holds when known exactly (-1
+    when not). Where neither the sampler nor a span processor's ``on_start`` can see the difference
+    (``attributes_can_follow_start``, its known answer looked up here: a frame less on each call), the span starts
+    without attributes and they are stored in its fresh ``BoundedAttributes`` at once, without the span's and the
+    attributes' locks, which no other code can hold yet (an acquire and release costs about 950 instructions,
+    callgrind): the SDK would clean every value (about half the cost of starting a chat call's span)."""
+    try:  # read directly, not by getattr with a default: about 500 instructions less per getattr (callgrind)
+        processors = tracer.span_processor._span_processors
+        sampler = tracer.sampler
+    except AttributeError:  # not the SDK's tracer (or its internals moved): never plain
+        processors = sampler = None
+    known = _started_plainly.get(id(tracer))
+    if known is not None and known[0] is tracer and known[1] is processors and known[2] is sampler:
+        follows = known[3]
+    else:
+        follows = attributes_can_follow_start(tracer)
+    if not follows:
+        return tracer.start_span(name, context=parent, kind=SpanKind.CLIENT, attributes=attributes), -1
+    span = tracer.start_span(name, context=parent, kind=SpanKind.CLIENT)
+    # no is_recording() asked first (an SDK frame per call): a span that is not the SDK's recording one has no
+    # BoundedAttributes, and a non-recording span's set_attributes does nothing
+    try:
+        bounded = span._attributes
+    except AttributeError:
+        bounded = None
+    if type(bounded) is BoundedAttributes and bounded.max_value_len is None:
+        usable = _span_classes.get(type(span))
+        stored = bounded._dict
+        if (
+            (usable or (usable is None and _span_usable(span)))
+            and not stored
+            and span._end_time is None
+            and not bounded._immutable
+            and (bounded.maxlen is None or len(attributes) <= bounded.maxlen)
+        ):
+            stored.update(attributes)
+            return span, len(attributes)
+    span.set_attributes(attributes)  # not as fresh as promised: the general path
+    return span, -1
 
 
 def attributes_can_follow_start(tracer: Any) -> bool:
