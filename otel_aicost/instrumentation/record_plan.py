@@ -31,13 +31,14 @@ from otel_aicost.instrumentation.histogram_records import AttributeSet, Moment, 
 class RecordPlan:
     """The records of one shape of call (a fixed list of recorders and attribute sets), made together."""
 
-    __slots__ = ("pairs", "consumer", "storages", "aggregations", "filter", "attributes", "meter_check")
+    __slots__ = ("pairs", "consumer", "storages", "aggregations", "spread", "filter", "attributes", "meter_check")
 
     def __init__(self, pairs: Sequence[tuple[Recorder, AttributeSet]]) -> None:
         self.pairs = tuple(pairs)
         self.storages: Any = None  # None: not known yet (or no longer): record one by one
         self.consumer: Any = None
-        self.aggregations: tuple[list[Any], ...] = ()
+        self.aggregations: tuple[Any, ...] = ()  # every pair's aggregations, in order, one after the other
+        self.spread: tuple[int, ...] | None = None  # how many each pair has, when not one each (several readers)
         self.filter: Any = None
         self.attributes: Any = None  # the first set's attributes: what a context-only filter is shown
         self.meter_check: Any = None  # sdk_internals.meter_check of the first histogram (None: it always records)
@@ -72,6 +73,8 @@ class RecordPlan:
             sampled = moment.samples(exemplar_filter, values[0], self.attributes)
         if sampled:  # the value goes to a reservoir too: the one-by-one path does both
             return False
+        if self.spread is not None:  # each value once per aggregation of its pair
+            values = [value for value, count in zip(values, self.spread) for _ in range(count)]
         if not aggregate_values(self.consumer, storages, self.aggregations, values):
             self.storages = None  # a reader was added or removed: learn them again
             return False
@@ -95,7 +98,8 @@ class RecordPlan:
         ):
             return None
         self.consumer, self.filter = consumer, exemplar_filter
-        self.aggregations = tuple(each[1] for each in known)
+        self.aggregations = tuple(aggregation for each in known for aggregation in each[1])
+        self.spread = None if all(len(each[1]) == 1 for each in known) else tuple(len(each[1]) for each in known)
         self.attributes = self.pairs[0][1].attributes
         self.meter_check = meter_check(recorders[0].histogram)  # one meter: its instruments all on or all off
         self.storages = storages

@@ -153,35 +153,34 @@ def aggregate(aggregation: Any, values: Sequence[float]) -> None:
             aggregation._max = max(aggregation._max, max(values))
 
 
-def aggregate_value(consumer: Any, storages: Any, aggregations: list[Any], value: float) -> bool:
+def aggregate_value(consumer: Any, storages: Any, aggregations: Sequence[Any], value: float) -> bool:
     """Add one value to cumulative ``aggregations`` found under ``storages``; False (nothing done) if the consumer's
     reader storages changed since."""
-    return aggregate_values(consumer, storages, (aggregations,), (value,))
+    return aggregate_values(consumer, storages, aggregations, (value,) * len(aggregations))
 
 
-def aggregate_values(consumer: Any, storages: Any, aggregations: Sequence[Sequence[Any]], values: Sequence[float]
-                     ) -> bool:  # fmt: skip
-    """``aggregate_value`` for several values at once, each into its own cumulative aggregations
-    (``aggregations[i]`` those of ``values[i]``); False (nothing done) if the reader storages changed since."""
+def aggregate_values(consumer: Any, storages: Any, aggregations: Sequence[Any], values: Sequence[float]) -> bool:
+    """Add each value to the cumulative aggregation at its position (``aggregations[i]`` takes ``values[i]``; one
+    loop over pairs, not a loop over each value's list of them: the usual plan has one aggregation a value);
+    False (nothing done) if the reader storages changed since."""
     if consumer._reader_storages is not storages:
         return False
-    for each, value in zip(aggregations, values):
-        for aggregation in each:  # what _ExplicitBucketHistogramAggregation.aggregate does, under its lock (taken
-            lock = aggregation._lock  # with acquire and release: a with statement costs a quarter more instructions)
-            lock.acquire()
-            try:
-                counts = aggregation._value
-                if counts is None:
-                    counts = aggregation._value = aggregation._get_empty_bucket_counts()
-                aggregation._sum += value
-                counts[bisect_left(aggregation._boundaries, value)] += 1
-                if aggregation._record_min_max:  # as the SDK's min() and max(): the same on NaN-free values
-                    if value < aggregation._min:
-                        aggregation._min = value
-                    if value > aggregation._max:
-                        aggregation._max = value
-            finally:
-                lock.release()
+    for aggregation, value in zip(aggregations, values):  # what _ExplicitBucketHistogramAggregation.aggregate does,
+        lock = aggregation._lock  # under its lock (taken with acquire and release: a with statement costs a quarter
+        lock.acquire()  # more instructions)
+        try:
+            counts = aggregation._value
+            if counts is None:
+                counts = aggregation._value = aggregation._get_empty_bucket_counts()
+            aggregation._sum += value
+            counts[bisect_left(aggregation._boundaries, value)] += 1
+            if aggregation._record_min_max:  # as the SDK's min() and max(): the same on NaN-free values
+                if value < aggregation._min:
+                    aggregation._min = value
+                if value > aggregation._max:
+                    aggregation._max = value
+        finally:
+            lock.release()
     return True
 
 
