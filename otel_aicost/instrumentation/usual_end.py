@@ -121,7 +121,8 @@ def end_in_one_step(call: Any, plan: UsualEnd, reply: Any, duration: float, firs
     ``first_chunk_delay`` and ``chunk_gaps`` too)."""
     call.ended = True
     span = call.span
-    inputs, output = reply[6], reply[7]
+    # the reply's fields in one unpacking (usual_reply.Reply: the response model and tier are the plan's own)
+    response_id, _, reasons, _, fingerprint, dimensions, inputs, output, cached, reasoning = reply
     try:
         input_cost = plan.input_rate * inputs
         output_cost = plan.output_rate * output
@@ -133,8 +134,7 @@ def end_in_one_step(call: Any, plan: UsualEnd, reply: Any, duration: float, firs
             # decides) with this call's values put in (a copy and a few stores cost about half of building the dict
             # afresh; inline, not a function of its own: its frame of nine arguments cost about 1k instructions a
             # call, own_instructions.py)
-            response_id, reasons, fingerprint, dimensions, cached = reply[0], reply[2], reply[4], reply[5], reply[8]
-            reasoning = reply[9] or 0
+            reasoning = reasoning or 0
             if reasoning > output:  # min(reasoning, output) without the builtin's call
                 reasoning = output
             shape = (not response_id, not reasons, not fingerprint, dimensions is None, first_chunk_delay is None,
