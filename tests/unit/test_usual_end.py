@@ -137,6 +137,24 @@ def test_an_embeddings_reply_gives_the_readers_facts(name: str) -> None:
             assert facts_of(reply) == embeddings.read(response)
 
 
+class _OwnEmbeddingsResponse(CreateEmbeddingResponse):
+    """Not openai's own class: its fields read from its ``__dict__`` (the other path of ``read_usual``)."""
+
+
+@pytest.mark.parametrize("name", sorted(_embeddings_bodies()))
+def test_an_embeddings_reply_read_by_attribute_is_the_reply_read_from_its_dict(name: str) -> None:
+    body, _ = _embeddings_bodies()[name]
+    own = CreateEmbeddingResponse.construct(**copy.deepcopy(body))
+    other = _OwnEmbeddingsResponse.construct(**copy.deepcopy(body))
+    assert embeddings.read_usual(own) == embeddings.read_usual(other)
+    for field in ("model", "usage", "data"):  # absent from the model's __dict__: the general read
+        own = CreateEmbeddingResponse.construct(**copy.deepcopy(body))
+        other = _OwnEmbeddingsResponse.construct(**copy.deepcopy(body))
+        for response in (own, other):
+            response.__dict__.pop(field, None)
+        assert embeddings.read_usual(own) is embeddings.read_usual(other) is None
+
+
 def _validated(kind: type, body: dict) -> object:
     try:
         return kind.model_validate(copy.deepcopy(body))
