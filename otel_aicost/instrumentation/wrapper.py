@@ -2,7 +2,8 @@
 
 Order of work: pass straight through when switched off, suppressed, or already inside one of our calls; start the
 call (our failures here fall back to the bare call); check budgets (``BudgetExceeded`` is meant for the caller);
-run the user's call with our span current; hand the result to ``results.py`` behind the guard.
+run the user's call with our span current; end a parsed result of a known type (``results.PARSED_TYPES``) through
+the usual end, or hand the result to ``results.handle_result``, behind the guard.
 The user's exceptions are re-raised unchanged.
 """
 
