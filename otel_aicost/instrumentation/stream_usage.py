@@ -44,8 +44,9 @@ class StreamUsage:
         options = kwargs.get("stream_options")
         if options is not None and (isinstance(options, Mapping) or options):  # given (NOT_GIVEN/omit are falsy)
             return None
-        headers = kwargs.get("extra_headers")  # a raw response's (the SDK marks it in a header)
-        if isinstance(headers, Mapping) and any(
+        headers = kwargs.get("extra_headers")  # a raw response's (the SDK marks it in a header); None (the usual
+        # call) asks no ABC: isinstance against Mapping runs ABCMeta.__instancecheck__, a Python frame
+        if headers is not None and isinstance(headers, Mapping) and any(
             isinstance(name, str) and name.lower() == RAW_RESPONSE_HEADER for name in headers
         ):
             return None
