@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from otel_aicost import semconv
-from otel_aicost.instrumentation.facts import NO_FACTS, Chunk, Facts
+from otel_aicost.instrumentation.facts import Chunk, Facts
 from otel_aicost.instrumentation.sdk import forget_field
 from otel_aicost.instrumentation.surfaces.usual_usage import MAX_TOKENS as _MAX_TOKENS
 from otel_aicost.instrumentation.surfaces.usual_usage import usage_of_counts, usual_usage
@@ -197,32 +197,20 @@ def chat_usage(usage: Any) -> Usage | None:
     return usage_of(usage, *CHAT_USAGE)
 
 
-# A stream's first chunk (and every reply read in full) gives its Facts here: built as frozen.fast_init's __init__
-# builds them (the whole __dict__ in one store, every other field its default) but without the class call, which
-# packs keyword arguments into a dict and unpacks them again for __init__: 10.5k -> 7.2k instructions a Facts
-# (callgrind, Python 3.11; round 15, bench/README.md). The same frozen object, equal and hashed as Facts(...).
-_new = object.__new__
-_store_dict = object.__setattr__
-_FACTS_DEFAULTS = dict(vars(NO_FACTS))  # every field, in field order, at its default
-
-
 def common_facts(response: Any, usage: Usage | None = None, finish_reasons: tuple[str, ...] = ()) -> Facts:
     """Id, model, service tier and fingerprint of a response or chunk, with the usage and reasons given."""
     response_id = getattr(response, "id", None)
     model = getattr(response, "model", None)
     tier = response.get("service_tier") if isinstance(response, dict) else getattr(response, "service_tier", None)
     fingerprint = getattr(response, "system_fingerprint", None)
-    facts = _new(Facts)  # Facts(...) without the class call (see _FACTS_DEFAULTS); text(), inlined
-    _store_dict(facts, "__dict__", {
-        **_FACTS_DEFAULTS,
-        "response_id": response_id if type(response_id) is str and response_id else None,
-        "response_model": model if type(model) is str and model else None,
-        "finish_reasons": finish_reasons,
-        "usage": usage,
-        "service_tier": tier if type(tier) is str and tier else None,
-        "system_fingerprint": fingerprint if type(fingerprint) is str and fingerprint else None,
-    })  # fmt: skip
-    return facts
+    return Facts(  # text(), inlined: a non-empty str, else None
+        response_id=response_id if type(response_id) is str and response_id else None,
+        response_model=model if type(model) is str and model else None,
+        service_tier=tier if type(tier) is str and tier else None,
+        system_fingerprint=fingerprint if type(fingerprint) is str and fingerprint else None,
+        usage=usage,
+        finish_reasons=finish_reasons,
+    )
 
 
 def choice_reasons(response: Any) -> tuple[str, ...]:
