@@ -114,11 +114,9 @@ def _wrap_parsed(call: Call, parsed: Any, state: StreamState | None = None) -> A
 
 
 def handle_result(call: Call, result: Any) -> Any:
-    """What the caller gets back for ``result`` (sync and async clients alike; nothing here awaits). The wrapper
-    ends a parsed object of a type in ``PARSED_TYPES`` itself, as the first branch here does (a frame less on each
-    call)."""
+    """What the caller gets back for ``result`` (sync and async clients alike; nothing here awaits)."""
     try:
-        if type(result) in PARSED_TYPES or _parsed(result):  # a parsed object (the usual result): read, handed
+        if type(result) in _PARSED_TYPES or _parsed(result):  # a parsed object (the usual result): read, handed
             # back as it is
             if not end_usual(call, result):
                 read_parsed(call, result)
@@ -154,7 +152,7 @@ def _classes(*kinds: Any) -> tuple[type, ...]:
 _NOT_PARSED = _classes(LegacyAPIResponse, AsyncAPIResponse, APIResponse, Stream, AsyncStream)
 # the types of parsed results seen (an isinstance against the five classes costs about 2,600 instructions, a set
 # lookup of the type a fifth of that; callgrind); a type whose instances claim another class (a proxy) is never kept
-PARSED_TYPES: set[type] = set()
+_PARSED_TYPES: set[type] = set()
 _MAX_PARSED_TYPES = 256
 
 
@@ -164,9 +162,9 @@ def _parsed(result: Any) -> bool:
         return False
     kind = type(result)
     if result.__class__ is kind:
-        if len(PARSED_TYPES) >= _MAX_PARSED_TYPES:
-            PARSED_TYPES.clear()
-        PARSED_TYPES.add(kind)
+        if len(_PARSED_TYPES) >= _MAX_PARSED_TYPES:
+            _PARSED_TYPES.clear()
+        _PARSED_TYPES.add(kind)
     return True
 
 

@@ -2,8 +2,7 @@
 
 Order of work: pass straight through when switched off, suppressed, or already inside one of our calls; start the
 call (our failures here fall back to the bare call); check budgets (``BudgetExceeded`` is meant for the caller);
-run the user's call with our span current; end a parsed result of a known type (``results.PARSED_TYPES``) through
-the usual end, or hand the result to ``results.handle_result``, behind the guard.
+run the user's call with our span current; hand the result to ``results.py`` behind the guard.
 The user's exceptions are re-raised unchanged.
 """
 
@@ -21,12 +20,11 @@ from otel_aicost.export.sdk_internals import SPAN_KEY, attach_context, current_c
 from otel_aicost.instrumentation.attributes import error_type
 from otel_aicost.instrumentation.call import Call
 from otel_aicost.instrumentation.request import without_injected_usage
-from otel_aicost.instrumentation.results import PARSED_TYPES, end_failed, handle_result, read_parsed, result_failed
+from otel_aicost.instrumentation.results import end_failed, handle_result
 from otel_aicost.instrumentation.safety import guard, report_internal_error
 from otel_aicost.instrumentation.sdk import inner_wrapper
 from otel_aicost.instrumentation.surfaces import Surface
 from otel_aicost.instrumentation.telemetry import Telemetry
-from otel_aicost.instrumentation.usual_end import end_usual
 
 # set in the context each SDK call runs in (``_call_context``): a call made inside one of ours passes straight through.
 # A key of the OpenTelemetry context we attach anyway, not a ContextVar of its own: its set and reset cost about
@@ -138,13 +136,6 @@ def sync_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any:
                 reset_context(span_context)
             except Exception:  # a token it cannot reset: the API's detach fails the same way and logs it
                 context.detach(span_context)
-        if type(result) in PARSED_TYPES:  # results.handle_result's usual case, inline: a frame less on each call
-            try:
-                if not end_usual(call, result):
-                    read_parsed(call, result)
-            except Exception:
-                result_failed(call)
-            return result
         return handle_result(call, result)
 
     return wrapper
@@ -193,13 +184,6 @@ def async_wrapper(telemetry: Telemetry, surface: Surface, switch: Switch) -> Any
                 reset_context(span_context)
             except Exception:  # a token it cannot reset: the API's detach fails the same way and logs it
                 context.detach(span_context)
-        if type(result) in PARSED_TYPES:  # results.handle_result's usual case, inline: a frame less on each call
-            try:
-                if not end_usual(call, result):
-                    read_parsed(call, result)
-            except Exception:
-                result_failed(call)
-            return result
         return handle_result(call, result)
 
     return wrapper

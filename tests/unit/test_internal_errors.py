@@ -5,15 +5,7 @@ from __future__ import annotations
 import pytest
 
 from otel_aicost.instrumentation import call as call_module
-from otel_aicost.instrumentation import (
-    histogram_records,
-    results,
-    safety,
-    stream_state,
-    usual_end,
-    usual_stream_end,
-    wrapper,
-)
+from otel_aicost.instrumentation import histogram_records, results, safety, stream_state, usual_end, usual_stream_end
 from tests.support import payloads
 from tests.support.mock_openai import chat_stream_server, client, json_response
 
@@ -42,7 +34,6 @@ def test_plain_call(telemetry, instrumented, production_mode, monkeypatch, broke
         monkeypatch.setattr(usual_end, broken.split(".")[1], _broken)
     else:
         monkeypatch.setattr(results, "end_usual", lambda call, response: False)
-        monkeypatch.setattr(wrapper, "end_usual", lambda call, response: False)
         monkeypatch.setattr(call_module, broken, _broken)
     result = client(lambda r: json_response(payloads.chat_completion())).chat.completions.create(
         model="gpt-4o-mini", messages=MESSAGES
