@@ -26,6 +26,7 @@ from otel_aicost.instrumentation.outcome import complete, price, usage_of
 from otel_aicost.instrumentation.request import Request, request_params
 from otel_aicost.instrumentation.safety import report_internal_error
 from otel_aicost.instrumentation.scrub import report
+from otel_aicost.instrumentation.sdk import stored_base_url
 from otel_aicost.instrumentation.span_writes import set_attributes, start_span
 from otel_aicost.instrumentation.surfaces import Surface
 from otel_aicost.instrumentation.usage import Usage
@@ -59,7 +60,7 @@ class Call:
         profiles = telemetry.profiles
         try:  # the usual resource's client and base URL, read directly (sdk.client_and_base_url, inline)
             client = instance._client
-            url = client._base_url
+            url = stored_base_url(client)
         except AttributeError:
             client = url = None
         # the profile of this client (at this base URL), surface, request model and stream: one lookup (Profiles.at

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from otel_aicost.config.settings import Deployment
 from otel_aicost.instrumentation.attributes import profile_attributes
 from otel_aicost.instrumentation.endpoint import Endpoint, endpoint_at
-from otel_aicost.instrumentation.sdk import client_and_base_url
+from otel_aicost.instrumentation.sdk import client_and_base_url, stored_base_url
 from otel_aicost.instrumentation.span_writes import all_plain
 from otel_aicost.instrumentation.surfaces import Surface
 
@@ -93,7 +93,7 @@ class Profiles:
         client, url = client_and_base_url(instance)
         profile = self.get(surface, endpoint_at(client, url), request_model, stream)
         try:
-            usual = instance._client is client and client._base_url is url and url is not None
+            usual = instance._client is client and stored_base_url(client) is url and url is not None
             reference = weakref.ref(client) if usual else None
         except (AttributeError, TypeError):  # not the usual resource, or a client without weak references
             reference = None

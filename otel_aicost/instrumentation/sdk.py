@@ -2,13 +2,14 @@
 against. Public APIs are used everywhere else (``client.default_query``, ``openai.Stream``,
 ``openai.APIResponse``). ``tests/unit/test_sdk_adapter.py`` fails loudly the day one of these disappears.
 
-Checked against openai 1.40.0 and 3.57.0, wrapt 2.5.2, pydantic 2.14.4. The SSE decoder swap (``swap_sse_decoder``) is
-version-gated to openai 1.40 .. 3.x.
+Checked against openai 1.40.0, 3.57.0 and 3.63.0, wrapt 2.5.2, pydantic 2.14.4. The SSE decoder swap
+(``swap_sse_decoder``) is version-gated to openai 1.40 .. 3.x.
 """
 
 from __future__ import annotations
 
 from itertools import repeat
+from operator import attrgetter
 from typing import Any
 
 try:  # `.with_raw_response` returns this class; openai exports no public name for it (1.40.0 .. 3.57.0)
@@ -22,11 +23,27 @@ def client_of(resource: Any) -> Any:
     return getattr(resource, "_client", None)
 
 
+def _base_url_field() -> str:
+    """The instance attribute an openai client keeps its base URL in: ``_base_url`` (1.40.0 .. 3.60.0), then
+    ``_configured_base_url`` (3.63.0), where ``_base_url`` became a property over the public ``base_url``, which
+    there imports a module and calls a function on every read (five profiled calls a call, test_call_budget.py)."""
+    try:
+        from openai._base_client import BaseClient
+    except ImportError:  # pragma: no cover - openai missing: nothing is ever wrapped
+        return "_base_url"
+    return "_configured_base_url" if isinstance(BaseClient.__dict__.get("_base_url"), property) else "_base_url"
+
+
+BASE_URL_FIELD = _base_url_field()
+# A client's stored base URL, what the public ``base_url`` property returns, read without running Python code (an
+# AttributeError for anything that is not an openai client)
+stored_base_url = attrgetter(BASE_URL_FIELD)
+
+
 def base_url_of(client: Any) -> Any:
-    """A client's base URL: ``client._base_url`` (1.40.0 .. 3.57.0), what the public ``base_url`` property returns;
-    the property itself imports a module on every read in 3.x (about a microsecond on every call). Anything without
-    it (not an openai client) answers through the public property."""
-    url = getattr(client, "_base_url", None)
+    """A client's base URL: its ``stored_base_url``, else (not an openai client) the public ``base_url`` property,
+    which imports a module on every read in 3.x (about a microsecond on every call)."""
+    url = getattr(client, BASE_URL_FIELD, None)
     return url if url is not None else getattr(client, "base_url", None)
 
 
@@ -35,7 +52,7 @@ def client_and_base_url(resource: Any) -> tuple[Any, Any]:
     default costs about 500 instructions more; callgrind), else through those two."""
     try:
         client = resource._client
-        url = client._base_url
+        url = stored_base_url(client)
     except AttributeError:
         client = client_of(resource)
         return client, base_url_of(client)

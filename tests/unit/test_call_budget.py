@@ -13,7 +13,9 @@ import cProfile
 import gc
 import json
 import pstats
+import warnings
 from collections.abc import AsyncIterator, Callable
+from importlib.metadata import version
 from typing import Any
 
 import pytest
@@ -104,8 +106,8 @@ from tests.support import mock_openai, payloads
 # main 3d1f740 -> -98 (fewer calls than bare: the SDK's json.loads frames of every event are gone).
 # Round 14 (callpath): a call's profile by its call site in one lookup (no client_and_base_url, endpoint_at), and
 # declines and Pricer.period_now inline in the usual end: chat 158 -> 152, embeddings 153 -> 147.
-# Round 14 (lead, after the merge): the call-site profile lookup saves the streams their five calls too: stream 39 -> 34,
-# async stream 70 -> 65, broken 261 -> 256, caller asks for usage -98 -> -103.
+# Round 14 (lead, after the merge): the call-site profile lookup saves the streams their five calls too: stream
+# 39 -> 34, async stream 70 -> 65, broken 261 -> 256, caller asks for usage -98 -> -103.
 # Round 15 (callpath): openai's own usage and reply classes read by attribute (usual_usage.chat_counts), a parsed
 # result of a known type ended by the wrapper itself, a plain span start in one frame (sdk_internals.start_plain_span):
 # chat 153 -> 147, embeddings 148 -> 145 (stream 34 -> 33, async stream 65 -> 64, broken 256 -> 255, caller asks for
@@ -129,10 +131,34 @@ BUDGET = {"chat": 150, "stream": 35, "stream_broken": 256, "embeddings": 148, "a
 # stream (6,054 against 6,080).
 # Round 14 (lead, on 1e42825 at the oldest ends): chat 255, embeddings 223, broken 434, stream 1213, async stream 1221,
 # caller asks for usage 1146 (measured there now).
+# The newest-end budgets above hold at these releases (re-measured with openai 3.63.0, whose client's ``_base_url``
+# became a property: 5 calls a call more until sdk.stored_base_url read the field behind it). CI installs the newest
+# releases of the day; a release newer than these may move the SDK paths we touch by a few calls: the budget then
+# gets UPSTREAM_SLACK more and the test warns, naming the releases, so the budgets are re-measured (a change of
+# ours is still caught at these releases, the ones the bench and the lead's venv use).
+MEASURED_WITH = {"openai": (3, 63, 0), "opentelemetry-sdk": (1, 45, 2)}
+UPSTREAM_SLACK = 10
 PLAIN_SDK_BUDGET = {"chat": 265, "embeddings": 235, "stream_broken": 445}
 PLAIN_SDK_STREAM_BUDGET = 1225
 CALLS = 4
 BROKEN_AFTER = 4  # chunks a broken-off stream reads before the caller closes it
+
+
+def release(distribution: str) -> tuple[int, ...]:
+    """An installed distribution's release numbers: ``3.63.0`` -> (3, 63, 0); a pre-release suffix is dropped."""
+    numbers = []
+    for part in version(distribution).split(".")[:3]:
+        digits = part[: len(part) - len(part.lstrip("0123456789"))] if part[:1].isdigit() else ""
+        if not digits:
+            break
+        numbers.append(int(digits))
+    return tuple(numbers)
+
+
+def newer_than_measured() -> list[str]:
+    """The distributions installed at a release newer than the one the budgets were measured with."""
+    return [f"{name} {version(name)} (budgets measured with {'.'.join(map(str, measured))})"
+            for name, measured in MEASURED_WITH.items() if release(name) > measured]  # fmt: skip
 
 
 def raw(function: Callable) -> Callable:
@@ -299,6 +325,11 @@ def test_extra_python_calls_per_call_within_budget(instrumented, telemetry, case
         budget = PLAIN_SDK_STREAM_BUDGET + (100 if case == "async_stream" else 0)
     elif histogram_records._hash_attributes is None:
         budget = PLAIN_SDK_BUDGET.get(case, budget)
+    newer = newer_than_measured()
+    if newer and extra > budget:
+        warnings.warn(f"{case}: {extra:.0f} extra Python calls per call, over the budget {budget} measured at older "
+                      f"releases: {', '.join(newer)}; allowed {UPSTREAM_SLACK} more until re-measured", stacklevel=1)
+        budget += UPSTREAM_SLACK
     assert extra <= budget, (
         f"{case}: {extra:.0f} extra Python calls per call, budget {budget}: something added work to the hot path"
     )
