@@ -297,6 +297,7 @@ def async_stream(loop: asyncio.AbstractEventLoop) -> tuple[Callable[[], object],
 
 
 @pytest.mark.parametrize("case", sorted(BUDGET))
+@pytest.mark.filterwarnings("default:.*measured at older releases")  # shown, not failed: see MEASURED_WITH
 def test_extra_python_calls_per_call_within_budget(instrumented, telemetry, case: str) -> None:
     client = mock_openai.client(respond)
     loop = asyncio.new_event_loop()
