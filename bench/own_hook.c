@@ -58,8 +58,22 @@ static int kind_of(PyCodeObject *code) {
     } else if (strstr(name, "/otel_aicost/") != NULL) {
         kind = KIND_OURS;
     }
-    if (kind != KIND_OTHER && focus[0] && strstr(name, focus) != NULL) {
-        kind = KIND_FOCUS;
+    if (kind != KIND_OTHER && focus[0]) {
+        const char *colon = strchr(focus, ':'); /* "file:qualname" (--by-function): that function only */
+        if (colon == NULL) {
+            if (strstr(name, focus) != NULL) {
+                kind = KIND_FOCUS;
+            }
+        } else {
+            size_t file_length = (size_t)(colon - focus), name_length = strlen(name);
+            const char *qualname = PyUnicode_AsUTF8(code->co_qualname);
+            if (qualname == NULL) {
+                PyErr_Clear();
+            } else if (name_length >= file_length && strncmp(name + name_length - file_length, focus, file_length) == 0
+                       && strcmp(qualname, colon + 1) == 0) {
+                kind = KIND_FOCUS;
+            }
+        }
     }
     if (PyUnstable_Code_SetExtra((PyObject *)code, extra_index, (void *)((generation << 4) | kind)) != 0) {
         PyErr_Clear();
@@ -170,7 +184,7 @@ static PyMethodDef methods[] = {
     {"pop", (PyCFunction)(void (*)(void))pop, METH_FASTCALL, "a frame returns, yields or unwinds"},
     {"start", start, METH_VARARGS, "start(kinds): collect while the innermost Python frame is of these kinds"},
     {"stop", stop, METH_NOARGS, "stop collecting: (events, events wholly collected, events that flipped it)"},
-    {"set_focus", set_focus, METH_VARARGS, "set_focus(path part): our code in that file is of the kind FOCUS"},
+    {"set_focus", set_focus, METH_VARARGS, "set_focus(path part[:qualname]): our code in that file (function) is FOCUS"},
     {"toggle", toggle, METH_NOARGS, "flip collection (no hook): the whole batch counted"},
     {"dump", dump, METH_VARARGS, "dump the counts so far under a label"},
     {"under_valgrind", under_valgrind, METH_NOARGS, "running under valgrind"},

@@ -193,14 +193,16 @@ class Counter:
         self.batches.append({"label": label, "events": dict(zip(("all", "on", "flips"), events))})
 
 
-def _our_files(run) -> list[str]:  # noqa: ANN001
-    """The files of our code that ``run()`` executes (``/otel_aicost/...``), found with sys.settrace, uncounted."""
+def _our_files(run, by_function: bool = False) -> list[str]:  # noqa: ANN001
+    """The files of our code that ``run()`` executes (``/otel_aicost/...``), found with sys.settrace, uncounted;
+    ``by_function``: its functions, as ``file:qualname`` (own_hook's focus matches the code's ``co_qualname`` too)."""
     files: set[str] = set()
 
     def tracer(frame, event, _arg):  # noqa: ANN001, ANN202
         name = frame.f_code.co_filename
         if "/otel_aicost/" in name:
-            files.add("/otel_aicost/" + name.rsplit("/otel_aicost/", 1)[1])
+            part = "/otel_aicost/" + name.rsplit("/otel_aicost/", 1)[1]
+            files.add(f"{part}:{frame.f_code.co_qualname}" if by_function else part)
         return None
 
     sys.settrace(tracer)
@@ -212,7 +214,7 @@ def _our_files(run) -> list[str]:  # noqa: ANN001
 
 
 def measure_in_process(folder: str, cases: list[str], calls: int, warmup: int, probe_n: int, out: str,
-                       by_file: bool = False) -> None:  # fmt: skip
+                       by_file: bool = False, by_function: bool = False) -> None:  # fmt: skip
     sys.path.insert(0, folder)
     sys.path.insert(0, str(HERE))
     import modes
@@ -274,7 +276,7 @@ def measure_in_process(folder: str, cases: list[str], calls: int, warmup: int, p
         count.kinds(f"{case}.instrumented.hooked", every, lambda: batch(True))
         count.kinds(f"{case}.raw.ours", ours_kind, lambda: batch(False))
         if by_file:  # ours, one file at a time: where our instructions go
-            for name in _our_files(lambda case=case: caller.run(case, 1, True)):
+            for name in _our_files(lambda case=case: caller.run(case, 1, True), by_function):
                 own_hook.set_focus(name)
                 own_hook.start(0)  # one call collecting nothing: every code object's kind found again, uncounted
                 caller.run(case, 1, True)
@@ -292,13 +294,13 @@ def _instructions(path: str) -> int:
     raise SystemExit(f"no totals in {path}")
 
 
-def run(cases: list[str], calls: int, warmup: int, probe_n: int, keep: str | None, by_file: bool = False
-        ) -> dict[str, dict]:  # fmt: skip
+def run(cases: list[str], calls: int, warmup: int, probe_n: int, keep: str | None, by_file: bool = False,
+        by_function: bool = False) -> dict[str, dict]:  # fmt: skip
     folder = keep or tempfile.mkdtemp(prefix="own-instructions-")
     os.makedirs(folder, exist_ok=True)
     build(folder)
     arguments = ["--cases", *cases, "--calls", str(calls), "--warmup", str(warmup), "--probe-n", str(probe_n),
-                 *(["--by-file"] if by_file else [])]  # fmt: skip
+                 *(["--by-file"] if by_file else []), *(["--by-function"] if by_function else [])]  # fmt: skip
     counted = {}
     for batch, path in callgrind_batches(folder, __file__, arguments):
         batch["instructions"] = _instructions(path)
@@ -403,6 +405,11 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="also count ours one file at a time (a batch per file): where our instructions go",
     )
+    parser.add_argument(
+        "--by-function",
+        action="store_true",
+        help="with --by-file: one function at a time (file:qualname; a batch per function)",
+    )
     parser.add_argument("--in-process", metavar="FOLDER", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -413,9 +420,11 @@ def main(argv: list[str] | None = None) -> None:
             " .venv-312/bin/pip install -e '.[test]'"
         )
     if args.in_process:
-        measure_in_process(args.in_process, args.cases, args.calls, args.warmup, args.probe_n, args.out, args.by_file)
+        measure_in_process(args.in_process, args.cases, args.calls, args.warmup, args.probe_n, args.out,
+                           args.by_file or args.by_function, args.by_function)  # fmt: skip
         return
-    counted = run(args.cases, args.calls, args.warmup, args.probe_n, args.keep, args.by_file)
+    counted = run(args.cases, args.calls, args.warmup, args.probe_n, args.keep, args.by_file or args.by_function,
+                  args.by_function)  # fmt: skip
     results = report(counted, args.cases, args.calls, args.probe_n)
     if args.json:
         pathlib.Path(args.json).write_text(json.dumps(results, indent=1))

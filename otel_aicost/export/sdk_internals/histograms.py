@@ -165,9 +165,13 @@ def aggregate_values(consumer: Any, storages: Any, aggregations: Sequence[Any], 
     False (nothing done) if the reader storages changed since."""
     if consumer._reader_storages is not storages:
         return False
-    for aggregation, value in zip(aggregations, values):  # what _ExplicitBucketHistogramAggregation.aggregate does,
-        lock = aggregation._lock  # under its lock (taken with acquire and release: a with statement costs a quarter
-        lock.acquire()  # more instructions)
+    index = 0  # each value by its index, not zip(): the zip object and its iterators cost about 2k instructions a
+    for aggregation in aggregations:  # chat call's four values, an index about 0.7k (callgrind, Python 3.12)
+        value = values[index]
+        index += 1
+        # what _ExplicitBucketHistogramAggregation.aggregate does, under its lock (taken with acquire and release: a
+        lock = aggregation._lock  # with statement costs a quarter more instructions)
+        lock.acquire()
         try:
             counts = aggregation._value
             if counts is None:

@@ -49,6 +49,7 @@ def choices_reply(response: Any) -> Reply | None:
     counts = chat_counts(usage)  # usual_counts with CHAT_USAGE's names, by attribute on openai's own usage classes
     if counts is None:
         return None
+    inputs, output, cached, reasoning = counts  # (not *counts in the tuple: that builds a list first)
     return (
         response_id if type(response_id) is str and response_id else None,
         model if type(model) is str and model else None,
@@ -56,8 +57,8 @@ def choices_reply(response: Any) -> Reply | None:
         tier if type(tier) is str and tier else None,
         fingerprint if type(fingerprint) is str and fingerprint else None,
         None,
-        *counts,
-    )
+        inputs, output, cached, reasoning,
+    )  # fmt: skip
 
 
 _CHOICES_FIELDS = itemgetter("id", "model", "system_fingerprint", "usage", "choices")
