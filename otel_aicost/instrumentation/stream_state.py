@@ -22,7 +22,7 @@ from otel_aicost.instrumentation.content import StreamOutput
 from otel_aicost.instrumentation.ending import OPEN, forget
 from otel_aicost.instrumentation.facts import NO_FACTS, NOT_PLAIN, Chunk, Facts, merge
 from otel_aicost.instrumentation.safety import report_internal_error
-from otel_aicost.instrumentation.surfaces.shared import common_facts, read_usage_event
+from otel_aicost.instrumentation.surfaces.shared import common_values, facts_of, read_usage_event
 from otel_aicost.instrumentation.usage_events import UsageEvents
 from otel_aicost.instrumentation.usual_stream_end import end_usual_stream
 
@@ -53,7 +53,7 @@ class StreamState(UsageEvents):
     decoded once and, when we asked for the usage, filtered (``UsageEvents``: no object of its own)."""
 
     __slots__ = (
-        "call", "read", "read_plain", "text_field", "injected", "unset_usage", "facts", "parts", "reasons",
+        "call", "read", "read_plain", "text_field", "injected", "unset_usage", "facts", "first", "parts", "reasons",
         "arrivals", "output", "in_next", "handled_before", "__weakref__",
     )  # fmt: skip
 
@@ -67,6 +67,9 @@ class StreamState(UsageEvents):
         # (usage_events.py, results._wrap_stream)
         self.unset_usage = injected
         self.facts = NO_FACTS  # what the chunks read in full said, folded as they come
+        # the first chunk's id, model, tier and fingerprint when note_first noted it (facts then still NO_FACTS):
+        # a Facts of them made only when another chunk's facts fold in (add) or the general end needs one (result)
+        self.first: tuple[str | None, str | None, str | None, str | None] | None = None
         self.parts: list[Any] = []  # texts as the chunks gave them, of whatever type: only non-empty strings count
         self.reasons: list[str] = []  # finish reason per choice index
         self.arrivals: list[float] = []  # perf_counter() of each output chunk
@@ -82,7 +85,8 @@ class StreamState(UsageEvents):
         False: read it in full at once (the stream generators' plain note said it is not plain, or the response id
         is not known yet, when the plain reader says so too)."""
         try:
-            need_common = self.facts.response_id is None
+            first = self.first
+            need_common = (self.facts.response_id if first is None else first[0]) is None
             text = self.read_plain(chunk, self.injected, need_common) if try_plain else NOT_PLAIN
             if text is not NOT_PLAIN:
                 self.parts.append(text)
@@ -112,15 +116,16 @@ class StreamState(UsageEvents):
 
     def note_first(self, chunk: Any) -> bool:
         """The stream generators' first chunk, when plain (the surface's plain reader, as if the response id were
-        known): noted as ``take`` notes a plain chunk, its response's common facts read as ``read_choices_chunk``
-        reads them; True when noted; False (not the first chunk, or not plain): ``take`` reads it in full."""
-        if self.facts is not NO_FACTS:
+        known): noted as ``take`` notes a plain chunk, its response's common values read as ``read_choices_chunk``
+        reads them (``shared.common_values``, kept as ``first``: no ``Facts`` made for them unless needed); True
+        when noted; False (not the first chunk, or not plain): ``take`` reads it in full."""
+        if self.first is not None or self.facts is not NO_FACTS:
             return False
         try:
             text = self.read_plain(chunk, self.unset_usage, False)
             if text is NOT_PLAIN:
                 return False
-            self.facts = common_facts(chunk)
+            self.first = common_values(chunk)
         except Exception:
             report_internal_error("stream chunk")
             return False
@@ -131,7 +136,10 @@ class StreamState(UsageEvents):
     def add(self, chunk: Chunk) -> None:
         """Fold a chunk read in full into the facts so far."""
         if chunk.facts is not None:  # the first chunk's facts as they are (merge would copy them)
-            self.facts = chunk.facts if self.facts is NO_FACTS else merge(self.facts, chunk.facts)
+            facts, first = self.facts, self.first
+            if first is not None:  # the first chunk's values (note_first), folded in now as their Facts
+                facts, self.first = facts_of(first), None
+            self.facts = chunk.facts if facts is NO_FACTS else merge(facts, chunk.facts)
         if chunk.texts:
             self.parts.extend(chunk.texts)
         for index, reason in chunk.finish:
@@ -156,7 +164,7 @@ class StreamState(UsageEvents):
 
     def result(self) -> Facts:
         """The stream's facts; a choice that never finished reads ``error``."""
-        facts = self.facts
+        facts = self.facts if self.first is None else facts_of(self.first)
         reasons = self.finish_reasons()
         # The texts serve a local count only (outcome.usage_of): not gone through when the stream reported usage.
         parts = () if facts.usage is not None else self.output_texts()

@@ -43,8 +43,13 @@ def end_usual_stream(state: Any) -> bool:
             return False
         duration = time.perf_counter() - call.start
         usage = facts.usage
-        response_model = facts.response_model
-        plan = plan_of(call, response_model, facts.service_tier, REPORTED if usage is not None else ESTIMATED)
+        first = state.first  # the first chunk's values, when no chunk's facts were folded after it (facts: NO_FACTS)
+        if first is None:
+            response_id, response_model = facts.response_id, facts.response_model
+            tier, fingerprint = facts.service_tier, facts.system_fingerprint
+        else:
+            response_id, response_model, tier, fingerprint = first
+        plan = plan_of(call, response_model, tier, REPORTED if usage is not None else ESTIMATED)
         if plan.input_rate is None:
             return False
         if usage is not None:
@@ -66,8 +71,8 @@ def end_usual_stream(state: Any) -> bool:
             (inputs, output), cached, reasoning = counted, None, 0  # an estimated Usage's
         if inputs > plan.input_limit or output > plan.output_limit:
             return False
-        reply = (facts.response_id, response_model, state.finish_reasons(), facts.service_tier,
-                 facts.system_fingerprint, None, inputs, output, cached, reasoning)  # fmt: skip
+        reply = (response_id, response_model, state.finish_reasons(), tier, fingerprint, None, inputs, output, cached,
+                 reasoning)  # fmt: skip
     except Exception:
         report_internal_error("usual stream end")
         return False
