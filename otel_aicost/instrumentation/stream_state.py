@@ -71,7 +71,7 @@ class StreamState(UsageEvents):
         # a Facts of them made only when another chunk's facts fold in (add) or the general end needs one (result)
         self.first: tuple[str | None, str | None, str | None, str | None] | None = None
         self.parts: list[Any] = []  # texts as the chunks gave them, of whatever type: only non-empty strings count
-        self.reasons: list[str] = []  # finish reason per choice index
+        self.reasons: list[str] | None = None  # finish reason per choice index (a list once a chunk gives one)
         self.arrivals: list[float] = []  # perf_counter() of each output chunk
         self.output = StreamOutput() if call.telemetry.content.enabled else None
         # the stream generators read a plain choices chunk's text from this field (streams.py); None: ``take``
@@ -145,6 +145,8 @@ class StreamState(UsageEvents):
         for index, reason in chunk.finish:
             index = index if 0 <= index < _MAX_CHOICES else 0
             reasons = self.reasons
+            if reasons is None:
+                reasons = self.reasons = []
             while len(reasons) <= index:
                 reasons.append("")
             reasons[index] = reason
@@ -192,7 +194,7 @@ class StreamState(UsageEvents):
             times = self.arrivals  # the output chunks' arrival times: the first, and the gaps (later - earlier)
             if times:
                 call.first_chunk_at = times[0]
-                call.chunk_gaps = list(map(sub, times[1:], times[:-1])) or None
+                call.chunk_gaps = list(map(sub, times[1:], times)) or None  # map stops with times[1:]
             if error is None and self.output is None and end_usual_stream(self):
                 return  # ended in one step (usual_stream_end.py)
             facts = self.result()

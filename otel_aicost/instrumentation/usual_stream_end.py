@@ -17,6 +17,7 @@ import time
 from typing import Any
 
 from otel_aicost.cost.tokens import count_messages, count_output
+from otel_aicost.instrumentation.facts import NO_FACTS
 from otel_aicost.instrumentation.outcome import estimate_output
 from otel_aicost.instrumentation.safety import report_internal_error
 from otel_aicost.instrumentation.usage import ESTIMATED, REPORTED
@@ -32,13 +33,16 @@ def end_usual_stream(state: Any) -> bool:
         if (
             call.profile.surface.read_usual is None
             or declines(call)
-            or facts.output_parts
-            or facts.output_messages is not None
-            or facts.units is not None
-            or facts.tool_calls
-            or facts.extra
-            or facts.batch_calls
-            or facts.dimension_count is not None
+            or facts is not NO_FACTS  # nothing beyond what a usual reply has (NO_FACTS has none of it)
+            and (
+                facts.output_parts
+                or facts.output_messages is not None
+                or facts.units is not None
+                or facts.tool_calls
+                or facts.extra
+                or facts.batch_calls
+                or facts.dimension_count is not None
+            )
         ):
             return False
         duration = time.perf_counter() - call.start
