@@ -85,36 +85,51 @@ renew_lock_after_fork(globals(), "_counts_lock")
 class _RecentCounts:
     """Token counts of the request texts counted lately, per encoding. It keeps at most ``limit`` characters of
     text alive (``functools.lru_cache`` bounds entries, whatever their size), in at most one entry per
-    ``ENTRY_CHARS`` of them (an entry's key and slot cost about 150 bytes: 100,000 seven-character ids would
-    otherwise hold 15 MB): when full it starts again empty, and a text longer than a quarter of the limit is
-    counted every time instead of pushing the rest out."""
+    ``ENTRY_CHARS`` of them (an entry's key and slot cost about 95 bytes, tracemalloc: 100,000 seven-character
+    ids would otherwise hold 9.5 MB): when full it starts again empty, and a text longer than a quarter of the limit is
+    counted every time instead of pushing the rest out. One dict per encoding, keyed by the text itself (a text's
+    hash is kept by the str: no key tuple made, hashed and compared per lookup, ``count_messages``)."""
 
     ENTRY_CHARS = 100
 
     def __init__(self, limit: int) -> None:
-        self._counts: dict[tuple[str, str], int] = {}
+        self.by_name: dict[str, dict[str, int]] = {}  # encoding name -> text -> its count
         self._chars = 0
+        self._kept = 0  # texts kept, over every encoding
         self._limit = limit
         self._entries = max(1, limit // self.ENTRY_CHARS)
 
+    def of(self, encoding: Any) -> dict[str, int]:
+        """The counts kept of ``encoding``'s texts, by text (read as they are: a dict's ``get`` needs no lock)."""
+        counts = self.by_name.get(encoding.name)
+        if counts is None:
+            with _counts_lock:
+                counts = self.by_name.setdefault(encoding.name, {})
+        return counts
+
     def count(self, encoding: Any, text: str) -> int:
-        key = (encoding.name, text)
-        counted = self._counts.get(key)
+        counts = self.of(encoding)
+        counted = counts.get(text)
         if counted is None:
             counted = len(encoding.encode_ordinary(text))
             if len(text) <= self._limit // 4:
                 with _counts_lock:
-                    if self._chars + len(text) > self._limit or len(self._counts) >= self._entries:
-                        self._counts.clear()
-                        self._chars = 0
-                    self._counts[key] = counted
-                    self._chars += len(text)
+                    if self._chars + len(text) > self._limit or self._kept >= self._entries:
+                        self._clear()
+                    if text not in counts:
+                        counts[text] = counted
+                        self._chars += len(text)
+                        self._kept += 1
         return counted
+
+    def _clear(self) -> None:  # under _counts_lock
+        for counts in self.by_name.values():
+            counts.clear()
+        self._chars = self._kept = 0
 
     def clear(self) -> None:
         with _counts_lock:
-            self._counts.clear()
-            self._chars = 0
+            self._clear()
 
 
 _recent = _RecentCounts(limit=1_000_000)  # characters: about 1 MB of ASCII text, 4 MB at worst, + 10,000 entries
@@ -210,14 +225,16 @@ def count_messages(
 ) -> int:
     """Input tokens of a chat request: messages with OpenAI's per-message overhead, plus tools if given."""
     encoding = encoding_for_model(model)
-    name, counts = encoding.name, _recent._counts  # a text counted before: _recent.count's lookup, inline
+    counts = _recent.by_name.get(encoding.name)  # a text counted before: _recent.count's lookup, inline
+    if counts is None:
+        counts = _recent.of(encoding)
     total = REPLY_PRIMING
     for message in messages:
         total += TOKENS_PER_MESSAGE
         if type(message) is not dict and not isinstance(message, Mapping):  # a dict skips the ABC check
             continue
         for key, value in message.items():
-            counted = counts.get((name, value)) if type(value) is str else None
+            counted = counts.get(value) if type(value) is str else None
             total += counted if counted is not None else _count_value(encoding, value)
             if key == "name":
                 total += TOKENS_PER_NAME

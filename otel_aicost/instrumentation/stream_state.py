@@ -22,7 +22,7 @@ from otel_aicost.instrumentation.content import StreamOutput
 from otel_aicost.instrumentation.ending import OPEN, forget
 from otel_aicost.instrumentation.facts import NO_FACTS, NOT_PLAIN, Chunk, Facts, merge
 from otel_aicost.instrumentation.safety import report_internal_error
-from otel_aicost.instrumentation.surfaces.shared import common_facts, read_usage_event
+from otel_aicost.instrumentation.surfaces.shared import common_values, facts_of, read_usage_event
 from otel_aicost.instrumentation.usage_events import UsageEvents
 from otel_aicost.instrumentation.usual_stream_end import end_usual_stream
 
@@ -44,6 +44,19 @@ def _never_plain(chunk: Any, injected_usage: bool, need_common: bool) -> Any:
     return NOT_PLAIN
 
 
+class _Ended:
+    """A stream state's ``call`` once its call has ended: all that is asked of it then is ``ended`` (the proxy's
+    ``__del__``, ``end``). The SDK's stream is a reference cycle (its ``_iterator`` generator's frame holds it), which
+    holds the state (its SSE decoder) and the tap on its response until the cyclic collector runs; let go of at the
+    end, the call, its span and its request are freed at once instead of with that cycle (bench/README.md, round 16)."""
+
+    __slots__ = ()
+    ended = True
+
+
+_ENDED = _Ended()
+
+
 class StreamState(UsageEvents):
     """One stream's call and what its chunks said so far.
 
@@ -53,7 +66,7 @@ class StreamState(UsageEvents):
     decoded once and, when we asked for the usage, filtered (``UsageEvents``: no object of its own)."""
 
     __slots__ = (
-        "call", "read", "read_plain", "text_field", "injected", "unset_usage", "facts", "parts", "reasons",
+        "call", "read", "read_plain", "text_field", "injected", "unset_usage", "facts", "first", "parts", "reasons",
         "arrivals", "output", "in_next", "handled_before", "__weakref__",
     )  # fmt: skip
 
@@ -67,8 +80,11 @@ class StreamState(UsageEvents):
         # (usage_events.py, results._wrap_stream)
         self.unset_usage = injected
         self.facts = NO_FACTS  # what the chunks read in full said, folded as they come
+        # the first chunk's id, model, tier and fingerprint when note_first noted it (facts then still NO_FACTS):
+        # a Facts of them made only when another chunk's facts fold in (add) or the general end needs one (result)
+        self.first: tuple[str | None, str | None, str | None, str | None] | None = None
         self.parts: list[Any] = []  # texts as the chunks gave them, of whatever type: only non-empty strings count
-        self.reasons: list[str] = []  # finish reason per choice index
+        self.reasons: list[str] | None = None  # finish reason per choice index (a list once a chunk gives one)
         self.arrivals: list[float] = []  # perf_counter() of each output chunk
         self.output = StreamOutput() if call.telemetry.content.enabled else None
         # the stream generators read a plain choices chunk's text from this field (streams.py); None: ``take``
@@ -82,7 +98,8 @@ class StreamState(UsageEvents):
         False: read it in full at once (the stream generators' plain note said it is not plain, or the response id
         is not known yet, when the plain reader says so too)."""
         try:
-            need_common = self.facts.response_id is None
+            first = self.first
+            need_common = (self.facts.response_id if first is None else first[0]) is None
             text = self.read_plain(chunk, self.injected, need_common) if try_plain else NOT_PLAIN
             if text is not NOT_PLAIN:
                 self.parts.append(text)
@@ -112,15 +129,16 @@ class StreamState(UsageEvents):
 
     def note_first(self, chunk: Any) -> bool:
         """The stream generators' first chunk, when plain (the surface's plain reader, as if the response id were
-        known): noted as ``take`` notes a plain chunk, its response's common facts read as ``read_choices_chunk``
-        reads them; True when noted; False (not the first chunk, or not plain): ``take`` reads it in full."""
-        if self.facts is not NO_FACTS:
+        known): noted as ``take`` notes a plain chunk, its response's common values read as ``read_choices_chunk``
+        reads them (``shared.common_values``, kept as ``first``: no ``Facts`` made for them unless needed); True
+        when noted; False (not the first chunk, or not plain): ``take`` reads it in full."""
+        if self.first is not None or self.facts is not NO_FACTS:
             return False
         try:
             text = self.read_plain(chunk, self.unset_usage, False)
             if text is NOT_PLAIN:
                 return False
-            self.facts = common_facts(chunk)
+            self.first = common_values(chunk)
         except Exception:
             report_internal_error("stream chunk")
             return False
@@ -131,12 +149,17 @@ class StreamState(UsageEvents):
     def add(self, chunk: Chunk) -> None:
         """Fold a chunk read in full into the facts so far."""
         if chunk.facts is not None:  # the first chunk's facts as they are (merge would copy them)
-            self.facts = chunk.facts if self.facts is NO_FACTS else merge(self.facts, chunk.facts)
+            facts, first = self.facts, self.first
+            if first is not None:  # the first chunk's values (note_first), folded in now as their Facts
+                facts, self.first = facts_of(first), None
+            self.facts = chunk.facts if facts is NO_FACTS else merge(facts, chunk.facts)
         if chunk.texts:
             self.parts.extend(chunk.texts)
         for index, reason in chunk.finish:
             index = index if 0 <= index < _MAX_CHOICES else 0
             reasons = self.reasons
+            if reasons is None:
+                reasons = self.reasons = []
             while len(reasons) <= index:
                 reasons.append("")
             reasons[index] = reason
@@ -156,7 +179,7 @@ class StreamState(UsageEvents):
 
     def result(self) -> Facts:
         """The stream's facts; a choice that never finished reads ``error``."""
-        facts = self.facts
+        facts = self.facts if self.first is None else facts_of(self.first)
         reasons = self.finish_reasons()
         # The texts serve a local count only (outcome.usage_of): not gone through when the stream reported usage.
         parts = () if facts.usage is not None else self.output_texts()
@@ -184,7 +207,7 @@ class StreamState(UsageEvents):
             times = self.arrivals  # the output chunks' arrival times: the first, and the gaps (later - earlier)
             if times:
                 call.first_chunk_at = times[0]
-                call.chunk_gaps = list(map(sub, times[1:], times[:-1])) or None
+                call.chunk_gaps = list(map(sub, times[1:], times)) or None  # map stops with times[1:]
             if error is None and self.output is None and end_usual_stream(self):
                 return  # ended in one step (usual_stream_end.py)
             facts = self.result()
@@ -196,6 +219,9 @@ class StreamState(UsageEvents):
                 call.fail(error, facts)
         except Exception:
             report_internal_error("stream end")
+        finally:
+            if call.ended:  # let go of the call (and of an exception the caller was handling): see _Ended
+                self.call, self.handled_before = _ENDED, None  # type: ignore[assignment]
 
     def response_closed(self) -> None:
         """The HTTP response was closed (a helper's ``close()`` or ``with`` exit, or the body read to its end). A

@@ -89,7 +89,7 @@ class StreamProxy(_Proxy):
                     yield chunk
                     continue
             elif field is not None and state.note_first(chunk):
-                known = state.facts.response_id is not None
+                known = state.first[0] is not None  # its response id (shared.common_values)
                 yield chunk
                 continue
             hide = state.take(chunk, field is None)  # else the plain reader would say what it said
@@ -181,7 +181,7 @@ class AsyncStreamProxy(_Proxy):
                     yield chunk
                     continue
             elif field is not None and state.note_first(chunk):
-                known = state.facts.response_id is not None
+                known = state.first[0] is not None  # its response id (shared.common_values)
                 yield chunk
                 continue
             hide = state.take(chunk, field is None)  # else the plain reader would say what it said

@@ -17,6 +17,7 @@ import time
 from typing import Any
 
 from otel_aicost.cost.tokens import count_messages, count_output
+from otel_aicost.instrumentation.facts import NO_FACTS
 from otel_aicost.instrumentation.outcome import estimate_output
 from otel_aicost.instrumentation.safety import report_internal_error
 from otel_aicost.instrumentation.usage import ESTIMATED, REPORTED
@@ -32,19 +33,27 @@ def end_usual_stream(state: Any) -> bool:
         if (
             call.profile.surface.read_usual is None
             or declines(call)
-            or facts.output_parts
-            or facts.output_messages is not None
-            or facts.units is not None
-            or facts.tool_calls
-            or facts.extra
-            or facts.batch_calls
-            or facts.dimension_count is not None
+            or facts is not NO_FACTS  # nothing beyond what a usual reply has (NO_FACTS has none of it)
+            and (
+                facts.output_parts
+                or facts.output_messages is not None
+                or facts.units is not None
+                or facts.tool_calls
+                or facts.extra
+                or facts.batch_calls
+                or facts.dimension_count is not None
+            )
         ):
             return False
         duration = time.perf_counter() - call.start
         usage = facts.usage
-        response_model = facts.response_model
-        plan = plan_of(call, response_model, facts.service_tier, REPORTED if usage is not None else ESTIMATED)
+        first = state.first  # the first chunk's values, when no chunk's facts were folded after it (facts: NO_FACTS)
+        if first is None:
+            response_id, response_model = facts.response_id, facts.response_model
+            tier, fingerprint = facts.service_tier, facts.system_fingerprint
+        else:
+            response_id, response_model, tier, fingerprint = first
+        plan = plan_of(call, response_model, tier, REPORTED if usage is not None else ESTIMATED)
         if plan.input_rate is None:
             return False
         if usage is not None:
@@ -66,8 +75,8 @@ def end_usual_stream(state: Any) -> bool:
             (inputs, output), cached, reasoning = counted, None, 0  # an estimated Usage's
         if inputs > plan.input_limit or output > plan.output_limit:
             return False
-        reply = (facts.response_id, response_model, state.finish_reasons(), facts.service_tier,
-                 facts.system_fingerprint, None, inputs, output, cached, reasoning)  # fmt: skip
+        reply = (response_id, response_model, state.finish_reasons(), tier, fingerprint, None, inputs, output, cached,
+                 reasoning)  # fmt: skip
     except Exception:
         report_internal_error("usual stream end")
         return False

@@ -242,10 +242,11 @@ def test_remembered_counts_keep_a_bounded_amount_of_text():
     for _ in range(2):
         for text in texts:
             assert counts.count(encoding, text) == len(encoding.encode_ordinary(text))
-            assert counts._chars <= 400 and sum(len(text) for _, text in counts._counts) == counts._chars
+            kept = [text for texts in counts.by_name.values() for text in texts]
+            assert counts._chars <= 400 and sum(map(len, kept)) == counts._chars and len(kept) == counts._kept
     too_long = "many words " * 10  # longer than a quarter of the limit: counted, not kept
     assert counts.count(encoding, too_long) == len(encoding.encode_ordinary(too_long))
-    assert (encoding.name, too_long) not in counts._counts
+    assert too_long not in counts.of(encoding)
 
 
 def test_streamed_output_from_an_iterator_with_a_stray_part_keeps_every_text_part():

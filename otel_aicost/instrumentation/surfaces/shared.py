@@ -197,20 +197,41 @@ def chat_usage(usage: Any) -> Usage | None:
     return usage_of(usage, *CHAT_USAGE)
 
 
-def common_facts(response: Any, usage: Usage | None = None, finish_reasons: tuple[str, ...] = ()) -> Facts:
-    """Id, model, service tier and fingerprint of a response or chunk, with the usage and reasons given."""
+def common_values(response: Any) -> tuple[str | None, str | None, str | None, str | None]:
+    """Id, model, service tier and fingerprint of a response or chunk, each a non-empty str or None (a stream's
+    first chunk keeps just these: ``stream_state.StreamState.note_first``)."""
     response_id = getattr(response, "id", None)
     model = getattr(response, "model", None)
     tier = response.get("service_tier") if isinstance(response, dict) else getattr(response, "service_tier", None)
     fingerprint = getattr(response, "system_fingerprint", None)
-    return Facts(  # text(), inlined: a non-empty str, else None
-        response_id=response_id if type(response_id) is str and response_id else None,
-        response_model=model if type(model) is str and model else None,
-        service_tier=tier if type(tier) is str and tier else None,
-        system_fingerprint=fingerprint if type(fingerprint) is str and fingerprint else None,
+    return (  # text(), inlined: a non-empty str, else None
+        response_id if type(response_id) is str and response_id else None,
+        model if type(model) is str and model else None,
+        tier if type(tier) is str and tier else None,
+        fingerprint if type(fingerprint) is str and fingerprint else None,
+    )
+
+
+def facts_of(
+    common: tuple[str | None, str | None, str | None, str | None],
+    usage: Usage | None = None,
+    finish_reasons: tuple[str, ...] = (),
+) -> Facts:
+    """The ``Facts`` of ``common_values``' four values, with the usage and reasons given."""
+    response_id, model, tier, fingerprint = common
+    return Facts(
+        response_id=response_id,
+        response_model=model,
+        service_tier=tier,
+        system_fingerprint=fingerprint,
         usage=usage,
         finish_reasons=finish_reasons,
     )
+
+
+def common_facts(response: Any, usage: Usage | None = None, finish_reasons: tuple[str, ...] = ()) -> Facts:
+    """Id, model, service tier and fingerprint of a response or chunk, with the usage and reasons given."""
+    return facts_of(common_values(response), usage, finish_reasons)
 
 
 def choice_reasons(response: Any) -> tuple[str, ...]:

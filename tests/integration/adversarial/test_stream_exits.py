@@ -363,3 +363,31 @@ def test_body_ends_without_done(server, oracle, telemetry):
 
     assert oracle(case).checkpoints == [1, 1]
     one_call(telemetry)
+
+
+def test_a_stream_broken_off_lets_go_of_its_ended_call(server, telemetry, instrument):
+    """The SDK's stream is a reference cycle (its iterator's frame holds it), and it holds the stream's state (its SSE
+    decoder) and the tap on its response until the cyclic collector runs. Once the call has ended, the state holds
+    it no more: the call, its span and its request are freed then, not left to the collector."""
+    from otel_aicost.instrumentation.call import Call
+
+    def calls() -> int:
+        return sum(type(thing) is Call for thing in gc.get_objects())
+
+    server.answer = chat_reply()
+    instrument()
+    gc.collect()
+    gc.disable()  # only reference counts free anything below
+    try:
+        with client(server) as api:
+            before = calls()
+            stream = api.chat.completions.create(**chat_kwargs(stream=True))
+            for _chunk in stream:
+                break
+            stream.close()
+            assert calls() == before  # ended and freed, though the stream is still the caller's
+            del stream, _chunk
+            assert calls() == before  # the SDK's stream, left to the collector, holds no call either
+    finally:
+        gc.enable()
+    one_call(telemetry, priced=False)
