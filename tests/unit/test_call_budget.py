@@ -19,6 +19,7 @@ from importlib.metadata import version
 from typing import Any
 
 import pytest
+from packaging.version import Version  # pytest's own dependency
 
 from otel_aicost.instrumentation import histogram_records
 from tests.support import mock_openai, payloads
@@ -153,21 +154,10 @@ CALLS = 4
 BROKEN_AFTER = 4  # chunks a broken-off stream reads before the caller closes it
 
 
-def release(distribution: str) -> tuple[int, ...]:
-    """An installed distribution's release numbers: ``3.63.0`` -> (3, 63, 0); a pre-release suffix is dropped."""
-    numbers = []
-    for part in version(distribution).split(".")[:3]:
-        digits = part[: len(part) - len(part.lstrip("0123456789"))] if part[:1].isdigit() else ""
-        if not digits:
-            break
-        numbers.append(int(digits))
-    return tuple(numbers)
-
-
 def newer_than_measured() -> list[str]:
     """The distributions installed at a release newer than the one the budgets were measured with."""
     return [f"{name} {version(name)} (budgets measured with {'.'.join(map(str, measured))})"
-            for name, measured in MEASURED_WITH.items() if release(name) > measured]  # fmt: skip
+            for name, measured in MEASURED_WITH.items() if Version(version(name)).release > measured]  # fmt: skip
 
 
 def raw(function: Callable) -> Callable:
