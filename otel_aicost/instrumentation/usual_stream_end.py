@@ -33,15 +33,17 @@ def end_usual_stream(state: Any) -> bool:
         if (
             call.profile.surface.read_usual is None
             or declines(call)
-            or facts is not NO_FACTS  # nothing beyond what a usual reply has (NO_FACTS has none of it)
-            and (
-                facts.output_parts
-                or facts.output_messages is not None
-                or facts.units is not None
-                or facts.tool_calls
-                or facts.extra
-                or facts.batch_calls
-                or facts.dimension_count is not None
+            or (
+                facts is not NO_FACTS  # nothing beyond what a usual reply has (NO_FACTS has none of it)
+                and (
+                    facts.output_parts
+                    or facts.output_messages is not None
+                    or facts.units is not None
+                    or facts.tool_calls
+                    or facts.extra
+                    or facts.batch_calls
+                    or facts.dimension_count is not None
+                )
             )
         ):
             return False
