@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from otel_aicost.instrumentation.surfaces import shared
+from otel_aicost.instrumentation.surfaces import request_params
 
 VALUES = {
     "temperature": 0.2, "top_p": 1, "frequency_penalty": 0.5, "presence_penalty": -0.5, "max_completion_tokens": 10,
@@ -16,18 +16,18 @@ VALUES = {
 
 
 def test_every_parameter_read_is_known() -> None:
-    assert shared._PARAMETERS == set(VALUES)
+    assert request_params._PARAMETERS == set(VALUES)
 
 
 @pytest.mark.parametrize("name", sorted(VALUES))
 def test_one_parameter_gives_what_the_full_reader_gives(name: str) -> None:
     kwargs = {"model": "gpt-4o-mini", "messages": [], name: VALUES[name]}
-    assert shared.request_attributes(kwargs) == shared._request_attributes(kwargs) != {}
+    assert request_params.request_attributes(kwargs) == request_params._request_attributes(kwargs) != {}
 
 
 def test_no_parameter_no_attributes() -> None:
     kwargs = {"model": "gpt-4o-mini", "messages": [], "stream": True, "extra_headers": {"x": "y"}, "user": "u"}
-    assert shared.request_attributes(kwargs) == shared._request_attributes(kwargs) == {}
+    assert request_params.request_attributes(kwargs) == request_params._request_attributes(kwargs) == {}
 
 
 @pytest.mark.parametrize("value", [1, 1.0, True, 0.5, None, "x"], ids=repr)
@@ -37,21 +37,23 @@ def test_a_repeated_call_site_gets_what_the_full_reader_gives_each_time(value: o
     for top_p in (1, 1.0, True, value):
         kwargs = {"model": "m", "messages": [], "top_p": top_p, "max_tokens": 64, "seed": value}
         for _ in range(2):
-            got = shared.request_attributes(kwargs)
-            expected = shared._request_attributes(kwargs)
+            got = request_params.request_attributes(kwargs)
+            expected = request_params._request_attributes(kwargs)
             assert [(k, v, type(v)) for k, v in got.items()] == [(k, v, type(v)) for k, v in expected.items()]
 
 
 def test_what_a_caller_adds_to_the_attributes_stays_its_own() -> None:
     kwargs = {"model": "m", "input": "x", "temperature": 0.3}
-    shared.request_attributes(kwargs)["gen_ai.request.encoding_formats"] = ("float",)
-    assert shared.request_attributes(kwargs) == shared._request_attributes(kwargs) == {"gen_ai.request.temperature": 0.3}
+    request_params.request_attributes(kwargs)["gen_ai.request.encoding_formats"] = ("float",)
+    assert request_params.request_attributes(kwargs) == request_params._request_attributes(kwargs) == {
+        "gen_ai.request.temperature": 0.3
+    }
 
 
 def test_values_that_may_change_are_read_every_time() -> None:
     reasoning = {"effort": "low"}
     kwargs = {"model": "m", "input": "x", "reasoning": reasoning, "temperature": 0.3}
-    assert shared.request_attributes(kwargs)["gen_ai.request.reasoning.level"] == "low"
+    assert request_params.request_attributes(kwargs)["gen_ai.request.reasoning.level"] == "low"
     reasoning["effort"] = "high"
-    assert shared.request_attributes(kwargs) == shared._request_attributes(kwargs)
-    assert shared.request_attributes(kwargs)["gen_ai.request.reasoning.level"] == "high"
+    assert request_params.request_attributes(kwargs) == request_params._request_attributes(kwargs)
+    assert request_params.request_attributes(kwargs)["gen_ai.request.reasoning.level"] == "high"

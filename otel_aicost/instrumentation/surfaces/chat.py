@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from otel_aicost import semconv
 from otel_aicost.instrumentation.surfaces.plain_chunks import plain_choices_chunk
-from otel_aicost.instrumentation.surfaces.shared import REQUEST_PARAMETERS, read_choices_chunk, read_choices_response
+from otel_aicost.instrumentation.surfaces.request_params import REQUEST_PARAMETERS
+from otel_aicost.instrumentation.surfaces.shared import read_choices_chunk, read_choices_response
 from otel_aicost.instrumentation.surfaces.surface import Patch, Surface
 from otel_aicost.instrumentation.surfaces.usual_reply import choices_reply
 

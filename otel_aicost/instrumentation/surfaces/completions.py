@@ -7,7 +7,8 @@ from typing import Any
 from otel_aicost import semconv
 from otel_aicost.instrumentation.facts import Chunk
 from otel_aicost.instrumentation.surfaces.plain_chunks import plain_choices_chunk
-from otel_aicost.instrumentation.surfaces.shared import REQUEST_PARAMETERS, read_choices_chunk, read_choices_response
+from otel_aicost.instrumentation.surfaces.request_params import REQUEST_PARAMETERS
+from otel_aicost.instrumentation.surfaces.shared import read_choices_chunk, read_choices_response
 from otel_aicost.instrumentation.surfaces.surface import Patch, Surface
 from otel_aicost.instrumentation.surfaces.usual_reply import choices_reply
 

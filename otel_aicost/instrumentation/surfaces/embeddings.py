@@ -8,7 +8,8 @@ from typing import Any
 
 from otel_aicost import semconv
 from otel_aicost.instrumentation.facts import Facts
-from otel_aicost.instrumentation.surfaces.shared import REQUEST_PARAMETERS, count, request_attributes, text
+from otel_aicost.instrumentation.surfaces.request_params import REQUEST_PARAMETERS, request_attributes
+from otel_aicost.instrumentation.surfaces.shared import count, text
 from otel_aicost.instrumentation.surfaces.surface import Patch, Surface
 from otel_aicost.instrumentation.surfaces.usual_reply import Reply
 from otel_aicost.instrumentation.surfaces.usual_usage import MAX_TOKENS

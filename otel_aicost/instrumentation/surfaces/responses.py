@@ -9,7 +9,8 @@ from typing import Any
 from otel_aicost import semconv
 from otel_aicost.cost.fees import ToolCall
 from otel_aicost.instrumentation.facts import NOT_PLAIN, Chunk, Facts
-from otel_aicost.instrumentation.surfaces.shared import common_facts, field, request_attributes, text, usage_of
+from otel_aicost.instrumentation.surfaces.request_params import request_attributes
+from otel_aicost.instrumentation.surfaces.shared import common_facts, field, text, usage_of
 from otel_aicost.instrumentation.surfaces.surface import Patch, Surface
 
 _STATUS_REASONS = {"completed": "stop", "failed": "error", "cancelled": "error"}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from otel_aicost.instrumentation.facts import Chunk, Facts
-from otel_aicost.instrumentation.surfaces.shared import request_attributes
+from otel_aicost.instrumentation.surfaces.request_params import request_attributes
 
 
 @dataclass(frozen=True)
