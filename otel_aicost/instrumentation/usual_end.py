@@ -128,7 +128,11 @@ def end_in_one_step(call: Any, plan: UsualEnd, reply: Any, duration: float, firs
         output_cost = plan.output_rate * output
         divisor = plan.divisor
         total = (input_cost + output_cost) / divisor
-        if span.is_recording():
+        # a span started plainly (its start_count known) is the SDK's recording span unless ended since, which
+        # store_clean_span_attributes declines: is_recording() (an SDK frame, about 1k instructions a call) asked
+        # only then, or for a span started otherwise
+        started_plainly = call.start_count >= 0
+        if started_plainly or span.is_recording():
             # attributes.end_attributes of the usual call, in its order: a copy of the plan's prepared dict of this
             # reply's shape (which optional attributes it has: the keys and their order, and every value the plan
             # decides) with this call's values put in (a copy and a few stores cost about half of building the dict
@@ -165,7 +169,9 @@ def end_in_one_step(call: Any, plan: UsualEnd, reply: Any, duration: float, firs
             attributes[semconv.COST_INPUT] = input_cost / divisor
             attributes[semconv.COST_OUTPUT] = output_cost / divisor
             # its keys are none of the start's (Profile.start_attributes): not looked up while the span holds only those
-            if not (plan.plain and store_clean_span_attributes(span, attributes, call.start_count)):
+            if not (plan.plain and store_clean_span_attributes(span, attributes, call.start_count)) and (
+                not started_plainly or span.is_recording()
+            ):
                 span.set_attributes(attributes)
     except Exception:
         report_internal_error("usual end")

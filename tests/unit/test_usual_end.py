@@ -337,6 +337,41 @@ def test_a_start_attribute_set_again_during_the_call_is_exported_as_set(key: str
         assert (key, type(value).__name__, repr(value)) in span[1]
 
 
+def test_a_span_ended_during_the_call_is_left_as_the_general_end_leaves_it(instrument, telemetry, monkeypatch,
+                                                                           caplog) -> None:  # fmt: skip
+    """Something else ends our span during the call: the usual end (which asks ``is_recording()`` only of a span it
+    did not start plainly, or when the plain store declines) sets nothing on it, as the general end, which asks
+    first: the same exported spans and the SDK's warnings alike (no "Setting attribute on ended span")."""
+
+    def respond(request: object) -> object:
+        trace.get_current_span().end()
+        return mock_openai.json_response(payloads.chat_completion())
+
+    def calls() -> None:
+        client = mock_openai.client(respond)
+        for _ in range(2):
+            client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, temperature=0.0, max_tokens=64)
+
+    def warnings() -> list[str]:
+        said = sorted(record.getMessage() for record in caplog.records if record.levelname == "WARNING"
+                      and record.name.startswith("opentelemetry"))  # fmt: skip
+        caplog.clear()
+        return said
+
+    told: list[list[str]] = []  # the warnings of each end's calls
+
+    def told_calls() -> None:
+        calls()
+        told.append(warnings())
+
+    with caplog.at_level("WARNING"):
+        spans = both_ends_export_alike(telemetry, instrument, monkeypatch, {}, told_calls, _exported_typed, taken=True,
+                                       step=(usual_end, "end_in_one_step"), off=USUAL_END_OFF)  # fmt: skip
+    assert told[0] == told[1] and told[0], "the same SDK warnings from both ends"
+    assert not any("Setting attribute" in each for each in told[0])
+    assert [key for key, _, _ in spans[0][1]][-1] == semconv.REQUEST_MAX_TOKENS, "the start attributes alone"
+
+
 # where results.handle_result asks for the usual end: made to answer False, it turns it off
 USUAL_END_OFF = ((results, "end_usual"),)
 
