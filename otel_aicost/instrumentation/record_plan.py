@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from math import isfinite
-from time import time_ns
 from typing import Any
 
 from otel_aicost.export.sdk_internals import (
@@ -66,7 +65,8 @@ class RecordPlan:
             return False
         exemplar_filter = self.filter
         if moment is None:  # a context-only filter (_learn): Moment.samples' question, asked once
-            sampled = context_only_sampled(exemplar_filter, values[0], time_ns(), self.attributes, context)
+            sampled = context_only_sampled(exemplar_filter, values[0], None, self.attributes, context)  # (the time
+            # read only if the filter is asked: no time_ns() call for a context without a span)
         elif moment._filter is exemplar_filter:  # asked already at this moment
             sampled = moment._sampled
         else:

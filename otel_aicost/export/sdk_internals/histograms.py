@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from functools import reduce
 from itertools import repeat
 from operator import add
+from time import time_ns
 from typing import Any
 
 from otel_aicost.export.sdk_internals.checked import FAST_PATHS
@@ -45,13 +46,14 @@ except ImportError:  # pragma: no cover - moved
 SPANLESS_UNSAMPLED = _TraceBased if FAST_PATHS and SPAN_KEY is not None else None
 
 
-def context_only_sampled(exemplar_filter: Any, value: float, now: int, attributes: Any, context: Any) -> bool:
+def context_only_sampled(exemplar_filter: Any, value: float, now: int | None, attributes: Any, context: Any) -> bool:
     """What a context-only exemplar filter (``CONTEXT_ONLY_FILTERS``) answers for a record in ``context``: the
     trace-based filter's False for a context without a span known without its call (``SPANLESS_UNSAMPLED``), any
-    other answer asked of the filter. One place for the rule ``Moment.samples`` and ``RecordPlan.record`` both use."""
+    other answer asked of the filter (at ``now``; None: the time read here, only when asked). One place for the rule
+    ``Moment.samples`` and ``RecordPlan.record`` both use."""
     if type(exemplar_filter) is SPANLESS_UNSAMPLED and context.get(SPAN_KEY) is None:
         return False
-    return exemplar_filter.should_sample(value, now, attributes, context)
+    return exemplar_filter.should_sample(value, time_ns() if now is None else now, attributes, context)
 
 
 # the SDK's hash of an attribute set as its views key aggregations by; None: no histogram fast path on this SDK
