@@ -11,6 +11,7 @@ is what it touches, ``bench/README.md`` "L2 misses by code").
 from __future__ import annotations
 
 import sys
+from collections import deque
 from dataclasses import replace
 from operator import sub
 from time import perf_counter
@@ -55,6 +56,7 @@ class _Ended:
 
 
 _ENDED = _Ended()
+_DISCARD: deque[Any] = deque(maxlen=0)  # an ended stream's parts and arrivals: append and extend keep nothing
 
 
 class StreamState(UsageEvents):
@@ -204,6 +206,9 @@ class StreamState(UsageEvents):
         finally:
             if call.ended:  # let go of the call (and of an exception the caller was handling): see _Ended
                 self.call, self.handled_before = _ENDED, None  # type: ignore[assignment]
+                # and of the texts and times, freed now rather than with the SDK's cycle (_Ended); a chunk read after
+                # the end (the call's record is made) is noted nowhere
+                self.parts = self.arrivals = _DISCARD  # type: ignore[assignment]
 
     def response_closed(self) -> None:
         """The HTTP response was closed (a helper's ``close()`` or ``with`` exit, or the body read to its end). A
