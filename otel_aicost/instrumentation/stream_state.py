@@ -11,6 +11,7 @@ is what it touches, ``bench/README.md`` "L2 misses by code").
 from __future__ import annotations
 
 import sys
+from collections import deque
 from dataclasses import replace
 from operator import sub
 from time import perf_counter
@@ -22,7 +23,7 @@ from otel_aicost.instrumentation.content import StreamOutput
 from otel_aicost.instrumentation.ending import OPEN, forget
 from otel_aicost.instrumentation.facts import NO_FACTS, NOT_PLAIN, Chunk, Facts, merge
 from otel_aicost.instrumentation.safety import report_internal_error
-from otel_aicost.instrumentation.surfaces.shared import common_values, facts_of, read_usage_event
+from otel_aicost.instrumentation.surfaces.shared import facts_of, read_usage_event
 from otel_aicost.instrumentation.usage_events import UsageEvents
 from otel_aicost.instrumentation.usual_stream_end import end_usual_stream
 
@@ -55,6 +56,7 @@ class _Ended:
 
 
 _ENDED = _Ended()
+_DISCARD: deque[Any] = deque(maxlen=0)  # an ended stream's parts and arrivals: append and extend keep nothing
 
 
 class StreamState(UsageEvents):
@@ -80,7 +82,8 @@ class StreamState(UsageEvents):
         # (usage_events.py, results._wrap_stream)
         self.unset_usage = injected
         self.facts = NO_FACTS  # what the chunks read in full said, folded as they come
-        # the first chunk's id, model, tier and fingerprint when note_first noted it (facts then still NO_FACTS):
+        # the first chunk's id, model, tier and fingerprint when the stream generators noted it (streams.py; facts then
+        # still NO_FACTS):
         # a Facts of them made only when another chunk's facts fold in (add) or the general end needs one (result)
         self.first: tuple[str | None, str | None, str | None, str | None] | None = None
         self.parts: list[Any] = []  # texts as the chunks gave them, of whatever type: only non-empty strings count
@@ -127,30 +130,11 @@ class StreamState(UsageEvents):
             report_internal_error("stream usage event")
             return False
 
-    def note_first(self, chunk: Any) -> bool:
-        """The stream generators' first chunk, when plain (the surface's plain reader, as if the response id were
-        known): noted as ``take`` notes a plain chunk, its response's common values read as ``read_choices_chunk``
-        reads them (``shared.common_values``, kept as ``first``: no ``Facts`` made for them unless needed); True
-        when noted; False (not the first chunk, or not plain): ``take`` reads it in full."""
-        if self.first is not None or self.facts is not NO_FACTS:
-            return False
-        try:
-            text = self.read_plain(chunk, self.unset_usage, False)
-            if text is NOT_PLAIN:
-                return False
-            self.first = common_values(chunk)
-        except Exception:
-            report_internal_error("stream chunk")
-            return False
-        self.parts.append(text)
-        self.arrivals.append(perf_counter())
-        return True
-
     def add(self, chunk: Chunk) -> None:
         """Fold a chunk read in full into the facts so far."""
         if chunk.facts is not None:  # the first chunk's facts as they are (merge would copy them)
             facts, first = self.facts, self.first
-            if first is not None:  # the first chunk's values (note_first), folded in now as their Facts
+            if first is not None:  # the first chunk's values (streams.py), folded in now as their Facts
                 facts, self.first = facts_of(first), None
             self.facts = chunk.facts if facts is NO_FACTS else merge(facts, chunk.facts)
         if chunk.texts:
@@ -222,6 +206,9 @@ class StreamState(UsageEvents):
         finally:
             if call.ended:  # let go of the call (and of an exception the caller was handling): see _Ended
                 self.call, self.handled_before = _ENDED, None  # type: ignore[assignment]
+                # and of the texts and times, freed now rather than with the SDK's cycle (_Ended); a chunk read after
+                # the end (the call's record is made) is noted nowhere
+                self.parts = self.arrivals = _DISCARD  # type: ignore[assignment]
 
     def response_closed(self) -> None:
         """The HTTP response was closed (a helper's ``close()`` or ``with`` exit, or the body read to its end). A

@@ -22,10 +22,11 @@ from typing import Any
 
 import wrapt
 
-from otel_aicost.instrumentation.facts import NOT_PLAIN
+from otel_aicost.instrumentation.facts import NO_FACTS, NOT_PLAIN
 from otel_aicost.instrumentation.safety import report_internal_error
 from otel_aicost.instrumentation.sdk import chunk_async_iterator, chunk_iterator
 from otel_aicost.instrumentation.stream_state import NOT_ERRORS
+from otel_aicost.instrumentation.surfaces.shared import common_values
 
 
 class _Proxy(wrapt.ObjectProxy):  # type: ignore[misc]
@@ -41,9 +42,9 @@ class _Proxy(wrapt.ObjectProxy):  # type: ignore[misc]
 class StreamProxy(_Proxy):
     """Wraps ``openai.Stream``. A ``for`` loop (``iter()``) gets a generator over the SDK's own iterator, as it
     does bare (the stream's ``_iterator``, which the SDK's ``__iter__`` yields on: ``sdk.chunk_iterator``): a plain
-    chunk's text and time noted inline once the response id is known (the first chunk by
-    ``StreamState.note_first``), any other chunk read by ``StreamState.take``; ``next()`` goes through
-    ``__next__``."""
+    chunk's text and time noted inline (the first one's response id, model, tier and fingerprint kept as
+    ``StreamState.first``, then the plain chunks after it once that id is known), any other chunk read by
+    ``StreamState.take``; ``next()`` goes through ``__next__``."""
 
     def __iter__(self) -> Iterator[Any]:
         # A generator (as the SDK's own __iter__): it keeps this proxy alive, which a ``for`` loop over
@@ -56,6 +57,9 @@ class StreamProxy(_Proxy):
         delta, unset_usage, not_plain = field == "content", state.unset_usage, NOT_PLAIN
         add_part, arrived, clock = state.parts.append, state.arrivals.append, perf_counter
         known = False  # the response id is known: a plain chunk is noted inline
+        # no chunk noted yet (next() or an earlier loop may have): a plain one is noted inline too, its common values
+        # kept (StreamState.first)
+        first = field is not None and state.first is None and state.facts is NO_FACTS
         while True:
             state.in_next = True
             try:
@@ -69,7 +73,7 @@ class StreamProxy(_Proxy):
                 state.end(error)
                 raise
             state.in_next = False
-            if known:  # plain_chunks.plain_choices_chunk inline, with StreamState.take's appends: no call per chunk
+            if known or first:  # plain_chunks.plain_choices_chunk inline, with StreamState.take's appends: no call
                 text = not_plain
                 try:
                     if chunk.usage is None:
@@ -78,23 +82,24 @@ class StreamProxy(_Proxy):
                             text = choice.delta.content if delta else choice.text
                             if unset_usage:  # forget_field inline (pydantic 2's fields-set, see sdk.py)
                                 chunk.__pydantic_fields_set__.discard("usage")
+                    if first and text is not not_plain:  # the first chunk noted: its response's common values
+                        # kept as read_choices_chunk reads them (StreamState.first; no Facts made for them)
+                        state.first = common_values(chunk)
+                        first, known = False, state.first[0] is not None  # its response id
                 except (AttributeError, TypeError, ValueError):
                     text = not_plain
                 except Exception:
                     report_internal_error("stream chunk")
                     text = not_plain
-                if text is not not_plain:
+                if text is not not_plain and not first:
                     add_part(text)
                     arrived(clock())
                     yield chunk
                     continue
-            elif field is not None and state.note_first(chunk):
-                known = state.first[0] is not None  # its response id (shared.common_values)
-                yield chunk
-                continue
             hide = state.take(chunk, field is None)  # else the plain reader would say what it said
             if field is not None and not known:
                 known = state.facts.response_id is not None
+                first = state.first is None and state.facts is NO_FACTS  # still nothing noted (a hidden chunk)
             if not hide:
                 yield chunk
 
@@ -148,6 +153,9 @@ class AsyncStreamProxy(_Proxy):
         delta, unset_usage, not_plain = field == "content", state.unset_usage, NOT_PLAIN
         add_part, arrived, clock = state.parts.append, state.arrivals.append, perf_counter
         known = False  # the response id is known: a plain chunk is noted inline
+        # no chunk noted yet (next() or an earlier loop may have): a plain one is noted inline too, its common values
+        # kept (StreamState.first)
+        first = field is not None and state.first is None and state.facts is NO_FACTS
         while True:
             state.in_next = True
             try:
@@ -161,7 +169,7 @@ class AsyncStreamProxy(_Proxy):
                 state.end(error)
                 raise
             state.in_next = False
-            if known:  # plain_chunks.plain_choices_chunk inline, with StreamState.take's appends: no call per chunk
+            if known or first:  # plain_chunks.plain_choices_chunk inline, with StreamState.take's appends: no call
                 text = not_plain
                 try:
                     if chunk.usage is None:
@@ -170,23 +178,24 @@ class AsyncStreamProxy(_Proxy):
                             text = choice.delta.content if delta else choice.text
                             if unset_usage:  # forget_field inline (pydantic 2's fields-set, see sdk.py)
                                 chunk.__pydantic_fields_set__.discard("usage")
+                    if first and text is not not_plain:  # the first chunk noted: its response's common values
+                        # kept as read_choices_chunk reads them (StreamState.first; no Facts made for them)
+                        state.first = common_values(chunk)
+                        first, known = False, state.first[0] is not None  # its response id
                 except (AttributeError, TypeError, ValueError):
                     text = not_plain
                 except Exception:
                     report_internal_error("stream chunk")
                     text = not_plain
-                if text is not not_plain:
+                if text is not not_plain and not first:
                     add_part(text)
                     arrived(clock())
                     yield chunk
                     continue
-            elif field is not None and state.note_first(chunk):
-                known = state.first[0] is not None  # its response id (shared.common_values)
-                yield chunk
-                continue
             hide = state.take(chunk, field is None)  # else the plain reader would say what it said
             if field is not None and not known:
                 known = state.facts.response_id is not None
+                first = state.first is None and state.facts is NO_FACTS  # still nothing noted (a hidden chunk)
             if not hide:
                 yield chunk
 

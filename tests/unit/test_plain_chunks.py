@@ -234,8 +234,8 @@ def _pydantic1_chunk(value: dict[str, Any]) -> Any:
 
 
 def test_the_first_chunk_and_the_rest_on_pydantic_1_read_as_on_pydantic_2() -> None:
-    """The SDK's pydantic-1 mode keeps a chunk's set fields in ``__fields_set__``: the for loop's first-chunk note
-    (``StreamState.note_first``) and its inline read of the later chunks find no ``__pydantic_fields_set__`` there
+    """The SDK's pydantic-1 mode keeps a chunk's set fields in ``__fields_set__``: the for loop's inline read of the
+    first chunk (``streams.py``, ``StreamState.first``) and of the later ones find no ``__pydantic_fields_set__`` there
     and leave the chunk to the full read, which unsets the ``"usage": null`` our ``include_usage`` caused in
     ``__fields_set__`` (``sdk.forget_field``). The stream reads to the same facts and chunk count as the SDK's
     pydantic 2 chunks, the usage-only chunk is hidden, and every chunk the caller gets has ``usage`` unset, as the

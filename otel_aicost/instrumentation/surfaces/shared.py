@@ -70,7 +70,7 @@ def chat_usage(usage: Any) -> Usage | None:
 
 def common_values(response: Any) -> tuple[str | None, str | None, str | None, str | None]:
     """Id, model, service tier and fingerprint of a response or chunk, each a non-empty str or None (a stream's
-    first chunk keeps just these: ``stream_state.StreamState.note_first``)."""
+    first chunk keeps just these: ``stream_state.StreamState.first``, noted by ``streams.py``)."""
     response_id = getattr(response, "id", None)
     model = getattr(response, "model", None)
     tier = response.get("service_tier") if isinstance(response, dict) else getattr(response, "service_tier", None)

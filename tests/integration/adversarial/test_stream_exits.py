@@ -365,6 +365,33 @@ def test_body_ends_without_done(server, oracle, telemetry):
     one_call(telemetry)
 
 
+def test_a_stream_broken_off_lets_go_of_its_texts_and_times_when_it_ends(server, telemetry, instrument):
+    """The stream's state rides the SDK's reference cycle to the collector (see the test below); its lists of chunk
+    texts and arrival times do not: they are let go of when the call ends, and a chunk the caller reads after that
+    is noted nowhere (the call's record is made). The caller's chunks are the bare SDK's all the same."""
+    server.answer = chat_reply()
+    instrument()
+    gc.collect()
+    gc.disable()  # only reference counts free anything below
+    try:
+        with client(server) as api:
+            stream = api.chat.completions.create(**chat_kwargs(stream=True))
+            state = stream._self_state
+
+            def lists() -> int:
+                return sum(type(thing) is list for thing in gc.get_referents(state))
+
+            first = exact(next(stream))
+            assert lists() == 2  # the texts and the arrival times so far
+            stream.close()
+            assert lists() == 0
+            state.take(first)  # a late note: kept nowhere, no error
+            assert lists() == 0 and not list(state.parts)
+    finally:
+        gc.enable()
+    one_call(telemetry, priced=False)
+
+
 def test_a_stream_broken_off_lets_go_of_its_ended_call(server, telemetry, instrument):
     """The SDK's stream is a reference cycle (its iterator's frame holds it), and it holds the stream's state (its SSE
     decoder) and the tap on its response until the cyclic collector runs. Once the call has ended, the state holds
