@@ -4,6 +4,8 @@ caller; exactly one span, ended at the right moment, with the right status; the 
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import openai
 import pytest
@@ -365,30 +367,36 @@ def test_body_ends_without_done(server, oracle, telemetry):
     one_call(telemetry)
 
 
+@contextmanager
+def only_reference_counts() -> Iterator[None]:
+    """The cyclic collector collected once, then off: only reference counts free anything in the block."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def test_a_stream_broken_off_lets_go_of_its_texts_and_times_when_it_ends(server, telemetry, instrument):
     """The stream's state rides the SDK's reference cycle to the collector (see the test below); its lists of chunk
     texts and arrival times do not: they are let go of when the call ends, and a chunk the caller reads after that
     is noted nowhere (the call's record is made). The caller's chunks are the bare SDK's all the same."""
     server.answer = chat_reply()
     instrument()
-    gc.collect()
-    gc.disable()  # only reference counts free anything below
-    try:
-        with client(server) as api:
-            stream = api.chat.completions.create(**chat_kwargs(stream=True))
-            state = stream._self_state
+    with only_reference_counts(), client(server) as api:
+        stream = api.chat.completions.create(**chat_kwargs(stream=True))
+        state = stream._self_state
 
-            def lists() -> int:
-                return sum(type(thing) is list for thing in gc.get_referents(state))
+        def lists() -> int:
+            return sum(type(thing) is list for thing in gc.get_referents(state))
 
-            first = exact(next(stream))
-            assert lists() == 2  # the texts and the arrival times so far
-            stream.close()
-            assert lists() == 0
-            state.take(first)  # a late note: kept nowhere, no error
-            assert lists() == 0 and not list(state.parts)
-    finally:
-        gc.enable()
+        first = exact(next(stream))
+        assert lists() == 2  # the texts and the arrival times so far
+        stream.close()
+        assert lists() == 0
+        state.take(first)  # a late note: kept nowhere, no error
+        assert lists() == 0 and not list(state.parts)
     one_call(telemetry, priced=False)
 
 
@@ -403,18 +411,13 @@ def test_a_stream_broken_off_lets_go_of_its_ended_call(server, telemetry, instru
 
     server.answer = chat_reply()
     instrument()
-    gc.collect()
-    gc.disable()  # only reference counts free anything below
-    try:
-        with client(server) as api:
-            before = calls()
-            stream = api.chat.completions.create(**chat_kwargs(stream=True))
-            for _chunk in stream:
-                break
-            stream.close()
-            assert calls() == before  # ended and freed, though the stream is still the caller's
-            del stream, _chunk
-            assert calls() == before  # the SDK's stream, left to the collector, holds no call either
-    finally:
-        gc.enable()
+    with only_reference_counts(), client(server) as api:
+        before = calls()
+        stream = api.chat.completions.create(**chat_kwargs(stream=True))
+        for _chunk in stream:
+            break
+        stream.close()
+        assert calls() == before  # ended and freed, though the stream is still the caller's
+        del stream, _chunk
+        assert calls() == before  # the SDK's stream, left to the collector, holds no call either
     one_call(telemetry, priced=False)
