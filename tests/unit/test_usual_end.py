@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from openai.types import CompletionUsage, CreateEmbeddingResponse
@@ -275,6 +277,22 @@ def test_the_usual_end_exports_what_the_general_end_exports(name: str, instrumen
     )  # fmt: skip
 
 
+def _chat_calls_doing(during: Callable[[Any], object], **kwargs: Any) -> Callable[[], None]:
+    """Two chat calls whose server handler (run inside the SDK call, so in our span's context) first does ``during``
+    to the current span: something else touching our span while the call runs."""
+
+    def respond(request: object) -> object:
+        during(trace.get_current_span())
+        return mock_openai.json_response(payloads.chat_completion())
+
+    def calls() -> None:
+        client = mock_openai.client(respond)
+        for _ in range(2):
+            client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, **kwargs)
+
+    return calls
+
+
 @pytest.mark.parametrize("written", [semconv.RESPONSE_MODEL, "app.note"])
 def test_an_attribute_written_during_the_call_keeps_the_general_order(written: str, instrument, telemetry,
                                                                       monkeypatch) -> None:  # fmt: skip
@@ -282,15 +300,7 @@ def test_an_attribute_written_during_the_call_keeps_the_general_order(written: s
     key already there still moves to the end, as the SDK moves it (the usual end skips that check only while the span
     holds just its start attributes)."""
 
-    def respond(request: object) -> object:
-        trace.get_current_span().set_attribute(written, "written during the call")
-        return mock_openai.json_response(payloads.chat_completion())
-
-    def calls() -> None:
-        client = mock_openai.client(respond)
-        for _ in range(2):
-            client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
-
+    calls = _chat_calls_doing(lambda span: span.set_attribute(written, "written during the call"))
     spans = both_ends_export_alike(telemetry, instrument, monkeypatch, {}, calls, _exported, taken=True,
                                    step=(usual_end, "end_in_one_step"), off=USUAL_END_OFF)  # fmt: skip
     keys = [key for key, _ in spans[0][1]]
@@ -322,15 +332,7 @@ def test_a_start_attribute_set_again_during_the_call_is_exported_as_set(key: str
     and 64.0, 0.0 and -0.0 compare equal). Guards any shortcut that assumes the start attributes unchanged at the end
     (round 17 measured one that replaced them whole: ``bench/README.md``)."""
 
-    def respond(request: object) -> object:
-        trace.get_current_span().set_attribute(key, value)
-        return mock_openai.json_response(payloads.chat_completion())
-
-    def calls() -> None:
-        client = mock_openai.client(respond)
-        for _ in range(2):
-            client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, temperature=0.0, max_tokens=64)
-
+    calls = _chat_calls_doing(lambda span: span.set_attribute(key, value), temperature=0.0, max_tokens=64)
     spans = both_ends_export_alike(telemetry, instrument, monkeypatch, {}, calls, _exported_typed, taken=True,
                                    step=(usual_end, "end_in_one_step"), off=USUAL_END_OFF)  # fmt: skip
     for span in spans:
@@ -343,14 +345,7 @@ def test_a_span_ended_during_the_call_is_left_as_the_general_end_leaves_it(instr
     did not start plainly, or when the plain store declines) sets nothing on it, as the general end, which asks
     first: the same exported spans and the SDK's warnings alike (no "Setting attribute on ended span")."""
 
-    def respond(request: object) -> object:
-        trace.get_current_span().end()
-        return mock_openai.json_response(payloads.chat_completion())
-
-    def calls() -> None:
-        client = mock_openai.client(respond)
-        for _ in range(2):
-            client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, temperature=0.0, max_tokens=64)
+    calls = _chat_calls_doing(lambda span: span.end(), temperature=0.0, max_tokens=64)
 
     def warnings() -> list[str]:
         said = sorted(record.getMessage() for record in caplog.records if record.levelname == "WARNING"
