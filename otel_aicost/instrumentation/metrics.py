@@ -75,10 +75,11 @@ class Instruments:
 class Series:
     """The attribute sets one kind of call records under, built and prepared (``AttributeSet``) once: the shared
     set (cost, time to first chunk, chunk gaps), duration's (plus pricing status and usage source) and one per token
-    type; and the plans (``record_plan.py``) of the usual priced call that is not streamed: duration, input tokens,
-    output tokens (not for embeddings) and cost."""
+    type; and the plans (``record_plan.py``) of the usual priced call: duration, input tokens, output tokens (not for
+    embeddings) and cost; a stream's with its time to first chunk and its chunk gaps."""
 
-    __slots__ = ("shared", "duration", "input_tokens", "output_tokens", "priced_plan", "priced_input_plan")
+    __slots__ = ("shared", "duration", "input_tokens", "output_tokens", "priced_plan", "priced_input_plan",
+                 "streamed_plan")  # fmt: skip
 
     def __init__(self, instruments: Instruments, attributes: dict[str, Any], status: str | None, source: str | None
                  ) -> None:  # fmt: skip
@@ -99,6 +100,13 @@ class Series:
         self.priced_plan = RecordPlan((duration_pair, input_pair, output_pair, cost_pair)) if planned else None
         # embeddings: no output tokens
         self.priced_input_plan = RecordPlan((duration_pair, input_pair, cost_pair)) if planned else None
+        first_chunk_pair = (instruments.time_to_first_chunk_recorder, self.shared)
+        gaps_pair = (instruments.time_per_output_chunk_recorder, self.shared)
+        self.streamed_plan = (
+            RecordPlan((duration_pair, input_pair, output_pair, cost_pair, first_chunk_pair), repeated=gaps_pair)
+            if planned
+            else None
+        )
 
 
 class MetricTags:

@@ -9,7 +9,9 @@ adds each to its aggregations (``sdk_internals.aggregate_values``): the same sum
 record per value. It declines (False: record them one by one) until then, whenever the reader storages change, when a
 value is out of the SDK's range, when the meter is off, and whenever the exemplar filter would offer a value to a
 reservoir (a sampled span in the context, an ``AlwaysOn`` filter, a filter that looks at values), so exemplars keep
-their own path. ``tests/unit/test_record_plan.py`` compares its points with the one-by-one path's.
+their own path. A stream's plan has one more pair whose aggregations take any number of values (``repeated``: the
+gaps between its chunks), added in one batch each (``sdk_internals.aggregate``), so a stream's end records
+everything in this one step too. ``tests/unit/test_record_plan.py`` compares its points with the one-by-one path's.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 
 from otel_aicost.export.sdk_internals import (
     CONTEXT_ONLY_FILTERS,
+    aggregate,
     aggregate_values,
     context_only_sampled,
     meter_check,
@@ -28,12 +31,17 @@ from otel_aicost.instrumentation.histogram_records import AttributeSet, Moment, 
 
 
 class RecordPlan:
-    """The records of one shape of call (a fixed list of recorders and attribute sets), made together."""
+    """The records of one shape of call (a fixed list of recorders and attribute sets, and optionally one more pair
+    that takes any number of values, ``repeated``), made together."""
 
-    __slots__ = ("pairs", "consumer", "storages", "aggregations", "spread", "filter", "attributes", "meter_check")
+    __slots__ = ("pairs", "repeated_pair", "consumer", "storages", "aggregations", "repeated", "spread", "filter",
+                 "attributes", "meter_check")  # fmt: skip
 
-    def __init__(self, pairs: Sequence[tuple[Recorder, AttributeSet]]) -> None:
+    def __init__(self, pairs: Sequence[tuple[Recorder, AttributeSet]],
+                 repeated: tuple[Recorder, AttributeSet] | None = None) -> None:  # fmt: skip
         self.pairs = tuple(pairs)
+        self.repeated_pair = repeated
+        self.repeated: tuple[Any, ...] = ()  # the repeated pair's aggregations
         self.storages: Any = None  # None: not known yet (or no longer): record one by one
         self.consumer: Any = None
         self.aggregations: tuple[Any, ...] = ()  # every pair's aggregations, in order, one after the other
@@ -42,9 +50,10 @@ class RecordPlan:
         self.attributes: Any = None  # the first set's attributes: what a context-only filter is shown
         self.meter_check: Any = None  # sdk_internals.meter_check of the first histogram (None: it always records)
 
-    def record(self, values: Sequence[float], moment: Moment | None, in_range: bool = False, context: Any = None
-               ) -> bool:  # fmt: skip
-        """Add ``values`` (one per pair, in order) as one record each would; False if nothing was recorded.
+    def record(self, values: Sequence[float], moment: Moment | None, in_range: bool = False, context: Any = None,
+               more: Sequence[float] = ()) -> bool:  # fmt: skip
+        """Add ``values`` (one per pair, in order) and ``more`` (all of them to the repeated pair, in order) as one
+        record each would; False if nothing was recorded.
         ``in_range``: the caller knows every value finite and not negative (the SDK's range), not checked again.
         ``moment``: the call's records' ``Moment``, or None: the meter and the exemplar filter asked here, in
         ``context`` (the current one), for a call that makes no other record (no Moment made: its frame, its
@@ -61,7 +70,9 @@ class RecordPlan:
         elif moment.meter_enabled is not True:
             return False
         # negative, NaN or infinite: the SDK drops it (a NaN or an infinity makes the sum not finite)
-        if not (in_range or (min(values) >= 0 and isfinite(sum(values)))):
+        if not (in_range or (min(values) >= 0 and isfinite(sum(values)) and (
+            not more or (min(more) >= 0 and isfinite(sum(more)))
+        ))):
             return False
         exemplar_filter = self.filter
         if moment is None:  # a context-only filter (_learn): Moment.samples' question, asked once
@@ -78,6 +89,9 @@ class RecordPlan:
         if not aggregate_values(self.consumer, storages, self.aggregations, values):
             self.storages = None  # a reader was added or removed: learn them again
             return False
+        if more:  # (the storages checked just above)
+            for aggregation in self.repeated:
+                aggregate(aggregation, more)
         return True
 
     def _learn(self) -> Any:
@@ -85,11 +99,12 @@ class RecordPlan:
         first_recorder, first_set = self.pairs[0]
         if first_set.aggregations.get(first_recorder) is None:  # the usual answer while none is known (delta readers)
             return None
-        known = [attribute_set.aggregations.get(recorder) for recorder, attribute_set in self.pairs]
+        pairs = self.pairs if self.repeated_pair is None else (*self.pairs, self.repeated_pair)
+        known = [attribute_set.aggregations.get(recorder) for recorder, attribute_set in pairs]
         if any(each is None for each in known):
             return None
         storages = known[0][0]
-        recorders = [recorder for recorder, _ in self.pairs]
+        recorders = [recorder for recorder, _ in pairs]
         consumer, exemplar_filter = recorders[0]._consumer, recorders[0]._filter
         if (
             any(each[0] is not storages for each in known)
@@ -98,6 +113,8 @@ class RecordPlan:
         ):
             return None
         self.consumer, self.filter = consumer, exemplar_filter
+        if self.repeated_pair is not None:
+            self.repeated = tuple(known.pop()[1])
         self.aggregations = tuple(aggregation for each in known for aggregation in each[1])
         self.spread = None if all(len(each[1]) == 1 for each in known) else tuple(len(each[1]) for each in known)
         self.attributes = self.pairs[0][1].attributes

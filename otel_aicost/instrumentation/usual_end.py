@@ -182,20 +182,22 @@ def end_in_one_step(call: Any, plan: UsualEnd, reply: Any, duration: float, firs
         return
     try:
         series = plan.series
-        # metrics.record_priced, its plan asked here (a frame less on each call)
-        if plan.has_output:
+        # metrics.record_priced, its plan asked here (a frame less on each call); a stream's with its time to first
+        # chunk and its chunk gaps (the plan's repeated pair)
+        streamed = first_chunk_delay is not None
+        if streamed:
+            records, values = series.streamed_plan, (duration, inputs, output, total, first_chunk_delay)
+        elif plan.has_output:
             records, values = series.priced_plan, (duration, inputs, output, total)
         else:  # embeddings: no output tokens
             records, values = series.priced_input_plan, (duration, inputs, total)
-        # in range: a duration of the monotonic clock, token counts within 0 .. 2**53 (usual_usage.MAX_TOKENS), a
-        # cost of non-negative integers (an overflow raised above)
-        streamed = first_chunk_delay is not None
-        if not streamed and records is not None and records.record(values, None, True, current_context()):
-            return  # a call not streamed makes no other record: no Moment (the plan asked the meter and the filter)
+        # in range: a duration, a time to first chunk and chunk gaps of the monotonic clock, token counts within
+        # 0 .. 2**53 (usual_usage.MAX_TOKENS), a cost of non-negative integers (an overflow raised above)
+        if records is not None and records.record(values, None, True, current_context(), chunk_gaps or ()):
+            return  # no other record: no Moment (the plan asked the meter and the filter)
         instruments = call.telemetry.instruments
         moment = Moment(meter_enabled(instruments.duration))
-        if records is None or not streamed or not records.record(values, moment, True):  # (not streamed: declined)
-            record_each(instruments, series, call.profile.surface.operation, duration, inputs, output, total, moment)
+        record_each(instruments, series, call.profile.surface.operation, duration, inputs, output, total, moment)
         if streamed:
             record_chunks(instruments, series, first_chunk_delay, chunk_gaps, moment)
     except Exception:

@@ -1,11 +1,15 @@
 """``RecordPlan`` (a usual call's histogram records in one step) exports exactly what one record per value exports
 (oracle: the SDK's own ``record()``, on an identically configured provider with the fast paths off): real
-instrumented chat and embeddings calls, with collections in between, cumulative and delta readers, a reader added
-half-way, exemplars under a sampled span, a view that keeps some attributes, and the plan must really be taken."""
+instrumented chat, embeddings and stream calls, with collections in between, cumulative and delta readers, a reader
+added half-way, exemplars under a sampled span, a view that keeps some attributes, and the plan must really be taken;
+a stream's plan with fixed timings, to the last bit of every sum."""
 
 from __future__ import annotations
 
+import random
+
 import pytest
+from opentelemetry import context
 from opentelemetry.sdk.metrics import Histogram, MeterProvider
 from opentelemetry.sdk.metrics.export import AggregationTemporality, InMemoryMetricReader
 from opentelemetry.sdk.metrics.view import View
@@ -13,18 +17,21 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from otel_aicost import semconv
 from otel_aicost.instrumentation import histogram_records, record_plan
+from otel_aicost.instrumentation.histogram_records import Moment
 from otel_aicost.instrumentation.instrumentor import OpenAICostInstrumentor
+from otel_aicost.instrumentation.metrics import Instruments, Series, record_chunks, record_each
 from tests.support import mock_openai
 from tests.unit.test_call_budget import cases, respond
 from tests.unit.test_histogram_records import exported
 
-TIMED = (semconv.METRIC_OPERATION_DURATION,)  # their values differ run to run: counts and attributes only
+# their values differ run to run: counts and attributes only
+TIMED = (semconv.METRIC_OPERATION_DURATION, semconv.METRIC_TIME_TO_FIRST_CHUNK, semconv.METRIC_TIME_PER_OUTPUT_CHUNK)
 
 
 def run(monkeypatch, fast: bool, *, delta: bool = False, views: tuple = (), sampled_span: bool = False,
         reader_added: bool = False) -> tuple[list, int]:  # fmt: skip
-    """Eight chat and eight embeddings calls, two readers (the first delta if asked) collected every third call; the
-    points of every collection and how many calls the plans recorded."""
+    """Eight chat, eight embeddings and eight stream calls, two readers (the first delta if asked) collected every
+    third round; the points of every collection and how many calls the plans recorded."""
     if not fast:
         monkeypatch.setattr(histogram_records, "_hash_attributes", None)
     taken = []
@@ -52,9 +59,11 @@ def run(monkeypatch, fast: bool, *, delta: bool = False, views: tuple = (), samp
                 with tracer_provider.get_tracer("app").start_as_current_span("request"):
                     calls["chat"][0]()
                     calls["embeddings"][0]()
+                    calls["stream"][0]()
             else:
                 calls["chat"][0]()
                 calls["embeddings"][0]()
+                calls["stream"][0]()
             if index % 3 == 2:
                 collected.append([_points(reader) for reader in readers])
         collected.append([_points(reader) for reader in readers])
@@ -95,13 +104,82 @@ def test_the_same_points_as_one_record_per_value(monkeypatch, config: str) -> No
     assert fast == plain
     assert not_taken == 0
     cumulative = fast[-1][1]
-    assert sum(p["count"] for p in cumulative if p["metric"] == semconv.METRIC_COST) == (8 if config == "reader_added"
-                                                                                            else 16)  # fmt: skip
+    assert sum(p["count"] for p in cumulative if p["metric"] == semconv.METRIC_COST) == (12 if config == "reader_added"
+                                                                                            else 24)  # fmt: skip
     if not _fast_paths_on() or config == "delta":  # delta aggregations are looked up on every record: no plan
         assert taken == 0
     elif config == "reader_added":  # learnt again after the first call of each kind under the new storages
-        assert taken == 12
-    elif config == "exemplars":  # every other call runs under a sampled span: those take the one-by-one path
-        assert 0 < taken <= 8
+        assert taken == 18
+    elif config == "exemplars":  # every other call runs under a sampled span: those take the one-by-one path (the
+        assert taken == 9  # calls 2, 4 and 6 of each kind take the plan)
     else:  # the first call of each kind learns the aggregations; the plan records every later one
-        assert taken == 14
+        assert taken == 21
+
+
+def _small_gaps(seed: int, n: int) -> list[float]:
+    """Chunk gaps under a second, one on a bucket bound, some a million times smaller than the rest: their sum's last
+    bits depend on the order they are added."""
+    rng = random.Random(seed)
+    tail = [rng.choice([rng.uniform(0, 0.7), rng.uniform(0, 1e-6)]) for _ in range(n - 1)]
+    return [semconv.DURATION_BUCKETS[3], *tail]
+
+
+def _streams_recorded(fast: bool, readers: int) -> tuple[list, list[bool]]:
+    """Six streams' records under one ``Series``, collected after the third and the last: through its streamed plan
+    (``fast``; each stream's records first one by one, as the first end of a kind makes them, until the plan takes
+    them), or one SDK ``record()`` per value (the oracle). The points, and what the plan answered."""
+    readers_list = [InMemoryMetricReader() for _ in range(readers)]
+    meter_provider = MeterProvider(metric_readers=readers_list)
+    instruments = Instruments(meter_provider.get_meter("otel_aicost"), "USD")
+    attributes = {semconv.OPERATION_NAME: "chat", semconv.REQUEST_MODEL: "gpt-4o-mini"}
+    series = Series(instruments, attributes, "priced", "reported")
+    # (duration, input tokens, output tokens, cost, time to first chunk, chunk gaps): gap lists on both sides of
+    # the few-values path (sdk_internals.aggregate), values on bucket bounds, sums whose order shows in the last bit
+    streams = [
+        (0.31, 12, 7, 0.1, 0.02, [0.01, 0.3, 0.02]),
+        (1.7, 16, 64, 0.2, 0.3, _small_gaps(21, 49)),
+        (0.04, 1, 1, 0.7, 0.01, []),
+        (2.56, 300, 9, 0.1 + 0.2, 0.08, [0.1, 0.2, 0.3, 0.04, 0.07, 0.11, 0.13, 0.17]),
+        (0.3, 4, 5, 1e-9, 0.1, _small_gaps(28, 9)),
+        (0.1, 17, 3, 0.3, 40.96, [0.1, 0.0, 0.3, semconv.DURATION_BUCKETS[-1] * 2]),  # zero, an overflow
+    ]
+    histograms = (instruments.duration, instruments.token_usage, instruments.token_usage, instruments.cost,
+                  instruments.time_to_first_chunk)  # fmt: skip
+    sets = (series.duration, series.input_tokens, series.output_tokens, series.shared, series.shared)
+    answers, collected = [], []
+    for index, (*values, chunk_gaps) in enumerate(streams):
+        if fast:
+            plan = series.streamed_plan  # None: no fast path on this SDK
+            taken = plan is not None and plan.record(values, None, True, context.get_current(), chunk_gaps)
+            if not taken:  # declined: one by one, as the stream's end then records them
+                moment = Moment(True)
+                record_each(instruments, series, "chat", *values[:4], moment)
+                record_chunks(instruments, series, values[4], chunk_gaps, moment)
+            answers.append(taken)
+        else:
+            for histogram, attribute_set, value in zip(histograms, sets, values):
+                histogram.record(value, attribute_set.attributes)
+            for gap in chunk_gaps:
+                instruments.time_per_output_chunk.record(gap, series.shared.attributes)
+        if index in (2, 5):
+            collected.append([exported(reader) for reader in readers_list])
+    meter_provider.shutdown()
+    return collected, answers
+
+
+@pytest.mark.parametrize("readers", [1, 2])
+def test_a_streams_plan_adds_its_chunk_gaps_as_one_record_each(readers: int) -> None:
+    """A stream's end records its duration, tokens, cost, time to first chunk and every chunk gap in one step; the
+    points are those of one SDK ``record()`` per value, to the last bit of every sum, with two readers too (each
+    value added to both readers' aggregations)."""
+    fast, answers = _streams_recorded(True, readers)
+    plain, _ = _streams_recorded(False, readers)
+    assert fast == plain
+    assert sum(point["count"] for point in fast[-1][0] if point["metric"] == semconv.METRIC_TIME_PER_OUTPUT_CHUNK) == (
+        3 + 49 + 8 + 9 + 4
+    )
+    if _fast_paths_on():  # the first stream makes the records one by one, the second (its first gaps known
+        # already) is the first the plan takes
+        assert answers == [False, True, True, True, True, True]
+    else:
+        assert not any(answers)

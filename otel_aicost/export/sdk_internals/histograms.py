@@ -62,6 +62,9 @@ _AGGREGATION_FIELDS = (
     "_lock", "_value", "_sum", "_min", "_max", "_record_min_max", "_boundaries", "_get_empty_bucket_counts",
     "_sample_exemplar",
 )  # fmt: skip
+# up to this many values, ``aggregate`` finds each one's bucket; more, it counts the values per boundary (sorted once):
+# per value costs about 1k instructions, per boundary about 0.5k a boundary (15 of them in the semconv buckets)
+_FEW = 8
 _MATCH_FIELDS = ("_view", "_aggregation", "_lock", "_reset_on_collect", "_get_or_create_aggregation",
                  "_attributes_aggregation")  # fmt: skip
 
@@ -140,16 +143,21 @@ def aggregate(aggregation: Any, values: Sequence[float]) -> None:
         # one addition per value, in order: the same float sum as the per-record path (not sum(): compensated
         # from Python 3.12)
         aggregation._sum = reduce(add, values, aggregation._sum)
-        # the buckets counted per boundary, not per value: a value's bucket (bisect_left in the boundaries) is at
-        # most i exactly when the value is at most boundaries[i], so the values in buckets 0..i are those at or
-        # below boundaries[i] (bisect_right in the values sorted); no NaN reaches here (record_many checks)
-        ordered = sorted(values)
-        at_or_below = [*map(bisect_right, repeat(ordered), aggregation._boundaries), len(ordered)]
-        before = 0
-        for index, counted in enumerate(at_or_below):
-            if counted != before:
-                counts[index] += counted - before
-                before = counted
+        boundaries = aggregation._boundaries
+        if len(values) <= _FEW:  # each value's bucket, as the SDK finds it (a broken stream's few chunk gaps)
+            for value in values:
+                counts[bisect_left(boundaries, value)] += 1
+        else:
+            # the buckets counted per boundary, not per value: a value's bucket (bisect_left in the boundaries) is
+            # at most i exactly when the value is at most boundaries[i], so the values in buckets 0..i are those at
+            # or below boundaries[i] (bisect_right in the values sorted); no NaN reaches here (record_many checks)
+            ordered = sorted(values)
+            at_or_below = [*map(bisect_right, repeat(ordered), boundaries), len(ordered)]
+            before = 0
+            for index, counted in enumerate(at_or_below):
+                if counted != before:
+                    counts[index] += counted - before
+                    before = counted
         if aggregation._record_min_max:
             aggregation._min = min(aggregation._min, min(values))
             aggregation._max = max(aggregation._max, max(values))
