@@ -62,9 +62,6 @@ _AGGREGATION_FIELDS = (
     "_lock", "_value", "_sum", "_min", "_max", "_record_min_max", "_boundaries", "_get_empty_bucket_counts",
     "_sample_exemplar",
 )  # fmt: skip
-# up to this many values, ``aggregate`` finds each one's bucket; more, it counts the values per boundary (sorted once):
-# per value costs about 1k instructions, per boundary about 0.5k a boundary (15 of them in the semconv buckets)
-_FEW = 8
 _MATCH_FIELDS = ("_view", "_aggregation", "_lock", "_reset_on_collect", "_get_or_create_aggregation",
                  "_attributes_aggregation")  # fmt: skip
 
@@ -144,7 +141,10 @@ def aggregate(aggregation: Any, values: Sequence[float]) -> None:
         # from Python 3.12)
         aggregation._sum = reduce(add, values, aggregation._sum)
         boundaries = aggregation._boundaries
-        if len(values) <= _FEW:  # each value's bucket, as the SDK finds it (a broken stream's few chunk gaps)
+        # fewer values than twice the boundaries (a broken stream's few chunk gaps): each value's bucket, as the SDK
+        # finds it; more: counted per boundary in the values sorted once (timeit, 14 boundaries, SDK 1.45: 4 values
+        # 1.8 against 3.4 µs, 24 values 5.3 against 5.7, 28 level, 49 values 9.6 against 7.5)
+        if len(values) < 2 * len(boundaries):
             for value in values:
                 counts[bisect_left(boundaries, value)] += 1
         else:
