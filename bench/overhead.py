@@ -27,7 +27,8 @@ import modes
 from report import render_markdown, summarize
 
 HERE = pathlib.Path(__file__).resolve().parent
-CASES = ("chat", "stream", "stream_usage", "stream_broken", "async_chat", "embeddings", "chat_wrapper_only")
+CASES = ("chat", "stream", "stream_usage", "stream_broken", "async_chat", "embeddings", "chat_wrapper_only",
+         "chat_in_span")
 STREAM_CASES = ("stream", "stream_usage")
 
 

@@ -25,8 +25,9 @@ from typing import Callable
 import mock_openai
 import modes
 from openai.types.chat import ChatCompletion
+from opentelemetry import trace
 
-CASES = ("chat", "stream", "stream_usage", "stream_broken", "async_chat", "embeddings")
+CASES = ("chat", "stream", "stream_usage", "stream_broken", "async_chat", "embeddings", "chat_in_span")
 # Not in CASES (the memory run's cycle): the instrumentation's own cost with the SDK's work taken out. The
 # wrapper installed on ``Completions.create`` is called around a stub that returns one pre-parsed ChatCompletion,
 # so there is no HTTP, no parsing, and the machine's noise is far smaller than over a real 1.5 ms call.
@@ -91,6 +92,12 @@ class Caller:
             create = creates["embeddings"]
             for _ in range(n):
                 mock_openai.embeddings(create)
+        elif case == "chat_in_span":  # the usual call in production: inside an application's sampled span (a web
+            # request's), so every record is offered to the exemplar reservoir; the span is the bench's, raw too
+            create, tracer = creates["chat"], trace.get_tracer("bench")
+            for _ in range(n):
+                with tracer.start_as_current_span("request"):
+                    mock_openai.chat(create)
         elif case == "async_chat":
             self.loop.run_until_complete(self._async_calls(creates["async"], n))
         elif case == "chat_wrapper_only":

@@ -42,10 +42,9 @@ from otel_aicost.export.sdk_internals import (
     current_context,
     explicit_bucket_matches,
     histogram_consumer,
-    measurements,
     meter_enabled,
     reader_storages,
-    sample_exemplar,
+    offer_exemplars,
     view_attribute_keys,
 )
 
@@ -68,8 +67,8 @@ class AttributeSet:
 
     def __init__(self, attributes: Mapping[str, Any]) -> None:
         self.attributes = dict(attributes)
-        plain = _hash_attributes is not None and all(
-            type(k) is str and type(v) in _PLAIN for k, v in self.attributes.items()
+        plain = _hash_attributes is not None and all(  # (an empty key: the SDK's cleaning drops it)
+            type(k) is str and k and type(v) in _PLAIN for k, v in self.attributes.items()
         )
         self.key = _hash_attributes(self.attributes) if plain else None
         self.views: dict[Any, tuple[dict[str, Any], Any]] = {}  # view match -> (own attributes, own key)
@@ -169,7 +168,7 @@ class Recorder:
             sampled = moment.samples(exemplar_filter, value, attribute_set.attributes)
         if sampled:
             for aggregation in known[1]:
-                sample_exemplar(aggregation, value, moment.now, self.histogram, moment.context, attribute_set.attributes)
+                offer_exemplars(aggregation, (value,), moment.now, moment.context, attribute_set.attributes)
 
     def record_many(self, values: Sequence[float], attribute_set: AttributeSet, moment: Moment) -> None:
         if not values:
@@ -208,11 +207,10 @@ class Recorder:
             sampled = values if moment.samples(exemplar_filter, values[0], attributes) else ()
         else:
             sampled = [value for value in values if moment.samples(exemplar_filter, value, attributes)]
-        exemplars = measurements(sampled, moment.now, self.histogram, moment.context, attributes) if sampled else ()
         cumulative = []
         for match in matches:
             own, key = attribute_set.view(match)
-            aggregation = aggregate_in_view(match, key, own, values, exemplars)
+            aggregation = aggregate_in_view(match, key, own, values, sampled, moment.now, moment.context, attributes)
             if aggregation is not None:
                 cumulative.append(aggregation)  # the SDK keeps it (or the overflow point) from now on
         if len(cumulative) == len(matches):
@@ -228,9 +226,9 @@ class Recorder:
             sampled = values if moment.samples(exemplar_filter, values[0], attributes) else ()
         else:
             sampled = [value for value in values if moment.samples(exemplar_filter, value, attributes)]
-        for aggregation in aggregations:
-            for value in sampled:
-                sample_exemplar(aggregation, value, moment.now, self.histogram, moment.context, attributes)
+        if sampled:
+            for aggregation in aggregations:
+                offer_exemplars(aggregation, sampled, moment.now, moment.context, attributes)
 
     def _plain(self, values: Sequence[float], attribute_set: AttributeSet) -> None:
         record, attributes = self.histogram.record, attribute_set.attributes

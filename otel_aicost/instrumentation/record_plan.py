@@ -6,10 +6,11 @@ value straight into the cumulative aggregations its set feeds, after the checks 
 meter, the reader storages, the exemplar filter). Once every (recorder, attribute set) of a plan has its cumulative
 aggregations under the same reader storages, ``RecordPlan.record`` makes those checks once for all the values and
 adds each to its aggregations (``sdk_internals.aggregate_values``): the same sums, bucket counts, min and max as one
-record per value. It declines (False: record them one by one) until then, whenever the reader storages change, when a
-value is out of the SDK's range, when the meter is off, and whenever the exemplar filter would offer a value to a
-reservoir (a sampled span in the context, an ``AlwaysOn`` filter, a filter that looks at values), so exemplars keep
-their own path. A stream's plan has one more pair whose aggregations take any number of values (``repeated``: the
+record per value. When the exemplar filter samples the call (a sampled span in the context, an ``AlwaysOn`` filter),
+every value is then offered to its aggregations' exemplar reservoirs, as each record would offer it
+(``sdk_internals.offer_exemplars``). It declines (False: record them one by one) until then, whenever the reader
+storages change, when a value is out of the SDK's range, when the meter is off, and for a filter that looks at values
+(``_learn``: not one of the SDK's context-only filters). A stream's plan has one more pair whose aggregations take any number of values (``repeated``: the
 gaps between its chunks), added in one batch each (``sdk_internals.aggregate``), so a stream's end records
 everything in this one step too. ``tests/unit/test_record_plan.py`` compares its points with the one-by-one path's.
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from math import isfinite
+from time import time_ns
 from typing import Any
 
 from otel_aicost.export.sdk_internals import (
@@ -26,6 +28,8 @@ from otel_aicost.export.sdk_internals import (
     aggregate_values,
     context_only_sampled,
     meter_check,
+    offer_each_exemplar,
+    offer_exemplars,
 )
 from otel_aicost.instrumentation.histogram_records import AttributeSet, Moment, Recorder
 
@@ -35,7 +39,7 @@ class RecordPlan:
     that takes any number of values, ``repeated``), made together."""
 
     __slots__ = ("pairs", "repeated_pair", "consumer", "storages", "aggregations", "repeated", "spread", "filter",
-                 "attributes", "meter_check")  # fmt: skip
+                 "attributes", "meter_check", "offered", "repeated_offered")  # fmt: skip
 
     def __init__(self, pairs: Sequence[tuple[Recorder, AttributeSet]],
                  repeated: tuple[Recorder, AttributeSet] | None = None) -> None:  # fmt: skip
@@ -49,6 +53,8 @@ class RecordPlan:
         self.filter: Any = None
         self.attributes: Any = None  # the first set's attributes: what a context-only filter is shown
         self.meter_check: Any = None  # sdk_internals.meter_check of the first histogram (None: it always records)
+        self.offered: tuple[dict[str, Any], ...] = ()  # each aggregation's records' attributes (their exemplars')
+        self.repeated_offered: dict[str, Any] | None = None  # the repeated pair's
 
     def record(self, values: Sequence[float], moment: Moment | None, in_range: bool = False, context: Any = None,
                more: Sequence[float] = ()) -> bool:  # fmt: skip
@@ -82,8 +88,6 @@ class RecordPlan:
             sampled = moment._sampled
         else:
             sampled = moment.samples(exemplar_filter, values[0], self.attributes)
-        if sampled:  # the value goes to a reservoir too: the one-by-one path does both
-            return False
         if self.spread is not None:  # each value once per aggregation of its pair
             values = [value for value, count in zip(values, self.spread) for _ in range(count)]
         if not aggregate_values(self.consumer, storages, self.aggregations, values):
@@ -92,6 +96,15 @@ class RecordPlan:
         if more:  # (the storages checked just above)
             for aggregation in self.repeated:
                 aggregate(aggregation, more)
+        if sampled:  # every value offered to its aggregations' exemplar reservoirs too, as each record would
+            if moment is None:
+                now = time_ns()
+            else:
+                now, context = moment.now, moment.context
+            offer_each_exemplar(self.aggregations, values, now, context, self.offered)
+            if more:
+                for aggregation in self.repeated:
+                    offer_exemplars(aggregation, more, now, context, self.repeated_offered)
         return True
 
     def _learn(self) -> Any:
@@ -115,7 +128,10 @@ class RecordPlan:
         self.consumer, self.filter = consumer, exemplar_filter
         if self.repeated_pair is not None:
             self.repeated = tuple(known.pop()[1])
+            self.repeated_offered = self.repeated_pair[1].attributes
         self.aggregations = tuple(aggregation for each in known for aggregation in each[1])
+        self.offered = tuple(attribute_set.attributes for (_, attribute_set), each in zip(self.pairs, known)
+                             for _ in each[1])  # fmt: skip
         self.spread = None if all(len(each[1]) == 1 for each in known) else tuple(len(each[1]) for each in known)
         self.attributes = self.pairs[0][1].attributes
         self.meter_check = meter_check(recorders[0].histogram)  # one meter: its instruments all on or all off

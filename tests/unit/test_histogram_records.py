@@ -160,6 +160,23 @@ def test_exemplars_under_a_sampled_span(exemplar_filter: str) -> None:
     assert trace.get_current_span() is trace.INVALID_SPAN
 
 
+def test_exemplars_keep_the_attributes_a_view_drops() -> None:
+    """An exemplar holds the record's own attributes; those its view's point does not keep are exported as its
+    filtered attributes (offered straight to the reservoir: sdk_internals.offer_exemplars)."""
+    view = View(instrument_name=semconv.METRIC_TIME_PER_OUTPUT_CHUNK, attribute_keys={"gen_ai.request.model"})
+    with TracerProvider().get_tracer("test").start_as_current_span("stream"):
+        per_record, batched = both_ways([(gaps(17), ATTRIBUTES), (gaps(18, 5), ATTRIBUTES)], views=(view,))
+    assert batched == per_record
+    dropped = {key: value for key, value in ATTRIBUTES.items() if key != "gen_ai.request.model"}
+    assert {str(attributes) for point in batched[-1] for _, attributes, _ in point["exemplars"]} == {str(dropped)}
+
+
+def test_an_empty_attribute_key_is_dropped_as_the_sdk_drops_it() -> None:
+    per_record, batched = both_ways([(gaps(19, 5), {**ATTRIBUTES, "": "x"}), (gaps(20, 3), ATTRIBUTES)])
+    assert batched == per_record
+    assert all("" not in point["attributes"] for point in batched[-1])
+
+
 def test_the_cardinality_limit_overflows_the_same_way() -> None:
     try:
         view = View(instrument_name="*", aggregation_cardinality_limit=3)

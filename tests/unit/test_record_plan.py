@@ -6,10 +6,11 @@ a stream's plan with fixed timings, to the last bit of every sum."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 
 import pytest
-from opentelemetry import context
+from opentelemetry import context, trace
 from opentelemetry.sdk.metrics import Histogram, MeterProvider
 from opentelemetry.sdk.metrics.export import AggregationTemporality, InMemoryMetricReader
 from opentelemetry.sdk.metrics.view import View
@@ -73,10 +74,10 @@ def run(monkeypatch, fast: bool, *, delta: bool = False, views: tuple = (), samp
     return collected, sum(taken)
 
 
-def _points(reader: InMemoryMetricReader) -> list:
+def _points(reader: InMemoryMetricReader, timed: tuple[str, ...] = TIMED) -> list:
     points = exported(reader)
     for point in points:
-        if point["metric"] in TIMED:
+        if point["metric"] in timed:
             for timing in ("sum", "min", "max", "bucket_counts", "exemplars"):
                 point.pop(timing, None)
         else:
@@ -110,8 +111,8 @@ def test_the_same_points_as_one_record_per_value(monkeypatch, config: str) -> No
         assert taken == 0
     elif config == "reader_added":  # learnt again after the first call of each kind under the new storages
         assert taken == 18
-    elif config == "exemplars":  # every other call runs under a sampled span: those take the one-by-one path (the
-        assert taken == 9  # calls 2, 4 and 6 of each kind take the plan)
+    elif config == "exemplars":  # every other call runs under a sampled span: the plan offers their exemplars too
+        assert taken == 21
     else:  # the first call of each kind learns the aggregations; the plan records every later one
         assert taken == 21
 
@@ -124,7 +125,7 @@ def _small_gaps(seed: int, n: int) -> list[float]:
     return [semconv.DURATION_BUCKETS[3], *tail]
 
 
-def _streams_recorded(fast: bool, readers: int) -> tuple[list, list[bool]]:
+def _streams_recorded(fast: bool, readers: int, sampled_span: bool) -> tuple[list, list[bool]]:
     """Six streams' records under one ``Series``, collected after the third and the last: through its streamed plan
     (``fast``; each stream's records first one by one, as the first end of a kind makes them, until the plan takes
     them), or one SDK ``record()`` per value (the oracle). The points, and what the plan answered."""
@@ -143,10 +144,20 @@ def _streams_recorded(fast: bool, readers: int) -> tuple[list, list[bool]]:
         (0.3, 4, 5, 1e-9, 0.1, _small_gaps(28, 9)),
         (0.1, 17, 3, 0.3, 40.96, [0.1, 0.0, 0.3, semconv.DURATION_BUCKETS[-1] * 2]),  # zero, an overflow
     ]
+    answers, collected = [], []
+    span = TracerProvider().get_tracer("app").start_span("request") if sampled_span else None
+    scope = trace.use_span(span, end_on_exit=True) if span is not None else contextlib.nullcontext()
+    with scope:
+        _record_streams(fast, instruments, series, streams, answers, collected, readers_list)
+    meter_provider.shutdown()
+    return collected, answers
+
+
+def _record_streams(fast: bool, instruments: Instruments, series: Series, streams: list, answers: list,
+                    collected: list, readers: list) -> None:  # fmt: skip
     histograms = (instruments.duration, instruments.token_usage, instruments.token_usage, instruments.cost,
                   instruments.time_to_first_chunk)  # fmt: skip
     sets = (series.duration, series.input_tokens, series.output_tokens, series.shared, series.shared)
-    answers, collected = [], []
     for index, (*values, chunk_gaps) in enumerate(streams):
         if fast:
             plan = series.streamed_plan  # None: no fast path on this SDK
@@ -161,20 +172,20 @@ def _streams_recorded(fast: bool, readers: int) -> tuple[list, list[bool]]:
                 histogram.record(value, attribute_set.attributes)
             for gap in chunk_gaps:
                 instruments.time_per_output_chunk.record(gap, series.shared.attributes)
-        if index in (2, 5):
-            collected.append([exported(reader) for reader in readers_list])
-    meter_provider.shutdown()
-    return collected, answers
+        if index in (2, 5):  # (the exemplars' span ids: each run's own span)
+            collected.append([_points(reader, timed=()) for reader in readers])
 
 
-@pytest.mark.parametrize("readers", [1, 2])
-def test_a_streams_plan_adds_its_chunk_gaps_as_one_record_each(readers: int) -> None:
+@pytest.mark.parametrize(("readers", "sampled_span"), [(1, False), (2, False), (2, True)])
+def test_a_streams_plan_adds_its_chunk_gaps_as_one_record_each(readers: int, sampled_span: bool) -> None:
     """A stream's end records its duration, tokens, cost, time to first chunk and every chunk gap in one step; the
     points are those of one SDK ``record()`` per value, to the last bit of every sum, with two readers too (each
-    value added to both readers' aggregations)."""
-    fast, answers = _streams_recorded(True, readers)
-    plain, _ = _streams_recorded(False, readers)
+    value added to both readers' aggregations), and in a sampled span (each value offered as an exemplar)."""
+    fast, answers = _streams_recorded(True, readers, sampled_span)
+    plain, _ = _streams_recorded(False, readers, sampled_span)
     assert fast == plain
+    if sampled_span:  # every point has its exemplars (a sampled span around the records: offered with them)
+        assert all(point["exemplars"] for point in fast[-1][0])
     assert sum(point["count"] for point in fast[-1][0] if point["metric"] == semconv.METRIC_TIME_PER_OUTPUT_CHUNK) == (
         3 + 49 + 8 + 9 + 4
     )

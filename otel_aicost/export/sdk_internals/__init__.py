@@ -12,7 +12,7 @@ upgrade that moves them is noticed in CI, not by a user. Checked against opentel
 | ``reset_metric_state`` | ``MeterProvider._measurement_consumer`` (its reader storages) | after ``fork()`` the child must not re-export the parent's cumulative state; ``remove_metric_reader`` shuts the reader down | the child keeps the parent's state (logged once) |
 | ``set_resource_attribute`` | ``Resource._attributes`` | resources are immutable, but providers and tracers already hold this one object | the child keeps the parent's ``service.instance.id`` |
 | ``store_clean_span_attributes``, ``start_plain_span`` | ``Span._lock``, ``_end_time``, ``_attributes``; ``BoundedAttributes._dict``, ``_lock``, ``_immutable``, ``maxlen``, ``max_value_len`` | ``set_attributes`` cleans every value, even ones its cleaning returns as they are | ``set_attributes`` (``span_writes.py``) |
-| ``histogram_consumer`` and the functions below it | ``Histogram._measurement_consumer`` (``_reader_storages``, ``_sdk_config.exemplar_filter``), ``MetricReaderStorage._get_or_init_view_instrument_match``, ``_ViewInstrumentMatch`` (``_view._attribute_keys``, ``_aggregation``, ``_lock``, ``_reset_on_collect``, ``_attributes_aggregation``, ``_get_or_create_aggregation``), ``_hash_attributes``, ``_ExplicitBucketHistogramAggregation`` (``_lock``, ``_value``, ``_sum``, ``_min``, ``_max``, ``_record_min_max``, ``_boundaries``, ``_get_empty_bucket_counts``, ``_sample_exemplar``), ``Histogram._is_enabled`` | no way to record a batch of values, or a repeated attribute set without cleaning and hashing it again | one ``record()`` per value (``histogram_records.py``) |
+| ``histogram_consumer`` and the functions below it | ``Histogram._measurement_consumer`` (``_reader_storages``, ``_sdk_config.exemplar_filter``), ``MetricReaderStorage._get_or_init_view_instrument_match``, ``_ViewInstrumentMatch`` (``_view._attribute_keys``, ``_aggregation``, ``_lock``, ``_reset_on_collect``, ``_attributes_aggregation``, ``_get_or_create_aggregation``), ``_hash_attributes``, ``_ExplicitBucketHistogramAggregation`` (``_lock``, ``_value``, ``_sum``, ``_min``, ``_max``, ``_record_min_max``, ``_boundaries``, ``_get_empty_bucket_counts``, ``_reservoir``'s ``offer``), ``Histogram._is_enabled`` | no way to record a batch of values, or a repeated attribute set without cleaning and hashing it again | one ``record()`` per value (``histogram_records.py``) |
 
 Two more, outside the table for their length: ``current_context``, ``attach_context``, ``reset_context``
 (``context.py``) read the API's ``_RUNTIME_CONTEXT._current_context`` (the ``ContextVar`` of its default
@@ -60,11 +60,11 @@ from otel_aicost.export.sdk_internals.histograms import (
     explicit_bucket_matches,
     hash_attributes,
     histogram_consumer,
-    measurements,
     meter_check,
     meter_enabled,
     reader_storages,
-    sample_exemplar,
+    offer_each_exemplar,
+    offer_exemplars,
     view_attribute_keys,
 )
 from otel_aicost.export.sdk_internals.spans import (
@@ -80,8 +80,8 @@ __all__ = [
     "CHECKED_SDK_VERSIONS", "CONTEXT_ONLY_FILTERS", "FAST_PATHS", "SPAN_KEY", "SPANLESS_UNSAMPLED", "aggregate",
     "aggregate_in_view", "aggregate_value", "aggregate_values", "attach_context", "attribute_items",
     "attributes_can_follow_start", "context_only_sampled", "current_context", "exemplar_filter", "explicit_bucket_matches", "hash_attributes",
-    "histogram_consumer", "measurements", "meter_check", "meter_enabled", "missing", "reader_storages",
-    "reset_context", "reset_metric_state", "sample_exemplar", "set_resource_attribute", "span_attributes",
+    "histogram_consumer", "meter_check", "meter_enabled", "missing", "reader_storages",
+    "offer_each_exemplar", "offer_exemplars", "reset_context", "reset_metric_state", "set_resource_attribute", "span_attributes",
     "span_queue", "start_plain_span", "store_clean_span_attributes", "view_attribute_keys", "_span_usable",
 ]  # fmt: skip
 
