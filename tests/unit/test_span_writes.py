@@ -155,9 +155,10 @@ def test_start_attributes_reach_samplers_and_on_start_processors_that_may_read_t
 
 
 def test_a_plain_start_asks_again_when_the_tracers_processors_or_sampler_change() -> None:
-    """``start_plain_span`` looks the remembered answer of ``attributes_can_follow_start`` up itself: a processor
-    with its own ``on_start`` added after a plain start, or a sampler that reads the attributes put in the tracer's
-    place, must see the start attributes as the SDK hands them over (the answer asked again, not the one kept)."""
+    """``attributes_can_follow_start`` remembers its answer per tracer: a processor with its own ``on_start`` added
+    after a plain start, or a sampler that reads the attributes put in the tracer's place, must see the start
+    attributes as the SDK hands them over (the answer asked again, not the one kept; fails with the remembered
+    answer's processors or sampler check taken out)."""
     from opentelemetry.sdk.trace import SpanProcessor
     from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
 

@@ -82,19 +82,7 @@ def start_plain_span(tracer: Any, name: str, parent: Any, attributes: Mapping[st
     without attributes and they are stored in its fresh ``BoundedAttributes`` at once, without the span's and the
     attributes' locks, which no other code can hold yet (an acquire and release costs about 950 instructions,
     callgrind): the SDK would clean every value (about half the cost of starting a chat call's span)."""
-    # attributes_can_follow_start's remembered answer looked up here (its frame only when the tracer, its processors
-    # or its sampler are not the ones it answered for: a frame less on each call)
-    known = _started_plainly.get(id(tracer))
-    try:
-        can_follow = (
-            known[3]
-            if known is not None and known[0] is tracer and known[1] is tracer.span_processor._span_processors
-            and known[2] is tracer.sampler
-            else attributes_can_follow_start(tracer)
-        )  # fmt: skip
-    except AttributeError:  # not the SDK's tracer (or its internals moved): asked in full, which says never plain
-        can_follow = attributes_can_follow_start(tracer)
-    if not can_follow:
+    if not attributes_can_follow_start(tracer):
         return tracer.start_span(name, context=parent, kind=SpanKind.CLIENT, attributes=attributes), -1
     span = tracer.start_span(name, context=parent, kind=SpanKind.CLIENT)
     # no is_recording() asked first (an SDK frame per call): a span that is not the SDK's recording one has no
