@@ -154,6 +154,49 @@ def test_start_attributes_reach_samplers_and_on_start_processors_that_may_read_t
     assert seen == [("sampler", start), ("processor", start)]
 
 
+def test_a_plain_start_asks_again_when_the_tracers_processors_or_sampler_change() -> None:
+    """``attributes_can_follow_start`` remembers its answer per tracer: a processor with its own ``on_start`` added
+    after a plain start, or a sampler that reads the attributes put in the tracer's place, must see the start
+    attributes as the SDK hands them over (the answer asked again, not the one kept; fails with the remembered
+    answer's processors or sampler check taken out)."""
+    from opentelemetry.sdk.trace import SpanProcessor
+    from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
+
+    seen = []
+
+    class Reading(SpanProcessor):
+        def on_start(self, span, parent_context=None) -> None:  # noqa: ANN001
+            seen.append(("processor", dict(span.attributes)))
+
+    class Choosy(Sampler):
+        def should_sample(self, parent_context, trace_id, name, kind=None, attributes=None, links=None,
+                          trace_state=None):  # noqa: ANN001  # fmt: skip
+            seen.append(("sampler", dict(attributes or {})))
+            return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes)
+
+        def get_description(self) -> str:
+            return "choosy"
+
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(InMemorySpanExporter()))
+    tracer = provider.get_tracer("t")
+    for _ in range(2):  # the second start from the remembered answer
+        span, count = sdk_internals.start_plain_span(tracer, "chat", None, START)
+        assert count == len(START) and seen == []
+        span.end()
+    provider.add_span_processor(Reading())
+    span, count = sdk_internals.start_plain_span(tracer, "chat", None, START)
+    span.end()
+    assert (count, seen) == (-1, [("processor", START)])
+    provider = TracerProvider()
+    tracer = provider.get_tracer("t")
+    sdk_internals.start_plain_span(tracer, "chat", None, START)[0].end()
+    tracer.sampler = Choosy()
+    span, count = sdk_internals.start_plain_span(tracer, "chat", None, START)
+    span.end()
+    assert (count, seen[1:]) == (-1, [("sampler", START)])
+
+
 def test_started_spans_are_the_sdks_own_with_and_without_the_fast_start() -> None:
     start = {**{k: v for k, v in END.items()}, "server.port": 443, "gen_ai.request.temperature": 0.2}
     exported = []
