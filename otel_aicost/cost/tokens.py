@@ -221,10 +221,15 @@ def count_output(text: str | Iterable[str], model: str | None = None) -> int:
 
 
 def count_messages(
-    messages: Iterable[Mapping[str, Any]], model: str | None = None, tools: Iterable[Mapping[str, Any]] | None = None
+    messages: Iterable[Mapping[str, Any]],
+    model: str | None = None,
+    tools: Iterable[Mapping[str, Any]] | None = None,
+    encoding: Any = None,
 ) -> int:
-    """Input tokens of a chat request: messages with OpenAI's per-message overhead, plus tools if given."""
-    encoding = encoding_for_model(model)
+    """Input tokens of a chat request: messages with OpenAI's per-message overhead, plus tools if given.
+    ``encoding``: ``encoding_for_model(model)`` when the caller has it already (a stream's local count)."""
+    if encoding is None:
+        encoding = encoding_for_model(model)
     counts = _recent.by_name.get(encoding.name)  # a text counted before: _recent.count's lookup, inline
     if counts is None:
         counts = _recent.of(encoding)

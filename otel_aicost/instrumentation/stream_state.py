@@ -25,7 +25,7 @@ from otel_aicost.instrumentation.facts import NO_FACTS, NOT_PLAIN, Chunk, Facts,
 from otel_aicost.instrumentation.safety import report_internal_error
 from otel_aicost.instrumentation.surfaces.shared import facts_of, read_usage_event
 from otel_aicost.instrumentation.usage_events import UsageEvents
-from otel_aicost.instrumentation.usual_stream_end import end_usual_stream
+from otel_aicost.instrumentation.usual_stream_end import end_usual_stream, output_texts
 
 NOT_ERRORS = (GeneratorExit, StopIteration, StopAsyncIteration)  # the ends of an iteration, never a failure
 _MAX_CHOICES = 128  # a larger choice index is garbage, not a choice
@@ -153,20 +153,12 @@ class StreamState(UsageEvents):
         noted = self.reasons or self.facts.finish_reasons
         return tuple([reason or "error" for reason in noted]) if noted else ()
 
-    def output_texts(self) -> tuple[str, ...]:
-        """The texts the chunks gave, the non-empty strings among them (for a local count when no usage came)."""
-        texts = []  # a loop, not a comprehension: no function of its own before Python 3.12
-        for part in self.parts:
-            if type(part) is str and part:
-                texts.append(part)
-        return tuple(texts)
-
     def result(self) -> Facts:
         """The stream's facts; a choice that never finished reads ``error``."""
         facts = self.facts if self.first is None else facts_of(self.first)
         reasons = self.finish_reasons()
         # The texts serve a local count only (outcome.usage_of): not gone through when the stream reported usage.
-        parts = () if facts.usage is not None else self.output_texts()
+        parts = () if facts.usage is not None else output_texts(self.parts)
         return Facts(
             response_id=facts.response_id,
             response_model=facts.response_model,

@@ -31,6 +31,8 @@ SCENARIOS = {
     "usage asked by the caller": ({}, {"stream_options": {"include_usage": True}}, "all", {}, True),
     "usage not asked (injection off)": ({}, {}, "all", {"stream_usage": "off"}, True),
     "broken off (estimated)": ({"pieces": ("a",) * 8}, {}, "cut", {}, True),
+    # a null content among the texts (not a str: not counted, and no reason to leave the one-step end)
+    "broken off, a chunk without content": ({"pieces": ("a",) * 8, "null_content": True}, {}, "cut", {}, True),
     "broken off, with tools (estimated by outcome)": ({}, {"tools": [_TOOL]}, "cut", {}, True),
     "broken off at once": ({}, {}, "none", {}, True),
     "next() calls": ({}, {}, "next", {}, True),
@@ -58,8 +60,10 @@ def _server(options: dict):
     def respond(request: object) -> object:
         body = json.loads(request.content)
         asked = bool((body.get("stream_options") or {}).get("include_usage"))
-        options_ = {key: value for key, value in options.items() if key != "error"}
+        options_ = {key: value for key, value in options.items() if key not in ("error", "null_content")}
         chunks = payloads.chat_chunks(include_usage=asked, **options_)
+        if options.get("null_content"):
+            chunks[0]["choices"][0]["delta"]["content"] = None
         if options.get("error"):
             chunks = [*chunks[:2], _ERROR]
         return mock_openai.sse_response(mock_openai.sse(chunks))
