@@ -174,7 +174,8 @@ def test_exemplars_keep_the_attributes_a_view_drops() -> None:
 def test_an_empty_attribute_key_is_dropped_as_the_sdk_drops_it() -> None:
     per_record, batched = both_ways([(gaps(19, 5), {**ATTRIBUTES, "": "x"}), (gaps(20, 3), ATTRIBUTES)])
     assert batched == per_record
-    assert all("" not in point["attributes"] for point in batched[-1])
+    if histogram_records._hash_attributes is not None:  # SDK 1.45 drops the key (1.39, plain records, keeps it)
+        assert all("" not in point["attributes"] for point in batched[-1])
 
 
 def test_the_cardinality_limit_overflows_the_same_way() -> None:
