@@ -10,9 +10,10 @@ record per value. When the exemplar filter samples the call (a sampled span in t
 every value is then offered to its aggregations' exemplar reservoirs, as each record would offer it
 (``sdk_internals.offer_exemplars``). It declines (False: record them one by one) until then, whenever the reader
 storages change, when a value is out of the SDK's range, when the meter is off, and for a filter that looks at values
-(``_learn``: not one of the SDK's context-only filters). A stream's plan has one more pair whose aggregations take any number of values (``repeated``: the
-gaps between its chunks), added in one batch each (``sdk_internals.aggregate``), so a stream's end records
-everything in this one step too. ``tests/unit/test_record_plan.py`` compares its points with the one-by-one path's.
+(``_learn``: not one of the SDK's context-only filters). A stream's plan has one more pair whose aggregations take
+any number of values (``repeated``: the gaps between its chunks), added in one batch each (``sdk_internals.aggregate``),
+so a stream's end records everything in this one step too. ``tests/unit/test_record_plan.py`` compares its points
+with the one-by-one path's.
 """
 
 from __future__ import annotations

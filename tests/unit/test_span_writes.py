@@ -7,9 +7,10 @@ from __future__ import annotations
 import logging
 
 import pytest
-from opentelemetry.sdk.trace import SpanLimits, TracerProvider
+from opentelemetry.sdk.trace import SpanLimits, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
 from opentelemetry.trace import SpanKind
 
 from otel_aicost.export import sdk_internals
@@ -116,36 +117,47 @@ def test_instrumented_calls_export_the_same_spans_with_and_without_the_fast_path
     assert fast == run(False)
 
 
+class Reading(SpanProcessor):
+    """A processor whose ``on_start`` reads the span's attributes into ``seen``."""
+
+    def __init__(self, seen: list) -> None:
+        self.seen = seen
+
+    def on_start(self, span, parent_context=None) -> None:  # noqa: ANN001
+        self.seen.append(("processor", dict(span.attributes)))
+
+
+class Choosy(Sampler):
+    """A sampler that reads the attributes it is given into ``seen``."""
+
+    def __init__(self, seen: list) -> None:
+        self.seen = seen
+
+    def should_sample(self, parent_context, trace_id, name, kind=None, attributes=None, links=None,
+                      trace_state=None):  # noqa: ANN001  # fmt: skip
+        self.seen.append(("sampler", dict(attributes or {})))
+        return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes)
+
+    def get_description(self) -> str:
+        return "choosy"
+
+
 def test_start_attributes_reach_samplers_and_on_start_processors_that_may_read_them() -> None:
     """The start attributes are stored after the start only where nothing could have read them at the start: a
     sampler of the user's, or a processor with its own ``on_start``, gets them as the SDK hands them over."""
-    from opentelemetry.sdk.trace import SpanProcessor
-    from opentelemetry.sdk.trace.sampling import ALWAYS_ON, Decision, ParentBased, Sampler, SamplingResult
+    from opentelemetry.sdk.trace.sampling import ALWAYS_ON, ParentBased
 
     seen = []
-
-    class Reading(SpanProcessor):
-        def on_start(self, span, parent_context=None) -> None:  # noqa: ANN001
-            seen.append(("processor", dict(span.attributes)))
-
-    class Choosy(Sampler):
-        def should_sample(self, parent_context, trace_id, name, kind=None, attributes=None, links=None,
-                          trace_state=None):  # noqa: ANN001  # fmt: skip
-            seen.append(("sampler", dict(attributes or {})))
-            return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes)
-
-        def get_description(self) -> str:
-            return "choosy"
 
     start = {"gen_ai.operation.name": "chat", "server.port": 443}
     plain = TracerProvider(sampler=ParentBased(ALWAYS_ON))
     plain.add_span_processor(SimpleSpanProcessor(InMemorySpanExporter()))
     assert sdk_internals.attributes_can_follow_start(plain.get_tracer("t"))
-    for provider in (TracerProvider(sampler=Choosy()), TracerProvider()):
+    for provider in (TracerProvider(sampler=Choosy(seen)), TracerProvider()):
         if not seen:
             provider.add_span_processor(SimpleSpanProcessor(InMemorySpanExporter()))
         else:
-            provider.add_span_processor(Reading())
+            provider.add_span_processor(Reading(seen))
         tracer = provider.get_tracer("t")
         assert not sdk_internals.attributes_can_follow_start(tracer)
         span, _ = span_writes.start_span(tracer, "chat", None, start)
@@ -159,23 +171,8 @@ def test_a_plain_start_asks_again_when_the_tracers_processors_or_sampler_change(
     after a plain start, or a sampler that reads the attributes put in the tracer's place, must see the start
     attributes as the SDK hands them over (the answer asked again, not the one kept; fails with the remembered
     answer's processors or sampler check taken out)."""
-    from opentelemetry.sdk.trace import SpanProcessor
-    from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
 
     seen = []
-
-    class Reading(SpanProcessor):
-        def on_start(self, span, parent_context=None) -> None:  # noqa: ANN001
-            seen.append(("processor", dict(span.attributes)))
-
-    class Choosy(Sampler):
-        def should_sample(self, parent_context, trace_id, name, kind=None, attributes=None, links=None,
-                          trace_state=None):  # noqa: ANN001  # fmt: skip
-            seen.append(("sampler", dict(attributes or {})))
-            return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes)
-
-        def get_description(self) -> str:
-            return "choosy"
 
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(InMemorySpanExporter()))
@@ -184,14 +181,14 @@ def test_a_plain_start_asks_again_when_the_tracers_processors_or_sampler_change(
         span, count = sdk_internals.start_plain_span(tracer, "chat", None, START)
         assert count == len(START) and seen == []
         span.end()
-    provider.add_span_processor(Reading())
+    provider.add_span_processor(Reading(seen))
     span, count = sdk_internals.start_plain_span(tracer, "chat", None, START)
     span.end()
     assert (count, seen) == (-1, [("processor", START)])
     provider = TracerProvider()
     tracer = provider.get_tracer("t")
     sdk_internals.start_plain_span(tracer, "chat", None, START)[0].end()
-    tracer.sampler = Choosy()
+    tracer.sampler = Choosy(seen)
     span, count = sdk_internals.start_plain_span(tracer, "chat", None, START)
     span.end()
     assert (count, seen[1:]) == (-1, [("sampler", START)])
