@@ -43,8 +43,8 @@ from otel_aicost.export.sdk_internals import (
     explicit_bucket_matches,
     histogram_consumer,
     meter_enabled,
-    reader_storages,
     offer_exemplars,
+    reader_storages,
     view_attribute_keys,
 )
 

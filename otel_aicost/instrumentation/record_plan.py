@@ -40,7 +40,7 @@ class RecordPlan:
     that takes any number of values, ``repeated``), made together."""
 
     __slots__ = ("pairs", "repeated_pair", "consumer", "storages", "aggregations", "repeated", "spread", "filter",
-                 "attributes", "meter_check", "offered", "repeated_offered")  # fmt: skip
+                 "attributes", "meter_check", "offered")  # fmt: skip
 
     def __init__(self, pairs: Sequence[tuple[Recorder, AttributeSet]],
                  repeated: tuple[Recorder, AttributeSet] | None = None) -> None:  # fmt: skip
@@ -55,7 +55,6 @@ class RecordPlan:
         self.attributes: Any = None  # the first set's attributes: what a context-only filter is shown
         self.meter_check: Any = None  # sdk_internals.meter_check of the first histogram (None: it always records)
         self.offered: tuple[dict[str, Any], ...] = ()  # each aggregation's records' attributes (their exemplars')
-        self.repeated_offered: dict[str, Any] | None = None  # the repeated pair's
 
     def record(self, values: Sequence[float], moment: Moment | None, in_range: bool = False, context: Any = None,
                more: Sequence[float] = ()) -> bool:  # fmt: skip
@@ -104,8 +103,9 @@ class RecordPlan:
                 now, context = moment.now, moment.context
             offer_each_exemplar(self.aggregations, values, now, context, self.offered)
             if more:
+                attributes = self.repeated_pair[1].attributes  # the repeated pair's set
                 for aggregation in self.repeated:
-                    offer_exemplars(aggregation, more, now, context, self.repeated_offered)
+                    offer_exemplars(aggregation, more, now, context, attributes)
         return True
 
     def _learn(self) -> Any:
@@ -129,7 +129,6 @@ class RecordPlan:
         self.consumer, self.filter = consumer, exemplar_filter
         if self.repeated_pair is not None:
             self.repeated = tuple(known.pop()[1])
-            self.repeated_offered = self.repeated_pair[1].attributes
         self.aggregations = tuple(aggregation for each in known for aggregation in each[1])
         self.offered = tuple(attribute_set.attributes for (_, attribute_set), each in zip(self.pairs, known)
                              for _ in each[1])  # fmt: skip

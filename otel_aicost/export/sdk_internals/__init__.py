@@ -62,9 +62,9 @@ from otel_aicost.export.sdk_internals.histograms import (
     histogram_consumer,
     meter_check,
     meter_enabled,
-    reader_storages,
     offer_each_exemplar,
     offer_exemplars,
+    reader_storages,
     view_attribute_keys,
 )
 from otel_aicost.export.sdk_internals.spans import (
