@@ -28,8 +28,8 @@ from report import render_markdown, summarize
 
 HERE = pathlib.Path(__file__).resolve().parent
 CASES = ("chat", "stream", "stream_usage", "stream_broken", "async_chat", "embeddings", "chat_wrapper_only",
-         "chat_in_span")
-STREAM_CASES = ("stream", "stream_usage")
+         "chat_in_span", "stream_in_span")
+STREAM_CASES = ("stream", "stream_usage", "stream_in_span")
 
 
 def available_modes(wanted: list[str] | None) -> dict[str, str]:

@@ -27,14 +27,15 @@ import modes
 from openai.types.chat import ChatCompletion
 from opentelemetry import trace
 
-CASES = ("chat", "stream", "stream_usage", "stream_broken", "async_chat", "embeddings", "chat_in_span")
+CASES = ("chat", "stream", "stream_usage", "stream_broken", "async_chat", "embeddings", "chat_in_span",
+         "stream_in_span")
 # Not in CASES (the memory run's cycle): the instrumentation's own cost with the SDK's work taken out. The
 # wrapper installed on ``Completions.create`` is called around a stub that returns one pre-parsed ChatCompletion,
 # so there is no HTTP, no parsing, and the machine's noise is far smaller than over a real 1.5 ms call.
 ISOLATED_CASES = ("chat_wrapper_only",)
 # spans a case's own code makes around each call (the application's), raw and instrumented alike: not counted as
 # the instrumentation's, nor as a raw call's (which must make none of its own)
-APP_SPANS_PER_CALL = {"chat_in_span": 1}
+APP_SPANS_PER_CALL = {"chat_in_span": 1, "stream_in_span": 1}
 
 
 def _versions(mode: str) -> dict[str, str]:
@@ -101,6 +102,12 @@ class Caller:
             for _ in range(n):
                 with tracer.start_as_current_span("request"):
                     mock_openai.chat(create)
+        elif case == "stream_in_span":  # the same for a stream read to its end: its records and chunk gaps offered
+            # to the exemplar reservoirs with the application's span as the context
+            create, tracer = creates["chat"], trace.get_tracer("bench")
+            for _ in range(n):
+                with tracer.start_as_current_span("request"):
+                    mock_openai.stream(create)
         elif case == "async_chat":
             self.loop.run_until_complete(self._async_calls(creates["async"], n))
         elif case == "chat_wrapper_only":
@@ -131,7 +138,7 @@ class Caller:
     def check(self, case: str) -> None:
         """The caller sees what the API sent: no instrumentation may add, drop or change chunks."""
         create = self.creates[True]["chat"]
-        if case == "stream":
+        if case in ("stream", "stream_in_span"):
             got = mock_openai.stream(create)
             if got != mock_openai.STREAM_CHUNKS:
                 raise SystemExit(f"stream: caller saw {got} chunks, expected {mock_openai.STREAM_CHUNKS}")
@@ -163,7 +170,7 @@ def _timed_batch(caller: Caller, pipe: modes.Pipeline, case: str, n: int, instru
     return cpu / n / 1000.0, wall / n / 1000.0
 
 
-STREAM_CASES = ("stream", "stream_usage")  # long calls: --stream-calls; stream_broken is as short as a chat call
+STREAM_CASES = ("stream", "stream_usage", "stream_in_span")  # long calls: --stream-calls; stream_broken is as short as a chat call
 
 
 def time_cases(args: argparse.Namespace) -> list[dict]:
