@@ -170,7 +170,8 @@ def _timed_batch(caller: Caller, pipe: modes.Pipeline, case: str, n: int, instru
     return cpu / n / 1000.0, wall / n / 1000.0
 
 
-STREAM_CASES = ("stream", "stream_usage", "stream_in_span")  # long calls: --stream-calls; stream_broken is as short as a chat call
+# long calls: --stream-calls; stream_broken is as short as a chat call
+STREAM_CASES = ("stream", "stream_usage", "stream_in_span")
 
 
 def time_cases(args: argparse.Namespace) -> list[dict]:
