@@ -12,6 +12,7 @@ import random
 import pytest
 from opentelemetry import context, trace
 from opentelemetry.sdk.metrics import Histogram, MeterProvider
+from opentelemetry.sdk.metrics._internal.exemplar import SimpleFixedSizeExemplarReservoir
 from opentelemetry.sdk.metrics.export import AggregationTemporality, InMemoryMetricReader
 from opentelemetry.sdk.metrics.view import View
 from opentelemetry.sdk.trace import TracerProvider
@@ -125,12 +126,13 @@ def _small_gaps(seed: int, n: int) -> list[float]:
     return [semconv.DURATION_BUCKETS[3], *tail]
 
 
-def _streams_recorded(fast: bool, readers: int, sampled_span: bool) -> tuple[list, list[bool]]:
+def _streams_recorded(fast: bool, readers: int, sampled_span: bool, views: tuple = ()) -> tuple[list, list[bool]]:
     """Six streams' records under one ``Series``, collected after the third and the last: through its streamed plan
     (``fast``; each stream's records first one by one, as the first end of a kind makes them, until the plan takes
     them), or one SDK ``record()`` per value (the oracle). The points, and what the plan answered."""
     readers_list = [InMemoryMetricReader() for _ in range(readers)]
-    meter_provider = MeterProvider(metric_readers=readers_list)
+    meter_provider = MeterProvider(metric_readers=readers_list, views=list(views))
+    random.seed(20261205)  # a view's random reservoir draws the same numbers on both sides
     instruments = Instruments(meter_provider.get_meter("otel_aicost"), "USD")
     attributes = {semconv.OPERATION_NAME: "chat", semconv.REQUEST_MODEL: "gpt-4o-mini"}
     series = Series(instruments, attributes, "priced", "reported")
@@ -174,6 +176,20 @@ def _record_streams(fast: bool, instruments: Instruments, series: Series, stream
                 instruments.time_per_output_chunk.record(gap, series.shared.attributes)
         if index in (2, 5):  # (the exemplars' span ids: each run's own span)
             collected.append([_points(reader, timed=()) for reader in readers])
+
+
+def test_a_views_own_reservoir_is_offered_every_chunk_gap() -> None:
+    """Only the SDK's default histogram reservoir keeps each bucket's last value, so only there may the plan offer
+    just that one (``sdk_internals.offer_exemplars``); a view's random reservoir counts every value it is offered:
+    with each gap offered, its exemplars are the ones one ``record()`` per value leaves (the same random draws)."""
+    view = View(instrument_name=semconv.METRIC_TIME_PER_OUTPUT_CHUNK,
+                exemplar_reservoir_factory=lambda _aggregation: lambda **_bounds: SimpleFixedSizeExemplarReservoir(2))
+    fast, answers = _streams_recorded(True, 1, True, (view,))
+    plain, _ = _streams_recorded(False, 1, True, (view,))
+    assert fast == plain
+    gaps = [point for point in fast[-1][0] if point["metric"] == semconv.METRIC_TIME_PER_OUTPUT_CHUNK]
+    assert gaps and all(point["exemplars"] for point in gaps)
+    assert any(answers) == _fast_paths_on()
 
 
 @pytest.mark.parametrize(("readers", "sampled_span"), [(1, False), (2, False), (2, True)])
