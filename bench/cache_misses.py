@@ -179,10 +179,15 @@ def main() -> None:
                         help="chunks of a streamed reply (default 50): two runs split a stream's cost per chunk")
     parser.add_argument("--sse-layout", choices=("demo", "api"),
                         help="stream events as the demo writes them (default) or as the API does (mock_openai.py)")
+    parser.add_argument("--temporality", choices=("cumulative", "delta"),
+                        help="the metric reader's temporality for counters and histograms in every mode (modes.py; "
+                             "default cumulative, delta as the Azure Monitor exporter asks)")
     parser.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.sse_layout:  # read by mock_openai.py in every mode's process
         os.environ["AICOST_BENCH_SSE_LAYOUT"] = args.sse_layout
+    if args.temporality:  # read by modes.py in every mode's process
+        os.environ["AICOST_BENCH_TEMPORALITY"] = args.temporality
     if args.in_process:
         measure_in_process(args.modes[0], args.cases, args.calls, args.warmup)
         return

@@ -13,8 +13,8 @@ import pathlib
 from typing import Sequence
 
 from opentelemetry import metrics, trace
-from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.metrics import Counter, Histogram, MeterProvider
+from opentelemetry.sdk.metrics.export import AggregationTemporality, InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
@@ -59,12 +59,25 @@ class CountingExporter(SpanExporter):
         pass
 
 
+def reader_temporality() -> dict:
+    """The metric reader's preferred temporality: the SDK's default (cumulative), or with
+    AICOST_BENCH_TEMPORALITY=delta delta for counters and histograms, as the Azure Monitor exporter asks (its
+    APPLICATION_INSIGHTS_METRIC_TEMPORALITIES) and OTLP exporters do with
+    OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=delta."""
+    wanted = os.environ.get("AICOST_BENCH_TEMPORALITY", "cumulative")
+    if wanted == "cumulative":
+        return {}
+    if wanted != "delta":
+        raise SystemExit(f"AICOST_BENCH_TEMPORALITY={wanted!r}: cumulative or delta")
+    return {Counter: AggregationTemporality.DELTA, Histogram: AggregationTemporality.DELTA}
+
+
 class Pipeline:
     def __init__(self) -> None:
         self.exporter = CountingExporter()
         self.tracer_provider = TracerProvider()
         self.tracer_provider.add_span_processor(BatchSpanProcessor(self.exporter))
-        self.reader = InMemoryMetricReader()
+        self.reader = InMemoryMetricReader(preferred_temporality=reader_temporality())
         self.meter_provider = MeterProvider(metric_readers=[self.reader])
         trace.set_tracer_provider(self.tracer_provider)
         metrics.set_meter_provider(self.meter_provider)

@@ -115,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-modes", nargs="*", help="memory runs for these modes only (bare always runs)")
     parser.add_argument("--tracemalloc", action="store_true",
                         help="memory runs also trace Python allocations (exact, about 3x slower)")
+    parser.add_argument("--temporality", choices=("cumulative", "delta"), default="cumulative",
+                        help="the metric reader's temporality for counters and histograms in every mode (modes.py: "
+                             "delta as the Azure Monitor exporter asks)")
     parser.add_argument("--nice", type=int, default=0, help="run workers under `nice -n N` (negative needs root)")
     parser.add_argument("--out-dir", default=str(HERE / "results"))
     parser.add_argument("--render", nargs="+", metavar="JSON",
@@ -126,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.stream_calls is None:
         args.stream_calls = max(1, args.calls // 4)
+    os.environ["AICOST_BENCH_TEMPORALITY"] = args.temporality  # read by modes.py in every worker
     pythons = available_modes(args.modes)
     mode_names = list(pythons)
     out_dir = pathlib.Path(args.out_dir)
@@ -188,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         "stream_calls": args.stream_calls,
         "warmup": args.warmup,
         "memory_calls": args.memory_calls,
+        "temporality": args.temporality,
     }
     summary = summarize(timings, memory, mode_names, args.cases)
     markdown = render_markdown(run, summary, errors)
