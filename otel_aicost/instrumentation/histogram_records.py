@@ -194,10 +194,7 @@ class Recorder:
             self._plain(values, attribute_set)
             return
         storages = reader_storages(consumer)  # replaced, never mutated, when a reader is added or removed
-        if storages is not self._storages:
-            self._matches = explicit_bucket_matches(storages, self.histogram)
-            self._storages = storages
-        matches = self._matches
+        matches = self.matches(storages)
         if matches is None:  # another aggregation on some view: the SDK's own path
             self._plain(values, attribute_set)
             return
@@ -215,6 +212,14 @@ class Recorder:
                 cumulative.append(aggregation)  # the SDK keeps it (or the overflow point) from now on
         if len(cumulative) == len(matches):
             attribute_set.aggregations[self] = (storages, cumulative)
+
+    def matches(self, storages: Any) -> list[Any] | None:
+        """This histogram's view matches under the reader ``storages`` (looked up again when they change), None if
+        some view aggregates other than into explicit buckets."""
+        if storages is not self._storages:
+            self._matches = explicit_bucket_matches(storages, self.histogram)
+            self._storages = storages
+        return self._matches
 
     def _into(self, values: Sequence[float], attribute_set: AttributeSet, moment: Moment, aggregations: list[Any]
               ) -> None:  # fmt: skip

@@ -12,8 +12,12 @@ every value is then offered to its aggregations' exemplar reservoirs, as each re
 storages change, when a value is out of the SDK's range, when the meter is off, and for a filter that looks at values
 (``_learn``: not one of the SDK's context-only filters). A stream's plan has one more pair whose aggregations take
 any number of values (``repeated``: the gaps between its chunks), added in one batch each (``sdk_internals.aggregate``),
-so a stream's end records everything in this one step too. ``tests/unit/test_record_plan.py`` compares its points
-with the one-by-one path's.
+so a stream's end records everything in this one step too. Where some view is a delta reader's (the Azure Monitor
+exporter asks delta for histograms), its aggregations are replaced at each collection and never known for the plan:
+the plan then keeps each pair's view matches and the attributes each keeps (``_learn_views``) and, on each call,
+looks each aggregation up under its view's lock and adds the value while holding it, as the SDK does for a delta view
+(``sdk_internals.aggregate_in_views``): a chat call with a delta reader added 304k instructions recording one by one.
+``tests/unit/test_record_plan.py`` compares its points with the one-by-one path's, delta readers included.
 """
 
 from __future__ import annotations
@@ -26,11 +30,14 @@ from typing import Any
 from otel_aicost.export.sdk_internals import (
     CONTEXT_ONLY_FILTERS,
     aggregate,
+    aggregate_in_views,
     aggregate_values,
     context_only_sampled,
     meter_check,
     offer_each_exemplar,
     offer_exemplars,
+    reader_storages,
+    resets_on_collect,
 )
 from otel_aicost.instrumentation.histogram_records import AttributeSet, Moment, Recorder
 
@@ -40,7 +47,7 @@ class RecordPlan:
     that takes any number of values, ``repeated``), made together."""
 
     __slots__ = ("pairs", "repeated_pair", "consumer", "storages", "aggregations", "repeated", "spread", "filter",
-                 "attributes", "meter_check", "offered")  # fmt: skip
+                 "attributes", "meter_check", "offered", "views", "repeated_views")  # fmt: skip
 
     def __init__(self, pairs: Sequence[tuple[Recorder, AttributeSet]],
                  repeated: tuple[Recorder, AttributeSet] | None = None) -> None:  # fmt: skip
@@ -55,6 +62,10 @@ class RecordPlan:
         self.attributes: Any = None  # the first set's attributes: what a context-only filter is shown
         self.meter_check: Any = None  # sdk_internals.meter_check of the first histogram (None: it always records)
         self.offered: tuple[dict[str, Any], ...] = ()  # each aggregation's records' attributes (their exemplars')
+        # some view is a delta reader's: every pair's (view match, its attributes, their key), in order, in place of
+        # aggregations (looked up on each call, sdk_internals.aggregate_in_views); None: the cumulative plan
+        self.views: tuple[tuple[Any, dict[str, Any], Any], ...] | None = None
+        self.repeated_views: tuple[tuple[Any, dict[str, Any], Any], ...] = ()  # the repeated pair's
 
     def record(self, values: Sequence[float], moment: Moment | None, in_range: bool = False, context: Any = None,
                more: Sequence[float] = ()) -> bool:  # fmt: skip
@@ -90,6 +101,8 @@ class RecordPlan:
             sampled = moment.samples(exemplar_filter, values[0], self.attributes)
         if self.spread is not None:  # each value once per aggregation of its pair
             values = [value for value, count in zip(values, self.spread) for _ in range(count)]
+        if self.views is not None:
+            return self._record_in_views(storages, values, more, sampled, moment, context)
         if not aggregate_values(self.consumer, storages, self.aggregations, values):
             self.storages = None  # a reader was added or removed: learn them again
             return False
@@ -108,15 +121,35 @@ class RecordPlan:
                     offer_exemplars(aggregation, more, now, context, attributes)
         return True
 
+    def _record_in_views(self, storages: Any, values: Sequence[float], more: Sequence[float], sampled: bool,
+                         moment: Moment | None, context: Any) -> bool:  # fmt: skip
+        """``record`` where some view is a delta reader's: each value into the aggregation its view holds now."""
+        now = 0
+        if sampled:
+            if moment is None:
+                now = time_ns()
+            else:
+                now, context = moment.now, moment.context
+        if not aggregate_in_views(self.consumer, storages, self.views, [(value,) for value in values], sampled, now,
+                                  context, self.offered):  # fmt: skip
+            self.storages = None  # a reader was added or removed: learn them again
+            return False
+        if more:  # (the storages checked just above)
+            repeated = self.repeated_views
+            aggregate_in_views(self.consumer, storages, repeated, (more,) * len(repeated), sampled, now, context,
+                               (self.repeated_pair[1].attributes,) * len(repeated))  # fmt: skip
+        return True
+
     def _learn(self) -> Any:
-        """The storages every pair's cumulative aggregations are known under, if they are all known and alike."""
+        """The storages every pair's cumulative aggregations are known under, if they are all known and alike (else
+        ``_learn_views``)."""
         first_recorder, first_set = self.pairs[0]
         if first_set.aggregations.get(first_recorder) is None:  # the usual answer while none is known (delta readers)
-            return None
+            return self._learn_views()
         pairs = self.pairs if self.repeated_pair is None else (*self.pairs, self.repeated_pair)
         known = [attribute_set.aggregations.get(recorder) for recorder, attribute_set in pairs]
         if any(each is None for each in known):
-            return None
+            return self._learn_views()
         storages = known[0][0]
         recorders = [recorder for recorder, _ in pairs]
         consumer, exemplar_filter = recorders[0]._consumer, recorders[0]._filter
@@ -135,5 +168,45 @@ class RecordPlan:
         self.spread = None if all(len(each[1]) == 1 for each in known) else tuple(len(each[1]) for each in known)
         self.attributes = self.pairs[0][1].attributes
         self.meter_check = meter_check(recorders[0].histogram)  # one meter: its instruments all on or all off
+        self.views = None
+        self.storages = storages
+        return storages
+
+    def _learn_views(self) -> Any:
+        """The reader storages, with every pair's view matches and the attributes each keeps, when some view is a
+        delta reader's (its aggregations are replaced at each collection, so never known for the plan above) and
+        every view aggregates into explicit buckets; None otherwise (with only cumulative views, the one-by-one
+        path learns their aggregations for the plan above)."""
+        pairs = self.pairs if self.repeated_pair is None else (*self.pairs, self.repeated_pair)
+        recorders = [recorder for recorder, _ in pairs]
+        consumer = recorders[0]._plan()
+        if consumer is None:
+            return None
+        exemplar_filter = recorders[0]._filter
+        if (
+            any(r._plan() is not consumer or r._filter is not exemplar_filter for r in recorders)
+            or type(exemplar_filter) not in CONTEXT_ONLY_FILTERS
+            or any(attribute_set.key is None for _, attribute_set in pairs)  # values the SDK would clean
+        ):
+            return None
+        storages = reader_storages(consumer)
+        slots = []
+        for recorder, attribute_set in pairs:
+            matches = recorder.matches(storages)
+            if matches is None:
+                return None
+            slots.append([(match, *attribute_set.view(match)) for match in matches])
+        if not any(resets_on_collect(match) for each in slots for match, _, _ in each):
+            return None
+        self.consumer, self.filter = consumer, exemplar_filter
+        if self.repeated_pair is not None:
+            self.repeated_views = tuple(slots.pop())
+        self.views = tuple(slot for each in slots for slot in each)
+        self.aggregations = ()
+        self.offered = tuple(attribute_set.attributes for (_, attribute_set), each in zip(self.pairs, slots)
+                             for _ in each)  # fmt: skip
+        self.spread = None if all(len(each) == 1 for each in slots) else tuple(len(each) for each in slots)
+        self.attributes = self.pairs[0][1].attributes
+        self.meter_check = meter_check(recorders[0].histogram)
         self.storages = storages
         return storages

@@ -37,14 +37,17 @@ def run(monkeypatch, fast: bool, *, delta: bool = False, views: tuple = (), samp
     if not fast:
         monkeypatch.setattr(histogram_records, "_hash_attributes", None)
     taken = []
-    original = record_plan.aggregate_values
 
-    def counted(*args: object) -> bool:
-        done = original(*args)
-        taken.append(done)
-        return done
+    def counting(original):  # a plan's step: the cumulative one, or the one through the views (a delta reader)
+        def counted(*args: object) -> bool:
+            done = original(*args)
+            taken.append(done)
+            return done
 
-    monkeypatch.setattr(record_plan, "aggregate_values", counted)
+        return counted
+
+    monkeypatch.setattr(record_plan, "aggregate_values", counting(record_plan.aggregate_values))
+    monkeypatch.setattr(record_plan.RecordPlan, "_record_in_views", counting(record_plan.RecordPlan._record_in_views))
     temporality = {Histogram: AggregationTemporality.DELTA} if delta else {}
     readers = [InMemoryMetricReader(preferred_temporality=temporality), InMemoryMetricReader()]
     meter_provider = MeterProvider(metric_readers=readers[:1] if reader_added else readers, views=list(views))
@@ -90,7 +93,8 @@ def _fast_paths_on() -> bool:
     return histogram_records._hash_attributes is not None
 
 
-@pytest.mark.parametrize("config", ["cumulative", "delta", "view", "exemplars", "reader_added"])
+@pytest.mark.parametrize("config", ["cumulative", "delta", "view", "exemplars", "reader_added", "delta_exemplars",
+                                    "delta_view"])
 def test_the_same_points_as_one_record_per_value(monkeypatch, config: str) -> None:
     kwargs = {
         "cumulative": {},
@@ -98,6 +102,9 @@ def test_the_same_points_as_one_record_per_value(monkeypatch, config: str) -> No
         "view": {"views": (View(instrument_name=semconv.METRIC_TOKEN_USAGE, attribute_keys={semconv.TOKEN_TYPE}),)},
         "exemplars": {"sampled_span": True},
         "reader_added": {"reader_added": True},
+        "delta_exemplars": {"delta": True, "sampled_span": True},
+        "delta_view": {"delta": True, "views": (View(instrument_name=semconv.METRIC_TOKEN_USAGE,
+                                                     attribute_keys={semconv.TOKEN_TYPE}),)},
     }[config]
     if config == "reader_added" and not hasattr(MeterProvider, "add_metric_reader"):
         pytest.skip("this SDK cannot add a reader to a running MeterProvider")
@@ -108,8 +115,11 @@ def test_the_same_points_as_one_record_per_value(monkeypatch, config: str) -> No
     cumulative = fast[-1][1]
     assert sum(p["count"] for p in cumulative if p["metric"] == semconv.METRIC_COST) == (12 if config == "reader_added"
                                                                                             else 24)  # fmt: skip
-    if not _fast_paths_on() or config == "delta":  # delta aggregations are looked up on every record: no plan
+    if not _fast_paths_on():
         assert taken == 0
+    elif config.startswith("delta"):  # a delta reader's aggregations are looked up in its views on every call: the
+        # plan needs nothing learnt first, every call takes it
+        assert taken == 24
     elif config == "reader_added":  # learnt again after the first call of each kind under the new storages
         assert taken == 18
     elif config == "exemplars":  # every other call runs under a sampled span: the plan offers their exemplars too

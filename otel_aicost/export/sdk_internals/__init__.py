@@ -53,6 +53,7 @@ from otel_aicost.export.sdk_internals.histograms import (
     SPANLESS_UNSAMPLED,
     aggregate,
     aggregate_in_view,
+    aggregate_in_views,
     aggregate_value,
     aggregate_values,
     context_only_sampled,
@@ -65,6 +66,7 @@ from otel_aicost.export.sdk_internals.histograms import (
     offer_each_exemplar,
     offer_exemplars,
     reader_storages,
+    resets_on_collect,
     view_attribute_keys,
 )
 from otel_aicost.export.sdk_internals.spans import (
@@ -78,9 +80,9 @@ from otel_aicost.export.sdk_internals.spans import (
 
 __all__ = [
     "CHECKED_SDK_VERSIONS", "CONTEXT_ONLY_FILTERS", "FAST_PATHS", "SPAN_KEY", "SPANLESS_UNSAMPLED", "aggregate",
-    "aggregate_in_view", "aggregate_value", "aggregate_values", "attach_context", "attribute_items",
+    "aggregate_in_view", "aggregate_in_views", "aggregate_value", "aggregate_values", "attach_context", "attribute_items",
     "attributes_can_follow_start", "context_only_sampled", "current_context", "exemplar_filter", "explicit_bucket_matches", "hash_attributes",
-    "histogram_consumer", "meter_check", "meter_enabled", "missing", "reader_storages",
+    "histogram_consumer", "meter_check", "meter_enabled", "missing", "reader_storages", "resets_on_collect",
     "offer_each_exemplar", "offer_exemplars", "reset_context", "reset_metric_state", "set_resource_attribute", "span_attributes",
     "span_queue", "start_plain_span", "store_clean_span_attributes", "view_attribute_keys", "_span_usable",
 ]  # fmt: skip

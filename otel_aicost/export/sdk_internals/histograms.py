@@ -134,6 +134,39 @@ def aggregate_in_view(match: Any, key: Any, attributes: dict[str, Any], values: 
     return aggregation
 
 
+def resets_on_collect(match: Any) -> bool:
+    """Whether ``match``'s collections replace its aggregations (a delta reader's view)."""
+    return match._reset_on_collect
+
+
+def aggregate_in_views(consumer: Any, storages: Any, slots: Sequence[tuple[Any, dict[str, Any], Any]],
+                       batches: Sequence[Sequence[float]], sampled: bool, time_ns: int, context: Any,
+                       offered: Sequence[dict[str, Any]]) -> bool:  # fmt: skip
+    """Add ``batches[i]`` to the aggregation ``slots[i]`` = (view match, the attributes it keeps, their key) names,
+    looked up in the view's current aggregations under the view's lock and held until added, as the SDK does for a
+    delta view (its collection replaces them, under that lock); when ``sampled``, offer them to its exemplar reservoir
+    with ``offered[i]``, the records' own attributes, in the same step. False (nothing done) if the reader storages
+    changed since."""
+    if consumer._reader_storages is not storages:
+        return False
+    index = 0
+    for match, attributes, key in slots:
+        lock = match._lock
+        lock.acquire()
+        try:
+            aggregation = match._attributes_aggregation.get(key)
+            if aggregation is None:  # new since the last collection (or over the cardinality limit: the SDK decides)
+                aggregation = match._get_or_create_aggregation(key, attributes)
+            values = batches[index]
+            aggregate(aggregation, values)
+            if sampled:
+                offer_exemplars(aggregation, values, time_ns, context, offered[index])
+        finally:
+            lock.release()
+        index += 1
+    return True
+
+
 def aggregate(aggregation: Any, values: Sequence[float]) -> None:
     """What ``_ExplicitBucketHistogramAggregation.aggregate`` does once per value, for all of them under one lock."""
     with aggregation._lock:
