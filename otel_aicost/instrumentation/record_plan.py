@@ -16,7 +16,7 @@ so a stream's end records everything in this one step too. Where some view is a 
 exporter asks delta for histograms), its aggregations are replaced at each collection and never known for the plan:
 the plan then keeps each pair's view matches and the attributes each keeps (``_learn_views``) and, on each call,
 looks each aggregation up under its view's lock and adds the value while holding it, as the SDK does for a delta view
-(``sdk_internals.aggregate_in_views``): a chat call with a delta reader added 304k instructions recording one by one.
+(``sdk_internals.aggregations_in_views``): a chat call with a delta reader added 304k instructions recording one by one.
 ``tests/unit/test_record_plan.py`` compares its points with the one-by-one path's, delta readers included.
 """
 
@@ -30,7 +30,7 @@ from typing import Any
 from otel_aicost.export.sdk_internals import (
     CONTEXT_ONLY_FILTERS,
     aggregate,
-    aggregate_in_views,
+    aggregations_in_views,
     aggregate_values,
     context_only_sampled,
     meter_check,
@@ -38,6 +38,7 @@ from otel_aicost.export.sdk_internals import (
     offer_exemplars,
     reader_storages,
     resets_on_collect,
+    view_locks,
 )
 from otel_aicost.instrumentation.histogram_records import AttributeSet, Moment, Recorder
 
@@ -47,7 +48,7 @@ class RecordPlan:
     that takes any number of values, ``repeated``), made together."""
 
     __slots__ = ("pairs", "repeated_pair", "consumer", "storages", "aggregations", "repeated", "spread", "filter",
-                 "attributes", "meter_check", "offered", "views", "repeated_views")  # fmt: skip
+                 "attributes", "meter_check", "offered", "views", "repeated_views", "locks")  # fmt: skip
 
     def __init__(self, pairs: Sequence[tuple[Recorder, AttributeSet]],
                  repeated: tuple[Recorder, AttributeSet] | None = None) -> None:  # fmt: skip
@@ -63,9 +64,10 @@ class RecordPlan:
         self.meter_check: Any = None  # sdk_internals.meter_check of the first histogram (None: it always records)
         self.offered: tuple[dict[str, Any], ...] = ()  # each aggregation's records' attributes (their exemplars')
         # some view is a delta reader's: every pair's (view match, its attributes, their key), in order, in place of
-        # aggregations (looked up on each call, sdk_internals.aggregate_in_views); None: the cumulative plan
+        # aggregations (looked up on each call, sdk_internals.aggregations_in_views); None: the cumulative plan
         self.views: tuple[tuple[Any, dict[str, Any], Any], ...] | None = None
         self.repeated_views: tuple[tuple[Any, dict[str, Any], Any], ...] = ()  # the repeated pair's
+        self.locks: tuple[Any, ...] = ()  # their views' locks (sdk_internals.view_locks)
 
     def record(self, values: Sequence[float], moment: Moment | None, in_range: bool = False, context: Any = None,
                more: Sequence[float] = ()) -> bool:  # fmt: skip
@@ -123,21 +125,31 @@ class RecordPlan:
 
     def _record_in_views(self, storages: Any, values: Sequence[float], more: Sequence[float], sampled: bool,
                          moment: Moment | None, context: Any) -> bool:  # fmt: skip
-        """``record`` where some view is a delta reader's: each value into the aggregation its view holds now."""
-        now = 0
-        if sampled:
-            if moment is None:
-                now = time_ns()
-            else:
-                now, context = moment.now, moment.context
-        if not aggregate_in_views(self.consumer, storages, self.views, [(value,) for value in values], sampled, now,
-                                  context, self.offered):  # fmt: skip
-            self.storages = None  # a reader was added or removed: learn them again
-            return False
-        if more:  # (the storages checked just above)
-            repeated = self.repeated_views
-            aggregate_in_views(self.consumer, storages, repeated, (more,) * len(repeated), sampled, now, context,
-                               (self.repeated_pair[1].attributes,) * len(repeated))  # fmt: skip
+        """``record`` where some view is a delta reader's: the aggregations each view holds now, looked up and added
+        to under the views' locks (``sdk_internals.aggregations_in_views``), then as ``record``."""
+        locks = self.locks
+        for lock in locks:
+            lock.acquire()
+        try:
+            aggregations = aggregations_in_views(self.consumer, storages, self.views)
+            if aggregations is None:
+                self.storages = None  # a reader was added or removed: learn them again
+                return False
+            aggregate_values(self.consumer, storages, aggregations, values)  # (True: the storages just checked)
+            repeated = aggregations_in_views(self.consumer, storages, self.repeated_views) if more else ()
+            for aggregation in repeated:
+                aggregate(aggregation, more)
+            if sampled:
+                if moment is None:
+                    now = time_ns()
+                else:
+                    now, context = moment.now, moment.context
+                offer_each_exemplar(aggregations, values, now, context, self.offered)
+                for aggregation in repeated:
+                    offer_exemplars(aggregation, more, now, context, self.repeated_pair[1].attributes)
+        finally:
+            for lock in locks:
+                lock.release()
         return True
 
     def _learn(self) -> Any:
@@ -202,6 +214,7 @@ class RecordPlan:
         if self.repeated_pair is not None:
             self.repeated_views = tuple(slots.pop())
         self.views = tuple(slot for each in slots for slot in each)
+        self.locks = view_locks((*self.views, *self.repeated_views))
         self.aggregations = ()
         self.offered = tuple(attribute_set.attributes for (_, attribute_set), each in zip(self.pairs, slots)
                              for _ in each)  # fmt: skip

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+import threading
 
 import pytest
 from opentelemetry import context, trace
@@ -37,17 +38,14 @@ def run(monkeypatch, fast: bool, *, delta: bool = False, views: tuple = (), samp
     if not fast:
         monkeypatch.setattr(histogram_records, "_hash_attributes", None)
     taken = []
+    original = record_plan.aggregate_values
 
-    def counting(original):  # a plan's step: the cumulative one, or the one through the views (a delta reader)
-        def counted(*args: object) -> bool:
-            done = original(*args)
-            taken.append(done)
-            return done
+    def counted(*args: object) -> bool:  # a plan's step (with a delta reader too, its aggregations looked up first)
+        done = original(*args)
+        taken.append(done)
+        return done
 
-        return counted
-
-    monkeypatch.setattr(record_plan, "aggregate_values", counting(record_plan.aggregate_values))
-    monkeypatch.setattr(record_plan.RecordPlan, "_record_in_views", counting(record_plan.RecordPlan._record_in_views))
+    monkeypatch.setattr(record_plan, "aggregate_values", counted)
     temporality = {Histogram: AggregationTemporality.DELTA} if delta else {}
     readers = [InMemoryMetricReader(preferred_temporality=temporality), InMemoryMetricReader()]
     meter_provider = MeterProvider(metric_readers=readers[:1] if reader_added else readers, views=list(views))
@@ -220,3 +218,42 @@ def test_a_streams_plan_adds_its_chunk_gaps_as_one_record_each(readers: int, sam
         assert answers == [False, True, True, True, True, True]
     else:
         assert not any(answers)
+
+
+def test_a_delta_collection_waits_for_a_plan_between_lookup_and_add(monkeypatch) -> None:
+    """A delta reader's collection replaces the view's aggregations: one that ran between the plan's lookup of an
+    aggregation and its add would take the old one away with the value still to come, and the value would be lost.
+    The plan holds the views' locks from lookup to add, as the SDK does: a collection started in between waits, and
+    every value is in some collection."""
+    if not _fast_paths_on():
+        pytest.skip("no fast paths on this SDK")
+    reader = InMemoryMetricReader(preferred_temporality={Histogram: AggregationTemporality.DELTA})
+    meter_provider = MeterProvider(metric_readers=[reader])
+    instruments = Instruments(meter_provider.get_meter("otel_aicost"), "USD")
+    series = Series(instruments, {semconv.OPERATION_NAME: "chat", semconv.REQUEST_MODEL: "m"}, "priced", "reported")
+    plan = series.priced_plan
+    original, collections, waited = record_plan.aggregate_values, [], []
+
+    def collect() -> None:
+        collections.append(_points(reader, timed=()))
+
+    def add_while_a_collection_starts(*args: object) -> bool:  # the aggregations looked up, not yet added to
+        collector = threading.Thread(target=collect)
+        collector.start()
+        collector.join(0.2)
+        waited.append(collector.is_alive())
+        done = original(*args)
+        collectors.append(collector)
+        return done
+
+    collectors: list[threading.Thread] = []
+    monkeypatch.setattr(record_plan, "aggregate_values", add_while_a_collection_starts)
+    for _ in range(3):
+        assert plan.record((0.5, 10, 20, 0.25), None, True, context.get_current())
+    for collector in collectors:
+        collector.join()
+    collect()
+    assert waited == [True, True, True]
+    costs = [point["count"] for points in collections for point in points if point["metric"] == semconv.METRIC_COST]
+    assert sum(costs) == 3
+    meter_provider.shutdown()

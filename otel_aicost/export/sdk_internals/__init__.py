@@ -53,9 +53,9 @@ from otel_aicost.export.sdk_internals.histograms import (
     SPANLESS_UNSAMPLED,
     aggregate,
     aggregate_in_view,
-    aggregate_in_views,
     aggregate_value,
     aggregate_values,
+    aggregations_in_views,
     context_only_sampled,
     exemplar_filter,
     explicit_bucket_matches,
@@ -68,6 +68,7 @@ from otel_aicost.export.sdk_internals.histograms import (
     reader_storages,
     resets_on_collect,
     view_attribute_keys,
+    view_locks,
 )
 from otel_aicost.export.sdk_internals.spans import (
     _ATTRIBUTE_FIELDS,
@@ -80,11 +81,11 @@ from otel_aicost.export.sdk_internals.spans import (
 
 __all__ = [
     "CHECKED_SDK_VERSIONS", "CONTEXT_ONLY_FILTERS", "FAST_PATHS", "SPAN_KEY", "SPANLESS_UNSAMPLED", "aggregate",
-    "aggregate_in_view", "aggregate_in_views", "aggregate_value", "aggregate_values", "attach_context", "attribute_items",
+    "aggregate_in_view", "aggregate_value", "aggregate_values", "aggregations_in_views", "attach_context", "attribute_items",
     "attributes_can_follow_start", "context_only_sampled", "current_context", "exemplar_filter", "explicit_bucket_matches", "hash_attributes",
     "histogram_consumer", "meter_check", "meter_enabled", "missing", "reader_storages", "resets_on_collect",
     "offer_each_exemplar", "offer_exemplars", "reset_context", "reset_metric_state", "set_resource_attribute", "span_attributes",
-    "span_queue", "start_plain_span", "store_clean_span_attributes", "view_attribute_keys", "_span_usable",
+    "span_queue", "start_plain_span", "store_clean_span_attributes", "view_attribute_keys", "view_locks", "_span_usable",
 ]  # fmt: skip
 
 _logger = logging.getLogger("otel_aicost")

@@ -139,32 +139,30 @@ def resets_on_collect(match: Any) -> bool:
     return match._reset_on_collect
 
 
-def aggregate_in_views(consumer: Any, storages: Any, slots: Sequence[tuple[Any, dict[str, Any], Any]],
-                       batches: Sequence[Sequence[float]], sampled: bool, time_ns: int, context: Any,
-                       offered: Sequence[dict[str, Any]]) -> bool:  # fmt: skip
-    """Add ``batches[i]`` to the aggregation ``slots[i]`` = (view match, the attributes it keeps, their key) names,
-    looked up in the view's current aggregations under the view's lock and held until added, as the SDK does for a
-    delta view (its collection replaces them, under that lock); when ``sampled``, offer them to its exemplar reservoir
-    with ``offered[i]``, the records' own attributes, in the same step. False (nothing done) if the reader storages
-    changed since."""
+def view_locks(slots: Sequence[tuple[Any, dict[str, Any], Any]]) -> tuple[Any, ...]:
+    """The locks of the view matches of ``slots`` (each once), in one order for every caller (by ``id``): held
+    together while their aggregations are looked up and added to (``aggregations_in_views``). The SDK itself holds
+    one match lock at a time, then an aggregation's lock, as ``aggregate_values`` takes them after these."""
+    locks = {id(match._lock): match._lock for match, _, _ in slots}
+    return tuple(locks[key] for key in sorted(locks))
+
+
+def aggregations_in_views(consumer: Any, storages: Any, slots: Sequence[tuple[Any, dict[str, Any], Any]]
+                          ) -> list[Any] | None:  # fmt: skip
+    """The aggregation each of ``slots`` = (view match, the attributes it keeps, their key) names now, made if new
+    since the last collection, as the SDK's ``_get_or_create_aggregation`` makes it (the cardinality limit too); None
+    if the reader storages changed since. To be called with ``view_locks(slots)`` held until the values are added:
+    a delta view's collection replaces its aggregations under that lock, so a value added after it let go would be
+    lost, which is why the SDK holds it too."""
     if consumer._reader_storages is not storages:
-        return False
-    index = 0
+        return None
+    aggregations = []
     for match, attributes, key in slots:
-        lock = match._lock
-        lock.acquire()
-        try:
-            aggregation = match._attributes_aggregation.get(key)
-            if aggregation is None:  # new since the last collection (or over the cardinality limit: the SDK decides)
-                aggregation = match._get_or_create_aggregation(key, attributes)
-            values = batches[index]
-            aggregate(aggregation, values)
-            if sampled:
-                offer_exemplars(aggregation, values, time_ns, context, offered[index])
-        finally:
-            lock.release()
-        index += 1
-    return True
+        aggregation = match._attributes_aggregation.get(key)
+        if aggregation is None:
+            aggregation = match._get_or_create_aggregation(key, attributes)
+        aggregations.append(aggregation)
+    return aggregations
 
 
 def aggregate(aggregation: Any, values: Sequence[float]) -> None:
