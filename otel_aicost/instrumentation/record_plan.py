@@ -30,8 +30,8 @@ from typing import Any
 from otel_aicost.export.sdk_internals import (
     CONTEXT_ONLY_FILTERS,
     aggregate,
-    aggregations_in_views,
     aggregate_values,
+    aggregations_in_views,
     context_only_sampled,
     meter_check,
     offer_each_exemplar,
