@@ -4,18 +4,20 @@ chunks as bare and the call is priced from the usage chunk we asked for."""
 
 from __future__ import annotations
 
+import importlib
 import json
 from typing import TypeVar
 
 import openai
 import pytest
-from openai.resources.chat.completions import completions as chat_module
+from openai.resources.chat import Completions
 
 from otel_aicost.instrumentation.streams import StreamProxy
 from tests.support import mock_openai, payloads
 from tests.unit.test_call_budget import raw
 
 MESSAGES = [{"role": "user", "content": "Hi"}]
+chat_module = importlib.import_module(Completions.__module__)  # where create() names the stream class it asks for
 
 
 _T = TypeVar("_T")
