@@ -116,11 +116,15 @@ def _wrap_parsed(call: Call, parsed: Any, state: StreamState | None = None) -> A
 def handle_result(call: Call, result: Any) -> Any:
     """What the caller gets back for ``result`` (sync and async clients alike; nothing here awaits)."""
     try:
-        if type(result) in _PARSED_TYPES or _parsed(result):  # a parsed object (the usual result): read, handed
-            # back as it is
+        kind = type(result)
+        if kind in _PARSED_TYPES or (kind not in _OWN_STREAMS and _parsed(result)):  # a parsed object (the usual
+            # result): read, handed back as it is
             if not end_usual(call, result):
                 read_parsed(call, result)
             return result
+        if kind in _OWN_STREAMS:  # openai's own stream classes (a subclass goes the isinstance way below): no
+            # _parsed frame and isinstance chain per stream
+            return _wrap_stream(call, result)
         if isinstance(result, LegacyAPIResponse):
             if call.profile.stream:
                 return RawResponseProxy(result, call)
@@ -154,6 +158,9 @@ _NOT_PARSED = _classes(LegacyAPIResponse, AsyncAPIResponse, APIResponse, Stream,
 # lookup of the type a fifth of that; callgrind); a type whose instances claim another class (a proxy) is never kept
 _PARSED_TYPES: set[type] = set()
 _MAX_PARSED_TYPES = 256
+# openai's stream classes themselves (the type of every stream ``create(stream=True)`` returns): a stream told apart
+# by one set lookup of its type
+_OWN_STREAMS: frozenset[type] = frozenset(_classes(Stream, AsyncStream))
 
 
 def _parsed(result: Any) -> bool:
