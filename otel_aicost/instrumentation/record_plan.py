@@ -132,10 +132,9 @@ class RecordPlan:
             lock.acquire()
         try:
             aggregations = aggregations_in_views(self.consumer, storages, self.views)
-            if aggregations is None:
-                self.storages = None  # a reader was added or removed: learn them again
+            if aggregations is None or not aggregate_values(self.consumer, storages, aggregations, values):
+                self.storages = None  # a reader was added or removed (here or since the lookup): learn them again
                 return False
-            aggregate_values(self.consumer, storages, aggregations, values)  # (True: the storages just checked)
             repeated = aggregations_in_views(self.consumer, storages, self.repeated_views) if more else ()
             for aggregation in repeated:
                 aggregate(aggregation, more)

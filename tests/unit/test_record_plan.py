@@ -257,3 +257,29 @@ def test_a_delta_collection_waits_for_a_plan_between_lookup_and_add(monkeypatch)
     costs = [point["count"] for points in collections for point in points if point["metric"] == semconv.METRIC_COST]
     assert sum(costs) == 3
     meter_provider.shutdown()
+
+
+def test_a_reader_added_between_a_delta_plans_lookup_and_add_leaves_the_call_to_be_recorded_one_by_one(
+        monkeypatch) -> None:  # fmt: skip
+    """A reader added after the plan looked its aggregations up replaces the storages they were looked up under:
+    the plan adds nothing and answers False, so the call's records are made one by one (none lost, none twice)."""
+    if not _fast_paths_on() or not hasattr(MeterProvider, "add_metric_reader"):
+        pytest.skip("no fast paths, or no reader can be added, on this SDK")
+    reader = InMemoryMetricReader(preferred_temporality={Histogram: AggregationTemporality.DELTA})
+    meter_provider = MeterProvider(metric_readers=[reader])
+    instruments = Instruments(meter_provider.get_meter("otel_aicost"), "USD")
+    series = Series(instruments, {semconv.OPERATION_NAME: "chat", semconv.REQUEST_MODEL: "m"}, "priced", "reported")
+    plan = series.priced_plan
+    assert plan.record((0.5, 10, 20, 0.25), None, True, context.get_current())
+    original = record_plan.aggregations_in_views
+
+    def a_reader_added_after(*args: object) -> object:
+        found = original(*args)
+        meter_provider.add_metric_reader(InMemoryMetricReader())
+        return found
+
+    monkeypatch.setattr(record_plan, "aggregations_in_views", a_reader_added_after)
+    assert not plan.record((0.5, 10, 20, 0.25), None, True, context.get_current())
+    costs = [point["count"] for point in _points(reader, timed=()) if point["metric"] == semconv.METRIC_COST]
+    assert costs == [1]  # the first call's only: the second added nothing
+    meter_provider.shutdown()
