@@ -67,7 +67,7 @@ class RecordPlan:
         # aggregations (looked up on each call, sdk_internals.aggregations_in_views); None: the cumulative plan
         self.views: tuple[tuple[Any, dict[str, Any], Any], ...] | None = None
         self.repeated_views: tuple[tuple[Any, dict[str, Any], Any], ...] = ()  # the repeated pair's
-        self.locks: tuple[Any, ...] = ()  # their views' locks (sdk_internals.view_locks)
+        self.locks: tuple[Any, ...] = ()  # their views' locks (sdk_internals.view_locks); () for the cumulative plan
 
     def record(self, values: Sequence[float], moment: Moment | None, in_range: bool = False, context: Any = None,
                more: Sequence[float] = ()) -> bool:  # fmt: skip
@@ -103,49 +103,33 @@ class RecordPlan:
             sampled = moment.samples(exemplar_filter, values[0], self.attributes)
         if self.spread is not None:  # each value once per aggregation of its pair
             values = [value for value, count in zip(values, self.spread) for _ in range(count)]
-        if self.views is not None:
-            return self._record_in_views(storages, values, more, sampled, moment, context)
-        if not aggregate_values(self.consumer, storages, self.aggregations, values):
-            self.storages = None  # a reader was added or removed: learn them again
-            return False
-        if more:  # (the storages checked just above)
-            for aggregation in self.repeated:
-                aggregate(aggregation, more)
-        if sampled:  # every value offered to its aggregations' exemplar reservoirs too, as each record would
-            if moment is None:
-                now = time_ns()
-            else:
-                now, context = moment.now, moment.context
-            offer_each_exemplar(self.aggregations, values, now, context, self.offered)
-            if more:
-                attributes = self.repeated_pair[1].attributes  # the repeated pair's set
-                for aggregation in self.repeated:
-                    offer_exemplars(aggregation, more, now, context, attributes)
-        return True
-
-    def _record_in_views(self, storages: Any, values: Sequence[float], more: Sequence[float], sampled: bool,
-                         moment: Moment | None, context: Any) -> bool:  # fmt: skip
-        """``record`` where some view is a delta reader's: the aggregations each view holds now, looked up and added
-        to under the views' locks (``sdk_internals.aggregations_in_views``), then as ``record``."""
-        locks = self.locks
+        locks = self.locks  # a delta reader's views' (held from the lookup to the add, as the SDK holds them); none
+        # for the cumulative plan, whose aggregations the SDK keeps
         for lock in locks:
             lock.acquire()
         try:
-            aggregations = aggregations_in_views(self.consumer, storages, self.views)
-            if aggregations is None or not aggregate_values(self.consumer, storages, aggregations, values):
-                self.storages = None  # a reader was added or removed (here or since the lookup): learn them again
+            if self.views is None:
+                aggregations, repeated = self.aggregations, self.repeated
+            else:  # the aggregations each view holds now (a delta view's are replaced at each collection)
+                aggregations = aggregations_in_views(self.consumer, storages, self.views)
+                repeated = aggregations_in_views(self.consumer, storages, self.repeated_views) if more else ()
+            if (aggregations is None or repeated is None  # (None: the storages changed since the plan learnt them)
+                    or not aggregate_values(self.consumer, storages, aggregations, values)):
+                self.storages = None  # a reader was added or removed: learn them again
                 return False
-            repeated = aggregations_in_views(self.consumer, storages, self.repeated_views) if more else ()
-            for aggregation in repeated:
-                aggregate(aggregation, more)
-            if sampled:
+            if more:  # (the storages checked just above)
+                for aggregation in repeated:
+                    aggregate(aggregation, more)
+            if sampled:  # every value offered to its aggregations' exemplar reservoirs too, as each record would
                 if moment is None:
                     now = time_ns()
                 else:
                     now, context = moment.now, moment.context
                 offer_each_exemplar(aggregations, values, now, context, self.offered)
-                for aggregation in repeated:
-                    offer_exemplars(aggregation, more, now, context, self.repeated_pair[1].attributes)
+                if more:
+                    attributes = self.repeated_pair[1].attributes  # the repeated pair's set
+                    for aggregation in repeated:
+                        offer_exemplars(aggregation, more, now, context, attributes)
         finally:
             for lock in locks:
                 lock.release()
@@ -179,7 +163,7 @@ class RecordPlan:
         self.spread = None if all(len(each[1]) == 1 for each in known) else tuple(len(each[1]) for each in known)
         self.attributes = self.pairs[0][1].attributes
         self.meter_check = meter_check(recorders[0].histogram)  # one meter: its instruments all on or all off
-        self.views = None
+        self.views, self.locks = None, ()
         self.storages = storages
         return storages
 

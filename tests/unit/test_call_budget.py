@@ -358,7 +358,7 @@ def test_extra_python_calls_per_call_within_budget(instrumented, telemetry, case
 
 
 # With a delta reader (the Azure Monitor exporter asks delta for histograms) the aggregations are looked up in the
-# views on every call (record_plan.RecordPlan._record_in_views): chat 163, embeddings 159 (cProfile, openai 3.63.0,
+# views on every call (record_plan.RecordPlan.record): chat 163, embeddings 159 (cProfile, openai 3.63.0,
 # SDK 1.45.2); recorded one by one before round 19 (4f9da6a): 265, 235. Budgets: these plus two.
 DELTA_BUDGET = {"chat": 165, "embeddings": 161}
 
