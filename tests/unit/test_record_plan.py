@@ -220,6 +220,15 @@ def test_a_streams_plan_adds_its_chunk_gaps_as_one_record_each(readers: int, sam
         assert not any(answers)
 
 
+def _delta_priced_plan() -> tuple[InMemoryMetricReader, MeterProvider, record_plan.RecordPlan]:
+    """A delta reader, its provider and a chat call's priced plan recording into it."""
+    reader = InMemoryMetricReader(preferred_temporality={Histogram: AggregationTemporality.DELTA})
+    meter_provider = MeterProvider(metric_readers=[reader])
+    instruments = Instruments(meter_provider.get_meter("otel_aicost"), "USD")
+    series = Series(instruments, {semconv.OPERATION_NAME: "chat", semconv.REQUEST_MODEL: "m"}, "priced", "reported")
+    return reader, meter_provider, series.priced_plan
+
+
 def test_a_delta_collection_waits_for_a_plan_between_lookup_and_add(monkeypatch) -> None:
     """A delta reader's collection replaces the view's aggregations: one that ran between the plan's lookup of an
     aggregation and its add would take the old one away with the value still to come, and the value would be lost.
@@ -227,11 +236,7 @@ def test_a_delta_collection_waits_for_a_plan_between_lookup_and_add(monkeypatch)
     every value is in some collection."""
     if not _fast_paths_on():
         pytest.skip("no fast paths on this SDK")
-    reader = InMemoryMetricReader(preferred_temporality={Histogram: AggregationTemporality.DELTA})
-    meter_provider = MeterProvider(metric_readers=[reader])
-    instruments = Instruments(meter_provider.get_meter("otel_aicost"), "USD")
-    series = Series(instruments, {semconv.OPERATION_NAME: "chat", semconv.REQUEST_MODEL: "m"}, "priced", "reported")
-    plan = series.priced_plan
+    reader, meter_provider, plan = _delta_priced_plan()
     original, collections, waited = record_plan.aggregate_values, [], []
 
     def collect() -> None:
@@ -265,11 +270,7 @@ def test_a_reader_added_between_a_delta_plans_lookup_and_add_leaves_the_call_to_
     the plan adds nothing and answers False, so the call's records are made one by one (none lost, none twice)."""
     if not _fast_paths_on() or not hasattr(MeterProvider, "add_metric_reader"):
         pytest.skip("no fast paths, or no reader can be added, on this SDK")
-    reader = InMemoryMetricReader(preferred_temporality={Histogram: AggregationTemporality.DELTA})
-    meter_provider = MeterProvider(metric_readers=[reader])
-    instruments = Instruments(meter_provider.get_meter("otel_aicost"), "USD")
-    series = Series(instruments, {semconv.OPERATION_NAME: "chat", semconv.REQUEST_MODEL: "m"}, "priced", "reported")
-    plan = series.priced_plan
+    reader, meter_provider, plan = _delta_priced_plan()
     assert plan.record((0.5, 10, 20, 0.25), None, True, context.get_current())
     original = record_plan.aggregations_in_views
 
