@@ -24,12 +24,11 @@ import sys
 import tempfile
 
 import modes
+import worker
 from report import render_markdown, summarize
 
 HERE = pathlib.Path(__file__).resolve().parent
-CASES = ("chat", "stream", "stream_usage", "stream_broken", "async_chat", "embeddings", "chat_wrapper_only",
-         "chat_in_span", "stream_in_span")
-STREAM_CASES = ("stream", "stream_usage", "stream_in_span")
+CASES = (*worker.CASES, *worker.ISOLATED_CASES)  # the cases the worker makes
 
 
 def available_modes(wanted: list[str] | None) -> dict[str, str]:

@@ -96,18 +96,14 @@ class Caller:
             create = creates["embeddings"]
             for _ in range(n):
                 mock_openai.embeddings(create)
-        elif case == "chat_in_span":  # the usual call in production: inside an application's sampled span (a web
-            # request's), so every record is offered to the exemplar reservoir; the span is the bench's, raw too
+        elif case in APP_SPANS_PER_CALL:  # the usual call in production (chat, or a stream read to its end):
+            # inside an application's sampled span (a web request's), so every record, a stream's chunk gaps too, is
+            # offered to the exemplar reservoirs; the span is the bench's, raw too
             create, tracer = creates["chat"], trace.get_tracer("bench")
+            call = mock_openai.chat if case == "chat_in_span" else mock_openai.stream
             for _ in range(n):
                 with tracer.start_as_current_span("request"):
-                    mock_openai.chat(create)
-        elif case == "stream_in_span":  # the same for a stream read to its end: its records and chunk gaps offered
-            # to the exemplar reservoirs with the application's span as the context
-            create, tracer = creates["chat"], trace.get_tracer("bench")
-            for _ in range(n):
-                with tracer.start_as_current_span("request"):
-                    mock_openai.stream(create)
+                    call(create)
         elif case == "async_chat":
             self.loop.run_until_complete(self._async_calls(creates["async"], n))
         elif case == "chat_wrapper_only":
