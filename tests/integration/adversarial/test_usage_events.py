@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from otel_aicost.instrumentation import stream_state
+from otel_aicost.instrumentation import stream_state, usage_events
 from tests.integration.adversarial.shapes import CHAT, chat_helpers, chat_kwargs, chat_reply, exact, run_async
 from tests.integration.adversarial.test_stream_exits import one_call
 from tests.support.scripted_openai import Recut, Reply, asked_usage, client, sse
@@ -245,3 +245,32 @@ def test_text_after_an_events_object_decodes_as_json_loads_does(server, oracle, 
         assert len(ours.seen) == 4 and taken == [] and ours_usage(telemetry) == USAGE["completion_tokens"]
     else:
         assert len(ours.seen) == 3 and len(taken) == 1 and taken[0]["usage"] == USAGE
+
+
+def test_a_usage_beside_choices_reaches_the_sdk_in_the_texts_own_key_order(server, oracle, telemetry, taken,
+                                                                           monkeypatch):  # fmt: skip
+    """We asked: each event's top-level ``"usage"`` is popped (the null we caused, gone); one that is not null and not
+    the usage-only chunk (a server that sends the usage beside the last choices, then more keys) is handed to the SDK
+    as the text says, its keys in their own order (``json.loads`` of the text is the oracle), not with the usage
+    moved last."""
+    handed = []
+    repeat = usage_events.repeat
+
+    def spy(document):
+        handed.append(list(document.items()))
+        return repeat(document)
+
+    monkeypatch.setattr(usage_events, "repeat", spy)
+    last = json.dumps(_chunk({}, "stop", usage=USAGE, x_after={"k": 1}))
+
+    def answer(body):  # the null in the first chunk only when asked, as the API does
+        asked = asked_usage(body)
+        first = _chunk({"role": "assistant", "content": "Hi"}, **({"usage": None} if asked else {}))
+        return Reply(body=sse([(None, first), (None, last)]))
+
+    server.answer = answer
+    oracle(_case(server, "for_loop"))
+    assert handed[-1] == list(json.loads(last).items())
+    assert "usage" not in dict(handed[0])  # the null we caused: gone, as bare
+    assert taken == []
+    assert ours_usage(telemetry) == USAGE["completion_tokens"]
