@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from otel_aicost.instrumentation import call as call_module
-from otel_aicost.instrumentation import histogram_records, results, safety, stream_state, usual_end, usual_stream_end
+from otel_aicost.instrumentation import (
+    histogram_records,
+    results,
+    safety,
+    stream_state,
+    usual_chat_end,
+    usual_end,
+    usual_stream_end,
+)
 from tests.support import payloads
 from tests.support.mock_openai import chat_stream_server, client, json_response
 
@@ -24,17 +32,21 @@ def _broken(*args, **kwargs):
 
 
 @pytest.mark.parametrize("broken", [
-    "end_attributes", "metric_attributes", "price", "record_call",  # the general end (the usual one off)
-    "usual_end._prepare", "usual_end._layout", "usual_end.current_context", "usual_end.series_of",
+    "end_attributes", "metric_attributes", "price", "record_call",  # the general end (the usual ones off)
+    "usual_end._prepare", "usual_end._layout", "usual_end.current_context", "usual_end.series_of",  # (chat's off)
+    "usual_chat_end._prepare", "usual_chat_end.current_context", "usual_chat_end.store_clean_span_attributes",
 ])  # fmt: skip
 def test_plain_call(telemetry, instrumented, production_mode, monkeypatch, broken):
-    if broken == "usual_end.current_context" and histogram_records._hash_attributes is None:
-        broken = "usual_end.Moment"  # no record plan on this SDK (1.39): the records are made one by one
-    if broken.startswith("usual_end."):
-        monkeypatch.setattr(usual_end, broken.split(".")[1], _broken)
+    module, _, name = broken.rpartition(".")
+    if name == "current_context" and histogram_records._hash_attributes is None:
+        name = "Moment"  # no record plan on this SDK (1.39): the records are made one by one
+    if module:
+        monkeypatch.setattr({"usual_end": usual_end, "usual_chat_end": usual_chat_end}[module], name, _broken)
     else:
         monkeypatch.setattr(results, "end_usual", lambda call, response: False)
-        monkeypatch.setattr(call_module, broken, _broken)
+        monkeypatch.setattr(call_module, name, _broken)
+    if module != "usual_chat_end":  # openai's own chat reply ends there first (usual_chat_end.py): off
+        monkeypatch.setattr(results, "end_chat", lambda call, response: False)
     result = client(lambda r: json_response(payloads.chat_completion())).chat.completions.create(
         model="gpt-4o-mini", messages=MESSAGES
     )
