@@ -367,11 +367,12 @@ def test_a_span_ended_during_the_call_is_left_as_the_general_end_leaves_it(instr
     assert [key for key, _, _ in spans[0][1]][-1] == semconv.REQUEST_MAX_TOKENS, "the start attributes alone"
 
 
-# where results.handle_result asks for the usual ends (openai's own chat reply first by usual_chat_end's): made to
-# answer False, they turn them off
-USUAL_END_OFF = ((results, "end_usual"), (results, "end_chat"))
-# where a usual reply ends in one step: a chat reply by usual_chat_end, any other by usual_end.end_in_one_step
-ONE_STEP = ((usual_end, "end_in_one_step"), (results, "end_chat"))
+# where results.handle_result asks for the usual ends (openai's own chat and embeddings replies first by
+# usual_own_end's): made to answer False, they turn them off
+USUAL_END_OFF = ((results, "end_usual"), (results, "end_chat"), (results, "end_embeddings"))
+# where a usual reply ends in one step: openai's own chat or embeddings reply by usual_own_end, any other by
+# usual_end.end_in_one_step
+ONE_STEP = ((usual_end, "end_in_one_step"), (results, "end_chat"), (results, "end_embeddings"))
 
 
 def both_ends_export_alike(telemetry, instrument, monkeypatch, config: dict, calls, exported_of, *, taken: bool,

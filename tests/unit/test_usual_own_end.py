@@ -1,14 +1,15 @@
-"""openai's own chat reply's specialized usual end (``instrumentation/usual_chat_end.py``) exports exactly what the
-usual end it stands in front of (``usual_end.end_usual``, and the general end behind that) exports.
+"""The usual end specialized for openai's own reply classes (``instrumentation/usual_own_end.py``: ``end_chat``,
+``end_embeddings``) exports exactly what the usual end it stands in front of (``usual_end.end_usual``, and the general
+end behind that) exports.
 
-Oracle: the same calls made again on fresh providers with the specialized end switched off (``results.end_chat``
-made to answer False): every span (name, attributes in order with their types and reprs, status, events, parent),
-every metric point (counts, sums, buckets, attributes, exemplars with the span they point at; the durations' timings
-left out) and what the caller receives (the reply's ``model_dump`` and fields set, against the bare SDK's too). A table
-of replies: with and without usage, cached, reasoning and audio tokens, several choices, finish reasons, a refusal,
-service tiers, no system fingerprint, extra fields, a model not priced, an Azure deployment, tags, a budget, content
-capture, a sampled span around the calls (exemplars); each says which of its calls the specialized end must take."""
-
+Oracle: the same calls made again on fresh providers with the specialized end switched off (``results.end_chat`` or
+``results.end_embeddings`` made to answer False): every span (name, attributes in order with their types and reprs,
+status, events, parent), every metric point (counts, sums, buckets, attributes, exemplars with the span they point at;
+the durations' timings left out) and what the caller receives (the reply's ``model_dump`` and fields set; against the
+bare SDK's too). Tables of replies: with and without usage, cached, reasoning and audio tokens, several choices, finish
+reasons, a refusal, service tiers, no system fingerprint, extra fields, a model not priced, an Azure deployment, tags, a
+budget, content capture, a sampled span around the calls (exemplars), async; embeddings with dimension counts or none.
+Each says which of its calls the specialized end must take."""
 from __future__ import annotations
 
 import asyncio
@@ -26,12 +27,11 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from otel_aicost import allocate, semconv
 from otel_aicost.instrumentation import results
 from otel_aicost.instrumentation.instrumentor import OpenAICostInstrumentor
-from otel_aicost.instrumentation.usual_chat_end import CHAT_COMPLETION
+from otel_aicost.instrumentation.usual_own_end import CHAT_COMPLETION, EMBEDDINGS_RESPONSE
 from tests.support import mock_openai, payloads
 from tests.unit.test_histogram_records import exported
 
 MESSAGES = [{"role": "user", "content": "Hi"}]
-pytestmark = pytest.mark.skipif(CHAT_COMPLETION is None, reason="this openai's usage classes are not read by attribute")
 
 
 def _body(**options: Any) -> dict:
@@ -159,6 +159,55 @@ SCENARIOS: dict[str, tuple[list[tuple[Any, ...]], dict, dict, bool, bool, bool]]
 }
 
 
+def _embeddings(change: Any = None, **options: Any) -> dict:
+    body = payloads.embeddings(**options)
+    if change is not None:
+        change(body)
+    return body
+
+
+EMBEDDINGS = {"kind": "embeddings"}
+EMBEDDINGS_PLAIN = _embeddings()
+SCENARIOS.update({  # openai's own embeddings reply (usual_own_end.end_embeddings)
+    "embeddings": ([(EMBEDDINGS_PLAIN, True)] * 2, EMBEDDINGS, {}, False, False, False),
+    "embeddings, mixed replies": ([
+        (EMBEDDINGS_PLAIN, True),
+        (_embeddings(dimensions=5, prompt_tokens=9), True),
+        (_embeddings(dimensions=5, prompt_tokens=0), True),
+        (_embeddings(change=lambda body: body["data"][0].update(embedding="AAAAAA==")), True,
+         {"encoding_format": "base64"}),  # asked for by the caller: not decoded by the SDK, no dimension count
+        (_embeddings(change=lambda body: body["data"][0].pop("embedding")), True),
+        (_embeddings(model="text-embedding-3-large"), True),
+        (_embeddings(model="no-such-model"), True),  # priced by the request model
+        (EMBEDDINGS_PLAIN, True),
+        (_embeddings(model=""), False),
+        (_embeddings(change=lambda body: body.pop("usage")), False),
+        (_embeddings(change=lambda body: body["usage"].update(audio_tokens=3)), False),
+        (_embeddings(change=lambda body: body.update(region="eu")), False),
+        (_embeddings(prompt_tokens=-1), False),
+        (_embeddings(prompt_tokens=2**60), False),
+        (_embeddings(prompt_tokens=10**9), False),  # beyond the model's limits
+        (_embeddings(dimensions=3), True),
+    ], EMBEDDINGS, {}, False, False, False),  # fmt: skip
+    "embeddings, model not priced": ([(_embeddings(model="no-such-model"), False)], {**EMBEDDINGS,
+                                     "model": "no-such-model"}, {}, False, False, False),  # fmt: skip
+    "embeddings, requested tiers": ([(EMBEDDINGS_PLAIN, True, {"extra_body": {"service_tier": tier}}) for tier in (
+        "flex", None, "priority", "flex")], EMBEDDINGS, {}, False, False, False),  # fmt: skip
+    "embeddings, metric tags per call": ([(EMBEDDINGS_PLAIN, True, {"tags": tags}) for tags in (
+        {"x": "b"}, {"x": "c"}, {}, {"x": "b", "team": "a"})], EMBEDDINGS, {"metric_tags": ["x"]}, False, False,
+        False),  # fmt: skip
+    "embeddings, EUR": ([(EMBEDDINGS_PLAIN, True)], EMBEDDINGS, {"currency": "EUR", "usd_rate": "0.9137"}, False,
+                        False, False),
+    "embeddings, azure deployment": ([(_embeddings(model="text-embedding-3-small"), True)] * 2,
+                                     {**EMBEDDINGS, "model": "my-embeddings"}, {}, True, False, False),
+    "embeddings, budget": ([(EMBEDDINGS_PLAIN, False)], EMBEDDINGS, {"budgets": [{"name": "b", "limit": 10}]}, False,
+                           False, False),
+    "embeddings, in a sampled span": ([(EMBEDDINGS_PLAIN, True)] * 2, EMBEDDINGS, {}, False, True, False),
+    "embeddings, async": ([(EMBEDDINGS_PLAIN, True), (_embeddings(prompt_tokens=-1), False)], EMBEDDINGS, {}, False,
+                          True, True),
+})
+
+
 def _providers() -> tuple[TracerProvider, MeterProvider, InMemorySpanExporter, InMemoryMetricReader]:
     exporter = InMemorySpanExporter()
     tracer_provider = TracerProvider()
@@ -171,6 +220,8 @@ def _run(name: str, specialized: bool) -> tuple[list, list, list, list]:
     """The scenario's calls on fresh providers, with or without the specialized end: (spans, metric points, what the
     caller got, whether the specialized end took each call)."""
     replies, kwargs, config, azure, in_span, run_async = SCENARIOS[name]
+    kwargs = dict(kwargs)
+    chat = kwargs.pop("kind", "chat") == "chat"
     bodies = []
     for number, (body, *_) in enumerate(replies):
         body = copy.deepcopy(body)
@@ -179,7 +230,8 @@ def _run(name: str, specialized: bool) -> tuple[list, list, list, list]:
         bodies.append(body)
     answers = iter(bodies)
     taken: list[bool] = []
-    own = results.end_chat
+    end_name = "end_chat" if chat else "end_embeddings"
+    own = getattr(results, end_name)
 
     def end_chat(call: Any, response: Any) -> bool:
         answer = own(call, response) if specialized else False
@@ -191,13 +243,18 @@ def _run(name: str, specialized: bool) -> tuple[list, list, list, list]:
     instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider, config=config or None)
     each_call = [{**kwargs, **(reply[2] if len(reply) > 2 else {})} for reply in replies]
     tags = [each.pop("tags", None) for each in each_call]
-    model = [each.pop("model", "gpt-4o-mini") for each in each_call]
+    model = [each.pop("model", "gpt-4o-mini" if chat else "text-embedding-3-small") for each in each_call]
+
+    def create(client: Any, number: int) -> Any:
+        if chat:
+            return client.chat.completions.create(model=model[number], messages=MESSAGES, **each_call[number])
+        return client.embeddings.create(model=model[number], input="hello", **each_call[number])
 
     def respond(request: object) -> object:
         return mock_openai.json_response(next(answers))
 
     got = []
-    results.end_chat = end_chat
+    setattr(results, end_name, end_chat)
     try:
         with tracer_provider.get_tracer("app").start_as_current_span("app work") if in_span \
                 else contextlib.nullcontext():  # fmt: skip
@@ -205,18 +262,17 @@ def _run(name: str, specialized: bool) -> tuple[list, list, list, list]:
                 client = mock_openai.async_client(respond, azure=azure)
 
                 async def calls() -> None:
-                    for number, each in enumerate(each_call):
-                        got.append(await client.chat.completions.create(model=model[number], messages=MESSAGES,
-                                                                        **each))  # fmt: skip
+                    for number in range(len(each_call)):
+                        got.append(await create(client, number))
 
                 asyncio.run(calls())
             else:
                 client = mock_openai.client(respond, azure=azure)
-                for number, each in enumerate(each_call):
+                for number in range(len(each_call)):
                     with allocate(**tags[number]) if tags[number] else contextlib.nullcontext():
-                        got.append(client.chat.completions.create(model=model[number], messages=MESSAGES, **each))
+                        got.append(create(client, number))
     finally:
-        results.end_chat = own
+        setattr(results, end_name, own)
         instrumentor.uninstrument()
     finished = exporter.get_finished_spans()
     position = {span.context.span_id: index for index, span in enumerate(finished)}
@@ -238,7 +294,9 @@ def _run(name: str, specialized: bool) -> tuple[list, list, list, list]:
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
-def test_the_specialized_chat_end_exports_what_the_usual_end_exports(name: str) -> None:
+def test_the_specialized_end_exports_what_the_usual_end_exports(name: str) -> None:
+    if (EMBEDDINGS_RESPONSE if SCENARIOS[name][1].get("kind") == "embeddings" else CHAT_COMPLETION) is None:
+        pytest.skip("this openai's reply and usage classes are not read by attribute: never specialized")
     specialized = _run(name, True)
     usual = _run(name, False)
     assert specialized[3] == [reply[1] for reply in SCENARIOS[name][0]], "the specialized end took other calls"
@@ -251,6 +309,7 @@ def test_the_specialized_chat_end_exports_what_the_usual_end_exports(name: str) 
         assert any(point["exemplars"] for point in specialized[1])
 
 
+@pytest.mark.skipif(CHAT_COMPLETION is None, reason="this openai's chat usage classes are not read by attribute")
 def test_the_caller_gets_what_the_bare_sdk_gives() -> None:
     """The replies the specialized end read are those the SDK gives without us (compared with the usual end's
     above): the same class, fields and fields set."""
