@@ -23,7 +23,7 @@ class Profile:
     """What every call of one surface to one endpoint with one request model, streamed or not, shares."""
 
     __slots__ = ("surface", "endpoint", "request_model", "stream", "deployment", "span_name", "span_attributes",
-                 "metric_attributes", "plain_span_attributes", "usual_ends", "_starts")  # fmt: skip
+                 "metric_attributes", "plain_span_attributes", "usual_ends", "own_ends", "_starts")  # fmt: skip
 
     def __init__(self, pricer: Any, surface: Surface, endpoint: Endpoint, request_model: str | None,
                  stream: bool) -> None:  # fmt: skip
@@ -36,6 +36,7 @@ class Profile:
         self.span_attributes, self.metric_attributes = profile_attributes(self)
         self.plain_span_attributes = all_plain(self.span_attributes)  # what every call's span start would check
         self.usual_ends: dict[tuple[Any, ...], Any] = {}  # usual_end.UsualEnd by response model and tiers
+        self.own_ends: dict[tuple[Any, ...], Any] = {}  # usual_own_end's (plan, layout, records) by reply kind
         self._starts: dict[tuple[Any, ...], tuple[dict[str, Any], bool]] = {}
 
     def start_attributes(self, params: Mapping[str, Any]) -> tuple[dict[str, Any], bool] | None:

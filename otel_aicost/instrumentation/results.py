@@ -24,6 +24,7 @@ from otel_aicost.instrumentation.stream_state import StreamState
 from otel_aicost.instrumentation.streams import AsyncStreamProxy, StreamProxy
 from otel_aicost.instrumentation.taps import TAPS, CloseTap, JsonBody, SseDecoder, tap
 from otel_aicost.instrumentation.usual_end import end_usual
+from otel_aicost.instrumentation.usual_own_end import CHAT_COMPLETION, EMBEDDINGS_RESPONSE, end_chat, end_embeddings
 
 try:
     from openai import (
@@ -117,6 +118,15 @@ def handle_result(call: Call, result: Any) -> Any:
     """What the caller gets back for ``result`` (sync and async clients alike; nothing here awaits)."""
     try:
         kind = type(result)
+        if kind is CHAT_COMPLETION:  # openai's own chat reply: the usual end specialized for it (usual_own_end.py),
+            # else the usual end, else the general one
+            if not (end_chat(call, result) or end_usual(call, result)):
+                read_parsed(call, result)
+            return result
+        if kind is EMBEDDINGS_RESPONSE:  # and its own embeddings reply
+            if not (end_embeddings(call, result) or end_usual(call, result)):
+                read_parsed(call, result)
+            return result
         if kind in _PARSED_TYPES or (kind not in _OWN_STREAMS and _parsed(result)):  # a parsed object (the usual
             # result): read, handed back as it is
             if not end_usual(call, result):

@@ -21,6 +21,10 @@ enriched outer span, a price that is not per token (unknown model, provisioned, 
 or its long-context threshold, cached tokens, a surface that completes or prices itself, a stream ended by an error.
 ``tests/unit/test_usual_end.py`` and ``tests/unit/test_usual_stream_end.py`` compare its exported spans and metric
 points with the general path's.
+
+openai's own ``ChatCompletion`` and ``CreateEmbeddingResponse`` are ended first by ``usual_own_end.py``, this end
+specialized (its plan and layout made here; its per-call stores a copy of ``end_in_one_step``'s): a change to what
+this end writes goes there too (``tests/unit/test_usual_own_end.py`` compares the two).
 """
 
 from __future__ import annotations

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from otel_aicost.instrumentation import call as call_module
-from otel_aicost.instrumentation import histogram_records, results, safety, stream_state, usual_end, usual_stream_end
+from otel_aicost.instrumentation import (
+    histogram_records,
+    results,
+    safety,
+    stream_state,
+    usual_end,
+    usual_own_end,
+    usual_stream_end,
+)
 from tests.support import payloads
 from tests.support.mock_openai import chat_stream_server, client, json_response
 
@@ -24,21 +32,43 @@ def _broken(*args, **kwargs):
 
 
 @pytest.mark.parametrize("broken", [
-    "end_attributes", "metric_attributes", "price", "record_call",  # the general end (the usual one off)
-    "usual_end._prepare", "usual_end._layout", "usual_end.current_context", "usual_end.series_of",
+    "end_attributes", "metric_attributes", "price", "record_call",  # the general end (the usual ones off)
+    "usual_end._prepare", "usual_end._layout", "usual_end.current_context", "usual_end.series_of",  # (chat's off)
+    "usual_own_end._prepare", "usual_own_end.current_context", "usual_own_end.store_clean_span_attributes",
 ])  # fmt: skip
 def test_plain_call(telemetry, instrumented, production_mode, monkeypatch, broken):
-    if broken == "usual_end.current_context" and histogram_records._hash_attributes is None:
-        broken = "usual_end.Moment"  # no record plan on this SDK (1.39): the records are made one by one
-    if broken.startswith("usual_end."):
-        monkeypatch.setattr(usual_end, broken.split(".")[1], _broken)
+    module, _, name = broken.rpartition(".")
+    if module == "usual_own_end" and usual_own_end.CHAT_COMPLETION is None:
+        pytest.skip("this openai's chat reply is not ended by usual_own_end")
+    if name == "current_context" and histogram_records._hash_attributes is None:
+        name = "Moment"  # no record plan on this SDK (1.39): the records are made one by one
+    if module:
+        monkeypatch.setattr({"usual_end": usual_end, "usual_own_end": usual_own_end}[module], name, _broken)
     else:
         monkeypatch.setattr(results, "end_usual", lambda call, response: False)
-        monkeypatch.setattr(call_module, broken, _broken)
+        monkeypatch.setattr(call_module, name, _broken)
+    if module != "usual_own_end":  # openai's own chat reply ends there first (usual_own_end.py): off
+        monkeypatch.setattr(results, "end_chat", lambda call, response: False)
     result = client(lambda r: json_response(payloads.chat_completion())).chat.completions.create(
         model="gpt-4o-mini", messages=MESSAGES
     )
     assert result.choices[0].message.content == "Hello there"
+    assert len(telemetry.spans()) == 1
+    assert safety.internal_errors.count == production_mode + 1
+
+
+@pytest.mark.parametrize("broken", ["_prepare_embeddings", "current_context", "store_clean_span_attributes"])
+def test_embeddings_call(telemetry, instrumented, production_mode, monkeypatch, broken):
+    """openai's own embeddings reply, ended by usual_own_end.end_embeddings."""
+    if usual_own_end.EMBEDDINGS_RESPONSE is None:
+        pytest.skip("this openai's embeddings reply is not ended by usual_own_end")
+    if broken == "current_context" and histogram_records._hash_attributes is None:
+        broken = "Moment"  # no record plan on this SDK (1.39): the records are made one by one
+    monkeypatch.setattr(usual_own_end, broken, _broken)
+    result = client(lambda r: json_response(payloads.embeddings(dimensions=3))).embeddings.create(
+        model="text-embedding-3-small", input="hi"
+    )
+    assert len(result.data[0].embedding) == 3
     assert len(telemetry.spans()) == 1
     assert safety.internal_errors.count == production_mode + 1
 

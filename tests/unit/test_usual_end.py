@@ -273,7 +273,7 @@ def test_the_usual_end_exports_what_the_general_end_exports(name: str, instrumen
         taken = False
     both_ends_export_alike(
         telemetry, instrument, monkeypatch, config, lambda: _calls(body, kwargs, azure), _exported,
-        taken=taken, step=(usual_end, "end_in_one_step"), off=USUAL_END_OFF,
+        taken=taken, step=ONE_STEP, off=USUAL_END_OFF,
     )  # fmt: skip
 
 
@@ -302,7 +302,7 @@ def test_an_attribute_written_during_the_call_keeps_the_general_order(written: s
 
     calls = _chat_calls_doing(lambda span: span.set_attribute(written, "written during the call"))
     spans = both_ends_export_alike(telemetry, instrument, monkeypatch, {}, calls, _exported, taken=True,
-                                   step=(usual_end, "end_in_one_step"), off=USUAL_END_OFF)  # fmt: skip
+                                   step=ONE_STEP, off=USUAL_END_OFF)  # fmt: skip
     keys = [key for key, _ in spans[0][1]]
     assert keys.count(written) == 1
     if written == semconv.RESPONSE_MODEL:
@@ -334,7 +334,7 @@ def test_a_start_attribute_set_again_during_the_call_is_exported_as_set(key: str
 
     calls = _chat_calls_doing(lambda span: span.set_attribute(key, value), temperature=0.0, max_tokens=64)
     spans = both_ends_export_alike(telemetry, instrument, monkeypatch, {}, calls, _exported_typed, taken=True,
-                                   step=(usual_end, "end_in_one_step"), off=USUAL_END_OFF)  # fmt: skip
+                                   step=ONE_STEP, off=USUAL_END_OFF)  # fmt: skip
     for span in spans:
         assert (key, type(value).__name__, repr(value)) in span[1]
 
@@ -361,25 +361,37 @@ def test_a_span_ended_during_the_call_is_left_as_the_general_end_leaves_it(instr
 
     with caplog.at_level("WARNING"):
         spans = both_ends_export_alike(telemetry, instrument, monkeypatch, {}, told_calls, _exported_typed, taken=True,
-                                       step=(usual_end, "end_in_one_step"), off=USUAL_END_OFF)  # fmt: skip
+                                       step=ONE_STEP, off=USUAL_END_OFF)  # fmt: skip
     assert told[0] == told[1] and told[0], "the same SDK warnings from both ends"
     assert not any("Setting attribute" in each for each in told[0])
     assert [key for key, _, _ in spans[0][1]][-1] == semconv.REQUEST_MAX_TOKENS, "the start attributes alone"
 
 
-# where results.handle_result asks for the usual end: made to answer False, it turns it off
-USUAL_END_OFF = ((results, "end_usual"),)
+# where results.handle_result asks for the usual ends (openai's own chat and embeddings replies first by
+# usual_own_end's): made to answer False, they turn them off
+USUAL_END_OFF = ((results, "end_usual"), (results, "end_chat"), (results, "end_embeddings"))
+# where a usual reply ends in one step: openai's own chat or embeddings reply by usual_own_end, any other by
+# usual_end.end_in_one_step
+ONE_STEP = ((usual_end, "end_in_one_step"), (results, "end_chat"), (results, "end_embeddings"))
 
 
 def both_ends_export_alike(telemetry, instrument, monkeypatch, config: dict, calls, exported_of, *, taken: bool,
                            step: tuple, off: tuple) -> list:  # fmt: skip
-    """Make ``calls`` with the one-step end on (its ``step``, a (module, name), must be reached if ``taken``, else
-    not), then again with it ``off`` (each (module, name) made to answer False; the step must then not be reached)
-    on fresh providers: the same spans and metric points (``exported_of``). The spans of the first run."""
+    """Make ``calls`` with the one-step end on (its ``step``, a (module, name), or several: one must be reached if
+    ``taken``, else none; a step that answers False was not taken), then again with it ``off`` (each (module, name)
+    made to answer False; the step must then not be reached) on fresh providers: the same spans and metric points
+    (``exported_of``). The spans of the first run."""
     made = []
-    module, name = step
-    original = getattr(module, name)
-    monkeypatch.setattr(module, name, lambda *args: made.append(1) or original(*args))
+    for module, name in step if isinstance(step[0], tuple) else (step,):
+        original = getattr(module, name)
+
+        def recorded(*args, original=original):
+            answer = original(*args)
+            if answer is not False:
+                made.append(1)
+            return answer
+
+        monkeypatch.setattr(module, name, recorded)
     instrumentor = instrument(**config)
     calls()
     usual = exported_of(telemetry)

@@ -1,0 +1,306 @@
+"""The usual end specialized for openai's own reply classes: ``ChatCompletion`` (with openai's own usage classes) and
+``CreateEmbeddingResponse`` (with its own ``Usage``).
+
+Why a second path: the usual end (``usual_end.end_usual``) serves chat, legacy completions, embeddings and streams
+through shared steps: the reply read into a 10-tuple by its surface's reader (``choices_reply`` and ``chat_counts``,
+``embeddings.read_usual``), ``declines`` and ``plan_of`` (two frames and a 5-tuple key), ``end_in_one_step`` (a 7-tuple
+reply shape as a second key). By function (``bench/own_instructions.py --by-function``, chat, round 19) those cost
+``end_in_one_step`` 11.2k, ``end_usual`` 6.3k, ``choices_reply`` 5.0k, ``chat_counts`` 4.8k, ``plan_of`` 3.3k and
+``declines`` 0.9k instructions a call: about 550 bytecodes at about 30 instructions each. Here, for the commonest
+replies of all, every field is read by attribute once, straight into the end attributes and the records' values, and
+the prepared plan (``usual_end.UsualEnd``), its attribute layout and its records are found by one lookup, by what
+decides them: the response model, tiers, admitted metric tags and, as constant values of the layout (not stored per
+call), a chat reply's finish reasons and system fingerprint or an embeddings reply's dimension count; and for chat
+whether cached tokens were reported and whether there are reasoning tokens. The cost is the same exact scaled
+integers. Measured (round 20, ``bench/README.md``): ours a chat call 68k -> 58k instructions, an embeddings call
+56k -> 46k.
+
+What keeps it equal to the usual end: anything it does not fully recognise declines (``end_chat`` and
+``end_embeddings`` return False before doing anything) to ``usual_end.end_usual``, which stays the definition and the
+fallback: the plan and the layout are made by ``usual_end`` itself (``plan_of``, ``_layout``) on the first such call,
+and only a plan that ``end_usual`` would end in one step is used (priced per token, plain, within its limits, no
+cached tokens); the per-call stores are ``end_in_one_step``'s. ``tests/unit/test_usual_own_end.py`` runs a wide table
+of replies through both and compares everything exported (span attributes with their types and order, status, metric
+points and exemplars, cost, what the caller gets), and fails when any one attribute these ends write is dropped or
+changed.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from otel_aicost import semconv
+from otel_aicost.export.sdk_internals import current_context, meter_enabled, store_clean_span_attributes
+from otel_aicost.instrumentation.histogram_records import Moment
+from otel_aicost.instrumentation.metrics import record_each
+from otel_aicost.instrumentation.safety import report_internal_error
+from otel_aicost.instrumentation.surfaces import embeddings
+from otel_aicost.instrumentation.surfaces.shared import choice_reasons
+from otel_aicost.instrumentation.surfaces.usual_reply import _CHAT_COMPLETION, choices_reply
+from otel_aicost.instrumentation.surfaces.usual_usage import _INPUT_DETAILS, _OUTPUT_DETAILS, _USAGE, MAX_TOKENS
+from otel_aicost.instrumentation.usage import REPORTED
+from otel_aicost.instrumentation.usual_end import _layout, plan_of
+
+# the reply class this end reads: openai's own ChatCompletion with its own usage classes (each checked once for the
+# fields read: usual_reply._chat_completion, usual_usage._chat_classes); None: this openai lacks them, never used
+CHAT_COMPLETION = _CHAT_COMPLETION if _USAGE is not None else None
+# and openai's own CreateEmbeddingResponse with its own Usage (embeddings._own_classes); None: never used
+EMBEDDINGS_RESPONSE = embeddings._RESPONSE if embeddings._USAGE is not None else None
+_EMBEDDINGS_USAGE = embeddings._USAGE
+
+_MAX_ENDS = 256  # per profile; then they start again
+_perf_counter = time.perf_counter  # (time.time is read as plan_of reads it: tests set the clock there)
+# the attribute keys written per call (module globals: one lookup each)
+_RESPONSE_ID = semconv.RESPONSE_ID
+_INPUT_TOKENS = semconv.USAGE_INPUT_TOKENS
+_OUTPUT_TOKENS = semconv.USAGE_OUTPUT_TOKENS
+_REASONING_TOKENS = semconv.USAGE_REASONING_OUTPUT_TOKENS
+_COST = semconv.USAGE_COST
+_COST_INPUT = semconv.COST_INPUT
+_COST_OUTPUT = semconv.COST_OUTPUT
+
+
+def end_chat(call: Any, response: Any) -> bool:
+    """End ``call`` with ``response``, an instance of ``CHAT_COMPLETION`` exactly (the caller checks its type), as
+    ``usual_end.end_usual`` would end it in one step: True if it ended here; False (nothing done): ask ``end_usual``."""
+    # usual_end.end_usual's and declines' conditions
+    if call.first_chunk_at is not None or call.ended or call.enriching or call.reservation is not None:
+        return False
+    profile = call.profile
+    telemetry = call.telemetry
+    budgets = telemetry.budgets
+    if (
+        profile.surface.read_usual is not choices_reply
+        or (budgets is not None and budgets.has_budgets)
+        or telemetry.content.enabled
+        or telemetry.pricer.outputs is not None
+    ):
+        return False
+    duration = _perf_counter() - call.start
+    try:  # the reply, as choices_reply and chat_counts read it; anything else they would read otherwise: declined
+        if response.__pydantic_extra__:
+            return False
+        response_id = response.id
+        model = response.model
+        usage = response.usage
+        if type(usage) is not _USAGE or usage.__pydantic_extra__:
+            return False
+        inputs = usage.prompt_tokens
+        output = usage.completion_tokens
+        details = usage.prompt_tokens_details
+        cached = reasoning = None
+        if details is not None:
+            if type(details) is not _INPUT_DETAILS or details.__pydantic_extra__:
+                return False
+            if details.cache_write_tokens or details.audio_tokens or details.image_tokens:
+                return False
+            cached = details.cached_tokens
+        details = usage.completion_tokens_details
+        if details is not None:
+            if type(details) is not _OUTPUT_DETAILS or details.__pydantic_extra__ or details.audio_tokens:
+                return False
+            reasoning = details.reasoning_tokens
+        choices = response.choices
+        if type(choices) is list and len(choices) == 1:  # the usual reply: its one reason is the key's
+            reason = choices[0].finish_reason
+            if type(reason) is not str or not reason:
+                reason = ()
+        else:
+            reason = choice_reasons(response)  # the reasons tuple itself
+        fingerprint = response.system_fingerprint
+        tier = response.service_tier
+        if not (
+            type(response_id) is str and response_id and type(model) is str and model
+            and type(inputs) is int and 0 <= inputs <= MAX_TOKENS and type(output) is int
+            and 0 <= output <= MAX_TOKENS
+            and (cached is None or (type(cached) is int and not cached))  # cached tokens: the general end prices them
+        ):  # fmt: skip
+            return False
+        if reasoning is not None:
+            if type(reasoning) is not int or not 0 <= reasoning <= MAX_TOKENS:
+                return False
+            if reasoning > output:  # min(reasoning, output)
+                reasoning = output
+        if type(fingerprint) is not str or not fingerprint:
+            fingerprint = None
+        if type(tier) is not str or not tier:
+            tier = None
+        requested = call.params.get("service_tier")
+        if type(requested) is not str:
+            requested = None
+        tags = call.tags
+        tags = telemetry.metric_tags.admitted(tags) if tags else ()
+        # the plan, its layout and records by one lookup (usual_end.plan_of's key, and the layout's shape: the reasons
+        # and fingerprint values, whether cached tokens were reported, whether there are reasoning tokens)
+        key = (model, tier, requested, tags, reason, fingerprint, cached, not reasoning)
+        pricer = telemetry.pricer
+        period = pricer.period if pricer._expires > time.time() else pricer.period_now()  # as plan_of
+        ends = profile.own_ends
+        entry = ends.get(key)
+    except Exception:  # what end_usual would report (it reads it again) or leave to the general reader
+        return False
+    if entry is None or entry[0].period != period:
+        try:
+            entry = _prepare(call, response_id, model, tier, reason, fingerprint, cached, reasoning)
+        except Exception:
+            report_internal_error("usual end")
+            return False
+        if len(ends) >= _MAX_ENDS:
+            ends.clear()
+        ends[key] = entry
+    plan, layout, records = entry
+    if layout is None or inputs > plan.input_limit or output > plan.output_limit:
+        return False  # not priced per token, not plain, or beyond the limits: end_usual's general end
+    # usual_end.end_in_one_step of this reply
+    call.ended = True
+    span = call.span
+    try:
+        input_cost = plan.input_rate * inputs
+        output_cost = plan.output_rate * output
+        divisor = plan.divisor
+        total = (input_cost + output_cost) / divisor
+        started_plainly = call.start_count >= 0
+        if started_plainly or span.is_recording():
+            attributes = layout.copy()  # every value below replaced in place: the keys keep the layout's order
+            attributes[_RESPONSE_ID] = response_id
+            attributes[_INPUT_TOKENS] = inputs
+            attributes[_OUTPUT_TOKENS] = output
+            if reasoning:
+                attributes[_REASONING_TOKENS] = reasoning
+            attributes[_COST] = total
+            attributes[_COST_INPUT] = input_cost / divisor
+            attributes[_COST_OUTPUT] = output_cost / divisor
+            if not store_clean_span_attributes(span, attributes, call.start_count) and (
+                not started_plainly or span.is_recording()
+            ):
+                span.set_attributes(attributes)
+    except Exception:
+        report_internal_error("usual end")
+        total = None
+    finally:
+        span.end()
+    if total is None:
+        return True
+    try:
+        values = (duration, inputs, output, total)
+        if records is not None and records.record(values, None, True, current_context()):
+            return True
+        instruments = telemetry.instruments
+        moment = Moment(meter_enabled(instruments.duration))
+        record_each(instruments, plan.series, profile.surface.operation, duration, inputs, output, total, moment)
+    except Exception:
+        report_internal_error("call end")
+    return True
+
+
+def _prepare(call: Any, response_id: str, model: str, tier: str | None, reason: Any, fingerprint: str | None,
+             cached: int | None, reasoning: int | None) -> tuple[Any, dict[str, Any] | None, Any]:  # fmt: skip
+    """(plan, layout, records) of a reply of this kind: ``usual_end``'s own plan and layout (None: ``end_usual`` would
+    not end it in one step, or not with a plain store)."""
+    plan = plan_of(call, model, tier, REPORTED)
+    if plan.input_rate is None or not plan.plain or not plan.has_output:
+        return plan, None, None
+    reasons = (reason,) if type(reason) is str else reason
+    reply = (response_id, model, reasons, tier, fingerprint, None)  # usual_reply.Reply's first six fields
+    layout = _layout(plan, reply, 0, 0, cached, reasoning or 0, None)
+    return plan, layout, plan.series.priced_plan
+
+
+def end_embeddings(call: Any, response: Any) -> bool:
+    """``end_chat`` for ``response``, an instance of ``EMBEDDINGS_RESPONSE`` exactly, as ``end_usual`` ends it with
+    ``embeddings.read_usual``'s reply: True if it ended here; False (nothing done): ask ``end_usual``."""
+    if call.first_chunk_at is not None or call.ended or call.enriching or call.reservation is not None:
+        return False
+    profile = call.profile
+    telemetry = call.telemetry
+    budgets = telemetry.budgets
+    if (
+        profile.surface.read_usual is not embeddings.read_usual
+        or (budgets is not None and budgets.has_budgets)
+        or telemetry.content.enabled
+        or telemetry.pricer.outputs is not None
+    ):
+        return False
+    duration = _perf_counter() - call.start
+    try:  # the reply, as embeddings.read_usual reads it
+        if response.__pydantic_extra__:
+            return False
+        model = response.model
+        usage = response.usage
+        if type(usage) is not _EMBEDDINGS_USAGE or usage.__pydantic_extra__:
+            return False
+        inputs = usage.prompt_tokens
+        data = response.data
+        dimensions = None
+        if isinstance(data, list) and data:
+            vector = data[0].embedding
+            if isinstance(vector, list):
+                dimensions = len(vector)
+        if not (type(model) is str and model and type(inputs) is int and 0 <= inputs <= MAX_TOKENS):
+            return False
+        requested = call.params.get("service_tier")
+        if type(requested) is not str:
+            requested = None
+        tags = call.tags
+        tags = telemetry.metric_tags.admitted(tags) if tags else ()
+        # the plan, its layout and records by one lookup (the dimension count is a constant value of the layout)
+        key = (model, requested, tags, dimensions)
+        pricer = telemetry.pricer
+        period = pricer.period if pricer._expires > time.time() else pricer.period_now()  # as plan_of
+        ends = profile.own_ends
+        entry = ends.get(key)
+    except Exception:  # what end_usual would report (it reads it again) or leave to the general reader
+        return False
+    if entry is None or entry[0].period != period:
+        try:
+            entry = _prepare_embeddings(call, model, dimensions)
+        except Exception:
+            report_internal_error("usual end")
+            return False
+        if len(ends) >= _MAX_ENDS:
+            ends.clear()
+        ends[key] = entry
+    plan, layout, records = entry
+    if layout is None or inputs > plan.input_limit:
+        return False  # not priced per token, not plain, or beyond the limits: end_usual's general end
+    # usual_end.end_in_one_step of this reply (no output tokens: the output cost is the layout's 0.0, the total the
+    # input cost)
+    call.ended = True
+    span = call.span
+    try:
+        total = plan.input_rate * inputs / plan.divisor
+        started_plainly = call.start_count >= 0
+        if started_plainly or span.is_recording():
+            attributes = layout.copy()  # every value below replaced in place: the keys keep the layout's order
+            attributes[_INPUT_TOKENS] = inputs
+            attributes[_COST] = total
+            attributes[_COST_INPUT] = total
+            if not store_clean_span_attributes(span, attributes, call.start_count) and (
+                not started_plainly or span.is_recording()
+            ):
+                span.set_attributes(attributes)
+    except Exception:
+        report_internal_error("usual end")
+        total = None
+    finally:
+        span.end()
+    if total is None:
+        return True
+    try:
+        if records is not None and records.record((duration, inputs, total), None, True, current_context()):
+            return True
+        instruments = telemetry.instruments
+        moment = Moment(meter_enabled(instruments.duration))
+        record_each(instruments, plan.series, profile.surface.operation, duration, inputs, 0, total, moment)
+    except Exception:
+        report_internal_error("call end")
+    return True
+
+
+def _prepare_embeddings(call: Any, model: str, dimensions: int | None) -> tuple[Any, dict[str, Any] | None, Any]:
+    """``_prepare`` of an embeddings reply."""
+    plan = plan_of(call, model, None, REPORTED)
+    if plan.input_rate is None or not plan.plain or plan.has_output or plan.output_limit < 0:
+        return plan, None, None
+    layout = _layout(plan, (None, model, (), None, None, dimensions), 0, 0, None, 0, None)
+    return plan, layout, plan.series.priced_input_plan
