@@ -8,9 +8,11 @@ aggregations under the same reader storages, ``RecordPlan.record`` makes those c
 adds each to its aggregations (``sdk_internals.aggregate_values``): the same sums, bucket counts, min and max as one
 record per value. When the exemplar filter samples the call (a sampled span in the context, an ``AlwaysOn`` filter),
 every value is then offered to its aggregations' exemplar reservoirs, as each record would offer it
-(``sdk_internals.offer_exemplars``). It declines (False: record them one by one) until then, whenever the reader
-storages change, when a value is out of the SDK's range, when the meter is off, and for a filter that looks at values
-(``_learn``: not one of the SDK's context-only filters). A stream's plan has one more pair whose aggregations take
+(``sdk_internals.offer_each_exemplar``; the filter's answer and the span the offers write read once,
+``sampled_span_ids``; the SDK's default reservoir's offers written as its own ``offer`` writes them). It declines
+(False: record them one by one) until then, whenever the reader storages change, when a value is out of the SDK's
+range, when the meter is off, and for a filter that looks at values (``_learn``: not one of the SDK's context-only
+filters). A stream's plan has one more pair whose aggregations take
 any number of values (``repeated``: the gaps between its chunks), added in one batch each (``sdk_internals.aggregate``),
 so a stream's end records everything in this one step too. Where some view is a delta reader's (the Azure Monitor
 exporter asks delta for histograms), its aggregations are replaced at each collection and never known for the plan:
@@ -29,15 +31,17 @@ from typing import Any
 
 from otel_aicost.export.sdk_internals import (
     CONTEXT_ONLY_FILTERS,
+    UNREAD,
     aggregate,
     aggregate_values,
     aggregations_in_views,
-    context_only_sampled,
     meter_check,
     offer_each_exemplar,
     offer_exemplars,
     reader_storages,
     resets_on_collect,
+    sampled_span_ids,
+    span_ids,
     view_locks,
 )
 from otel_aicost.instrumentation.histogram_records import AttributeSet, Moment, Recorder
@@ -94,13 +98,13 @@ class RecordPlan:
         ))):
             return False
         exemplar_filter = self.filter
-        if moment is None:  # a context-only filter (_learn): Moment.samples' question, asked once
-            sampled = context_only_sampled(exemplar_filter, values[0], None, self.attributes, context)  # (the time
-            # read only if the filter is asked: no time_ns() call for a context without a span)
+        if moment is None:  # a context-only filter (_learn): Moment.samples' question, asked once, and what the
+            # exemplar offers write of the span read with it (False: not sampled; the time read only if sampled)
+            ids = sampled_span_ids(exemplar_filter, values[0], self.attributes, context)
         elif moment._filter is exemplar_filter:  # asked already at this moment
-            sampled = moment._sampled
+            ids = UNREAD if moment._sampled else False
         else:
-            sampled = moment.samples(exemplar_filter, values[0], self.attributes)
+            ids = UNREAD if moment.samples(exemplar_filter, values[0], self.attributes) else False
         if self.spread is not None:  # each value once per aggregation of its pair
             values = [value for value, count in zip(values, self.spread) for _ in range(count)]
         locks = self.locks  # a delta reader's views' (held from the lookup to the add, as the SDK holds them); none
@@ -120,16 +124,18 @@ class RecordPlan:
             if more:  # (the storages checked just above)
                 for aggregation in repeated:
                     aggregate(aggregation, more)
-            if sampled:  # every value offered to its aggregations' exemplar reservoirs too, as each record would
-                if moment is None:
+            if ids is not False:  # every value offered to its aggregations' exemplar reservoirs too, as each
+                if moment is None:  # record would
                     now = time_ns()
                 else:
                     now, context = moment.now, moment.context
-                offer_each_exemplar(aggregations, values, now, context, self.offered)
+                    if more:  # read once for both steps below
+                        ids = span_ids(context)
+                offer_each_exemplar(aggregations, values, now, context, self.offered, ids)
                 if more:
                     attributes = self.repeated_pair[1].attributes  # the repeated pair's set
                     for aggregation in repeated:
-                        offer_exemplars(aggregation, more, now, context, attributes)
+                        offer_exemplars(aggregation, more, now, context, attributes, ids)
         finally:
             for lock in locks:
                 lock.release()

@@ -4,6 +4,7 @@ exemplars, views, delta collections and the cardinality limit."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 from importlib.metadata import version
@@ -59,7 +60,8 @@ def exported(reader: InMemoryMetricReader) -> list[dict[str, object]]:
                     fields["attributes"] = dict(point.attributes)
                     fields["metric"] = metric.name
                     fields["exemplars"] = sorted(
-                        (e.value, dict(e.filtered_attributes or {}), e.span_id) for e in getattr(point, "exemplars", ())
+                        (e.value, dict(e.filtered_attributes or {}), e.span_id, e.trace_id)
+                        for e in getattr(point, "exemplars", ())
                     )
                     points.append(fields)
     return sorted(points, key=repr)
@@ -168,7 +170,7 @@ def test_exemplars_keep_the_attributes_a_view_drops() -> None:
         per_record, batched = both_ways([(gaps(17), ATTRIBUTES), (gaps(18, 5), ATTRIBUTES)], views=(view,))
     assert batched == per_record
     dropped = {key: value for key, value in ATTRIBUTES.items() if key != "gen_ai.request.model"}
-    assert {str(attributes) for point in batched[-1] for _, attributes, _ in point["exemplars"]} == {str(dropped)}
+    assert {str(attributes) for point in batched[-1] for _, attributes, _, _ in point["exemplars"]} == {str(dropped)}
 
 
 def test_an_empty_attribute_key_is_dropped_as_the_sdk_drops_it() -> None:
@@ -300,3 +302,106 @@ def test_a_meter_disabled_between_calls_records_as_the_sdk_does(monkeypatch) -> 
     fast = run(True)
     assert fast == run(False)
     assert sum(p["count"] for p in fast if p["metric"] == semconv.METRIC_COST) == 4, "2 calls of 6 while disabled"
+
+
+def _contexts() -> dict[str, object]:
+    """Contexts an exemplar filter and a bucket's offer may be shown: none, the invalid span, a span not sampled, a
+    sampled one (non-recording and the SDK's own), something under the span key that is no span."""
+    from opentelemetry.context import Context
+    from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags, set_span_in_context
+    from opentelemetry.trace.propagation import _SPAN_KEY
+
+    def remote(flags: int) -> object:
+        return set_span_in_context(NonRecordingSpan(SpanContext(0xABC, 0xDEF, True, TraceFlags(flags))))
+
+    return {
+        "empty": Context(), "invalid": set_span_in_context(trace.INVALID_SPAN), "unsampled": remote(0),
+        "sampled": remote(TraceFlags.SAMPLED), "recording": set_span_in_context(TracerProvider().get_tracer("t")
+                                                                               .start_span("s")),
+        "no_span": Context({_SPAN_KEY: "not a span"}),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("context_name", sorted(_contexts()))
+@pytest.mark.parametrize("filter_name", ["always_on", "always_off", "trace_based"])
+def test_sampled_span_ids_answer_as_the_filter_and_the_bucket(filter_name: str, context_name: str) -> None:
+    """``sampled_span_ids``: False where the SDK's filter does not sample, else the span ids the SDK's own bucket
+    offer keeps (oracle: an ``ExemplarBucket`` offered the value, then collected)."""
+    from opentelemetry.sdk.metrics._internal.exemplar import (
+        AlwaysOffExemplarFilter,
+        AlwaysOnExemplarFilter,
+        TraceBasedExemplarFilter,
+    )
+    from opentelemetry.sdk.metrics._internal.exemplar.exemplar_reservoir import ExemplarBucket
+
+    from otel_aicost.export import sdk_internals
+
+    chosen = {"always_on": AlwaysOnExemplarFilter, "always_off": AlwaysOffExemplarFilter,
+              "trace_based": TraceBasedExemplarFilter}[filter_name]()  # fmt: skip
+    context = _contexts()[context_name]
+    for _ in range(2):  # a span type known from the first answer on the second
+        answer = sdk_internals.sampled_span_ids(chosen, 1.0, ATTRIBUTES, context)
+        if not chosen.should_sample(1.0, 0, ATTRIBUTES, context):
+            assert answer is False
+            continue
+        bucket = ExemplarBucket()
+        bucket.offer(1.0, 0, ATTRIBUTES, context)
+        exemplar = bucket.collect({})
+        assert answer == (None if exemplar.span_id is None else (exemplar.span_id, exemplar.trace_id))
+        assert answer == sdk_internals.span_ids(context)
+    assert (answer is not False) == (filter_name == "always_on" or (
+        filter_name == "trace_based" and context_name in ("sampled", "recording")))
+
+
+def test_offers_are_written_only_where_they_leave_the_reservoir_as_its_own_offer() -> None:
+    """The default histogram reservoir's offers are written by ``offer_each_exemplar`` and ``offer_exemplars`` only
+    after ``_offers_written_exactly`` saw them leave it as the SDK's own offer does; a write that leaves out any
+    field (here: the trace id) fails that check, and every offer then goes through the reservoir."""
+    from otel_aicost.export.sdk_internals import histograms
+
+    if histogram_records._hash_attributes is None:  # no fast path on this SDK (1.39: its reservoirs have no lock)
+        return
+    assert histograms.WRITTEN_RESERVOIR is histograms.AlignedHistogramBucketExemplarReservoir
+    assert histograms._offers_written_exactly()
+    original = histograms._write_offers
+
+    def without_the_trace_id(reservoir, last, time_ns, attributes, ids) -> None:  # noqa: ANN001
+        original(reservoir, last, time_ns, attributes, None if ids is None else (ids[0], None))
+
+    histograms._write_offers = without_the_trace_id
+    try:
+        assert not histograms._offers_written_exactly()
+    finally:
+        histograms._write_offers = original
+
+
+@pytest.mark.parametrize("exemplar_filter", ["always_on", "trace_based"])
+def test_exemplars_of_records_in_and_out_of_a_span(exemplar_filter: str) -> None:
+    """Records in a sampled span, then outside any span: with the always-on filter, a bucket offered a spanless value
+    keeps the span of its earlier offer (the SDK's bucket overwrites the span only when there is one), with the
+    trace-based filter the spanless ones are not offered."""
+    from opentelemetry.sdk.metrics._internal.exemplar import AlwaysOnExemplarFilter, TraceBasedExemplarFilter
+
+    chosen = {"always_on": AlwaysOnExemplarFilter, "trace_based": TraceBasedExemplarFilter}[exemplar_filter]
+    tracer = TracerProvider().get_tracer("test")
+    spans = [tracer.start_span("request"), None, tracer.start_span("request"), None]  # the same ones each way
+    results = []
+    for how in ("sdk", "many", "one"):
+        meter_provider, reader = provider(exemplar_filter=chosen())
+        chunk_histogram = histogram(meter_provider)
+        for span, values in zip(spans, (gaps(31, 9), gaps(32, 9), gaps(33, 9), gaps(34, 9))):
+            with trace.use_span(span) if span is not None else contextlib.nullcontext():
+                if how == "sdk":
+                    for value in values:
+                        chunk_histogram.record(value, ATTRIBUTES)
+                elif how == "many":
+                    record_many(chunk_histogram, values, ATTRIBUTES)
+                else:
+                    for value in values:
+                        record(chunk_histogram, value, ATTRIBUTES)
+        results.append(exported(reader))
+        meter_provider.shutdown()
+    assert results[1] == results[0]
+    assert results[2] == results[0]
+    exemplars = [exemplar for point in results[0] for exemplar in point["exemplars"]]
+    assert exemplars and all(span_id is not None for _, _, span_id, _ in exemplars)

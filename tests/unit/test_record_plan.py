@@ -83,7 +83,7 @@ def _points(reader: InMemoryMetricReader, timed: tuple[str, ...] = TIMED) -> lis
             for timing in ("sum", "min", "max", "bucket_counts", "exemplars"):
                 point.pop(timing, None)
         else:
-            point["exemplars"] = [(value, attributes) for value, attributes, _span in point["exemplars"]]
+            point["exemplars"] = [(value, attributes) for value, attributes, _span, _trace in point["exemplars"]]
     return sorted(points, key=repr)
 
 
