@@ -47,3 +47,45 @@ def test_ours_outside_theirs_bypasses_theirs(telemetry, instrument, theirs):
     (span,) = telemetry.spans()
     assert span.instrumentation_scope.name == "otel_aicost"
     assert span.attributes["gen_ai.usage.input_tokens"] == 12
+
+
+def _outer(name="another.instrumentation", end=False, **attributes):
+    """A real SDK span of scope ``name``, the application's current span around the call."""
+    from opentelemetry.sdk.trace import TracerProvider
+
+    span = TracerProvider().get_tracer(name).start_span("outer", attributes=attributes)
+    if end:
+        span.end()
+    return span
+
+
+@pytest.mark.parametrize(
+    ("outer", "enriched"),
+    [
+        (lambda: _outer(**{"gen_ai.operation.name": "chat"}), True),
+        (lambda: _outer(**{"gen_ai.operation.name": "embeddings"}), True),
+        (lambda: _outer(**{"gen_ai.operation.name": "text_completion"}), True),
+        # an agent or workflow span around calls, an application's span, no attributes: ours is a child span
+        (lambda: _outer(**{"gen_ai.operation.name": "invoke_agent"}), False),
+        (lambda: _outer(**{"http.route": "/ask"}), False),
+        (lambda: _outer(), False),
+        # another instrumentation's call span that is not recording (ended), or our own scope's
+        (lambda: _outer(end=True, **{"gen_ai.operation.name": "chat"}), False),
+        (lambda: _outer(name="otel_aicost", **{"gen_ai.operation.name": "chat"}), False),
+    ],
+)
+def test_only_another_instrumentations_recording_call_span_is_enriched(telemetry, instrument, outer, enriched):
+    """Every condition of ``call._is_foreign_call_span`` against a real outer span (its order is chosen for speed; the
+    answer must not depend on it)."""
+    from opentelemetry import trace
+
+    instrument()
+    span = outer()
+    with trace.use_span(span, end_on_exit=False):
+        _call()
+    ours = [s for s in telemetry.spans() if s.instrumentation_scope.name == "otel_aicost"]
+    assert (ours == []) is enriched
+    if enriched:
+        assert span.attributes["aicost.usage.source"] == "reported"
+    else:
+        assert "aicost.usage.source" not in span.attributes
