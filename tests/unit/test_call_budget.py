@@ -425,7 +425,8 @@ def test_extra_python_calls_inside_a_sampled_span_within_budget(instrumented, te
 
     extra = (counted(in_span(instrumented_call)) - counted(in_span(bare_call))) / CALLS
     # the path this case is about: our span a child of the application's, the records' exemplars in its trace
-    ours = [span for span in telemetry.exporter.get_finished_spans() if span.instrumentation_scope.name == "otel_aicost"]
+    spans = telemetry.exporter.get_finished_spans()
+    ours = [span for span in spans if span.instrumentation_scope.name == "otel_aicost"]
     assert ours and ours[-1].parent is not None and ours[-1].parent.is_valid
     exemplars = [exemplar for metric in telemetry.reader.get_metrics_data().resource_metrics[0].scope_metrics[0].metrics
                  for point in metric.data.data_points for exemplar in getattr(point, "exemplars", ())]  # fmt: skip

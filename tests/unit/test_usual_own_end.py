@@ -281,7 +281,8 @@ def _run(name: str, specialized: bool) -> tuple[list, list, list, list]:
               position.get(span.parent.span_id) if span.parent else None) for span in finished]  # fmt: skip
     points = exported(reader)
     for point in points:
-        exemplars = [(value, attributes, position.get(span_id)) for value, attributes, span_id in point["exemplars"]]
+        exemplars = [(value, attributes, position.get(span_id))  # the trace id: each run its own
+                     for value, attributes, span_id, _trace_id in point["exemplars"]]  # fmt: skip
         if point["metric"] == semconv.METRIC_OPERATION_DURATION:  # timings: which of them (their buckets) keep an
             for timing in ("sum", "min", "max", "bucket_counts"):  # exemplar differs from run to run
                 point.pop(timing, None)
