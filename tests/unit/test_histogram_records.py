@@ -357,22 +357,22 @@ def test_offers_are_written_only_where_they_leave_the_reservoir_as_its_own_offer
     """The default histogram reservoir's offers are written by ``offer_each_exemplar`` and ``offer_exemplars`` only
     after ``_offers_written_exactly`` saw them leave it as the SDK's own offer does; a write that leaves out any
     field (here: the trace id) fails that check, and every offer then goes through the reservoir."""
-    from otel_aicost.export.sdk_internals import histograms
+    from otel_aicost.export.sdk_internals import exemplars
 
     if histogram_records._hash_attributes is None:  # no fast path on this SDK (1.39: its reservoirs have no lock)
         return
-    assert histograms.WRITTEN_RESERVOIR is histograms.AlignedHistogramBucketExemplarReservoir
-    assert histograms._offers_written_exactly()
-    original = histograms._write_offers
+    assert exemplars.WRITTEN_RESERVOIR is exemplars.AlignedHistogramBucketExemplarReservoir
+    assert exemplars._offers_written_exactly()
+    original = exemplars._write_offers
 
     def without_the_trace_id(reservoir, last, time_ns, attributes, ids) -> None:  # noqa: ANN001
         original(reservoir, last, time_ns, attributes, None if ids is None else (ids[0], None))
 
-    histograms._write_offers = without_the_trace_id
+    exemplars._write_offers = without_the_trace_id
     try:
-        assert not histograms._offers_written_exactly()
+        assert not exemplars._offers_written_exactly()
     finally:
-        histograms._write_offers = original
+        exemplars._write_offers = original
 
 
 @pytest.mark.parametrize("exemplar_filter", ["always_on", "trace_based"])

@@ -12,7 +12,7 @@ upgrade that moves them is noticed in CI, not by a user. Checked against opentel
 | ``reset_metric_state`` | ``MeterProvider._measurement_consumer`` (its reader storages) | after ``fork()`` the child must not re-export the parent's cumulative state; ``remove_metric_reader`` shuts the reader down | the child keeps the parent's state (logged once) |
 | ``set_resource_attribute`` | ``Resource._attributes`` | resources are immutable, but providers and tracers already hold this one object | the child keeps the parent's ``service.instance.id`` |
 | ``store_clean_span_attributes``, ``start_plain_span`` | ``Span._lock``, ``_end_time``, ``_attributes``; ``BoundedAttributes._dict``, ``_lock``, ``_immutable``, ``maxlen``, ``max_value_len`` | ``set_attributes`` cleans every value, even ones its cleaning returns as they are | ``set_attributes`` (``span_writes.py``) |
-| ``histogram_consumer`` and the functions below it | ``Histogram._measurement_consumer`` (``_reader_storages``, ``_sdk_config.exemplar_filter``), ``MetricReaderStorage._get_or_init_view_instrument_match``, ``_ViewInstrumentMatch`` (``_view._attribute_keys``, ``_aggregation``, ``_lock``, ``_reset_on_collect``, ``_attributes_aggregation``, ``_get_or_create_aggregation``), ``_hash_attributes``, ``_ExplicitBucketHistogramAggregation`` (``_lock``, ``_value``, ``_sum``, ``_min``, ``_max``, ``_record_min_max``, ``_boundaries``, ``_get_empty_bucket_counts``, ``_reservoir``'s ``offer``, and of the default ``AlignedHistogramBucketExemplarReservoir`` its ``_lock``, ``_boundaries``, ``_reservoir_storage`` and its ``ExemplarBucket``s' name-mangled fields, written as its ``offer`` writes them: checked at import, ``histograms._offers_written_exactly``), ``Histogram._is_enabled`` | no way to record a batch of values, or a repeated attribute set without cleaning and hashing it again, or to offer a call's exemplars without four Python frames and a span read per value | one ``record()`` per value (``histogram_records.py``) |
+| ``histogram_consumer`` and the functions below it | ``Histogram._measurement_consumer`` (``_reader_storages``, ``_sdk_config.exemplar_filter``), ``MetricReaderStorage._get_or_init_view_instrument_match``, ``_ViewInstrumentMatch`` (``_view._attribute_keys``, ``_aggregation``, ``_lock``, ``_reset_on_collect``, ``_attributes_aggregation``, ``_get_or_create_aggregation``), ``_hash_attributes``, ``_ExplicitBucketHistogramAggregation`` (``_lock``, ``_value``, ``_sum``, ``_min``, ``_max``, ``_record_min_max``, ``_boundaries``, ``_get_empty_bucket_counts``, ``_reservoir``'s ``offer``, and of the default ``AlignedHistogramBucketExemplarReservoir`` its ``_lock``, ``_boundaries``, ``_reservoir_storage`` and its ``ExemplarBucket``s' name-mangled fields, written as its ``offer`` writes them: checked at import, ``exemplars._offers_written_exactly``), ``Histogram._is_enabled`` | no way to record a batch of values, or a repeated attribute set without cleaning and hashing it again, or to offer a call's exemplars without four Python frames and a span read per value | one ``record()`` per value (``histogram_records.py``) |
 
 Two more, outside the table for their length: ``current_context``, ``attach_context``, ``reset_context``
 (``context.py``) read the API's ``_RUNTIME_CONTEXT._current_context`` (the ``ContextVar`` of its default
@@ -47,30 +47,32 @@ from otel_aicost.export.sdk_internals.checked import (
     _sdk_version,
 )
 from otel_aicost.export.sdk_internals.context import CONTEXT_VARIABLE, attach_context, current_context, reset_context
-from otel_aicost.export.sdk_internals.histograms import (
+from otel_aicost.export.sdk_internals.exemplars import (
     CONTEXT_ONLY_FILTERS,
     SPAN_KEY,
     SPANLESS_UNSAMPLED,
     UNREAD,
     WRITTEN_RESERVOIR,
+    context_only_sampled,
+    offer_each_exemplar,
+    offer_exemplars,
+    sampled_span_ids,
+    span_ids,
+)
+from otel_aicost.export.sdk_internals.histograms import (
     aggregate,
     aggregate_in_view,
     aggregate_value,
     aggregate_values,
     aggregations_in_views,
-    context_only_sampled,
     exemplar_filter,
     explicit_bucket_matches,
     hash_attributes,
     histogram_consumer,
     meter_check,
     meter_enabled,
-    offer_each_exemplar,
-    offer_exemplars,
     reader_storages,
     resets_on_collect,
-    sampled_span_ids,
-    span_ids,
     view_attribute_keys,
     view_locks,
 )
@@ -193,7 +195,7 @@ def missing() -> list[str]:
             gone.append("the histogram privates of histogram_consumer (debug log names them)")
         if WRITTEN_RESERVOIR is None:
             gone.append("AlignedHistogramBucketExemplarReservoir's _lock, _boundaries, _reservoir_storage or the "
-                        "ExemplarBucket fields its offer writes (histograms._offers_written_exactly)")
+                        "ExemplarBucket fields its offer writes (exemplars._offers_written_exactly)")
     provider.shutdown()
     if not isinstance(getattr(getattr(Resource({"a": "b"}), "_attributes", None), "_dict", None), dict):
         gone.append("Resource._attributes._dict")
