@@ -187,6 +187,18 @@ def newer_than_measured() -> list[str]:
     return [f"{name} {version(name)} (budgets measured with {'.'.join(map(str, measured))})"
             for name, measured in MEASURED_WITH.items() if Version(version(name)).release > measured]  # fmt: skip
 
+def assert_within(case: str, extra: float, budget: int) -> None:
+    """``extra`` Python calls per call within ``budget``; at releases newer than the measured ones
+    (``MEASURED_WITH``) ``UPSTREAM_SLACK`` more, with a warning."""
+    newer = newer_than_measured()
+    if newer and extra > budget:
+        warnings.warn(f"{case}: {extra:.0f} extra Python calls per call, over the budget {budget} measured at older "
+                      f"releases: {', '.join(newer)}; allowed {UPSTREAM_SLACK} more until re-measured", stacklevel=2)
+        budget += UPSTREAM_SLACK
+    assert extra <= budget, (
+        f"{case}: {extra:.0f} extra Python calls per call, budget {budget}: something added work to the hot path"
+    )
+
 
 def raw(function: Callable) -> Callable:
     """The SDK's own method, past the wrapt wrapper on the class: the bare call in the same process."""
@@ -353,14 +365,7 @@ def test_extra_python_calls_per_call_within_budget(instrumented, telemetry, case
         budget = PLAIN_SDK_STREAM_BUDGET + (100 if case == "async_stream" else 0)
     elif histogram_records._hash_attributes is None:
         budget = PLAIN_SDK_BUDGET.get(case, budget)
-    newer = newer_than_measured()
-    if newer and extra > budget:
-        warnings.warn(f"{case}: {extra:.0f} extra Python calls per call, over the budget {budget} measured at older "
-                      f"releases: {', '.join(newer)}; allowed {UPSTREAM_SLACK} more until re-measured", stacklevel=1)
-        budget += UPSTREAM_SLACK
-    assert extra <= budget, (
-        f"{case}: {extra:.0f} extra Python calls per call, budget {budget}: something added work to the hot path"
-    )
+    assert_within(case, extra, budget)
 
 
 # With a delta reader (the Azure Monitor exporter asks delta for histograms) the aggregations are looked up in the
@@ -391,12 +396,7 @@ def test_extra_python_calls_with_a_delta_reader_within_budget(case: str) -> None
     budget = DELTA_BUDGET[case]
     if histogram_records._hash_attributes is None:
         budget = PLAIN_SDK_BUDGET[case]
-    newer = newer_than_measured()
-    if newer and extra > budget:
-        warnings.warn(f"{case} (delta): {extra:.0f} extra Python calls per call, over the budget {budget} measured at "
-                      f"older releases: {', '.join(newer)}", stacklevel=1)
-        budget += UPSTREAM_SLACK
-    assert extra <= budget, f"{case} with a delta reader: {extra:.0f} extra Python calls per call, budget {budget}"
+    assert_within(f"{case} with a delta reader", extra, budget)
     tracer_provider.shutdown()
     meter_provider.shutdown()
 
@@ -435,9 +435,4 @@ def test_extra_python_calls_inside_a_sampled_span_within_budget(instrumented, te
     budget = IN_SPAN_BUDGET[case]
     if histogram_records._hash_attributes is None:  # the plain SDK path: no budget of its own, the ceiling below
         budget = PLAIN_SDK_BUDGET["chat"] * 2 if case == "chat" else PLAIN_SDK_STREAM_BUDGET * 2
-    newer = newer_than_measured()
-    if newer and extra > budget:
-        warnings.warn(f"{case} (in a span): {extra:.0f} extra Python calls per call, over the budget {budget} measured "
-                      f"at older releases: {', '.join(newer)}", stacklevel=1)
-        budget += UPSTREAM_SLACK
-    assert extra <= budget, f"{case} inside a sampled span: {extra:.0f} extra Python calls per call, budget {budget}"
+    assert_within(f"{case} inside a sampled span", extra, budget)
