@@ -42,6 +42,7 @@ from otel_aicost.export.sdk_internals import (
     resets_on_collect,
     sampled_span_ids,
     span_ids,
+    tables_replaced_on_collect,
     view_locks,
 )
 from otel_aicost.instrumentation.histogram_records import AttributeSet, Moment, Recorder
@@ -52,7 +53,8 @@ class RecordPlan:
     that takes any number of values, ``repeated``), made together."""
 
     __slots__ = ("pairs", "repeated_pair", "consumer", "storages", "aggregations", "repeated", "spread", "filter",
-                 "attributes", "meter_check", "offered", "views", "repeated_views", "locks")  # fmt: skip
+                 "attributes", "meter_check", "offered", "views", "repeated_views", "locks", "found",
+                 "repeated_found")  # fmt: skip
 
     def __init__(self, pairs: Sequence[tuple[Recorder, AttributeSet]],
                  repeated: tuple[Recorder, AttributeSet] | None = None) -> None:  # fmt: skip
@@ -72,6 +74,10 @@ class RecordPlan:
         self.views: tuple[tuple[Any, dict[str, Any], Any], ...] | None = None
         self.repeated_views: tuple[tuple[Any, dict[str, Any], Any], ...] = ()  # the repeated pair's
         self.locks: tuple[Any, ...] = ()  # their views' locks (sdk_internals.view_locks); () for the cumulative plan
+        # per view slot, the table each aggregation was last found in and that aggregation (aggregations_in_views:
+        # not looked up again while the view keeps its table); None: looked up on every call
+        self.found: tuple[list[Any], list[Any]] | None = None
+        self.repeated_found: tuple[list[Any], list[Any]] | None = None  # the repeated pair's
 
     def record(self, values: Sequence[float], moment: Moment | None, in_range: bool = False, context: Any = None,
                more: Sequence[float] = ()) -> bool:  # fmt: skip
@@ -115,8 +121,9 @@ class RecordPlan:
             if self.views is None:
                 aggregations, repeated = self.aggregations, self.repeated
             else:  # the aggregations each view holds now (a delta view's are replaced at each collection)
-                aggregations = aggregations_in_views(self.consumer, storages, self.views)
-                repeated = aggregations_in_views(self.consumer, storages, self.repeated_views) if more else ()
+                aggregations = aggregations_in_views(self.consumer, storages, self.views, self.found)
+                repeated = (aggregations_in_views(self.consumer, storages, self.repeated_views, self.repeated_found)
+                            if more else ())  # fmt: skip
             if (aggregations is None or repeated is None  # (None: the storages changed since the plan learnt them)
                     or not aggregate_values(self.consumer, storages, aggregations, values)):
                 self.storages = None  # a reader was added or removed: learn them again
@@ -204,6 +211,11 @@ class RecordPlan:
             self.repeated_views = tuple(slots.pop())
         self.views = tuple(slot for each in slots for slot in each)
         self.locks = view_locks((*self.views, *self.repeated_views))
+        if tables_replaced_on_collect():
+            self.found = ([None] * len(self.views), [None] * len(self.views))
+            self.repeated_found = ([None] * len(self.repeated_views), [None] * len(self.repeated_views))
+        else:
+            self.found = self.repeated_found = None
         self.aggregations = ()
         self.offered = tuple(attribute_set.attributes for (_, attribute_set), each in zip(self.pairs, slots)
                              for _ in each)  # fmt: skip
