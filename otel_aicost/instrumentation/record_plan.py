@@ -9,7 +9,9 @@ adds each to its aggregations (``sdk_internals.aggregate_values``): the same sum
 record per value. When the exemplar filter samples the call (a sampled span in the context, an ``AlwaysOn`` filter),
 every value is then offered to its aggregations' exemplar reservoirs, as each record would offer it
 (``sdk_internals.offer_each_exemplar``; the filter's answer and the span the offers write read once,
-``sampled_span_ids``; the SDK's default reservoir's offers written as its own ``offer`` writes them). It declines
+``sampled_span_ids``; the SDK's default reservoir's offers written as its own ``offer`` writes them; a cumulative
+plan's in the add's own loop, in the bucket the add found, where every reservoir is that one with the aggregation's
+boundaries: ``sdk_internals.aggregate_values_offering``, ``offers_fold``). It declines
 (False: record them one by one) until then, whenever the reader storages change, when a value is out of the SDK's
 range, when the meter is off, and for a filter that looks at values (``_learn``: not one of the SDK's context-only
 filters). A stream's plan has one more pair whose aggregations take
@@ -18,7 +20,9 @@ so a stream's end records everything in this one step too. Where some view is a 
 exporter asks delta for histograms), its aggregations are replaced at each collection and never known for the plan:
 the plan then keeps each pair's view matches and the attributes each keeps (``_learn_views``) and, on each call,
 looks each aggregation up under its view's lock and adds the value while holding it, as the SDK does for a delta view
-(``sdk_internals.aggregations_in_views``): a chat call with a delta reader added 304k instructions recording one by one.
+(``sdk_internals.aggregations_in_views``; an aggregation found is kept for its slot while the view keeps the same
+table of them, a collection's new table looked up again): a chat call with a delta reader added 304k instructions
+recording one by one.
 ``tests/unit/test_record_plan.py`` compares its points with the one-by-one path's, delta readers included.
 """
 
@@ -34,10 +38,12 @@ from otel_aicost.export.sdk_internals import (
     UNREAD,
     aggregate,
     aggregate_values,
+    aggregate_values_offering,
     aggregations_in_views,
     meter_check,
     offer_each_exemplar,
     offer_exemplars,
+    offers_fold,
     reader_storages,
     resets_on_collect,
     sampled_span_ids,
@@ -54,7 +60,7 @@ class RecordPlan:
 
     __slots__ = ("pairs", "repeated_pair", "consumer", "storages", "aggregations", "repeated", "spread", "filter",
                  "attributes", "meter_check", "offered", "views", "repeated_views", "locks", "found",
-                 "repeated_found")  # fmt: skip
+                 "repeated_found", "folds")  # fmt: skip
 
     def __init__(self, pairs: Sequence[tuple[Recorder, AttributeSet]],
                  repeated: tuple[Recorder, AttributeSet] | None = None) -> None:  # fmt: skip
@@ -78,6 +84,7 @@ class RecordPlan:
         # not looked up again while the view keeps its table); None: looked up on every call
         self.found: tuple[list[Any], list[Any]] | None = None
         self.repeated_found: tuple[list[Any], list[Any]] | None = None  # the repeated pair's
+        self.folds = False  # the cumulative plan's offers made in its add's loop (sdk_internals.offers_fold)
 
     def record(self, values: Sequence[float], moment: Moment | None, in_range: bool = False, context: Any = None,
                more: Sequence[float] = ()) -> bool:  # fmt: skip
@@ -124,6 +131,23 @@ class RecordPlan:
                 aggregations = aggregations_in_views(self.consumer, storages, self.views, self.found)
                 repeated = (aggregations_in_views(self.consumer, storages, self.repeated_views, self.repeated_found)
                             if more else ())  # fmt: skip
+            if ids is not False and self.folds:  # sampled: each value offered in the add's loop (the bucket found
+                if moment is None:  # once); then the repeated pair's, as below
+                    now = time_ns()
+                else:
+                    now, context = moment.now, moment.context
+                if ids is UNREAD:
+                    ids = span_ids(context)
+                if not aggregate_values_offering(self.consumer, storages, aggregations, values, now, self.offered,
+                                                 ids):  # fmt: skip
+                    self.storages = None
+                    return False
+                if more:
+                    attributes = self.repeated_pair[1].attributes
+                    for aggregation in repeated:
+                        aggregate(aggregation, more)
+                        offer_exemplars(aggregation, more, now, context, attributes, ids)
+                return True
             if (aggregations is None or repeated is None  # (None: the storages changed since the plan learnt them)
                     or not aggregate_values(self.consumer, storages, aggregations, values)):
                 self.storages = None  # a reader was added or removed: learn them again
@@ -177,6 +201,7 @@ class RecordPlan:
         self.attributes = self.pairs[0][1].attributes
         self.meter_check = meter_check(recorders[0].histogram)  # one meter: its instruments all on or all off
         self.views, self.locks = None, ()
+        self.folds = offers_fold(self.aggregations)
         self.storages = storages
         return storages
 
@@ -217,6 +242,7 @@ class RecordPlan:
         else:
             self.found = self.repeated_found = None
         self.aggregations = ()
+        self.folds = False  # (a delta view's aggregations are new at each collection: not checked per call)
         self.offered = tuple(attribute_set.attributes for (_, attribute_set), each in zip(self.pairs, slots)
                              for _ in each)  # fmt: skip
         self.spread = None if all(len(each) == 1 for each in slots) else tuple(len(each) for each in slots)

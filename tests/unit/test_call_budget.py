@@ -371,8 +371,9 @@ def test_extra_python_calls_per_call_within_budget(instrumented, telemetry, case
 # With a delta reader (the Azure Monitor exporter asks delta for histograms) the aggregations are looked up in the
 # views on every call (record_plan.RecordPlan.record): chat 163, embeddings 159 (cProfile, openai 3.63.0,
 # SDK 1.45.2); recorded one by one before round 19 (4f9da6a): 265, 235. Budgets: these plus two. Round 20 (callpath,
-# usual_own_end above): chat 162 -> 156, embeddings 158 -> 153, the budgets lowered to these plus two.
-DELTA_BUDGET = {"chat": 158, "embeddings": 155}
+# usual_own_end above): chat 162 -> 156, embeddings 158 -> 153, the budgets lowered to these plus two. Round 21
+# (records: an aggregation found kept while its view keeps its table, no dict.get a value): chat 148, embeddings 147.
+DELTA_BUDGET = {"chat": 150, "embeddings": 149}
 
 
 @pytest.mark.parametrize("case", sorted(DELTA_BUDGET))
@@ -406,8 +407,9 @@ def test_extra_python_calls_with_a_delta_reader_within_budget(case: str) -> None
 # span once a call (cProfile: chat in a span 100 -> 51 calls over chat, the stream 182 -> 59 over the stream). The
 # bare call runs inside the same kind of span, so the application span's own calls net out. Measured (openai 3.63.0,
 # SDK 1.45.2, round 20, with call._is_foreign_call_span asking the operation first): chat 188, stream 63-64;
-# budgets: these plus two.
-IN_SPAN_BUDGET = {"chat": 190, "stream": 66}
+# budgets: these plus two. Round 21 (records: the offers in the add's loop, sdk_internals.aggregate_values_offering):
+# chat 183, stream 58.
+IN_SPAN_BUDGET = {"chat": 185, "stream": 60}
 
 
 @pytest.mark.parametrize("case", sorted(IN_SPAN_BUDGET))

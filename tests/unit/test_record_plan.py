@@ -13,12 +13,16 @@ import threading
 import pytest
 from opentelemetry import context, trace
 from opentelemetry.sdk.metrics import Histogram, MeterProvider
-from opentelemetry.sdk.metrics._internal.exemplar import SimpleFixedSizeExemplarReservoir
+from opentelemetry.sdk.metrics._internal.exemplar import (
+    AlignedHistogramBucketExemplarReservoir,
+    SimpleFixedSizeExemplarReservoir,
+)
 from opentelemetry.sdk.metrics.export import AggregationTemporality, InMemoryMetricReader
 from opentelemetry.sdk.metrics.view import View
 from opentelemetry.sdk.trace import TracerProvider
 
 from otel_aicost import semconv
+from otel_aicost.export.sdk_internals import exemplars
 from otel_aicost.instrumentation import histogram_records, record_plan
 from otel_aicost.instrumentation.histogram_records import Moment
 from otel_aicost.instrumentation.instrumentor import OpenAICostInstrumentor
@@ -46,6 +50,14 @@ def run(monkeypatch, fast: bool, *, delta: bool = False, views: tuple = (), samp
         return done
 
     monkeypatch.setattr(record_plan, "aggregate_values", counted)
+    offering = record_plan.aggregate_values_offering
+
+    def counted_offering(*args: object) -> bool:  # a sampled call's step (its offers in the add's loop)
+        done = offering(*args)
+        taken.append(done)
+        return done
+
+    monkeypatch.setattr(record_plan, "aggregate_values_offering", counted_offering)
     temporality = {Histogram: AggregationTemporality.DELTA} if delta else {}
     readers = [InMemoryMetricReader(preferred_temporality=temporality), InMemoryMetricReader()]
     meter_provider = MeterProvider(metric_readers=readers[:1] if reader_added else readers, views=list(views))
@@ -92,7 +104,7 @@ def _fast_paths_on() -> bool:
 
 
 @pytest.mark.parametrize("config", ["cumulative", "delta", "view", "exemplars", "reader_added", "delta_exemplars",
-                                    "delta_view", "delta_limit"])
+                                    "delta_view", "delta_limit", "other_bounds_reservoir"])
 def test_the_same_points_as_one_record_per_value(monkeypatch, config: str) -> None:
     if config == "delta_limit":  # the third attribute set of a view's collection overflows (a delta plan keeps the
         # aggregation it found per table: the overflow one too, until a collection replaces the table)
@@ -110,6 +122,10 @@ def test_the_same_points_as_one_record_per_value(monkeypatch, config: str) -> No
         "delta_view": {"delta": True, "views": (View(instrument_name=semconv.METRIC_TOKEN_USAGE,
                                                      attribute_keys={semconv.TOKEN_TYPE}),)},
         "delta_limit": {"delta": True, "views": limited} if config == "delta_limit" else {},
+        # a view's default-type reservoir finding buckets in other boundaries than the aggregation's: the offers are
+        # not made in the add's loop (record_plan's folds, sdk_internals.offers_fold)
+        "other_bounds_reservoir": {"sampled_span": True, "views": (View(
+            instrument_name="*", exemplar_reservoir_factory=lambda _type: _other_bounds_reservoir),)},
     }[config]
     if config == "reader_added" and not hasattr(MeterProvider, "add_metric_reader"):
         pytest.skip("this SDK cannot add a reader to a running MeterProvider")
@@ -127,10 +143,64 @@ def test_the_same_points_as_one_record_per_value(monkeypatch, config: str) -> No
         assert taken == 24
     elif config == "reader_added":  # learnt again after the first call of each kind under the new storages
         assert taken == 18
-    elif config == "exemplars":  # every other call runs under a sampled span: the plan offers their exemplars too
+    elif config in ("exemplars", "other_bounds_reservoir"):  # every other call runs under a sampled span: the plan
+        # offers their exemplars too
         assert taken == 21
     else:  # the first call of each kind learns the aggregations; the plan records every later one
         assert taken == 21
+
+
+def _other_bounds_reservoir(**_kwargs: object) -> AlignedHistogramBucketExemplarReservoir:
+    return AlignedHistogramBucketExemplarReservoir(boundaries=[1.0, 100.0])
+
+
+def _buckets(plan: record_plan.RecordPlan) -> list:
+    """Every field of every reservoir bucket of the plan's aggregations (a time read by the plan left out)."""
+    return [{index: {k: v for k, v in vars(bucket).items() if not (k.endswith("time_unix_nano") and v > 10**12)}
+             for index, bucket in aggregation._reservoir._reservoir_storage.items()}
+            for aggregation in plan.aggregations]  # fmt: skip
+
+
+def test_offers_in_the_adds_loop_leave_the_reservoirs_as_the_offers_after_it(monkeypatch) -> None:
+    """A sampled call's offers made in the add's loop, in the bucket the add found (``aggregate_values_offering``),
+    leave every reservoir bucket (value, time, attributes, span and trace ids) as the plan's offers after the add
+    (``offer_each_exemplar``, itself checked against the SDK's offer at import) leave it: values in several buckets,
+    on a bound, past the last one, a span and then no span."""
+    if not _fast_paths_on() or exemplars.WRITTEN_RESERVOIR is None:
+        pytest.skip("no fast paths, or the reservoir's offers not written, on this SDK")
+    spans = [trace.NonRecordingSpan(trace.SpanContext(0x5EED + i, 0xC0FFEE + i, False, trace.TraceFlags(1)))
+             for i in range(2)]  # fmt: skip
+    calls = [((0.5, 10, 20, 0.25), spans[0]), ((2.0, 1000, 3, 0.0001), spans[1]), ((0.01, 0, 70000, 9.0), None),
+             ((100.0, 5, 5, 1e9), spans[0])]  # fmt: skip
+    buckets, points = [], []
+    for fold in (True, False):
+        if not fold:
+            monkeypatch.setattr(record_plan, "offers_fold", lambda _aggregations: False)
+        reader = InMemoryMetricReader()
+        meter_provider = MeterProvider(metric_readers=[reader])
+        instruments = Instruments(meter_provider.get_meter("otel_aicost"), "USD")
+        series = Series(instruments, {semconv.OPERATION_NAME: "chat", semconv.REQUEST_MODEL: "m"}, "priced", "r")
+        plan = series.priced_plan
+        record_each(instruments, series, semconv.OP_CHAT, 0.5, 10, 20, 0.25, Moment(True))  # learns them
+        snapshots = []
+        for time, (values, span) in enumerate(calls):
+            token = context.attach(trace.set_span_in_context(span) if span is not None else context.Context())
+            try:
+                moment = Moment(True)  # the call's context: its records are made outside it (the Moment's is used)
+                moment.now = 1000 + time
+                spanned = moment.context
+            finally:
+                context.detach(token)
+            assert plan.record(values, moment)
+            snapshots.append(_buckets(plan))
+            assert plan.record(values, None, True, spanned)  # without a Moment: the plan reads the time
+            snapshots.append(_buckets(plan))
+        assert plan.folds is fold
+        buckets.append(snapshots)
+        points.append(_points(reader, timed=()))
+        meter_provider.shutdown()
+    assert buckets[0] == buckets[1]
+    assert points[0] == points[1]
 
 
 def _small_gaps(seed: int, n: int) -> list[float]:

@@ -12,6 +12,7 @@ from itertools import repeat
 from operator import add
 from typing import Any
 
+from otel_aicost.export.sdk_internals import exemplars as _exemplars
 from otel_aicost.export.sdk_internals.checked import FAST_PATHS
 from otel_aicost.export.sdk_internals.exemplars import offer_exemplars
 
@@ -258,6 +259,60 @@ def aggregate_values(consumer: Any, storages: Any, aggregations: Sequence[Any], 
             lock.release()
     return True
 
+
+
+def offers_fold(aggregations: Sequence[Any]) -> bool:
+    """Whether ``aggregate_values_offering`` may offer to every one of ``aggregations``' reservoirs: each is exactly
+    the default reservoir whose offers are written (``exemplars.WRITTEN_RESERVOIR``) and finds a value's bucket in
+    the aggregation's own boundaries (the SDK builds it with them; a view's reservoir factory could give others)."""
+    written = _exemplars.WRITTEN_RESERVOIR
+    return written is not None and all(
+        type(aggregation._reservoir) is written and tuple(aggregation._reservoir._boundaries) == aggregation._boundaries
+        for aggregation in aggregations
+    )
+
+
+def aggregate_values_offering(consumer: Any, storages: Any, aggregations: Sequence[Any], values: Sequence[float],
+                              time_ns: int, attributes: Sequence[dict[str, Any]], ids: Any) -> bool:  # fmt: skip
+    """``aggregate_values``, and each value offered to its aggregation's reservoir in the same loop as
+    ``offer_each_exemplar`` writes the offer (``ids``: ``span_ids`` of the records' context, read), in the bucket
+    the add found: not found again, no second loop. Only for ``aggregations`` that ``offers_fold`` allows."""
+    if consumer._reader_storages is not storages:
+        return False
+    index = 0
+    for aggregation in aggregations:
+        value = values[index]
+        bucket = bisect_left(aggregation._boundaries, value)
+        lock = aggregation._lock
+        lock.acquire()
+        try:
+            counts = aggregation._value
+            if counts is None:
+                counts = aggregation._value = aggregation._get_empty_bucket_counts()
+            aggregation._sum += value
+            counts[bucket] += 1
+            if aggregation._record_min_max:
+                if value < aggregation._min:
+                    aggregation._min = value
+                if value > aggregation._max:
+                    aggregation._max = value
+        finally:
+            lock.release()
+        reservoir = aggregation._reservoir  # as the SDK offers it, after the add, under the reservoir's lock
+        lock = reservoir._lock
+        lock.acquire()
+        try:
+            bucket = reservoir._reservoir_storage[bucket]
+            bucket._ExemplarBucket__value = value
+            bucket._ExemplarBucket__time_unix_nano = time_ns
+            bucket._ExemplarBucket__attributes = attributes[index]
+            if ids is not None:
+                bucket._ExemplarBucket__span_id, bucket._ExemplarBucket__trace_id = ids
+            bucket._ExemplarBucket__offered = True
+        finally:
+            lock.release()
+        index += 1
+    return True
 
 
 def meter_check(histogram: Any) -> Callable[[], bool] | None:
