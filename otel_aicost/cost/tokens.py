@@ -95,6 +95,10 @@ _O200K_ASCII = b"|".join(
     ]
 )
 _PIECES_KEPT = 4096  # pieces of several tokens remembered with their count, per encoding (then started again)
+# count_ordinary splits texts of up to this many characters itself: warm, its re and lookups cost ~1.2x tiktoken's
+# Rust up to ~256 characters and about as much at 1,024 (timeit, bench/README.md round 21), while tiktoken's cold code
+# and token table cost ~170 simulated L2 misses a call; a longer text is tiktoken's, as before
+_SHORT = 1024
 _loaded: dict[str, Any] = {}
 # o200k_base's Encoding as _build made it, its ASCII pattern's findall and match, its ranks' __contains__ and the
 # counts of the pieces of several tokens met lately (count_ordinary's; a module global: no lookup of its own a call)
@@ -217,7 +221,8 @@ def count_ordinary(encoding: Any, text: str) -> int:
     regex and token table are cold at every call (a broken-off stream's output count: ~170 simulated L2 misses a
     call, bench/README.md round 21)."""
     own, findall, match, single, several = _o200k_pieces
-    if own is not encoding or not text.isascii():  # another encoding (cl100k_base), or not ASCII: tiktoken's
+    if own is not encoding or text[_SHORT:] or not text.isascii():  # another encoding (cl100k_base), a long text
+        # (its count's own work outweighs the cold start; a slice, not a len() call) or not ASCII: tiktoken's
         return len(encoding.encode_ordinary(text))
     pieces = findall(text.encode())
     count = len(pieces)

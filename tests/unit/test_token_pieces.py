@@ -72,6 +72,17 @@ def test_common_words_cost_no_call_into_tiktoken(o200k, monkeypatch):
     assert tokens.count_ordinary(o200k, "The quick brown fox jumps over the lazy dog.") == 10
 
 
+def test_a_text_longer_than_short_is_tiktokens(o200k, monkeypatch):
+    asked = []
+    encode = o200k.encode_ordinary
+    monkeypatch.setattr(o200k, "encode_ordinary", lambda text: asked.append(text) or encode(text))
+    short = ("The quick brown fox" * tokens._SHORT)[: tokens._SHORT]
+    assert tokens.count_ordinary(o200k, short) == len(encode(short))
+    longer = short + "x"
+    assert tokens.count_ordinary(o200k, longer) == len(encode(longer))
+    assert asked == [longer]
+
+
 def test_a_piece_of_several_tokens_is_counted_by_tiktoken_alone_and_remembered(o200k, monkeypatch):
     tokens._o200k_pieces[4].clear()
     asked = []
