@@ -300,8 +300,13 @@ def count_messages(
         if type(message) is not dict and not isinstance(message, Mapping):  # a dict skips the ABC check
             continue
         for key, value in message.items():
-            counted = counts.get(value) if type(value) is str else None
-            total += counted if counted is not None else _count_value(encoding, value)
+            if type(value) is str:
+                try:  # a subscript, not a get() call: a text counted before costs no call at all
+                    total += counts[value]
+                except KeyError:
+                    total += _recent.count(encoding, value)
+            else:
+                total += _count_value(encoding, value)
             if key == "name":
                 total += TOKENS_PER_NAME
     if tools:
