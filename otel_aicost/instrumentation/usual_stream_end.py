@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from otel_aicost.cost.tokens import count_messages, encoding_for_model
+from otel_aicost.cost.tokens import count_messages, count_ordinary, encoding_for_model
 from otel_aicost.instrumentation.facts import NO_FACTS
 from otel_aicost.instrumentation.outcome import estimate_output
 from otel_aicost.instrumentation.safety import report_internal_error
@@ -113,6 +113,6 @@ def local_count(request: Any, response_model: str | None, parts: list[Any]) -> t
     try:
         encoding = encoding_for_model(model)
         text = "".join([part for part in parts if type(part) is str])  # output_texts (an empty one adds nothing)
-        return count_messages(messages, model, None, encoding), len(encoding.encode_ordinary(text)) if text else 0
+        return count_messages(messages, model, None, encoding), count_ordinary(encoding, text) if text else 0
     except Exception:  # as estimated_usage: a count we cannot make is no usage
         return None
