@@ -57,6 +57,26 @@ def test_plain_call(telemetry, instrumented, production_mode, monkeypatch, broke
     assert safety.internal_errors.count == production_mode + 1
 
 
+@pytest.mark.parametrize("where", ["end_chat", "chat_declined"])
+def test_chat_end_raises(telemetry, instrumented, production_mode, monkeypatch, where):
+    """openai's own chat reply, handed to end_chat by the wrapper itself: end_chat raising, or a reply it declines
+    whose usual end raises, is handled as results.handle_result handles it (reported once, the span ended, the
+    caller's result untouched)."""
+    if usual_own_end.CHAT_COMPLETION is None:
+        pytest.skip("this openai's chat reply is not ended by usual_own_end")
+    if where == "end_chat":
+        monkeypatch.setattr(results, "end_chat", _broken)
+    else:
+        monkeypatch.setattr(results, "end_chat", lambda call, response: False)
+        monkeypatch.setattr(results, "end_usual", _broken)
+    result = client(lambda r: json_response(payloads.chat_completion())).chat.completions.create(
+        model="gpt-4o-mini", messages=MESSAGES
+    )
+    assert result.choices[0].message.content == "Hello there"
+    assert len(telemetry.spans()) == 1
+    assert safety.internal_errors.count == production_mode + 1
+
+
 @pytest.mark.parametrize("broken", ["_prepare_embeddings", "current_context", "store_clean_span_attributes"])
 def test_embeddings_call(telemetry, instrumented, production_mode, monkeypatch, broken):
     """openai's own embeddings reply, ended by usual_own_end.end_embeddings."""
