@@ -11,7 +11,7 @@ every value is then offered to its aggregations' exemplar reservoirs, as each re
 (``sdk_internals.offer_each_exemplar``; the filter's answer and the span the offers write read once,
 ``sampled_span_ids``; the SDK's default reservoir's offers written as its own ``offer`` writes them; a cumulative
 plan's in the add's own loop, in the bucket the add found, where every reservoir is that one with the aggregation's
-boundaries: ``sdk_internals.aggregate_values_offering``, ``offers_fold``). It declines
+boundaries: ``sdk_internals.aggregate_values`` given the offers, ``offers_fold``). It declines
 (False: record them one by one) until then, whenever the reader storages change, when a value is out of the SDK's
 range, when the meter is off, and for a filter that looks at values (``_learn``: not one of the SDK's context-only
 filters). A stream's plan has one more pair whose aggregations take
@@ -38,7 +38,6 @@ from otel_aicost.export.sdk_internals import (
     UNREAD,
     aggregate,
     aggregate_values,
-    aggregate_values_offering,
     aggregations_in_views,
     meter_check,
     offer_each_exemplar,
@@ -131,38 +130,30 @@ class RecordPlan:
                 aggregations = aggregations_in_views(self.consumer, storages, self.views, self.found)
                 repeated = (aggregations_in_views(self.consumer, storages, self.repeated_views, self.repeated_found)
                             if more else ())  # fmt: skip
-            if ids is not False and self.folds:  # sampled: each value offered in the add's loop (the bucket found
-                if moment is None:  # once); then the repeated pair's, as below
+            if aggregations is None or repeated is None:  # the storages changed since the plan learnt them
+                self.storages = None  # a reader was added or removed: learn them again
+                return False
+            folded = ()  # the offers made in the add's loop (offers_fold): the sets they write, one a value
+            if ids is not False:  # sampled: every value offered to its aggregations' exemplar reservoirs too, as
+                if moment is None:  # each record would
                     now = time_ns()
                 else:
                     now, context = moment.now, moment.context
-                if ids is UNREAD:
+                if ids is UNREAD and (self.folds or more):  # read once for the steps below
                     ids = span_ids(context)
-                if not aggregate_values_offering(self.consumer, storages, aggregations, values, now, self.offered,
-                                                 ids):  # fmt: skip
-                    self.storages = None
-                    return False
-                if more:
-                    attributes = self.repeated_pair[1].attributes
-                    for aggregation in repeated:
-                        aggregate(aggregation, more)
-                        offer_exemplars(aggregation, more, now, context, attributes, ids)
-                return True
-            if (aggregations is None or repeated is None  # (None: the storages changed since the plan learnt them)
-                    or not aggregate_values(self.consumer, storages, aggregations, values)):
-                self.storages = None  # a reader was added or removed: learn them again
+                if self.folds:
+                    folded = self.offered
+            else:
+                now = 0
+            if not aggregate_values(self.consumer, storages, aggregations, values, now, folded, ids):
+                self.storages = None
                 return False
             if more:  # (the storages checked just above)
                 for aggregation in repeated:
                     aggregate(aggregation, more)
-            if ids is not False:  # every value offered to its aggregations' exemplar reservoirs too, as each
-                if moment is None:  # record would
-                    now = time_ns()
-                else:
-                    now, context = moment.now, moment.context
-                    if more:  # read once for both steps below
-                        ids = span_ids(context)
-                offer_each_exemplar(aggregations, values, now, context, self.offered, ids)
+            if ids is not False:
+                if not folded:
+                    offer_each_exemplar(aggregations, values, now, context, self.offered, ids)
                 if more:
                     attributes = self.repeated_pair[1].attributes  # the repeated pair's set
                     for aggregation in repeated:

@@ -407,7 +407,7 @@ def test_extra_python_calls_with_a_delta_reader_within_budget(case: str) -> None
 # span once a call (cProfile: chat in a span 100 -> 51 calls over chat, the stream 182 -> 59 over the stream). The
 # bare call runs inside the same kind of span, so the application span's own calls net out. Measured (openai 3.63.0,
 # SDK 1.45.2, round 20, with call._is_foreign_call_span asking the operation first): chat 188, stream 63-64;
-# budgets: these plus two. Round 21 (records: the offers in the add's loop, sdk_internals.aggregate_values_offering):
+# budgets: these plus two. Round 21 (records: the offers in the add's loop, in sdk_internals.aggregate_values):
 # chat 183, stream 58.
 IN_SPAN_BUDGET = {"chat": 185, "stream": 60}
 

@@ -50,14 +50,6 @@ def run(monkeypatch, fast: bool, *, delta: bool = False, views: tuple = (), samp
         return done
 
     monkeypatch.setattr(record_plan, "aggregate_values", counted)
-    offering = record_plan.aggregate_values_offering
-
-    def counted_offering(*args: object) -> bool:  # a sampled call's step (its offers in the add's loop)
-        done = offering(*args)
-        taken.append(done)
-        return done
-
-    monkeypatch.setattr(record_plan, "aggregate_values_offering", counted_offering)
     temporality = {Histogram: AggregationTemporality.DELTA} if delta else {}
     readers = [InMemoryMetricReader(preferred_temporality=temporality), InMemoryMetricReader()]
     meter_provider = MeterProvider(metric_readers=readers[:1] if reader_added else readers, views=list(views))
@@ -162,7 +154,7 @@ def _buckets(plan: record_plan.RecordPlan) -> list:
 
 
 def test_offers_in_the_adds_loop_leave_the_reservoirs_as_the_offers_after_it(monkeypatch) -> None:
-    """A sampled call's offers made in the add's loop, in the bucket the add found (``aggregate_values_offering``),
+    """A sampled call's offers made in the add's loop, in the bucket the add found (``aggregate_values`` given them),
     leave every reservoir bucket (value, time, attributes, span and trace ids) as the plan's offers after the add
     (``offer_each_exemplar``, itself checked against the SDK's offer at import) leave it: values in several buckets,
     on a bound, past the last one, a span and then no span."""
