@@ -20,7 +20,9 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, Spa
 
 HERE = pathlib.Path(__file__).resolve().parent
 
-# Where each peer lives (bench/setup_peers.sh builds these). bare and aicost run in the project venv.
+# Where each peer lives (bench/setup_peers.sh builds these). bare runs in the project venv; ours ("aicost") in
+# bench/.venvs/aicost, a wheel of the checkout installed as the peers are (setup_peers.sh), or with
+# "aicost-checkout" from the editable checkout in the project venv (overhead.py picks the Python).
 PEER_VENVS = {
     "genai-openai": "genai-openai",
     "openai-v2": "openai-v2",
@@ -29,12 +31,15 @@ PEER_VENVS = {
 }
 PEER_PACKAGES = {
     "aicost": "otel-aicost",
+    "aicost-checkout": "otel-aicost",
     "genai-openai": "opentelemetry-instrumentation-genai-openai",
     "openai-v2": "opentelemetry-instrumentation-openai-v2",
     "openllmetry": "opentelemetry-instrumentation-openai",
     "openlit": "openlit",
 }
-ALL_MODES = ("bare", "aicost", *PEER_VENVS)
+# ours, installed (the figure reported) and from the checkout (before/after work on the code): never a peer
+OURS_MODES = ("aicost", "aicost-checkout")
+ALL_MODES = ("bare", *OURS_MODES, *PEER_VENVS)
 
 # Content capture off, everywhere (the defaults already are, except OpenLLMetry's).
 CONTENT_OFF_ENV = {
@@ -107,7 +112,7 @@ def instrument(mode: str, pipe: Pipeline) -> None:
     tp, mp = pipe.tracer_provider, pipe.meter_provider
     if mode == "bare":
         return
-    if mode == "aicost":
+    if mode in OURS_MODES:
         from otel_aicost.instrumentation.instrumentor import OpenAICostInstrumentor
 
         OpenAICostInstrumentor().instrument(tracer_provider=tp, meter_provider=mp)

@@ -9,6 +9,10 @@ Each round runs, for every mode in an order that rotates from round to round, on
 SDK calls alternate with batches of instrumented calls, so the paired differences cancel the machine's load. The report gives per mode and case
 the median over rounds of the µs per call, the overhead over bare as the median of the per-round paired
 differences, and ours divided by each peer's overhead; then the memory growth over --memory-calls calls.
+
+Ours runs as the peers do: a wheel of this checkout installed in a venv of its own (bench/.venvs/aicost, made by
+setup_peers.sh, which reinstalls the wheel each time it runs: run it after changing the code). `--modes aicost-checkout`
+adds ours from the editable checkout in the project venv (what before/after work on the code runs), never a peer.
 """
 
 from __future__ import annotations
@@ -34,10 +38,19 @@ CASES = (*worker.CASES, *worker.ISOLATED_CASES)  # the cases the worker makes
 def available_modes(wanted: list[str] | None) -> dict[str, str]:
     """mode -> python executable, for the modes that can run here (a missing one is reported, not fatal)."""
     pythons: dict[str, str] = {"bare": sys.executable}
-    if importlib.util.find_spec("otel_aicost") and importlib.util.find_spec("otel_aicost.instrumentation.instrumentor"):
+    checkout = bool(importlib.util.find_spec("otel_aicost")
+                    and importlib.util.find_spec("otel_aicost.instrumentation.instrumentor"))
+    installed = HERE / ".venvs" / "aicost" / "bin" / "python"
+    if installed.exists():  # ours as the peers run: a wheel of the checkout in a venv of its own (setup_peers.sh)
+        pythons["aicost"] = str(installed)
+    elif checkout:
+        print(f"overhead: {installed} missing (run bench/setup_peers.sh); mode 'aicost' runs the checkout",
+              file=sys.stderr)
         pythons["aicost"] = sys.executable
     else:
         print("overhead: otel_aicost.instrumentor is not importable here; mode 'aicost' skipped", file=sys.stderr)
+    if checkout and wanted and "aicost-checkout" in wanted:  # only when asked: the editable checkout, this venv
+        pythons["aicost-checkout"] = sys.executable
     for mode, venv in modes.PEER_VENVS.items():
         python = HERE / ".venvs" / venv / "bin" / "python"
         if python.exists():

@@ -5,6 +5,8 @@ from __future__ import annotations
 import statistics
 
 OURS = "aicost"
+# ours from the editable checkout (overhead.py --modes aicost-checkout): shown beside ours, never a peer
+NOT_PEERS = ("bare", OURS, "aicost-checkout")
 OFFICIAL = "genai-openai"
 # "No memory growth": over the second half of the memory run, ours may not keep more traced memory than bare
 # by more than this many bytes per call (i.e. nothing retained per call).
@@ -56,7 +58,7 @@ def summarize(timings: list[dict], memory: list[dict], mode_names: list[str], ca
         if ours is None:
             continue
         for mode, cell in row.items():
-            if mode in ("bare", OURS) or cell.get("overhead_us") is None:
+            if mode in NOT_PEERS or cell.get("overhead_us") is None:
                 continue
             if cell["overhead_us"] > 0:
                 ratios.setdefault(case, {})[mode] = ours / cell["overhead_us"]
@@ -79,7 +81,7 @@ def _targets(cells: dict, mem: dict) -> list[dict]:
     targets = []
     for case, row in cells.items():
         ours = row.get(OURS, {}).get("overhead_us")
-        peers = {m: c["overhead_us"] for m, c in row.items() if m not in ("bare", OURS)}
+        peers = {m: c["overhead_us"] for m, c in row.items() if m not in NOT_PEERS}
         if ours is None or not peers:
             continue
         worst = [m for m, o in peers.items() if o <= ours]
@@ -144,7 +146,7 @@ def _fmt_xproc(cell: dict | None, mode: str) -> str:
 
 def render_markdown(run: dict, summary: dict, errors: list[dict]) -> str:
     cells, ratios, mem = summary["cells"], summary["ratios"], summary["memory"]
-    modes = [m for m in ("bare", OURS, "genai-openai", "openai-v2", "openllmetry", "openlit")
+    modes = [m for m in ("bare", OURS, "aicost-checkout", "genai-openai", "openai-v2", "openllmetry", "openlit")
              if any(m in row for row in cells.values()) or m in mem]
     lines = [
         "# otel-aicost overhead benchmark",
@@ -177,7 +179,7 @@ def render_markdown(run: dict, summary: dict, errors: list[dict]) -> str:
     ]
     for case, row in cells.items():
         lines.append(f"| {case} | " + " | ".join(_fmt_xproc(row.get(m), m) for m in modes) + " |")
-    peers = [m for m in modes if m not in ("bare", OURS)]
+    peers = [m for m in modes if m not in NOT_PEERS]
     if ratios:
         lines += [
             "",

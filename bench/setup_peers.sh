@@ -76,9 +76,29 @@ for entry in "${peers[@]}"; do
   echo "$pkgs $(md5sum < "$constraints")" > "$marker"
 done
 
+# Ours as the peers are measured: a wheel of this checkout installed in a venv of its own (bench/.venvs/aicost),
+# every dependency pinned to what the project venv runs. overhead.py's mode "aicost" runs there (what a user runs:
+# an installed package); "aicost-checkout" runs the editable checkout in the project venv (for before/after work).
+# The venv is made once; the wheel is rebuilt and reinstalled on every run (a few seconds), so it is this checkout's.
+ours="$venvs/aicost"
+ours_pins="$venvs/aicost-constraints.txt"
+"$project_python" -m pip freeze --exclude-editable > "$ours_pins"
+if [ ! -f "$ours/.bench-ready" ] || [ "$(cat "$ours/.bench-ready")" != "$(md5sum < "$ours_pins")" ]; then
+  echo "== aicost: a venv for the installed wheel"
+  rm -rf "$ours"
+  python3 -m venv "$ours"
+  "$ours/bin/pip" install -q --disable-pip-version-check -c "$ours_pins" "$root[instruments]"
+  md5sum < "$ours_pins" > "$ours/.bench-ready"
+fi
+wheels="$(mktemp -d)"
+"$project_python" -m pip wheel -q --disable-pip-version-check --no-deps -w "$wheels" "$root"
+"$ours/bin/pip" install -q --disable-pip-version-check --no-deps --force-reinstall "$wheels"/otel_aicost-*.whl
+rm -rf "$wheels"
+echo "== aicost: installed from a wheel of $(git -C "$root" describe --always --dirty 2>/dev/null || echo "$root")"
+
 # Verify every venv has the shared versions.
 echo "== versions"
-for entry in "${peers[@]}"; do
+for entry in "${peers[@]}" "aicost|"; do
   name="${entry%%|*}"
   "$venvs/$name/bin/python" - "$name" <<'PY'
 import sys

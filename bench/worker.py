@@ -12,8 +12,10 @@ import argparse
 import asyncio
 import functools
 import gc
+import importlib.util
 import json
 import os
+import pathlib
 import platform
 import statistics
 import sys
@@ -46,6 +48,9 @@ def _versions(mode: str) -> dict[str, str]:
                 found[dist] = version(dist)
             except PackageNotFoundError:
                 found[dist] = "not installed"
+    if mode in modes.OURS_MODES:  # which copy ran: the installed wheel's or the checkout's
+        spec = importlib.util.find_spec("otel_aicost")
+        found["otel_aicost from"] = str(pathlib.Path(spec.origin).parent) if spec and spec.origin else "?"
     return found
 
 
