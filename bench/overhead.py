@@ -23,6 +23,7 @@ import importlib.util
 import json
 import os
 import pathlib
+import random
 import subprocess
 import sys
 import tempfile
@@ -65,14 +66,18 @@ def available_modes(wanted: list[str] | None) -> dict[str, str]:
     return pythons
 
 
-def run_worker(python: str, worker_args: list[str], nice: int) -> dict:
+def run_worker(python: str, worker_args: list[str], nice: int, layout_seed: int | None = None) -> dict:
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
         out = handle.name
     command = [python, str(HERE / "worker.py"), *worker_args, "--out", out]
     if nice:
         command = ["nice", "-n", str(nice), *command]
+    env = dict(os.environ)
+    env.pop("AICOST_BENCH_LAYOUT_SEED", None)
+    if layout_seed is not None:  # bench/layout_filler.py: this worker's heap laid out by its own seed
+        env["AICOST_BENCH_LAYOUT_SEED"] = str(layout_seed)
     try:
-        done = subprocess.run(command, capture_output=True, text=True, cwd=HERE.parent)
+        done = subprocess.run(command, capture_output=True, text=True, cwd=HERE.parent, env=env)
         if done.returncode != 0:
             tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-6:])
             return {"error": f"exit {done.returncode}: {tail}"}
@@ -130,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--temporality", choices=("cumulative", "delta"), default="cumulative",
                         help="the metric reader's temporality for counters and histograms in every mode (modes.py: "
                              "delta as the Azure Monitor exporter asks)")
+    parser.add_argument("--same-layout", action="store_true",
+                        help="no layout seed: every worker's heap laid out alike (rounds 1-21); by default each "
+                             "worker gets a seed of its own (bench/layout_filler.py)")
     parser.add_argument("--nice", type=int, default=0, help="run workers under `nice -n N` (negative needs root)")
     parser.add_argument("--out-dir", default=str(HERE / "results"))
     parser.add_argument("--render", nargs="+", metavar="JSON",
@@ -158,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
                 ["--mode", mode, "--case", *args.cases, "--warmup", str(args.warmup), "--calls", str(args.calls),
                  "--stream-calls", str(args.stream_calls), "--batches", str(args.batches)],
                 args.nice,
+                None if args.same_layout else random.randrange(1, 1 << 31),
             )
             if isinstance(got, dict):  # an error
                 got.update(round=rnd, mode=mode, case=",".join(args.cases))

@@ -24,6 +24,7 @@ import tracemalloc
 from importlib.metadata import PackageNotFoundError, version
 from typing import Callable
 
+import layout_filler  # first: a heap laid out by this worker's seed (see the module)
 import mock_openai
 import modes
 from openai.types.chat import ChatCompletion
@@ -48,6 +49,8 @@ def _versions(mode: str) -> dict[str, str]:
                 found[dist] = version(dist)
             except PackageNotFoundError:
                 found[dist] = "not installed"
+    if layout_filler.SEED:
+        found["layout seed"] = layout_filler.SEED
     if mode in modes.OURS_MODES:  # which copy ran: the installed wheel's or the checkout's
         spec = importlib.util.find_spec("otel_aicost")
         found["otel_aicost from"] = str(pathlib.Path(spec.origin).parent) if spec and spec.origin else "?"
