@@ -35,6 +35,7 @@ from weakref import WeakKeyDictionary
 from otel_aicost.export import sdk_internals
 from otel_aicost.export.sdk_internals import (
     CONTEXT_ONLY_FILTERS,
+    UNREAD,
     aggregate,
     aggregate_in_view,
     aggregate_value,
@@ -47,7 +48,7 @@ from otel_aicost.export.sdk_internals import (
     reader_storages,
     view_attribute_keys,
 )
-
+from otel_aicost.export.sdk_internals.histograms import aggregate_offering
 
 _hash_attributes = sdk_internals.hash_attributes  # None: the plain path everywhere (tests set it so)
 _PLAIN = (str, int, float, bool)  # values the SDK's cleaning leaves as they are
@@ -224,13 +225,17 @@ class Recorder:
     def _into(self, values: Sequence[float], attribute_set: AttributeSet, moment: Moment, aggregations: list[Any]
               ) -> None:  # fmt: skip
         """``values`` into known cumulative ``aggregations``, each offered to the exemplar filter as the SDK does."""
-        for aggregation in aggregations:
-            aggregate(aggregation, values)
         attributes, exemplar_filter = attribute_set.attributes, self._filter
         if type(exemplar_filter) in CONTEXT_ONLY_FILTERS:
-            sampled = values if moment.samples(exemplar_filter, values[0], attributes) else ()
+            if moment.samples(exemplar_filter, values[0], attributes):  # all of them offered: each bucket's last
+                for aggregation in aggregations:  # value found from the add's count (sdk_internals)
+                    aggregate_offering(aggregation, values, moment.now, moment.context, attributes, UNREAD)
+                return
+            sampled: Sequence[float] = ()
         else:
             sampled = [value for value in values if moment.samples(exemplar_filter, value, attributes)]
+        for aggregation in aggregations:
+            aggregate(aggregation, values)
         if sampled:
             for aggregation in aggregations:
                 offer_exemplars(aggregation, sampled, moment.now, moment.context, attributes)

@@ -41,7 +41,6 @@ from otel_aicost.export.sdk_internals import (
     aggregations_in_views,
     meter_check,
     offer_each_exemplar,
-    offer_exemplars,
     offers_fold,
     reader_storages,
     resets_on_collect,
@@ -50,6 +49,7 @@ from otel_aicost.export.sdk_internals import (
     tables_replaced_on_collect,
     view_locks,
 )
+from otel_aicost.export.sdk_internals.histograms import aggregate_offering
 from otel_aicost.instrumentation.histogram_records import AttributeSet, Moment, Recorder
 
 
@@ -149,15 +149,15 @@ class RecordPlan:
                 self.storages = None
                 return False
             if more:  # (the storages checked just above)
-                for aggregation in repeated:
-                    aggregate(aggregation, more)
-            if ids is not False:
-                if not folded:
-                    offer_each_exemplar(aggregations, values, now, context, self.offered, ids)
-                if more:
+                if ids is False:
+                    for aggregation in repeated:
+                        aggregate(aggregation, more)
+                else:  # and offered, each bucket's last value found from the add's count
                     attributes = self.repeated_pair[1].attributes  # the repeated pair's set
                     for aggregation in repeated:
-                        offer_exemplars(aggregation, more, now, context, attributes, ids)
+                        aggregate_offering(aggregation, more, now, context, attributes, ids)
+            if ids is not False and not folded:
+                offer_each_exemplar(aggregations, values, now, context, self.offered, ids)
         finally:
             for lock in locks:
                 lock.release()

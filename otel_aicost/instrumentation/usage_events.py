@@ -85,7 +85,7 @@ class UsageEvents:
         for event in self.decoder.iter_bytes(iterator):
             try:
                 data = event._data
-                if data[:1] == "{":
+                if data and data[0] == "{":  # (not data[:1]: a slice object made per event on Python 3.11)
                     document, end = _scan(data, 0)
                     if end != len(data):  # whitespace or more after the object: json.loads decides
                         document = _loads(data)
@@ -112,7 +112,7 @@ class UsageEvents:
         async for event in self.decoder.aiter_bytes(iterator):
             try:
                 data = event._data
-                if data[:1] == "{":
+                if data and data[0] == "{":  # (not data[:1]: a slice object made per event on Python 3.11)
                     document, end = _scan(data, 0)
                     if end != len(data):  # whitespace or more after the object: json.loads decides
                         document = _loads(data)

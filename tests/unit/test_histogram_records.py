@@ -405,3 +405,107 @@ def test_exemplars_of_records_in_and_out_of_a_span(exemplar_filter: str) -> None
     assert results[2] == results[0]
     exemplars = [exemplar for point in results[0] for exemplar in point["exemplars"]]
     assert exemplars and all(span_id is not None for _, _, span_id, _ in exemplars)
+
+
+def _batches() -> list[list[float]]:
+    """Batches of chunk gaps on both sides of ``aggregate``'s few-values path (fewer than twice the 14 boundaries):
+    random gaps, all in one bucket, each in a bucket of its own (in order, reversed, shuffled), a bucket's one value
+    first or last, every bound, past the last, zeros of both signs (a zero maximum too), ints beside equal floats."""
+    bounds = list(semconv.DURATION_BUCKETS)
+    rng = random.Random(20261206)
+    own = [bound - 0.001 for bound in bounds] + [bounds[-1] * 3]
+    shuffled = own[:]
+    rng.shuffle(shuffled)
+    steady = [rng.uniform(0.011, 0.019) for _ in range(40)]
+    batches = [gaps(seed, n) for seed, n in ((41, 3), (42, 9), (43, 27), (44, 28), (45, 29), (46, 49), (47, 120))]
+    batches += [
+        [rng.uniform(1e-6, 1e-4) for _ in range(49)],  # the bench's: one bucket
+        own, own[::-1], shuffled, own * 3, shuffled * 2,
+        [0.7, *steady], [*steady, 0.7], [*steady[:20], 0.7, *steady[20:]],  # a pause: its bucket's one value
+        [0.7, *steady, 0.5, *steady[:5]],  # two values in a bucket, one near the start
+        bounds * 3, [*bounds, bounds[-1] * 2, *bounds[::-1]],
+        [0.0, -0.0] * 15, [-0.0, 0.0] * 15, [-0.0, *steady, 0.0], [0.0, *steady, -0.0, 0.0],
+        [1, 1.0, 2, 2.0] * 8, [2.0, 2] * 15, [0, 0.0, -0.0] * 10,
+    ]
+    return batches
+
+
+def _exact(value: object) -> tuple[str, str]:
+    return type(value).__name__, repr(value)  # a zero's sign, an int from its float
+
+
+def _aggregation_state(aggregation: object) -> tuple[object, ...]:
+    buckets = {
+        index: {name: _exact(field) if isinstance(field, (int, float)) else field
+                for name, field in vars(bucket).items()}  # fmt: skip
+        for index, bucket in aggregation._reservoir._reservoir_storage.items()
+    }
+    return (_exact(aggregation._sum), aggregation._value, _exact(aggregation._min), _exact(aggregation._max), buckets)
+
+
+def _new_aggregation(boundaries: tuple[float, ...] = semconv.DURATION_BUCKETS) -> object:
+    from opentelemetry.sdk.metrics._internal.aggregation import (
+        AggregationTemporality,
+        _ExplicitBucketHistogramAggregation,
+    )
+    from opentelemetry.sdk.metrics._internal.exemplar import AlignedHistogramBucketExemplarReservoir
+
+    return _ExplicitBucketHistogramAggregation(
+        {}, AggregationTemporality.CUMULATIVE, 0, AlignedHistogramBucketExemplarReservoir, boundaries=boundaries
+    )
+
+
+@pytest.mark.parametrize("offered", [False, True])
+def test_a_batch_leaves_an_aggregation_as_the_sdks_aggregate_of_each_value(offered: bool) -> None:
+    """``sdk_internals.aggregate`` of a batch (its sum, buckets, min and max: a zero's sign and an int's type too,
+    which the sorted count's min and max must keep as ``min()`` and ``max()`` keep them) and
+    ``aggregate_offering`` (the same, each bucket's last value offered, found from the add's count and from the end)
+    leave an aggregation and its default reservoir as the SDK's ``aggregate`` of each value does: every batch of
+    ``_batches`` twice into one aggregation (the second after the first's min, max and sum), each batch in its own
+    sampled span or none."""
+    from opentelemetry.sdk.metrics._internal.measurement import Measurement
+    from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags, set_span_in_context
+
+    from otel_aicost.export import sdk_internals
+    from otel_aicost.export.sdk_internals import histograms
+
+    if histogram_records._hash_attributes is None:  # no fast path on this SDK: nothing aggregated by us
+        return
+    for number, batch in enumerate(_batches()):
+        ours, sdk = _new_aggregation(), _new_aggregation()
+        for time in (1, 2):
+            span = NonRecordingSpan(SpanContext(0xA1 + number, 0xB1 + time, False, TraceFlags(1)))
+            context = set_span_in_context(span if (number + time) % 3 else trace.INVALID_SPAN)
+            attributes = {"time": time}
+            for value in batch:
+                sdk.aggregate(Measurement(value, time, None, context, attributes), offered)
+            if offered:
+                histograms.aggregate_offering(ours, batch, time, context, attributes, sdk_internals.UNREAD)
+            else:
+                histograms.aggregate(ours, batch)
+            assert _aggregation_state(ours) == _aggregation_state(sdk), (number, time, batch)
+        assert not offered or sdk._reservoir._reservoir_storage
+
+
+def test_a_batch_offered_to_a_reservoir_of_other_bounds_is_offered_each_value() -> None:
+    """``aggregate_offering`` finds each bucket's last value from the add's count only where the reservoir finds
+    buckets in the aggregation's own boundaries; a reservoir of other boundaries is offered every value
+    (``offer_exemplars``), as the SDK's ``aggregate`` offers them."""
+    from opentelemetry.sdk.metrics._internal.exemplar import AlignedHistogramBucketExemplarReservoir
+    from opentelemetry.sdk.metrics._internal.measurement import Measurement
+
+    from otel_aicost.export import sdk_internals
+    from otel_aicost.export.sdk_internals import histograms
+
+    if histogram_records._hash_attributes is None:
+        return
+    other = (0.001, 0.015, 0.5)
+    for batch in _batches():
+        ours, sdk = _new_aggregation(), _new_aggregation()
+        for aggregation in (ours, sdk):
+            aggregation._reservoir = AlignedHistogramBucketExemplarReservoir(boundaries=other)
+        for value in batch:
+            sdk.aggregate(Measurement(value, 7, None, trace.set_span_in_context(trace.INVALID_SPAN), {"a": 1}))
+        histograms.aggregate_offering(ours, batch, 7, trace.set_span_in_context(trace.INVALID_SPAN), {"a": 1},
+                                      sdk_internals.UNREAD)  # fmt: skip
+        assert _aggregation_state(ours) == _aggregation_state(sdk), batch

@@ -193,8 +193,10 @@ def _tables_replaced() -> bool:
         return False
 
 
-def aggregate(aggregation: Any, values: Sequence[float]) -> None:
-    """What ``_ExplicitBucketHistogramAggregation.aggregate`` does once per value, for all of them under one lock."""
+def aggregate(aggregation: Any, values: Sequence[float], last: dict[int, Any] | None = None) -> None:
+    """What ``_ExplicitBucketHistogramAggregation.aggregate`` does once per value, for all of them under one lock.
+    ``last``: a dict given to be filled with each bucket the values went into (its index) and that bucket's last
+    value where the count tells it (the bucket's one value; ``None``: not told), for ``aggregate_offering``."""
     with aggregation._lock:
         counts = aggregation._value
         if counts is None:
@@ -207,8 +209,15 @@ def aggregate(aggregation: Any, values: Sequence[float]) -> None:
         # finds it; more: counted per boundary in the values sorted once (timeit, 14 boundaries, SDK 1.45: 4 values
         # 1.8 against 3.4 µs, 24 values 5.3 against 5.7, 28 level, 49 values 9.6 against 7.5)
         if len(values) < 2 * len(boundaries):
-            for value in values:
-                counts[bisect_left(boundaries, value)] += 1
+            if last is None:
+                for value in values:
+                    counts[bisect_left(boundaries, value)] += 1
+            else:
+                for value in values:
+                    bucket = bisect_left(boundaries, value)
+                    counts[bucket] += 1
+                    last[bucket] = value
+            low, high = min(values), max(values)
         else:
             # the buckets counted per boundary, not per value: a value's bucket (bisect_left in the boundaries) is
             # at most i exactly when the value is at most boundaries[i], so the values in buckets 0..i are those at
@@ -219,10 +228,48 @@ def aggregate(aggregation: Any, values: Sequence[float]) -> None:
             for index, counted in enumerate(at_or_below):
                 if counted != before:
                     counts[index] += counted - before
+                    if last is not None:  # a bucket of one value: that value (else found by aggregate_offering)
+                        last[index] = ordered[before] if counted - before == 1 else None
                     before = counted
+            # min() and max() of the values from their sorted order, as the SDK's one value at a time leaves them
+            # (without two passes over the values: ~15k instructions for 49, callgrind): the sort is stable, so the
+            # values that compare equal stand in their own order, and min() and max() keep the first of equal ones
+            # (a zero of either sign, an int and its float): the first of the sort, and the first of its last run
+            low = ordered[0]
+            high = ordered[bisect_left(ordered, ordered[-1])]
         if aggregation._record_min_max:
-            aggregation._min = min(aggregation._min, min(values))
-            aggregation._max = max(aggregation._max, max(values))
+            aggregation._min = min(aggregation._min, low)
+            aggregation._max = max(aggregation._max, high)
+
+
+def aggregate_offering(aggregation: Any, values: Sequence[float], time_ns: int, context: Any,
+                       attributes: dict[str, Any], ids: Any) -> None:  # fmt: skip
+    """``aggregate``, then ``offer_exemplars`` of the same ``values`` (a sampled batch: all of them offered). The
+    default reservoir keeps each bucket's last value of a batch, all sharing the time, attributes and span
+    (``offer_exemplars``); where it finds buckets in the aggregation's own boundaries, the add tells which buckets
+    the values went into and a bucket's one value, the rest found from the end of the values, stopping once every
+    bucket has its last: a stream's chunk gaps fill a few buckets, so a few values are looked at, not each value's
+    bucket found (``offer_exemplars``' ``bisect_left`` per value, its ``zip`` and ``dict``: ~67k instructions for 49
+    chunk gaps, callgrind, Python 3.11). ``ids``: the span ids read (``span_ids``) or ``UNREAD``."""
+    reservoir = aggregation._reservoir
+    boundaries = aggregation._boundaries
+    if type(reservoir) is not _exemplars.WRITTEN_RESERVOIR or tuple(reservoir._boundaries) != boundaries:
+        aggregate(aggregation, values)
+        offer_exemplars(aggregation, values, time_ns, context, attributes, ids)
+        return
+    last: dict[int, Any] = {}
+    aggregate(aggregation, values, last)
+    missing = [*last.values()].count(None)
+    if missing:
+        for value in reversed(values):
+            bucket = bisect_left(boundaries, value)
+            if last[bucket] is None:
+                last[bucket] = value
+                missing -= 1
+                if not missing:
+                    break
+    _exemplars._write_offers(reservoir, last, time_ns, attributes, _exemplars.span_ids(context)
+                             if ids is _exemplars.UNREAD else ids)  # fmt: skip
 
 
 def aggregate_value(consumer: Any, storages: Any, aggregations: Sequence[Any], value: float) -> bool:
