@@ -38,6 +38,7 @@ from otel_aicost.export.sdk_internals import (
     UNREAD,
     aggregate,
     aggregate_in_view,
+    aggregate_offering,
     aggregate_value,
     context_only_sampled,
     current_context,
@@ -48,7 +49,6 @@ from otel_aicost.export.sdk_internals import (
     reader_storages,
     view_attribute_keys,
 )
-from otel_aicost.export.sdk_internals.histograms import aggregate_offering
 
 _hash_attributes = sdk_internals.hash_attributes  # None: the plain path everywhere (tests set it so)
 _PLAIN = (str, int, float, bool)  # values the SDK's cleaning leaves as they are

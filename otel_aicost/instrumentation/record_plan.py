@@ -37,6 +37,7 @@ from otel_aicost.export.sdk_internals import (
     CONTEXT_ONLY_FILTERS,
     UNREAD,
     aggregate,
+    aggregate_offering,
     aggregate_values,
     aggregations_in_views,
     meter_check,
@@ -49,7 +50,6 @@ from otel_aicost.export.sdk_internals import (
     tables_replaced_on_collect,
     view_locks,
 )
-from otel_aicost.export.sdk_internals.histograms import aggregate_offering
 from otel_aicost.instrumentation.histogram_records import AttributeSet, Moment, Recorder
 
 

@@ -62,6 +62,7 @@ from otel_aicost.export.sdk_internals.exemplars import (
 from otel_aicost.export.sdk_internals.histograms import (
     aggregate,
     aggregate_in_view,
+    aggregate_offering,
     aggregate_value,
     aggregate_values,
     aggregations_in_views,
@@ -89,7 +90,7 @@ from otel_aicost.export.sdk_internals.spans import (
 
 __all__ = [
     "CHECKED_SDK_VERSIONS", "CONTEXT_ONLY_FILTERS", "FAST_PATHS", "SPAN_KEY", "SPANLESS_UNSAMPLED", "UNREAD", "WRITTEN_RESERVOIR", "aggregate",
-    "aggregate_in_view", "aggregate_value", "aggregate_values", "aggregations_in_views", "attach_context", "attribute_items",
+    "aggregate_in_view", "aggregate_offering", "aggregate_value", "aggregate_values", "aggregations_in_views", "attach_context", "attribute_items",
     "attributes_can_follow_start", "context_only_sampled", "current_context", "exemplar_filter", "explicit_bucket_matches", "hash_attributes",
     "histogram_consumer", "meter_check", "meter_enabled", "missing", "reader_storages", "resets_on_collect",
     "offer_each_exemplar", "offer_exemplars", "offers_fold", "reset_context", "reset_metric_state", "sampled_span_ids", "set_resource_attribute", "span_attributes", "span_ids",
