@@ -1,5 +1,6 @@
 """Pool the round lines of several `overhead.py` runs: the median over every round of each mode's in-process
-overhead for one case, and ours over openai-v2's.
+overhead for one case, and ours over openai-v2's, with a 90% bootstrap interval of that ratio (the rounds of each
+mode resampled with replacement, 2,000 times, a fixed seed): how far the rounds' spread leaves the ratio open.
 
 `overhead.py` prints a line a round, mode and case on stderr (``round 3/9 stream_broken aicost 1512.3 µs  overhead
 +151.2 µs ...``); save it (``2> run1.log``) and pool the logs of one machine:
@@ -9,6 +10,7 @@ overhead for one case, and ours over openai-v2's.
 
 from __future__ import annotations
 
+import random
 import re
 import statistics
 import sys
@@ -29,6 +31,16 @@ def pool(case: str, logs: list[str]) -> dict[str, list[float]]:
     return found
 
 
+def ratio_interval(ours: list[float], base: list[float], resamples: int = 2000) -> tuple[float, float]:
+    """The 5th and 95th percentile of median(ours) / median(base) over bootstrap resamples of the two modes' rounds."""
+    rng = random.Random(0)
+    ratios = sorted(
+        statistics.median(rng.choices(ours, k=len(ours))) / statistics.median(rng.choices(base, k=len(base)))
+        for _ in range(resamples)
+    )
+    return ratios[int(0.05 * resamples)], ratios[int(0.95 * resamples) - 1]
+
+
 def main(argv: list[str]) -> int:
     if len(argv) < 2:
         print(__doc__, file=sys.stderr)
@@ -42,7 +54,9 @@ def main(argv: list[str]) -> int:
     if BASELINE in found:
         base = statistics.median(found[BASELINE])
         for mode in sorted(m for m in found if m.startswith("aicost")):
-            print(f"{mode} / {BASELINE}: {statistics.median(found[mode]) / base:.3f}")
+            low, high = ratio_interval(found[mode], found[BASELINE])
+            print(f"{mode} / {BASELINE}: {statistics.median(found[mode]) / base:.3f} (90% bootstrap interval"
+                  f" {low:.2f}-{high:.2f})")
     return 0
 
 
