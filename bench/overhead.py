@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import hashlib
 import importlib.util
 import json
 import os
@@ -36,6 +37,24 @@ HERE = pathlib.Path(__file__).resolve().parent
 CASES = (*worker.CASES, *worker.ISOLATED_CASES)  # the cases the worker makes
 
 
+def _sources_digest(package: pathlib.Path) -> str:
+    """One digest of every .py file's path and text under ``package``: the same code, the same digest."""
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def installed_is_current(installed: pathlib.Path) -> bool:
+    """Whether ``bench/.venvs/aicost`` holds this checkout's code (setup_peers.sh reinstalls it; a run after
+    a change without that would time the old code under ours' name)."""
+    found = subprocess.run([str(installed), "-c", "import otel_aicost, os; print(os.path.dirname(otel_aicost.__file__))"],
+                           capture_output=True, text=True, cwd=tempfile.gettempdir())  # fmt: skip
+    if found.returncode != 0:
+        return False
+    return _sources_digest(pathlib.Path(found.stdout.strip())) == _sources_digest(HERE.parent / "otel_aicost")
+
+
 def available_modes(wanted: list[str] | None) -> dict[str, str]:
     """mode -> python executable, for the modes that can run here (a missing one is reported, not fatal)."""
     pythons: dict[str, str] = {"bare": sys.executable}
@@ -43,6 +62,9 @@ def available_modes(wanted: list[str] | None) -> dict[str, str]:
                     and importlib.util.find_spec("otel_aicost.instrumentation.instrumentor"))
     installed = HERE / ".venvs" / "aicost" / "bin" / "python"
     if installed.exists():  # ours as the peers run: a wheel of the checkout in a venv of its own (setup_peers.sh)
+        if (not wanted or "aicost" in wanted) and not installed_is_current(installed):
+            raise SystemExit(f"overhead: {installed.parent.parent} holds other code than this checkout's otel_aicost:"
+                             " run bench/setup_peers.sh (it reinstalls a wheel of the checkout)")
         pythons["aicost"] = str(installed)
     elif checkout:
         print(f"overhead: {installed} missing (run bench/setup_peers.sh); mode 'aicost' runs the checkout",
