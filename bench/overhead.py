@@ -48,8 +48,8 @@ def _sources_digest(package: pathlib.Path) -> str:
 def installed_is_current(installed: pathlib.Path) -> bool:
     """Whether ``bench/.venvs/aicost`` holds this checkout's code (setup_peers.sh reinstalls it; a run after
     a change without that would time the old code under ours' name)."""
-    found = subprocess.run([str(installed), "-c", "import otel_aicost, os; print(os.path.dirname(otel_aicost.__file__))"],
-                           capture_output=True, text=True, cwd=tempfile.gettempdir())  # fmt: skip
+    where = "import otel_aicost, os; print(os.path.dirname(otel_aicost.__file__))"
+    found = subprocess.run([str(installed), "-c", where], capture_output=True, text=True, cwd=tempfile.gettempdir())
     if found.returncode != 0:
         return False
     return _sources_digest(pathlib.Path(found.stdout.strip())) == _sources_digest(HERE.parent / "otel_aicost")
