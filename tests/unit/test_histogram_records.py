@@ -467,7 +467,7 @@ def test_a_batch_leaves_an_aggregation_as_the_sdks_aggregate_of_each_value(offer
     from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags, set_span_in_context
 
     from otel_aicost.export import sdk_internals
-    from otel_aicost.export.sdk_internals import histograms
+    from otel_aicost.export.sdk_internals import histogram_adds
 
     if histogram_records._hash_attributes is None:  # no fast path on this SDK: nothing aggregated by us
         return
@@ -480,9 +480,9 @@ def test_a_batch_leaves_an_aggregation_as_the_sdks_aggregate_of_each_value(offer
             for value in batch:
                 sdk.aggregate(Measurement(value, time, None, context, attributes), offered)
             if offered:
-                histograms.aggregate_offering(ours, batch, time, context, attributes, sdk_internals.UNREAD)
+                histogram_adds.aggregate_offering(ours, batch, time, context, attributes, sdk_internals.UNREAD)
             else:
-                histograms.aggregate(ours, batch)
+                histogram_adds.aggregate(ours, batch)
             assert _aggregation_state(ours) == _aggregation_state(sdk), (number, time, batch)
         assert not offered or sdk._reservoir._reservoir_storage
 
@@ -495,7 +495,7 @@ def test_a_batch_offered_to_a_reservoir_of_other_bounds_is_offered_each_value() 
     from opentelemetry.sdk.metrics._internal.measurement import Measurement
 
     from otel_aicost.export import sdk_internals
-    from otel_aicost.export.sdk_internals import histograms
+    from otel_aicost.export.sdk_internals import histogram_adds
 
     if histogram_records._hash_attributes is None:
         return
@@ -506,6 +506,6 @@ def test_a_batch_offered_to_a_reservoir_of_other_bounds_is_offered_each_value() 
             aggregation._reservoir = AlignedHistogramBucketExemplarReservoir(boundaries=other)
         for value in batch:
             sdk.aggregate(Measurement(value, 7, None, trace.set_span_in_context(trace.INVALID_SPAN), {"a": 1}))
-        histograms.aggregate_offering(ours, batch, 7, trace.set_span_in_context(trace.INVALID_SPAN), {"a": 1},
+        histogram_adds.aggregate_offering(ours, batch, 7, trace.set_span_in_context(trace.INVALID_SPAN), {"a": 1},
                                       sdk_internals.UNREAD)  # fmt: skip
         assert _aggregation_state(ours) == _aggregation_state(sdk), batch

@@ -12,7 +12,7 @@ upgrade that moves them is noticed in CI, not by a user. Checked against opentel
 | ``reset_metric_state`` | ``MeterProvider._measurement_consumer`` (its reader storages) | after ``fork()`` the child must not re-export the parent's cumulative state; ``remove_metric_reader`` shuts the reader down | the child keeps the parent's state (logged once) |
 | ``set_resource_attribute`` | ``Resource._attributes`` | resources are immutable, but providers and tracers already hold this one object | the child keeps the parent's ``service.instance.id`` |
 | ``store_clean_span_attributes``, ``start_plain_span`` | ``Span._lock``, ``_end_time``, ``_attributes``; ``BoundedAttributes._dict``, ``_lock``, ``_immutable``, ``maxlen``, ``max_value_len`` | ``set_attributes`` cleans every value, even ones its cleaning returns as they are | ``set_attributes`` (``span_writes.py``) |
-| ``histogram_consumer`` and the functions below it | ``Histogram._measurement_consumer`` (``_reader_storages``, ``_sdk_config.exemplar_filter``), ``MetricReaderStorage._get_or_init_view_instrument_match``, ``_ViewInstrumentMatch`` (``_view._attribute_keys``, ``_aggregation``, ``_lock``, ``_reset_on_collect``, ``_attributes_aggregation``: only added to, replaced by a delta collection, checked on the first delta plan, ``histograms.tables_replaced_on_collect``; ``_get_or_create_aggregation``), ``_hash_attributes``, ``_ExplicitBucketHistogramAggregation`` (``_lock``, ``_value``, ``_sum``, ``_min``, ``_max``, ``_record_min_max``, ``_boundaries``, ``_get_empty_bucket_counts``, ``_reservoir``'s ``offer``, and of the default ``AlignedHistogramBucketExemplarReservoir`` its ``_lock``, ``_boundaries``, ``_reservoir_storage`` and its ``ExemplarBucket``s' name-mangled fields, written as its ``offer`` writes them: checked at import, ``exemplars._offers_written_exactly``), ``Histogram._is_enabled`` | no way to record a batch of values, or a repeated attribute set without cleaning and hashing it again, or to offer a call's exemplars without four Python frames and a span read per value | one ``record()`` per value (``histogram_records.py``) |
+| ``histogram_consumer`` and the functions below it (``histograms.py``; the adds: ``histogram_adds.py``) | ``Histogram._measurement_consumer`` (``_reader_storages``, ``_sdk_config.exemplar_filter``), ``MetricReaderStorage._get_or_init_view_instrument_match``, ``_ViewInstrumentMatch`` (``_view._attribute_keys``, ``_aggregation``, ``_lock``, ``_reset_on_collect``, ``_attributes_aggregation``: only added to, replaced by a delta collection, checked on the first delta plan, ``histograms.tables_replaced_on_collect``; ``_get_or_create_aggregation``), ``_hash_attributes``, ``_ExplicitBucketHistogramAggregation`` (``_lock``, ``_value``, ``_sum``, ``_min``, ``_max``, ``_record_min_max``, ``_boundaries``, ``_get_empty_bucket_counts``, ``_reservoir``'s ``offer``, and of the default ``AlignedHistogramBucketExemplarReservoir`` its ``_lock``, ``_boundaries``, ``_reservoir_storage`` and its ``ExemplarBucket``s' name-mangled fields, written as its ``offer`` writes them: checked at import, ``exemplars._offers_written_exactly``), ``Histogram._is_enabled`` | no way to record a batch of values, or a repeated attribute set without cleaning and hashing it again, or to offer a call's exemplars without four Python frames and a span read per value | one ``record()`` per value (``histogram_records.py``) |
 
 Two more, outside the table for their length: ``current_context``, ``attach_context``, ``reset_context``
 (``context.py``) read the API's ``_RUNTIME_CONTEXT._current_context`` (the ``ContextVar`` of its default
@@ -59,12 +59,15 @@ from otel_aicost.export.sdk_internals.exemplars import (
     sampled_span_ids,
     span_ids,
 )
-from otel_aicost.export.sdk_internals.histograms import (
+from otel_aicost.export.sdk_internals.histogram_adds import (
     aggregate,
-    aggregate_in_view,
     aggregate_offering,
     aggregate_value,
     aggregate_values,
+    offers_fold,
+)
+from otel_aicost.export.sdk_internals.histograms import (
+    aggregate_in_view,
     aggregations_in_views,
     exemplar_filter,
     explicit_bucket_matches,
@@ -72,7 +75,6 @@ from otel_aicost.export.sdk_internals.histograms import (
     histogram_consumer,
     meter_check,
     meter_enabled,
-    offers_fold,
     reader_storages,
     resets_on_collect,
     tables_replaced_on_collect,
