@@ -234,8 +234,8 @@ def test_instrumented_calls_export_the_same_points_with_and_without_the_fast_pat
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
     from otel_aicost.instrumentation.instrumentor import OpenAICostInstrumentor
-    from tests.unit.test_call_budget import cases, respond
     from tests.support import mock_openai
+    from tests.unit.test_call_budget import cases, respond
 
     def run(fast: bool) -> list[dict[str, object]]:
         if not fast:
@@ -443,7 +443,7 @@ def _aggregation_state(aggregation: object) -> tuple[object, ...]:
     return (_exact(aggregation._sum), aggregation._value, _exact(aggregation._min), _exact(aggregation._max), buckets)
 
 
-def _new_aggregation(boundaries: tuple[float, ...] = semconv.DURATION_BUCKETS) -> object:
+def _new_aggregation(boundaries: tuple[float, ...] = semconv.DURATION_BUCKETS, record_min_max: bool = True) -> object:
     from opentelemetry.sdk.metrics._internal.aggregation import (
         AggregationTemporality,
         _ExplicitBucketHistogramAggregation,
@@ -451,18 +451,20 @@ def _new_aggregation(boundaries: tuple[float, ...] = semconv.DURATION_BUCKETS) -
     from opentelemetry.sdk.metrics._internal.exemplar import AlignedHistogramBucketExemplarReservoir
 
     return _ExplicitBucketHistogramAggregation(
-        {}, AggregationTemporality.CUMULATIVE, 0, AlignedHistogramBucketExemplarReservoir, boundaries=boundaries
+        {}, AggregationTemporality.CUMULATIVE, 0, AlignedHistogramBucketExemplarReservoir, boundaries=boundaries,
+        record_min_max=record_min_max,
     )
 
 
+@pytest.mark.parametrize("record_min_max", [True, False])
 @pytest.mark.parametrize("offered", [False, True])
-def test_a_batch_leaves_an_aggregation_as_the_sdks_aggregate_of_each_value(offered: bool) -> None:
+def test_a_batch_leaves_an_aggregation_as_the_sdks_aggregate_of_each_value(offered: bool, record_min_max: bool) -> None:
     """``sdk_internals.aggregate`` of a batch (its sum, buckets, min and max: a zero's sign and an int's type too,
     which the sorted count's min and max must keep as ``min()`` and ``max()`` keep them) and
     ``aggregate_offering`` (the same, each bucket's last value offered, found from the add's count and from the end)
     leave an aggregation and its default reservoir as the SDK's ``aggregate`` of each value does: every batch of
     ``_batches`` twice into one aggregation (the second after the first's min, max and sum), each batch in its own
-    sampled span or none."""
+    sampled span or none; and with a view's ``record_min_max=False`` (min and max left as the SDK leaves them)."""
     from opentelemetry.sdk.metrics._internal.measurement import Measurement
     from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags, set_span_in_context
 
@@ -472,7 +474,7 @@ def test_a_batch_leaves_an_aggregation_as_the_sdks_aggregate_of_each_value(offer
     if histogram_records._hash_attributes is None:  # no fast path on this SDK: nothing aggregated by us
         return
     for number, batch in enumerate(_batches()):
-        ours, sdk = _new_aggregation(), _new_aggregation()
+        ours, sdk = (_new_aggregation(record_min_max=record_min_max) for _ in range(2))
         for time in (1, 2):
             span = NonRecordingSpan(SpanContext(0xA1 + number, 0xB1 + time, False, TraceFlags(1)))
             context = set_span_in_context(span if (number + time) % 3 else trace.INVALID_SPAN)
