@@ -1,6 +1,6 @@
-"""``tokens.count_ordinary``: tiktoken's own count (``len(encoding.encode_ordinary(text))``), with an ASCII text of
-``o200k_base`` split into tiktoken's pieces by the standard library's ``re`` and its one-token pieces found in the
-ranks, without a call into tiktoken. Every count here is compared with tiktoken's."""
+"""``token_pieces.count_ordinary``: tiktoken's own count (``len(encoding.encode_ordinary(text))``), with an ASCII
+text of ``o200k_base`` split into tiktoken's pieces by the standard library's ``re`` and its one-token pieces found
+in the ranks, without a call into tiktoken. Every count here is compared with tiktoken's."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from otel_aicost.cost import tokens
+from otel_aicost.cost import token_pieces, tokens
 from otel_aicost.cost.estimate import estimated_usage
 from otel_aicost.instrumentation.usual_stream_end import local_count
 
@@ -36,21 +36,21 @@ def test_random_ascii_texts_count_as_tiktoken_counts_them(o200k):
     rng = random.Random(21)
     for _ in range(20_000):
         text = "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 40)))
-        assert tokens.count_ordinary(o200k, text) == tiktoken_count(o200k, text), repr(text)
+        assert token_pieces.count_ordinary(o200k, text) == tiktoken_count(o200k, text), repr(text)
 
 
 def test_every_ascii_character_and_pair_counts_as_tiktoken_counts_them(o200k):
     for first in range(128):
         for second in range(128):
             for text in (chr(first) + chr(second), f" {chr(first)}{chr(second)}x", f"A{chr(first)}b{chr(second)} "):
-                assert tokens.count_ordinary(o200k, text) == tiktoken_count(o200k, text), repr(text)
+                assert token_pieces.count_ordinary(o200k, text) == tiktoken_count(o200k, text), repr(text)
 
 
 def test_texts_of_words_count_as_tiktoken_counts_them(o200k):
     rng = random.Random(12)
     for _ in range(5_000):
         text = "".join(rng.choice(WORDS) for _ in range(rng.randint(1, 30)))
-        assert tokens.count_ordinary(o200k, text) == tiktoken_count(o200k, text), repr(text)
+        assert token_pieces.count_ordinary(o200k, text) == tiktoken_count(o200k, text), repr(text)
 
 
 def test_real_texts_count_as_tiktoken_counts_them(o200k):
@@ -58,10 +58,10 @@ def test_real_texts_count_as_tiktoken_counts_them(o200k):
     paths = [*sorted((ROOT / "otel_aicost" / "cost").glob("*.py")), ROOT / "README.md", ROOT / "SECURITY.md"]
     for path in paths:
         text = path.read_text(encoding="utf-8")
-        assert tokens.count_ordinary(o200k, text) == tiktoken_count(o200k, text), path
+        assert token_pieces.count_ordinary(o200k, text) == tiktoken_count(o200k, text), path
         for start in range(0, len(text), 997):
             part = text[start : start + 1500]
-            assert tokens.count_ordinary(o200k, part) == tiktoken_count(o200k, part), (path, start)
+            assert token_pieces.count_ordinary(o200k, part) == tiktoken_count(o200k, part), (path, start)
 
 
 def test_common_words_cost_no_call_into_tiktoken(o200k, monkeypatch):
@@ -69,37 +69,37 @@ def test_common_words_cost_no_call_into_tiktoken(o200k, monkeypatch):
         raise AssertionError(f"tiktoken asked for {text!r}")
 
     monkeypatch.setattr(o200k, "encode_ordinary", refuse)
-    assert tokens.count_ordinary(o200k, "The quick brown fox jumps over the lazy dog.") == 10
+    assert token_pieces.count_ordinary(o200k, "The quick brown fox jumps over the lazy dog.") == 10
 
 
 def test_a_text_longer_than_short_is_tiktokens(o200k, monkeypatch):
     asked = []
     encode = o200k.encode_ordinary
     monkeypatch.setattr(o200k, "encode_ordinary", lambda text: asked.append(text) or encode(text))
-    short = ("The quick brown fox" * tokens._SHORT)[: tokens._SHORT]
-    assert tokens.count_ordinary(o200k, short) == len(encode(short))
+    short = ("The quick brown fox" * token_pieces._SHORT)[: token_pieces._SHORT]
+    assert token_pieces.count_ordinary(o200k, short) == len(encode(short))
     longer = short + "x"
-    assert tokens.count_ordinary(o200k, longer) == len(encode(longer))
+    assert token_pieces.count_ordinary(o200k, longer) == len(encode(longer))
     assert asked == [longer]
 
 
 def test_a_piece_of_several_tokens_is_counted_by_tiktoken_alone_and_remembered(o200k, monkeypatch):
-    tokens._o200k_pieces[4].clear()
+    token_pieces._o200k_pieces[4].clear()
     asked = []
     encode = o200k.encode_ordinary
     monkeypatch.setattr(o200k, "encode_ordinary", lambda text: asked.append(text) or encode(text))
     for _ in range(2):
-        assert tokens.count_ordinary(o200k, "The antidisestablishmentarianism fox") == 1 + 6 + 1
+        assert token_pieces.count_ordinary(o200k, "The antidisestablishmentarianism fox") == 1 + 6 + 1
     assert asked == [" antidisestablishmentarianism"]
 
 
 def test_the_pieces_remembered_are_bounded(o200k, monkeypatch):
-    several = tokens._o200k_pieces[4]
+    several = token_pieces._o200k_pieces[4]
     several.clear()
-    monkeypatch.setattr(tokens, "_PIECES_KEPT", 2)
+    monkeypatch.setattr(token_pieces, "_PIECES_KEPT", 2)
     words = [" antidisestablishmentarianism", " zxqvjk", " floccinaucinihilipilification"]
     for word in words:
-        assert tokens.count_ordinary(o200k, word) == tiktoken_count(o200k, word)
+        assert token_pieces.count_ordinary(o200k, word) == tiktoken_count(o200k, word)
         assert len(several) <= 2
     assert list(several) == [words[2].encode()]
     several.clear()
@@ -109,10 +109,10 @@ def test_the_pieces_remembered_are_bounded(o200k, monkeypatch):
     "text", ["résumé", "straße", "café au lait", "naïve “quotes” — and 𝔘nicode", "日本語のテキスト", "Ǆ ǅ ǆ ſ K"]
 )
 def test_other_texts_and_encodings_are_tiktokens(o200k, text):
-    assert tokens.count_ordinary(o200k, text) == tiktoken_count(o200k, text)
+    assert token_pieces.count_ordinary(o200k, text) == tiktoken_count(o200k, text)
     cl100k = tokens.get_encoding("cl100k_base")
     for sample in (text, "The quick brown fox", "  x\n\n 12345"):
-        assert tokens.count_ordinary(cl100k, sample) == tiktoken_count(cl100k, sample)
+        assert token_pieces.count_ordinary(cl100k, sample) == tiktoken_count(cl100k, sample)
 
 
 def test_an_encoding_built_again_is_not_read_through_the_one_before(o200k, monkeypatch):
@@ -123,7 +123,7 @@ def test_an_encoding_built_again_is_not_read_through_the_one_before(o200k, monke
     other = tiktoken.Encoding(
         "o200k_base", pat_str=o200k._pat_str, mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={}
     )
-    assert tokens.count_ordinary(other, "The quick brown fox") == len("The quick brown fox")
+    assert token_pieces.count_ordinary(other, "The quick brown fox") == len("The quick brown fox")
 
 
 def test_stream_estimates_use_it_and_keep_their_counts(o200k):
@@ -145,12 +145,12 @@ def test_stream_estimates_use_it_and_keep_their_counts(o200k):
 
 def test_a_piece_that_would_split_alone_sends_the_whole_text_to_tiktoken(o200k, monkeypatch):
     """The pattern's pieces split alone as themselves (the tests above); were one not to, tiktoken counts the text."""
-    encoding, findall, match, single, several = tokens._o200k_pieces
+    encoding, findall, match, single, several = token_pieces._o200k_pieces
     short = type("Short", (), {"end": lambda self: 1})()
-    monkeypatch.setattr(tokens, "_o200k_pieces", (encoding, findall, lambda piece: short, single, {}))
+    monkeypatch.setattr(token_pieces, "_o200k_pieces", (encoding, findall, lambda piece: short, single, {}))
     asked = []
     encode = o200k.encode_ordinary
     monkeypatch.setattr(o200k, "encode_ordinary", lambda text: asked.append(text) or encode(text))
     text = "The antidisestablishmentarianism fox"
-    assert tokens.count_ordinary(o200k, text) == len(encode(text))
+    assert token_pieces.count_ordinary(o200k, text) == len(encode(text))
     assert asked == [text]
