@@ -23,7 +23,13 @@ from otel_aicost.instrumentation.content import StreamOutput
 from otel_aicost.instrumentation.ending import OPEN, forget
 from otel_aicost.instrumentation.facts import NO_FACTS, NOT_PLAIN, Chunk, Facts, merge
 from otel_aicost.instrumentation.safety import report_internal_error
-from otel_aicost.instrumentation.surfaces.shared import facts_of, read_usage_event
+from otel_aicost.instrumentation.surfaces.shared import (
+    facts_of,
+    read_usage_event,
+    read_usage_event_usage,
+    usage_event_values,
+)
+from otel_aicost.instrumentation.usage import Usage
 from otel_aicost.instrumentation.usage_events import UsageEvents
 from otel_aicost.instrumentation.usual_stream_end import end_usual_stream, output_texts
 
@@ -68,8 +74,8 @@ class StreamState(UsageEvents):
     decoded once and, when we asked for the usage, filtered (``UsageEvents``: no object of its own)."""
 
     __slots__ = (
-        "call", "read", "read_plain", "text_field", "injected", "unset_usage", "facts", "first", "parts", "reasons",
-        "arrivals", "output", "in_next", "handled_before", "__weakref__",
+        "call", "read", "read_plain", "text_field", "injected", "unset_usage", "facts", "first", "usage", "parts",
+        "reasons", "arrivals", "output", "in_next", "handled_before", "__weakref__",
     )  # fmt: skip
 
     def __init__(self, call: Call) -> None:
@@ -86,6 +92,8 @@ class StreamState(UsageEvents):
         # still NO_FACTS):
         # a Facts of them made only when another chunk's facts fold in (add) or the general end needs one (result)
         self.first: tuple[str | None, str | None, str | None, str | None] | None = None
+        # the usage-only event's usage while ``first`` stands for the facts (take_usage_event: no Facts made for it)
+        self.usage: Usage | None = None
         self.parts: list[Any] = []  # texts as the chunks gave them, of whatever type: only non-empty strings count
         self.reasons: list[str] | None = None  # finish reason per choice index (a list once a chunk gives one)
         self.arrivals: list[float] = []  # perf_counter() of each output chunk
@@ -122,9 +130,18 @@ class StreamState(UsageEvents):
 
     def take_usage_event(self, document: dict[str, Any]) -> bool:
         """Note the usage-only chunk we asked for, taken as its decoded dict before the SDK builds it
-        (``usage_events.py``); True: taken (the caller never sees it)."""
+        (``usage_events.py``); True: taken (the caller never sees it). While the first chunk's values stand for the
+        facts (``first``), the event's own values win where it has them, as ``merge`` folds them, and its usage is
+        kept beside them (``usage``): no Facts made of it, of the first chunk's values, or of the two merged."""
         try:
-            self.add(read_usage_event(document))
+            first = self.first
+            if first is None:
+                self.add(read_usage_event(document))
+                return True
+            response_id, model, tier, fingerprint = usage_event_values(document)
+            usage = read_usage_event_usage(document)
+            self.first = (response_id or first[0], model or first[1], tier or first[2], fingerprint or first[3])
+            self.usage = usage or self.usage
             return True
         except Exception:
             report_internal_error("stream usage event")
@@ -134,19 +151,23 @@ class StreamState(UsageEvents):
         """Fold a chunk read in full into the facts so far."""
         if chunk.facts is not None:  # the first chunk's facts as they are (merge would copy them)
             facts, first = self.facts, self.first
-            if first is not None:  # the first chunk's values (streams.py), folded in now as their Facts
-                facts, self.first = facts_of(first), None
+            if first is not None:  # the first chunk's values (streams.py) and a usage event's, folded in now as Facts
+                facts, self.first, self.usage = facts_of(first, self.usage), None, None
             self.facts = chunk.facts if facts is NO_FACTS else merge(facts, chunk.facts)
         if chunk.texts:
             self.parts.extend(chunk.texts)
         for index, reason in chunk.finish:
-            index = index if 0 <= index < _MAX_CHOICES else 0
-            reasons = self.reasons
-            if reasons is None:
-                reasons = self.reasons = []
-            while len(reasons) <= index:
-                reasons.append("")
-            reasons[index] = reason
+            self.note_finish(index, reason)
+
+    def note_finish(self, index: int, reason: str) -> None:
+        """Note choice ``index``'s finish reason (a chunk read in full, or the stream generators' last chunk)."""
+        index = index if type(index) is int and 0 <= index < _MAX_CHOICES else 0
+        reasons = self.reasons
+        if reasons is None:
+            reasons = self.reasons = []
+        while len(reasons) <= index:
+            reasons.append("")
+        reasons[index] = reason
 
     def finish_reasons(self) -> tuple[str, ...]:
         """The finish reason of each choice; one that never finished reads ``error``."""
@@ -155,7 +176,7 @@ class StreamState(UsageEvents):
 
     def result(self) -> Facts:
         """The stream's facts; a choice that never finished reads ``error``."""
-        facts = self.facts if self.first is None else facts_of(self.first)
+        facts = self.facts if self.first is None else facts_of(self.first, self.usage)
         reasons = self.finish_reasons()
         # The texts serve a local count only (outcome.usage_of): not gone through when the stream reported usage.
         parts = () if facts.usage is not None else output_texts(self.parts)

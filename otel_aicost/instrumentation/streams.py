@@ -78,9 +78,16 @@ class StreamProxy(_Proxy):
                 try:
                     if chunk.usage is None:
                         [choice] = chunk.choices  # exactly one choice (any other value fails here or below)
-                        if choice.finish_reason is None:
+                        reason = choice.finish_reason
+                        if reason is None:
                             text = choice.delta.content if delta else choice.text
                             if unset_usage:  # forget_field inline (pydantic 2's fields-set, see sdk.py)
+                                chunk.__pydantic_fields_set__.discard("usage")
+                        elif known and type(reason) is str:  # the choice's last chunk, as read_choices_chunk reads
+                            # it once the response id is known: its text and reason (no Chunk made, no facts of its own)
+                            text = choice.delta.content if delta else choice.text
+                            state.note_finish(choice.index, reason)
+                            if unset_usage:
                                 chunk.__pydantic_fields_set__.discard("usage")
                     if first and text is not not_plain:  # the first chunk noted: its response's common values
                         # kept as read_choices_chunk reads them (StreamState.first; no Facts made for them)
@@ -174,9 +181,16 @@ class AsyncStreamProxy(_Proxy):
                 try:
                     if chunk.usage is None:
                         [choice] = chunk.choices  # exactly one choice (any other value fails here or below)
-                        if choice.finish_reason is None:
+                        reason = choice.finish_reason
+                        if reason is None:
                             text = choice.delta.content if delta else choice.text
                             if unset_usage:  # forget_field inline (pydantic 2's fields-set, see sdk.py)
+                                chunk.__pydantic_fields_set__.discard("usage")
+                        elif known and type(reason) is str:  # the choice's last chunk, as read_choices_chunk reads
+                            # it once the response id is known: its text and reason (no Chunk made, no facts of its own)
+                            text = choice.delta.content if delta else choice.text
+                            state.note_finish(choice.index, reason)
+                            if unset_usage:
                                 chunk.__pydantic_fields_set__.discard("usage")
                     if first and text is not not_plain:  # the first chunk noted: its response's common values
                         # kept as read_choices_chunk reads them (StreamState.first; no Facts made for them)

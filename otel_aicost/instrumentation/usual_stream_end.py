@@ -16,7 +16,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from otel_aicost.cost.tokens import count_messages, count_ordinary, encoding_for_model
+from otel_aicost.cost.token_pieces import count_ordinary
+from otel_aicost.cost.tokens import count_messages, encoding_for_model
 from otel_aicost.instrumentation.facts import NO_FACTS
 from otel_aicost.instrumentation.outcome import estimate_output
 from otel_aicost.instrumentation.safety import report_internal_error
@@ -48,13 +49,13 @@ def end_usual_stream(state: Any) -> bool:
         ):
             return False
         duration = time.perf_counter() - call.start
-        usage = facts.usage
-        first = state.first  # the first chunk's values, when no chunk's facts were folded after it (facts: NO_FACTS)
+        first = state.first  # the first chunk's values, when no chunk's facts were folded after it (facts: NO_FACTS),
+        # and a usage event's kept beside them (StreamState.take_usage_event)
         if first is None:
             response_id, response_model = facts.response_id, facts.response_model
-            tier, fingerprint = facts.service_tier, facts.system_fingerprint
+            tier, fingerprint, usage = facts.service_tier, facts.system_fingerprint, facts.usage
         else:
-            response_id, response_model, tier, fingerprint = first
+            (response_id, response_model, tier, fingerprint), usage = first, state.usage
         plan = plan_of(call, response_model, tier, REPORTED if usage is not None else ESTIMATED)
         if plan.input_rate is None:
             return False

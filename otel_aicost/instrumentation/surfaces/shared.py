@@ -158,19 +158,25 @@ def read_choices_chunk(chunk: Any, injected_usage: bool, need_common: bool, text
 def read_usage_event(document: dict[str, Any]) -> Chunk:
     """The usage-only chunk of a chat or legacy-completion stream, as its decoded dict (``usage_events.py`` takes it
     before the SDK builds it): what ``read_choices_chunk`` reads of the same chunk built by the SDK, hidden."""
+    return Chunk(facts=facts_of(usage_event_values(document), read_usage_event_usage(document)), hide=True)
+
+
+def usage_event_values(document: dict[str, Any]) -> tuple[str | None, str | None, str | None, str | None]:
+    """``common_values`` of the usage-only chunk's decoded dict."""
     get = document.get
     response_id, model, tier, fingerprint = get("id"), get("model"), get("service_tier"), get("system_fingerprint")
-    usage = get("usage")
-    return Chunk(
-        facts=Facts(  # common_facts, of a dict
-            response_id=response_id if type(response_id) is str and response_id else None,
-            response_model=model if type(model) is str and model else None,
-            service_tier=tier if type(tier) is str and tier else None,
-            system_fingerprint=fingerprint if type(fingerprint) is str and fingerprint else None,
-            usage=usual_usage(usage, *CHAT_USAGE) or read_usage(usage, *CHAT_USAGE),
-        ),
-        hide=True,
+    return (
+        response_id if type(response_id) is str and response_id else None,
+        model if type(model) is str and model else None,
+        tier if type(tier) is str and tier else None,
+        fingerprint if type(fingerprint) is str and fingerprint else None,
     )
+
+
+def read_usage_event_usage(document: dict[str, Any]) -> Usage | None:
+    """The usage of the usage-only chunk's decoded dict, as ``read_choices_chunk`` reads the chunk's."""
+    usage = document.get("usage")
+    return usual_usage(usage, *CHAT_USAGE) or read_usage(usage, *CHAT_USAGE)
 
 
 def _wrapped_event(chunk: Any, injected_usage: bool) -> Any:

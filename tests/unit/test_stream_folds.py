@@ -1,0 +1,127 @@
+"""What a stream's chunks say, folded as ``facts.merge`` folds it: where a later chunk knows a value (id, model,
+service tier, fingerprint: the usage-only chunk's too), it wins over the first chunk's; where it does not, the first
+chunk's stays; each choice's finish reason is kept at that choice's index. The stream generators note the first
+chunk's values and a choice's last chunk inline and the usage-only chunk is read from its dict
+(``StreamState.take_usage_event``), without the Facts the general reader makes, so these pin the rule with typed-in
+expectations: the values the test server sent, and list prices (OpenAI pricing page, read 2026-12-06: gpt-4o-mini
+$0.15 / $0.60, gpt-4o-2024-08-06 $2.50 / $10.00 per million input / output tokens)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from decimal import Decimal
+
+import pytest
+
+from otel_aicost import semconv
+from tests.support import mock_openai, payloads
+
+MESSAGES = [{"role": "user", "content": "Hi"}]
+
+
+def _server(change_usage_chunk: dict, chunks: list[dict] | None = None):
+    def respond(request: object) -> object:
+        asked = bool((json.loads(request.content).get("stream_options") or {}).get("include_usage"))
+        sent = [dict(chunk) for chunk in (chunks or payloads.chat_chunks(include_usage=True))]
+        if not asked:  # the caller gets no usage chunk bare: only when we (or it) asked
+            sent = [chunk for chunk in sent if chunk.get("choices")]
+        elif change_usage_chunk:
+            for key, value in change_usage_chunk.items():
+                if value is None:
+                    sent[-1].pop(key, None)
+                else:
+                    sent[-1][key] = value
+        return mock_openai.sse_response(mock_openai.sse(sent))
+
+    return respond
+
+
+def _read(how: str, respond) -> None:
+    if how.startswith("async"):
+        client = mock_openai.async_client(respond)
+
+        async def read() -> None:
+            stream = await client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True)
+            async for _chunk in stream:
+                pass
+
+        asyncio.run(read())
+        return
+    stream = mock_openai.client(respond).chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True)
+    if how == "for":
+        for _chunk in stream:
+            pass
+    else:  # next() calls: every chunk read in full by StreamState.take
+        while True:
+            try:
+                next(stream)
+            except StopIteration:
+                break
+
+
+def _cost(input_per_million: str, output_per_million: str, inputs: int = 12, output: int = 3) -> Decimal:
+    return (inputs * Decimal(input_per_million) + output * Decimal(output_per_million)) / 1_000_000
+
+
+@pytest.mark.parametrize("how", ["for", "next", "async for"])
+def test_the_usage_chunks_own_values_win(instrumented, telemetry, how: str) -> None:
+    _read(how, _server({"id": "chatcmpl-usage", "model": "gpt-4o-2024-08-06", "system_fingerprint": "fp_usage",
+                        "service_tier": "scale"}))  # fmt: skip
+    [span] = telemetry.exporter.get_finished_spans()
+    attributes = span.attributes
+    assert attributes[semconv.RESPONSE_ID] == "chatcmpl-usage"
+    assert attributes[semconv.RESPONSE_MODEL] == "gpt-4o-2024-08-06"
+    assert attributes[semconv.OPENAI_RESPONSE_SYSTEM_FINGERPRINT] == "fp_usage"
+    assert attributes[semconv.OPENAI_RESPONSE_SERVICE_TIER] == "scale"
+    assert attributes[semconv.RESPONSE_FINISH_REASONS] == ("stop",)
+    assert attributes["aicost.usage.source"] == "reported"
+    assert Decimal(str(attributes[semconv.USAGE_COST])) == _cost("2.50", "10.00")  # priced as the usage chunk's model
+
+
+@pytest.mark.parametrize("how", ["for", "next", "async for"])
+def test_the_first_chunks_values_stay_where_the_usage_chunk_has_none(instrumented, telemetry, how: str) -> None:
+    _read(how, _server({"id": "", "model": "", "system_fingerprint": None, "service_tier": None}))
+    [span] = telemetry.exporter.get_finished_spans()
+    attributes = span.attributes
+    assert attributes[semconv.RESPONSE_ID] == "chatcmpl-s1"
+    assert attributes[semconv.RESPONSE_MODEL] == "gpt-4o-mini-2024-07-18"
+    assert attributes[semconv.OPENAI_RESPONSE_SYSTEM_FINGERPRINT] == "fp_abc"
+    assert attributes[semconv.OPENAI_RESPONSE_SERVICE_TIER] == "default"
+    assert Decimal(str(attributes[semconv.USAGE_COST])) == _cost("0.15", "0.60")
+
+
+def _two_choices() -> list[dict]:
+    """n=2 as the API streams it: each chunk one choice, the two interleaved, choice 1 finishing first."""
+    first, *_rest, usage = payloads.chat_chunks(include_usage=True)
+
+    def chunk(index: int, content: str | None, reason: str | None = None) -> dict:
+        delta = {} if content is None else {"content": content}
+        return {**first, "choices": [{"index": index, "delta": delta, "logprobs": None, "finish_reason": reason}]}
+
+    return [first, chunk(1, ""), chunk(0, "Hel"), chunk(1, "Bon"), chunk(0, "lo"), chunk(1, None, "length"),
+            chunk(0, None, "stop"), usage]  # fmt: skip
+
+
+@pytest.mark.parametrize("how", ["for", "next", "async for"])
+def test_each_choices_finish_reason_is_kept_at_its_index(instrumented, telemetry, how: str) -> None:
+    _read(how, _server({}, _two_choices()))
+    [span] = telemetry.exporter.get_finished_spans()
+    assert span.attributes[semconv.RESPONSE_FINISH_REASONS] == ("stop", "length")
+
+
+def _no_ids_usage_before_the_last() -> list[dict]:
+    """A server that sends no response id (an OpenAI-compatible one) and its usage chunk right after the first chunk:
+    the first chunk's values noted, the usage chunk's kept beside them, then the last chunk read in full (no id
+    known), all of it folded together."""
+    first, text, *_rest, finish, usage = payloads.chat_chunks(include_usage=True)
+    return [{**chunk, "id": ""} for chunk in (first, usage, text, finish)]
+
+
+@pytest.mark.parametrize("how", ["for", "async for"])
+def test_a_usage_chunk_before_the_last_chunk_is_kept(instrumented, telemetry, how: str) -> None:
+    _read(how, _server({}, _no_ids_usage_before_the_last()))
+    [span] = telemetry.exporter.get_finished_spans()
+    assert span.attributes["aicost.usage.source"] == "reported"
+    assert span.attributes[semconv.RESPONSE_FINISH_REASONS] == ("stop",)
+    assert Decimal(str(span.attributes[semconv.USAGE_COST])) == _cost("0.15", "0.60")
