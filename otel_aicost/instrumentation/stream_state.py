@@ -149,11 +149,23 @@ class StreamState(UsageEvents):
 
     def add(self, chunk: Chunk) -> None:
         """Fold a chunk read in full into the facts so far."""
-        if chunk.facts is not None:  # the first chunk's facts as they are (merge would copy them)
-            facts, first = self.facts, self.first
-            if first is not None:  # the first chunk's values (streams.py) and a usage event's, folded in now as Facts
-                facts, self.first, self.usage = facts_of(first, self.usage), None, None
-            self.facts = chunk.facts if facts is NO_FACTS else merge(facts, chunk.facts)
+        new = chunk.facts
+        if new is not None:
+            first = self.first
+            if first is not None and not (
+                new.finish_reasons or new.output_parts or new.output_messages is not None or new.units
+                or new.tool_calls or new.extra or new.batch_calls or new.dimension_count is not None
+            ):  # fmt: skip
+                # the four values and a usage only (the usage chunk the caller asked for): kept beside the first
+                # chunk's values as merge folds them, as take_usage_event keeps the usage-only event's
+                self.first = (new.response_id or first[0], new.response_model or first[1],
+                              new.service_tier or first[2], new.system_fingerprint or first[3])  # fmt: skip
+                self.usage = new.usage or self.usage
+            else:  # the first chunk's facts as they are (merge would copy them)
+                facts = self.facts
+                if first is not None:  # the first chunk's values (streams.py) and a usage's, folded in now as Facts
+                    facts, self.first, self.usage = facts_of(first, self.usage), None, None
+                self.facts = new if facts is NO_FACTS else merge(facts, new)
         if chunk.texts:
             self.parts.extend(chunk.texts)
         for index, reason in chunk.finish:

@@ -38,6 +38,13 @@ def _server(change_usage_chunk: dict, chunks: list[dict] | None = None):
 
 
 def _read(how: str, respond) -> None:
+    if how == "for, the caller asks for the usage":  # the usage chunk reaches the caller: read by StreamState.take
+        stream = mock_openai.client(respond).chat.completions.create(
+            model="gpt-4o-mini", messages=MESSAGES, stream=True, stream_options={"include_usage": True}
+        )
+        for _chunk in stream:
+            pass
+        return
     if how.startswith("async"):
         client = mock_openai.async_client(respond)
 
@@ -64,31 +71,37 @@ def _cost(input_per_million: str, output_per_million: str, inputs: int = 12, out
     return (inputs * Decimal(input_per_million) + output * Decimal(output_per_million)) / 1_000_000
 
 
-@pytest.mark.parametrize("how", ["for", "next", "async for"])
-def test_the_usage_chunks_own_values_win(instrumented, telemetry, how: str) -> None:
-    _read(how, _server({"id": "chatcmpl-usage", "model": "gpt-4o-2024-08-06", "system_fingerprint": "fp_usage",
-                        "service_tier": "scale"}))  # fmt: skip
+HOW = ["for", "next", "async for", "for, the caller asks for the usage"]
+
+
+# the usage chunk's changes (None: the key left out), then the span's id, model, fingerprint and tier, and the prices
+FOLDS = {
+    "the usage chunk's own values win": (
+        {"id": "chatcmpl-usage", "model": "gpt-4o-2024-08-06", "system_fingerprint": "fp_usage",
+         "service_tier": "scale"},
+        ("chatcmpl-usage", "gpt-4o-2024-08-06", "fp_usage", "scale"), ("2.50", "10.00"),
+    ),
+    "the first chunk's values stay where the usage chunk has none": (
+        {"id": "", "model": "", "system_fingerprint": None, "service_tier": None},
+        ("chatcmpl-s1", "gpt-4o-mini-2024-07-18", "fp_abc", "default"), ("0.15", "0.60"),
+    ),
+}
+
+
+@pytest.mark.parametrize("how", HOW)
+@pytest.mark.parametrize("fold", sorted(FOLDS))
+def test_a_later_chunks_known_values_win(instrumented, telemetry, how: str, fold: str) -> None:
+    change, (response_id, model, fingerprint, tier), prices = FOLDS[fold]
+    _read(how, _server(change))
     [span] = telemetry.exporter.get_finished_spans()
     attributes = span.attributes
-    assert attributes[semconv.RESPONSE_ID] == "chatcmpl-usage"
-    assert attributes[semconv.RESPONSE_MODEL] == "gpt-4o-2024-08-06"
-    assert attributes[semconv.OPENAI_RESPONSE_SYSTEM_FINGERPRINT] == "fp_usage"
-    assert attributes[semconv.OPENAI_RESPONSE_SERVICE_TIER] == "scale"
+    assert attributes[semconv.RESPONSE_ID] == response_id
+    assert attributes[semconv.RESPONSE_MODEL] == model
+    assert attributes[semconv.OPENAI_RESPONSE_SYSTEM_FINGERPRINT] == fingerprint
+    assert attributes[semconv.OPENAI_RESPONSE_SERVICE_TIER] == tier
     assert attributes[semconv.RESPONSE_FINISH_REASONS] == ("stop",)
     assert attributes["aicost.usage.source"] == "reported"
-    assert Decimal(str(attributes[semconv.USAGE_COST])) == _cost("2.50", "10.00")  # priced as the usage chunk's model
-
-
-@pytest.mark.parametrize("how", ["for", "next", "async for"])
-def test_the_first_chunks_values_stay_where_the_usage_chunk_has_none(instrumented, telemetry, how: str) -> None:
-    _read(how, _server({"id": "", "model": "", "system_fingerprint": None, "service_tier": None}))
-    [span] = telemetry.exporter.get_finished_spans()
-    attributes = span.attributes
-    assert attributes[semconv.RESPONSE_ID] == "chatcmpl-s1"
-    assert attributes[semconv.RESPONSE_MODEL] == "gpt-4o-mini-2024-07-18"
-    assert attributes[semconv.OPENAI_RESPONSE_SYSTEM_FINGERPRINT] == "fp_abc"
-    assert attributes[semconv.OPENAI_RESPONSE_SERVICE_TIER] == "default"
-    assert Decimal(str(attributes[semconv.USAGE_COST])) == _cost("0.15", "0.60")
+    assert Decimal(str(attributes[semconv.USAGE_COST])) == _cost(*prices)  # priced as the model that won
 
 
 def _two_choices() -> list[dict]:
@@ -103,7 +116,7 @@ def _two_choices() -> list[dict]:
             chunk(0, None, "stop"), usage]  # fmt: skip
 
 
-@pytest.mark.parametrize("how", ["for", "next", "async for"])
+@pytest.mark.parametrize("how", HOW)
 def test_each_choices_finish_reason_is_kept_at_its_index(instrumented, telemetry, how: str) -> None:
     _read(how, _server({}, _two_choices()))
     [span] = telemetry.exporter.get_finished_spans()
@@ -118,7 +131,7 @@ def _no_ids_usage_before_the_last() -> list[dict]:
     return [{**chunk, "id": ""} for chunk in (first, usage, text, finish)]
 
 
-@pytest.mark.parametrize("how", ["for", "async for"])
+@pytest.mark.parametrize("how", ["for", "async for", "for, the caller asks for the usage"])
 def test_a_usage_chunk_before_the_last_chunk_is_kept(instrumented, telemetry, how: str) -> None:
     _read(how, _server({}, _no_ids_usage_before_the_last()))
     [span] = telemetry.exporter.get_finished_spans()
