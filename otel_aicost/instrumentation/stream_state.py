@@ -138,10 +138,7 @@ class StreamState(UsageEvents):
             if first is None:
                 self.add(read_usage_event(document))
                 return True
-            response_id, model, tier, fingerprint = usage_event_values(document)
-            usage = read_usage_event_usage(document)
-            self.first = (response_id or first[0], model or first[1], tier or first[2], fingerprint or first[3])
-            self.usage = usage or self.usage
+            self.fold_beside_first(first, usage_event_values(document), read_usage_event_usage(document))
             return True
         except Exception:
             report_internal_error("stream usage event")
@@ -156,11 +153,9 @@ class StreamState(UsageEvents):
                 new.finish_reasons or new.output_parts or new.output_messages is not None or new.units
                 or new.tool_calls or new.extra or new.batch_calls or new.dimension_count is not None
             ):  # fmt: skip
-                # the four values and a usage only (the usage chunk the caller asked for): kept beside the first
-                # chunk's values as merge folds them, as take_usage_event keeps the usage-only event's
-                self.first = (new.response_id or first[0], new.response_model or first[1],
-                              new.service_tier or first[2], new.system_fingerprint or first[3])  # fmt: skip
-                self.usage = new.usage or self.usage
+                # the four values and a usage only (the usage chunk the caller asked for): as the usage-only event's
+                values = (new.response_id, new.response_model, new.service_tier, new.system_fingerprint)
+                self.fold_beside_first(first, values, new.usage)
             else:  # the first chunk's facts as they are (merge would copy them)
                 facts = self.facts
                 if first is not None:  # the first chunk's values (streams.py) and a usage's, folded in now as Facts
@@ -170,6 +165,14 @@ class StreamState(UsageEvents):
             self.parts.extend(chunk.texts)
         for index, reason in chunk.finish:
             self.note_finish(index, reason)
+
+    def fold_beside_first(self, first: tuple[str | None, ...], values: tuple[str | None, ...], usage: Usage | None
+                          ) -> None:  # fmt: skip
+        """A later chunk's four values (``common_values``' order) and usage, kept beside the first chunk's values as
+        ``merge`` folds facts: each value it knows wins, the others stay."""
+        response_id, model, tier, fingerprint = values
+        self.first = (response_id or first[0], model or first[1], tier or first[2], fingerprint or first[3])
+        self.usage = usage or self.usage
 
     def note_finish(self, index: int, reason: str) -> None:
         """Note choice ``index``'s finish reason (a chunk read in full, or the stream generators' last chunk)."""
