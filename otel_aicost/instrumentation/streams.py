@@ -79,15 +79,13 @@ class StreamProxy(_Proxy):
                     if chunk.usage is None:
                         [choice] = chunk.choices  # exactly one choice (any other value fails here or below)
                         reason = choice.finish_reason
-                        if reason is None:
+                        # a plain chunk, or the choice's last one (its text and reason as read_choices_chunk reads
+                        # them: no Chunk made; the first chunk's values kept below, as for a plain first chunk)
+                        if reason is None or type(reason) is str:
                             text = choice.delta.content if delta else choice.text
+                            if reason is not None:
+                                state.note_finish(choice.index, reason)
                             if unset_usage:  # forget_field inline (pydantic 2's fields-set, see sdk.py)
-                                chunk.__pydantic_fields_set__.discard("usage")
-                        elif known and type(reason) is str:  # the choice's last chunk, as read_choices_chunk reads
-                            # it once the response id is known: its text and reason (no Chunk made, no facts of its own)
-                            text = choice.delta.content if delta else choice.text
-                            state.note_finish(choice.index, reason)
-                            if unset_usage:
                                 chunk.__pydantic_fields_set__.discard("usage")
                     if first and text is not not_plain:  # the first chunk noted: its response's common values
                         # kept as read_choices_chunk reads them (StreamState.first; no Facts made for them)
@@ -182,15 +180,13 @@ class AsyncStreamProxy(_Proxy):
                     if chunk.usage is None:
                         [choice] = chunk.choices  # exactly one choice (any other value fails here or below)
                         reason = choice.finish_reason
-                        if reason is None:
+                        # a plain chunk, or the choice's last one (its text and reason as read_choices_chunk reads
+                        # them: no Chunk made; the first chunk's values kept below, as for a plain first chunk)
+                        if reason is None or type(reason) is str:
                             text = choice.delta.content if delta else choice.text
+                            if reason is not None:
+                                state.note_finish(choice.index, reason)
                             if unset_usage:  # forget_field inline (pydantic 2's fields-set, see sdk.py)
-                                chunk.__pydantic_fields_set__.discard("usage")
-                        elif known and type(reason) is str:  # the choice's last chunk, as read_choices_chunk reads
-                            # it once the response id is known: its text and reason (no Chunk made, no facts of its own)
-                            text = choice.delta.content if delta else choice.text
-                            state.note_finish(choice.index, reason)
-                            if unset_usage:
                                 chunk.__pydantic_fields_set__.discard("usage")
                     if first and text is not not_plain:  # the first chunk noted: its response's common values
                         # kept as read_choices_chunk reads them (StreamState.first; no Facts made for them)

@@ -138,3 +138,21 @@ def test_a_usage_chunk_before_the_last_chunk_is_kept(instrumented, telemetry, ho
     assert span.attributes["aicost.usage.source"] == "reported"
     assert span.attributes[semconv.RESPONSE_FINISH_REASONS] == ("stop",)
     assert Decimal(str(span.attributes[semconv.USAGE_COST])) == _cost("0.15", "0.60")
+
+
+def _one_chunk() -> list[dict]:
+    """The whole reply in its first chunk, finish reason and all (a short reply from an OpenAI-compatible server)."""
+    first, *_rest, usage = payloads.chat_chunks(include_usage=True)
+    choice = {"index": 0, "delta": {"role": "assistant", "content": "Hi"}, "logprobs": None, "finish_reason": "length"}
+    return [{**first, "choices": [choice]}, usage]
+
+
+@pytest.mark.parametrize("how", HOW)
+def test_a_reply_in_its_first_chunk_keeps_its_values_and_reason(instrumented, telemetry, how: str) -> None:
+    _read(how, _server({}, _one_chunk()))
+    [span] = telemetry.exporter.get_finished_spans()
+    attributes = span.attributes
+    assert attributes[semconv.RESPONSE_ID] == "chatcmpl-s1"
+    assert attributes[semconv.RESPONSE_MODEL] == "gpt-4o-mini-2024-07-18"
+    assert attributes[semconv.RESPONSE_FINISH_REASONS] == ("length",)
+    assert attributes["aicost.usage.source"] == "reported"
