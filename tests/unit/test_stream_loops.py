@@ -167,11 +167,11 @@ def test_a_for_loop_and_next_calls_get_the_bare_chunks_and_export_the_same(
 
     before = _totals(telemetry)
     chunk_by_chunk = _next_calls(api.chat.completions.create(**kwargs))
-    proxy_exported = _exported(telemetry, before)
+    next_exported = _exported(telemetry, before)
 
     assert looped == bare, "the caller got something else than bare"
     assert chunk_by_chunk == bare
-    assert loop_exported == proxy_exported
+    assert loop_exported == next_exported
     assert len(telemetry.spans()) == 2, "each stream ends its span once"
 
 
