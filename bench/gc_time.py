@@ -5,8 +5,9 @@ instrumented batches after a warm-up; the medians are printed. Timing, so run it
     bench/.venvs/aicost/bin/python bench/gc_time.py aicost --cases stream_broken chat
     bench/.venvs/openai-v2/bin/python bench/gc_time.py openai-v2 --cases stream_broken chat
 
-Round 24 (``bench/README.md``): a broken stream's collections cost ours +9.2 µs a call over raw, openai-v2's +4.1;
-a chat call +2.6 against +3.4 (the same number of gen-0 collections a call within ±0.01, round 23).
+Round 24 (``bench/README.md``, 600 calls a batch, 5 rounds): a broken stream's collections cost ours +7.9 µs a call
+over raw, openai-v2's +4.5; a chat call +2.4 against +3.3 (the same number of gen-0 collections a call within ±0.01,
+round 23).
 """
 
 from __future__ import annotations
