@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import fields
 from decimal import Decimal
 
 import pytest
 
 from otel_aicost import semconv
+from otel_aicost.instrumentation.facts import NO_FACTS, Chunk, Facts
+from otel_aicost.instrumentation.stream_state import StreamState
 from tests.support import mock_openai, payloads
 
 MESSAGES = [{"role": "user", "content": "Hi"}]
@@ -156,3 +159,21 @@ def test_a_reply_in_its_first_chunk_keeps_its_values_and_reason(instrumented, te
     assert attributes[semconv.RESPONSE_MODEL] == "gpt-4o-mini-2024-07-18"
     assert attributes[semconv.RESPONSE_FINISH_REASONS] == ("length",)
     assert attributes["aicost.usage.source"] == "reported"
+
+
+_FOLDED = {"response_id", "response_model", "service_tier", "system_fingerprint", "usage"}  # what the fold keeps
+
+
+@pytest.mark.parametrize("name", sorted({field.name for field in fields(Facts)} - _FOLDED))
+def test_a_later_chunk_with_more_than_the_four_values_and_a_usage_is_merged_not_folded(name: str) -> None:
+    """``StreamState.add`` keeps a later chunk beside the first chunk's values only when its facts hold nothing but
+    those four values and a usage; a chunk with anything else (each other field of ``Facts``, a field added later
+    included) is merged, so that value reaches the call's facts."""
+    value = ("a value",) if getattr(NO_FACTS, name) == () else object()
+    state = StreamState.__new__(StreamState)  # the fold's own slots; no call
+    state.first, state.usage, state.facts = ("chatcmpl-s1", "gpt-4o-mini", None, None), None, NO_FACTS
+    state.parts, state.reasons = [], None
+    state.add(Chunk(facts=Facts(response_id="chatcmpl-s1", **{name: value})))
+    assert state.first is None, "folded beside the first chunk's values: the value is lost"
+    assert getattr(state.facts, name) is value or getattr(state.facts, name) == value
+    assert state.facts.response_id == "chatcmpl-s1" and state.facts.response_model == "gpt-4o-mini"
