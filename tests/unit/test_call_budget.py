@@ -29,6 +29,7 @@ from packaging.version import Version  # pytest's own dependency
 from otel_aicost.instrumentation import histogram_records
 from otel_aicost.instrumentation.instrumentor import OpenAICostInstrumentor
 from tests.support import mock_openai, payloads
+from tests.support.mock_openai import raw
 
 # Extra Python function calls per call over the bare client (measured: chat 616, stream 1,939, embeddings 499 with
 # openai 3.57 and SDK 1.45; 610, 2,904, 483 with openai 1.40 and SDK 1.39; stream 1,628 and 2,708 once the span
@@ -206,13 +207,6 @@ def assert_within(case: str, extra: float, budget: int) -> None:
     assert extra <= budget, (
         f"{case}: {extra:.0f} extra Python calls per call, budget {budget}: something added work to the hot path"
     )
-
-
-def raw(function: Callable) -> Callable:
-    """The SDK's own method, past the wrapt wrapper on the class: the bare call in the same process."""
-    while hasattr(function, "_self_wrapper"):
-        function = function.__wrapped__
-    return function
 
 
 def counted(call: Callable[[], object]) -> int:

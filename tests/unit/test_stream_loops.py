@@ -18,7 +18,7 @@ import pytest
 
 from otel_aicost.demo.payloads import completions as completion_bodies
 from tests.support import payloads
-from tests.support.mock_openai import client, httpx
+from tests.support.mock_openai import client, httpx, raw
 
 MESSAGES = [{"role": "user", "content": "Say hello"}]
 SSE = {"content-type": "text/event-stream"}
@@ -116,9 +116,7 @@ def _next_calls(stream: Any) -> list[Any]:
 
 
 def _bare(create: Any, resource: Any, **kwargs: Any) -> list[Any]:
-    while hasattr(create, "_self_wrapper"):
-        create = create.__wrapped__
-    return _for_loop(create(resource, **kwargs))
+    return _for_loop(raw(create)(resource, **kwargs))
 
 
 def _exported(telemetry: Any, before: dict[str, tuple[int, float]]) -> dict[str, Any]:

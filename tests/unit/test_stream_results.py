@@ -14,7 +14,7 @@ from openai.resources.chat import Completions
 
 from otel_aicost.instrumentation.streams import StreamProxy
 from tests.support import mock_openai, payloads
-from tests.unit.test_call_budget import raw
+from tests.support.mock_openai import raw
 
 MESSAGES = [{"role": "user", "content": "Hi"}]
 chat_module = importlib.import_module(Completions.__module__)  # where create() names the stream class it asks for
