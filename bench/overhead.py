@@ -160,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--same-layout", action="store_true",
                         help="no layout seed: every worker's heap laid out alike (rounds 1-21); by default each "
                              "worker gets a seed of its own (bench/layout_filler.py)")
+    parser.add_argument("--count-calls", type=int, default=10, metavar="N",
+                        help="in the first round, each worker also counts the extra Python function calls per call "
+                             "(cProfile, deterministic) over N calls of each case (0: not counted)")
     parser.add_argument("--nice", type=int, default=0, help="run workers under `nice -n N` (negative needs root)")
     parser.add_argument("--out-dir", default=str(HERE / "results"))
     parser.add_argument("--render", nargs="+", metavar="JSON",
@@ -186,7 +189,8 @@ def main(argv: list[str] | None = None) -> int:
             got = run_worker(
                 pythons[mode],
                 ["--mode", mode, "--case", *args.cases, "--warmup", str(args.warmup), "--calls", str(args.calls),
-                 "--stream-calls", str(args.stream_calls), "--batches", str(args.batches)],
+                 "--stream-calls", str(args.stream_calls), "--batches", str(args.batches),
+                 "--count-calls", str(args.count_calls if rnd == 0 else 0)],  # deterministic: one round counts
                 args.nice,
                 None if args.same_layout else random.randrange(1, 1 << 31),
             )

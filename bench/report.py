@@ -42,6 +42,9 @@ def summarize(timings: list[dict], memory: list[dict], mode_names: list[str], ca
                 "overhead_max_us": max(in_process),
                 "min_spans_per_call": min(r["spans_per_call"] for r in rounds.values()),
                 "max_raw_spans_per_call": max(r["raw_spans_per_call"] for r in rounds.values()),
+                # deterministic (cProfile counts, worker.count_extra_calls): the round that counted them
+                "extra_python_calls": next((r["extra_python_calls"] for r in rounds.values()
+                                            if r.get("extra_python_calls") is not None), None),
                 "span_names": sorted({n for r in rounds.values() for n in r["span_names"]}),
                 "metric_names": sorted({n for r in rounds.values() for n in r["metric_names"]}),
             }
@@ -91,6 +94,18 @@ def _targets(cells: dict, mem: dict) -> list[dict]:
             "detail": f"ours {ours:+.0f} µs; lowest peer {min(peers, key=peers.get)} {min(peers.values()):+.0f} µs"
             + (f"; not beaten: {', '.join(worst)}" if worst else ""),
         })
+        ours_calls = row.get(OURS, {}).get("extra_python_calls")
+        peers_calls = {m: c["extra_python_calls"] for m, c in row.items()
+                       if m not in NOT_PEERS and c.get("extra_python_calls") is not None}
+        if ours_calls is not None and peers_calls:
+            fewer = [m for m, n in peers_calls.items() if n <= ours_calls]
+            fewest = min(peers_calls, key=peers_calls.get)
+            targets.append({
+                "target": f"{case}: ours makes the fewest extra Python calls",
+                "ok": not fewer,
+                "detail": f"ours {ours_calls:+.0f}; fewest of the peers {fewest} {peers_calls[fewest]:+.0f}"
+                + (f"; not beaten: {', '.join(fewer)}" if fewer else ""),
+            })
     chat = cells.get("chat", {})
     if OURS in chat and OFFICIAL in chat and "overhead_us" in chat[OFFICIAL]:
         ours, official = chat[OURS]["overhead_us"], chat[OFFICIAL]["overhead_us"]
@@ -179,6 +194,21 @@ def render_markdown(run: dict, summary: dict, errors: list[dict]) -> str:
     ]
     for case, row in cells.items():
         lines.append(f"| {case} | " + " | ".join(_fmt_xproc(row.get(m), m) for m in modes) + " |")
+    if any(cell.get("extra_python_calls") is not None for row in cells.values() for cell in row.values()):
+        lines += [
+            "",
+            "**Extra Python function calls per call** over the raw call (deterministic: cProfile's total, C functions"
+            " included, of instrumented calls less as many raw ones, the span flush included, the cyclic collector off;"
+            " counted once, in the first round: `worker.count_extra_calls`, as `tests/unit/test_call_budget.py` counts"
+            " ours):",
+            "",
+            "| case | " + " | ".join(modes) + " |",
+            "| --- | " + " | ".join("---:" for _ in modes) + " |",
+        ]
+        for case, row in cells.items():
+            lines.append(f"| {case} | " + " | ".join(
+                f"{row[m]['extra_python_calls']:+.0f}" if row.get(m, {}).get("extra_python_calls") is not None
+                else "–" for m in modes) + " |")
     peers = [m for m in modes if m not in NOT_PEERS]
     if ratios:
         lines += [

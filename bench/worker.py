@@ -224,6 +224,7 @@ def time_case(args: argparse.Namespace, pipe: modes.Pipeline, caller: Caller, ca
         profiler.dump_stats(args.profile)
     names = dict(pipe.exporter.names)
     pipe.exporter.names.clear()
+    extra_calls = count_extra_calls(caller, pipe, case, args.count_calls) if args.count_calls else None
     paired = [a - b for a, b in zip(instr, raw)]
     return {
         "kind": "time",
@@ -240,12 +241,40 @@ def time_case(args: argparse.Namespace, pipe: modes.Pipeline, caller: Caller, ca
         "raw_wall_us_per_call": statistics.median(raw_wall),
         "batch_us": instr,
         "raw_batch_us": raw,
+        "extra_python_calls": extra_calls,
         "spans_per_call": (pipe.exporter.spans - spans_before - raw_spans) / calls - app_spans,
         "raw_spans_per_call": raw_spans / calls - app_spans,
         "span_names": sorted(names),
         "metric_names": pipe.metric_names(),
         "versions": _versions(args.mode),
     }
+
+
+def count_extra_calls(caller: Caller, pipe: modes.Pipeline, case: str, calls: int) -> float:
+    """Extra Python function calls per call over the raw call: cProfile's total (C functions included), as
+    ``tests/unit/test_call_budget.py`` counts ours, for ``calls`` instrumented calls less as many raw ones, each
+    batch with its span flush (the export counted, as in the timed batches). Deterministic: no timing. The cyclic
+    collector is off while counting, so a collection (and a broken stream's cycle finalized in it) lands in
+    neither batch."""
+    import cProfile
+    import pstats
+
+    totals = {}
+    for instrumented in (False, True):
+        caller.run(case, 3, instrumented)  # the same warm caches on both sides
+        pipe.flush()
+        gc.collect()
+        gc.disable()
+        profile = cProfile.Profile()
+        try:
+            profile.enable()
+            caller.run(case, calls, instrumented)
+            pipe.flush()
+            profile.disable()
+        finally:
+            gc.enable()
+        totals[instrumented] = pstats.Stats(profile).total_calls
+    return (totals[True] - totals[False]) / calls
 
 
 def _rss_kib() -> int:
@@ -328,6 +357,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batches", type=int, default=10,
                         help="timing: this many raw/instrumented batch pairs (calls are split among them)")
     parser.add_argument("--profile", help="timing: write cProfile stats of the timed calls to this file")
+    parser.add_argument("--count-calls", type=int, default=10, metavar="N",
+                        help="timing: also count the extra Python function calls per call (cProfile) over N calls "
+                             "after the timed batches (0: not counted)")
     parser.add_argument("--out", help="write the JSON result here (default: stdout)")
     args = parser.parse_args(argv)
     result = memory(args) if args.memory else time_cases(args)
