@@ -25,7 +25,9 @@ in the count (no batch reaches its size); a gen-2 collection is forced before ea
 (I1/D1/LL misses, mispredicted branches per call) with valgrind's default cache sizes (its LL is the host's last
 level, e.g. a 32 MB L3); ``--l2-geometry`` (implies ``--cache-sim``) sets this machine's L1s and its 1 MB L2 as
 the last level (``l2_misses.CACHE``: ``--I1=32768,8,64 --D1=49152,12,64 --LL=1048576,16,64``), and also prints the
-L2 misses per call (ILmr + DLmr + DLmw).
+L2 misses per call (ILmr + DLmr + DLmw); ``--last-level KIB`` the same with a larger (or smaller) last level, to see
+how much of a call's misses is a working set just over the L2's size (round 25, ``bench/README.md``: a broken
+stream's added misses, ours and openai-v2's alike, ~4,200 at 1 MB, ~1,000 at 1.5 MB, ~190 at 2 MB).
 Our own code's share of the added work is counted by ``bench/own_share.py`` (callgrind cannot tell Python frames
 apart). Each mode runs in its own venv's Python (``bench/.venvs/``, as ``overhead.py``); under load a mode takes
 a few minutes.
@@ -52,6 +54,17 @@ from worker import CASES as _TIMED_CASES, ISOLATED_CASES  # noqa: E402 - the sha
 
 CASES = (*_TIMED_CASES, *ISOLATED_CASES)  # every case of overhead.py, the streams included
 L2_GEOMETRY = ["--I1=32768,8,64", "--D1=49152,12,64", "--LL=1048576,16,64"]  # this machine's (l2_misses.CACHE)
+
+
+def last_level(kib: int) -> list[str]:
+    """This machine's L1s with a last level of ``kib`` KiB in place of its 1 MB L2 (``--last-level``): where a
+    call's misses come from a working set over the L2's size, a larger one shows it (callgrind needs a power of two
+    of sets: 16 ways, else 12)."""
+    for ways in (16, 12):
+        sets = kib * 1024 // (64 * ways)
+        if sets * 64 * ways == kib * 1024 and sets & (sets - 1) == 0:
+            return [*L2_GEOMETRY[:2], f"--LL={kib * 1024},{ways},64"]
+    raise SystemExit(f"--last-level {kib}: no 16- or 12-way geometry with a power of two of 64-byte sets")
 
 
 def _in_c(body) -> None:  # noqa: ANN001
@@ -175,6 +188,9 @@ def main() -> None:
     parser.add_argument("--l2-geometry", action="store_true",
                         help="--cache-sim with this machine's L1s and 1 MB L2 as callgrind's last level "
                              "(l2_misses.CACHE); also prints L2 misses per call")
+    parser.add_argument("--last-level", type=int, metavar="KIB",
+                        help="as --l2-geometry with a last level of KIB KiB (1536, 2048, 4096...) in place of the 1 MB "
+                             "L2: how a call's added misses depend on the cache's size")
     parser.add_argument("--stream-chunks", type=int, metavar="N",
                         help="chunks of a streamed reply (default 50): two runs split a stream's cost per chunk")
     parser.add_argument("--sse-layout", choices=("demo", "api"),
@@ -194,19 +210,22 @@ def main() -> None:
     everything = {}
     for mode in args.modes:
         extra = ["--cache-sim=yes", "--branch-sim=yes"] if args.cache_sim or args.l2_geometry else []
-        if args.l2_geometry:
+        if args.last_level:
+            extra = ["--cache-sim=yes", "--branch-sim=yes", *last_level(args.last_level)]
+        elif args.l2_geometry:
             extra += L2_GEOMETRY
         everything[mode] = run(mode, args.cases, args.calls, args.warmup, args.keep, extra, args.stream_chunks)
         for case, result in everything[mode].items():
             print(f"{mode:13} {case:18} raw {result['raw_per_call'] / 1e3:8.0f}k  "
                   f"instrumented {result['instrumented_per_call'] / 1e3:8.0f}k  "
                   f"added {result['added_per_call'] / 1e3:7.0f}k instructions per call", flush=True)
-            if args.cache_sim or args.l2_geometry:
+            if args.cache_sim or args.l2_geometry or args.last_level:
                 added, raw = result["added_events_per_call"], result["raw_events_per_call"]
                 print("    added per call: " + ", ".join(f"{name} {added[name]:.0f}" for name in added if name != "Ir"))
                 print("    raw per call:   " + ", ".join(f"{name} {raw[name]:.0f}" for name in raw if name != "Ir"))
-                if args.l2_geometry:
-                    print(f"    L2 misses per call: added {_l2(added):.0f}, raw {_l2(raw):.0f}")
+                if args.l2_geometry or args.last_level:
+                    level = f"last level ({args.last_level} KiB)" if args.last_level else "L2"
+                    print(f"    {level} misses per call: added {_l2(added):.0f}, raw {_l2(raw):.0f}")
     if args.json:
         pathlib.Path(args.json).write_text(json.dumps(everything, indent=1))
 
