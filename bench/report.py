@@ -159,6 +159,21 @@ def _fmt_xproc(cell: dict | None, mode: str) -> str:
     return f"{cell['median_us']:.0f} ({cell['xproc_overhead_us']:+.0f}, {cell['xproc_overhead_pct']:+.0f}%)"
 
 
+def _fmt_calls(cell: dict | None, mode: str) -> str:
+    if not cell or cell.get("extra_python_calls") is None:
+        return "–"
+    return f"{cell['extra_python_calls']:+.0f}"
+
+
+def _mode_table(intro: str, cells: dict, modes: list[str], fmt) -> list[str]:  # noqa: ANN001 - a cell formatter
+    """A paragraph, then a table of every case (rows) by mode (columns), each cell as ``fmt(cell, mode)`` writes it."""
+    lines = ["", intro, "", "| case | " + " | ".join(modes) + " |",
+             "| --- | " + " | ".join("---:" for _ in modes) + " |"]
+    for case, row in cells.items():
+        lines.append(f"| {case} | " + " | ".join(fmt(row.get(m), m) for m in modes) + " |")
+    return lines
+
+
 def render_markdown(run: dict, summary: dict, errors: list[dict]) -> str:
     cells, ratios, mem = summary["cells"], summary["ratios"], summary["memory"]
     modes = [m for m in ("bare", OURS, "aicost-checkout", "genai-openai", "openai-v2", "openllmetry", "openlit")
@@ -172,43 +187,28 @@ def render_markdown(run: dict, summary: dict, errors: list[dict]) -> str:
         f" ({run.get('stream_calls')} for the 50-chunk streams) after {run['warmup']} warm-up calls of each.",
         "",
         "Times are process CPU time (all threads, so span export counts) per call, in µs.",
-        "",
+    ]
+    lines += _mode_table(
         "**Overhead per call, in-process** (primary): each worker alternates batches of raw calls (the SDK's own"
         " function, past every wrapper) and instrumented calls; the overhead is the median over rounds of each"
         " worker's median paired difference, and % is of the raw call. The bare column gives the raw call's µs"
         " and, as *noise*, the same measurement with no instrumentation at all.",
-        "",
-        "| case | " + " | ".join(modes) + " |",
-        "| --- | " + " | ".join("---:" for _ in modes) + " |",
-    ]
-    for case, row in cells.items():
-        lines.append(f"| {case} | " + " | ".join(_fmt_overhead(row.get(m), m) for m in modes) + " |")
-    lines += [
-        "",
+        cells, modes, _fmt_overhead,
+    )
+    lines += _mode_table(
         "**Cross-process check**: median µs per instrumented call of each mode's worker (peers run in their own"
         " venvs), and in parentheses its difference from the bare worker of the same round (noisier: separate"
         " processes run at different moments).",
-        "",
-        "| case | " + " | ".join(modes) + " |",
-        "| --- | " + " | ".join("---:" for _ in modes) + " |",
-    ]
-    for case, row in cells.items():
-        lines.append(f"| {case} | " + " | ".join(_fmt_xproc(row.get(m), m) for m in modes) + " |")
+        cells, modes, _fmt_xproc,
+    )
     if any(cell.get("extra_python_calls") is not None for row in cells.values() for cell in row.values()):
-        lines += [
-            "",
+        lines += _mode_table(
             "**Extra Python function calls per call** over the raw call (deterministic: cProfile's total, C functions"
             " included, of instrumented calls less as many raw ones, the span flush included, the cyclic collector off;"
             " counted once, in the first round: `worker.count_extra_calls`, as `tests/unit/test_call_budget.py` counts"
             " ours):",
-            "",
-            "| case | " + " | ".join(modes) + " |",
-            "| --- | " + " | ".join("---:" for _ in modes) + " |",
-        ]
-        for case, row in cells.items():
-            lines.append(f"| {case} | " + " | ".join(
-                f"{row[m]['extra_python_calls']:+.0f}" if row.get(m, {}).get("extra_python_calls") is not None
-                else "–" for m in modes) + " |")
+            cells, modes, _fmt_calls,
+        )
     peers = [m for m in modes if m not in NOT_PEERS]
     if ratios:
         lines += [
