@@ -224,6 +224,7 @@ def time_case(args: argparse.Namespace, pipe: modes.Pipeline, caller: Caller, ca
         profiler.dump_stats(args.profile)
     names = dict(pipe.exporter.names)
     pipe.exporter.names.clear()
+    spans = pipe.exporter.spans - spans_before - raw_spans  # the timed calls' (before the count makes more)
     extra_calls = count_extra_calls(caller, pipe, case, args.count_calls) if args.count_calls else None
     paired = [a - b for a, b in zip(instr, raw)]
     return {
@@ -242,7 +243,7 @@ def time_case(args: argparse.Namespace, pipe: modes.Pipeline, caller: Caller, ca
         "batch_us": instr,
         "raw_batch_us": raw,
         "extra_python_calls": extra_calls,
-        "spans_per_call": (pipe.exporter.spans - spans_before - raw_spans) / calls - app_spans,
+        "spans_per_call": spans / calls - app_spans,
         "raw_spans_per_call": raw_spans / calls - app_spans,
         "span_names": sorted(names),
         "metric_names": pipe.metric_names(),
