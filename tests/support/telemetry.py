@@ -21,24 +21,20 @@ class Telemetry:
         assert len(spans) == 1, [s.name for s in spans]
         return spans[0]
 
+    def metrics(self) -> list[Any]:
+        """Every metric the reader collects now (all scopes, all resources)."""
+        data = self.reader.get_metrics_data()
+        if data is None:
+            return []
+        return [metric for resource_metrics in data.resource_metrics
+                for scope_metrics in resource_metrics.scope_metrics for metric in scope_metrics.metrics]  # fmt: skip
+
     def points(self, name: str) -> list[Any]:
         """Every data point of the metric ``name`` (all scopes, all resources)."""
-        data = self.reader.get_metrics_data()
-        points = []
-        if data is None:
-            return points
-        for resource_metrics in data.resource_metrics:
-            for scope_metrics in resource_metrics.scope_metrics:
-                for metric in scope_metrics.metrics:
-                    if metric.name == name:
-                        points.extend(metric.data.data_points)
-        return points
+        return [point for metric in self.metrics() if metric.name == name for point in metric.data.data_points]
 
     def metric(self, name: str) -> Any:
-        data = self.reader.get_metrics_data()
-        for resource_metrics in data.resource_metrics:
-            for scope_metrics in resource_metrics.scope_metrics:
-                for metric in scope_metrics.metrics:
-                    if metric.name == name:
-                        return metric
+        for metric in self.metrics():
+            if metric.name == name:
+                return metric
         raise AssertionError(f"no metric {name}")

@@ -137,15 +137,9 @@ def _exported(telemetry: Any, before: dict[str, tuple[int, float]]) -> dict[str,
 
 
 def _totals(telemetry: Any) -> dict[str, tuple[int, float]]:
-    data = telemetry.reader.get_metrics_data()
-    totals: dict[str, tuple[int, float]] = {}
-    for resource_metrics in data.resource_metrics if data else ():
-        for scope_metrics in resource_metrics.scope_metrics:
-            for metric in scope_metrics.metrics:
-                count = sum(point.count for point in metric.data.data_points)
-                total = sum(point.sum for point in metric.data.data_points)
-                totals[metric.name] = (count, total)
-    return totals
+    return {metric.name: (sum(point.count for point in metric.data.data_points),
+                          sum(point.sum for point in metric.data.data_points))
+            for metric in telemetry.metrics()}  # fmt: skip
 
 
 @pytest.mark.parametrize("caller_asks", [False, True], ids=["we ask for the usage", "the caller asks"])
