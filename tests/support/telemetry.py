@@ -6,6 +6,15 @@ from dataclasses import dataclass
 from typing import Any
 
 
+def collected_metrics(reader: Any) -> list[Any]:
+    """Every metric ``reader`` (an SDK metric reader) collects now, of all scopes and all resources."""
+    data = reader.get_metrics_data()
+    if data is None:
+        return []
+    return [metric for resource_metrics in data.resource_metrics
+            for scope_metrics in resource_metrics.scope_metrics for metric in scope_metrics.metrics]  # fmt: skip
+
+
 @dataclass
 class Telemetry:
     tracer_provider: Any
@@ -23,11 +32,7 @@ class Telemetry:
 
     def metrics(self) -> list[Any]:
         """Every metric the reader collects now (all scopes, all resources)."""
-        data = self.reader.get_metrics_data()
-        if data is None:
-            return []
-        return [metric for resource_metrics in data.resource_metrics
-                for scope_metrics in resource_metrics.scope_metrics for metric in scope_metrics.metrics]  # fmt: skip
+        return collected_metrics(self.reader)
 
     def points(self, name: str) -> list[Any]:
         """Every data point of the metric ``name`` (all scopes, all resources)."""

@@ -20,12 +20,13 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from otel_aicost.instrumentation import safety
 from otel_aicost import semconv
 from otel_aicost.budgets.book import BudgetBook
 from otel_aicost.budgets.crossings import ThresholdCrossing, emit
 from otel_aicost.budgets.period import period_bounds
 from otel_aicost.budgets.rules import Budget, BudgetExceeded
+from otel_aicost.instrumentation import safety
+from tests.support.telemetry import collected_metrics
 
 D = Decimal
 
@@ -336,12 +337,10 @@ def test_utilization_gauge_reports_each_budget_by_name():
     book.register_gauge(meter)
     book.settle(None, {"team": "x"}, D("1"))
     points = {}
-    for resource in reader.get_metrics_data().resource_metrics:
-        for scope in resource.scope_metrics:
-            for metric in scope.metrics:
-                assert metric.name == "aicost.budget.utilization"
-                for point in metric.data.data_points:
-                    points[point.attributes[semconv.BUDGET_NAME]] = point.value
+    for metric in collected_metrics(reader):
+        assert metric.name == "aicost.budget.utilization"
+        for point in metric.data.data_points:
+            points[point.attributes[semconv.BUDGET_NAME]] = point.value
     assert points == {"a": 0.1, "b": 0.25}
 
 

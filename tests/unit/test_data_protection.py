@@ -33,6 +33,7 @@ from otel_aicost.instrumentation.metrics import OTHER, MetricTags
 from tests.support import payloads
 from tests.support.load import HAS_RESPONSES
 from tests.support.mock_openai import client, json_response, sse, sse_response
+from tests.support.telemetry import collected_metrics
 
 PROMPT = "canary-prompt-Zq81"
 SYSTEM = "canary-system-Wx42"
@@ -193,15 +194,8 @@ def test_unknown_capture_value_captures_nothing_and_says_so(run: Any, value: str
 
 
 def _team_values(reader: InMemoryMetricReader) -> set[str]:
-    values = set()
-    data = reader.get_metrics_data()
-    for resource_metrics in data.resource_metrics:
-        for scope_metrics in resource_metrics.scope_metrics:
-            for metric in scope_metrics.metrics:
-                for point in metric.data.data_points:
-                    if "aicost.tag.team" in point.attributes:
-                        values.add(point.attributes["aicost.tag.team"])
-    return values
+    return {point.attributes["aicost.tag.team"] for metric in collected_metrics(reader)
+            for point in metric.data.data_points if "aicost.tag.team" in point.attributes}  # fmt: skip
 
 
 def test_hostile_tag_values_cannot_grow_metric_series(telemetry: Any, instrument: Any) -> None:

@@ -19,6 +19,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from otel_aicost import semconv
 from otel_aicost.instrumentation import histogram_records
 from otel_aicost.instrumentation.histogram_records import record, record_many
+from tests.support.telemetry import collected_metrics
 
 ATTRIBUTES = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o-mini", "aicost.tag.team": "a"}
 
@@ -47,23 +48,20 @@ def histogram(meter_provider: MeterProvider) -> Histogram:
 
 def exported(reader: InMemoryMetricReader) -> list[dict[str, object]]:
     points = []
-    data = reader.get_metrics_data()
-    for resource_metrics in data.resource_metrics if data else ():
-        for scope_metrics in resource_metrics.scope_metrics:
-            for metric in scope_metrics.metrics:
-                for point in metric.data.data_points:
-                    fields = {
-                        name: _nan_equal(getattr(point, name))
-                        for name in ("count", "sum", "min", "max", "bucket_counts", "explicit_bounds", "scale")
-                        if hasattr(point, name)
-                    }
-                    fields["attributes"] = dict(point.attributes)
-                    fields["metric"] = metric.name
-                    fields["exemplars"] = sorted(
-                        (e.value, dict(e.filtered_attributes or {}), e.span_id, e.trace_id)
-                        for e in getattr(point, "exemplars", ())
-                    )
-                    points.append(fields)
+    for metric in collected_metrics(reader):
+        for point in metric.data.data_points:
+            fields = {
+                name: _nan_equal(getattr(point, name))
+                for name in ("count", "sum", "min", "max", "bucket_counts", "explicit_bounds", "scale")
+                if hasattr(point, name)
+            }
+            fields["attributes"] = dict(point.attributes)
+            fields["metric"] = metric.name
+            fields["exemplars"] = sorted(
+                (e.value, dict(e.filtered_attributes or {}), e.span_id, e.trace_id)
+                for e in getattr(point, "exemplars", ())
+            )
+            points.append(fields)
     return sorted(points, key=repr)
 
 
