@@ -303,6 +303,7 @@ def test_the_specialized_end_exports_what_the_usual_end_exports(name: str) -> No
     assert specialized[3] == [reply[1] for reply in SCENARIOS[name][0]], "the specialized end took other calls"
     assert not any(usual[3])
     assert specialized[0] == usual[0]  # the spans
+    assert usual[1], "the usual end recorded no metric point"  # (else the comparison holds of nothing)
     assert specialized[1] == usual[1]  # the metric points
     assert specialized[2] == usual[2]  # what the caller got
     assert len(specialized[0]) == len(SCENARIOS[name][0]) + SCENARIOS[name][4]
