@@ -122,7 +122,8 @@ class Request(Protocol):
 
     profile: Profile
     kwargs: Mapping[str, Any]  # what is sent: the caller's arguments, plus our stream_options (in extra_body)
-    params: Mapping[str, Any]  # the parameters the API receives: ``kwargs`` with ``extra_body`` merged over them
+    params: Mapping[str, Any]  # the parameters the API receives: the caller's arguments with their ``extra_body``
+    # merged over them (our stream_options left out: ``Surface.request_names`` never names them)
     tags: Mapping[str, str]
     injected_usage: bool
 

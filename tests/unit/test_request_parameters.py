@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from otel_aicost.instrumentation.surfaces import request_params
+from otel_aicost.instrumentation.surfaces import all_patches, request_params
 
 VALUES = {
     "temperature": 0.2, "top_p": 1, "frequency_penalty": 0.5, "presence_penalty": -0.5, "max_completion_tokens": 10,
@@ -57,3 +57,12 @@ def test_values_that_may_change_are_read_every_time() -> None:
     reasoning["effort"] = "high"
     assert request_params.request_attributes(kwargs) == request_params._request_attributes(kwargs)
     assert request_params.request_attributes(kwargs)["gen_ai.request.reasoning.level"] == "high"
+
+
+def test_no_surface_reads_the_stream_options_we_add() -> None:
+    """A call's parameters (``Call.params``) leave out the ``stream_options`` we add to ask for a stream's usage
+    (``stream_usage.py``): right only while no surface's request attributes read them, or the ``extra_body`` they
+    travel in."""
+    read = [patch.surface.request_names for patch in all_patches() if patch.surface.request_names is not None]
+    assert read, "no surface names the parameters it reads"
+    assert all(names.isdisjoint({"stream_options", "extra_body"}) for names in read)
