@@ -186,6 +186,7 @@ def test_responses_streams_as_bare(server, oracle, telemetry, decoded, way, reco
 def test_legacy_completions_streams_as_bare(server, oracle, telemetry, decoded, way):
     server.answer = recorded(COMPLETIONS)
     ours = oracle(case(server, way))
+    assert ours.checkpoints == [1]  # its span ended, once
     assert len(decoded) >= len(COMPLETIONS.events)  # each decoded by the scanner (and the usage-only chunk we asked)
     assert len(ours.seen) == len(COMPLETIONS.events)
 
@@ -195,6 +196,7 @@ def test_chat_stream_helper_as_bare(server, oracle, telemetry, decoded, way):
     """``chat.completions.stream()``, sync and async: its events and ``get_final_completion()`` as bare."""
     server.answer = chat_reply()
     ours = oracle(case(server, way))
+    assert ours.checkpoints == [1]  # its span ended, once
     assert len(decoded) > len(CHAT.events)  # each decoded by the scanner, the usage-only chunk we asked too
     assert ours.seen[-1][1].startswith("ParsedChatCompletion") and len(ours.seen) > len(CHAT.events)
 
@@ -210,6 +212,7 @@ def test_azure_chat_stream_as_bare(server, oracle, telemetry, decoded):
 
     server.answer = chat_reply()
     ours = oracle(way)
+    assert ours.checkpoints == [1]  # its span ended, once
     assert len(ours.seen) == len(CHAT.events) and len(decoded) > len(CHAT.events)
 
 
@@ -233,6 +236,7 @@ def _first_chat_then(name, data):
 def test_error_events_mid_stream_raise_as_bare(server, oracle, telemetry, way, event):
     server.answer = _first_chat_then(*event)
     ours = oracle(case(server, way))
+    assert ours.checkpoints == [1]  # its span ended, once
     assert ours.seen  # the first chunk, then what the error event gives
 
 
@@ -245,7 +249,7 @@ def test_responses_error_event_as_bare(server, oracle, telemetry, way):
               "response": {**RESPONSES.events[0][1]["response"], "status": "failed", "error": ERROR}}  # fmt: skip
     events = first + [("error", {"type": "error", "sequence_number": 2, **ERROR}), ("response.failed", failed)]
     server.answer = lambda body: Reply(body=sse(events, done=False))
-    oracle(case(server, way))
+    assert oracle(case(server, way)).checkpoints == [1]  # its span ended, once
 
 
 # --- texts the scanner rejects or reads differently ------------------------------------------------------------------
@@ -288,6 +292,7 @@ def test_odd_event_texts_as_bare(server, oracle, telemetry, way, text):
     errors = safety.internal_errors.count
     ours = oracle(case(server, way))
     assert safety.internal_errors.count == errors
+    assert ours.checkpoints == [1]  # its span ended, once
     assert ours.seen
 
 
