@@ -64,6 +64,7 @@ def oracle(server, telemetry, instrument):
             runs.append(run)
         bare, ours = runs
         assert bare.checkpoints == [0] * len(bare.checkpoints)
+        assert bare.seen, "the bare caller saw nothing: the comparison would hold of nothing"
         assert ours.seen == bare.seen, "the caller must see exactly what the bare SDK gives"
         return ours
 
