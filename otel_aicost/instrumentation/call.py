@@ -81,7 +81,8 @@ class Call:
         self.injected_usage = sent is not None
         # the parameters the API receives: the SDK merges extra_body over the named ones (the usual call: no frame),
         # made of the caller's arguments: our stream_options, which no reader of them reads, are not merged in (a
-        # stream's frame of request_params and its dict less: ~2.7k instructions, callgrind)
+        # stream's frame of request_params and its dict less: 5 Python calls, ~2.7k instructions by function, within
+        # the spread of a whole stream's count)
         self.params = params = kwargs if "extra_body" not in kwargs else request_params(kwargs)
         self.kwargs = kwargs if sent is None else sent
         tags = current_tags()  # defaults (config file, resource) < allow-listed inbound baggage < ``allocate()``
