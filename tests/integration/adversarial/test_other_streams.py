@@ -162,6 +162,13 @@ RESPONSE_WAYS = [responses_create, responses_helper, responses_raw, responses_st
                  aresponses_helper, aresponses_streaming]  # fmt: skip
 
 
+def one_stream(oracle, run_case):
+    """``oracle(run_case)`` for a case that opens one stream: also its span ended, once."""
+    ours = oracle(run_case)
+    assert ours.checkpoints == [1], "the stream's span must end once"
+    return ours
+
+
 def ways(*kinds):
     """The ways of opening a stream as test parameters, the Responses API's skipped where openai has none."""
     return [pytest.param(way, marks=needs_responses) if "responses" in way.__name__ else way for way in kinds]
@@ -176,7 +183,7 @@ COMPLETION_WAYS = [completions_create, completions_raw, completions_streaming, a
 def test_responses_streams_as_bare(server, oracle, telemetry, decoded, way, recording):
     """The Responses API's events (with ``event:`` names), every way of reading them, as bare; priced."""
     server.answer = recorded(recording)
-    ours = oracle(case(server, way))
+    ours = one_stream(oracle, case(server, way))
     assert len(decoded) == len(recording.events)  # each decoded by the scanner, once
     assert len(ours.seen) >= len(recording.events)
     assert telemetry.span().attributes["gen_ai.usage.input_tokens"] == recording.usage[0]
@@ -185,8 +192,7 @@ def test_responses_streams_as_bare(server, oracle, telemetry, decoded, way, reco
 @pytest.mark.parametrize("way", COMPLETION_WAYS, ids=lambda w: w.__name__)
 def test_legacy_completions_streams_as_bare(server, oracle, telemetry, decoded, way):
     server.answer = recorded(COMPLETIONS)
-    ours = oracle(case(server, way))
-    assert ours.checkpoints == [1]  # its span ended, once
+    ours = one_stream(oracle, case(server, way))
     assert len(decoded) >= len(COMPLETIONS.events)  # each decoded by the scanner (and the usage-only chunk we asked)
     assert len(ours.seen) == len(COMPLETIONS.events)
 
@@ -195,8 +201,7 @@ def test_legacy_completions_streams_as_bare(server, oracle, telemetry, decoded, 
 def test_chat_stream_helper_as_bare(server, oracle, telemetry, decoded, way):
     """``chat.completions.stream()``, sync and async: its events and ``get_final_completion()`` as bare."""
     server.answer = chat_reply()
-    ours = oracle(case(server, way))
-    assert ours.checkpoints == [1]  # its span ended, once
+    ours = one_stream(oracle, case(server, way))
     assert len(decoded) > len(CHAT.events)  # each decoded by the scanner, the usage-only chunk we asked too
     assert ours.seen[-1][1].startswith("ParsedChatCompletion") and len(ours.seen) > len(CHAT.events)
 
@@ -211,8 +216,7 @@ def test_azure_chat_stream_as_bare(server, oracle, telemetry, decoded):
             seen_of(api.chat.completions.create(**chat_kwargs(stream=True)), run)
 
     server.answer = chat_reply()
-    ours = oracle(way)
-    assert ours.checkpoints == [1]  # its span ended, once
+    ours = one_stream(oracle, way)
     assert len(ours.seen) == len(CHAT.events) and len(decoded) > len(CHAT.events)
 
 
@@ -235,8 +239,7 @@ def _first_chat_then(name, data):
 @pytest.mark.parametrize("way", [chat_create, chat_helper, achat_helper], ids=lambda w: w.__name__)
 def test_error_events_mid_stream_raise_as_bare(server, oracle, telemetry, way, event):
     server.answer = _first_chat_then(*event)
-    ours = oracle(case(server, way))
-    assert ours.checkpoints == [1]  # its span ended, once
+    ours = one_stream(oracle, case(server, way))
     assert ours.seen  # the first chunk, then what the error event gives
 
 
@@ -249,7 +252,7 @@ def test_responses_error_event_as_bare(server, oracle, telemetry, way):
               "response": {**RESPONSES.events[0][1]["response"], "status": "failed", "error": ERROR}}  # fmt: skip
     events = first + [("error", {"type": "error", "sequence_number": 2, **ERROR}), ("response.failed", failed)]
     server.answer = lambda body: Reply(body=sse(events, done=False))
-    assert oracle(case(server, way)).checkpoints == [1]  # its span ended, once
+    one_stream(oracle, case(server, way))
 
 
 # --- texts the scanner rejects or reads differently ------------------------------------------------------------------
@@ -290,9 +293,8 @@ def test_odd_event_texts_as_bare(server, oracle, telemetry, way, text):
     decides, and none of it is counted as our internal error."""
     server.answer = _text_events(json.dumps(CHAT.events[0][1]).encode(), ODD[text])
     errors = safety.internal_errors.count
-    ours = oracle(case(server, way))
+    ours = one_stream(oracle, case(server, way))
     assert safety.internal_errors.count == errors
-    assert ours.checkpoints == [1]  # its span ended, once
     assert ours.seen
 
 
@@ -301,7 +303,7 @@ def test_odd_event_texts_as_bare(server, oracle, telemetry, way, text):
 def test_events_cut_anywhere_across_reads(server, oracle, telemetry, sizes):
     """``data: {`` split across reads (the Responses events, pieces of 1..11 bytes): as bare."""
     server.answer = recorded(RESPONSES)
-    ours = oracle(case(server, responses_create, transport=Recut(sizes)))
+    ours = one_stream(oracle, case(server, responses_create, transport=Recut(sizes)))
     assert len(ours.seen) == len(RESPONSES.events)
 
 
