@@ -7,8 +7,9 @@ under callgrind, ``bench/README.md``) only for the stream proxy to read and hide
 path of a set field (a keyword call of ``_construct_field`` and the field marked set, which the proxy then unset).
 So the events are read where the SDK decodes them, in the stream's SSE decoder (``sdk.swap_sse_decoder``): each
 event whose text starts a JSON object is decoded here, once, in place of the SDK's own ``json()`` (the event is
-handed on with ``json`` answering that document; json's C scanner, ``JSONDecoder.scan_once``, when the object ends
-the text, else ``json.loads``); a top-level ``"usage": null`` is deleted from it (the chunk the
+handed on with ``json`` answering that document; msgspec's JSON decoder, which gives json's own document in a third
+of its time, and where msgspec refuses the text json's C scanner, ``JSONDecoder.scan_once``, when the object ends the
+text, else ``json.loads``); a top-level ``"usage": null`` is deleted from it (the chunk the
 SDK builds is then the bare call's: no usage among its set fields), and the usage-only chunk goes to the stream state's
 ``take_usage_event``, which reads it from its dict and never reaches the SDK. Anything else passes as it came
 (``[DONE]``, text that does not decode: the SDK's own ``json()`` raises as it would bare), and where the filter
@@ -58,7 +59,20 @@ _loads = json.loads
 # The C scanner json.loads ends in (JSONDecoder.scan_once, with json.loads's own defaults), for a text that starts "{":
 # the same document without json.loads's three Python frames, two whitespace matches and their end() calls per
 # event: a 50-chunk stream's instrumented batch -374k instructions a call, broken -39k (callgrind, bench/README.md).
+# Since round 27 the fallback of _decode, below.
 _scan = json.JSONDecoder().scan_once
+
+try:  # msgspec's JSON decoder: the same document as json's scanner, ~11k instructions fewer an event (a 50-chunk
+    # stream -540k a call, callgrind, bench/README.md round 27). A dependency on CPython (pyproject.toml). Where it
+    # decodes, it gives what json.loads gives: values, types, key order (float rounding, -0, ints past 64 bits,
+    # duplicate keys, nesting depth: tests/unit/test_event_documents.py, json.loads the oracle); what it refuses (a
+    # lone surrogate escape, a number past a float's range, NaN) json decides. 0.19 at least: 0.18 wrapped ints of 20
+    # digits round silently (that test finds it).
+    from msgspec.json import Decoder as _Decoder
+except ImportError:  # pragma: no cover - another Python implementation: json's own decoder
+    _decode = _loads
+else:
+    _decode = _Decoder().decode
 
 
 class UsageEvents:
@@ -86,9 +100,12 @@ class UsageEvents:
             try:
                 data = event._data
                 if data and data[0] == "{":  # (not data[:1]: a slice object made per event on Python 3.11)
-                    document, end = _scan(data, 0)
-                    if end != len(data):  # whitespace or more after the object: json.loads decides
-                        document = _loads(data)
+                    try:
+                        document = _decode(data)
+                    except Exception:  # msgspec refused it (or is absent): json decides, as the SDK's json() would
+                        document, end = _scan(data, 0)
+                        if end != len(data):  # whitespace or more after the object: json.loads decides
+                            document = _loads(data)
                     if injected:  # the null every chunk gets because we asked: gone as if never sent (one
                         # lookup: pop, not a get and a del; an absent key: nothing to do)
                         usage = document.pop("usage", None)
@@ -113,9 +130,12 @@ class UsageEvents:
             try:
                 data = event._data
                 if data and data[0] == "{":  # (not data[:1]: a slice object made per event on Python 3.11)
-                    document, end = _scan(data, 0)
-                    if end != len(data):  # whitespace or more after the object: json.loads decides
-                        document = _loads(data)
+                    try:
+                        document = _decode(data)
+                    except Exception:  # msgspec refused it (or is absent): json decides, as the SDK's json() would
+                        document, end = _scan(data, 0)
+                        if end != len(data):  # whitespace or more after the object: json.loads decides
+                            document = _loads(data)
                     if injected:  # the null every chunk gets because we asked: gone as if never sent (one
                         # lookup: pop, not a get and a del; an absent key: nothing to do)
                         usage = document.pop("usage", None)

@@ -23,16 +23,16 @@ def server():
 
 @pytest.fixture
 def decoded(monkeypatch):
-    """The events' texts json's C scanner decoded in place of the SDK's ``json()`` (``usage_events.py``; the
-    instrumented run only)."""
+    """The events' texts decoded in place of the SDK's ``json()`` (``usage_events.py``: each goes to its decoder,
+    msgspec's, first; the instrumented run only)."""
     seen = []
-    scan = usage_events._scan
+    decode = usage_events._decode
 
-    def spy(text, index):
+    def spy(text):
         seen.append(text)
-        return scan(text, index)
+        return decode(text)
 
-    monkeypatch.setattr(usage_events, "_scan", spy)
+    monkeypatch.setattr(usage_events, "_decode", spy)
     return seen
 
 

@@ -1,7 +1,9 @@
-"""Every stream's events are decoded once by json's C scanner in place of the SDK's ``json()`` (``usage_events.py``),
+"""Every stream's events are decoded once by our decoder (msgspec's, else json's C scanner) in place of the SDK's
+``json()`` (``usage_events.py``),
 not only the chat streams whose usage we ask for: the other streams a caller can open get exactly what the bare
 SDK gives (objects field for field, the helpers' events and final objects, exceptions with their type, message and
-body), including events whose text the scanner rejects (too deep, a huge int, not UTF-8, empty, cut short) and the
+body), including events whose text the decoders reject or read differently (too deep, a huge int, an int past 64 bits, a
+lone surrogate, not UTF-8, empty, cut short) and the
 API's error events mid-stream."""
 
 from __future__ import annotations
@@ -184,7 +186,7 @@ def test_responses_streams_as_bare(server, oracle, telemetry, decoded, way, reco
     """The Responses API's events (with ``event:`` names), every way of reading them, as bare; priced."""
     server.answer = recorded(recording)
     ours = one_stream(oracle, case(server, way))
-    assert len(decoded) == len(recording.events)  # each decoded by the scanner, once
+    assert len(decoded) == len(recording.events)  # each decoded by our decoder, once
     assert len(ours.seen) >= len(recording.events)
     assert telemetry.span().attributes["gen_ai.usage.input_tokens"] == recording.usage[0]
 
@@ -193,7 +195,7 @@ def test_responses_streams_as_bare(server, oracle, telemetry, decoded, way, reco
 def test_legacy_completions_streams_as_bare(server, oracle, telemetry, decoded, way):
     server.answer = recorded(COMPLETIONS)
     ours = one_stream(oracle, case(server, way))
-    assert len(decoded) >= len(COMPLETIONS.events)  # each decoded by the scanner (and the usage-only chunk we asked)
+    assert len(decoded) >= len(COMPLETIONS.events)  # each decoded by our decoder (and the usage-only chunk we asked)
     assert len(ours.seen) == len(COMPLETIONS.events)
 
 
@@ -202,7 +204,7 @@ def test_chat_stream_helper_as_bare(server, oracle, telemetry, decoded, way):
     """``chat.completions.stream()``, sync and async: its events and ``get_final_completion()`` as bare."""
     server.answer = chat_reply()
     ours = one_stream(oracle, case(server, way))
-    assert len(decoded) > len(CHAT.events)  # each decoded by the scanner, the usage-only chunk we asked too
+    assert len(decoded) > len(CHAT.events)  # each decoded by our decoder, the usage-only chunk we asked too
     assert ours.seen[-1][1].startswith("ParsedChatCompletion") and len(ours.seen) > len(CHAT.events)
 
 
@@ -255,7 +257,7 @@ def test_responses_error_event_as_bare(server, oracle, telemetry, way):
     one_stream(oracle, case(server, way))
 
 
-# --- texts the scanner rejects or reads differently ------------------------------------------------------------------
+# --- texts the decoders reject or read differently -------------------------------------------------------------------
 
 CHUNK = json.dumps(CHAT.events[0][1])[:-1]  # the first chunk's text without its closing brace: ``, "x": ...}``
 DEPTH = 100_000
@@ -282,6 +284,14 @@ ODD = {
     "duplicate_keys": (CHUNK + ', "choices": [], "choices": null}').encode(),
     "not_an_object": b'["a"]',
     "bom": "\ufeff".encode() + CHUNK.encode() + b"}",
+    # msgspec decodes these where json does: the same value (0.18 wrapped ints of 20 digits round)
+    "ints_past_64_bits": (CHUNK + ', "x": [19898510052083131996, -19617837901463434097, 18446744073709551616, '
+                          + "-9223372036854775809, 1" + "0" * 4299 + "]}").encode(),
+    "float_digits": (CHUNK + ', "x": [0.30000000000000004441, 2.4703282292062327e-324, 5e-324, -0.0, -0, 1E5, '
+                     + "1" * 400 + ".5]}").encode(),
+    # and msgspec refuses these, json decodes them
+    "lone_surrogate": (CHUNK + ', "x": "\\ude00"}').encode(),
+    "past_a_float": (CHUNK + ', "x": 1e400}').encode(),
 }
 
 
@@ -289,8 +299,8 @@ ODD = {
 @pytest.mark.parametrize("way", ways(chat_create, chat_helper, completions_create, responses_create),
                          ids=lambda w: w.__name__)  # fmt: skip
 def test_odd_event_texts_as_bare(server, oracle, telemetry, way, text):
-    """An event the scanner rejects (or that decodes oddly) reaches the caller as bare: the SDK's own ``json()``
-    decides, and none of it is counted as our internal error."""
+    """An event msgspec or json's scanner rejects (or that decodes oddly) reaches the caller as bare: the SDK's own
+    ``json()`` decides, and none of it is counted as our internal error."""
     server.answer = _text_events(json.dumps(CHAT.events[0][1]).encode(), ODD[text])
     errors = safety.internal_errors.count
     ours = one_stream(oracle, case(server, way))
