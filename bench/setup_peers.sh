@@ -83,12 +83,14 @@ done
 ours="$venvs/aicost"
 ours_pins="$venvs/aicost-constraints.txt"
 "$project_python" -m pip freeze --exclude-editable > "$ours_pins"
-if [ ! -f "$ours/.bench-ready" ] || [ "$(cat "$ours/.bench-ready")" != "$(md5sum < "$ours_pins")" ]; then
+# made again when the pins or pyproject.toml (our own dependencies) change: the wheel goes in without its dependencies
+ready="$(cat "$ours_pins" "$root/pyproject.toml" | md5sum)"
+if [ ! -f "$ours/.bench-ready" ] || [ "$(cat "$ours/.bench-ready")" != "$ready" ]; then
   echo "== aicost: a venv for the installed wheel"
   rm -rf "$ours"
   python3 -m venv "$ours"
   "$ours/bin/pip" install -q --disable-pip-version-check -c "$ours_pins" "$root[instruments]"
-  md5sum < "$ours_pins" > "$ours/.bench-ready"
+  echo "$ready" > "$ours/.bench-ready"
 fi
 wheels="$(mktemp -d)"
 "$project_python" -m pip wheel -q --disable-pip-version-check --no-deps -w "$wheels" "$root"

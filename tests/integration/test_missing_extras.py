@@ -1,6 +1,7 @@
 """A FinOps command run where its extra is not installed says the exact install command (exit 2, no traceback),
 and `otel-aicost --help` still lists it. msgspec (the telemetry reader) is made unimportable in a fresh interpreter,
-as in an install of the core alone; `.ci/wheel-smoke` checks the same on the real wheel."""
+as where the core comes without it (a core dependency on CPython only, or an install without dependencies);
+`.ci/wheel-smoke` checks the same on the real wheel, msgspec uninstalled."""
 
 from __future__ import annotations
 
