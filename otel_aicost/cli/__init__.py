@@ -10,8 +10,9 @@ import click
 from otel_aicost.version import __version__
 
 COMMANDS = ("prices", "estimate", "report", "focus", "reconcile", "forecast", "anomalies", "demo")
-# A library a command needs that only an extra installs -> that extra. msgspec reads telemetry (report, focus,
-# reconcile, forecast, anomalies); pyarrow reads and writes Parquet.
+# A library a command needs that an extra installs -> that extra. msgspec reads telemetry (report, focus, reconcile,
+# forecast, anomalies): a core dependency on CPython, so missing only elsewhere or without dependencies; pyarrow reads
+# and writes Parquet.
 EXTRA_OF = {"msgspec": "finops", "pyarrow": "parquet"}
 
 
