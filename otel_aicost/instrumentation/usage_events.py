@@ -59,8 +59,16 @@ _loads = json.loads
 # The C scanner json.loads ends in (JSONDecoder.scan_once, with json.loads's own defaults), for a text that starts "{":
 # the same document without json.loads's three Python frames, two whitespace matches and their end() calls per
 # event: a 50-chunk stream's instrumented batch -374k instructions a call, broken -39k (callgrind, bench/README.md).
-# Since round 27 the fallback of _decode, below.
+# Since round 27 what _decode falls back to, below.
 _scan = json.JSONDecoder().scan_once
+
+
+def _json_document(data: str) -> Any:
+    """json's document of an event's text, as the SDK's ``json()`` (``json.loads``) decodes it: its C scanner when the
+    object ends the text (whitespace or more after it: ``json.loads`` decides, raising as the SDK's would)."""
+    document, end = _scan(data, 0)
+    return document if end == len(data) else _loads(data)
+
 
 try:  # msgspec's JSON decoder: the same document as json's scanner, ~11k instructions fewer an event (a 50-chunk
     # stream -540k a call, callgrind, bench/README.md round 27). A dependency on CPython (pyproject.toml). Where it
@@ -69,8 +77,8 @@ try:  # msgspec's JSON decoder: the same document as json's scanner, ~11k instru
     # lone surrogate escape, a number past a float's range, NaN) json decides. 0.19 at least: 0.18 wrapped ints of 20
     # digits round silently (that test finds it).
     from msgspec.json import Decoder as _Decoder
-except ImportError:  # pragma: no cover - another Python implementation: json's own decoder
-    _decode = _loads
+except ImportError:  # no msgspec (another Python implementation, or installed without dependencies): json's own
+    _decode = _json_document
 else:
     _decode = _Decoder().decode
 
@@ -102,10 +110,8 @@ class UsageEvents:
                 if data and data[0] == "{":  # (not data[:1]: a slice object made per event on Python 3.11)
                     try:
                         document = _decode(data)
-                    except Exception:  # msgspec refused it (or is absent): json decides, as the SDK's json() would
-                        document, end = _scan(data, 0)
-                        if end != len(data):  # whitespace or more after the object: json.loads decides
-                            document = _loads(data)
+                    except Exception:  # msgspec refused it: json decides, as the SDK's json() would
+                        document = _json_document(data)
                     if injected:  # the null every chunk gets because we asked: gone as if never sent (one
                         # lookup: pop, not a get and a del; an absent key: nothing to do)
                         usage = document.pop("usage", None)
@@ -132,10 +138,8 @@ class UsageEvents:
                 if data and data[0] == "{":  # (not data[:1]: a slice object made per event on Python 3.11)
                     try:
                         document = _decode(data)
-                    except Exception:  # msgspec refused it (or is absent): json decides, as the SDK's json() would
-                        document, end = _scan(data, 0)
-                        if end != len(data):  # whitespace or more after the object: json.loads decides
-                            document = _loads(data)
+                    except Exception:  # msgspec refused it: json decides, as the SDK's json() would
+                        document = _json_document(data)
                     if injected:  # the null every chunk gets because we asked: gone as if never sent (one
                         # lookup: pop, not a get and a del; an absent key: nothing to do)
                         usage = document.pop("usage", None)

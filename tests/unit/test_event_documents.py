@@ -154,12 +154,23 @@ def test_text_after_the_object_as_json_takes_it(after):
 
 
 def test_without_msgspec_the_events_are_decoded_by_json():
-    """Where msgspec is not installed (not CPython, or installed without dependencies) json decodes the events: the
-    stream path the adversarial tests run whenever msgspec refuses a text."""
+    """Where msgspec is not installed (not CPython, or installed without dependencies) json decodes the events
+    (``_json_document``: its C scanner, json.loads when text follows the object), as it does whenever msgspec refuses a
+    text (that path against the bare SDK: the adversarial tests' odd texts)."""
     code = (
         "import sys, json; sys.modules['msgspec'] = None\n"
         "from otel_aicost.instrumentation import usage_events\n"
-        "assert usage_events._decode is json.loads, usage_events._decode\n"
+        "decode = usage_events._decode\n"
+        "assert decode is usage_events._json_document, decode\n"
+        "for text in ('{\"a\": [1, 2.5, -0.0, 18446744073709551616]}', '{\"a\": \"\\\\ud800\"}  '):\n"
+        "    assert repr(decode(text)) == repr(json.loads(text)), text\n"
+        "for text in ('{\"a\": 1} x', '{\"a\"', '{\"a\": }'):\n"
+        "    try:\n"
+        "        decode(text)\n"
+        "    except (ValueError, StopIteration):\n"
+        "        pass\n"
+        "    else:\n"
+        "        raise AssertionError(text)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
