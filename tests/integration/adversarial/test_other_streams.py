@@ -1,10 +1,8 @@
 """Every stream's events are decoded once by our decoder (msgspec's, else json's C scanner) in place of the SDK's
-``json()`` (``usage_events.py``),
-not only the chat streams whose usage we ask for: the other streams a caller can open get exactly what the bare
-SDK gives (objects field for field, the helpers' events and final objects, exceptions with their type, message and
-body), including events whose text the decoders reject or read differently (too deep, a huge int, an int past 64 bits, a
-lone surrogate, not UTF-8, empty, cut short) and the
-API's error events mid-stream."""
+``json()`` (``usage_events.py``), not only the chat streams whose usage we ask for: the other streams a caller can open
+get exactly what the bare SDK gives (objects field for field, the helpers' events and final objects, exceptions with
+their type, message and body), including events whose text the decoders reject or read differently (too deep, a huge
+int, an int past 64 bits, a lone surrogate, not UTF-8, empty, cut short) and the API's error events mid-stream."""
 
 from __future__ import annotations
 
