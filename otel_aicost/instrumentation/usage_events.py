@@ -7,8 +7,8 @@ under callgrind, ``bench/README.md``) only for the stream proxy to read and hide
 path of a set field (a keyword call of ``_construct_field`` and the field marked set, which the proxy then unset).
 So the events are read where the SDK decodes them, in the stream's SSE decoder (``sdk.swap_sse_decoder``): each
 event whose text starts a JSON object is decoded here, once, in place of the SDK's own ``json()`` (the event is
-handed on with ``json`` answering that document; msgspec's JSON decoder, which gives json's own document in a third
-of its time, and where msgspec refuses the text json's C scanner, ``JSONDecoder.scan_once``, when the object ends the
+handed on with ``json`` answering that document; msgspec's JSON decoder, which gives json's own document in under
+half its time, and where msgspec refuses the text json's C scanner, ``JSONDecoder.scan_once``, when the object ends the
 text, else ``json.loads``); a top-level ``"usage": null`` is deleted from it (the chunk the
 SDK builds is then the bare call's: no usage among its set fields), and the usage-only chunk goes to the stream state's
 ``take_usage_event``, which reads it from its dict and never reaches the SDK. Anything else passes as it came
