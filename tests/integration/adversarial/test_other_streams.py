@@ -282,14 +282,12 @@ ODD = {
     "duplicate_keys": (CHUNK + ', "choices": [], "choices": null}').encode(),
     "not_an_object": b'["a"]',
     "bom": "\ufeff".encode() + CHUNK.encode() + b"}",
-    # msgspec decodes these where json does: the same value (0.18 wrapped ints of 20 digits round)
+    # msgspec decodes these where json does: the same value (0.18 wrapped ints of 20 digits round); the texts above
+    # it refuses and json decodes ("surrogate", "big_float", "huge_int") take the fallback to json's scanner
     "ints_past_64_bits": (CHUNK + ', "x": [19898510052083131996, -19617837901463434097, 18446744073709551616, '
                           + "-9223372036854775809, 1" + "0" * 4299 + "]}").encode(),
     "float_digits": (CHUNK + ', "x": [0.30000000000000004441, 2.4703282292062327e-324, 5e-324, -0.0, -0, 1E5, '
                      + "1" * 400 + ".5]}").encode(),
-    # and msgspec refuses these, json decodes them
-    "lone_surrogate": (CHUNK + ', "x": "\\ude00"}').encode(),
-    "past_a_float": (CHUNK + ', "x": 1e400}').encode(),
 }
 
 
