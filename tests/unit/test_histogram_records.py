@@ -411,7 +411,8 @@ def test_exemplars_of_records_in_and_out_of_a_span(exemplar_filter: str) -> None
 def _batches() -> list[list[float]]:
     """Batches of chunk gaps on both sides of ``aggregate``'s few-values path (fewer than twice the 14 boundaries):
     random gaps, all in one bucket, each in a bucket of its own (in order, reversed, shuffled), a bucket's one value
-    first or last, every bound, past the last, zeros of both signs (a zero maximum too), ints beside equal floats."""
+    first or last, every bound, past the last, zeros of both signs (a zero maximum too), ints beside equal floats, in
+    many values and in a few."""
     bounds = list(semconv.DURATION_BUCKETS)
     rng = random.Random(20261206)
     own = [bound - 0.001 for bound in bounds] + [bounds[-1] * 3]
@@ -427,6 +428,9 @@ def _batches() -> list[list[float]]:
         bounds * 3, [*bounds, bounds[-1] * 2, *bounds[::-1]],
         [0.0, -0.0] * 15, [-0.0, 0.0] * 15, [-0.0, *steady, 0.0], [0.0, *steady, -0.0, 0.0],
         [1, 1.0, 2, 2.0] * 8, [2.0, 2] * 15, [0, 0.0, -0.0] * 10,
+        # the same ties in a few values (the few-values path: its sum, min and max in the bucket loop)
+        [0.0, -0.0], [-0.0, 0.0], [-0.0, 0.005, 0.0], [0.0, 0.005, -0.0, 0.0], [1, 1.0, 2, 2.0], [2.0, 2], [0, 0.0, -0.0],
+        [0.005, 0.005], [bounds[-1] * 2, bounds[-1] * 2.0],
     ]
     return batches
 
