@@ -165,8 +165,9 @@ from tests.support.mock_openai import raw
 # Round 26 (lead): a call's parameters made of the caller's arguments, without the stream_options we add (Call.__init__:
 # no request_params frame and merge on a stream we ask the usage of): stream -5 -> -10, async stream 26 -> 21, broken
 # 223 -> 218, in a sampled span 47 -> 42 (cProfile, openai 3.63.0, SDK 1.45.2); budgets: these plus one.
-# Round 28 (lead): a few chunk gaps' sum, min and max added in the loop that finds their buckets (sdk_internals.aggregate:
-# no reduce(), min() and max() calls): broken 218 -> 213 (cProfile, openai 3.63.0, SDK 1.45.2); its budget: that plus one.
+# Round 28 (lead): a few chunk gaps' sum, min and max added in the loop that finds their buckets
+# (sdk_internals.aggregate: no reduce(), min() and max() calls): broken 218 -> 213 (cProfile, openai 3.63.0, SDK
+# 1.45.2); its budget: that plus one.
 BUDGET = {"chat": 143, "stream": -9, "stream_broken": 214, "embeddings": 142, "async_stream": 22, "stream_usage": -134}
 # The oldest ends (openai 1.40, SDK 1.39, Python 3.10; no SDK fast paths) re-measured on 4bd6ad8 (round 10's main):
 # chat 299, embeddings 267, broken 540, stream 1826, async stream 1836 (budgets 385, 315, 605, 1935 before).
