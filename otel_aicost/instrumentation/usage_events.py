@@ -50,12 +50,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
-from itertools import repeat
+from operator import itemgetter
+from types import MethodType
 from typing import Any
 
 from otel_aicost.instrumentation.safety import report_internal_error
 
 _loads = json.loads
+_FIRST = itemgetter(0)
 # The C scanner json.loads ends in (JSONDecoder.scan_once, with json.loads's own defaults), for a text that starts "{":
 # the same document without json.loads's three Python frames, two whitespace matches and their end() calls per
 # event: a 50-chunk stream's instrumented batch -374k instructions a call, broken -39k (callgrind, bench/README.md).
@@ -89,74 +91,85 @@ class UsageEvents:
     frame of its own per stream); ``take_usage_event(document)`` (the state's) takes the usage-only chunk's dict:
     True when taken (the SDK never sees it), False to let it pass."""
 
-    __slots__ = ("decoder",)
+    __slots__ = ("decoder", "last_document", "event_json")
     injected: bool  # the state's: we asked for the usage (else the events are only decoded, none taken out)
 
     def take_usage_event(self, document: dict[str, Any]) -> bool:
         raise NotImplementedError
 
-    # The per-event path, inlined (a call, a ``str`` method, even a slice cost several hundred instructions each).
-    # The event's JSON is decoded here, once, in place of the SDK's ``json()`` (a method and a property in Python
-    # around the same ``json.loads``): the event's ``json`` becomes a C callable handing the SDK that document
-    # (``repeat(document).__next__``; the event has a ``__dict__``, an instance attribute wins over the method).
-    # Text that does not start a JSON object (``[DONE]``), or does not decode, passes as it came: the SDK decides.
+    # The SDK's events pass through ``keep_event`` (in C: ``filter``, not a generator of ours: a broken-off stream
+    # leaves the SDK's suspended generators to the cyclic collector, which closes each by throwing GeneratorExit into
+    # it, ~1.3 µs a generator; a filter object is only freed). The event's JSON is decoded there, once, in place of the
+    # SDK's ``json()`` (a method and a property in Python around the same ``json.loads``): the event's ``json`` becomes
+    # a C callable handing the SDK that document, ``event_json``, one per stream: the stream's ``last_document[0]``, the
+    # document of the event decoded last (the SDK calls an event's ``json()`` before it asks for the next event,
+    # ``Stream.__stream__``; the event has a ``__dict__``, an instance attribute wins over the method). Not a callable
+    # per event (``repeat(document).__next__`` until round 29: two objects made and freed an event); not one holding the
+    # state (a bound method of it: a reference cycle that would leave every stream's state to the collector). Text that
+    # does not start a JSON object (``[DONE]``), or does not decode, passes as it came: the SDK decides.
 
     def iter_bytes(self, iterator: Iterator[bytes]) -> Iterator[Any]:
-        injected = self.injected  # we asked for the usage: its nulls deleted, the usage-only event taken; else the
-        # events are only decoded (a local's test per event: a few instructions, not a loop of its own)
-        for event in self.decoder.iter_bytes(iterator):
-            try:
-                data = event._data
-                if data and data[0] == "{":  # (not data[:1]: a slice object made per event on Python 3.11)
-                    try:
-                        document = _decode(data)
-                    except Exception:  # msgspec refused it: json decides, as the SDK's json() would
-                        document = _json_document(data)
-                    if injected:  # the null every chunk gets because we asked: gone as if never sent (one
-                        # lookup: pop, not a get and a del; an absent key: nothing to do)
-                        usage = document.pop("usage", None)
-                        if usage is not None:  # not the null: put back for the usage-only chunk's read, then taken
-                            document["usage"] = usage
-                            if type(usage) is dict and document.get("choices") == [] and self.take_usage_event(
-                                document
-                            ):
-                                continue
-                            document = _loads(data)  # else its document in the text's own key order, as bare
-                    event.json = repeat(document).__next__
-            except (ValueError, StopIteration, RecursionError):  # not JSON (the scanner's StopIteration: a value
-                # missing), or nested too deep: the SDK's own json() raises as it would bare
-                pass
-            except Exception:
-                report_internal_error("stream event")
-            yield event
+        self.last_document = last = [None]
+        self.event_json = MethodType(_FIRST, last)  # last[0], in C: no frame, no arguments' tuple
+        return filter(self.keep_event, self.decoder.iter_bytes(iterator))
 
     async def aiter_bytes(self, iterator: AsyncIterator[bytes]) -> AsyncIterator[Any]:
-        injected = self.injected  # as iter_bytes
+        # ``keep_event`` inline, twice over (no C filter of async iterators; a call of it per event costs a frame): an
+        # async stream's generators go to the collector as the sync one's did before round 29
+        self.last_document = last = [None]
+        self.event_json = event_json = MethodType(_FIRST, last)
+        injected = self.injected
         async for event in self.decoder.aiter_bytes(iterator):
             try:
                 data = event._data
-                if data and data[0] == "{":  # (not data[:1]: a slice object made per event on Python 3.11)
+                if data and data[0] == "{":  # as keep_event
                     try:
                         document = _decode(data)
-                    except Exception:  # msgspec refused it: json decides, as the SDK's json() would
+                    except Exception:
                         document = _json_document(data)
-                    if injected:  # the null every chunk gets because we asked: gone as if never sent (one
-                        # lookup: pop, not a get and a del; an absent key: nothing to do)
+                    if injected:
                         usage = document.pop("usage", None)
-                        if usage is not None:  # not the null: put back for the usage-only chunk's read, then taken
+                        if usage is not None:
                             document["usage"] = usage
                             if type(usage) is dict and document.get("choices") == [] and self.take_usage_event(
                                 document
                             ):
                                 continue
-                            document = _loads(data)  # else its document in the text's own key order, as bare
-                    event.json = repeat(document).__next__
-            except (ValueError, StopIteration, RecursionError):  # not JSON (the scanner's StopIteration: a value
-                # missing), or nested too deep: the SDK's own json() raises as it would bare
+                            document = _loads(data)
+                    last[0] = document
+                    event.json = event_json
+            except (ValueError, StopIteration, RecursionError):
                 pass
             except Exception:
                 report_internal_error("stream event")
             yield event
+
+    def keep_event(self, event: Any) -> bool:
+        """Decode ``event``'s JSON object for the SDK, its ``"usage": null`` gone when we asked for the usage; False:
+        the usage-only event we asked for, taken (``take_usage_event``), which the SDK never sees."""
+        try:
+            data = event._data
+            if data and data[0] == "{":  # (not data[:1]: a slice object made per event on Python 3.11)
+                try:
+                    document = _decode(data)
+                except Exception:  # msgspec refused it: json decides, as the SDK's json() would
+                    document = _json_document(data)
+                if self.injected:  # the null every chunk gets because we asked: gone as if never sent (one lookup:
+                    # pop, not a get and a del; an absent key: nothing to do)
+                    usage = document.pop("usage", None)
+                    if usage is not None:  # not the null: put back for the usage-only chunk's read, then taken
+                        document["usage"] = usage
+                        if type(usage) is dict and document.get("choices") == [] and self.take_usage_event(document):
+                            return False
+                        document = _loads(data)  # else its document in the text's own key order, as bare
+                self.last_document[0] = document
+                event.json = self.event_json
+        except (ValueError, StopIteration, RecursionError):  # not JSON (the scanner's StopIteration: a value
+            # missing), or nested too deep: the SDK's own json() raises as it would bare
+            pass
+        except Exception:
+            report_internal_error("stream event")
+        return True
 
     def __getattr__(self, name: str) -> Any:  # anything else the SDK may ask of its decoder
         if name == "decoder":  # not swapped in (the slot unset): no decoder to ask

@@ -168,6 +168,13 @@ from tests.support.mock_openai import raw
 # Round 28 (lead): a few chunk gaps' sum, min and max added in the loop that finds their buckets
 # (sdk_internals.aggregate: no reduce(), min() and max() calls): broken 218 -> 213 (cProfile, openai 3.63.0, SDK
 # 1.45.2); its budget: that plus one.
+# Round 29 (lead): a sync stream's events through a C filter (usage_events.UsageEvents.keep_event), not a generator of
+# ours: one Python call more a stream (iter_bytes is called and returns the filter, where its generator was first
+# counted at its first resume; keep is called once an event as the generator was resumed once an event): stream -10 ->
+# -9, broken 213 -> 214, in a sampled span 42.25 -> 43.25 (cProfile, openai 3.63.0, SDK 1.45.2). Budgets kept; the
+# in-span one raised by one, for the generator a broken stream no longer leaves to the cyclic collector (which throws
+# GeneratorExit into each it finds suspended: ~1.3 µs, bench/README.md round 29) and ~22k fewer instructions a broken
+# stream.
 BUDGET = {"chat": 143, "stream": -9, "stream_broken": 214, "embeddings": 142, "async_stream": 22, "stream_usage": -134}
 # The oldest ends (openai 1.40, SDK 1.39, Python 3.10; no SDK fast paths) re-measured on 4bd6ad8 (round 10's main):
 # chat 299, embeddings 267, broken 540, stream 1826, async stream 1836 (budgets 385, 315, 605, 1935 before).
@@ -417,7 +424,8 @@ def test_extra_python_calls_with_a_delta_reader_within_budget(case: str) -> None
 # SDK 1.45.2, round 20, with call._is_foreign_call_span asking the operation first): chat 188, stream 63-64;
 # budgets: these plus two. Round 21 (records: the offers in the add's loop, in sdk_internals.aggregate_values):
 # chat 183, stream 58. Round 23: stream 47 (BUDGET's note).
-IN_SPAN_BUDGET = {"chat": 185, "stream": 43}
+# Round 29: stream 43.25 (BUDGET's note), its budget raised to 44.
+IN_SPAN_BUDGET = {"chat": 185, "stream": 44}
 
 
 @pytest.mark.parametrize("case", sorted(IN_SPAN_BUDGET))

@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from openai._base_client import BaseClient
 
-from otel_aicost.instrumentation import stream_state, usage_events
+from otel_aicost.instrumentation import stream_state
 from tests.integration.adversarial.shapes import CHAT, chat_helpers, chat_kwargs, chat_reply, exact, run_async
 from tests.integration.adversarial.test_stream_exits import one_call
 from tests.support.scripted_openai import Recut, Reply, asked_usage, client, sse
@@ -254,13 +255,13 @@ def test_a_usage_beside_choices_reaches_the_sdk_in_the_texts_own_key_order(serve
     as the text says, its keys in their own order (``json.loads`` of the text is the oracle), not with the usage
     moved last."""
     handed = []
-    repeat = usage_events.repeat
+    build = BaseClient._process_response_data  # what the SDK builds each chunk from: the document it got
 
-    def spy(document):
-        handed.append(list(document.items()))
-        return repeat(document)
+    def spy(self, *, data, **kwargs):
+        handed.append(list(data.items()))
+        return build(self, data=data, **kwargs)
 
-    monkeypatch.setattr(usage_events, "repeat", spy)
+    monkeypatch.setattr(BaseClient, "_process_response_data", spy)
     last = json.dumps(_chunk({}, "stop", usage=USAGE, x_after={"k": 1}))
 
     def answer(body):  # the null in the first chunk only when asked, as the API does
@@ -270,7 +271,9 @@ def test_a_usage_beside_choices_reaches_the_sdk_in_the_texts_own_key_order(serve
 
     server.answer = answer
     oracle(_case(server, "for_loop"))
-    assert handed[-1] == list(json.loads(last).items())
-    assert "usage" not in dict(handed[0])  # the null we caused: gone, as bare
+    assert len(handed) == 4  # the bare run's two chunks, then ours (the oracle runs bare first)
+    ours_first, ours_last = handed[2:]
+    assert ours_last == list(json.loads(last).items())
+    assert "usage" not in dict(ours_first)  # the null we caused: gone, as bare
     assert taken == []
     assert ours_usage(telemetry) == USAGE["completion_tokens"]
