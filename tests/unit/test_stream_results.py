@@ -4,6 +4,7 @@ chunks as bare and the call is priced from the usage chunk we asked for."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import json
 from typing import TypeVar
@@ -12,6 +13,7 @@ import openai
 import pytest
 from openai.resources.chat import Completions
 
+from otel_aicost.instrumentation import usage_events
 from otel_aicost.instrumentation.streams import StreamProxy
 from tests.support import mock_openai, payloads
 from tests.support.mock_openai import raw
@@ -47,3 +49,37 @@ def test_a_stream_of_either_class_is_wrapped_and_priced(instrumented, telemetry,
     [span] = telemetry.exporter.get_finished_spans()
     assert span.attributes["aicost.usage.source"] == "reported"
     assert span.attributes["gen_ai.usage.output_tokens"] == 3
+
+
+@pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+def test_each_events_json_answers_its_own_document(instrumented, monkeypatch, is_async) -> None:
+    """An event's ``json()`` is one callable per stream answering the document decoded last (usage_events.py): right
+    only while the SDK asks an event's ``json()`` before it reads the next event (``Stream.__stream__``, openai 1.40
+    .. 3.63). An SDK that read ahead would build a chunk of the wrong document: this names the order it broke."""
+    seen: list[tuple[str, int]] = []
+    decode, first = usage_events._decode, usage_events._FIRST
+
+    def decode_spy(data):
+        document = decode(data)
+        seen.append(("decoded", id(document)))
+        return document
+
+    def first_spy(box):  # what each event's json() answers (MethodType(_FIRST, box), made per stream)
+        seen.append(("json", id(box[0])))
+        return first(box)
+
+    monkeypatch.setattr(usage_events, "_decode", decode_spy)
+    monkeypatch.setattr(usage_events, "_FIRST", first_spy)
+    create = dict(model="gpt-4o-mini", messages=MESSAGES, stream=True)
+    if is_async:
+        async def read() -> int:
+            return len([chunk async for chunk in await mock_openai.async_client(_respond).chat.completions.create(
+                **create)])  # fmt: skip
+
+        chunks = asyncio.run(read())
+    else:
+        chunks = len(list(mock_openai.client(_respond).chat.completions.create(**create)))
+    answers = [index for index, (what, _) in enumerate(seen) if what == "json"]
+    assert chunks and len(answers) == chunks  # one json() a chunk the caller got
+    for index in answers:  # each answers the document decoded just before it, its own event's
+        assert seen[index - 1] == ("decoded", seen[index][1]), seen
