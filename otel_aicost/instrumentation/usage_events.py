@@ -114,8 +114,9 @@ class UsageEvents:
         return filter(self.keep_event, self.decoder.iter_bytes(iterator))
 
     async def aiter_bytes(self, iterator: AsyncIterator[bytes]) -> AsyncIterator[Any]:
-        # ``keep_event`` inline, twice over (no C filter of async iterators; a call of it per event costs a frame): an
-        # async stream's generators go to the collector as the sync one's did before round 29
+        # ``keep_event`` inline, twice over (no C filter of async iterators; a call of it per event costs a frame): so
+        # an async stream broken off still leaves this generator of ours to the collector, as a sync one did before
+        # round 29
         self.last_document = last = [None]
         self.event_json = event_json = MethodType(_FIRST, last)
         injected = self.injected
