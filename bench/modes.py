@@ -22,7 +22,8 @@ HERE = pathlib.Path(__file__).resolve().parent
 
 # Where each peer lives (bench/setup_peers.sh builds these). bare runs in the project venv; ours ("aicost") in
 # bench/.venvs/aicost, a wheel of the checkout installed as the peers are (setup_peers.sh), or with
-# "aicost-checkout" from the editable checkout in the project venv (overhead.py picks the Python).
+# "aicost-checkout" from the editable checkout in the project venv (overhead.py picks the Python); "aicost-before", ours
+# of another revision installed alike in bench/.venvs/aicost-before (setup_before.sh REV), to time a change in one run.
 PEER_VENVS = {
     "genai-openai": "genai-openai",
     "openai-v2": "openai-v2",
@@ -32,13 +33,14 @@ PEER_VENVS = {
 PEER_PACKAGES = {
     "aicost": "otel-aicost",
     "aicost-checkout": "otel-aicost",
+    "aicost-before": "otel-aicost",
     "genai-openai": "opentelemetry-instrumentation-genai-openai",
     "openai-v2": "opentelemetry-instrumentation-openai-v2",
     "openllmetry": "opentelemetry-instrumentation-openai",
     "openlit": "openlit",
 }
-# ours, installed (the figure reported) and from the checkout (before/after work on the code): never a peer
-OURS_MODES = ("aicost", "aicost-checkout")
+# ours, installed (the figure reported), from the checkout and of another revision (before/after work): never a peer
+OURS_MODES = ("aicost", "aicost-checkout", "aicost-before")
 ALL_MODES = ("bare", *OURS_MODES, *PEER_VENVS)
 
 # Content capture off, everywhere (the defaults already are, except OpenLLMetry's).

@@ -12,7 +12,9 @@ differences, and ours divided by each peer's overhead; then the memory growth ov
 
 Ours runs as the peers do: a wheel of this checkout installed in a venv of its own (bench/.venvs/aicost, made by
 setup_peers.sh, which reinstalls the wheel each time it runs: run it after changing the code). `--modes aicost-checkout`
-adds ours from the editable checkout in the project venv (what before/after work on the code runs), never a peer.
+adds ours from the editable checkout in the project venv, never a peer; `--modes aicost-before` ours of another
+revision, installed alike by `bench/setup_before.sh REV`, to time a change against the code before it in one
+interleaved run (`pool_rounds.py` pairs the two by round).
 """
 
 from __future__ import annotations
@@ -74,6 +76,11 @@ def available_modes(wanted: list[str] | None) -> dict[str, str]:
         print("overhead: otel_aicost.instrumentor is not importable here; mode 'aicost' skipped", file=sys.stderr)
     if checkout and wanted and "aicost-checkout" in wanted:  # only when asked: the editable checkout, this venv
         pythons["aicost-checkout"] = sys.executable
+    before = HERE / ".venvs" / "aicost-before" / "bin" / "python"
+    if wanted and "aicost-before" in wanted:  # only when asked: another revision of ours (setup_before.sh REV)
+        if not before.exists():
+            raise SystemExit(f"overhead: {before} missing: run bench/setup_before.sh REV (the revision to time)")
+        pythons["aicost-before"] = str(before)
     for mode, venv in modes.PEER_VENVS.items():
         python = HERE / ".venvs" / venv / "bin" / "python"
         if python.exists():

@@ -6,6 +6,10 @@ mode resampled with replacement, 2,000 times, a fixed seed): how far the rounds'
 +151.2 µs ...``); save it (``2> run1.log``) and pool the logs of one machine:
 
     .venv/bin/python bench/pool_rounds.py stream_broken run1.log run2.log
+
+With two copies of ours in the same runs (``--modes aicost aicost-before``, ``setup_before.sh``), each round's
+difference between them is paired too (the same round of the same run: the machine's moment shared): the median of
+those differences with a 90% bootstrap interval, the measure of a before/after.
 """
 
 from __future__ import annotations
@@ -15,20 +19,27 @@ import re
 import statistics
 import sys
 
-ROUND_LINE = re.compile(r"round \d+/\d+ (\S+)\s+(\S+)\s+[\d.]+ µs\s+overhead\s+([+-][\d.]+) µs")
+ROUND_LINE = re.compile(r"round (\d+)/\d+ (\S+)\s+(\S+)\s+[\d.]+ µs\s+overhead\s+([+-][\d.]+) µs")
 BASELINE = "openai-v2"  # the best peer on every case so far (README, Performance)
 
 
-def pool(case: str, logs: list[str]) -> dict[str, list[float]]:
-    """mode -> every round's in-process overhead (µs) of ``case`` in these logs."""
-    found: dict[str, list[float]] = {}
+def pool(case: str, logs: list[str]) -> dict[str, dict[tuple[str, int], float]]:
+    """mode -> (log, round) -> that round's in-process overhead (µs) of ``case`` in these logs."""
+    found: dict[str, dict[tuple[str, int], float]] = {}
     for log in logs:
         with open(log, encoding="utf-8") as lines:
             for line in lines:
                 match = ROUND_LINE.search(line)
-                if match and match.group(1) == case:
-                    found.setdefault(match.group(2), []).append(float(match.group(3)))
+                if match and match.group(2) == case:
+                    found.setdefault(match.group(3), {})[(log, int(match.group(1)))] = float(match.group(4))
     return found
+
+
+def median_interval(values: list[float], resamples: int = 2000) -> tuple[float, float]:
+    """The 5th and 95th percentile of the median of ``values`` over bootstrap resamples."""
+    rng = random.Random(0)
+    medians = sorted(statistics.median(rng.choices(values, k=len(values))) for _ in range(resamples))
+    return medians[int(0.05 * resamples)], medians[int(0.95 * resamples) - 1]
 
 
 def ratio_interval(ours: list[float], base: list[float], resamples: int = 2000) -> tuple[float, float]:
@@ -49,14 +60,23 @@ def main(argv: list[str]) -> int:
     if not found:
         print(f"pool_rounds: no round of case {argv[0]!r} in {', '.join(argv[1:])}", file=sys.stderr)
         return 1
-    for mode, values in sorted(found.items()):
+    rounds = {mode: list(by_round.values()) for mode, by_round in found.items()}
+    for mode, values in sorted(rounds.items()):
         print(f"{mode:16s} rounds {len(values):3d}  median {statistics.median(values):+8.1f} µs")
-    if BASELINE in found:
-        base = statistics.median(found[BASELINE])
-        for mode in sorted(m for m in found if m.startswith("aicost")):
-            low, high = ratio_interval(found[mode], found[BASELINE])
-            print(f"{mode} / {BASELINE}: {statistics.median(found[mode]) / base:.3f} (90% bootstrap interval"
+    if BASELINE in rounds:
+        base = statistics.median(rounds[BASELINE])
+        for mode in sorted(m for m in rounds if m.startswith("aicost")):
+            low, high = ratio_interval(rounds[mode], rounds[BASELINE])
+            print(f"{mode} / {BASELINE}: {statistics.median(rounds[mode]) / base:.3f} (90% bootstrap interval"
                   f" {low:.2f}-{high:.2f})")
+    if "aicost" in found and "aicost-before" in found:
+        after, before = found["aicost"], found["aicost-before"]
+        differences = [after[key] - before[key] for key in after if key in before]
+        if differences:
+            low, high = median_interval(differences)
+            slower, paired = sum(difference > 0 for difference in differences), len(differences)
+            print(f"aicost - aicost-before, paired by round: median {statistics.median(differences):+.1f} µs (90%"
+                  f" bootstrap interval {low:+.1f} to {high:+.1f}; after slower in {slower} of {paired} rounds)")
     return 0
 
 

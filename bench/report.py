@@ -5,8 +5,9 @@ from __future__ import annotations
 import statistics
 
 OURS = "aicost"
-# ours from the editable checkout (overhead.py --modes aicost-checkout): shown beside ours, never a peer
-NOT_PEERS = ("bare", OURS, "aicost-checkout")
+# ours from the editable checkout (overhead.py --modes aicost-checkout) and of another revision (aicost-before,
+# setup_before.sh): shown beside ours, never a peer
+NOT_PEERS = ("bare", OURS, "aicost-checkout", "aicost-before")
 OFFICIAL = "genai-openai"
 # "No memory growth": over the second half of the memory run, ours may not keep more traced memory than bare
 # by more than this many bytes per call (i.e. nothing retained per call).
@@ -176,7 +177,8 @@ def _mode_table(intro: str, cells: dict, modes: list[str], fmt) -> list[str]:  #
 
 def render_markdown(run: dict, summary: dict, errors: list[dict]) -> str:
     cells, ratios, mem = summary["cells"], summary["ratios"], summary["memory"]
-    modes = [m for m in ("bare", OURS, "aicost-checkout", "genai-openai", "openai-v2", "openllmetry", "openlit")
+    modes = [m for m in ("bare", OURS, "aicost-checkout", "aicost-before", "genai-openai", "openai-v2", "openllmetry",
+                         "openlit")
              if any(m in row for row in cells.values()) or m in mem]
     lines = [
         "# otel-aicost overhead benchmark",

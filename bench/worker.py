@@ -54,6 +54,9 @@ def _versions(mode: str) -> dict[str, str]:
     if mode in modes.OURS_MODES:  # which copy ran: the installed wheel's or the checkout's
         spec = importlib.util.find_spec("otel_aicost")
         found["otel_aicost from"] = str(pathlib.Path(spec.origin).parent) if spec and spec.origin else "?"
+        revision = pathlib.Path(sys.prefix, ".bench-revision")  # setup_before.sh's
+        if revision.is_file():
+            found["revision"] = revision.read_text(encoding="utf-8").strip()[:12]
     return found
 
 
