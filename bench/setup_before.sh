@@ -9,7 +9,7 @@
 #   .venv/bin/python bench/pool_rounds.py stream_broken ab.log     # each round's after - before, paired, too
 #
 # Alternating two checkouts in separate runs (round 29) could not tell 1-2% apart; one interleaved run of both,
-# paired by round, gave a ~12 µs wide interval over 76 rounds (round 30, bench/README.md).
+# paired by round, gave a ~13 µs wide interval over 76 rounds (round 30, bench/README.md).
 # Usage: bash bench/setup_before.sh REV   (any commit of this repository; run setup_peers.sh first)
 set -euo pipefail
 
