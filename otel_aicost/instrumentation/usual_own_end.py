@@ -37,7 +37,14 @@ from otel_aicost.instrumentation.safety import report_internal_error
 from otel_aicost.instrumentation.surfaces import embeddings
 from otel_aicost.instrumentation.surfaces.shared import choice_reasons
 from otel_aicost.instrumentation.surfaces.usual_reply import _CHAT_COMPLETION, choices_reply
-from otel_aicost.instrumentation.surfaces.usual_usage import _INPUT_DETAILS, _OUTPUT_DETAILS, _USAGE, MAX_TOKENS
+from otel_aicost.instrumentation.surfaces.usual_usage import (
+    _CACHE_WRITES_DECLARED,
+    _IMAGES_DECLARED,
+    _INPUT_DETAILS,
+    _OUTPUT_DETAILS,
+    _USAGE,
+    MAX_TOKENS,
+)
 from otel_aicost.instrumentation.usage import REPORTED
 from otel_aicost.instrumentation.usual_end import _layout, plan_of
 
@@ -92,7 +99,11 @@ def end_chat(call: Any, response: Any) -> bool:
         if details is not None:
             if type(details) is not _INPUT_DETAILS or details.__pydantic_extra__:
                 return False
-            if details.cache_write_tokens or details.audio_tokens or details.image_tokens:
+            if (
+                details.audio_tokens
+                or (_CACHE_WRITES_DECLARED and details.cache_write_tokens)  # only declared ones read (usual_usage)
+                or (_IMAGES_DECLARED and details.image_tokens)
+            ):
                 return False
             cached = details.cached_tokens
         details = usage.completion_tokens_details

@@ -94,14 +94,16 @@ def usual_counts(usage: Any, input_name: str, output_name: str, input_details: s
 
 # The chat usage classes of the openai installed, read by attribute in ``chat_counts`` (a declared field's plain
 # attribute read costs about 80 instructions, a model's ``__dict__`` about 520 and a dict ``get`` about 310,
-# callgrind): each class checked once, here, for the fields read. A class declaring a priced subset ``chat_counts``
-# does not read (an undeclared one lands in ``__pydantic_extra__``, which it checks) or lacking a field it reads
-# leaves every usage to ``usual_counts``.
-_CHAT_INPUT_PRICED = ("cache_write_tokens", "audio_tokens", "image_tokens")  # read by chat_counts, if declared
+# callgrind): each class checked once, here, for the fields read. A priced subset the class does not declare cannot
+# hold a value outside ``__pydantic_extra__``, which is checked empty, so only the declared ones are read: the prompt
+# details' cache writes and image tokens behind a flag each (declared both from openai ~3.30, cache writes alone in
+# late 2.x, neither before: a sweep of releases, bench/README.md round 31, found 2.x's chat replies on the slower
+# read). A class declaring an output subset not read here, or lacking a field read, leaves every usage to
+# ``usual_counts``.
 _CHAT_OUTPUT_PRICED = ("audio_tokens", "image_tokens")
 
 
-def _chat_classes() -> tuple[type, type, type] | None:
+def _chat_classes() -> tuple[type, type, type, bool, bool] | None:
     try:
         from openai.types import CompletionUsage
         from openai.types.completion_usage import CompletionTokensDetails, PromptTokensDetails
@@ -114,18 +116,18 @@ def _chat_classes() -> tuple[type, type, type] | None:
     usage, inputs, outputs = fields
     if not (
         {"prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details"} <= usage.keys()
-        and "cached_tokens" in inputs
+        and {"cached_tokens", "audio_tokens"} <= inputs.keys()
         and "reasoning_tokens" in outputs
-        and {name for name in _CHAT_INPUT_PRICED if name in inputs} == {"cache_write_tokens", "audio_tokens",
-                                                                         "image_tokens"}
         and {name for name in _CHAT_OUTPUT_PRICED if name in outputs} == {"audio_tokens"}
     ):  # fmt: skip
         return None
-    return CompletionUsage, PromptTokensDetails, CompletionTokensDetails
+    return (CompletionUsage, PromptTokensDetails, CompletionTokensDetails, "cache_write_tokens" in inputs,
+            "image_tokens" in inputs)  # fmt: skip
 
 
 _CHAT_CLASSES = _chat_classes()
-_USAGE, _INPUT_DETAILS, _OUTPUT_DETAILS = _CHAT_CLASSES or (None, None, None)
+# the classes, and whether the prompt details declare cache writes and image tokens (read only then)
+_USAGE, _INPUT_DETAILS, _OUTPUT_DETAILS, _CACHE_WRITES_DECLARED, _IMAGES_DECLARED = _CHAT_CLASSES or (None,) * 5
 
 
 def chat_counts(usage: Any) -> tuple[int, int, int | None, int | None] | None:
@@ -145,7 +147,11 @@ def chat_counts(usage: Any) -> tuple[int, int, int | None, int | None] | None:
             if type(inputs) is not _INPUT_DETAILS or inputs.__pydantic_extra__:
                 return usual_counts(usage, "prompt_tokens", "completion_tokens", "prompt_tokens_details",
                                     "completion_tokens_details")  # fmt: skip
-            if inputs.cache_write_tokens or inputs.audio_tokens or inputs.image_tokens:
+            if (
+                inputs.audio_tokens
+                or (_CACHE_WRITES_DECLARED and inputs.cache_write_tokens)
+                or (_IMAGES_DECLARED and inputs.image_tokens)
+            ):
                 return None
             cached = inputs.cached_tokens
         if outputs is not None:
