@@ -16,8 +16,8 @@ major, bench/README.md round 31):
 
 - ``openai-before-1.74``: the chat stream helper hands out an event for Azure's filter-only first chunk
   (``"object": ""``); 1.74 and later skip it (``_is_valid_chat_completion_chunk_weak``) and read the next chunk,
-  which carries the response id and model, before the caller's first event, so a caller who breaks off after it
-  has read one chunk more.
+  which carries the response id and model, before the caller's first event: a caller breaking off after that
+  event has had one chunk more read on 1.74 and later.
 - ``openai-before-3.38``: a status error's message quotes the whole decoded error body; 3.38 and later quote only
   its ``message``.
 
