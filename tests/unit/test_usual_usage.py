@@ -161,10 +161,12 @@ def test_chat_counts_answers_as_usual_counts(name: str) -> None:
 def test_chat_counts_reads_openais_own_classes_by_attribute(monkeypatch: pytest.MonkeyPatch) -> None:
     """On an openai whose usage classes declare what it reads, a usual usage is read without ``usual_counts``; any
     other object is read by it."""
+    body = _chat(prompt_tokens_details__cached_tokens=16, completion_tokens_details__reasoning_tokens=40)
     if usual_usage_module._CHAT_CLASSES is None:
         pytest.skip("this openai's usage classes are read by usual_counts (openai 1.40: details are extra dicts)")
-    usual = CompletionUsage.construct(**_chat(prompt_tokens_details__cached_tokens=16,
-                                              completion_tokens_details__reasoning_tokens=40))  # fmt: skip
+    if not details_declared(body):  # openai 1.52: no prediction counts declared, so they are extras
+        pytest.skip("this openai's usage classes do not declare every detail of the usual usage")
+    usual = CompletionUsage.construct(**body)
     extra = CompletionUsage.construct(**_chat(something_new=3))
     expected = usual_counts(usual, *CHAT_NAMES)
     asked = []
