@@ -15,6 +15,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
 from otel_aicost.export import sdk_internals
+from tests.support.telemetry import collected_metrics
 
 
 def test_no_private_attribute_we_use_has_disappeared():
@@ -69,7 +70,8 @@ def test_reset_metric_state_forgets_every_point_and_instruments_keep_working():
     assert sdk_internals.reset_metric_state(provider) is True
     assert reader.get_metrics_data() is None or not reader.get_metrics_data().resource_metrics
     counter.add(2)
-    (point,) = reader.get_metrics_data().resource_metrics[0].scope_metrics[0].metrics[0].data.data_points
+    (metric,) = collected_metrics(reader)
+    (point,) = metric.data.data_points
     assert point.value == 2, "cumulative from the reset, not from the parent's 5"
     provider.shutdown()
 
