@@ -7,6 +7,7 @@ from typing import Any
 
 SDK_SELF_SCOPE = "opentelemetry-sdk"  # the scope of the SDK's metrics about itself
 
+
 def collected_metrics(reader: Any) -> list[Any]:
     """Every metric ``reader`` (an SDK metric reader) collects now, of all resources and all scopes but the SDK's
     own: opentelemetry-sdk 1.41 records its readers' collection times (``otel.sdk.metric_reader.collection.duration``,
