@@ -101,6 +101,7 @@ class StreamState(UsageEvents):
         # the stream generators read a plain choices chunk's text from this field (streams.py); None: ``take``
         self.text_field = surface.plain_text_field if self.output is None else None
         self.in_next = False  # inside the proxy's next or close: the proxy ends the call itself
+        self.open_events = None  # the async events' generator (UsageEvents.aiter_bytes), closed at the stream's end
         self.handled_before = sys.exc_info()[1]  # an exception the caller is handling as the stream starts
         OPEN.add(ref(self, forget))  # ending.py: ended at interpreter exit if still open
 

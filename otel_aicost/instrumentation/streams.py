@@ -168,6 +168,7 @@ class AsyncStreamProxy(_Proxy):
             except StopAsyncIteration:
                 state.in_next = False
                 state.end(None)
+                state.close_events()
                 return
             except BaseException as error:
                 state.in_next = False
@@ -217,6 +218,7 @@ class AsyncStreamProxy(_Proxy):
                 chunk = await self.__wrapped__.__anext__()
             except StopAsyncIteration:
                 state.end(None)
+                state.close_events()
                 raise
             except BaseException as error:
                 state.end(error)
