@@ -130,11 +130,9 @@ def respond(request: httpx.Request) -> httpx.Response:
     path = request.url.path
     if path.endswith("/chat/completions"):
         if body.get("stream"):
-            include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
             # One read per event, as a server flushing each event delivers them (a bytes body would be read whole
             # when the response is made, and no instrumentation would see the body's stream at all).
-            parts = STREAM_PARTS_WITH_USAGE if include_usage else STREAM_PARTS
-            return httpx.Response(200, headers=_SSE_HEADERS, content=iter(parts))
+            return httpx.Response(200, headers=_SSE_HEADERS, content=iter(_stream_parts(body)))
         return httpx.Response(200, headers=_JSON_HEADERS, content=CHAT_BODY)
     if path.endswith("/embeddings"):
         encoding = body.get("encoding_format") or "float"
@@ -142,8 +140,22 @@ def respond(request: httpx.Request) -> httpx.Response:
     return httpx.Response(404, headers=_JSON_HEADERS, content=b'{"error": {"message": "not found"}}')
 
 
+def _stream_parts(body: dict) -> tuple[bytes, ...]:
+    include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+    return STREAM_PARTS_WITH_USAGE if include_usage else STREAM_PARTS
+
+
 async def respond_async(request: httpx.Request) -> httpx.Response:
+    body = json.loads(request.content)
+    if request.url.path.endswith("/chat/completions") and body.get("stream"):
+        return httpx.Response(200, headers=_SSE_HEADERS, content=_one_event_a_read(_stream_parts(body)))
     return respond(request)
+
+
+async def _one_event_a_read(parts: tuple[bytes, ...]):
+    """A stream's body for the async client, one event per read as ``respond`` gives it to the sync one."""
+    for part in parts:
+        yield part
 
 
 def sync_client() -> openai.OpenAI:
@@ -201,6 +213,14 @@ def stream_broken(create) -> int:
 
 async def async_chat(create) -> object:
     return await create(model=CHAT_MODEL, messages=MESSAGES, temperature=0.2, max_tokens=64)
+
+
+async def async_stream(create) -> int:
+    """The stream of ``stream`` on the async client, read to its end with ``async for``: returns the chunk count."""
+    count = 0
+    async for _chunk_ in await create(model=CHAT_MODEL, messages=MESSAGES, stream=True):
+        count += 1
+    return count
 
 
 def embeddings(create) -> object:
