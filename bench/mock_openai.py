@@ -21,12 +21,11 @@ import os
 import sys
 from pathlib import Path
 
-try:  # openai 3.x
-    import httpx2 as httpx
-except ImportError:  # openai 1.x / 2.x
-    import httpx
-
 import openai
+from openai import _base_client
+
+# the HTTP client package openai itself uses (httpx2 from openai 3.x, httpx before), whichever else is installed
+httpx = getattr(_base_client, "httpx2", None) or _base_client.httpx
 
 CHAT_MODEL = "gpt-4o-mini"
 CHAT_RESPONSE_MODEL = "gpt-4o-mini-2024-07-18"
