@@ -121,7 +121,7 @@ class UsageEvents:
         """Close the async generator of ``aiter_bytes`` once the SDK's stream has ended (its ``StopAsyncIteration``:
         its ``__stream__`` broke off at ``[DONE]`` and is done, so nothing resumes the generator). Left suspended, it
         would be closed as the SDK's own generators are: collected, handed to the loop's finalizer hook, which wakes
-        the loop (``call_soon_threadsafe``: a write to its self-pipe) and runs a task of its ``aclose()`` (35 profiled
+        the loop (``call_soon_threadsafe``: a write to its self-pipe) and runs a task of its ``aclose()`` (96 profiled
         calls a stream, ``test_call_budget.py``). Here that is one throw into it, at once, in C: so a stream read to
         its end leaves the loop exactly the generators the bare SDK leaves (``conformance/test_async_streams.py``).
         Only a generator suspended at its ``yield`` (not awaiting, not running) is closed: its close awaits nothing;
