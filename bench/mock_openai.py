@@ -19,7 +19,9 @@ import importlib.util
 import json
 import os
 import sys
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import openai
 from openai import _base_client
@@ -125,13 +127,24 @@ EMBEDDING_BODIES = {"base64": _embedding_body("base64"), "float": _embedding_bod
 
 def respond(request: httpx.Request) -> httpx.Response:
     """The fake API: route on the path, read the JSON body like the real server would."""
+    return _answer(request, iter)
+
+
+async def respond_async(request: httpx.Request) -> httpx.Response:
+    """``respond`` for the async client, whose stream body must be an async iterable."""
+    return _answer(request, _one_event_a_read)
+
+
+def _answer(request: httpx.Request, stream_body: Callable[[tuple[bytes, ...]], Any]) -> httpx.Response:
     body = json.loads(request.content)
     path = request.url.path
     if path.endswith("/chat/completions"):
         if body.get("stream"):
             # One read per event, as a server flushing each event delivers them (a bytes body would be read whole
             # when the response is made, and no instrumentation would see the body's stream at all).
-            return httpx.Response(200, headers=_SSE_HEADERS, content=iter(_stream_parts(body)))
+            include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+            parts = STREAM_PARTS_WITH_USAGE if include_usage else STREAM_PARTS
+            return httpx.Response(200, headers=_SSE_HEADERS, content=stream_body(parts))
         return httpx.Response(200, headers=_JSON_HEADERS, content=CHAT_BODY)
     if path.endswith("/embeddings"):
         encoding = body.get("encoding_format") or "float"
@@ -139,20 +152,8 @@ def respond(request: httpx.Request) -> httpx.Response:
     return httpx.Response(404, headers=_JSON_HEADERS, content=b'{"error": {"message": "not found"}}')
 
 
-def _stream_parts(body: dict) -> tuple[bytes, ...]:
-    include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-    return STREAM_PARTS_WITH_USAGE if include_usage else STREAM_PARTS
-
-
-async def respond_async(request: httpx.Request) -> httpx.Response:
-    body = json.loads(request.content)
-    if request.url.path.endswith("/chat/completions") and body.get("stream"):
-        return httpx.Response(200, headers=_SSE_HEADERS, content=_one_event_a_read(_stream_parts(body)))
-    return respond(request)
-
-
-async def _one_event_a_read(parts: tuple[bytes, ...]):
-    """A stream's body for the async client, one event per read as ``respond`` gives it to the sync one."""
+async def _one_event_a_read(parts: tuple[bytes, ...]) -> AsyncIterator[bytes]:
+    """A stream's body for the async client, one event per read as ``iter`` gives it to the sync one."""
     for part in parts:
         yield part
 
