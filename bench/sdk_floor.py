@@ -18,6 +18,7 @@ iteration), so it compares with ``cache_misses.py``'s added instructions per cal
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import glob
 import os
@@ -45,6 +46,28 @@ BUCKETS = {
 }
 
 
+# each case as the benchmark makes it (mock_openai's own calls): the same span and records as overhead.py measures
+_SYNC_CALLS = {
+    "chat": mock_openai.chat,
+    "stream": mock_openai.stream,
+    "stream_usage": mock_openai.stream_usage,
+    "stream_broken": mock_openai.stream_broken,  # 5 chunks read, then closed: usage counted locally
+}
+_ASYNC_CALLS = {"async_chat": mock_openai.async_chat, "async_stream": mock_openai.async_stream}
+CASES = (*_SYNC_CALLS, *_ASYNC_CALLS, "embeddings")
+
+
+def _call(case: str) -> None:
+    """One call of ``case`` through the mock API (instrumented when the caller has instrumented the SDK)."""
+    if case in _ASYNC_CALLS:
+        client = mock_openai.async_client()
+        asyncio.run(_ASYNC_CALLS[case](client.chat.completions.create))
+    elif case == "embeddings":
+        mock_openai.embeddings(mock_openai.sync_client().embeddings.create)
+    else:
+        _SYNC_CALLS[case](mock_openai.sync_client().chat.completions.create)
+
+
 def capture(case: str) -> tuple[object, list[tuple[str, str, float, dict]]]:
     """The span and the metric records one instrumented call of ``case`` makes."""
     exporter = InMemorySpanExporter()
@@ -55,17 +78,7 @@ def capture(case: str) -> tuple[object, list[tuple[str, str, float, dict]]]:
     instrumentor = OpenAICostInstrumentor()
     instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider)
     try:
-        client = mock_openai.sync_client()
-        messages = [{"role": "user", "content": "Hi"}]
-        if case == "chat":
-            client.chat.completions.create(model=mock_openai.CHAT_MODEL, messages=messages)
-        elif case == "stream":
-            for _ in client.chat.completions.create(model=mock_openai.CHAT_MODEL, messages=messages, stream=True):
-                pass
-        elif case == "stream_broken":  # the benchmark's own case: 5 chunks read, then closed (usage counted locally)
-            mock_openai.stream_broken(client.chat.completions.create)
-        else:
-            client.embeddings.create(model=mock_openai.EMBEDDING_MODEL, input="Hi")
+        _call(case)
     finally:
         instrumentor.uninstrument()
     (span,) = exporter.get_finished_spans()
@@ -155,7 +168,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--cases", nargs="+", default=["chat", "stream", "stream_broken", "embeddings"])
+    parser.add_argument("--cases", nargs="+", choices=CASES, default=["chat", "stream", "stream_broken", "embeddings"])
     parser.add_argument("--instructions", action="store_true",
                         help="count instructions per call under callgrind instead of timing (deterministic)")
     parser.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
