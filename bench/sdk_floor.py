@@ -18,7 +18,6 @@ iteration), so it compares with ``cache_misses.py``'s added instructions per cal
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gc
 import glob
 import os
@@ -29,8 +28,8 @@ import sys
 import tempfile
 import time
 
-import mock_openai
 import modes
+import worker
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import TracerProvider
@@ -46,26 +45,9 @@ BUCKETS = {
 }
 
 
-# each case as the benchmark makes it (mock_openai's own calls): the same span and records as overhead.py measures
-_SYNC_CALLS = {
-    "chat": mock_openai.chat,
-    "stream": mock_openai.stream,
-    "stream_usage": mock_openai.stream_usage,
-    "stream_broken": mock_openai.stream_broken,  # 5 chunks read, then closed: usage counted locally
-}
-_ASYNC_CALLS = {"async_chat": mock_openai.async_chat, "async_stream": mock_openai.async_stream}
-CASES = (*_SYNC_CALLS, *_ASYNC_CALLS, "embeddings")
-
-
-def _call(case: str) -> None:
-    """One call of ``case`` through the mock API (instrumented when the caller has instrumented the SDK)."""
-    if case in _ASYNC_CALLS:
-        client = mock_openai.async_client()
-        asyncio.run(_ASYNC_CALLS[case](client.chat.completions.create))
-    elif case == "embeddings":
-        mock_openai.embeddings(mock_openai.sync_client().embeddings.create)
-    else:
-        _SYNC_CALLS[case](mock_openai.sync_client().chat.completions.create)
+# the cases whose floor means something here: worker.py's own, but those inside an application's span (made by the
+# global tracer, not captured)
+CASES = tuple(case for case in worker.CASES if case not in worker.APP_SPANS_PER_CALL)
 
 
 def capture(case: str) -> tuple[object, list[tuple[str, str, float, dict]]]:
@@ -78,7 +60,7 @@ def capture(case: str) -> tuple[object, list[tuple[str, str, float, dict]]]:
     instrumentor = OpenAICostInstrumentor()
     instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider)
     try:
-        _call(case)
+        worker.Caller().run(case, 1)  # the call as the benchmark makes it, through the SDK's instrumented methods
     finally:
         instrumentor.uninstrument()
     (span,) = exporter.get_finished_spans()
