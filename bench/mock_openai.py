@@ -53,13 +53,21 @@ USAGE = {
     },
 }
 
+# the Responses API case's request (the chat cases' messages as its instructions and input) and usage (the chat
+# cases' in the Responses API's shape)
+RESPONSES_REQUEST = {"model": CHAT_MODEL, "instructions": "You are a terse assistant.",
+                     "input": "Write one sentence about a fox and a dog.", "temperature": 0.2, "max_output_tokens": 64}
+RESPONSES_USAGE = {"input_tokens": 24, "input_tokens_details": {"cached_tokens": 0}, "output_tokens": 48,
+                   "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 72}
+
 _WORDS = ("The", " quick", " brown", " fox", " jumps", " over", " the", " lazy", " dog", ".")
 
 _JSON_HEADERS = {"content-type": "application/json", "x-request-id": "req_bench0001", "openai-processing-ms": "312"}
 _SSE_HEADERS = {"content-type": "text/event-stream; charset=utf-8", "x-request-id": "req_bench0002"}
 
 
-_BUILDERS = ("generation", "chat", "embeddings")  # the demo's payload builders this file uses (stdlib only)
+# the demo's payload builders this file uses (stdlib only)
+_BUILDERS = ("generation", "chat", "embeddings", "responses")
 
 
 def _load_builders() -> dict[str, object]:
@@ -81,13 +89,14 @@ _builders = _load_builders()
 Generation = _builders["generation"].Generation
 chat_bodies = _builders["chat"]
 embedding_bodies = _builders["embeddings"]
+responses_bodies = _builders["responses"]
 
 
-def _generation(include_usage: bool) -> object:
+def _generation(include_usage: bool, usage: dict = USAGE) -> object:
     pieces = [_WORDS[i % len(_WORDS)] for i in range(STREAM_CHUNKS - 2)]
     return Generation(model=CHAT_RESPONSE_MODEL, pieces=pieces, finish_reason="stop", n=1, prompt_tokens=0,
                       cached_tokens=0, reasoning_tokens=0, service_tier="default", include_usage=include_usage,
-                      usage=USAGE, system_fingerprint="fp_bench01")  # fmt: skip
+                      usage=usage, system_fingerprint="fp_bench01")  # fmt: skip
 
 
 def _chat_body() -> bytes:
@@ -117,11 +126,24 @@ def _embedding_body(encoding: str) -> bytes:
     return json.dumps(embedding_bodies.embeddings(request)).encode()
 
 
+def _responses_builder(stream: bool) -> object:
+    """The Responses API's reply to ``RESPONSES_REQUEST`` (the stream's: its events), the text of the chat cases'."""
+    body = {**RESPONSES_REQUEST, "stream": True} if stream else RESPONSES_REQUEST
+    return responses_bodies.ResponseBuilder(_generation(True, RESPONSES_USAGE), body, "resp_BENCH03", CREATED, False)
+
+
+def _responses_stream_body() -> bytes:
+    events = _responses_builder(True).events()
+    return "".join(f"event: {event['type']}\ndata: {json.dumps(event)}\n\n" for event in events).encode()
+
+
 CHAT_BODY = _chat_body()
 STREAM_BODY = _stream_body(include_usage=False)
 STREAM_BODY_WITH_USAGE = _stream_body(include_usage=True)
 STREAM_PARTS = tuple(event + b"\n\n" for event in STREAM_BODY.split(b"\n\n")[:-1])
 STREAM_PARTS_WITH_USAGE = tuple(event + b"\n\n" for event in STREAM_BODY_WITH_USAGE.split(b"\n\n")[:-1])
+RESPONSES_BODY = json.dumps(_responses_builder(False).response(final=True)).encode()
+RESPONSES_STREAM_PARTS = tuple(event + b"\n\n" for event in _responses_stream_body().split(b"\n\n")[:-1])
 EMBEDDING_BODIES = {"base64": _embedding_body("base64"), "float": _embedding_body("float")}
 
 
@@ -146,6 +168,10 @@ def _answer(request: httpx.Request, stream_body: Callable[[tuple[bytes, ...]], A
             parts = STREAM_PARTS_WITH_USAGE if include_usage else STREAM_PARTS
             return httpx.Response(200, headers=_SSE_HEADERS, content=stream_body(parts))
         return httpx.Response(200, headers=_JSON_HEADERS, content=CHAT_BODY)
+    if path.endswith("/responses"):  # (the stream: one read per event, as for chat)
+        if body.get("stream"):
+            return httpx.Response(200, headers=_SSE_HEADERS, content=stream_body(RESPONSES_STREAM_PARTS))
+        return httpx.Response(200, headers=_JSON_HEADERS, content=RESPONSES_BODY)
     if path.endswith("/embeddings"):
         encoding = body.get("encoding_format") or "float"
         return httpx.Response(200, headers=_JSON_HEADERS, content=EMBEDDING_BODIES[encoding])
@@ -219,6 +245,19 @@ async def async_stream(create) -> int:
     """The stream of ``stream`` on the async client, read to its end with ``async for``: returns the chunk count."""
     count = 0
     async for _chunk_ in await create(model=CHAT_MODEL, messages=MESSAGES, stream=True):
+        count += 1
+    return count
+
+
+def responses(create) -> object:
+    """A Responses API call (``client.responses.create``) of the chat cases' request."""
+    return create(**RESPONSES_REQUEST)
+
+
+def responses_stream(create) -> int:
+    """The same call streamed and read to its end: returns the event count."""
+    count = 0
+    for _event_ in create(**RESPONSES_REQUEST, stream=True):
         count += 1
     return count
 
