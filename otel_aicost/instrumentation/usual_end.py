@@ -1,5 +1,6 @@
-"""The end of a usual call in one step: a priced chat, legacy completion or embeddings reply, or a chat or legacy
-completion stream that ended without an error (its stream end: ``usual_stream_end.py``, through the same plan).
+"""The end of a usual call in one step: a priced chat, legacy completion, embeddings or Responses API reply, or a chat
+or legacy completion stream that ended without an error (its stream end: ``usual_stream_end.py``, through the same
+plan).
 
 The general end (``Call._end``) reads the reply into ``Facts`` and ``Usage``, prices it into a ``Cost`` of
 ``Decimal`` components, builds the end attributes from those, checks them for plainness and records the metrics
@@ -18,7 +19,8 @@ the records are made in one step (a stream's time to first chunk and chunk gaps 
 It declines (``end_usual`` returns False before doing anything, or ends the call through the general path with the
 same facts; ``usual_stream_end.end_usual_stream`` returns False) for anything else: budgets, content capture, an
 enriched outer span, a price that is not per token (unknown model, provisioned, ended), usage beyond the model's limits
-or its long-context threshold, cached tokens, a surface that completes or prices itself, a stream ended by an error.
+or its long-context threshold, cached tokens, a surface that completes (but for a Responses reply's built-in tool calls,
+which a usual one has none of) or prices itself, a stream ended by an error.
 ``tests/unit/test_usual_end.py`` and ``tests/unit/test_usual_stream_end.py`` compare its exported spans and metric
 points with the general path's.
 
@@ -250,7 +252,11 @@ def _prepare(telemetry: Any, request: Any, response_model: str | None, tier: str
     """The ``UsualEnd`` of this call's kind in this price period (unpriced: ``input_rate`` None)."""
     plan = UsualEnd(period)
     surface = request.surface
-    if surface.complete is not None or surface.price is not None or surface.free:
+    if (
+        (surface.complete is not None and not surface.complete_changes_tool_calls_only)
+        or surface.price is not None
+        or surface.free
+    ):
         return plan
     endpoint = request.endpoint
     pricer = telemetry.pricer

@@ -26,9 +26,10 @@ from otel_aicost.cost.pricer import Pricer
 from otel_aicost.cost.pricing import genai_data
 from otel_aicost.cost.token_costs import EXACT
 from otel_aicost.instrumentation import results, usual_end
-from otel_aicost.instrumentation.surfaces import embeddings, shared
+from otel_aicost.instrumentation.surfaces import embeddings, responses, shared
 from otel_aicost.instrumentation.surfaces.usual_reply import choices_reply, facts_of
 from tests.support import mock_openai, payloads
+from tests.support.load import HAS_RESPONSES
 from tests.support.sdk_usage_fields import details_declared
 from tests.unit.test_histogram_records import exported
 
@@ -156,6 +157,76 @@ def test_an_embeddings_reply_read_by_attribute_is_the_reply_read_from_its_dict(n
         assert embeddings.read_usual(own) is embeddings.read_usual(other) is None
 
 
+def _responses_bodies() -> dict[str, tuple[dict, bool]]:
+    """name: (Responses API body, whether a usual reply is read from it)."""
+    plain = payloads.response(model="gpt-4o-mini", input_tokens=20, output_tokens=6)
+    bodies = {
+        "plain": (plain, True),
+        "cached": (payloads.response(cached_tokens=4), True),  # read; end_usual hands it to the general end
+        "reasoning": (payloads.response(reasoning_tokens=3), True),
+        "reasoning over the output": (payloads.response(reasoning_tokens=30), True),
+        "incomplete": (payloads.response(status="incomplete"), True),
+        "failed": (payloads.response(status="failed"), True),
+        "queued": (payloads.response(status="queued"), True),
+        "web search": (payloads.response(tools=[{"type": "web_search_preview"}]), False),  # its fee: the general end
+        "image generation": (payloads.response(tools=[{"type": "image_generation"}]), False),
+    }
+
+    def changed(name: str, usual: bool, change) -> None:
+        body = copy.deepcopy(plain)
+        change(body)
+        bodies[name] = (body, usual)
+
+    changed("function call", True, lambda body: body["output"].append(
+        {"type": "function_call", "id": "fc_1", "call_id": "call_1", "name": "f", "arguments": "{}",
+         "status": "completed"}))  # fmt: skip
+    changed("incomplete for the content filter", True, lambda body: body.update(
+        status="incomplete", incomplete_details={"reason": "content_filter"}))  # fmt: skip
+    changed("no tier", True, lambda body: body.update(service_tier=None))
+    changed("odd fields", True, lambda body: body.update(id="", model=7, service_tier=""))
+    changed("no usage", False, lambda body: body.update(usage=None))
+    changed("audio tokens", False, lambda body: body["usage"]["input_tokens_details"].update(audio_tokens=3))
+    changed("cache writes", False, lambda body: body["usage"]["input_tokens_details"].update(cache_write_tokens=3))
+    changed("negative input", False, lambda body: body["usage"].update(input_tokens=-1))
+    changed("string output count", False, lambda body: body["usage"].update(output_tokens="6"))
+    changed("reply extra field read", False, lambda body: body.update(system_fingerprint="fp_1"))
+    changed("reply extra field not read", True, lambda body: body.update(billing={"payer": "developer"},
+                                                                          prompt_cache_key="k"))  # fmt: skip
+    changed("no output", True, lambda body: body.update(output=None))
+    return bodies
+
+
+needs_responses = pytest.mark.skipif(not HAS_RESPONSES, reason="this openai version has no Responses API")
+
+
+@needs_responses
+@pytest.mark.parametrize("name", sorted(_responses_bodies()))
+def test_a_responses_reply_gives_the_readers_facts(name: str) -> None:
+    from openai.types.responses import Response
+
+    body, usual = _responses_bodies()[name]
+    for response in (Response.construct(**copy.deepcopy(body)), _validated(Response, body)):
+        if response is None:
+            continue
+        reply = responses.read_usual(response)
+        assert (reply is not None) is (usual and details_declared_in(response))
+        if reply is not None:
+            assert facts_of(reply) == responses.read(response)
+    constructed = Response.construct(**copy.deepcopy(body))
+    constructed.__dict__.pop("usage")  # a field absent from the model's __dict__: the general read
+    assert responses.read_usual(constructed) is None
+
+
+def details_declared_in(response: Any) -> bool:
+    """Does the installed openai declare every usage detail of this reply (else they are extras: the general read)?"""
+    usage = response.usage
+    return all(
+        not getattr(details, "__pydantic_extra__", None)
+        for details in (usage, getattr(usage, "input_tokens_details", None), getattr(usage, "output_tokens_details",
+                                                                                        None))  # fmt: skip
+    )
+
+
 def _validated(kind: type, body: dict) -> object:
     try:
         return kind.model_validate(copy.deepcopy(body))
@@ -236,6 +307,29 @@ SCENARIOS = {
     "embeddings": ({}, {"kind": "embeddings"}, {}, False, True),
     "completion": ({}, {"kind": "completion"}, {}, False, True),
 }
+if HAS_RESPONSES:
+    SCENARIOS.update({
+        "responses": (payloads.response(model="gpt-4o-mini"), {"kind": "responses", "temperature": 0.2,
+                                                                "max_output_tokens": 64}, {}, False, True),
+        "responses, cached": (payloads.response(model="gpt-4o-mini", cached_tokens=4), {"kind": "responses"}, {},
+                              False, False),
+        "responses, reasoning": (payloads.response(model="o4-mini", reasoning_tokens=3), {"kind": "responses",
+                                                                                           "model": "o4-mini"},
+                                 {}, False, True),
+        "responses, incomplete": (payloads.response(model="gpt-4o-mini", status="incomplete"), {"kind": "responses"},
+                                  {}, False, True),
+        "responses, web search": (payloads.response(model="gpt-4o-mini", tools=[{"type": "web_search_preview"}]),
+                                  {"kind": "responses", "tools": [{"type": "web_search_preview"}]}, {}, False, False),
+        "responses, conversation": (payloads.response(model="gpt-4o-mini"), {"kind": "responses",
+                                                                             "conversation": "conv_1"}, {}, False,
+                                    True),
+        "responses, tags": (payloads.response(model="gpt-4o-mini"), {"kind": "responses", "tags": {"team": "a"}}, {},
+                            False, True),
+        "responses, budget": (payloads.response(model="gpt-4o-mini"), {"kind": "responses"},
+                              {"budgets": [{"name": "b", "limit": 10}]}, False, False),
+        "azure responses": (payloads.response(model="gpt-4o-mini"), {"kind": "responses", "model": "my-deployment"},
+                            {}, True, True),
+    })  # fmt: skip
 
 
 def _calls(body: dict, kwargs: dict, azure: bool) -> None:
@@ -250,6 +344,8 @@ def _calls(body: dict, kwargs: dict, azure: bool) -> None:
                 client.embeddings.create(model="text-embedding-3-small", input="hello")
             elif kind == "completion":
                 client.completions.create(model="gpt-3.5-turbo-instruct", prompt="Hi")
+            elif kind == "responses":
+                client.responses.create(model=model, input="Hi", **kwargs)
             else:
                 client.chat.completions.create(model=model, messages=MESSAGES, **kwargs)
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from operator import itemgetter
 from typing import Any
 
 from otel_aicost import semconv
 from otel_aicost.cost.fees import ToolCall
 from otel_aicost.instrumentation.facts import NOT_PLAIN, Chunk, Facts
-from otel_aicost.instrumentation.surfaces.request_params import request_attributes
+from otel_aicost.instrumentation.surfaces.request_params import REQUEST_PARAMETERS, request_attributes
 from otel_aicost.instrumentation.surfaces.shared import common_facts, field, text, usage_of
 from otel_aicost.instrumentation.surfaces.surface import Patch, Surface
+from otel_aicost.instrumentation.surfaces.usual_reply import Reply
+from otel_aicost.instrumentation.surfaces.usual_usage import usual_counts
 
 _STATUS_REASONS = {"completed": "stop", "failed": "error", "cancelled": "error"}
 _TOOL_CALLS = ("function_call", "custom_tool_call")  # calls the caller's code must answer
@@ -44,15 +47,53 @@ def responses_request(kwargs: Mapping[str, Any]) -> dict[str, Any]:
     return attributes
 
 
+# a response's usage: its input and output counts and their detail objects
+_USAGE_NAMES = ("input_tokens", "output_tokens", "input_tokens_details", "output_tokens_details")
+
+
 def read(response: Any) -> Facts:
     """A ``Response`` (a plain call, or the one a stream event carries)."""
-    usage = usage_of(
-        getattr(response, "usage", None), "input_tokens", "output_tokens", "input_tokens_details",
-        "output_tokens_details",
-    )  # fmt: skip
+    usage = usage_of(getattr(response, "usage", None), *_USAGE_NAMES)
     facts = common_facts(response, usage, _finish_reasons(response))
     tool_calls = _tool_calls(getattr(response, "output", None))
     return replace(facts, tool_calls=tool_calls) if tool_calls else facts
+
+
+_REPLY_FIELDS = itemgetter("id", "model", "service_tier", "usage", "output")
+# every name ``read`` reads of a response (``shared.common_values``, ``_finish_reasons``, ``_tool_calls``)
+_READ_NAMES = frozenset(("id", "model", "service_tier", "system_fingerprint", "usage", "output", "status",
+                         "incomplete_details"))  # fmt: skip
+
+
+def read_usual(response: Any) -> Reply | None:
+    """``read`` as a ``usual_reply.Reply``, for the usual call's end (``usual_end.py``): a pydantic 2 model whose extra
+    fields (ones the installed SDK does not declare) include none ``read`` reads, its usage of the usual shape
+    (``usual_usage.usual_counts``), no built-in tool call among its output items (their fees, and ``complete``'s image
+    settings: the general end). Anything else (a field absent from the model, no usage, a priced subset of the usage)
+    is None: the general end reads it with ``read``. The API adds fields to a response more often than the SDK
+    declares them (openai 3.63 does not declare the ``store`` every reply holds), so other extras are allowed: the
+    declared fields read here are the model's own ``__dict__``, which an extra never shadows.
+    ``tests/unit/test_usual_end.py`` compares its facts with ``read``'s, and a whole call's export with the general
+    end's."""
+    try:  # the model's fields from its __dict__, in one C call (a Response has some thirty fields)
+        extra = response.__pydantic_extra__
+        if extra and not _READ_NAMES.isdisjoint(extra):
+            return None
+        fields = response.__dict__
+        response_id, model, tier, usage, output = _REPLY_FIELDS(fields)
+    except (AttributeError, KeyError):
+        return None
+    if usage is None or _tool_calls(output):
+        return None
+    counts = usual_counts(usage, *_USAGE_NAMES)
+    if counts is None:
+        return None
+    inputs, output_tokens, cached, reasoning = counts
+    fingerprint = fields.get("system_fingerprint")  # not a field of a Response (None), unless an SDK declares it
+    return (
+        text(response_id), text(model), _finish_reasons(response), text(tier), text(fingerprint), None,
+        inputs, output_tokens, cached, reasoning,
+    )  # fmt: skip
 
 
 # Output items of the built-in tools that bill per call (code interpreter: per container, however many calls).
@@ -135,7 +176,8 @@ def read_plain_chunk(event: Any, injected_usage: bool, need_common: bool) -> Any
 
 RESPONSES = Surface(
     semconv.OP_CHAT, read, read_chunk, read_plain_chunk, api_type=semconv.API_RESPONSES, request=responses_request,
-    complete=complete,
+    request_names=REQUEST_PARAMETERS | {"conversation"},  # what responses_request reads
+    complete=complete, complete_changes_tool_calls_only=True, read_usual=read_usual,
 )  # fmt: skip
 
 PATCHES = (

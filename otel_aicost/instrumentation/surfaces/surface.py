@@ -34,6 +34,9 @@ class Surface:
     # (kwargs, facts) -> facts completed from the request: units billed (images asked for, characters of speech
     # input, an uploaded file's duration); None for token-only surfaces
     complete: Callable[[Mapping[str, Any], Facts], Facts] | None = None
+    # ``complete`` changes nothing but the facts' tool calls: a reply without any (every one ``read_usual`` reads)
+    # needs no completion, and takes the usual end (``usual_end._prepare``)
+    complete_changes_tool_calls_only: bool = False
     free: bool = False  # the API does not bill these calls: status ``free``, cost 0
     # (pricer, request, facts, usage) -> Cost, for surfaces priced otherwise than one call of one model
     price: Callable[..., Any] | None = None

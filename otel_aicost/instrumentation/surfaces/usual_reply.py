@@ -1,11 +1,11 @@
 """A reply of the usual shape read into one plain tuple, for the usual call's end (``instrumentation/usual_end.py``).
 
-A chat, legacy completion or embeddings reply whose usage is of the usual shape (``usual_usage.usual_counts``) is
-read into a ``Reply`` tuple, no ``Facts`` or ``Usage`` made: (response id, response model, finish reasons, service
-tier, system fingerprint, dimension count, input tokens, output tokens, cached tokens or None when not reported,
-reasoning tokens or None). Every value is what the surface's own reader puts in its ``Facts``, so ``facts_of`` gives
-the very ``Facts`` that reader returns (``tests/unit/test_usual_end.py`` compares them). Anything else is None: the
-surface's reader reads it.
+A chat, legacy completion or embeddings reply (a Responses API reply: ``responses.read_usual``) whose usage is of the
+usual shape (``usual_usage.usual_counts``) is read into a ``Reply`` tuple, no ``Facts`` or ``Usage`` made: (response
+id, response model, finish reasons, service tier, system fingerprint, dimension count, input tokens, output tokens,
+cached tokens or None when not reported, reasoning tokens or None). Every value is what the surface's own reader puts
+in its ``Facts``, so ``facts_of`` gives the very ``Facts`` that reader returns (``tests/unit/test_usual_end.py``
+compares them). Anything else is None: the surface's reader reads it.
 """
 
 from __future__ import annotations
