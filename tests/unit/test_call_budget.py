@@ -310,7 +310,7 @@ def cases(client: object) -> dict[str, tuple[Callable[[], object], Callable[[], 
 
 def broken_stream(client: object) -> tuple[Callable[[], object], Callable[[], object]]:
     """A stream read for a few chunks, then closed: no usage chunk arrives, so its usage is a local tiktoken count.
-    (Not in ``cases``: test_histogram_records replays those three.)"""
+    (Not in ``cases``: test_histogram_records replays those.)"""
     chat = client.chat.completions
     raw_chat = raw(type(chat).__dict__["create"])
     messages = [{"role": "user", "content": "Hi"}]

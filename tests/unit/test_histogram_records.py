@@ -229,8 +229,9 @@ def test_repeated_attribute_sets_of_every_kind() -> None:
 
 
 def test_instrumented_calls_export_the_same_points_with_and_without_the_fast_path(monkeypatch) -> None:
-    """Real instrumented calls (chat, a 50-chunk stream, embeddings) through the real client: the same series,
-    counts, token and cost points as with the plain SDK path (timings differ run to run: counts only)."""
+    """Real instrumented calls (chat, a 50-chunk stream, embeddings, a Responses API call where openai has it) through
+    the real client: the same series, counts, token and cost points as with the plain SDK path (timings differ run to
+    run: counts only)."""
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
@@ -247,14 +248,15 @@ def test_instrumented_calls_export_the_same_points_with_and_without_the_fast_pat
         tracer_provider.add_span_processor(SimpleSpanProcessor(spans))
         instrumentor = OpenAICostInstrumentor()
         instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider)
+        made = cases(mock_openai.client(respond))
         try:
-            for instrumented_call, _ in cases(mock_openai.client(respond)).values():
+            for instrumented_call, _ in made.values():
                 instrumented_call()
                 instrumented_call()
         finally:
             instrumentor.uninstrument()
             monkeypatch.undo()
-        assert len(spans.get_finished_spans()) == 6
+        assert len(spans.get_finished_spans()) == 2 * len(made)
         points = exported(reader)
         for point in points:
             if point["metric"] not in (semconv.METRIC_TOKEN_USAGE, semconv.METRIC_COST):
