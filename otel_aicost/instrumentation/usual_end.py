@@ -1,6 +1,6 @@
-"""The end of a usual call in one step: a priced chat, legacy completion, embeddings or Responses API reply, or a chat
-or legacy completion stream that ended without an error (its stream end: ``usual_stream_end.py``, through the same
-plan).
+"""The end of a usual call in one step: a priced chat, legacy completion, embeddings or Responses API reply, or a
+chat, legacy completion or Responses API stream that ended without an error (its stream end:
+``usual_stream_end.py``, through the same plan).
 
 The general end (``Call._end``) reads the reply into ``Facts`` and ``Usage``, prices it into a ``Cost`` of
 ``Decimal`` components, builds the end attributes from those, checks them for plainness and records the metrics

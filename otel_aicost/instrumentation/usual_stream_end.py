@@ -1,5 +1,6 @@
-"""The end of a usual stream in one step: a chat or legacy completion stream that ended without an error, ended
-through the same prepared plan as a usual reply (``usual_end.py``: the ``UsualEnd`` keyed by usage source too).
+"""The end of a usual stream in one step: a chat, legacy completion or Responses API stream (a surface with a usual
+reader, ``Surface.read_usual``) that ended without an error, ended through the same prepared plan as a usual reply
+(``usual_end.py``: the ``UsualEnd`` keyed by usage source too).
 
 Its facts are those its chunks gave (``StreamState``), its usage the reported one or else the local count the general
 end makes (``outcome.estimate_output``; a chat request's messages counted here in one step: ``local_count``), read

@@ -17,7 +17,7 @@ from otel_aicost import allocate, semconv
 from otel_aicost.instrumentation import stream_state, usual_stream_end
 from tests.support import mock_openai, payloads
 from tests.unit.test_histogram_records import exported
-from tests.unit.test_usual_end import both_ends_export_alike
+from tests.unit.test_usual_end import both_ends_export_alike, needs_responses
 
 MESSAGES = [{"role": "user", "content": "Hi"}]
 _TIMINGS = (semconv.METRIC_OPERATION_DURATION, semconv.METRIC_TIME_TO_FIRST_CHUNK, semconv.METRIC_TIME_PER_OUTPUT_CHUNK)
@@ -150,4 +150,81 @@ def test_the_usual_stream_end_exports_what_the_general_end_exports(name: str, in
     )  # fmt: skip
     assert len(spans) == 3
     if how.endswith("cut") and "unknown" not in name:
+        assert (semconv.USAGE_SOURCE, "estimated") in spans[0][1]
+
+
+# --- Responses API streams: their facts come whole from the final event's response (surfaces/responses.read) ----------
+
+def _response_events(change: str) -> list[dict]:
+    """A Responses stream's events, the final response changed as ``change`` says."""
+    events = payloads.response_events(model="gpt-4o-mini", pieces=("Hi", " there", "!", " How", " are", " you"))
+    final = events[-1]["response"]
+    if change == "incomplete":
+        final.update(status="incomplete", incomplete_details={"reason": "max_output_tokens"})
+        events[-1]["type"] = "response.incomplete"
+    elif change == "cached":
+        final["usage"]["input_tokens_details"]["cached_tokens"] = 4
+    elif change == "web search":
+        final["output"].append({"type": "web_search_call", "id": "ws_1", "status": "completed",
+                                "action": {"type": "search", "query": "q"}})  # fmt: skip
+    elif change == "function call":
+        final["output"].append({"type": "function_call", "id": "fc_1", "call_id": "call_1", "name": "f",
+                                "arguments": "{}", "status": "completed"})  # fmt: skip
+    elif change == "no usage":
+        final["usage"] = None
+    return events
+
+
+RESPONSES_SCENARIOS = {
+    # name: (the final response's change, how the caller reads it, config, one-step end taken)
+    "read to its end": ("", "all", {}, True),
+    "incomplete": ("incomplete", "all", {}, True),
+    "a function call": ("function call", "all", {}, True),
+    "broken off (estimated)": ("", "cut", {}, True),
+    "no usage (estimated)": ("no usage", "all", {}, True),
+    "cached": ("cached", "all", {}, False),
+    "a web search (its fee)": ("web search", "all", {}, False),
+    "budget": ("", "all", {"budgets": [{"name": "b", "limit": 10}]}, False),
+    "async": ("", "async", {}, True),
+}
+
+
+def _responses_calls(change: str, how: str) -> None:
+    body = mock_openai.sse(_response_events(change), done=False)
+
+    def respond(request: object) -> object:
+        return mock_openai.sse_response(body)
+
+    if how == "async":
+        async def calls() -> None:
+            client = mock_openai.async_client(respond)
+            for _ in range(3):
+                async for _ in await client.responses.create(model="gpt-4o-mini", input="Hi", stream=True):
+                    pass
+
+        asyncio.run(calls())
+        return
+    client = mock_openai.client(respond)
+    for _ in range(3):
+        stream = client.responses.create(model="gpt-4o-mini", input="Hi", stream=True)
+        if how == "all":
+            list(stream)
+        else:  # cut: three events read, no final response
+            events = iter(stream)
+            for _ in range(3):
+                next(events)
+            stream.close()
+
+
+@needs_responses
+@pytest.mark.parametrize("name", sorted(RESPONSES_SCENARIOS))
+def test_a_responses_stream_ends_in_one_step_as_the_general_end_ends_it(name: str, instrument, telemetry,
+                                                                          monkeypatch) -> None:  # fmt: skip
+    change, how, config, taken = RESPONSES_SCENARIOS[name]
+    spans = both_ends_export_alike(
+        telemetry, instrument, monkeypatch, config, lambda: _responses_calls(change, how), _exported,
+        taken=taken, step=(usual_stream_end, "end_in_one_step"), off=((stream_state, "end_usual_stream"),),
+    )  # fmt: skip
+    assert len(spans) == 3
+    if how == "cut" or change == "no usage":
         assert (semconv.USAGE_SOURCE, "estimated") in spans[0][1]
