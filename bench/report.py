@@ -57,16 +57,7 @@ def summarize(timings: list[dict], memory: list[dict], mode_names: list[str], ca
                 cell["xproc_overhead_pct"] = 100.0 * statistics.median(paired) / bare_median
             cells.setdefault(case, {})[mode] = cell
 
-    ratios: dict[str, dict[str, float]] = {}
-    for case, row in cells.items():
-        ours = row.get(OURS, {}).get("overhead_us")
-        if ours is None:
-            continue
-        for mode, cell in row.items():
-            if mode in NOT_PEERS or cell.get("overhead_us") is None:
-                continue
-            if cell["overhead_us"] > 0:
-                ratios.setdefault(case, {})[mode] = ours / cell["overhead_us"]
+    ratios = _ratios(cells)
 
     versions = {}
     for result in timings + memory:
@@ -186,6 +177,30 @@ def _mode_table(intro: str, cells: dict, modes: list[str], fmt) -> list[str]:  #
     return lines
 
 
+def _ratios(cells: dict) -> dict[str, dict[str, float | None]]:
+    """Ours ÷ each peer's in-process overhead, by case; None for a peer that ends no span on the case (its overhead
+    is not the work ours does: the report's table says "no span", as the targets leave it out)."""
+    ratios: dict[str, dict[str, float | None]] = {}
+    for case, row in cells.items():
+        ours = row.get(OURS, {}).get("overhead_us")
+        if ours is None:
+            continue
+        for mode, cell in row.items():
+            if mode in NOT_PEERS or cell.get("overhead_us") is None:
+                continue
+            if cell.get("min_spans_per_call", 1) < 1:
+                ratios.setdefault(case, {})[mode] = None
+            elif cell["overhead_us"] > 0:
+                ratios.setdefault(case, {})[mode] = ours / cell["overhead_us"]
+    return ratios
+
+
+def _fmt_ratio(row: dict, mode: str) -> str:
+    if mode not in row:
+        return "–"
+    return "no span" if row[mode] is None else f"{row[mode]:.2f}"
+
+
 def render_markdown(run: dict, summary: dict, errors: list[dict]) -> str:
     cells, ratios, mem = summary["cells"], summary["ratios"], summary["memory"]
     modes = [m for m in ("bare", OURS, "aicost-checkout", "aicost-before", "genai-openai", "openai-v2", "openllmetry",
@@ -232,7 +247,7 @@ def render_markdown(run: dict, summary: dict, errors: list[dict]) -> str:
             "| --- | " + " | ".join("---:" for _ in peers) + " |",
         ]
         for case, row in ratios.items():
-            lines.append(f"| {case} | " + " | ".join(f"{row[p]:.2f}" if p in row else "–" for p in peers) + " |")
+            lines.append(f"| {case} | " + " | ".join(_fmt_ratio(row, p) for p in peers) + " |")
     if mem:
         traced = all("traced_growth_kib" in m for m in mem.values())
         lines += [

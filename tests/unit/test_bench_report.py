@@ -50,3 +50,15 @@ def test_the_three_quarters_aim_against_the_best_peer() -> None:
     over = _lines({"aicost": _cell(76, 1), "openai-v2": _cell(100, 2), "openllmetry": _cell(400, 3)})[aim]
     assert not over["ok"]
     assert over["detail"] == "ours +76 µs ÷ openai-v2 +100 µs = 0.76"
+
+
+def test_the_ratio_table_says_no_span_for_a_peer_that_ends_none() -> None:
+    """A peer that ends no span (openai-v2 on the Responses API, which it does not wrap) has no comparable overhead:
+    its ratio cell says so, where a number (ours ÷ its noise) would read as a comparison."""
+    cells = {"responses_stream": {"aicost": _cell(251, -32), "openai-v2": _cell(36, 0, spans=0.0),
+                                  "openllmetry": _cell(599, 1064)}}  # fmt: skip
+    ratios = report._ratios(cells)
+    assert ratios["responses_stream"]["openai-v2"] is None
+    assert abs(ratios["responses_stream"]["openllmetry"] - 251 / 599) < 1e-12
+    assert report._fmt_ratio(ratios["responses_stream"], "openai-v2") == "no span"
+    assert report._fmt_ratio(ratios["responses_stream"], "openlit") == "–"
