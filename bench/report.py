@@ -73,12 +73,18 @@ def summarize(timings: list[dict], memory: list[dict], mode_names: list[str], ca
     }
 
 
+def _ends_no_span(cell: dict) -> bool:
+    """Did this mode end no span on some round of the case (OpenLIT's broken-off stream, openai-v2 on the Responses
+    API)? Such a peer skipped the work measured: left out of the comparisons, flagged in the tables."""
+    return cell["min_spans_per_call"] < 1
+
+
 def _targets(cells: dict, mem: dict) -> list[dict]:
     targets = []
     for case, row in cells.items():
         ours = row.get(OURS, {}).get("overhead_us")
         # a peer that ends no span on a case (OpenLIT's broken-off stream) skips the work measured: not compared
-        spanless = [m for m, c in row.items() if m not in NOT_PEERS and c["min_spans_per_call"] < 1]
+        spanless = [m for m, c in row.items() if m not in NOT_PEERS and _ends_no_span(c)]
         peers = {m: c["overhead_us"] for m, c in row.items() if m not in NOT_PEERS and m not in spanless}
         if ours is None or not peers:
             continue
@@ -135,7 +141,7 @@ def _targets(cells: dict, mem: dict) -> list[dict]:
 
 def _flags(cell: dict, mode: str) -> str:
     flags = ""
-    if mode != "bare" and cell["min_spans_per_call"] < 1:
+    if mode != "bare" and _ends_no_span(cell):
         flags += " ⚠no span"
     if cell["max_raw_spans_per_call"] > 0:
         flags += " ⚠raw calls made spans"
@@ -188,7 +194,7 @@ def _ratios(cells: dict) -> dict[str, dict[str, float | None]]:
         for mode, cell in row.items():
             if mode in NOT_PEERS or cell.get("overhead_us") is None:
                 continue
-            if cell.get("min_spans_per_call", 1) < 1:
+            if _ends_no_span(cell):
                 ratios.setdefault(case, {})[mode] = None
             elif cell["overhead_us"] > 0:
                 ratios.setdefault(case, {})[mode] = ours / cell["overhead_us"]
