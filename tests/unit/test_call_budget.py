@@ -283,16 +283,7 @@ def cases(client: object) -> dict[str, tuple[Callable[[], object], Callable[[], 
         for _ in stream:
             pass
 
-    responses = {}
-    if HAS_RESPONSES:  # a Responses API reply, usual: usual_end with surfaces/responses.read_usual
-        api = client.responses
-        raw_responses = raw(type(api).__dict__["create"])
-        responses["responses"] = (
-            lambda: api.create(model="gpt-4o-mini", input="Hi"),
-            lambda: raw_responses(api, model="gpt-4o-mini", input="Hi"),
-        )
-    return {
-        **responses,
+    made = {
         "chat": (
             lambda: chat.create(model="gpt-4o-mini", messages=messages),
             lambda: raw_chat(chat, model="gpt-4o-mini", messages=messages),
@@ -306,6 +297,14 @@ def cases(client: object) -> dict[str, tuple[Callable[[], object], Callable[[], 
             lambda: raw_embeddings(embeddings, model="text-embedding-3-small", input="Hi"),
         ),
     }
+    if HAS_RESPONSES:  # a Responses API reply, usual: usual_end with surfaces/responses.read_usual
+        api = client.responses
+        raw_responses = raw(type(api).__dict__["create"])
+        made["responses"] = (
+            lambda: api.create(model="gpt-4o-mini", input="Hi"),
+            lambda: raw_responses(api, model="gpt-4o-mini", input="Hi"),
+        )
+    return made
 
 
 def broken_stream(client: object) -> tuple[Callable[[], object], Callable[[], object]]:
