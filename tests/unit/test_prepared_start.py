@@ -52,6 +52,32 @@ def test_prepared_start_attributes_are_the_general_ones(index: int) -> None:
             assert plain == (profile.plain_span_attributes and all_plain(expected))
 
 
+# one name read, values equal but of other types, names in another order: in one profile
+ONE_NAME_READ = [
+    {"temperature": 1}, {"temperature": 1.0}, {"temperature": True}, {"model": "m", "temperature": 1},
+    {"temperature": 1, "model": "m"}, {"model": "m", "messages": [], "temperature": 0.0}, {"temperature": -0.5},
+    {"messages": [{"role": "user", "content": "hi"}]}, {"seed": 1}, {"seed": True}, {"stop": None},
+]
+
+
+def test_one_profile_tells_every_parameter_set_apart() -> None:
+    """Every set through the same profiles, twice over: what one set prepared is never the answer for another
+    (equal values of other types, other names, the same names in another order)."""
+    profiles = _profiles()
+    for _ in range(2):
+        for params in PARAMETERS + ONE_NAME_READ:
+            for profile in profiles:
+                expected = {**profile.span_attributes, **profile.surface.request(params)}
+                attributes, plain = profile.start_attributes(params)
+                assert [(key, value, type(value)) for key, value in attributes.items()] == [
+                    (key, value, type(value)) for key, value in expected.items()
+                ], params
+                assert plain == (profile.plain_span_attributes and all_plain(expected))
+        for params in DECLINED + [{"temperature": [1]}, {"model": "m", "seed": {"a": 1}}]:
+            for profile in profiles:
+                assert profile.start_attributes(params) is None, params
+
+
 @pytest.mark.parametrize("index", range(len(DECLINED)))
 def test_values_that_are_not_plain_immutables_are_built_per_call(index: int) -> None:
     for profile in _profiles():
