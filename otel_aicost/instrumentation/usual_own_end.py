@@ -11,15 +11,15 @@ replies of all, every field is read by attribute once, straight into the end att
 the prepared plan (``usual_end.UsualEnd``), its attribute layout and its records are found by one lookup, by what
 decides them: the response model, tiers, admitted metric tags and, as constant values of the layout (not stored per
 call), a chat reply's finish reasons and system fingerprint or an embeddings reply's dimension count; and for chat
-whether cached tokens were reported and whether there are reasoning tokens. The cost is the same exact scaled
-integers. Measured (round 20, ``bench/README.md``): ours a chat call 68k -> 58k instructions, an embeddings call
-56k -> 46k.
+whether cached tokens were reported and whether there are any, and whether there are reasoning tokens. The cost is
+the same exact scaled integers, cache reads at their own rate as ``end_in_one_step`` prices them. Measured (round 20,
+``bench/README.md``): ours a chat call 68k -> 58k instructions, an embeddings call 56k -> 46k.
 
 What keeps it equal to the usual end: anything it does not fully recognise declines (``end_chat`` and
 ``end_embeddings`` return False before doing anything) to ``usual_end.end_usual``, which stays the definition and the
 fallback: the plan and the layout are made by ``usual_end`` itself (``plan_of``, ``_layout``) on the first such call,
-and only a plan that ``end_usual`` would end in one step is used (priced per token, plain, within its limits, no
-cached tokens); the per-call stores are ``end_in_one_step``'s. ``tests/unit/test_usual_own_end.py`` runs a wide table
+and only a plan that ``end_usual`` would end in one step is used (priced per token, plain, within its limits); the
+per-call stores are ``end_in_one_step``'s. ``tests/unit/test_usual_own_end.py`` runs a wide table
 of replies through both and compares everything exported (span attributes with their types and order, status, metric
 points and exemplars, cost, what the caller gets), and fails when any one attribute these ends write is dropped or
 changed.
@@ -65,6 +65,8 @@ _REASONING_TOKENS = semconv.USAGE_REASONING_OUTPUT_TOKENS
 _COST = semconv.USAGE_COST
 _COST_INPUT = semconv.COST_INPUT
 _COST_OUTPUT = semconv.COST_OUTPUT
+_CACHED_TOKENS = semconv.USAGE_CACHE_READ_INPUT_TOKENS
+_COST_CACHED = semconv.COST_CACHE_READ
 
 
 def end_chat(call: Any, response: Any) -> bool:
@@ -124,9 +126,11 @@ def end_chat(call: Any, response: Any) -> bool:
             type(response_id) is str and response_id and type(model) is str and model
             and type(inputs) is int and 0 <= inputs <= MAX_TOKENS and type(output) is int
             and 0 <= output <= MAX_TOKENS
-            and (cached is None or (type(cached) is int and not cached))  # cached tokens: the general end prices them
+            and (cached is None or (type(cached) is int and 0 <= cached <= MAX_TOKENS))
         ):  # fmt: skip
             return False
+        if cached and cached > inputs:  # at most the input tokens, as usual_usage.usage_of_counts and the pricer
+            cached = inputs
         if reasoning is not None:
             if type(reasoning) is not int or not 0 <= reasoning <= MAX_TOKENS:
                 return False
@@ -142,8 +146,9 @@ def end_chat(call: Any, response: Any) -> bool:
         tags = call.tags
         tags = telemetry.metric_tags.admitted(tags) if tags else ()
         # the plan, its layout and records by one lookup (usual_end.plan_of's key, and the layout's shape: the reasons
-        # and fingerprint values, whether cached tokens were reported, whether there are reasoning tokens)
-        key = (model, tier, requested, tags, reason, fingerprint, cached, not reasoning)
+        # and fingerprint values, whether cached tokens were reported and whether there are any (None, 0 or True),
+        # whether there are reasoning tokens)
+        key = (model, tier, requested, tags, reason, fingerprint, cached and True, not reasoning)
         pricer = telemetry.pricer
         period = pricer.period if pricer._expires > time.time() else pricer.period_now()  # as plan_of
         ends = profile.own_ends
@@ -166,16 +171,25 @@ def end_chat(call: Any, response: Any) -> bool:
     call.ended = True
     span = call.span
     try:
-        input_cost = plan.input_rate * inputs
         output_cost = plan.output_rate * output
         divisor = plan.divisor
-        total = (input_cost + output_cost) / divisor
+        if cached:  # cache reads at their own rate
+            read_cost = plan.read_rate * cached
+            input_cost = plan.input_rate * (inputs - cached)
+            total = (input_cost + read_cost + output_cost) / divisor
+        else:
+            input_cost = plan.input_rate * inputs
+            total = (input_cost + output_cost) / divisor
         started_plainly = call.start_count >= 0
         if started_plainly or span.is_recording():
             attributes = layout.copy()  # every value below replaced in place: the keys keep the layout's order
             attributes[_RESPONSE_ID] = response_id
             attributes[_INPUT_TOKENS] = inputs
             attributes[_OUTPUT_TOKENS] = output
+            if cached:
+                attributes[_CACHED_TOKENS] = cached
+                if read_cost:
+                    attributes[_COST_CACHED] = read_cost / divisor
             if reasoning:
                 attributes[_REASONING_TOKENS] = reasoning
             attributes[_COST] = total
@@ -213,7 +227,7 @@ def _prepare(call: Any, response_id: str, model: str, tier: str | None, reason: 
         return plan, None, None
     reasons = (reason,) if type(reason) is str else reason
     reply = (response_id, model, reasons, tier, fingerprint, None)  # usual_reply.Reply's first six fields
-    layout = _layout(plan, reply, 0, 0, cached, reasoning or 0, None)
+    layout = _layout(plan, reply, 0, 0, cached, reasoning or 0, None, bool(cached) and plan.read_rate)
     return plan, layout, plan.series.priced_plan
 
 
@@ -313,5 +327,5 @@ def _prepare_embeddings(call: Any, model: str, dimensions: int | None) -> tuple[
     plan = plan_of(call, model, None, REPORTED)
     if plan.input_rate is None or not plan.plain or plan.has_output or plan.output_limit < 0:
         return plan, None, None
-    layout = _layout(plan, (None, model, (), None, None, dimensions), 0, 0, None, 0, None)
+    layout = _layout(plan, (None, model, (), None, None, dimensions), 0, 0, None, 0, None, 0)
     return plan, layout, plan.series.priced_input_plan

@@ -63,15 +63,16 @@ def end_usual_stream(state: Any) -> bool:
         if usage is not None:
             inputs, output = usage.input_tokens, usage.output_tokens
             if (
-                usage.cache_read_tokens  # priced at their own rate by the general path, as the rest below
-                or usage.cache_write_tokens
+                usage.cache_write_tokens  # priced at their own rate by the general path, as the rest below
                 or usage.input_audio_tokens
                 or usage.output_audio_tokens
                 or usage.input_image_tokens
                 or usage.output_image_tokens
             ):
                 return False
-            cached, reasoning = 0 if usage.cache_read_reported else None, usage.reasoning_tokens
+            # (the Usage's cache reads: already at most its input tokens)
+            cached = usage.cache_read_tokens if usage.cache_read_reported or usage.cache_read_tokens else None
+            reasoning = usage.reasoning_tokens
         else:
             counted = local_count(call, response_model, state.parts)
             if counted is None:

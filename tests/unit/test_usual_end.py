@@ -248,9 +248,9 @@ def test_scaled_rates_give_the_floats_of_the_decimal_costs_for_every_shipped_pri
             if resolved.rates is None:
                 continue
             rates = resolved.rates
-            scaled = usual_end._common_scale(rates.input, rates.output)
+            scaled = usual_end._common_scale(rates.input, rates.output, rates.cache_read)
             assert scaled is not None
-            input_rate, output_rate, divisor = scaled
+            input_rate, output_rate, read_rate, divisor = scaled
             for inputs in counts:
                 for output in counts[:6]:
                     input_cost = EXACT.multiply(rates.input, inputs) if inputs else Decimal(0)
@@ -259,6 +259,13 @@ def test_scaled_rates_give_the_floats_of_the_decimal_costs_for_every_shipped_pri
                     assert float(input_cost) == input_rate * inputs / divisor
                     assert float(output_cost) == output_rate * output / divisor
                     assert float(total) == (input_rate * inputs + output_rate * output) / divisor
+                    for cached in {inputs // 2, inputs}:  # cache reads (Pricer._tokens_cost's arithmetic)
+                        read_cost = EXACT.multiply(rates.cache_read, cached) if cached else Decimal(0)
+                        rest = EXACT.multiply(rates.input, inputs - cached) if inputs - cached else Decimal(0)
+                        total = EXACT.add(EXACT.add(rest, read_cost), output_cost)
+                        assert float(read_cost) == read_rate * cached / divisor
+                        assert float(total) == (
+                            input_rate * (inputs - cached) + read_rate * cached + output_rate * output) / divisor
             checked += 1
     assert checked >= 50
 
@@ -289,7 +296,14 @@ SCENARIOS = {
     "chat, requested flex": (payloads.chat_completion(service_tier=None), {"service_tier": "flex"}, {}, False, True),
     "chat, flex answered": (payloads.chat_completion(service_tier="flex"), {"service_tier": "flex"}, {}, False, True),
     "chat, cached zero": (payloads.chat_completion(cached_tokens=0), {}, {}, False, True),
-    "chat, cached": (payloads.chat_completion(cached_tokens=4), {}, {}, False, False),
+    "chat, cached": (payloads.chat_completion(cached_tokens=4), {}, {}, False, True),
+    "chat, all cached": (payloads.chat_completion(cached_tokens=12), {}, {}, False, True),
+    "chat, cached over input": (payloads.chat_completion(cached_tokens=40), {}, {}, False, True),  # clamped
+    "chat, cached with no input": (payloads.chat_completion(prompt_tokens=0, cached_tokens=4), {}, {}, False, True),
+    "chat, cached and reasoning": (payloads.chat_completion(model="o4-mini", prompt_tokens=2048, cached_tokens=1024,
+                                                            reasoning_tokens=3), {"model": "o4-mini"}, {}, False, True),
+    "chat, cached, EUR": (payloads.chat_completion(cached_tokens=4), {}, {"currency": "EUR", "usd_rate": "0.9137"},
+                          False, True),
     "chat, reasoning": (payloads.chat_completion(reasoning_tokens=3), {}, {}, False, True),
     "chat, reasoning over output": (payloads.chat_completion(reasoning_tokens=30), {}, {}, False, True),
     "chat, three choices": (payloads.chat_completion(choices=3), {}, {}, False, True),
@@ -312,7 +326,7 @@ if HAS_RESPONSES:
         "responses": (payloads.response(model="gpt-4o-mini"), {"kind": "responses", "temperature": 0.2,
                                                                 "max_output_tokens": 64}, {}, False, True),
         "responses, cached": (payloads.response(model="gpt-4o-mini", cached_tokens=4), {"kind": "responses"}, {},
-                              False, False),
+                              False, True),
         "responses, reasoning": (payloads.response(model="o4-mini", reasoning_tokens=3), {"kind": "responses",
                                                                                            "model": "o4-mini"},
                                  {}, False, True),

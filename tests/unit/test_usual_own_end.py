@@ -97,7 +97,13 @@ SCENARIOS: dict[str, tuple[list[tuple[Any, ...]], dict, dict, bool, bool, bool]]
         (_body(reasoning_tokens=3), True),
         (_body(reasoning_tokens=30), True),  # more than the output: clamped
         (_body(cached_tokens=0), True),
-        (_body(cached_tokens=4), False),  # priced at their own rate by the general end
+        (_body(cached_tokens=4), True),  # at the cache read rate
+        (_body(cached_tokens=12), True),  # all of the input
+        (_body(cached_tokens=13), True),  # more than the input: clamped
+        (_body(prompt_tokens=0, cached_tokens=3), True),  # clamped to none
+        (_body(cached_tokens=4, reasoning_tokens=2), True),
+        (_body(cached_tokens=-1), False),  # not a count: the general end's reader
+        (_body(cached_tokens=2**60), False),
         (_body(finish_reason="length"), True),
         (_body(finish_reason="tool_calls"), True),
         (_body(finish_reason="content_filter"), True),
@@ -155,7 +161,7 @@ SCENARIOS: dict[str, tuple[list[tuple[Any, ...]], dict, dict, bool, bool, bool]]
     "budget": ([(PLAIN, False)] * 2, {}, {"budgets": [{"name": "b", "limit": 10}]}, False, False, False),
     "content capture": ([(PLAIN, False)], {}, {"capture_content": "span_only"}, False, False, False),
     "in a sampled span": ([(PLAIN, True), (_body(reasoning_tokens=4), True)], {}, {}, False, True, False),
-    "async": ([(PLAIN, True), (_body(choices=2), True), (_body(cached_tokens=5), False)], {}, {}, False, True, True),
+    "async": ([(PLAIN, True), (_body(choices=2), True), (_body(cached_tokens=5), True)], {}, {}, False, True, True),
 }
 
 
