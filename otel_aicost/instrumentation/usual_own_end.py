@@ -87,8 +87,8 @@ def end_chat(call: Any, response: Any) -> bool:
         return False
     duration = _perf_counter() - call.start
     try:  # the reply, as choices_reply and chat_counts read it; anything else they would read otherwise: declined
-        if response.__pydantic_extra__:
-            return False
+        # (its extra fields, such as Azure's prompt_filter_results, none of the ones read: CHAT_COMPLETION declares
+        # them all, and a declared field is never an extra)
         response_id = response.id
         model = response.model
         usage = response.usage

@@ -83,6 +83,13 @@ def _details_extra(body: dict) -> None:
     body["usage"]["completion_tokens_details"]["surprise_tokens"] = 3
 
 
+def _azure_filters(body: dict) -> None:  # what Azure OpenAI adds to a reply (fields openai does not declare)
+    verdicts = {"hate": {"filtered": False, "severity": "safe"}, "violence": {"filtered": False, "severity": "safe"}}
+    body["prompt_filter_results"] = [{"prompt_index": 0, "content_filter_results": verdicts}]
+    for choice in body["choices"]:
+        choice["content_filter_results"] = verdicts
+
+
 PLAIN = _body(cached_tokens=0, reasoning_tokens=0)
 
 # name: (the replies, in order, each with whether the specialized end takes it and optionally the create kwargs of
@@ -133,7 +140,8 @@ SCENARIOS: dict[str, tuple[list[tuple[Any, ...]], dict, dict, bool, bool, bool]]
         (_body(reasoning_tokens=0, change=_set("usage", "completion_tokens_details", "audio_tokens", value=3)),
          False),
         (_body(reasoning_tokens=0, change=_details_extra), False),
-        (_body(change=_set("region", value="eu")), False),  # a reply field the SDK does not declare
+        (_body(change=_set("region", value="eu")), True),  # a reply field the SDK does not declare, read by no reader
+        (_body(change=_azure_filters), True),  # every Azure OpenAI reply's content filter results
         (_body(change=_set("id", value="")), False),
         (_body(model=""), False),
         (_body(prompt_tokens=10**9), False),  # beyond the model's limits

@@ -24,11 +24,14 @@ INPUT_TOKENS, OUTPUT_TOKENS, CACHED_TOKENS, REASONING_TOKENS = range(6, 10)
 
 def choices_reply(response: Any) -> Reply | None:
     """A chat completion or legacy completion (what ``shared.read_choices_response`` reads)."""
-    try:  # a pydantic 2 model without extra fields. openai's own ChatCompletion: its declared fields read by attribute
-        # (about 80 instructions each, callgrind); another model: from its __dict__ in one C call (a model's __dict__
-        # costs about 520 instructions, a dict get about 310; each getattr with a default about 500), which holds every
-        # declared field. Anything else (no such field, a choice without finish_reason): the general read
-        if response.__pydantic_extra__:
+    try:  # a pydantic 2 model with no extra field among those read (an undeclared field the general read would read
+        # by attribute; others, such as the ``prompt_filter_results`` of every Azure OpenAI reply, change nothing it
+        # reads). openai's own ChatCompletion: its declared fields read by attribute (about 80 instructions each,
+        # callgrind); another model: from its __dict__ in one C call (a model's __dict__ costs about 520 instructions,
+        # a dict get about 310; each getattr with a default about 500), which holds every declared field. Anything else
+        # (no such field, a choice without finish_reason): the general read
+        extra = response.__pydantic_extra__
+        if extra and not _READ_NAMES.isdisjoint(extra):
             return None
         if type(response) is _CHAT_COMPLETION:
             response_id, model, fingerprint, usage, choices, tier = (
@@ -62,6 +65,9 @@ def choices_reply(response: Any) -> Reply | None:
 
 
 _CHOICES_FIELDS = itemgetter("id", "model", "system_fingerprint", "usage", "choices")
+# every name the general read of a choices reply reads (shared.read_choices_response: common_values, the usage, the
+# choices' reasons)
+_READ_NAMES = frozenset(("id", "model", "service_tier", "system_fingerprint", "usage", "choices"))
 
 
 def _chat_completion() -> type | None:
