@@ -53,6 +53,18 @@ USAGE = {
     },
 }
 
+# the chat_cached case: a long system prompt (about 1,100 tokens, as a production prompt of instructions and
+# examples), whose first 1,024 tokens the API's prompt caching serves from its cache (prompt caching applies by
+# itself to prompts of 1,024 tokens or more); the reply's usage says so (cached_tokens)
+CACHED_SYSTEM_PROMPT = "You are a terse assistant. " + " ".join(
+    f"Rule {number}: answer in one sentence, name the animals, keep the tone plain." for number in range(80))
+CACHED_MESSAGES = [
+    {"role": "system", "content": CACHED_SYSTEM_PROMPT},
+    {"role": "user", "content": "Write one sentence about a fox and a dog."},
+]
+CACHED_USAGE = {**USAGE, "prompt_tokens": 1100, "total_tokens": 1148,
+                "prompt_tokens_details": {"cached_tokens": 1024, "audio_tokens": 0}}
+
 # the Responses API case's request (the chat cases' messages as its instructions and input) and usage (the chat
 # cases' in the Responses API's shape)
 RESPONSES_REQUEST = {"model": CHAT_MODEL, "instructions": "You are a terse assistant.",
@@ -99,8 +111,9 @@ def _generation(include_usage: bool, usage: dict = USAGE) -> object:
                       usage=usage, system_fingerprint="fp_bench01")  # fmt: skip
 
 
-def _chat_body() -> bytes:
-    return json.dumps(chat_bodies.chat_completion(_generation(False), "chatcmpl-BENCH01", CREATED, azure=False)).encode()
+def _chat_body(usage: dict = USAGE) -> bytes:
+    generation = _generation(False, usage)
+    return json.dumps(chat_bodies.chat_completion(generation, "chatcmpl-BENCH01", CREATED, azure=False)).encode()
 
 
 def _api_layout(chunk: dict, index: int) -> str:
@@ -138,6 +151,7 @@ def _responses_stream_body() -> bytes:
 
 
 CHAT_BODY = _chat_body()
+CACHED_CHAT_BODY = _chat_body(CACHED_USAGE)  # the reply to CACHED_MESSAGES
 STREAM_BODY = _stream_body(include_usage=False)
 STREAM_BODY_WITH_USAGE = _stream_body(include_usage=True)
 STREAM_PARTS = tuple(event + b"\n\n" for event in STREAM_BODY.split(b"\n\n")[:-1])
@@ -167,7 +181,8 @@ def _answer(request: httpx.Request, stream_body: Callable[[tuple[bytes, ...]], A
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
             parts = STREAM_PARTS_WITH_USAGE if include_usage else STREAM_PARTS
             return httpx.Response(200, headers=_SSE_HEADERS, content=stream_body(parts))
-        return httpx.Response(200, headers=_JSON_HEADERS, content=CHAT_BODY)
+        cached = body["messages"][0]["content"] == CACHED_SYSTEM_PROMPT  # the chat_cached case's prompt
+        return httpx.Response(200, headers=_JSON_HEADERS, content=CACHED_CHAT_BODY if cached else CHAT_BODY)
     if path.endswith("/responses"):  # (the stream: one read per event, as for chat)
         if body.get("stream"):
             return httpx.Response(200, headers=_SSE_HEADERS, content=stream_body(RESPONSES_STREAM_PARTS))
@@ -235,6 +250,11 @@ def stream_broken(create) -> int:
             break
     stream.close()
     return count
+
+
+def chat_cached(create) -> object:
+    """``chat`` with a long system prompt most of whose tokens the API served from its prompt cache."""
+    return create(model=CHAT_MODEL, messages=CACHED_MESSAGES, temperature=0.2, max_tokens=64)
 
 
 async def async_chat(create) -> object:

@@ -31,7 +31,7 @@ from openai.types.chat import ChatCompletion
 from opentelemetry import trace
 
 CASES = ("chat", "stream", "stream_usage", "stream_broken", "async_chat", "async_stream", "embeddings", "chat_in_span",
-         "stream_in_span", "responses", "responses_stream")
+         "stream_in_span", "responses", "responses_stream", "chat_cached")
 # Not in CASES (the memory run's cycle): the instrumentation's own cost with the SDK's work taken out. The
 # wrapper installed on ``Completions.create`` is called around a stub that returns one pre-parsed ChatCompletion,
 # so there is no HTTP, no parsing, and the machine's noise is far smaller than over a real 1.5 ms call.
@@ -98,6 +98,10 @@ class Caller:
             create = creates["chat"]
             for _ in range(n):
                 mock_openai.stream(create)
+        elif case == "chat_cached":
+            create = creates["chat"]
+            for _ in range(n):
+                mock_openai.chat_cached(create)
         elif case == "stream_usage":
             create = creates["chat"]
             for _ in range(n):
@@ -195,6 +199,11 @@ class Caller:
         elif case == "chat":
             if mock_openai.chat(create).usage.total_tokens != mock_openai.USAGE["total_tokens"]:
                 raise SystemExit("chat: usage changed")
+        elif case == "chat_cached":
+            details = mock_openai.chat_cached(create).usage.prompt_tokens_details
+            if details is None or details.cached_tokens != mock_openai.CACHED_USAGE["prompt_tokens_details"][
+                    "cached_tokens"]:  # fmt: skip
+                raise SystemExit("chat_cached: the reply reports no cached tokens")
 
 
 def _timed_batch(caller: Caller, pipe: modes.Pipeline, case: str, n: int, instrumented: bool,

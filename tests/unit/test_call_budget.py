@@ -182,8 +182,11 @@ from tests.support.mock_openai import raw
 # 2.54, 1,193 -> 1,195 at the oldest ends (where the plain stream budget now holds it too, without the 100 more).
 # Round 34: a Responses API reply ends through usual_end (surfaces/responses.read_usual): 245 -> 178 (174 on Python
 # 3.13), openai 3.63.0, SDK 1.45.2; its budget that plus two. openai before 1.66 has no Responses API: skipped there.
+# Round 35: a chat reply with cached input tokens (prompt caching) ends in one step too (usual_own_end and usual_end
+# price cache reads): chat_cached 202 -> 141, as chat (it took the general end before), openai 3.63.0, SDK 1.45.2; its
+# budget that plus two.
 BUDGET = {"chat": 143, "stream": -9, "stream_broken": 214, "embeddings": 142, "async_stream": -2, "stream_usage": -134,
-          "responses": 180}
+          "responses": 180, "chat_cached": 143}
 # The oldest ends (openai 1.40, SDK 1.39, Python 3.10; no SDK fast paths) re-measured on 4bd6ad8 (round 10's main):
 # chat 299, embeddings 267, broken 540, stream 1826, async stream 1836 (budgets 385, 315, 605, 1935 before).
 # Round 12 (streams, the _iterator loop above): at the oldest ends on 88a0a14 stream 1743 -> 1694, async stream
@@ -326,6 +329,22 @@ def broken_stream(client: object) -> tuple[Callable[[], object], Callable[[], ob
     )
 
 
+# the cached_chat case's system prompt: the fake API answers it with a usage whose input tokens are mostly cached
+CACHED_PROMPT = "You are a terse assistant, with a long prompt the API's prompt caching serves from its cache."
+
+
+def cached_chat(client: object) -> tuple[Callable[[], object], Callable[[], object]]:
+    """A chat call whose reply reports cached input tokens (prompt caching), priced at the cache read rate. (Not in
+    ``cases``, as ``broken_stream``.)"""
+    chat = client.chat.completions
+    raw_chat = raw(type(chat).__dict__["create"])
+    messages = [{"role": "system", "content": CACHED_PROMPT}, {"role": "user", "content": "Hi"}]
+    return (
+        lambda: chat.create(model="gpt-4o-mini", messages=messages),
+        lambda: raw_chat(chat, model="gpt-4o-mini", messages=messages),
+    )
+
+
 def usage_stream(client: object) -> tuple[Callable[[], object], Callable[[], object]]:
     """The 50-chunk stream with the caller asking for the usage itself (``stream_options.include_usage``): the
     caller gets the usage-only chunk and every ``"usage": null``; nothing is taken out, the events are only decoded.
@@ -359,6 +378,8 @@ def respond(request: object) -> object:
         return mock_openai.json_response(payloads.response(model="gpt-4o-mini"))
     if body.get("stream"):
         return mock_openai.httpx.Response(200, headers=SSE, content=iter(_stream_parts(request)))
+    if body["messages"][0]["content"] == CACHED_PROMPT:
+        return mock_openai.json_response(payloads.chat_completion(prompt_tokens=2048, cached_tokens=1920))
     return mock_openai.json_response(payloads.chat_completion())
 
 
@@ -407,6 +428,8 @@ def test_extra_python_calls_per_call_within_budget(instrumented, telemetry, case
         instrumented_call, bare_call = broken_stream(client)
     elif case == "stream_usage":
         instrumented_call, bare_call = usage_stream(client)
+    elif case == "chat_cached":
+        instrumented_call, bare_call = cached_chat(client)
     else:
         instrumented_call, bare_call = cases(client)[case]
     async_loop = loop if case == "async_stream" else None
@@ -419,6 +442,9 @@ def test_extra_python_calls_per_call_within_budget(instrumented, telemetry, case
         assert spans[-1].attributes["aicost.usage.source"] == "estimated"
     if case == "stream_usage":  # the caller's own usage chunk priced the call
         assert spans[-1].attributes["aicost.usage.source"] == "reported"
+    if case == "chat_cached":  # the cache reads priced at their own rate
+        assert spans[-1].attributes["gen_ai.usage.cache_read.input_tokens"] == 1920
+        assert spans[-1].attributes["aicost.cost.cache_read"] > 0
     print(f"{case}: bare {bare / CALLS:.0f} calls, instrumented {ours / CALLS:.0f}, extra {extra:.0f}")
     loop.run_until_complete(loop.shutdown_asyncgens())  # the SDK's own async generators (bare too) finish here
     loop.close()
