@@ -17,6 +17,7 @@ from otel_aicost.instrumentation.endpoint import Endpoint, endpoint_at
 from otel_aicost.instrumentation.sdk import client_and_base_url, stored_base_url
 from otel_aicost.instrumentation.span_writes import all_plain
 from otel_aicost.instrumentation.surfaces import Surface
+from otel_aicost.instrumentation.surfaces.request_params import REQUEST_DIGESTS
 
 
 class Profile:
@@ -43,8 +44,9 @@ class Profile:
         """The span start attributes of a call sending ``params`` (the profile's, then its surface's request
         attributes) and whether they are all plain, made once per distinct plain values of the parameters the surface
         reads (``Surface.request_names``: names, values and value types; 1, 1.0 and True are equal but distinct
-        attribute values). Never to be changed: copy to add to it. None: a surface without ``request_names``, or a
-        value of another type (made per call)."""
+        attribute values; a structure, such as a ``response_format``, by what the attributes take of it: its
+        ``REQUEST_DIGESTS`` function's answer). Never to be changed: copy to add to it. None: a surface without
+        ``request_names``, or a value of another type (made per call)."""
         names = self.surface.request_names
         if names is None:
             return None
@@ -54,7 +56,13 @@ class Profile:
                 value = params[name]
                 kind = type(value)
                 if kind not in _IMMUTABLE:
-                    return None
+                    kind = REQUEST_DIGESTS.get(name)  # (the digest in the key: never a value's type)
+                    if kind is None:
+                        return None
+                    try:
+                        value = kind(value)
+                    except Exception:  # a structure that fails to read: the general start reads it
+                        return None
                 key += (name, value, kind)
         known = self._starts.get(key)
         if known is None:

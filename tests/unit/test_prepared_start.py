@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import BaseModel
 
 from otel_aicost.instrumentation.endpoint import Endpoint
 from otel_aicost.instrumentation.request import Profile
@@ -13,6 +14,7 @@ from otel_aicost.instrumentation.span_writes import all_plain
 from otel_aicost.instrumentation.surfaces.chat import CHAT
 from otel_aicost.instrumentation.surfaces.completions import TEXT_COMPLETION
 from otel_aicost.instrumentation.surfaces.embeddings import EMBEDDINGS
+from otel_aicost.instrumentation.surfaces.responses import RESPONSES
 
 PARAMETERS = [
     {},
@@ -23,27 +25,74 @@ PARAMETERS = [
     {"max_tokens": 64, "temperature": 0.2},
     {"top_p": 0.5, "seed": 3, "n": 2, "stop": "END", "service_tier": "flex"},
     {"service_tier": "auto", "reasoning_effort": "low", "frequency_penalty": -0.5, "presence_penalty": None},
+    {"stop": "END"},  # a string (immutable): its own key, the same attribute as ["END"]
+    {"stop": ["END"]},
+    {"response_format": "json_object"},  # a string: not a format
     {"max_completion_tokens": 10, "max_tokens": 20, "encoding_format": "base64"},
     {"encoding_format": "float", "dimensions": 8},
     {"previous_response_id": "resp_1", "max_output_tokens": 2**60},
     {"seed": "7", "n": 1, "stop": ""},
 ]
-DECLINED = [
+
+# structures, prepared by what the attributes take of them (request_params.REQUEST_DIGESTS)
+class Answer(BaseModel):
+    text: str
+
+
+SCHEMA = {"type": "json_schema", "json_schema": {"name": "answer", "schema": {"type": "object", "properties": {
+    "text": {"type": "string"}}, "required": ["text"]}, "strict": True}}  # fmt: skip
+STRUCTURED = [
     {"stop": ["a", "b"]},
+    {"stop": ("a", "b")},
+    {"stop": ["a", "b", "c"]},
+    {"stop": ["a", 1]},  # not all strings: no stop sequences
+    {"stop": []},
+    {"stop": [["a"]]},
     {"response_format": {"type": "json_object"}},
+    {"response_format": SCHEMA},
+    {"response_format": {"type": "text"}},
+    {"response_format": {"type": "xml"}},
+    {"response_format": {"type": ["json_object"]}},  # an unhashable type: compared, not hashed
+    {"response_format": {}},
+    {"response_format": Answer},  # parse()
+    {"response_format": [1], "text": {"format": {"type": "json_schema"}}},  # not a format: text decides
+    {"response_format": {"type": "text"}, "text": {"format": {"type": "json_schema"}}},  # the format decides
     {"reasoning": {"effort": "high"}},
+    {"reasoning": {"effort": "high"}, "reasoning_effort": "low"},
+    {"reasoning": {"summary": "auto"}},
+    {"reasoning": {"effort": 3}},
+    {"reasoning": ["high"]},
     {"temperature": 0.2, "text": {"format": {"type": "text"}}},
+    {"temperature": 0.2, "text": {"format": {"type": "json_schema", "name": "answer"}, "verbosity": "low"}},
+    {"text": {"format": "json"}},
+    {"text": {"verbosity": "low"}, "text_format": Answer},
+    {"text_format": Answer, "max_output_tokens": 100},
+    {"text_format": "Answer"},
+    {"model": "m", "stop": ["END"], "response_format": SCHEMA, "temperature": 0.0, "seed": 1},
 ]
+DECLINED = [
+    {"temperature": [0.2]},
+    {"max_tokens": {"value": 64}},
+    {"seed": 1, "service_tier": ["flex"]},
+]
+
+
+class Unreadable(list):
+    """A stop list that fails when read: declined (the general start reads it, and reports what it raises)."""
+
+    def __iter__(self):  # noqa: ANN204
+        raise RuntimeError("unreadable")
 
 
 def _profiles() -> list[Profile]:
     endpoint = Endpoint("openai", "openai", "api.openai.com", 443, False, None, None)
-    return [Profile(None, surface, endpoint, "gpt-4o-mini", False) for surface in (CHAT, TEXT_COMPLETION, EMBEDDINGS)]
+    return [Profile(None, surface, endpoint, "gpt-4o-mini", False)
+            for surface in (CHAT, TEXT_COMPLETION, EMBEDDINGS, RESPONSES)]  # fmt: skip
 
 
-@pytest.mark.parametrize("index", range(len(PARAMETERS)))
+@pytest.mark.parametrize("index", range(len(PARAMETERS + STRUCTURED)))
 def test_prepared_start_attributes_are_the_general_ones(index: int) -> None:
-    params = PARAMETERS[index]
+    params = (PARAMETERS + STRUCTURED)[index]
     for profile in _profiles():
         expected = {**profile.span_attributes, **profile.surface.request(params)}
         for _ in range(2):
@@ -65,7 +114,7 @@ def test_one_profile_tells_every_parameter_set_apart() -> None:
     (equal values of other types, other names, the same names in another order)."""
     profiles = _profiles()
     for _ in range(2):
-        for params in PARAMETERS + ONE_NAME_READ:
+        for params in PARAMETERS + ONE_NAME_READ + STRUCTURED:
             for profile in profiles:
                 expected = {**profile.span_attributes, **profile.surface.request(params)}
                 attributes, plain = profile.start_attributes(params)
@@ -73,7 +122,7 @@ def test_one_profile_tells_every_parameter_set_apart() -> None:
                     (key, value, type(value)) for key, value in expected.items()
                 ], params
                 assert plain == (profile.plain_span_attributes and all_plain(expected))
-        for params in DECLINED + [{"temperature": [1]}, {"model": "m", "seed": {"a": 1}}]:
+        for params in DECLINED + [{"temperature": [1]}, {"model": "m", "seed": {"a": 1}}, {"stop": Unreadable()}]:
             for profile in profiles:
                 assert profile.start_attributes(params) is None, params
 
@@ -82,3 +131,11 @@ def test_one_profile_tells_every_parameter_set_apart() -> None:
 def test_values_that_are_not_plain_immutables_are_built_per_call(index: int) -> None:
     for profile in _profiles():
         assert profile.start_attributes(DECLINED[index]) is None
+
+
+def test_a_structure_without_a_digest_is_built_per_call() -> None:
+    """The Responses API's ``conversation`` as an object: read by the surface's own request, not a digest's."""
+    responses = _profiles()[-1]
+    assert responses.start_attributes({"conversation": {"id": "conv_1"}}) is None
+    attributes, _ = responses.start_attributes({"conversation": "conv_1"})
+    assert attributes["gen_ai.conversation.id"] == "conv_1"

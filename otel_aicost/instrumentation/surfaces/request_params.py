@@ -1,6 +1,7 @@
 """The ``gen_ai.request.*`` attributes of the generation parameters a call passes, read the same for every surface
-(``surface.Surface.request``), and the names they are read from (``REQUEST_PARAMETERS``: a surface's
-``request_names``)."""
+(``surface.Surface.request``), the names they are read from (``REQUEST_PARAMETERS``: a surface's ``request_names``),
+and for the parameters whose values are structures (a list of stop sequences, a ``response_format``, ``reasoning``,
+``text``, ``text_format``) the function that reads what the attributes take of one (``REQUEST_DIGESTS``)."""
 
 from __future__ import annotations
 
@@ -85,18 +86,15 @@ def _request_attributes(kwargs: Mapping[str, Any]) -> dict[str, Any]:
     n = kwargs.get("n")
     if type(n) is int and n != 1:
         attributes[semconv.REQUEST_CHOICE_COUNT] = n
-    stop = kwargs.get("stop")
-    if type(stop) is str:
-        attributes[semconv.REQUEST_STOP_SEQUENCES] = (stop,)
-    elif isinstance(stop, (list, tuple)) and all(type(s) is str for s in stop):
-        attributes[semconv.REQUEST_STOP_SEQUENCES] = tuple(stop)
+    stop = _stop_sequences(kwargs.get("stop"))
+    if stop is not None:
+        attributes[semconv.REQUEST_STOP_SEQUENCES] = stop
     tier = text(kwargs.get("service_tier"))
     if tier is not None and tier != "auto":
         attributes[semconv.OPENAI_REQUEST_SERVICE_TIER] = tier
     effort = text(kwargs.get("reasoning_effort"))
-    reasoning = kwargs.get("reasoning")
-    if effort is None and isinstance(reasoning, Mapping):
-        effort = text(reasoning.get("effort"))
+    if effort is None:
+        effort = _reasoning_effort(kwargs.get("reasoning"))
     if effort is not None:
         attributes[semconv.REQUEST_REASONING_LEVEL] = effort
     previous = text(kwargs.get("previous_response_id"))
@@ -108,19 +106,60 @@ def _request_attributes(kwargs: Mapping[str, Any]) -> dict[str, Any]:
     return attributes
 
 
-def _output_type(kwargs: Mapping[str, Any]) -> str | None:
-    response_format = kwargs.get("response_format")
+def _stop_sequences(stop: Any) -> tuple[str, ...] | None:
+    if type(stop) is str:
+        return (stop,)
+    if isinstance(stop, (list, tuple)) and all(type(s) is str for s in stop):
+        return tuple(stop)
+    return None
+
+
+def _reasoning_effort(reasoning: Any) -> str | None:
+    return text(reasoning.get("effort")) if isinstance(reasoning, Mapping) else None
+
+
+_UNDECIDED = object()  # a parameter that decides nothing of the output type
+
+
+def _format_output(response_format: Any) -> Any:
+    """What ``response_format`` decides of the output type (None: no type), or _UNDECIDED: nothing."""
     if isinstance(response_format, type):  # a pydantic model passed to parse()
         return "json"
     if isinstance(response_format, Mapping):
         kind = response_format.get("type")
         return "json" if kind in ("json_object", "json_schema") else ("text" if kind == "text" else None)
-    text_options = kwargs.get("text")
-    if isinstance(text_options, Mapping) and isinstance(text_options.get("format"), Mapping):
-        return "json" if text_options["format"].get("type") in ("json_object", "json_schema") else "text"
-    if isinstance(kwargs.get("text_format"), type):
-        return "json"
+    return _UNDECIDED
+
+
+def _text_output(text_options: Any) -> Any:
+    """What the Responses API's ``text`` options decide of the output type, or _UNDECIDED."""
+    if isinstance(text_options, Mapping):
+        text_format = text_options.get("format")
+        if isinstance(text_format, Mapping):
+            return "json" if text_format.get("type") in ("json_object", "json_schema") else "text"
+    return _UNDECIDED
+
+
+def _text_format_output(text_format: Any) -> Any:
+    return "json" if isinstance(text_format, type) else _UNDECIDED  # a pydantic model passed to responses.parse()
+
+
+_OUTPUT_DECIDERS = (("response_format", _format_output), ("text", _text_output), ("text_format", _text_format_output))
+
+
+def _output_type(kwargs: Mapping[str, Any]) -> str | None:
+    for name, decide in _OUTPUT_DECIDERS:  # the first that decides
+        output_type = decide(kwargs.get(name))
+        if output_type is not _UNDECIDED:
+            return output_type
     return None
+
+
+# name -> a function of a parameter's value: everything the attributes above take of that value, hashable, whatever
+# the value (a list, a dict, a class). A call sending the same answers for these and the same plain values for the
+# others has the same attributes (request.Profile.start_attributes keys its prepared starts by them: a structured
+# output's JSON schema or a stop list no longer makes the start attributes afresh on every call)
+REQUEST_DIGESTS = {"stop": _stop_sequences, "reasoning": _reasoning_effort, **dict(_OUTPUT_DECIDERS)}
 
 
 def _parameters() -> frozenset[str]:
