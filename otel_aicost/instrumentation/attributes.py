@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from otel_aicost import semconv
@@ -75,13 +76,19 @@ def start_attributes(request: Request, content: Any) -> tuple[dict[str, Any], bo
             attributes.update(parameters)
             plain = plain and all_plain(parameters)
     if tags:
-        for key, value in tags.items():
-            attributes[semconv.TAG_PREFIX + key] = value
-            plain = plain and type(value) is str  # the key is a str: the prefix was added to it
+        plain = add_tags(attributes, tags, plain)
     if content.on_span:
         content.request_to_span(request.surface, request.kwargs, attributes)
         plain = None
     return attributes, plain
+
+
+def add_tags(attributes: dict[str, Any], tags: Mapping[str, Any], plain: bool | None) -> bool | None:
+    """Add the allocation ``tags`` to ``attributes`` (``aicost.tag.<key>``): whether the attributes are still plain."""
+    for key, value in tags.items():
+        attributes[semconv.TAG_PREFIX + key] = value
+        plain = plain and type(value) is str  # the key is a str: the prefix was added to it
+    return plain
 
 
 def metric_attributes(request: Request, facts: Facts, error: str | None, tags: tuple[tuple[str, str], ...]

@@ -115,8 +115,14 @@ class Call:
             self.span = outer
             self.start_count = -1
         else:
-            prepared = None if tags or content.on_span else profile.start_attributes(params)
-            # (attributes.start_attributes' usual answer asked here: a frame less on each call)
+            # (attributes.start_attributes' usual answer asked here: a frame less on each call; with the process's
+            # default tags alone, the same object each call, its answer prepared with them)
+            if content.on_span:
+                prepared = None
+            elif not tags:
+                prepared = profile.start_attributes(params)
+            else:
+                prepared = profile.tagged_start_attributes(params, tags) if tags is default_tags else None
             attributes, plain = prepared if prepared is not None else start_attributes(self, content)
             # start_count: how many attributes the span holds after its start, if known (span_writes.start_span; plain
             # ones started by sdk_internals.start_plain_span directly: a frame less on each call)

@@ -116,16 +116,27 @@ class MetricTags:
     explode the number of series.
     """
 
-    def __init__(self, keys: tuple[str, ...], cap: int) -> None:
+    def __init__(self, keys: tuple[str, ...], cap: int, fixed: Mapping[str, str] | None = None) -> None:
+        """``fixed``: tags that never change (the process's default tags), admitted once: the same answer then."""
         self.keys = {key: semconv.TAG_PREFIX + key for key in keys}
         self.cap = cap
         self._seen: dict[str, set[str]] = {key: set() for key in keys}
         self._lock = threading.Lock()
+        self._fixed = fixed
+        self._fixed_admitted: tuple[tuple[str, str], ...] | None = None
 
     def admitted(self, tags: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
         """The metric attributes of ``tags``: allow-listed keys only, values beyond the cap as ``_other``."""
         if not self.keys:
             return ()
+        if tags is self._fixed:  # a value once admitted stays admitted, one refused stays refused (seen only grows):
+            known = self._fixed_admitted  # the first answer is every later one's
+            if known is None:
+                known = self._fixed_admitted = self._admitted(tags)
+            return known
+        return self._admitted(tags)
+
+    def _admitted(self, tags: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
         return tuple((name, self._admit(key, value)) for key, value in tags.items() if (name := self.keys.get(key)))
 
     def _admit(self, key: str, value: str) -> str:

@@ -36,9 +36,10 @@ class Telemetry:
         self.pricer = pricer
         self.budgets = budgets
         self.content = content
-        self.metric_tags = MetricTags(settings.metric_tags, settings.metric_tag_cap)
+        self.default_tags = {**resource_tags(resource), **settings.tags}  # never changed: MetricTags and
+        # Profile.tagged_start_attributes answer for it once
+        self.metric_tags = MetricTags(settings.metric_tags, settings.metric_tag_cap, self.default_tags)
         self.gateway_headers = GatewayHeaders(settings.metric_tags) if settings.gateway_headers else None
-        self.default_tags = {**resource_tags(resource), **settings.tags}
         self.inject_usage = settings.stream_usage == "auto"
         self.stream_usage = StreamUsage()
         self.profiles = Profiles(pricer)

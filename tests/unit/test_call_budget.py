@@ -209,7 +209,9 @@ MEASURED_WITH = {"openai": (3, 63, 0), "opentelemetry-sdk": (1, 45, 2)}
 UPSTREAM_SLACK = 10
 # Round 20 (callpath, usual_own_end.end_embeddings: openai 1.40's own embeddings reply is specialized too, its chat
 # reply is not): embeddings 217 at the oldest ends, with a delta reader too; its budget lowered to that plus two.
-PLAIN_SDK_BUDGET = {"chat": 265, "embeddings": 219, "stream_broken": 445}
+# Round 35: chat_cached 356 at the oldest ends, where openai 1.40's usage declares no prompt_tokens_details (an
+# undeclared field: the general end, correctly); its budget that plus two.
+PLAIN_SDK_BUDGET = {"chat": 265, "embeddings": 219, "stream_broken": 445, "chat_cached": 358}
 PLAIN_SDK_STREAM_BUDGET = 1225
 CALLS = 4
 BROKEN_AFTER = 4  # chunks a broken-off stream reads before the caller closes it

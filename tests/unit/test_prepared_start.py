@@ -8,7 +8,9 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel
 
+from otel_aicost.instrumentation.attributes import start_attributes
 from otel_aicost.instrumentation.endpoint import Endpoint
+from otel_aicost.instrumentation.metrics import MetricTags
 from otel_aicost.instrumentation.request import Profile
 from otel_aicost.instrumentation.span_writes import all_plain
 from otel_aicost.instrumentation.surfaces.chat import CHAT
@@ -139,3 +141,55 @@ def test_a_structure_without_a_digest_is_built_per_call() -> None:
     assert responses.start_attributes({"conversation": {"id": "conv_1"}}) is None
     attributes, _ = responses.start_attributes({"conversation": "conv_1"})
     assert attributes["gen_ai.conversation.id"] == "conv_1"
+
+
+class _Request:
+    """What attributes.start_attributes reads of a call."""
+
+    def __init__(self, profile: Profile, params: dict, tags: dict) -> None:
+        self.profile, self.params, self.tags, self.surface = profile, params, tags, profile.surface
+
+
+class _NoContent:
+    on_span = False
+
+
+TAG_SETS = [
+    {"application": "checkout"},
+    {"environment": "prod", "application": "checkout"},
+    {"application": "checkout", "cost_center": 7},  # not a str (a config file's number): not plain
+]
+
+
+def test_start_attributes_with_the_default_tags_are_the_general_ones() -> None:
+    """``Profile.tagged_start_attributes`` (the process's default tags, the same object every call) against the
+    general start (``attributes.start_attributes``), on one profile for every parameter and tag set, twice over."""
+    profiles = _profiles()
+    for _ in range(2):
+        for tags in TAG_SETS:
+            for params in PARAMETERS + STRUCTURED:
+                for profile in profiles:
+                    expected = start_attributes(_Request(profile, params, tags), _NoContent())
+                    got = profile.tagged_start_attributes(params, tags)
+                    assert [(key, value, type(value)) for key, value in got[0].items()] == [
+                        (key, value, type(value)) for key, value in expected[0].items()
+                    ], (params, tags)
+                    assert got[1] == expected[1]
+                    assert profile.start_attributes(params)[0] == {**profile.span_attributes,
+                                                                   **profile.surface.request(params)}  # untouched
+            for profile in profiles:
+                assert profile.tagged_start_attributes(DECLINED[0], tags) is None
+
+
+def test_the_default_tags_are_admitted_to_metrics_once_with_the_same_answer() -> None:
+    """MetricTags answers for its fixed tags once: what admitted() answers for an equal dict each time."""
+    fixed = {"application": "checkout", "team": "t" * 300, "other": "x"}
+    tags = MetricTags(("application", "team", "environment"), 2, fixed)
+    first = tags.admitted(fixed)
+    assert first == (("aicost.tag.application", "checkout"), ("aicost.tag.team", "_other"))
+    assert tags.admitted(fixed) is first
+    assert tags.admitted(dict(fixed)) == first  # an equal dict: computed, the same
+    assert tags.admitted({"environment": "a"}) == (("aicost.tag.environment", "a"),)
+    assert tags.admitted({"environment": "b"}) == (("aicost.tag.environment", "b"),)
+    assert tags.admitted({"environment": "c"}) == (("aicost.tag.environment", "_other"),)  # the cap: 2 values a key
+    assert tags.admitted(fixed) is first
