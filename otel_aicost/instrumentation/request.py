@@ -76,7 +76,6 @@ class Profile:
             self._starts[key] = known
         return known
 
-
     def tagged_start_attributes(self, params: Mapping[str, Any], tags: Mapping[str, Any]
                                 ) -> tuple[dict[str, Any], bool] | None:  # fmt: skip
         """``start_attributes`` with ``tags`` after them, as ``attributes.start_attributes`` adds them: for the
