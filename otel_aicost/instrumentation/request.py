@@ -58,14 +58,15 @@ class Profile:
             if name in names:  # value read when used: about 350 instructions less a chat call than items(), callgrind)
                 value = params[name]
                 kind = type(value)
-                if kind not in _IMMUTABLE:
-                    kind = REQUEST_DIGESTS.get(name)  # (the digest in the key: never a value's type)
-                    if kind is None:
+                if kind not in _IMMUTABLE:  # a structure: keyed by its digest's answer and the digest itself
+                    digest = REQUEST_DIGESTS.get(name)  # (in the type's place: never a value's type)
+                    if digest is None:
                         return None
                     try:
-                        value = kind(value)
+                        value = digest(value)
                     except Exception:  # a structure that fails to read: the general start reads it
                         return None
+                    kind = digest
                 key += (name, value, kind)
         known = self._starts.get(key)
         if known is None:
