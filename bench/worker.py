@@ -201,8 +201,8 @@ class Caller:
                 raise SystemExit("chat: usage changed")
         elif case == "chat_cached":
             details = mock_openai.chat_cached(create).usage.prompt_tokens_details
-            if details is None or details.cached_tokens != mock_openai.CACHED_USAGE["prompt_tokens_details"][
-                    "cached_tokens"]:  # fmt: skip
+            expected = mock_openai.CACHED_USAGE["prompt_tokens_details"]["cached_tokens"]
+            if details is None or details.cached_tokens != expected:
                 raise SystemExit("chat_cached: the reply reports no cached tokens")
 
 
