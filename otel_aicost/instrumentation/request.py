@@ -38,7 +38,7 @@ class Profile:
         self.span_attributes, self.metric_attributes = profile_attributes(self)
         self.plain_span_attributes = all_plain(self.span_attributes)  # what every call's span start would check
         self.usual_ends: dict[tuple[Any, ...], Any] = {}  # usual_end.UsualEnd by response model and tiers
-        self.own_ends: dict[tuple[Any, ...], Any] = {}  # usual_own_end's (plan, layout, records) by reply kind
+        self.own_ends: dict[tuple[Any, ...], Any] = {}  # usual_own_*_end's (plan, layout, records) by reply kind
         self._starts: dict[tuple[Any, ...], tuple[dict[str, Any], bool]] = {}
         # by id() of a prepared start: (that start, the tags, their attributes, plain), tagged_start_attributes'
         self._tagged_starts: dict[int, tuple[Any, Any, dict[str, Any], bool]] = {}

@@ -24,7 +24,8 @@ from otel_aicost.instrumentation.stream_state import StreamState
 from otel_aicost.instrumentation.streams import AsyncStreamProxy, StreamProxy
 from otel_aicost.instrumentation.taps import TAPS, CloseTap, JsonBody, SseDecoder, tap
 from otel_aicost.instrumentation.usual_end import end_usual
-from otel_aicost.instrumentation.usual_own_end import CHAT_COMPLETION, EMBEDDINGS_RESPONSE, end_chat, end_embeddings
+from otel_aicost.instrumentation.usual_own_chat_end import CHAT_COMPLETION, end_chat
+from otel_aicost.instrumentation.usual_own_embeddings_end import EMBEDDINGS_RESPONSE, end_embeddings
 
 try:
     from openai import (
@@ -118,8 +119,8 @@ def handle_result(call: Call, result: Any) -> Any:
     """What the caller gets back for ``result`` (sync and async clients alike; nothing here awaits)."""
     try:
         kind = type(result)
-        if kind is CHAT_COMPLETION:  # openai's own chat reply: the usual end specialized for it (usual_own_end.py),
-            # else the usual end, else the general one
+        if kind is CHAT_COMPLETION:  # openai's own chat reply: the usual end specialized for it
+            # (usual_own_chat_end.py), else the usual end, else the general one
             if not (end_chat(call, result) or end_usual(call, result)):
                 read_parsed(call, result)
             return result

@@ -27,9 +27,10 @@ reply's built-in tool calls, which a usual one has none of) or prices itself, a 
 ``tests/unit/test_usual_end.py`` and ``tests/unit/test_usual_stream_end.py`` compare its exported spans and metric
 points with the general path's.
 
-openai's own ``ChatCompletion`` and ``CreateEmbeddingResponse`` are ended first by ``usual_own_end.py``, this end
-specialized (its plan and layout made here; its per-call stores a copy of ``end_in_one_step``'s): a change to what
-this end writes goes there too (``tests/unit/test_usual_own_end.py`` compares the two).
+openai's own ``ChatCompletion`` and ``CreateEmbeddingResponse`` are ended first by ``usual_own_chat_end.py`` and
+``usual_own_embeddings_end.py``, this end specialized (its plan and layout made here; its per-call stores a copy of
+``end_in_one_step``'s): a change to what this end writes goes there too (``tests/unit/test_usual_own_end.py``
+compares them).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from otel_aicost.instrumentation.span_writes import all_plain
 from otel_aicost.instrumentation.surfaces.usual_reply import facts_of
 from otel_aicost.instrumentation.usage import REPORTED
 
-_MAX_ENDS = 256  # per profile; then they start again
+MAX_ENDS = 256  # per profile; then they start again
 _MAX_LAYOUTS = 64  # per UsualEnd (at most 2**7 shapes)
 _STATUS_PRICED = semconv.STATUS_PRICED
 
@@ -118,7 +119,7 @@ def plan_of(call: Any, response_model: str | None, tier: str | None, source: str
     plan = ends.get(key)
     if plan is None or plan.period != period:
         plan = _prepare(telemetry, request, response_model, tier, key[2], tags, source, period)
-        if len(ends) >= _MAX_ENDS:
+        if len(ends) >= MAX_ENDS:
             ends.clear()
         ends[key] = plan
     return plan

@@ -152,9 +152,9 @@ from tests.support.mock_openai import raw
 # stream 44 -> 39, broken 228 -> 223, caller asks for usage -119 -> -124 (cProfile, openai 3.63.0, SDK 1.45.2);
 # stream budgets lowered to these plus two.
 # Round 20 (callpath): openai's own chat and embeddings replies ended by the usual end specialized for them
-# (usual_own_end.end_chat, end_embeddings: one frame in place of end_usual, declines, the reply's reader, plan_of and
-# end_in_one_step): chat 147 -> 141, embeddings 145 -> 140 (cProfile, openai 3.63.0, SDK 1.45.2); their budgets
-# lowered to these plus two.
+# (usual_own_end.end_chat, end_embeddings, since round 36 in usual_own_chat_end and usual_own_embeddings_end: one
+# frame in place of end_usual, declines, the reply's reader, plan_of and end_in_one_step): chat 147 -> 141,
+# embeddings 145 -> 140 (cProfile, openai 3.63.0, SDK 1.45.2); their budgets lowered to these plus two.
 # Round 22 (streams): a stream's chunk gaps' min and max read from their sorted count (sdk_internals.aggregate: no
 # min() and max() calls): stream 8 -> 7, async stream 39 -> 38, caller asks for usage -124 -> -125 (cProfile, openai
 # 3.63.0, SDK 1.45.2); budgets lowered to these plus two. In a sampled span 57 -> 59 (aggregate_offering's frame and

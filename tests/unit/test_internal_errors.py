@@ -11,7 +11,8 @@ from otel_aicost.instrumentation import (
     safety,
     stream_state,
     usual_end,
-    usual_own_end,
+    usual_own_chat_end,
+    usual_own_embeddings_end,
     usual_stream_end,
 )
 from tests.support import payloads
@@ -34,20 +35,21 @@ def _broken(*args, **kwargs):
 @pytest.mark.parametrize("broken", [
     "end_attributes", "metric_attributes", "price", "record_call",  # the general end (the usual ones off)
     "usual_end._prepare", "usual_end._layout", "usual_end.current_context", "usual_end.series_of",  # (chat's off)
-    "usual_own_end._prepare", "usual_own_end.current_context", "usual_own_end.store_clean_span_attributes",
+    "usual_own_chat_end._prepare", "usual_own_chat_end.current_context",
+    "usual_own_chat_end.store_clean_span_attributes",
 ])  # fmt: skip
 def test_plain_call(telemetry, instrumented, production_mode, monkeypatch, broken):
     module, _, name = broken.rpartition(".")
-    if module == "usual_own_end" and usual_own_end.CHAT_COMPLETION is None:
-        pytest.skip("this openai's chat reply is not ended by usual_own_end")
+    if module == "usual_own_chat_end" and usual_own_chat_end.CHAT_COMPLETION is None:
+        pytest.skip("this openai's chat reply is not ended by usual_own_chat_end")
     if name == "current_context" and histogram_records._hash_attributes is None:
         name = "Moment"  # no record plan on this SDK (1.39): the records are made one by one
     if module:
-        monkeypatch.setattr({"usual_end": usual_end, "usual_own_end": usual_own_end}[module], name, _broken)
+        monkeypatch.setattr({"usual_end": usual_end, "usual_own_chat_end": usual_own_chat_end}[module], name, _broken)
     else:
         monkeypatch.setattr(results, "end_usual", lambda call, response: False)
         monkeypatch.setattr(call_module, name, _broken)
-    if module != "usual_own_end":  # openai's own chat reply ends there first (usual_own_end.py): off
+    if module != "usual_own_chat_end":  # openai's own chat reply ends there first (usual_own_chat_end.py): off
         monkeypatch.setattr(results, "end_chat", lambda call, response: False)
     result = client(lambda r: json_response(payloads.chat_completion())).chat.completions.create(
         model="gpt-4o-mini", messages=MESSAGES
@@ -62,8 +64,8 @@ def test_chat_end_raises(telemetry, instrumented, production_mode, monkeypatch, 
     """openai's own chat reply, handed to end_chat by the wrapper itself: end_chat raising, or a reply it declines
     whose usual end raises, is handled as results.handle_result handles it (reported once, the span ended, the
     caller's result untouched)."""
-    if usual_own_end.CHAT_COMPLETION is None:
-        pytest.skip("this openai's chat reply is not ended by usual_own_end")
+    if usual_own_chat_end.CHAT_COMPLETION is None:
+        pytest.skip("this openai's chat reply is not ended by usual_own_chat_end")
     if where == "end_chat":
         monkeypatch.setattr(results, "end_chat", _broken)
     else:
@@ -79,12 +81,12 @@ def test_chat_end_raises(telemetry, instrumented, production_mode, monkeypatch, 
 
 @pytest.mark.parametrize("broken", ["_prepare_embeddings", "current_context", "store_clean_span_attributes"])
 def test_embeddings_call(telemetry, instrumented, production_mode, monkeypatch, broken):
-    """openai's own embeddings reply, ended by usual_own_end.end_embeddings."""
-    if usual_own_end.EMBEDDINGS_RESPONSE is None:
-        pytest.skip("this openai's embeddings reply is not ended by usual_own_end")
+    """openai's own embeddings reply, ended by usual_own_embeddings_end.end_embeddings."""
+    if usual_own_embeddings_end.EMBEDDINGS_RESPONSE is None:
+        pytest.skip("this openai's embeddings reply is not ended by usual_own_embeddings_end")
     if broken == "current_context" and histogram_records._hash_attributes is None:
         broken = "Moment"  # no record plan on this SDK (1.39): the records are made one by one
-    monkeypatch.setattr(usual_own_end, broken, _broken)
+    monkeypatch.setattr(usual_own_embeddings_end, broken, _broken)
     result = client(lambda r: json_response(payloads.embeddings(dimensions=3))).embeddings.create(
         model="text-embedding-3-small", input="hi"
     )

@@ -478,9 +478,9 @@ def test_a_span_ended_during_the_call_is_left_as_the_general_end_leaves_it(instr
 
 
 # where results.handle_result asks for the usual ends (openai's own chat and embeddings replies first by
-# usual_own_end's): made to answer False, they turn them off
+# usual_own_*_end's): made to answer False, they turn them off
 USUAL_END_OFF = ((results, "end_usual"), (results, "end_chat"), (results, "end_embeddings"))
-# where a usual reply ends in one step: openai's own chat or embeddings reply by usual_own_end, any other by
+# where a usual reply ends in one step: openai's own chat or embeddings reply by usual_own_*_end, any other by
 # usual_end.end_in_one_step
 ONE_STEP = ((usual_end, "end_in_one_step"), (results, "end_chat"), (results, "end_embeddings"))
 

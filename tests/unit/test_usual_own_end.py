@@ -1,4 +1,4 @@
-"""The usual end specialized for openai's own reply classes (``instrumentation/usual_own_end.py``: ``end_chat``,
+"""The usual end specialized for openai's own reply classes (``instrumentation/usual_own_chat_end.py``: ``end_chat``,
 ``end_embeddings``) exports exactly what the usual end it stands in front of (``usual_end.end_usual``, and the general
 end behind that) exports.
 
@@ -27,7 +27,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from otel_aicost import allocate, semconv
 from otel_aicost.instrumentation import results
 from otel_aicost.instrumentation.instrumentor import OpenAICostInstrumentor
-from otel_aicost.instrumentation.usual_own_end import CHAT_COMPLETION, EMBEDDINGS_RESPONSE
+from otel_aicost.instrumentation.usual_own_chat_end import CHAT_COMPLETION
+from otel_aicost.instrumentation.usual_own_embeddings_end import EMBEDDINGS_RESPONSE
 from tests.support import mock_openai, payloads
 from tests.unit.test_histogram_records import exported
 
@@ -182,7 +183,7 @@ def _embeddings(change: Any = None, **options: Any) -> dict:
 
 EMBEDDINGS = {"kind": "embeddings"}
 EMBEDDINGS_PLAIN = _embeddings()
-SCENARIOS.update({  # openai's own embeddings reply (usual_own_end.end_embeddings)
+SCENARIOS.update({  # openai's own embeddings reply (usual_own_embeddings_end.end_embeddings)
     "embeddings": ([(EMBEDDINGS_PLAIN, True)] * 2, EMBEDDINGS, {}, False, False, False),
     "embeddings, mixed replies": ([
         (EMBEDDINGS_PLAIN, True),

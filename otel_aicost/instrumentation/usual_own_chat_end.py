@@ -1,5 +1,6 @@
-"""The usual end specialized for openai's own reply classes: ``ChatCompletion`` (with openai's own usage classes) and
-``CreateEmbeddingResponse`` (with its own ``Usage``).
+"""The usual end specialized for openai's own ``ChatCompletion`` (with openai's own usage classes); its twin for
+``CreateEmbeddingResponse`` is ``usual_own_embeddings_end.py`` (twins, not one function with a branch: a frame less on
+each call).
 
 Why a second path: the usual end (``usual_end.end_usual``) serves chat, legacy completions, embeddings and streams
 through shared steps: the reply read into a 10-tuple by its surface's reader (``choices_reply`` and ``chat_counts``,
@@ -10,12 +11,12 @@ reply shape as a second key). By function (``bench/own_instructions.py --by-func
 replies of all, every field is read by attribute once, straight into the end attributes and the records' values, and
 the prepared plan (``usual_end.UsualEnd``), its attribute layout and its records are found by one lookup, by what
 decides them: the response model, tiers, admitted metric tags and, as constant values of the layout (not stored per
-call), a chat reply's finish reasons and system fingerprint or an embeddings reply's dimension count; and for chat
-whether cached tokens were reported and whether there are any, and whether there are reasoning tokens. The cost is
+call), the reply's finish reasons and system fingerprint (its twin: an embeddings reply's dimension count); whether
+cached tokens were reported and whether there are any, and whether there are reasoning tokens. The cost is
 the same exact scaled integers, cache reads at their own rate as ``end_in_one_step`` prices them. Measured (round 20,
-``bench/README.md``): ours a chat call 68k -> 58k instructions, an embeddings call 56k -> 46k.
+``bench/README.md``): ours a chat call 68k -> 58k instructions (its twin: an embeddings call 56k -> 46k).
 
-What keeps it equal to the usual end: anything it does not fully recognise declines (``end_chat`` and
+What keeps it and its twin equal to the usual end: anything they do not fully recognise declines (``end_chat`` and
 ``end_embeddings`` return False before doing anything) to ``usual_end.end_usual``, which stays the definition and the
 fallback: the plan and the layout are made by ``usual_end`` itself (``plan_of``, ``_layout``) on the first such call,
 and only a plan that ``end_usual`` would end in one step is used (priced per token, plain, within its limits); the
@@ -34,7 +35,6 @@ from otel_aicost.export.sdk_internals import current_context, meter_enabled, sto
 from otel_aicost.instrumentation.histogram_records import Moment
 from otel_aicost.instrumentation.metrics import record_each
 from otel_aicost.instrumentation.safety import report_internal_error
-from otel_aicost.instrumentation.surfaces import embeddings
 from otel_aicost.instrumentation.surfaces.shared import choice_reasons
 from otel_aicost.instrumentation.surfaces.usual_reply import _CHAT_COMPLETION, choices_reply
 from otel_aicost.instrumentation.surfaces.usual_usage import (
@@ -46,16 +46,12 @@ from otel_aicost.instrumentation.surfaces.usual_usage import (
     MAX_TOKENS,
 )
 from otel_aicost.instrumentation.usage import REPORTED
-from otel_aicost.instrumentation.usual_end import _layout, plan_of
+from otel_aicost.instrumentation.usual_end import MAX_ENDS, _layout, plan_of
 
 # the reply class this end reads: openai's own ChatCompletion with its own usage classes (each checked once for the
 # fields read: usual_reply._chat_completion, usual_usage._chat_classes); None: this openai lacks them, never used
 CHAT_COMPLETION = _CHAT_COMPLETION if _USAGE is not None else None
-# and openai's own CreateEmbeddingResponse with its own Usage (embeddings._own_classes); None: never used
-EMBEDDINGS_RESPONSE = embeddings._RESPONSE if embeddings._USAGE is not None else None
-_EMBEDDINGS_USAGE = embeddings._USAGE
 
-_MAX_ENDS = 256  # per profile; then they start again
 _perf_counter = time.perf_counter  # (time.time is read as plan_of reads it: tests set the clock there)
 # the attribute keys written per call (module globals: one lookup each)
 _RESPONSE_ID = semconv.RESPONSE_ID
@@ -161,7 +157,7 @@ def end_chat(call: Any, response: Any) -> bool:
         except Exception:
             report_internal_error("usual end")
             return False
-        if len(ends) >= _MAX_ENDS:
+        if len(ends) >= MAX_ENDS:
             ends.clear()
         ends[key] = entry
     plan, layout, records = entry
@@ -229,103 +225,3 @@ def _prepare(call: Any, response_id: str, model: str, tier: str | None, reason: 
     reply = (response_id, model, reasons, tier, fingerprint, None)  # usual_reply.Reply's first six fields
     layout = _layout(plan, reply, 0, 0, cached, reasoning or 0, None, bool(cached) and plan.read_rate)
     return plan, layout, plan.series.priced_plan
-
-
-def end_embeddings(call: Any, response: Any) -> bool:
-    """``end_chat`` for ``response``, an instance of ``EMBEDDINGS_RESPONSE`` exactly, as ``end_usual`` ends it with
-    ``embeddings.read_usual``'s reply: True if it ended here; False (nothing done): ask ``end_usual``."""
-    if call.first_chunk_at is not None or call.ended or call.enriching or call.reservation is not None:
-        return False
-    profile = call.profile
-    telemetry = call.telemetry
-    budgets = telemetry.budgets
-    if (
-        profile.surface.read_usual is not embeddings.read_usual
-        or (budgets is not None and budgets.has_budgets)
-        or telemetry.content.enabled
-        or telemetry.pricer.outputs is not None
-    ):
-        return False
-    duration = _perf_counter() - call.start
-    try:  # the reply, as embeddings.read_usual reads it
-        if response.__pydantic_extra__:
-            return False
-        model = response.model
-        usage = response.usage
-        if type(usage) is not _EMBEDDINGS_USAGE or usage.__pydantic_extra__:
-            return False
-        inputs = usage.prompt_tokens
-        data = response.data
-        dimensions = None
-        if isinstance(data, list) and data:
-            vector = data[0].embedding
-            if isinstance(vector, list):
-                dimensions = len(vector)
-        if not (type(model) is str and model and type(inputs) is int and 0 <= inputs <= MAX_TOKENS):
-            return False
-        requested = call.params.get("service_tier")
-        if type(requested) is not str:
-            requested = None
-        tags = call.tags
-        tags = telemetry.metric_tags.admitted(tags) if tags else ()
-        # the plan, its layout and records by one lookup (the dimension count is a constant value of the layout)
-        key = (model, requested, tags, dimensions)
-        pricer = telemetry.pricer
-        period = pricer.period if pricer._expires > time.time() else pricer.period_now()  # as plan_of
-        ends = profile.own_ends
-        entry = ends.get(key)
-    except Exception:  # what end_usual would report (it reads it again) or leave to the general reader
-        return False
-    if entry is None or entry[0].period != period:
-        try:
-            entry = _prepare_embeddings(call, model, dimensions)
-        except Exception:
-            report_internal_error("usual end")
-            return False
-        if len(ends) >= _MAX_ENDS:
-            ends.clear()
-        ends[key] = entry
-    plan, layout, records = entry
-    if layout is None or inputs > plan.input_limit:
-        return False  # not priced per token, not plain, or beyond the limits: end_usual's general end
-    # usual_end.end_in_one_step of this reply (no output tokens: the output cost is the layout's 0.0, the total the
-    # input cost)
-    call.ended = True
-    span = call.span
-    try:
-        total = plan.input_rate * inputs / plan.divisor
-        started_plainly = call.start_count >= 0
-        if started_plainly or span.is_recording():
-            attributes = layout.copy()  # every value below replaced in place: the keys keep the layout's order
-            attributes[_INPUT_TOKENS] = inputs
-            attributes[_COST] = total
-            attributes[_COST_INPUT] = total
-            if not store_clean_span_attributes(span, attributes, call.start_count) and (
-                not started_plainly or span.is_recording()
-            ):
-                span.set_attributes(attributes)
-    except Exception:
-        report_internal_error("usual end")
-        total = None
-    finally:
-        span.end()
-    if total is None:
-        return True
-    try:
-        if records is not None and records.record((duration, inputs, total), None, True, current_context()):
-            return True
-        instruments = telemetry.instruments
-        moment = Moment(meter_enabled(instruments.duration))
-        record_each(instruments, plan.series, profile.surface.operation, duration, inputs, 0, total, moment)
-    except Exception:
-        report_internal_error("call end")
-    return True
-
-
-def _prepare_embeddings(call: Any, model: str, dimensions: int | None) -> tuple[Any, dict[str, Any] | None, Any]:
-    """``_prepare`` of an embeddings reply."""
-    plan = plan_of(call, model, None, REPORTED)
-    if plan.input_rate is None or not plan.plain or plan.has_output or plan.output_limit < 0:
-        return plan, None, None
-    layout = _layout(plan, (None, model, (), None, None, dimensions), 0, 0, None, 0, None, 0)
-    return plan, layout, plan.series.priced_input_plan
