@@ -111,9 +111,9 @@ def _generation(include_usage: bool, usage: dict = USAGE) -> object:
                       usage=usage, system_fingerprint="fp_bench01")  # fmt: skip
 
 
-def _chat_body(usage: dict = USAGE) -> bytes:
+def _chat_body(usage: dict = USAGE, azure: bool = False) -> bytes:
     generation = _generation(False, usage)
-    return json.dumps(chat_bodies.chat_completion(generation, "chatcmpl-BENCH01", CREATED, azure=False)).encode()
+    return json.dumps(chat_bodies.chat_completion(generation, "chatcmpl-BENCH01", CREATED, azure=azure)).encode()
 
 
 def _api_layout(chunk: dict, index: int) -> str:
@@ -152,6 +152,8 @@ def _responses_stream_body() -> bytes:
 
 CHAT_BODY = _chat_body()
 CACHED_CHAT_BODY = _chat_body(CACHED_USAGE)  # the reply to CACHED_MESSAGES
+# the chat_azure case's reply: Azure OpenAI's, with prompt_filter_results and each choice's content_filter_results
+AZURE_CHAT_BODY = _chat_body(azure=True)
 STREAM_BODY = _stream_body(include_usage=False)
 STREAM_BODY_WITH_USAGE = _stream_body(include_usage=True)
 STREAM_PARTS = tuple(event + b"\n\n" for event in STREAM_BODY.split(b"\n\n")[:-1])
@@ -181,6 +183,8 @@ def _answer(request: httpx.Request, stream_body: Callable[[tuple[bytes, ...]], A
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
             parts = STREAM_PARTS_WITH_USAGE if include_usage else STREAM_PARTS
             return httpx.Response(200, headers=_SSE_HEADERS, content=stream_body(parts))
+        if path.startswith("/openai/deployments/"):  # the AzureOpenAI client's (chat_azure)
+            return httpx.Response(200, headers=_JSON_HEADERS, content=AZURE_CHAT_BODY)
         cached = body["messages"][0]["content"] == CACHED_SYSTEM_PROMPT  # the chat_cached case's prompt
         return httpx.Response(200, headers=_JSON_HEADERS, content=CACHED_CHAT_BODY if cached else CHAT_BODY)
     if path.endswith("/responses"):  # (the stream: one read per event, as for chat)
@@ -202,6 +206,13 @@ async def _one_event_a_read(parts: tuple[bytes, ...]) -> AsyncIterator[bytes]:
 def sync_client() -> openai.OpenAI:
     http_client = openai.DefaultHttpxClient(transport=httpx.MockTransport(respond))
     return openai.OpenAI(api_key="sk-bench", base_url="https://api.openai.com/v1", http_client=http_client)
+
+
+def azure_client() -> openai.AzureOpenAI:
+    """openai's Azure client, at an Azure OpenAI resource's address (answered here, as every request of the bench)."""
+    http_client = openai.DefaultHttpxClient(transport=httpx.MockTransport(respond))
+    return openai.AzureOpenAI(api_key="bench-key", api_version="2024-10-21",
+                              azure_endpoint="https://bench-resource.openai.azure.com", http_client=http_client)
 
 
 def async_client() -> openai.AsyncOpenAI:
@@ -255,6 +266,15 @@ def stream_broken(create) -> int:
 def chat_cached(create) -> object:
     """``chat`` with a long system prompt most of whose tokens the API served from its prompt cache."""
     return create(model=CHAT_MODEL, messages=CACHED_MESSAGES, temperature=0.2, max_tokens=64)
+
+
+# the chat_json case's structured parameters: JSON mode and two stop sequences
+JSON_MODE = {"response_format": {"type": "json_object"}, "stop": ["\n\n", "END"]}
+
+
+def chat_json(create) -> object:
+    """``chat`` in JSON mode, with two stop sequences: parameters whose values are structures (a dict, a list)."""
+    return create(model=CHAT_MODEL, messages=MESSAGES, temperature=0.2, max_tokens=64, **JSON_MODE)
 
 
 async def async_chat(create) -> object:

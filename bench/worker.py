@@ -31,7 +31,7 @@ from openai.types.chat import ChatCompletion
 from opentelemetry import trace
 
 CASES = ("chat", "stream", "stream_usage", "stream_broken", "async_chat", "async_stream", "embeddings", "chat_in_span",
-         "stream_in_span", "responses", "responses_stream", "chat_cached")
+         "stream_in_span", "responses", "responses_stream", "chat_cached", "chat_azure", "chat_json")
 # Not in CASES (the memory run's cycle): the instrumentation's own cost with the SDK's work taken out. The
 # wrapper installed on ``Completions.create`` is called around a stub that returns one pre-parsed ChatCompletion,
 # so there is no HTTP, no parsing, and the machine's noise is far smaller than over a real 1.5 ms call.
@@ -74,15 +74,17 @@ class Caller:
     def __init__(self) -> None:
         client = mock_openai.sync_client()
         aclient = mock_openai.async_client()
+        azure = mock_openai.azure_client()
         self.loop = asyncio.new_event_loop()
         self.parsed_chat = ChatCompletion.model_validate(json.loads(mock_openai.CHAT_BODY))
         self.chat_resource = client.chat.completions
         self.creates = {
             True: {"chat": client.chat.completions.create, "async": aclient.chat.completions.create,
-                   "embeddings": client.embeddings.create},
+                   "embeddings": client.embeddings.create, "azure": azure.chat.completions.create},
             False: {"chat": original_create(client.chat.completions),
                     "async": original_create(aclient.chat.completions),
-                    "embeddings": original_create(client.embeddings)},
+                    "embeddings": original_create(client.embeddings),
+                    "azure": original_create(azure.chat.completions)},
         }
         if hasattr(client, "responses"):  # openai before 1.66 has no Responses API (its cases then refuse to run)
             self.creates[True]["responses"] = client.responses.create
@@ -102,6 +104,14 @@ class Caller:
             create = creates["chat"]
             for _ in range(n):
                 mock_openai.chat_cached(create)
+        elif case == "chat_azure":  # the chat call through the AzureOpenAI client, to a deployment of that name
+            create = creates["azure"]
+            for _ in range(n):
+                mock_openai.chat(create)
+        elif case == "chat_json":
+            create = creates["chat"]
+            for _ in range(n):
+                mock_openai.chat_json(create)
         elif case == "stream_usage":
             create = creates["chat"]
             for _ in range(n):
@@ -204,6 +214,9 @@ class Caller:
             expected = mock_openai.CACHED_USAGE["prompt_tokens_details"]["cached_tokens"]
             if details is None or details.cached_tokens != expected:
                 raise SystemExit("chat_cached: the reply reports no cached tokens")
+        elif case == "chat_azure":
+            if getattr(mock_openai.chat(self.creates[True]["azure"]), "prompt_filter_results", None) is None:
+                raise SystemExit("chat_azure: the reply is not Azure's (no prompt_filter_results)")
 
 
 def _timed_batch(caller: Caller, pipe: modes.Pipeline, case: str, n: int, instrumented: bool,
