@@ -52,10 +52,11 @@ def chat_completion(
     finish_reason: str = "stop",
     service_tier: str | None = "default",
     choices: int = 1,
+    azure: bool = False,
 ) -> dict[str, Any]:
     usage = _chat_usage(prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens)
     gen = _generation(model, [content], usage, n=choices, finish_reason=finish_reason)
-    body = chat_bodies.chat_completion(gen, "chatcmpl-123", CREATED, azure=False)
+    body = chat_bodies.chat_completion(gen, "chatcmpl-123", CREATED, azure=azure)
     if service_tier is None:
         del body["service_tier"]
     else:

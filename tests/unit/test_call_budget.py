@@ -185,8 +185,12 @@ from tests.support.mock_openai import raw
 # Round 35: a chat reply with cached input tokens (prompt caching) ends in one step too (usual_own_end and usual_end
 # price cache reads): chat_cached 202 -> 141, as chat (it took the general end before), openai 3.63.0, SDK 1.45.2; its
 # budget that plus two.
+# Round 36: two more shapes production calls take, ended in one step since round 35: an Azure OpenAI reply through the
+# AzureOpenAI client (prompt_filter_results and content_filter_results, undeclared fields) 141, as chat; JSON mode
+# with two stop sequences 155 (the structured parameters' digests key the prepared start: request_params.
+# REQUEST_DIGESTS; 14 calls of them a call), openai 3.63.0, SDK 1.45.2; their budgets these plus two.
 BUDGET = {"chat": 143, "stream": -9, "stream_broken": 214, "embeddings": 142, "async_stream": -2, "stream_usage": -134,
-          "responses": 180, "chat_cached": 143}
+          "responses": 180, "chat_cached": 143, "chat_azure": 143, "chat_json": 157}
 # The oldest ends (openai 1.40, SDK 1.39, Python 3.10; no SDK fast paths) re-measured on 4bd6ad8 (round 10's main):
 # chat 299, embeddings 267, broken 540, stream 1826, async stream 1836 (budgets 385, 315, 605, 1935 before).
 # Round 12 (streams, the _iterator loop above): at the oldest ends on 88a0a14 stream 1743 -> 1694, async stream
@@ -211,7 +215,9 @@ UPSTREAM_SLACK = 10
 # reply is not): embeddings 217 at the oldest ends, with a delta reader too; its budget lowered to that plus two.
 # Round 35: chat_cached 356 at the oldest ends, where openai 1.40's usage declares no prompt_tokens_details (an
 # undeclared field: the general end, correctly); its budget that plus two.
-PLAIN_SDK_BUDGET = {"chat": 265, "embeddings": 219, "stream_broken": 445, "chat_cached": 358}
+# Round 36: chat_azure 255 at the oldest ends (chat 254), chat_json 268; their budgets these plus two.
+PLAIN_SDK_BUDGET = {"chat": 265, "embeddings": 219, "stream_broken": 445, "chat_cached": 358, "chat_azure": 257,
+                    "chat_json": 270}
 PLAIN_SDK_STREAM_BUDGET = 1225
 CALLS = 4
 BROKEN_AFTER = 4  # chunks a broken-off stream reads before the caller closes it
@@ -347,6 +353,34 @@ def cached_chat(client: object) -> tuple[Callable[[], object], Callable[[], obje
     )
 
 
+def azure_chat() -> tuple[Callable[[], object], Callable[[], object]]:
+    """A chat call through openai's ``AzureOpenAI`` client, answered as Azure OpenAI answers: the reply carries
+    ``prompt_filter_results`` and each choice its ``content_filter_results``, fields openai does not declare. (Not in
+    ``cases``, as ``broken_stream``.)"""
+    chat = mock_openai.client(respond, azure=True).chat.completions
+    raw_chat = raw(type(chat).__dict__["create"])
+    messages = [{"role": "user", "content": "Hi"}]
+    return (
+        lambda: chat.create(model="gpt-4o-mini", messages=messages),  # the deployment's name
+        lambda: raw_chat(chat, model="gpt-4o-mini", messages=messages),
+    )
+
+
+JSON_MODE = {"response_format": {"type": "json_object"}, "stop": ["\n\n", "END"]}
+
+
+def json_chat(client: object) -> tuple[Callable[[], object], Callable[[], object]]:
+    """A chat call in JSON mode with two stop sequences: parameters whose values are structures. (Not in ``cases``, as
+    ``broken_stream``.)"""
+    chat = client.chat.completions
+    raw_chat = raw(type(chat).__dict__["create"])
+    messages = [{"role": "user", "content": "Hi, as JSON"}]
+    return (
+        lambda: chat.create(model="gpt-4o-mini", messages=messages, **JSON_MODE),
+        lambda: raw_chat(chat, model="gpt-4o-mini", messages=messages, **JSON_MODE),
+    )
+
+
 def usage_stream(client: object) -> tuple[Callable[[], object], Callable[[], object]]:
     """The 50-chunk stream with the caller asking for the usage itself (``stream_options.include_usage``): the
     caller gets the usage-only chunk and every ``"usage": null``; nothing is taken out, the events are only decoded.
@@ -380,6 +414,8 @@ def respond(request: object) -> object:
         return mock_openai.json_response(payloads.response(model="gpt-4o-mini"))
     if body.get("stream"):
         return mock_openai.httpx.Response(200, headers=SSE, content=iter(_stream_parts(request)))
+    if "/openai/deployments/" in request.url.path:  # the AzureOpenAI client's
+        return mock_openai.json_response(payloads.chat_completion(azure=True))
     if body["messages"][0]["content"] == CACHED_PROMPT:
         return mock_openai.json_response(payloads.chat_completion(prompt_tokens=2048, cached_tokens=1920))
     return mock_openai.json_response(payloads.chat_completion())
@@ -432,6 +468,10 @@ def test_extra_python_calls_per_call_within_budget(instrumented, telemetry, case
         instrumented_call, bare_call = usage_stream(client)
     elif case == "chat_cached":
         instrumented_call, bare_call = cached_chat(client)
+    elif case == "chat_azure":
+        instrumented_call, bare_call = azure_chat()
+    elif case == "chat_json":
+        instrumented_call, bare_call = json_chat(client)
     else:
         instrumented_call, bare_call = cases(client)[case]
     async_loop = loop if case == "async_stream" else None
@@ -447,6 +487,12 @@ def test_extra_python_calls_per_call_within_budget(instrumented, telemetry, case
     if case == "chat_cached":  # the cache reads priced at their own rate
         assert spans[-1].attributes["gen_ai.usage.cache_read.input_tokens"] == 1920
         assert spans[-1].attributes["aicost.cost.cache_read"] > 0
+    if case == "chat_azure":  # Azure's reply, priced
+        assert spans[-1].attributes["gen_ai.provider.name"] == "azure.ai.openai"
+        assert spans[-1].attributes["gen_ai.usage.cost"] > 0
+    if case == "chat_json":  # what the structured parameters make of the request
+        assert spans[-1].attributes["gen_ai.output.type"] == "json"
+        assert spans[-1].attributes["gen_ai.request.stop_sequences"] == ("\n\n", "END")
     print(f"{case}: bare {bare / CALLS:.0f} calls, instrumented {ours / CALLS:.0f}, extra {extra:.0f}")
     loop.run_until_complete(loop.shutdown_asyncgens())  # the SDK's own async generators (bare too) finish here
     loop.close()
