@@ -68,6 +68,20 @@ def original_create(resource: object) -> Callable:
     return functools.partial(function, resource)
 
 
+# the cases that call one function of mock_openai n times on one client's create: (its key in Caller.creates, the
+# function)
+_ONE_CALL_CASES = {
+    "chat": ("chat", mock_openai.chat),
+    "chat_cached": ("chat", mock_openai.chat_cached),
+    "chat_azure": ("azure", mock_openai.chat),  # the chat call through the AzureOpenAI client, to a deployment so named
+    "chat_json": ("chat", mock_openai.chat_json),
+    "stream": ("chat", mock_openai.stream),
+    "stream_usage": ("chat", mock_openai.stream_usage),
+    "stream_broken": ("chat", mock_openai.stream_broken),
+    "embeddings": ("embeddings", mock_openai.embeddings),
+}
+
+
 class Caller:
     """Makes calls of a case, instrumented or raw; the async case runs on one event loop kept for the process."""
 
@@ -92,38 +106,11 @@ class Caller:
 
     def run(self, case: str, n: int, instrumented: bool = True) -> None:
         creates = self.creates[instrumented]
-        if case == "chat":
-            create = creates["chat"]
+        one_call = _ONE_CALL_CASES.get(case)
+        if one_call is not None:
+            create, call = creates[one_call[0]], one_call[1]
             for _ in range(n):
-                mock_openai.chat(create)
-        elif case == "stream":
-            create = creates["chat"]
-            for _ in range(n):
-                mock_openai.stream(create)
-        elif case == "chat_cached":
-            create = creates["chat"]
-            for _ in range(n):
-                mock_openai.chat_cached(create)
-        elif case == "chat_azure":  # the chat call through the AzureOpenAI client, to a deployment of that name
-            create = creates["azure"]
-            for _ in range(n):
-                mock_openai.chat(create)
-        elif case == "chat_json":
-            create = creates["chat"]
-            for _ in range(n):
-                mock_openai.chat_json(create)
-        elif case == "stream_usage":
-            create = creates["chat"]
-            for _ in range(n):
-                mock_openai.stream_usage(create)
-        elif case == "stream_broken":
-            create = creates["chat"]
-            for _ in range(n):
-                mock_openai.stream_broken(create)
-        elif case == "embeddings":
-            create = creates["embeddings"]
-            for _ in range(n):
-                mock_openai.embeddings(create)
+                call(create)
         elif case in ("responses", "responses_stream"):  # the Responses API (openai-v2 makes no span of it, nor
             # OpenLLMetry 0.62.4 of a plain call: left out of those comparisons, report.py)
             if "responses" not in creates:
