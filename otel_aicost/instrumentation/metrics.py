@@ -16,6 +16,7 @@ from otel_aicost.instrumentation.record_plan import RecordPlan
 
 OTHER = "_other"
 _MAX_VALUE_LENGTH = 128
+_MAX_KNOWN_TAGS = 1024  # admitted() answers remembered per MetricTags; then they start again
 _MAX_SERIES = 10_000
 
 
@@ -124,6 +125,8 @@ class MetricTags:
         self._lock = threading.Lock()
         self._fixed = fixed
         self._fixed_admitted: tuple[tuple[str, str], ...] | None = None
+        # any other tags' answers, by their items: allocate() makes a new dict for every block, so not by identity
+        self._known: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}
 
     def admitted(self, tags: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
         """The metric attributes of ``tags``: allow-listed keys only, values beyond the cap as ``_other``."""
@@ -134,7 +137,17 @@ class MetricTags:
             if known is None:
                 known = self._fixed_admitted = self._admitted(tags)
             return known
-        return self._admitted(tags)
+        items = tuple(tags.items())  # for the same reason, any other tags' first answer is every later one's too
+        try:
+            known = self._known.get(items)
+        except TypeError:  # a value that cannot be hashed (tags are str values): asked afresh
+            return self._admitted(tags)
+        if known is None:
+            known = self._admitted(tags)
+            if len(self._known) >= _MAX_KNOWN_TAGS:
+                self._known.clear()
+            self._known[items] = known
+        return known
 
     def _admitted(self, tags: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
         return tuple((name, self._admit(key, value)) for key, value in tags.items() if (name := self.keys.get(key)))

@@ -6,10 +6,13 @@ import asyncio
 import contextvars
 import threading
 
+import pytest
 from opentelemetry import baggage, context
 
 from otel_aicost import allocate
+from otel_aicost.instrumentation import metrics
 from otel_aicost.instrumentation.allocation import current_tags
+from otel_aicost.instrumentation.metrics import MetricTags
 from tests.support import payloads
 from tests.support.mock_openai import Recorder, async_client, client, json_response
 
@@ -81,6 +84,26 @@ def test_metric_tag_cap(telemetry, instrument):
     teams = {p.attributes["aicost.tag.team"] for p in telemetry.points("gen_ai.client.operation.duration")}
     assert teams == {"team-0", "team-1", "team-2", "_other"}
     assert {s.attributes["aicost.tag.team"] for s in telemetry.spans()} == {f"team-{i}" for i in range(6)}
+
+
+@pytest.mark.parametrize("remembered", [1024, 2])  # the memo's size, and a memo that starts again every two tag sets
+def test_metric_tags_answer_the_same_each_time_they_are_asked(monkeypatch, remembered):
+    """allocate() makes a new dict for every block, so MetricTags remembers its answers by the tags' items: a value
+    admitted stays admitted, one refused over the cap stays refused, whichever dict asks and in whichever order the
+    values first came."""
+    monkeypatch.setattr(metrics, "_MAX_KNOWN_TAGS", remembered)
+    tags = MetricTags(("team", "feature"), cap=2)
+    team_a, team_b, team_c = ("aicost.tag.team", "a"), ("aicost.tag.team", "b"), ("aicost.tag.team", "_other")
+    feature_x = ("aicost.tag.feature", "x")
+    assert tags.admitted({"team": "a"}) == (team_a,)
+    assert tags.admitted({"team": "b", "feature": "x", "user": "u1"}) == (team_b, feature_x)  # not allow-listed: out
+    assert tags.admitted({"team": "c"}) == (team_c,)  # the third team value: over the cap
+    for _ in range(3):  # new dicts with the same items, as every allocate() block makes: the same answers
+        assert tags.admitted(dict(team="c")) == (team_c,)
+        assert tags.admitted(dict(team="a")) == (team_a,)
+        assert tags.admitted(dict(feature="x", team="b")) == (feature_x, team_b)  # in the tags' own order
+        assert tags.admitted(dict(team="b", feature="y")) == (team_b, ("aicost.tag.feature", "y"))
+        assert tags.admitted(dict(team="d", feature="z")) == (team_c, ("aicost.tag.feature", "_other"))
 
 
 def test_default_tags_from_config_and_resource(telemetry, instrument):
