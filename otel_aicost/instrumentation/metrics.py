@@ -138,10 +138,7 @@ class MetricTags:
                 known = self._fixed_admitted = self._admitted(tags)
             return known
         items = tuple(tags.items())  # for the same reason, any other tags' first answer is every later one's too
-        try:
-            known = self._known.get(items)
-        except TypeError:  # a value that cannot be hashed (tags are str values): asked afresh
-            return self._admitted(tags)
+        known = self._known.get(items)  # (every source makes str values: allocate(), baggage, resource, config)
         if known is None:
             known = self._admitted(tags)
             if len(self._known) >= _MAX_KNOWN_TAGS:
