@@ -346,46 +346,40 @@ def broken_stream(client: object) -> tuple[Callable[[], object], Callable[[], ob
 CACHED_PROMPT = "You are a terse assistant, with a long prompt the API's prompt caching serves from its cache."
 
 
+def chat_calls(client: object, **kwargs: Any) -> tuple[Callable[[], object], Callable[[], object]]:
+    """A chat call on ``client`` with ``kwargs`` (the model is gpt-4o-mini), instrumented and bare."""
+    chat = client.chat.completions
+    raw_chat = raw(type(chat).__dict__["create"])
+    return (
+        lambda: chat.create(model="gpt-4o-mini", **kwargs),
+        lambda: raw_chat(chat, model="gpt-4o-mini", **kwargs),
+    )
+
+
 def cached_chat(client: object) -> tuple[Callable[[], object], Callable[[], object]]:
     """A chat call whose reply reports cached input tokens (prompt caching), priced at the cache read rate. (Not in
     ``cases``, as ``broken_stream``.)"""
-    chat = client.chat.completions
-    raw_chat = raw(type(chat).__dict__["create"])
     messages = [{"role": "system", "content": CACHED_PROMPT}, {"role": "user", "content": "Hi"}]
-    return (
-        lambda: chat.create(model="gpt-4o-mini", messages=messages),
-        lambda: raw_chat(chat, model="gpt-4o-mini", messages=messages),
-    )
+    return chat_calls(client, messages=messages)
 
 
 def azure_chat() -> tuple[Callable[[], object], Callable[[], object]]:
-    """A chat call through openai's ``AzureOpenAI`` client, answered as Azure OpenAI answers: the reply carries
-    ``prompt_filter_results`` and each choice its ``content_filter_results``, fields openai does not declare. (Not in
-    ``cases``, as ``broken_stream``.)"""
-    chat = mock_openai.client(respond, azure=True).chat.completions
-    raw_chat = raw(type(chat).__dict__["create"])
-    messages = [{"role": "user", "content": "Hi"}]
-    return (
-        lambda: chat.create(model="gpt-4o-mini", messages=messages),  # the deployment's name
-        lambda: raw_chat(chat, model="gpt-4o-mini", messages=messages),
-    )
+    """A chat call through openai's ``AzureOpenAI`` client (gpt-4o-mini: the deployment's name), answered as Azure
+    OpenAI answers: the reply carries ``prompt_filter_results`` and each choice its ``content_filter_results``, fields
+    openai does not declare. (Not in ``cases``, as ``broken_stream``.)"""
+    return chat_calls(mock_openai.client(respond, azure=True), messages=[{"role": "user", "content": "Hi"}])
 
 
 def allocated_chat(client: object) -> tuple[Callable[[], object], Callable[[], object]]:
     """A chat call inside an ``allocate()`` block of its own, as a web handler tags each request (bare too: the
     block's own cost is the caller's, not counted as ours). (Not in ``cases``, as ``broken_stream``.)"""
-    chat = client.chat.completions
-    raw_chat = raw(type(chat).__dict__["create"])
-    messages = [{"role": "user", "content": "Hi"}]
+    instrumented, bare = chat_calls(client, messages=[{"role": "user", "content": "Hi"}])
 
     def tagged(call: Callable[[], object]) -> None:
         with allocate(team="search", feature="autocomplete"):
             call()
 
-    return (
-        lambda: tagged(lambda: chat.create(model="gpt-4o-mini", messages=messages)),
-        lambda: tagged(lambda: raw_chat(chat, model="gpt-4o-mini", messages=messages)),
-    )
+    return lambda: tagged(instrumented), lambda: tagged(bare)
 
 
 JSON_MODE = {"response_format": {"type": "json_object"}, "stop": ["\n\n", "END"]}
@@ -394,13 +388,7 @@ JSON_MODE = {"response_format": {"type": "json_object"}, "stop": ["\n\n", "END"]
 def json_chat(client: object) -> tuple[Callable[[], object], Callable[[], object]]:
     """A chat call in JSON mode with two stop sequences: parameters whose values are structures. (Not in ``cases``, as
     ``broken_stream``.)"""
-    chat = client.chat.completions
-    raw_chat = raw(type(chat).__dict__["create"])
-    messages = [{"role": "user", "content": "Hi, as JSON"}]
-    return (
-        lambda: chat.create(model="gpt-4o-mini", messages=messages, **JSON_MODE),
-        lambda: raw_chat(chat, model="gpt-4o-mini", messages=messages, **JSON_MODE),
-    )
+    return chat_calls(client, messages=[{"role": "user", "content": "Hi, as JSON"}], **JSON_MODE)
 
 
 def usage_stream(client: object) -> tuple[Callable[[], object], Callable[[], object]]:
