@@ -170,6 +170,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count-calls", type=int, default=10, metavar="N",
                         help="in the first round, each worker also counts the extra Python function calls per call "
                              "(cProfile, deterministic) over N calls of each case (0: not counted)")
+    parser.add_argument("--service-name", metavar="NAME",
+                        help="every worker's resource carries this service.name (OTEL_SERVICE_NAME, which the SDK's "
+                             "default resource reads), as in a deployment: ours then tags each call's span and "
+                             "metrics with it (allocation.py's default tags); the peers ignore it. Default: none "
+                             "(the SDK's unknown_service, which ours does not take as a tag)")
     parser.add_argument("--nice", type=int, default=0, help="run workers under `nice -n N` (negative needs root)")
     parser.add_argument("--out-dir", default=str(HERE / "results"))
     parser.add_argument("--render", nargs="+", metavar="JSON",
@@ -182,6 +187,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.stream_calls is None:
         args.stream_calls = max(1, args.calls // 4)
     os.environ["AICOST_BENCH_TEMPORALITY"] = args.temporality  # read by modes.py in every worker
+    if args.service_name:
+        os.environ["OTEL_SERVICE_NAME"] = args.service_name  # read by the SDK's Resource.create() in every worker
+    else:
+        os.environ.pop("OTEL_SERVICE_NAME", None)  # not the caller's shell's: a run says what it measured
     pythons = available_modes(args.modes)
     mode_names = list(pythons)
     out_dir = pathlib.Path(args.out_dir)
@@ -247,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         "warmup": args.warmup,
         "memory_calls": args.memory_calls,
         "temporality": args.temporality,
+        "service_name": args.service_name,
     }
     summary = summarize(timings, memory, mode_names, args.cases)
     markdown = render_markdown(run, summary, errors)
