@@ -115,7 +115,10 @@ def local_count(request: Any, response_model: str | None, parts: list[Any]) -> t
     model = response_model or request.request_model
     try:
         encoding = encoding_for_model(model)
-        text = "".join([part for part in parts if type(part) is str])  # output_texts (an empty one adds nothing)
+        try:  # output_texts (an empty one adds nothing): a stream broken off holds strings alone, one join in C
+            text = "".join(parts)
+        except TypeError:  # a chunk with no text (None: the last one's, a tool call's) or another value among them
+            text = "".join([part for part in parts if type(part) is str])
         return count_messages(messages, model, None, encoding), count_ordinary(encoding, text) if text else 0
     except Exception:  # as estimated_usage: a count we cannot make is no usage
         return None

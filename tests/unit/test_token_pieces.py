@@ -139,6 +139,13 @@ def test_stream_estimates_use_it_and_keep_their_counts(o200k):
         tokens.count_messages(messages, "gpt-4o-mini"),
         expected_output,
     )
+    assert local_count(Request(), "gpt-4o-mini-2024-07-18", parts[:-1]) == (  # broken off: strings alone
+        tokens.count_messages(messages, "gpt-4o-mini"),
+        expected_output,
+    )
+    assert local_count(Request(), "gpt-4o-mini-2024-07-18", ["The", 7, " quick", [" x"], " brown", " fox"])[1] == (
+        expected_output  # what the SDK's construct() left unchecked: only the strings count
+    )
     usage = estimated_usage("gpt-4o-mini", messages=messages, output=("The", " quick", " brown", " fox"))
     assert usage.output_tokens == expected_output
 
