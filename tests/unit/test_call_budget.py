@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from opentelemetry.sdk.metrics import Histogram, MeterProvider
 from opentelemetry.sdk.metrics.export import AggregationTemporality, InMemoryMetricReader
+from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -221,7 +222,9 @@ UPSTREAM_SLACK = 10
 # undeclared field: the general end, correctly); its budget that plus two.
 # Round 36: chat_azure 255 at the oldest ends (chat 254), chat_json 268, chat_allocated 260; their budgets these
 # plus two.
-PLAIN_SDK_BUDGET = {"chat": 265, "embeddings": 219, "stream_broken": 445, "chat_cached": 358, "chat_azure": 257,
+# Round 37: re-measured there, chat 254 and the broken stream 410 (its local count's texts joined in C); their
+# budgets, left from round 14, lowered to these plus two.
+PLAIN_SDK_BUDGET = {"chat": 256, "embeddings": 219, "stream_broken": 412, "chat_cached": 358, "chat_azure": 257,
                     "chat_json": 270, "chat_allocated": 262}
 PLAIN_SDK_STREAM_BUDGET = 1225
 CALLS = 4
@@ -548,6 +551,46 @@ def test_extra_python_calls_with_a_delta_reader_within_budget(case: str) -> None
     if histogram_records._hash_attributes is None:
         budget = PLAIN_SDK_BUDGET[case]
     assert_within(f"{case} with a delta reader", extra, budget)
+    tracer_provider.shutdown()
+    meter_provider.shutdown()
+
+
+# A deployment's resource names its service and environment (OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES): each call
+# is then tagged with both (allocation.resource_tags, the process's default tags: aicost.tag.application and
+# aicost.tag.environment on the span, and metric tags when the config allows them), through the tagged start
+# (request.Profile.tagged_start_attributes) and the tags' admitted answer (metrics.MetricTags), where the plain
+# shape takes neither: 4 calls more than the plain shape (tagged_start_attributes, admitted, an id() and a get).
+# Measured (openai 3.63.0, SDK 1.45.2, round 37): chat 145, embeddings 144, broken stream 217; budgets: these plus
+# two. At the oldest ends: chat 258, embeddings 221, broken stream 414 (4 more than the plain shape there too).
+SERVICE_BUDGET = {"chat": 147, "embeddings": 146, "stream_broken": 219}
+SERVICE_PLAIN_SDK_BUDGET = {"chat": 260, "embeddings": 223, "stream_broken": 416}
+DEPLOYMENT = {"service.name": "checkout", "deployment.environment.name": "prod"}
+
+
+@pytest.mark.parametrize("case", sorted(SERVICE_BUDGET))
+@pytest.mark.filterwarnings("default:.*measured at older releases")
+def test_extra_python_calls_with_a_service_name_within_budget(case: str) -> None:
+    reader = InMemoryMetricReader()
+    meter_provider = MeterProvider(metric_readers=[reader], resource=Resource.create(DEPLOYMENT))
+    exporter = InMemorySpanExporter()
+    tracer_provider = TracerProvider(resource=Resource.create(DEPLOYMENT))
+    tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
+    instrumentor = OpenAICostInstrumentor()
+    instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider)
+    try:
+        client = mock_openai.client(respond)
+        instrumented_call, bare_call = broken_stream(client) if case == "stream_broken" else cases(client)[case]
+        extra = (counted(instrumented_call) - counted(bare_call)) / CALLS
+    finally:
+        instrumentor.uninstrument()
+    spans = exporter.get_finished_spans()
+    assert spans and spans[-1].attributes["aicost.tag.application"] == "checkout"
+    assert spans[-1].attributes["aicost.tag.environment"] == "prod"
+    print(f"{case} with a service name: extra {extra:.0f}")
+    budget = SERVICE_BUDGET[case]
+    if histogram_records._hash_attributes is None:
+        budget = SERVICE_PLAIN_SDK_BUDGET[case]
+    assert_within(f"{case} with a service name", extra, budget)
     tracer_provider.shutdown()
     meter_provider.shutdown()
 
