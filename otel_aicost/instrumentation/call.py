@@ -122,7 +122,7 @@ class Call:
             elif not tags:
                 prepared = profile.start_attributes(params)
             else:
-                prepared = profile.tagged_start_attributes(params, tags) if tags is default_tags else None
+                prepared = profile.start_attributes(params, tags) if tags is default_tags else None
             attributes, plain = prepared if prepared is not None else start_attributes(self, content)
             # start_count: how many attributes the span holds after its start, if known (span_writes.start_span; plain
             # ones started by sdk_internals.start_plain_span directly: a frame less on each call)

@@ -40,16 +40,25 @@ class Profile:
         self.usual_ends: dict[tuple[Any, ...], Any] = {}  # usual_end.UsualEnd by response model and tiers
         self.own_ends: dict[tuple[Any, ...], Any] = {}  # usual_own_*_end's (plan, layout, records) by reply kind
         self._starts: dict[tuple[Any, ...], tuple[dict[str, Any], bool]] = {}
-        # by id() of a prepared start: (that start, the tags, their attributes, plain), tagged_start_attributes'
-        self._tagged_starts: dict[int, tuple[Any, Any, dict[str, Any], bool]] = {}
+        # by the key of a prepared start: (the tags, the start's attributes with them, plain), for start_attributes
+        # asked with the process's default tags
+        self._tagged_starts: dict[tuple[Any, ...], tuple[Any, dict[str, Any], bool]] = {}
 
-    def start_attributes(self, params: Mapping[str, Any]) -> tuple[dict[str, Any], bool] | None:
+    def start_attributes(self, params: Mapping[str, Any], tags: Mapping[str, Any] | None = None
+                         ) -> tuple[dict[str, Any], bool] | None:  # fmt: skip
         """The span start attributes of a call sending ``params`` (the profile's, then its surface's request
         attributes) and whether they are all plain, made once per distinct plain values of the parameters the surface
         reads (``Surface.request_names``: names, values and value types; 1, 1.0 and True are equal but distinct
         attribute values; a structure, such as a ``response_format``, by what the attributes take of it: its
         ``REQUEST_DIGESTS`` function's answer). Never to be changed: copy to add to it. None: a surface without
-        ``request_names``, or a value of another type (made per call)."""
+        ``request_names``, or a value of another type (made per call).
+
+        ``tags``: the process's default tags (``Telemetry.default_tags``: the resource's service name and
+        environment, the config file's tags), the same object on every call, which never changes: added after the
+        start's own attributes, as ``attributes.start_attributes`` adds them, made once per prepared start. A service
+        with a name (as nearly every one has) tags every call with it: made per call, that cost about 120 bytecodes
+        of ours a chat call (round 35); asked here, not by a method of its own around this one, a frame less on each
+        call (round 37)."""
         names = self.surface.request_names
         if names is None:
             return None
@@ -75,27 +84,17 @@ class Profile:
             if len(self._starts) >= _MAX_STARTS:
                 self._starts.clear()
             self._starts[key] = known
-        return known
-
-    def tagged_start_attributes(self, params: Mapping[str, Any], tags: Mapping[str, Any]
-                                ) -> tuple[dict[str, Any], bool] | None:  # fmt: skip
-        """``start_attributes`` with ``tags`` after them, as ``attributes.start_attributes`` adds them: for the
-        process's default tags (``Telemetry.default_tags``: the resource's service name and environment, the config
-        file's tags), the same object on every call, which never changes; made once per prepared start. A service
-        with a name (as nearly every one has) tags every call with it: made per call, that cost about 120 bytecodes
-        of ours a chat call (round 35)."""
-        prepared = self.start_attributes(params)
-        if prepared is None:
-            return None
-        found = self._tagged_starts.get(id(prepared))
-        if found is None or found[0] is not prepared or found[1] is not tags:
-            attributes, plain = prepared
+        if tags is None:
+            return known
+        tagged = self._tagged_starts.get(key)  # (the key's start is the same attributes whenever it is made)
+        if tagged is None or tagged[0] is not tags:
+            attributes, plain = known
             attributes = dict(attributes)
-            found = (prepared, tags, attributes, add_tags(attributes, tags, plain))
+            tagged = (tags, attributes, add_tags(attributes, tags, plain))
             if len(self._tagged_starts) >= _MAX_STARTS:
                 self._tagged_starts.clear()
-            self._tagged_starts[id(prepared)] = found
-        return found[2], found[3]
+            self._tagged_starts[key] = tagged
+        return tagged[1], tagged[2]
 
 
 _IMMUTABLE = frozenset((str, int, float, bool, type(None)))

@@ -37,7 +37,7 @@ class Telemetry:
         self.budgets = budgets
         self.content = content
         self.default_tags = {**resource_tags(resource), **settings.tags}  # never changed: MetricTags and
-        # Profile.tagged_start_attributes answer for it once
+        # Profile.start_attributes answer for it once
         self.metric_tags = MetricTags(settings.metric_tags, settings.metric_tag_cap, self.default_tags)
         self.gateway_headers = GatewayHeaders(settings.metric_tags) if settings.gateway_headers else None
         self.inject_usage = settings.stream_usage == "auto"

@@ -162,7 +162,7 @@ TAG_SETS = [
 
 
 def test_start_attributes_with_the_default_tags_are_the_general_ones() -> None:
-    """``Profile.tagged_start_attributes`` (the process's default tags, the same object every call) against the
+    """``Profile.start_attributes`` with the process's default tags (the same object every call) against the
     general start (``attributes.start_attributes``), on one profile for every parameter and tag set, twice over."""
     profiles = _profiles()
     for _ in range(2):
@@ -170,7 +170,7 @@ def test_start_attributes_with_the_default_tags_are_the_general_ones() -> None:
             for params in PARAMETERS + STRUCTURED:
                 for profile in profiles:
                     expected = start_attributes(_Request(profile, params, tags), _NoContent())
-                    got = profile.tagged_start_attributes(params, tags)
+                    got = profile.start_attributes(params, tags)
                     assert [(key, value, type(value)) for key, value in got[0].items()] == [
                         (key, value, type(value)) for key, value in expected[0].items()
                     ], (params, tags)
@@ -178,7 +178,7 @@ def test_start_attributes_with_the_default_tags_are_the_general_ones() -> None:
                     assert profile.start_attributes(params)[0] == {**profile.span_attributes,
                                                                    **profile.surface.request(params)}  # untouched
             for profile in profiles:
-                assert profile.tagged_start_attributes(DECLINED[0], tags) is None
+                assert profile.start_attributes(DECLINED[0], tags) is None
 
 
 def test_the_default_tags_are_admitted_to_metrics_once_with_the_same_answer() -> None:
