@@ -216,12 +216,17 @@ def count_output(text: str | Iterable[str], model: str | None = None) -> int:
     """Tokens of generated text, e.g. the deltas of a stream whose usage did not arrive (joined first, since
     token boundaries do not follow chunk boundaries)."""
     if not isinstance(text, str):
-        parts = text if isinstance(text, list) else list(text)  # an iterator is read once, whichever join runs
-        try:
-            text = "".join(parts)  # a stream's parts are strings: one join, no per-part check
-        except TypeError:
-            text = "".join(part for part in parts if isinstance(part, str))
+        text = joined_texts(text if isinstance(text, list) else list(text))  # an iterator read once, whichever join
     return count_ordinary(encoding_for_model(model), text) if text else 0
+
+
+def joined_texts(parts: list[Any]) -> str:
+    """The strings among ``parts`` joined: a stream's texts are strings (one join, no per-part check); anything else
+    among them (a finish chunk's None, a tool call's) is left out, looked for only when the join meets it."""
+    try:
+        return "".join(parts)
+    except TypeError:
+        return "".join([part for part in parts if isinstance(part, str)])
 
 
 def count_messages(

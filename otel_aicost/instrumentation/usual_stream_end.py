@@ -18,7 +18,7 @@ import time
 from typing import Any
 
 from otel_aicost.cost.token_pieces import count_ordinary
-from otel_aicost.cost.tokens import count_messages, encoding_for_model
+from otel_aicost.cost.tokens import count_messages, encoding_for_model, joined_texts
 from otel_aicost.instrumentation.facts import NO_FACTS
 from otel_aicost.instrumentation.outcome import estimate_output
 from otel_aicost.instrumentation.safety import report_internal_error
@@ -115,10 +115,7 @@ def local_count(request: Any, response_model: str | None, parts: list[Any]) -> t
     model = response_model or request.request_model
     try:
         encoding = encoding_for_model(model)
-        try:  # output_texts (an empty one adds nothing): a stream broken off holds strings alone, one join in C
-            text = "".join(parts)
-        except TypeError:  # a chunk with no text (None: the last one's, a tool call's) or another value among them
-            text = "".join([part for part in parts if type(part) is str])
+        text = joined_texts(parts)  # as count_output joins output_texts (an empty one adds nothing)
         return count_messages(messages, model, None, encoding), count_ordinary(encoding, text) if text else 0
     except Exception:  # as estimated_usage: a count we cannot make is no usage
         return None
