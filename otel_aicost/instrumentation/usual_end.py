@@ -17,13 +17,15 @@ the records are made in one step (a stream's time to first chunk and chunk gaps 
 ``metrics.record_call`` records them). Cached input tokens (cache reads) are priced here too, at the cache read rate on
 the same scale, as the pricer prices them (clamped to the input tokens, the rest at the input rate): with prompt
 caching, which the API applies by itself to long prompts, they are in a large share of real calls, and the general end
-cost about twice as much as this one (round 35).
+cost about twice as much as this one (round 35). So are cache writes (round 38), which GPT-5.6 and later models report
+on every call that writes the prompt cache: at the cache write rate, at most the input tokens not read from the cache
+(as the pricer clamps them; the span's count clamped to the input tokens, as the usage reader clamps it).
 
 It declines (``end_usual`` returns False before doing anything, or ends the call through the general path with the
 same facts; ``usual_stream_end.end_usual_stream`` returns False) for anything else: budgets, content capture, an
 enriched outer span, a price that is not per token (unknown model, provisioned, ended), usage beyond the model's limits
-or its long-context threshold, cache writes or audio or image tokens, a surface that completes (but for a Responses
-reply's built-in tool calls, which a usual one has none of) or prices itself, a stream ended by an error.
+or its long-context threshold, audio or image tokens or 12-hour cache writes, a surface that completes (but for a
+Responses reply's built-in tool calls, which a usual one has none of) or prices itself, a stream ended by an error.
 ``tests/unit/test_usual_end.py`` and ``tests/unit/test_usual_stream_end.py`` compare its exported spans and metric
 points with the general path's.
 
@@ -51,7 +53,7 @@ from otel_aicost.instrumentation.surfaces.usual_reply import facts_of
 from otel_aicost.instrumentation.usage import REPORTED
 
 MAX_ENDS = 256  # per profile; then they start again
-_MAX_LAYOUTS = 64  # per UsualEnd (at most 2**7 shapes)
+_MAX_LAYOUTS = 64  # per UsualEnd (at most 2**10 shapes)
 _STATUS_PRICED = semconv.STATUS_PRICED
 
 
@@ -59,8 +61,9 @@ class UsualEnd:
     """What every usual call of one profile, response model and tiers shares at its end, in one price period.
     ``input_rate`` None: not priced per token in this period (the general path ends those calls)."""
 
-    __slots__ = ("period", "input_rate", "output_rate", "read_rate", "divisor", "input_limit", "output_limit",
-                 "cost_head", "type_source", "plain", "series", "has_output", "source", "layouts")  # fmt: skip
+    __slots__ = ("period", "input_rate", "output_rate", "read_rate", "write_rate", "divisor", "input_limit",
+                 "output_limit", "cost_head", "type_source", "plain", "series", "has_output", "source",
+                 "layouts")  # fmt: skip
 
     def __init__(self, period: int) -> None:
         self.period = period
@@ -132,19 +135,28 @@ def end_in_one_step(call: Any, plan: UsualEnd, reply: Any, duration: float, firs
     call.ended = True
     span = call.span
     # the reply's fields in one unpacking (usual_reply.Reply: the response model and tier are the plan's own)
-    response_id, _, reasons, _, fingerprint, dimensions, inputs, output, cached, reasoning = reply
+    response_id, _, reasons, _, fingerprint, dimensions, inputs, output, cached, reasoning, writes = reply
     try:
         if cached:  # cache reads at their own rate, at most the input tokens (as usual_usage.usage_of_counts and
             if cached > inputs:  # the pricer clamp them)
                 cached = inputs
             read_cost = plan.read_rate * cached
-            input_cost = plan.input_rate * (inputs - cached)
+            uncached = inputs - cached
         else:
             read_cost = 0
-            input_cost = plan.input_rate * inputs
+            uncached = inputs
+        if writes:  # cache writes at their own rate, at most the input tokens not read from the cache (as the
+            if writes > inputs:  # pricer clamps them; the span's count at most the input tokens, as the reader's)
+                writes = inputs
+            written = writes if writes <= uncached else uncached
+            write_cost = plan.write_rate * written
+            uncached -= written
+        else:
+            write_cost = 0
+        input_cost = plan.input_rate * uncached
         output_cost = plan.output_rate * output
         divisor = plan.divisor
-        total = (input_cost + read_cost + output_cost) / divisor
+        total = (input_cost + read_cost + write_cost + output_cost) / divisor
         # a span started plainly (its start_count known) is the SDK's recording span unless ended since, which
         # store_clean_span_attributes declines: is_recording() (an SDK frame, about 1k instructions a call) asked
         # only then, or for a span started otherwise
@@ -159,10 +171,11 @@ def end_in_one_step(call: Any, plan: UsualEnd, reply: Any, duration: float, firs
             if reasoning > output:  # min(reasoning, output) without the builtin's call
                 reasoning = output
             shape = (not response_id, not reasons, not fingerprint, dimensions is None, first_chunk_delay is None,
-                     cached is None, not reasoning, not read_cost)  # fmt: skip
+                     cached is None, not reasoning, not read_cost, not writes, not write_cost)  # fmt: skip
             layout = plan.layouts.get(shape)
             if layout is None:
-                layout = _layout(plan, reply, inputs, output, cached, reasoning, first_chunk_delay, read_cost)
+                layout = _layout(plan, reply, inputs, output, cached, reasoning, first_chunk_delay, read_cost,
+                                 writes, write_cost)  # fmt: skip
                 if len(plan.layouts) >= _MAX_LAYOUTS:
                     plan.layouts.clear()
                 plan.layouts[shape] = layout
@@ -182,6 +195,8 @@ def end_in_one_step(call: Any, plan: UsualEnd, reply: Any, duration: float, firs
                 attributes[semconv.USAGE_OUTPUT_TOKENS] = output
             if cached:
                 attributes[semconv.USAGE_CACHE_READ_INPUT_TOKENS] = cached
+            if writes:
+                attributes[semconv.USAGE_CACHE_CREATION_INPUT_TOKENS] = writes
             if reasoning:
                 attributes[semconv.USAGE_REASONING_OUTPUT_TOKENS] = reasoning
             attributes[semconv.USAGE_COST] = total
@@ -189,6 +204,8 @@ def end_in_one_step(call: Any, plan: UsualEnd, reply: Any, duration: float, firs
             attributes[semconv.COST_OUTPUT] = output_cost / divisor
             if read_cost:
                 attributes[semconv.COST_CACHE_READ] = read_cost / divisor
+            if write_cost:
+                attributes[semconv.COST_CACHE_WRITE] = write_cost / divisor
             # its keys are none of the start's (Profile.start_attributes): not looked up while the span holds only those
             if not (plan.plain and store_clean_span_attributes(span, attributes, call.start_count)) and (
                 not started_plainly or span.is_recording()
@@ -226,10 +243,12 @@ def end_in_one_step(call: Any, plan: UsualEnd, reply: Any, duration: float, firs
 
 
 def _layout(plan: UsualEnd, reply: Any, inputs: int, output: int, cached: int | None, reasoning: int,
-            first_chunk_delay: float | None, read_cost: int) -> dict[str, Any]:  # fmt: skip
+            first_chunk_delay: float | None, read_cost: int, writes: int = 0, write_cost: int = 0
+            ) -> dict[str, Any]:  # fmt: skip
     """``attributes.end_attributes`` of the usual call, in its order, built afresh: the layout of its shape (the
-    response model and service tier are the plan's own; the cost values put in by ``end_in_one_step``; ``read_cost``:
-    whether cache reads cost anything, the cost's ``cache_read`` component, written only then)."""
+    response model and service tier are the plan's own; the cost values put in by ``end_in_one_step``; ``read_cost``
+    and ``write_cost``: whether cache reads and writes cost anything, the cost's ``cache_read`` and ``cache_write``
+    components, written only then)."""
     attributes: dict[str, Any] = {}
     response_id, response_model, reasons, tier, fingerprint, dimensions = reply[:6]
     if response_id:
@@ -251,6 +270,8 @@ def _layout(plan: UsualEnd, reply: Any, inputs: int, output: int, cached: int | 
         attributes[semconv.USAGE_OUTPUT_TOKENS] = output
     if cached is not None:  # reported (its count put in by end_in_one_step)
         attributes[semconv.USAGE_CACHE_READ_INPUT_TOKENS] = 0
+    if writes:
+        attributes[semconv.USAGE_CACHE_CREATION_INPUT_TOKENS] = 0
     if reasoning:
         attributes[semconv.USAGE_REASONING_OUTPUT_TOKENS] = reasoning
     attributes[semconv.USAGE_SOURCE] = plan.source
@@ -260,6 +281,8 @@ def _layout(plan: UsualEnd, reply: Any, inputs: int, output: int, cached: int | 
     attributes[semconv.COST_OUTPUT] = 0.0
     if read_cost:
         attributes[semconv.COST_CACHE_READ] = 0.0
+    if write_cost:
+        attributes[semconv.COST_CACHE_WRITE] = 0.0
     if plan.type_source:
         attributes[semconv.DEPLOYMENT_TYPE_SOURCE] = plan.type_source
     return attributes
@@ -284,7 +307,8 @@ def _prepare(telemetry: Any, request: Any, response_model: str | None, tier: str
     ))  # fmt: skip  (the cache entry pricer.price_tokens reads)
     if resolved.cost is not None or resolved.rates is None:
         return plan
-    rates = _common_scale(resolved.rates.input, resolved.rates.output, resolved.rates.cache_read)
+    rates = _common_scale(resolved.rates.input, resolved.rates.output, resolved.rates.cache_read,
+                          resolved.rates.cache_write)  # fmt: skip
     if rates is None:
         return plan
     cost_head: dict[str, Any] = {semconv.PRICING_STATUS: _STATUS_PRICED, semconv.CURRENCY: pricer.currency}
@@ -293,7 +317,7 @@ def _prepare(telemetry: Any, request: Any, response_model: str | None, tier: str
     if resolved.source:
         cost_head[semconv.PRICING_SOURCE] = resolved.source
     series = series_of(telemetry, request, response_model, tier, None, _STATUS_PRICED, source, tags)
-    plan.input_rate, plan.output_rate, plan.read_rate, plan.divisor = rates
+    plan.input_rate, plan.output_rate, plan.read_rate, plan.write_rate, plan.divisor = rates
     plan.input_limit = resolved.max_input
     if resolved.long_rates is not None:  # beyond the threshold: the long-context rates, by the general path
         plan.input_limit = min(plan.input_limit, resolved.long_threshold)

@@ -12,8 +12,9 @@ replies of all, every field is read by attribute once, straight into the end att
 the prepared plan (``usual_end.UsualEnd``), its attribute layout and its records are found by one lookup, by what
 decides them: the response model, tiers, admitted metric tags and, as constant values of the layout (not stored per
 call), the reply's finish reasons and system fingerprint (its twin: an embeddings reply's dimension count); whether
-cached tokens were reported and whether there are any, and whether there are reasoning tokens. The cost is
-the same exact scaled integers, cache reads at their own rate as ``end_in_one_step`` prices them. Measured (round 20,
+cached tokens were reported and whether there are any, whether there are cache writes and whether there are reasoning
+tokens. The cost is the same exact scaled integers, cache reads and writes at their own rates as ``end_in_one_step``
+prices them. Measured (round 20,
 ``bench/README.md``): ours a chat call 68k -> 58k instructions (its twin: an embeddings call 56k -> 46k).
 
 What keeps it and its twin equal to the usual end: anything they do not fully recognise declines (``end_chat`` and
@@ -63,6 +64,8 @@ _COST_INPUT = semconv.COST_INPUT
 _COST_OUTPUT = semconv.COST_OUTPUT
 _CACHED_TOKENS = semconv.USAGE_CACHE_READ_INPUT_TOKENS
 _COST_CACHED = semconv.COST_CACHE_READ
+_WRITE_TOKENS = semconv.USAGE_CACHE_CREATION_INPUT_TOKENS
+_COST_WRITE = semconv.COST_CACHE_WRITE
 
 
 def end_chat(call: Any, response: Any) -> bool:
@@ -93,17 +96,15 @@ def end_chat(call: Any, response: Any) -> bool:
         inputs = usage.prompt_tokens
         output = usage.completion_tokens
         details = usage.prompt_tokens_details
-        cached = reasoning = None
+        cached = reasoning = writes = None
         if details is not None:
             if type(details) is not _INPUT_DETAILS or details.__pydantic_extra__:
                 return False
-            if (
-                details.audio_tokens
-                or (_CACHE_WRITES_DECLARED and details.cache_write_tokens)  # only declared ones read (usual_usage)
-                or (_IMAGES_DECLARED and details.image_tokens)
-            ):
-                return False
+            if details.audio_tokens or (_IMAGES_DECLARED and details.image_tokens):  # only declared ones read
+                return False  # (usual_usage)
             cached = details.cached_tokens
+            if _CACHE_WRITES_DECLARED:
+                writes = details.cache_write_tokens
         details = usage.completion_tokens_details
         if details is not None:
             if type(details) is not _OUTPUT_DETAILS or details.__pydantic_extra__ or details.audio_tokens:
@@ -123,10 +124,20 @@ def end_chat(call: Any, response: Any) -> bool:
             and type(inputs) is int and 0 <= inputs <= MAX_TOKENS and type(output) is int
             and 0 <= output <= MAX_TOKENS
             and (cached is None or (type(cached) is int and 0 <= cached <= MAX_TOKENS))
+            and (writes is None or (type(writes) is int and 0 <= writes <= MAX_TOKENS))
         ):  # fmt: skip
             return False
         if cached and cached > inputs:  # at most the input tokens, as usual_usage.usage_of_counts and the pricer
             cached = inputs
+        written = 0  # the cache writes priced: at most the input tokens not read from the cache (as end_in_one_step)
+        if writes:
+            if writes > inputs:  # the span's count: at most the input tokens, as usage_of_counts
+                writes = inputs
+            written = inputs - cached if cached else inputs
+            if writes < written:
+                written = writes
+            if not written:  # every input token read from the cache, yet writes: end_usual's general end
+                return False
         if reasoning is not None:
             if type(reasoning) is not int or not 0 <= reasoning <= MAX_TOKENS:
                 return False
@@ -144,7 +155,7 @@ def end_chat(call: Any, response: Any) -> bool:
         # the plan, its layout and records by one lookup (usual_end.plan_of's key, and the layout's shape: the reasons
         # and fingerprint values, whether cached tokens were reported and whether there are any (None, 0 or True),
         # whether there are reasoning tokens)
-        key = (model, tier, requested, tags, reason, fingerprint, cached and True, not reasoning)
+        key = (model, tier, requested, tags, reason, fingerprint, cached and True, not reasoning, not writes)
         pricer = telemetry.pricer
         period = pricer.period if pricer._expires > time.time() else pricer.period_now()  # as plan_of
         ends = profile.own_ends
@@ -153,7 +164,7 @@ def end_chat(call: Any, response: Any) -> bool:
         return False
     if entry is None or entry[0].period != period:
         try:
-            entry = _prepare(call, response_id, model, tier, reason, fingerprint, cached, reasoning)
+            entry = _prepare(call, response_id, model, tier, reason, fingerprint, cached, reasoning, writes)
         except Exception:
             report_internal_error("usual end")
             return False
@@ -169,10 +180,11 @@ def end_chat(call: Any, response: Any) -> bool:
     try:
         output_cost = plan.output_rate * output
         divisor = plan.divisor
-        if cached:  # cache reads at their own rate
-            read_cost = plan.read_rate * cached
-            input_cost = plan.input_rate * (inputs - cached)
-            total = (input_cost + read_cost + output_cost) / divisor
+        if cached or written:  # cache reads and writes at their own rates
+            read_cost = plan.read_rate * cached if cached else 0
+            write_cost = plan.write_rate * written
+            input_cost = plan.input_rate * (inputs - (cached or 0) - written)
+            total = (input_cost + read_cost + write_cost + output_cost) / divisor
         else:
             input_cost = plan.input_rate * inputs
             total = (input_cost + output_cost) / divisor
@@ -186,6 +198,10 @@ def end_chat(call: Any, response: Any) -> bool:
                 attributes[_CACHED_TOKENS] = cached
                 if read_cost:
                     attributes[_COST_CACHED] = read_cost / divisor
+            if written:
+                attributes[_WRITE_TOKENS] = writes
+                if write_cost:
+                    attributes[_COST_WRITE] = write_cost / divisor
             if reasoning:
                 attributes[_REASONING_TOKENS] = reasoning
             attributes[_COST] = total
@@ -215,7 +231,8 @@ def end_chat(call: Any, response: Any) -> bool:
 
 
 def _prepare(call: Any, response_id: str, model: str, tier: str | None, reason: Any, fingerprint: str | None,
-             cached: int | None, reasoning: int | None) -> tuple[Any, dict[str, Any] | None, Any]:  # fmt: skip
+             cached: int | None, reasoning: int | None, writes: int | None
+             ) -> tuple[Any, dict[str, Any] | None, Any]:  # fmt: skip
     """(plan, layout, records) of a reply of this kind: ``usual_end``'s own plan and layout (None: ``end_usual`` would
     not end it in one step, or not with a plain store)."""
     plan = plan_of(call, model, tier, REPORTED)
@@ -223,5 +240,6 @@ def _prepare(call: Any, response_id: str, model: str, tier: str | None, reason: 
         return plan, None, None
     reasons = (reason,) if type(reason) is str else reason
     reply = (response_id, model, reasons, tier, fingerprint, None)  # usual_reply.Reply's first six fields
-    layout = _layout(plan, reply, 0, 0, cached, reasoning or 0, None, bool(cached) and plan.read_rate)
+    layout = _layout(plan, reply, 0, 0, cached, reasoning or 0, None, bool(cached) and plan.read_rate, writes or 0,
+                     bool(writes) and plan.write_rate)  # fmt: skip
     return plan, layout, plan.series.priced_plan

@@ -8,7 +8,7 @@ into the usual reply tuple (``surfaces/usual_reply.py``); the end
 attributes and series are a usual reply's, the time to first chunk and the chunk gaps recorded after them. It declines
 (``end_usual_stream`` returns False, nothing done: the general end) for what ``usual_end`` declines and for a stream
 whose facts hold anything a usual reply has not (output parts or messages, units, tool calls, extra attributes, batch
-calls, a dimension count), priced subsets of its usage or usage beyond the plan's limits.
+calls, a dimension count), priced subsets of its usage but cache reads and writes, or usage beyond the plan's limits.
 ``tests/unit/test_usual_stream_end.py`` compares its exported spans and metric points with the general path's.
 """
 
@@ -63,7 +63,7 @@ def end_usual_stream(state: Any) -> bool:
         if usage is not None:
             inputs, output = usage.input_tokens, usage.output_tokens
             if (
-                usage.cache_write_tokens  # priced at their own rate by the general path, as the rest below
+                usage.cache_write_12h_tokens  # priced at their own rate by the general path, as the rest below
                 or usage.input_audio_tokens
                 or usage.output_audio_tokens
                 or usage.input_image_tokens
@@ -73,15 +73,16 @@ def end_usual_stream(state: Any) -> bool:
             # (the Usage's cache reads: already at most its input tokens)
             cached = usage.cache_read_tokens if usage.cache_read_reported or usage.cache_read_tokens else None
             reasoning = usage.reasoning_tokens
+            writes = usage.cache_write_tokens  # (at most its input tokens)
         else:
             counted = local_count(call, response_model, state.parts)
             if counted is None:
                 return False
-            (inputs, output), cached, reasoning = counted, None, 0  # an estimated Usage's
+            (inputs, output), cached, reasoning, writes = counted, None, 0, 0  # an estimated Usage's
         if inputs > plan.input_limit or output > plan.output_limit:
             return False
         reply = (response_id, response_model, state.finish_reasons(), tier, fingerprint, None, inputs, output, cached,
-                 reasoning)  # fmt: skip
+                 reasoning, writes)  # fmt: skip
     except Exception:
         report_internal_error("usual stream end")
         return False

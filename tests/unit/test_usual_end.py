@@ -65,7 +65,24 @@ def _chat_bodies() -> dict[str, dict]:
     no_choices = copy.deepcopy(bodies["plain"])
     no_choices["choices"] = []
     bodies["no choices"] = no_choices
+    for name, details in {  # cache writes (GPT-5.6 on): read, at most the input tokens
+        "cache writes": {"cached_tokens": 0, "cache_write_tokens": 9, "audio_tokens": 0},
+        "cache writes and reads": {"cached_tokens": 4, "cache_write_tokens": 6},
+        "cache writes over the input": {"cached_tokens": 4, "cache_write_tokens": 40},
+        "cache writes zero": {"cached_tokens": 4, "cache_write_tokens": 0},
+        "cache writes with their 12-hour share": {"cached_tokens": 0, "cache_write_tokens": 9,
+                                                  "cache_write_tokens_details": {"ttl_12h_tokens": 3}},
+        "cache writes as a string": {"cached_tokens": 0, "cache_write_tokens": "nine"},  # (junk validation refuses)
+        "cache writes negative": {"cached_tokens": 0, "cache_write_tokens": -9},
+    }.items():  # fmt: skip
+        body = copy.deepcopy(bodies["plain"])
+        body["usage"]["prompt_tokens_details"] = details
+        bodies[name] = body
     return bodies
+
+
+_NOT_USUAL_CHAT = ("no usage", "audio tokens", "cache writes with their 12-hour share", "cache writes as a string",
+                   "cache writes negative")
 
 
 @pytest.mark.parametrize("name", sorted(_chat_bodies()))
@@ -75,7 +92,7 @@ def test_a_usual_reply_gives_the_readers_facts(name: str) -> None:
         if response is None:
             continue
         reply = choices_reply(response)
-        if name in ("no usage", "audio tokens") or not details_declared(body.get("usage")):
+        if name in _NOT_USUAL_CHAT or not details_declared(body.get("usage")):
             assert reply is None
         else:
             assert reply is not None
@@ -186,7 +203,13 @@ def _responses_bodies() -> dict[str, tuple[dict, bool]]:
     changed("odd fields", True, lambda body: body.update(id="", model=7, service_tier=""))
     changed("no usage", False, lambda body: body.update(usage=None))
     changed("audio tokens", False, lambda body: body["usage"]["input_tokens_details"].update(audio_tokens=3))
-    changed("cache writes", False, lambda body: body["usage"]["input_tokens_details"].update(cache_write_tokens=3))
+    changed("cache writes", True, lambda body: body["usage"]["input_tokens_details"].update(cache_write_tokens=3))
+    changed("cache writes and reads", True, lambda body: body["usage"]["input_tokens_details"].update(
+        cached_tokens=4, cache_write_tokens=30))  # fmt: skip  (over the input: clamped)
+    changed("cache writes with their 12-hour share", False, lambda body: body["usage"]["input_tokens_details"].update(
+        cache_write_tokens=3, cache_write_tokens_details={"ttl_12h_tokens": 2}))  # fmt: skip
+    changed("cache writes as a string", False, lambda body: body["usage"]["input_tokens_details"].update(
+        cache_write_tokens="three"))  # fmt: skip  (junk validation refuses)
     changed("negative input", False, lambda body: body["usage"].update(input_tokens=-1))
     changed("string output count", False, lambda body: body["usage"].update(output_tokens="6"))
     changed("reply extra field read", False, lambda body: body.update(system_fingerprint="fp_1"))
@@ -248,9 +271,9 @@ def test_scaled_rates_give_the_floats_of_the_decimal_costs_for_every_shipped_pri
             if resolved.rates is None:
                 continue
             rates = resolved.rates
-            scaled = usual_end._common_scale(rates.input, rates.output, rates.cache_read)
+            scaled = usual_end._common_scale(rates.input, rates.output, rates.cache_read, rates.cache_write)
             assert scaled is not None
-            input_rate, output_rate, read_rate, divisor = scaled
+            input_rate, output_rate, read_rate, write_rate, divisor = scaled
             for inputs in counts:
                 for output in counts[:6]:
                     input_cost = EXACT.multiply(rates.input, inputs) if inputs else Decimal(0)
@@ -266,6 +289,14 @@ def test_scaled_rates_give_the_floats_of_the_decimal_costs_for_every_shipped_pri
                         assert float(read_cost) == read_rate * cached / divisor
                         assert float(total) == (
                             input_rate * (inputs - cached) + read_rate * cached + output_rate * output) / divisor
+                        written = (inputs - cached) // 3  # cache writes beside them
+                        write_cost = EXACT.multiply(rates.cache_write, written) if written else Decimal(0)
+                        rest = EXACT.multiply(rates.input, inputs - cached - written) if inputs - cached - written \
+                            else Decimal(0)
+                        total = EXACT.add(EXACT.add(EXACT.add(rest, read_cost), write_cost), output_cost)
+                        assert float(write_cost) == write_rate * written / divisor
+                        assert float(total) == (input_rate * (inputs - cached - written) + read_rate * cached
+                                                + write_rate * written + output_rate * output) / divisor
             checked += 1
     assert checked >= 50
 
@@ -289,6 +320,14 @@ def _handler(body: dict):
     return respond
 
 
+def _writes(body: dict, **details: Any) -> dict:
+    """``body`` with these prompt (input) token details: cache writes, GPT-5.6's and later models'."""
+    usage = body["usage"]
+    usage.setdefault("prompt_tokens_details" if "prompt_tokens" in usage else "input_tokens_details", {}).update(
+        details)  # fmt: skip
+    return body
+
+
 SCENARIOS = {
     # name: (response body, create kwargs, config, azure, usual end taken)
     "chat": (payloads.chat_completion(), {"temperature": 0.2, "max_tokens": 64}, {}, False, True),
@@ -304,6 +343,26 @@ SCENARIOS = {
                                                             reasoning_tokens=3), {"model": "o4-mini"}, {}, False, True),
     "chat, cached, EUR": (payloads.chat_completion(cached_tokens=4), {}, {"currency": "EUR", "usd_rate": "0.9137"},
                           False, True),
+    "chat, cache writes": (_writes(payloads.chat_completion(), cache_write_tokens=9), {}, {}, False, True),
+    "chat, cache writes and reads": (_writes(payloads.chat_completion(cached_tokens=4), cache_write_tokens=6), {}, {},
+                                     False, True),
+    "chat, cache writes over the input": (_writes(payloads.chat_completion(cached_tokens=4), cache_write_tokens=40),
+                                          {}, {}, False, True),  # the span's count clamped to 12, 8 priced
+    "chat, cache writes, all cached": (_writes(payloads.chat_completion(cached_tokens=12), cache_write_tokens=3), {},
+                                       {}, False, True),  # none left to price at the write rate
+    "chat, cache writes zero": (_writes(payloads.chat_completion(cached_tokens=4), cache_write_tokens=0), {}, {},
+                                False, True),
+    "chat, cache writes, gpt-6-sol": (_writes(payloads.chat_completion(model="gpt-6-sol", prompt_tokens=9657,
+                                                                       completion_tokens=78, cached_tokens=0,
+                                                                       reasoning_tokens=37),
+                                              cache_write_tokens=9654), {"model": "gpt-6-sol"}, {}, False, True),
+    "chat, cache writes, gpt-6-sol, EUR": (_writes(payloads.chat_completion(model="gpt-6-sol", cached_tokens=3423,
+                                                                            prompt_tokens=3438),
+                                                   cache_write_tokens=12), {"model": "gpt-6-sol"},
+                                           {"currency": "EUR", "usd_rate": "0.9137"}, False, True),
+    "chat, cache writes' 12-hour share": (_writes(payloads.chat_completion(model="gpt-6-sol"), cache_write_tokens=9,
+                                                  cache_write_tokens_details={"ttl_12h_tokens": 4}),
+                                          {"model": "gpt-6-sol"}, {}, False, False),
     "chat, reasoning": (payloads.chat_completion(reasoning_tokens=3), {}, {}, False, True),
     "chat, reasoning over output": (payloads.chat_completion(reasoning_tokens=30), {}, {}, False, True),
     "chat, three choices": (payloads.chat_completion(choices=3), {}, {}, False, True),
@@ -327,6 +386,12 @@ if HAS_RESPONSES:
                                                                 "max_output_tokens": 64}, {}, False, True),
         "responses, cached": (payloads.response(model="gpt-4o-mini", cached_tokens=4), {"kind": "responses"}, {},
                               False, True),
+        "responses, cache writes": (_writes(payloads.response(model="gpt-6-sol", input_tokens=3438,
+                                                              cached_tokens=3423), cache_write_tokens=12),
+                                    {"kind": "responses", "model": "gpt-6-sol"}, {}, False, True),
+        "responses, cache writes, cold": (_writes(payloads.response(model="gpt-6-sol", input_tokens=3438),
+                                                  cache_write_tokens=3435),
+                                          {"kind": "responses", "model": "gpt-6-sol"}, {}, False, True),
         "responses, reasoning": (payloads.response(model="o4-mini", reasoning_tokens=3), {"kind": "responses",
                                                                                            "model": "o4-mini"},
                                  {}, False, True),
@@ -344,6 +409,45 @@ if HAS_RESPONSES:
         "azure responses": (payloads.response(model="gpt-4o-mini"), {"kind": "responses", "model": "my-deployment"},
                             {}, True, True),
     })  # fmt: skip
+
+
+# [OAI] gpt-6-sol per 1M tokens, typed from tests/unit/test_price_cases.py's source (OpenAI's pricing page via LiteLLM
+# 1.110.2, read 2026-12-02): input 2.00, cached input 0.20, cache write (30 minutes) 2.50, output 10.00
+_SOL = {"input": Decimal("2.00"), "cached": Decimal("0.20"), "write": Decimal("2.50"), "output": Decimal("10.00")}
+
+
+@pytest.mark.parametrize(("inputs", "cached", "writes", "output"), [
+    (3438, 3423, 12, 78),  # a warm read (the shapes OpenAI documents for cache writes)
+    (9657, 0, 9654, 78),  # a cold write
+    (3438, 3000, 900, 40),  # more writes than the tokens not read from the cache: 438 of them priced
+], ids=["warm", "cold", "writes over the rest"])  # fmt: skip
+def test_cache_writes_cost_the_typed_in_rates_in_one_step(inputs: int, cached: int, writes: int, output: int,
+                                                          instrument, telemetry, monkeypatch) -> None:  # fmt: skip
+    """An independent oracle for the one-step ends' cache writes: the cost of a gpt-6-sol reply with cache writes,
+    from rates typed in by hand (``tokens x rate / 1M``), not from our price data or pricer."""
+    taken = []
+    for module, name in ONE_STEP:
+        original = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *args, original=original: taken.append(original(*args)) or taken[-1])
+    instrument()
+    body = _writes(payloads.chat_completion(model="gpt-6-sol", prompt_tokens=inputs, completion_tokens=output,
+                                            cached_tokens=cached), cache_write_tokens=writes)  # fmt: skip
+    mock_openai.client(_handler(body)).chat.completions.create(model="gpt-6-sol", messages=MESSAGES)
+    assert any(answer is not False for answer in taken), "not ended in one step"
+    attributes = telemetry.exporter.get_finished_spans()[0].attributes
+    priced = min(writes, inputs - cached)
+    million = Decimal(1_000_000)
+    expected = {
+        semconv.COST_INPUT: (inputs - cached - priced) * _SOL["input"] / million,
+        semconv.COST_CACHE_READ: cached * _SOL["cached"] / million,
+        semconv.COST_CACHE_WRITE: priced * _SOL["write"] / million,
+        semconv.COST_OUTPUT: output * _SOL["output"] / million,
+    }
+    expected = {key: value for key, value in expected.items() if value}  # (a component is present when non-zero)
+    assert {key: attributes[key] for key in expected} == {key: float(value) for key, value in expected.items()}
+    assert attributes[semconv.USAGE_COST] == float(sum(expected.values()))
+    assert attributes[semconv.USAGE_CACHE_CREATION_INPUT_TOKENS] == writes
+    assert semconv.COST_CACHE_READ in attributes if cached else semconv.COST_CACHE_READ not in attributes
 
 
 def _calls(body: dict, kwargs: dict, azure: bool) -> None:
@@ -381,10 +485,12 @@ def test_the_usual_end_exports_what_the_general_end_exports(name: str, instrumen
     body, kwargs, config, azure, taken = SCENARIOS[name]
     if not details_declared(body.get("usage")):
         taken = False
-    both_ends_export_alike(
+    spans = both_ends_export_alike(
         telemetry, instrument, monkeypatch, config, lambda: _calls(body, kwargs, azure), _exported,
         taken=taken, step=ONE_STEP, off=USUAL_END_OFF,
     )  # fmt: skip
+    if "cache writes" in name and "zero" not in name:  # (the scenario is what it says: the writes reached the span)
+        assert semconv.USAGE_CACHE_CREATION_INPUT_TOKENS in dict(spans[0][1])
 
 
 def _chat_calls_doing(during: Callable[[Any], object], **kwargs: Any) -> Callable[[], None]:

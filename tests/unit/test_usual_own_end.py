@@ -27,6 +27,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from otel_aicost import allocate, semconv
 from otel_aicost.instrumentation import results
 from otel_aicost.instrumentation.instrumentor import OpenAICostInstrumentor
+from otel_aicost.instrumentation.surfaces.usual_usage import _CACHE_WRITES_DECLARED
 from otel_aicost.instrumentation.usual_own_chat_end import CHAT_COMPLETION
 from otel_aicost.instrumentation.usual_own_embeddings_end import EMBEDDINGS_RESPONSE
 from tests.support import mock_openai, payloads
@@ -72,6 +73,18 @@ def _refusal(body: dict) -> None:
     body["choices"][0]["message"].update(content=None, refusal="I can't help with that.")
 
 
+def _write(count: Any, ttl: dict | None = None) -> Any:
+    """A change: the reply's cache writes (``prompt_tokens_details.cache_write_tokens``; ``ttl``: their details)."""
+
+    def change(body: dict) -> None:
+        details = body["usage"]["prompt_tokens_details"]
+        details["cache_write_tokens"] = count
+        if ttl is not None:
+            details["cache_write_tokens_details"] = ttl
+
+    return change
+
+
 def _ids(body: dict) -> None:  # another id and fingerprint than the plain body's: the same layout, new values
     body.update(id="chatcmpl-other", system_fingerprint="fp_other")
 
@@ -92,6 +105,7 @@ def _azure_filters(body: dict) -> None:  # what Azure OpenAI adds to a reply (fi
 
 
 PLAIN = _body(cached_tokens=0, reasoning_tokens=0)
+WRITES = _CACHE_WRITES_DECLARED  # cache writes read by attribute: this openai declares them (else they are extras)
 
 # name: (the replies, in order, each with whether the specialized end takes it and optionally the create kwargs of
 # its call; create kwargs of every call; config; azure; a sampled span around the calls; async). Each reply gets an id
@@ -110,6 +124,17 @@ SCENARIOS: dict[str, tuple[list[tuple[Any, ...]], dict, dict, bool, bool, bool]]
         (_body(cached_tokens=13), True),  # more than the input: clamped
         (_body(prompt_tokens=0, cached_tokens=3), True),  # clamped to none
         (_body(cached_tokens=4, reasoning_tokens=2), True),
+        (_body(cached_tokens=0, change=_write(9)), WRITES),  # cache writes (GPT-5.6 on): at their own rate
+        (_body(cached_tokens=4, change=_write(6)), WRITES),
+        (_body(cached_tokens=4, change=_write(40)), WRITES),  # more than the input: clamped, 8 of them priced
+        (_body(cached_tokens=4, change=_write(0)), WRITES),
+        (_body(cached_tokens=12, change=_write(3)), False),  # every input token read from the cache: end_usual's
+        (_body(cached_tokens=0, change=_write(9, {"ttl_12h_tokens": 4})), False),  # their 12-hour share: undeclared
+        (_body(cached_tokens=0, change=_write("nine")), False),
+        (_body(cached_tokens=0, change=_write(-9)), False),
+        (_body(model="gpt-6-sol", cached_tokens=3423, prompt_tokens=3438, change=_write(12)), WRITES),  # its rate
+        (_body(model="gpt-6-sol", cached_tokens=0, prompt_tokens=3438, reasoning_tokens=2, change=_write(3435)),
+         WRITES),
         (_body(cached_tokens=-1), False),  # not a count: the general end's reader
         (_body(cached_tokens=2**60), False),
         (_body(finish_reason="length"), True),
@@ -150,6 +175,10 @@ SCENARIOS: dict[str, tuple[list[tuple[Any, ...]], dict, dict, bool, bool, bool]]
         (_body(completion_tokens=2**60), False),
         (PLAIN, True),
     ], {"temperature": 0.2, "max_tokens": 64}, {}, False, False, False),  # fmt: skip
+    "cache writes, gpt-6-sol": ([(_body(model="gpt-6-sol", cached_tokens=cached, prompt_tokens=3438,
+                                        change=_write(writes)), WRITES) for cached, writes in (
+        (0, 3435), (3423, 12), (3423, 12), (0, 0), (3000, 438), (3000, 500))], {"model": "gpt-6-sol"}, {}, False, False,
+        False),  # fmt: skip
     "requested flex": ([(_body(service_tier="flex"), True), (_body(service_tier=None), True)],
                        {"service_tier": "flex"}, {}, False, False, False),
     "requested tiers": ([(_body(service_tier=None), True, {"service_tier": tier}) for tier in (

@@ -40,6 +40,15 @@ SCENARIOS = {
     "cached": ({"cached_tokens": 4}, {}, "all", {}, True),
     "all cached": ({"cached_tokens": 12}, {}, "all", {}, True),
     "cached over input": ({"cached_tokens": 50}, {}, "all", {}, True),
+    "cache writes": ({"writes": {"cache_write_tokens": 9}}, {}, "all", {}, True),  # GPT-5.6 on: at their own rate
+    "cache writes and reads": ({"cached_tokens": 4, "writes": {"cache_write_tokens": 6}}, {}, "all", {}, True),
+    "cache writes over input": ({"cached_tokens": 4, "writes": {"cache_write_tokens": 40}}, {}, "all", {}, True),
+    "cache writes, all cached": ({"cached_tokens": 12, "writes": {"cache_write_tokens": 3}}, {}, "all", {}, True),
+    "cache writes, gpt-6-sol": ({"model": "gpt-6-sol", "prompt_tokens": 3438, "cached_tokens": 3423,
+                                 "writes": {"cache_write_tokens": 12}}, {"model": "gpt-6-sol"}, "all", {}, True),
+    "cache writes' 12-hour share": ({"model": "gpt-6-sol", "writes": {
+        "cache_write_tokens": 9, "cache_write_tokens_details": {"ttl_12h_tokens": 4}}}, {"model": "gpt-6-sol"}, "all",
+        {}, False),  # fmt: skip
     "implausible": ({"prompt_tokens": 10**9}, {}, "all", {}, False),
     "error mid-stream": ({}, {}, "error", {}, False),
     "content capture": ({}, {}, "all", {"capture_content": "span_only"}, False),
@@ -62,8 +71,10 @@ def _server(options: dict):
     def respond(request: object) -> object:
         body = json.loads(request.content)
         asked = bool((body.get("stream_options") or {}).get("include_usage"))
-        options_ = {key: value for key, value in options.items() if key not in ("error", "null_content")}
+        options_ = {key: value for key, value in options.items() if key not in ("error", "null_content", "writes")}
         chunks = payloads.chat_chunks(include_usage=asked, **options_)
+        if options.get("writes") and asked:  # the usage chunk's prompt details
+            chunks[-1]["usage"]["prompt_tokens_details"].update(options["writes"])
         if options.get("null_content"):
             chunks[0]["choices"][0]["delta"]["content"] = None
         if options.get("error"):
@@ -153,6 +164,8 @@ def test_the_usual_stream_end_exports_what_the_general_end_exports(name: str, in
     assert len(spans) == 3
     if how.endswith("cut") and "unknown" not in name:
         assert (semconv.USAGE_SOURCE, "estimated") in spans[0][1]
+    if "writes" in options:  # (the scenario is what it says: the writes reached the span)
+        assert semconv.USAGE_CACHE_CREATION_INPUT_TOKENS in dict(spans[0][1])
 
 
 # --- Responses API streams: their facts come whole from the final event's response (surfaces/responses.read) ----------
@@ -166,6 +179,11 @@ def _response_events(change: str) -> list[dict]:
         events[-1]["type"] = "response.incomplete"
     elif change == "cached":
         final["usage"]["input_tokens_details"]["cached_tokens"] = 4
+    elif change == "cache writes":  # GPT-5.6 on
+        final["usage"]["input_tokens_details"].update(cached_tokens=4, cache_write_tokens=6)
+    elif change == "cache writes' 12-hour share":
+        final["usage"]["input_tokens_details"].update(cache_write_tokens=6,
+                                                      cache_write_tokens_details={"ttl_12h_tokens": 2})
     elif change == "web search":
         final["output"].append({"type": "web_search_call", "id": "ws_1", "status": "completed",
                                 "action": {"type": "search", "query": "q"}})  # fmt: skip
@@ -185,6 +203,8 @@ RESPONSES_SCENARIOS = {
     "broken off (estimated)": ("", "cut", {}, True),
     "no usage (estimated)": ("no usage", "all", {}, True),
     "cached": ("cached", "all", {}, True),
+    "cache writes": ("cache writes", "all", {}, True),
+    "cache writes' 12-hour share": ("cache writes' 12-hour share", "all", {}, False),
     "a web search (its fee)": ("web search", "all", {}, False),
     "budget": ("", "all", {"budgets": [{"name": "b", "limit": 10}]}, False),
     "async": ("", "async", {}, True),
@@ -230,3 +250,5 @@ def test_a_responses_stream_ends_in_one_step_as_the_general_end_ends_it(name: st
     assert len(spans) == 3
     if how == "cut" or change == "no usage":
         assert (semconv.USAGE_SOURCE, "estimated") in spans[0][1]
+    if "writes" in change:
+        assert semconv.USAGE_CACHE_CREATION_INPUT_TOKENS in dict(spans[0][1])

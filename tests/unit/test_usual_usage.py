@@ -43,19 +43,33 @@ _DROP = object()
 
 USUAL = {
     "plain": _chat(),
-    "cached and reasoning": _chat(prompt_tokens_details__cached_tokens=16, completion_tokens_details__reasoning_tokens=40),
+    "cached and reasoning": _chat(prompt_tokens_details__cached_tokens=16,
+                                  completion_tokens_details__reasoning_tokens=40),
     "cached over the total (clamped)": _chat(prompt_tokens_details__cached_tokens=99),
     "no details": _chat(prompt_tokens_details=_DROP, completion_tokens_details=_DROP),
     "details null": _chat(prompt_tokens_details=None, completion_tokens_details=None),
     "cached null": _chat(prompt_tokens_details__cached_tokens=None),
     "cached absent": _chat(prompt_tokens_details={"audio_tokens": 0}),
     "zero tokens": _chat(prompt_tokens=0, completion_tokens=0),
+    "cache writes": _chat(prompt_tokens_details__cache_write_tokens=5),  # GPT-5.6 on (undeclared before late 2.x)
+    "cache writes and reads": _chat(prompt_tokens_details__cached_tokens=16,
+                                    prompt_tokens_details__cache_write_tokens=8),
+    "cache writes over the total (clamped)": _chat(prompt_tokens_details__cache_write_tokens=99),
+    "cache writes null": _chat(prompt_tokens_details__cache_write_tokens=None),
 }
 ODD = {
     "audio in": _chat(prompt_tokens_details__audio_tokens=8),
     "audio out": _chat(completion_tokens_details__audio_tokens=8),
     "image tokens (undeclared)": _chat(prompt_tokens_details__image_tokens=5),
-    "cache writes (undeclared)": _chat(prompt_tokens_details__cache_write_tokens=5),
+    "cache writes with their 12-hour share": _chat(
+        prompt_tokens_details__cache_write_tokens=5, prompt_tokens_details__cache_write_tokens_details={
+            "ttl_12h_tokens": 2}),  # fmt: skip
+    "cache writes with empty details": _chat(prompt_tokens_details__cache_write_tokens=5,
+                                             prompt_tokens_details__cache_write_tokens_details={}),
+    "cache writes as a string": _chat(prompt_tokens_details__cache_write_tokens="5"),
+    "cache writes negative": _chat(prompt_tokens_details__cache_write_tokens=-5),
+    "cache writes huge": _chat(prompt_tokens_details__cache_write_tokens=2**60),
+    "cache writes as a bool": _chat(prompt_tokens_details__cache_write_tokens=True),
     "an extra field on usage": _chat(something_new=3),
     "prompt as a string": _chat(prompt_tokens="24"),
     "prompt as a float": _chat(prompt_tokens=24.0),
@@ -128,7 +142,9 @@ def test_an_odd_decoded_usage_is_left_to_the_general_reader_or_read_the_same(nam
 
 def test_the_dict_reader_leaves_every_priced_subset_and_non_dict_to_the_general_reader() -> None:
     for body in (_chat(prompt_tokens_details__audio_tokens=8), _chat(completion_tokens_details__image_tokens=2),
-                 _chat(prompt_tokens_details__cache_write_tokens=5), _chat(prompt_tokens_details=[1])):  # fmt: skip
+                 _chat(prompt_tokens_details__cache_write_tokens=5,
+                       prompt_tokens_details__cache_write_tokens_details={"ttl_12h_tokens": 2}),
+                 _chat(prompt_tokens_details=[1])):  # fmt: skip
         assert usual_usage(body, *CHAT_NAMES) is None
     assert usual_usage([1, 2], *CHAT_NAMES) is None
 
@@ -171,7 +187,11 @@ def test_chat_counts_reads_openais_own_classes_by_attribute(monkeypatch: pytest.
     expected = usual_counts(usual, *CHAT_NAMES)
     asked = []
     monkeypatch.setattr(usual_usage_module, "usual_counts", lambda *args: asked.append(args) or "dict reader")
-    assert chat_counts(usual) == expected == (24, 48, 16, 40)
+    assert chat_counts(usual) == expected == (24, 48, 16, 40, 0)
     assert asked == []
+    if usual_usage_module._CACHE_WRITES_DECLARED:  # (declared from late 2.x)
+        writing = CompletionUsage.construct(**_chat(prompt_tokens_details__cached_tokens=16,
+                                                    prompt_tokens_details__cache_write_tokens=8))  # fmt: skip
+        assert chat_counts(writing) == (24, 48, 16, 0, 8) and asked == []
     assert chat_counts(extra) == "dict reader" and len(asked) == 1
     assert chat_counts(copy.deepcopy(USUAL_CHAT)) == "dict reader"

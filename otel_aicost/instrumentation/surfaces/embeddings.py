@@ -58,7 +58,7 @@ def read_usual(response: Any) -> Reply | None:
         return None
     if not (type(prompt) is int and 0 <= prompt <= MAX_TOKENS):  # shared.count and text, inline
         return None
-    return (None, model if type(model) is str and model else None, (), None, None, dimensions, prompt, 0, None, None)
+    return (None, model if type(model) is str and model else None, (), None, None, dimensions, prompt, 0, None, None, 0)
 
 
 _REPLY_FIELDS = itemgetter("model", "usage", "data")

@@ -88,11 +88,11 @@ def read_usual(response: Any) -> Reply | None:
     counts = usual_counts(usage, *_USAGE_NAMES)
     if counts is None:
         return None
-    inputs, output_tokens, cached, reasoning = counts
+    inputs, output_tokens, cached, reasoning, writes = counts
     fingerprint = fields.get("system_fingerprint")  # not a field of a Response (None), unless an SDK declares it
     return (
         text(response_id), text(model), _finish_reasons(response), text(tier), text(fingerprint), None,
-        inputs, output_tokens, cached, reasoning,
+        inputs, output_tokens, cached, reasoning, writes,
     )  # fmt: skip
 
 

@@ -3,9 +3,9 @@
 A chat, legacy completion or embeddings reply (a Responses API reply: ``responses.read_usual``) whose usage is of the
 usual shape (``usual_usage.usual_counts``) is read into a ``Reply`` tuple, no ``Facts`` or ``Usage`` made: (response
 id, response model, finish reasons, service tier, system fingerprint, dimension count, input tokens, output tokens,
-cached tokens or None when not reported, reasoning tokens or None). Every value is what the surface's own reader puts
-in its ``Facts``, so ``facts_of`` gives the very ``Facts`` that reader returns (``tests/unit/test_usual_end.py``
-compares them). Anything else is None: the surface's reader reads it.
+cached tokens or None when not reported, reasoning tokens or None, cache-write tokens or 0; the counts unclamped).
+Every value is what the surface's own reader puts in its ``Facts``, so ``facts_of`` gives the very ``Facts`` that
+reader returns (``tests/unit/test_usual_end.py`` compares them). Anything else is None: the surface's reader reads it.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from otel_aicost.instrumentation.surfaces.usual_usage import chat_counts, usage_
 
 Reply = tuple  # the layout above: fields by position (a tuple costs a fraction of a frozen object to make)
 RESPONSE_ID, RESPONSE_MODEL, FINISH_REASONS, SERVICE_TIER, FINGERPRINT, DIMENSIONS = range(6)
-INPUT_TOKENS, OUTPUT_TOKENS, CACHED_TOKENS, REASONING_TOKENS = range(6, 10)
+INPUT_TOKENS, OUTPUT_TOKENS, CACHED_TOKENS, REASONING_TOKENS, CACHE_WRITE_TOKENS = range(6, 11)
 
 
 def choices_reply(response: Any) -> Reply | None:
@@ -52,7 +52,7 @@ def choices_reply(response: Any) -> Reply | None:
     counts = chat_counts(usage)  # usual_counts with CHAT_USAGE's names, by attribute on openai's own usage classes
     if counts is None:
         return None
-    inputs, output, cached, reasoning = counts  # (not *counts in the tuple: that builds a list first)
+    inputs, output, cached, reasoning, writes = counts  # (not *counts in the tuple: that builds a list first)
     return (
         response_id if type(response_id) is str and response_id else None,
         model if type(model) is str and model else None,
@@ -60,7 +60,7 @@ def choices_reply(response: Any) -> Reply | None:
         tier if type(tier) is str and tier else None,
         fingerprint if type(fingerprint) is str and fingerprint else None,
         None,
-        inputs, output, cached, reasoning,
+        inputs, output, cached, reasoning, writes,
     )  # fmt: skip
 
 
@@ -93,7 +93,7 @@ def facts_of(reply: Reply) -> Facts:
         response_model=reply[RESPONSE_MODEL],
         finish_reasons=reply[FINISH_REASONS],
         usage=usage_of_counts(reply[INPUT_TOKENS], reply[OUTPUT_TOKENS], reply[CACHED_TOKENS],
-                              reply[REASONING_TOKENS]),  # fmt: skip
+                              reply[REASONING_TOKENS], reply[CACHE_WRITE_TOKENS]),  # fmt: skip
         service_tier=reply[SERVICE_TIER],
         system_fingerprint=reply[FINGERPRINT],
         dimension_count=reply[DIMENSIONS],

@@ -1,11 +1,14 @@
 """A usage object of the usual shape, read without the general reader's per-field checks (``shared.usage_of``).
 
-Nearly every reply's usage is an SDK model whose two token counts are plain ints and whose detail objects (cached
-and reasoning tokens) report none of the priced subsets (cache writes, audio, image tokens). Such a usage is read
-here from the models' own ``__dict__`` in a few lookups, and the same shape as decoded JSON (the usage-only stream
-chunk we take before the SDK builds it, ``usage_events.py``) from its dicts; anything else (extra fields the SDK did
-not declare, a count of another type or out of range, any priced subset) answers None and the general reader reads
-it. Both give the same ``Usage``: ``tests/unit/test_usual_usage.py`` compares them on every shape.
+Nearly every reply's usage is an SDK model whose two token counts are plain ints and whose detail objects (cached,
+cache-write and reasoning tokens) report none of the other priced subsets (audio, image tokens, 12-hour cache writes).
+Such a usage is read here from the models' own ``__dict__`` in a few lookups, and the same shape as decoded JSON (the
+usage-only stream chunk we take before the SDK builds it, ``usage_events.py``) from its dicts; anything else (extra
+fields the SDK did not declare, a count of another type or out of range, any other priced subset) answers None and the
+general reader reads it. Both give the same ``Usage``: ``tests/unit/test_usual_usage.py`` compares them on every
+shape. Cache writes (``cache_write_tokens``, which GPT-5.6 and later report on every call that writes the prompt cache,
+billed at their own rate) are part of the usual shape since round 38: with prompt caching, on today's models they are
+in most calls with a long prompt.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from typing import Any
 from otel_aicost.instrumentation.usage import Usage
 
 MAX_TOKENS = 2**53  # larger counts are garbage, not usage
-# The details' fields usage.breakdown prices (input: cache_write_tokens, audio_tokens, image_tokens; output:
-# audio_tokens, image_tokens): when one holds anything, the general reader reads them. Each is looked up on its
+# The details' fields usage.breakdown prices besides cache writes (input: audio_tokens, image_tokens and the cache
+# writes' own details, their 12-hour share; output: audio_tokens, image_tokens): when one holds anything, the general
+# reader reads them. Each is looked up on its
 # own below: an any(map(...)) over a tuple costs more instructions than the lookups (callgrind, round 7).
 
 
@@ -30,7 +34,7 @@ def usual_usage(usage: Any, input_name: str, output_name: str, input_details: st
 
 
 def usage_of_counts(input_tokens: int, output_tokens: int, cached: int | None, reasoning: int | None,
-                    **breakdown: int) -> Usage:  # fmt: skip
+                    cache_write_tokens: int = 0, **breakdown: int) -> Usage:  # fmt: skip
     """The ``Usage`` of these counts (a usual shape's, or the general reader's with its ``breakdown`` of audio, image
     and cache-write tokens): subsets can never exceed their totals; a response saying otherwise is clamped, not
     trusted."""
@@ -38,6 +42,8 @@ def usage_of_counts(input_tokens: int, output_tokens: int, cached: int | None, r
         input_tokens=input_tokens,
         output_tokens=output_tokens,
         cache_read_tokens=min(cached or 0, input_tokens),
+        cache_write_tokens=cache_write_tokens if cache_write_tokens <= input_tokens else input_tokens,  # (no min()
+        # call: each is one more Python call a stream's usage, test_call_budget.py)
         reasoning_tokens=min(reasoning or 0, output_tokens),
         cache_read_reported=cached is not None,
         **breakdown,
@@ -45,9 +51,9 @@ def usage_of_counts(input_tokens: int, output_tokens: int, cached: int | None, r
 
 
 def usual_counts(usage: Any, input_name: str, output_name: str, input_details: str, output_details: str
-                 ) -> tuple[int, int, int | None, int | None] | None:  # fmt: skip
-    """(input, output, cached, reasoning) of a usage model (or decoded JSON) of the usual shape (cached and reasoning
-    None when not reported, unclamped), else None: read it in full."""
+                 ) -> tuple[int, int, int | None, int | None, int] | None:  # fmt: skip
+    """(input, output, cached, reasoning, cache writes) of a usage model (or decoded JSON) of the usual shape (cached
+    and reasoning None when not reported, cache writes 0; unclamped), else None: read it in full."""
     try:  # a dict, or a pydantic 2 model (pydantic 1 has no __pydantic_extra__, another object no __dict__)
         if type(usage) is dict:
             fields = usage
@@ -60,6 +66,7 @@ def usual_counts(usage: Any, input_name: str, output_name: str, input_details: s
         inputs = fields.get(input_details)  # absent (a dict without details): none reported
         outputs = fields.get(output_details)
         cached = reasoning = None
+        writes = 0
         if inputs is not None:
             if type(inputs) is dict:
                 details = inputs
@@ -67,9 +74,14 @@ def usual_counts(usage: Any, input_name: str, output_name: str, input_details: s
                 return None
             else:
                 details = inputs.__dict__
-            if details.get("cache_write_tokens") or details.get("audio_tokens") or details.get("image_tokens"):
+            if details.get("audio_tokens") or details.get("image_tokens"):
                 return None
             cached = details.get("cached_tokens")
+            writes = details.get("cache_write_tokens")
+            if writes is None:
+                writes = 0
+            elif writes and details.get("cache_write_tokens_details"):  # their 12-hour share: the general reader
+                return None
         if outputs is not None:
             if type(outputs) is dict:
                 details = outputs
@@ -89,7 +101,9 @@ def usual_counts(usage: Any, input_name: str, output_name: str, input_details: s
         return None
     if reasoning is not None and not (type(reasoning) is int and 0 <= reasoning <= MAX_TOKENS):
         return None
-    return input_tokens, output_tokens, cached, reasoning
+    if not (type(writes) is int and 0 <= writes <= MAX_TOKENS):
+        return None
+    return input_tokens, output_tokens, cached, reasoning, writes
 
 
 # The chat usage classes of the openai installed, read by attribute in ``chat_counts`` (a declared field's plain
@@ -119,6 +133,7 @@ def _chat_classes() -> tuple[type, type, type, bool, bool] | None:
         and {"cached_tokens", "audio_tokens"} <= inputs.keys()
         and "reasoning_tokens" in outputs
         and {name for name in _CHAT_OUTPUT_PRICED if name in outputs} == {"audio_tokens"}
+        and "cache_write_tokens_details" not in inputs  # (their 12-hour share, not read by attribute)
     ):  # fmt: skip
         return None
     return (CompletionUsage, PromptTokensDetails, CompletionTokensDetails, "cache_write_tokens" in inputs,
@@ -130,7 +145,7 @@ _CHAT_CLASSES = _chat_classes()
 _USAGE, _INPUT_DETAILS, _OUTPUT_DETAILS, _CACHE_WRITES_DECLARED, _IMAGES_DECLARED = _CHAT_CLASSES or (None,) * 5
 
 
-def chat_counts(usage: Any) -> tuple[int, int, int | None, int | None] | None:
+def chat_counts(usage: Any) -> tuple[int, int, int | None, int | None, int] | None:
     """``usual_counts(usage, *shared.CHAT_USAGE)``, the same answer, read by attribute when ``usage`` and its details
     are openai's own classes (``_chat_classes``: the fields they declare are the ones read here; undeclared ones are
     in ``__pydantic_extra__``, checked empty); anything else read by ``usual_counts``."""
@@ -143,17 +158,18 @@ def chat_counts(usage: Any) -> tuple[int, int, int | None, int | None] | None:
         inputs = usage.prompt_tokens_details
         outputs = usage.completion_tokens_details
         cached = reasoning = None
+        writes = 0
         if inputs is not None:
             if type(inputs) is not _INPUT_DETAILS or inputs.__pydantic_extra__:
                 return usual_counts(usage, "prompt_tokens", "completion_tokens", "prompt_tokens_details",
                                     "completion_tokens_details")  # fmt: skip
-            if (
-                inputs.audio_tokens
-                or (_CACHE_WRITES_DECLARED and inputs.cache_write_tokens)
-                or (_IMAGES_DECLARED and inputs.image_tokens)
-            ):
+            if inputs.audio_tokens or (_IMAGES_DECLARED and inputs.image_tokens):
                 return None
             cached = inputs.cached_tokens
+            if _CACHE_WRITES_DECLARED:  # (their 12-hour share is undeclared: an extra, checked empty above)
+                writes = inputs.cache_write_tokens
+                if writes is None:
+                    writes = 0
         if outputs is not None:
             if type(outputs) is not _OUTPUT_DETAILS or outputs.__pydantic_extra__:
                 return usual_counts(usage, "prompt_tokens", "completion_tokens", "prompt_tokens_details",
@@ -173,4 +189,6 @@ def chat_counts(usage: Any) -> tuple[int, int, int | None, int | None] | None:
         return None
     if reasoning is not None and not (type(reasoning) is int and 0 <= reasoning <= MAX_TOKENS):
         return None
-    return input_tokens, output_tokens, cached, reasoning
+    if not (type(writes) is int and 0 <= writes <= MAX_TOKENS):
+        return None
+    return input_tokens, output_tokens, cached, reasoning, writes
