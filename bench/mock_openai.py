@@ -64,6 +64,12 @@ CACHED_MESSAGES = [
 ]
 CACHED_USAGE = {**USAGE, "prompt_tokens": 1100, "total_tokens": 1148,
                 "prompt_tokens_details": {"cached_tokens": 1024, "audio_tokens": 0}}
+# the chat_cache_write case: the same prompt to a model that reports cache writes (GPT-5.6 and later: the prompt's
+# tokens past the cached prefix written to the cache, billed at their own rate), as its reply's usage says
+# (cache_write_tokens); gpt-6-sol, whose price lists a cache write rate
+CACHE_WRITE_MODEL = "gpt-6-sol"
+CACHE_WRITE_USAGE = {**USAGE, "prompt_tokens": 1100, "total_tokens": 1148,
+                     "prompt_tokens_details": {"cached_tokens": 1024, "cache_write_tokens": 70, "audio_tokens": 0}}
 
 # the Responses API case's request (the chat cases' messages as its instructions and input) and usage (the chat
 # cases' in the Responses API's shape)
@@ -104,15 +110,15 @@ embedding_bodies = _builders["embeddings"]
 responses_bodies = _builders["responses"]
 
 
-def _generation(include_usage: bool, usage: dict = USAGE) -> object:
+def _generation(include_usage: bool, usage: dict = USAGE, model: str = CHAT_RESPONSE_MODEL) -> object:
     pieces = [_WORDS[i % len(_WORDS)] for i in range(STREAM_CHUNKS - 2)]
-    return Generation(model=CHAT_RESPONSE_MODEL, pieces=pieces, finish_reason="stop", n=1, prompt_tokens=0,
+    return Generation(model=model, pieces=pieces, finish_reason="stop", n=1, prompt_tokens=0,
                       cached_tokens=0, reasoning_tokens=0, service_tier="default", include_usage=include_usage,
                       usage=usage, system_fingerprint="fp_bench01")  # fmt: skip
 
 
-def _chat_body(usage: dict = USAGE, azure: bool = False) -> bytes:
-    generation = _generation(False, usage)
+def _chat_body(usage: dict = USAGE, azure: bool = False, model: str = CHAT_RESPONSE_MODEL) -> bytes:
+    generation = _generation(False, usage, model)
     return json.dumps(chat_bodies.chat_completion(generation, "chatcmpl-BENCH01", CREATED, azure=azure)).encode()
 
 
@@ -152,6 +158,7 @@ def _responses_stream_body() -> bytes:
 
 CHAT_BODY = _chat_body()
 CACHED_CHAT_BODY = _chat_body(CACHED_USAGE)  # the reply to CACHED_MESSAGES
+CACHE_WRITE_CHAT_BODY = _chat_body(CACHE_WRITE_USAGE, model=CACHE_WRITE_MODEL)  # the reply of CACHE_WRITE_MODEL
 # the chat_azure case's reply: Azure OpenAI's, with prompt_filter_results and each choice's content_filter_results
 AZURE_CHAT_BODY = _chat_body(azure=True)
 STREAM_BODY = _stream_body(include_usage=False)
@@ -185,6 +192,8 @@ def _answer(request: httpx.Request, stream_body: Callable[[tuple[bytes, ...]], A
             return httpx.Response(200, headers=_SSE_HEADERS, content=stream_body(parts))
         if path.startswith("/openai/deployments/"):  # the AzureOpenAI client's (chat_azure)
             return httpx.Response(200, headers=_JSON_HEADERS, content=AZURE_CHAT_BODY)
+        if body.get("model") == CACHE_WRITE_MODEL:  # the chat_cache_write case's
+            return httpx.Response(200, headers=_JSON_HEADERS, content=CACHE_WRITE_CHAT_BODY)
         cached = body["messages"][0]["content"] == CACHED_SYSTEM_PROMPT  # the chat_cached case's prompt
         return httpx.Response(200, headers=_JSON_HEADERS, content=CACHED_CHAT_BODY if cached else CHAT_BODY)
     if path.endswith("/responses"):  # (the stream: one read per event, as for chat)
@@ -266,6 +275,11 @@ def stream_broken(create) -> int:
 def chat_cached(create) -> object:
     """``chat`` with a long system prompt most of whose tokens the API served from its prompt cache."""
     return create(model=CHAT_MODEL, messages=CACHED_MESSAGES, temperature=0.2, max_tokens=64)
+
+
+def chat_cache_write(create) -> object:
+    """``chat_cached`` to a model whose reply reports cache writes beside the cache reads."""
+    return create(model=CACHE_WRITE_MODEL, messages=CACHED_MESSAGES, temperature=0.2, max_tokens=64)
 
 
 # the chat_json case's structured parameters: JSON mode and two stop sequences

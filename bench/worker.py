@@ -31,7 +31,8 @@ from openai.types.chat import ChatCompletion
 from opentelemetry import trace
 
 CASES = ("chat", "stream", "stream_usage", "stream_broken", "async_chat", "async_stream", "embeddings", "chat_in_span",
-         "stream_in_span", "responses", "responses_stream", "chat_cached", "chat_azure", "chat_json")
+         "stream_in_span", "responses", "responses_stream", "chat_cached", "chat_azure", "chat_json",
+         "chat_cache_write")
 # Not in CASES (the memory run's cycle): the instrumentation's own cost with the SDK's work taken out. The
 # wrapper installed on ``Completions.create`` is called around a stub that returns one pre-parsed ChatCompletion,
 # so there is no HTTP, no parsing, and the machine's noise is far smaller than over a real 1.5 ms call.
@@ -73,6 +74,7 @@ def original_create(resource: object) -> Callable:
 _ONE_CALL_CASES = {
     "chat": ("chat", mock_openai.chat),
     "chat_cached": ("chat", mock_openai.chat_cached),
+    "chat_cache_write": ("chat", mock_openai.chat_cache_write),
     "chat_azure": ("azure", mock_openai.chat),  # the chat call through the AzureOpenAI client, to a deployment so named
     "chat_json": ("chat", mock_openai.chat_json),
     "stream": ("chat", mock_openai.stream),
@@ -201,6 +203,11 @@ class Caller:
             expected = mock_openai.CACHED_USAGE["prompt_tokens_details"]["cached_tokens"]
             if details is None or details.cached_tokens != expected:
                 raise SystemExit("chat_cached: the reply reports no cached tokens")
+        elif case == "chat_cache_write":
+            details = mock_openai.chat_cache_write(create).usage.prompt_tokens_details
+            expected = mock_openai.CACHE_WRITE_USAGE["prompt_tokens_details"]["cache_write_tokens"]
+            if details is None or getattr(details, "cache_write_tokens", None) != expected:
+                raise SystemExit("chat_cache_write: the reply reports no cache writes")
         elif case == "chat_azure":
             if getattr(mock_openai.chat(self.creates[True]["azure"]), "prompt_filter_results", None) is None:
                 raise SystemExit("chat_azure: the reply is not Azure's (no prompt_filter_results)")

