@@ -77,6 +77,18 @@ class Profile:
                         return None
                     kind = digest
                 key += (name, value, kind)
+        per_call = self.surface.per_call_values
+        filled = None
+        if per_call is not None:  # values new on most calls: the key says which are present, a copy holds them
+            try:
+                for name, attribute, read in per_call:
+                    if name in params:  # (not get(): a Python call a name, test_call_budget.py)
+                        value = read(params[name])
+                        if value is not None:
+                            filled = ((attribute, value),) if filled is None else (*filled, (attribute, value))
+                            key += (attribute,)
+            except Exception:  # a value that fails to read: the general start reads it
+                return None
         known = self._starts.get(key)
         if known is None:
             parameters = self.surface.request(params)
@@ -85,7 +97,7 @@ class Profile:
                 self._starts.clear()
             self._starts[key] = known
         if tags is None:
-            return known
+            return known if filled is None else _with_values(known, filled)
         tagged = self._tagged_starts.get(key)  # (the key's start is the same attributes whenever it is made)
         if tagged is None or tagged[0] is not tags:
             attributes, plain = known
@@ -94,7 +106,19 @@ class Profile:
             if len(self._tagged_starts) >= _MAX_STARTS:
                 self._tagged_starts.clear()
             self._tagged_starts[key] = tagged
+        if filled is not None:
+            return _with_values(tagged[1:], filled)
         return tagged[1], tagged[2]
+
+
+def _with_values(start: tuple[dict[str, Any], bool], values: tuple[tuple[str, str], ...]) -> tuple[dict[str, Any],
+                                                                                                    bool]:  # fmt: skip
+    """A prepared ``start`` with this call's per-call ``values`` (attribute, text) put in, in a copy: the keys keep
+    their places (the key says which are present), and a text is plain."""
+    attributes = dict(start[0])
+    for attribute, value in values:
+        attributes[attribute] = value
+    return attributes, start[1]
 
 
 _IMMUTABLE = frozenset((str, int, float, bool, type(None)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import cProfile
 import gc
+import itertools
 import json
 import pstats
 import warnings
@@ -194,10 +195,12 @@ from tests.support.mock_openai import raw
 # in an allocate() block of its own (metrics.MetricTags remembers its answers by the tags' items: 154 -> 147), its
 # budget that plus two.
 # Round 38: a reply with cache writes (GPT-5.6 on: prompt_tokens_details.cache_write_tokens) ends in one step too:
-# chat_cache_write 270 -> 141, as chat, openai 3.63.0, SDK 1.45.2; its budget that plus two.
+# chat_cache_write 270 -> 141, as chat, openai 3.63.0, SDK 1.45.2; its budget that plus two. And a Responses API turn
+# chained to the reply before it (previous_response_id, new every call) keeps its prepared start (the id read per
+# call: Surface.per_call_values): responses_chained 239 -> 180; its budget that plus two.
 BUDGET = {"chat": 143, "stream": -9, "stream_broken": 214, "embeddings": 142, "async_stream": -2, "stream_usage": -134,
           "responses": 180, "chat_cached": 143, "chat_azure": 143, "chat_json": 157,
-          "chat_allocated": 149, "chat_cache_write": 143}
+          "chat_allocated": 149, "chat_cache_write": 143, "responses_chained": 182}
 # The oldest ends (openai 1.40, SDK 1.39, Python 3.10; no SDK fast paths) re-measured on 4bd6ad8 (round 10's main):
 # chat 299, embeddings 267, broken 540, stream 1826, async stream 1836 (budgets 385, 315, 605, 1935 before).
 # Round 12 (streams, the _iterator loop above): at the oldest ends on 88a0a14 stream 1743 -> 1694, async stream
@@ -380,6 +383,18 @@ def cache_write_chat(client: object) -> tuple[Callable[[], object], Callable[[],
     return chat_calls(client, messages=messages)
 
 
+def chained_responses(client: object) -> tuple[Callable[[], object], Callable[[], object]]:
+    """A Responses API call chained to the reply before it (``previous_response_id``, a new id every turn, as in a
+    conversation the API keeps). (Not in ``cases``, as ``broken_stream``.)"""
+    api = client.responses
+    raw_responses = raw(type(api).__dict__["create"])
+    turns = itertools.count()
+    return (
+        lambda: api.create(model="gpt-4o-mini", input="Hi", previous_response_id=f"resp_{next(turns)}"),
+        lambda: raw_responses(api, model="gpt-4o-mini", input="Hi", previous_response_id=f"resp_{next(turns)}"),
+    )
+
+
 def azure_chat() -> tuple[Callable[[], object], Callable[[], object]]:
     """A chat call through openai's ``AzureOpenAI`` client (gpt-4o-mini: the deployment's name), answered as Azure
     OpenAI answers: the reply carries ``prompt_filter_results`` and each choice its ``content_filter_results``, fields
@@ -487,7 +502,7 @@ def async_stream(loop: asyncio.AbstractEventLoop) -> tuple[Callable[[], object],
 @pytest.mark.parametrize("case", sorted(BUDGET))
 @pytest.mark.filterwarnings("default:.*measured at older releases")  # shown, not failed: see MEASURED_WITH
 def test_extra_python_calls_per_call_within_budget(instrumented, telemetry, case: str) -> None:
-    if case == "responses" and not HAS_RESPONSES:
+    if case in ("responses", "responses_chained") and not HAS_RESPONSES:
         pytest.skip("this openai version has no Responses API")
     client = mock_openai.client(respond)
     loop = asyncio.new_event_loop()
@@ -501,6 +516,8 @@ def test_extra_python_calls_per_call_within_budget(instrumented, telemetry, case
         instrumented_call, bare_call = cached_chat(client)
     elif case == "chat_cache_write":
         instrumented_call, bare_call = cache_write_chat(client)
+    elif case == "responses_chained":
+        instrumented_call, bare_call = chained_responses(client)
     elif case == "chat_azure":
         instrumented_call, bare_call = azure_chat()
     elif case == "chat_json":
@@ -522,6 +539,8 @@ def test_extra_python_calls_per_call_within_budget(instrumented, telemetry, case
     if case == "chat_cached":  # the cache reads priced at their own rate
         assert spans[-1].attributes["gen_ai.usage.cache_read.input_tokens"] == 1920
         assert spans[-1].attributes["aicost.cost.cache_read"] > 0
+    if case == "responses_chained":  # the turn's own previous response id
+        assert spans[-1].attributes["gen_ai.request.previous_response.id"].startswith("resp_")
     if case == "chat_cache_write":  # the cache writes priced at their own rate
         assert spans[-1].attributes["gen_ai.usage.cache_creation.input_tokens"] == 12
         assert spans[-1].attributes["aicost.cost.cache_write"] > 0

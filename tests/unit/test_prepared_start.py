@@ -135,12 +135,51 @@ def test_values_that_are_not_plain_immutables_are_built_per_call(index: int) -> 
         assert profile.start_attributes(DECLINED[index]) is None
 
 
-def test_a_structure_without_a_digest_is_built_per_call() -> None:
-    """The Responses API's ``conversation`` as an object: read by the surface's own request, not a digest's."""
+# a Responses API conversation's turns: values new on most calls (RESPONSES.per_call_values), read per call into a copy
+# of the start prepared for which of them are present
+TURNS = [
+    {"previous_response_id": "resp_1", "temperature": 0.2},
+    {"previous_response_id": "resp_2", "temperature": 0.2},
+    {"temperature": 0.2, "previous_response_id": "resp_3"},
+    {"previous_response_id": "", "temperature": 0.2},  # not a text: no attribute
+    {"previous_response_id": 7, "temperature": 0.2},
+    {"previous_response_id": None, "temperature": 0.2},
+    {"conversation": "conv_1"},
+    {"conversation": {"id": "conv_2"}},  # an object: its id
+    {"conversation": {"id": "conv_3"}, "previous_response_id": "resp_4", "max_output_tokens": 64},
+    {"conversation": {"topic": "no id"}},
+    {"conversation": {"id": 5}},
+    {"conversation": ["conv_4"]},
+    {"conversation": "conv_5", "previous_response_id": "resp_5", "text": {"format": {"type": "json_schema"}}},
+]
+
+
+def test_a_conversations_turns_are_the_general_start_each_with_its_own_values() -> None:
+    """Each turn's start is the general one, in order with its types, with the process's default tags too; the
+    prepared starts are kept by which per-call values are present, not by the values (a new id each turn would make
+    a new one every call)."""
     responses = _profiles()[-1]
-    assert responses.start_attributes({"conversation": {"id": "conv_1"}}) is None
-    attributes, _ = responses.start_attributes({"conversation": "conv_1"})
-    assert attributes["gen_ai.conversation.id"] == "conv_1"
+    for round_ in range(3):
+        for number, params in enumerate(TURNS):
+            params = {key: (f"{value}-{round_}" if type(value) is str and value and key != "text" else value)
+                      for key, value in params.items()}  # fmt: skip  (new ids each round)
+            for tags in (None, *TAG_SETS):
+                expected = start_attributes(_Request(responses, params, tags or {}), _NoContent())
+                got = responses.start_attributes(params, tags)
+                assert got is not None, params
+                assert [(key, value, type(value)) for key, value in got[0].items()] == [
+                    (key, value, type(value)) for key, value in expected[0].items()
+                ], (params, tags)
+                assert got[1] == expected[1]
+    assert len(responses._starts) <= len(TURNS)
+
+
+def test_a_per_call_value_that_fails_to_read_is_built_per_call() -> None:
+    class Unreadable(dict):
+        def get(self, key, default=None):  # noqa: ANN001, ANN202
+            raise RuntimeError("unreadable")
+
+    assert _profiles()[-1].start_attributes({"conversation": Unreadable(id="conv_1")}) is None
 
 
 class _Request:

@@ -38,13 +38,25 @@ def _finish_reasons(response: Any) -> tuple[str, ...]:
 
 def responses_request(kwargs: Mapping[str, Any]) -> dict[str, Any]:
     attributes = request_attributes(kwargs)
-    conversation = kwargs.get("conversation")
+    conversation = conversation_id(kwargs.get("conversation"))
+    if conversation is not None:
+        attributes[semconv.CONVERSATION_ID] = conversation
+    return attributes
+
+
+def conversation_id(conversation: Any) -> str | None:
+    """The id of a ``conversation`` parameter: its text, or the ``id`` of the mapping it is."""
     if isinstance(conversation, Mapping):
         conversation = conversation.get("id")
-    conversation_id = text(conversation)
-    if conversation_id is not None:
-        attributes[semconv.CONVERSATION_ID] = conversation_id
-    return attributes
+    return text(conversation)
+
+
+# the parameters whose values are new on most calls (a turn chained to the reply before it; a conversation's id), read
+# into their attribute per call by the prepared start (request.Profile.start_attributes): (name, attribute, read)
+_PER_CALL_VALUES = (
+    ("previous_response_id", semconv.REQUEST_PREVIOUS_RESPONSE_ID, text),  # (as request_params reads it)
+    ("conversation", semconv.CONVERSATION_ID, conversation_id),
+)
 
 
 # a response's usage: its input and output counts and their detail objects
@@ -176,7 +188,8 @@ def read_plain_chunk(event: Any, injected_usage: bool, need_common: bool) -> Any
 
 RESPONSES = Surface(
     semconv.OP_CHAT, read, read_chunk, read_plain_chunk, api_type=semconv.API_RESPONSES, request=responses_request,
-    request_names=REQUEST_PARAMETERS | {"conversation"},  # what responses_request reads
+    request_names=REQUEST_PARAMETERS - {"previous_response_id"},  # what responses_request reads, but per_call_values
+    per_call_values=_PER_CALL_VALUES,
     complete=complete, complete_changes_tool_calls_only=True, read_usual=read_usual,
 )  # fmt: skip
 

@@ -30,6 +30,10 @@ class Surface:
     # every parameter ``request`` reads (with ``.get``), if its answer depends on their plain values alone: a profile
     # then makes a call's start attributes once per distinct values (request.Profile.start_attributes); None: per call
     request_names: frozenset[str] | None = None
+    # parameters ``request`` reads whose values are new on most calls (a Responses API turn's previous response id):
+    # (name, attribute, value -> the attribute's value or None), each read per call into a copy of the prepared start,
+    # which is keyed by which of them are present (not in ``request_names``); None: there are none
+    per_call_values: tuple[tuple[str, str, Callable[[Any], Any]], ...] | None = None
     stream_usage: bool = False  # its streams take ``stream_options.include_usage``
     # (kwargs, facts) -> facts completed from the request: units billed (images asked for, characters of speech
     # input, an uploaded file's duration); None for token-only surfaces
