@@ -20,8 +20,8 @@ from otel_aicost.instrumentation.usage import Usage
 MAX_TOKENS = 2**53  # larger counts are garbage, not usage
 # The details' fields usage.breakdown prices besides cache writes (input: audio_tokens, image_tokens and the cache
 # writes' own details, their 12-hour share; output: audio_tokens, image_tokens): when one holds anything, the general
-# reader reads them. Each is looked up on its
-# own below: an any(map(...)) over a tuple costs more instructions than the lookups (callgrind, round 7).
+# reader reads them. Each is looked up on its own below: an any(map(...)) over a tuple costs more instructions than
+# the lookups (callgrind, round 7).
 
 
 def usual_usage(usage: Any, input_name: str, output_name: str, input_details: str, output_details: str
